@@ -1,0 +1,110 @@
+/* Shared state and helpers of the CUDA backend (libweft_cuda.so). Every symbol here is
+ * hidden; the library exports only weft_backend_entry. Nothing prints, aborts or exits:
+ * errors go to the host through wc_error. */
+#ifndef WEFT_CUDA_INTERNAL_H
+#define WEFT_CUDA_INTERNAL_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <mutex>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend_impl.h"
+
+/* Entries of each of the 4 reduce partial arrays (sum, min, max, count): at most this many
+ * blocks per reduce launch. */
+#define WC_REDUCE_MAX_GROUPS 1024
+#define WC_MAX_GRID 65535u
+
+typedef struct wc_device {
+  char name[WEFT_NAME_MAX] = {0};
+  uint64_t memory_bytes = 0;
+  int compute_units = 0;
+  cudaStream_t stream = nullptr; /* non-blocking; all work of this device, in order */
+  std::mutex lock;               /* guards the lazy members below and the reduce scratch */
+  cublasHandle_t cublas = nullptr; /* lazy (wc_cublas), bound to `stream` */
+  void *reduce_dev = nullptr;    /* lazy: 4 x WC_REDUCE_MAX_GROUPS x 8 bytes on the device */
+  void *reduce_host = nullptr;   /* lazy: the same size, pinned */
+} wc_device;
+
+typedef struct wc_state {
+  const weft__host_api *host;
+  int count;
+  wc_device *devs;          /* count entries */
+} wc_state;
+
+extern wc_state wc_g;
+
+/* Formats the message, keeps a copy for the calling thread (wc_last_message) and records
+ * it with host->set_error. Returns `status`. */
+weft_status wc_error(weft_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The last message wc_error formatted on this thread ("" if none). */
+const char *wc_last_message(void);
+/* Name of device `dev` for messages ("?" when unknown). */
+const char *wc_device_name(int dev);
+
+/* "cuda: cudaMalloc failed on device 0 (NVIDIA H100): out of memory (2)". `expr` is the
+ * call's source text; the name before its '(' is used. Allocation failures give
+ * WEFT_ERR_DEVICE_MEMORY, others WEFT_ERR_DEVICE. Also clears the thread's CUDA last
+ * error, so a later cudaGetLastError does not report this failure again. */
+weft_status wc_fail(int dev, const char *expr, cudaError_t err);
+weft_status wc_fail(int dev, const char *expr, cublasStatus_t err);
+static inline bool wc_ok(cudaError_t e) { return e == cudaSuccess; }
+static inline bool wc_ok(cublasStatus_t s) { return s == CUBLAS_STATUS_SUCCESS; }
+
+/* Returns from the enclosing function (which returns weft_status) when `call` fails. */
+#define WC_CHECK(dev, call)                                   \
+  do {                                                        \
+    auto wc_r_ = (call);                                      \
+    if (!wc_ok(wc_r_)) return wc_fail((dev), #call, wc_r_);   \
+  } while (0)
+
+/* Checks `dev` and makes it current on the calling thread (the host may call from any
+ * thread); returns from the enclosing function on failure. */
+weft_status wc_enter(int dev);
+#define WC_ENTER(dev)                              \
+  do {                                             \
+    weft_status wc_s_ = wc_enter(dev);             \
+    if (wc_s_ != WEFT_OK) return wc_s_;            \
+  } while (0)
+#define WC_TRY(expr)                               \
+  do {                                             \
+    weft_status wc_s_ = (expr);                    \
+    if (wc_s_ != WEFT_OK) return wc_s_;            \
+  } while (0)
+
+/* The device's cuBLAS handle, created on first use and bound to its stream. */
+weft_status wc_cublas(int dev, cublasHandle_t *out);
+
+/* cuda_memory.cu */
+weft_status wc_buffer_alloc(int dev, size_t bytes, void **handle);
+void wc_buffer_free(int dev, void *handle);
+weft_status wc_buffer_write(int dev, void *dst, size_t dst_offset, const void *src, size_t bytes,
+                            int blocking);
+weft_status wc_buffer_read(int dev, const void *src, size_t src_offset, void *dst, size_t bytes,
+                           int blocking);
+weft_status wc_buffer_copy(int dev, void *dst, size_t dst_offset, const void *src,
+                           size_t src_offset, size_t bytes);
+weft_status wc_synchronize(int dev);
+
+/* cuda_kernels.cu */
+weft_status wc_axpy(int dev, weft_dtype dtype, size_t n, double a, const void *x, const void *y,
+                    void *out);
+weft_status wc_bitmap_and(int dev, size_t nbytes, const void *a, const void *b, void *out);
+weft_status wc_zero_nulls(int dev, weft_dtype dtype, size_t n, const void *valid, void *out);
+weft_status wc_reduce(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
+                      weft__reduce_partial *out);
+/* Frees the device's reduce scratch (shutdown). */
+void wc_reduce_release(wc_device *d);
+
+/* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce and one cublasSgemm on `dev`,
+ * compared with a host reference. The message names the failed check and the device. */
+weft_status wc_selftest(int dev);
+
+#endif /* WEFT_CUDA_INTERNAL_H */

@@ -1,0 +1,251 @@
+/* Self-test run by init on every device: each kernel, the buffer paths and one cublasSgemm,
+ * compared with a host reference. Inputs are small integers (or halves), so every result is
+ * exact whatever the order of operations or FMA contraction: comparisons are exact.
+ * A failure names the check and the device, e.g.
+ * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
+#include "cuda_internal.h"
+
+#include <math.h>
+#include <new>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <vector>
+
+namespace {
+
+struct Ctx {
+  int dev;
+  std::vector<void *> buffers;
+  explicit Ctx(int d) : dev(d) {}
+  ~Ctx() {
+    for (void *p : buffers) wc_buffer_free(dev, p);
+  }
+  Ctx(const Ctx &) = delete;
+  Ctx &operator=(const Ctx &) = delete;
+};
+
+weft_status fail(int dev, const char *check, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+weft_status fail(int dev, const char *check, const char *fmt, ...) {
+  char detail[WEFT_REASON_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  return wc_error(WEFT_ERR_DEVICE, "cuda: self-test '%s' failed on device %d (%s): %s", check, dev,
+                  wc_device_name(dev), detail);
+}
+
+/* A backend call of the self-test failed: keep its message, naming the check. */
+weft_status failed_call(int dev, const char *check, weft_status s) {
+  char inner[WEFT_REASON_MAX];
+  const char *m = wc_last_message();
+  if (strncmp(m, "cuda: ", 6) == 0) m += 6;
+  snprintf(inner, sizeof inner, "%s", m);
+  return wc_error(s, "cuda: self-test '%s' failed on device %d (%s): %s", check, dev,
+                  wc_device_name(dev), inner);
+}
+
+#define ST(check, expr)                                      \
+  do {                                                       \
+    weft_status st_s_ = (expr);                              \
+    if (st_s_ != WEFT_OK) return failed_call(dev, (check), st_s_); \
+  } while (0)
+
+weft_status alloc(Ctx &c, const char *check, size_t bytes, void **out) {
+  int dev = c.dev;
+  ST(check, wc_buffer_alloc(dev, bytes, out));
+  c.buffers.push_back(*out);
+  return WEFT_OK;
+}
+
+bool same(double a, double b) { return (isnan(a) && isnan(b)) || a == b; }
+
+template <typename T>
+weft_status compare(int dev, const char *check, const char *what, const std::vector<T> &got,
+                    const std::vector<T> &want) {
+  for (size_t i = 0; i < want.size(); ++i)
+    if (!same((double)got[i], (double)want[i]))
+      return fail(dev, check, "%s[%zu] = %.17g (expected %.17g)", what, i, (double)got[i],
+                  (double)want[i]);
+  return WEFT_OK;
+}
+
+int bit(const std::vector<uint8_t> &v, size_t i) { return (v[i >> 3] >> (i & 7)) & 1; }
+
+weft__reduce_partial host_reduce(const double *x, size_t n, const std::vector<uint8_t> *valid) {
+  weft__reduce_partial r = {0.0, NAN, NAN, 0};
+  for (size_t i = 0; i < n; ++i) {
+    if (valid && !bit(*valid, i)) continue;
+    r.sum += x[i];
+    r.min = fmin(r.min, x[i]);
+    r.max = fmax(r.max, x[i]);
+    r.count += 1;
+  }
+  return r;
+}
+
+weft_status compare_reduce(int dev, const char *check, const weft__reduce_partial &got,
+                           const weft__reduce_partial &want) {
+  if (!same(got.sum, want.sum) || !same(got.min, want.min) || !same(got.max, want.max) ||
+      got.count != want.count)
+    return fail(dev, check,
+                "got sum %.17g min %.17g max %.17g count %llu, expected sum %.17g min %.17g "
+                "max %.17g count %llu",
+                got.sum, got.min, got.max, (unsigned long long)got.count, want.sum, want.min,
+                want.max, (unsigned long long)want.count);
+  return WEFT_OK;
+}
+
+/* float32 path over enough rows that reduce runs 1024 blocks with grid-stride loops. */
+weft_status test_f32(Ctx &c) {
+  const int dev = c.dev;
+  const size_t n = 300007, nb = (n + 7) / 8;
+  std::vector<float> x(n), y(n), out(n), want(n);
+  std::vector<uint8_t> va(nb), vb(nb), vout(nb), vwant(nb);
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = (float)((long)((i * 7919) % 2001) - 1000);
+    y[i] = (float)(i % 13);
+    want[i] = 2.0f * x[i] + y[i];
+  }
+  for (size_t i = 0; i < nb; ++i) {
+    va[i] = (uint8_t)(0xFF ^ (i * 31));
+    vb[i] = (uint8_t)(0xFF ^ (i * 17 + 5));
+    vwant[i] = va[i] & vb[i];
+  }
+  void *dx, *dy, *dout, *dcopy, *dva, *dvb, *dvout;
+  WC_TRY(alloc(c, "alloc", n * 4, &dx));
+  WC_TRY(alloc(c, "alloc", n * 4, &dy));
+  WC_TRY(alloc(c, "alloc", n * 4, &dout));
+  WC_TRY(alloc(c, "alloc", n * 4, &dcopy));
+  WC_TRY(alloc(c, "alloc", nb, &dva));
+  WC_TRY(alloc(c, "alloc", nb, &dvb));
+  WC_TRY(alloc(c, "alloc", nb, &dvout));
+  ST("write", wc_buffer_write(dev, dx, 0, x.data(), n * 4, 0));
+  ST("write", wc_buffer_write(dev, dy, 0, y.data(), n * 4, 0));
+  ST("write", wc_buffer_write(dev, dva, 0, va.data(), nb, 0));
+  ST("write", wc_buffer_write(dev, dvb, 0, vb.data(), nb, 1));
+
+  ST("axpy f32", wc_axpy(dev, WEFT_FLOAT32, n, 2.0, dx, dy, dout));
+  ST("axpy f32", wc_buffer_read(dev, dout, 0, out.data(), n * 4, 1));
+  WC_TRY(compare(dev, "axpy f32", "out", out, want));
+
+  /* buffer_copy at offsets: dcopy[0..n-5) = out[5..n), read back async + synchronize. */
+  std::vector<float> copied(n - 5), copy_want(want.begin() + 5, want.end());
+  ST("copy", wc_buffer_copy(dev, dcopy, 0, dout, 5 * 4, (n - 5) * 4));
+  ST("copy", wc_buffer_read(dev, dcopy, 0, copied.data(), (n - 5) * 4, 0));
+  ST("copy", wc_synchronize(dev));
+  WC_TRY(compare(dev, "copy", "dst", copied, copy_want));
+
+  ST("bitmap_and", wc_bitmap_and(dev, nb, dva, dvb, dvout));
+  ST("bitmap_and", wc_buffer_read(dev, dvout, 0, vout.data(), nb, 1));
+  WC_TRY(compare(dev, "bitmap_and", "out", vout, vwant));
+
+  for (size_t i = 0; i < n; ++i)
+    if (!bit(vwant, i)) want[i] = 0.0f;
+  ST("zero_nulls f32", wc_zero_nulls(dev, WEFT_FLOAT32, n, dvout, dout));
+  ST("zero_nulls f32", wc_buffer_read(dev, dout, 0, out.data(), n * 4, 1));
+  WC_TRY(compare(dev, "zero_nulls f32", "out", out, want));
+
+  std::vector<double> xd(x.begin(), x.end());
+  weft__reduce_partial got;
+  ST("reduce f32", wc_reduce(dev, WEFT_FLOAT32, n, dx, dvout, &got));
+  WC_TRY(compare_reduce(dev, "reduce f32", got, host_reduce(xd.data(), n, &vwant)));
+  ST("reduce f32 (no bitmap)", wc_reduce(dev, WEFT_FLOAT32, n, dx, nullptr, &got));
+  WC_TRY(compare_reduce(dev, "reduce f32 (no bitmap)", got, host_reduce(xd.data(), n, nullptr)));
+  ST("reduce (n = 0)", wc_reduce(dev, WEFT_FLOAT32, 0, dx, nullptr, &got));
+  WC_TRY(compare_reduce(dev, "reduce (n = 0)", got, host_reduce(xd.data(), 0, nullptr)));
+  return WEFT_OK;
+}
+
+/* float64 path, with NaN values: min/max skip them, the sum is NaN, count includes them. */
+weft_status test_f64(Ctx &c) {
+  const int dev = c.dev;
+  const size_t n = 5000, nb = (n + 7) / 8;
+  std::vector<double> x(n), y(n), out(n), want(n);
+  std::vector<uint8_t> valid(nb);
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = (double)((i * 7919) % 5003) * 0.5 - 1000.0;
+    y[i] = (double)(i % 11) * 0.25;
+  }
+  x[7] = NAN;
+  x[4001] = NAN;
+  for (size_t i = 0; i < n; ++i) want[i] = 0.5 * x[i] + y[i];
+  for (size_t i = 0; i < nb; ++i) valid[i] = (uint8_t)(i % 3 ? 0xFF : 0x5A);
+  for (size_t i = 0; i < n; ++i) {
+    if (!bit(valid, i)) want[i] = 0.0;
+  }
+  void *dx, *dy, *dout, *dvalid;
+  WC_TRY(alloc(c, "alloc", n * 8, &dx));
+  WC_TRY(alloc(c, "alloc", n * 8, &dy));
+  WC_TRY(alloc(c, "alloc", n * 8, &dout));
+  WC_TRY(alloc(c, "alloc", nb, &dvalid));
+  ST("write", wc_buffer_write(dev, dx, 0, x.data(), n * 8, 0));
+  ST("write", wc_buffer_write(dev, dy, 0, y.data(), n * 8, 0));
+  ST("write", wc_buffer_write(dev, dvalid, 0, valid.data(), nb, 0));
+  ST("axpy f64", wc_axpy(dev, WEFT_FLOAT64, n, 0.5, dx, dy, dout));
+  ST("zero_nulls f64", wc_zero_nulls(dev, WEFT_FLOAT64, n, dvalid, dout));
+  ST("axpy f64", wc_buffer_read(dev, dout, 0, out.data(), n * 8, 1));
+  WC_TRY(compare(dev, "axpy f64 + zero_nulls f64", "out", out, want));
+
+  weft__reduce_partial got;
+  ST("reduce f64", wc_reduce(dev, WEFT_FLOAT64, n, dx, nullptr, &got));
+  WC_TRY(compare_reduce(dev, "reduce f64", got, host_reduce(x.data(), n, nullptr)));
+  return WEFT_OK;
+}
+
+/* C (m x n) = A (m x k) * B (k x n), column-major, odd sizes. */
+weft_status test_sgemm(Ctx &c) {
+  const int dev = c.dev;
+  const int m = 33, n = 17, k = 65;
+  std::vector<float> a((size_t)m * k), b((size_t)k * n), out((size_t)m * n), want((size_t)m * n);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = (float)((long)(i % 7) - 3);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = (float)((long)(i % 5) - 2);
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < m; ++i) {
+      float s = 0.0f;
+      for (int p = 0; p < k; ++p) s += a[(size_t)p * m + i] * b[(size_t)j * k + p];
+      want[(size_t)j * m + i] = s;
+    }
+  void *da, *db, *dc;
+  WC_TRY(alloc(c, "alloc", a.size() * 4, &da));
+  WC_TRY(alloc(c, "alloc", b.size() * 4, &db));
+  WC_TRY(alloc(c, "alloc", out.size() * 4, &dc));
+  ST("write", wc_buffer_write(dev, da, 0, a.data(), a.size() * 4, 0));
+  ST("write", wc_buffer_write(dev, db, 0, b.data(), b.size() * 4, 0));
+  cublasHandle_t h;
+  ST("sgemm", wc_cublas(dev, &h));
+  const float alpha = 1.0f, beta = 0.0f;
+  weft_status s = WEFT_OK;
+  cublasStatus_t cs = cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, (const float *)da, m,
+                                  (const float *)db, k, &beta, (float *)dc, m);
+  if (cs != CUBLAS_STATUS_SUCCESS) s = wc_fail(dev, "cublasSgemm", cs);
+  ST("sgemm", s);
+  ST("sgemm", wc_buffer_read(dev, dc, 0, out.data(), out.size() * 4, 1));
+  WC_TRY(compare(dev, "sgemm", "C", out, want));
+  return WEFT_OK;
+}
+
+weft_status run(int dev) {
+  Ctx c(dev);
+  WC_TRY(test_f32(c));
+  WC_TRY(test_f64(c));
+  WC_TRY(test_sgemm(c));
+  return WEFT_OK;
+}
+
+}  // namespace
+
+weft_status wc_selftest(int dev) {
+  try {
+    return run(dev);
+  } catch (...) { /* std::bad_alloc from the host vectors */
+    return wc_error(WEFT_ERR_OUT_OF_MEMORY, "cuda: self-test on device %d (%s): out of host memory",
+                    dev, wc_device_name(dev));
+  }
+}

@@ -1,0 +1,100 @@
+/* The contract between the host core and a backend (cpu built in; opencl and cuda loaded
+ * with dlopen). A backend is one table of function pointers, returned by the exported
+ * function `weft_backend_entry` of its shared library. The host never includes CUDA or
+ * OpenCL headers; a backend never prints: it reports through host->set_error.
+ *
+ * Buffers are opaque handles (void *). For a backend with `host_memory` = 1 a handle is a
+ * plain host pointer, so the scheduler hands it host data directly with no copy.
+ * Kernels always see buffers from offset 0: the scheduler stages each partition into its
+ * own buffers (or, on host-memory backends, passes pointers at the partition start). */
+#ifndef WEFT_BACKEND_IMPL_H
+#define WEFT_BACKEND_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weft.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump on any change to the structs below: the host refuses a backend of another version. */
+#define WEFT_BACKEND_ABI_VERSION 1
+
+/* What the host offers a backend. */
+typedef struct weft__host_api {
+  uint32_t abi_version;
+  /* Records `status` with a printf-style message as the calling thread's last error and
+   * returns `status`, so a backend writes `return host->set_error(WEFT_ERR_DEVICE, ...)`. */
+  weft_status (*set_error)(weft_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+      __attribute__((format(printf, 2, 3)))
+#endif
+      ;
+} weft__host_api;
+
+typedef struct weft__device_desc {
+  char name[WEFT_NAME_MAX];
+  uint64_t memory_bytes;      /* physical memory the device can allocate */
+  uint64_t max_alloc_bytes;   /* largest single buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE) */
+  int compute_units;
+  int has_fp64;
+  int is_gpu;                 /* a discrete/integrated GPU, as opposed to a CPU OpenCL device */
+} weft__device_desc;
+
+/* Partial result of a reduction over one partition; the host merges them in row order. */
+typedef struct weft__reduce_partial {
+  double sum;
+  double min;                 /* NaN when no non-NaN valid value */
+  double max;
+  uint64_t count;             /* valid values */
+} weft__reduce_partial;
+
+typedef struct weft__backend {
+  uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
+  const char *name;           /* "cpu", "opencl", "cuda" */
+  int host_memory;            /* 1: buffer handles are host pointers (cpu) */
+
+  /* Finds the devices. Failing here (no driver, no platform) skips the backend and the
+   * message becomes its recorded reason. Called once, before anything else. */
+  weft_status (*init)(const weft__host_api *host);
+  void (*shutdown)(void);
+  int (*device_count)(void);
+  weft_status (*device_desc)(int dev, weft__device_desc *out);
+
+  /* Memory. Accounting and caps live in the host, not here. */
+  weft_status (*buffer_alloc)(int dev, size_t bytes, void **handle);
+  void (*buffer_free)(int dev, void *handle);
+  /* blocking = 0 may return before the copy ends; the host keeps `src`/`dst` alive until
+   * synchronize(dev). Work on one device runs in submission order. */
+  weft_status (*buffer_write)(int dev, void *dst, size_t dst_offset, const void *src, size_t bytes,
+                              int blocking);
+  weft_status (*buffer_read)(int dev, const void *src, size_t src_offset, void *dst, size_t bytes,
+                             int blocking);
+  weft_status (*buffer_copy)(int dev, void *dst, size_t dst_offset, const void *src,
+                             size_t src_offset, size_t bytes);
+  weft_status (*synchronize)(int dev);
+
+  /* Kernels; `n` rows from offset 0 of each buffer, queued in order after earlier work.
+   * out = a*x + y */
+  weft_status (*axpy)(int dev, weft_dtype dtype, size_t n, double a, const void *x, const void *y,
+                      void *out);
+  /* out[i] = a[i] & b[i] over nbytes bytes of validity bitmaps. */
+  weft_status (*bitmap_and)(int dev, size_t nbytes, const void *a, const void *b, void *out);
+  /* Zeroes out[i] where bit i of `valid` is 0 (null slots hold 0, so results do not depend
+   * on the device). */
+  weft_status (*zero_nulls)(int dev, weft_dtype dtype, size_t n, const void *valid, void *out);
+  /* Reduces n rows; `valid` may be NULL (all valid). Blocks until `out` is filled. */
+  weft_status (*reduce)(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
+                        weft__reduce_partial *out);
+} weft__backend;
+
+/* The one symbol a backend library exports. Returns NULL when `abi_version` differs. */
+typedef const weft__backend *(*weft__backend_entry_fn)(uint32_t abi_version);
+#define WEFT_BACKEND_ENTRY_SYMBOL "weft_backend_entry"
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEFT_BACKEND_IMPL_H */

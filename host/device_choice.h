@@ -1,0 +1,18 @@
+#ifndef WEFT_HOST_DEVICE_CHOICE_H
+#define WEFT_HOST_DEVICE_CHOICE_H
+
+#include "scheduler.h"
+
+#define WEFT_MAX_CHOSEN 16
+
+typedef struct weft__choice {
+  weft__device *devices[WEFT_MAX_CHOSEN];
+  int count;
+} weft__choice;
+
+/* Resolves exec->devices ("auto", WEFT_DEVICE, or a list) for `op`, writing each decision
+ * and its reason to the report. Devices that cannot run `op` are dropped (strict: error);
+ * an empty result becomes the CPU. */
+weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, weft__choice *out);
+
+#endif

@@ -1,0 +1,65 @@
+/* The portable kernel dialect: device code written once, compiled by nvcc for CUDA and by
+ * the OpenCL runtime (OpenCL C 1.2) for OpenCL, so the PoCL run in CI checks the same logic
+ * a GPU runs. Kernels use only these macros and types, never CUDA or OpenCL spellings. */
+#ifndef WEFT_KERNEL_DIALECT_H
+#define WEFT_KERNEL_DIALECT_H
+
+/* Every operation is rounded on its own (no fused multiply-add contraction) on every device:
+ * OpenCL here, nvcc --fmad=false in cuda/, -ffp-contract=off on the host, so devices agree
+ * to the bit on elementwise results. */
+#if defined(__OPENCL_VERSION__)
+#pragma OPENCL FP_CONTRACT OFF
+#ifdef WK_HAS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+typedef ulong wk_u64;
+typedef long wk_i64;
+typedef uint wk_u32;
+typedef int wk_i32;
+typedef uchar wk_u8;
+#define WK_KERNEL __kernel
+#define WK_GLOBAL __global
+#define WK_LOCAL __local            /* declares a work-group array inside a kernel */
+#define WK_BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+#define WK_GLOBAL_ID() ((wk_u64)get_global_id(0))
+#define WK_GLOBAL_SIZE() ((wk_u64)get_global_size(0))
+#define WK_LOCAL_ID() ((wk_u32)get_local_id(0))
+#define WK_LOCAL_SIZE() ((wk_u32)get_local_size(0))
+#define WK_GROUP_ID() ((wk_u64)get_group_id(0))
+#define WK_NUM_GROUPS() ((wk_u64)get_num_groups(0))
+#define WK_INLINE inline
+#define WK_NAN_F64 ((double)NAN)
+
+#elif defined(__CUDACC__)
+typedef unsigned long long wk_u64;
+typedef long long wk_i64;
+typedef unsigned int wk_u32;
+typedef int wk_i32;
+typedef unsigned char wk_u8;
+#define WK_HAS_FP64 1
+#define WK_KERNEL extern "C" __global__
+#define WK_GLOBAL
+#define WK_LOCAL __shared__
+#define WK_BARRIER() __syncthreads()
+#define WK_GLOBAL_ID() ((wk_u64)blockIdx.x * blockDim.x + threadIdx.x)
+#define WK_GLOBAL_SIZE() ((wk_u64)gridDim.x * blockDim.x)
+#define WK_LOCAL_ID() ((wk_u32)threadIdx.x)
+#define WK_LOCAL_SIZE() ((wk_u32)blockDim.x)
+#define WK_GROUP_ID() ((wk_u64)blockIdx.x)
+#define WK_NUM_GROUPS() ((wk_u64)gridDim.x)
+#define WK_INLINE __device__ inline
+#define WK_NAN_F64 (__longlong_as_double(0x7ff8000000000000LL))
+
+#else
+#error "kernels/dialect.h is for device code: compile with nvcc or an OpenCL runtime"
+#endif
+
+/* Work-group size every kernel of weft is launched with (reductions size local arrays by it). */
+#define WK_GROUP_SIZE 256
+
+/* Arrow validity: bit i of byte i/8, 1 = valid. */
+WK_INLINE int wk_bit(WK_GLOBAL const wk_u8 *bitmap, wk_u64 i) {
+  return (bitmap[i >> 3] >> (i & 7)) & 1;
+}
+
+#endif /* WEFT_KERNEL_DIALECT_H */

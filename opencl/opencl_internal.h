@@ -1,0 +1,93 @@
+/* Shared state of the OpenCL backend. Everything here has hidden visibility: the library
+ * exports only weft_backend_entry. */
+#ifndef WEFT_OPENCL_INTERNAL_H
+#define WEFT_OPENCL_INTERNAL_H
+
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+#include <pthread.h>
+
+#include "backend_impl.h"
+
+/* Work-group size of every launch (WK_GROUP_SIZE in kernels/dialect.h). */
+#define WEFT_OCL_GROUP 256
+/* Most work-groups of an elementwise launch (the kernels are grid-stride). */
+#define WEFT_OCL_MAX_GROUPS 65536
+/* Most work-groups of a reduction: the size of the per-device partial arrays. */
+#define WEFT_OCL_REDUCE_GROUPS 1024
+
+enum weft_ocl_kernel {
+  WEFT_OCL_AXPY_F32,
+  WEFT_OCL_AXPY_F64,
+  WEFT_OCL_ZERO_NULLS_F32,
+  WEFT_OCL_ZERO_NULLS_F64,
+  WEFT_OCL_BITMAP_AND,
+  WEFT_OCL_REDUCE_F32,
+  WEFT_OCL_REDUCE_F64,
+  WEFT_OCL_KERNEL_COUNT
+};
+
+typedef struct weft_ocl_device {
+  cl_device_id id;
+  cl_context context;
+  cl_command_queue queue;          /* in order: work on a device runs in submission order */
+  weft__device_desc desc;
+  /* Guards everything below: the lazy program build, clSetKernelArg + enqueue of a
+   * launch (cl_kernel objects are not thread-safe) and the reduction scratch buffers. */
+  pthread_mutex_t lock;
+  cl_program program;              /* NULL until first built */
+  cl_kernel kernels[WEFT_OCL_KERNEL_COUNT]; /* fp64 ones stay NULL without fp64 */
+  size_t local[WEFT_OCL_KERNEL_COUNT];      /* work-group size usable with each kernel */
+  cl_mem part_sum, part_min, part_max, part_count; /* WEFT_OCL_REDUCE_GROUPS each */
+} weft_ocl_device;
+
+typedef struct weft_ocl_state {
+  const weft__host_api *host;
+  int count;
+  weft_ocl_device *devices;
+} weft_ocl_state;
+
+extern weft_ocl_state weft_ocl__state;
+extern const char weft__opencl_kernel_source[];
+
+/* "CL_OUT_OF_RESOURCES" for -5, "CL_UNKNOWN_ERROR" for codes it does not know. */
+const char *weft_ocl_error_name(cl_int err);
+/* Records "opencl: <call> failed on device '<name>': <NAME> (<code>)" and returns
+ * WEFT_ERR_DEVICE (WEFT_ERR_DEVICE_MEMORY for CL_MEM_OBJECT_ALLOCATION_FAILURE). */
+weft_status weft_ocl_fail(const weft_ocl_device *d, const char *call, cl_int err);
+/* host->set_error, or just `status` before init. */
+weft_status weft_ocl_error(weft_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The device `dev`, or NULL after recording WEFT_ERR_INVALID_ARGUMENT. */
+weft_ocl_device *weft_ocl_device_get(int dev);
+
+/* opencl_program.c. With d->lock held: builds the program, kernels and scratch buffers on
+ * first use. */
+weft_status weft_ocl_program_ready(weft_ocl_device *d);
+void weft_ocl_program_release(weft_ocl_device *d);
+
+/* opencl_memory.c */
+weft_status weft_ocl_buffer_alloc(int dev, size_t bytes, void **handle);
+void weft_ocl_buffer_free(int dev, void *handle);
+weft_status weft_ocl_buffer_write(int dev, void *dst, size_t dst_offset, const void *src,
+                                  size_t bytes, int blocking);
+weft_status weft_ocl_buffer_read(int dev, const void *src, size_t src_offset, void *dst,
+                                 size_t bytes, int blocking);
+weft_status weft_ocl_buffer_copy(int dev, void *dst, size_t dst_offset, const void *src,
+                                 size_t src_offset, size_t bytes);
+weft_status weft_ocl_synchronize(int dev);
+
+/* opencl_kernels.c */
+weft_status weft_ocl_axpy(int dev, weft_dtype dtype, size_t n, double a, const void *x,
+                          const void *y, void *out);
+weft_status weft_ocl_bitmap_and(int dev, size_t nbytes, const void *a, const void *b, void *out);
+weft_status weft_ocl_zero_nulls(int dev, weft_dtype dtype, size_t n, const void *valid, void *out);
+weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
+                            weft__reduce_partial *out);
+
+#endif /* WEFT_OPENCL_INTERNAL_H */

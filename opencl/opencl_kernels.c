@@ -1,0 +1,186 @@
+/* Kernel launches. Each one holds the device lock from clSetKernelArg to the enqueue (and,
+ * for reduce, until its partials are read back), since cl_kernel objects are shared. */
+#include <math.h>
+
+#include "opencl_internal.h"
+
+typedef struct weft_ocl_arg {
+  size_t size;
+  const void *value;
+} weft_ocl_arg;
+
+#define WEFT_OCL_ARG(v) {sizeof(v), &(v)}
+
+static const char *const launch_names[WEFT_OCL_KERNEL_COUNT] = {
+    "clEnqueueNDRangeKernel(weft_axpy_f32)",       "clEnqueueNDRangeKernel(weft_axpy_f64)",
+    "clEnqueueNDRangeKernel(weft_zero_nulls_f32)", "clEnqueueNDRangeKernel(weft_zero_nulls_f64)",
+    "clEnqueueNDRangeKernel(weft_bitmap_and)",     "clEnqueueNDRangeKernel(weft_reduce_f32)",
+    "clEnqueueNDRangeKernel(weft_reduce_f64)",
+};
+
+/* Locks the device and builds its program on first use. Unlocks again on failure. */
+static weft_status lock_ready(weft_ocl_device *d) {
+  if (pthread_mutex_lock(&d->lock) != 0)
+    return weft_ocl_error(WEFT_ERR_INTERNAL, "opencl: cannot lock device '%s'", d->desc.name);
+  weft_status st = weft_ocl_program_ready(d);
+  if (st != WEFT_OK) pthread_mutex_unlock(&d->lock);
+  return st;
+}
+
+/* With the lock held: sets the arguments and enqueues `groups` groups of d->local[k]. */
+static weft_status launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg *args, cl_uint nargs,
+                                 size_t groups) {
+  cl_kernel kernel = d->kernels[k];
+  for (cl_uint i = 0; i < nargs; i++) {
+    cl_int err = clSetKernelArg(kernel, i, args[i].size, args[i].value);
+    if (err != CL_SUCCESS) return weft_ocl_fail(d, "clSetKernelArg", err);
+  }
+  size_t local = d->local[k];
+  size_t global = groups * local;
+  cl_int err = clEnqueueNDRangeKernel(d->queue, kernel, 1, NULL, &global, &local, 0, NULL, NULL);
+  return err == CL_SUCCESS ? WEFT_OK : weft_ocl_fail(d, launch_names[k], err);
+}
+
+/* An elementwise launch over n rows: ceil(n / local) groups, at most WEFT_OCL_MAX_GROUPS. */
+static weft_status launch_map(weft_ocl_device *d, int k, const weft_ocl_arg *args, cl_uint nargs,
+                              size_t n) {
+  weft_status st = lock_ready(d);
+  if (st != WEFT_OK) return st;
+  size_t local = d->local[k];
+  size_t groups = n / local + (n % local != 0);
+  if (groups > WEFT_OCL_MAX_GROUPS) groups = WEFT_OCL_MAX_GROUPS;
+  st = launch_locked(d, k, args, nargs, groups);
+  pthread_mutex_unlock(&d->lock);
+  return st;
+}
+
+static weft_status check_dtype(weft_ocl_device *d, weft_dtype dtype, const char *op) {
+  if (dtype == WEFT_FLOAT32) return WEFT_OK;
+  if (dtype != WEFT_FLOAT64)
+    return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: %s: unknown dtype %d", op, (int)dtype);
+  if (!d->desc.has_fp64)
+    return weft_ocl_error(WEFT_ERR_UNSUPPORTED, "opencl: %s: device '%s' has no fp64", op,
+                          d->desc.name);
+  return WEFT_OK;
+}
+
+static weft_status check_handles(const char *op, const void *a, const void *b, const void *c) {
+  if (a && b && c) return WEFT_OK;
+  return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: %s: NULL buffer handle", op);
+}
+
+weft_status weft_ocl_axpy(int dev, weft_dtype dtype, size_t n, double a, const void *x,
+                          const void *y, void *out) {
+  weft_ocl_device *d = weft_ocl_device_get(dev);
+  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  weft_status st = check_dtype(d, dtype, "axpy");
+  if (st != WEFT_OK || n == 0) return st;
+  if ((st = check_handles("axpy", x, y, out)) != WEFT_OK) return st;
+  cl_mem mx = (cl_mem)x, my = (cl_mem)y, mout = (cl_mem)out;
+  cl_ulong rows = n;
+  cl_float af = (cl_float)a;
+  cl_double ad = a;
+  int f64 = dtype == WEFT_FLOAT64;
+  weft_ocl_arg args[] = {f64 ? (weft_ocl_arg)WEFT_OCL_ARG(ad) : (weft_ocl_arg)WEFT_OCL_ARG(af),
+                         WEFT_OCL_ARG(mx), WEFT_OCL_ARG(my), WEFT_OCL_ARG(mout),
+                         WEFT_OCL_ARG(rows)};
+  return launch_map(d, f64 ? WEFT_OCL_AXPY_F64 : WEFT_OCL_AXPY_F32, args, 5, n);
+}
+
+weft_status weft_ocl_bitmap_and(int dev, size_t nbytes, const void *a, const void *b, void *out) {
+  weft_ocl_device *d = weft_ocl_device_get(dev);
+  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (nbytes == 0) return WEFT_OK;
+  weft_status st = check_handles("bitmap_and", a, b, out);
+  if (st != WEFT_OK) return st;
+  cl_mem ma = (cl_mem)a, mb = (cl_mem)b, mout = (cl_mem)out;
+  cl_ulong bytes = nbytes;
+  weft_ocl_arg args[] = {WEFT_OCL_ARG(ma), WEFT_OCL_ARG(mb), WEFT_OCL_ARG(mout),
+                         WEFT_OCL_ARG(bytes)};
+  return launch_map(d, WEFT_OCL_BITMAP_AND, args, 4, nbytes);
+}
+
+weft_status weft_ocl_zero_nulls(int dev, weft_dtype dtype, size_t n, const void *valid, void *out) {
+  weft_ocl_device *d = weft_ocl_device_get(dev);
+  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  weft_status st = check_dtype(d, dtype, "zero_nulls");
+  if (st != WEFT_OK || n == 0) return st;
+  if ((st = check_handles("zero_nulls", valid, out, out)) != WEFT_OK) return st;
+  cl_mem mvalid = (cl_mem)valid, mout = (cl_mem)out;
+  cl_ulong rows = n;
+  weft_ocl_arg args[] = {WEFT_OCL_ARG(mvalid), WEFT_OCL_ARG(mout), WEFT_OCL_ARG(rows)};
+  int k = dtype == WEFT_FLOAT64 ? WEFT_OCL_ZERO_NULLS_F64 : WEFT_OCL_ZERO_NULLS_F32;
+  return launch_map(d, k, args, 3, n);
+}
+
+/* With the lock held: launches the reduction and reads `groups` partials of each kind. */
+static weft_status reduce_locked(weft_ocl_device *d, int k, const weft_ocl_arg *args,
+                                 size_t groups, double *sum, double *mn, double *mx,
+                                 cl_ulong *count) {
+  if (d->local[k] != WEFT_OCL_GROUP)
+    return weft_ocl_error(WEFT_ERR_UNSUPPORTED,
+                          "opencl: reduce needs work-groups of %d on device '%s', which allows %zu",
+                          WEFT_OCL_GROUP, d->desc.name, d->local[k]);
+  weft_status st = launch_locked(d, k, args, 8, groups);
+  if (st != WEFT_OK) return st;
+  struct {
+    cl_mem mem;
+    void *dst;
+  } reads[] = {{d->part_sum, sum}, {d->part_min, mn}, {d->part_max, mx}, {d->part_count, count}};
+  for (int i = 0; i < 4; i++) {
+    /* All but the last are non-blocking: the queue is in order, so the blocking last read
+     * completes after them. */
+    cl_int err = clEnqueueReadBuffer(d->queue, reads[i].mem, i == 3 ? CL_TRUE : CL_FALSE, 0,
+                                     groups * 8, reads[i].dst, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      clFinish(d->queue); /* earlier reads must not land in freed stack memory */
+      return weft_ocl_fail(d, "clEnqueueReadBuffer (reduction partials)", err);
+    }
+  }
+  return WEFT_OK;
+}
+
+weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
+                            weft__reduce_partial *out) {
+  weft_ocl_device *d = weft_ocl_device_get(dev);
+  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!out) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: reduce: out is NULL");
+  if (dtype != WEFT_FLOAT32 && dtype != WEFT_FLOAT64)
+    return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: reduce: unknown dtype %d", (int)dtype);
+  if (!d->desc.has_fp64) /* both reductions accumulate in double */
+    return weft_ocl_error(WEFT_ERR_UNSUPPORTED, "opencl: reduce: device '%s' has no fp64",
+                          d->desc.name);
+  out->sum = 0.0;
+  out->min = NAN;
+  out->max = NAN;
+  out->count = 0;
+  if (n == 0) return WEFT_OK;
+  if (!x) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: reduce: NULL buffer handle");
+
+  size_t groups = n / WEFT_OCL_GROUP + (n % WEFT_OCL_GROUP != 0);
+  if (groups > WEFT_OCL_REDUCE_GROUPS) groups = WEFT_OCL_REDUCE_GROUPS;
+  double sum[WEFT_OCL_REDUCE_GROUPS], mn[WEFT_OCL_REDUCE_GROUPS], mx[WEFT_OCL_REDUCE_GROUPS];
+  cl_ulong count[WEFT_OCL_REDUCE_GROUPS];
+
+  weft_status st = lock_ready(d);
+  if (st != WEFT_OK) return st;
+  cl_mem mxs = (cl_mem)x, mvalid = (cl_mem)valid;
+  cl_int has_valid = valid != NULL;
+  cl_ulong rows = n;
+  weft_ocl_arg args[8] = {WEFT_OCL_ARG(mxs), WEFT_OCL_ARG(mvalid), WEFT_OCL_ARG(has_valid),
+                          WEFT_OCL_ARG(rows), WEFT_OCL_ARG(d->part_sum), WEFT_OCL_ARG(d->part_min),
+                          WEFT_OCL_ARG(d->part_max), WEFT_OCL_ARG(d->part_count)};
+  int k = dtype == WEFT_FLOAT64 ? WEFT_OCL_REDUCE_F64 : WEFT_OCL_REDUCE_F32;
+  st = reduce_locked(d, k, args, groups, sum, mn, mx, count);
+  pthread_mutex_unlock(&d->lock);
+  if (st != WEFT_OK) return st;
+
+  /* Combine in group order, so a device gives the same bits on every run. */
+  for (size_t g = 0; g < groups; g++) {
+    out->sum += sum[g];
+    out->min = fmin(out->min, mn[g]);
+    out->max = fmax(out->max, mx[g]);
+    out->count += count[g];
+  }
+  return WEFT_OK;
+}
