@@ -1,0 +1,70 @@
+"""weft: columnar data and vectors on every device a machine has (CUDA, OpenCL, CPU).
+
+    >>> import numpy as np, weft
+    >>> weft.devices()
+    [Device(id='cpu:0', ...), Device(id='opencl:0', ...)]
+    >>> weft.axpy(2.0, np.arange(4.0), np.ones(4))
+    array([1., 3., 5., 7.])
+    >>> weft.sum(np.arange(4.0), device="opencl:0")
+    6.0
+    >>> print(weft.last_report())
+"""
+
+from . import _lib
+from .devices import (
+    Backend,
+    Device,
+    backends,
+    device,
+    devices,
+    memory_limit,
+    set_memory_limit,
+)
+from .errors import (
+    BackendUnavailableError,
+    CorruptError,
+    DeviceError,
+    DeviceMemoryError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    OutOfMemoryError,
+    UnsupportedError,
+    WeftError,
+    WeftIOError,
+)
+from .exec import Exec, last_device, last_report
+from .ops import ReduceResult, axpy, max, min, reduce, sum
+
+__version__ = _lib.weft_version_string().decode("ascii")
+
+__all__ = [
+    "__version__",
+    "Backend",
+    "Device",
+    "backends",
+    "device",
+    "devices",
+    "memory_limit",
+    "set_memory_limit",
+    "Exec",
+    "last_device",
+    "last_report",
+    "ReduceResult",
+    "axpy",
+    "max",
+    "min",
+    "reduce",
+    "sum",
+    "WeftError",
+    "InvalidArgumentError",
+    "OutOfMemoryError",
+    "DeviceMemoryError",
+    "DeviceError",
+    "UnsupportedError",
+    "NotFoundError",
+    "BackendUnavailableError",
+    "WeftIOError",
+    "CorruptError",
+    "InternalError",
+]
