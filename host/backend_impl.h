@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to the structs below: the host refuses a backend of another version. */
-#define WEFT_BACKEND_ABI_VERSION 1
+#define WEFT_BACKEND_ABI_VERSION 2
 
 /* What the host offers a backend. */
 typedef struct weft__host_api {
@@ -50,6 +50,34 @@ typedef struct weft__reduce_partial {
   double max;
   uint64_t count;             /* valid values */
 } weft__reduce_partial;
+
+/* Exact k-NN works on running top-k lists of 64-bit keys, one list of k per query:
+ *   key = (orderable_bits(dist) << 32) | position
+ * where dist is "smaller is better" (squared L2 without the query norm, or minus the inner
+ * product), orderable_bits maps a float's bits so unsigned order is float order
+ * (u ^ (u >> 31 ? 0xFFFFFFFF : 0x80000000)), and position is the row in the index, whose
+ * rows are kept in id order: comparing keys breaks distance ties by the smaller id on
+ * every device. An empty slot is WEFT_KNN_EMPTY (all ones). Lists are unordered sets until
+ * knn_sort. */
+#define WEFT_KNN_EMPTY UINT64_MAX
+
+typedef enum weft__knn_metric {
+  WEFT__KNN_L2 = 0, /* dist = |x|^2 - 2 q.x */
+  WEFT__KNN_IP = 1  /* dist = -q.x (cosine: vectors normalized beforehand) */
+} weft__knn_metric;
+
+typedef struct weft__knn_tile {
+  size_t nq, nb, dim, k;
+  weft__knn_metric metric;
+  const void *queries;     /* nq x dim float32, row-major */
+  const void *base;        /* nb x dim float32, row-major */
+  const void *base_norms;  /* nb float32 |x|^2 (used by L2) */
+  const void *allowed;     /* bitset over positions (bit p of byte p/8), or NULL: all allowed */
+  uint64_t position0;      /* position of base row 0: keys and `allowed` use position0 + j */
+  void *scratch;           /* nq x nb float32 for the distance tile (NULL on host-memory backends) */
+  const void *list_in;     /* nq x k uint64 keys */
+  void *list_out;          /* nq x k uint64 keys: the k smallest of list_in and this tile */
+} weft__knn_tile;
 
 typedef struct weft__backend {
   uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
@@ -88,6 +116,12 @@ typedef struct weft__backend {
   /* Reduces n rows; `valid` may be NULL (all valid). Blocks until `out` is filled. */
   weft_status (*reduce)(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
                         weft__reduce_partial *out);
+
+  /* Folds the distances of queries x base into the running lists. list_in may equal
+   * list_out only on host-memory backends. */
+  weft_status (*knn_tile)(int dev, const weft__knn_tile *tile);
+  /* Sorts each of the nq lists of k keys ascending (best first, empties last). */
+  weft_status (*knn_sort)(int dev, size_t nq, size_t k, void *lists);
 } weft__backend;
 
 /* The one symbol a backend library exports. Returns NULL when `abi_version` differs. */

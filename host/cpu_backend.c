@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "backend_impl.h"
+#include "cpu_backend_impl.h"
 #include "error.h"
 #include "runtime.h"
 
@@ -36,6 +37,7 @@ static void read_cpu_name(void) {
 static weft_status cpu_init(const weft__host_api *host) {
   (void)host;
   read_cpu_name();
+  weft__cpu_blas_single_thread();
   return WEFT_OK;
 }
 
@@ -206,6 +208,8 @@ static const weft__backend cpu_backend = {
     .bitmap_and = cpu_bitmap_and,
     .zero_nulls = cpu_zero_nulls,
     .reduce = cpu_reduce,
+    .knn_tile = weft__cpu_knn_tile,
+    .knn_sort = weft__cpu_knn_sort,
 };
 
 const weft__backend *weft__cpu_backend(void) { return &cpu_backend; }

@@ -31,6 +31,11 @@ static int can_run(struct weft_exec *exec, const weft__op *op, weft__device *d) 
                  d->desc.name);
     return 0;
   }
+  if (op->supports && !op->supports(d)) {
+    weft__report(exec, "  %s skipped: the %s backend has no kernels for %s", d->id,
+                 d->backend->name, op->name);
+    return 0;
+  }
   return 1;
 }
 
@@ -89,8 +94,10 @@ weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, wef
     weft__device *d = weft__device_at(idx);
     if (!can_run(exec, op, d)) {
       if (exec->strict)
-        return weft__error(WEFT_ERR_UNSUPPORTED, "%s cannot run on %s (%s): the device has no "
-                           "fp64 support (strict mode)", op->name, d->id, d->desc.name);
+        return weft__error(WEFT_ERR_UNSUPPORTED, "%s cannot run on %s (%s): %s (strict mode)",
+                           op->name, d->id, d->desc.name,
+                           op->needs_fp64 && !d->desc.has_fp64 ? "the device has no fp64 support"
+                                                               : "its backend lacks the kernels");
       continue;
     }
     int dup = 0;

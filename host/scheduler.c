@@ -80,14 +80,26 @@ static void record_failure(runner *r, weft_status st) {
   pthread_mutex_unlock(&r->sched->lock);
 }
 
+static size_t op_align(const weft__op *op) {
+  return op->align_rows ? op->align_rows : WEFT_PARTITION_ALIGN;
+}
+
+static size_t op_fixed_bytes(const weft__op *op) {
+  size_t bytes = 0;
+  for (int i = 0; i < WEFT_STAGE_SLOTS; i++) bytes += op->slot_fixed_bytes[i] + 8;
+  return bytes;
+}
+
 /* Rows per partition on `dev`; 0 when not even one aligned partition fits. */
 static size_t partition_rows(const weft__op *op, weft__device *dev, char *why, size_t why_cap) {
-  size_t bits = op_row_bits(op);
+  size_t bits = op_row_bits(op), align = op_align(op);
   if (dev->backend->host_memory) {
-    size_t rows = round_down(CPU_PARTITION_BYTES * 8 / bits, WEFT_PARTITION_ALIGN);
-    return rows < WEFT_PARTITION_ALIGN ? WEFT_PARTITION_ALIGN : rows;
+    size_t rows = op->cpu_partition_rows ? op->cpu_partition_rows : CPU_PARTITION_BYTES * 8 / bits;
+    rows = round_down(rows, align);
+    return rows < align ? align : rows;
   }
-  uint64_t avail = weft__device_available(dev);
+  uint64_t avail = weft__device_available(dev), fixed = op_fixed_bytes(op);
+  avail = avail > fixed ? avail - fixed : 0;
   size_t rows = (size_t)(avail * 8 / (bits + 8 * WEFT_STAGE_SLOTS)); /* a few bytes slack per slot */
   size_t cap = DEVICE_PARTITION_BYTES * 8 / bits;
   if (rows > cap) rows = cap;
@@ -97,11 +109,12 @@ static size_t partition_rows(const weft__op *op, weft__device *dev, char *why, s
       if (rows > most) rows = most;
     }
   if (rows >= op->rows) return op->rows; /* one partition holds everything */
-  rows = round_down(rows, WEFT_PARTITION_ALIGN);
+  rows = round_down(rows, align);
   if (rows == 0)
     snprintf(why, why_cap, "one partition of %zu rows needs %zu bytes, %llu available under the "
-             "limit of %llu bytes", WEFT_PARTITION_ALIGN, slot_bytes(bits, WEFT_PARTITION_ALIGN),
-             (unsigned long long)avail, (unsigned long long)atomic_load(&dev->limit_bytes));
+             "limit of %llu bytes", align, slot_bytes(bits, align) + (size_t)fixed,
+             (unsigned long long)weft__device_available(dev),
+             (unsigned long long)atomic_load(&dev->limit_bytes));
   return rows;
 }
 
@@ -132,8 +145,8 @@ static void *device_driver(void *arg) {
   weft__stage st = {.dev = r->dev, .max_rows = r->part_rows};
   weft_status s = WEFT_OK;
   for (int i = 0; i < WEFT_STAGE_SLOTS && s == WEFT_OK; i++) {
-    if (!op->slot_row_bits[i]) continue;
-    st.slot_bytes[i] = slot_bytes(op->slot_row_bits[i], r->part_rows);
+    if (!op->slot_row_bits[i] && !op->slot_fixed_bytes[i]) continue;
+    st.slot_bytes[i] = slot_bytes(op->slot_row_bits[i], r->part_rows) + op->slot_fixed_bytes[i];
     s = weft__device_alloc(r->dev, st.slot_bytes[i], &st.slot[i]);
   }
   size_t parts = 0, rows_done = 0;

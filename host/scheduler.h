@@ -30,8 +30,16 @@ typedef struct weft__op {
   /* Device bits per row, per slot: ceil(slot_row_bits[i] * rows / 8) bytes are allocated
    * for slot i on a non-host device (1 bit for a validity bitmap). Unused slots are 0. */
   size_t slot_row_bits[WEFT_STAGE_SLOTS];
+  /* Plus a fixed size per slot, whatever the rows (a database shard, a bitset). */
+  size_t slot_fixed_bytes[WEFT_STAGE_SLOTS];
+  /* Partition starts are multiples of this (0: WEFT_PARTITION_ALIGN, for bitmaps). */
+  size_t align_rows;
+  /* Rows of a CPU partition (0: sized to the cache from slot_row_bits). */
+  size_t cpu_partition_rows;
   double flops_per_row;  /* for the cost model */
   int needs_fp64;
+  /* Optional: 0 when `dev` lacks what the op needs (e.g. a backend without its kernels). */
+  int (*supports)(const weft__device *dev);
   void *ctx;
   weft_status (*run)(void *ctx, weft__stage *stage, size_t row0, size_t rows);
 } weft__op;

@@ -160,6 +160,46 @@ typedef struct weft_reduce_result {
 WEFT_API weft_status weft_reduce(weft_exec *exec, weft_dtype dtype, weft_reduce_op op, size_t n,
                                  const void *x, const uint8_t *valid, weft_reduce_result *out);
 
+/* ------------------------------------------------------------------ vector search */
+
+typedef enum weft_metric {
+  WEFT_METRIC_L2 = 0,     /* squared Euclidean distance, smaller is closer (as faiss) */
+  WEFT_METRIC_IP = 1,     /* inner product, larger is closer */
+  WEFT_METRIC_COSINE = 2  /* cosine similarity, larger is closer; vectors normalized at add */
+} weft_metric;
+
+/* An exact (brute-force) index of float32 vectors with int64 ids. Searches may run from
+ * many threads at once; add and remove wait for running searches. */
+typedef struct weft_index weft_index;
+
+WEFT_API weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out);
+WEFT_API weft_status weft_index_free(weft_index *index);
+/* Adds n vectors (n x dim, row-major). ids: n distinct non-negative ids not in the index,
+ * or NULL for the next ids in sequence (0, 1, ... like faiss). NaN or inf in a vector, or a
+ * zero vector under cosine, is an error naming the row. */
+WEFT_API weft_status weft_index_add(weft_index *index, size_t n, const float *vectors,
+                                    const int64_t *ids);
+/* Removes the given ids; ids not in the index are ignored. *removed (may be NULL) counts. */
+WEFT_API weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids,
+                                       size_t *removed);
+WEFT_API weft_status weft_index_size(const weft_index *index, size_t *count);
+WEFT_API weft_status weft_index_dim(const weft_index *index, size_t *dim);
+WEFT_API weft_status weft_index_metric(const weft_index *index, weft_metric *metric);
+/* The k nearest of each of nq queries (nq x dim), best first: distances (nq x k) and
+ * labels (nq x k ids). Ties go to the smaller id on every device. A row with fewer than k
+ * candidates is padded with id -1 and distance +inf (L2) or -inf (ip, cosine).
+ * allowed: NULL, or a bitset over ids (bit i of byte i/8 set = id i may be returned) of
+ * allowed_bits bits; ids >= allowed_bits are excluded. */
+WEFT_API weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq,
+                                       const float *queries, size_t k, const uint8_t *allowed,
+                                       size_t allowed_bits, float *distances, int64_t *labels);
+/* One file: header (magic, format version, dim, metric, count), vectors, ids, checksum.
+ * Written to a temporary file and renamed, so a crash never leaves half a file. */
+WEFT_API weft_status weft_index_save(weft_index *index, const char *path);
+/* Loads a file written by weft_index_save; a truncated or corrupted file is
+ * WEFT_ERR_CORRUPT, another format or version WEFT_ERR_CORRUPT naming what was found. */
+WEFT_API weft_status weft_index_load(const char *path, weft_index **out);
+
 #ifdef __cplusplus
 }
 #endif

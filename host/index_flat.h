@@ -1,0 +1,35 @@
+/* The exact index: float32 rows kept sorted by id, so a row's position orders like its id
+ * and k-NN keys break distance ties by the smaller id on every device. */
+#ifndef WEFT_HOST_INDEX_FLAT_H
+#define WEFT_HOST_INDEX_FLAT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "weft.h"
+
+/* Positions are 32-bit in k-NN keys, and all ones marks an empty slot. */
+#define WEFT_INDEX_MAX_ROWS ((size_t)UINT32_MAX - 1)
+
+struct weft_index {
+  size_t dim;
+  weft_metric metric;
+  size_t count, capacity;
+  float *vectors;   /* count x dim, rows ascending by id */
+  float *norms;     /* |x|^2 per row */
+  int64_t *ids;     /* ascending, distinct, >= 0 */
+  int64_t next_id;  /* for add without ids */
+  pthread_rwlock_t lock; /* searches share it; add, remove and free take it alone */
+};
+
+/* Checks vectors for NaN / inf (and zero rows under cosine); names `what` and the row. */
+weft_status weft__check_vectors(const char *what, size_t n, size_t dim, const float *v,
+                                int cosine);
+/* Scales each row to unit length (cosine). */
+void weft__normalize_rows(float *v, size_t n, size_t dim);
+/* Builds an index from rows already sorted by id and validated (used by load). */
+weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, float *vectors,
+                              int64_t *ids, weft_index **out);
+
+#endif
