@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The test command of the README: sets up the machine, builds every library (the CUDA
+# backend included), runs the GoogleTest suite on every device found, the sanitizer build of
+# the CPU path, then installs the Python package with pip and runs pytest against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/setup.sh
+PY=${PYTHON:-python3}
+JOBS=$(nproc)
+
+echo "== build (release, all backends)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  ${WEFT_CUDA_ARCH:+-DCMAKE_CUDA_ARCHITECTURES=$WEFT_CUDA_ARCH} >/dev/null
+cmake --build build/release -j "$JOBS"
+
+echo "== devices"
+clinfo -l || true
+
+echo "== ctest (every device found; absent ones are reported as skipped)"
+ctest --test-dir build/release -j "$JOBS" --output-on-failure
+
+echo "== ctest under ASan + UBSan (CPU path)"
+cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON \
+  -DWEFT_BUILD_CUDA=OFF -DWEFT_BUILD_OPENCL=OFF >/dev/null
+cmake --build build/sanitize -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/sanitize -j "$JOBS" --output-on-failure
+
+echo "== pip install . and pytest"
+"$PY" -m pip install -q --no-build-isolation . \
+  ${WEFT_CUDA_ARCH:+-Ccmake.define.CMAKE_CUDA_ARCHITECTURES=$WEFT_CUDA_ARCH}
+# Run from outside the source tree so the installed package, with its libraries, is tested.
+(cd /tmp && "$PY" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
