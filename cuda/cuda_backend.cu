@@ -165,6 +165,8 @@ static const weft__backend wc_backend = {
     wc_bitmap_and,
     wc_zero_nulls,
     wc_reduce,
+    wc_knn_tile,
+    wc_knn_sort,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

@@ -79,6 +79,17 @@ weft_status wc_enter(int dev);
     if (wc_s_ != WEFT_OK) return wc_s_;            \
   } while (0)
 
+/* Queues `kernel` (one of kernels/, so the file includes dialect.h) with WK_GROUP_SIZE
+ * threads per block on the device's stream and returns from the enclosing function when the
+ * launch fails. The thread's last error is cleared first, so only this launch is checked. */
+#define WC_LAUNCH(dev, kernel, grid, ...)                                               \
+  do {                                                                                  \
+    (void)cudaGetLastError();                                                           \
+    kernel<<<(grid), WK_GROUP_SIZE, 0, wc_g.devs[dev].stream>>>(__VA_ARGS__);           \
+    cudaError_t wc_e_ = cudaGetLastError();                                             \
+    if (wc_e_ != cudaSuccess) return wc_fail((dev), #kernel "<<<>>>", wc_e_);           \
+  } while (0)
+
 /* The device's cuBLAS handle, created on first use and bound to its stream. */
 weft_status wc_cublas(int dev, cublasHandle_t *out);
 
@@ -103,8 +114,21 @@ weft_status wc_reduce(int dev, weft_dtype dtype, size_t n, const void *x, const 
 /* Frees the device's reduce scratch (shutdown). */
 void wc_reduce_release(wc_device *d);
 
-/* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce and one cublasSgemm on `dev`,
- * compared with a host reference. The message names the failed check and the device. */
+/* cuda_knn.cu. knn_tile: the inner products by cuBLAS into tile->scratch, then the
+ * portable weft_knn_topk_merge; knn_sort: the portable weft_knn_sort. */
+weft_status wc_knn_tile(int dev, const weft__knn_tile *tile);
+weft_status wc_knn_sort(int dev, size_t nq, size_t k, void *lists);
+/* out (row-major nq x nb) = queries (nq x dim) * base (nb x dim)^T, queued on the device's
+ * stream: by cuBLAS (what knn_tile uses) or by the portable weft_knn_gemm (what OpenCL
+ * uses; the self-test compares the two). nq, nb, dim <= INT_MAX. */
+weft_status wc_knn_inner_products(int dev, size_t nq, size_t nb, size_t dim, const void *queries,
+                                  const void *base, void *out);
+weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, const void *queries,
+                                 const void *base, void *out);
+
+/* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
+ * against weft_knn_gemm, knn_tile over two tiles + knn_sort) on `dev`, compared with a host
+ * reference. The message names the failed check and the device. */
 weft_status wc_selftest(int dev);
 
 #endif /* WEFT_CUDA_INTERNAL_H */

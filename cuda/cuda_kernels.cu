@@ -14,16 +14,6 @@ static unsigned wc_grid(size_t n) {
   return g > WC_MAX_GRID ? WC_MAX_GRID : (unsigned)g;
 }
 
-/* Queues `kernel` on the device's stream and returns from the enclosing function when the
- * launch fails. The thread's last error is cleared first, so only this launch is checked. */
-#define WC_LAUNCH(dev, kernel, grid, ...)                                               \
-  do {                                                                                  \
-    (void)cudaGetLastError();                                                           \
-    kernel<<<(grid), WK_GROUP_SIZE, 0, wc_g.devs[dev].stream>>>(__VA_ARGS__);           \
-    cudaError_t wc_e_ = cudaGetLastError();                                             \
-    if (wc_e_ != cudaSuccess) return wc_fail((dev), #kernel "<<<>>>", wc_e_);           \
-  } while (0)
-
 static weft_status wc_bad_dtype(const char *op, weft_dtype dtype) {
   return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: %s: dtype %d is not float32 or float64", op,
                   (int)dtype);

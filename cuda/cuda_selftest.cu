@@ -1,10 +1,11 @@
-/* Self-test run by init on every device: each kernel, the buffer paths and one cublasSgemm,
- * compared with a host reference. Inputs are small integers (or halves), so every result is
- * exact whatever the order of operations or FMA contraction: comparisons are exact.
+/* Self-test run by init on every device: each kernel, the buffer paths, one cublasSgemm and
+ * k-NN, compared with a host reference. Inputs are small integers (or halves), so every
+ * result is exact whatever the order of operations or FMA contraction: comparisons are exact.
  * A failure names the check and the device, e.g.
  * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
 #include "cuda_internal.h"
 
+#include <algorithm>
 #include <math.h>
 #include <new>
 #include <stdarg.h>
@@ -231,11 +232,142 @@ weft_status test_sgemm(Ctx &c) {
   return WEFT_OK;
 }
 
+/* Small integers, so inner products and distances are exact whatever the summation order. */
+float small_int(uint64_t &state, int range) {
+  state = state * 6364136223846793005ull + 1442695040888963407ull;
+  return (float)((int)((state >> 33) % (uint64_t)(2 * range + 1)) - range);
+}
+
+/* The inner products by cuBLAS (knn_tile's) and by the portable weft_knn_gemm (OpenCL's),
+ * both against the host, on sizes that are no multiples of the 64 x 64 x 16 tiles. */
+weft_status test_knn_gemm(Ctx &c) {
+  const int dev = c.dev;
+  const size_t nq = 70, nb = 131, dim = 33;
+  uint64_t state = 7;
+  std::vector<float> q(nq * dim), x(nb * dim), want(nq * nb), got(nq * nb);
+  for (float &v : q) v = small_int(state, 3);
+  for (float &v : x) v = small_int(state, 3);
+  for (size_t i = 0; i < nq; ++i)
+    for (size_t j = 0; j < nb; ++j) {
+      float s = 0.0f;
+      for (size_t d = 0; d < dim; ++d) s += q[i * dim + d] * x[j * dim + d];
+      want[i * nb + j] = s;
+    }
+  void *dq, *dx, *dout;
+  WC_TRY(alloc(c, "alloc", q.size() * 4, &dq));
+  WC_TRY(alloc(c, "alloc", x.size() * 4, &dx));
+  WC_TRY(alloc(c, "alloc", want.size() * 4, &dout));
+  ST("write", wc_buffer_write(dev, dq, 0, q.data(), q.size() * 4, 0));
+  ST("write", wc_buffer_write(dev, dx, 0, x.data(), x.size() * 4, 0));
+  ST("knn gemm (cuBLAS)", wc_knn_inner_products(dev, nq, nb, dim, dq, dx, dout));
+  ST("knn gemm (cuBLAS)", wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
+  WC_TRY(compare(dev, "knn gemm (cuBLAS)", "ip", got, want));
+  ST("knn gemm (weft_knn_gemm)", wc_knn_gemm_portable(dev, nq, nb, dim, dq, dx, dout));
+  ST("knn gemm (weft_knn_gemm)", wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
+  WC_TRY(compare(dev, "knn gemm (weft_knn_gemm)", "ip", got, want));
+  return WEFT_OK;
+}
+
+/* The key of backend_impl.h, on the host. */
+uint64_t knn_key(float dist, uint64_t position) {
+  uint32_t u;
+  if (dist == 0.0f) dist = 0.0f;
+  memcpy(&u, &dist, 4);
+  u ^= (u >> 31) ? 0xFFFFFFFFu : 0x80000000u;
+  return ((uint64_t)u << 32) | position;
+}
+
+/* knn_tile over two tiles (2500 rows: more candidates than the kernel caches, then 500),
+ * list ping-pong, then knn_sort, against the host. Values in [-2, 2]: many exact distance
+ * ties, which the keys break by position. k = 4000 > 3000 rows leaves empties and sorts
+ * in global memory; L2 runs with an allowed bitset and a NaN norm, IP without. */
+weft_status test_knn(Ctx &c) {
+  const int dev = c.dev;
+  const size_t nq = 5, dim = 7, tile_rows[2] = {2500, 500}, total = 3000, kmax = 4000;
+  uint64_t state = 11;
+  std::vector<float> q(nq * dim), x(total * dim), norms(total);
+  std::vector<uint8_t> allowed((total + 7) / 8);
+  for (float &v : q) v = small_int(state, 2);
+  for (float &v : x) v = small_int(state, 2);
+  for (size_t j = 0; j < total; ++j) {
+    float s = 0.0f;
+    for (size_t d = 0; d < dim; ++d) s += x[j * dim + d] * x[j * dim + d];
+    norms[j] = s;
+  }
+  norms[1234] = NAN;
+  for (size_t i = 0; i < allowed.size(); ++i) allowed[i] = (uint8_t)(0xB7 ^ (i * 29));
+
+  void *dq, *dx, *dnorms, *dallowed, *dscratch, *dlist[2];
+  WC_TRY(alloc(c, "alloc", q.size() * 4, &dq));
+  WC_TRY(alloc(c, "alloc", x.size() * 4, &dx));
+  WC_TRY(alloc(c, "alloc", norms.size() * 4, &dnorms));
+  WC_TRY(alloc(c, "alloc", allowed.size(), &dallowed));
+  WC_TRY(alloc(c, "alloc", nq * tile_rows[0] * 4, &dscratch));
+  WC_TRY(alloc(c, "alloc", nq * kmax * 8, &dlist[0]));
+  WC_TRY(alloc(c, "alloc", nq * kmax * 8, &dlist[1]));
+  ST("write", wc_buffer_write(dev, dq, 0, q.data(), q.size() * 4, 0));
+  ST("write", wc_buffer_write(dev, dx, 0, x.data(), x.size() * 4, 0));
+  ST("write", wc_buffer_write(dev, dnorms, 0, norms.data(), norms.size() * 4, 0));
+  ST("write", wc_buffer_write(dev, dallowed, 0, allowed.data(), allowed.size(), 1));
+
+  const size_t ks[] = {1, 100, kmax};
+  std::vector<uint64_t> empty(nq * kmax, WEFT_KNN_EMPTY), got(nq * kmax), keys;
+  for (size_t k : ks)
+    for (int metric = 0; metric < 2; ++metric) {
+      const bool use_allowed = metric == 0;
+      char check[64];
+      snprintf(check, sizeof check, "knn %s k=%zu", metric == 0 ? "L2" : "IP", k);
+      ST(check, wc_buffer_write(dev, dlist[0], 0, empty.data(), nq * k * 8, 0));
+      size_t row0 = 0;
+      for (int t = 0; t < 2; ++t) {
+        weft__knn_tile tile;
+        memset(&tile, 0, sizeof tile);
+        tile.nq = nq;
+        tile.nb = tile_rows[t];
+        tile.dim = dim;
+        tile.k = k;
+        tile.metric = metric == 0 ? WEFT__KNN_L2 : WEFT__KNN_IP;
+        tile.queries = dq;
+        tile.base = (const float *)dx + row0 * dim;
+        tile.base_norms = (const float *)dnorms + row0;
+        tile.allowed = use_allowed ? dallowed : nullptr;
+        tile.position0 = row0;
+        tile.scratch = dscratch;
+        tile.list_in = dlist[t];
+        tile.list_out = dlist[t ^ 1];
+        ST(check, wc_knn_tile(dev, &tile));
+        row0 += tile_rows[t];
+      }
+      ST(check, wc_knn_sort(dev, nq, k, dlist[0]));
+      ST(check, wc_buffer_read(dev, dlist[0], 0, got.data(), nq * k * 8, 1));
+      for (size_t i = 0; i < nq; ++i) {
+        keys.clear();
+        for (size_t j = 0; j < total; ++j) {
+          if (use_allowed && !bit(allowed, j)) continue;
+          float ip = 0.0f;
+          for (size_t d = 0; d < dim; ++d) ip += q[i * dim + d] * x[j * dim + d];
+          float dist = metric == 0 ? norms[j] - 2.0f * ip : -ip;
+          if (!isnan(dist)) keys.push_back(knn_key(dist, j));
+        }
+        std::sort(keys.begin(), keys.end());
+        for (size_t r = 0; r < k; ++r) {
+          uint64_t want = r < keys.size() ? keys[r] : WEFT_KNN_EMPTY;
+          if (got[i * k + r] != want)
+            return fail(dev, check, "list[%zu][%zu] = %016llx (expected %016llx)", i, r,
+                        (unsigned long long)got[i * k + r], (unsigned long long)want);
+        }
+      }
+    }
+  return WEFT_OK;
+}
+
 weft_status run(int dev) {
   Ctx c(dev);
   WC_TRY(test_f32(c));
   WC_TRY(test_f64(c));
   WC_TRY(test_sgemm(c));
+  WC_TRY(test_knn_gemm(c));
+  WC_TRY(test_knn(c));
   return WEFT_OK;
 }
 

@@ -20,7 +20,14 @@ typedef uchar wk_u8;
 #define WK_KERNEL __kernel
 #define WK_GLOBAL __global
 #define WK_LOCAL __local            /* declares a work-group array inside a kernel */
+#define WK_LOCAL_PTR __local        /* qualifies a pointer parameter to such an array */
 #define WK_BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+/* Work-group barrier that also orders the group's global memory accesses. */
+#define WK_BARRIER_GLOBAL() barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE)
+/* 32-bit atomics on a local-memory wk_u32; they return the old value. */
+#define WK_ATOMIC_INC_LOCAL(p) atomic_inc(p)
+#define WK_ATOMIC_ADD_LOCAL(p, v) atomic_add((p), (v))
+#define WK_F32_BITS(f) as_uint(f)
 #define WK_GLOBAL_ID() ((wk_u64)get_global_id(0))
 #define WK_GLOBAL_SIZE() ((wk_u64)get_global_size(0))
 #define WK_LOCAL_ID() ((wk_u32)get_local_id(0))
@@ -40,7 +47,12 @@ typedef unsigned char wk_u8;
 #define WK_KERNEL extern "C" __global__
 #define WK_GLOBAL
 #define WK_LOCAL __shared__
+#define WK_LOCAL_PTR
 #define WK_BARRIER() __syncthreads()
+#define WK_BARRIER_GLOBAL() __syncthreads()
+#define WK_ATOMIC_INC_LOCAL(p) atomicAdd((p), 1u)
+#define WK_ATOMIC_ADD_LOCAL(p, v) atomicAdd((p), (v))
+#define WK_F32_BITS(f) __float_as_uint(f)
 #define WK_GLOBAL_ID() ((wk_u64)blockIdx.x * blockDim.x + threadIdx.x)
 #define WK_GLOBAL_SIZE() ((wk_u64)gridDim.x * blockDim.x)
 #define WK_LOCAL_ID() ((wk_u32)threadIdx.x)

@@ -226,6 +226,8 @@ static const weft__backend weft_ocl_backend = {
     .bitmap_and = weft_ocl_bitmap_and,
     .zero_nulls = weft_ocl_zero_nulls,
     .reduce = weft_ocl_reduce,
+    .knn_tile = weft_ocl_knn_tile,
+    .knn_sort = weft_ocl_knn_sort,
 };
 
 WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version);

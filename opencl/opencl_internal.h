@@ -26,6 +26,9 @@ enum weft_ocl_kernel {
   WEFT_OCL_BITMAP_AND,
   WEFT_OCL_REDUCE_F32,
   WEFT_OCL_REDUCE_F64,
+  WEFT_OCL_KNN_GEMM,
+  WEFT_OCL_KNN_TOPK_MERGE,
+  WEFT_OCL_KNN_SORT,
   WEFT_OCL_KERNEL_COUNT
 };
 
@@ -83,11 +86,25 @@ weft_status weft_ocl_buffer_copy(int dev, void *dst, size_t dst_offset, const vo
 weft_status weft_ocl_synchronize(int dev);
 
 /* opencl_kernels.c */
+typedef struct weft_ocl_arg {
+  size_t size;
+  const void *value;
+} weft_ocl_arg;
+#define WEFT_OCL_ARG(v) {sizeof(v), &(v)}
+/* Locks the device and builds its program on first use. Unlocks again on failure. */
+weft_status weft_ocl_lock_ready(weft_ocl_device *d);
+/* With the lock held: sets the arguments and enqueues `groups` groups of d->local[k]. */
+weft_status weft_ocl_launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg *args,
+                                   cl_uint nargs, size_t groups);
 weft_status weft_ocl_axpy(int dev, weft_dtype dtype, size_t n, double a, const void *x,
                           const void *y, void *out);
 weft_status weft_ocl_bitmap_and(int dev, size_t nbytes, const void *a, const void *b, void *out);
 weft_status weft_ocl_zero_nulls(int dev, weft_dtype dtype, size_t n, const void *valid, void *out);
 weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
                             weft__reduce_partial *out);
+
+/* opencl_knn.c */
+weft_status weft_ocl_knn_tile(int dev, const weft__knn_tile *tile);
+weft_status weft_ocl_knn_sort(int dev, size_t nq, size_t k, void *lists);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */

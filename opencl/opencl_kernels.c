@@ -4,22 +4,15 @@
 
 #include "opencl_internal.h"
 
-typedef struct weft_ocl_arg {
-  size_t size;
-  const void *value;
-} weft_ocl_arg;
-
-#define WEFT_OCL_ARG(v) {sizeof(v), &(v)}
-
 static const char *const launch_names[WEFT_OCL_KERNEL_COUNT] = {
     "clEnqueueNDRangeKernel(weft_axpy_f32)",       "clEnqueueNDRangeKernel(weft_axpy_f64)",
     "clEnqueueNDRangeKernel(weft_zero_nulls_f32)", "clEnqueueNDRangeKernel(weft_zero_nulls_f64)",
     "clEnqueueNDRangeKernel(weft_bitmap_and)",     "clEnqueueNDRangeKernel(weft_reduce_f32)",
-    "clEnqueueNDRangeKernel(weft_reduce_f64)",
+    "clEnqueueNDRangeKernel(weft_reduce_f64)",     "clEnqueueNDRangeKernel(weft_knn_gemm)",
+    "clEnqueueNDRangeKernel(weft_knn_topk_merge)", "clEnqueueNDRangeKernel(weft_knn_sort)",
 };
 
-/* Locks the device and builds its program on first use. Unlocks again on failure. */
-static weft_status lock_ready(weft_ocl_device *d) {
+weft_status weft_ocl_lock_ready(weft_ocl_device *d) {
   if (pthread_mutex_lock(&d->lock) != 0)
     return weft_ocl_error(WEFT_ERR_INTERNAL, "opencl: cannot lock device '%s'", d->desc.name);
   weft_status st = weft_ocl_program_ready(d);
@@ -27,9 +20,8 @@ static weft_status lock_ready(weft_ocl_device *d) {
   return st;
 }
 
-/* With the lock held: sets the arguments and enqueues `groups` groups of d->local[k]. */
-static weft_status launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg *args, cl_uint nargs,
-                                 size_t groups) {
+weft_status weft_ocl_launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg *args,
+                                   cl_uint nargs, size_t groups) {
   cl_kernel kernel = d->kernels[k];
   for (cl_uint i = 0; i < nargs; i++) {
     cl_int err = clSetKernelArg(kernel, i, args[i].size, args[i].value);
@@ -44,12 +36,12 @@ static weft_status launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg *
 /* An elementwise launch over n rows: ceil(n / local) groups, at most WEFT_OCL_MAX_GROUPS. */
 static weft_status launch_map(weft_ocl_device *d, int k, const weft_ocl_arg *args, cl_uint nargs,
                               size_t n) {
-  weft_status st = lock_ready(d);
+  weft_status st = weft_ocl_lock_ready(d);
   if (st != WEFT_OK) return st;
   size_t local = d->local[k];
   size_t groups = n / local + (n % local != 0);
   if (groups > WEFT_OCL_MAX_GROUPS) groups = WEFT_OCL_MAX_GROUPS;
-  st = launch_locked(d, k, args, nargs, groups);
+  st = weft_ocl_launch_locked(d, k, args, nargs, groups);
   pthread_mutex_unlock(&d->lock);
   return st;
 }
@@ -121,7 +113,7 @@ static weft_status reduce_locked(weft_ocl_device *d, int k, const weft_ocl_arg *
     return weft_ocl_error(WEFT_ERR_UNSUPPORTED,
                           "opencl: reduce needs work-groups of %d on device '%s', which allows %zu",
                           WEFT_OCL_GROUP, d->desc.name, d->local[k]);
-  weft_status st = launch_locked(d, k, args, 8, groups);
+  weft_status st = weft_ocl_launch_locked(d, k, args, 8, groups);
   if (st != WEFT_OK) return st;
   struct {
     cl_mem mem;
@@ -162,7 +154,7 @@ weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, 
   double sum[WEFT_OCL_REDUCE_GROUPS], mn[WEFT_OCL_REDUCE_GROUPS], mx[WEFT_OCL_REDUCE_GROUPS];
   cl_ulong count[WEFT_OCL_REDUCE_GROUPS];
 
-  weft_status st = lock_ready(d);
+  weft_status st = weft_ocl_lock_ready(d);
   if (st != WEFT_OK) return st;
   cl_mem mxs = (cl_mem)x, mvalid = (cl_mem)valid;
   cl_int has_valid = valid != NULL;

@@ -14,6 +14,9 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_BITMAP_AND] = "weft_bitmap_and",
     [WEFT_OCL_REDUCE_F32] = "weft_reduce_f32",
     [WEFT_OCL_REDUCE_F64] = "weft_reduce_f64",
+    [WEFT_OCL_KNN_GEMM] = "weft_knn_gemm",
+    [WEFT_OCL_KNN_TOPK_MERGE] = "weft_knn_topk_merge",
+    [WEFT_OCL_KNN_SORT] = "weft_knn_sort",
 };
 
 static int needs_fp64(int k) {
