@@ -92,7 +92,7 @@ static int cmp_i64(const void *a, const void *b) {
 }
 
 static int contains(const int64_t *sorted, size_t n, int64_t id) {
-  return bsearch(&id, sorted, n, sizeof id, cmp_i64) != NULL;
+  return n > 0 && bsearch(&id, sorted, n, sizeof id, cmp_i64) != NULL;
 }
 
 static weft_status reserve(weft_index *ix, size_t need) {
