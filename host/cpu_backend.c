@@ -37,7 +37,6 @@ static void read_cpu_name(void) {
 static weft_status cpu_init(const weft__host_api *host) {
   (void)host;
   read_cpu_name();
-  weft__cpu_blas_single_thread();
   return WEFT_OK;
 }
 

@@ -6,7 +6,5 @@
 
 weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *tile);
 weft_status weft__cpu_knn_sort(int dev, size_t nq, size_t k, void *lists);
-/* BLAS runs inside pool partitions: its own threads would oversubscribe the cores. */
-void weft__cpu_blas_single_thread(void);
 
 #endif

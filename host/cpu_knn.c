@@ -1,14 +1,14 @@
-/* k-NN on the CPU backend: for a block of queries, GEMM against a block of base rows
- * (OpenBLAS, single-threaded: the pool owns the cores), then a scan that compares each
+/* k-NN on the CPU backend: for a block of queries, inner products with a block of base rows
+ * (cpu_dot_block.c: one rounding order, so ties are exact), then a scan that compares each
  * distance with the query's current k-th best and touches its heap only for the rare row
  * that beats it. The distance block stays in L2; the full query x base matrix never exists. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend_impl.h"
 #include "cpu_backend_impl.h"
+#include "cpu_dot_block.h"
 #include "error.h"
 #include "knn_keys.h"
 
@@ -74,22 +74,27 @@ weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   (void)dev;
   const size_t k = t->k, dim = t->dim;
   float *ip = malloc((size_t)QUERY_BLOCK * BASE_BLOCK * sizeof(float));
-  if (!ip) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "knn on cpu: no memory for a distance block");
-  const float *q = t->queries, *x = t->base;
+  float *pack = malloc(weft__dot_pack_floats(BASE_BLOCK, dim) * sizeof(float));
+  if (!ip || !pack) {
+    free(ip), free(pack);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "knn on cpu: no memory for a distance block");
+  }
+  const float *queries = t->queries, *base = t->base;
   const uint64_t *in = t->list_in;
   uint64_t *out = t->list_out;
   if (out != in) memcpy(out, in, t->nq * k * sizeof *out);
   for (size_t i = 0; i < t->nq; i++) heapify(out + i * k, k);
-  for (size_t q0 = 0; q0 < t->nq; q0 += QUERY_BLOCK) {
-    size_t mq = t->nq - q0 < QUERY_BLOCK ? t->nq - q0 : QUERY_BLOCK;
-    for (size_t b0 = 0; b0 < t->nb; b0 += BASE_BLOCK) {
-      size_t mb = t->nb - b0 < BASE_BLOCK ? t->nb - b0 : BASE_BLOCK;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mq, (int)mb, (int)dim, 1.0f,
-                  q + q0 * dim, (int)dim, x + b0 * dim, (int)dim, 0.0f, ip, (int)mb);
+  /* base blocks outside, so a packed block serves every query block while it is in cache */
+  for (size_t b0 = 0; b0 < t->nb; b0 += BASE_BLOCK) {
+    size_t mb = t->nb - b0 < BASE_BLOCK ? t->nb - b0 : BASE_BLOCK;
+    for (size_t q0 = 0; q0 < t->nq; q0 += QUERY_BLOCK) {
+      size_t mq = t->nq - q0 < QUERY_BLOCK ? t->nq - q0 : QUERY_BLOCK;
+      /* packs the base block again for each query block: cheap next to the products */
+      weft__dot_block(queries + q0 * dim, mq, base + b0 * dim, mb, dim, pack, ip, mb);
       for (size_t i = 0; i < mq; i++) scan_row(t, ip + i * mb, mb, b0, out + (q0 + i) * k);
     }
   }
-  free(ip);
+  free(ip), free(pack);
   return WEFT_OK;
 }
 
@@ -104,5 +109,3 @@ weft_status weft__cpu_knn_sort(int dev, size_t nq, size_t k, void *lists) {
   for (size_t i = 0; i < nq; i++) qsort(l + i * k, k, sizeof *l, cmp_u64);
   return WEFT_OK;
 }
-
-void weft__cpu_blas_single_thread(void) { openblas_set_num_threads(1); }

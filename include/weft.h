@@ -200,6 +200,239 @@ WEFT_API weft_status weft_index_save(weft_index *index, const char *path);
  * WEFT_ERR_CORRUPT, another format or version WEFT_ERR_CORRUPT naming what was found. */
 WEFT_API weft_status weft_index_load(const char *path, weft_index **out);
 
+/* ------------------------------------------------------------------ tables */
+
+/* The Arrow C Data Interface, as the Arrow project defines it: tables move in and out of
+ * weft through these structs without copying buffers. */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+struct ArrowSchema {
+  const char *format;
+  const char *name;
+  const char *metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema **children;
+  struct ArrowSchema *dictionary;
+  void (*release)(struct ArrowSchema *);
+  void *private_data;
+};
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+  void (*release)(struct ArrowArray *);
+  void *private_data;
+};
+#endif
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+  const char *(*get_last_error)(struct ArrowArrayStream *);
+  void (*release)(struct ArrowArrayStream *);
+  void *private_data;
+};
+#endif
+
+typedef enum weft_type {
+  WEFT_TYPE_BOOL = 0,
+  WEFT_TYPE_INT8 = 1,
+  WEFT_TYPE_INT16 = 2,
+  WEFT_TYPE_INT32 = 3,
+  WEFT_TYPE_INT64 = 4,
+  WEFT_TYPE_UINT8 = 5,
+  WEFT_TYPE_UINT16 = 6,
+  WEFT_TYPE_UINT32 = 7,
+  WEFT_TYPE_UINT64 = 8,
+  WEFT_TYPE_FLOAT32 = 9,
+  WEFT_TYPE_FLOAT64 = 10,
+  WEFT_TYPE_UTF8 = 11,         /* int32 offsets + bytes */
+  WEFT_TYPE_DATE32 = 12,       /* days since 1970-01-01, int32 */
+  WEFT_TYPE_TIMESTAMP_US = 13  /* microseconds since the epoch, int64, no time zone */
+} weft_type;
+
+WEFT_API const char *weft_type_name(weft_type type);
+
+/* A column's memory, Arrow's layout: `validity` (bit i of byte i/8, NULL = no nulls),
+ * `values` (fixed-width values; for BOOL a bitmap; for UTF8 the int32 offsets, length + 1
+ * of them) and `data` (UTF8 bytes). Row i is at index offset + i of every buffer. */
+typedef struct weft_column_view {
+  weft_type type;
+  int64_t length;
+  int64_t offset;
+  int64_t null_count;          /* -1: not computed yet */
+  const uint8_t *validity;
+  const void *values;
+  const char *data;
+} weft_column_view;
+
+/* A table: named columns of equal length. Immutable: every operation returns a new table,
+ * sharing the buffers it did not change. */
+typedef struct weft_table weft_table;
+
+/* Builds a table over caller memory without copying. weft calls release(release_ctx) once
+ * no table or exported Arrow array uses that memory any more (release may be NULL when the
+ * memory outlives every table). */
+WEFT_API weft_status weft_table_from_columns(size_t ncols, const char *const *names,
+                                             const weft_column_view *columns,
+                                             void (*release)(void *), void *release_ctx,
+                                             weft_table **out);
+/* Takes a struct array (a record batch) and its schema; moves both (their release callbacks
+ * are called by weft when the last table using them is freed). */
+WEFT_API weft_status weft_table_from_arrow(struct ArrowSchema *schema, struct ArrowArray *array,
+                                           weft_table **out);
+/* Reads every batch of a stream; one batch is taken without copying, several are
+ * concatenated. The stream is released. */
+WEFT_API weft_status weft_table_from_stream(struct ArrowArrayStream *stream, weft_table **out);
+/* Exports without copying; the exported array keeps the table's buffers alive. */
+WEFT_API weft_status weft_table_to_arrow(const weft_table *table, struct ArrowSchema *schema,
+                                         struct ArrowArray *array);
+WEFT_API weft_status weft_table_to_stream(const weft_table *table, struct ArrowArrayStream *stream);
+WEFT_API weft_status weft_table_free(weft_table *table);
+WEFT_API weft_status weft_table_num_rows(const weft_table *table, int64_t *rows);
+WEFT_API weft_status weft_table_num_columns(const weft_table *table, size_t *columns);
+WEFT_API weft_status weft_table_column_name(const weft_table *table, size_t column, const char **name);
+/* Index of a column by name, or WEFT_ERR_NOT_FOUND naming it and listing the columns. */
+WEFT_API weft_status weft_table_column_index(const weft_table *table, const char *name, size_t *column);
+/* The column's buffers (valid while the table lives); null_count is computed if unknown. */
+WEFT_API weft_status weft_table_column(const weft_table *table, size_t column, weft_column_view *view);
+/* Rows [offset, offset + length) (clipped to the table), without copying. */
+WEFT_API weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t length,
+                                      weft_table **out);
+/* Rows of every table one after another; the schemas must match (names and types). */
+WEFT_API weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_table **out);
+
+/* ------------------------------------------------------------------ expressions */
+
+/* An expression over a table's columns, evaluated chunk by chunk so one pass over memory
+ * computes the whole tree. Null semantics follow Arrow / Polars: nulls propagate, and/or use
+ * Kleene logic. Expressions are immutable and reference-counted: constructors take new
+ * references to their children, so the caller frees what it created. */
+typedef struct weft_expr weft_expr;
+
+typedef enum weft_binary_op {
+  WEFT_OP_ADD = 0, WEFT_OP_SUB, WEFT_OP_MUL,
+  WEFT_OP_DIV,     /* true division: float64 result for integers, like Polars */
+  WEFT_OP_MOD,     /* sign of the divisor, like Python and Polars */
+  WEFT_OP_EQ, WEFT_OP_NE, WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE,
+  WEFT_OP_AND, WEFT_OP_OR
+} weft_binary_op;
+
+typedef enum weft_unary_op {
+  WEFT_OP_NOT = 0, WEFT_OP_NEG, WEFT_OP_IS_NULL, WEFT_OP_IS_NOT_NULL,
+  WEFT_OP_ABS, WEFT_OP_SQRT, WEFT_OP_LOG, WEFT_OP_EXP,
+  WEFT_OP_STR_LEN,  /* length in characters (UTF-8 code points), as Polars' len_chars */
+  WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER
+} weft_unary_op;
+
+WEFT_API weft_status weft_expr_column(const char *name, weft_expr **out);
+WEFT_API weft_status weft_expr_literal_int64(int64_t value, weft_expr **out);
+WEFT_API weft_status weft_expr_literal_float64(double value, weft_expr **out);
+WEFT_API weft_status weft_expr_literal_bool(int value, weft_expr **out);
+WEFT_API weft_status weft_expr_literal_utf8(const char *value, weft_expr **out);
+WEFT_API weft_status weft_expr_literal_null(weft_type type, weft_expr **out);
+WEFT_API weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left,
+                                      const weft_expr *right, weft_expr **out);
+WEFT_API weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr **out);
+/* Impossible casts (utf8 -> int of "abc", out-of-range values) are errors naming the column
+ * and the value, like Polars' strict cast. */
+WEFT_API weft_status weft_expr_cast(const weft_expr *input, weft_type type, weft_expr **out);
+WEFT_API weft_status weft_expr_fill_null(const weft_expr *input, const weft_expr *fill, weft_expr **out);
+WEFT_API weft_status weft_expr_str_contains(const weft_expr *input, const char *literal, weft_expr **out);
+WEFT_API weft_status weft_expr_str_starts_with(const weft_expr *input, const char *prefix, weft_expr **out);
+/* Names the output column (otherwise: the leftmost column name in the tree, or "literal"). */
+WEFT_API weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out);
+WEFT_API weft_status weft_expr_free(weft_expr *expr);
+/* The expression as text, e.g. `(col("v") > 0.5)`. Valid until the expression is freed. */
+WEFT_API weft_status weft_expr_to_string(const weft_expr *expr, const char **text);
+/* Output name and type against a table's schema; type errors name the columns and types. */
+WEFT_API weft_status weft_expr_output(const weft_expr *expr, const weft_table *table,
+                                      const char **name, weft_type *type);
+
+/* ------------------------------------------------------------------ table operations */
+
+/* Columns computed from expressions, in order. */
+WEFT_API weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n,
+                                       const weft_expr *const *exprs, weft_table **out);
+/* The table plus computed columns (a name already present is replaced in place). */
+WEFT_API weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, size_t n,
+                                             const weft_expr *const *exprs, weft_table **out);
+/* Rows where the boolean predicate is true (null counts as false). */
+WEFT_API weft_status weft_table_filter(weft_exec *exec, const weft_table *table,
+                                       const weft_expr *predicate, weft_table **out);
+
+typedef enum weft_agg_kind {
+  WEFT_AGG_SUM = 0, WEFT_AGG_MEAN, WEFT_AGG_MIN, WEFT_AGG_MAX,
+  WEFT_AGG_COUNT,     /* non-null values */
+  WEFT_AGG_N_UNIQUE,  /* distinct values, null counted as one value (as Polars) */
+  WEFT_AGG_STD, WEFT_AGG_VAR, /* sample (ddof = 1), as Polars */
+  WEFT_AGG_FIRST, WEFT_AGG_LAST, /* in row order, nulls included */
+  WEFT_AGG_LEN        /* rows in the group, nulls included (Polars' len) */
+} weft_agg_kind;
+
+typedef struct weft_agg {
+  weft_agg_kind kind;
+  const weft_expr *input;  /* may be NULL for WEFT_AGG_LEN */
+  const char *name;        /* output column name (NULL: the input's name) */
+} weft_agg;
+
+/* One row per distinct key tuple (nulls form their own group), in order of first
+ * appearance, the key columns first, then one column per aggregation. nkeys = 0 aggregates
+ * the whole table into one row. */
+WEFT_API weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                         const char *const *keys, size_t naggs,
+                                         const weft_agg *aggs, weft_table **out);
+/* Stable sort by several keys; descending may be NULL (all ascending); nulls last. NaN
+ * sorts after every number and before null, as Polars. */
+WEFT_API weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                     const char *const *keys, const int *descending,
+                                     weft_table **out);
+/* The first row of each distinct key tuple (all columns when nkeys = 0), in order. */
+WEFT_API weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                       const char *const *keys, weft_table **out);
+
+typedef enum weft_join_kind {
+  WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI
+} weft_join_kind;
+
+/* Hash join on equal keys (null never equals null, as Polars). Output: left columns, then
+ * the right's non-key columns (a name clash gets `suffix`, default "_right"). Rows in left
+ * order; for each left row its matches in right order. */
+WEFT_API weft_status weft_table_join(weft_exec *exec, const weft_table *left,
+                                     const weft_table *right, size_t nkeys,
+                                     const char *const *left_on, const char *const *right_on,
+                                     weft_join_kind kind, const char *suffix, weft_table **out);
+
+/* ------------------------------------------------------------------ CSV */
+
+typedef struct weft_csv_options {
+  char delimiter;            /* 0: ',' */
+  int has_header;            /* 1: the first line names the columns */
+  const char *null_values;   /* comma-separated strings read as null; NULL: "" only */
+  size_t n_overrides;        /* types given by the caller, by column name */
+  const char *const *override_names;
+  const weft_type *override_types;
+  size_t infer_rows;         /* rows sampled for type inference (0: 10000) */
+} weft_csv_options;
+
+/* Parallel read with type inference (bool, int64, float64, date32, timestamp_us, utf8);
+ * quoted fields ("a,b", "say ""hi"""), CRLF. A malformed file is WEFT_ERR_CORRUPT with
+ * the line and column. options may be NULL. */
+WEFT_API weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_options *options,
+                                   weft_table **out);
+/* Written atomically (temporary file + rename); nulls as empty fields. */
+WEFT_API weft_status weft_write_csv(const weft_table *table, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,8 @@
 
 /* Every operation is rounded on its own (no fused multiply-add contraction) on every device:
  * OpenCL here, nvcc --fmad=false in cuda/, -ffp-contract=off on the host, so devices agree
- * to the bit on elementwise results. */
+ * to the bit on elementwise results. Where a kernel wants a fused multiply-add (the k-NN inner
+ * products), it says so with WK_FMA, and the CPU uses fmaf at the same place. */
 #if defined(__OPENCL_VERSION__)
 #pragma OPENCL FP_CONTRACT OFF
 #ifdef WK_HAS_FP64
@@ -28,6 +29,7 @@ typedef uchar wk_u8;
 #define WK_ATOMIC_INC_LOCAL(p) atomic_inc(p)
 #define WK_ATOMIC_ADD_LOCAL(p, v) atomic_add((p), (v))
 #define WK_F32_BITS(f) as_uint(f)
+#define WK_FMA(a, b, c) fma((a), (b), (c)) /* fused: one rounding, contract flags aside */
 #define WK_GLOBAL_ID() ((wk_u64)get_global_id(0))
 #define WK_GLOBAL_SIZE() ((wk_u64)get_global_size(0))
 #define WK_LOCAL_ID() ((wk_u32)get_local_id(0))
@@ -53,6 +55,7 @@ typedef unsigned char wk_u8;
 #define WK_ATOMIC_INC_LOCAL(p) atomicAdd((p), 1u)
 #define WK_ATOMIC_ADD_LOCAL(p, v) atomicAdd((p), (v))
 #define WK_F32_BITS(f) __float_as_uint(f)
+#define WK_FMA(a, b, c) __fmaf_rn((a), (b), (c))
 #define WK_GLOBAL_ID() ((wk_u64)blockIdx.x * blockDim.x + threadIdx.x)
 #define WK_GLOBAL_SIZE() ((wk_u64)gridDim.x * blockDim.x)
 #define WK_LOCAL_ID() ((wk_u32)threadIdx.x)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 debs=(build-essential cmake ninja-build pkg-config libgtest-dev ocl-icd-opencl-dev
-      opencl-headers pocl-opencl-icd clinfo libopenblas-dev)
+      opencl-headers pocl-opencl-icd clinfo)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,9 +22,9 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
 fi
 
 PY=${PYTHON:-python3}
-pips=(numpy pytest scikit-build-core)
+pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu)
 need=()
-for m in numpy pytest scikit_build_core; do
+for m in numpy pytest scikit_build_core pyarrow polars pandas faiss; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
 if [ ${#need[@]} -gt 0 ]; then

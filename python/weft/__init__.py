@@ -8,6 +8,9 @@
     >>> weft.sum(np.arange(4.0), device="opencl:0")
     6.0
     >>> print(weft.last_report())
+    >>> index = weft.FlatIndex(dim=128, metric="l2")
+    >>> index.add(xb)
+    >>> D, I = index.search(xq, k=10)
 """
 
 from . import _lib
@@ -34,7 +37,11 @@ from .errors import (
     WeftIOError,
 )
 from .exec import Exec, last_device, last_report
+from .expr import AggExpr, Expr, col, len, lit
+from .frame import DataFrame, Series, concat, from_arrow
+from .index import Bitset, FlatIndex, load_index
 from .ops import ReduceResult, axpy, max, min, reduce, sum
+from ._csv import read_csv
 
 __version__ = _lib.weft_version_string().decode("ascii")
 
@@ -56,6 +63,19 @@ __all__ = [
     "min",
     "reduce",
     "sum",
+    "read_csv",
+    "DataFrame",
+    "Series",
+    "concat",
+    "from_arrow",
+    "col",
+    "lit",
+    "len",
+    "Expr",
+    "AggExpr",
+    "FlatIndex",
+    "Bitset",
+    "load_index",
     "WeftError",
     "InvalidArgumentError",
     "OutOfMemoryError",

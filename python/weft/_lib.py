@@ -22,7 +22,9 @@ from ctypes import (
     c_char,
     c_char_p,
     c_double,
+    c_float,
     c_int,
+    c_int64,
     c_size_t,
     c_uint8,
     c_uint64,
@@ -157,6 +159,12 @@ WEFT_REDUCE_SUM = 0
 WEFT_REDUCE_MIN = 1
 WEFT_REDUCE_MAX = 2
 
+# enum weft_metric
+weft_metric = c_int
+WEFT_METRIC_L2 = 0
+WEFT_METRIC_IP = 1
+WEFT_METRIC_COSINE = 2
+
 # ---------------------------------------------------------------------------- structs
 
 
@@ -216,9 +224,13 @@ class weft_reduce_result(Structure):
 
 
 # Opaque handles: typedef struct weft_buffer weft_buffer; typedef struct weft_exec weft_exec;
+# typedef struct weft_index weft_index;
 weft_buffer_p = c_void_p
 weft_exec_p = c_void_p
+weft_index_p = c_void_p
 c_uint8_p = POINTER(c_uint8)
+c_float_p = POINTER(c_float)
+c_int64_p = POINTER(c_int64)
 
 # ---------------------------------------------------------------------------- status
 
@@ -369,3 +381,322 @@ weft_reduce = _fn(
         POINTER(weft_reduce_result),
     ],
 )
+
+# ---------------------------------------------------------------------------- vector search
+
+# weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out);
+weft_index_create = _fn(
+    "weft_index_create", weft_status, [c_size_t, weft_metric, POINTER(weft_index_p)]
+)
+
+# weft_status weft_index_free(weft_index *index);
+weft_index_free = _fn("weft_index_free", weft_status, [weft_index_p])
+
+# weft_status weft_index_add(weft_index *index, size_t n, const float *vectors,
+#                            const int64_t *ids);
+weft_index_add = _fn(
+    "weft_index_add", weft_status, [weft_index_p, c_size_t, c_float_p, c_int64_p]
+)
+
+# weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids,
+#                               size_t *removed);
+weft_index_remove = _fn(
+    "weft_index_remove", weft_status, [weft_index_p, c_size_t, c_int64_p, POINTER(c_size_t)]
+)
+
+# weft_status weft_index_size(const weft_index *index, size_t *count);
+weft_index_size = _fn("weft_index_size", weft_status, [weft_index_p, POINTER(c_size_t)])
+
+# weft_status weft_index_dim(const weft_index *index, size_t *dim);
+weft_index_dim = _fn("weft_index_dim", weft_status, [weft_index_p, POINTER(c_size_t)])
+
+# weft_status weft_index_metric(const weft_index *index, weft_metric *metric);
+weft_index_metric = _fn("weft_index_metric", weft_status, [weft_index_p, POINTER(weft_metric)])
+
+# weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq,
+#                               const float *queries, size_t k, const uint8_t *allowed,
+#                               size_t allowed_bits, float *distances, int64_t *labels);
+weft_index_search = _fn(
+    "weft_index_search",
+    weft_status,
+    [
+        weft_index_p,
+        weft_exec_p,
+        c_size_t,
+        c_float_p,
+        c_size_t,
+        c_uint8_p,
+        c_size_t,
+        c_float_p,
+        c_int64_p,
+    ],
+)
+
+# weft_status weft_index_save(weft_index *index, const char *path);
+weft_index_save = _fn("weft_index_save", weft_status, [weft_index_p, c_char_p])
+
+# weft_status weft_index_load(const char *path, weft_index **out);
+weft_index_load = _fn("weft_index_load", weft_status, [c_char_p, POINTER(weft_index_p)])
+
+# ---------------------------------------------------------------------------- tables
+
+# typedef enum weft_type {...} weft_type;
+weft_type = c_int
+(WEFT_TYPE_BOOL, WEFT_TYPE_INT8, WEFT_TYPE_INT16, WEFT_TYPE_INT32, WEFT_TYPE_INT64,
+ WEFT_TYPE_UINT8, WEFT_TYPE_UINT16, WEFT_TYPE_UINT32, WEFT_TYPE_UINT64, WEFT_TYPE_FLOAT32,
+ WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8, WEFT_TYPE_DATE32, WEFT_TYPE_TIMESTAMP_US) = range(14)
+
+# typedef struct weft_column_view {
+#   weft_type type; int64_t length; int64_t offset; int64_t null_count;
+#   const uint8_t *validity; const void *values; const char *data;
+# } weft_column_view;
+class weft_column_view(Structure):
+    _fields_ = [
+        ("type", weft_type),
+        ("length", c_int64),
+        ("offset", c_int64),
+        ("null_count", c_int64),
+        ("validity", c_void_p),
+        ("values", c_void_p),
+        ("data", c_void_p),
+    ]
+
+
+# Opaque: typedef struct weft_table weft_table; typedef struct weft_expr weft_expr;
+# struct ArrowSchema / ArrowArray / ArrowArrayStream are passed as pointers (PyCapsules).
+weft_table_p = c_void_p
+weft_expr_p = c_void_p
+# void (*release)(void *)
+weft_release_fn = ctypes.CFUNCTYPE(None, c_void_p)
+
+# const char *weft_type_name(weft_type type);
+weft_type_name = _fn("weft_type_name", c_char_p, [weft_type])
+
+# weft_status weft_table_from_columns(size_t ncols, const char *const *names,
+#     const weft_column_view *columns, void (*release)(void *), void *release_ctx,
+#     weft_table **out);
+weft_table_from_columns = _fn(
+    "weft_table_from_columns",
+    weft_status,
+    [c_size_t, POINTER(c_char_p), POINTER(weft_column_view), weft_release_fn, c_void_p,
+     POINTER(weft_table_p)],
+)
+
+# weft_status weft_table_from_arrow(struct ArrowSchema *schema, struct ArrowArray *array,
+#                                   weft_table **out);
+weft_table_from_arrow = _fn(
+    "weft_table_from_arrow", weft_status, [c_void_p, c_void_p, POINTER(weft_table_p)]
+)
+
+# weft_status weft_table_from_stream(struct ArrowArrayStream *stream, weft_table **out);
+weft_table_from_stream = _fn(
+    "weft_table_from_stream", weft_status, [c_void_p, POINTER(weft_table_p)]
+)
+
+# weft_status weft_table_to_arrow(const weft_table *table, struct ArrowSchema *schema,
+#                                 struct ArrowArray *array);
+weft_table_to_arrow = _fn("weft_table_to_arrow", weft_status, [weft_table_p, c_void_p, c_void_p])
+
+# weft_status weft_table_to_stream(const weft_table *table, struct ArrowArrayStream *stream);
+weft_table_to_stream = _fn("weft_table_to_stream", weft_status, [weft_table_p, c_void_p])
+
+# weft_status weft_table_free(weft_table *table);
+weft_table_free = _fn("weft_table_free", weft_status, [weft_table_p])
+
+# weft_status weft_table_num_rows(const weft_table *table, int64_t *rows);
+weft_table_num_rows = _fn("weft_table_num_rows", weft_status, [weft_table_p, POINTER(c_int64)])
+
+# weft_status weft_table_num_columns(const weft_table *table, size_t *columns);
+weft_table_num_columns = _fn(
+    "weft_table_num_columns", weft_status, [weft_table_p, POINTER(c_size_t)]
+)
+
+# weft_status weft_table_column_name(const weft_table *table, size_t column, const char **name);
+weft_table_column_name = _fn(
+    "weft_table_column_name", weft_status, [weft_table_p, c_size_t, POINTER(c_char_p)]
+)
+
+# weft_status weft_table_column_index(const weft_table *table, const char *name, size_t *column);
+weft_table_column_index = _fn(
+    "weft_table_column_index", weft_status, [weft_table_p, c_char_p, POINTER(c_size_t)]
+)
+
+# weft_status weft_table_column(const weft_table *table, size_t column, weft_column_view *view);
+weft_table_column = _fn(
+    "weft_table_column", weft_status, [weft_table_p, c_size_t, POINTER(weft_column_view)]
+)
+
+# weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t length,
+#                              weft_table **out);
+weft_table_slice = _fn(
+    "weft_table_slice", weft_status, [weft_table_p, c_int64, c_int64, POINTER(weft_table_p)]
+)
+
+# weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_table **out);
+weft_table_concat = _fn(
+    "weft_table_concat", weft_status, [c_size_t, POINTER(weft_table_p), POINTER(weft_table_p)]
+)
+
+# ---------------------------------------------------------------------------- expressions
+
+weft_binary_op = c_int
+(WEFT_OP_ADD, WEFT_OP_SUB, WEFT_OP_MUL, WEFT_OP_DIV, WEFT_OP_MOD, WEFT_OP_EQ, WEFT_OP_NE,
+ WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE, WEFT_OP_AND, WEFT_OP_OR) = range(13)
+weft_unary_op = c_int
+(WEFT_OP_NOT, WEFT_OP_NEG, WEFT_OP_IS_NULL, WEFT_OP_IS_NOT_NULL, WEFT_OP_ABS, WEFT_OP_SQRT,
+ WEFT_OP_LOG, WEFT_OP_EXP, WEFT_OP_STR_LEN, WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER) = range(11)
+
+# weft_status weft_expr_column(const char *name, weft_expr **out);
+weft_expr_column = _fn("weft_expr_column", weft_status, [c_char_p, POINTER(weft_expr_p)])
+# weft_status weft_expr_literal_int64(int64_t value, weft_expr **out);
+weft_expr_literal_int64 = _fn(
+    "weft_expr_literal_int64", weft_status, [c_int64, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_literal_float64(double value, weft_expr **out);
+weft_expr_literal_float64 = _fn(
+    "weft_expr_literal_float64", weft_status, [c_double, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_literal_bool(int value, weft_expr **out);
+weft_expr_literal_bool = _fn("weft_expr_literal_bool", weft_status, [c_int, POINTER(weft_expr_p)])
+# weft_status weft_expr_literal_utf8(const char *value, weft_expr **out);
+weft_expr_literal_utf8 = _fn(
+    "weft_expr_literal_utf8", weft_status, [c_char_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_literal_null(weft_type type, weft_expr **out);
+weft_expr_literal_null = _fn(
+    "weft_expr_literal_null", weft_status, [weft_type, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left,
+#                              const weft_expr *right, weft_expr **out);
+weft_expr_binary = _fn(
+    "weft_expr_binary", weft_status, [weft_binary_op, weft_expr_p, weft_expr_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr **out);
+weft_expr_unary = _fn(
+    "weft_expr_unary", weft_status, [weft_unary_op, weft_expr_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_cast(const weft_expr *input, weft_type type, weft_expr **out);
+weft_expr_cast = _fn("weft_expr_cast", weft_status, [weft_expr_p, weft_type, POINTER(weft_expr_p)])
+# weft_status weft_expr_fill_null(const weft_expr *input, const weft_expr *fill, weft_expr **out);
+weft_expr_fill_null = _fn(
+    "weft_expr_fill_null", weft_status, [weft_expr_p, weft_expr_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_str_contains(const weft_expr *input, const char *literal, weft_expr **out);
+weft_expr_str_contains = _fn(
+    "weft_expr_str_contains", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_str_starts_with(const weft_expr *input, const char *prefix,
+#                                       weft_expr **out);
+weft_expr_str_starts_with = _fn(
+    "weft_expr_str_starts_with", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out);
+weft_expr_alias = _fn("weft_expr_alias", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)])
+# weft_status weft_expr_free(weft_expr *expr);
+weft_expr_free = _fn("weft_expr_free", weft_status, [weft_expr_p])
+# weft_status weft_expr_to_string(const weft_expr *expr, const char **text);
+weft_expr_to_string = _fn(
+    "weft_expr_to_string", weft_status, [weft_expr_p, POINTER(c_char_p)]
+)
+# weft_status weft_expr_output(const weft_expr *expr, const weft_table *table,
+#                              const char **name, weft_type *type);
+weft_expr_output = _fn(
+    "weft_expr_output", weft_status, [weft_expr_p, weft_table_p, POINTER(c_char_p), POINTER(weft_type)]
+)
+
+# ---------------------------------------------------------------------------- table operations
+
+# weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n,
+#                               const weft_expr *const *exprs, weft_table **out);
+weft_table_select = _fn(
+    "weft_table_select",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(weft_expr_p), POINTER(weft_table_p)],
+)
+# weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, size_t n,
+#                                     const weft_expr *const *exprs, weft_table **out);
+weft_table_with_columns = _fn(
+    "weft_table_with_columns",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(weft_expr_p), POINTER(weft_table_p)],
+)
+# weft_status weft_table_filter(weft_exec *exec, const weft_table *table,
+#                               const weft_expr *predicate, weft_table **out);
+weft_table_filter = _fn(
+    "weft_table_filter", weft_status, [weft_exec_p, weft_table_p, weft_expr_p, POINTER(weft_table_p)]
+)
+
+weft_agg_kind = c_int
+(WEFT_AGG_SUM, WEFT_AGG_MEAN, WEFT_AGG_MIN, WEFT_AGG_MAX, WEFT_AGG_COUNT, WEFT_AGG_N_UNIQUE,
+ WEFT_AGG_STD, WEFT_AGG_VAR, WEFT_AGG_FIRST, WEFT_AGG_LAST, WEFT_AGG_LEN) = range(11)
+
+
+# typedef struct weft_agg { weft_agg_kind kind; const weft_expr *input; const char *name; } weft_agg;
+class weft_agg(Structure):
+    _fields_ = [("kind", weft_agg_kind), ("input", weft_expr_p), ("name", c_char_p)]
+
+
+# weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t nkeys,
+#     const char *const *keys, size_t naggs, const weft_agg *aggs, weft_table **out);
+weft_table_group_by = _fn(
+    "weft_table_group_by",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_agg),
+     POINTER(weft_table_p)],
+)
+# weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
+#     const char *const *keys, const int *descending, weft_table **out);
+weft_table_sort = _fn(
+    "weft_table_sort",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(weft_table_p)],
+)
+# weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t nkeys,
+#     const char *const *keys, weft_table **out);
+weft_table_unique = _fn(
+    "weft_table_unique",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), POINTER(weft_table_p)],
+)
+
+weft_join_kind = c_int
+WEFT_JOIN_INNER, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI = range(4)
+
+# weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
+#     size_t nkeys, const char *const *left_on, const char *const *right_on,
+#     weft_join_kind kind, const char *suffix, weft_table **out);
+weft_table_join = _fn(
+    "weft_table_join",
+    weft_status,
+    [weft_exec_p, weft_table_p, weft_table_p, c_size_t, POINTER(c_char_p), POINTER(c_char_p),
+     weft_join_kind, c_char_p, POINTER(weft_table_p)],
+)
+
+# ---------------------------------------------------------------------------- CSV
+
+
+# typedef struct weft_csv_options {
+#   char delimiter; int has_header; const char *null_values; size_t n_overrides;
+#   const char *const *override_names; const weft_type *override_types; size_t infer_rows;
+# } weft_csv_options;
+class weft_csv_options(Structure):
+    _fields_ = [
+        ("delimiter", c_char),
+        ("has_header", c_int),
+        ("null_values", c_char_p),
+        ("n_overrides", c_size_t),
+        ("override_names", POINTER(c_char_p)),
+        ("override_types", POINTER(weft_type)),
+        ("infer_rows", c_size_t),
+    ]
+
+
+# weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_options *options,
+#                           weft_table **out);
+weft_read_csv = _fn(
+    "weft_read_csv",
+    weft_status,
+    [weft_exec_p, c_char_p, POINTER(weft_csv_options), POINTER(weft_table_p)],
+)
+# weft_status weft_write_csv(const weft_table *table, const char *path);
+weft_write_csv = _fn("weft_write_csv", weft_status, [weft_table_p, c_char_p])

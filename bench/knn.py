@@ -1,0 +1,593 @@
+#!/usr/bin/env python3
+"""Exact k-NN benchmark: weft.FlatIndex against faiss-cpu (IndexFlatL2) and numpy.
+
+Run from the repository root, after a Release build of libweft (cmake --build build):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE WEFT_LIBRARY=build/lib PYTHONPATH=python \\
+        python3 bench/knn.py
+
+(`env -u` runs OpenBLAS with the kernels and cache sizes it detects itself: a forced
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, as some CI images set, changes every engine's speed;
+the values in force are printed first.) Smoke run: `python3 bench/knn.py --quick`. Table for
+bench/RESULTS.md: add `--markdown`. See bench/README.md for what each column means.
+
+One process run. Each engine (weft with device "auto" and on each device, faiss, numpy)
+runs in a forked child per dataset, so its peak RSS and its increase over the inputs are
+its own; the parent only makes the data and compares the answers (it never loads weft,
+faiss or OpenMP itself, so forking stays safe).
+"""
+
+import argparse
+import datetime
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import time
+import traceback
+
+import numpy as np
+
+OPENBLAS_ENV = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}  # fmt: skip
+
+DIM = 128
+CLUSTERS = 1000
+CLUSTER_SIGMA = 0.1
+NUMPY_BLOCK_BYTES = 128 << 20  # distance block of the numpy engine
+WARMUP_QUERIES = 256  # for the estimate of a run (--time-limit)
+REPEAT_BUDGET_S = 5.0  # default: no more repeats once a run took longer
+RTOL = 1e-5
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def make_data(kind, n, dim, seed):
+    """n x dim float32: "uniform" in [0, 1), or "clustered": CLUSTERS gaussian blobs
+    (sigma CLUSTER_SIGMA) around centers uniform in [0, 1). Made in chunks (bounded memory).
+    The centers are always the same, so the queries come from the database's blobs."""
+    out = np.empty((n, dim), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    centers = np.random.default_rng(12345).random((CLUSTERS, dim), dtype=np.float32)
+    step = 1 << 16
+    for r0 in range(0, n, step):
+        m = min(step, n - r0)
+        if kind == "uniform":
+            out[r0 : r0 + m] = rng.random((m, dim), dtype=np.float32)
+        elif kind == "clustered":
+            labels = rng.integers(0, CLUSTERS, size=m)
+            block = rng.standard_normal((m, dim), dtype=np.float32)
+            block *= CLUSTER_SIGMA
+            block += centers[labels]
+            out[r0 : r0 + m] = block
+        else:
+            raise SystemExit(f"unknown --data {kind!r} (uniform, clustered)")
+    return out
+
+
+def sq_norms(x):
+    """|row|^2 in float64, without BLAS (the parent stays BLAS-free before forking)."""
+    out = np.empty(x.shape[0])
+    for r0 in range(0, x.shape[0], 1 << 16):
+        b = x[r0 : r0 + (1 << 16)].astype(np.float64)
+        out[r0 : r0 + len(b)] = np.einsum("ij,ij->i", b, b)
+    return out
+
+
+# ---------------------------------------------------------------------------- engines (in a child)
+
+
+def _rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _maxrss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _blas_info():
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    keep = ("internal_api", "version", "architecture", "threading_layer", "num_threads", "filepath")
+    return [{k: i.get(k) for k in keep} for i in threadpoolctl.threadpool_info()]
+
+
+class WeftEngine:
+    def __init__(self, device):
+        import weft
+
+        self.weft, self.device = weft, device
+
+    def build(self, xb):
+        self.index = self.weft.FlatIndex(dim=xb.shape[1], metric="l2")
+        self.index.add(xb)
+
+    def search(self, xq, k):
+        strict = self.device != "auto"
+        return self.index.search(xq, k, device=self.device, strict=strict)
+
+    def note(self):
+        return f"ran on {self.weft.last_device()}"
+
+
+class FaissEngine:
+    def __init__(self):
+        import faiss
+
+        self.faiss = faiss
+
+    def build(self, xb):
+        self.index = self.faiss.IndexFlatL2(xb.shape[1])
+        self.index.add(xb)
+
+    def search(self, xq, k):
+        return self.index.search(xq, k)
+
+    def note(self):
+        return f"{self.faiss.omp_get_max_threads()} OpenMP threads"
+
+
+class NumpyEngine:
+    """GEMM + argpartition over query blocks: a (block, nb) float32 distance block at a
+    time (BLAS sgemm on all cores), then np.argpartition row by row on a thread per core
+    (1-D argpartition is an order of magnitude faster than axis=1 on a 2-D block in numpy
+    2, and releases the GIL), and the k kept sorted by (distance, id)."""
+
+    def build(self, xb):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.xb = xb  # no copy
+        self.norms = np.einsum("ij,ij->i", xb, xb)
+        self.block = int(max(1, min(4096, NUMPY_BLOCK_BYTES // (4 * max(1, xb.shape[0])))))
+        self.buf = np.empty((self.block, xb.shape[0]), dtype=np.float32)
+        self.threads = os.cpu_count() or 1
+        self.pool = ThreadPoolExecutor(self.threads)
+
+    def _select(self, s, qn, k, D, I, r0, r1):
+        nb = s.shape[1]
+        for r in range(r0, r1):
+            row = s[r]
+            part = np.argpartition(row, k - 1)[:k] if k < nb else np.arange(nb)
+            ps = row[part]
+            order = np.lexsort((part, ps))
+            I[r, :k] = part[order]
+            D[r, :k] = ps[order] + qn[r]
+
+    def search(self, xq, k):
+        nq, nb = xq.shape[0], self.xb.shape[0]
+        D = np.full((nq, k), np.inf, dtype=np.float32)
+        I = np.full((nq, k), -1, dtype=np.int64)
+        kk = min(k, nb)
+        qn = np.einsum("ij,ij->i", xq, xq)
+        for q0 in range(0, nq, self.block):
+            q = xq[q0 : q0 + self.block]
+            m = len(q)
+            s = self.buf[:m]
+            np.matmul(q * np.float32(-2), self.xb.T, out=s)
+            s += self.norms  # |x|^2 - 2 q.x
+            step = -(-m // self.threads)
+            jobs = [self.pool.submit(self._select, s, qn[q0 : q0 + m], kk, D[q0 : q0 + m],
+                                     I[q0 : q0 + m], r, min(m, r + step))
+                    for r in range(0, m, step)]  # fmt: skip
+            for j in jobs:
+                j.result()
+        return D, I
+
+    def note(self):
+        return f"query blocks of {self.block}, argpartition on {self.threads} threads"
+
+
+def make_engine(name):
+    if name.startswith("weft:"):
+        return WeftEngine(name.split(":", 1)[1])
+    if name == "faiss":
+        return FaissEngine()
+    if name == "numpy":
+        return NumpyEngine()
+    raise ValueError(name)
+
+
+def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budget=float("inf")):
+    """In the child: build, warm up, then best-of-`repeat` per k. Returns a dict.
+    coretype: OPENBLAS_CORETYPE for the BLAS this engine loads (not numpy's, loaded already)."""
+    if coretype:
+        os.environ["OPENBLAS_CORETYPE"] = coretype
+    rss0 = _rss_mib()
+    out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None}
+    eng = make_engine(name)
+    t = time.perf_counter()
+    eng.build(xb)
+    out["build_s"] = time.perf_counter() - t
+    eng.search(xq[:16], max(ks))  # first call: kernels compiled, pools started
+    warm = xq[:WARMUP_QUERIES]
+    t = time.perf_counter()
+    eng.search(warm, max(ks))
+    estimate = (time.perf_counter() - t) * xq.shape[0] / max(1, warm.shape[0])
+    out["estimate_s"] = estimate
+    if estimate > time_limit:
+        out["skipped"] = f"estimated {estimate:.0f} s > --time-limit {time_limit:.0f} s"
+    else:
+        for k in ks:
+            best = float("inf")
+            for _ in range(repeat):
+                t = time.perf_counter()
+                D, I = eng.search(xq, k)
+                best = min(best, time.perf_counter() - t)
+                if best > repeat_budget:  # a slow engine: one run tells enough
+                    break
+            out["times"][k] = best
+            out["results"][k] = (np.asarray(D, dtype=np.float32), np.asarray(I, dtype=np.int64))
+    out["note"] = eng.note()
+    if name.startswith("weft:"):
+        out["report"] = eng.weft.last_report()
+    out["blas"] = _blas_info()
+    out["peak_rss"] = _maxrss_mib()
+    return out
+
+
+def _child_main(conn, fn, args):
+    try:
+        conn.send(("ok", fn(*args)))
+    except BaseException:  # noqa: BLE001 (reported in the parent)
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def in_child(fn, *args):
+    """fn(*args) in a forked child (the inputs are shared copy-on-write)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(child, fn, args))
+    proc.start()
+    child.close()
+    try:
+        status, value = parent.recv()
+    except EOFError:
+        status, value = "error", "child died without an answer"
+    proc.join()
+    if proc.exitcode not in (0, None) and status == "ok":
+        status, value = "error", f"child exited with {proc.exitcode}"
+    return status, value
+
+
+def describe_weft(coretype=None):
+    if coretype:
+        os.environ["OPENBLAS_CORETYPE"] = coretype
+    import weft
+
+    return {
+        "version": weft.__version__,
+        "library": weft._lib.path,
+        "devices": [(d.id, d.name, d.memory_bytes) for d in weft.devices()],
+        "skipped_backends": [(b.name, b.reason) for b in weft.backends() if not b.loaded],
+        "blas": _blas_info(),
+    }
+
+
+def describe_faiss(coretype=None):
+    if coretype:
+        os.environ["OPENBLAS_CORETYPE"] = coretype
+    import faiss
+
+    return {"version": faiss.__version__, "blas": _blas_info()}
+
+
+# ---------------------------------------------------------------------------- correctness
+
+
+def agree(a, b, scale):
+    """(rows that disagree, total rows): per query, ids equal rank by rank, or where they
+    differ the distances equal within RTOL relative to the scale of the terms
+    (|q|^2 + max |x|^2: float32 evaluates |q|^2 + |x|^2 - 2 q.x)."""
+    (Da, Ia), (Db, Ib) = a, b
+    differ = Ia != Ib
+    tol = RTOL * scale[:, None]
+    close = np.abs(Da.astype(np.float64) - Db.astype(np.float64)) <= np.maximum(
+        tol, RTOL * np.maximum(np.abs(Da), np.abs(Db))
+    )
+    bad = differ & ~close
+    return int(bad.any(axis=1).sum()), Ia.shape[0]
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def fmt_qps(t, nq):
+    if t is None:
+        return "-"
+    q = nq / t
+    return f"{q:,.0f}" if q >= 100 else f"{q:.1f}"
+
+
+def fmt_rss(r):
+    if r is None or "peak_rss" not in r:
+        return "-"
+    return f"{r['peak_rss']:,.0f} (+{max(0.0, r['peak_rss'] - r['rss0']):,.0f})"
+
+
+def print_table(headers, rows, markdown, out=sys.stdout):
+    if markdown:
+        print("| " + " | ".join(headers) + " |", file=out)
+        print("|" + "|".join("---:" if i > 2 else "---" for i in range(len(headers))) + "|", file=out)
+        for row in rows:
+            print("| " + " | ".join(row) + " |", file=out)
+        return
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def cells(values):  # the first three columns to the left, numbers to the right
+        return "  ".join(v.rjust(w) if i > 2 else v.ljust(w)
+                         for i, (v, w) in enumerate(zip(values, widths)))  # fmt: skip
+
+    line = cells(headers)
+    print(line, file=out)
+    print("-" * len(line), file=out)
+    for row in rows:
+        print(cells(row), file=out)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+# OpenBLAS kernels without AVX2: on a CPU with AVX2 they mean the library did not recognize
+# the CPU (an OpenBLAS older than the CPU) and runs a slow fallback.
+PRE_AVX2_KERNELS = {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "opteron",
+                    "opteron_sse3", "barcelona", "bobcat", "sandybridge", "katmai",
+                    "coppermine", "northwood", "banias", "generic"}  # fmt: skip
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def blas_warnings(label, info):
+    flags = cpu_flags()
+    if not info or "avx2" not in flags:
+        return []
+    fix = "SkylakeX" if "avx512f" in flags else "Haswell"
+    option = {"faiss BLAS": " or --faiss-coretype", "weft BLAS": " or --weft-coretype"}.get(label, "")
+    return [
+        f"WARNING: {label}: OpenBLAS {i.get('version')} runs its {i.get('architecture')} kernels "
+        f"(no AVX2) on this AVX2 CPU (it does not know the CPU), so its numbers are not the "
+        f"library's best: rerun with OPENBLAS_CORETYPE={fix}{option} {fix}"
+        for i in info
+        if i.get("internal_api") == "openblas"
+        and str(i.get("architecture", "")).lower() in PRE_AVX2_KERNELS
+    ]
+
+
+def blas_lines(label, info):
+    if info is None:
+        return [f"{label}: threadpoolctl not installed, BLAS config not shown"]
+    blas = [i for i in info if i.get("internal_api") in ("openblas", "mkl", "blis")]
+    if not blas:
+        return [f"{label}: no BLAS library loaded"]
+    return [
+        f"{label}: {i['internal_api']} {i.get('version')} arch={i.get('architecture')} "
+        f"threads={i.get('num_threads')} ({i.get('threading_layer')}) {i.get('filepath')}"
+        for i in blas
+    ] + blas_warnings(label, blas)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--nb", default="200000,1000000", help="database sizes (comma-separated)")
+    p.add_argument("--nq", type=int, default=10000, help="queries")
+    p.add_argument("--k", default="10,100", help="k values (comma-separated)")
+    p.add_argument("--data", default="uniform,clustered", help="uniform, clustered")
+    p.add_argument("--dim", type=int, default=DIM)
+    p.add_argument("--devices", default=None,
+                   help="weft devices, comma-separated (default: auto and every device)")
+    p.add_argument("--engines", default="weft,faiss,numpy", help="weft, faiss, numpy")
+    p.add_argument("--repeat", type=int, default=None,
+                   help="best of N runs (default: 3 for small cases, 1 when nb*nq >= 5e9, and "
+                   "no more once a run took over 5 s)")
+    p.add_argument("--peak-gflops", type=float, default=475.0,
+                   help="the machine's float32 peak, for the %%peak column")
+    p.add_argument("--time-limit", type=float, default=30.0,
+                   help="skip a weft device (not auto) whose run is estimated longer (seconds)")
+    p.add_argument("--faiss-coretype", default=None, metavar="TYPE",
+                   help="OPENBLAS_CORETYPE for faiss's own OpenBLAS only (e.g. Haswell, when "
+                   "its old OpenBLAS does not know the CPU and falls back to SSE kernels)")
+    p.add_argument("--weft-coretype", default=None, metavar="TYPE",
+                   help="OPENBLAS_CORETYPE for the OpenBLAS libweft links, only")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true",
+                   help="small smoke run: nb 20000, nq 500, k 10")
+    p.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    a = p.parse_args(argv)
+    if a.quick:
+        a.nb, a.nq, a.k = "20000", 500, "10"
+    a.nb = [int(float(x)) for x in a.nb.split(",") if x]
+    a.k = [int(x) for x in a.k.split(",") if x]
+    a.data = [x.strip() for x in a.data.split(",") if x.strip()]
+    a.engines = [x.strip() for x in a.engines.split(",") if x.strip()]
+    return a
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.perf_counter()
+    md = args.markdown
+    say = (lambda s="": print(s)) if not md else (lambda s="": print(f"- {s}" if s else ""))
+
+    # what runs where (in children: the parent never loads weft or faiss)
+    engines = []
+    weft_info = faiss_info = None
+    if "weft" in args.engines:
+        status, weft_info = in_child(describe_weft, args.weft_coretype)
+        if status != "ok":
+            log(f"weft unavailable, skipped:\n{weft_info}")
+            weft_info = None
+        else:
+            devs = ["auto"] + [d[0] for d in weft_info["devices"]]
+            if args.devices:
+                devs = args.devices.split(",")
+            engines += [f"weft:{d.strip()}" for d in devs if d.strip()]
+    if "faiss" in args.engines:
+        status, faiss_info = in_child(describe_faiss, args.faiss_coretype)
+        if status != "ok":
+            log("faiss does not import (pip install faiss-cpu): skipped")
+            faiss_info = None
+        else:
+            engines.append("faiss")
+    if "numpy" in args.engines:
+        engines.append("numpy")
+    weft_engines = [e for e in engines if e.startswith("weft:")]
+
+    if md:
+        print(f"### k-NN, {args.dim}-d float32, {args.nq} queries ({datetime.date.today()})\n")
+    say(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
+    say(f"python {platform.python_version()}, numpy {np.__version__}"
+        + (f", faiss {faiss_info['version']}" if faiss_info else "")
+        + (f", weft {weft_info['version']} ({weft_info['library']})" if weft_info else ""))  # fmt: skip
+    say("environment at start: " + ", ".join(f"{k}={v if v is not None else '(unset)'}"
+                                             for k, v in OPENBLAS_ENV.items()))  # fmt: skip
+    if args.faiss_coretype or args.weft_coretype:
+        say(f"OPENBLAS_CORETYPE for faiss: {args.faiss_coretype or '(as above)'}, "
+            f"for weft: {args.weft_coretype or '(as above)'}")
+    for line in blas_lines("numpy BLAS", _blas_info()):
+        say(line)
+    if faiss_info:
+        for line in blas_lines("faiss BLAS", faiss_info["blas"]):
+            say(line)
+    if weft_info:
+        for line in blas_lines("weft BLAS", weft_info["blas"]):
+            say(line)
+        say("weft devices: " + ", ".join(f"{i} ({n})" for i, n, _ in weft_info["devices"]))
+        for name, reason in weft_info["skipped_backends"]:
+            say(f"weft backend {name} not loaded: {reason}")
+    say(f"peak for %peak: {args.peak_gflops:g} GFLOP/s; correctness: ids equal up to ties "
+        f"(distances within {RTOL:g} relative)")
+    print()
+
+    headers = ["nb", "data", "k"]
+    headers += [f"weft {e.split(':', 1)[1]} QPS" for e in weft_engines]
+    headers += ["faiss QPS", "numpy QPS", "weft/faiss", "GFLOP/s", "%peak"]
+    headers += ["weft RSS MiB", "faiss RSS MiB", "numpy RSS MiB", "=faiss", "=numpy"]
+    rows = []
+    problems = [w[len("WARNING: "):] for w in blas_warnings("numpy BLAS", _blas_info())]
+    for label, info in (("faiss BLAS", faiss_info), ("weft BLAS", weft_info)):
+        if info:
+            problems += [w[len("WARNING: "):] for w in blas_warnings(label, info["blas"])]
+    main_weft = weft_engines[0] if weft_engines else None
+
+    for nb in args.nb:
+        for kind in args.data:
+            label = f"{nb} x {args.dim} {kind}"
+            log(f"[{label}] making data ...")
+            seed = args.seed * 1000 + nb % 997 + (0 if kind == "uniform" else 500)
+            xb = make_data(kind, nb, args.dim, seed)
+            xq = make_data(kind, args.nq, args.dim, seed + 1)
+            scale = sq_norms(xq) + float(sq_norms(xb).max())
+            large = nb * args.nq >= 5e9
+            repeat = args.repeat or (1 if large else 3)
+            got = {}
+            for e in engines:
+                coretype = args.faiss_coretype if e == "faiss" else (
+                    args.weft_coretype if e.startswith("weft:") else None)
+                budget = float("inf") if args.repeat else REPEAT_BUDGET_S
+                limit = args.time_limit if e.startswith("weft:") and e != main_weft else float("inf")
+                status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit,
+                                     coretype, budget)  # fmt: skip
+                if status != "ok":
+                    log(f"[{label}] {e} FAILED:\n{r}")
+                    problems.append(f"{label} {e}: failed ({r.strip().splitlines()[-1]})")
+                    continue
+                got[e] = r
+                times = ", ".join(f"k={k}: {t:.2f} s ({args.nq / t:,.0f} QPS)"
+                                  for k, t in r["times"].items())  # fmt: skip
+                log(f"[{label}] {e}: build {r['build_s']:.2f} s, {times or r['skipped']}; "
+                    f"RSS {r['rss0']:.0f} -> {r['peak_rss']:.0f} MiB; {r['note']}")  # fmt: skip
+                if r["skipped"]:
+                    problems.append(f"{label} {e}: skipped, {r['skipped']}")
+            for k in args.k:
+                res = lambda e: got.get(e, {}).get("results", {}).get(k)  # noqa: E731
+                tim = lambda e: got.get(e, {}).get("times", {}).get(k)  # noqa: E731
+                row = [str(nb), kind, str(k)]
+                row += [fmt_qps(tim(e), args.nq) for e in weft_engines]
+                row += [fmt_qps(tim("faiss"), args.nq), fmt_qps(tim("numpy"), args.nq)]
+                tw, tf = tim(main_weft), tim("faiss")
+                row.append(f"{tf / tw:.2f}" if tw and tf else "-")
+                if tw:
+                    gflops = 2.0 * args.nq * nb * args.dim / tw / 1e9
+                    row += [f"{gflops:,.1f}", f"{100 * gflops / args.peak_gflops:.1f}%"]
+                else:
+                    row += ["-", "-"]
+                row += [fmt_rss(got.get(e)) for e in (main_weft, "faiss", "numpy")]
+                for other in ("faiss", "numpy"):
+                    if res(other) is None or not any(res(e) is not None for e in weft_engines):
+                        row.append("-")
+                        continue
+                    verdicts = []
+                    for e in weft_engines:
+                        if res(e) is None:
+                            continue
+                        bad, total = agree(res(e), res(other), scale)
+                        if bad:
+                            verdicts.append(f"{e.split(':', 1)[1]}: {bad}/{total} rows")
+                            problems.append(f"{label} k={k}: {e} differs from {other} beyond ties "
+                                            f"in {bad} of {total} queries")  # fmt: skip
+                    row.append("ok" if not verdicts else "FAIL " + "; ".join(verdicts))
+                rows.append(row)
+            # the weft devices agree with one another too
+            for k in args.k:
+                base = got.get(main_weft, {}).get("results", {}).get(k)
+                for e in weft_engines[1:]:
+                    other = got.get(e, {}).get("results", {}).get(k)
+                    if base is not None and other is not None:
+                        bad, total = agree(base, other, scale)
+                        if bad:
+                            problems.append(f"{label} k={k}: {e} differs from {main_weft} "
+                                            f"in {bad} of {total} queries")  # fmt: skip
+            del xb, xq
+
+    print_table(headers, rows, md)
+    print()
+    if md:
+        print("Columns: bench/README.md. QPS: queries per second, best of "
+              f"{args.repeat or '3 (1 for the 1M-row cases)'} runs.")
+    if problems:
+        print(("**Problems**" if md else "Problems:"))
+        for p in problems:
+            print(f"- {p}")
+    elapsed = time.perf_counter() - started
+    total = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    say(f"total {elapsed:.0f} s; largest child peak RSS {total:,.0f} MiB; "
+        f"this process {_maxrss_mib():,.0f} MiB")
+    return 1 if any("differs" in p or "failed" in p for p in problems) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

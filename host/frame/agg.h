@@ -1,0 +1,17 @@
+/* One aggregation of a column over groups, for weft_table_group_by. */
+#ifndef WEFT_HOST_FRAME_AGG_H
+#define WEFT_HOST_FRAME_AGG_H
+
+#include "group_rows.h"
+#include "table.h"
+
+/* The output type of `kind` over an input of type `in` (what Polars gives, except float32
+ * sums and means: see agg.c); WEFT_ERR_INVALID_ARGUMENT naming `name` and the type when
+ * `kind` does not apply to it. */
+weft_status weft__agg_type(weft_agg_kind kind, weft_type in, const char *name, weft_type *out);
+/* `in`: one value per row of the grouped table (ignored for WEFT_AGG_LEN); `g` with gid.
+ * `out`: a fresh column of g->ngroups rows. */
+weft_status weft__aggregate(weft_agg_kind kind, const weft__column *in, const weft__groups *g,
+                            int64_t rows, const char *name, weft__column *out);
+
+#endif

@@ -1,0 +1,34 @@
+/* Hashing and equality of key rows over one or more columns of any type, for group_by,
+ * unique (and joins). A null is a value of its own here: null equals null, as group_by and
+ * unique need (a join, where null never matches, checks validity itself).
+ *
+ * Non-utf8 values are reduced to 64-bit words: integers, dates and timestamps as int64
+ * (so widths do not matter), bool as 0/1, floats with -0.0 made 0.0 and every NaN one NaN,
+ * as Polars groups them. utf8 values are hashed and compared by bytes. */
+#ifndef WEFT_HOST_FRAME_HASH_KEYS_H
+#define WEFT_HOST_FRAME_HASH_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "table.h"
+
+#define WEFT_HASH_BLOCK 1024 /* rows hashed at once by weft__hash_rows */
+#define WEFT_HASH_NULL 0x5bd1e9955bd1e995ULL /* the hash of a null (one-column rows) */
+
+uint64_t weft__hash_mix(uint64_t x);
+uint64_t weft__hash_bytes(const char *p, size_t len);
+/* The word of row `row` (relative to the view) of a non-utf8 column; nulls not looked at. */
+uint64_t weft__key_word(const weft_column_view *v, int64_t row);
+/* out[i] = the word of row row0 + i of a non-utf8 column (nulls not looked at). */
+void weft__key_words(const weft_column_view *v, int64_t row0, size_t n, uint64_t *out);
+/* out[i] = hash of key row row0 + i over all columns, for i in [0, n), n <= WEFT_HASH_BLOCK.
+ * A null hashes as a fixed value of its own; a one-column row hashes as
+ * weft__hash_mix(its word) (utf8: weft__hash_bytes) or WEFT_HASH_NULL. */
+void weft__hash_rows(const weft__column *const *cols, size_t ncols, int64_t row0, size_t n,
+                     uint64_t *out);
+/* True when key row `a` of `ca` equals key row `b` of `cb` (same column types; null == null). */
+int weft__key_rows_equal(const weft__column *const *ca, int64_t a, const weft__column *const *cb,
+                         int64_t b, size_t ncols);
+
+#endif

@@ -1,0 +1,116 @@
+/* weft_table_group_by: rows grouped by their key tuple (group_rows.c: a group id per row in
+ * first-appearance order, built in parallel on the CPU pool), then each aggregation's input
+ * evaluated to a full column and reduced per group (agg.c); the key columns are the keys'
+ * first rows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../error.h"
+#include "../exec.h"
+#include "agg.h"
+#include "expr.h"
+#include "gather.h"
+#include "group_rows.h"
+
+/* The input column of an aggregation: a bare column is taken as is (no copy); anything
+ * else is computed by weft_table_select, so every expression the select supports works
+ * here. Its name is the select's output name. */
+static weft_status eval_input(const weft_expr *e, const weft_table *t, size_t i, weft__column *out,
+                              char **name) {
+  if (e->kind == WEFT__E_COLUMN && e->s) {
+    size_t idx;
+    weft_status st = weft__table_find(t, e->s, &idx);
+    if (st != WEFT_OK)
+      return weft__error_context(st, "weft_table_group_by: input of aggregation %zu", i);
+    *name = strdup(e->s);
+    if (!*name) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
+    *out = t->cols[idx];
+    weft__column_retain(out);
+    return WEFT_OK;
+  }
+  weft_table *sel = NULL;
+  weft_status st = weft_table_select(NULL, t, 1, &e, &sel);
+  if (st != WEFT_OK)
+    return weft__error_context(st, "weft_table_group_by: input of aggregation %zu", i);
+  *out = sel->cols[0];
+  weft__column_retain(out);
+  *name = strdup(sel->names[0]);
+  weft_table_free(sel);
+  if (!*name) {
+    weft__column_release(out);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
+  }
+  return WEFT_OK;
+}
+
+static weft_status check_names(weft_table *t) {
+  for (size_t i = 0; i < t->ncols; i++)
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(t->names[i], t->names[j]))
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: output column \"%s\" "
+                           "appears twice; give the aggregation another name (alias)",
+                           t->names[i]);
+  return WEFT_OK;
+}
+
+static weft_status aggregate_one(const weft_table *table, const weft_agg *agg, size_t i,
+                                 const weft__groups *g, weft_table *res, size_t slot) {
+  weft__column in;
+  memset(&in, 0, sizeof in);
+  char *in_name = NULL;
+  if (agg->input) {
+    WEFT_RETURN_NOT_OK(eval_input(agg->input, table, i, &in, &in_name));
+  } else if (agg->kind != WEFT_AGG_LEN) {
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: aggregation %zu (kind %d) "
+                       "has no input; only WEFT_AGG_LEN may omit it", i, (int)agg->kind);
+  }
+  const char *name = agg->name ? agg->name : in_name ? in_name : "len";
+  weft__column col;
+  weft_status st = weft__aggregate(agg->kind, &in, g, table->rows, name, &col);
+  if (st == WEFT_OK) st = weft__table_set_column(res, slot, name, col);
+  weft__column_release(&in);
+  free(in_name);
+  return st;
+}
+
+weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                const char *const *keys, size_t naggs, const weft_agg *aggs,
+                                weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_table_group_by: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(table, "weft_table_group_by: table is NULL");
+  WEFT_CHECK_ARG(nkeys == 0 || keys, "weft_table_group_by: keys is NULL with nkeys = %zu", nkeys);
+  WEFT_CHECK_ARG(naggs == 0 || aggs, "weft_table_group_by: aggs is NULL with naggs = %zu", naggs);
+  const weft__column **kcols = calloc(nkeys ? nkeys : 1, sizeof *kcols);
+  size_t *kidx = calloc(nkeys ? nkeys : 1, sizeof *kidx);
+  weft_status st = kcols && kidx ? WEFT_OK
+                 : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
+  for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
+    if (!keys[k]) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: keys[%zu] is NULL", k);
+    else st = weft__table_find(table, keys[k], &kidx[k]);
+    if (st == WEFT_OK) kcols[k] = &table->cols[kidx[k]];
+  }
+  weft__groups g = {0};
+  if (st == WEFT_OK)
+    st = weft__group_rows(exec, "weft_table_group_by", kcols, nkeys, table->rows, 1, &g);
+  weft_table *res = NULL;
+  if (st == WEFT_OK) st = weft__table_new(nkeys + naggs, g.ngroups, &res);
+  for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
+    weft__column col;
+    st = weft__column_gather(kcols[k], g.first, g.ngroups, &col);
+    if (st == WEFT_OK) st = weft__table_set_column(res, k, keys[k], col);
+  }
+  for (size_t a = 0; st == WEFT_OK && a < naggs; a++)
+    st = aggregate_one(table, &aggs[a], a, &g, res, nkeys + a);
+  if (st == WEFT_OK) st = check_names(res);
+  if (st == WEFT_OK && exec)
+    weft__report(exec, "  %lld groups, %zu aggregations on cpu:0", (long long)g.ngroups, naggs);
+  weft__groups_free(&g);
+  free(kcols), free(kidx);
+  if (st != WEFT_OK) {
+    weft_table_free(res);
+    return st;
+  }
+  *out = res;
+  return WEFT_OK;
+}

@@ -1,0 +1,284 @@
+/* weft_table_join: a hash join. The right table's keys go into a hash table (join_keys.c);
+ * the left rows probe it in partitions on the CPU pool, each partition listing its
+ * (left row, right row) pairs; the lists are joined in partition order, so the output is in
+ * left order with each left row's matches in right order, and the columns are gathered by
+ * those row lists (join_gather.c).
+ *
+ * CPU only: the probe is pointer chasing through a hash table in host memory, which has no
+ * kernel on the other backends yet; `supports` keeps the scheduler on the CPU and the
+ * report says so. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../error.h"
+#include "../scheduler.h"
+#include "join.h"
+
+#define PROBE_ROWS ((size_t)16384) /* left rows per partition */
+
+typedef struct pair_list {
+  int64_t *left, *right; /* right is NULL for semi / anti */
+  size_t n, cap;
+} pair_list;
+
+typedef struct probe_ctx {
+  weft_join_kind kind;
+  const weft__join_keys *lk, *rk;
+  const weft__join_table *table;
+  pair_list *parts; /* by row0 / PROBE_ROWS */
+} probe_ctx;
+
+static int push(pair_list *p, int64_t l, int64_t r, int pairs) {
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 4096;
+    int64_t *nl = realloc(p->left, cap * sizeof *nl);
+    if (!nl) return 0;
+    p->left = nl;
+    if (pairs) {
+      int64_t *nr = realloc(p->right, cap * sizeof *nr);
+      if (!nr) return 0;
+      p->right = nr;
+    }
+    p->cap = cap;
+  }
+  p->left[p->n] = l;
+  if (pairs) p->right[p->n] = r;
+  p->n++;
+  return 1;
+}
+
+static weft_status probe_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
+  (void)stage;
+  probe_ctx *c = ctx;
+  pair_list *out = &c->parts[row0 / PROBE_ROWS];
+  out->n = 0; /* a re-run partition starts over */
+  int pairs = c->kind == WEFT_JOIN_INNER || c->kind == WEFT_JOIN_LEFT;
+  const weft__join_table *t = c->table;
+  const int single = c->lk->single_word;
+  uint64_t key[WEFT_JOIN_BLOCK], bucket[WEFT_JOIN_BLOCK];
+  uint8_t valid[WEFT_JOIN_BLOCK];
+  for (size_t b0 = 0; b0 < rows; b0 += WEFT_JOIN_BLOCK) {
+    size_t n = rows - b0 < WEFT_JOIN_BLOCK ? rows - b0 : WEFT_JOIN_BLOCK;
+    int64_t base = (int64_t)(row0 + b0);
+    weft__join_block_keys(c->lk, base, n, valid, key);
+    for (size_t i = 0; i < n; i++) bucket[i] = weft__join_bucket(c->lk, key[i], t->mask);
+    for (size_t i = 0; i < n; i++) {
+      /* The table is far bigger than the cache: fetch a later row's bucket, then its
+       * entries, while this row waits on its own. */
+      if (i + 16 < n) __builtin_prefetch(&t->start[bucket[i + 16]]);
+      if (i + 8 < n) __builtin_prefetch(&t->entries[t->start[bucket[i + 8]]]);
+      int64_t l = base + (int64_t)i;
+      int matched = 0;
+      if (valid[i]) {
+        uint64_t b = bucket[i];
+        for (uint32_t j = t->start[b], end = t->start[b + 1]; j < end; j++) {
+          const weft__join_entry *e = &t->entries[j];
+          if (e->key != key[i] || (!single && !weft__join_rows_equal(c->lk, l, c->rk, e->row)))
+            continue;
+          matched = 1;
+          if (c->kind == WEFT_JOIN_SEMI || c->kind == WEFT_JOIN_ANTI) break;
+          if (!push(out, l, e->row, 1)) goto oom;
+        }
+      }
+      int emit = (c->kind == WEFT_JOIN_SEMI && matched) || (c->kind == WEFT_JOIN_ANTI && !matched) ||
+                 (c->kind == WEFT_JOIN_LEFT && !matched);
+      if (emit && !push(out, l, -1, pairs)) goto oom;
+    }
+  }
+  return WEFT_OK;
+oom:
+  return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu join output rows", out->cap * 2);
+}
+
+static int host_only(const weft__device *dev) { return dev->backend->host_memory; }
+
+static int types_match(weft_type a, weft_type b) {
+  return a == b || (weft__type_is_integer(a) && weft__type_is_integer(b));
+}
+
+/* The key columns of `table`, with types checked against the other side. */
+static weft_status find_keys(const weft_table *table, const char *side, size_t nkeys,
+                             const char *const *names, const weft__column **cols, size_t *idx) {
+  for (size_t k = 0; k < nkeys; k++) {
+    WEFT_CHECK_ARG(names[k], "weft_table_join: %s_on[%zu] is NULL", side, k);
+    weft_status st = weft__table_find(table, names[k], &idx[k]);
+    if (st != WEFT_OK)
+      return weft__error_context(st, "weft_table_join: %s key %zu", side, k);
+    cols[k] = &table->cols[idx[k]];
+  }
+  return WEFT_OK;
+}
+
+static int is_key(const size_t *idx, size_t nkeys, size_t c) {
+  for (size_t k = 0; k < nkeys; k++)
+    if (idx[k] == c) return 1;
+  return 0;
+}
+
+/* Output names: the left's, then the right's non-key columns, `suffix` added on a clash. */
+static weft_status output_names(const weft_table *left, const weft_table *right,
+                                const size_t *ridx, size_t nkeys, int with_right,
+                                const char *suffix, char ***names_out, size_t *ncols_out) {
+  size_t n = left->ncols + (with_right ? right->ncols - nkeys : 0);
+  char **names = calloc(n ? n : 1, sizeof *names);
+  if (!names) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
+  *names_out = names;
+  *ncols_out = n;
+  size_t at = 0;
+  for (size_t c = 0; c < left->ncols; c++) names[at++] = strdup(left->names[c]);
+  for (size_t c = 0; with_right && c < right->ncols; c++) {
+    if (is_key(ridx, nkeys, c)) continue;
+    const char *name = right->names[c];
+    int clash = 0;
+    for (size_t j = 0; j < at && !clash; j++) clash = names[j] && !strcmp(names[j], name);
+    size_t len = strlen(name) + (clash ? strlen(suffix) : 0) + 1;
+    char *s = malloc(len);
+    if (s) snprintf(s, len, "%s%s", name, clash ? suffix : "");
+    names[at++] = s;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!names[i]) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(names[i], names[j]))
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: output column \"%s\" "
+                           "appears twice (even with the suffix \"%s\"); rename a column first",
+                           names[i], suffix);
+  }
+  return WEFT_OK;
+}
+
+static void free_names(char **names, size_t n) {
+  for (size_t i = 0; names && i < n; i++) free(names[i]);
+  free(names);
+}
+
+/* Joins the partitions' lists into one (left rows, right rows), in partition order. */
+static weft_status concat_pairs(pair_list *parts, size_t nparts, int pairs, pair_list *all) {
+  size_t total = 0;
+  for (size_t p = 0; p < nparts; p++) total += parts[p].n;
+  all->left = malloc((total + 1) * sizeof(int64_t));
+  all->right = pairs ? malloc((total + 1) * sizeof(int64_t)) : NULL;
+  if (!all->left || (pairs && !all->right))
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %zu output "
+                       "rows", total);
+  size_t at = 0;
+  for (size_t p = 0; p < nparts; p++) {
+    if (!parts[p].n) continue;
+    memcpy(all->left + at, parts[p].left, parts[p].n * sizeof(int64_t));
+    if (pairs) memcpy(all->right + at, parts[p].right, parts[p].n * sizeof(int64_t));
+    at += parts[p].n;
+  }
+  all->n = total;
+  return WEFT_OK;
+}
+
+static weft_status probe(weft_exec *exec, const weft_table *left, probe_ctx *c) {
+  static const char *names[] = {"join inner (probe)", "join left (probe)", "join semi (probe)",
+                                "join anti (probe)"};
+  weft__op op = {.name = names[c->kind],
+                 .rows = (size_t)left->rows,
+                 .cpu_partition_rows = PROBE_ROWS,
+                 .align_rows = PROBE_ROWS,
+                 .flops_per_row = 4,
+                 .supports = host_only,
+                 .ctx = c,
+                 .run = probe_run};
+  op.slot_row_bits[0] = 64 * c->lk->n;
+  struct weft_exec local;
+  if (!exec) weft__exec_defaults(&local);
+  weft_status st = weft__schedule(exec ? exec : &local, &op);
+  if (!exec) weft__exec_release(&local);
+  return st;
+}
+
+static weft_status assemble(const weft_table *left, const weft_table *right, const size_t *ridx,
+                            size_t nkeys, weft_join_kind kind, const char *suffix,
+                            const pair_list *all, weft_table **out) {
+  int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
+  char **names = NULL;
+  size_t ncols = 0;
+  weft_status st = output_names(left, right, ridx, nkeys, pairs, suffix, &names, &ncols);
+  weft_table *t = NULL;
+  if (st == WEFT_OK) st = weft__table_new(ncols, (int64_t)all->n, &t);
+  size_t at = 0;
+  for (size_t c = 0; st == WEFT_OK && c < left->ncols; c++, at++) {
+    weft__column col;
+    st = weft__join_gather(&left->cols[c], all->left, (int64_t)all->n, 0, &col);
+    if (st == WEFT_OK) st = weft__table_set_column(t, at, names[at], col);
+  }
+  for (size_t c = 0; st == WEFT_OK && pairs && c < right->ncols; c++) {
+    if (is_key(ridx, nkeys, c)) continue;
+    weft__column col;
+    st = weft__join_gather(&right->cols[c], all->right, (int64_t)all->n, kind == WEFT_JOIN_LEFT, &col);
+    if (st == WEFT_OK) st = weft__table_set_column(t, at, names[at], col);
+    at++;
+  }
+  free_names(names, ncols);
+  if (st != WEFT_OK) {
+    weft_table_free(t);
+    return st;
+  }
+  *out = t;
+  return WEFT_OK;
+}
+
+weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
+                            size_t nkeys, const char *const *left_on, const char *const *right_on,
+                            weft_join_kind kind, const char *suffix, weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_table_join: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(left && right, "weft_table_join: left and right must not be NULL");
+  WEFT_CHECK_ARG(nkeys > 0 && left_on && right_on,
+                 "weft_table_join: needs at least one key (nkeys = %zu)", nkeys);
+  WEFT_CHECK_ARG(kind >= WEFT_JOIN_INNER && kind <= WEFT_JOIN_ANTI,
+                 "weft_table_join: kind %d is not INNER, LEFT, SEMI or ANTI", (int)kind);
+  if (!suffix) suffix = "_right";
+  const weft__column **lcols = calloc(nkeys, sizeof *lcols), **rcols = calloc(nkeys, sizeof *rcols);
+  size_t *lidx = calloc(nkeys, sizeof *lidx), *ridx = calloc(nkeys, sizeof *ridx);
+  size_t nparts = (size_t)left->rows / PROBE_ROWS + 1;
+  pair_list *parts = calloc(nparts, sizeof *parts);
+  pair_list all = {0};
+  weft__join_table table = {0};
+  weft_status st = WEFT_OK;
+  if (!lcols || !rcols || !lidx || !ridx || !parts)
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
+  if (st == WEFT_OK) st = find_keys(left, "left", nkeys, left_on, lcols, lidx);
+  if (st == WEFT_OK) st = find_keys(right, "right", nkeys, right_on, rcols, ridx);
+  for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
+    weft_type a = lcols[k]->view.type, b = rcols[k]->view.type;
+    if (!types_match(a, b))
+      st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: key \"%s\" of the left table "
+                       "is %s but key \"%s\" of the right table is %s; cast one of them first",
+                       left_on[k], weft_type_name(a), right_on[k], weft_type_name(b));
+    for (size_t j = 0; j < k && st == WEFT_OK; j++)
+      if (ridx[j] == ridx[k])
+        st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: right key \"%s\" is given "
+                         "twice", right_on[k]);
+  }
+  if (st == WEFT_OK) {
+    for (size_t k = 0; k < nkeys; k++) {
+      weft__column_null_count((weft__column *)lcols[k]);
+      weft__column_null_count((weft__column *)rcols[k]);
+    }
+    int single = nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
+    weft__join_keys lk = {nkeys, lcols, single}, rk = {nkeys, rcols, single};
+    st = weft__join_build(&rk, right->rows, &table);
+    probe_ctx c = {kind, &lk, &rk, &table, parts};
+    if (st == WEFT_OK) st = probe(exec, left, &c);
+    weft__join_table_free(&table);
+    int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
+    if (st == WEFT_OK) st = concat_pairs(parts, nparts, pairs, &all);
+    for (size_t p = 0; p < nparts; p++) free(parts[p].left), free(parts[p].right);
+    free(parts);
+    parts = NULL;
+    if (st == WEFT_OK) st = assemble(left, right, ridx, nkeys, kind, suffix, &all, out);
+    if (st == WEFT_OK && exec)
+      weft__report(exec, "  hash table on %lld right rows; %zu output rows", (long long)right->rows,
+                   all.n);
+  }
+  free(parts);
+  free(all.left), free(all.right);
+  free(lcols), free(rcols), free(lidx), free(ridx);
+  return st;
+}

@@ -1,0 +1,113 @@
+"""CSV in and out: weft_read_csv (parallel, with type inference) and weft_write_csv.
+
+Types inferred: bool, int64, float64, date32 (YYYY-MM-DD), timestamp[us]
+(YYYY-MM-DD[ T]HH:MM:SS[.ffffff]), else utf8. ``schema_overrides`` maps column names to a
+type: a weft type name ("int32", "utf8", "date32", ...), a Python type (int, float, str,
+bool), a numpy dtype, or a Polars / pyarrow data type.
+"""
+
+import ctypes
+import os
+
+from . import _lib
+from .errors import InvalidArgumentError, _check
+from .exec import _thread_exec
+
+__all__ = ["read_csv", "write_csv"]
+
+_BY_NAME = {
+    "bool": _lib.WEFT_TYPE_BOOL, "boolean": _lib.WEFT_TYPE_BOOL,
+    "int8": _lib.WEFT_TYPE_INT8, "int16": _lib.WEFT_TYPE_INT16,
+    "int32": _lib.WEFT_TYPE_INT32, "int64": _lib.WEFT_TYPE_INT64,
+    "uint8": _lib.WEFT_TYPE_UINT8, "uint16": _lib.WEFT_TYPE_UINT16,
+    "uint32": _lib.WEFT_TYPE_UINT32, "uint64": _lib.WEFT_TYPE_UINT64,
+    "float32": _lib.WEFT_TYPE_FLOAT32, "float64": _lib.WEFT_TYPE_FLOAT64,
+    "float": _lib.WEFT_TYPE_FLOAT32, "double": _lib.WEFT_TYPE_FLOAT64,
+    "utf8": _lib.WEFT_TYPE_UTF8, "string": _lib.WEFT_TYPE_UTF8, "str": _lib.WEFT_TYPE_UTF8,
+    "large_string": _lib.WEFT_TYPE_UTF8, "large_utf8": _lib.WEFT_TYPE_UTF8,
+    "date32": _lib.WEFT_TYPE_DATE32, "date": _lib.WEFT_TYPE_DATE32, "date32[day]": _lib.WEFT_TYPE_DATE32,
+    "timestamp[us]": _lib.WEFT_TYPE_TIMESTAMP_US, "timestamp_us": _lib.WEFT_TYPE_TIMESTAMP_US,
+    "datetime": _lib.WEFT_TYPE_TIMESTAMP_US, "datetime64[us]": _lib.WEFT_TYPE_TIMESTAMP_US,
+}
+_BY_PYTYPE = {bool: _lib.WEFT_TYPE_BOOL, int: _lib.WEFT_TYPE_INT64, float: _lib.WEFT_TYPE_FLOAT64,
+              str: _lib.WEFT_TYPE_UTF8}
+
+
+def _type_code(spec, column):
+    """The weft_type code of a type given by name, Python type, numpy, Polars or pyarrow."""
+    if isinstance(spec, int) and not isinstance(spec, bool) and 0 <= spec <= _lib.WEFT_TYPE_TIMESTAMP_US:
+        return spec
+    if isinstance(spec, type) and spec in _BY_PYTYPE:
+        return _BY_PYTYPE[spec]
+    if isinstance(spec, type) and spec.__module__ == "numpy":  # np.int32, np.float64, ...
+        import numpy as np
+
+        spec = np.dtype(spec).name
+    text = spec if isinstance(spec, str) else str(spec)
+    key = text.strip().lower()
+    # Polars prints "Int64", "String", "Datetime(time_unit='us', time_zone=None)", "Date";
+    # numpy "int64"; pyarrow "timestamp[us]".
+    if key.startswith("datetime") and "ns" not in key and "ms" not in key:
+        key = "datetime"
+    if key in _BY_NAME:
+        return _BY_NAME[key]
+    raise InvalidArgumentError(
+        f"schema_overrides[{column!r}]: unknown type {spec!r}; use one of {sorted(_BY_NAME)}"
+    )
+
+
+def read_csv(path, *, separator=",", has_header=True, null_values=None, schema_overrides=None,
+             infer_schema_length=10000):
+    """Reads a CSV file into a DataFrame, parsing chunks of rows in parallel."""
+    from .frame import DataFrame
+
+    path = os.fspath(path)
+    if not isinstance(separator, str) or len(separator.encode("utf-8")) != 1:
+        raise InvalidArgumentError(f"read_csv: separator must be one single-byte character, got {separator!r}")
+    if null_values is None:
+        nulls = None
+    else:
+        items = [null_values] if isinstance(null_values, str) else list(null_values)
+        for v in items:
+            if not isinstance(v, str) or "," in v:
+                raise InvalidArgumentError(
+                    f"read_csv: null_values must be strings without a comma, got {v!r}"
+                )
+        nulls = ",".join(items).encode("utf-8")
+    if infer_schema_length is None or infer_schema_length == 0:
+        infer = 2**62  # Polars: None scans every row
+    elif isinstance(infer_schema_length, int) and infer_schema_length > 0:
+        infer = infer_schema_length
+    else:
+        raise InvalidArgumentError(
+            f"read_csv: infer_schema_length must be a positive int or None, got {infer_schema_length!r}"
+        )
+    overrides = dict(schema_overrides or {})
+    names = (ctypes.c_char_p * max(len(overrides), 1))(
+        *[str(k).encode("utf-8") for k in overrides]
+    )
+    types = (_lib.weft_type * max(len(overrides), 1))(
+        *[_type_code(v, k) for k, v in overrides.items()]
+    )
+    opts = _lib.weft_csv_options(
+        delimiter=separator.encode("utf-8"),
+        has_header=1 if has_header else 0,
+        null_values=nulls,
+        n_overrides=len(overrides),
+        override_names=names,
+        override_types=types,
+        infer_rows=infer,
+    )
+    out = _lib.weft_table_p()
+    ex = _thread_exec()
+    ex.configure("auto", False)
+    status = _lib.weft_read_csv(ex.handle, path.encode("utf-8"), ctypes.byref(opts), ctypes.byref(out))
+    ex._mark_ran()
+    _check(status)
+    return DataFrame._from_handle(out)
+
+
+def write_csv(df, path):
+    """Writes the DataFrame as CSV (header, nulls as empty fields), atomically."""
+    path = os.fspath(path)
+    _check(_lib.weft_write_csv(df._handle, path.encode("utf-8")))

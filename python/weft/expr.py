@@ -1,0 +1,292 @@
+"""Expressions: ``weft.col("v") * 2 > 1.5`` builds a tree in C (a weft_expr) that select,
+with_columns and filter evaluate chunk by chunk over a table.
+
+Types follow Polars, simplified: int op int gives the wider int (int64 when signedness
+differs), any float gives float64 (float32 when both sides are float32 or small ints), a
+Python int next to a column takes the column's type when it fits (``col_int32 + 1`` stays
+int32), ``/`` is always a float, ``%`` takes the sign of the divisor and ``x % 0`` is null on
+integers; comparisons give bool; ``&``, ``|`` and ``~`` are Kleene logic on bool. Casts are
+strict: a value that does not fit or parse raises, naming the column and the value.
+``str.to_lowercase`` / ``to_uppercase`` change ASCII letters only.
+"""
+
+import ctypes
+import datetime
+import weakref
+
+import numpy as np
+
+from . import _lib
+from .errors import InvalidArgumentError, _check
+
+__all__ = ["Expr", "AggExpr", "col", "lit", "len"]
+
+_TYPE_NAMES = {
+    "bool": _lib.WEFT_TYPE_BOOL, "boolean": _lib.WEFT_TYPE_BOOL,
+    "int8": _lib.WEFT_TYPE_INT8, "int16": _lib.WEFT_TYPE_INT16,
+    "int32": _lib.WEFT_TYPE_INT32, "int64": _lib.WEFT_TYPE_INT64,
+    "uint8": _lib.WEFT_TYPE_UINT8, "uint16": _lib.WEFT_TYPE_UINT16,
+    "uint32": _lib.WEFT_TYPE_UINT32, "uint64": _lib.WEFT_TYPE_UINT64,
+    "float32": _lib.WEFT_TYPE_FLOAT32, "float64": _lib.WEFT_TYPE_FLOAT64,
+    "utf8": _lib.WEFT_TYPE_UTF8, "str": _lib.WEFT_TYPE_UTF8, "string": _lib.WEFT_TYPE_UTF8,
+    "date": _lib.WEFT_TYPE_DATE32, "date32": _lib.WEFT_TYPE_DATE32,
+    "datetime": _lib.WEFT_TYPE_TIMESTAMP_US, "timestamp[us]": _lib.WEFT_TYPE_TIMESTAMP_US,
+    "timestamp": _lib.WEFT_TYPE_TIMESTAMP_US,
+}
+_PY_TYPES = {bool: _lib.WEFT_TYPE_BOOL, int: _lib.WEFT_TYPE_INT64, float: _lib.WEFT_TYPE_FLOAT64,
+             str: _lib.WEFT_TYPE_UTF8, datetime.date: _lib.WEFT_TYPE_DATE32,
+             datetime.datetime: _lib.WEFT_TYPE_TIMESTAMP_US}
+
+
+def _weft_type(dtype):
+    """A weft_type int from a name ("int64", "utf8", "date", ...), a numpy dtype, a Python
+    type (int, float, str, bool) or a weft type int."""
+    if isinstance(dtype, int) and not isinstance(dtype, bool):
+        if 0 <= dtype <= _lib.WEFT_TYPE_TIMESTAMP_US:
+            return dtype
+    elif isinstance(dtype, str) and dtype.lower() in _TYPE_NAMES:
+        return _TYPE_NAMES[dtype.lower()]
+    elif isinstance(dtype, type) and dtype in _PY_TYPES:
+        return _PY_TYPES[dtype]
+    else:
+        try:
+            d = np.dtype(dtype)
+        except TypeError:
+            d = None
+        if d is not None:
+            if d == np.dtype("datetime64[D]"):
+                return _lib.WEFT_TYPE_DATE32
+            if d == np.dtype("datetime64[us]"):
+                return _lib.WEFT_TYPE_TIMESTAMP_US
+            if d.kind in "biuf" and d.name in _TYPE_NAMES:
+                return _TYPE_NAMES[d.name]
+            if d.kind == "U":
+                return _lib.WEFT_TYPE_UTF8
+    raise InvalidArgumentError(
+        f"cast: unknown type {dtype!r}; use a name such as 'int64', 'float64', 'utf8', 'bool', "
+        "'date', 'datetime', a numpy dtype or a weft type int"
+    )
+
+
+def _free(handle):
+    _lib.weft_expr_free(handle)
+
+
+def _make(fn, *args):
+    out = _lib.weft_expr_p()
+    _check(fn(*args, ctypes.byref(out)))
+    return Expr._own(out)
+
+
+def _enc(s, what):
+    if not isinstance(s, str):
+        raise InvalidArgumentError(f"{what} must be a str, got {type(s).__name__} {s!r}")
+    return s.encode("utf-8")
+
+
+class Expr:
+    """An expression over a table's columns (immutable; operators build new ones)."""
+
+    __slots__ = ("_handle", "_finalizer", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars on the left defer to Expr's reflected operators
+
+    @classmethod
+    def _own(cls, handle):
+        e = object.__new__(cls)
+        e._handle = handle
+        e._finalizer = weakref.finalize(e, _free, handle)
+        return e
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("build expressions with weft.col(name) and weft.lit(value)")
+
+    # -------------------------------------------------------------- binary operators
+    def _bin(self, op, other, reflected=False):
+        other = _expr(other)
+        a, b = (other, self) if reflected else (self, other)
+        return _make(_lib.weft_expr_binary, op, a._handle, b._handle)
+
+    def __add__(self, o): return self._bin(_lib.WEFT_OP_ADD, o)
+    def __radd__(self, o): return self._bin(_lib.WEFT_OP_ADD, o, True)
+    def __sub__(self, o): return self._bin(_lib.WEFT_OP_SUB, o)
+    def __rsub__(self, o): return self._bin(_lib.WEFT_OP_SUB, o, True)
+    def __mul__(self, o): return self._bin(_lib.WEFT_OP_MUL, o)
+    def __rmul__(self, o): return self._bin(_lib.WEFT_OP_MUL, o, True)
+    def __truediv__(self, o): return self._bin(_lib.WEFT_OP_DIV, o)
+    def __rtruediv__(self, o): return self._bin(_lib.WEFT_OP_DIV, o, True)
+    def __mod__(self, o): return self._bin(_lib.WEFT_OP_MOD, o)
+    def __rmod__(self, o): return self._bin(_lib.WEFT_OP_MOD, o, True)
+    def __eq__(self, o): return self._bin(_lib.WEFT_OP_EQ, o)  # noqa: D105
+    def __ne__(self, o): return self._bin(_lib.WEFT_OP_NE, o)
+    def __lt__(self, o): return self._bin(_lib.WEFT_OP_LT, o)
+    def __le__(self, o): return self._bin(_lib.WEFT_OP_LE, o)
+    def __gt__(self, o): return self._bin(_lib.WEFT_OP_GT, o)
+    def __ge__(self, o): return self._bin(_lib.WEFT_OP_GE, o)
+    def __and__(self, o): return self._bin(_lib.WEFT_OP_AND, o)
+    def __rand__(self, o): return self._bin(_lib.WEFT_OP_AND, o, True)
+    def __or__(self, o): return self._bin(_lib.WEFT_OP_OR, o)
+    def __ror__(self, o): return self._bin(_lib.WEFT_OP_OR, o, True)
+
+    __hash__ = None  # == builds an expression, so Expr cannot be a dict key
+
+    def __bool__(self):
+        raise TypeError(
+            "the truth value of an Expr is ambiguous: use & and | instead of and / or, "
+            "and parentheses around comparisons: (col('a') > 1) & (col('b') < 2)"
+        )
+
+    # -------------------------------------------------------------- unary operators
+    def _un(self, op):
+        return _make(_lib.weft_expr_unary, op, self._handle)
+
+    def __invert__(self): return self._un(_lib.WEFT_OP_NOT)
+    def __neg__(self): return self._un(_lib.WEFT_OP_NEG)
+    def __pos__(self): return self
+    def __abs__(self): return self._un(_lib.WEFT_OP_ABS)
+
+    def is_null(self): return self._un(_lib.WEFT_OP_IS_NULL)
+    def is_not_null(self): return self._un(_lib.WEFT_OP_IS_NOT_NULL)
+    def abs(self): return self._un(_lib.WEFT_OP_ABS)
+    def sqrt(self): return self._un(_lib.WEFT_OP_SQRT)
+    def log(self): return self._un(_lib.WEFT_OP_LOG)
+    def exp(self): return self._un(_lib.WEFT_OP_EXP)
+    def not_(self): return self._un(_lib.WEFT_OP_NOT)
+
+    def fill_null(self, value):
+        """Nulls replaced by `value` (a Python scalar or an Expr of a compatible type)."""
+        fill = _expr(value)  # held until C has taken its own reference
+        return _make(_lib.weft_expr_fill_null, self._handle, fill._handle)
+
+    def cast(self, dtype):
+        """Strict cast: raises (naming the column and value) when a value does not fit."""
+        return _make(_lib.weft_expr_cast, self._handle, _weft_type(dtype))
+
+    def alias(self, name):
+        return _make(_lib.weft_expr_alias, self._handle, _enc(name, "alias name"))
+
+    @property
+    def str(self):
+        return _StrNamespace(self)
+
+    # -------------------------------------------------------------- aggregations
+    def sum(self): return AggExpr(_lib.WEFT_AGG_SUM, self)
+    def mean(self): return AggExpr(_lib.WEFT_AGG_MEAN, self)
+    def min(self): return AggExpr(_lib.WEFT_AGG_MIN, self)
+    def max(self): return AggExpr(_lib.WEFT_AGG_MAX, self)
+    def count(self): return AggExpr(_lib.WEFT_AGG_COUNT, self)
+    def n_unique(self): return AggExpr(_lib.WEFT_AGG_N_UNIQUE, self)
+    def std(self): return AggExpr(_lib.WEFT_AGG_STD, self)
+    def var(self): return AggExpr(_lib.WEFT_AGG_VAR, self)
+    def first(self): return AggExpr(_lib.WEFT_AGG_FIRST, self)
+    def last(self): return AggExpr(_lib.WEFT_AGG_LAST, self)
+
+    # -------------------------------------------------------------- text
+    def __str__(self):
+        text = ctypes.c_char_p()
+        _check(_lib.weft_expr_to_string(self._handle, ctypes.byref(text)))
+        return text.value.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return f"<Expr {self}>"
+
+
+class _StrNamespace:
+    """String operations: ``col("s").str.len_chars()`` and so on."""
+
+    __slots__ = ("_e",)
+
+    def __init__(self, e):
+        self._e = e
+
+    def len_chars(self):
+        """Length in characters (UTF-8 code points), uint32."""
+        return self._e._un(_lib.WEFT_OP_STR_LEN)
+
+    def to_lowercase(self):
+        """ASCII letters lowered; other characters unchanged."""
+        return self._e._un(_lib.WEFT_OP_STR_LOWER)
+
+    def to_uppercase(self):
+        """ASCII letters raised; other characters unchanged."""
+        return self._e._un(_lib.WEFT_OP_STR_UPPER)
+
+    def contains(self, literal):
+        """Whether the string contains `literal` (a plain substring, not a regex)."""
+        return _make(_lib.weft_expr_str_contains, self._e._handle, _enc(literal, "str.contains literal"))
+
+    def starts_with(self, prefix):
+        return _make(_lib.weft_expr_str_starts_with, self._e._handle, _enc(prefix, "str.starts_with prefix"))
+
+
+_AGG_NAMES = {
+    _lib.WEFT_AGG_SUM: "sum", _lib.WEFT_AGG_MEAN: "mean", _lib.WEFT_AGG_MIN: "min",
+    _lib.WEFT_AGG_MAX: "max", _lib.WEFT_AGG_COUNT: "count", _lib.WEFT_AGG_N_UNIQUE: "n_unique",
+    _lib.WEFT_AGG_STD: "std", _lib.WEFT_AGG_VAR: "var", _lib.WEFT_AGG_FIRST: "first",
+    _lib.WEFT_AGG_LAST: "last", _lib.WEFT_AGG_LEN: "len",
+}
+
+
+class AggExpr:
+    """An aggregation for group_by(...).agg(): `kind` (a weft_agg_kind int), `input` (an
+    Expr, or None for len) and `name` (the output column; None: the input's name)."""
+
+    __slots__ = ("kind", "input", "name")
+
+    def __init__(self, kind, input=None, name=None):  # noqa: A002
+        if kind not in _AGG_NAMES:
+            raise InvalidArgumentError(f"unknown aggregation kind {kind!r}")
+        if input is not None and not isinstance(input, Expr):
+            input = _expr(input)
+        self.kind = kind
+        self.input = input
+        self.name = name
+
+    def alias(self, name):
+        _enc(name, "alias name")
+        return AggExpr(self.kind, self.input, name)
+
+    def __repr__(self):
+        inner = "" if self.input is None else str(self.input)
+        text = f"{inner}.{_AGG_NAMES[self.kind]}()" if inner else f"{_AGG_NAMES[self.kind]}()"
+        if self.name is not None:
+            text += f".alias({self.name!r})"
+        return f"<AggExpr {text}>"
+
+
+def col(name):
+    """The column called `name`."""
+    return _make(_lib.weft_expr_column, _enc(name, "column name"))
+
+
+def lit(value):
+    """A literal: int -> int64, float -> float64, bool, str -> utf8, None -> null (its type
+    taken from the other operand). An Expr is returned unchanged."""
+    if isinstance(value, Expr):
+        return value
+    if value is None:
+        return _make(_lib.weft_expr_literal_null, _lib.WEFT_TYPE_FLOAT64)
+    if isinstance(value, (bool, np.bool_)):
+        return _make(_lib.weft_expr_literal_bool, 1 if value else 0)
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        if not -(2**63) <= v < 2**63:
+            raise InvalidArgumentError(f"lit: {v} does not fit in int64")
+        return _make(_lib.weft_expr_literal_int64, v)
+    if isinstance(value, (float, np.floating)):
+        return _make(_lib.weft_expr_literal_float64, float(value))
+    if isinstance(value, str):
+        if "\0" in value:
+            raise InvalidArgumentError("lit: a string literal may not contain NUL characters")
+        return _make(_lib.weft_expr_literal_utf8, value.encode("utf-8"))
+    raise InvalidArgumentError(
+        f"lit: unsupported value {value!r} of type {type(value).__name__}; "
+        "use int, float, bool, str or None"
+    )
+
+
+_expr = lit
+
+
+def len():  # noqa: A001 - weft.len() mirrors polars.len()
+    """Rows per group (nulls included), for group_by(...).agg()."""
+    return AggExpr(_lib.WEFT_AGG_LEN, None, "len")

@@ -1,0 +1,608 @@
+"""DataFrame: an immutable table of named, typed, nullable columns in Arrow's layout.
+
+    >>> df = weft.DataFrame({"id": np.arange(5), "name": ["a", "b", None, "d", "e"]})
+    >>> df.shape, df.schema
+    ((5, 2), {'id': 'int64', 'name': 'utf8'})
+    >>> df["id"].to_numpy()            # no copy
+    >>> pa_table = df.to_arrow()       # no copy, as are pyarrow.table(df), polars.DataFrame(df)
+    >>> df = weft.from_arrow(pa_table)  # or a Polars / pandas DataFrame
+    >>> df.filter(weft.col("id") > 2).sort("name")
+
+Numeric numpy arrays are used in place (mutating one shows through the DataFrame); lists are
+converted. Types: bool, int8-64, uint8-64, float32/64, utf8, date32, timestamp[us].
+Nulls follow Polars: None in lists, masked entries of numpy masked arrays, NaT; NaN stays a
+float value. select / with_columns / filter / group_by / sort / unique / join run in C on
+the device chosen (device="auto", or a device id), like the rest of weft.
+"""
+
+import ctypes
+import html
+import importlib
+import warnings
+
+import numpy as np
+
+from . import _lib
+from ._arrow import stream_capsule, table_from_arrow
+from ._columns import TYPE_NAMES, column_view, table_from_columns, to_list, to_numpy
+from .errors import InvalidArgumentError, _check
+
+__all__ = ["DataFrame", "Series", "from_arrow", "concat"]
+
+_NUMERIC = {
+    _lib.WEFT_TYPE_INT8, _lib.WEFT_TYPE_INT16, _lib.WEFT_TYPE_INT32, _lib.WEFT_TYPE_INT64,
+    _lib.WEFT_TYPE_UINT8, _lib.WEFT_TYPE_UINT16, _lib.WEFT_TYPE_UINT32, _lib.WEFT_TYPE_UINT64,
+    _lib.WEFT_TYPE_FLOAT32, _lib.WEFT_TYPE_FLOAT64,
+}
+_REPR_ROWS = 10  # rows shown; more are elided in the middle
+_REPR_COLS = 12  # columns shown; more are elided in the middle
+_REPR_CELL = 32  # characters of a cell shown
+
+
+def _require(module, what):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"{what} needs {module}: pip install {module}") from None
+
+
+def _int_arg(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"{name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def _flatten(items):
+    out = []
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            out.extend(item)
+        else:
+            out.append(item)
+    return out
+
+
+def _call(fn, *args):
+    """fn(*args, &out) -> a new table handle."""
+    out = _lib.weft_table_p()
+    _check(fn(*args, ctypes.byref(out)))
+    return out
+
+
+# ---------------------------------------------------------------------------- construction
+
+
+def _foreign_column(name, value):
+    """A one-column DataFrame for a pyarrow Array / ChunkedArray, a Polars or pandas
+    Series, or None when `value` is none of them."""
+    module = type(value).__module__.split(".")[0]
+    if module == "pyarrow":
+        pa = _require("pyarrow", "DataFrame(pyarrow arrays)")
+        return from_arrow(pa.table({name: value}))
+    if module == "polars" and hasattr(value, "to_frame"):
+        return from_arrow(value.to_frame(name))
+    if module == "pandas" and hasattr(value, "to_frame"):
+        return from_arrow(value.to_frame(name))
+    return None
+
+
+def _from_dict(data):
+    names, views, keep, lengths = [], [], [], {}
+    for name, value in data.items():
+        if not isinstance(name, str):
+            raise InvalidArgumentError(f"DataFrame: column names must be str, got {name!r}")
+        if isinstance(value, Series):
+            value = value.to_frame(name)
+        else:
+            value = _foreign_column(name, value) or value
+        if isinstance(value, DataFrame):  # one column, used in place
+            view, held = value._view(0), [value]
+        else:
+            view, held = column_view(name, value)
+        names.append(name)
+        views.append(view)
+        keep.extend(held)
+        lengths[name] = view.length
+    if len(set(lengths.values())) > 1:
+        desc = ", ".join(f"{k!r} has {n}" for k, n in lengths.items())
+        raise InvalidArgumentError(f"DataFrame: columns must have the same length: {desc}")
+    return table_from_columns(names, views, keep)
+
+
+def _pandas_to_arrow(obj):
+    """A pyarrow Table of a pandas DataFrame / Series in types weft stores."""
+    pa = _require("pyarrow", "weft.from_arrow(pandas.DataFrame)")
+    if hasattr(obj, "to_frame") and not hasattr(obj, "columns"):
+        obj = obj.to_frame()
+    table = pa.Table.from_pandas(obj, preserve_index=False)
+    columns = []
+    for field, col in zip(table.schema, table.columns):
+        t = field.type
+        if pa.types.is_dictionary(t):  # pandas Categorical
+            col = col.cast(t.value_type)
+        elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns; raises if it would lose data
+            col = col.cast(pa.timestamp("us", t.tz))
+        elif pa.types.is_null(t):  # an all-None object column
+            col = col.cast(pa.float64())
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
+
+
+def from_arrow(obj):
+    """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
+    RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
+    DataFrame (through pyarrow). One record batch is used without copying; several are
+    concatenated. Polars' string views are copied into weft's utf8."""
+    if isinstance(obj, DataFrame):
+        return obj
+    if type(obj).__module__.split(".")[0] == "pandas":
+        obj = _pandas_to_arrow(obj)
+    handle = table_from_arrow(obj)
+    if handle is None:
+        raise InvalidArgumentError(
+            "weft.from_arrow: expected an object with __arrow_c_stream__ or __arrow_c_array__ "
+            f"(pyarrow, Polars) or a pandas DataFrame, got {type(obj).__name__}"
+        )
+    return DataFrame._from_handle(handle)
+
+
+def concat(frames):
+    """The rows of every DataFrame one after another (names and types must match)."""
+    frames = [f if isinstance(f, DataFrame) else DataFrame(f) for f in frames]
+    if not frames:
+        raise InvalidArgumentError("weft.concat: needs at least one DataFrame")
+    handles = (_lib.weft_table_p * len(frames))(*[f._handle for f in frames])
+    return DataFrame._from_handle(_call(_lib.weft_table_concat, len(frames), handles))
+
+
+# ---------------------------------------------------------------------------- DataFrame
+
+
+class DataFrame:
+    """An immutable table of named columns of equal length.
+
+    DataFrame(data): data is a dict of column name -> numpy array, list, weft Series,
+    pyarrow array or Polars / pandas Series; or a pyarrow / Polars / pandas DataFrame
+    (see weft.from_arrow); or None for a DataFrame without columns.
+    """
+
+    def __init__(self, data=None):
+        self._handle = None
+        if data is None:
+            data = {}
+        if isinstance(data, DataFrame):
+            handle = _call(_lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
+        elif isinstance(data, dict):
+            handle = _from_dict(data)
+        else:
+            handle = from_arrow(data)._take_handle()
+        self._handle = handle
+
+    @classmethod
+    def _from_handle(cls, handle):
+        """Wraps a weft_table handle (a c_void_p or int), which the DataFrame now owns."""
+        if not isinstance(handle, ctypes.c_void_p):
+            handle = ctypes.c_void_p(handle)
+        if not handle.value:
+            raise InvalidArgumentError("DataFrame._from_handle: NULL table")
+        df = cls.__new__(cls)
+        df._handle = handle
+        return df
+
+    def _take_handle(self):
+        h, self._handle = self._handle, None
+        return h
+
+    def __del__(self):
+        h = getattr(self, "_handle", None)
+        if h is not None:
+            self._handle = None
+            try:
+                _lib.weft_table_free(h)
+            except Exception:  # noqa: BLE001 - at interpreter exit _lib may be gone
+                pass
+
+    # ------------------------------------------------------------------ schema
+
+    @property
+    def height(self):
+        rows = ctypes.c_int64()
+        _check(_lib.weft_table_num_rows(self._handle, ctypes.byref(rows)))
+        return rows.value
+
+    @property
+    def width(self):
+        n = ctypes.c_size_t()
+        _check(_lib.weft_table_num_columns(self._handle, ctypes.byref(n)))
+        return n.value
+
+    @property
+    def shape(self):
+        return (self.height, self.width)
+
+    def __len__(self):
+        return self.height
+
+    def _name(self, i):
+        name = ctypes.c_char_p()
+        _check(_lib.weft_table_column_name(self._handle, i, ctypes.byref(name)))
+        return name.value.decode("utf-8")
+
+    def _view(self, i):
+        view = _lib.weft_column_view()
+        _check(_lib.weft_table_column(self._handle, i, ctypes.byref(view)))
+        return view
+
+    def _index(self, name):
+        if not isinstance(name, str):
+            raise InvalidArgumentError(f"column names are str, got {name!r}")
+        i = ctypes.c_size_t()
+        _check(_lib.weft_table_column_index(self._handle, name.encode("utf-8"), ctypes.byref(i)))
+        return i.value
+
+    @property
+    def columns(self):
+        """The column names, in order."""
+        return [self._name(i) for i in range(self.width)]
+
+    @property
+    def dtypes(self):
+        """The column types as weft type names ("int64", "utf8", "timestamp[us]", ...)."""
+        return [TYPE_NAMES[self._view(i).type] for i in range(self.width)]
+
+    @property
+    def schema(self):
+        """{column name: weft type name}."""
+        return dict(zip(self.columns, self.dtypes))
+
+    # ------------------------------------------------------------------ columns and rows
+
+    def get_column(self, name):
+        return Series(self, self._index(name))
+
+    def __getitem__(self, key):
+        """df["a"]: a Series; df[["a", "b"]]: those columns; df[2:5]: those rows."""
+        if isinstance(key, str):
+            return self.get_column(key)
+        if isinstance(key, (list, tuple)):
+            return self._columns([self._index(k) for k in key])
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.height)
+            if step != 1:
+                raise InvalidArgumentError(f"DataFrame rows: slice step must be 1, got {step}")
+            return self.slice(start, max(stop - start, 0))
+        raise InvalidArgumentError(
+            f"DataFrame[...]: expected a column name, a list of names or a slice of rows, got {key!r}"
+        )
+
+    def __contains__(self, name):
+        return name in self.columns
+
+    def __iter__(self):
+        """The columns, as Series (like Polars)."""
+        return (Series(self, i) for i in range(self.width))
+
+    def _columns(self, indices):
+        """A DataFrame of some of the columns, sharing their buffers."""
+        names = [self._name(i) for i in indices]
+        if len(set(names)) != len(names):
+            raise InvalidArgumentError(f"DataFrame: column names repeat in {names}")
+        views = [self._view(i) for i in indices]
+        return DataFrame._from_handle(table_from_columns(names, views, [self]))
+
+    def slice(self, offset, length=None):
+        """Rows [offset, offset + length) without copying; a negative offset counts from the
+        end; length None: to the end. Clipped to the table."""
+        offset, h = _int_arg(offset, "slice offset"), self.height
+        if offset < 0:
+            offset = max(h + offset, 0)
+        if length is None:
+            length = max(h - offset, 0)
+        length = _int_arg(length, "slice length")
+        if length < 0:
+            length = max(h - offset + length, 0)
+        return DataFrame._from_handle(_call(_lib.weft_table_slice, self._handle, offset, length))
+
+    def head(self, n=5):
+        """The first n rows (n < 0: all but the last -n)."""
+        n = _int_arg(n, "head n")
+        return self.slice(0, n if n >= 0 else max(self.height + n, 0))
+
+    def tail(self, n=5):
+        """The last n rows (n < 0: all but the first -n)."""
+        n, h = _int_arg(n, "tail n"), self.height
+        return self.slice(max(h - n, 0) if n >= 0 else min(-n, h))
+
+    # ------------------------------------------------------------------ interchange
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        """The Arrow PyCapsule Interface: a stream of one record batch sharing the buffers.
+        requested_schema is not honoured (allowed by the protocol): weft exports its types."""
+        return stream_capsule(self._handle)
+
+    def to_arrow(self):
+        """A pyarrow.Table sharing the buffers (needs pyarrow)."""
+        pa = _require("pyarrow", "DataFrame.to_arrow()")
+        return pa.RecordBatchReader.from_stream(self).read_all()
+
+    def to_polars(self):
+        """A polars.DataFrame (needs polars; strings are copied by Polars into its own layout)."""
+        pl = _require("polars", "DataFrame.to_polars()")
+        return pl.DataFrame(self)
+
+    def to_pandas(self):
+        """A pandas.DataFrame (through pyarrow when present, else from numpy arrays)."""
+        pd = _require("pandas", "DataFrame.to_pandas()")
+        try:
+            importlib.import_module("pyarrow")
+        except ImportError:
+            return pd.DataFrame({s.name: s.to_numpy() for s in self})
+        return self.to_arrow().to_pandas()
+
+    def to_dict(self, as_series=True):
+        """{name: Series}, or {name: list} with as_series=False."""
+        return {s.name: (s if as_series else s.to_list()) for s in self}
+
+    # ------------------------------------------------------------------ comparison, summary
+
+    def equals(self, other):
+        """True when names, types and every value (nulls in the same rows) are equal; NaN
+        equals NaN."""
+        if not isinstance(other, DataFrame) or self.shape != other.shape:
+            return False
+        if self.columns != other.columns or self.dtypes != other.dtypes:
+            return False
+        return all(a._equals(b) for a, b in zip(self, other))
+
+    def describe(self):
+        """count, null_count, mean, std, min, max of every numeric column (Polars' describe,
+        without the percentiles), as a DataFrame with a "statistic" column."""
+        stats = ["count", "null_count", "mean", "std", "min", "max"]
+        out = {"statistic": stats}
+        for s in self:
+            if s._view().type not in _NUMERIC:
+                continue
+            values = s.to_numpy().astype(np.float64)  # NaN under nulls, dropped next
+            mask = s._valid_mask()
+            valid = values if mask is None else values[mask]
+            n = len(valid)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[s.name] = [
+                    float(n), float(len(values) - n),
+                    float(np.mean(valid)) if n else None,
+                    float(np.std(valid, ddof=1)) if n > 1 else None,
+                    float(np.nanmin(valid)) if n else None,
+                    float(np.nanmax(valid)) if n else None,
+                ]
+        return DataFrame(out)
+
+    # ------------------------------------------------------------------ display
+
+    def _cells(self):
+        """(column indices shown, rows of cell text with None for the elided row/column)."""
+        h, w = self.shape
+        cols = list(range(w))
+        if w > _REPR_COLS:
+            half = _REPR_COLS // 2
+            cols = cols[:half] + [None] + cols[w - half:]
+        parts = [self] if h <= _REPR_ROWS else [self.head(_REPR_ROWS // 2), self.tail(_REPR_ROWS // 2)]
+        rows = []
+        for k, part in enumerate(parts):
+            if k:
+                rows.append([None] * len(cols))
+            data = [to_list(part._view(c), part) if c is not None else None for c in cols]
+            types = [part._view(c).type if c is not None else None for c in cols]
+            for r in range(part.height):
+                rows.append([_cell(data[j][r], types[j]) if c is not None else "…"
+                             for j, c in enumerate(cols)])
+        return cols, rows
+
+    def __repr__(self):
+        h, w = self.shape
+        cols, rows = self._cells()
+        heads = [self._name(c) if c is not None else "…" for c in cols]
+        types = [TYPE_NAMES[self._view(c).type] if c is not None else "…" for c in cols]
+        body = [[x if x is not None else "…" for x in row] for row in rows]
+        widths = [max([len(heads[j]), len(types[j]), 3] + [len(r[j]) for r in body])
+                  for j in range(len(cols))]
+
+        def line(cells):
+            return "│ " + " ┆ ".join(c.ljust(widths[j]) for j, c in enumerate(cells)) + " │"
+
+        out = [f"shape: ({h}, {w})"]
+        if not cols:
+            return out[0] + "\n┌┐\n╞╡\n└┘"
+        out.append("┌─" + "─┬─".join("─" * x for x in widths) + "─┐")
+        out += [line(heads), line(["---"] * len(cols)), line(types)]
+        out.append("╞═" + "═╪═".join("═" * x for x in widths) + "═╡")
+        out += [line(r) for r in body]
+        out.append("└─" + "─┴─".join("─" * x for x in widths) + "─┘")
+        return "\n".join(out)
+
+    def _repr_html_(self):
+        h, w = self.shape
+        cols, rows = self._cells()
+        esc = html.escape
+        heads = "".join(f"<th>{esc(self._name(c)) if c is not None else '&hellip;'}</th>" for c in cols)
+        types = "".join(f"<td>{esc(TYPE_NAMES[self._view(c).type]) if c is not None else '&hellip;'}</td>"
+                        for c in cols)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{esc(x) if x is not None else '&hellip;'}</td>" for x in row) + "</tr>"
+            for row in rows
+        )
+        return (f"<div><small>shape: ({h}, {w})</small><table border=\"1\" class=\"dataframe\">"
+                f"<thead><tr>{heads}</tr><tr>{types}</tr></thead><tbody>{body}</tbody></table></div>")
+
+    # ------------------------------------------------------------------ operations (in C)
+
+    def select(self, *exprs, device="auto", strict=False):
+        """Columns computed from expressions (or column names), in order."""
+        from ._select import select
+
+        return select(self, _flatten(exprs), device=device, strict=strict)
+
+    def with_columns(self, *exprs, device="auto", strict=False):
+        """The DataFrame plus computed columns (an existing name is replaced in place)."""
+        from ._select import with_columns
+
+        return with_columns(self, _flatten(exprs), device=device, strict=strict)
+
+    def filter(self, predicate, device="auto", strict=False):
+        """The rows where the boolean expression is true (null counts as false)."""
+        from ._select import filter as _filter
+
+        return _filter(self, predicate, device=device, strict=strict)
+
+    def group_by(self, *keys):
+        """Groups by key columns: .agg(weft.col("v").sum(), ...) gives one row per group."""
+        from ._group import group_by
+
+        return group_by(self, _flatten(keys))
+
+    def sort(self, by, descending=False, device="auto", strict=False):
+        """Stable sort by one or more columns, nulls last."""
+        from ._group import sort
+
+        return sort(self, by, descending=descending, device=device, strict=strict)
+
+    def unique(self, subset=None, device="auto", strict=False):
+        """The first row of each distinct tuple of `subset` (all columns when None)."""
+        from ._group import unique
+
+        return unique(self, subset=subset, device=device, strict=strict)
+
+    def join(self, other, on=None, left_on=None, right_on=None, how="inner", suffix="_right",
+             device="auto", strict=False):
+        """Hash join: how = "inner", "left", "semi" or "anti"."""
+        from ._join import join
+
+        return join(self, other, on=on, left_on=left_on, right_on=right_on, how=how,
+                    suffix=suffix, device=device, strict=strict)
+
+    def write_csv(self, path):
+        """Writes a CSV file (header, nulls as empty fields)."""
+        from ._csv import write_csv
+
+        return write_csv(self, path)
+
+    def lazy(self):
+        raise NotImplementedError("lazy plans: coming")
+
+
+def _cell(x, wtype):
+    """Display text of one value."""
+    if x is None:
+        return "null"
+    if wtype == _lib.WEFT_TYPE_UTF8:
+        text = '"' + x + '"'
+    elif wtype == _lib.WEFT_TYPE_BOOL:
+        text = "true" if x else "false"
+    elif wtype in (_lib.WEFT_TYPE_FLOAT32, _lib.WEFT_TYPE_FLOAT64):
+        text = f"{x:.7g}" if wtype == _lib.WEFT_TYPE_FLOAT32 else f"{x:.10g}"
+        if text.lstrip("-").isdigit():
+            text += ".0"
+    elif wtype == _lib.WEFT_TYPE_TIMESTAMP_US and hasattr(x, "isoformat"):
+        text = x.isoformat(sep=" ")
+    else:
+        text = str(x)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= _REPR_CELL else text[:_REPR_CELL - 1] + "…"
+
+
+# ---------------------------------------------------------------------------- Series
+
+
+class Series:
+    """One column of a DataFrame (which it keeps alive)."""
+
+    def __init__(self, df, index):
+        self._df = df
+        self._index = index
+
+    def _view(self):
+        return self._df._view(self._index)
+
+    def _valid_mask(self):
+        """Bool array of non-null rows, or None when there is no null."""
+        from ._columns import _valid
+
+        return _valid(self._view(), self._df)
+
+    @property
+    def name(self):
+        return self._df._name(self._index)
+
+    @property
+    def dtype(self):
+        """The weft type name ("int64", "utf8", ...)."""
+        return TYPE_NAMES[self._view().type]
+
+    def __len__(self):
+        return self._view().length
+
+    @property
+    def null_count(self):
+        return self._view().null_count
+
+    def to_numpy(self):
+        """Numeric and timestamp columns without nulls: a read-only view of weft's memory (no
+        copy). With nulls: float (NaN) for numbers, NaT for dates and timestamps. bool with
+        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy)."""
+        return to_numpy(self._view(), self._df)
+
+    def to_list(self):
+        return to_list(self._view(), self._df)
+
+    def __iter__(self):
+        return iter(self.to_list())
+
+    def __getitem__(self, i):
+        n = len(self)
+        i = _int_arg(i, "Series index")
+        if not -n <= i < n:
+            raise IndexError(f"Series index {i} out of range for {n} rows")
+        return self._df.slice(i % n, 1)[self.name].to_list()[0]
+
+    def to_frame(self, name=None):
+        """A one-column DataFrame sharing the buffers."""
+        view = self._view()
+        return DataFrame._from_handle(
+            table_from_columns([name if name is not None else self.name], [view], [self._df])
+        )
+
+    def to_arrow(self):
+        """A pyarrow Array sharing the buffers (needs pyarrow)."""
+        return self.to_frame().to_arrow().column(0).combine_chunks()
+
+    def _equals(self, other):
+        a, b = self._view(), other._view()
+        if a.type != b.type or a.length != b.length:
+            return False
+        if a.type in (_lib.WEFT_TYPE_UTF8, _lib.WEFT_TYPE_BOOL):
+            return self.to_list() == other.to_list()
+        va, vb = self._valid_mask(), other._valid_mask()
+        if (va is None) != (vb is None) or (va is not None and not np.array_equal(va, vb)):
+            return False
+        from ._columns import _values
+
+        xa, xb = _values(a, self._df), _values(b, other._df)
+        if va is not None:
+            xa, xb = xa[va], xb[va]
+        if xa.dtype.kind == "f":
+            return bool(np.array_equal(xa, xb, equal_nan=True))
+        return bool(np.array_equal(xa, xb))
+
+    def __repr__(self):
+        n = len(self)
+        t = self._view().type
+        values = self.to_list() if n <= _REPR_ROWS else None
+        if values is None:
+            half = _REPR_ROWS // 2
+            head = self._df.slice(0, half)[self.name].to_list()
+            tail = self._df.slice(n - half, half)[self.name].to_list()
+            lines = [_cell(x, t) for x in head] + ["…"] + [_cell(x, t) for x in tail]
+        else:
+            lines = [_cell(x, t) for x in values]
+        body = "".join(f"\t{x}\n" for x in lines)
+        return f"shape: ({n},)\nSeries: {self.name!r} [{self.dtype}]\n[\n{body}]"

@@ -1,0 +1,425 @@
+"""Exact (brute-force) vector search with a FAISS-like API.
+
+    >>> index = weft.FlatIndex(dim=128, metric="l2")   # "l2" (squared), "ip", "cosine"
+    >>> index.add(xb)                                   # ids 0..n-1 in order of addition
+    >>> index.add(xb2, ids=my_ids)                      # or your own int64 ids
+    >>> D, I = index.search(xq, k=10)                   # (nq, k) float32, (nq, k) int64
+    >>> D, I = index.search(xq, k=10, device="opencl", allowed=mask)
+    >>> index.save("vectors.weft"); index = weft.load_index("vectors.weft")
+
+Results are best first: smallest squared L2 distance, or largest inner product / cosine
+similarity. Ties go to the smaller id, on every device. A row with fewer than k candidates
+is padded with id -1 and distance +inf (l2) or -inf (ip, cosine).
+
+Vectors and queries are float32: float64 (or int) input is converted, and non-contiguous
+input copied. NaN and inf are refused, naming the argument and the row. Searches may run
+from many threads at once on one index (the GIL is released while the C library works);
+add and remove wait for running searches.
+"""
+
+import ctypes
+import os
+import warnings
+
+import numpy as np
+
+from . import _lib
+from .errors import InvalidArgumentError, _check
+from .exec import _thread_exec
+
+__all__ = ["FlatIndex", "Bitset", "load_index"]
+
+_METRICS = {
+    "l2": _lib.WEFT_METRIC_L2,
+    "ip": _lib.WEFT_METRIC_IP,
+    "cosine": _lib.WEFT_METRIC_COSINE,
+}
+_METRIC_NAMES = {v: k for k, v in _METRICS.items()}
+_INT64_MAX = np.iinfo(np.int64).max
+_FINITE_CHUNK = 1 << 20  # elements per pass of the NaN / inf check (bounds its memory)
+
+
+# ---------------------------------------------------------------------------- argument checks
+
+
+def _int_arg(value, name, minimum):
+    """value as a Python int >= minimum (ints and numpy integers; not bool, not float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise InvalidArgumentError(f"{name} must be {kind}, got {value}")
+    return value
+
+
+def _metric_arg(metric):
+    key = metric.lower() if isinstance(metric, str) else None
+    if key not in _METRICS:
+        raise InvalidArgumentError(f"metric must be 'l2', 'ip' or 'cosine', got {metric!r}")
+    return key
+
+
+def _asarray(value, name):
+    try:
+        return np.asarray(value)
+    except Exception as exc:  # ragged lists, ints past int64 and such
+        raise InvalidArgumentError(f"{name}: cannot make an array of {value!r}: {exc}") from None
+
+
+def _check_finite(a, name):
+    """Refuses NaN and inf in the rows of a float32 matrix, naming the argument and row."""
+    rows = max(1, _FINITE_CHUNK // max(1, a.shape[1]))
+    for r0 in range(0, a.shape[0], rows):
+        block = a[r0 : r0 + rows]
+        if np.isfinite(block).all():
+            continue
+        bad_rows = ~np.isfinite(block).all(axis=1)
+        r = int(np.argmax(bad_rows))
+        row = block[r]
+        col = int(np.argmax(~np.isfinite(row)))
+        raise InvalidArgumentError(
+            f"{name} row {r0 + r} holds {row[col]} at column {col} (as float32): NaN and inf "
+            "are not allowed"
+        )
+
+
+def _matrix(value, name, dim):
+    """value as a C-contiguous float32 (n, dim) array of finite numbers; one vector of
+    length dim is one row."""
+    arr = _asarray(value, name)
+    if arr.dtype.kind not in "biuf":
+        raise InvalidArgumentError(
+            f"{name} has dtype {arr.dtype}: vectors must be real numbers (float32, or float64 "
+            "and ints, which are converted)"
+        )
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    elif arr.ndim != 2:
+        raise InvalidArgumentError(
+            f"{name} must be a 2-D array of shape (n, {dim}) or one vector of length {dim}, "
+            f"got {arr.ndim} dimensions, shape {arr.shape}"
+        )
+    if arr.shape[1] != dim:
+        raise InvalidArgumentError(
+            f"{name} has {arr.shape[1]} columns (shape {arr.shape}) but the index has dim {dim}"
+        )
+    if arr.dtype != np.float32 or not (arr.flags.c_contiguous and arr.flags.aligned):
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            arr = np.ascontiguousarray(arr, dtype=np.float32)
+    _check_finite(arr, name)
+    return arr
+
+
+def _ids_arg(value, name, n=None, n_name=None):
+    """value as a C-contiguous int64 1-D array of non-negative ids (a scalar is one id);
+    with n, it must hold n ids (one per row of n_name)."""
+    arr = _asarray(value, name)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise InvalidArgumentError(f"{name} must be a 1-D array of ids, got shape {arr.shape}")
+    if arr.size == 0 and arr.dtype.kind == "f":  # np.asarray([]) is float64
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise InvalidArgumentError(f"{name} has dtype {arr.dtype}: ids must be integers (int64)")
+    if n is not None and arr.shape[0] != n:
+        raise InvalidArgumentError(
+            f"{name} has length {arr.shape[0]} but {n_name} has {n} rows: one id per vector"
+        )
+    if arr.size:
+        if arr.dtype.kind == "u" and arr.dtype.itemsize >= 8:
+            big = arr > _INT64_MAX
+            if big.any():
+                i = int(np.argmax(big))
+                raise InvalidArgumentError(f"{name}[{i}] = {arr[i]} does not fit in int64")
+        if arr.dtype.kind == "i":
+            neg = arr < 0
+            if neg.any():
+                i = int(np.argmax(neg))
+                raise InvalidArgumentError(f"{name}[{i}] = {arr[i]} is negative: ids are >= 0")
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def _path_arg(path):
+    try:
+        raw = os.fsencode(path)
+    except TypeError:
+        raise InvalidArgumentError(
+            f"path must be a str, bytes or os.PathLike, got {type(path).__name__}"
+        ) from None
+    if not raw:
+        raise InvalidArgumentError("path is empty")
+    if b"\0" in raw:
+        raise InvalidArgumentError(f"path {path!r} contains a NUL byte")
+    return raw
+
+
+def _f32p(arr):
+    return arr.ctypes.data_as(_lib.c_float_p)
+
+
+def _i64p(arr):
+    return None if arr is None else arr.ctypes.data_as(_lib.c_int64_p)
+
+
+# ---------------------------------------------------------------------------- Bitset
+
+
+class Bitset:
+    """A set of allowed ids for FlatIndex.search: bit i (of byte i // 8, little-endian bit
+    order) set = id i may be returned. Ids >= nbits are not allowed.
+
+    ``bits`` is the packed np.uint8 array (at least ceil(nbits / 8) bytes), ``nbits`` the
+    number of ids it covers.
+
+        Bitset(mask)                 # from a bool mask: mask[i] True = id i allowed
+        Bitset.from_ids(ids, size)   # from the allowed ids (size defaults to max(ids) + 1)
+    """
+
+    __slots__ = ("bits", "nbits")
+
+    def __init__(self, mask=()):
+        mask = _asarray(mask, "mask")
+        if mask.size == 0 and mask.dtype.kind == "f":  # Bitset([])
+            mask = mask.astype(bool)
+        if mask.dtype != np.bool_ or mask.ndim != 1:
+            raise InvalidArgumentError(
+                "Bitset: mask must be a 1-D bool array (mask[i] True = id i allowed), got "
+                f"dtype {mask.dtype}, shape {mask.shape} (Bitset.from_ids takes a list of ids)"
+            )
+        self.bits = np.packbits(mask, bitorder="little")
+        self.nbits = int(mask.shape[0])
+
+    @classmethod
+    def from_ids(cls, ids, size=None):
+        """The set of `ids` over ids 0 .. size - 1 (size: max(ids) + 1 when None)."""
+        ids = _ids_arg(ids, "ids")
+        if size is None:
+            size = int(ids.max()) + 1 if ids.size else 0
+        else:
+            size = _int_arg(size, "size", 0)
+            if ids.size and int(ids.max()) >= size:
+                i = int(np.argmax(ids >= size))
+                raise InvalidArgumentError(f"ids[{i}] = {ids[i]} is not below size = {size}")
+        bits = np.zeros((size + 7) // 8, dtype=np.uint8)
+        np.bitwise_or.at(bits, ids >> 3, np.left_shift(1, ids & 7).astype(np.uint8))
+        return cls.from_packed(bits, size)
+
+    @classmethod
+    def from_packed(cls, bits, nbits):
+        """A Bitset of an already packed little-endian np.uint8 array (copied)."""
+        nbits = _int_arg(nbits, "nbits", 0)
+        bits = _asarray(bits, "bits")
+        if bits.dtype != np.uint8 or bits.ndim != 1:
+            raise InvalidArgumentError(
+                f"bits must be a 1-D np.uint8 array, got dtype {bits.dtype}, shape {bits.shape}"
+            )
+        if bits.shape[0] * 8 < nbits:
+            raise InvalidArgumentError(
+                f"bits has {bits.shape[0]} bytes, fewer than the {(nbits + 7) // 8} of "
+                f"nbits = {nbits}"
+            )
+        out = cls.__new__(cls)
+        out.bits = np.array(bits[: (nbits + 7) // 8], dtype=np.uint8, copy=True)
+        out.nbits = nbits
+        if nbits % 8:  # clear the bits past nbits, so equal sets compare equal
+            out.bits[-1] &= np.uint8((1 << (nbits % 8)) - 1)
+        return out
+
+    def to_mask(self):
+        """The bool mask of nbits entries."""
+        return np.unpackbits(self.bits, count=self.nbits, bitorder="little").view(np.bool_)
+
+    def ids(self):
+        """The allowed ids, ascending (int64)."""
+        return np.flatnonzero(self.to_mask()).astype(np.int64)
+
+    def count(self):
+        """How many ids are allowed."""
+        return int(np.count_nonzero(self.to_mask()))
+
+    def __len__(self):
+        return self.nbits
+
+    def __contains__(self, i):
+        try:
+            i = int(i)
+        except (TypeError, ValueError):
+            return False
+        return 0 <= i < self.nbits and bool(self.bits[i >> 3] >> (i & 7) & 1)
+
+    def __eq__(self, other):
+        if not isinstance(other, Bitset):
+            return NotImplemented
+        return self.nbits == other.nbits and np.array_equal(
+            self.bits[: (self.nbits + 7) // 8], other.bits[: (other.nbits + 7) // 8]
+        )
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Bitset(nbits={self.nbits}, count={self.count()})"
+
+
+def _allowed_arg(allowed):
+    """(packed uint8 array or None, allowed_bits) for weft_index_search."""
+    if allowed is None:
+        return None, 0
+    if isinstance(allowed, Bitset):
+        bits, nbits = allowed.bits, allowed.nbits
+        if bits.dtype != np.uint8 or not bits.flags.c_contiguous or bits.size * 8 < nbits:
+            raise InvalidArgumentError(
+                f"allowed: {allowed!r} holds {bits.size} bytes of dtype {bits.dtype} "
+                f"for {nbits} bits"
+            )
+    else:
+        mask = _asarray(allowed, "allowed")
+        if mask.dtype != np.bool_ or mask.ndim != 1:
+            raise InvalidArgumentError(
+                "allowed must be a 1-D bool mask over ids (allowed[i] True = id i may be "
+                f"returned) or a weft.Bitset, got dtype {mask.dtype}, shape {mask.shape}"
+            )
+        bits, nbits = np.packbits(mask, bitorder="little"), int(mask.shape[0])
+    if bits.size == 0:  # nothing allowed: still a valid pointer
+        bits = np.zeros(1, dtype=np.uint8)
+    return bits, nbits
+
+
+# ---------------------------------------------------------------------------- FlatIndex
+
+
+class FlatIndex:
+    """An exact (brute-force) index of float32 vectors with int64 ids.
+
+    metric: "l2" (squared Euclidean distance, smaller is closer, as faiss's IndexFlatL2),
+    "ip" (inner product, larger is closer) or "cosine" (cosine similarity, larger is
+    closer; vectors are normalized when added, so a zero vector is refused).
+    """
+
+    def __init__(self, dim, metric="l2"):
+        self._handle = None
+        dim = _int_arg(dim, "dim", 1)
+        metric = _metric_arg(metric)
+        handle = _lib.weft_index_p()
+        _check(_lib.weft_index_create(dim, _METRICS[metric], ctypes.byref(handle)))
+        self._handle = handle
+        self._dim = dim
+        self._metric = metric
+
+    @classmethod
+    def _adopt(cls, handle):
+        """A FlatIndex owning an index the C library made (weft_index_load)."""
+        dim, metric = ctypes.c_size_t(), _lib.weft_metric()
+        _check(_lib.weft_index_dim(handle, ctypes.byref(dim)))
+        _check(_lib.weft_index_metric(handle, ctypes.byref(metric)))
+        self = cls.__new__(cls)
+        self._dim = dim.value
+        self._metric = _METRIC_NAMES.get(metric.value, str(metric.value))
+        self._handle = handle  # owned from here on: freed by __del__
+        return self
+
+    def __del__(self, _free=_lib.weft_index_free):
+        # _free is bound at definition: module globals may be gone at interpreter exit.
+        handle = self.__dict__.get("_handle")
+        if handle is not None and handle.value:
+            self._handle = None
+            _free(handle)
+
+    # -------------------------------------------------------------- properties
+
+    @property
+    def dim(self):
+        """Dimension of the vectors."""
+        return self._dim
+
+    @property
+    def metric(self):
+        """'l2', 'ip' or 'cosine'."""
+        return self._metric
+
+    def __len__(self):
+        count = ctypes.c_size_t()
+        _check(_lib.weft_index_size(self._handle, ctypes.byref(count)))
+        return count.value
+
+    @property
+    def ntotal(self):
+        """Number of vectors in the index (len(index), as faiss)."""
+        return len(self)
+
+    def __repr__(self):
+        return f"FlatIndex(dim={self._dim}, metric={self._metric!r}, ntotal={len(self)})"
+
+    # -------------------------------------------------------------- operations
+
+    def add(self, vectors, ids=None):
+        """Adds vectors ((n, dim), or one vector of length dim). ids: n distinct
+        non-negative int64 ids not in the index, or None for the next ids in sequence
+        (0, 1, ... in order of addition, as faiss)."""
+        x = _matrix(vectors, "vectors", self._dim)
+        n = x.shape[0]
+        id_arr = None if ids is None else _ids_arg(ids, "ids", n, "vectors")
+        if n == 0:
+            return
+        _check(_lib.weft_index_add(self._handle, n, _f32p(x), _i64p(id_arr)))
+
+    def remove(self, ids):
+        """Removes the given ids (ids not in the index are ignored); returns how many
+        vectors were removed."""
+        id_arr = _ids_arg(ids, "ids")
+        if id_arr.size == 0:
+            return 0
+        removed = ctypes.c_size_t()
+        _check(
+            _lib.weft_index_remove(self._handle, id_arr.size, _i64p(id_arr), ctypes.byref(removed))
+        )
+        return removed.value
+
+    def search(self, queries, k, *, device="auto", strict=False, allowed=None):
+        """The k nearest vectors of each query, best first: (D, I), D float32 (nq, k)
+        distances (or similarities), I int64 (nq, k) ids. One query of length dim gives
+        (1, k) arrays.
+
+        device: "auto" (by cost), "cpu", "opencl", "cuda", an id like "opencl:0", a
+        weft.Device, or several (the queries are split among them); strict=True fails
+        instead of falling back to the CPU. allowed: a bool mask over ids (allowed[i]
+        True = id i may be returned) or a weft.Bitset; ids past its end are excluded.
+        """
+        k = _int_arg(k, "k", 1)
+        x = _matrix(queries, "queries", self._dim)
+        bits, nbits = _allowed_arg(allowed)
+        # no queries: the C library checks k (its range) and nothing else, before we allocate
+        _check(_lib.weft_index_search(self._handle, None, 0, None, k, None, 0, None, None))
+        nq = x.shape[0]
+        distances = np.empty((nq, k), dtype=np.float32)
+        labels = np.empty((nq, k), dtype=np.int64)
+        if nq == 0:
+            return distances, labels
+        ex = _thread_exec()
+        ex.configure(device, strict)
+        status = _lib.weft_index_search(
+            self._handle, ex.handle, nq, _f32p(x), k,
+            None if bits is None else bits.ctypes.data_as(_lib.c_uint8_p), nbits,
+            _f32p(distances), _i64p(labels),
+        )  # fmt: skip
+        ex._mark_ran()
+        _check(status)
+        return distances, labels
+
+    def save(self, path):
+        """Writes the index to one file (atomically: a temporary file then a rename)."""
+        _check(_lib.weft_index_save(self._handle, _path_arg(path)))
+
+
+def load_index(path):
+    """Loads an index written by FlatIndex.save. A truncated or corrupted file, or one of
+    another format, raises weft.CorruptError; a missing file weft.WeftIOError (an OSError)."""
+    handle = _lib.weft_index_p()
+    _check(_lib.weft_index_load(_path_arg(path), ctypes.byref(handle)))
+    try:
+        return FlatIndex._adopt(handle)
+    except BaseException:
+        _lib.weft_index_free(handle)
+        raise
