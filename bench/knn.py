@@ -259,9 +259,7 @@ def in_child(fn, *args):
     return status, value
 
 
-def describe_weft(coretype=None):
-    if coretype:
-        os.environ["OPENBLAS_CORETYPE"] = coretype
+def describe_weft():
     import weft
 
     return {
@@ -269,7 +267,6 @@ def describe_weft(coretype=None):
         "library": weft._lib.path,
         "devices": [(d.id, d.name, d.memory_bytes) for d in weft.devices()],
         "skipped_backends": [(b.name, b.reason) for b in weft.backends() if not b.loaded],
-        "blas": _blas_info(),
     }
 
 
@@ -372,7 +369,7 @@ def blas_warnings(label, info):
     if not info or "avx2" not in flags:
         return []
     fix = "SkylakeX" if "avx512f" in flags else "Haswell"
-    option = {"faiss BLAS": " or --faiss-coretype", "weft BLAS": " or --weft-coretype"}.get(label, "")
+    option = {"faiss BLAS": " or --faiss-coretype"}.get(label, "")
     return [
         f"WARNING: {label}: OpenBLAS {i.get('version')} runs its {i.get('architecture')} kernels "
         f"(no AVX2) on this AVX2 CPU (it does not know the CPU), so its numbers are not the "
@@ -420,8 +417,6 @@ def parse_args(argv):
     p.add_argument("--faiss-coretype", default=None, metavar="TYPE",
                    help="OPENBLAS_CORETYPE for faiss's own OpenBLAS only (e.g. Haswell, when "
                    "its old OpenBLAS does not know the CPU and falls back to SSE kernels)")
-    p.add_argument("--weft-coretype", default=None, metavar="TYPE",
-                   help="OPENBLAS_CORETYPE for the OpenBLAS libweft links, only")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true",
                    help="small smoke run: nb 20000, nq 500, k 10")
@@ -446,7 +441,7 @@ def main(argv=None):
     engines = []
     weft_info = faiss_info = None
     if "weft" in args.engines:
-        status, weft_info = in_child(describe_weft, args.weft_coretype)
+        status, weft_info = in_child(describe_weft)
         if status != "ok":
             log(f"weft unavailable, skipped:\n{weft_info}")
             weft_info = None
@@ -474,17 +469,15 @@ def main(argv=None):
         + (f", weft {weft_info['version']} ({weft_info['library']})" if weft_info else ""))  # fmt: skip
     say("environment at start: " + ", ".join(f"{k}={v if v is not None else '(unset)'}"
                                              for k, v in OPENBLAS_ENV.items()))  # fmt: skip
-    if args.faiss_coretype or args.weft_coretype:
-        say(f"OPENBLAS_CORETYPE for faiss: {args.faiss_coretype or '(as above)'}, "
-            f"for weft: {args.weft_coretype or '(as above)'}")
+    if args.faiss_coretype:
+        say(f"OPENBLAS_CORETYPE for faiss: {args.faiss_coretype}")
     for line in blas_lines("numpy BLAS", _blas_info()):
         say(line)
     if faiss_info:
         for line in blas_lines("faiss BLAS", faiss_info["blas"]):
             say(line)
     if weft_info:
-        for line in blas_lines("weft BLAS", weft_info["blas"]):
-            say(line)
+        say("weft: no BLAS; its own inner-product kernel (fma in order of dim, AVX-512/AVX2)")
         say("weft devices: " + ", ".join(f"{i} ({n})" for i, n, _ in weft_info["devices"]))
         for name, reason in weft_info["skipped_backends"]:
             say(f"weft backend {name} not loaded: {reason}")
@@ -498,9 +491,8 @@ def main(argv=None):
     headers += ["weft RSS MiB", "faiss RSS MiB", "numpy RSS MiB", "=faiss", "=numpy"]
     rows = []
     problems = [w[len("WARNING: "):] for w in blas_warnings("numpy BLAS", _blas_info())]
-    for label, info in (("faiss BLAS", faiss_info), ("weft BLAS", weft_info)):
-        if info:
-            problems += [w[len("WARNING: "):] for w in blas_warnings(label, info["blas"])]
+    if faiss_info:
+        problems += [w[len("WARNING: "):] for w in blas_warnings("faiss BLAS", faiss_info["blas"])]
     main_weft = weft_engines[0] if weft_engines else None
 
     for nb in args.nb:
@@ -515,8 +507,7 @@ def main(argv=None):
             repeat = args.repeat or (1 if large else 3)
             got = {}
             for e in engines:
-                coretype = args.faiss_coretype if e == "faiss" else (
-                    args.weft_coretype if e.startswith("weft:") else None)
+                coretype = args.faiss_coretype if e == "faiss" else None
                 budget = float("inf") if args.repeat else REPEAT_BUDGET_S
                 limit = args.time_limit if e.startswith("weft:") and e != main_weft else float("inf")
                 status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit,
