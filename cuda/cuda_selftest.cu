@@ -265,6 +265,21 @@ weft_status test_knn_gemm(Ctx &c) {
   ST("knn gemm (weft_knn_gemm)", wc_knn_gemm_portable(dev, nq, nb, dim, dq, dx, dout));
   ST("knn gemm (weft_knn_gemm)", wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
   WC_TRY(compare(dev, "knn gemm (weft_knn_gemm)", "ip", got, want));
+  /* fractional values: the portable kernel must give the CPU's bits (fma in order of dim) */
+  for (float &v : q) v = small_int(state, 1000) / 997.0f;
+  for (float &v : x) v = small_int(state, 1000) / 991.0f;
+  for (size_t i = 0; i < nq; ++i)
+    for (size_t j = 0; j < nb; ++j) {
+      float s = 0.0f;
+      for (size_t d = 0; d < dim; ++d) s = fmaf(q[i * dim + d], x[j * dim + d], s);
+      want[i * nb + j] = s;
+    }
+  ST("write", wc_buffer_write(dev, dq, 0, q.data(), q.size() * 4, 0));
+  ST("write", wc_buffer_write(dev, dx, 0, x.data(), x.size() * 4, 0));
+  ST("knn gemm (weft_knn_gemm, fma order)", wc_knn_gemm_portable(dev, nq, nb, dim, dq, dx, dout));
+  ST("knn gemm (weft_knn_gemm, fma order)",
+     wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
+  WC_TRY(compare(dev, "knn gemm (weft_knn_gemm, fma order)", "ip", got, want));
   return WEFT_OK;
 }
 
