@@ -7,19 +7,6 @@
 #include "hash_keys.h"
 #include "join.h"
 
-/* The words of rows [row0, row0 + n); the common types get a loop of their own. */
-static void block_words(const weft_column_view *v, int64_t row0, size_t n, uint64_t *out) {
-  int64_t i0 = v->offset + row0;
-  if (v->type == WEFT_TYPE_INT64 || v->type == WEFT_TYPE_TIMESTAMP_US || v->type == WEFT_TYPE_UINT64) {
-    memcpy(out, (const uint64_t *)v->values + i0, n * sizeof *out);
-  } else if (v->type == WEFT_TYPE_INT32 || v->type == WEFT_TYPE_DATE32) {
-    const int32_t *p = (const int32_t *)v->values + i0;
-    for (size_t i = 0; i < n; i++) out[i] = (uint64_t)(int64_t)p[i];
-  } else {
-    for (size_t i = 0; i < n; i++) out[i] = weft__key_word(v, row0 + (int64_t)i);
-  }
-}
-
 static int valid_at(const weft_column_view *v, int64_t row) {
   if (!v->validity) return 1;
   int64_t i = v->offset + row;
@@ -34,7 +21,7 @@ void weft__join_block_keys(const weft__join_keys *keys, int64_t row0, size_t n, 
     if (v->validity && v->null_count != 0)
       for (size_t i = 0; i < n; i++) valid[i] &= (uint8_t)valid_at(v, row0 + (int64_t)i);
   }
-  if (keys->single_word) block_words(&keys->cols[0]->view, row0, n, key);
+  if (keys->single_word) weft__key_words(&keys->cols[0]->view, row0, n, key);
   else weft__hash_rows(keys->cols, keys->n, row0, n, key); /* rows with a null are skipped */
 }
 

@@ -12,23 +12,11 @@ import os
 from . import _lib
 from .errors import InvalidArgumentError, _check
 from .exec import _thread_exec
+from .expr import _TYPE_NAMES
 
 __all__ = ["read_csv", "write_csv"]
 
-_BY_NAME = {
-    "bool": _lib.WEFT_TYPE_BOOL, "boolean": _lib.WEFT_TYPE_BOOL,
-    "int8": _lib.WEFT_TYPE_INT8, "int16": _lib.WEFT_TYPE_INT16,
-    "int32": _lib.WEFT_TYPE_INT32, "int64": _lib.WEFT_TYPE_INT64,
-    "uint8": _lib.WEFT_TYPE_UINT8, "uint16": _lib.WEFT_TYPE_UINT16,
-    "uint32": _lib.WEFT_TYPE_UINT32, "uint64": _lib.WEFT_TYPE_UINT64,
-    "float32": _lib.WEFT_TYPE_FLOAT32, "float64": _lib.WEFT_TYPE_FLOAT64,
-    "float": _lib.WEFT_TYPE_FLOAT32, "double": _lib.WEFT_TYPE_FLOAT64,
-    "utf8": _lib.WEFT_TYPE_UTF8, "string": _lib.WEFT_TYPE_UTF8, "str": _lib.WEFT_TYPE_UTF8,
-    "large_string": _lib.WEFT_TYPE_UTF8, "large_utf8": _lib.WEFT_TYPE_UTF8,
-    "date32": _lib.WEFT_TYPE_DATE32, "date": _lib.WEFT_TYPE_DATE32, "date32[day]": _lib.WEFT_TYPE_DATE32,
-    "timestamp[us]": _lib.WEFT_TYPE_TIMESTAMP_US, "timestamp_us": _lib.WEFT_TYPE_TIMESTAMP_US,
-    "datetime": _lib.WEFT_TYPE_TIMESTAMP_US, "datetime64[us]": _lib.WEFT_TYPE_TIMESTAMP_US,
-}
+_BY_NAME = _TYPE_NAMES
 _BY_PYTYPE = {bool: _lib.WEFT_TYPE_BOOL, int: _lib.WEFT_TYPE_INT64, float: _lib.WEFT_TYPE_FLOAT64,
               str: _lib.WEFT_TYPE_UTF8}
 

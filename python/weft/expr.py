@@ -21,17 +21,21 @@ from .errors import InvalidArgumentError, _check
 
 __all__ = ["Expr", "AggExpr", "col", "lit", "len"]
 
-_TYPE_NAMES = {
+_TYPE_NAMES = {  # type names users write (Polars, pyarrow, numpy spellings)
     "bool": _lib.WEFT_TYPE_BOOL, "boolean": _lib.WEFT_TYPE_BOOL,
     "int8": _lib.WEFT_TYPE_INT8, "int16": _lib.WEFT_TYPE_INT16,
     "int32": _lib.WEFT_TYPE_INT32, "int64": _lib.WEFT_TYPE_INT64,
     "uint8": _lib.WEFT_TYPE_UINT8, "uint16": _lib.WEFT_TYPE_UINT16,
     "uint32": _lib.WEFT_TYPE_UINT32, "uint64": _lib.WEFT_TYPE_UINT64,
     "float32": _lib.WEFT_TYPE_FLOAT32, "float64": _lib.WEFT_TYPE_FLOAT64,
+    "float": _lib.WEFT_TYPE_FLOAT32, "double": _lib.WEFT_TYPE_FLOAT64,
     "utf8": _lib.WEFT_TYPE_UTF8, "str": _lib.WEFT_TYPE_UTF8, "string": _lib.WEFT_TYPE_UTF8,
+    "large_string": _lib.WEFT_TYPE_UTF8, "large_utf8": _lib.WEFT_TYPE_UTF8,
     "date": _lib.WEFT_TYPE_DATE32, "date32": _lib.WEFT_TYPE_DATE32,
+    "date32[day]": _lib.WEFT_TYPE_DATE32,
     "datetime": _lib.WEFT_TYPE_TIMESTAMP_US, "timestamp[us]": _lib.WEFT_TYPE_TIMESTAMP_US,
-    "timestamp": _lib.WEFT_TYPE_TIMESTAMP_US,
+    "timestamp": _lib.WEFT_TYPE_TIMESTAMP_US, "timestamp_us": _lib.WEFT_TYPE_TIMESTAMP_US,
+    "datetime64[us]": _lib.WEFT_TYPE_TIMESTAMP_US,
 }
 _PY_TYPES = {bool: _lib.WEFT_TYPE_BOOL, int: _lib.WEFT_TYPE_INT64, float: _lib.WEFT_TYPE_FLOAT64,
              str: _lib.WEFT_TYPE_UTF8, datetime.date: _lib.WEFT_TYPE_DATE32,
