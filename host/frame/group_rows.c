@@ -313,6 +313,8 @@ weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__co
       out->first[0] = rows > 0 ? 0 : -1;
       out->ngroups = nkeys == 0 || rows > 0;
       if (out->gid) memset(out->gid, 0, (size_t)rows * sizeof *out->gid);
+      /* the report must be this call's, not the previous operation's */
+      if (exec) st = weft__cpu_only_begin(exec, opname, (size_t)rows);
     }
   } else {
     int done = nkeys == 1 && direct_type(keys[0]->view.type) ? direct_groups(keys[0], rows, out) : 0;

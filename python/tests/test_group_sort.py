@@ -136,3 +136,15 @@ def test_dataframe_methods(rng, tmp_path):
                                       maintain_order=True))
     plt.assert_frame_equal(to_polars(df.unique(["d"])),
                            frame.unique(subset=["d"], keep="first", maintain_order=True))
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_report_of_a_keyless_group_by_is_its_own(n):
+    # a group_by without keys (or of no rows) once left the previous operation's report
+    df = weft.DataFrame({"v": np.arange(n, dtype=np.float64)})
+    df.sort("v")
+    out = df.group_by([]).agg(col("v").sum().alias("s"))
+    assert out.height == 1
+    report = weft.last_report()
+    assert "sort" not in report, report
+    assert weft.last_device() == "cpu:0"
