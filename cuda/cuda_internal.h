@@ -126,8 +126,12 @@ weft_status wc_knn_inner_products(int dev, size_t nq, size_t nb, size_t dim, con
 weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, const void *queries,
                                  const void *base, void *out);
 
+/* cuda_expr.cu: the expression interpreter (kernels/expr_eval.kern). */
+weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);
+
 /* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
- * against weft_knn_gemm, knn_tile over two tiles + knn_sort) on `dev`, compared with a host
+ * against weft_knn_gemm, knn_tile over two tiles + knn_sort) and the expression interpreter
+ * (values, a filter mask, a failing cast) on `dev`, compared with a host
  * reference. The message names the failed check and the device. */
 weft_status wc_selftest(int dev);
 

@@ -5,6 +5,8 @@
  * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
 #include "cuda_internal.h"
 
+#include "expr_program.h"
+
 #include <algorithm>
 #include <math.h>
 #include <new>
@@ -376,11 +378,95 @@ weft_status test_knn(Ctx &c) {
   return WEFT_OK;
 }
 
+/* The expression interpreter (kernels/expr_eval.kern) on hand-written programs over an
+ * int32 column with nulls and a float64 column of halves (so every result is exact):
+ * c1 + (double)c0 * c1 as values, c0 % 3 == 0 as a filter mask, and a cast of c1 to int8
+ * that must raise the error flag. */
+weft_status test_expr(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "expr_eval";
+  const size_t n = 1003, nb = (n + 7) / 8;
+  const size_t r0 = WK_EXPR_REGION_BYTES(32, n), r1 = WK_EXPR_REGION_BYTES(1, n);
+  const size_t r2 = WK_EXPR_REGION_BYTES(64, n), in_bytes = r0 + r1 + r2;
+  std::vector<uint8_t> in(in_bytes, 0);
+  std::vector<int32_t> c0(n);
+  std::vector<double> c1(n);
+  for (size_t i = 0; i < n; ++i) {
+    c0[i] = (int32_t)((i * 7919) % 2001) - 1000;
+    c1[i] = (double)(i % 17) * 0.5 - 4.0;
+    if (i % 3 != 0) in[r0 + i / 8] |= (uint8_t)(1u << (i % 8));
+  }
+  memcpy(in.data(), c0.data(), n * 4);
+  memcpy(in.data() + r0 + r1, c1.data(), n * 8);
+  auto program = [](std::vector<int64_t> code, int64_t out_type, int64_t checked) {
+    std::vector<int64_t> w = {(int64_t)code.size() / 2, 2, out_type, checked,
+                              WK_T_INT32 | 1 << 8, 32, WK_T_FLOAT64, 64};
+    w.insert(w.end(), code.begin(), code.end());
+    w.resize(WK_EXPR_PROGRAM_BYTES / 8, 0);
+    return w;
+  };
+  const int64_t load0 = WK_OP_LOAD, load1 = WK_OP_LOAD | 1 << 8;
+  auto values = program({load1, 0, load0, 0, WK_OP_I2F, 0, load1, 0, WK_OP_MUL_F, 0, WK_OP_ADD_F, 0},
+                        WK_T_FLOAT64, 0);
+  auto mask = program({load0, 0, WK_OP_LIT | 1 << 16, 3, WK_OP_MOD_I, 0, WK_OP_LIT | 1 << 16, 0,
+                       WK_OP_CMP_I | WK_CMP_EQ << 8, 0}, WK_T_BOOL, 0);
+  auto bad_cast = program({load1, 0, WK_OP_CAST_F2I | WK_T_INT8 << 8, 0}, WK_T_INT8, 1);
+  void *dprog, *din, *dout, *dvalid, *derr;
+  WC_TRY(alloc(c, check, WK_EXPR_PROGRAM_BYTES, &dprog));
+  WC_TRY(alloc(c, check, in_bytes, &din));
+  WC_TRY(alloc(c, check, n * 8, &dout));
+  WC_TRY(alloc(c, check, nb, &dvalid));
+  WC_TRY(alloc(c, check, 4, &derr));
+  const uint32_t zero = 0;
+  ST(check, wc_buffer_write(dev, din, 0, in.data(), in_bytes, 1));
+  ST(check, wc_buffer_write(dev, derr, 0, &zero, 4, 1));
+
+  ST(check, wc_buffer_write(dev, dprog, 0, values.data(), WK_EXPR_PROGRAM_BYTES, 1));
+  weft__expr_launch l = {n, n, WK_EXPR_MODE_VALUES, dprog, din, dout, dvalid, derr};
+  ST(check, wc_expr_eval(dev, &l));
+  std::vector<double> out(n);
+  std::vector<uint8_t> valid(nb);
+  ST(check, wc_buffer_read(dev, dout, 0, out.data(), n * 8, 1));
+  ST(check, wc_buffer_read(dev, dvalid, 0, valid.data(), nb, 1));
+  for (size_t i = 0; i < n; ++i) {
+    if (bit(valid, i) != (i % 3 != 0))
+      return fail(dev, check, "validity of row %zu is %d", i, bit(valid, i));
+    double want = c1[i] + (double)c0[i] * c1[i];
+    if (out[i] != want) return fail(dev, check, "row %zu = %.17g (expected %.17g)", i, out[i], want);
+  }
+
+  ST(check, wc_buffer_write(dev, dprog, 0, mask.data(), WK_EXPR_PROGRAM_BYTES, 1));
+  l.mode = WK_EXPR_MODE_MASK;
+  l.out_valid = nullptr;
+  ST(check, wc_expr_eval(dev, &l));
+  ST(check, wc_buffer_read(dev, dout, 0, valid.data(), nb, 1));
+  for (size_t i = 0; i < n; ++i) {
+    int want = i % 3 != 0 && ((c0[i] % 3) + 3) % 3 == 0;
+    if (bit(valid, i) != want) return fail(dev, check, "mask bit %zu is %d", i, bit(valid, i));
+  }
+
+  ST(check, wc_buffer_write(dev, dprog, 0, bad_cast.data(), WK_EXPR_PROGRAM_BYTES, 1));
+  l.mode = WK_EXPR_MODE_VALUES;
+  ST(check, wc_expr_eval(dev, &l));
+  uint32_t flag = 0;
+  ST(check, wc_buffer_read(dev, derr, 0, &flag, 4, 1));
+  if (flag != 0) return fail(dev, check, "a cast of values in [-4, 4] to int8 raised the error flag");
+  /* c1 * 64 reaches -256: out of int8 */
+  auto wide = program({load1, 0, WK_OP_LIT | 1 << 16, 0x4050000000000000LL /* 64.0 */, WK_OP_MUL_F, 0,
+                       WK_OP_CAST_F2I | WK_T_INT8 << 8, 0}, WK_T_INT8, 1);
+  ST(check, wc_buffer_write(dev, dprog, 0, wide.data(), WK_EXPR_PROGRAM_BYTES, 1));
+  ST(check, wc_expr_eval(dev, &l));
+  ST(check, wc_buffer_read(dev, derr, 0, &flag, 4, 1));
+  if (flag != 1) return fail(dev, check, "a cast of -256 to int8 did not raise the error flag");
+  return WEFT_OK;
+}
+
 weft_status run(int dev) {
   Ctx c(dev);
   WC_TRY(test_f32(c));
   WC_TRY(test_f64(c));
   WC_TRY(test_sgemm(c));
+  WC_TRY(test_expr(c));
   WC_TRY(test_knn_gemm(c));
   WC_TRY(test_knn(c));
   return WEFT_OK;

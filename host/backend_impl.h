@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to the structs below: the host refuses a backend of another version. */
-#define WEFT_BACKEND_ABI_VERSION 2
+#define WEFT_BACKEND_ABI_VERSION 3
 
 /* What the host offers a backend. */
 typedef struct weft__host_api {
@@ -79,6 +79,21 @@ typedef struct weft__knn_tile {
   void *list_out;          /* nq x k uint64 keys: the k smallest of list_in and this tile */
 } weft__knn_tile;
 
+/* One launch of the expression interpreter (kernels/expr_eval.kern) over a partition. The
+ * program (kernels/expr_program.h, WK_EXPR_PROGRAM_BYTES) and the inputs (each column's
+ * values and validity in regions laid out by WK_EXPR_REGION_BYTES for `stride` rows) are
+ * device buffers the host filled. */
+typedef struct weft__expr_launch {
+  size_t rows;             /* rows of this partition, <= stride */
+  size_t stride;           /* rows the input regions are sized for */
+  int mode;                /* WK_EXPR_MODE_VALUES or WK_EXPR_MODE_MASK (a filter) */
+  const void *program;
+  const void *inputs;
+  void *out;               /* values of the output type (bool: a bitmap), or the mask bitmap */
+  void *out_valid;         /* validity bitmap, or NULL: not written */
+  void *err;               /* one uint32, set to 1 when a checked cast fails */
+} weft__expr_launch;
+
 typedef struct weft__backend {
   uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
   const char *name;           /* "cpu", "opencl", "cuda" */
@@ -122,6 +137,10 @@ typedef struct weft__backend {
   weft_status (*knn_tile)(int dev, const weft__knn_tile *tile);
   /* Sorts each of the nq lists of k keys ascending (best first, empties last). */
   weft_status (*knn_sort)(int dev, size_t nq, size_t k, void *lists);
+
+  /* Column expressions (select / with_columns values, or a filter's mask), queued like the
+   * kernels above. NULL on the CPU backend, which evaluates host/frame/expr_eval.c in place. */
+  weft_status (*expr_eval)(int dev, const weft__expr_launch *launch);
 } weft__backend;
 
 /* The one symbol a backend library exports. Returns NULL when `abi_version` differs. */

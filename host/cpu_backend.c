@@ -209,6 +209,7 @@ static const weft__backend cpu_backend = {
     .reduce = cpu_reduce,
     .knn_tile = weft__cpu_knn_tile,
     .knn_sort = weft__cpu_knn_sort,
+    .expr_eval = NULL, /* select / filter run host/frame/expr_eval.c directly */
 };
 
 const weft__backend *weft__cpu_backend(void) { return &cpu_backend; }

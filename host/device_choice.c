@@ -26,6 +26,10 @@ static double gpu_seconds(double bytes, double flops) {
 }
 
 static int can_run(struct weft_exec *exec, const weft__op *op, weft__device *d) {
+  if (op->device_unsupported && !d->backend->host_memory) {
+    weft__report(exec, "  %s: fell back to cpu: %s", d->id, op->device_unsupported);
+    return 0;
+  }
   if (op->needs_fp64 && !d->desc.has_fp64) {
     weft__report(exec, "  %s skipped: %s needs float64 and %s has no fp64 support", d->id, op->name,
                  d->desc.name);
@@ -96,8 +100,10 @@ weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, wef
       if (exec->strict)
         return weft__error(WEFT_ERR_UNSUPPORTED, "%s cannot run on %s (%s): %s (strict mode)",
                            op->name, d->id, d->desc.name,
-                           op->needs_fp64 && !d->desc.has_fp64 ? "the device has no fp64 support"
-                                                               : "its backend lacks the kernels");
+                           op->device_unsupported && !d->backend->host_memory
+                               ? op->device_unsupported
+                           : op->needs_fp64 && !d->desc.has_fp64 ? "the device has no fp64 support"
+                                                                 : "its backend lacks the kernels");
       continue;
     }
     int dup = 0;

@@ -1,6 +1,7 @@
 /* Index files: header | vectors | ids | checksum, little-endian.
- * Written to a temporary file in the same directory, synced, then renamed over the target,
- * so a reader sees the old file or the new one, never half of one. */
+ * Written to a uniquely named temporary file in the same directory, synced, then renamed
+ * over the target, so a reader sees the old file or the new one, never half of one, and a
+ * failed save leaves the old file as it was. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -54,49 +55,104 @@ static int write_all(int fd, const void *data, size_t n, checksum *c) {
   return 0;
 }
 
-weft_status weft_index_save(weft_index *index, const char *path) {
-  WEFT_CHECK_ARG(index, "weft_index_save: index is NULL");
-  WEFT_CHECK_ARG(path && *path, "weft_index_save: path is NULL or empty");
-  char tmp[4096];
-  int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  WEFT_CHECK_ARG(len > 0 && (size_t)len < sizeof tmp, "weft_index_save: path is too long");
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return weft__error(WEFT_ERR_IO, "weft_index_save: cannot create '%s': %s", tmp, strerror(errno));
-  pthread_rwlock_rdlock(&index->lock);
-  file_header h;
-  memset(&h, 0, sizeof h);
-  memcpy(h.magic, MAGIC, 8);
-  h.format_version = FORMAT_VERSION;
-  h.metric = (uint32_t)index->metric;
-  h.dim = index->dim;
-  h.count = index->count;
-  h.next_id = (uint64_t)index->next_id;
-  checksum c = {0xcbf29ce484222325ULL};
-  int bad = write_all(fd, &h, sizeof h, &c) ||
-            write_all(fd, index->vectors, index->count * index->dim * sizeof(float), &c) ||
-            write_all(fd, index->ids, index->count * sizeof(int64_t), &c);
-  pthread_rwlock_unlock(&index->lock);
-  uint64_t sum = c.h;
-  bad = bad || write_all(fd, &sum, sizeof sum, NULL) || fsync(fd) != 0;
-  int err = errno;
-  if (close(fd) != 0 && !bad) bad = 1, err = errno;
-  if (!bad && rename(tmp, path) != 0) bad = 1, err = errno;
-  if (bad) {
-    unlink(tmp);
-    return weft__error(WEFT_ERR_IO, "weft_index_save: writing '%s' failed: %s", path, strerror(err));
+/* The permissions open(path, O_CREAT, 0666) would give: the umask applied. It is read from
+ * /proc because umask() can only be read by changing it, for every thread at once. */
+static mode_t new_file_mode(void) {
+  mode_t mask = 022;
+  FILE *f = fopen("/proc/self/status", "re");
+  if (f) {
+    char line[256];
+    unsigned m;
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "Umask: %o", &m) == 1) {
+        mask = (mode_t)m;
+        break;
+      }
+    fclose(f);
   }
-  /* the rename itself is durable once the directory is synced */
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
+  return 0666 & ~mask;
+}
+
+/* Makes a rename in the directory of `path` durable; best effort, the file is in place. */
+static void sync_directory_of(const char *path) {
+  size_t len = strlen(path);
+  char *dir = malloc(len + 2);
+  if (!dir) return;
+  memcpy(dir, path, len + 1);
   char *slash = strrchr(dir, '/');
   if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
-  else snprintf(dir, sizeof dir, ".");
+  else memcpy(dir, ".", 2);
   int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     fsync(dfd);
     close(dfd);
   }
+  free(dir);
+}
+
+weft_status weft_index_save(weft_index *index, const char *path) {
+  WEFT_CHECK_ARG(index, "weft_index_save: index is NULL");
+  WEFT_CHECK_ARG(path && *path, "weft_index_save: path is NULL or empty");
+  /* Beside the target, so the rename stays in one file system; unique, so saves from
+   * several threads or processes to one path never write into each other's file. */
+  static const char suffix[] = ".tmp.XXXXXX";
+  size_t len = strlen(path);
+  char *tmp = malloc(len + sizeof suffix);
+  if (!tmp) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_save: no host memory");
+  memcpy(tmp, path, len);
+  memcpy(tmp + len, suffix, sizeof suffix);
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    free(tmp);
+    return weft__error(WEFT_ERR_IO, "weft_index_save: cannot create a temporary file beside '%s': "
+                       "%s", path, strerror(err));
+  }
+  /* mkstemp makes it 0600; a replaced file keeps its permissions, a new one gets the umask's */
+  struct stat old;
+  mode_t mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? old.st_mode & 07777
+                                                                : new_file_mode();
+  const char *step = "setting the permissions of";
+  int bad = fchmod(fd, mode) != 0;
+  if (!bad) {
+    step = "writing";
+    pthread_rwlock_rdlock(&index->lock);
+    file_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.format_version = FORMAT_VERSION;
+    h.metric = (uint32_t)index->metric;
+    h.dim = index->dim;
+    h.count = index->count;
+    h.next_id = (uint64_t)index->next_id;
+    checksum c = {0xcbf29ce484222325ULL};
+    bad = write_all(fd, &h, sizeof h, &c) ||
+          write_all(fd, index->vectors, index->count * index->dim * sizeof(float), &c) ||
+          write_all(fd, index->ids, index->count * sizeof(int64_t), &c);
+    pthread_rwlock_unlock(&index->lock);
+    uint64_t sum = c.h;
+    bad = bad || write_all(fd, &sum, sizeof sum, NULL);
+  }
+  if (!bad) step = "syncing", bad = fsync(fd) != 0;
+  int err = errno;
+  if (close(fd) != 0 && !bad) step = "closing", bad = 1, err = errno;
+  if (bad) {
+    unlink(tmp);
+    weft_status st = weft__error(WEFT_ERR_IO, "weft_index_save: %s the temporary file '%s' for "
+                                 "'%s' failed: %s", step, tmp, path, strerror(err));
+    free(tmp);
+    return st;
+  }
+  if (rename(tmp, path) != 0) {
+    err = errno;
+    unlink(tmp);
+    weft_status st = weft__error(WEFT_ERR_IO, "weft_index_save: cannot rename '%s' to '%s': %s",
+                                 tmp, path, strerror(err));
+    free(tmp);
+    return st;
+  }
+  free(tmp);
+  sync_directory_of(path);
   return WEFT_OK;
 }
 
@@ -105,7 +161,12 @@ static weft_status corrupt(const char *path, const char *what) {
 }
 
 static weft_status read_exact(FILE *f, void *dst, size_t n, const char *path, checksum *c) {
-  if (n && fread(dst, 1, n, f) != n) return corrupt(path, "is truncated");
+  if (n && fread(dst, 1, n, f) != n) {
+    if (ferror(f))
+      return weft__error(WEFT_ERR_IO, "weft_index_load: reading '%s' failed: %s", path,
+                         strerror(errno));
+    return corrupt(path, "is truncated");
+  }
   if (c) checksum_add(c, dst, n);
   return WEFT_OK;
 }
@@ -114,10 +175,29 @@ weft_status weft_index_load(const char *path, weft_index **out) {
   WEFT_CHECK_ARG(out, "weft_index_load: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(path && *path, "weft_index_load: path is NULL or empty");
-  FILE *f = fopen(path, "rb");
-  if (!f) return weft__error(WEFT_ERR_IO, "weft_index_load: cannot open '%s': %s", path, strerror(errno));
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused below */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return weft__error(WEFT_ERR_IO, "weft_index_load: cannot open '%s': %s", path, strerror(errno));
   struct stat sb;
-  fstat(fileno(f), &sb);
+  if (fstat(fd, &sb) != 0) {
+    int err = errno;
+    close(fd);
+    return weft__error(WEFT_ERR_IO, "weft_index_load: cannot stat '%s': %s", path, strerror(err));
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    close(fd);
+    return weft__error(WEFT_ERR_IO, "weft_index_load: '%s' is %s, not an index file", path,
+                       S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
+  }
+  FILE *f = NULL;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0) f = fdopen(fd, "rb");
+  if (!f) {
+    int err = errno;
+    close(fd);
+    return weft__error(WEFT_ERR_IO, "weft_index_load: cannot read '%s': %s", path, strerror(err));
+  }
   file_header h;
   checksum c = {0xcbf29ce484222325ULL};
   float *vectors = NULL;
@@ -129,8 +209,8 @@ weft_status weft_index_load(const char *path, weft_index **out) {
     st = weft__error(WEFT_ERR_CORRUPT, "weft_index_load: '%s' has format version %u; this build "
                      "reads version %u", path, h.format_version, FORMAT_VERSION);
   if (st == WEFT_OK && (h.metric > WEFT_METRIC_COSINE || h.dim == 0 || h.dim > (1u << 20) ||
-                        h.count > WEFT_INDEX_MAX_ROWS))
-    st = corrupt(path, "has an invalid header (metric, dim or count)");
+                        h.count > WEFT_INDEX_MAX_ROWS || h.next_id > (uint64_t)INT64_MAX))
+    st = corrupt(path, "has an invalid header (metric, dim, count or next id)");
   uint64_t payload = h.count * h.dim * sizeof(float) + h.count * sizeof(int64_t);
   if (st == WEFT_OK && (uint64_t)sb.st_size != sizeof h + payload + sizeof(uint64_t))
     st = weft__error(WEFT_ERR_CORRUPT, "weft_index_load: '%s' is %lld bytes, its header says %llu "
@@ -149,7 +229,8 @@ weft_status weft_index_load(const char *path, weft_index **out) {
   if (st == WEFT_OK) st = read_exact(f, &stored, sizeof stored, path, NULL);
   if (st == WEFT_OK && stored != c.h) st = corrupt(path, "fails its checksum (corrupted)");
   for (size_t i = 0; st == WEFT_OK && i < h.count; i++)
-    if (ids[i] < 0 || (i > 0 && ids[i] <= ids[i - 1])) st = corrupt(path, "has ids out of order");
+    if (ids[i] < 0 || ids[i] > WEFT_INDEX_MAX_ID || (i > 0 && ids[i] <= ids[i - 1]))
+      st = corrupt(path, "has ids out of order or out of range");
   fclose(f);
   if (st == WEFT_OK)
     st = weft__index_adopt(h.dim, (weft_metric)h.metric, h.count, vectors, ids, out);

@@ -1,6 +1,7 @@
 /* weft_index: create, add, remove, accessors. Search is op_knn.c, files index_file.c. */
 #include "index_flat.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,12 @@
 #include "error.h"
 #include "runtime.h"
 
-weft_status weft__check_vectors(const char *what, size_t n, size_t dim, const float *v, int cosine) {
+static const char *metric_name(weft_metric m) {
+  return m == WEFT_METRIC_L2 ? "l2" : m == WEFT_METRIC_IP ? "ip" : "cosine";
+}
+
+weft_status weft__check_vectors(const char *what, size_t n, size_t dim, const float *v,
+                                weft_metric metric) {
   for (size_t i = 0; i < n; i++) {
     const float *row = v + i * dim;
     double sq = 0;
@@ -18,9 +24,19 @@ weft_status weft__check_vectors(const char *what, size_t n, size_t dim, const fl
                            "inf are not allowed)", what, i, j, (double)row[j]);
       sq += (double)row[j] * row[j];
     }
-    if (cosine && sq == 0)
-      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: row %zu is all zeros, which has no "
-                         "direction for the cosine metric", what, i);
+    if (metric == WEFT_METRIC_COSINE) {
+      if (sq == 0)
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: row %zu is all zeros, which has no "
+                           "direction for the cosine metric", what, i);
+      if (sq < FLT_MIN || sq > FLT_MAX)
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: row %zu has squared norm %g, outside "
+                           "the float32 range %g..%g in which the cosine metric normalizes it "
+                           "(scale the row)", what, i, sq, (double)FLT_MIN, (double)FLT_MAX);
+    } else if (sq > WEFT_INDEX_MAX_SQUARED_NORM) {
+      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: row %zu has squared norm %g, above the "
+                         "%g (float32 max / 4) past which %s distances overflow float32 (scale "
+                         "the row)", what, i, sq, WEFT_INDEX_MAX_SQUARED_NORM, metric_name(metric));
+    }
   }
   return WEFT_OK;
 }
@@ -95,10 +111,12 @@ static int contains(const int64_t *sorted, size_t n, int64_t id) {
   return n > 0 && bsearch(&id, sorted, n, sizeof id, cmp_i64) != NULL;
 }
 
+/* Exactly `need` rows when that is over half as many again as held (one large add leaves
+ * no unused tail), else half as many again, so many small adds move each row O(1) times. */
 static weft_status reserve(weft_index *ix, size_t need) {
   if (need <= ix->capacity) return WEFT_OK;
-  size_t cap = ix->capacity ? ix->capacity : 1024;
-  while (cap < need) cap *= 2;
+  size_t cap = ix->capacity + ix->capacity / 2;
+  if (cap < need || cap > WEFT_INDEX_MAX_ROWS) cap = need;
   float *v = realloc(ix->vectors, cap * ix->dim * sizeof(float));
   if (v) ix->vectors = v;
   float *nr = v ? realloc(ix->norms, cap * sizeof(float)) : NULL;
@@ -118,27 +136,57 @@ static int cmp_slot(const void *a, const void *b) {
   return cmp_i64(&((const id_slot *)a)->id, &((const id_slot *)b)->id);
 }
 
-/* Rows were appended out of id order: sort them all by id (stable, via an index array). */
-static weft_status resort(weft_index *ix) {
-  size_t n = ix->count, dim = ix->dim;
-  id_slot *order = malloc(n * sizeof *order);
-  float *v = malloc(n * dim * sizeof(float));
-  float *nr = malloc(n * sizeof(float));
-  if (!order || !v || !nr) {
-    free(order), free(v), free(nr);
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add: no host memory to reorder %zu rows", n);
+/* ids: distinct, 0..WEFT_INDEX_MAX_ID. Ascending ids, the usual append, are checked where
+ * they are; others are sorted into *order as (id, row) pairs, 16 bytes a row, so the rows
+ * themselves are copied once, straight to their place. */
+static weft_status check_ids(size_t n, const int64_t *ids, id_slot **order, int64_t *lo,
+                             int64_t *hi) {
+  *order = NULL;
+  size_t ascending = 1;
+  while (ascending < n && ids[ascending] > ids[ascending - 1]) ascending++;
+  size_t lo_at = 0, hi_at = n - 1;
+  if (ascending < n) {
+    id_slot *o = malloc(n * sizeof *o);
+    if (!o)
+      return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add: no host memory to sort %zu ids", n);
+    for (size_t i = 0; i < n; i++) o[i] = (id_slot){ids[i], i};
+    qsort(o, n, sizeof *o, cmp_slot);
+    for (size_t i = 1; i < n; i++)
+      if (o[i].id == o[i - 1].id) {
+        size_t a = o[i - 1].from < o[i].from ? o[i - 1].from : o[i].from;
+        size_t b = o[i - 1].from < o[i].from ? o[i].from : o[i - 1].from;
+        free(o);
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids: id %lld appears "
+                           "twice (ids[%zu] and ids[%zu])", (long long)ids[a], a, b);
+      }
+    lo_at = o[0].from;
+    hi_at = o[n - 1].from;
+    *order = o;
   }
-  for (size_t i = 0; i < n; i++) order[i] = (id_slot){ix->ids[i], i};
-  qsort(order, n, sizeof *order, cmp_slot);
-  for (size_t i = 0; i < n; i++) {
-    memcpy(v + i * dim, ix->vectors + order[i].from * dim, dim * sizeof(float));
-    nr[i] = ix->norms[order[i].from];
-    ix->ids[i] = order[i].id;
+  weft_status st = WEFT_OK;
+  if (ids[lo_at] < 0)
+    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids[%zu] = %lld is negative: "
+                     "ids are >= 0 (-1 marks an empty result)", lo_at, (long long)ids[lo_at]);
+  else if (ids[hi_at] > WEFT_INDEX_MAX_ID)
+    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids[%zu] = %lld is past the "
+                     "largest id %lld (INT64_MAX stays free for the next sequential id)", hi_at,
+                     (long long)ids[hi_at], (long long)WEFT_INDEX_MAX_ID);
+  if (st != WEFT_OK) {
+    free(*order);
+    *order = NULL;
+    return st;
   }
-  memcpy(ix->vectors, v, n * dim * sizeof(float));
-  memcpy(ix->norms, nr, n * sizeof(float));
-  free(order), free(v), free(nr);
+  *lo = ids[lo_at];
+  *hi = ids[hi_at];
   return WEFT_OK;
+}
+
+static void put_row(weft_index *ix, size_t at, const float *src, int64_t id) {
+  float *dst = ix->vectors + at * ix->dim;
+  memcpy(dst, src, ix->dim * sizeof(float));
+  if (ix->metric == WEFT_METRIC_COSINE) weft__normalize_rows(dst, 1, ix->dim);
+  ix->norms[at] = row_norm(dst, ix->dim);
+  ix->ids[at] = id;
 }
 
 weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, const int64_t *ids) {
@@ -146,57 +194,57 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
   if (n == 0) return WEFT_OK;
   WEFT_CHECK_ARG(vectors, "weft_index_add: vectors is NULL with n = %zu", n);
   const size_t dim = index->dim;
-  int cosine = index->metric == WEFT_METRIC_COSINE;
-  WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add: vectors", n, dim, vectors, cosine));
-  int64_t *sorted_new = NULL;
-  if (ids) {
-    sorted_new = malloc(n * sizeof *sorted_new);
-    if (!sorted_new) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add: no host memory");
-    memcpy(sorted_new, ids, n * sizeof *ids);
-    qsort(sorted_new, n, sizeof *sorted_new, cmp_i64);
-    weft_status st = WEFT_OK;
-    if (sorted_new[0] < 0)
-      st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids must be >= 0 (got %lld)",
-                       (long long)sorted_new[0]);
-    for (size_t i = 1; i < n && st == WEFT_OK; i++)
-      if (sorted_new[i] == sorted_new[i - 1])
-        st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids: id %lld appears twice",
-                         (long long)sorted_new[i]);
-    if (st != WEFT_OK) {
-      free(sorted_new);
-      return st;
-    }
-  }
+  WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add: vectors", n, dim, vectors, index->metric));
+  id_slot *order = NULL;
+  int64_t lo = 0, hi = 0; /* the smallest and largest new id */
+  if (ids) WEFT_RETURN_NOT_OK(check_ids(n, ids, &order, &lo, &hi));
   pthread_rwlock_wrlock(&index->lock);
   weft_status st = WEFT_OK;
-  if (index->count + n > WEFT_INDEX_MAX_ROWS)
+  const size_t base = index->count;
+  const int64_t first = index->next_id;
+  if (n > WEFT_INDEX_MAX_ROWS - base)
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: %zu + %zu rows exceed the "
-                     "index limit of %zu", index->count, n, WEFT_INDEX_MAX_ROWS);
-  for (size_t i = 0; ids && i < n && st == WEFT_OK; i++)
-    if (contains(index->ids, index->count, sorted_new[i]))
-      st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids: id %lld is already in "
-                       "the index", (long long)sorted_new[i]);
-  if (st == WEFT_OK) st = reserve(index, index->count + n);
+                     "index limit of %zu", base, n, WEFT_INDEX_MAX_ROWS);
+  if (st == WEFT_OK && !ids) {
+    if ((uint64_t)n > (uint64_t)WEFT_INDEX_MAX_ID + 1 - (uint64_t)first)
+      st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids is NULL, and the %zu "
+                       "sequential ids from %lld would pass the largest id %lld", n,
+                       (long long)first, (long long)WEFT_INDEX_MAX_ID);
+    lo = first;
+    hi = first + (int64_t)(n - 1);
+  }
+  /* sequential ids and ids above the largest held cannot collide */
+  if (st == WEFT_OK && ids && base > 0 && lo <= index->ids[base - 1])
+    for (size_t i = 0; i < n && st == WEFT_OK; i++)
+      if (contains(index->ids, base, ids[i]))
+        st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids[%zu] = %lld is already "
+                         "in the index", i, (long long)ids[i]);
+  if (st == WEFT_OK) st = reserve(index, base + n);
   if (st == WEFT_OK) {
-    size_t base = index->count;
-    int in_order = !ids || base == 0 || sorted_new[0] > index->ids[base - 1];
-    float *dst = index->vectors + base * dim;
-    memcpy(dst, vectors, n * dim * sizeof(float));
-    if (cosine) weft__normalize_rows(dst, n, dim);
-    for (size_t i = 0; i < n; i++) {
-      index->norms[base + i] = row_norm(dst + i * dim, dim);
-      index->ids[base + i] = ids ? ids[i] : index->next_id + (int64_t)i;
+    /* Merged from the back, in place: each held row moves at most once (none when the new
+     * ids are all larger, the append case), each new row is copied once, and no temporary
+     * copy of the rows is made. */
+    size_t held = base, fresh = n, at = base + n;
+    while (fresh > 0) {
+      size_t j = fresh - 1;
+      size_t from = order ? order[j].from : j;
+      int64_t id = ids ? ids[from] : first + (int64_t)j;
+      at--;
+      if (held > 0 && index->ids[held - 1] > id) {
+        held--;
+        memcpy(index->vectors + at * dim, index->vectors + held * dim, dim * sizeof(float));
+        index->norms[at] = index->norms[held];
+        index->ids[at] = index->ids[held];
+      } else {
+        put_row(index, at, vectors + from * dim, id);
+        fresh--;
+      }
     }
-    index->count += n;
-    int64_t top = ids ? sorted_new[n - 1] + 1 : index->next_id + (int64_t)n;
-    if (top > index->next_id) index->next_id = top;
-    /* in id order already unless the new ids interleave the old or are unsorted */
-    int sorted = in_order;
-    for (size_t i = 1; ids && sorted && i < n; i++) sorted = ids[i] > ids[i - 1];
-    if (!sorted) st = resort(index);
+    index->count = base + n;
+    if (hi >= index->next_id) index->next_id = hi + 1;
   }
   pthread_rwlock_unlock(&index->lock);
-  free(sorted_new);
+  free(order);
   return st;
 }
 
@@ -226,15 +274,25 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
   return WEFT_OK;
 }
 
+/* The lock is not part of the index's value: a const index still takes it, so a reader
+ * never races a writer (count changes under add and remove). */
+static pthread_rwlock_t *lock_of(const weft_index *index) {
+  return (pthread_rwlock_t *)&index->lock;
+}
+
 weft_status weft_index_size(const weft_index *index, size_t *count) {
   WEFT_CHECK_ARG(index && count, "weft_index_size: index and count must not be NULL");
+  pthread_rwlock_rdlock(lock_of(index));
   *count = index->count;
+  pthread_rwlock_unlock(lock_of(index));
   return WEFT_OK;
 }
 
 weft_status weft_index_dim(const weft_index *index, size_t *dim) {
   WEFT_CHECK_ARG(index && dim, "weft_index_dim: index and dim must not be NULL");
+  pthread_rwlock_rdlock(lock_of(index));
   *dim = index->dim;
+  pthread_rwlock_unlock(lock_of(index));
   return WEFT_OK;
 }
 

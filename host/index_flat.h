@@ -3,6 +3,7 @@
 #ifndef WEFT_HOST_INDEX_FLAT_H
 #define WEFT_HOST_INDEX_FLAT_H
 
+#include <float.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,11 @@
 
 /* Positions are 32-bit in k-NN keys, and all ones marks an empty slot. */
 #define WEFT_INDEX_MAX_ROWS ((size_t)UINT32_MAX - 1)
+/* next_id is one past the largest id ever added and must itself fit in an int64_t. */
+#define WEFT_INDEX_MAX_ID (INT64_MAX - 1)
+/* |x|^2, |q|^2 <= FLT_MAX / 4 bound |x|^2 - 2 x.q + |q|^2 and every partial sum of x.q by
+ * FLT_MAX: l2 and ip distances never overflow to inf, nor inf - inf to NaN. */
+#define WEFT_INDEX_MAX_SQUARED_NORM ((double)FLT_MAX / 4)
 
 struct weft_index {
   size_t dim;
@@ -18,14 +24,17 @@ struct weft_index {
   size_t count, capacity;
   float *vectors;   /* count x dim, rows ascending by id */
   float *norms;     /* |x|^2 per row */
-  int64_t *ids;     /* ascending, distinct, >= 0 */
-  int64_t next_id;  /* for add without ids */
+  int64_t *ids;     /* ascending, distinct, 0..WEFT_INDEX_MAX_ID (-1 pads results) */
+  int64_t next_id;  /* for add without ids; at most WEFT_INDEX_MAX_ID + 1 */
   pthread_rwlock_t lock; /* searches share it; add, remove and free take it alone */
 };
 
-/* Checks vectors for NaN / inf (and zero rows under cosine); names `what` and the row. */
+/* Checks vectors for NaN / inf, and that each row's squared norm keeps the metric's float32
+ * arithmetic finite: under cosine a normal float32 (so 1 / norm neither overflows nor
+ * loses its bits), under l2 and ip at most WEFT_INDEX_MAX_SQUARED_NORM. Names `what`, the
+ * row and the value. */
 weft_status weft__check_vectors(const char *what, size_t n, size_t dim, const float *v,
-                                int cosine);
+                                weft_metric metric);
 /* Scales each row to unit length (cosine). */
 void weft__normalize_rows(float *v, size_t n, size_t dim);
 /* Builds an index from rows already sorted by id and validated (used by load). */

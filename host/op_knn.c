@@ -3,6 +3,7 @@
  * shards streamed through fixed buffers, so a base larger than device memory still works.
  * Lists of 64-bit keys (backend_impl.h) carry the running top-k. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +21,16 @@ enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NOR
 
 typedef struct knn_ctx {
   const weft_index *ix;
-  const float *queries;     /* normalized copy under cosine */
-  const float *query_norms; /* |q|^2, L2 only */
+  const float *queries;     /* the caller's, checked; normalized per partition under cosine */
   size_t k, shard_rows;
   const uint8_t *allowed;   /* bitset over positions, or NULL */
   float *distances;
   int64_t *labels;
 } knn_ctx;
 
-static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows) {
+/* query_norms: |q|^2 of the partition's rows (l2 only) */
+static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows,
+                   const float *query_norms) {
   const size_t k = c->k;
   weft_metric m = c->ix->metric;
   for (size_t r = 0; r < rows; r++) {
@@ -44,7 +46,7 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
       float f = weft__from_orderable((uint32_t)(key >> 32));
       l[j] = c->ix->ids[(uint32_t)key];
       if (m == WEFT_METRIC_L2) {
-        float dist = f + c->query_norms[row0 + r];
+        float dist = f + query_norms[r];
         d[j] = dist < 0 ? 0 : dist; /* rounding can dip below 0 for a point on itself */
       } else {
         d[j] = -f;
@@ -53,15 +55,15 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
   }
 }
 
-static weft_status run_on_device(const knn_ctx *c, weft__stage *st, size_t row0, size_t rows,
-                                 uint64_t *lists) {
+static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float *queries_host,
+                                 size_t rows, uint64_t *lists) {
   const weft_index *ix = c->ix;
   const weft__backend *be = st->dev->backend;
   const int dev = st->dev->backend_device;
   const size_t k = c->k, dim = ix->dim;
   const void *queries, *allowed = NULL, *list_init;
-  WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_QUERIES, c->queries + row0 * dim,
-                                       rows * dim * sizeof(float), &queries));
+  WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_QUERIES, queries_host, rows * dim * sizeof(float),
+                                       &queries));
   WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_LIST_A, lists, rows * k * sizeof(uint64_t), &list_init));
   if (c->allowed)
     WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_ALLOWED, c->allowed, (ix->count + 7) / 8, &allowed));
@@ -84,28 +86,68 @@ static weft_status run_on_device(const knn_ctx *c, weft__stage *st, size_t row0,
   return be->buffer_read(dev, in, 0, lists, rows * k * sizeof(uint64_t), 1);
 }
 
+/* The partition's queries as the kernels take them, made per partition so that a search
+ * holds no copy of all its queries: under cosine normalized (a copy of these rows), under
+ * l2 with |q|^2 for decode. */
+static weft_status partition_queries(const knn_ctx *c, size_t row0, size_t rows,
+                                     const float **queries, float **copy, float **norms) {
+  const size_t dim = c->ix->dim;
+  const float *q = c->queries + row0 * dim;
+  *queries = q;
+  if (c->ix->metric == WEFT_METRIC_COSINE) {
+    if (!(*copy = malloc(rows * dim * sizeof(float))))
+      return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu queries", rows);
+    memcpy(*copy, q, rows * dim * sizeof(float));
+    weft__normalize_rows(*copy, rows, dim);
+    *queries = *copy;
+  } else if (c->ix->metric == WEFT_METRIC_L2) {
+    if (!(*norms = malloc(rows * sizeof(float))))
+      return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu query norms", rows);
+    for (size_t i = 0; i < rows; i++) {
+      float s = 0;
+      for (size_t j = 0; j < dim; j++) s += q[i * dim + j] * q[i * dim + j];
+      (*norms)[i] = s;
+    }
+  }
+  return WEFT_OK;
+}
+
 static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows) {
   const knn_ctx *c = ctx;
   const weft_index *ix = c->ix;
   const weft__backend *be = st->dev->backend;
-  uint64_t *lists = malloc(rows * c->k * sizeof *lists);
-  if (!lists)
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu x %zu results",
-                       rows, c->k);
-  memset(lists, 0xFF, rows * c->k * sizeof *lists); /* all WEFT_KNN_EMPTY */
-  weft_status st_run;
-  if (be->host_memory) {
-    weft__knn_tile t = {rows, ix->count, ix->dim, c->k,
-                        ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
-                        c->queries + row0 * ix->dim, ix->vectors, ix->norms, c->allowed, 0, NULL,
-                        lists, lists};
-    st_run = be->knn_tile(st->dev->backend_device, &t);
-    if (st_run == WEFT_OK) st_run = be->knn_sort(st->dev->backend_device, rows, c->k, lists);
-  } else {
-    st_run = run_on_device(c, st, row0, rows, lists);
+  const int dev = st->dev->backend_device;
+  const float *queries = NULL;
+  float *copy = NULL, *norms = NULL;
+  uint64_t *lists = NULL;
+  weft_status st_run = partition_queries(c, row0, rows, &queries, &copy, &norms);
+  if (st_run == WEFT_OK && !(lists = malloc(rows * c->k * sizeof *lists)))
+    st_run = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu x %zu results",
+                         rows, c->k);
+  if (st_run == WEFT_OK) {
+    memset(lists, 0xFF, rows * c->k * sizeof *lists); /* all WEFT_KNN_EMPTY */
+    if (be->host_memory) {
+      weft__knn_tile t = {rows, ix->count, ix->dim, c->k,
+                          ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
+                          queries, ix->vectors, ix->norms, c->allowed, 0, NULL, lists, lists};
+      st_run = be->knn_tile(dev, &t);
+      if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
+    } else {
+      st_run = run_on_device(c, st, queries, rows, lists);
+      if (st_run != WEFT_OK) {
+        /* Copies from `queries` and `lists` may still be queued: they must end before those
+         * are freed. The failure's message is the one to keep. */
+        char why[1024];
+        snprintf(why, sizeof why, "%s", weft_last_error());
+        be->synchronize(dev);
+        weft__error(st_run, "%s", why);
+      }
+    }
   }
-  if (st_run == WEFT_OK) decode(c, lists, row0, rows);
+  if (st_run == WEFT_OK) decode(c, lists, row0, rows, norms);
   free(lists);
+  free(copy);
+  free(norms);
   return st_run;
 }
 
@@ -121,28 +163,6 @@ static size_t device_shard_rows(size_t count, size_t dim) {
     if (fit < shard) shard = fit;
   }
   return shard ? shard : 1;
-}
-
-static weft_status prepare_queries(const weft_index *ix, size_t nq, const float *queries,
-                                   float **normalized, float **norms) {
-  WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_search: queries", nq, ix->dim, queries,
-                                         ix->metric == WEFT_METRIC_COSINE));
-  if (ix->metric == WEFT_METRIC_COSINE) {
-    *normalized = malloc(nq * ix->dim * sizeof(float));
-    if (!*normalized) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for queries");
-    memcpy(*normalized, queries, nq * ix->dim * sizeof(float));
-    weft__normalize_rows(*normalized, nq, ix->dim);
-  }
-  if (ix->metric == WEFT_METRIC_L2) {
-    *norms = malloc(nq * sizeof(float));
-    if (!*norms) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for norms");
-    for (size_t i = 0; i < nq; i++) {
-      float s = 0;
-      for (size_t j = 0; j < ix->dim; j++) s += queries[i * ix->dim + j] * queries[i * ix->dim + j];
-      (*norms)[i] = s;
-    }
-  }
-  return WEFT_OK;
 }
 
 /* The user's bitset is over ids; the kernels test positions. */
@@ -168,15 +188,15 @@ weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, con
   WEFT_CHECK_ARG(allowed || allowed_bits == 0,
                  "weft_index_search: allowed is NULL but allowed_bits = %zu", allowed_bits);
 
-  float *normalized = NULL, *norms = NULL;
   uint8_t *pos_bits = NULL;
-  weft_status st = prepare_queries(index, nq, queries, &normalized, &norms);
+  weft_status st = weft__check_vectors("weft_index_search: queries", nq, index->dim, queries,
+                                       index->metric);
   pthread_rwlock_rdlock(&index->lock);
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
   if (st == WEFT_OK) {
-    knn_ctx c = {index, normalized ? normalized : queries, norms, k,
-                 device_shard_rows(index->count, index->dim), pos_bits, distances, labels};
+    knn_ctx c = {index, queries, k, device_shard_rows(index->count, index->dim), pos_bits,
+                 distances, labels};
     size_t dim = index->dim;
     weft__op op = {.name = "knn search",
                    .rows = nq,
@@ -198,8 +218,6 @@ weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, con
     if (!exec) weft__exec_release(&local);
   }
   pthread_rwlock_unlock(&index->lock);
-  free(normalized);
-  free(norms);
   free(pos_bits);
   return st;
 }

@@ -40,6 +40,9 @@ typedef struct weft__op {
   int needs_fp64;
   /* Optional: 0 when `dev` lacks what the op needs (e.g. a backend without its kernels). */
   int (*supports)(const weft__device *dev);
+  /* Optional: why this op, as given, runs on the CPU only (e.g. a string expression). Other
+   * devices are dropped with "fell back to cpu: <reason>"; strict mode fails with it. */
+  const char *device_unsupported;
   void *ctx;
   weft_status (*run)(void *ctx, weft__stage *stage, size_t row0, size_t rows);
 } weft__op;

@@ -174,9 +174,12 @@ typedef struct weft_index weft_index;
 
 WEFT_API weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out);
 WEFT_API weft_status weft_index_free(weft_index *index);
-/* Adds n vectors (n x dim, row-major). ids: n distinct non-negative ids not in the index,
- * or NULL for the next ids in sequence (0, 1, ... like faiss). NaN or inf in a vector, or a
- * zero vector under cosine, is an error naming the row. */
+/* Adds n vectors (n x dim, row-major). ids: n distinct ids in 0..INT64_MAX - 1 not in the
+ * index (-1 pads search results), or NULL for the next ids in sequence (0, 1, ... like
+ * faiss; an add that would pass INT64_MAX - 1 is refused). NaN or inf in a vector is an
+ * error naming the row, and so is a squared norm outside float32: under cosine below
+ * FLT_MIN (zero or subnormal scale) or above FLT_MAX, under l2 and ip above FLT_MAX / 4,
+ * past which distances overflow. Queries are checked alike. */
 WEFT_API weft_status weft_index_add(weft_index *index, size_t n, const float *vectors,
                                     const int64_t *ids);
 /* Removes the given ids; ids not in the index are ignored. *removed (may be NULL) counts. */
@@ -194,10 +197,12 @@ WEFT_API weft_status weft_index_search(weft_index *index, weft_exec *exec, size_
                                        const float *queries, size_t k, const uint8_t *allowed,
                                        size_t allowed_bits, float *distances, int64_t *labels);
 /* One file: header (magic, format version, dim, metric, count), vectors, ids, checksum.
- * Written to a temporary file and renamed, so a crash never leaves half a file. */
+ * Written to a uniquely named temporary file beside it, synced, then renamed, so a crash
+ * never leaves half a file and a failed save (WEFT_ERR_IO) leaves the old file as it was. */
 WEFT_API weft_status weft_index_save(weft_index *index, const char *path);
 /* Loads a file written by weft_index_save; a truncated or corrupted file is
- * WEFT_ERR_CORRUPT, another format or version WEFT_ERR_CORRUPT naming what was found. */
+ * WEFT_ERR_CORRUPT, another format or version WEFT_ERR_CORRUPT naming what was found; a
+ * missing file, a directory or another non-regular file WEFT_ERR_IO. */
 WEFT_API weft_status weft_index_load(const char *path, weft_index **out);
 
 /* ------------------------------------------------------------------ tables */
@@ -401,6 +406,21 @@ WEFT_API weft_status weft_table_sort(weft_exec *exec, const weft_table *table, s
 WEFT_API weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t nkeys,
                                        const char *const *keys, weft_table **out);
 
+/* Summary statistics of every column, as Polars' DataFrame.describe(): a first column
+ * "statistic" (utf8) naming the rows "count", "null_count", "mean", "std", "min", one row per
+ * percentile ("25%", ...), "max"; then one column per input column, of the same name.
+ * Numbers and bool give float64 (bool: no std and no percentiles); utf8, date32 and
+ * timestamp[us] give utf8 text (counts; utf8 min and max; dates and timestamps as Python's
+ * str(), their mean a timestamp truncated to the microsecond). std is the sample one
+ * (ddof = 1), null under two values. NaN makes mean and std NaN; min and max skip it (NaN
+ * when every value is NaN); percentiles rank it above every number. Percentiles are Polars'
+ * "nearest" quantiles, in [0, 1], shown in ascending order (Polars' default: 0.25, 0.5,
+ * 0.75; percentiles may be NULL when npercentiles is 0). A column named "statistic" is an
+ * error. Runs on the CPU pool: one read of each column, percentiles by selection. */
+WEFT_API weft_status weft_table_describe(weft_exec *exec, const weft_table *table,
+                                         size_t npercentiles, const double *percentiles,
+                                         weft_table **out);
+
 typedef enum weft_join_kind {
   WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI
 } weft_join_kind;
@@ -412,6 +432,68 @@ WEFT_API weft_status weft_table_join(weft_exec *exec, const weft_table *left,
                                      const weft_table *right, size_t nkeys,
                                      const char *const *left_on, const char *const *right_on,
                                      weft_join_kind kind, const char *suffix, weft_table **out);
+
+/* ------------------------------------------------------------------ lazy plans */
+
+/* A query built from operators over tables and run at once by weft_plan_collect, after an
+ * optimizer has moved filters down (below select / with_columns that pass their columns
+ * through unchanged, below sorts, into the side of a join that holds their columns: either
+ * side of an inner join, the left of a left / semi / anti join; consecutive filters merge
+ * with AND) and trimmed each scan to the columns used above it (a view, no copy).
+ *
+ * Each constructor takes its arguments the way the eager operation of the same name does,
+ * copies them (expressions by a new reference, names by value, so the caller frees what it
+ * made at once) and checks them against its input's schema: a bad column or type fails
+ * there, with the eager operation's message. A node holds a reference to its inputs, so
+ * freeing a plan leaves the plans built on it valid. Handles are immutable except for the
+ * texts of explain and collect: do not explain or collect one handle from two threads at
+ * once. Free every plan with weft_plan_free. */
+typedef struct weft_plan weft_plan;
+
+/* Scans an in-memory table. The plan shares the table's buffers (no copy) and keeps them
+ * alive: the caller may free `table` right away. */
+WEFT_API weft_status weft_plan_scan(const weft_table *table, weft_plan **out);
+WEFT_API weft_status weft_plan_filter(const weft_plan *input, const weft_expr *predicate,
+                                      weft_plan **out);
+WEFT_API weft_status weft_plan_select(const weft_plan *input, size_t n,
+                                      const weft_expr *const *exprs, weft_plan **out);
+WEFT_API weft_status weft_plan_with_columns(const weft_plan *input, size_t n,
+                                            const weft_expr *const *exprs, weft_plan **out);
+WEFT_API weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys,
+                                        const char *const *keys, size_t naggs,
+                                        const weft_agg *aggs, weft_plan **out);
+/* As weft_table_sort; nulls_last = 0 puts the nulls of each key first (Polars' default),
+ * whatever its direction. */
+WEFT_API weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
+                                    const int *descending, int nulls_last, weft_plan **out);
+WEFT_API weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
+                                    const char *const *left_on, const char *const *right_on,
+                                    weft_join_kind kind, const char *suffix, weft_plan **out);
+/* Rows [offset, offset + length), clipped to the table; a negative offset counts from the
+ * end (a window starting before row 0 is cut there, as Polars' slice). */
+WEFT_API weft_status weft_plan_slice(const weft_plan *input, int64_t offset, int64_t length,
+                                     weft_plan **out);
+WEFT_API weft_status weft_plan_head(const weft_plan *input, int64_t n, weft_plan **out);
+WEFT_API weft_status weft_plan_unique(const weft_plan *input, size_t nkeys,
+                                      const char *const *keys, weft_plan **out);
+WEFT_API weft_status weft_plan_free(weft_plan *plan);
+/* The output schema: a table of 0 rows with the plan's column names and types. */
+WEFT_API weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
+/* The optimized plan as an indented tree, the root first, one operator a line with the
+ * device it will run on under `exec` (NULL: "auto") and why:
+ *   "cpu: small input (N rows)"   under "auto", an input under 100000 rows stays on the CPU;
+ *   "cpu: only on the CPU ..."    the operation has no device kernels;
+ *   "fell back to cpu: <reason>"  the device asked for lacks the operation or its backend
+ *                                 is not loaded ("fails in strict mode: ..." when strict);
+ *   "cpu: a view of host memory, no copy"   scans and slices.
+ * After a weft_plan_collect of this handle, the text ends with that run's report. `text`
+ * is valid until the next explain or collect of this handle, or its free. */
+WEFT_API weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text);
+/* Runs the optimized plan with the eager table operations. The exec's report lists each
+ * operator with the eager operation's own report under it. Strict: a plan with an operator
+ * that cannot run on the devices asked for fails (WEFT_ERR_UNSUPPORTED, or
+ * WEFT_ERR_BACKEND_UNAVAILABLE) before anything runs. */
+WEFT_API weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out);
 
 /* ------------------------------------------------------------------ CSV */
 

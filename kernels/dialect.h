@@ -18,6 +18,9 @@ typedef long wk_i64;
 typedef uint wk_u32;
 typedef int wk_i32;
 typedef uchar wk_u8;
+typedef char wk_i8;
+typedef ushort wk_u16;
+typedef short wk_i16;
 #define WK_KERNEL __kernel
 #define WK_GLOBAL __global
 #define WK_LOCAL __local            /* declares a work-group array inside a kernel */
@@ -38,6 +41,9 @@ typedef uchar wk_u8;
 #define WK_NUM_GROUPS() ((wk_u64)get_num_groups(0))
 #define WK_INLINE inline
 #define WK_NAN_F64 ((double)NAN)
+/* A double's bits and back (only with WK_HAS_FP64). */
+#define WK_AS_F64(bits) as_double(bits)
+#define WK_F64_AS_I64(x) as_long(x)
 
 #elif defined(__CUDACC__)
 typedef unsigned long long wk_u64;
@@ -45,6 +51,9 @@ typedef long long wk_i64;
 typedef unsigned int wk_u32;
 typedef int wk_i32;
 typedef unsigned char wk_u8;
+typedef signed char wk_i8;
+typedef unsigned short wk_u16;
+typedef short wk_i16;
 #define WK_HAS_FP64 1
 #define WK_KERNEL extern "C" __global__
 #define WK_GLOBAL
@@ -64,6 +73,8 @@ typedef unsigned char wk_u8;
 #define WK_NUM_GROUPS() ((wk_u64)gridDim.x)
 #define WK_INLINE __device__ inline
 #define WK_NAN_F64 (__longlong_as_double(0x7ff8000000000000LL))
+#define WK_AS_F64(bits) __longlong_as_double(bits)
+#define WK_F64_AS_I64(x) __double_as_longlong(x)
 
 #else
 #error "kernels/dialect.h is for device code: compile with nvcc or an OpenCL runtime"

@@ -29,6 +29,7 @@ enum weft_ocl_kernel {
   WEFT_OCL_KNN_GEMM,
   WEFT_OCL_KNN_TOPK_MERGE,
   WEFT_OCL_KNN_SORT,
+  WEFT_OCL_EXPR_EVAL,
   WEFT_OCL_KERNEL_COUNT
 };
 
@@ -106,5 +107,8 @@ weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, 
 /* opencl_knn.c */
 weft_status weft_ocl_knn_tile(int dev, const weft__knn_tile *tile);
 weft_status weft_ocl_knn_sort(int dev, size_t nq, size_t k, void *lists);
+
+/* opencl_expr.c */
+weft_status weft_ocl_expr_eval(int dev, const weft__expr_launch *launch);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */

@@ -17,11 +17,12 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_KNN_GEMM] = "weft_knn_gemm",
     [WEFT_OCL_KNN_TOPK_MERGE] = "weft_knn_topk_merge",
     [WEFT_OCL_KNN_SORT] = "weft_knn_sort",
+    [WEFT_OCL_EXPR_EVAL] = "weft_expr_eval",
 };
 
 static int needs_fp64(int k) {
   return k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
-         k == WEFT_OCL_REDUCE_F64;
+         k == WEFT_OCL_REDUCE_F64 || k == WEFT_OCL_EXPR_EVAL;
 }
 
 void weft_ocl_program_release(weft_ocl_device *d) {

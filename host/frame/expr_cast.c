@@ -138,10 +138,14 @@ static weft_status numeric(const weft__bnode *A, const weft__bnode *nd, weft__ve
       if (!ok) snprintf(shown, sizeof shown, "%" PRIu64, x[i].u);
     } else {
       int64_t v = x[i].i;
-      if (from == WEFT_TYPE_DATE32 && to == WEFT_TYPE_TIMESTAMP_US) v *= US_PER_DAY;
-      else if (from == WEFT_TYPE_TIMESTAMP_US && to == WEFT_TYPE_DATE32)
+      int over = 0; /* a date past the timestamp range (about 292,000 years) */
+      if (from == WEFT_TYPE_DATE32 && to == WEFT_TYPE_TIMESTAMP_US) {
+        over = v > INT64_MAX / US_PER_DAY || v < INT64_MIN / US_PER_DAY;
+        v = (int64_t)((uint64_t)v * (uint64_t)US_PER_DAY); /* wraps (null slots) instead of UB */
+      } else if (from == WEFT_TYPE_TIMESTAMP_US && to == WEFT_TYPE_DATE32) {
         v = v / US_PER_DAY - (v % US_PER_DAY < 0); /* floor: before 1970 is the previous day */
-      ok = !valid_at(a, i) || (v >= lo && v <= hi);
+      }
+      ok = !valid_at(a, i) || (!over && v >= lo && v <= hi);
       o[i].i = v;
       if (!ok) snprintf(shown, sizeof shown, "%" PRId64, x[i].i);
     }

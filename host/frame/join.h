@@ -40,6 +40,11 @@ typedef struct weft__join_table {
   uint64_t mask;           /* buckets - 1 */
   uint32_t *start;         /* buckets + 1 offsets into entries */
   weft__join_entry *entries;
+  /* A single-word key whose right values are unique and span a range of at most a few
+   * times the rows: `direct[key - base]` is the row + 1 (0: none), one load per probe, no
+   * hash and no compare. Else NULL and the buckets above are used. */
+  uint32_t *direct;
+  uint64_t base, span;
 } weft__join_table;
 
 /* The bucket of a key: words are mixed, hashes already are. */

@@ -1,5 +1,6 @@
 /* Join keys: the key words and hashes of hash_keys.c, null rows marked (a null never
  * matches in a join), and the right side's hash table. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,43 @@ int weft__join_rows_equal(const weft__join_keys *left, int64_t l, const weft__jo
   return weft__key_rows_equal(left->cols, l, right->cols, r, left->n);
 }
 
+static weft_status no_memory(int64_t rows) {
+  return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for a hash table "
+                     "of %lld rows", (long long)rows);
+}
+
+/* The direct table (join.h) when the valid keys are unique and their range is small; 0 when
+ * they are not (or memory is short: the buckets work then too). Words compare by equality
+ * only, so the range is taken over the words as signed integers, whatever the key type. */
+static int build_direct(const uint64_t *keys, const uint8_t *valid, int64_t rows,
+                        weft__join_table *out) {
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int64_t r = 0; r < rows; r++) {
+    if (!valid[r]) continue;
+    int64_t k = (int64_t)keys[r];
+    lo = k < lo ? k : lo;
+    hi = k > hi ? k : hi;
+  }
+  if (lo > hi) lo = hi = 0; /* no valid key: an empty table of one slot */
+  uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
+  if (span == 0 || span > (uint64_t)rows * 4 + 1024) return 0;
+  uint32_t *direct = calloc(span, sizeof *direct);
+  if (!direct) return 0;
+  for (int64_t r = 0; r < rows; r++) {
+    if (!valid[r]) continue;
+    uint32_t *slot = &direct[keys[r] - (uint64_t)lo];
+    if (*slot) { /* a repeated key: the buckets keep every match */
+      free(direct);
+      return 0;
+    }
+    *slot = (uint32_t)r + 1;
+  }
+  out->direct = direct;
+  out->base = (uint64_t)lo;
+  out->span = span;
+  return 1;
+}
+
 weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out) {
   memset(out, 0, sizeof *out);
   if (rows >= (int64_t)UINT32_MAX)
@@ -39,16 +77,23 @@ weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__j
   while (buckets < (uint64_t)rows * 2) buckets *= 2;
   uint64_t *keys = malloc(((size_t)rows + 1) * sizeof *keys);
   uint8_t *valid = malloc((size_t)rows + 1);
-  uint32_t *start = calloc(buckets + 1, sizeof *start);
-  weft__join_entry *entries = malloc(((size_t)rows + 1) * sizeof *entries);
-  if (!keys || !valid || !start || !entries) {
-    free(keys), free(valid), free(start), free(entries);
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for a hash table "
-                       "of %lld rows", (long long)rows);
+  if (!keys || !valid) {
+    free(keys), free(valid);
+    return no_memory(rows);
   }
   for (int64_t r0 = 0; r0 < rows; r0 += WEFT_JOIN_BLOCK) {
     size_t n = (size_t)(rows - r0 < WEFT_JOIN_BLOCK ? rows - r0 : WEFT_JOIN_BLOCK);
     weft__join_block_keys(right, r0, n, valid + r0, keys + r0);
+  }
+  if (right->single_word && build_direct(keys, valid, rows, out)) {
+    free(keys), free(valid);
+    return WEFT_OK;
+  }
+  uint32_t *start = calloc(buckets + 1, sizeof *start);
+  weft__join_entry *entries = malloc(((size_t)rows + 1) * sizeof *entries);
+  if (!start || !entries) {
+    free(keys), free(valid), free(start), free(entries);
+    return no_memory(rows);
   }
   uint64_t mask = buckets - 1;
   for (int64_t r = 0; r < rows; r++)
@@ -72,6 +117,7 @@ weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__j
 }
 
 void weft__join_table_free(weft__join_table *t) {
+  free(t->direct);
   free(t->start);
   free(t->entries);
   memset(t, 0, sizeof *t);

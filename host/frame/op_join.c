@@ -2,7 +2,11 @@
  * the left rows probe it in partitions on the CPU pool, each partition listing its
  * (left row, right row) pairs; the lists are joined in partition order, so the output is in
  * left order with each left row's matches in right order, and the columns are gathered by
- * those row lists (join_gather.c).
+ * those row lists (join_gather.c). When the right keys are one unique integer-like word of
+ * a small range, the table is a direct array (join_keys.c): each left row then has at most
+ * one match, so the probe writes every left row's match and an output bitmap in place, and
+ * the left columns are shared (left join) or compacted by the bitmap (filter_compact.c)
+ * instead of gathered; the order is the same.
  *
  * CPU only: the probe is pointer chasing through a hash table in host memory, which has no
  * kernel on the other backends yet; `supports` keeps the scheduler on the CPU and the
@@ -13,6 +17,7 @@
 
 #include "../error.h"
 #include "../scheduler.h"
+#include "filter_compact.h"
 #include "join.h"
 
 #define PROBE_ROWS ((size_t)16384) /* left rows per partition */
@@ -27,6 +32,8 @@ typedef struct probe_ctx {
   const weft__join_keys *lk, *rk;
   const weft__join_table *table;
   pair_list *parts; /* by row0 / PROBE_ROWS */
+  int64_t *match;   /* direct table: per left row, its right row or -1 */
+  uint8_t *mask;    /* direct table: bit l set when left row l is output */
 } probe_ctx;
 
 static int push(pair_list *p, int64_t l, int64_t r, int pairs) {
@@ -48,9 +55,39 @@ static int push(pair_list *p, int64_t l, int64_t r, int pairs) {
   return 1;
 }
 
+/* A partition against the direct table (at most one match a row): each left row's right
+ * row and whether it is output, written in place; partitions start on multiples of
+ * PROBE_ROWS, so they write whole bytes of the mask. */
+static void probe_direct(const probe_ctx *c, size_t row0, size_t rows) {
+  const weft__join_table *t = c->table;
+  uint64_t key[WEFT_JOIN_BLOCK];
+  uint8_t valid[WEFT_JOIN_BLOCK];
+  int anti = c->kind == WEFT_JOIN_ANTI;
+  for (size_t b0 = 0; b0 < rows; b0 += WEFT_JOIN_BLOCK) {
+    size_t n = rows - b0 < WEFT_JOIN_BLOCK ? rows - b0 : WEFT_JOIN_BLOCK;
+    int64_t base = (int64_t)(row0 + b0);
+    weft__join_block_keys(c->lk, base, n, valid, key);
+    for (size_t i = 0; i < n; i += 8) {
+      uint8_t byte = 0;
+      for (size_t k = i; k < i + 8 && k < n; k++) {
+        if (k + 16 < n && key[k + 16] - t->base < t->span) __builtin_prefetch(&t->direct[key[k + 16] - t->base]);
+        uint64_t at = key[k] - t->base;
+        uint32_t r = valid[k] && at < t->span ? t->direct[at] : 0;
+        c->match[base + (int64_t)k] = (int64_t)r - 1;
+        byte |= (uint8_t)((anti ? r == 0 : r != 0) << (k - i));
+      }
+      c->mask[(base + (int64_t)i) >> 3] = byte;
+    }
+  }
+}
+
 static weft_status probe_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
   (void)stage;
   probe_ctx *c = ctx;
+  if (c->table->direct) {
+    probe_direct(c, row0, rows);
+    return WEFT_OK;
+  }
   pair_list *out = &c->parts[row0 / PROBE_ROWS];
   out->n = 0; /* a re-run partition starts over */
   int pairs = c->kind == WEFT_JOIN_INNER || c->kind == WEFT_JOIN_LEFT;
@@ -192,29 +229,67 @@ static weft_status probe(weft_exec *exec, const weft_table *left, probe_ctx *c) 
   return st;
 }
 
+/* A left column of the output: gathered by the pair lists, or with a direct table shared
+ * (left join: every left row once, in order) or compacted by the mask. */
+static weft_status left_column(const weft__column *src, const pair_list *all, const probe_ctx *direct,
+                               weft__compact *kept, weft__column *col) {
+  if (!direct) return weft__join_gather(src, all->left, (int64_t)all->n, 0, col);
+  if (direct->kind == WEFT_JOIN_LEFT || kept->kept == kept->rows) {
+    *col = *src;
+    weft__column_retain(col);
+    return WEFT_OK;
+  }
+  return weft__compact_column(kept, src, col);
+}
+
+/* With a direct table, the right rows of an inner join: the matches of the kept left rows
+ * (compacted as an int64 column over `match`). */
+static weft_status direct_right_rows(const probe_ctx *direct, weft__compact *kept, int64_t rows,
+                                     weft__column *list) {
+  weft__column m;
+  memset(&m, 0, sizeof m);
+  m.view = (weft_column_view){WEFT_TYPE_INT64, rows, 0, 0, NULL, direct->match, NULL};
+  return weft__compact_column(kept, &m, list);
+}
+
 static weft_status assemble(const weft_table *left, const weft_table *right, const size_t *ridx,
                             size_t nkeys, weft_join_kind kind, const char *suffix,
-                            const pair_list *all, weft_table **out) {
+                            pair_list *all, const probe_ctx *direct, weft_table **out) {
   int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
   char **names = NULL;
   size_t ncols = 0;
+  weft__compact kept = {0};
+  weft__column list;
+  memset(&list, 0, sizeof list);
+  const int64_t *right_rows = all->right;
   weft_status st = output_names(left, right, ridx, nkeys, pairs, suffix, &names, &ncols);
+  if (st == WEFT_OK && direct && kind == WEFT_JOIN_LEFT) {
+    all->n = (size_t)left->rows;
+    right_rows = direct->match;
+  } else if (st == WEFT_OK && direct) {
+    st = weft__compact_init(direct->mask, left->rows, &kept);
+    all->n = (size_t)kept.kept;
+    if (st == WEFT_OK && kind == WEFT_JOIN_INNER) st = direct_right_rows(direct, &kept, left->rows, &list);
+    right_rows = list.view.values;
+  }
   weft_table *t = NULL;
   if (st == WEFT_OK) st = weft__table_new(ncols, (int64_t)all->n, &t);
   size_t at = 0;
   for (size_t c = 0; st == WEFT_OK && c < left->ncols; c++, at++) {
     weft__column col;
-    st = weft__join_gather(&left->cols[c], all->left, (int64_t)all->n, 0, &col);
+    st = left_column(&left->cols[c], all, direct, &kept, &col);
     if (st == WEFT_OK) st = weft__table_set_column(t, at, names[at], col);
   }
   for (size_t c = 0; st == WEFT_OK && pairs && c < right->ncols; c++) {
     if (is_key(ridx, nkeys, c)) continue;
     weft__column col;
-    st = weft__join_gather(&right->cols[c], all->right, (int64_t)all->n, kind == WEFT_JOIN_LEFT, &col);
+    st = weft__join_gather(&right->cols[c], right_rows, (int64_t)all->n, kind == WEFT_JOIN_LEFT, &col);
     if (st == WEFT_OK) st = weft__table_set_column(t, at, names[at], col);
     at++;
   }
   free_names(names, ncols);
+  weft__compact_free(&kept);
+  if (list.view.values) weft__column_release(&list);
   if (st != WEFT_OK) {
     weft_table_free(t);
     return st;
@@ -264,15 +339,25 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     int single = nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
     weft__join_keys lk = {nkeys, lcols, single}, rk = {nkeys, rcols, single};
     st = weft__join_build(&rk, right->rows, &table);
-    probe_ctx c = {kind, &lk, &rk, &table, parts};
+    probe_ctx c = {kind, &lk, &rk, &table, parts, NULL, NULL};
+    int direct = st == WEFT_OK && table.direct;
+    if (direct) {
+      c.match = malloc((size_t)(left->rows ? left->rows : 1) * sizeof *c.match);
+      c.mask = calloc((size_t)left->rows / 8 + 1, 1);
+      if (!c.match || !c.mask)
+        st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %lld left "
+                         "rows", (long long)left->rows);
+    }
     if (st == WEFT_OK) st = probe(exec, left, &c);
     weft__join_table_free(&table);
     int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
-    if (st == WEFT_OK) st = concat_pairs(parts, nparts, pairs, &all);
+    if (st == WEFT_OK && !direct) st = concat_pairs(parts, nparts, pairs, &all);
     for (size_t p = 0; p < nparts; p++) free(parts[p].left), free(parts[p].right);
     free(parts);
     parts = NULL;
-    if (st == WEFT_OK) st = assemble(left, right, ridx, nkeys, kind, suffix, &all, out);
+    if (st == WEFT_OK)
+      st = assemble(left, right, ridx, nkeys, kind, suffix, &all, direct ? &c : NULL, out);
+    free(c.match), free(c.mask);
     if (st == WEFT_OK && exec)
       weft__report(exec, "  hash table on %lld right rows; %zu output rows", (long long)right->rows,
                    all.n);

@@ -1,8 +1,10 @@
 /* weft_table_select, weft_table_with_columns, weft_table_filter: expressions evaluated over
- * partitions on the CPU pool (this code reads host memory directly, so only host-memory
- * devices are offered to the scheduler). Partitions are PART_ROWS long, a multiple of 8, so
- * they write disjoint bytes of every bitmap; within one, rows go a chunk (WEFT__CHUNK) at a
- * time through the whole tree. A bare column (aliased or not) is shared, not copied. */
+ * partitions. On the CPU pool rows go a chunk (WEFT__CHUNK) at a time through the whole
+ * tree (expr_eval.c); on OpenCL and CUDA the expression runs as bytecode (expr_device.h),
+ * and expressions it cannot express (strings, log/exp) stay on the CPU with the reason in
+ * the report. Partitions start on multiples of 8 rows, so they write disjoint bytes of every
+ * bitmap. A bare column (aliased or not) is shared, not copied. A filter's predicate becomes
+ * a bitmap (valid and true) and the kept rows are gathered on the host. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +14,23 @@
 #include "../scheduler.h"
 #include "../thread_pool.h"
 #include "expr.h"
+#include "expr_device.h"
+#include "filter_compact.h"
 #include "gather.h"
 
 #define PART_ROWS ((size_t)65536)
 
-static int host_only(const weft__device *dev) { return dev->backend->host_memory; }
+static int can_evaluate(const weft__device *dev) {
+  return dev->backend->host_memory || dev->backend->expr_eval != NULL;
+}
 
 typedef struct eval_ctx {
   const weft__bound *bound;
+  const weft__expr_program *prog; /* NULL: the CPU only */
   weft__column *out;     /* select: the output column */
-  uint8_t *mask;         /* filter: 1 where the predicate is true */
-  int64_t *counts;       /* filter: true rows per partition */
+  uint8_t *mask;         /* filter: bit i set where the predicate is true */
   char **pieces;         /* utf8 output: each partition's bytes */
+  uint32_t *cast_err;    /* per WEFT_PARTITION_ALIGN rows: a device's cast error flag */
 } eval_ctx;
 
 static void put_bits(uint8_t *bits, int64_t at, const int64_t *v, const uint8_t *valid, int64_t n) {
@@ -70,27 +77,35 @@ static void store(const weft__bnode *root, const weft__vec *v, weft__column *out
   }
 }
 
+/* A device partition: the bytecode, values (or the mask) and validity copied back. */
+static weft_status device_run(eval_ctx *c, weft__stage *stage, size_t row0, size_t rows) {
+  const weft__bnode *root = &c->bound->nodes[c->bound->root];
+  uint32_t *err = &c->cast_err[row0 / WEFT_PARTITION_ALIGN];
+  if (c->mask)
+    return weft__expr_device_run(c->prog, stage, row0, rows, WK_EXPR_MODE_MASK, c->mask, 1, NULL, err);
+  size_t bits = root->type == WEFT_TYPE_BOOL ? 1 : weft__type_width(root->type) * 8;
+  return weft__expr_device_run(c->prog, stage, row0, rows, WK_EXPR_MODE_VALUES,
+                               (void *)c->out->view.values, bits, (uint8_t *)c->out->view.validity, err);
+}
+
 static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
-  (void)stage;
   eval_ctx *c = ctx;
+  if (!stage->dev->backend->host_memory) return device_run(c, stage, row0, rows);
   const weft__bnode *root = &c->bound->nodes[c->bound->root];
   weft__eval ev;
   WEFT_RETURN_NOT_OK(weft__eval_init(&ev, c->bound));
   weft_status st = WEFT_OK;
   size_t used = 0, cap = 0;
   char *piece = NULL;
-  int64_t count = 0;
+  uint8_t keep[WEFT__CHUNK];
   for (size_t r = row0; st == WEFT_OK && r < row0 + rows; r += WEFT__CHUNK) {
     int64_t n = (int64_t)(row0 + rows - r < WEFT__CHUNK ? row0 + rows - r : WEFT__CHUNK);
     st = weft__eval_chunk(&ev, (int64_t)r, n);
     if (st != WEFT_OK) break;
     weft__vec *v = &ev.vecs[c->bound->root];
     if (c->mask) {
-      for (int64_t i = 0; i < n; i++) {
-        uint8_t t = (uint8_t)((v->all_valid || v->valid[i]) && v->v[i].i);
-        c->mask[r + (size_t)i] = t;
-        count += t;
-      }
+      for (int64_t i = 0; i < n; i++) keep[i] = (uint8_t)((v->all_valid || v->valid[i]) && v->v[i].i);
+      put_bits(c->mask, (int64_t)r, NULL, keep, n);
       continue;
     }
     store(root, v, c->out, (int64_t)r, n);
@@ -115,21 +130,51 @@ static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t r
     }
   }
   weft__eval_free(&ev);
-  if (c->counts) c->counts[row0 / PART_ROWS] = count;
   if (c->pieces) c->pieces[row0 / PART_ROWS] = piece;
   else free(piece);
   return st;
 }
 
-static weft_status run_eval(weft_exec *exec, const char *name, int64_t rows, eval_ctx *c, int bits_out) {
+/* Runs the expression over every row: on the devices the exec allows when it compiles to
+ * bytecode, else on the CPU (the report and strict mode say why). `out_bits`: bits per row
+ * of the result (1 for bool and for a filter's mask); `out_validity`: the result has a
+ * validity bitmap. */
+static weft_status run_eval(weft_exec *exec, const char *name, int64_t rows, eval_ctx *c,
+                            size_t out_bits, int out_validity) {
+  weft__expr_program prog;
+  char why[256] = "";
+  int on_devices = weft__expr_compile(c->bound, &prog, why, sizeof why);
   weft__op op = {.name = name, .rows = (size_t)rows, .cpu_partition_rows = PART_ROWS,
-                 .align_rows = PART_ROWS, .flops_per_row = 2 * (double)c->bound->n,
-                 .supports = host_only, .ctx = c, .run = eval_run};
-  op.slot_row_bits[0] = (size_t)bits_out;
+                 .align_rows = c->pieces ? PART_ROWS : WEFT_PARTITION_ALIGN,
+                 .flops_per_row = 2 * (double)c->bound->n, .needs_fp64 = on_devices,
+                 .supports = can_evaluate, .device_unsupported = on_devices ? NULL : why,
+                 .ctx = c, .run = eval_run};
+  if (on_devices) {
+    weft__expr_device_slots(&prog, out_bits, out_validity, &op);
+    c->prog = &prog;
+    c->cast_err = calloc((size_t)rows / WEFT_PARTITION_ALIGN + 1, sizeof *c->cast_err);
+    if (!c->cast_err) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", name);
+  } else {
+    op.slot_row_bits[0] = out_bits;
+  }
   struct weft_exec local;
   if (!exec) weft__exec_defaults(&local);
   weft_status st = weft__schedule(exec ? exec : &local, &op);
   if (!exec) weft__exec_release(&local);
+  /* A device found a value a cast cannot take: the CPU evaluator, from the first partition
+   * that flagged one, stops at that row with the message the CPU gives. */
+  for (size_t p = 0; st == WEFT_OK && c->cast_err && p <= (size_t)rows / WEFT_PARTITION_ALIGN; p++) {
+    if (!c->cast_err[p]) continue;
+    weft__stage cpu = {.dev = weft__device_at(0), .max_rows = (size_t)rows};
+    size_t row0 = p * WEFT_PARTITION_ALIGN;
+    st = eval_run(c, &cpu, row0, (size_t)rows - row0);
+    if (st == WEFT_OK)
+      st = weft__error(WEFT_ERR_INTERNAL, "%s: a device flagged a failing cast at rows %zu.. that "
+                       "the CPU evaluates without error", name, row0);
+  }
+  free(c->cast_err);
+  c->cast_err = NULL;
+  c->prog = NULL;
   return st;
 }
 
@@ -145,7 +190,8 @@ static weft_status compute(weft_exec *exec, const char *opname, const weft_table
     weft__column_release(out);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu partitions", nparts);
   }
-  weft_status st = run_eval(exec, opname, t->rows, &c, 64);
+  size_t bits = root->type == WEFT_TYPE_BOOL ? 1 : utf8 ? 64 : weft__type_width(root->type) * 8;
+  weft_status st = run_eval(exec, opname, t->rows, &c, bits, out->view.validity != NULL);
   if (st == WEFT_OK && utf8) {
     int32_t *of = (int32_t *)out->view.values;
     int64_t total = 0;
@@ -283,28 +329,6 @@ weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, si
 
 /* ---------------------------------------------------------------- filter */
 
-typedef struct index_ctx {
-  const uint8_t *mask;
-  const int64_t *starts; /* per partition: where its rows go in idx */
-  int64_t *idx;
-  int64_t rows, nparts;
-  _Atomic int64_t next;
-} index_ctx;
-
-static void index_worker(void *ctx, int worker, int workers) {
-  (void)worker, (void)workers;
-  index_ctx *c = ctx;
-  for (;;) {
-    int64_t p = atomic_fetch_add(&c->next, 1);
-    if (p >= c->nparts) return;
-    int64_t r0 = p * (int64_t)PART_ROWS, r1 = r0 + (int64_t)PART_ROWS;
-    if (r1 > c->rows) r1 = c->rows;
-    int64_t *w = c->idx + c->starts[p];
-    for (int64_t r = r0; r < r1; r++)
-      if (c->mask[r]) *w++ = r;
-  }
-}
-
 weft_status weft_table_filter(weft_exec *exec, const weft_table *table, const weft_expr *predicate,
                               weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_filter: out is NULL");
@@ -319,42 +343,31 @@ weft_status weft_table_filter(weft_exec *exec, const weft_table *table, const we
     weft__expr_unbind(&b);
     return st;
   }
-  int64_t rows = table->rows, nparts = rows / (int64_t)PART_ROWS + 1;
-  uint8_t *mask = malloc((size_t)rows + 1);
-  int64_t *counts = calloc((size_t)nparts, sizeof *counts), *starts = calloc((size_t)nparts, sizeof *starts);
-  int64_t *idx = NULL;
+  int64_t rows = table->rows;
+  uint8_t *mask = calloc((size_t)rows / 8 + 1, 1);
+  weft__compact kept = {0};
   weft_table *res = NULL;
-  weft_status st = mask && counts && starts ? WEFT_OK
+  weft_status st = mask ? WEFT_OK
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_filter: no host memory for %lld rows",
                                (long long)rows);
   if (st == WEFT_OK) {
-    eval_ctx c = {.bound = &b, .mask = mask, .counts = counts};
-    st = run_eval(exec, "filter", rows, &c, 8);
+    eval_ctx c = {.bound = &b, .mask = mask};
+    st = run_eval(exec, "filter", rows, &c, 1, 0);
   }
-  int64_t total = 0;
-  for (int64_t p = 0; st == WEFT_OK && p < nparts; p++) starts[p] = total, total += counts[p];
-  if (st == WEFT_OK) st = weft__table_new(table->ncols, total, &res);
-  if (st == WEFT_OK && total < rows) {
-    idx = malloc((size_t)(total ? total : 1) * sizeof *idx);
-    if (!idx) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_filter: no host memory for %lld rows",
-                               (long long)total);
-    else {
-      index_ctx ic = {mask, starts, idx, rows, nparts, 0};
-      if (nparts == 1) index_worker(&ic, 0, 1);
-      else weft__pool_run(index_worker, &ic);
-    }
-  }
+  if (st == WEFT_OK) st = weft__compact_init(mask, rows, &kept); /* filter_compact.c */
+  if (st == WEFT_OK) st = weft__table_new(table->ncols, kept.kept, &res);
   for (size_t i = 0; st == WEFT_OK && i < table->ncols; i++) {
     weft__column col;
-    if (total == rows) { /* every row kept: share the buffers */
+    if (kept.kept == rows) { /* every row kept: share the buffers */
       col = table->cols[i];
       weft__column_retain(&col);
     } else {
-      st = weft__column_gather(&table->cols[i], idx, total, &col);
+      st = weft__compact_column(&kept, &table->cols[i], &col);
     }
     if (st == WEFT_OK) st = weft__table_set_column(res, i, table->names[i], col);
   }
-  free(mask), free(counts), free(starts), free(idx);
+  free(mask);
+  weft__compact_free(&kept);
   weft__expr_unbind(&b);
   if (st != WEFT_OK) {
     weft_table_free(res);

@@ -1,8 +1,16 @@
-/* weft__sort_perm. One non-utf8 key: its values become order-preserving unsigned integers
- * (sign bit flipped for integers; for floats the IEEE trick, with -0.0 made 0.0 and every
- * NaN one NaN above +inf; complemented when descending) and are radix sorted with their
- * rows; null rows follow in row order. Otherwise: a stable merge sort of row numbers with a
- * comparator over the keys, runs sorted in parallel on the CPU pool and merged pairwise. */
+/* weft__sort_perm: an LSD sort over the keys. The rows are stably sorted by the last key,
+ * then by the one before, ..., then by the first: since every pass is stable, ties of a key
+ * keep the order the later keys gave, which is the multi-key order. Rows whose key is null
+ * go after the others in each pass, in the order they had (nulls last in both directions).
+ *
+ * A non-utf8 key becomes order-preserving unsigned integers (sign bit flipped for integers;
+ * for floats the IEEE trick, with -0.0 made 0.0 and every NaN one NaN above +inf;
+ * complemented when descending) that are radix sorted with their rows (sort_radix.c skips
+ * the bytes no key changes, so a small-range integer key costs one or two passes). The
+ * values are read through the order of the previous pass; on the CPU pool when the key has
+ * no nulls. A utf8 key is radix sorted by its first 8 bytes (big-endian, zero-padded, which
+ * orders like the strings whenever two prefixes differ); runs of equal prefixes whose strings
+ * differ are then merge sorted by comparing the strings. */
 #include "sort_perm.h"
 
 #include <math.h>
@@ -15,12 +23,31 @@
 #include "hash_keys.h"
 #include "sort_radix.h"
 
-/* ---- radix path */
+#define ENCODE_BLOCK ((int64_t)1 << 16) /* rows encoded at once by one pool worker */
+#define PAR_MERGE_ROWS 8192             /* runs at least this long are merge sorted in parallel */
+
+static weft_status no_memory(int64_t rows) {
+  return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory to sort %lld rows",
+                     (long long)rows);
+}
+
+/* ---- keys as order-preserving words */
 
 static int is_unsigned(weft_type t) { return t >= WEFT_TYPE_UINT8 && t <= WEFT_TYPE_UINT64; }
 
 static int key_bytes(weft_type t) {
+  if (t == WEFT_TYPE_UTF8) return 8;
   return t == WEFT_TYPE_BOOL ? 1 : (int)weft__type_width(t);
+}
+
+/* The first 8 bytes of a string, big-endian, zero-padded. */
+static uint64_t utf8_prefix(const weft_column_view *v, int64_t r) {
+  const int32_t *o = (const int32_t *)v->values + v->offset;
+  int32_t len = o[r + 1] - o[r];
+  const unsigned char *p = (const unsigned char *)v->data + o[r];
+  uint64_t w = 0;
+  for (int32_t i = 0; i < 8; i++) w = w << 8 | (i < len ? p[i] : 0);
+  return w;
 }
 
 static uint64_t radix_key(const weft_column_view *v, int64_t r, int bytes) {
@@ -41,83 +68,66 @@ static uint64_t radix_key(const weft_column_view *v, int64_t r, int bytes) {
     if (!isnan(f)) memcpy(&b, &f, 4);
     return (b & 0x80000000u) ? (uint32_t)~b : (b | 0x80000000u);
   }
+  if (v->type == WEFT_TYPE_UTF8) return utf8_prefix(v, r);
   uint64_t w = weft__key_word(v, r);
   if (v->type == WEFT_TYPE_BOOL || is_unsigned(v->type)) return w;
   return (w ^ top) & mask;
 }
 
-static weft_status radix_perm(const weft__column *key, int desc, int64_t rows, int64_t *perm) {
-  int bytes = key_bytes(key->view.type);
-  uint64_t mask = bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
-  uint64_t *keys = malloc((size_t)(rows ? rows : 1) * sizeof *keys);
-  if (!keys) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory for %lld "
-                                "keys", (long long)rows);
-  int64_t n = 0, nulls = 0;
-  int check = key->view.validity && weft__column_null_count((weft__column *)key) > 0;
-  for (int64_t r = 0; r < rows; r++) {
-    if (check && !weft__column_valid(key, r)) {
-      perm[rows - 1 - nulls++] = r; /* reversed below */
-      continue;
+/* Encodes the key of rows perm[0..n) (perm NULL: rows 0..n) into keys[], rows into rows[]:
+ * used when the key has no nulls, so position i maps to position i. */
+typedef struct encode_ctx {
+  const weft_column_view *v;
+  const int64_t *perm;
+  int64_t n;
+  int bytes;
+  uint64_t flip; /* all ones (within `bytes`) when descending */
+  uint64_t *keys;
+  int64_t *rows;
+  _Atomic int64_t next;
+} encode_ctx;
+
+static void encode_range(const encode_ctx *c, int64_t i0, int64_t i1) {
+  const weft_column_view *v = c->v;
+  if (v->type == WEFT_TYPE_INT64 && !c->perm) { /* the common case, without the switch */
+    const uint64_t *p = (const uint64_t *)v->values + v->offset;
+    for (int64_t i = i0; i < i1; i++) c->keys[i] = (p[i] ^ ((uint64_t)1 << 63)) ^ c->flip;
+  } else {
+    for (int64_t i = i0; i < i1; i++) {
+      int64_t r = c->perm ? c->perm[i] : i;
+      c->keys[i] = radix_key(v, r, c->bytes) ^ c->flip;
     }
-    uint64_t k = radix_key(&key->view, r, bytes);
-    keys[n] = desc ? ~k & mask : k;
-    perm[n++] = r;
   }
-  for (int64_t a = n, b = rows - 1; a < b; a++, b--) {
-    int64_t t = perm[a];
-    perm[a] = perm[b];
-    perm[b] = t;
-  }
-  int ok = weft__radix_sort(keys, perm, n, bytes);
-  free(keys);
-  if (!ok) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory to sort "
-                              "%lld rows", (long long)rows);
-  return WEFT_OK;
+  for (int64_t i = i0; i < i1; i++) c->rows[i] = c->perm ? c->perm[i] : i;
 }
 
-/* ---- merge path */
+static void encode_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  encode_ctx *c = ctx;
+  for (;;) {
+    int64_t i0 = atomic_fetch_add(&c->next, ENCODE_BLOCK);
+    if (i0 >= c->n) return;
+    encode_range(c, i0, c->n - i0 < ENCODE_BLOCK ? c->n : i0 + ENCODE_BLOCK);
+  }
+}
+
+/* ---- comparing strings (runs of equal prefixes) */
+
+static int cmp_utf8(const weft_column_view *v, int64_t a, int64_t b) {
+  const int32_t *o = (const int32_t *)v->values + v->offset;
+  int32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
+  int c = memcmp(v->data + o[a], v->data + o[b], (size_t)(la < lb ? la : lb));
+  return c ? (c < 0 ? -1 : 1) : (la > lb) - (la < lb);
+}
 
 typedef struct cmp_ctx {
-  const weft__column *const *keys;
-  const int *desc;
-  size_t nkeys;
+  const weft_column_view *v;
+  int desc;
 } cmp_ctx;
 
-static int cmp_value(const weft_column_view *v, int64_t a, int64_t b) {
-  switch (v->type) {
-    case WEFT_TYPE_UTF8: {
-      const int32_t *o = (const int32_t *)v->values + v->offset;
-      int32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
-      int c = memcmp(v->data + o[a], v->data + o[b], (size_t)(la < lb ? la : lb));
-      return c ? (c < 0 ? -1 : 1) : (la > lb) - (la < lb);
-    }
-    case WEFT_TYPE_FLOAT32: case WEFT_TYPE_FLOAT64: {
-      double x = v->type == WEFT_TYPE_FLOAT32 ? ((const float *)v->values)[v->offset + a]
-                                              : ((const double *)v->values)[v->offset + a];
-      double y = v->type == WEFT_TYPE_FLOAT32 ? ((const float *)v->values)[v->offset + b]
-                                              : ((const double *)v->values)[v->offset + b];
-      int xn = isnan(x), yn = isnan(y);
-      if (xn || yn) return xn - yn;
-      return (x > y) - (x < y);
-    }
-    default: {
-      uint64_t x = weft__key_word(v, a), y = weft__key_word(v, b);
-      if (is_unsigned(v->type) || v->type == WEFT_TYPE_BOOL) return (x > y) - (x < y);
-      return ((int64_t)x > (int64_t)y) - ((int64_t)x < (int64_t)y);
-    }
-  }
-}
-
 static int cmp_rows(const cmp_ctx *c, int64_t a, int64_t b) {
-  for (size_t k = 0; k < c->nkeys; k++) {
-    const weft__column *col = c->keys[k];
-    int va = weft__column_valid(col, a), vb = weft__column_valid(col, b);
-    if (va != vb) return va ? -1 : 1; /* nulls last, whatever the direction */
-    if (!va) continue;
-    int r = cmp_value(&col->view, a, b);
-    if (r) return c->desc && c->desc[k] ? -r : r;
-  }
-  return 0;
+  int r = cmp_utf8(c->v, a, b);
+  return c->desc ? -r : r;
 }
 
 static void merge(const cmp_ctx *c, const int64_t *src, int64_t lo, int64_t mid, int64_t hi,
@@ -136,7 +146,7 @@ static void insertion_sort(const cmp_ctx *c, int64_t *a, int64_t n) {
   }
 }
 
-/* Sorts a[0..n) using tmp; the result ends in a. */
+/* Stably sorts a[0..n) using tmp; the result ends in a. */
 static void merge_sort(const cmp_ctx *c, int64_t *a, int64_t *tmp, int64_t n) {
   const int64_t run = 16;
   for (int64_t i = 0; i < n; i += run) insertion_sort(c, a + i, n - i < run ? n - i : run);
@@ -176,37 +186,91 @@ static void par_worker(void *ctx, int worker, int workers) {
   }
 }
 
-static weft_status merge_perm(const cmp_ctx *c, int64_t rows, int64_t *perm) {
-  for (int64_t r = 0; r < rows; r++) perm[r] = r;
-  int64_t *tmp = malloc((size_t)(rows ? rows : 1) * sizeof *tmp);
-  if (!tmp) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory to sort "
-                               "%lld rows", (long long)rows);
+/* Stably sorts a[0..n) by the strings; runs of n / (2 * workers) sorted in parallel. */
+static void sort_run(const cmp_ctx *c, int64_t *a, int64_t *tmp, int64_t n) {
+  if (n < PAR_MERGE_ROWS) {
+    merge_sort(c, a, tmp, n);
+    return;
+  }
   int64_t chunks = weft__pool_size() * 2;
-  if (rows < 8192) chunks = 1;
-  par_ctx p = {.c = c, .a = perm, .tmp = tmp, .n = rows};
-  p.width = (rows + chunks - 1) / chunks;
-  if (p.width < 1) p.width = 1;
-  weft__pool_run(par_worker, &p); /* sorted runs of `width` */
+  par_ctx p = {.c = c, .a = a, .tmp = tmp, .n = n};
+  p.width = (n + chunks - 1) / chunks;
+  weft__pool_run(par_worker, &p);
   p.level = 1;
-  p.src = perm, p.dst = tmp;
-  for (; p.width < rows; p.width *= 2) {
+  p.src = a, p.dst = tmp;
+  for (; p.width < n; p.width *= 2) {
     atomic_store(&p.next, 0);
     weft__pool_run(par_worker, &p);
     int64_t *t = p.src; p.src = p.dst; p.dst = t;
   }
-  if (p.src != perm) memcpy(perm, p.src, (size_t)rows * sizeof *perm);
-  free(tmp);
-  return WEFT_OK;
+  if (p.src != a) memcpy(a, p.src, (size_t)n * sizeof *a);
+}
+
+/* After the prefix sort: each run of equal prefixes holding different strings is sorted by
+ * comparing them (runs of one value, the common case for repeated strings, are left). */
+static void fix_utf8_runs(const weft__column *key, int desc, const uint64_t *keys, int64_t *rows,
+                          int64_t n, int64_t *tmp) {
+  cmp_ctx c = {&key->view, desc};
+  for (int64_t a = 0; a < n;) {
+    int64_t b = a + 1;
+    while (b < n && keys[b] == keys[a]) b++;
+    int same = 1;
+    for (int64_t i = a + 1; i < b && same; i++) same = cmp_utf8(&key->view, rows[a], rows[i]) == 0;
+    if (!same) sort_run(&c, rows + a, tmp, b - a);
+    a = b;
+  }
+}
+
+/* ---- one key */
+
+/* Stably sorts perm[0..rows) by one key, nulls last; `identity`: perm is 0..rows-1. */
+static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, int64_t *perm,
+                               int identity) {
+  int bytes = key_bytes(key->view.type);
+  uint64_t flip = !desc ? 0 : bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
+  uint64_t *keys = malloc((size_t)(rows ? rows : 1) * sizeof *keys);
+  int64_t *sorted = malloc((size_t)(rows ? rows : 1) * sizeof *sorted);
+  if (!keys || !sorted) {
+    free(keys), free(sorted);
+    return no_memory(rows);
+  }
+  int64_t n = 0, nulls = 0;
+  if (!key->view.validity || weft__column_null_count((weft__column *)key) == 0) {
+    encode_ctx c = {&key->view, identity ? NULL : perm, rows, bytes, flip, keys, sorted, 0};
+    if (rows <= ENCODE_BLOCK) encode_range(&c, 0, rows);
+    else weft__pool_run(encode_worker, &c);
+    n = rows;
+  } else {
+    /* Null rows are moved to the front of perm in their order (never past the reading
+     * position), then after the sorted rows. */
+    for (int64_t i = 0; i < rows; i++) {
+      int64_t r = identity ? i : perm[i];
+      if (!weft__column_valid(key, r)) {
+        perm[nulls++] = r;
+        continue;
+      }
+      keys[n] = radix_key(&key->view, r, bytes) ^ flip;
+      sorted[n++] = r;
+    }
+    memmove(perm + n, perm, (size_t)nulls * sizeof *perm);
+  }
+  int ok = weft__radix_sort(keys, sorted, n, bytes);
+  if (ok && key->view.type == WEFT_TYPE_UTF8) fix_utf8_runs(key, desc, keys, sorted, n, perm);
+  if (ok) memcpy(perm, sorted, (size_t)n * sizeof *perm);
+  free(keys), free(sorted);
+  return ok ? WEFT_OK : no_memory(rows);
 }
 
 weft_status weft__sort_perm(const weft__column *const *keys, const int *descending, size_t nkeys,
                             int64_t rows, int64_t *perm, const char **method) {
-  if (nkeys == 1 && keys[0]->view.type != WEFT_TYPE_UTF8) {
-    *method = "radix";
-    return radix_perm(keys[0], descending && descending[0], rows, perm);
+  *method = "radix";
+  for (size_t k = 0; k < nkeys; k++)
+    if (keys[k]->view.type == WEFT_TYPE_UTF8) *method = "radix and merge";
+  for (int64_t r = 0; rows < 2 && r < rows; r++) perm[r] = r;
+  if (rows < 2) return WEFT_OK;
+  for (size_t k = nkeys; k-- > 0;) {
+    weft_status st = sort_by_key(keys[k], descending && descending[k], rows, perm, k == nkeys - 1);
+    if (st != WEFT_OK) return st;
   }
-  *method = "merge";
-  for (size_t k = 0; k < nkeys; k++) weft__column_null_count((weft__column *)keys[k]);
-  cmp_ctx c = {keys, descending, nkeys};
-  return merge_perm(&c, rows, perm);
+  return WEFT_OK;
 }

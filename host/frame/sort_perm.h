@@ -8,7 +8,7 @@
 #include "table.h"
 
 /* perm: `rows` row numbers, the first row of the sorted table first. *method names the
- * algorithm used ("radix" or "merge"), for the report. */
+ * algorithm used ("radix", or "radix and merge" with a utf8 key), for the report. */
 weft_status weft__sort_perm(const weft__column *const *keys, const int *descending, size_t nkeys,
                             int64_t rows, int64_t *perm, const char **method);
 

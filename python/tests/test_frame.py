@@ -217,11 +217,13 @@ def test_equals_and_describe():
     assert not a.equals(weft.DataFrame({"x": [1.0, float("nan"), 2.0], "s": ["a", None, "c"]}))
     assert not a.equals(weft.DataFrame({"x": [1.0, float("nan"), None], "s": ["a", "b", "c"]}))
     d = weft.DataFrame({"i": [1, 2, None, 4], "f": [0.5, None, None, None], "s": ["a"] * 4}).describe()
-    assert d.columns == ["statistic", "i", "f"]
+    assert d.columns == ["statistic", "i", "f", "s"]
     stats = dict(zip(d["statistic"].to_list(), d["i"].to_list()))
     assert stats == {"count": 3.0, "null_count": 1.0, "mean": pytest.approx(7 / 3),
-                     "std": pytest.approx(np.std([1, 2, 4], ddof=1)), "min": 1.0, "max": 4.0}
-    assert d["f"].to_list() == [1.0, 3.0, 0.5, None, 0.5, 0.5]
+                     "std": pytest.approx(np.std([1, 2, 4], ddof=1)), "min": 1.0, "25%": 2.0,
+                     "50%": 2.0, "75%": 4.0, "max": 4.0}
+    assert d["f"].to_list() == [1.0, 3.0, 0.5, None, 0.5, 0.5, 0.5, 0.5, 0.5]
+    assert d["s"].to_list() == ["4", "0", None, None, "a", None, None, None, "a"]
 
 
 # ---------------------------------------------------------------------------- display
@@ -385,9 +387,9 @@ def test_pandas_round_trip():
     assert weft.DataFrame(pdf).shape == (3, 5)
 
 
-def test_lazy_is_not_there_yet():
-    with pytest.raises(NotImplementedError):
-        weft.DataFrame({"a": [1]}).lazy()
+def test_lazy_gives_a_lazy_frame():  # the LazyFrame itself: test_lazy.py
+    lf = weft.DataFrame({"a": [1]}).lazy()
+    assert isinstance(lf, weft.LazyFrame) and lf.collect()["a"].to_list() == [1]
 
 
 def test_frames_freed_on_other_threads():

@@ -40,6 +40,7 @@ from .exec import Exec, last_device, last_report
 from .expr import AggExpr, Expr, col, len, lit
 from .frame import DataFrame, Series, concat, from_arrow
 from .index import Bitset, FlatIndex, load_index
+from .lazy import LazyFrame, LazyGroupBy
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 from ._csv import read_csv
 
@@ -68,6 +69,8 @@ __all__ = [
     "Series",
     "concat",
     "from_arrow",
+    "LazyFrame",
+    "LazyGroupBy",
     "col",
     "lit",
     "len",

@@ -700,3 +700,81 @@ weft_read_csv = _fn(
 )
 # weft_status weft_write_csv(const weft_table *table, const char *path);
 weft_write_csv = _fn("weft_write_csv", weft_status, [weft_table_p, c_char_p])
+
+# ---------------------------------------------------------------------------- describe
+
+# weft_status weft_table_describe(weft_exec *exec, const weft_table *table, size_t npercentiles,
+#     const double *percentiles, weft_table **out);
+weft_table_describe = _fn(
+    "weft_table_describe",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_double), POINTER(weft_table_p)],
+)
+
+# ---------------------------------------------------------------------------- lazy plans
+
+weft_plan_p = c_void_p
+
+# weft_status weft_plan_scan(const weft_table *table, weft_plan **out);
+weft_plan_scan = _fn("weft_plan_scan", weft_status, [weft_table_p, POINTER(weft_plan_p)])
+# weft_status weft_plan_filter(const weft_plan *input, const weft_expr *predicate, weft_plan **out);
+weft_plan_filter = _fn(
+    "weft_plan_filter", weft_status, [weft_plan_p, weft_expr_p, POINTER(weft_plan_p)]
+)
+# weft_status weft_plan_select(const weft_plan *input, size_t n, const weft_expr *const *exprs,
+#                              weft_plan **out);
+weft_plan_select = _fn(
+    "weft_plan_select", weft_status,
+    [weft_plan_p, c_size_t, POINTER(weft_expr_p), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_with_columns(const weft_plan *input, size_t n,
+#                                    const weft_expr *const *exprs, weft_plan **out);
+weft_plan_with_columns = _fn(
+    "weft_plan_with_columns", weft_status,
+    [weft_plan_p, c_size_t, POINTER(weft_expr_p), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys, const char *const *keys,
+#                                size_t naggs, const weft_agg *aggs, weft_plan **out);
+weft_plan_group_by = _fn(
+    "weft_plan_group_by", weft_status,
+    [weft_plan_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_agg), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
+#                            const int *descending, int nulls_last, weft_plan **out);
+weft_plan_sort = _fn(
+    "weft_plan_sort", weft_status,
+    [weft_plan_p, c_size_t, POINTER(c_char_p), POINTER(c_int), c_int, POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
+#     const char *const *left_on, const char *const *right_on, weft_join_kind kind,
+#     const char *suffix, weft_plan **out);
+weft_plan_join = _fn(
+    "weft_plan_join", weft_status,
+    [weft_plan_p, weft_plan_p, c_size_t, POINTER(c_char_p), POINTER(c_char_p), weft_join_kind,
+     c_char_p, POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_slice(const weft_plan *input, int64_t offset, int64_t length,
+#                             weft_plan **out);
+weft_plan_slice = _fn(
+    "weft_plan_slice", weft_status, [weft_plan_p, c_int64, c_int64, POINTER(weft_plan_p)]
+)
+# weft_status weft_plan_head(const weft_plan *input, int64_t n, weft_plan **out);
+weft_plan_head = _fn("weft_plan_head", weft_status, [weft_plan_p, c_int64, POINTER(weft_plan_p)])
+# weft_status weft_plan_unique(const weft_plan *input, size_t nkeys, const char *const *keys,
+#                              weft_plan **out);
+weft_plan_unique = _fn(
+    "weft_plan_unique", weft_status,
+    [weft_plan_p, c_size_t, POINTER(c_char_p), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_free(weft_plan *plan);
+weft_plan_free = _fn("weft_plan_free", weft_status, [weft_plan_p])
+# weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
+weft_plan_schema = _fn("weft_plan_schema", weft_status, [weft_plan_p, POINTER(weft_table_p)])
+# weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text);
+weft_plan_explain = _fn(
+    "weft_plan_explain", weft_status, [weft_plan_p, weft_exec_p, POINTER(c_char_p)]
+)
+# weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out);
+weft_plan_collect = _fn(
+    "weft_plan_collect", weft_status, [weft_plan_p, weft_exec_p, POINTER(weft_table_p)]
+)

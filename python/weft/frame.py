@@ -354,28 +354,28 @@ class DataFrame:
             return False
         return all(a._equals(b) for a, b in zip(self, other))
 
-    def describe(self):
-        """count, null_count, mean, std, min, max of every numeric column (Polars' describe,
-        without the percentiles), as a DataFrame with a "statistic" column."""
-        stats = ["count", "null_count", "mean", "std", "min", "max"]
-        out = {"statistic": stats}
-        for s in self:
-            if s._view().type not in _NUMERIC:
-                continue
-            values = s.to_numpy().astype(np.float64)  # NaN under nulls, dropped next
-            mask = s._valid_mask()
-            valid = values if mask is None else values[mask]
-            n = len(valid)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                out[s.name] = [
-                    float(n), float(len(values) - n),
-                    float(np.mean(valid)) if n else None,
-                    float(np.std(valid, ddof=1)) if n > 1 else None,
-                    float(np.nanmin(valid)) if n else None,
-                    float(np.nanmax(valid)) if n else None,
-                ]
-        return DataFrame(out)
+    def describe(self, percentiles=(0.25, 0.5, 0.75)):
+        """Summary statistics of every column, as Polars' describe() (weft_table_describe: one
+        read of each column in C, percentiles by selection). Rows: count, null_count, mean,
+        std, min, the percentiles ("25%", ...), max, named by a first "statistic" column.
+        Numbers and bool give float64 columns; utf8, dates and timestamps text, as Polars.
+        percentiles: Polars' "nearest" quantiles in [0, 1] (a float, a sequence or None),
+        shown ascending. Unlike Polars (an error), a DataFrame without columns gives the
+        "statistic" column alone."""
+        from ._group import _run
+
+        if percentiles is None:
+            percentiles = []
+        elif isinstance(percentiles, (int, float, np.integer, np.floating)):
+            percentiles = [percentiles]
+        try:
+            pct = [float(p) for p in percentiles]
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"describe: percentiles must be numbers in [0, 1], got {percentiles!r}"
+            ) from None
+        values = (ctypes.c_double * max(len(pct), 1))(*pct)
+        return _run(_lib.weft_table_describe, "auto", False, self._handle, len(pct), values)
 
     # ------------------------------------------------------------------ display
 
@@ -487,7 +487,10 @@ class DataFrame:
         return write_csv(self, path)
 
     def lazy(self):
-        raise NotImplementedError("lazy plans: coming")
+        """A LazyFrame scanning this DataFrame (its buffers shared, not copied)."""
+        from .lazy import LazyFrame
+
+        return LazyFrame(self)
 
 
 def _cell(x, wtype):

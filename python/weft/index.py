@@ -11,10 +11,14 @@ Results are best first: smallest squared L2 distance, or largest inner product /
 similarity. Ties go to the smaller id, on every device. A row with fewer than k candidates
 is padded with id -1 and distance +inf (l2) or -inf (ip, cosine).
 
-Vectors and queries are float32: float64 (or int) input is converted, and non-contiguous
-input copied. NaN and inf are refused, naming the argument and the row. Searches may run
-from many threads at once on one index (the GIL is released while the C library works);
-add and remove wait for running searches.
+Vectors and queries are float32: C-contiguous float32 input is used in place (the index
+keeps its own copy, the one copy an add makes); float64 (or int) input is converted, and
+non-contiguous input copied, first. NaN and inf are refused, naming the argument and the
+row, and so are rows whose squared norm float32 cannot hold: under "cosine" below about
+1.2e-38 or above 3.4e38, under "l2" and "ip" above 8.5e37 (float32 max / 4, past which
+distances overflow). Ids are 0 .. 2**63 - 2: -1 pads results, and 2**63 - 1 stays free for
+the next sequential id. Searches may run from many threads at once on one index (the GIL is
+released while the C library works); add and remove wait for running searches.
 """
 
 import ctypes
@@ -355,9 +359,10 @@ class FlatIndex:
     # -------------------------------------------------------------- operations
 
     def add(self, vectors, ids=None):
-        """Adds vectors ((n, dim), or one vector of length dim). ids: n distinct
-        non-negative int64 ids not in the index, or None for the next ids in sequence
-        (0, 1, ... in order of addition, as faiss)."""
+        """Adds vectors ((n, dim), or one vector of length dim). ids: n distinct int64 ids
+        in 0 .. 2**63 - 2 not in the index, or None for the next ids in sequence (0, 1, ...
+        in order of addition, as faiss). float32 C-contiguous vectors are not copied here:
+        the index's own copy is the only one."""
         x = _matrix(vectors, "vectors", self._dim)
         n = x.shape[0]
         id_arr = None if ids is None else _ids_arg(ids, "ids", n, "vectors")
@@ -409,13 +414,16 @@ class FlatIndex:
         return distances, labels
 
     def save(self, path):
-        """Writes the index to one file (atomically: a temporary file then a rename)."""
+        """Writes the index to one file (atomically: a uniquely named temporary file
+        beside it, synced, then renamed). On failure (weft.WeftIOError) the old file, if
+        any, is left as it was."""
         _check(_lib.weft_index_save(self._handle, _path_arg(path)))
 
 
 def load_index(path):
     """Loads an index written by FlatIndex.save. A truncated or corrupted file, or one of
-    another format, raises weft.CorruptError; a missing file weft.WeftIOError (an OSError)."""
+    another format, raises weft.CorruptError; a missing file, a directory or another
+    non-regular file weft.WeftIOError (an OSError)."""
     handle = _lib.weft_index_p()
     _check(_lib.weft_index_load(_path_arg(path), ctypes.byref(handle)))
     try:

@@ -833,4 +833,54 @@ TEST(Filter, EveryColumnTypeAndPredicates) {
   }
 }
 
+TEST(Filter, CompactionBlocksSlicesAndDensities) {
+  // the compaction works 65536 rows (1024 mask words) a block: sizes around a block, slices
+  // at odd bit offsets, and predicates keeping every row of some words and none of others
+  std::mt19937_64 rng(21);
+  for (int64_t n : {63, 64, 65, 65535, 65536, 65537, 131073}) {
+    std::vector<int16_t> h(n);
+    std::vector<double> d(n);
+    std::vector<bool> bl(n);
+    for (int64_t i = 0; i < n; i++) h[i] = (int16_t)rng(), d[i] = (double)(rng() % 1000), bl[i] = rng() & 1;
+    auto vd = random_valid(n, 0.05, rng), vb = random_valid(n, 0.3, rng);
+    Tab tab;
+    tab.add("h", WEFT_TYPE_INT16, h);
+    tab.add("d", WEFT_TYPE_FLOAT64, d, &vd);
+    tab.add_bool("b", bl, &vb);
+    for (int64_t off : {0, 3, 61}) {
+      int64_t m = n - off - (off ? 2 : 0);
+      weft_table *sl;
+      ASSERT_WEFT_OK(weft_table_slice(tab.table(), off, m, &sl));
+      // (row / 100) % 3 != 0 keeps runs of whole words; d < 990 keeps almost everything
+      std::vector<std::pair<E, std::function<bool(int64_t)>>> cases;
+      cases.push_back({bin(WEFT_OP_LT, col("d"), litf(990.0)), [&](int64_t r) { return vd[r] && d[r] < 990; }});
+      cases.push_back({bin(WEFT_OP_GT, col("d"), litf(997.0)), [&](int64_t r) { return vd[r] && d[r] > 997; }});
+      cases.push_back({col("b"), [&](int64_t r) { return vb[r] && bl[r]; }});
+      for (auto &c : cases) {
+        weft_table *out;
+        ASSERT_WEFT_OK(weft_table_filter(nullptr, sl, c.first.get(), &out));
+        weft_column_view ch, cd, cb;
+        weft_table_column(out, 0, &ch), weft_table_column(out, 1, &cd), weft_table_column(out, 2, &cb);
+        int64_t j = 0;
+        for (int64_t i = 0; i < m; i++) {
+          int64_t r = off + i;
+          if (!c.second(r)) continue;
+          ASSERT_LT(j, ch.length);
+          ASSERT_EQ(((const int16_t *)ch.values)[ch.offset + j], h[r]) << n << " " << off << " " << j;
+          bool okd = !cd.validity || bit(cd.validity, cd.offset + j);
+          ASSERT_EQ(okd, (bool)vd[r]);
+          if (okd) { ASSERT_EQ(((const double *)cd.values)[cd.offset + j], d[r]); }
+          bool okb = !cb.validity || bit(cb.validity, cb.offset + j);
+          ASSERT_EQ(okb, (bool)vb[r]) << n << " " << off << " " << j;
+          if (okb) { ASSERT_EQ(bit((const uint8_t *)cb.values, cb.offset + j), (bool)bl[r]); }
+          j++;
+        }
+        ASSERT_EQ(j, ch.length);
+        weft_table_free(out);
+      }
+      weft_table_free(sl);
+    }
+  }
+}
+
 }  // namespace

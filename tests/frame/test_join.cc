@@ -330,3 +330,33 @@ TEST(Join, ReportAndStrictDevice) {
   }
   weft_exec_free(ex);
 }
+
+TEST(Join, UniqueDenseRightKeys) {
+  // right keys unique over a small range (the direct table): negative values, nulls on both
+  // sides, left keys outside the range, mixed integer widths, left sizes around the probe
+  // partition (16384 rows) and the compaction block (65536 rows); and a duplicate that
+  // sends the same data to the hash buckets
+  std::mt19937_64 rng(5);
+  for (size_t nl : {0u, 1u, 16383u, 16385u, 65537u}) {
+    for (size_t nr : {1u, 9u, 3001u}) {
+      std::vector<int> perm(nr);
+      for (size_t i = 0; i < nr; i++) perm[i] = (int)i - (int)nr / 3;
+      std::shuffle(perm.begin(), perm.end(), rng);
+      Col rk{"k", WEFT_TYPE_INT64, {}};
+      for (size_t i = 0; i < nr; i++)
+        rk.cells.push_back(i % 17 == 5 ? Cell() : Cell(std::to_string(perm[i])));
+      Col lk{"k", WEFT_TYPE_INT32, {}};
+      std::uniform_int_distribution<int> pick(-(int)nr / 2, (int)nr + 3);
+      for (size_t i = 0; i < nl; i++) lk.cells.push_back(i % 23 == 4 ? Cell() : Cell(std::to_string(pick(rng))));
+      std::vector<Col> left = {lk, floats("x", nl, 0.1, rng), strs("s", nl, 50, 0.1, rng), bools("flag", nl, 0.2, rng)};
+      std::vector<Col> right = {rk, ints("w", WEFT_TYPE_INT16, nr, 100, 0.1, rng), bools("b", nr, 0.3, rng),
+                                strs("t", nr, 40, 0.2, rng)};
+      SCOPED_TRACE(std::to_string(nl) + " x " + std::to_string(nr));
+      check_all_kinds(left, right, {"k"}, {"k"});
+      if (nr > 1 && nl > 0 && nl < 20000) {
+        right[0].cells[nr - 1] = right[0].cells[0].has_value() ? right[0].cells[0] : Cell("0");
+        check_all_kinds(left, right, {"k"}, {"k"});
+      }
+    }
+  }
+}

@@ -208,3 +208,55 @@ TEST(TableSort, CpuOnlyInTheReport) {
   weft_table_free(out);
   weft_exec_free(exec);
 }
+
+TEST(TableSort, MultiKeyWithoutNullsAroundBlockSizes) {
+  // no nulls: the keys are encoded on the pool in blocks of 65536 rows, through the order
+  // of the previous key; ties across every key keep the row order
+  for (size_t n : {65535u, 65536u, 65537u, 200003u}) {
+    std::mt19937_64 rng(n);
+    std::vector<Col> cols;
+    cols.push_back({"k", WEFT_TYPE_INT64, gs::random_cells(WEFT_TYPE_INT64, n, 0.0, 30, rng)});
+    cols.push_back({"f", WEFT_TYPE_FLOAT64, gs::random_cells(WEFT_TYPE_FLOAT64, n, 0.0, 40, rng)});
+    cols.push_back({"s", WEFT_TYPE_UTF8, gs::random_cells(WEFT_TYPE_UTF8, n, 0.0, 20, rng)});
+    cols.push_back({"u", WEFT_TYPE_UINT64, gs::random_cells(WEFT_TYPE_UINT64, n, 0.0, 5, rng)});
+    cols.push_back(gs::row_ids(n));
+    SCOPED_TRACE(n);
+    check_sort(cols, {0, 1}, {0, 1});
+    check_sort(cols, {2, 3, 0}, {1, 0, 0});
+  }
+}
+
+TEST(TableSort, ManyKeysTiesAndAllNullKeys) {
+  auto cols = random_table(3000, 11, 2);
+  cols.push_back({"nothing", WEFT_TYPE_INT32, std::vector<Cell>(3000)});
+  size_t all_null = cols.size() - 1;
+  std::vector<size_t> keys;
+  std::vector<int> desc;
+  for (size_t k = 0; k + 2 < cols.size(); k++) keys.push_back(k), desc.push_back((int)(k % 3 == 1));
+  check_sort(cols, keys, desc);                      // every type, two values each
+  check_sort(cols, {all_null, 3}, {0, 1});           // a key that is null everywhere
+  check_sort(cols, {3, all_null, 11}, {1, 1, 0});
+  for (size_t n : {0u, 1u}) {
+    auto small = random_table(n, 3, 2);
+    check_sort(small, {11, 3, 10}, {0, 1, 1});
+  }
+}
+
+TEST(TableSort, StringsSharingLongPrefixes) {
+  // the first 8 bytes order the strings only when they differ; equal prefixes are compared
+  std::vector<std::string> vals = {"", "a", "abcdefgh", "abcdefg", "abcdefgh ", "abcdefghb", "abcdefgha",
+                                   "abcdefghab", "abcdefgh\x01", "zzzzzzzzzz", "zzzzzzzz", "\xc3\xa9t\xc3\xa9"};
+  std::mt19937_64 rng(4);
+  size_t n = 20000;
+  Col s{"s", WEFT_TYPE_UTF8, {}}, k{"k", WEFT_TYPE_INT32, {}};
+  for (size_t i = 0; i < n; i++) {
+    s.cells.push_back(i % 97 == 3 ? Cell() : Cell(vals[rng() % vals.size()]));
+    k.cells.push_back(std::to_string(rng() % 3));
+  }
+  std::vector<Col> cols = {s, k, gs::row_ids(n)};
+  for (int d : {0, 1}) {
+    check_sort(cols, {0}, {d});
+    check_sort(cols, {0, 1}, {d, 1 - d});
+    check_sort(cols, {1, 0}, {d, d});
+  }
+}

@@ -1,0 +1,100 @@
+/* Lazy plans inside weft: a tree of immutable, reference-counted nodes (plan_node.c), an
+ * optimizer that rewrites a tree into a new one (plan_pushdown.c: filters move down;
+ * plan_project.c: scans keep only the columns used above them), the device decision of each
+ * operator (plan_device.c), its text (plan_explain.c) and its run with the eager table
+ * operations (plan_collect.c).
+ *
+ * Every node keeps `proto`: a table of 0 rows with the node's output schema, made by running
+ * the eager operation on the children's protos when the node is built. So a plan is checked
+ * at build time with the eager operations' own messages, and the optimizer reads schemas
+ * without running anything. */
+#ifndef WEFT_HOST_PLAN_PLAN_H
+#define WEFT_HOST_PLAN_PLAN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../error.h"
+#include "weft.h"
+
+typedef enum weft__plan_kind {
+  WEFT__P_SCAN, WEFT__P_FILTER, WEFT__P_SELECT, WEFT__P_WITH_COLUMNS, WEFT__P_GROUP_BY,
+  WEFT__P_SORT, WEFT__P_JOIN, WEFT__P_SLICE, WEFT__P_UNIQUE
+} weft__plan_kind;
+
+/* Inputs under this many rows stay on the CPU under device "auto": moving them to a GPU
+ * costs more than running them (documented in weft.h). */
+#define WEFT__PLAN_SMALL_ROWS ((int64_t)100000)
+
+struct weft_plan {
+  _Atomic int64_t refs;
+  weft__plan_kind kind;
+  struct weft_plan *in, *right;  /* children (right: the join's right side) */
+  weft_table *table;             /* scan: a view of the source, sharing its buffers */
+  size_t source_ncols;           /* scan: columns of the source before projection */
+  weft_table *proto;             /* 0 rows, the output schema */
+  int64_t rows;                  /* output rows: exact for a scan, else an estimate */
+  size_t n;                      /* exprs (filter: 1), or keys */
+  weft_expr **exprs;             /* filter, select, with_columns (references held) */
+  char **keys, **right_keys;     /* group_by, sort, unique, join (left keys in `keys`) */
+  int *descending;               /* sort: one per key */
+  int nulls_last;                /* sort */
+  size_t naggs;
+  weft_agg *aggs;                /* group_by: inputs referenced, names copied */
+  weft_join_kind how;
+  char *suffix;                  /* join */
+  int64_t offset, length;        /* slice */
+  char *explain_text;            /* the last weft_plan_explain of this handle */
+  char *ran;                     /* the report of the last weft_plan_collect of this handle */
+};
+
+typedef struct weft_plan weft_plan;
+
+weft_plan *weft__plan_ref(const weft_plan *plan);
+/* A scan of `table` restricted to `ncols` of its columns (by index, in order): no copy. */
+weft_status weft__plan_scan_columns(const weft_plan *scan, size_t ncols, const size_t *cols,
+                                    weft_plan **out);
+/* The node `p` again over new children (`in`, `right`; the same kind and arguments). */
+weft_status weft__plan_rebuild(const weft_plan *p, const weft_plan *in, const weft_plan *right,
+                               weft_plan **out);
+/* The node `p` over new children with other expressions (filter, select, with_columns). */
+weft_status weft__plan_rebuild_exprs(const weft_plan *p, const weft_plan *in, size_t n,
+                                     weft_expr *const *exprs, weft_plan **out);
+const char *weft__plan_kind_name(weft__plan_kind kind);
+
+/* The optimized copy of a plan (plan_optimize.c), and its two passes (plan_pushdown.c,
+ * plan_project.c). */
+weft_status weft__plan_optimize(const weft_plan *plan, weft_plan **out);
+weft_status weft__plan_pushdown(const weft_plan *plan, weft_plan **out);
+weft_status weft__plan_project(const weft_plan *plan, weft_plan **out);
+
+/* plan_device.c: where an operator of `rows` input rows runs under `exec` (NULL: auto) and
+ * why. force_cpu: run it with device "cpu" (a small input under auto). When the choice would
+ * fail in strict mode, *fail is the status and `why` its message. */
+typedef struct weft__plan_device {
+  int force_cpu;
+  weft_status fail;
+  char why[512];
+} weft__plan_device;
+void weft__plan_device_choose(const weft_exec *exec, const weft_plan *node,
+                              weft__plan_device *out);
+/* Rows that flow into the node (both sides for a join). */
+int64_t weft__plan_input_rows(const weft_plan *node);
+
+/* plan_sort.c: weft_table_sort with the nulls of each key first. */
+weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, const weft_table *in,
+                                        weft_table **out);
+
+/* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */
+char *weft__plan_line(const weft_plan *node);
+
+/* A growable string; weft__text_add keeps going on allocation failure (ok becomes 0). */
+typedef struct weft__text {
+  char *s;
+  size_t len, cap;
+  int ok;
+} weft__text;
+void weft__text_add(weft__text *t, const char *fmt, ...) WEFT_PRINTF(2, 3);
+
+#endif

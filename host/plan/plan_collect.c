@@ -1,0 +1,127 @@
+/* weft_plan_collect: the optimized plan run bottom-up with the eager table operations. Each
+ * operator runs with an exec of its own (the caller's device choice and strict flag, or
+ * "cpu" for a small input under "auto": plan_device.c) and its report is added under the
+ * operator's line; the whole report goes to the caller's exec and to the plan, for explain.
+ * A strict plan that some operator could not run as asked fails before anything runs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../exec.h"
+#include "../frame/table.h"
+#include "plan.h"
+
+static weft_status check_strict(const weft_plan *p, const weft_exec *exec) {
+  for (; p; p = p->in) {
+    weft__plan_device dev;
+    weft__plan_device_choose(exec, p, &dev);
+    if (dev.fail) {
+      char *line = weft__plan_line(p);
+      weft_status st = weft__error(dev.fail, "weft_plan_collect: %s: %s", line ? line : "?", dev.why);
+      free(line);
+      return st;
+    }
+    if (p->right) WEFT_RETURN_NOT_OK(check_strict(p->right, exec));
+  }
+  return WEFT_OK;
+}
+
+static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *in,
+                          const weft_table *right, weft_table **out) {
+  const char *const *keys = (const char *const *)p->keys;
+  const weft_expr *const *exprs = (const weft_expr *const *)p->exprs;
+  switch (p->kind) {
+    case WEFT__P_SCAN: return weft_table_slice(p->table, 0, p->table->rows, out);
+    case WEFT__P_FILTER: return weft_table_filter(ex, in, exprs[0], out);
+    case WEFT__P_SELECT: return weft_table_select(ex, in, p->n, exprs, out);
+    case WEFT__P_WITH_COLUMNS: return weft_table_with_columns(ex, in, p->n, exprs, out);
+    case WEFT__P_GROUP_BY: return weft_table_group_by(ex, in, p->n, keys, p->naggs, p->aggs, out);
+    case WEFT__P_SORT:
+      if (p->nulls_last) return weft_table_sort(ex, in, p->n, keys, p->descending, out);
+      return weft__plan_sort_nulls_first(ex, p, in, out);
+    case WEFT__P_JOIN:
+      return weft_table_join(ex, in, right, p->n, keys, (const char *const *)p->right_keys, p->how,
+                             p->suffix, out);
+    case WEFT__P_SLICE: {
+      /* a window before the first row is cut at row 0, as Polars' slice */
+      int64_t from = p->offset >= 0 ? p->offset : in->rows + p->offset, len = p->length;
+      if (from < 0) len = len + from > 0 ? len + from : 0, from = 0;
+      return weft_table_slice(in, from, len, out);
+    }
+    case WEFT__P_UNIQUE: return weft_table_unique(ex, in, p->n, keys, out);
+  }
+  return weft__error(WEFT_ERR_INTERNAL, "weft_plan_collect: unknown node kind %d", (int)p->kind);
+}
+
+typedef struct run_state {
+  const weft_exec *user;
+  weft__text report;
+  size_t last_device;
+} run_state;
+
+static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
+  weft_table *in = NULL, *right = NULL;
+  weft_status st = WEFT_OK;
+  if (p->in) st = run(rs, p->in, &in);
+  if (st == WEFT_OK && p->right) st = run(rs, p->right, &right);
+  if (st != WEFT_OK) { /* an input failed: its message already names it */
+    weft_table_free(in);
+    return st;
+  }
+  weft__plan_device dev;
+  weft__plan_device_choose(rs->user, p, &dev);
+  struct weft_exec ex;
+  weft__exec_defaults(&ex);
+  if (!dev.force_cpu && rs->user) memcpy(ex.devices, rs->user->devices, sizeof ex.devices);
+  if (dev.force_cpu) memcpy(ex.devices, "cpu", 4);
+  ex.strict = rs->user ? rs->user->strict : 0;
+  st = run_op(&ex, p, in, right, out);
+  if (st == WEFT_OK) {
+    char *line = weft__plan_line(p);
+    weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);
+    free(line);
+    /* the eager operation's own report, indented under its operator */
+    for (const char *s = ex.report ? ex.report : ""; *s;) {
+      const char *end = strchr(s, '\n');
+      size_t len = end ? (size_t)(end - s) : strlen(s);
+      weft__text_add(&rs->report, "  %.*s\n", (int)len, s);
+      s += len + (end != NULL);
+    }
+    if (ex.report) rs->last_device = ex.last_device;
+  } else {
+    char *line = weft__plan_line(p);
+    st = weft__error_context(st, "weft_plan_collect: %s", line ? line : "?");
+    free(line);
+  }
+  weft__exec_release(&ex);
+  weft_table_free(in), weft_table_free(right);
+  return st;
+}
+
+weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_plan_collect: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(plan, "weft_plan_collect: plan is NULL");
+  weft_plan *opt = NULL;
+  WEFT_RETURN_NOT_OK(weft__plan_optimize(plan, &opt));
+  run_state rs = {.user = exec, .report = {.ok = 1}};
+  weft_status st = exec && exec->strict ? check_strict(opt, exec) : WEFT_OK;
+  if (st == WEFT_OK) st = run(&rs, opt, out);
+  weft_plan_free(opt);
+  if (exec) {
+    weft__report_clear(exec);
+    for (const char *s = rs.report.s ? rs.report.s : ""; *s;) {
+      const char *end = strchr(s, '\n');
+      size_t len = end ? (size_t)(end - s) : strlen(s);
+      weft__report(exec, "%.*s", (int)len, s);
+      s += len + (end != NULL);
+    }
+    exec->last_device = rs.last_device;
+  }
+  if (st == WEFT_OK && rs.report.s) {
+    free(plan->ran);
+    plan->ran = rs.report.s;
+    rs.report.s = NULL;
+  }
+  free(rs.report.s);
+  return st;
+}

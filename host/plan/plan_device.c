@@ -1,0 +1,139 @@
+/* Where each operator of a plan runs, and why, decided from the exec's device choice the way
+ * the eager operations decide it (device_choice.c), so explain can say it before anything
+ * runs and collect can refuse a strict plan before doing any work:
+ *   - scans and slices are views of host memory: nothing runs;
+ *   - under "auto", an input under WEFT__PLAN_SMALL_ROWS rows stays on the CPU (moving it
+ *     costs more than running it); a larger one goes by the eager cost model where the
+ *     operation has device kernels, else the CPU;
+ *   - a device asked for whose backend is not loaded, or that lacks the operation, falls
+ *     back to the CPU, or fails in strict mode.
+ * Of the table operations only the expression ones (filter, select, with_columns) have
+ * device kernels, and only for expressions the bytecode can express (expr_device.h);
+ * has_kernels() is the one place to change when another gets some. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../exec.h"
+#include "../frame/expr_device.h"
+#include "../runtime.h"
+#include "plan.h"
+
+static const char *op_name(weft__plan_kind kind) {
+  static const char *names[] = {"scan", "filter", "select", "with_columns", "group_by",
+                                "sort", "join",   "slice",  "unique"};
+  return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
+}
+
+/* 1 when every expression of an expression node compiles to device bytecode (a bare
+ * column is shared, not computed); else 0 with the reason in `why`. */
+static int exprs_compile(const weft_plan *p, char *why, size_t cap) {
+  for (size_t i = 0; i < p->n; i++) {
+    const weft_expr *e = p->exprs[i];
+    while (e->kind == WEFT__E_ALIAS) e = e->a;
+    if (e->kind == WEFT__E_COLUMN && p->kind != WEFT__P_FILTER) continue;
+    weft__bound b;
+    if (weft__expr_bind(p->exprs[i], p->in->proto, &b) != WEFT_OK) {
+      snprintf(why, cap, "%s", weft_last_error());
+      weft__error_clear();
+      return 0;
+    }
+    weft__expr_program prog;
+    int ok = weft__expr_compile(&b, &prog, why, cap);
+    weft__expr_unbind(&b);
+    if (!ok) return 0;
+  }
+  return 1;
+}
+
+/* 1 when `dev` (not the CPU) can run node `p`; else 0 with the reason in `why`. */
+static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
+  int exprs = p->kind == WEFT__P_FILTER || p->kind == WEFT__P_SELECT || p->kind == WEFT__P_WITH_COLUMNS;
+  if (!exprs || !dev->backend->expr_eval) {
+    snprintf(why, cap, "%s has no kernel for %s", dev->id, op_name(p->kind));
+    return 0;
+  }
+  if (!dev->desc.has_fp64) {
+    snprintf(why, cap, "%s has no fp64 support, which device expressions need", dev->id);
+    return 0;
+  }
+  return exprs_compile(p, why, cap);
+}
+
+int64_t weft__plan_input_rows(const weft_plan *p) {
+  if (p->kind == WEFT__P_SCAN) return p->rows;
+  if (p->kind == WEFT__P_JOIN) return p->in->rows + p->right->rows;
+  return p->in->rows;
+}
+
+static void add(char *buf, size_t cap, const char *fmt, const char *a, const char *b, const char *c) {
+  size_t len = strlen(buf);
+  if (len < cap) snprintf(buf + len, cap - len, fmt, a, b, c);
+}
+
+void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__plan_device *out) {
+  memset(out, 0, sizeof *out);
+  if (p->kind == WEFT__P_SCAN || p->kind == WEFT__P_SLICE) {
+    snprintf(out->why, sizeof out->why, "cpu: a view of host memory, no copy");
+    return;
+  }
+  const char *name = op_name(p->kind), *spec = exec ? exec->devices : "auto", *source = "requested";
+  const char *env = getenv("WEFT_DEVICE");
+  if (!strcmp(spec, "auto") && env && *env && strcmp(env, "auto")) spec = env, source = "WEFT_DEVICE";
+  long long rows = (long long)weft__plan_input_rows(p);
+  if (!strcmp(spec, "auto")) {
+    if (rows < WEFT__PLAN_SMALL_ROWS) {
+      out->force_cpu = 1;
+      snprintf(out->why, sizeof out->why, "cpu: small input (%lld rows)", rows);
+      return;
+    }
+    char gpus[128] = "", why[256] = "";
+    for (size_t i = 1; i < weft__device_total(); i++) {
+      weft__device *dev = weft__device_at(i);
+      if (dev->desc.is_gpu && has_kernels(p, dev, why, sizeof why))
+        add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
+    }
+    if (*gpus) snprintf(out->why, sizeof out->why, "auto: by cost, cpu or %s (see the report)", gpus);
+    else snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
+    return;
+  }
+  char copy[256], skipped[400] = "";
+  int cpu = 0, strict = exec && exec->strict;
+  const char *device = NULL; /* a device with kernels for the operation */
+  snprintf(copy, sizeof copy, "%s", spec);
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    size_t idx;
+    weft_status st = weft__device_parse(tok, &idx);
+    char reason[300];
+    if (st != WEFT_OK) {
+      snprintf(reason, sizeof reason, "%s", weft_last_error());
+      weft__error_clear();
+      if (strict && !out->fail) {
+        out->fail = st;
+        snprintf(out->why, sizeof out->why, "%s: %s (strict mode, %s)", name, reason, source);
+      }
+      add(skipped, sizeof skipped, "%s%s: %s", *skipped ? "; " : "", tok, reason);
+      continue;
+    }
+    weft__device *dev = weft__device_at(idx);
+    if (dev->backend->host_memory) {
+      cpu = 1;
+      continue;
+    }
+    if (has_kernels(p, dev, reason, sizeof reason)) {
+      if (!device) device = dev->id;
+      continue;
+    }
+    if (strict && !out->fail) {
+      out->fail = WEFT_ERR_UNSUPPORTED;
+      snprintf(out->why, sizeof out->why, "%s cannot run on %s (%s): %s (strict mode)", name,
+               dev->id, dev->desc.name, reason);
+    }
+    add(skipped, sizeof skipped, "%s%s%s", *skipped ? "; " : "", reason, "");
+  }
+  if (out->fail) return;
+  if (device) snprintf(out->why, sizeof out->why, "%s: %s", device, source);
+  else if (cpu && !*skipped) snprintf(out->why, sizeof out->why, "cpu: %s", source);
+  else if (cpu) snprintf(out->why, sizeof out->why, "cpu: %s (%s)", source, skipped);
+  else snprintf(out->why, sizeof out->why, "fell back to cpu: %s", skipped);
+}

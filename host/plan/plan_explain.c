@@ -1,0 +1,123 @@
+/* weft_plan_explain: the optimized plan as an indented tree, one operator a line (the root
+ * first, inputs indented under it), each with the device it will run on and why; after a
+ * weft_plan_collect of the same handle, the report of what ran. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../frame/table.h"
+#include "plan.h"
+
+static const char *agg_name(weft_agg_kind kind) {
+  static const char *names[] = {"sum", "mean", "min", "max", "count", "n_unique",
+                                "std", "var",  "first", "last", "len"};
+  return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
+}
+
+static void add_exprs(weft__text *t, size_t n, weft_expr *const *exprs) {
+  for (size_t i = 0; i < n; i++) {
+    const char *s = "?";
+    weft_expr_to_string(exprs[i], &s);
+    weft__text_add(t, "%s%s", i ? ", " : "", s);
+  }
+}
+
+static void add_keys(weft__text *t, size_t n, char *const *keys) {
+  for (size_t i = 0; i < n; i++) weft__text_add(t, "%s%s", i ? ", " : "", keys[i]);
+}
+
+char *weft__plan_line(const weft_plan *p) {
+  weft__text t = {.ok = 1};
+  weft__text_add(&t, "%s ", weft__plan_kind_name(p->kind));
+  switch (p->kind) {
+    case WEFT__P_SCAN: {
+      const weft_table *tb = p->table;
+      weft__text_add(&t, "%lld rows, ", (long long)p->rows);
+      if (tb->ncols < p->source_ncols) weft__text_add(&t, "%zu of %zu columns [", tb->ncols, p->source_ncols);
+      else weft__text_add(&t, "%zu columns [", tb->ncols);
+      add_keys(&t, tb->ncols, tb->names);
+      weft__text_add(&t, "]");
+      break;
+    }
+    case WEFT__P_FILTER: add_exprs(&t, 1, p->exprs); break;
+    case WEFT__P_SELECT: case WEFT__P_WITH_COLUMNS:
+      weft__text_add(&t, "[");
+      add_exprs(&t, p->n, p->exprs);
+      weft__text_add(&t, "]");
+      break;
+    case WEFT__P_GROUP_BY:
+      weft__text_add(&t, "[");
+      add_keys(&t, p->n, p->keys);
+      weft__text_add(&t, "] agg [");
+      for (size_t a = 0; a < p->naggs; a++) {
+        const char *in = "";
+        if (p->aggs[a].input) weft_expr_to_string(p->aggs[a].input, &in);
+        weft__text_add(&t, "%s%s(%s)", a ? ", " : "", agg_name(p->aggs[a].kind), in);
+        if (p->aggs[a].name) weft__text_add(&t, " as \"%s\"", p->aggs[a].name);
+      }
+      weft__text_add(&t, "]");
+      break;
+    case WEFT__P_SORT:
+      weft__text_add(&t, "by [");
+      for (size_t k = 0; k < p->n; k++)
+        weft__text_add(&t, "%s%s%s", k ? ", " : "", p->keys[k], p->descending[k] ? " desc" : "");
+      weft__text_add(&t, "] nulls %s", p->nulls_last ? "last" : "first");
+      break;
+    case WEFT__P_JOIN: {
+      static const char *how[] = {"inner", "left", "semi", "anti"};
+      weft__text_add(&t, "%s on [", how[p->how]);
+      for (size_t k = 0; k < p->n; k++) {
+        weft__text_add(&t, "%s%s", k ? ", " : "", p->keys[k]);
+        if (strcmp(p->keys[k], p->right_keys[k])) weft__text_add(&t, " = %s", p->right_keys[k]);
+      }
+      weft__text_add(&t, "]");
+      break;
+    }
+    case WEFT__P_SLICE:
+      weft__text_add(&t, "offset %lld, length %lld", (long long)p->offset, (long long)p->length);
+      break;
+    case WEFT__P_UNIQUE:
+      if (p->n == 0) weft__text_add(&t, "(all columns)");
+      else {
+        weft__text_add(&t, "[");
+        add_keys(&t, p->n, p->keys);
+        weft__text_add(&t, "]");
+      }
+      break;
+  }
+  if (!t.ok) {
+    free(t.s);
+    return NULL;
+  }
+  return t.s;
+}
+
+static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exec, int depth) {
+  char *line = weft__plan_line(p);
+  weft__plan_device dev;
+  weft__plan_device_choose(exec, p, &dev);
+  weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
+                 dev.fail ? "fails in strict mode: " : "", dev.why);
+  free(line);
+  if (p->in) explain_node(t, p->in, exec, depth + 1);
+  if (p->right) explain_node(t, p->right, exec, depth + 1);
+}
+
+weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text) {
+  WEFT_CHECK_ARG(text, "weft_plan_explain: text is NULL");
+  *text = NULL;
+  WEFT_CHECK_ARG(plan, "weft_plan_explain: plan is NULL");
+  weft_plan *opt = NULL;
+  WEFT_RETURN_NOT_OK(weft__plan_optimize(plan, &opt));
+  weft__text t = {.ok = 1};
+  explain_node(&t, opt, exec, 0);
+  weft_plan_free(opt);
+  if (plan->ran) weft__text_add(&t, "ran (last collect):\n%s", plan->ran);
+  if (!t.ok || !t.s) {
+    free(t.s);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_plan_explain: no host memory for the text");
+  }
+  free(plan->explain_text);
+  plan->explain_text = t.s;
+  *text = t.s;
+  return WEFT_OK;
+}

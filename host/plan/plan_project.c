@@ -1,0 +1,155 @@
+/* Projection pushdown: each node is told which of its output columns are used above it
+ * (NULL: all of them, as at the root) and asks its inputs for only the columns it needs
+ * for those. A scan of an in-memory table then keeps only those columns, as a view (no
+ * copy); with_columns drops the expressions whose output nobody reads. Nodes whose result
+ * depends on every column (unique without keys) ask for everything, and a join keeps a
+ * left column whose name a used right column clashes with, so the suffix stays the same. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../frame/expr.h"
+#include "../frame/table.h"
+#include "plan.h"
+#include "plan_names.h"
+
+static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out);
+
+static weft_status project_scan(const weft_plan *p, const weft__names *need, weft_plan **out) {
+  const weft_table *t = p->table;
+  size_t *cols = calloc(t->ncols ? t->ncols : 1, sizeof *cols), n = 0;
+  if (!cols) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  for (size_t c = 0; need && c < t->ncols; c++)
+    if (weft__names_has(need, t->names[c])) cols[n++] = c;
+  if (need && n == 0 && t->ncols > 0) cols[n++] = 0; /* one column keeps the row count */
+  weft_status st;
+  if (!need || n == t->ncols) {
+    *out = weft__plan_ref(p);
+    st = WEFT_OK;
+  } else {
+    st = weft__plan_scan_columns(p, n, cols, out);
+  }
+  free(cols);
+  return st;
+}
+
+/* `p` over its input projected to `need`, with exprs `keep` (NULL: its own). */
+static weft_status one_input(const weft_plan *p, const weft__names *need, size_t nkeep,
+                             weft_expr *const *keep, weft_plan **out) {
+  if (need && need->oom) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  weft_plan *child = NULL;
+  weft_status st = project(p->in, need, &child);
+  if (st == WEFT_OK)
+    st = keep ? weft__plan_rebuild_exprs(p, child, nkeep, keep, out) : weft__plan_rebuild(p, child, NULL, out);
+  weft_plan_free(child);
+  return st;
+}
+
+static weft_status project_with_columns(const weft_plan *p, const weft__names *need, weft_plan **out) {
+  if (!need) return one_input(p, NULL, 0, NULL, out);
+  weft__names below = {0};
+  weft_expr **keep = calloc(p->n ? p->n : 1, sizeof *keep);
+  const char **outs = calloc(p->n ? p->n : 1, sizeof *outs);
+  weft_status st = keep && outs ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  size_t nkeep = 0;
+  for (size_t i = 0; st == WEFT_OK && i < p->n; i++) {
+    weft_type type;
+    st = weft_expr_output(p->exprs[i], p->in->proto, &outs[i], &type);
+    if (st == WEFT_OK && weft__names_has(need, outs[i])) keep[nkeep++] = p->exprs[i];
+  }
+  for (size_t i = 0; st == WEFT_OK && i < need->n; i++) {
+    int computed = 0;
+    for (size_t j = 0; j < p->n; j++) computed |= !strcmp(need->v[i], outs[j]);
+    if (!computed) weft__names_add(&below, need->v[i]);
+  }
+  for (size_t i = 0; i < nkeep; i++) weft__names_add_expr(&below, keep[i]);
+  if (st == WEFT_OK) st = nkeep ? one_input(p, &below, nkeep, keep, out) : project(p->in, &below, out);
+  free(keep), free(outs);
+  weft__names_free(&below);
+  return st;
+}
+
+static int is_right_key(const weft_plan *p, const char *name) {
+  for (size_t k = 0; k < p->n; k++)
+    if (!strcmp(p->right_keys[k], name)) return 1;
+  return 0;
+}
+
+static weft_status project_join(const weft_plan *p, const weft__names *need, weft_plan **out) {
+  weft__names left = {0}, right = {0};
+  const weft_table *lt = p->in->proto, *rt = p->right->proto;
+  int all_left = need == NULL, all_right = need == NULL;
+  for (size_t k = 0; k < p->n; k++) weft__names_add(&left, p->keys[k]), weft__names_add(&right, p->right_keys[k]);
+  for (size_t c = 0; need && c < lt->ncols; c++)
+    if (weft__names_has(need, lt->names[c])) weft__names_add(&left, lt->names[c]);
+  if (p->how == WEFT_JOIN_SEMI || p->how == WEFT_JOIN_ANTI) {
+    all_right = 0; /* only the keys of the right side are read */
+  } else {
+    for (size_t c = 0; need && c < rt->ncols; c++) {
+      const char *name = rt->names[c];
+      if (is_right_key(p, name)) continue;
+      int clash = 0;
+      for (size_t l = 0; l < lt->ncols; l++) clash |= !strcmp(lt->names[l], name);
+      size_t len = strlen(name) + strlen(p->suffix) + 1;
+      char *shown = malloc(len);
+      if (!shown) {
+        left.oom = 1;
+        break;
+      }
+      strcpy(shown, name);
+      if (clash) strcat(shown, p->suffix);
+      if (weft__names_has(need, shown)) {
+        weft__names_add(&right, name);
+        if (clash) weft__names_add(&left, name); /* keeps the suffix */
+      }
+      free(shown);
+    }
+  }
+  weft_plan *l = NULL, *r = NULL;
+  weft_status st = left.oom || right.oom
+                       ? weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory")
+                       : WEFT_OK;
+  if (st == WEFT_OK) st = project(p->in, all_left ? NULL : &left, &l);
+  if (st == WEFT_OK) st = project(p->right, all_right ? NULL : &right, &r);
+  if (st == WEFT_OK) st = weft__plan_rebuild(p, l, r, out);
+  weft_plan_free(l), weft_plan_free(r);
+  weft__names_free(&left), weft__names_free(&right);
+  return st;
+}
+
+static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out) {
+  weft__names below = {0};
+  weft_status st;
+  switch (p->kind) {
+    case WEFT__P_SCAN: return project_scan(p, need, out);
+    case WEFT__P_WITH_COLUMNS: return project_with_columns(p, need, out);
+    case WEFT__P_JOIN: return project_join(p, need, out);
+    case WEFT__P_SELECT:
+      for (size_t i = 0; i < p->n; i++) weft__names_add_expr(&below, p->exprs[i]);
+      st = one_input(p, &below, 0, NULL, out);
+      break;
+    case WEFT__P_GROUP_BY:
+      for (size_t k = 0; k < p->n; k++) weft__names_add(&below, p->keys[k]);
+      for (size_t a = 0; a < p->naggs; a++) weft__names_add_expr(&below, p->aggs[a].input);
+      st = one_input(p, &below, 0, NULL, out);
+      break;
+    case WEFT__P_UNIQUE:
+      if (p->n == 0) need = NULL; /* every column is a key */
+      /* fall through */
+    case WEFT__P_FILTER: case WEFT__P_SORT: case WEFT__P_SLICE:
+      if (!need) return one_input(p, NULL, 0, NULL, out);
+      for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
+      for (size_t k = 0; p->kind != WEFT__P_FILTER && p->kind != WEFT__P_SLICE && k < p->n; k++)
+        weft__names_add(&below, p->keys[k]);
+      if (p->kind == WEFT__P_FILTER) weft__names_add_expr(&below, p->exprs[0]);
+      st = one_input(p, &below, 0, NULL, out);
+      break;
+    default:
+      st = weft__error(WEFT_ERR_INTERNAL, "weft plan optimizer: unknown node kind %d", (int)p->kind);
+  }
+  weft__names_free(&below);
+  return st;
+}
+
+weft_status weft__plan_project(const weft_plan *plan, weft_plan **out) {
+  return project(plan, NULL, out);
+}

@@ -1,0 +1,166 @@
+/* Predicate pushdown: filters are split into their AND-ed conjuncts and carried down the
+ * tree while the rows they test are unchanged below: under a select that passes their
+ * columns through as they are, a with_columns that does not recompute them, a sort (a
+ * stable sort keeps the order of the rows a filter keeps), and into the side of a join that
+ * holds all their columns (the left side of every join; the right side of an inner join
+ * when the columns keep their names there). Where a conjunct stops, the conjuncts gathered
+ * there become one filter, AND-ed: consecutive filters merge. Slices, group-bys and uniques
+ * stop every conjunct (the rows they make depend on the rows they see). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../frame/expr.h"
+#include "../frame/table.h"
+#include "plan.h"
+#include "plan_names.h"
+
+typedef struct preds {
+  weft_expr **v; /* references held */
+  size_t n, cap;
+} preds;
+
+static weft_status preds_add(preds *p, const weft_expr *e) {
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 8;
+    weft_expr **v = realloc(p->v, cap * sizeof *v);
+    if (!v) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+    p->v = v, p->cap = cap;
+  }
+  weft_expr *x = (weft_expr *)e;
+  atomic_fetch_add(&x->refs, 1);
+  p->v[p->n++] = x;
+  return WEFT_OK;
+}
+
+static void preds_free(preds *p) {
+  for (size_t i = 0; i < p->n; i++) weft_expr_free(p->v[i]);
+  free(p->v);
+  memset(p, 0, sizeof *p);
+}
+
+/* The conjuncts of `e`: (a & b) & c gives a, b, c. */
+static weft_status add_conjuncts(preds *p, const weft_expr *e) {
+  if (e->kind == WEFT__E_BINARY && e->op == WEFT_OP_AND) {
+    WEFT_RETURN_NOT_OK(add_conjuncts(p, e->a));
+    return add_conjuncts(p, e->b);
+  }
+  return preds_add(p, e);
+}
+
+/* `node` (taken over) under one filter of every conjunct of `ps`, AND-ed in order. */
+static weft_status wrap(weft_plan *node, const preds *ps, weft_plan **out) {
+  if (ps->n == 0) {
+    *out = node;
+    return WEFT_OK;
+  }
+  weft_expr *acc = ps->v[0];
+  atomic_fetch_add(&acc->refs, 1);
+  weft_status st = WEFT_OK;
+  for (size_t i = 1; st == WEFT_OK && i < ps->n; i++) {
+    weft_expr *both = NULL;
+    st = weft_expr_binary(WEFT_OP_AND, acc, ps->v[i], &both);
+    weft_expr_free(acc);
+    acc = both;
+  }
+  if (st == WEFT_OK) st = weft_plan_filter(node, acc, out);
+  weft_expr_free(acc);
+  weft_plan_free(node);
+  return st;
+}
+
+static weft_status push(const weft_plan *p, preds *ps, weft_plan **out);
+
+/* Splits `ps` into the conjuncts `keep(names, e)` lets go down and the rest. */
+static weft_status split(preds *ps, const weft__names *names, int (*down_ok)(const weft__names *, const weft_expr *),
+                         preds *down, preds *stay) {
+  if (names->oom) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  for (size_t i = 0; i < ps->n; i++)
+    WEFT_RETURN_NOT_OK(preds_add(down_ok(names, ps->v[i]) ? down : stay, ps->v[i]));
+  return WEFT_OK;
+}
+
+static int untouched(const weft__names *s, const weft_expr *e) { return !weft__names_touches_expr(s, e); }
+
+/* A one-input node whose rows a conjunct in `down` may be tested below. */
+static weft_status through(const weft_plan *p, preds *down, preds *stay, weft_plan **out) {
+  weft_plan *child = NULL, *node = NULL;
+  weft_status st = push(p->in, down, &child);
+  if (st == WEFT_OK) st = weft__plan_rebuild(p, child, NULL, &node);
+  weft_plan_free(child);
+  if (st == WEFT_OK) return wrap(node, stay, out);
+  return st;
+}
+
+static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
+  weft__names left = {0}, right = {0};
+  const weft_table *lt = p->in->proto, *rt = p->right->proto;
+  for (size_t c = 0; c < lt->ncols; c++) weft__names_add(&left, lt->names[c]);
+  if (p->how == WEFT_JOIN_INNER) /* right columns that keep their names in the output */
+    for (size_t c = 0; c < rt->ncols; c++) {
+      int key = 0;
+      for (size_t k = 0; k < p->n; k++) key |= !strcmp(p->right_keys[k], rt->names[c]);
+      if (!key && !weft__names_has(&left, rt->names[c])) weft__names_add(&right, rt->names[c]);
+    }
+  preds to_left = {0}, rest = {0}, to_right = {0}, stay = {0};
+  weft_status st = split(ps, &left, weft__names_covers_expr, &to_left, &rest);
+  if (st == WEFT_OK) st = split(&rest, &right, weft__names_covers_expr, &to_right, &stay);
+  weft_plan *l = NULL, *r = NULL, *node = NULL;
+  if (st == WEFT_OK) st = push(p->in, &to_left, &l);
+  if (st == WEFT_OK) st = push(p->right, &to_right, &r);
+  if (st == WEFT_OK) st = weft__plan_rebuild(p, l, r, &node);
+  if (st == WEFT_OK) st = wrap(node, &stay, out);
+  weft_plan_free(l), weft_plan_free(r);
+  preds_free(&to_left), preds_free(&rest), preds_free(&to_right), preds_free(&stay);
+  weft__names_free(&left), weft__names_free(&right);
+  return st;
+}
+
+/* Pushes the conjuncts `ps` (which it empties) as far down `p` as they go. */
+static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
+  weft_status st = WEFT_OK;
+  preds down = {0}, stay = {0};
+  weft__names names = {0};
+  switch (p->kind) {
+    case WEFT__P_FILTER: /* this filter's conjuncts first: they were applied first */
+      st = add_conjuncts(&down, p->exprs[0]);
+      for (size_t i = 0; st == WEFT_OK && i < ps->n; i++) st = preds_add(&down, ps->v[i]);
+      if (st == WEFT_OK) st = push(p->in, &down, out);
+      break;
+    case WEFT__P_SELECT: /* columns passed through as they are */
+      for (size_t i = 0; i < p->n; i++)
+        if (p->exprs[i]->kind == WEFT__E_COLUMN) weft__names_add(&names, p->exprs[i]->s);
+      st = split(ps, &names, weft__names_covers_expr, &down, &stay);
+      if (st == WEFT_OK) st = through(p, &down, &stay, out);
+      break;
+    case WEFT__P_WITH_COLUMNS: /* columns not recomputed */
+      for (size_t i = 0; st == WEFT_OK && i < p->n; i++) {
+        const char *name;
+        weft_type type;
+        st = weft_expr_output(p->exprs[i], p->in->proto, &name, &type);
+        weft__names_add(&names, name);
+      }
+      if (st == WEFT_OK) st = split(ps, &names, untouched, &down, &stay);
+      if (st == WEFT_OK) st = through(p, &down, &stay, out);
+      break;
+    case WEFT__P_SORT:
+      st = through(p, ps, &stay, out);
+      break;
+    case WEFT__P_JOIN:
+      st = push_join(p, ps, out);
+      break;
+    case WEFT__P_SCAN:
+      st = wrap(weft__plan_ref(p), ps, out);
+      break;
+    default: /* slice, group_by, unique: every conjunct stays above */
+      st = through(p, &down, ps, out);
+      break;
+  }
+  preds_free(&down), preds_free(&stay), preds_free(ps);
+  weft__names_free(&names);
+  return st;
+}
+
+weft_status weft__plan_pushdown(const weft_plan *plan, weft_plan **out) {
+  preds none = {0};
+  return push(plan, &none, out);
+}

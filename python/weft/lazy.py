@@ -1,0 +1,234 @@
+"""LazyFrame: a query built first and run at once, Polars' lazy API over weft's C plans.
+
+    >>> lf = df.lazy().filter(weft.col("v") > 0.5).group_by("k").agg(weft.col("v").sum())
+    >>> print(lf.explain())            # the optimized plan, each operator with its device
+    >>> out = lf.collect(device="auto")
+
+Each method returns a new LazyFrame; nothing runs until collect(). The plan is checked as it
+is built (an unknown column or a bad type raises there). collect() optimizes it first:
+filters move down (below select / with_columns that pass their columns through, below
+sorts, into the matching side of a join) and merge, and each scan keeps only the columns
+used above it (without copying). The semantics are those of the eager DataFrame methods,
+which run the operators, except sort's nulls_last, which defaults to False like Polars'.
+"""
+
+import ctypes
+import weakref
+
+from . import _lib
+from ._group import _c_names, _flatten_aggs, _names
+from ._join import _KINDS, _keys
+from ._select import _exprs
+from .errors import InvalidArgumentError, _check
+from .exec import _thread_exec
+
+__all__ = ["LazyFrame", "LazyGroupBy"]
+
+
+def _free(handle):
+    _lib.weft_plan_free(handle)
+
+
+def _flatten(items):
+    out = []
+    for item in items:
+        out.extend(item if isinstance(item, (list, tuple)) else [item])
+    return out
+
+
+def _build(fn, *args):
+    out = _lib.weft_plan_p()
+    _check(fn(*args, ctypes.byref(out)))
+    return LazyFrame._own(out)
+
+
+class LazyFrame:
+    """A lazy query over weft DataFrames (see the module docstring)."""
+
+    __slots__ = ("_handle", "_finalizer", "__weakref__")
+
+    @classmethod
+    def _own(cls, handle):
+        lf = object.__new__(cls)
+        lf._handle = handle
+        lf._finalizer = weakref.finalize(lf, _free, handle)
+        return lf
+
+    def __init__(self, df=None):
+        from .frame import DataFrame
+
+        if not isinstance(df, DataFrame):
+            df = DataFrame(df)
+        out = _lib.weft_plan_p()
+        _check(_lib.weft_plan_scan(df._handle, ctypes.byref(out)))  # shares df's buffers
+        self._handle = out
+        self._finalizer = weakref.finalize(self, _free, out)
+
+    # ------------------------------------------------------------------ schema
+
+    def _schema_frame(self):
+        from .frame import DataFrame
+
+        out = _lib.weft_table_p()
+        _check(_lib.weft_plan_schema(self._handle, ctypes.byref(out)))
+        return DataFrame._from_handle(out)
+
+    @property
+    def columns(self):
+        """The output column names."""
+        return self._schema_frame().columns
+
+    @property
+    def schema(self):
+        """{column name: weft type name} of the output."""
+        return self._schema_frame().schema
+
+    # ------------------------------------------------------------------ operators
+
+    def filter(self, *predicates):
+        """Rows where every predicate is true (null counts as false)."""
+        preds = _exprs(_flatten(predicates), "filter")
+        if not preds:
+            raise InvalidArgumentError("filter: needs a predicate")
+        p = preds[0]
+        for q in preds[1:]:
+            p = p & q
+        return _build(_lib.weft_plan_filter, self._handle, p._handle)
+
+    def _many(self, fn, what, exprs):
+        items = _exprs(_flatten(exprs), what)
+        arr = (_lib.weft_expr_p * max(len(items), 1))(*[e._handle for e in items])
+        return _build(fn, self._handle, len(items), arr)
+
+    def select(self, *exprs):
+        """Columns computed from expressions (or column names), in order."""
+        return self._many(_lib.weft_plan_select, "select", exprs)
+
+    def with_columns(self, *exprs):
+        """The columns plus computed ones (an existing name is replaced in place)."""
+        return self._many(_lib.weft_plan_with_columns, "with_columns", exprs)
+
+    def group_by(self, *keys, maintain_order=True):
+        """Groups by key columns: .agg(...) gives one row per group, in order of first
+        appearance (Polars' maintain_order=True; weft always keeps that order)."""
+        if not maintain_order:
+            raise InvalidArgumentError("group_by: weft always keeps the order of first appearance "
+                                       "(maintain_order=True)")
+        return LazyGroupBy(self, _names(_flatten(keys), "group_by keys", allow_empty=True))
+
+    def sort(self, by, *more_by, descending=False, nulls_last=False):
+        """Stable sort by one or more columns; descending: one bool or one per column; the
+        nulls of each key first unless nulls_last (Polars' default)."""
+        keys = _names(_flatten([by, *more_by]), "sort by")
+        if isinstance(descending, bool):
+            desc = [descending] * len(keys)
+        elif isinstance(descending, (list, tuple)) and all(isinstance(d, bool) for d in descending):
+            desc = list(descending)
+            if len(desc) != len(keys):
+                raise InvalidArgumentError(
+                    f"sort: descending has {len(desc)} values but by has {len(keys)} columns {keys}")
+        else:
+            raise InvalidArgumentError(f"sort: descending must be a bool or a list of bools, got {descending!r}")
+        if not isinstance(nulls_last, bool):
+            raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
+        desc_arr = (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
+        return _build(_lib.weft_plan_sort, self._handle, len(keys), _c_names(keys), desc_arr,
+                      1 if nulls_last else 0)
+
+    def join(self, other, on=None, left_on=None, right_on=None, how="inner", suffix="_right"):
+        """Hash join with another LazyFrame (or DataFrame): how = "inner", "left", "semi" or
+        "anti"; rows in left order, each left row's matches in right order."""
+        from .frame import DataFrame
+
+        if isinstance(other, DataFrame):
+            other = other.lazy()
+        if not isinstance(other, LazyFrame):
+            raise InvalidArgumentError(f"join: other must be a LazyFrame or DataFrame, got {type(other).__name__}")
+        if how not in _KINDS:
+            raise InvalidArgumentError(f"join: how must be one of {sorted(_KINDS)}, got {how!r}")
+        if not isinstance(suffix, str):
+            raise InvalidArgumentError(f"join: suffix must be a str, got {suffix!r}")
+        lk, rk = _keys(on, left_on, right_on)
+        return _build(_lib.weft_plan_join, self._handle, other._handle, len(lk), _c_names(lk),
+                      _c_names(rk), _KINDS[how], suffix.encode("utf-8"))
+
+    def slice(self, offset, length=None):
+        """Rows [offset, offset + length); a negative offset counts from the end; length
+        None: to the end."""
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise InvalidArgumentError(f"slice: offset must be an integer, got {offset!r}")
+        if length is None:
+            length = 2**63 - 1
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise InvalidArgumentError(f"slice: length must be an integer >= 0, got {length!r}")
+        return _build(_lib.weft_plan_slice, self._handle, offset, length)
+
+    def head(self, n=5):
+        """The first n rows."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InvalidArgumentError(f"head: n must be an integer >= 0, got {n!r}")
+        return _build(_lib.weft_plan_head, self._handle, n)
+
+    limit = head
+
+    def unique(self, subset=None, keep="first", maintain_order=True):
+        """The first row of each distinct tuple of `subset` (all columns when None), in
+        order (Polars' keep="first", maintain_order=True)."""
+        if keep not in ("first", "any") or not maintain_order:
+            raise InvalidArgumentError("unique: weft keeps the first row of each tuple, in order "
+                                       f"(keep='first', maintain_order=True), got keep={keep!r}")
+        keys = [] if subset is None else _names(subset, "unique subset")
+        return _build(_lib.weft_plan_unique, self._handle, len(keys), _c_names(keys))
+
+    # ------------------------------------------------------------------ running
+
+    def explain(self, device="auto", strict=False):
+        """The optimized plan, one operator a line (inputs indented under it), each with the
+        device it will run on and why; after a collect(), what that run did."""
+        ex = _thread_exec()
+        ex.configure(device, strict)
+        text = ctypes.c_char_p()
+        _check(_lib.weft_plan_explain(self._handle, ex.handle, ctypes.byref(text)))
+        return text.value.decode("utf-8", "replace") if text.value else ""
+
+    def collect(self, device="auto", strict=False):
+        """Runs the optimized plan: a DataFrame. strict=True raises (a weft.WeftError
+        subclass) instead of falling back to the CPU when a device cannot run an operator;
+        weft.last_report() then lists each operator and what ran it."""
+        from .frame import DataFrame
+
+        ex = _thread_exec()
+        ex.configure(device, strict)
+        out = _lib.weft_table_p()
+        status = _lib.weft_plan_collect(self._handle, ex.handle, ctypes.byref(out))
+        ex._mark_ran()
+        _check(status)
+        return DataFrame._from_handle(out)
+
+    def lazy(self):
+        return self
+
+    def __repr__(self):
+        return f"<LazyFrame columns={self.columns!r}>"
+
+
+class LazyGroupBy:
+    """A LazyFrame grouped by key columns; .agg() gives the LazyFrame of one row per group."""
+
+    def __init__(self, lf, keys):
+        self._lf = lf
+        self._keys = keys
+
+    def agg(self, *aggs):
+        flat = _flatten_aggs(aggs)
+        arr = (_lib.weft_agg * max(len(flat), 1))()
+        for i, a in enumerate(flat):
+            arr[i].kind = a.kind
+            arr[i].input = a.input._handle if a.input is not None else None
+            arr[i].name = a.name.encode("utf-8") if a.name is not None else None
+        keys = self._keys
+        return _build(_lib.weft_plan_group_by, self._lf._handle, len(keys), _c_names(keys),
+                      len(flat), arr)
+
+    def __repr__(self):
+        return f"LazyGroupBy(keys={self._keys!r})"
