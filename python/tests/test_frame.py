@@ -369,7 +369,6 @@ def test_polars_round_trip(rng):
 
 def test_pandas_round_trip():
     import pandas as pd
-    import pyarrow
     pdf = pd.DataFrame({
         "i": [1, 2, 3],
         "f": [0.5, None, 2.0],

@@ -18,7 +18,6 @@ the device chosen (device="auto", or a device id), like the rest of weft.
 import ctypes
 import html
 import importlib
-import warnings
 
 import numpy as np
 
@@ -29,11 +28,6 @@ from .errors import InvalidArgumentError, _check
 
 __all__ = ["DataFrame", "Series", "from_arrow", "concat"]
 
-_NUMERIC = {
-    _lib.WEFT_TYPE_INT8, _lib.WEFT_TYPE_INT16, _lib.WEFT_TYPE_INT32, _lib.WEFT_TYPE_INT64,
-    _lib.WEFT_TYPE_UINT8, _lib.WEFT_TYPE_UINT16, _lib.WEFT_TYPE_UINT32, _lib.WEFT_TYPE_UINT64,
-    _lib.WEFT_TYPE_FLOAT32, _lib.WEFT_TYPE_FLOAT64,
-}
 _REPR_ROWS = 10  # rows shown; more are elided in the middle
 _REPR_COLS = 12  # columns shown; more are elided in the middle
 _REPR_CELL = 32  # characters of a cell shown
