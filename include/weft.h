@@ -489,7 +489,13 @@ WEFT_API weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
  * After a weft_plan_collect of this handle, the text ends with that run's report. `text`
  * is valid until the next explain or collect of this handle, or its free. */
 WEFT_API weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text);
-/* Runs the optimized plan with the eager table operations. The exec's report lists each
+/* Runs the optimized plan with the eager table operations, except that a filter directly
+ * under a group_by without keys runs as one CPU pass, "filter + aggregate (fused)", when
+ * every aggregation is a sum, mean, min, max or count of a numeric, bool, date or timestamp
+ * expression without a cast, or a len: the filtered rows are never built. Its integer
+ * results equal the unfused ones; float sums and means add in fixed ranges of rows merged in
+ * order (the same bits whatever the thread count), so they equal the unfused ones to
+ * rounding. The exec's report lists each
  * operator with the eager operation's own report under it. Strict: a plan with an operator
  * that cannot run on the devices asked for fails (WEFT_ERR_UNSUPPORTED, or
  * WEFT_ERR_BACKEND_UNAVAILABLE) before anything runs. */

@@ -364,15 +364,54 @@ static int accumulate_all(weft_agg_kind kind, char cls, const weft__column *in, 
   return ok;
 }
 
+void weft__agg_memo_free(weft__agg_memo *m) {
+  for (size_t k = 0; k < m->n; k++) free(m->e[k].sum), free(m->e[k].count);
+  m->n = 0;
+}
+
+static int same_view(const weft_column_view *a, const weft_column_view *b) {
+  return a->type == b->type && a->length == b->length && a->offset == b->offset &&
+         a->validity == b->validity && a->values == b->values;
+}
+
+/* A float sum and a mean accumulate the same double sums (plus counts, cheap next to the
+ * memory traffic), so they are computed as a mean once per input and kept in the memo.
+ * 1 when `a` holds them (a->i and a->m2 unused), 0 when not memoised, -1 on OOM. */
+static int memo_sums(weft__agg_memo *m, const weft__column *in, const weft__groups *g,
+                     int64_t rows, size_t G, accs *a) {
+  if (!m) return 0;
+  for (size_t k = 0; k < m->n; k++)
+    if (same_view(&m->e[k].view, &in->view)) {
+      *a = (accs){NULL, m->e[k].sum, NULL, m->e[k].count};
+      return 1;
+    }
+  if (m->n == WEFT_AGG_MEMO) return 0;
+  if (!accs_alloc(a, G, 0) || !accumulate_all(WEFT_AGG_MEAN, 'f', in, g, rows, G, 0, a)) {
+    accs_free(a);
+    return -1;
+  }
+  free(a->i), free(a->m2);
+  a->i = NULL, a->m2 = NULL;
+  m->e[m->n].view = in->view;
+  m->e[m->n].sum = a->d;
+  m->e[m->n].count = a->n;
+  m->n++;
+  return 1;
+}
+
 static weft_status numeric(weft_agg_kind kind, const weft__column *in, const weft__groups *g,
-                           int64_t rows, const char *name, weft_type otype, weft__column *out) {
+                           int64_t rows, const char *name, weft_type otype, weft__agg_memo *memo,
+                           weft__column *out) {
   weft_type t = in->view.type;
   char cls = weft__type_is_float(t) || kind == WEFT_AGG_MEAN || kind == WEFT_AGG_STD ||
              kind == WEFT_AGG_VAR ? 'f' : is_unsigned(t) ? 'u' : 'i';
   size_t G = (size_t)(g->ngroups ? g->ngroups : 1);
   int minmax = kind == WEFT_AGG_MIN || kind == WEFT_AGG_MAX;
   accs a;
-  if (!accs_alloc(&a, G, minmax) || !accumulate_all(kind, cls, in, g, rows, G, minmax, &a)) {
+  int memoised = cls == 'f' && (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN)
+               ? memo_sums(memo, in, g, rows, G, &a) : 0;
+  if (memoised < 0) return no_memory(name);
+  if (!memoised && (!accs_alloc(&a, G, minmax) || !accumulate_all(kind, cls, in, g, rows, G, minmax, &a))) {
     accs_free(&a);
     return no_memory(name);
   }
@@ -402,12 +441,13 @@ static weft_status numeric(weft_agg_kind kind, const weft__column *in, const wef
         else store_int(v, j, (uint64_t)a.i[j]);
     }
   }
-  accs_free(&a);
+  if (!memoised) accs_free(&a);
   return st;
 }
 
 weft_status weft__aggregate(weft_agg_kind kind, const weft__column *in, const weft__groups *g,
-                            int64_t rows, const char *name, weft__column *out) {
+                            int64_t rows, const char *name, weft__agg_memo *memo,
+                            weft__column *out) {
   memset(out, 0, sizeof *out);
   if (kind == WEFT_AGG_LEN) return counts(in, g, rows, 0, out);
   weft__column_null_count((weft__column *)in);
@@ -420,5 +460,5 @@ weft_status weft__aggregate(weft_agg_kind kind, const weft__column *in, const we
     default: break;
   }
   if (in->view.type == WEFT_TYPE_UTF8) return by_rows(kind, in, g, rows, name, out);
-  return numeric(kind, in, g, rows, name, otype, out);
+  return numeric(kind, in, g, rows, name, otype, memo, out);
 }

@@ -14,6 +14,9 @@ uint64_t weft__hash_mix(uint64_t x) {
 }
 
 uint64_t weft__hash_bytes(const char *p, size_t len) {
+  if (len <= 8) { /* short keys (flags, codes) are common: one mix, not two */
+    return weft__hash_mix(weft__prefix8(p, len) ^ ((len + 1) * 0x9e3779b97f4a7c15ULL));
+  }
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xff51afd7ed558ccdULL);
   size_t i = 0;
   for (; i + 8 <= len; i += 8) {
@@ -113,7 +116,11 @@ int weft__key_rows_equal(const weft__column *const *ca, int64_t a, const weft__c
       const int32_t *xo = (const int32_t *)x->values + x->offset + a;
       const int32_t *yo = (const int32_t *)y->values + y->offset + b;
       int32_t lx = xo[1] - xo[0], ly = yo[1] - yo[0];
-      if (lx != ly || memcmp(x->data + xo[0], y->data + yo[0], (size_t)lx)) return 0;
+      if (lx != ly) return 0;
+      const char *px = x->data + xo[0], *py = y->data + yo[0];
+      if (lx <= 8 ? weft__prefix8(px, (size_t)lx) != weft__prefix8(py, (size_t)lx)
+                  : memcmp(px, py, (size_t)lx) != 0)
+        return 0;
     } else if (weft__key_word(x, a) != weft__key_word(y, b)) {
       return 0;
     }

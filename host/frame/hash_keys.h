@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "table.h"
 
@@ -17,6 +18,23 @@
 #define WEFT_HASH_NULL 0x5bd1e9955bd1e995ULL /* the hash of a null (one-column rows) */
 
 uint64_t weft__hash_mix(uint64_t x);
+/* The first min(len, 8) bytes of p, zero-padded, as a little-endian word: fixed-size loads
+ * only (a variable-length memcpy is a call, and its byte stores stall the load after it). */
+static inline uint64_t weft__prefix8(const char *p, size_t len) {
+  uint64_t w = 0;
+  if (len >= 8) {
+    memcpy(&w, p, 8);
+  } else if (len >= 4) { /* two overlapping 4-byte loads cover the bytes exactly */
+    uint32_t lo, hi;
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + len - 4, 4);
+    w = (uint64_t)lo | (uint64_t)hi << (8 * (len - 4));
+  } else if (len > 0) {
+    w = (uint64_t)(uint8_t)p[0] | (uint64_t)(uint8_t)p[len >> 1] << (8 * (len >> 1)) |
+        (uint64_t)(uint8_t)p[len - 1] << (8 * (len - 1));
+  }
+  return w;
+}
 uint64_t weft__hash_bytes(const char *p, size_t len);
 /* The word of row `row` (relative to the view) of a non-utf8 column; nulls not looked at. */
 uint64_t weft__key_word(const weft_column_view *v, int64_t row);

@@ -1,7 +1,7 @@
 /* weft_table_group_by: rows grouped by their key tuple (group_rows.c: a group id per row in
  * first-appearance order, built in parallel on the CPU pool), then each aggregation's input
- * evaluated to a full column and reduced per group (agg.c); the key columns are the keys'
- * first rows. */
+ * evaluated to a full column and reduced per group (agg.c; a float sum and a mean of the same
+ * bare column share one pass); the key columns are the keys' first rows. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +54,8 @@ static weft_status check_names(weft_table *t) {
 }
 
 static weft_status aggregate_one(const weft_table *table, const weft_agg *agg, size_t i,
-                                 const weft__groups *g, weft_table *res, size_t slot) {
+                                 const weft__groups *g, weft__agg_memo *memo, weft_table *res,
+                                 size_t slot) {
   weft__column in;
   memset(&in, 0, sizeof in);
   char *in_name = NULL;
@@ -66,7 +67,11 @@ static weft_status aggregate_one(const weft_table *table, const weft_agg *agg, s
   }
   const char *name = agg->name ? agg->name : in_name ? in_name : "len";
   weft__column col;
-  weft_status st = weft__aggregate(agg->kind, &in, g, table->rows, name, &col);
+  weft_status st = weft__aggregate(agg->kind, &in, g, table->rows, name,
+                                   /* a bare column outlives the group_by; a computed one may
+                                      be freed and its address reused */
+                                   agg->input && agg->input->kind == WEFT__E_COLUMN ? memo : NULL,
+                                   &col);
   if (st == WEFT_OK) st = weft__table_set_column(res, slot, name, col);
   weft__column_release(&in);
   free(in_name);
@@ -100,8 +105,10 @@ weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t
     st = weft__column_gather(kcols[k], g.first, g.ngroups, &col);
     if (st == WEFT_OK) st = weft__table_set_column(res, k, keys[k], col);
   }
+  weft__agg_memo memo = {0};
   for (size_t a = 0; st == WEFT_OK && a < naggs; a++)
-    st = aggregate_one(table, &aggs[a], a, &g, res, nkeys + a);
+    st = aggregate_one(table, &aggs[a], a, &g, &memo, res, nkeys + a);
+  weft__agg_memo_free(&memo);
   if (st == WEFT_OK) st = check_names(res);
   if (st == WEFT_OK && exec)
     weft__report(exec, "  %lld groups, %zu aggregations on cpu:0", (long long)g.ngroups, naggs);

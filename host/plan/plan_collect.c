@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../exec.h"
+#include "../frame/masked_agg.h"
 #include "../frame/table.h"
 #include "plan.h"
 
@@ -61,7 +62,8 @@ typedef struct run_state {
 static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft_table *in = NULL, *right = NULL;
   weft_status st = WEFT_OK;
-  if (p->in) st = run(rs, p->in, &in);
+  int fused = weft__plan_fused(p); /* the filter under it runs inside it */
+  if (p->in) st = run(rs, fused ? p->in->in : p->in, &in);
   if (st == WEFT_OK && p->right) st = run(rs, p->right, &right);
   if (st != WEFT_OK) { /* an input failed: its message already names it */
     weft_table_free(in);
@@ -74,7 +76,8 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   if (!dev.force_cpu && rs->user) memcpy(ex.devices, rs->user->devices, sizeof ex.devices);
   if (dev.force_cpu) memcpy(ex.devices, "cpu", 4);
   ex.strict = rs->user ? rs->user->strict : 0;
-  st = run_op(&ex, p, in, right, out);
+  st = fused ? weft__masked_agg(&ex, in, p->in->exprs[0], p->naggs, p->aggs, p->proto, out)
+              : run_op(&ex, p, in, right, out);
   if (st == WEFT_OK) {
     char *line = weft__plan_line(p);
     weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);

@@ -25,8 +25,30 @@ static void add_keys(weft__text *t, size_t n, char *const *keys) {
   for (size_t i = 0; i < n; i++) weft__text_add(t, "%s%s", i ? ", " : "", keys[i]);
 }
 
+static void add_aggs(weft__text *t, const weft_plan *p) {
+  for (size_t a = 0; a < p->naggs; a++) {
+    const char *in = "";
+    if (p->aggs[a].input) weft_expr_to_string(p->aggs[a].input, &in);
+    weft__text_add(t, "%s%s(%s)", a ? ", " : "", agg_name(p->aggs[a].kind), in);
+    if (p->aggs[a].name) weft__text_add(t, " as \"%s\"", p->aggs[a].name);
+  }
+}
+
 char *weft__plan_line(const weft_plan *p) {
   weft__text t = {.ok = 1};
+  if (weft__plan_fused(p)) {
+    /* the filter's predicate and the group_by's aggregations, one operator */
+    weft__text_add(&t, "filter + aggregate (fused) ");
+    add_exprs(&t, 1, p->in->exprs);
+    weft__text_add(&t, " agg [");
+    add_aggs(&t, p);
+    weft__text_add(&t, "]");
+    if (!t.ok) {
+      free(t.s);
+      return NULL;
+    }
+    return t.s;
+  }
   weft__text_add(&t, "%s ", weft__plan_kind_name(p->kind));
   switch (p->kind) {
     case WEFT__P_SCAN: {
@@ -48,12 +70,7 @@ char *weft__plan_line(const weft_plan *p) {
       weft__text_add(&t, "[");
       add_keys(&t, p->n, p->keys);
       weft__text_add(&t, "] agg [");
-      for (size_t a = 0; a < p->naggs; a++) {
-        const char *in = "";
-        if (p->aggs[a].input) weft_expr_to_string(p->aggs[a].input, &in);
-        weft__text_add(&t, "%s%s(%s)", a ? ", " : "", agg_name(p->aggs[a].kind), in);
-        if (p->aggs[a].name) weft__text_add(&t, " as \"%s\"", p->aggs[a].name);
-      }
+      add_aggs(&t, p);
       weft__text_add(&t, "]");
       break;
     case WEFT__P_SORT:
@@ -98,7 +115,9 @@ static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exe
   weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
                  dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
-  if (p->in) explain_node(t, p->in, exec, depth + 1);
+  /* a fused node's filter is part of its line: its input comes next */
+  const weft_plan *in = weft__plan_fused(p) ? p->in->in : p->in;
+  if (in) explain_node(t, in, exec, depth + 1);
   if (p->right) explain_node(t, p->right, exec, depth + 1);
 }
 

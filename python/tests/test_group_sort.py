@@ -71,6 +71,22 @@ def test_group_by_matches_polars(rng, tmp_path, n, keys):
     assert "cpu:0" in weft.last_report()
 
 
+@pytest.mark.parametrize("keys", [["k"], ["s"], ["s", "b"], ["k", "s"]])
+def test_group_by_across_partitions_matches_polars(rng, tmp_path, keys):
+    # enough rows for several row ranges per key path (direct index, one utf8 key, hashing),
+    # many groups, sum and mean of one column side by side, and an expression input
+    frame = random_frame(rng, 300_001, groups=2000)
+    df = from_polars(frame, tmp_path)
+    ours = [col("v").sum().alias("vs"), col("v").mean().alias("vm"), col("i").mean().alias("im"),
+            col("i").sum().alias("is"), (col("v") * 2.0).sum().alias("v2"), expr.len()]
+    theirs = [pl.col("v").sum().alias("vs"), pl.col("v").mean().alias("vm"),
+              pl.col("i").mean().alias("im"), pl.col("i").sum().alias("is"),
+              (pl.col("v") * 2.0).sum().alias("v2"), pl.len()]
+    got = to_polars(_group.group_by(df, keys).agg(ours))
+    want = frame.group_by(keys, maintain_order=True).agg(theirs)
+    plt.assert_frame_equal(got, want, check_exact=False, check_dtypes=False)
+
+
 def test_group_by_no_keys_and_wide_ints(rng, tmp_path):
     frame = random_frame(rng, 3001, groups=1000)
     df = from_polars(frame, tmp_path)

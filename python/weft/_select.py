@@ -2,7 +2,12 @@
 the table on the CPU pool. A bare column (``"x"`` or ``col("x")``, aliased or not) is shared
 with the input, not copied. Output names: the alias, else the leftmost column of the
 expression, else "literal"; two outputs of one name are an error. A literal alone gives a
-column as long as the table."""
+column as long as the table.
+
+Aggregations in select (``df.select(col("v").sum(), col("w").mean().alias("m"))``) give
+one row, as in Polars: they run as a group_by without keys (in C, on the CPU pool). Mixing
+aggregations with per-row columns is an error naming the column (Polars broadcasts the
+aggregate over the rows; weft does not)."""
 
 import ctypes
 
@@ -36,6 +41,32 @@ def _exprs(exprs, what):
     return out
 
 
+def _flat(exprs):
+    items = exprs if isinstance(exprs, (list, tuple)) else [exprs]
+    out = []
+    for e in items:
+        out.extend(_flat(e) if isinstance(e, (list, tuple)) else [e])
+    return out
+
+
+def _agg_select(exprs, what):
+    """The aggregations when `exprs` are all aggregations (a select of one row); None when
+    none is; an error naming the first per-row column when they are mixed."""
+    items = _flat(exprs)
+    aggs = [e for e in items if isinstance(e, AggExpr)]
+    if not aggs:
+        return None
+    for e in items:
+        if not isinstance(e, AggExpr):
+            shown = repr(e) if isinstance(e, str) else f"'{e}'"
+            raise InvalidArgumentError(
+                f"{what}: {shown} is a column of every row but {aggs[0]!r} is an aggregation "
+                "(one row); weft does not broadcast aggregates (Polars does): aggregate every "
+                "output, e.g. col(...).first(), or compute the rows and the aggregates apart"
+            )
+    return aggs
+
+
 def _run(fn, df, device, strict, *args):
     from .frame import DataFrame
 
@@ -57,7 +88,13 @@ def _many(fn, what, df, exprs, device, strict):
 
 
 def select(df, exprs, device="auto", strict=False):
-    """A new DataFrame of the given expressions' columns, in order."""
+    """A new DataFrame of the given expressions' columns, in order; of one row when they are
+    all aggregations (a group_by without keys)."""
+    aggs = _agg_select(exprs, "select")
+    if aggs is not None:
+        from ._group import group_by
+
+        return group_by(df, []).agg(aggs, device=device, strict=strict)
     return _many(_lib.weft_table_select, "select", df, exprs, device, strict)
 
 

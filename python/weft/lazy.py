@@ -18,7 +18,7 @@ import weakref
 from . import _lib
 from ._group import _c_names, _flatten_aggs, _names
 from ._join import _KINDS, _keys
-from ._select import _exprs
+from ._select import _agg_select, _exprs
 from .errors import InvalidArgumentError, _check
 from .exec import _thread_exec
 
@@ -101,7 +101,12 @@ class LazyFrame:
         return _build(fn, self._handle, len(items), arr)
 
     def select(self, *exprs):
-        """Columns computed from expressions (or column names), in order."""
+        """Columns computed from expressions (or column names), in order. All aggregations
+        (``col("v").sum()``, ...): one row, a group_by without keys, which runs fused with a
+        filter directly under it (one pass, the filtered rows never built)."""
+        aggs = _agg_select(_flatten(exprs), "select")
+        if aggs is not None:
+            return LazyGroupBy(self, []).agg(aggs)
         return self._many(_lib.weft_plan_select, "select", exprs)
 
     def with_columns(self, *exprs):
