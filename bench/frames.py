@@ -21,14 +21,14 @@ import argparse
 import datetime
 import gc
 import hashlib
-import multiprocessing
 import os
 import platform
 import sys
 import time
-import traceback
 
 import numpy as np
+
+from child import in_child
 
 RTOL = 1e-9
 BANDWIDTH_BYTES = 512 << 20  # the array numpy copies to measure memory bandwidth
@@ -577,34 +577,6 @@ def bandwidth(threads):
                 best = min(best, time.perf_counter() - t0)
         out[t] = 2 * BANDWIDTH_BYTES / best / 1e9
     return out
-
-
-def _child_main(conn, fn, args):
-    try:
-        conn.send(("ok", fn(*args)))
-    except BaseException:  # noqa: BLE001 (reported in the parent)
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
-
-
-def in_child(fn, *args):
-    """fn(*args) in a forked child (the inputs are shared copy-on-write)."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(child, fn, args))
-    proc.start()
-    child.close()
-    try:
-        status, value = parent.recv()
-    except EOFError:
-        status, value = "error", None
-    proc.join()
-    if status == "error" and value is None:
-        code = proc.exitcode
-        value = (f"child killed by signal {-code}" if code is not None and code < 0
-                 else f"child died without an answer (exit {code})")  # fmt: skip
-    return status, value
 
 
 # ---------------------------------------------------------------------------- comparison

@@ -19,15 +19,15 @@ faiss or OpenMP itself, so forking stays safe).
 
 import argparse
 import datetime
-import multiprocessing
 import os
 import platform
 import resource
 import sys
 import time
-import traceback
 
 import numpy as np
+
+from child import in_child
 
 OPENBLAS_ENV = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                                 "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}  # fmt: skip
@@ -231,32 +231,6 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
     out["blas"] = _blas_info()
     out["peak_rss"] = _maxrss_mib()
     return out
-
-
-def _child_main(conn, fn, args):
-    try:
-        conn.send(("ok", fn(*args)))
-    except BaseException:  # noqa: BLE001 (reported in the parent)
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
-
-
-def in_child(fn, *args):
-    """fn(*args) in a forked child (the inputs are shared copy-on-write)."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(child, fn, args))
-    proc.start()
-    child.close()
-    try:
-        status, value = parent.recv()
-    except EOFError:
-        status, value = "error", "child died without an answer"
-    proc.join()
-    if proc.exitcode not in (0, None) and status == "ok":
-        status, value = "error", f"child exited with {proc.exitcode}"
-    return status, value
 
 
 def describe_weft():

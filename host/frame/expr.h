@@ -85,6 +85,8 @@ typedef struct weft__eval {
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound);
 void weft__eval_free(weft__eval *ev);
+/* Whether comparison `op` (WEFT_OP_EQ ... WEFT_OP_GE) holds for a three-way result c. */
+int weft__cmp_holds(int op, int c);
 /* Evaluates rows [row0, row0 + n) (n <= WEFT__CHUNK) into ev->vecs[bound->root]. */
 weft_status weft__eval_chunk(weft__eval *ev, int64_t row0, int64_t n);
 weft_status weft__eval_node(weft__eval *ev, int node, int64_t row0, int64_t n);

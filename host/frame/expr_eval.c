@@ -177,7 +177,7 @@ static int cmp_str(const char *a, int32_t la, const char *b, int32_t lb) {
   return c ? c : (la > lb) - (la < lb);
 }
 
-static int test_cmp(int op, int c) {
+int weft__cmp_holds(int op, int c) {
   switch (op) {
     case WEFT_OP_EQ: return c == 0;
     case WEFT_OP_NE: return c != 0;
@@ -202,13 +202,13 @@ static void compare(int op, int lane, weft__val *o, const weft__vec *a, const we
     for (int64_t i = 0; i < n; i++) {
       double p = x[i].f, q = y[i].f;
       int c = isnan(p) ? !isnan(q) : isnan(q) ? -1 : (p > q) - (p < q);
-      o[i].i = test_cmp(op, c);
+      o[i].i = weft__cmp_holds(op, c);
     }
   } else if (lane == WEFT__LANE_U) CMP_LOOP(u)
   else if (lane == WEFT__LANE_I) CMP_LOOP(i)
   else
     for (int64_t i = 0; i < n; i++)
-      o[i].i = test_cmp(op, cmp_str(a->sp[i], a->sl[i], b->sp[i], b->sl[i]));
+      o[i].i = weft__cmp_holds(op, cmp_str(a->sp[i], a->sl[i], b->sp[i], b->sl[i]));
 #undef CMP_LOOP
 }
 
@@ -248,7 +248,7 @@ static weft_status eval_binary(weft__eval *ev, int me, int64_t n) {
         int64_t s = la == WEFT__LANE_U ? b->v[i].i : a->v[i].i;
         uint64_t u = la == WEFT__LANE_U ? a->v[i].u : b->v[i].u;
         int c = s < 0 ? -1 : ((uint64_t)s > u) - ((uint64_t)s < u); /* signed vs unsigned */
-        out->v[i].i = test_cmp(op, la == WEFT__LANE_U ? -c : c);
+        out->v[i].i = weft__cmp_holds(op, la == WEFT__LANE_U ? -c : c);
       }
       return WEFT_OK;
     }

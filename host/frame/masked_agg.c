@@ -140,17 +140,6 @@ static void merge(part *a, const part *b, weft_agg_kind kind, int lane) {
   a->n += b->n;
 }
 
-static int test(int op, int c) {
-  switch (op) {
-    case WEFT_OP_EQ: return c == 0;
-    case WEFT_OP_NE: return c != 0;
-    case WEFT_OP_LT: return c < 0;
-    case WEFT_OP_LE: return c <= 0;
-    case WEFT_OP_GT: return c > 0;
-    default: return c >= 0;
-  }
-}
-
 /* keep[i] &= (column op constant) for rows [at, at + n), with expr_eval.c's semantics: null
  * is not true; in the float lane NaN equals NaN and is above every number. */
 static void fast_keep(const conj *c, int64_t at, int64_t n, uint8_t *keep) {
@@ -174,7 +163,7 @@ static void fast_keep(const conj *c, int64_t at, int64_t n, uint8_t *keep) {
       default: break;
     }
     if (isnan(q)) {
-      for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)test(c->op, isnan(x[i]) ? 0 : -1);
+      for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)weft__cmp_holds(c->op, isnan(x[i]) ? 0 : -1);
     } else {
       /* q is a number: NaN rows compare above it */
       switch (c->op) {

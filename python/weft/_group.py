@@ -46,6 +46,16 @@ def _run(fn, device, strict, *args):
     return DataFrame._from_handle(out)
 
 
+def _agg_array(flat):
+    """The C array of weft_agg for AggExprs (which must outlive the call that reads it)."""
+    arr = (_lib.weft_agg * max(len(flat), 1))()
+    for i, a in enumerate(flat):
+        arr[i].kind = a.kind
+        arr[i].input = a.input._handle if a.input is not None else None
+        arr[i].name = a.name.encode("utf-8") if a.name is not None else None
+    return arr
+
+
 def _flatten_aggs(aggs):
     from .expr import AggExpr
 
@@ -76,11 +86,7 @@ class GroupBy:
     def agg(self, *aggs, device="auto", strict=False):
         """One row per group (first-appearance order): the keys, then each aggregation."""
         flat = _flatten_aggs(aggs)
-        arr = (_lib.weft_agg * max(len(flat), 1))()
-        for i, a in enumerate(flat):
-            arr[i].kind = a.kind
-            arr[i].input = a.input._handle if a.input is not None else None
-            arr[i].name = a.name.encode("utf-8") if a.name is not None else None
+        arr = _agg_array(flat)
         keys = _c_names(self._keys)
         df = _run(_lib.weft_table_group_by, device, strict, self._df._handle, len(self._keys), keys,
                   len(flat), arr)

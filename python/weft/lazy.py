@@ -16,7 +16,7 @@ import ctypes
 import weakref
 
 from . import _lib
-from ._group import _c_names, _flatten_aggs, _names
+from ._group import _agg_array, _c_names, _flatten_aggs, _names
 from ._join import _KINDS, _keys
 from ._select import _agg_select, _exprs
 from .errors import InvalidArgumentError, _check
@@ -226,11 +226,7 @@ class LazyGroupBy:
 
     def agg(self, *aggs):
         flat = _flatten_aggs(aggs)
-        arr = (_lib.weft_agg * max(len(flat), 1))()
-        for i, a in enumerate(flat):
-            arr[i].kind = a.kind
-            arr[i].input = a.input._handle if a.input is not None else None
-            arr[i].name = a.name.encode("utf-8") if a.name is not None else None
+        arr = _agg_array(flat)
         keys = self._keys
         return _build(_lib.weft_plan_group_by, self._lf._handle, len(keys), _c_names(keys),
                       len(flat), arr)

@@ -1,0 +1,36 @@
+"""Runs a function in a forked child and brings back its answer, so each engine's peak RSS
+is its own and a crash costs one cell of a table, not the run. Shared by the benchmarks."""
+
+import multiprocessing
+import traceback
+
+
+def _child_main(conn, fn, args):
+    try:
+        conn.send(("ok", fn(*args)))
+    except BaseException:  # noqa: BLE001 (reported in the parent)
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def in_child(fn, *args):
+    """("ok", fn(*args)) or ("error", why), fn run in a forked child (the inputs are shared
+    copy-on-write)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(child, fn, args))
+    proc.start()
+    child.close()
+    try:
+        status, value = parent.recv()
+    except EOFError:
+        status, value = "error", None
+    proc.join()
+    code = proc.exitcode
+    if status == "error" and value is None:
+        value = (f"child killed by signal {-code}" if code is not None and code < 0
+                 else f"child died without an answer (exit {code})")  # fmt: skip
+    elif status == "ok" and code not in (0, None):
+        status, value = "error", f"child exited with {code}"
+    return status, value
