@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from child import in_child
+from common import cpu_model, in_child, log
 
 RTOL = 1e-9
 BANDWIDTH_BYTES = 512 << 20  # the array numpy copies to measure memory bandwidth
@@ -622,21 +622,6 @@ def differ(x, y):
 
 
 # ---------------------------------------------------------------------------- output
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def mem_total_gib():

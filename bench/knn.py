@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from child import in_child
+from common import cpu_model, in_child, log
 
 OPENBLAS_ENV = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                                 "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}  # fmt: skip
@@ -303,21 +303,6 @@ def print_table(headers, rows, markdown, out=sys.stdout):
     print("-" * len(line), file=out)
     for row in rows:
         print(cells(row), file=out)
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 # OpenBLAS kernels without AVX2: on a CPU with AVX2 they mean the library did not recognize

@@ -9,25 +9,7 @@
 
 namespace {
 
-struct Exec {
-  weft_exec *e = nullptr;
-  explicit Exec(const std::string &device) {
-    EXPECT_EQ(weft_exec_create(&e), WEFT_OK);
-    EXPECT_EQ(weft_exec_set_device(e, device.c_str()), WEFT_OK) << weft_last_error();
-    EXPECT_EQ(weft_exec_set_strict(e, 1), WEFT_OK);
-  }
-  ~Exec() { weft_exec_free(e); }
-  std::string report() const {
-    const char *t = "";
-    weft_exec_report(e, &t);
-    return t;
-  }
-  size_t last_device() const {
-    size_t d = 999;
-    weft_exec_last_device(e, &d);
-    return d;
-  }
-};
+using Exec = TestExec;
 
 template <typename T>
 std::vector<T> random_values(size_t n, std::mt19937_64 &rng, double nan_rate) {

@@ -8,20 +8,7 @@
 
 namespace {
 
-struct Exec {
-  weft_exec *e = nullptr;
-  Exec(const char *device, int strict) {
-    EXPECT_EQ(weft_exec_create(&e), WEFT_OK);
-    EXPECT_EQ(weft_exec_set_device(e, device), WEFT_OK) << weft_last_error();
-    EXPECT_EQ(weft_exec_set_strict(e, strict), WEFT_OK);
-  }
-  ~Exec() { weft_exec_free(e); }
-  std::string report() const {
-    const char *t = "";
-    weft_exec_report(e, &t);
-    return t;
-  }
-};
+using Exec = TestExec;
 
 // Partitions the report says `id` ran.
 size_t partitions_on(const std::string &report, const std::string &id) {

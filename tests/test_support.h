@@ -16,6 +16,30 @@
     ASSERT_EQ(st_, WEFT_OK) << weft_status_name(st_) << ": " << weft_last_error();        \
   } while (0)
 
+// An exec on `device` (strict by default, so a device test fails instead of quietly falling
+// back to the CPU), freed at scope end, with its report and the device that ran last.
+struct TestExec {
+  weft_exec *e = nullptr;
+  explicit TestExec(const std::string &device, int strict = 1) {
+    EXPECT_EQ(weft_exec_create(&e), WEFT_OK);
+    EXPECT_EQ(weft_exec_set_device(e, device.c_str()), WEFT_OK) << weft_last_error();
+    EXPECT_EQ(weft_exec_set_strict(e, strict), WEFT_OK);
+  }
+  TestExec(const TestExec &) = delete;
+  TestExec &operator=(const TestExec &) = delete;
+  ~TestExec() { weft_exec_free(e); }
+  std::string report() const {
+    const char *t = "";
+    weft_exec_report(e, &t);
+    return t;
+  }
+  size_t last_device() const {
+    size_t d = 999;
+    weft_exec_last_device(e, &d);
+    return d;
+  }
+};
+
 // Every backend test is instantiated for these; a device not found skips with its reason.
 inline std::vector<std::string> all_device_params() { return {"cpu", "opencl:0", "cuda:0"}; }
 

@@ -1,8 +1,25 @@
-"""Runs a function in a forked child and brings back its answer, so each engine's peak RSS
-is its own and a crash costs one cell of a table, not the run. Shared by the benchmarks."""
+"""What the benchmarks share: a forked-child runner (so each engine's peak RSS is its own and
+a crash costs one cell of a table, not the run), the CPU's name, and progress lines."""
 
 import multiprocessing
+import platform
+import sys
 import traceback
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
 
 
 def _child_main(conn, fn, args):
