@@ -70,9 +70,8 @@ WEFT_NOTES = {
                   "under a whole-column aggregate runs as one fused pass (filter + aggregate)",
     "join": "weft: lazy; the plan drops the unused v, the join of (k) and (k, w) is materialized, "
             "then select(len(), col('w').sum()) (a group_by without keys; no filter, so not fused)",
-    "q1": "weft: date literal as lit(10471).cast('date') (weft.lit takes no datetime.date); "
-          "eager: filter, then group_by on the two utf8 flags, then sort",
-    "q6": "weft: date literals as lit(days).cast('date'); lazy: filter, then "
+    "q1": "weft: eager: filter, then group_by on the two utf8 flags, then sort",
+    "q6": "weft: lazy: filter, then "
           "select((col('l_extendedprice') * col('l_discount')).sum()), run as one fused pass "
           "over the 4 columns the plan keeps",
 }
@@ -235,8 +234,8 @@ class WeftEngine:
         w, dev, ran = self.weft, self.device, self._ran
         col, lit = w.col, w.lit
 
-        def date(d):
-            return lit(d).cast("date")
+        def date(days):  # a weft date literal (datetime.date), from days since 1970
+            return lit(EPOCH + datetime.timedelta(days=days))
 
         if q.startswith("groupby_"):
             g, key = self.t["g"], {"groupby_1k": "id1", "groupby_1m": "id2", "groupby_str": "id3"}[q]

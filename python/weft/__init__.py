@@ -38,7 +38,7 @@ from .errors import (
 )
 from .exec import Exec, last_device, last_report
 from .expr import AggExpr, Expr, col, len, lit
-from .frame import DataFrame, Series, concat, from_arrow
+from .frame import DataFrame, Series, concat, from_arrow, read_parquet
 from .index import Bitset, FlatIndex, load_index
 from .lazy import LazyFrame, LazyGroupBy
 from .ops import ReduceResult, axpy, max, min, reduce, sum
@@ -69,6 +69,7 @@ __all__ = [
     "Series",
     "concat",
     "from_arrow",
+    "read_parquet",
     "LazyFrame",
     "LazyGroupBy",
     "col",

@@ -263,8 +263,9 @@ def col(name):
 
 
 def lit(value):
-    """A literal: int -> int64, float -> float64, bool, str -> utf8, None -> null (its type
-    taken from the other operand). An Expr is returned unchanged."""
+    """A literal: int -> int64, float -> float64, bool, str -> utf8, datetime.date -> date,
+    datetime.datetime (or numpy datetime64) -> timestamp[us], None -> null (its type taken
+    from the other operand). An Expr is returned unchanged."""
     if isinstance(value, Expr):
         return value
     if value is None:
@@ -278,14 +279,41 @@ def lit(value):
         return _make(_lib.weft_expr_literal_int64, v)
     if isinstance(value, (float, np.floating)):
         return _make(_lib.weft_expr_literal_float64, float(value))
+    if isinstance(value, (datetime.date, np.datetime64)):
+        return _temporal_literal(value)
     if isinstance(value, str):
         if "\0" in value:
             raise InvalidArgumentError("lit: a string literal may not contain NUL characters")
         return _make(_lib.weft_expr_literal_utf8, value.encode("utf-8"))
     raise InvalidArgumentError(
         f"lit: unsupported value {value!r} of type {type(value).__name__}; "
-        "use int, float, bool, str or None"
+        "use int, float, bool, str, datetime.date, datetime.datetime or None"
     )
+
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def _temporal_literal(value):
+    """A date as date32 (days since 1970-01-01), a datetime as timestamp[us]: an int64
+    literal cast to the type, so it compares with date and timestamp columns directly.
+    Aware datetimes are converted to UTC, as Polars does."""
+    if isinstance(value, np.datetime64):
+        unit = np.datetime_data(value.dtype)[0]
+        if np.isnat(value):
+            raise InvalidArgumentError("lit: NaT is not a value; use None for a null")
+        if unit in ("Y", "M", "W", "D"):
+            days = int(value.astype("datetime64[D]").astype(np.int64))
+            return _make(_lib.weft_expr_literal_int64, days).cast("date")
+        micros = int(value.astype("datetime64[us]").astype(np.int64))
+        return _make(_lib.weft_expr_literal_int64, micros).cast("datetime")
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        micros = (value - _EPOCH) // datetime.timedelta(microseconds=1)
+        return _make(_lib.weft_expr_literal_int64, micros).cast("datetime")
+    days = (value - _EPOCH.date()).days
+    return _make(_lib.weft_expr_literal_int64, days).cast("date")
 
 
 _expr = lit

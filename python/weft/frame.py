@@ -18,15 +18,17 @@ the device chosen (device="auto", or a device id), like the rest of weft.
 import ctypes
 import html
 import importlib
+import os
+import tempfile
 
 import numpy as np
 
 from . import _lib
 from ._arrow import stream_capsule, table_from_arrow
 from ._columns import TYPE_NAMES, column_view, table_from_columns, to_list, to_numpy
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, UnsupportedError, _check
 
-__all__ = ["DataFrame", "Series", "from_arrow", "concat"]
+__all__ = ["DataFrame", "Series", "from_arrow", "read_parquet", "concat"]
 
 _REPR_ROWS = 10  # rows shown; more are elided in the middle
 _REPR_COLS = 12  # columns shown; more are elided in the middle
@@ -120,6 +122,21 @@ def _pandas_to_arrow(obj):
             col = col.cast(pa.float64())
         columns.append(col)
     return pa.table(columns, names=table.column_names)
+
+
+def _pyarrow_parquet(what):
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise UnsupportedError(f"{what}: Parquet goes through pyarrow, which is not installed "
+                               "(pip install pyarrow)") from e
+    return pq
+
+
+def read_parquet(path, columns=None):
+    """A DataFrame from a Parquet file, read by pyarrow (only `columns`, if given)."""
+    pq = _pyarrow_parquet("read_parquet")
+    return from_arrow(pq.read_table(os.fspath(path), columns=columns))
 
 
 def from_arrow(obj):
@@ -479,6 +496,22 @@ class DataFrame:
         from ._csv import write_csv
 
         return write_csv(self, path)
+
+    def write_parquet(self, path, **kwargs):
+        """Writes a Parquet file through pyarrow (kwargs go to pyarrow.parquet.write_table),
+        to a temporary file renamed over `path`, so a failed write leaves no half file."""
+        pq = _pyarrow_parquet("write_parquet")
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
+        os.close(fd)
+        try:
+            pq.write_table(self.to_arrow(), tmp, **kwargs)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):  # pyarrow may have removed it already
+                os.unlink(tmp)
+            raise
 
     def lazy(self):
         """A LazyFrame scanning this DataFrame (its buffers shared, not copied)."""
