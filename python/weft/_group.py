@@ -102,9 +102,8 @@ def group_by(df, keys):
     return GroupBy(df, _names(keys, "group_by keys", allow_empty=True))
 
 
-def sort(df, by, descending=False, device="auto", strict=False):
-    """Stable sort by one or more columns; descending: one bool or one per column."""
-    keys = _names(by, "sort by")
+def _descending_flags(descending, keys):
+    """The C int array of sort directions: one bool for every key, or one bool per key."""
     if isinstance(descending, bool):
         desc = [descending] * len(keys)
     elif isinstance(descending, (list, tuple)) and all(isinstance(d, bool) for d in descending):
@@ -115,7 +114,13 @@ def sort(df, by, descending=False, device="auto", strict=False):
             )
     else:
         raise InvalidArgumentError(f"sort: descending must be a bool or a list of bools, got {descending!r}")
-    desc_arr = (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
+    return (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
+
+
+def sort(df, by, descending=False, device="auto", strict=False):
+    """Stable sort by one or more columns; descending: one bool or one per column."""
+    keys = _names(by, "sort by")
+    desc_arr = _descending_flags(descending, keys)
     return _run(_lib.weft_table_sort, device, strict, df._handle, len(keys), _c_names(keys), desc_arr)
 
 

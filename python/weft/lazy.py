@@ -16,7 +16,7 @@ import ctypes
 import weakref
 
 from . import _lib
-from ._group import _agg_array, _c_names, _flatten_aggs, _names
+from ._group import _agg_array, _c_names, _descending_flags, _flatten_aggs, _names
 from ._join import _KINDS, _keys
 from ._select import _agg_select, _exprs
 from .errors import InvalidArgumentError, _check
@@ -125,18 +125,9 @@ class LazyFrame:
         """Stable sort by one or more columns; descending: one bool or one per column; the
         nulls of each key first unless nulls_last (Polars' default)."""
         keys = _names(_flatten([by, *more_by]), "sort by")
-        if isinstance(descending, bool):
-            desc = [descending] * len(keys)
-        elif isinstance(descending, (list, tuple)) and all(isinstance(d, bool) for d in descending):
-            desc = list(descending)
-            if len(desc) != len(keys):
-                raise InvalidArgumentError(
-                    f"sort: descending has {len(desc)} values but by has {len(keys)} columns {keys}")
-        else:
-            raise InvalidArgumentError(f"sort: descending must be a bool or a list of bools, got {descending!r}")
         if not isinstance(nulls_last, bool):
             raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
-        desc_arr = (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
+        desc_arr = _descending_flags(descending, keys)
         return _build(_lib.weft_plan_sort, self._handle, len(keys), _c_names(keys), desc_arr,
                       1 if nulls_last else 0)
 

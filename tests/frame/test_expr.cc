@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "expr_helpers.h"
 #include "test_support.h"
 
 namespace {
@@ -83,24 +84,7 @@ struct Tab {
   }
 };
 
-using E = std::shared_ptr<weft_expr>;
-E wrap(weft_expr *e) {
-  EXPECT_NE(e, nullptr) << weft_last_error();
-  return E(e, [](weft_expr *x) { weft_expr_free(x); });
-}
-E col(const char *name) { weft_expr *e = nullptr; weft_expr_column(name, &e); return wrap(e); }
-E lit(int64_t v) { weft_expr *e = nullptr; weft_expr_literal_int64(v, &e); return wrap(e); }
-E litf(double v) { weft_expr *e = nullptr; weft_expr_literal_float64(v, &e); return wrap(e); }
-E litb(bool v) { weft_expr *e = nullptr; weft_expr_literal_bool(v, &e); return wrap(e); }
-E lits(const char *v) { weft_expr *e = nullptr; weft_expr_literal_utf8(v, &e); return wrap(e); }
-E litnull(weft_type t) { weft_expr *e = nullptr; weft_expr_literal_null(t, &e); return wrap(e); }
-E bin(weft_binary_op op, E a, E b) { weft_expr *e = nullptr; weft_expr_binary(op, a.get(), b.get(), &e); return wrap(e); }
-E un(weft_unary_op op, E a) { weft_expr *e = nullptr; weft_expr_unary(op, a.get(), &e); return wrap(e); }
-E cast(E a, weft_type t) { weft_expr *e = nullptr; weft_expr_cast(a.get(), t, &e); return wrap(e); }
-E fill(E a, E b) { weft_expr *e = nullptr; weft_expr_fill_null(a.get(), b.get(), &e); return wrap(e); }
-E alias(E a, const char *n) { weft_expr *e = nullptr; weft_expr_alias(a.get(), n, &e); return wrap(e); }
-E contains(E a, const char *p) { weft_expr *e = nullptr; weft_expr_str_contains(a.get(), p, &e); return wrap(e); }
-E starts(E a, const char *p) { weft_expr *e = nullptr; weft_expr_str_starts_with(a.get(), p, &e); return wrap(e); }
+using namespace ex;  // NOLINT: the builders read like the expressions they build
 
 // One computed column, read back.
 struct Res {
