@@ -192,6 +192,21 @@ WEFT_VECTOR_CLONES static void keep_cmp_f64(int op, const double *restrict x, do
   for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)m[i];
 }
 
+/* keep[i] &= (x[i] op q) in the integer lane, through 64-bit masks as keep_cmp_f64. */
+WEFT_VECTOR_CLONES static void keep_cmp_i64(int op, const int64_t *restrict x, int64_t q, int64_t n,
+                                            uint8_t *restrict keep) {
+  uint64_t m[WEFT__CHUNK];
+  switch (op) {
+    case WEFT_OP_EQ: for (int64_t i = 0; i < n; i++) m[i] = x[i] == q; break;
+    case WEFT_OP_NE: for (int64_t i = 0; i < n; i++) m[i] = x[i] != q; break;
+    case WEFT_OP_LT: for (int64_t i = 0; i < n; i++) m[i] = x[i] < q; break;
+    case WEFT_OP_LE: for (int64_t i = 0; i < n; i++) m[i] = x[i] <= q; break;
+    case WEFT_OP_GT: for (int64_t i = 0; i < n; i++) m[i] = x[i] > q; break;
+    default: for (int64_t i = 0; i < n; i++) m[i] = x[i] >= q; break;
+  }
+  for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)m[i];
+}
+
 /* The kept rows of a chunk (a 32-bit count widens less than a 64-bit one). */
 WEFT_VECTOR_CLONES static int64_t count_kept(const uint8_t *restrict keep, int64_t n) {
   uint32_t k = 0;
@@ -231,20 +246,13 @@ static void fast_keep(const conj *c, int64_t at, int64_t n, uint8_t *restrict ke
     switch (v->type) {
 #define LOADI(T, CT) case T: for (int64_t i = 0; i < n; i++) buf[i] = (int64_t)((const CT *)v->values)[o + i]; break;
       LOADI(WEFT_TYPE_INT8, int8_t) LOADI(WEFT_TYPE_INT16, int16_t) LOADI(WEFT_TYPE_INT32, int32_t)
-      LOADI(WEFT_TYPE_INT64, int64_t) LOADI(WEFT_TYPE_UINT8, uint8_t) LOADI(WEFT_TYPE_UINT16, uint16_t)
+      LOADI(WEFT_TYPE_UINT8, uint8_t) LOADI(WEFT_TYPE_UINT16, uint16_t)
       LOADI(WEFT_TYPE_UINT32, uint32_t) LOADI(WEFT_TYPE_DATE32, int32_t)
-      LOADI(WEFT_TYPE_TIMESTAMP_US, int64_t)
 #undef LOADI
       default: break;
     }
-    switch (c->op) {
-      case WEFT_OP_EQ: for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)(buf[i] == q); break;
-      case WEFT_OP_NE: for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)(buf[i] != q); break;
-      case WEFT_OP_LT: for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)(buf[i] < q); break;
-      case WEFT_OP_LE: for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)(buf[i] <= q); break;
-      case WEFT_OP_GT: for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)(buf[i] > q); break;
-      default: for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)(buf[i] >= q); break;
-    }
+    keep_cmp_i64(c->op, v->type == WEFT_TYPE_INT64 || v->type == WEFT_TYPE_TIMESTAMP_US
+                            ? (const int64_t *)v->values + o : buf, q, n, keep);
   }
   if (v->validity)
     for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)((v->validity[(o + i) >> 3] >> ((o + i) & 7)) & 1);
