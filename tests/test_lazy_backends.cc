@@ -144,3 +144,14 @@ TEST(LazyBackends, ListingFromManyThreadsWhileTheCpuWorks) {
   }
   expect_mapped_as_listed();
 }
+
+TEST(LazyBackends, WeftDeviceNamingADeviceOpensThemForAuto) {
+  SKIP_IF_OPENED();
+  setenv("WEFT_DEVICE", "opencl", 1);
+  Data small(300, 3, 16, 5);
+  TestExec automatic("auto", 0);
+  search(small, automatic.e);  // forced to opencl (or its fallback, with the reason)
+  unsetenv("WEFT_DEVICE");
+  EXPECT_NE(automatic.report().find("WEFT_DEVICE"), std::string::npos) << automatic.report();
+  expect_mapped_as_listed();
+}
