@@ -170,7 +170,8 @@ static uint64_t parse_size(const char *s, const char *end) {
 /* WEFT_DEVICE_MEMORY_LIMIT: "512M" (every device) and/or "opencl:0=64M,cuda=1G". A malformed
  * entry is ignored: the library has no way to report errors at load time, and a cap that
  * does not parse must not stop it from working. */
-static void apply_memory_limits(void) {
+/* Applied to the devices from index `first` on (each stage its own). */
+static void apply_memory_limits(size_t first) {
   const char *env = getenv("WEFT_DEVICE_MEMORY_LIMIT");
   if (!env || !*env) return;
   const char *p = env;
@@ -189,7 +190,7 @@ static void apply_memory_limits(void) {
         if (bytes && find_device(id, &idx) == WEFT_OK) {
           /* a bare kind ("cuda") caps every device of that kind */
           int whole_kind = strchr(id, ':') == NULL;
-          for (size_t i = 0; i < atomic_load(&device_count); i++)
+          for (size_t i = first; i < atomic_load(&device_count); i++)
             if (i == idx || (whole_kind && devices[i].kind == devices[idx].kind))
               atomic_store(&devices[i].limit_bytes, bytes);
         }
@@ -197,7 +198,7 @@ static void apply_memory_limits(void) {
     } else {
       uint64_t bytes = parse_size(p, end);
       if (bytes)
-        for (size_t i = 0; i < atomic_load(&device_count); i++)
+        for (size_t i = first; i < atomic_load(&device_count); i++)
           atomic_store(&devices[i].limit_bytes, bytes);
     }
     p = *end ? end + 1 : end;
@@ -216,13 +217,15 @@ static void cpu_init_once(void) {
   cpu->info.device_count = 1;
   publish_backend();
   add_devices(cpu->backend, WEFT_DEVICE_CPU);
-  apply_memory_limits();
+  apply_memory_limits(0);
 }
 
 static void backends_init_once(void) {
+  size_t first = atomic_load(&device_count);
   load_backend("opencl", WEFT_DEVICE_OPENCL);
   load_backend("cuda", WEFT_DEVICE_CUDA);
-  apply_memory_limits(); /* again: entries naming the new devices */
+  /* the new devices only: a cap set on the CPU since (weft_device_set_memory_limit) stays */
+  apply_memory_limits(first);
   atomic_store(&backends_loaded, 1);
 }
 
