@@ -9,7 +9,6 @@ The input is made before weft is imported, so every figure after "inputs" is wef
 """
 
 import argparse
-import os
 import sys
 
 import numpy as np

@@ -132,7 +132,8 @@ TEST_P(IndexBorrowed, RemoveOfATailKeepsBorrowingAndOfAMiddleCopies) {
   expect_identical(search(borrowed.ix, GetParam(), q, dim, k),
                    search(copied.ix, GetParam(), q, dim, k), "after removing a tail");
   int64_t middle[] = {3, 250};
-  for (weft_index *ix : {copied.ix, borrowed.ix}) ASSERT_WEFT_OK(weft_index_remove(ix, 2, middle, nullptr));
+  for (weft_index *ix : {copied.ix, borrowed.ix})
+    ASSERT_WEFT_OK(weft_index_remove(ix, 2, middle, nullptr));
   EXPECT_EQ(rel.calls, 1);
   std::fill(theirs.begin(), theirs.end(), -7.0f);
   expect_identical(search(borrowed.ix, GetParam(), q, dim, k),

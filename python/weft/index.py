@@ -2,7 +2,7 @@
 
     >>> index = weft.FlatIndex(dim=128, metric="l2")   # "l2" (squared), "ip", "cosine"
     >>> index.add(xb)                                   # ids 0..n-1 in order of addition
-    >>> index.add(xb, copy=False)                       # or borrow xb (no copy; see add)
+    >>> index.add(xb, copy=False)                       # or, into an empty index, borrow xb
     >>> index.add(xb2, ids=my_ids)                      # or your own int64 ids
     >>> D, I = index.search(xq, k=10)                   # (nq, k) float32, (nq, k) int64
     >>> D, I = index.search(xq, k=10, device="opencl", allowed=mask)
@@ -16,10 +16,10 @@ Vectors and queries are float32: C-contiguous float32 input is used in place (th
 keeps its own copy, the one copy an add makes, unless add(copy=False) borrows it); other
 input (float64, ints, non-contiguous) is converted a block of rows at a time, so the
 transient float32 copy stays bounded (add: one block added at a time; search: the queries
-searched a block at a time, a block holding at most 64 MiB of float32). NaN and inf are refused, naming the argument and the
-row, and so are rows whose squared norm float32 cannot hold: under "cosine" below about
-1.2e-38 or above 3.4e38, under "l2" and "ip" above 8.5e37 (float32 max / 4, past which
-distances overflow). Ids are 0 .. 2**63 - 2: -1 pads results, and 2**63 - 1 stays free for
+searched a block at a time, a block holding at most 64 MiB of float32). NaN and inf are
+refused, naming the argument and the row, and so are rows whose squared norm float32
+cannot hold: under "cosine" below about 1.2e-38 or above 3.4e38, under "l2" and "ip" above
+8.5e37 (float32 max / 4, past which distances overflow). Ids are 0 .. 2**63 - 2: -1 pads results, and 2**63 - 1 stays free for
 the next sequential id. Searches may run from many threads at once on one index (the GIL is
 released while the C library works); add and remove wait for running searches.
 """
@@ -126,8 +126,8 @@ def _check_finite(a, name, row0=0):
         row = block[r]
         col = int(np.argmax(~np.isfinite(row)))
         raise InvalidArgumentError(
-            f"{name} row {row0 + r0 + r} holds {row[col]} at column {col} (as float32): NaN and inf "
-            "are not allowed"
+            f"{name} row {row0 + r0 + r} holds {row[col]} at column {col} (as float32): NaN "
+            "and inf are not allowed"
         )
 
 
@@ -201,16 +201,6 @@ def _blocks(arr, name):
         _check_finite(block, name, r0)
         yield r0, block
         del block
-
-
-def _matrix(value, name, dim):
-    """value as a C-contiguous float32 (n, dim) array of finite numbers; one vector of
-    length dim is one row."""
-    arr = _shaped(value, name, dim)
-    if not _is_f32(arr):
-        arr = _to_f32(arr)
-    _check_finite(arr, name)
-    return arr
 
 
 def _ids_arg(value, name, n=None, n_name=None):
