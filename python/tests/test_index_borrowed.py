@@ -238,3 +238,33 @@ def test_block_wise_add_refuses_bad_input_as_a_whole(small_blocks, rng):
     assert len(index) == 1, "the blocks added before the failing one were removed"
     with pytest.raises(weft.InvalidArgumentError, match="row 30 holds"):
         index.search(np.vstack([xb[:30], [np.nan] * 7]), 3)
+
+
+def test_borrows_from_many_threads(rng):
+    import threading
+
+    xb, xq = _data(rng, 500, 8), _data(rng, 5, 8)
+    ref = weft.FlatIndex(8)
+    ref.add(xb)
+    want = ref.search(xq, 4, device="cpu")
+    errors = []
+
+    def work():
+        try:
+            for _ in range(20):
+                ix = weft.FlatIndex(8)
+                ix.add(xb, copy=False)
+                _same(ix.search(xq, 4, device="cpu"), want)
+                ix.add(xq[:1])  # copy on write: released from the C call
+                del ix
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    gc.collect()
+    assert xb.flags.writeable and not weft_index._BORROWED and not weft_index._READ_ONLY

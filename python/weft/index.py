@@ -27,6 +27,7 @@ released while the C library works); add and remove wait for running searches.
 import ctypes
 import itertools
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -54,32 +55,35 @@ _CONVERT_BYTES = 64 << 20  # float32 bytes a block of converted input holds at m
 _BORROWED = {}
 _READ_ONLY = {}
 _borrow_keys = itertools.count(1)
+_borrow_lock = threading.Lock()  # held for dict and flag updates only, never across a C call
 
 
 def _borrow(array):
-    key = next(_borrow_keys)
-    entry = _READ_ONLY.setdefault(id(array), [0, bool(array.flags.writeable)])
-    entry[0] += 1
-    _BORROWED[key] = array
-    array.flags.writeable = False
+    with _borrow_lock:
+        key = next(_borrow_keys)
+        entry = _READ_ONLY.setdefault(id(array), [0, bool(array.flags.writeable)])
+        entry[0] += 1
+        _BORROWED[key] = array
+        array.flags.writeable = False
     return key
 
 
 def _release_borrow(key):
     try:
-        array = _BORROWED.pop(key)
-        entry = _READ_ONLY[id(array)]
-    except Exception:  # at interpreter exit the dicts may be gone
+        with _borrow_lock:
+            array = _BORROWED.pop(key)
+            entry = _READ_ONLY[id(array)]
+            entry[0] -= 1
+            if entry[0]:
+                return
+            del _READ_ONLY[id(array)]
+            if entry[1]:
+                try:
+                    array.flags.writeable = True
+                except ValueError:  # its base became read-only meanwhile
+                    pass
+    except Exception:  # at interpreter exit the module's globals may be gone
         return
-    entry[0] -= 1
-    if entry[0]:
-        return
-    del _READ_ONLY[id(array)]
-    if entry[1]:
-        try:
-            array.flags.writeable = True
-        except ValueError:  # its base became read-only meanwhile
-            pass
 
 
 _RELEASE_BORROW = _lib.weft_release_fn(_release_borrow)
