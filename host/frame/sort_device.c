@@ -74,14 +74,26 @@ weft_status weft__sort_device_pairs(weft__device *dev, uint64_t *keys, int64_t *
   WEFT_RETURN_NOT_OK(reserve(dev, total, n));
   uint64_t all_or = 0, all_and = ~(uint64_t)0;
   for (int64_t i = 0; i < n; i++) all_or |= keys[i], all_and &= keys[i];
+  /* The result lands in host copies first: a read that fails half way must leave keys and
+   * rows as they were, for the CPU to sort instead. */
+  uint64_t *back = malloc(pair_bytes * (want_keys ? 2 : 1));
+  if (!back) {
+    atomic_fetch_sub(&dev->used_bytes, total);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory to read back %lld "
+                       "sorted rows from %s", (long long)n, dev->id);
+  }
   void *dk = NULL, *dr = NULL;
   weft_status st = be->buffer_alloc(d, pair_bytes, &dk);
   if (st == WEFT_OK) st = be->buffer_alloc(d, pair_bytes, &dr);
   if (st == WEFT_OK) st = be->buffer_write(d, dk, 0, keys, pair_bytes, 0);
   if (st == WEFT_OK) st = be->buffer_write(d, dr, 0, rows, pair_bytes, 0);
   if (st == WEFT_OK) st = be->sort_pairs(d, (size_t)n, bytes, all_or ^ all_and, dk, dr);
-  if (st == WEFT_OK) st = be->buffer_read(d, dr, 0, rows, pair_bytes, !want_keys);
-  if (st == WEFT_OK && want_keys) st = be->buffer_read(d, dk, 0, keys, pair_bytes, 1);
+  if (st == WEFT_OK) st = be->buffer_read(d, dr, 0, back, pair_bytes, !want_keys);
+  if (st == WEFT_OK && want_keys) st = be->buffer_read(d, dk, 0, back + n, pair_bytes, 1);
+  if (st == WEFT_OK) {
+    memcpy(rows, back, pair_bytes);
+    if (want_keys) memcpy(keys, back + n, pair_bytes);
+  }
   char why[WEFT_REASON_MAX] = "";
   if (st != WEFT_OK) {
     snprintf(why, sizeof why, "%s", weft_last_error());
@@ -89,6 +101,7 @@ weft_status weft__sort_device_pairs(weft__device *dev, uint64_t *keys, int64_t *
   }
   if (dk) be->buffer_free(d, dk);
   if (dr) be->buffer_free(d, dr);
+  free(back);
   atomic_fetch_sub(&dev->used_bytes, total);
   return st == WEFT_OK ? WEFT_OK : weft__error(st, "device %s: %s", dev->id, why);
 }
