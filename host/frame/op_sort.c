@@ -34,8 +34,8 @@ static void report_sorted(weft_exec *exec, const weft__device *dev, const weft__
       snprintf(widths + len, sizeof widths - len, "%s%zu", k ? ", " : "", key_width(kcols[k]->view.type));
       utf8 |= kcols[k]->view.type == WEFT_TYPE_UTF8;
     }
-    weft__report(exec, "  %s: radix sort of %s-byte keys on the device (%zu keys)%s", dev->id,
-                 widths, nkeys,
+    weft__report(exec, "  %s: radix sort of %s-byte keys on the device (%zu key%s)%s", dev->id,
+                 widths, nkeys, nkeys == 1 ? "" : "s",
                  utf8 ? "; runs of equal 8-byte utf8 prefixes merge sorted on the CPU" : "");
     return;
   }
