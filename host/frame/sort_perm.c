@@ -230,7 +230,6 @@ static void fix_utf8_runs(const weft__column *key, int desc, const uint64_t *key
 
 /* ---- one key */
 
-/* Stably sorts perm[0..rows) by one key, nulls last; `identity`: perm is 0..rows-1. */
 /* Sorts the pairs on run->dev, or on the CPU pool (also after a device failure, unless
  * strict). Returns WEFT_OK, the device's error (strict), or 0 in *ok for no host memory. */
 static weft_status sort_pairs(weft__sort_run *run, uint64_t *keys, int64_t *rows, int64_t n,
@@ -251,6 +250,7 @@ static weft_status sort_pairs(weft__sort_run *run, uint64_t *keys, int64_t *rows
   return WEFT_OK;
 }
 
+/* Stably sorts perm[0..rows) by one key, nulls last; `identity`: perm is 0..rows-1. */
 static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, int64_t *perm,
                                int identity, weft__sort_run *run) {
   int bytes = key_bytes(key->view.type);
