@@ -18,6 +18,9 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_KNN_TOPK_MERGE] = "weft_knn_topk_merge",
     [WEFT_OCL_KNN_SORT] = "weft_knn_sort",
     [WEFT_OCL_EXPR_EVAL] = "weft_expr_eval",
+    [WEFT_OCL_SORT_HISTOGRAM] = "weft_sort_histogram",
+    [WEFT_OCL_SORT_SCAN] = "weft_sort_scan",
+    [WEFT_OCL_SORT_SCATTER] = "weft_sort_scatter",
 };
 
 static int needs_fp64(int k) {

@@ -134,18 +134,27 @@ def test_explain_shows_pushdown_and_devices(rng):
 
 
 def test_strict_raises_where_a_device_cannot_run(rng):
-    lf = weft.from_arrow(_frame(rng, 100)).lazy().sort("k")
+    # unique has no device kernel; sort has one where the backend is present
+    frame = weft.from_arrow(_frame(rng, 100)).lazy()
+    lf, sorted_lf = frame.unique(["k"]), frame.sort("k")
     for device in ("cuda", "opencl"):
         present = any(d.id.startswith(device) for d in weft.devices())
         text = lf.explain(device=device)
-        assert "SORT by [k] nulls first  [fell back to cpu: " in text, text
-        assert lf.collect(device=device).height == 100  # not strict: the CPU runs it
+        assert "UNIQUE [k]  [fell back to cpu: " in text, text
+        assert lf.collect(device=device).height > 0  # not strict: the CPU runs it
         assert "fails in strict mode" in lf.explain(device=device, strict=True)
         with pytest.raises(weft.WeftError) as err:
             lf.collect(device=device, strict=True)
         expected = weft.UnsupportedError if present else weft.BackendUnavailableError
         assert isinstance(err.value, expected), err.value
-        assert "SORT by [k]" in str(err.value)
+        assert "UNIQUE [k]" in str(err.value)
+        if present:
+            text = sorted_lf.explain(device=device, strict=True)
+            assert f"SORT by [k] nulls first  [{device}:0: requested]" in text, text
+            assert sorted_lf.collect(device=device, strict=True).height == 100
+        else:
+            with pytest.raises(weft.BackendUnavailableError):
+                sorted_lf.collect(device=device, strict=True)
 
 
 def test_bad_input_names_the_argument(rng):
