@@ -168,6 +168,7 @@ static const weft__backend wc_backend = {
     wc_knn_tile,
     wc_knn_sort,
     wc_expr_eval,
+    wc_group_kernel,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

@@ -129,6 +129,9 @@ weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, cons
 /* cuda_expr.cu: the expression interpreter (kernels/expr_eval.kern). */
 weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);
 
+/* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
+weft_status wc_group_kernel(int dev, const weft__group_launch *launch);
+
 /* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
  * against weft_knn_gemm, knn_tile over two tiles + knn_sort) and the expression interpreter
  * (values, a filter mask, a failing cast) on `dev`, compared with a host

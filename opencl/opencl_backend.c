@@ -229,6 +229,7 @@ static const weft__backend weft_ocl_backend = {
     .knn_tile = weft_ocl_knn_tile,
     .knn_sort = weft_ocl_knn_sort,
     .expr_eval = weft_ocl_expr_eval,
+    .group_kernel = weft_ocl_group_kernel,
 };
 
 WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version);

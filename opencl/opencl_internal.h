@@ -30,6 +30,8 @@ enum weft_ocl_kernel {
   WEFT_OCL_KNN_TOPK_MERGE,
   WEFT_OCL_KNN_SORT,
   WEFT_OCL_EXPR_EVAL,
+  WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels, in weft__group_kernel order */
+  WEFT_OCL_GROUP_LAST = WEFT_OCL_GROUP_FIRST + WEFT__GK_KERNEL_COUNT - 1,
   WEFT_OCL_KERNEL_COUNT
 };
 
@@ -110,5 +112,9 @@ weft_status weft_ocl_knn_sort(int dev, size_t nq, size_t k, void *lists);
 
 /* opencl_expr.c */
 weft_status weft_ocl_expr_eval(int dev, const weft__expr_launch *launch);
+
+/* opencl_group.c: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
+extern const char *const weft_ocl_group_kernel_names[WEFT__GK_KERNEL_COUNT];
+weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *launch);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */
