@@ -69,6 +69,10 @@ def test_utf8_min_max_and_long_keys_fall_back(rng, tmp_path, device):
     plt.assert_frame_equal(got, frame.group_by("k", maintain_order=True).agg(pl.col("s").max()))
     with pytest.raises(weft.UnsupportedError, match="utf8 max"):
         _group.group_by(df, "k").agg(col("s").max(), device=device, strict=True)
+    lazy = df.lazy().group_by("k").agg(col("s").max())
+    assert "fell back to cpu: utf8 max" in lazy.explain(device=device).splitlines()[0]
+    with pytest.raises(weft.UnsupportedError, match="utf8 max"):
+        lazy.collect(device=device, strict=True)
     longer = frame.with_columns((pl.col("s") + "_longer").alias("s"))
     df = from_polars(longer, tmp_path)
     got = to_polars(_group.group_by(df, "s").agg(expr.len(), device=device))
@@ -95,15 +99,19 @@ def test_lazy_group_by_and_unique_on_device(rng, tmp_path, device):
     q = df.lazy().filter(col("i") > -500).group_by(["k", "b"]).agg(
         col("v").sum().alias("vs"), col("i").max().alias("im"), col("v").std().alias("vsd"))
     plan = q.explain(device=device, strict=True)
-    assert f"group_by" in plan and device in plan.split("group_by", 1)[1].splitlines()[0], plan
+    first = plan.splitlines()[0]
+    assert first.startswith("GROUP_BY") and f"[{device}: requested]" in first, plan
     got = to_polars(q.collect(device=device, strict=True))
+    assert f"{device} grouped" in weft.last_report() and f"on {device}, 0 on cpu:0" in weft.last_report()
     want = frame.filter(pl.col("i") > -500).group_by(["k", "b"], maintain_order=True).agg(
         pl.col("v").sum().alias("vs"), pl.col("i").max().alias("im"),
         pl.col("v").std().alias("vsd"))
     plt.assert_frame_equal(got, want, check_exact=False, rel_tol=1e-12)
     u = df.lazy().unique(["s", "d"])
-    assert device in u.explain(device=device, strict=True).splitlines()[0]
+    first = u.explain(device=device, strict=True).splitlines()[0]
+    assert first.startswith("UNIQUE") and f"[{device}: requested]" in first, first
     got = to_polars(u.collect(device=device, strict=True))
+    assert f"{device} grouped" in weft.last_report()
     plt.assert_frame_equal(got, frame.unique(subset=["s", "d"], keep="first", maintain_order=True))
 
 
