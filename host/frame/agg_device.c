@@ -135,7 +135,7 @@ weft_status weft__aggregate_device(weft__agg_device *c, weft_agg_kind kind, cons
     }
     return n_unique(c, in, g, rows, out);
   }
-  if (in && in->view.type == WEFT_TYPE_UTF8 && kind != WEFT_AGG_COUNT && kind != WEFT_AGG_LAST) {
+  if (in && in->view.type == WEFT_TYPE_UTF8 && (kind == WEFT_AGG_MIN || kind == WEFT_AGG_MAX)) {
     snprintf(why, cap, "utf8 %s of \"%s\" (byte comparisons stay on the CPU)",
              kind == WEFT_AGG_MIN ? "min" : "max", name);
     return WEFT_ERR_UNSUPPORTED;
