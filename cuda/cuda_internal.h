@@ -134,7 +134,8 @@ weft_status wc_group_kernel(int dev, const weft__group_launch *launch);
 
 /* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
  * against weft_knn_gemm, knn_tile over two tiles + knn_sort) and the expression interpreter
- * (values, a filter mask, a failing cast) on `dev`, compared with a host
+ * (values, a filter mask, a failing cast) and the grouping kernels (group ids, first rows,
+ * per-group sums over rows sorted by group) on `dev`, compared with a host
  * reference. The message names the failed check and the device. */
 weft_status wc_selftest(int dev);
 
