@@ -295,3 +295,32 @@ TEST(GroupDeviceAuto, SmallInputsStayOnTheCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, GroupDevice, ::testing::ValuesIn(all_device_params()), param_name);
+
+TEST_P(GroupDevice, OverTheMemoryCapFallsBackOrFailsWhenStrict) {
+  std::string device = GetParam();
+  size_t idx;
+  WEFT_REQUIRE_DEVICE(device, idx);
+  if (device == "cpu") GTEST_SKIP() << "the CPU has no memory cap";
+  weft_device_info info;
+  ASSERT_WEFT_OK(weft_device_get_info(idx, &info));
+  auto cols = make_table({WEFT_TYPE_INT64}, 5000, 50, 2);
+  auto b = jc::build(cols);
+  const char *key = "k0";
+  weft_table *want = nullptr, *got = nullptr;
+  ASSERT_WEFT_OK(weft_table_unique(nullptr, b->table, 1, &key, &want));
+  ASSERT_WEFT_OK(weft_device_set_memory_limit(idx, 4096));
+  {
+    TestExec loose(device, 0);
+    EXPECT_EQ(weft_table_unique(loose.e, b->table, 1, &key, &got), WEFT_OK) << weft_last_error();
+    EXPECT_NE(loose.report().find("fell back to cpu: "), std::string::npos) << loose.report();
+    EXPECT_NE(loose.report().find("memory cap"), std::string::npos) << loose.report();
+    EXPECT_EQ(jc::rows_of(got), jc::rows_of(want));
+    weft_table_free(got);
+    got = nullptr;
+    TestExec strict(device);
+    EXPECT_EQ(weft_table_unique(strict.e, b->table, 1, &key, &got), WEFT_ERR_DEVICE_MEMORY);
+    EXPECT_NE(std::string(weft_last_error()).find("memory cap"), std::string::npos) << weft_last_error();
+  }
+  ASSERT_WEFT_OK(weft_device_set_memory_limit(idx, info.memory_limit_bytes));
+  weft_table_free(want);
+}
