@@ -1,8 +1,8 @@
 /* weft__group_rows. When the exec chooses an OpenCL or CUDA device, the rows are grouped
- * there (group_device.c; the same groups in the same order), else on the CPU: a single integer key of small range is grouped by direct indexing, on
- * the CPU pool: one slot array per row range, the ranges' groups merged in row order.
- * Otherwise the rows are split into one partition per CPU thread (weft__schedule, CPU only:
- * the hash tables live in host memory and the other backends have no kernel for them);
+ * there (group_device.c: the same groups in the same order). On the CPU, a single integer
+ * key of small range is grouped by direct indexing, on the CPU pool: one slot array per row
+ * range, the ranges' groups merged in row order. Otherwise the rows are split into one
+ * partition per CPU thread (weft__schedule on the CPU: these hash tables live in host memory);
  * each partition builds a local open-addressing hash table, numbering its groups in order
  * of first appearance; the local groups are then merged partition by partition into a
  * global table, which keeps global first-appearance order, and the per-row ids remapped.
