@@ -91,6 +91,12 @@ static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, s
   return exprs_compile(p, why, cap);
 }
 
+/* Operations some device backend has kernels for (has_kernels decides per device). */
+static int has_device_path(weft__plan_kind k) {
+  return k == WEFT__P_FILTER || k == WEFT__P_SELECT || k == WEFT__P_WITH_COLUMNS ||
+         k == WEFT__P_GROUP_BY || k == WEFT__P_UNIQUE;
+}
+
 int64_t weft__plan_input_rows(const weft_plan *p) {
   if (p->kind == WEFT__P_SCAN) return p->rows;
   if (p->kind == WEFT__P_JOIN) return p->in->rows + p->right->rows;
@@ -119,12 +125,16 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
       return;
     }
     char gpus[128] = "", why[256] = "";
+    int any_gpu = 0;
     for (size_t i = 1; i < weft__device_total(); i++) {
       weft__device *dev = weft__device_at(i);
+      any_gpu |= dev->desc.is_gpu;
       if (dev->desc.is_gpu && has_kernels(p, dev, why, sizeof why))
         add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
     }
     if (*gpus) snprintf(out->why, sizeof out->why, "auto: by cost, cpu or %s (see the report)", gpus);
+    else if (!any_gpu && has_device_path(p->kind))
+      snprintf(out->why, sizeof out->why, "cpu: auto, no GPU device");
     else snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
     return;
   }
