@@ -68,6 +68,7 @@ weft_status weft__gdev_scan(weft__gdev *g, void *x, uint64_t m) {
 const char *weft__group_keys_unsupported(const weft__column *const *keys, size_t nkeys,
                                          int64_t rows) {
   if (rows > INT32_MAX) return "more than 2^31 - 1 rows (device row indices are 32-bit)";
+  if (nkeys > 64) return "more than 64 key columns (one word of null flags)";
   for (size_t k = 0; k < nkeys; k++) {
     const weft_column_view *v = &keys[k]->view;
     if (v->type != WEFT_TYPE_UTF8) continue;

@@ -28,7 +28,7 @@ weft_status weft__gdev_read(weft__gdev *g, const void *src, size_t offset, void 
 weft_status weft__gdev_scan(weft__gdev *g, void *x, uint64_t m);
 
 /* Why these keys cannot be grouped on a device (NULL: they can): a utf8 key longer than 7
- * bytes, more than 2^31 - 1 rows. */
+ * bytes, more than 64 keys, more than 2^31 - 1 rows. */
 const char *weft__group_keys_unsupported(const weft__column *const *keys, size_t nkeys,
                                          int64_t rows);
 /* Where the exec groups `rows` rows of these keys: starts the report, chooses as
