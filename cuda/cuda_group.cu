@@ -12,6 +12,8 @@ static const void *const wc_group_kernels[WEFT__GK_KERNEL_COUNT] = {
     (const void *)weft_group_scan_apply,   (const void *)weft_group_number,
     (const void *)weft_group_count,        (const void *)weft_group_radix_hist,
     (const void *)weft_group_radix_scatter, (const void *)weft_group_agg,
+    (const void *)weft_group_chunk_count,  (const void *)weft_group_chunk_map,
+    (const void *)weft_group_agg_merge,
 };
 
 weft_status wc_group_kernel(int dev, const weft__group_launch *l) {

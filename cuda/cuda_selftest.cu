@@ -465,7 +465,8 @@ weft_status test_expr(Ctx &c) {
  * host/frame/group_device.c and agg_device.c drive them: 3000 rows of a two-word key (401
  * values and a null flag), grouped; group ids and first rows against a host loop numbering
  * groups in first appearance; then rows sorted by group (two radix passes: more than 256
- * groups) and a float sum and an int64 max per group, equal to the host's in row order. */
+ * groups), cut into chunks of 3 rows, and a float sum and an int64 max per group, equal to
+ * the host's in the same order (row order within a chunk, chunks in order). */
 weft_status gk(Ctx &c, const char *check, weft__group_kernel k, uint64_t n, uint64_t a, uint64_t b,
                uint64_t cc, std::vector<void *> bufs) {
   int dev = c.dev;
@@ -555,26 +556,52 @@ weft_status test_group(Ctx &c) {
     rin = rout;
     rout = rout == rows_a ? rows_b : rows_a;
   }
+  /* chunks of 3 rows (the host uses 2048): partials merged in chunk order */
+  const uint64_t C = 3;
+  void *chunk0, *row0;
+  WC_TRY(alloc(c, check, (G + 1) * 4, &chunk0));
+  WC_TRY(gk(c, check, WEFT__GK_CHUNK_COUNT, G, C, 0, 0, {start, chunk0}));
+  WC_TRY(gscan(c, check, chunk0, G + 1));
+  uint32_t chunks = 0;
+  ST(check, wc_buffer_read(dev, chunk0, G * 4, &chunks, 4, 1));
+  std::vector<std::vector<size_t>> members(G);
+  for (size_t i = 0; i < n; ++i) members[want_gid[i]].push_back(i);
+  size_t want_chunks = 0;
   std::vector<double> want_sum(G, 0.0);
   std::vector<int64_t> want_max(G, INT64_MIN);
-  for (size_t i = 0; i < n; ++i) {
-    want_sum[want_gid[i]] += vals[i];
-    want_max[want_gid[i]] = std::max(want_max[want_gid[i]], ivals[i]);
+  for (size_t g = 0; g < G; ++g) {
+    want_chunks += (members[g].size() + C - 1) / C;
+    for (size_t j = 0; j < members[g].size(); j += C) {
+      double part = 0.0;
+      for (size_t k = j; k < j + C && k < members[g].size(); ++k) {
+        part += vals[members[g][k]];
+        want_max[g] = std::max(want_max[g], ivals[members[g][k]]);
+      }
+      want_sum[g] += part;
+    }
   }
+  if (chunks != want_chunks) return fail(dev, check, "%u chunks (expected %zu)", chunks, want_chunks);
+  void *part;
+  WC_TRY(alloc(c, check, ((size_t)chunks + 1) * 4, &row0));
+  WC_TRY(alloc(c, check, (size_t)chunks * 24, &part));
+  WC_TRY(gk(c, check, WEFT__GK_CHUNK_MAP, G, C, chunks, n, {start, chunk0, row0}));
   std::vector<uint64_t> acc(3 * G);
   ST(check, wc_buffer_write(dev, vd, 0, vals.data(), n * 8, 1));
-  WC_TRY(gk(c, check, WEFT__GK_AGG, G, WEFT_AGG_SUM, 'f', 0, {start, rin, vd, nullptr, out}));
+  WC_TRY(gk(c, check, WEFT__GK_AGG, chunks, WEFT_AGG_SUM, 'f', 0, {row0, rin, vd, nullptr, part}));
+  WC_TRY(gk(c, check, WEFT__GK_AGG_MERGE, G, WEFT_AGG_SUM, 'f', chunks, {chunk0, part, out}));
   ST(check, wc_buffer_read(dev, out, 0, acc.data(), G * 24, 1));
   std::vector<double> sums(G);
   memcpy(sums.data(), acc.data(), G * 8);
-  WC_TRY(compare(dev, check, "float sum in row order", sums, want_sum));
+  WC_TRY(compare(dev, check, "float sum by chunks", sums, want_sum));
   ST(check, wc_buffer_write(dev, vd, 0, ivals.data(), n * 8, 1));
-  WC_TRY(gk(c, check, WEFT__GK_AGG, G, WEFT_AGG_MAX, 'i', 0, {start, rin, vd, nullptr, out}));
+  WC_TRY(gk(c, check, WEFT__GK_AGG, chunks, WEFT_AGG_MAX, 'i', 0, {row0, rin, vd, nullptr, part}));
+  WC_TRY(gk(c, check, WEFT__GK_AGG_MERGE, G, WEFT_AGG_MAX, 'i', chunks, {chunk0, part, out}));
   ST(check, wc_buffer_read(dev, out, 0, acc.data(), G * 24, 1));
   for (size_t g = 0; g < G; ++g)
-    if ((int64_t)acc[g] != want_max[g])
-      return fail(dev, check, "int64 max of group %zu = %lld (expected %lld)", g,
-                  (long long)acc[g], (long long)want_max[g]);
+    if ((int64_t)acc[g] != want_max[g] || acc[2 * G + g] != members[g].size())
+      return fail(dev, check, "int64 max of group %zu = %lld over %llu values (expected %lld over "
+                  "%zu)", g, (long long)acc[g], (unsigned long long)acc[2 * G + g],
+                  (long long)want_max[g], members[g].size());
   return WEFT_OK;
 }
 

@@ -109,7 +109,10 @@ typedef enum weft__group_kernel {
   WEFT__GK_COUNT,        /* rows per group (32-bit atomic increments) */
   WEFT__GK_RADIX_HIST,   /* per-tile digit counts of group ids (stable LSD radix) */
   WEFT__GK_RADIX_SCATTER,/* stable placement by digit */
-  WEFT__GK_AGG,          /* one work-item per group over its rows in row order (fp64) */
+  WEFT__GK_AGG,          /* one work-item per chunk of a group's rows, in row order (fp64) */
+  WEFT__GK_CHUNK_COUNT,  /* chunks of each group's rows */
+  WEFT__GK_CHUNK_MAP,    /* first sorted row of each chunk */
+  WEFT__GK_AGG_MERGE,    /* one work-item per group: its chunks' partials in order (fp64) */
   WEFT__GK_KERNEL_COUNT
 } weft__group_kernel;
 
@@ -173,7 +176,7 @@ typedef struct weft__backend {
 
   /* ABI 4. Queues one grouping kernel (weft__group_launch). NULL on the CPU backend, which
    * groups with host hash tables (host/frame/group_rows.c). WEFT_ERR_UNSUPPORTED for
-   * WEFT__GK_AGG on a device without fp64. */
+   * WEFT__GK_AGG and WEFT__GK_AGG_MERGE on a device without fp64. */
   weft_status (*group_kernel)(int dev, const weft__group_launch *launch);
 } weft__backend;
 

@@ -13,6 +13,9 @@ const char *const weft_ocl_group_kernel_names[WEFT__GK_KERNEL_COUNT] = {
     [WEFT__GK_RADIX_HIST] = "weft_group_radix_hist",
     [WEFT__GK_RADIX_SCATTER] = "weft_group_radix_scatter",
     [WEFT__GK_AGG] = "weft_group_agg",
+    [WEFT__GK_CHUNK_COUNT] = "weft_group_chunk_count",
+    [WEFT__GK_CHUNK_MAP] = "weft_group_chunk_map",
+    [WEFT__GK_AGG_MERGE] = "weft_group_agg_merge",
 };
 
 weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *l) {
@@ -22,7 +25,7 @@ weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *l) {
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: group_kernel: launch is NULL or "
                           "its kernel %d is unknown", l ? (int)l->kernel : -1);
   if (l->n == 0) return WEFT_OK;
-  if (l->kernel == WEFT__GK_AGG && !d->desc.has_fp64)
+  if ((l->kernel == WEFT__GK_AGG || l->kernel == WEFT__GK_AGG_MERGE) && !d->desc.has_fp64)
     return weft_ocl_error(WEFT_ERR_UNSUPPORTED, "opencl: group aggregation: device '%s' has no "
                           "fp64", d->desc.name);
   weft_status st = weft_ocl_lock_ready(d);

@@ -21,7 +21,7 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
 };
 
 static int needs_fp64(int k) {
-  return k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG || k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
+  return k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG || k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG_MERGE || k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
          k == WEFT_OCL_REDUCE_F64 || k == WEFT_OCL_EXPR_EVAL;
 }
 

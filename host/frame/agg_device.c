@@ -21,7 +21,8 @@
 void weft__agg_device_release(weft__agg_device *c) {
   weft__gdev_release(&c->g);
   c->ready = 0;
-  c->start = c->sorted = NULL;
+  c->start = c->sorted = c->chunk0 = c->row0 = NULL;
+  c->chunks = 0;
 }
 
 weft_status weft__agg_device_prepare(weft__agg_device *c, const weft__groups *g, int64_t rows) {
@@ -56,6 +57,17 @@ weft_status weft__agg_device_prepare(weft__agg_device *c, const weft__groups *g,
     if (shift + 8 >= 32 || ((uint64_t)(G ? G - 1 : 0) >> (shift + 8)) == 0) break;
   }
   c->sorted = rin;
+  /* chunks: a few huge groups still spread over many work-items */
+  WEFT_RETURN_NOT_OK(weft__gdev_alloc(d, (G + 1) * 4, &c->chunk0));
+  WEFT_RETURN_NOT_OK(weft__gdev_launch(d, WEFT__GK_CHUNK_COUNT, G, WEFT_AGG_CHUNK, 0, 0,
+                                       (void *[6]){c->start, c->chunk0, NULL, NULL, NULL, NULL}));
+  WEFT_RETURN_NOT_OK(weft__gdev_scan(d, c->chunk0, G + 1));
+  uint32_t chunks = 0;
+  WEFT_RETURN_NOT_OK(weft__gdev_read(d, c->chunk0, G * 4, &chunks, 4));
+  c->chunks = chunks;
+  WEFT_RETURN_NOT_OK(weft__gdev_alloc(d, ((size_t)chunks + 1) * 4, &c->row0));
+  WEFT_RETURN_NOT_OK(weft__gdev_launch(d, WEFT__GK_CHUNK_MAP, G, WEFT_AGG_CHUNK, chunks, n,
+                                       (void *[6]){c->start, c->chunk0, c->row0, NULL, NULL, NULL}));
   c->ready = 1;
   return WEFT_OK;
 }
@@ -70,18 +82,22 @@ static weft_status run_agg(weft__agg_device *c, weft_agg_kind kind, char cls, co
   int valid = nulls && kind != WEFT_AGG_LEN && kind != WEFT_AGG_LAST;
   uint64_t *w = values ? malloc(n * 8 + 8) : NULL;
   uint8_t *ok = valid ? malloc(n + 1) : NULL;
-  void *vd = NULL, *okd = NULL, *out = NULL;
+  void *vd = NULL, *okd = NULL, *part = NULL, *out = NULL;
   weft_status st = (!values || w) && (!valid || ok)
                  ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "group_by: no host memory");
   if (st == WEFT_OK && (values || valid)) weft__agg_load_words(in, cls, 0, n, w, ok);
   if (st == WEFT_OK && values) st = weft__gdev_alloc(&d, n * 8, &vd);
   if (st == WEFT_OK && ok) st = weft__gdev_alloc(&d, n, &okd);
+  if (st == WEFT_OK) st = weft__gdev_alloc(&d, (size_t)c->chunks * 24, &part);
   if (st == WEFT_OK) st = weft__gdev_alloc(&d, (size_t)G * 24, &out);
   if (st == WEFT_OK && values) st = weft__gdev_write(&d, vd, w, n * 8);
   if (st == WEFT_OK && ok) st = weft__gdev_write(&d, okd, ok, n);
   if (st == WEFT_OK)
-    st = weft__gdev_launch(&d, WEFT__GK_AGG, (uint64_t)G, (uint64_t)kind, (uint64_t)cls, ok != NULL,
-                           (void *[6]){c->start, c->sorted, vd, okd, out, NULL});
+    st = weft__gdev_launch(&d, WEFT__GK_AGG, c->chunks, (uint64_t)kind, (uint64_t)cls, ok != NULL,
+                           (void *[6]){c->row0, c->sorted, vd, okd, part, NULL});
+  if (st == WEFT_OK)
+    st = weft__gdev_launch(&d, WEFT__GK_AGG_MERGE, (uint64_t)G, (uint64_t)kind, (uint64_t)cls,
+                           c->chunks, (void *[6]){c->chunk0, part, out, NULL, NULL, NULL});
   if (st == WEFT_OK) st = weft__gdev_read(&d, out, 0, acc, (size_t)G * 24);
   weft__gdev_release(&d);
   free(w), free(ok);

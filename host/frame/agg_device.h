@@ -1,15 +1,21 @@
 /* Aggregations of a group_by whose rows a device grouped, run on that device
- * (kernels/group_agg.kern): the rows sorted stably by group once, then one work-item per
- * group over its rows in row order. */
+ * (kernels/group_agg.kern): the rows sorted stably by group once and cut into chunks of at
+ * most WEFT_AGG_CHUNK rows of one group; one work-item per chunk folds it in row order, one
+ * per group merges its chunks in order. */
 #ifndef WEFT_HOST_FRAME_AGG_DEVICE_H
 #define WEFT_HOST_FRAME_AGG_DEVICE_H
 
 #include "group_device.h"
 
+#define WEFT_AGG_CHUNK 2048
+
 typedef struct weft__agg_device {
   weft__gdev g;
   void *start;  /* G + 1 u32: where each group's rows begin in `sorted` */
   void *sorted; /* rows, u32, sorted stably by group */
+  void *chunk0; /* G + 1 u32: each group's first chunk */
+  void *row0;   /* chunks + 1 u32: each chunk's first row in `sorted` */
+  uint64_t chunks;
   int ready;
 } weft__agg_device;
 
