@@ -181,7 +181,8 @@ TEST(TableSort, ZerosNaNAndNulls) {
 
 TEST(TableSort, CpuOnlyInTheReport) {
   // no device kernel sorts: another device asked for falls back to the CPU, or fails in
-  // strict mode; group_by (direct index and hash) and unique say the same
+  // strict mode; group_by and unique over a utf8 key longer than 7 bytes say the same (an
+  // integer key groups on the device: test_group_device.cc)
   size_t dev = 0;
   std::string other = "opencl:0";
   if (weft_device_find(other.c_str(), &dev) != WEFT_OK) GTEST_SKIP() << "no opencl:0 device";
@@ -200,7 +201,8 @@ TEST(TableSort, CpuOnlyInTheReport) {
   EXPECT_NE(std::string(report).find("no kernels"), std::string::npos) << report;
   ASSERT_WEFT_OK(weft_exec_set_strict(exec, 1));
   EXPECT_EQ(weft_table_sort(exec, b->table, 1, &key, nullptr, &out), WEFT_ERR_UNSUPPORTED);
-  EXPECT_EQ(weft_table_group_by(exec, b->table, 1, &ikey, 1, &agg, &out), WEFT_ERR_UNSUPPORTED);
+  ASSERT_WEFT_OK(weft_table_group_by(exec, b->table, 1, &ikey, 1, &agg, &out));
+  weft_table_free(out);
   EXPECT_EQ(weft_table_group_by(exec, b->table, 1, &skey, 1, &agg, &out), WEFT_ERR_UNSUPPORTED);
   EXPECT_EQ(weft_table_unique(exec, b->table, 1, &skey, &out), WEFT_ERR_UNSUPPORTED);
   ASSERT_WEFT_OK(weft_exec_set_device(exec, "cpu"));
