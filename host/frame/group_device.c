@@ -6,12 +6,14 @@
  * number of slots, at least twice the rows, so it never fills. */
 #include "group_device.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../device_choice.h"
 #include "../exec.h"
+#include "../thread_pool.h"
 #include "hash_keys.h"
 
 #define TILE WEFT_GROUP_TILE
@@ -135,6 +137,27 @@ static void pack_keys(const weft__column *const *keys, size_t nkeys, int64_t r0,
   }
 }
 
+/* Packing on the CPU pool, blocks of PACK_BLOCK rows claimed in turn. */
+typedef struct pack_ctx {
+  const weft__column *const *keys;
+  size_t nkeys, rows;
+  uint64_t *kw;
+  _Atomic size_t next;
+} pack_ctx;
+
+static void pack_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  pack_ctx *c = ctx;
+  for (;;) {
+    size_t r = atomic_fetch_add(&c->next, (size_t)PACK_BLOCK * 16);
+    if (r >= c->rows) return;
+    size_t end = r + (size_t)PACK_BLOCK * 16 < c->rows ? r + (size_t)PACK_BLOCK * 16 : c->rows;
+    for (; r < end; r += PACK_BLOCK)
+      pack_keys(c->keys, c->nkeys, (int64_t)r, end - r < PACK_BLOCK ? end - r : PACK_BLOCK,
+                c->kw + r * (c->nkeys + 1));
+  }
+}
+
 weft_status weft__group_rows_device(weft__device *dev, const char *opname,
                                     const weft__column *const *keys, size_t nkeys, int64_t rows,
                                     int want_gid, weft__groups *out) {
@@ -158,8 +181,10 @@ weft_status weft__group_rows_device(weft__device *dev, const char *opname,
   weft__gdev g = {.dev = dev};
   weft_status st = kw && out->first && u32 && (!want_gid || out->gid)
                  ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
-  for (size_t r = 0; st == WEFT_OK && r < n; r += PACK_BLOCK)
-    pack_keys(keys, nkeys, (int64_t)r, n - r < PACK_BLOCK ? n - r : PACK_BLOCK, kw + r * W);
+  if (st == WEFT_OK) {
+    pack_ctx pc = {keys, nkeys, n, kw, 0};
+    weft__pool_run(pack_worker, &pc);
+  }
   void *kd = NULL, *slots = NULL, *smin = NULL, *rslot = NULL, *mark = NULL, *first = NULL,
        *gid = NULL;
   if (st == WEFT_OK) st = weft__gdev_alloc(&g, n * W * 8, &kd);
