@@ -169,6 +169,7 @@ static const weft__backend wc_backend = {
     wc_knn_sort,
     wc_expr_eval,
     wc_sort_pairs,
+    wc_group_kernel,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

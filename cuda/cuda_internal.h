@@ -133,11 +133,15 @@ weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);
 weft_status wc_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
                           void *rows);
 
+/* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
+weft_status wc_group_kernel(int dev, const weft__group_launch *launch);
+
 /* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
- * against weft_knn_gemm, knn_tile over two tiles + knn_sort) and the expression interpreter
- * (values, a filter mask, a failing cast) and the radix sort of (key, row) pairs (against a
- * host stable sort) on `dev`, compared with a host
- * reference. The message names the failed check and the device. */
+ * against weft_knn_gemm, knn_tile over two tiles + knn_sort), the expression interpreter
+ * (values, a filter mask, a failing cast), the radix sort of (key, row) pairs (against a
+ * host stable sort) and the grouping kernels (group ids, first rows, per-group sums over
+ * rows sorted by group) on `dev`, compared with a host reference. The message names the
+ * failed check and the device. */
 weft_status wc_selftest(int dev);
 
 #endif /* WEFT_CUDA_INTERNAL_H */

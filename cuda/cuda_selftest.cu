@@ -503,6 +503,150 @@ weft_status test_sort(Ctx &c) {
   return WEFT_OK;
 }
 
+/* The grouping kernels (kernels/group_hash.kern, group_agg.kern), driven as
+ * host/frame/group_device.c and agg_device.c drive them: 3000 rows of a two-word key (401
+ * values and a null flag), grouped; group ids and first rows against a host loop numbering
+ * groups in first appearance; then rows sorted by group (two radix passes: more than 256
+ * groups), cut into chunks of 3 rows, and a float sum and an int64 max per group, equal to
+ * the host's in the same order (row order within a chunk, chunks in order). */
+weft_status gk(Ctx &c, const char *check, weft__group_kernel k, uint64_t n, uint64_t a, uint64_t b,
+               uint64_t cc, std::vector<void *> bufs) {
+  int dev = c.dev;
+  weft__group_launch l{};
+  l.kernel = k, l.n = n, l.a = a, l.b = b, l.c = cc;
+  for (size_t i = 0; i < bufs.size() && i < 6; i++) l.buf[i] = bufs[i];
+  ST(check, wc_group_kernel(dev, &l));
+  return WEFT_OK;
+}
+
+weft_status gscan(Ctx &c, const char *check, void *x, uint64_t m) {
+  uint64_t tiles = (m + WEFT_GROUP_TILE - 1) / WEFT_GROUP_TILE;
+  if (tiles <= 1) return gk(c, check, WEFT__GK_SCAN_APPLY, 1, m, 0, 0, {x});
+  void *sums;
+  WC_TRY(alloc(c, check, tiles * 4, &sums));
+  WC_TRY(gk(c, check, WEFT__GK_SCAN_SUM, tiles, m, 0, 0, {x, sums}));
+  WC_TRY(gscan(c, check, sums, tiles));
+  return gk(c, check, WEFT__GK_SCAN_APPLY, tiles, m, 1, 0, {x, sums});
+}
+
+weft_status test_group(Ctx &c) {
+  const char *check = "group_by kernels";
+  int dev = c.dev;
+  const size_t n = 3000, W = 2;
+  uint64_t nslots = 8192;
+  std::vector<uint64_t> keys(n * W);
+  std::vector<double> vals(n);
+  std::vector<int64_t> ivals(n);
+  std::vector<uint32_t> want_gid(n), want_first;
+  std::vector<std::pair<uint64_t, uint64_t>> seen;
+  for (size_t i = 0; i < n; ++i) {
+    bool null = i % 31 == 0;
+    keys[i * W] = null ? 0 : (uint64_t)(i * 7919 % 401) * 0x9e3779b97f4a7c15ULL;
+    keys[i * W + 1] = null;
+    vals[i] = (double)i * 0.37 - 500.0;
+    ivals[i] = (int64_t)((i * 2654435761u) % 100000) - 50000;
+    std::pair<uint64_t, uint64_t> k(keys[i * W], keys[i * W + 1]);
+    size_t g = std::find(seen.begin(), seen.end(), k) - seen.begin();
+    if (g == seen.size()) seen.push_back(k), want_first.push_back((uint32_t)i);
+    want_gid[i] = (uint32_t)g;
+  }
+  const size_t G = seen.size();
+  void *kd, *slots, *smin, *rslot, *mark, *first, *gid;
+  WC_TRY(alloc(c, check, n * W * 8, &kd));
+  WC_TRY(alloc(c, check, nslots * 4, &slots));
+  WC_TRY(alloc(c, check, nslots * 4, &smin));
+  WC_TRY(alloc(c, check, n * 4, &rslot));
+  WC_TRY(alloc(c, check, (n + 1) * 4, &mark));
+  WC_TRY(alloc(c, check, n * 4, &first));
+  WC_TRY(alloc(c, check, n * 4, &gid));
+  ST(check, wc_buffer_write(dev, kd, 0, keys.data(), n * W * 8, 1));
+  WC_TRY(gk(c, check, WEFT__GK_FILL32, nslots, 0, 0, 0, {slots}));
+  WC_TRY(gk(c, check, WEFT__GK_FILL32, nslots, UINT32_MAX, 0, 0, {smin}));
+  WC_TRY(gk(c, check, WEFT__GK_INSERT, n, W, nslots - 1, 0, {kd, slots, smin, rslot}));
+  WC_TRY(gk(c, check, WEFT__GK_MARK, n, 0, 0, 0, {nullptr, nullptr, smin, rslot, mark}));
+  WC_TRY(gscan(c, check, mark, n + 1));
+  WC_TRY(gk(c, check, WEFT__GK_NUMBER, n, 0, 0, 0, {first, nullptr, smin, rslot, mark, gid}));
+  uint32_t ngroups = 0;
+  ST(check, wc_buffer_read(dev, mark, n * 4, &ngroups, 4, 1));
+  if (ngroups != G) return fail(dev, check, "%u groups (expected %zu)", ngroups, G);
+  std::vector<uint32_t> got(n);
+  ST(check, wc_buffer_read(dev, gid, 0, got.data(), n * 4, 1));
+  WC_TRY(compare(dev, check, "group id", got, want_gid));
+  got.resize(G);
+  ST(check, wc_buffer_read(dev, first, 0, got.data(), G * 4, 1));
+  WC_TRY(compare(dev, check, "first row", got, want_first));
+
+  const uint64_t tiles = (n + WEFT_GROUP_TILE - 1) / WEFT_GROUP_TILE;
+  void *start, *ids2, *rows_a, *rows_b, *hist, *vd, *out;
+  WC_TRY(alloc(c, check, (G + 1) * 4, &start));
+  WC_TRY(alloc(c, check, n * 4, &ids2));
+  WC_TRY(alloc(c, check, n * 4, &rows_a));
+  WC_TRY(alloc(c, check, n * 4, &rows_b));
+  WC_TRY(alloc(c, check, tiles * 256 * 4, &hist));
+  WC_TRY(alloc(c, check, n * 8, &vd));
+  WC_TRY(alloc(c, check, G * 24, &out));
+  WC_TRY(gk(c, check, WEFT__GK_FILL32, G + 1, 0, 0, 0, {start}));
+  WC_TRY(gk(c, check, WEFT__GK_COUNT, n, 0, 0, 0, {gid, start}));
+  WC_TRY(gscan(c, check, start, G + 1));
+  void *ids = gid, *rin = nullptr, *rout = rows_a;
+  for (uint64_t shift = 0; shift < 16; shift += 8) { /* G - 1 >= 256: two passes */
+    WC_TRY(gk(c, check, WEFT__GK_RADIX_HIST, tiles, n, shift, 0, {ids, hist}));
+    WC_TRY(gscan(c, check, hist, tiles * 256));
+    WC_TRY(gk(c, check, WEFT__GK_RADIX_SCATTER, tiles, n, shift, rin != nullptr,
+              {ids, hist, rin, ids2, rout}));
+    std::swap(ids, ids2);
+    rin = rout;
+    rout = rout == rows_a ? rows_b : rows_a;
+  }
+  /* chunks of 3 rows (the host uses 2048): partials merged in chunk order */
+  const uint64_t C = 3;
+  void *chunk0, *row0;
+  WC_TRY(alloc(c, check, (G + 1) * 4, &chunk0));
+  WC_TRY(gk(c, check, WEFT__GK_CHUNK_COUNT, G, C, 0, 0, {start, chunk0}));
+  WC_TRY(gscan(c, check, chunk0, G + 1));
+  uint32_t chunks = 0;
+  ST(check, wc_buffer_read(dev, chunk0, G * 4, &chunks, 4, 1));
+  std::vector<std::vector<size_t>> members(G);
+  for (size_t i = 0; i < n; ++i) members[want_gid[i]].push_back(i);
+  size_t want_chunks = 0;
+  std::vector<double> want_sum(G, 0.0);
+  std::vector<int64_t> want_max(G, INT64_MIN);
+  for (size_t g = 0; g < G; ++g) {
+    want_chunks += (members[g].size() + C - 1) / C;
+    for (size_t j = 0; j < members[g].size(); j += C) {
+      double part = 0.0;
+      for (size_t k = j; k < j + C && k < members[g].size(); ++k) {
+        part += vals[members[g][k]];
+        want_max[g] = std::max(want_max[g], ivals[members[g][k]]);
+      }
+      want_sum[g] += part;
+    }
+  }
+  if (chunks != want_chunks) return fail(dev, check, "%u chunks (expected %zu)", chunks, want_chunks);
+  void *part;
+  WC_TRY(alloc(c, check, ((size_t)chunks + 1) * 4, &row0));
+  WC_TRY(alloc(c, check, (size_t)chunks * 24, &part));
+  WC_TRY(gk(c, check, WEFT__GK_CHUNK_MAP, G, C, chunks, n, {start, chunk0, row0}));
+  std::vector<uint64_t> acc(3 * G);
+  ST(check, wc_buffer_write(dev, vd, 0, vals.data(), n * 8, 1));
+  WC_TRY(gk(c, check, WEFT__GK_AGG, chunks, WEFT_AGG_SUM, 'f', 0, {row0, rin, vd, nullptr, part}));
+  WC_TRY(gk(c, check, WEFT__GK_AGG_MERGE, G, WEFT_AGG_SUM, 'f', chunks, {chunk0, part, out}));
+  ST(check, wc_buffer_read(dev, out, 0, acc.data(), G * 24, 1));
+  std::vector<double> sums(G);
+  memcpy(sums.data(), acc.data(), G * 8);
+  WC_TRY(compare(dev, check, "float sum by chunks", sums, want_sum));
+  ST(check, wc_buffer_write(dev, vd, 0, ivals.data(), n * 8, 1));
+  WC_TRY(gk(c, check, WEFT__GK_AGG, chunks, WEFT_AGG_MAX, 'i', 0, {row0, rin, vd, nullptr, part}));
+  WC_TRY(gk(c, check, WEFT__GK_AGG_MERGE, G, WEFT_AGG_MAX, 'i', chunks, {chunk0, part, out}));
+  ST(check, wc_buffer_read(dev, out, 0, acc.data(), G * 24, 1));
+  for (size_t g = 0; g < G; ++g)
+    if ((int64_t)acc[g] != want_max[g] || acc[2 * G + g] != members[g].size())
+      return fail(dev, check, "int64 max of group %zu = %lld over %llu values (expected %lld over "
+                  "%zu)", g, (long long)acc[g], (unsigned long long)acc[2 * G + g],
+                  (long long)want_max[g], members[g].size());
+  return WEFT_OK;
+}
+
 weft_status run(int dev) {
   Ctx c(dev);
   WC_TRY(test_f32(c));
@@ -512,6 +656,7 @@ weft_status run(int dev) {
   WC_TRY(test_knn_gemm(c));
   WC_TRY(test_knn(c));
   WC_TRY(test_sort(c));
+  WC_TRY(test_group(c));
   return WEFT_OK;
 }
 

@@ -94,6 +94,38 @@ typedef struct weft__expr_launch {
   void *err;               /* one uint32, set to 1 when a checked cast fails */
 } weft__expr_launch;
 
+/* Grouping and per-group aggregation (kernels/group_hash.kern, group_agg.kern). Every one of
+ * these kernels takes the same arguments: a count `n` (the grid-stride bound: rows, tiles or
+ * groups), three scalars and six buffers, whose meaning each kernel's comment in the .kern
+ * file gives; unused ones are 0 / NULL. Row indices are 32-bit (rows < 2^31). Only 32-bit
+ * integer atomics are used (core OpenCL 1.2), so results do not depend on timing. */
+typedef enum weft__group_kernel {
+  WEFT__GK_FILL32 = 0,   /* b0[i] = a for i < n */
+  WEFT__GK_INSERT,       /* rows into the open-addressing table of key tuples */
+  WEFT__GK_MARK,         /* 1 for the first row of each slot */
+  WEFT__GK_SCAN_SUM,     /* per-tile sums of a u32 array (exclusive scan, step 1) */
+  WEFT__GK_SCAN_APPLY,   /* in-tile exclusive scan from the tile's base (step 2) */
+  WEFT__GK_NUMBER,       /* group id of each row, first row of each group */
+  WEFT__GK_COUNT,        /* rows per group (32-bit atomic increments) */
+  WEFT__GK_RADIX_HIST,   /* per-tile digit counts of group ids (stable LSD radix) */
+  WEFT__GK_RADIX_SCATTER,/* stable placement by digit */
+  WEFT__GK_AGG,          /* one work-item per chunk of a group's rows, in row order (fp64) */
+  WEFT__GK_CHUNK_COUNT,  /* chunks of each group's rows */
+  WEFT__GK_CHUNK_MAP,    /* first sorted row of each chunk */
+  WEFT__GK_AGG_MERGE,    /* one work-item per group: its chunks' partials in order (fp64) */
+  WEFT__GK_KERNEL_COUNT
+} weft__group_kernel;
+
+/* Rows (or array entries) one work-item of SCAN_* and RADIX_* walks in order. */
+#define WEFT_GROUP_TILE 256
+
+typedef struct weft__group_launch {
+  weft__group_kernel kernel;
+  uint64_t n;
+  uint64_t a, b, c;
+  void *buf[6];
+} weft__group_launch;
+
 typedef struct weft__backend {
   uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
   const char *name;           /* "cpu", "opencl", "cuda" */
@@ -151,6 +183,10 @@ typedef struct weft__backend {
    * WEFT_ERR_DEVICE_MEMORY. NULL on the CPU backend, which sorts with host/frame/sort_radix.c. */
   weft_status (*sort_pairs)(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
                             void *rows);
+  /* ABI 4. Queues one grouping kernel (weft__group_launch). NULL on the CPU backend, which
+   * groups with host hash tables (host/frame/group_rows.c). WEFT_ERR_UNSUPPORTED for
+   * WEFT__GK_AGG and WEFT__GK_AGG_MERGE on a device without fp64. */
+  weft_status (*group_kernel)(int dev, const weft__group_launch *launch);
 } weft__backend;
 
 /* Device bytes sort_pairs may allocate besides its n keys and rows: one more copy of each

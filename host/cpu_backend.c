@@ -210,6 +210,7 @@ static const weft__backend cpu_backend = {
     .knn_tile = weft__cpu_knn_tile,
     .knn_sort = weft__cpu_knn_sort,
     .expr_eval = NULL, /* select / filter run host/frame/expr_eval.c directly */
+    .group_kernel = NULL, /* group_by / unique group with host hash tables (group_rows.c) */
 };
 
 const weft__backend *weft__cpu_backend(void) { return &cpu_backend; }

@@ -31,6 +31,10 @@ typedef short wk_i16;
 /* 32-bit atomics on a local-memory wk_u32; they return the old value. */
 #define WK_ATOMIC_INC_LOCAL(p) atomic_inc(p)
 #define WK_ATOMIC_ADD_LOCAL(p, v) atomic_add((p), (v))
+/* 32-bit atomics on a global wk_u32 (core OpenCL 1.2); they return the old value. */
+#define WK_ATOMIC_CAS_GLOBAL(p, cmp, v) atomic_cmpxchg((p), (cmp), (v))
+#define WK_ATOMIC_MIN_GLOBAL(p, v) atomic_min((p), (v))
+#define WK_ATOMIC_INC_GLOBAL(p) atomic_inc(p)
 #define WK_F32_BITS(f) as_uint(f)
 #define WK_FMA(a, b, c) fma((a), (b), (c)) /* fused: one rounding, contract flags aside */
 #define WK_GLOBAL_ID() ((wk_u64)get_global_id(0))
@@ -63,6 +67,9 @@ typedef short wk_i16;
 #define WK_BARRIER_GLOBAL() __syncthreads()
 #define WK_ATOMIC_INC_LOCAL(p) atomicAdd((p), 1u)
 #define WK_ATOMIC_ADD_LOCAL(p, v) atomicAdd((p), (v))
+#define WK_ATOMIC_CAS_GLOBAL(p, cmp, v) atomicCAS((p), (cmp), (v))
+#define WK_ATOMIC_MIN_GLOBAL(p, v) atomicMin((p), (v))
+#define WK_ATOMIC_INC_GLOBAL(p) atomicAdd((p), 1u)
 #define WK_F32_BITS(f) __float_as_uint(f)
 #define WK_FMA(a, b, c) __fmaf_rn((a), (b), (c))
 #define WK_GLOBAL_ID() ((wk_u64)blockIdx.x * blockDim.x + threadIdx.x)

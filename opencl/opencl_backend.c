@@ -230,6 +230,7 @@ static const weft__backend weft_ocl_backend = {
     .knn_sort = weft_ocl_knn_sort,
     .expr_eval = weft_ocl_expr_eval,
     .sort_pairs = weft_ocl_sort_pairs,
+    .group_kernel = weft_ocl_group_kernel,
 };
 
 WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version);

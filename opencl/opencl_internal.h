@@ -33,6 +33,8 @@ enum weft_ocl_kernel {
   WEFT_OCL_SORT_HISTOGRAM,
   WEFT_OCL_SORT_SCAN,
   WEFT_OCL_SORT_SCATTER,
+  WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels, in weft__group_kernel order */
+  WEFT_OCL_GROUP_LAST = WEFT_OCL_GROUP_FIRST + WEFT__GK_KERNEL_COUNT - 1,
   WEFT_OCL_KERNEL_COUNT
 };
 
@@ -117,5 +119,8 @@ weft_status weft_ocl_expr_eval(int dev, const weft__expr_launch *launch);
 /* opencl_sort.c */
 weft_status weft_ocl_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
                                 void *rows);
+/* opencl_group.c: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
+extern const char *const weft_ocl_group_kernel_names[WEFT__GK_KERNEL_COUNT];
+weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *launch);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */

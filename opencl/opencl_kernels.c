@@ -1,6 +1,7 @@
 /* Kernel launches. Each one holds the device lock from clSetKernelArg to the enqueue (and,
  * for reduce, until its partials are read back), since cl_kernel objects are shared. */
 #include <math.h>
+#include <stdio.h>
 
 #include "opencl_internal.h"
 
@@ -32,7 +33,14 @@ weft_status weft_ocl_launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg
   size_t local = d->local[k];
   size_t global = groups * local;
   cl_int err = clEnqueueNDRangeKernel(d->queue, kernel, 1, NULL, &global, &local, 0, NULL, NULL);
-  return err == CL_SUCCESS ? WEFT_OK : weft_ocl_fail(d, launch_names[k], err);
+  if (err == CL_SUCCESS) return WEFT_OK;
+  if (k >= WEFT_OCL_GROUP_FIRST) {
+    char call[96];
+    snprintf(call, sizeof call, "clEnqueueNDRangeKernel(%s)",
+             weft_ocl_group_kernel_names[k - WEFT_OCL_GROUP_FIRST]);
+    return weft_ocl_fail(d, call, err);
+  }
+  return weft_ocl_fail(d, launch_names[k], err);
 }
 
 /* An elementwise launch over n rows: ceil(n / local) groups, at most WEFT_OCL_MAX_GROUPS. */

@@ -24,7 +24,7 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
 };
 
 static int needs_fp64(int k) {
-  return k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
+  return k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG || k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG_MERGE || k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
          k == WEFT_OCL_REDUCE_F64 || k == WEFT_OCL_EXPR_EVAL;
 }
 
@@ -109,10 +109,12 @@ weft_status weft_ocl_program_ready(weft_ocl_device *d) {
   weft_status st = WEFT_OK;
   for (int k = 0; k < WEFT_OCL_KERNEL_COUNT && st == WEFT_OK; k++) {
     if (needs_fp64(k) && !d->desc.has_fp64) continue;
-    d->kernels[k] = clCreateKernel(program, kernel_names[k], &err);
+    const char *name = k >= WEFT_OCL_GROUP_FIRST ? weft_ocl_group_kernel_names[k - WEFT_OCL_GROUP_FIRST]
+                                                 : kernel_names[k];
+    d->kernels[k] = clCreateKernel(program, name, &err);
     if (err != CL_SUCCESS) {
       char call[64];
-      snprintf(call, sizeof call, "clCreateKernel(%s)", kernel_names[k]);
+      snprintf(call, sizeof call, "clCreateKernel(%s)", name);
       d->kernels[k] = NULL;
       st = weft_ocl_fail(d, call, err);
     } else if ((err = local_size(d, d->kernels[k], &d->local[k])) != CL_SUCCESS) {

@@ -399,25 +399,14 @@ static int memo_sums(weft__agg_memo *m, const weft__column *in, const weft__grou
   return 1;
 }
 
-static weft_status numeric(weft_agg_kind kind, const weft__column *in, const weft__groups *g,
-                           int64_t rows, const char *name, weft_type otype, weft__agg_memo *memo,
-                           weft__column *out) {
-  weft_type t = in->view.type;
-  char cls = weft__type_is_float(t) || kind == WEFT_AGG_MEAN || kind == WEFT_AGG_STD ||
-             kind == WEFT_AGG_VAR ? 'f' : is_unsigned(t) ? 'u' : 'i';
-  size_t G = (size_t)(g->ngroups ? g->ngroups : 1);
+weft_status weft__agg_finish(weft_agg_kind kind, char cls, weft_type otype, int64_t ngroups,
+                             const int64_t *ai, const double *ad, const double *am2,
+                             const int64_t *an, weft__column *out) {
+  accs a = {(int64_t *)ai, (double *)ad, (double *)am2, (int64_t *)an};
   int minmax = kind == WEFT_AGG_MIN || kind == WEFT_AGG_MAX;
-  accs a;
-  int memoised = cls == 'f' && (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN)
-               ? memo_sums(memo, in, g, rows, G, &a) : 0;
-  if (memoised < 0) return no_memory(name);
-  if (!memoised && (!accs_alloc(&a, G, minmax) || !accumulate_all(kind, cls, in, g, rows, G, minmax, &a))) {
-    accs_free(&a);
-    return no_memory(name);
-  }
   int nullable = kind != WEFT_AGG_SUM;
-  weft_status st = weft__column_alloc(otype, g->ngroups, nullable, 0, out);
-  for (int64_t j = 0; st == WEFT_OK && j < g->ngroups; j++) {
+  weft_status st = weft__column_alloc(otype, ngroups, nullable, 0, out);
+  for (int64_t j = 0; st == WEFT_OK && j < ngroups; j++) {
     weft_column_view *v = &out->view;
     int64_t n = a.n[j];
     int null = (kind == WEFT_AGG_MEAN || minmax) ? n == 0
@@ -441,6 +430,42 @@ static weft_status numeric(weft_agg_kind kind, const weft__column *in, const wef
         else store_int(v, j, (uint64_t)a.i[j]);
     }
   }
+  return st;
+}
+
+char weft__agg_class(weft_agg_kind kind, weft_type t) {
+  return weft__type_is_float(t) || kind == WEFT_AGG_MEAN || kind == WEFT_AGG_STD ||
+         kind == WEFT_AGG_VAR ? 'f' : is_unsigned(t) ? 'u' : 'i';
+}
+
+void weft__agg_load_words(const weft__column *in, char cls, int64_t r0, size_t n, uint64_t *out,
+                          uint8_t *valid) {
+  for (size_t b = 0; b < n; b += BLOCK) {
+    size_t m = n - b < BLOCK ? n - b : BLOCK;
+    int64_t r = r0 + (int64_t)b;
+    if (!out) {
+    } else if (cls == 'f') load_f64(&in->view, r, m, (double *)(out + b));
+    else if (cls == 'i') load_i64(&in->view, r, m, (int64_t *)(out + b));
+    else load_u64(&in->view, r, m, out + b);
+    if (valid) load_valid(in, r, m, valid + b);
+  }
+}
+
+static weft_status numeric(weft_agg_kind kind, const weft__column *in, const weft__groups *g,
+                           int64_t rows, const char *name, weft_type otype, weft__agg_memo *memo,
+                           weft__column *out) {
+  char cls = weft__agg_class(kind, in->view.type);
+  size_t G = (size_t)(g->ngroups ? g->ngroups : 1);
+  int minmax = kind == WEFT_AGG_MIN || kind == WEFT_AGG_MAX;
+  accs a;
+  int memoised = cls == 'f' && (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN)
+               ? memo_sums(memo, in, g, rows, G, &a) : 0;
+  if (memoised < 0) return no_memory(name);
+  if (!memoised && (!accs_alloc(&a, G, minmax) || !accumulate_all(kind, cls, in, g, rows, G, minmax, &a))) {
+    accs_free(&a);
+    return no_memory(name);
+  }
+  weft_status st = weft__agg_finish(kind, cls, otype, g->ngroups, a.i, a.d, a.m2, a.n, out);
   if (!memoised) accs_free(&a);
   return st;
 }

@@ -31,4 +31,18 @@ weft_status weft__aggregate(weft_agg_kind kind, const weft__column *in, const we
                             int64_t rows, const char *name, weft__agg_memo *memo,
                             weft__column *out);
 
+/* For the device path (agg_device.c). The accumulator class of `kind` over `t`: 'f' double,
+ * 'i' int64, 'u' uint64. */
+char weft__agg_class(weft_agg_kind kind, weft_type t);
+/* Rows [r0, r0 + n) of `in` as the class's 64-bit words (out != NULL), and (valid != NULL)
+ * 1 / 0 per row. */
+void weft__agg_load_words(const weft__column *in, char cls, int64_t r0, size_t n, uint64_t *out,
+                          uint8_t *valid);
+/* The output column of a numeric aggregation (sum, mean, min, max, std, var) from per-group
+ * accumulators as agg.c keeps them: ai (integer result bits), ad (double result, mean sum,
+ * Welford mean), am2 (Welford M2), an (values that took part). */
+weft_status weft__agg_finish(weft_agg_kind kind, char cls, weft_type otype, int64_t ngroups,
+                             const int64_t *ai, const double *ad, const double *am2,
+                             const int64_t *an, weft__column *out);
+
 #endif

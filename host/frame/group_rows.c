@@ -1,7 +1,8 @@
-/* weft__group_rows. A single integer key of small range is grouped by direct indexing, on
- * the CPU pool: one slot array per row range, the ranges' groups merged in row order.
- * Otherwise the rows are split into one partition per CPU thread (weft__schedule, CPU only:
- * the hash tables live in host memory and the other backends have no kernel for them);
+/* weft__group_rows. When the exec chooses an OpenCL or CUDA device, the rows are grouped
+ * there (group_device.c: the same groups in the same order). On the CPU, a single integer
+ * key of small range is grouped by direct indexing, on the CPU pool: one slot array per row
+ * range, the ranges' groups merged in row order. Otherwise the rows are split into one
+ * partition per CPU thread (weft__schedule on the CPU: these hash tables live in host memory);
  * each partition builds a local open-addressing hash table, numbering its groups in order
  * of first appearance; the local groups are then merged partition by partition into a
  * global table, which keeps global first-appearance order, and the per-row ids remapped.
@@ -20,6 +21,7 @@
 #include "../scheduler.h"
 #include "../thread_pool.h"
 #include "cpu_only.h"
+#include "group_device.h"
 #include "hash_keys.h"
 
 #define DIRECT_RANGE ((int64_t)1 << 20)
@@ -321,7 +323,7 @@ static weft_status hash_groups(weft_exec *exec, const char *opname, const weft__
     st = weft__schedule(exec ? exec : &local, &op);
     if (!exec) weft__exec_release(&local);
     else if (st == WEFT_OK)
-      weft__report(exec, "  cpu only: the hash tables live in host memory (no device kernel)");
+      weft__report(exec, "  cpu:0 grouped the rows (hash tables in host memory)");
   }
   if (st == WEFT_OK && nparts == 1) { /* the one partition's groups are the groups */
     global = c.parts[0];
@@ -555,8 +557,9 @@ done:
   return ret;
 }
 
-weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__column *const *keys,
-                             size_t nkeys, int64_t rows, int want_gid, weft__groups *out) {
+static weft_status group_rows_cpu(weft_exec *exec, const char *opname,
+                                  const weft__column *const *keys, size_t nkeys, int64_t rows,
+                                  int want_gid, weft__groups *out) {
   memset(out, 0, sizeof *out);
   if (rows > INT32_MAX)
     return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: %lld rows; at most %d are supported",
@@ -588,12 +591,40 @@ weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__co
       st = weft__cpu_only_begin(exec, name, (size_t)rows);
       if (st == WEFT_OK)
         weft__report(exec, "  cpu:0: one integer key of small range, grouped by indexing an "
-                     "array (no device kernel)");
+                     "array");
     } else if (done == 0) {
       st = hash_groups(exec, opname, keys, nkeys, rows, out);
     }
   }
   if (st != WEFT_OK) weft__groups_free(out);
+  return st;
+}
+
+weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__column *const *keys,
+                             size_t nkeys, int64_t rows, int want_gid, weft__groups *out) {
+  memset(out, 0, sizeof *out);
+  if (!exec || rows > INT32_MAX) return group_rows_cpu(exec, opname, keys, nkeys, rows, want_gid, out);
+  weft__device *dev = NULL;
+  char why[320];
+  WEFT_RETURN_NOT_OK(weft__group_choose(exec, opname, keys, nkeys, rows, &dev, why, sizeof why));
+  if (dev) {
+    /* no keys or no rows: nothing to group, the one group (or none) is known */
+    weft_status st = nkeys == 0 || rows == 0
+                   ? group_rows_cpu(NULL, opname, keys, nkeys, rows, want_gid, out)
+                   : weft__group_rows_device(dev, opname, keys, nkeys, rows, want_gid, out);
+    if (st == WEFT_OK) out->device = dev;
+    if (st == WEFT_OK) {
+      weft__report(exec, "  %s grouped %lld rows: %lld groups", dev->id, (long long)rows,
+                   (long long)out->ngroups);
+      exec->last_device = weft__device_index(dev);
+      return WEFT_OK;
+    }
+    if (exec->strict) return weft__error_context(st, "%s on %s (strict mode)", opname, dev->id);
+    snprintf(why, sizeof why, "%s", weft_last_error());
+    weft__error_clear();
+  }
+  weft_status st = group_rows_cpu(exec, opname, keys, nkeys, rows, want_gid, out);
+  if (st == WEFT_OK && why[0]) weft__report(exec, "  fell back to cpu: %s", why);
   return st;
 }
 

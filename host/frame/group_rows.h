@@ -11,6 +11,7 @@ typedef struct weft__groups {
   int64_t ngroups;
   int32_t *gid;   /* per row (NULL when not asked for) */
   int64_t *first; /* first row of each group, ascending */
+  struct weft__device *device; /* where the groups were found: NULL for the CPU */
 } weft__groups;
 
 /* Groups `rows` rows by the key columns (nkeys = 0: one group, whose first row is -1 when rows = 0). `opname`

@@ -1,5 +1,5 @@
 /* weft_table_group_by: rows grouped by their key tuple (group_rows.c: a group id per row in
- * first-appearance order, built in parallel on the CPU pool), then each aggregation's input
+ * first-appearance order, on the exec's device or in parallel on the CPU pool), then each aggregation's input
  * evaluated to a full column and reduced per group (agg.c; a float sum and a mean of the same
  * bare column share one pass); the key columns are the keys' first rows. */
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "../error.h"
 #include "../exec.h"
 #include "agg.h"
+#include "agg_device.h"
 #include "expr.h"
 #include "gather.h"
 #include "group_rows.h"
@@ -53,9 +54,54 @@ static weft_status check_names(weft_table *t) {
   return WEFT_OK;
 }
 
+/* Where the aggregations run: on the device that grouped the rows when it can (agg_device.c),
+ * else on the CPU, with the reason in the report (strict mode: an error). */
+typedef struct placement {
+  weft_exec *exec;
+  weft__agg_device dev;
+  int tried, on_device, on_cpu;
+} placement;
+
+/* WEFT_OK with *done = 1 when the device computed `col`. */
+static weft_status try_device(placement *p, const weft_agg *agg, const weft__column *in,
+                              const weft__groups *g, int64_t rows, const char *name,
+                              weft__column *col, int *done) {
+  *done = 0;
+  if (!g->device) return WEFT_OK;
+  int strict = p->exec && p->exec->strict;
+  if (!p->tried) {
+    p->tried = 1;
+    weft_status st = weft__agg_device_prepare(&p->dev, g, rows);
+    if (st != WEFT_OK) {
+      weft__agg_device_release(&p->dev);
+      if (strict) return weft__error_context(st, "weft_table_group_by on %s (strict mode)", g->device->id);
+      if (p->exec) weft__report(p->exec, "  aggregations fell back to cpu: %s", weft_last_error());
+      weft__error_clear();
+    }
+  }
+  if (!p->dev.ready) return WEFT_OK;
+  char why[300];
+  weft_status st = weft__aggregate_device(&p->dev, agg->kind, in, g, rows, name, col, why, sizeof why);
+  if (st == WEFT_OK) {
+    *done = 1;
+    return WEFT_OK;
+  }
+  if (st == WEFT_ERR_UNSUPPORTED && why[0]) {
+    if (strict)
+      return weft__error(WEFT_ERR_UNSUPPORTED, "weft_table_group_by: %s cannot run on %s: %s "
+                         "(strict mode)", name, g->device->id, why);
+    if (p->exec) weft__report(p->exec, "  %s: fell back to cpu: %s", name, why);
+    return WEFT_OK;
+  }
+  if (st == WEFT_ERR_INVALID_ARGUMENT || strict) return st;
+  if (p->exec) weft__report(p->exec, "  %s: fell back to cpu: %s", name, weft_last_error());
+  weft__error_clear();
+  return WEFT_OK;
+}
+
 static weft_status aggregate_one(const weft_table *table, const weft_agg *agg, size_t i,
                                  const weft__groups *g, weft__agg_memo *memo, weft_table *res,
-                                 size_t slot) {
+                                 size_t slot, placement *place) {
   weft__column in;
   memset(&in, 0, sizeof in);
   char *in_name = NULL;
@@ -67,11 +113,17 @@ static weft_status aggregate_one(const weft_table *table, const weft_agg *agg, s
   }
   const char *name = agg->name ? agg->name : in_name ? in_name : "len";
   weft__column col;
-  weft_status st = weft__aggregate(agg->kind, &in, g, table->rows, name,
-                                   /* a bare column outlives the group_by; a computed one may
-                                      be freed and its address reused */
-                                   agg->input && agg->input->kind == WEFT__E_COLUMN ? memo : NULL,
-                                   &col);
+  int done = 0;
+  weft_status st = try_device(place, agg, agg->input ? &in : NULL, g, table->rows, name, &col, &done);
+  if (st == WEFT_OK && !done)
+    st = weft__aggregate(agg->kind, &in, g, table->rows, name,
+                         /* a bare column outlives the group_by; a computed one may be freed and
+                            its address reused */
+                         agg->input && agg->input->kind == WEFT__E_COLUMN ? memo : NULL, &col);
+  if (st == WEFT_OK) {
+    if (done) place->on_device++;
+    else place->on_cpu++;
+  }
   if (st == WEFT_OK) st = weft__table_set_column(res, slot, name, col);
   weft__column_release(&in);
   free(in_name);
@@ -106,11 +158,16 @@ weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t
     if (st == WEFT_OK) st = weft__table_set_column(res, k, keys[k], col);
   }
   weft__agg_memo memo = {0};
+  placement place = {.exec = exec};
   for (size_t a = 0; st == WEFT_OK && a < naggs; a++)
-    st = aggregate_one(table, &aggs[a], a, &g, &memo, res, nkeys + a);
+    st = aggregate_one(table, &aggs[a], a, &g, &memo, res, nkeys + a, &place);
+  weft__agg_device_release(&place.dev);
   weft__agg_memo_free(&memo);
   if (st == WEFT_OK) st = check_names(res);
-  if (st == WEFT_OK && exec)
+  if (st == WEFT_OK && exec && place.on_device)
+    weft__report(exec, "  %lld groups, %d aggregations on %s, %d on cpu:0", (long long)g.ngroups,
+                 place.on_device, g.device->id, place.on_cpu);
+  else if (st == WEFT_OK && exec)
     weft__report(exec, "  %lld groups, %zu aggregations on cpu:0", (long long)g.ngroups, naggs);
   weft__groups_free(&g);
   free(kcols), free(kidx);

@@ -74,6 +74,7 @@ weft_status weft__plan_project(const weft_plan *plan, weft_plan **out);
  * fail in strict mode, *fail is the status and `why` its message. */
 typedef struct weft__plan_device {
   int force_cpu;
+  int on_device; /* a device other than the CPU may run it (asked for, or auto by cost) */
   weft_status fail;
   char why[512];
 } weft__plan_device;
@@ -87,11 +88,12 @@ weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, con
                                         weft_table **out);
 
 /* plan_fuse.c: 1 when `p` (a group_by over a filter) runs as one fused pass, "filter +
- * aggregate (fused)", whose input is p->in->in. */
-int weft__plan_fused(const weft_plan *p);
+ * aggregate (fused)", whose input is p->in->in: on the CPU, so only when `exec` (NULL:
+ * auto) would run the group_by there. */
+int weft__plan_fused(const weft_plan *p, const weft_exec *exec);
 
 /* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */
-char *weft__plan_line(const weft_plan *node);
+char *weft__plan_line(const weft_plan *node, const weft_exec *exec);
 
 /* A growable string; weft__text_add keeps going on allocation failure (ok becomes 0). */
 typedef struct weft__text {

@@ -16,7 +16,7 @@ static weft_status check_strict(const weft_plan *p, const weft_exec *exec) {
     weft__plan_device dev;
     weft__plan_device_choose(exec, p, &dev);
     if (dev.fail) {
-      char *line = weft__plan_line(p);
+      char *line = weft__plan_line(p, exec);
       weft_status st = weft__error(dev.fail, "weft_plan_collect: %s: %s", line ? line : "?", dev.why);
       free(line);
       return st;
@@ -96,7 +96,7 @@ typedef struct run_state {
 static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft_table *in = NULL, *right = NULL;
   weft_status st = WEFT_OK;
-  int fused = weft__plan_fused(p); /* the filter under it runs inside it */
+  int fused = weft__plan_fused(p, rs->user); /* the filter under it runs inside it */
   if (p->in) st = run(rs, fused ? p->in->in : p->in, &in);
   if (st == WEFT_OK && p->right) st = run(rs, p->right, &right);
   if (st != WEFT_OK) { /* an input failed: its message already names it */
@@ -112,7 +112,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   ex.strict = rs->user ? rs->user->strict : 0;
   st = fused ? run_fused(&ex, p, in, out) : run_op(&ex, p, in, right, out);
   if (st == WEFT_OK) {
-    char *line = weft__plan_line(p);
+    char *line = weft__plan_line(p, rs->user);
     weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);
     free(line);
     /* the eager operation's own report, indented under its operator */
@@ -124,7 +124,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
     }
     if (ex.report) rs->last_device = ex.last_device;
   } else {
-    char *line = weft__plan_line(p);
+    char *line = weft__plan_line(p, rs->user);
     st = weft__error_context(st, "weft_plan_collect: %s", line ? line : "?");
     free(line);
   }

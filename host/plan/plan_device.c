@@ -8,9 +8,9 @@
  *   - a device asked for whose backend is not loaded, or that lacks the operation, falls
  *     back to the CPU, or fails in strict mode.
  * Of the table operations the expression ones (filter, select, with_columns) have device
- * kernels, only for expressions the bytecode can express (expr_device.h), and sort has them
- * on backends with sort_pairs (frame/sort_device.h); has_kernels() is the one place to
- * change when another gets some. */
+ * kernels for expressions the bytecode can express (expr_device.h), sort on backends with
+ * sort_pairs (frame/sort_device.h), group_by and unique for what group_kernels() says;
+ * has_kernels() is the one place to change when another gets some. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,33 @@ static int exprs_compile(const weft_plan *p, char *why, size_t cap) {
 /* 1 when some backend may have kernels for operations of this kind. */
 static int has_device_kernels(weft__plan_kind kind) {
   return kind == WEFT__P_FILTER || kind == WEFT__P_SELECT || kind == WEFT__P_WITH_COLUMNS ||
-         kind == WEFT__P_SORT;
+         kind == WEFT__P_SORT || kind == WEFT__P_GROUP_BY || kind == WEFT__P_UNIQUE;
+}
+
+/* group_by and unique group on a device (frame/group_device.c) and group_by aggregates there
+ * (frame/agg_device.c) except utf8 min/max; a utf8 key longer than 7 bytes is only seen when
+ * the rows are (the run falls back then, or fails in strict mode). */
+static int group_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
+  const char *name = op_name(p->kind);
+  if (!dev->backend->group_kernel) {
+    snprintf(why, cap, "%s has no kernel for %s", dev->id, name);
+    return 0;
+  }
+  if (p->kind != WEFT__P_GROUP_BY) return 1;
+  if (p->naggs && !dev->desc.has_fp64) {
+    snprintf(why, cap, "%s has no fp64 support, which device aggregations need", dev->id);
+    return 0;
+  }
+  for (size_t a = 0; a < p->naggs; a++) {
+    const weft__column *out = &p->proto->cols[p->n + a];
+    weft_agg_kind k = p->aggs[a].kind;
+    if ((k == WEFT_AGG_MIN || k == WEFT_AGG_MAX) && out->view.type == WEFT_TYPE_UTF8) {
+      snprintf(why, cap, "utf8 %s of \"%s\" (byte comparisons stay on the CPU)",
+               k == WEFT_AGG_MIN ? "min" : "max", p->proto->names[p->n + a]);
+      return 0;
+    }
+  }
+  return 1;
 }
 
 /* 1 when `dev` (not the CPU) can run node `p`; else 0 with the reason in `why`. */
@@ -60,6 +86,7 @@ static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, s
     snprintf(why, cap, "%s has no kernel for sort", dev->id);
     return 0;
   }
+  if (p->kind == WEFT__P_GROUP_BY || p->kind == WEFT__P_UNIQUE) return group_kernels(p, dev, why, cap);
   int exprs = p->kind == WEFT__P_FILTER || p->kind == WEFT__P_SELECT || p->kind == WEFT__P_WITH_COLUMNS;
   if (!exprs || !dev->backend->expr_eval) {
     snprintf(why, cap, "%s has no kernel for %s", dev->id, op_name(p->kind));
@@ -107,6 +134,7 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
       if (dev->desc.is_gpu && has_kernels(p, dev, why, sizeof why))
         add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
     }
+    out->on_device = *gpus != '\0';
     if (*gpus) snprintf(out->why, sizeof out->why, "auto: by cost, cpu or %s (see the report)", gpus);
     else if (any_gpu || !has_device_kernels(p->kind))
       snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
@@ -148,6 +176,7 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
     add(skipped, sizeof skipped, "%s%s%s", *skipped ? "; " : "", reason, "");
   }
   if (out->fail) return;
+  out->on_device = device != NULL;
   if (device) snprintf(out->why, sizeof out->why, "%s: %s", device, source);
   else if (cpu && !*skipped) snprintf(out->why, sizeof out->why, "cpu: %s", source);
   else if (cpu) snprintf(out->why, sizeof out->why, "cpu: %s (%s)", source, skipped);

@@ -34,9 +34,9 @@ static void add_aggs(weft__text *t, const weft_plan *p) {
   }
 }
 
-char *weft__plan_line(const weft_plan *p) {
+char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
   weft__text t = {.ok = 1};
-  if (weft__plan_fused(p)) {
+  if (weft__plan_fused(p, exec)) {
     /* the filter's predicate and the group_by's aggregations, one operator */
     weft__text_add(&t, "filter + aggregate (fused) ");
     add_exprs(&t, 1, p->in->exprs);
@@ -114,14 +114,14 @@ char *weft__plan_line(const weft_plan *p) {
 }
 
 static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exec, int depth) {
-  char *line = weft__plan_line(p);
+  char *line = weft__plan_line(p, exec);
   weft__plan_device dev;
   weft__plan_device_choose(exec, p, &dev);
   weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
                  dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
   /* a fused node's filter is part of its line: its input comes next */
-  const weft_plan *in = weft__plan_fused(p) ? p->in->in : p->in;
+  const weft_plan *in = weft__plan_fused(p, exec) ? p->in->in : p->in;
   if (in) explain_node(t, in, exec, depth + 1);
   if (p->right) explain_node(t, p->right, exec, depth + 1);
 }

@@ -134,27 +134,29 @@ def test_explain_shows_pushdown_and_devices(rng):
 
 
 def test_strict_raises_where_a_device_cannot_run(rng):
-    # unique has no device kernel; sort has one where the backend is present
+    # a utf8 min stays on the CPU (byte comparisons); sort and unique have device kernels
+    # where the backend is present
     frame = weft.from_arrow(_frame(rng, 100)).lazy()
-    lf, sorted_lf = frame.unique(["k"]), frame.sort("k")
+    lf = frame.group_by("k").agg(col("g").min().alias("gmin"))
     for device in ("cuda", "opencl"):
         present = any(d.id.startswith(device) for d in weft.devices())
         text = lf.explain(device=device)
-        assert "UNIQUE [k]  [fell back to cpu: " in text, text
+        assert "GROUP_BY [k]" in text and "[fell back to cpu: " in text, text
         assert lf.collect(device=device).height > 0  # not strict: the CPU runs it
         assert "fails in strict mode" in lf.explain(device=device, strict=True)
         with pytest.raises(weft.WeftError) as err:
             lf.collect(device=device, strict=True)
         expected = weft.UnsupportedError if present else weft.BackendUnavailableError
         assert isinstance(err.value, expected), err.value
-        assert "UNIQUE [k]" in str(err.value)
-        if present:
-            text = sorted_lf.explain(device=device, strict=True)
-            assert f"SORT by [k] nulls first  [{device}:0: requested]" in text, text
-            assert sorted_lf.collect(device=device, strict=True).height == 100
-        else:
-            with pytest.raises(weft.BackendUnavailableError):
-                sorted_lf.collect(device=device, strict=True)
+        assert "GROUP_BY [k]" in str(err.value)
+        for other, line in ((frame.sort("k"), "SORT by [k] nulls first"), (frame.unique(["k"]), "UNIQUE [k]")):
+            if present:
+                text = other.explain(device=device, strict=True)
+                assert f"{line}  [{device}:0: requested]" in text, text
+                assert other.collect(device=device, strict=True).height > 0
+            else:
+                with pytest.raises(weft.BackendUnavailableError):
+                    other.collect(device=device, strict=True)
 
 
 def test_bad_input_names_the_argument(rng):
