@@ -18,6 +18,15 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_KNN_TOPK_MERGE] = "weft_knn_topk_merge",
     [WEFT_OCL_KNN_SORT] = "weft_knn_sort",
     [WEFT_OCL_EXPR_EVAL] = "weft_expr_eval",
+    [WEFT_OCL_JOIN_CLEAR] = "weft_join_clear",
+    [WEFT_OCL_JOIN_INSERT] = "weft_join_insert",
+    [WEFT_OCL_JOIN_RADIX_COUNT] = "weft_join_radix_count",
+    [WEFT_OCL_JOIN_RADIX_SCATTER] = "weft_join_radix_scatter",
+    [WEFT_OCL_JOIN_BOUNDS] = "weft_join_bounds",
+    [WEFT_OCL_JOIN_PROBE_COUNT] = "weft_join_probe_count",
+    [WEFT_OCL_JOIN_EMIT] = "weft_join_emit",
+    [WEFT_OCL_JOIN_SCAN_BLOCKS] = "weft_join_scan_blocks",
+    [WEFT_OCL_JOIN_SCAN_ADD] = "weft_join_scan_add",
 };
 
 static int needs_fp64(int k) {
