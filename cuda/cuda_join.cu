@@ -4,6 +4,7 @@
 #include "cuda_internal.h"
 
 #include "dialect.h"
+#include "join_hash.h"
 #include "join_hash.kern"
 
 /* Blocks for a grid-stride kernel over `items` work-items (> 0). */

@@ -4,8 +4,10 @@
  * WEFT_OCL_MAX_GROUPS. The kernels need 32-bit global atomics only (core OpenCL 1.1). */
 #include "opencl_internal.h"
 
-#define SCAN_CHUNK ((size_t)WEFT_OCL_GROUP * 8) /* WK_JOIN_SCAN_CHUNK */
-#define RADIX_CHUNK ((size_t)64)                /* WK_JOIN_RADIX_CHUNK */
+#include "../kernels/join_hash.h"
+
+#define SCAN_CHUNK ((size_t)WK_JOIN_SCAN_CHUNK)
+#define RADIX_CHUNK ((size_t)WK_JOIN_RADIX_CHUNK)
 
 #define WEFT_RETURN_NOT_OK_OCL(expr)       \
   do {                                     \
@@ -143,7 +145,7 @@ weft_status weft_ocl_scan_chunks(int dev, size_t n, void *data, void *sums) {
   cl_ulong rows = n;
   weft_ocl_arg args[] = {WEFT_OCL_ARG(dt), WEFT_OCL_ARG(rows), WEFT_OCL_ARG(s)};
   size_t chunks = (n + SCAN_CHUNK - 1) / SCAN_CHUNK;
-  /* one work-group per chunk: items = chunks whole groups */
+  /* one work-group of WEFT_OCL_GROUP (= WK_JOIN_SCAN_CHUNK / 8) per chunk */
   return launch(dev, WEFT_OCL_JOIN_SCAN_BLOCKS, "scan_chunks", args, 3, chunks * WEFT_OCL_GROUP, 1);
 }
 

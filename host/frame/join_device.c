@@ -12,8 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kernels/join_hash.h"
 #include "../device_choice.h"
 #include "../error.h"
+
+_Static_assert(WK_JOIN_INNER == WEFT_JOIN_INNER && WK_JOIN_LEFT == WEFT_JOIN_LEFT &&
+                   WK_JOIN_SEMI == WEFT_JOIN_SEMI && WK_JOIN_ANTI == WEFT_JOIN_ANTI,
+               "kernels/join_hash.h join kinds match weft_join_kind");
 
 /* The cost model counts a hash probe on the CPU (a cache miss or two, ~15 ns a core) as
  * this many flops a row; a GPU hides those misses. */
@@ -159,8 +164,8 @@ static void release_all(dev_bufs *b) {
   while (b->n > 0) release(b, b->handle[b->n - 1]);
 }
 
-#define SCAN_CHUNK ((size_t)2048) /* WK_JOIN_SCAN_CHUNK */
-#define RADIX_CHUNK ((size_t)64)  /* WK_JOIN_RADIX_CHUNK */
+#define SCAN_CHUNK ((size_t)WK_JOIN_SCAN_CHUNK)
+#define RADIX_CHUNK ((size_t)WK_JOIN_RADIX_CHUNK)
 
 /* Exclusive scan of n uint64 in place; *total (if not NULL) = their sum. */
 static weft_status scan(dev_bufs *b, void *data, size_t n, uint64_t *total) {
@@ -194,7 +199,7 @@ static weft_status build(dev_bufs *b, const weft__join_probe *p, size_t nr, cons
     WEFT_RETURN_NOT_OK(alloc(b, nr * 4, &slot[i]));
     WEFT_RETURN_NOT_OK(alloc(b, nr * 4, &row[i]));
   }
-  WEFT_RETURN_NOT_OK(alloc(b, 16 * chunks * 8, &hist));
+  WEFT_RETURN_NOT_OK(alloc(b, WK_JOIN_RADIX_DIGITS * chunks * 8, &hist));
   void *owner = (void *)p->owner, *start = (void *)p->seg_start, *end = (void *)p->seg_end;
   WEFT_RETURN_NOT_OK(be->join_clear(d, p->slots, owner, start, end));
   WEFT_RETURN_NOT_OK(be->join_insert(d, nr, p->words, rkeys, rvalid, p->slots, owner, slot[0], row[0]));
@@ -202,9 +207,9 @@ static weft_status build(dev_bufs *b, const weft__join_probe *p, size_t nr, cons
   unsigned bits = 1;
   while (((size_t)1 << (bits - 1)) < p->slots) bits++;
   int cur = 0;
-  for (unsigned shift = 0; shift < bits; shift += 4, cur ^= 1) {
+  for (unsigned shift = 0; shift < bits; shift += WK_JOIN_RADIX_BITS, cur ^= 1) {
     WEFT_RETURN_NOT_OK(be->join_radix_count(d, nr, shift, slot[cur], hist));
-    WEFT_RETURN_NOT_OK(scan(b, hist, 16 * chunks, NULL));
+    WEFT_RETURN_NOT_OK(scan(b, hist, WK_JOIN_RADIX_DIGITS * chunks, NULL));
     WEFT_RETURN_NOT_OK(be->join_radix_scatter(d, nr, shift, slot[cur], row[cur], hist,
                                               slot[cur ^ 1], row[cur ^ 1]));
   }
