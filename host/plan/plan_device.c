@@ -7,9 +7,11 @@
  *     operation has device kernels, else the CPU;
  *   - a device asked for whose backend is not loaded, or that lacks the operation, falls
  *     back to the CPU, or fails in strict mode.
- * Of the table operations only the expression ones (filter, select, with_columns) have
- * device kernels, and only for expressions the bytecode can express (expr_device.h);
- * has_kernels() is the one place to change when another gets some. */
+ * Of the table operations the expression ones (filter, select, with_columns) have device
+ * kernels for the expressions the bytecode can express (expr_device.h), and join has them
+ * for every key type (join_device.c; a utf8 key too long for the device's key words is
+ * only known when it runs, and falls back then); has_kernels() is the one place to change
+ * when another gets some. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,11 @@ static int exprs_compile(const weft_plan *p, char *why, size_t cap) {
 
 /* 1 when `dev` (not the CPU) can run node `p`; else 0 with the reason in `why`. */
 static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
+  if (p->kind == WEFT__P_JOIN) {
+    if (dev->backend->join_insert && dev->backend->join_probe_count) return 1;
+    snprintf(why, cap, "%s has no kernel for join", dev->id);
+    return 0;
+  }
   int exprs = p->kind == WEFT__P_FILTER || p->kind == WEFT__P_SELECT || p->kind == WEFT__P_WITH_COLUMNS;
   if (!exprs || !dev->backend->expr_eval) {
     snprintf(why, cap, "%s has no kernel for %s", dev->id, op_name(p->kind));
