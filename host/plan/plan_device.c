@@ -94,13 +94,16 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
       snprintf(out->why, sizeof out->why, "cpu: small input (%lld rows)", rows);
       return;
     }
-    char gpus[128] = "", why[256] = "";
+    char gpus[128] = "", others[128] = "", why[256] = "";
     for (size_t i = 1; i < weft__device_total(); i++) {
       weft__device *dev = weft__device_at(i);
-      if (dev->desc.is_gpu && has_kernels(p, dev, why, sizeof why))
-        add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
+      if (!has_kernels(p, dev, why, sizeof why)) continue;
+      if (dev->desc.is_gpu) add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
+      else add(others, sizeof others, "%s%s%s", *others ? ", " : "", dev->id, "");
     }
     if (*gpus) snprintf(out->why, sizeof out->why, "auto: by cost, cpu or %s (see the report)", gpus);
+    else if (*others)
+      snprintf(out->why, sizeof out->why, "cpu: auto, no GPU (%s runs %s when asked for)", others, name);
     else snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
     return;
   }
