@@ -88,8 +88,10 @@ weft_status weft__join_device_choose(struct weft_exec *exec, const char *name,
                  .flops_per_row = PROBE_FLOPS_PER_ROW,
                  .supports = has_join_kernels,
                  .device_unsupported = fits ? NULL : why};
-  op.slot_row_bits[0] = 64 * (fits ? layout.words : lk->n) + 8; /* key words + validity */
-  op.slot_row_bits[1] = 128;                                   /* a (left, right) pair back */
+  /* Over PCIe: every row's key words and validity byte, and about one (left, right) pair
+   * of int64 back per left row. */
+  op.slot_row_bits[0] = 64 * (fits ? layout.words : lk->n) + 8;
+  op.slot_row_bits[1] = lrows + rrows ? (size_t)(128 * lrows / (lrows + rrows)) : 0;
   weft__choice choice;
   WEFT_RETURN_NOT_OK(weft__choose_devices(exec, &op, &choice));
   for (int i = 0; i < choice.count && !*out; i++)
