@@ -146,6 +146,11 @@ typedef struct dev_bufs {
 static weft_status alloc(dev_bufs *b, size_t bytes, void **out) {
   if (b->n == MAX_BUFS) return weft__error(WEFT_ERR_INTERNAL, "join on %s: too many buffers", b->dev->id);
   bytes = bytes ? bytes : 8;
+  uint64_t most = b->dev->desc.max_alloc_bytes;
+  if (most && bytes > most)
+    return weft__error(WEFT_ERR_DEVICE_MEMORY, "join on %s: a buffer of %zu bytes is over the "
+                       "device's largest allocation (%llu bytes)", b->dev->id, bytes,
+                       (unsigned long long)most);
   WEFT_RETURN_NOT_OK(weft__device_alloc(b->dev, bytes, out));
   b->handle[b->n] = *out;
   b->bytes[b->n++] = bytes;
