@@ -94,9 +94,14 @@ weft_status wc_join_emit(int dev, const weft__join_probe *p) {
   bool pairs = p->kind == WEFT_JOIN_INNER || p->kind == WEFT_JOIN_LEFT;
   WC_TRY(wc_join_need("join_emit", p->match && p->count && p->seg_start && p->seg_end &&
                                        p->right_rows && p->out_left && (!pairs || p->out_right)));
+  if (p->emit_row0 + p->emit_rows > p->rows)
+    return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: join_emit: rows %zu..%zu of %zu",
+                    p->emit_row0, p->emit_row0 + p->emit_rows, p->rows);
+  if (p->emit_rows == 0) return WEFT_OK;
   WC_ENTER(dev);
-  WC_LAUNCH(dev, weft_join_emit, wc_join_grid(p->rows), (const wk_u32 *)p->match, (wk_u64)p->rows,
-            (const wk_u64 *)p->count, (const wk_u32 *)p->seg_start, (const wk_u32 *)p->seg_end,
+  WC_LAUNCH(dev, weft_join_emit, wc_join_grid(p->emit_rows), (const wk_u32 *)p->match,
+            (wk_u64)p->emit_row0, (wk_u64)p->emit_rows, (const wk_u64 *)p->count,
+            (wk_u64)p->emit_base, (const wk_u32 *)p->seg_start, (const wk_u32 *)p->seg_end,
             (const wk_u32 *)p->right_rows, (wk_i32)p->kind, (wk_i64 *)p->out_left,
             (wk_i64 *)p->out_right);
   return WEFT_OK;

@@ -112,6 +112,10 @@ typedef struct weft__join_probe {
   void *count;             /* rows uint64: its output rows (probe_count); their scan (emit) */
   void *out_left;          /* int64 output rows: left row */
   void *out_right;         /* int64 output rows: right row or -1; NULL for semi / anti */
+  /* emit only: left rows [emit_row0, emit_row0 + emit_rows), whose output rows from
+   * emit_base on are written from out_left[0] / out_right[0] on */
+  size_t emit_row0, emit_rows;
+  uint64_t emit_base;
 } weft__join_probe;
 
 typedef struct weft__backend {

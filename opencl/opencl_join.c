@@ -128,14 +128,19 @@ weft_status weft_ocl_join_emit(int dev, const weft__join_probe *p) {
   WEFT_RETURN_NOT_OK_OCL(need("join_emit", p->match && p->count && p->seg_start && p->seg_end &&
                                                p->right_rows && p->out_left &&
                                                (!pairs || p->out_right)));
+  if (p->emit_row0 + p->emit_rows > p->rows)
+    return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: join_emit: rows %zu..%zu of %zu",
+                          p->emit_row0, p->emit_row0 + p->emit_rows, p->rows);
+  if (p->emit_rows == 0) return WEFT_OK;
   cl_mem m = p->match, c = p->count, a = (cl_mem)p->seg_start, b = (cl_mem)p->seg_end;
   cl_mem rr = (cl_mem)p->right_rows, ol = p->out_left, orr = p->out_right;
-  cl_ulong rows = p->rows;
+  cl_ulong row0 = p->emit_row0, rows = p->emit_rows, base = p->emit_base;
   cl_int kind = p->kind;
-  weft_ocl_arg args[] = {WEFT_OCL_ARG(m), WEFT_OCL_ARG(rows), WEFT_OCL_ARG(c),
-                         WEFT_OCL_ARG(a), WEFT_OCL_ARG(b),    WEFT_OCL_ARG(rr),
-                         WEFT_OCL_ARG(kind), WEFT_OCL_ARG(ol), WEFT_OCL_ARG(orr)};
-  return launch(dev, WEFT_OCL_JOIN_EMIT, "join_emit", args, 9, p->rows, 0);
+  weft_ocl_arg args[] = {WEFT_OCL_ARG(m),    WEFT_OCL_ARG(row0), WEFT_OCL_ARG(rows),
+                         WEFT_OCL_ARG(c),    WEFT_OCL_ARG(base), WEFT_OCL_ARG(a),
+                         WEFT_OCL_ARG(b),    WEFT_OCL_ARG(rr),   WEFT_OCL_ARG(kind),
+                         WEFT_OCL_ARG(ol),   WEFT_OCL_ARG(orr)};
+  return launch(dev, WEFT_OCL_JOIN_EMIT, "join_emit", args, 11, p->emit_rows, 0);
 }
 
 weft_status weft_ocl_scan_chunks(int dev, size_t n, void *data, void *sums) {

@@ -238,10 +238,13 @@ static weft_status upload(dev_bufs *b, const void *host, size_t bytes, void **ou
   return b->dev->backend->buffer_write(b->dev->backend_device, *out, 0, host, bytes, 1);
 }
 
+static weft_status emit(dev_bufs *b, weft__join_probe *p, uint64_t total, int64_t *left,
+                        int64_t *right, size_t *slices);
+
 static weft_status run(dev_bufs *b, const key_layout *layout, const uint64_t *lwords,
                        const uint8_t *lvalid, int64_t lrows, const uint64_t *rwords,
                        const uint8_t *rvalid, int64_t rrows, weft_join_kind kind, int64_t **left,
-                       int64_t **right, size_t *n) {
+                       int64_t **right, size_t *n, size_t *slices) {
   const weft__backend *be = b->dev->backend;
   int d = b->dev->backend_device;
   size_t w = layout->words, nl = (size_t)lrows, nr = (size_t)rrows;
@@ -268,27 +271,77 @@ static weft_status run(dev_bufs *b, const key_layout *layout, const uint64_t *lw
   uint64_t total = 0;
   WEFT_RETURN_NOT_OK(scan(b, p.count, nl, &total));
   int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
-  WEFT_RETURN_NOT_OK(alloc(b, (size_t)total * 8, &p.out_left));
-  if (pairs) WEFT_RETURN_NOT_OK(alloc(b, (size_t)total * 8, &p.out_right));
-  WEFT_RETURN_NOT_OK(be->join_emit(d, &p));
   *left = malloc((size_t)total * 8 + 8);
   *right = pairs ? malloc((size_t)total * 8 + 8) : NULL;
   if (!*left || (pairs && !*right))
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %llu output "
                        "rows", (unsigned long long)total);
-  if (total) {
-    WEFT_RETURN_NOT_OK(be->buffer_read(d, p.out_left, 0, *left, (size_t)total * 8, 1));
-    if (pairs) WEFT_RETURN_NOT_OK(be->buffer_read(d, p.out_right, 0, *right, (size_t)total * 8, 1));
-  }
   *n = (size_t)total;
-  return be->synchronize(d);
+  return emit(b, &p, total, *left, *right, slices);
+}
+
+/* Output rows [first, last) of left rows [row0, row0 + rows) into the host arrays. */
+static weft_status emit_slice(dev_bufs *b, weft__join_probe *p, size_t row0, size_t rows,
+                              uint64_t first, uint64_t last, int64_t *left, int64_t *right) {
+  const weft__backend *be = b->dev->backend;
+  int d = b->dev->backend_device;
+  p->emit_row0 = row0, p->emit_rows = rows, p->emit_base = first;
+  WEFT_RETURN_NOT_OK(be->join_emit(d, p));
+  size_t bytes = (size_t)(last - first) * 8;
+  if (bytes == 0) return WEFT_OK;
+  WEFT_RETURN_NOT_OK(be->buffer_read(d, p->out_left, 0, left + first, bytes, 1));
+  if (right) WEFT_RETURN_NOT_OK(be->buffer_read(d, p->out_right, 0, right + first, bytes, 1));
+  return WEFT_OK;
+}
+
+/* The pairs, written by the device in one go, or, when they do not all fit its memory
+ * (a join whose keys repeat on both sides), in slices of left rows cut where the scanned
+ * counts (read back once) say their output fits. */
+static weft_status emit(dev_bufs *b, weft__join_probe *p, uint64_t total, int64_t *left,
+                        int64_t *right, size_t *slices) {
+  const weft__backend *be = b->dev->backend;
+  int d = b->dev->backend_device;
+  size_t row_bytes = right ? 16 : 8, nl = p->rows;
+  uint64_t fit = weft__device_available(b->dev) / row_bytes;
+  if (b->dev->desc.max_alloc_bytes && fit > b->dev->desc.max_alloc_bytes / 8)
+    fit = b->dev->desc.max_alloc_bytes / 8;
+  fit = fit < total ? fit : total;
+  WEFT_RETURN_NOT_OK(alloc(b, (size_t)fit * 8, &p->out_left));
+  if (right) WEFT_RETURN_NOT_OK(alloc(b, (size_t)fit * 8, &p->out_right));
+  *slices = 1;
+  if (fit == total) return emit_slice(b, p, 0, nl, 0, total, left, right);
+  uint64_t *offset = malloc((nl + 1) * sizeof *offset);
+  if (!offset)
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %zu offsets", nl);
+  weft_status st = be->buffer_read(d, p->count, 0, offset, nl * 8, 1);
+  offset[nl] = total;
+  *slices = 0;
+  for (size_t l0 = 0; st == WEFT_OK && l0 < nl; (*slices)++) {
+    size_t lo = l0 + 1, hi = nl; /* the last l1 with offset[l1] - offset[l0] <= fit */
+    if (offset[lo] - offset[l0] > fit) {
+      st = weft__error(WEFT_ERR_DEVICE_MEMORY, "join on %s: left row %zu alone has %llu output "
+                       "rows; %llu fit in the device's memory", b->dev->id, l0,
+                       (unsigned long long)(offset[lo] - offset[l0]), (unsigned long long)fit);
+      break;
+    }
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo + 1) / 2;
+      if (offset[mid] - offset[l0] <= fit) lo = mid;
+      else hi = mid - 1;
+    }
+    st = emit_slice(b, p, l0, lo - l0, offset[l0], offset[lo], left, right);
+    l0 = lo;
+  }
+  free(offset);
+  return st;
 }
 
 weft_status weft__join_device_pairs(weft__device *dev, const weft__join_keys *lk, int64_t lrows,
                                     const weft__join_keys *rk, int64_t rrows, weft_join_kind kind,
-                                    int64_t **left, int64_t **right, size_t *n) {
+                                    int64_t **left, int64_t **right, size_t *n, size_t *slices) {
   *left = *right = NULL;
   *n = 0;
+  *slices = 0;
   key_layout layout;
   char why[256];
   if (!layout_keys(lk, rk, &layout, why, sizeof why))
@@ -307,7 +360,8 @@ weft_status weft__join_device_pairs(weft__device *dev, const weft__join_keys *lk
   if (st == WEFT_OK) {
     pack_keys(lk, &layout, lrows, lwords, lvalid);
     pack_keys(rk, &layout, rrows, rwords, rvalid);
-    st = run(&bufs, &layout, lwords, lvalid, lrows, rwords, rvalid, rrows, kind, left, right, n);
+    st = run(&bufs, &layout, lwords, lvalid, lrows, rwords, rvalid, rrows, kind, left, right, n,
+             slices);
   }
   if (st != WEFT_OK) {
     char message[1024];

@@ -24,9 +24,10 @@ weft_status weft__join_device_choose(struct weft_exec *exec, const char *name,
                                      weft__device **out);
 
 /* The join's output rows on `dev`: left[i], and for inner / left joins right[i] (-1: no
- * match), i < *n, malloc'ed. */
+ * match), i < *n, malloc'ed; *slices: how many pieces the device wrote them in (more than
+ * one when they did not fit its memory at once). */
 weft_status weft__join_device_pairs(weft__device *dev, const weft__join_keys *lk, int64_t lrows,
                                     const weft__join_keys *rk, int64_t rrows, weft_join_kind kind,
-                                    int64_t **left, int64_t **right, size_t *n);
+                                    int64_t **left, int64_t **right, size_t *n, size_t *slices);
 
 #endif

@@ -370,14 +370,18 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     int on_device = 0;
     st = weft__join_device_choose(ex, join_name(kind), &lk, left->rows, &rk, right->rows, &dev);
     if (st == WEFT_OK && dev) {
+      size_t slices = 0;
       st = weft__join_device_pairs(dev, &lk, left->rows, &rk, right->rows, kind, &all.left,
-                                   &all.right, &all.n);
+                                   &all.right, &all.n, &slices);
       if (st == WEFT_OK) {
         on_device = 1;
         ex->last_device = weft__device_index(dev);
         weft__report(ex, "  %s (%s): hash table built on %lld right rows and probed by %lld "
-                     "left rows; %zu output rows", dev->id, dev->desc.name, (long long)right->rows,
-                     (long long)left->rows, all.n);
+                     "left rows; %zu output rows", dev->id, dev->desc.name,
+                     (long long)right->rows, (long long)left->rows, all.n);
+        if (slices > 1)
+          weft__report(ex, "  the output did not fit %s's memory at once: written in %zu slices "
+                       "of left rows", dev->id, slices);
       } else if (ex->strict) {
         st = weft__error_context(st, "%s on %s (strict mode, no fallback)", join_name(kind), dev->id);
       } else {

@@ -217,6 +217,30 @@ TEST_P(JoinDevice, SizesAroundChunks) {
   ASSERT_NO_FATAL_FAILURE(check(GetParam(), strs, true, "utf8 100003 x 4099"));
 }
 
+// An output far bigger than the device's memory cap (keys repeat on both sides) is written
+// in slices of left rows, still on the device and still the CPU's rows in the CPU's order.
+TEST_P(JoinDevice, OutputBiggerThanTheDevice) {
+  size_t index;
+  WEFT_REQUIRE_DEVICE(GetParam(), index);
+  if (GetParam() == "cpu") GTEST_SKIP() << "the CPU has no device memory cap";
+  Sides s = make({WEFT_TYPE_INT32}, {WEFT_TYPE_INT64}, 5003, 3001, 5, 0.05, 14);
+  auto L = jc::build(s.left), R = jc::build(s.right);
+  weft_device_info info;
+  ASSERT_WEFT_OK(weft_device_get_info(index, &info));
+  ASSERT_WEFT_OK(weft_device_set_memory_limit(index, 4u << 20));
+  for (weft_join_kind kind : {WEFT_JOIN_INNER, WEFT_JOIN_LEFT}) {
+    TestExec cpu("cpu"), dev(GetParam());
+    tt::TablePtr want(run_join(cpu.e, L->table, R->table, s.on, kind));
+    tt::TablePtr got(run_join(dev.e, L->table, R->table, s.on, kind));
+    ASSERT_TRUE(want && got) << dev.report();
+    EXPECT_GT(tt::num_rows(got.get()), 2000000) << "the output must not fit 4 MiB";
+    EXPECT_EQ(dev.last_device(), index) << dev.report();
+    EXPECT_NE(dev.report().find("slices of left rows"), std::string::npos) << dev.report();
+    expect_rows(jc::rows_of(got.get()), jc::rows_of(want.get()), "sliced output");
+  }
+  ASSERT_WEFT_OK(weft_device_set_memory_limit(index, info.memory_limit_bytes));
+}
+
 // Past the device's memory cap, or with keys too long for its words, the join falls back to
 // the CPU with the reason in the report (same output); strict mode returns the error.
 TEST_P(JoinDevice, FallsBackToCpu) {
