@@ -11,7 +11,8 @@ OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, as some CI images set, changes every engin
 the values in force are printed first.) Smoke run: `python3 bench/knn.py --quick`. Table for
 bench/RESULTS.md: add `--markdown`. See bench/README.md for what each column means.
 
-One process run. Each engine (weft with device "auto" and on each device, faiss, numpy)
+One process run. Each engine (weft on cpu:0, with device "auto" and on each other device;
+faiss; numpy)
 runs in a forked child per dataset, so its peak RSS and its increase over the inputs are
 its own; the parent only makes the data and compares the answers (it never loads weft,
 faiss or OpenMP itself, so forking stays safe).
@@ -101,21 +102,21 @@ def _blas_info():
 
 
 class WeftEngine:
-    def __init__(self, device):
+    def __init__(self, device, borrow=False):
         import weft
 
-        self.weft, self.device = weft, device
+        self.weft, self.device, self.borrow = weft, device, borrow
 
     def build(self, xb):
         self.index = self.weft.FlatIndex(dim=xb.shape[1], metric="l2")
-        self.index.add(xb)
+        self.index.add(xb, copy=not self.borrow)
 
     def search(self, xq, k):
         strict = self.device != "auto"
         return self.index.search(xq, k, device=self.device, strict=strict)
 
     def note(self):
-        return f"ran on {self.weft.last_device()}"
+        return f"ran on {self.weft.last_device()}" + (", add(copy=False)" if self.borrow else "")
 
 
 class FaissEngine:
@@ -185,9 +186,9 @@ class NumpyEngine:
         return f"query blocks of {self.block}, argpartition on {self.threads} threads"
 
 
-def make_engine(name):
+def make_engine(name, borrow=False):
     if name.startswith("weft:"):
-        return WeftEngine(name.split(":", 1)[1])
+        return WeftEngine(name.split(":", 1)[1], borrow)
     if name == "faiss":
         return FaissEngine()
     if name == "numpy":
@@ -195,14 +196,16 @@ def make_engine(name):
     raise ValueError(name)
 
 
-def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budget=float("inf")):
+def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budget=float("inf"),
+               borrow=False):
     """In the child: build, warm up, then best-of-`repeat` per k. Returns a dict.
-    coretype: OPENBLAS_CORETYPE for the BLAS this engine loads (not numpy's, loaded already)."""
+    coretype: OPENBLAS_CORETYPE for the BLAS this engine loads (not numpy's, loaded already).
+    borrow: weft adds with copy=False."""
     if coretype:
         os.environ["OPENBLAS_CORETYPE"] = coretype
     rss0 = _rss_mib()
     out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None}
-    eng = make_engine(name)
+    eng = make_engine(name, borrow)
     t = time.perf_counter()
     eng.build(xb)
     out["build_s"] = time.perf_counter() - t
@@ -364,7 +367,10 @@ def parse_args(argv):
     p.add_argument("--data", default="uniform,clustered", help="uniform, clustered")
     p.add_argument("--dim", type=int, default=DIM)
     p.add_argument("--devices", default=None,
-                   help="weft devices, comma-separated (default: auto and every device)")
+                   help="weft devices, comma-separated; the first gives the weft RSS column "
+                   "(default: cpu:0, auto, then every other device)")
+    p.add_argument("--borrow", action="store_true",
+                   help="weft adds with copy=False (borrows the base instead of copying it)")
     p.add_argument("--engines", default="weft,faiss,numpy", help="weft, faiss, numpy")
     p.add_argument("--repeat", type=int, default=None,
                    help="best of N runs (default: 3 for small cases, 1 when nb*nq >= 5e9, and "
@@ -405,7 +411,9 @@ def main(argv=None):
             log(f"weft unavailable, skipped:\n{weft_info}")
             weft_info = None
         else:
-            devs = ["auto"] + [d[0] for d in weft_info["devices"]]
+            # cpu:0 first: the RSS column is the first engine's, and "auto" may open the GPU
+            # backends (their drivers) when the cost model could pick a GPU
+            devs = ["cpu:0", "auto"] + [d[0] for d in weft_info["devices"] if d[0] != "cpu:0"]
             if args.devices:
                 devs = args.devices.split(",")
             engines += [f"weft:{d.strip()}" for d in devs if d.strip()]
@@ -447,7 +455,11 @@ def main(argv=None):
     headers = ["nb", "data", "k"]
     headers += [f"weft {e.split(':', 1)[1]} QPS" for e in weft_engines]
     headers += ["faiss QPS", "numpy QPS", "weft/faiss", "GFLOP/s", "%peak"]
-    headers += ["weft RSS MiB", "faiss RSS MiB", "numpy RSS MiB", "=faiss", "=numpy"]
+    weft_rss = "weft RSS MiB"
+    if weft_engines:
+        weft_rss = (f"weft {weft_engines[0].split(':', 1)[1]}"
+                    f"{' copy=False' if args.borrow else ''} RSS MiB")  # fmt: skip
+    headers += [weft_rss, "faiss RSS MiB", "numpy RSS MiB", "=faiss", "=numpy"]
     rows = []
     problems = [w[len("WARNING: "):] for w in blas_warnings("numpy BLAS", _blas_info())]
     if faiss_info:
@@ -470,7 +482,7 @@ def main(argv=None):
                 budget = float("inf") if args.repeat else REPEAT_BUDGET_S
                 limit = args.time_limit if e.startswith("weft:") and e != main_weft else float("inf")
                 status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit,
-                                     coretype, budget)  # fmt: skip
+                                     coretype, budget, args.borrow)  # fmt: skip
                 if status != "ok":
                     log(f"[{label}] {e} FAILED:\n{r}")
                     problems.append(f"{label} {e}: failed ({r.strip().splitlines()[-1]})")

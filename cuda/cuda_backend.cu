@@ -168,6 +168,7 @@ static const weft__backend wc_backend = {
     wc_knn_tile,
     wc_knn_sort,
     wc_expr_eval,
+    wc_sort_pairs,
     wc_join_clear,
     wc_join_insert,
     wc_join_radix_count,

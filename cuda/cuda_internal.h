@@ -129,6 +129,9 @@ weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, cons
 /* cuda_expr.cu: the expression interpreter (kernels/expr_eval.kern). */
 weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);
 
+/* cuda_sort.cu: the stable radix sort of (key, row) pairs (kernels/sort_radix.kern). */
+weft_status wc_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
+                          void *rows);
 /* cuda_join.cu: the hash join's steps (kernels/join_hash.kern), as opencl_join.c. */
 weft_status wc_join_clear(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
 weft_status wc_join_insert(int dev, size_t rows, size_t words, const void *keys, const void *valid,
@@ -146,7 +149,8 @@ weft_status wc_scan_add(int dev, size_t n, void *data, const void *sums);
 
 /* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
  * against weft_knn_gemm, knn_tile over two tiles + knn_sort) and the expression interpreter
- * (values, a filter mask, a failing cast) on `dev`, compared with a host
+ * (values, a filter mask, a failing cast) and the radix sort of (key, row) pairs (against a
+ * host stable sort) on `dev`, compared with a host
  * reference. The message names the failed check and the device. */
 weft_status wc_selftest(int dev);
 

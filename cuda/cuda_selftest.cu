@@ -463,6 +463,48 @@ weft_status test_expr(Ctx &c) {
   return WEFT_OK;
 }
 
+/* The radix sort of (key, row) pairs against std::stable_sort: 5003 pairs (not a multiple
+ * of a block) of 8-byte keys with many duplicates and the varies mask of the keys, then the
+ * same keys as 2-byte keys (the high bytes ignored) with every digit marked varying. */
+weft_status test_sort(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "sort_pairs";
+  const size_t n = 5003;
+  std::vector<uint64_t> keys(n);
+  uint64_t x = 0x9e3779b97f4a7c15ULL, all_or = 0, all_and = ~0ULL;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    keys[i] = (x >> 33) % 61 | (i % 7 == 0 ? 0xfedcba9800000000ULL : 0) | ((x >> 20) & 0xff00);
+    all_or |= keys[i], all_and &= keys[i];
+  }
+  void *dk, *dr;
+  WC_TRY(alloc(c, check, n * 8, &dk));
+  WC_TRY(alloc(c, check, n * 8, &dr));
+  for (int bytes : {8, 2}) {
+    uint64_t mask = bytes == 8 ? ~0ULL : 0xffffULL;
+    std::vector<int64_t> rows(n);
+    for (size_t i = 0; i < n; ++i) rows[i] = (int64_t)i;
+    std::vector<int64_t> want = rows;
+    std::stable_sort(want.begin(), want.end(),
+                     [&](int64_t a, int64_t b) { return (keys[a] & mask) < (keys[b] & mask); });
+    ST(check, wc_buffer_write(dev, dk, 0, keys.data(), n * 8, 1));
+    ST(check, wc_buffer_write(dev, dr, 0, rows.data(), n * 8, 1));
+    ST(check, wc_sort_pairs(dev, n, bytes, bytes == 8 ? all_or ^ all_and : ~0ULL, dk, dr));
+    std::vector<uint64_t> got_k(n);
+    ST(check, wc_buffer_read(dev, dk, 0, got_k.data(), n * 8, 1));
+    ST(check, wc_buffer_read(dev, dr, 0, rows.data(), n * 8, 1));
+    for (size_t i = 0; i < n; ++i) {
+      if (rows[i] != want[i])
+        return fail(dev, check, "%d-byte keys: row at %zu is %lld (expected %lld)", bytes, i,
+                    (long long)rows[i], (long long)want[i]);
+      if (got_k[i] != keys[want[i]])
+        return fail(dev, check, "%d-byte keys: key at %zu is %llx (expected %llx)", bytes, i,
+                    (unsigned long long)got_k[i], (unsigned long long)keys[want[i]]);
+    }
+  }
+  return WEFT_OK;
+}
+
 /* The hash join's kernels (kernels/join_hash.kern), driven in the order of
  * host/frame/join_device.c: 3001 right rows of two-word keys from a small range (duplicates,
  * every 13th row null) are built into a table, radix-grouped 4 bits a pass, and probed by
@@ -591,6 +633,7 @@ weft_status run(int dev) {
   WC_TRY(test_expr(c));
   WC_TRY(test_knn_gemm(c));
   WC_TRY(test_knn(c));
+  WC_TRY(test_sort(c));
   WC_TRY(test_join(c));
   return WEFT_OK;
 }

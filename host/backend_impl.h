@@ -166,6 +166,15 @@ typedef struct weft__backend {
    * kernels above. NULL on the CPU backend, which evaluates host/frame/expr_eval.c in place. */
   weft_status (*expr_eval)(int dev, const weft__expr_launch *launch);
 
+  /* Table sort (ABI 4): a stable ascending LSD radix sort of n uint64 keys carrying int64
+   * row numbers, both device buffers of n entries, in place. Only the low key_bytes (1..8)
+   * bytes of a key count, and a 4-bit digit d is sorted on only when bits 4d..4d+3 of
+   * `varies` (keys OR'ed XOR keys AND'ed) are not all 0. The backend allocates its
+   * temporaries (at most WEFT_SORT_PAIRS_TEMP_BYTES(n), which the host reserves under the
+   * device's cap), frees them, and returns once sorted; no memory for them is
+   * WEFT_ERR_DEVICE_MEMORY. NULL on the CPU backend, which sorts with host/frame/sort_radix.c. */
+  weft_status (*sort_pairs)(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
+                            void *rows);
   /* The hash join's steps (kernels/join_hash.kern says what each does), queued in order;
    * host/frame/join_device.c drives them. NULL on the CPU backend, which joins in
    * host/frame/op_join.c. `hist` of a radix pass holds 16 x ceil(n / 64) uint64. */
@@ -186,6 +195,10 @@ typedef struct weft__backend {
   weft_status (*scan_chunks)(int dev, size_t n, void *data, void *sums);
   weft_status (*scan_add)(int dev, size_t n, void *data, const void *sums);
 } weft__backend;
+
+/* Device bytes sort_pairs may allocate besides its n keys and rows: one more copy of each
+ * (16 n) and the per-block digit counts (16 x 8 bytes a block of 1024 keys). */
+#define WEFT_SORT_PAIRS_TEMP_BYTES(n) ((size_t)(n) * 17u + 4096u)
 
 /* The one symbol a backend library exports. Returns NULL when `abi_version` differs. */
 typedef const weft__backend *(*weft__backend_entry_fn)(uint32_t abi_version);

@@ -43,15 +43,61 @@ static int can_run(struct weft_exec *exec, const weft__op *op, weft__device *d) 
   return 1;
 }
 
-static weft_status choose_auto(struct weft_exec *exec, const weft__op *op, weft__choice *out) {
-  weft__device *cpu = weft__device_at(0);
+static void op_cost(const weft__op *op, double *bytes, double *flops) {
   double bits = 0;
   for (int i = 0; i < WEFT_STAGE_SLOTS; i++) bits += (double)op->slot_row_bits[i];
-  double bytes = bits / 8 * (double)op->rows, flops = op->flops_per_row * (double)op->rows;
+  *bytes = bits / 8 * (double)op->rows;
+  *flops = op->flops_per_row * (double)op->rows;
+}
+
+/* gpu_seconds does not depend on the device: when it does not beat the CPU, auto picks
+ * the CPU whatever devices exist, and their backends need not be opened. */
+static int gpu_could_win(const weft__op *op) {
+  double bytes, flops;
+  op_cost(op, &bytes, &flops);
+  return gpu_seconds(bytes, flops) < cpu_seconds(weft__device_at(0), bytes, flops);
+}
+
+static const char *device_spec(const struct weft_exec *exec, const char **source) {
+  const char *spec = exec->devices;
+  *source = "requested";
+  if (!strcmp(spec, "auto")) {
+    const char *env = getenv("WEFT_DEVICE");
+    if (env && *env && strcmp(env, "auto")) spec = env, *source = "forced by WEFT_DEVICE";
+  }
+  return spec;
+}
+
+void weft__choice_prepare(const struct weft_exec *exec, const weft__op *op) {
+  weft__runtime_init();
+  if (weft__backends_loaded()) return;
+  const char *source, *spec = device_spec(exec, &source);
+  if (!strcmp(spec, "auto")) {
+    if (gpu_could_win(op)) weft__runtime_load_backends();
+    return;
+  }
+  char copy[256];
+  snprintf(copy, sizeof copy, "%s", spec);
+  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    if (!weft__device_id_is_cpu(tok)) {
+      weft__runtime_load_backends();
+      return;
+    }
+}
+
+static weft_status choose_auto(struct weft_exec *exec, const weft__op *op, weft__choice *out) {
+  weft__device *cpu = weft__device_at(0);
+  double bytes, flops;
+  op_cost(op, &bytes, &flops);
   double best = cpu_seconds(cpu, bytes, flops);
   weft__device *pick = cpu;
   const char *why = "no GPU device";
-  for (size_t i = 1; i < weft__device_total(); i++) {
+  if (!weft__backends_loaded()) {
+    weft__report(exec, "  opencl and cuda not opened: a GPU's estimated %.3g s cannot beat %.3g s "
+                 "on cpu:0 (cost model)", gpu_seconds(bytes, flops), best);
+    why = "cheaper than moving the data to a GPU (cost model)";
+  }
+  for (size_t i = 1; i < weft__device_loaded_total(); i++) {
     weft__device *d = weft__device_at(i);
     if (!d->desc.is_gpu) {
       weft__report(exec, "  %s not chosen: a CPU device; the built-in CPU path runs on the same "
@@ -73,14 +119,9 @@ static weft_status choose_auto(struct weft_exec *exec, const weft__op *op, weft_
 
 weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, weft__choice *out) {
   memset(out, 0, sizeof *out);
-  const char *spec = exec->devices;
-  const char *source = "requested";
-  if (!strcmp(spec, "auto")) {
-    const char *env = getenv("WEFT_DEVICE");
-    if (!env || !*env || !strcmp(env, "auto")) return choose_auto(exec, op, out);
-    spec = env;
-    source = "forced by WEFT_DEVICE";
-  }
+  weft__choice_prepare(exec, op);
+  const char *source, *spec = device_spec(exec, &source);
+  if (!strcmp(spec, "auto")) return choose_auto(exec, op, out);
   char copy[256];
   snprintf(copy, sizeof copy, "%s", spec);
   for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

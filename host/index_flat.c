@@ -92,9 +92,46 @@ weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, floa
   return WEFT_OK;
 }
 
+/* The caller's release of borrowed rows. Taken under the index lock when the index stops
+ * borrowing, called after it is unlocked: a release may take locks of its own (Python's
+ * GIL), and a thread holding one of those may be waiting for the index. */
+typedef struct { weft_release_fn fn; void *ctx; } borrow_release;
+
+static borrow_release end_borrow(weft_index *ix) {
+  borrow_release r = {ix->borrowed ? ix->release : NULL, ix->release_ctx};
+  ix->borrowed = 0;
+  ix->release = NULL;
+  ix->release_ctx = NULL;
+  return r;
+}
+
+static void run_release(borrow_release r) {
+  if (r.fn) r.fn(r.ctx);
+}
+
+/* Copy on write: the borrowed rows into memory of the index's own, room for `cap` rows;
+ * *released gets the release to run once unlocked. */
+static weft_status own_rows(weft_index *ix, size_t cap, const char *what,
+                            borrow_release *released) {
+  if (!ix->borrowed) return WEFT_OK;
+  if (cap < ix->count) cap = ix->count;
+  float *own = malloc((cap ? cap : 1) * ix->dim * sizeof(float));
+  if (!own)
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory to copy the %zu borrowed rows "
+                       "of dim %zu", what, ix->count, ix->dim);
+  memcpy(own, ix->vectors, ix->count * ix->dim * sizeof(float));
+  ix->vectors = own;
+  *released = end_borrow(ix);
+  return WEFT_OK;
+}
+
 weft_status weft_index_free(weft_index *index) {
   if (!index) return WEFT_OK;
   pthread_rwlock_destroy(&index->lock);
+  if (index->borrowed) {
+    index->vectors = NULL;
+    run_release(end_borrow(index));
+  }
   free(index->vectors);
   free(index->norms);
   free(index->ids);
@@ -113,10 +150,11 @@ static int contains(const int64_t *sorted, size_t n, int64_t id) {
 
 /* Exactly `need` rows when that is over half as many again as held (one large add leaves
  * no unused tail), else half as many again, so many small adds move each row O(1) times. */
-static weft_status reserve(weft_index *ix, size_t need) {
-  if (need <= ix->capacity) return WEFT_OK;
+static weft_status reserve(weft_index *ix, size_t need, borrow_release *released) {
+  if (need <= ix->capacity && !ix->borrowed) return WEFT_OK;
   size_t cap = ix->capacity + ix->capacity / 2;
   if (cap < need || cap > WEFT_INDEX_MAX_ROWS) cap = need;
+  if (ix->borrowed) WEFT_RETURN_NOT_OK(own_rows(ix, cap, "weft_index_add", released));
   float *v = realloc(ix->vectors, cap * ix->dim * sizeof(float));
   if (v) ix->vectors = v;
   float *nr = v ? realloc(ix->norms, cap * sizeof(float)) : NULL;
@@ -219,7 +257,8 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
       if (contains(index->ids, base, ids[i]))
         st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add: ids[%zu] = %lld is already "
                          "in the index", i, (long long)ids[i]);
-  if (st == WEFT_OK) st = reserve(index, base + n);
+  borrow_release released = {NULL, NULL};
+  if (st == WEFT_OK) st = reserve(index, base + n, &released);
   if (st == WEFT_OK) {
     /* Merged from the back, in place: each held row moves at most once (none when the new
      * ids are all larger, the append case), each new row is copied once, and no temporary
@@ -244,6 +283,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
     if (hi >= index->next_id) index->next_id = hi + 1;
   }
   pthread_rwlock_unlock(&index->lock);
+  run_release(released);
   free(order);
   return st;
 }
@@ -257,8 +297,15 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
   qsort(sorted, n, sizeof *sorted, cmp_i64);
   pthread_rwlock_wrlock(&index->lock);
   size_t kept = 0, dim = index->dim;
+  weft_status st = WEFT_OK;
+  borrow_release released = {NULL, NULL};
   for (size_t i = 0; i < index->count; i++) {
     if (contains(sorted, n, index->ids[i])) continue;
+    /* Removing only a tail leaves borrowed rows in place: the rows kept are a prefix. */
+    if (kept != i && index->borrowed) {
+      st = own_rows(index, index->count, "weft_index_remove", &released);
+      if (st != WEFT_OK) break;
+    }
     if (kept != i) {
       memmove(index->vectors + kept * dim, index->vectors + i * dim, dim * sizeof(float));
       index->norms[kept] = index->norms[i];
@@ -266,12 +313,76 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
     }
     kept++;
   }
-  size_t gone = index->count - kept;
-  index->count = kept;
+  size_t gone = st == WEFT_OK ? index->count - kept : 0;
+  if (st == WEFT_OK) index->count = kept;
   pthread_rwlock_unlock(&index->lock);
+  run_release(released);
   free(sorted);
   if (removed) *removed = gone;
-  return WEFT_OK;
+  return st;
+}
+
+weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *vectors,
+                                    weft_release_fn release, void *release_ctx) {
+  WEFT_CHECK_ARG(index, "weft_index_add_borrowed: index is NULL");
+  WEFT_CHECK_ARG(n > 0, "weft_index_add_borrowed: n is 0 (nothing to borrow)");
+  WEFT_CHECK_ARG(vectors, "weft_index_add_borrowed: vectors is NULL with n = %zu", n);
+  WEFT_CHECK_ARG((uintptr_t)vectors % _Alignof(float) == 0,
+                 "weft_index_add_borrowed: vectors = %p is not aligned to float (%zu bytes)",
+                 (const void *)vectors, _Alignof(float));
+  WEFT_CHECK_ARG(index->metric != WEFT_METRIC_COSINE, "weft_index_add_borrowed: metric is "
+                 "cosine, which normalizes the rows in the index: add them with a copy "
+                 "(weft_index_add)");
+  WEFT_CHECK_ARG(n <= WEFT_INDEX_MAX_ROWS, "weft_index_add_borrowed: n = %zu exceeds the index "
+                 "limit of %zu rows", n, WEFT_INDEX_MAX_ROWS);
+  const size_t dim = index->dim;
+  WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add_borrowed: vectors", n, dim, vectors,
+                                         index->metric));
+  float *norms = malloc(n * sizeof *norms);
+  int64_t *ids = malloc(n * sizeof *ids);
+  if (!norms || !ids) {
+    free(norms);
+    free(ids);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add_borrowed: no host memory for the "
+                       "norms and ids of %zu rows", n);
+  }
+  for (size_t i = 0; i < n; i++) norms[i] = row_norm(vectors + i * dim, dim);
+  pthread_rwlock_wrlock(&index->lock);
+  weft_status st = WEFT_OK;
+  borrow_release released = {NULL, NULL};
+  const int64_t first = index->next_id;
+  if (index->count != 0)
+    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add_borrowed: the index holds %zu "
+                     "vectors: only an empty index borrows (use weft_index_add)", index->count);
+  else if ((uint64_t)n > (uint64_t)WEFT_INDEX_MAX_ID + 1 - (uint64_t)first)
+    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_index_add_borrowed: the %zu sequential "
+                     "ids from %lld would pass the largest id %lld", n, (long long)first,
+                     (long long)WEFT_INDEX_MAX_ID);
+  if (st == WEFT_OK) {
+    for (size_t i = 0; i < n; i++) ids[i] = first + (int64_t)i;
+    if (index->borrowed) { /* emptied by remove, still borrowing */
+      index->vectors = NULL;
+      released = end_borrow(index);
+    }
+    free(index->vectors);
+    free(index->norms);
+    free(index->ids);
+    index->vectors = (float *)vectors; /* read only while borrowed: own_rows copies first */
+    index->norms = norms;
+    index->ids = ids;
+    index->count = index->capacity = n;
+    index->next_id = first + (int64_t)n;
+    index->borrowed = 1;
+    index->release = release;
+    index->release_ctx = release_ctx;
+    norms = NULL;
+    ids = NULL;
+  }
+  pthread_rwlock_unlock(&index->lock);
+  run_release(released);
+  free(norms);
+  free(ids);
+  return st;
 }
 
 /* The lock is not part of the index's value: a const index still takes it, so a reader

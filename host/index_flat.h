@@ -26,6 +26,11 @@ struct weft_index {
   float *norms;     /* |x|^2 per row */
   int64_t *ids;     /* ascending, distinct, 0..WEFT_INDEX_MAX_ID (-1 pads results) */
   int64_t next_id;  /* for add without ids; at most WEFT_INDEX_MAX_ID + 1 */
+  /* Non-NULL while `vectors` is the caller's memory (weft_index_add_borrowed): read only,
+   * copied before any change, released instead of freed. */
+  weft_release_fn release;
+  void *release_ctx;
+  int borrowed;
   pthread_rwlock_t lock; /* searches share it; add, remove and free take it alone */
 };
 

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "index_flat.h"
+#include "device_choice.h"
 #include "knn_keys.h"
 #include "scheduler.h"
 
@@ -158,7 +159,7 @@ static int knn_supported(const weft__device *dev) {
 /* Rows of a device shard: at most a quarter of the smallest device memory available. */
 static size_t device_shard_rows(size_t count, size_t dim) {
   size_t shard = count < DEVICE_SHARD_ROWS ? count : DEVICE_SHARD_ROWS;
-  for (size_t i = 1; i < weft__device_total(); i++) {
+  for (size_t i = 1; i < weft__device_loaded_total(); i++) {
     uint64_t fit = weft__device_available(weft__device_at(i)) / 4 / ((dim + 1) * sizeof(float));
     if (fit < shard) shard = fit;
   }
@@ -195,8 +196,7 @@ weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, con
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
   if (st == WEFT_OK) {
-    knn_ctx c = {index, queries, k, device_shard_rows(index->count, index->dim), pos_bits,
-                 distances, labels};
+    knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels};
     size_t dim = index->dim;
     weft__op op = {.name = "knn search",
                    .rows = nq,
@@ -208,12 +208,20 @@ weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, con
                    .cpu_partition_rows = CPU_QUERY_ROWS};
     op.slot_row_bits[SLOT_QUERIES] = dim * 32;
     op.slot_row_bits[SLOT_LIST_A] = op.slot_row_bits[SLOT_LIST_B] = k * 64;
-    op.slot_row_bits[SLOT_SCRATCH] = c.shard_rows * 32;
-    op.slot_fixed_bytes[SLOT_BASE] = c.shard_rows * dim * sizeof(float);
-    op.slot_fixed_bytes[SLOT_NORMS] = c.shard_rows * sizeof(float);
     if (pos_bits) op.slot_fixed_bytes[SLOT_ALLOWED] = (index->count + 7) / 8;
     struct weft_exec local;
     if (!exec) weft__exec_defaults(&local);
+    /* The shards are sized by the devices' memory, and which devices exist is known only
+     * once the choice has opened their backends (if it needs them): sized again after. */
+    int opened;
+    do {
+      opened = weft__backends_loaded();
+      c.shard_rows = device_shard_rows(index->count, dim);
+      op.slot_row_bits[SLOT_SCRATCH] = c.shard_rows * 32;
+      op.slot_fixed_bytes[SLOT_BASE] = c.shard_rows * dim * sizeof(float);
+      op.slot_fixed_bytes[SLOT_NORMS] = c.shard_rows * sizeof(float);
+      weft__choice_prepare(exec ? exec : &local, &op);
+    } while (!opened && weft__backends_loaded());
     st = weft__schedule(exec ? exec : &local, &op);
     if (!exec) weft__exec_release(&local);
   }

@@ -13,11 +13,18 @@
 
 #define WEFT_MAX_DEVICES 64
 
-static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+/* Two stages, each run once: the CPU (always there, device 0) at the first call into the
+ * library, the OpenCL and CUDA backends only when something needs a device beyond the CPU
+ * (see runtime.h). Opening them maps their drivers (PoCL + LLVM, cudart + cuBLAS: about
+ * 200 MiB resident), which a CPU-only process must not pay. Entries are written before
+ * the counts that publish them (release / acquire), so a reader of the CPU never waits on
+ * nor races the backend stage. */
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT, backends_once = PTHREAD_ONCE_INIT;
 static weft__backend_slot backends[WEFT_MAX_BACKENDS];
-static size_t backend_count;
+static _Atomic size_t backend_count;
 static weft__device devices[WEFT_MAX_DEVICES];
-static size_t device_count;
+static _Atomic size_t device_count;
+static atomic_int backends_loaded;
 
 static weft_status host_set_error(weft_status status, const char *fmt, ...) WEFT_PRINTF(2, 3);
 static weft_status host_set_error(weft_status status, const char *fmt, ...) {
@@ -48,26 +55,38 @@ static void library_dir(char *out, size_t cap) {
 
 static void add_devices(const weft__backend *be, weft_device_kind kind) {
   int n = be->device_count();
-  for (int i = 0; i < n && device_count < WEFT_MAX_DEVICES; i++) {
-    weft__device *d = &devices[device_count];
+  for (int i = 0; i < n && atomic_load(&device_count) < WEFT_MAX_DEVICES; i++) {
+    size_t count = atomic_load(&device_count);
+    weft__device *d = &devices[count];
     memset(d, 0, sizeof *d);
     if (be->device_desc(i, &d->desc) != WEFT_OK) continue;
     d->kind = kind;
     d->backend = be;
     d->backend_device = i;
     int ordinal = 0;
-    for (size_t j = 0; j < device_count; j++) ordinal += devices[j].kind == kind;
+    for (size_t j = 0; j < count; j++) ordinal += devices[j].kind == kind;
     d->ordinal = ordinal;
     snprintf(d->id, sizeof d->id, "%s:%d", be->name, ordinal);
     atomic_store(&d->limit_bytes, d->desc.memory_bytes);
-    device_count++;
+    atomic_store_explicit(&device_count, count + 1, memory_order_release);
   }
 }
 
+static void publish_backend(void) {
+  atomic_store_explicit(&backend_count, atomic_load(&backend_count) + 1, memory_order_release);
+}
+
+static void open_backend(weft__backend_slot *slot, const char *name, weft_device_kind kind);
+
 static void load_backend(const char *name, weft_device_kind kind) {
-  weft__backend_slot *slot = &backends[backend_count++];
+  weft__backend_slot *slot = &backends[atomic_load(&backend_count)];
   memset(slot, 0, sizeof *slot);
   snprintf(slot->info.name, sizeof slot->info.name, "%s", name);
+  open_backend(slot, name, kind);
+  publish_backend();
+}
+
+static void open_backend(weft__backend_slot *slot, const char *name, weft_device_kind kind) {
 
   char dir[1024], path[1200];
   /* WEFT_BACKEND_PATH replaces the default (the directory of libweft.so); tests point it at
@@ -123,6 +142,8 @@ static void load_backend(const char *name, weft_device_kind kind) {
   add_devices(be, kind);
 }
 
+static weft_status find_device(const char *id, size_t *index);
+
 /* "256M", "1.5G", "1048576" -> bytes; 0 on a malformed size. */
 static uint64_t parse_size(const char *s, const char *end) {
   char buf[64];
@@ -149,7 +170,8 @@ static uint64_t parse_size(const char *s, const char *end) {
 /* WEFT_DEVICE_MEMORY_LIMIT: "512M" (every device) and/or "opencl:0=64M,cuda=1G". A malformed
  * entry is ignored: the library has no way to report errors at load time, and a cap that
  * does not parse must not stop it from working. */
-static void apply_memory_limits(void) {
+/* Applied to the devices from index `first` on (each stage its own). */
+static void apply_memory_limits(size_t first) {
   const char *env = getenv("WEFT_DEVICE_MEMORY_LIMIT");
   if (!env || !*env) return;
   const char *p = env;
@@ -165,10 +187,10 @@ static void apply_memory_limits(void) {
         id[len] = '\0';
         uint64_t bytes = parse_size(eq + 1, end);
         size_t idx;
-        if (bytes && weft__device_parse(id, &idx) == WEFT_OK) {
+        if (bytes && find_device(id, &idx) == WEFT_OK) {
           /* a bare kind ("cuda") caps every device of that kind */
           int whole_kind = strchr(id, ':') == NULL;
-          for (size_t i = 0; i < device_count; i++)
+          for (size_t i = first; i < atomic_load(&device_count); i++)
             if (i == idx || (whole_kind && devices[i].kind == devices[idx].kind))
               atomic_store(&devices[i].limit_bytes, bytes);
         }
@@ -176,53 +198,78 @@ static void apply_memory_limits(void) {
     } else {
       uint64_t bytes = parse_size(p, end);
       if (bytes)
-        for (size_t i = 0; i < device_count; i++) atomic_store(&devices[i].limit_bytes, bytes);
+        for (size_t i = first; i < atomic_load(&device_count); i++)
+          atomic_store(&devices[i].limit_bytes, bytes);
     }
     p = *end ? end + 1 : end;
   }
   weft__error_clear();
 }
 
-static void runtime_init_once(void) {
+static void cpu_init_once(void) {
   /* The CPU is always there and always device 0. */
-  weft__backend_slot *cpu = &backends[backend_count++];
+  weft__backend_slot *cpu = &backends[0];
   memset(cpu, 0, sizeof *cpu);
   snprintf(cpu->info.name, sizeof cpu->info.name, "cpu");
   cpu->backend = weft__cpu_backend();
   cpu->backend->init(&weft__host_api_table);
   cpu->info.loaded = 1;
   cpu->info.device_count = 1;
+  publish_backend();
   add_devices(cpu->backend, WEFT_DEVICE_CPU);
-  load_backend("opencl", WEFT_DEVICE_OPENCL);
-  load_backend("cuda", WEFT_DEVICE_CUDA);
-  apply_memory_limits();
+  apply_memory_limits(0);
 }
 
-void weft__runtime_init(void) { pthread_once(&runtime_once, runtime_init_once); }
+static void backends_init_once(void) {
+  size_t first = atomic_load(&device_count);
+  load_backend("opencl", WEFT_DEVICE_OPENCL);
+  load_backend("cuda", WEFT_DEVICE_CUDA);
+  /* the new devices only: a cap set on the CPU since (weft_device_set_memory_limit) stays */
+  apply_memory_limits(first);
+  atomic_store(&backends_loaded, 1);
+}
+
+void weft__runtime_init(void) { pthread_once(&cpu_once, cpu_init_once); }
+
+void weft__runtime_load_backends(void) {
+  weft__runtime_init();
+  pthread_once(&backends_once, backends_init_once);
+}
+
+int weft__backends_loaded(void) { return atomic_load(&backends_loaded); }
 
 size_t weft__device_total(void) {
+  weft__runtime_load_backends();
+  return atomic_load_explicit(&device_count, memory_order_acquire);
+}
+
+size_t weft__device_loaded_total(void) {
   weft__runtime_init();
-  return device_count;
+  return atomic_load_explicit(&device_count, memory_order_acquire);
 }
 
 weft__device *weft__device_at(size_t index) {
   weft__runtime_init();
-  return index < device_count ? &devices[index] : NULL;
+  return index < atomic_load_explicit(&device_count, memory_order_acquire) ? &devices[index] : NULL;
 }
 
 weft_status weft__device_get(size_t index, weft__device **out) {
-  weft__runtime_init();
-  if (index >= device_count)
+  /* Index 0 is the CPU whatever else exists; any other index means the full list. */
+  if (index != 0) weft__runtime_load_backends();
+  else weft__runtime_init();
+  size_t count = atomic_load_explicit(&device_count, memory_order_acquire);
+  if (index >= count)
     return weft__error(WEFT_ERR_NOT_FOUND, "device index %zu does not exist (%zu devices found)",
-                       index, device_count);
+                       index, count);
   *out = &devices[index];
   return WEFT_OK;
 }
 
 size_t weft__device_index(const weft__device *dev) { return (size_t)(dev - devices); }
 
-weft_status weft__device_parse(const char *id, size_t *index) {
-  weft__runtime_init();
+/* weft__device_parse over the devices loaded so far (no loading: apply_memory_limits runs
+ * inside the stages). */
+static weft_status find_device(const char *id, size_t *index) {
   if (!id) return weft__error(WEFT_ERR_INVALID_ARGUMENT, "device id is NULL");
   char kind[16];
   size_t klen = strcspn(id, ":");
@@ -243,26 +290,40 @@ weft_status weft__device_parse(const char *id, size_t *index) {
   if (!known)
     return weft__error(WEFT_ERR_NOT_FOUND,
                        "unknown device '%s': kind '%s' is not one of cpu, opencl, cuda", id, kind);
-  for (size_t i = 0; i < device_count; i++)
+  size_t ndev = atomic_load_explicit(&device_count, memory_order_acquire);
+  size_t nbe = atomic_load_explicit(&backend_count, memory_order_acquire);
+  for (size_t i = 0; i < ndev; i++)
     if (!strcmp(devices[i].backend->name, kind) && devices[i].ordinal == ordinal) {
       *index = i;
       return WEFT_OK;
     }
-  for (const weft__backend_slot *b = backends; b < backends + backend_count; b++)
+  for (const weft__backend_slot *b = backends; b < backends + nbe; b++)
     if (!b->info.loaded && !strcmp(b->info.name, kind))
       return weft__error(WEFT_ERR_BACKEND_UNAVAILABLE, "device '%s' is not available: %s", id,
                          b->info.reason);
   return weft__error(WEFT_ERR_NOT_FOUND, "device '%s' not found", id);
 }
 
+int weft__device_id_is_cpu(const char *id) {
+  return id && !strncmp(id, "cpu", 3) && (id[3] == '\0' || id[3] == ':');
+}
+
+weft_status weft__device_parse(const char *id, size_t *index) {
+  /* "cpu" and "cpu:N" are answered without the other backends; any other id may name one. */
+  if (!id || weft__device_id_is_cpu(id)) weft__runtime_init();
+  else weft__runtime_load_backends();
+  return find_device(id, index);
+}
+
 size_t weft__backend_total(void) {
-  weft__runtime_init();
-  return backend_count;
+  weft__runtime_load_backends();
+  return atomic_load_explicit(&backend_count, memory_order_acquire);
 }
 
 const weft__backend_slot *weft__backend_at(size_t index) {
-  weft__runtime_init();
-  return index < backend_count ? &backends[index] : NULL;
+  weft__runtime_load_backends();
+  return index < atomic_load_explicit(&backend_count, memory_order_acquire) ? &backends[index]
+                                                                             : NULL;
 }
 
 uint64_t weft__device_available(const weft__device *dev) {

@@ -182,6 +182,20 @@ WEFT_API weft_status weft_index_free(weft_index *index);
  * past which distances overflow. Queries are checked alike. */
 WEFT_API weft_status weft_index_add(weft_index *index, size_t n, const float *vectors,
                                     const int64_t *ids);
+/* Called once when an index stops reading memory it borrowed (weft_index_add_borrowed). */
+typedef void (*weft_release_fn)(void *release_ctx);
+/* Adds n vectors with the next ids in sequence to an EMPTY index WITHOUT copying them: the
+ * index reads `vectors` (n x dim, row-major, float-aligned) in place until it is freed or
+ * changed. The first add, or a remove that moves rows, copies the rows into the index's own
+ * memory first (copy on write); from then on, and when the index is freed, the memory is
+ * no longer read and release(release_ctx) is called, once (release may be NULL). The
+ * caller keeps `vectors` alive and unchanged until then: the norms are computed here, so
+ * changing a row gives wrong distances (never a crash). Checked like weft_index_add. The
+ * cosine metric normalizes rows in the index, so it cannot borrow them (an error). On an
+ * error the index is unchanged and release is not called. Save writes the rows; load gives
+ * an index owning its copy. */
+WEFT_API weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *vectors,
+                                             weft_release_fn release, void *release_ctx);
 /* Removes the given ids; ids not in the index are ignored. *removed (may be NULL) counts. */
 WEFT_API weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids,
                                        size_t *removed);

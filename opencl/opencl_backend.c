@@ -229,6 +229,7 @@ static const weft__backend weft_ocl_backend = {
     .knn_tile = weft_ocl_knn_tile,
     .knn_sort = weft_ocl_knn_sort,
     .expr_eval = weft_ocl_expr_eval,
+    .sort_pairs = weft_ocl_sort_pairs,
     .join_clear = weft_ocl_join_clear,
     .join_insert = weft_ocl_join_insert,
     .join_radix_count = weft_ocl_join_radix_count,

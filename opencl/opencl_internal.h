@@ -30,6 +30,9 @@ enum weft_ocl_kernel {
   WEFT_OCL_KNN_TOPK_MERGE,
   WEFT_OCL_KNN_SORT,
   WEFT_OCL_EXPR_EVAL,
+  WEFT_OCL_SORT_HISTOGRAM,
+  WEFT_OCL_SORT_SCAN,
+  WEFT_OCL_SORT_SCATTER,
   WEFT_OCL_JOIN_CLEAR,
   WEFT_OCL_JOIN_INSERT,
   WEFT_OCL_JOIN_RADIX_COUNT,
@@ -120,6 +123,9 @@ weft_status weft_ocl_knn_sort(int dev, size_t nq, size_t k, void *lists);
 /* opencl_expr.c */
 weft_status weft_ocl_expr_eval(int dev, const weft__expr_launch *launch);
 
+/* opencl_sort.c */
+weft_status weft_ocl_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
+                                void *rows);
 /* opencl_join.c: the hash join's steps (kernels/join_hash.kern). */
 weft_status weft_ocl_join_clear(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
 weft_status weft_ocl_join_insert(int dev, size_t rows, size_t words, const void *keys,

@@ -1,4 +1,4 @@
-/* Table operations that run on the CPU pool only (sort, the direct-index group-by): the
+/* Table operations that run on the CPU pool only (the direct-index group-by, describe): the
  * device choice of their exec all the same, so the report says what was asked and why the
  * CPU ran it, and strict mode fails when the CPU is not among the allowed devices. */
 #ifndef WEFT_HOST_FRAME_CPU_ONLY_H

@@ -1,5 +1,6 @@
-/* A filter and a whole-table aggregation in one pass (masked_agg.c), for the lazy plan's
- * filter directly under a group_by without keys: the filtered table is never built. */
+/* A filter and a group_by in one pass (masked_agg.c), for the lazy plan's filter directly
+ * under a group_by without keys or with keys of few distinct values: the filtered table is
+ * never built. */
 #ifndef WEFT_HOST_FRAME_MASKED_AGG_H
 #define WEFT_HOST_FRAME_MASKED_AGG_H
 
@@ -13,12 +14,20 @@
  * looks), and len. Anything else: 0, the caller runs filter then group_by. */
 int weft__masked_agg_supports(const weft_agg *agg, const weft_table *schema);
 
-/* One row: each aggregation over the rows of `table` where `predicate` is true (null counts
- * as false), named and typed as in `proto` (the group_by's 0-row output). Runs on the CPU
- * pool over fixed ranges of rows whose partials merge in row order, so the result does not
- * depend on the number of threads. exec may be NULL. */
+/* 1 when the key columns can be grouped by the fused pass (at most WEFT__SMALL_KEYS_MAX keys
+ * of types small_groups.h holds as words). */
+int weft__masked_agg_keys_ok(const weft_table *schema, size_t nkeys, const char *const *keys);
+
+/* The group_by of the rows of `table` where `predicate` is true (null counts as false):
+ * without keys one row, with keys one row per group in order of first appearance among the
+ * kept rows, named and typed as in `proto` (the group_by's 0-row output: keys, then
+ * aggregations). Runs on the CPU pool over fixed ranges of rows whose partials merge in row
+ * order, so the result does not depend on the number of threads. When the keys have more
+ * distinct values than the pass holds (WEFT__SMALL_GROUPS_MAX) or a utf8 key is longer than
+ * 7 bytes, returns WEFT_OK with *out NULL: the caller runs filter and group_by instead.
+ * exec may be NULL. */
 weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const weft_expr *predicate,
-                             size_t naggs, const weft_agg *aggs, const weft_table *proto,
-                             weft_table **out);
+                             size_t nkeys, const char *const *keys, size_t naggs,
+                             const weft_agg *aggs, const weft_table *proto, weft_table **out);
 
 #endif

@@ -1,13 +1,50 @@
 /* weft_table_sort: the sorting permutation (sort_perm.c), then every column gathered by it.
- * CPU only: the sort works on host memory with the CPU pool (no device kernels yet); the
- * report says so. */
+ * The keys' radix sorts run on the device the exec chooses (sort_device.c: OpenCL or CUDA
+ * sort_pairs, or the CPU pool); the gather runs on the host. The report says which device
+ * sorted and how, or why it fell back to the CPU. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../error.h"
 #include "../exec.h"
-#include "cpu_only.h"
 #include "gather.h"
+#include "sort_device.h"
 #include "sort_perm.h"
+
+/* Bytes of the radix key of a column (sort_perm.c's encoding). */
+static size_t key_width(weft_type t) {
+  if (t == WEFT_TYPE_UTF8) return 8;
+  return t == WEFT_TYPE_BOOL ? 1 : weft__type_width(t);
+}
+
+static void report_sorted(weft_exec *exec, const weft__device *dev, const weft__sort_run *run,
+                          const weft__column *const *kcols, size_t nkeys, int64_t rows,
+                          const char *method) {
+  if (!exec) return;
+  if (!dev->backend->host_memory && rows < 2) {
+    weft__report(exec, "  %s: nothing to sort (%lld rows)", dev->id, (long long)rows);
+    return;
+  }
+  if (!dev->backend->host_memory && run->device_keys == nkeys) {
+    char widths[128] = "";
+    int utf8 = 0;
+    for (size_t k = 0; k < nkeys; k++) {
+      size_t len = strlen(widths);
+      snprintf(widths + len, sizeof widths - len, "%s%zu", k ? ", " : "", key_width(kcols[k]->view.type));
+      utf8 |= kcols[k]->view.type == WEFT_TYPE_UTF8;
+    }
+    weft__report(exec, "  %s: radix sort of %s-byte keys on the device (%zu key%s)%s", dev->id,
+                 widths, nkeys, nkeys == 1 ? "" : "s",
+                 utf8 ? "; runs of equal 8-byte utf8 prefixes merge sorted on the CPU" : "");
+    return;
+  }
+  if (!dev->backend->host_memory)
+    weft__report(exec, "  %s: fell back to cpu: %s (%zu of %zu keys sorted on the device)",
+                 dev->id, run->fallback, run->device_keys, nkeys);
+  weft__report(exec, "  cpu:0: %s sort by %zu keys on the CPU pool", method, nkeys);
+  exec->last_device = 0;
+}
 
 weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
                             const char *const *keys, const int *descending, weft_table **out) {
@@ -26,9 +63,16 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     else st = weft__table_find(table, keys[k], &idx);
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
-  if (st == WEFT_OK) st = weft__cpu_only_begin(exec, "weft_table_sort", (size_t)table->rows);
+  size_t key_bytes = 0;
+  for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) key_bytes += key_width(kcols[k]->view.type);
+  weft__device *dev = NULL;
+  if (st == WEFT_OK)
+    st = weft__sort_device_choose(exec, (size_t)table->rows, nkeys, key_bytes, &dev);
+  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict};
   const char *method = "";
-  if (st == WEFT_OK) st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method);
+  if (st == WEFT_OK)
+    st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, &run);
+  if (st == WEFT_OK) report_sorted(exec, dev, &run, kcols, nkeys, table->rows, method);
   weft_table *res = NULL;
   if (st == WEFT_OK) st = weft__table_new(table->ncols, table->rows, &res);
   for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++) {
@@ -36,9 +80,6 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     st = weft__column_gather(&table->cols[c], perm, table->rows, &col);
     if (st == WEFT_OK) st = weft__table_set_column(res, c, table->names[c], col);
   }
-  if (st == WEFT_OK && exec)
-    weft__report(exec, "  cpu:0: %s sort by %zu keys on the CPU pool (no device kernel for "
-                 "sorting)", method, nkeys);
   free(kcols), free(perm);
   if (st != WEFT_OK) {
     weft_table_free(res);

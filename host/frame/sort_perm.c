@@ -10,10 +10,16 @@
  * values are read through the order of the previous pass; on the CPU pool when the key has
  * no nulls. A utf8 key is radix sorted by its first 8 bytes (big-endian, zero-padded, which
  * orders like the strings whenever two prefixes differ); runs of equal prefixes whose strings
- * differ are then merge sorted by comparing the strings. */
+ * differ are then merge sorted by comparing the strings.
+ *
+ * With a device (run->dev), each key's encoded pairs are radix sorted there instead
+ * (sort_device.c); nulls, the string refinement and the order of the keys stay here, so the
+ * permutation is the CPU's. A device that fails (no memory under its cap, a driver error)
+ * hands the key and the rest to the CPU, unless strict. */
 #include "sort_perm.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "../error.h"
 #include "../thread_pool.h"
 #include "hash_keys.h"
+#include "sort_device.h"
 #include "sort_radix.h"
 
 #define ENCODE_BLOCK ((int64_t)1 << 16) /* rows encoded at once by one pool worker */
@@ -223,9 +230,29 @@ static void fix_utf8_runs(const weft__column *key, int desc, const uint64_t *key
 
 /* ---- one key */
 
+/* Sorts the pairs on run->dev, or on the CPU pool (also after a device failure, unless
+ * strict). Returns WEFT_OK, the device's error (strict), or 0 in *ok for no host memory. */
+static weft_status sort_pairs(weft__sort_run *run, uint64_t *keys, int64_t *rows, int64_t n,
+                              int bytes, int want_keys, int *ok) {
+  *ok = 1;
+  if (run && run->dev && !run->dev->backend->host_memory) {
+    weft_status st = weft__sort_device_pairs(run->dev, keys, rows, n, bytes, want_keys);
+    if (st == WEFT_OK) {
+      run->device_keys++;
+      return WEFT_OK;
+    }
+    if (run->strict) return st;
+    snprintf(run->fallback, sizeof run->fallback, "%s", weft_last_error());
+    weft__error_clear();
+    run->dev = NULL;
+  }
+  *ok = weft__radix_sort(keys, rows, n, bytes);
+  return WEFT_OK;
+}
+
 /* Stably sorts perm[0..rows) by one key, nulls last; `identity`: perm is 0..rows-1. */
 static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, int64_t *perm,
-                               int identity) {
+                               int identity, weft__sort_run *run) {
   int bytes = key_bytes(key->view.type);
   uint64_t flip = !desc ? 0 : bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
   uint64_t *keys = malloc((size_t)(rows ? rows : 1) * sizeof *keys);
@@ -254,7 +281,12 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
     }
     memmove(perm + n, perm, (size_t)nulls * sizeof *perm);
   }
-  int ok = weft__radix_sort(keys, sorted, n, bytes);
+  int ok = 1, utf8 = key->view.type == WEFT_TYPE_UTF8;
+  weft_status st = sort_pairs(run, keys, sorted, n, bytes, utf8, &ok);
+  if (st != WEFT_OK) {
+    free(keys), free(sorted);
+    return st;
+  }
   if (ok && key->view.type == WEFT_TYPE_UTF8) fix_utf8_runs(key, desc, keys, sorted, n, perm);
   if (ok) memcpy(perm, sorted, (size_t)n * sizeof *perm);
   free(keys), free(sorted);
@@ -262,14 +294,15 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
 }
 
 weft_status weft__sort_perm(const weft__column *const *keys, const int *descending, size_t nkeys,
-                            int64_t rows, int64_t *perm, const char **method) {
+                            int64_t rows, int64_t *perm, const char **method, weft__sort_run *run) {
   *method = "radix";
   for (size_t k = 0; k < nkeys; k++)
     if (keys[k]->view.type == WEFT_TYPE_UTF8) *method = "radix and merge";
   for (int64_t r = 0; rows < 2 && r < rows; r++) perm[r] = r;
   if (rows < 2) return WEFT_OK;
   for (size_t k = nkeys; k-- > 0;) {
-    weft_status st = sort_by_key(keys[k], descending && descending[k], rows, perm, k == nkeys - 1);
+    weft_status st =
+        sort_by_key(keys[k], descending && descending[k], rows, perm, k == nkeys - 1, run);
     if (st != WEFT_OK) return st;
   }
   return WEFT_OK;

@@ -86,8 +86,8 @@ int64_t weft__plan_input_rows(const weft_plan *node);
 weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, const weft_table *in,
                                         weft_table **out);
 
-/* plan_fuse.c: 1 when `p` (a group_by without keys over a filter) runs as one fused pass,
- * "filter + aggregate (fused)", whose input is p->in->in. */
+/* plan_fuse.c: 1 when `p` (a group_by over a filter) runs as one fused pass, "filter +
+ * aggregate (fused)", whose input is p->in->in. */
 int weft__plan_fused(const weft_plan *p);
 
 /* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */

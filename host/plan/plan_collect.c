@@ -53,6 +53,40 @@ static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *i
   return weft__error(WEFT_ERR_INTERNAL, "weft_plan_collect: unknown node kind %d", (int)p->kind);
 }
 
+/* The exec's report becomes `text`, line by line. */
+static void report_replace(weft_exec *ex, const char *text) {
+  weft__report_clear(ex);
+  for (const char *s = text ? text : ""; *s;) {
+    const char *end = strchr(s, '\n');
+    size_t len = end ? (size_t)(end - s) : strlen(s);
+    weft__report(ex, "%.*s", (int)len, s);
+    s += len + (end != NULL);
+  }
+}
+
+/* The fused filter + group_by; when its keys have too many groups for the one pass, the
+ * filter and then the group_by, their reports one after the other. */
+static weft_status run_fused(weft_exec *ex, const weft_plan *p, const weft_table *in,
+                             weft_table **out) {
+  const weft_expr *pred = p->in->exprs[0];
+  weft_status st = weft__masked_agg(ex, in, pred, p->n, (const char *const *)p->keys, p->naggs,
+                                    p->aggs, p->proto, out);
+  if (st != WEFT_OK || *out) return st;
+  weft__text notes = {.ok = 1};
+  weft__text_add(&notes, "%s", ex->report ? ex->report : "");
+  weft_table *kept = NULL;
+  st = weft_table_filter(ex, in, pred, &kept);
+  weft__text_add(&notes, "%s", ex->report ? ex->report : "");
+  if (st == WEFT_OK) st = run_op(ex, p, kept, NULL, out);
+  weft_table_free(kept);
+  if (st == WEFT_OK && notes.ok) { /* the group_by's report after the others */
+    weft__text_add(&notes, "%s", ex->report ? ex->report : "");
+    report_replace(ex, notes.s);
+  }
+  free(notes.s);
+  return st;
+}
+
 typedef struct run_state {
   const weft_exec *user;
   weft__text report;
@@ -76,8 +110,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   if (!dev.force_cpu && rs->user) memcpy(ex.devices, rs->user->devices, sizeof ex.devices);
   if (dev.force_cpu) memcpy(ex.devices, "cpu", 4);
   ex.strict = rs->user ? rs->user->strict : 0;
-  st = fused ? weft__masked_agg(&ex, in, p->in->exprs[0], p->naggs, p->aggs, p->proto, out)
-              : run_op(&ex, p, in, right, out);
+  st = fused ? run_fused(&ex, p, in, out) : run_op(&ex, p, in, right, out);
   if (st == WEFT_OK) {
     char *line = weft__plan_line(p);
     weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);
@@ -111,13 +144,7 @@ weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out
   if (st == WEFT_OK) st = run(&rs, opt, out);
   weft_plan_free(opt);
   if (exec) {
-    weft__report_clear(exec);
-    for (const char *s = rs.report.s ? rs.report.s : ""; *s;) {
-      const char *end = strchr(s, '\n');
-      size_t len = end ? (size_t)(end - s) : strlen(s);
-      weft__report(exec, "%.*s", (int)len, s);
-      s += len + (end != NULL);
-    }
+    report_replace(exec, rs.report.s);
     exec->last_device = rs.last_device;
   }
   if (st == WEFT_OK && rs.report.s) {

@@ -8,10 +8,11 @@
  *   - a device asked for whose backend is not loaded, or that lacks the operation, falls
  *     back to the CPU, or fails in strict mode.
  * Of the table operations the expression ones (filter, select, with_columns) have device
- * kernels for the expressions the bytecode can express (expr_device.h), and join has them
- * for every key type (join_device.c; a utf8 key too long for the device's key words is
- * only known when it runs, and falls back then); has_kernels() is the one place to change
- * when another gets some. */
+ * kernels, only for expressions the bytecode can express (expr_device.h), sort has them
+ * on backends with sort_pairs (frame/sort_device.h), and join on backends with the join
+ * steps (frame/join_device.c: every key type; a utf8 key too long for the device's key
+ * words is only seen when it runs, and falls back then); has_kernels() is the one place to
+ * change when another gets some. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,19 @@ static int exprs_compile(const weft_plan *p, char *why, size_t cap) {
   return 1;
 }
 
+/* 1 when some backend may have kernels for operations of this kind. */
+static int has_device_kernels(weft__plan_kind kind) {
+  return kind == WEFT__P_FILTER || kind == WEFT__P_SELECT || kind == WEFT__P_WITH_COLUMNS ||
+         kind == WEFT__P_SORT || kind == WEFT__P_JOIN;
+}
+
 /* 1 when `dev` (not the CPU) can run node `p`; else 0 with the reason in `why`. */
 static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
+  if (p->kind == WEFT__P_SORT) {
+    if (dev->backend->sort_pairs) return 1;
+    snprintf(why, cap, "%s has no kernel for sort", dev->id);
+    return 0;
+  }
   if (p->kind == WEFT__P_JOIN) {
     if (dev->backend->join_insert && dev->backend->join_probe_count) return 1;
     snprintf(why, cap, "%s has no kernel for join", dev->id);
@@ -94,17 +106,18 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
       snprintf(out->why, sizeof out->why, "cpu: small input (%lld rows)", rows);
       return;
     }
-    char gpus[128] = "", others[128] = "", why[256] = "";
+    char gpus[128] = "", why[256] = "";
+    int any_gpu = 0;
     for (size_t i = 1; i < weft__device_total(); i++) {
       weft__device *dev = weft__device_at(i);
-      if (!has_kernels(p, dev, why, sizeof why)) continue;
-      if (dev->desc.is_gpu) add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
-      else add(others, sizeof others, "%s%s%s", *others ? ", " : "", dev->id, "");
+      any_gpu |= dev->desc.is_gpu;
+      if (dev->desc.is_gpu && has_kernels(p, dev, why, sizeof why))
+        add(gpus, sizeof gpus, "%s%s%s", *gpus ? ", " : "", dev->id, "");
     }
     if (*gpus) snprintf(out->why, sizeof out->why, "auto: by cost, cpu or %s (see the report)", gpus);
-    else if (*others)
-      snprintf(out->why, sizeof out->why, "cpu: auto, no GPU (%s runs %s when asked for)", others, name);
-    else snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
+    else if (any_gpu || !has_device_kernels(p->kind))
+      snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
+    else snprintf(out->why, sizeof out->why, "cpu: no GPU device (auto)");
     return;
   }
   char copy[256], skipped[400] = "";

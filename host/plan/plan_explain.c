@@ -40,6 +40,11 @@ char *weft__plan_line(const weft_plan *p) {
     /* the filter's predicate and the group_by's aggregations, one operator */
     weft__text_add(&t, "filter + aggregate (fused) ");
     add_exprs(&t, 1, p->in->exprs);
+    if (p->n) {
+      weft__text_add(&t, " by [");
+      add_keys(&t, p->n, p->keys);
+      weft__text_add(&t, "]");
+    }
     weft__text_add(&t, " agg [");
     add_aggs(&t, p);
     weft__text_add(&t, "]");

@@ -73,6 +73,25 @@ def test_group_by_sort_unique_head(rng, n):
     _same(lf.slice(1), plf.slice(1))
 
 
+@pytest.mark.parametrize("n", SIZES + [70_000])
+def test_filter_group_by_fused(rng, n):
+    """A filter under a group_by with few-valued keys runs as one pass (TPC-H Q1's shape);
+    with a many-valued key it gives up at run time and runs the two operators. Both equal
+    Polars (float sums to rounding: the fused pass adds in interleaved lanes)."""
+    p = _frame(rng, n).with_columns(pl.Series("many", rng.integers(0, 5000, n), dtype=pl.Int64))
+    lf, plf = weft.from_arrow(p).lazy(), p.lazy()
+    for keys in (["g", "k"], ["b"], ["many"]):
+        q = lf.filter(col("v") > -0.5).group_by(*keys).agg(
+            col("v").sum().alias("vs"), col("v").mean().alias("vm"), (col("v") * (1 - col("i"))).sum().alias("e"),
+            col("i").sum().alias("is"), col("i").min().alias("imin"), weft.len().alias("rows"))
+        assert "filter + aggregate (fused)" in q.explain()
+        want = plf.filter(pl.col("v") > -0.5).group_by(*keys, maintain_order=True).agg(
+            pl.col("v").sum().alias("vs"), pl.col("v").mean().alias("vm"),
+            (pl.col("v") * (1 - pl.col("i"))).sum().alias("e"), pl.col("i").sum().alias("is"),
+            pl.col("i").min().alias("imin"), pl.len().alias("rows")).collect()
+        plt.assert_frame_equal(q.collect().to_polars(), want, check_exact=False, rel_tol=1e-9)
+
+
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("how", ["inner", "left", "semi", "anti"])
 def test_join(rng, n, how):
@@ -115,18 +134,27 @@ def test_explain_shows_pushdown_and_devices(rng):
 
 
 def test_strict_raises_where_a_device_cannot_run(rng):
-    lf = weft.from_arrow(_frame(rng, 100)).lazy().sort("k")
+    # unique has no device kernel; sort has one where the backend is present
+    frame = weft.from_arrow(_frame(rng, 100)).lazy()
+    lf, sorted_lf = frame.unique(["k"]), frame.sort("k")
     for device in ("cuda", "opencl"):
         present = any(d.id.startswith(device) for d in weft.devices())
         text = lf.explain(device=device)
-        assert "SORT by [k] nulls first  [fell back to cpu: " in text, text
-        assert lf.collect(device=device).height == 100  # not strict: the CPU runs it
+        assert "UNIQUE [k]  [fell back to cpu: " in text, text
+        assert lf.collect(device=device).height > 0  # not strict: the CPU runs it
         assert "fails in strict mode" in lf.explain(device=device, strict=True)
         with pytest.raises(weft.WeftError) as err:
             lf.collect(device=device, strict=True)
         expected = weft.UnsupportedError if present else weft.BackendUnavailableError
         assert isinstance(err.value, expected), err.value
-        assert "SORT by [k]" in str(err.value)
+        assert "UNIQUE [k]" in str(err.value)
+        if present:
+            text = sorted_lf.explain(device=device, strict=True)
+            assert f"SORT by [k] nulls first  [{device}:0: requested]" in text, text
+            assert sorted_lf.collect(device=device, strict=True).height == 100
+        else:
+            with pytest.raises(weft.BackendUnavailableError):
+                sorted_lf.collect(device=device, strict=True)
 
 
 def test_bad_input_names_the_argument(rng):

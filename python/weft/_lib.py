@@ -398,6 +398,17 @@ weft_index_add = _fn(
     "weft_index_add", weft_status, [weft_index_p, c_size_t, c_float_p, c_int64_p]
 )
 
+# typedef void (*weft_release_fn)(void *release_ctx);
+weft_release_fn = ctypes.CFUNCTYPE(None, c_void_p)
+
+# weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *vectors,
+#                                     weft_release_fn release, void *release_ctx);
+weft_index_add_borrowed = _fn(
+    "weft_index_add_borrowed",
+    weft_status,
+    [weft_index_p, c_size_t, c_float_p, weft_release_fn, c_void_p],
+)
+
 # weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids,
 #                               size_t *removed);
 weft_index_remove = _fn(

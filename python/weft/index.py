@@ -2,6 +2,7 @@
 
     >>> index = weft.FlatIndex(dim=128, metric="l2")   # "l2" (squared), "ip", "cosine"
     >>> index.add(xb)                                   # ids 0..n-1 in order of addition
+    >>> index.add(xb, copy=False)                       # or, into an empty index, borrow xb
     >>> index.add(xb2, ids=my_ids)                      # or your own int64 ids
     >>> D, I = index.search(xq, k=10)                   # (nq, k) float32, (nq, k) int64
     >>> D, I = index.search(xq, k=10, device="opencl", allowed=mask)
@@ -12,23 +13,27 @@ similarity. Ties go to the smaller id, on every device. A row with fewer than k 
 is padded with id -1 and distance +inf (l2) or -inf (ip, cosine).
 
 Vectors and queries are float32: C-contiguous float32 input is used in place (the index
-keeps its own copy, the one copy an add makes); float64 (or int) input is converted, and
-non-contiguous input copied, first. NaN and inf are refused, naming the argument and the
-row, and so are rows whose squared norm float32 cannot hold: under "cosine" below about
-1.2e-38 or above 3.4e38, under "l2" and "ip" above 8.5e37 (float32 max / 4, past which
-distances overflow). Ids are 0 .. 2**63 - 2: -1 pads results, and 2**63 - 1 stays free for
+keeps its own copy, the one copy an add makes, unless add(copy=False) borrows it); other
+input (float64, ints, non-contiguous) is converted a block of rows at a time, so the
+transient float32 copy stays bounded (add: one block added at a time; search: the queries
+searched a block at a time, a block holding at most 64 MiB of float32). NaN and inf are
+refused, naming the argument and the row, and so are rows whose squared norm float32
+cannot hold: under "cosine" below about 1.2e-38 or above 3.4e38, under "l2" and "ip" above
+8.5e37 (float32 max / 4, past which distances overflow). Ids are 0 .. 2**63 - 2: -1 pads results, and 2**63 - 1 stays free for
 the next sequential id. Searches may run from many threads at once on one index (the GIL is
 released while the C library works); add and remove wait for running searches.
 """
 
 import ctypes
+import itertools
 import os
+import threading
 import warnings
 
 import numpy as np
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, WeftError, _check
 from .exec import _thread_exec
 
 __all__ = ["FlatIndex", "Bitset", "load_index"]
@@ -41,6 +46,47 @@ _METRICS = {
 _METRIC_NAMES = {v: k for k, v in _METRICS.items()}
 _INT64_MAX = np.iinfo(np.int64).max
 _FINITE_CHUNK = 1 << 20  # elements per pass of the NaN / inf check (bounds its memory)
+_CONVERT_BYTES = 64 << 20  # float32 bytes a block of converted input holds at most
+
+# Arrays indexes borrow (add(copy=False)): _BORROWED[key] = array, one key a borrow; the
+# C library calls _release_borrow(key) once when that index stops reading it.
+# _READ_ONLY[id(array)] = [borrows, writeable before the first]: the array is writeable
+# again only when its last borrow ends (several indexes may borrow one array).
+_BORROWED = {}
+_READ_ONLY = {}
+_borrow_keys = itertools.count(1)
+_borrow_lock = threading.Lock()  # held for dict and flag updates only, never across a C call
+
+
+def _borrow(array):
+    with _borrow_lock:
+        key = next(_borrow_keys)
+        entry = _READ_ONLY.setdefault(id(array), [0, bool(array.flags.writeable)])
+        entry[0] += 1
+        _BORROWED[key] = array
+        array.flags.writeable = False
+    return key
+
+
+def _release_borrow(key):
+    try:
+        with _borrow_lock:
+            array = _BORROWED.pop(key)
+            entry = _READ_ONLY[id(array)]
+            entry[0] -= 1
+            if entry[0]:
+                return
+            del _READ_ONLY[id(array)]
+            if entry[1]:
+                try:
+                    array.flags.writeable = True
+                except ValueError:  # its base became read-only meanwhile
+                    pass
+    except Exception:  # at interpreter exit the module's globals may be gone
+        return
+
+
+_RELEASE_BORROW = _lib.weft_release_fn(_release_borrow)
 
 
 # ---------------------------------------------------------------------------- argument checks
@@ -71,8 +117,9 @@ def _asarray(value, name):
         raise InvalidArgumentError(f"{name}: cannot make an array of {value!r}: {exc}") from None
 
 
-def _check_finite(a, name):
-    """Refuses NaN and inf in the rows of a float32 matrix, naming the argument and row."""
+def _check_finite(a, name, row0=0):
+    """Refuses NaN and inf in the rows of a float32 matrix, naming the argument and row
+    (rows of a block starting at row0 of the argument)."""
     rows = max(1, _FINITE_CHUNK // max(1, a.shape[1]))
     for r0 in range(0, a.shape[0], rows):
         block = a[r0 : r0 + rows]
@@ -83,14 +130,37 @@ def _check_finite(a, name):
         row = block[r]
         col = int(np.argmax(~np.isfinite(row)))
         raise InvalidArgumentError(
-            f"{name} row {r0 + r} holds {row[col]} at column {col} (as float32): NaN and inf "
-            "are not allowed"
+            f"{name} row {row0 + r0 + r} holds {row[col]} at column {col} (as float32): NaN "
+            "and inf are not allowed"
         )
 
 
-def _matrix(value, name, dim):
-    """value as a C-contiguous float32 (n, dim) array of finite numbers; one vector of
-    length dim is one row."""
+_FLT_MAX = float(np.finfo(np.float32).max)
+_FLT_MIN = float(np.finfo(np.float32).tiny)
+
+
+def _check_norms(a, name, row0, metric):
+    """The C library's squared-norm limits (index_flat.c), checked on a block of rows
+    before any is added, so a block-wise add refuses bad input as a whole."""
+    sq = np.einsum("ij,ij->i", a, a, dtype=np.float64)
+    if metric == "cosine":
+        bad = (sq < _FLT_MIN) | (sq > _FLT_MAX)
+        why = ("is all zeros, which has no direction for the cosine metric", "has squared "
+               f"norm {{}}, outside the float32 range {_FLT_MIN:g}..{_FLT_MAX:g} in which the "
+               "cosine metric normalizes it (scale the row)")  # fmt: skip
+    else:
+        bad = sq > _FLT_MAX / 4
+        why = (None, f"has squared norm {{}}, above the {_FLT_MAX / 4:g} (float32 max / 4) "
+               f"past which {metric} distances overflow float32 (scale the row)")  # fmt: skip
+    if bad.any():
+        r = int(np.argmax(bad))
+        text = why[0] if sq[r] == 0 and why[0] else why[1].format(f"{sq[r]:g}")
+        raise InvalidArgumentError(f"{name} row {row0 + r} {text}")
+
+
+def _shaped(value, name, dim):
+    """value as an (n, dim) array of real numbers, not yet converted; one vector of length
+    dim is one row."""
     arr = _asarray(value, name)
     if arr.dtype.kind not in "biuf":
         raise InvalidArgumentError(
@@ -108,12 +178,33 @@ def _matrix(value, name, dim):
         raise InvalidArgumentError(
             f"{name} has {arr.shape[1]} columns (shape {arr.shape}) but the index has dim {dim}"
         )
-    if arr.dtype != np.float32 or not (arr.flags.c_contiguous and arr.flags.aligned):
-        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            arr = np.ascontiguousarray(arr, dtype=np.float32)
-    _check_finite(arr, name)
     return arr
+
+
+def _is_f32(arr):
+    return arr.dtype == np.float32 and arr.flags.c_contiguous and arr.flags.aligned
+
+
+def _to_f32(arr):
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def _blocks(arr, name):
+    """(row0, float32 C-contiguous block of finite rows) covering arr: arr itself when it
+    is float32 C-contiguous already, else converted _CONVERT_BYTES at most at a time (one
+    block alive at a time). A NaN / inf is reported with its row in arr."""
+    if _is_f32(arr):
+        _check_finite(arr, name)
+        yield 0, arr
+        return
+    rows = max(1, _CONVERT_BYTES // (4 * max(1, arr.shape[1])))
+    for r0 in range(0, arr.shape[0], rows):
+        block = _to_f32(arr[r0 : r0 + rows])
+        _check_finite(block, name, r0)
+        yield r0, block
+        del block
 
 
 def _ids_arg(value, name, n=None, n_name=None):
@@ -358,17 +449,112 @@ class FlatIndex:
 
     # -------------------------------------------------------------- operations
 
-    def add(self, vectors, ids=None):
+    def add(self, vectors, ids=None, *, copy=True):
         """Adds vectors ((n, dim), or one vector of length dim). ids: n distinct int64 ids
         in 0 .. 2**63 - 2 not in the index, or None for the next ids in sequence (0, 1, ...
-        in order of addition, as faiss). float32 C-contiguous vectors are not copied here:
-        the index's own copy is the only one."""
-        x = _matrix(vectors, "vectors", self._dim)
-        n = x.shape[0]
+        in order of addition, as faiss).
+
+        copy=True (the default, as faiss): the index keeps its own copy. float32
+        C-contiguous vectors are copied once, straight into the index; other input is
+        converted a block of rows at a time (at most 64 MiB of float32 alive at once).
+
+        copy=False: the index borrows `vectors` instead of copying them, which halves the
+        memory of a large index. Only a float32, C-contiguous, aligned numpy array, added
+        with ids=None to an empty index of metric "l2" or "ip" (cosine normalizes the rows
+        it keeps), can be borrowed; anything else raises weft.InvalidArgumentError naming
+        the reason (nothing is converted). The index keeps a reference to the array, so it
+        stays alive after yours is gone, and marks it read-only (numpy refuses writes
+        through it) for as long as it reads it. The first later add, or a remove that
+        moves rows, copies the rows into the index first (copy on write); from then on,
+        and when the index is freed, the array is released and made writeable again if it
+        was. Norms are computed here: changing the memory meanwhile through another view
+        or a base array is the caller's error (wrong distances, never a crash). save()
+        writes the rows; load_index gives an index that owns its copy.
+        """
+        if not copy:
+            self._add_borrowed(vectors, ids)
+            return
+        arr = _shaped(vectors, "vectors", self._dim)
+        n = arr.shape[0]
         id_arr = None if ids is None else _ids_arg(ids, "ids", n, "vectors")
         if n == 0:
             return
-        _check(_lib.weft_index_add(self._handle, n, _f32p(x), _i64p(id_arr)))
+        if _is_f32(arr):
+            _check_finite(arr, "vectors")
+            _check(_lib.weft_index_add(self._handle, n, _f32p(arr), _i64p(id_arr)))
+            return
+        # Converted and added a block at a time. Every block is checked first (NaN / inf,
+        # squared norms, repeated ids), so bad input leaves the index as it was. What only
+        # the C library sees (an id already in the index; no memory) can still fail a later
+        # block: the rows added by then are removed again (with explicit ids; sequential
+        # ids cannot be told apart, so those rows stay, and the error says how many).
+        for r0, block in _blocks(arr, "vectors"):
+            _check_norms(block, "vectors", r0, self._metric)
+        if id_arr is not None and n > 1:
+            order = np.argsort(id_arr, kind="stable")
+            same = id_arr[order[1:]] == id_arr[order[:-1]]
+            if same.any():
+                j = int(np.argmax(same))
+                a, b = sorted((int(order[j]), int(order[j + 1])))
+                raise InvalidArgumentError(
+                    f"ids: id {id_arr[a]} appears twice (ids[{a}] and ids[{b}])"
+                )
+        added = 0
+        try:
+            for r0, block in _blocks(arr, "vectors"):
+                part = None if id_arr is None else id_arr[r0 : r0 + block.shape[0]]
+                _check(_lib.weft_index_add(self._handle, block.shape[0], _f32p(block),
+                                           _i64p(part)))  # fmt: skip
+                added += block.shape[0]
+        except WeftError as exc:
+            if added and id_arr is not None:
+                _lib.weft_index_remove(self._handle, added, _i64p(id_arr[:added]), None)
+            elif added:
+                exc.message = f"{exc} (the first {added} rows of vectors were added)"
+                exc.args = (exc.message,)
+            raise
+
+    def _add_borrowed(self, vectors, ids):
+        if not isinstance(vectors, np.ndarray):
+            raise InvalidArgumentError(
+                f"vectors: copy=False borrows a numpy array, got {type(vectors).__name__} "
+                "(add it with copy=True)"
+            )
+        arr = _shaped(vectors, "vectors", self._dim)
+        if vectors.dtype != np.float32:
+            raise InvalidArgumentError(
+                f"vectors has dtype {vectors.dtype}: copy=False borrows float32 arrays only "
+                "(convert it, or add with copy=True)"
+            )
+        if not (arr.flags.c_contiguous and arr.flags.aligned):
+            raise InvalidArgumentError(
+                f"vectors (shape {vectors.shape}, strides {vectors.strides}) is not "
+                "C-contiguous and aligned: copy=False borrows only such arrays "
+                "(np.ascontiguousarray, or add with copy=True)"
+            )
+        if ids is not None:
+            raise InvalidArgumentError(
+                "ids: copy=False takes the next ids in sequence (ids=None), got ids"
+            )
+        if self._metric == "cosine":
+            raise InvalidArgumentError(
+                "copy=False: the cosine metric normalizes the rows it keeps, so it cannot "
+                "borrow them (add with copy=True)"
+            )
+        held = len(self)
+        if held:
+            raise InvalidArgumentError(
+                f"copy=False borrows into an empty index only; this one holds {held} vectors "
+                "(add with copy=True)"
+            )
+        n = arr.shape[0]
+        if n == 0:
+            return
+        key = _borrow(vectors)
+        status = _lib.weft_index_add_borrowed(self._handle, n, _f32p(arr), _RELEASE_BORROW, key)
+        if status != _lib.WEFT_OK:
+            _release_borrow(key)  # not borrowed: the C library does not release it
+            _check(status)
 
     def remove(self, ids):
         """Removes the given ids (ids not in the index are ignored); returns how many
@@ -393,24 +579,31 @@ class FlatIndex:
         True = id i may be returned) or a weft.Bitset; ids past its end are excluded.
         """
         k = _int_arg(k, "k", 1)
-        x = _matrix(queries, "queries", self._dim)
+        x = _shaped(queries, "queries", self._dim)
         bits, nbits = _allowed_arg(allowed)
         # no queries: the C library checks k (its range) and nothing else, before we allocate
         _check(_lib.weft_index_search(self._handle, None, 0, None, k, None, 0, None, None))
         nq = x.shape[0]
+        if not _is_f32(x):  # every block checked before any is searched
+            for _ in _blocks(x, "queries"):
+                pass
         distances = np.empty((nq, k), dtype=np.float32)
         labels = np.empty((nq, k), dtype=np.int64)
         if nq == 0:
             return distances, labels
         ex = _thread_exec()
         ex.configure(device, strict)
-        status = _lib.weft_index_search(
-            self._handle, ex.handle, nq, _f32p(x), k,
-            None if bits is None else bits.ctypes.data_as(_lib.c_uint8_p), nbits,
-            _f32p(distances), _i64p(labels),
-        )  # fmt: skip
-        ex._mark_ran()
-        _check(status)
+        # float32 C-contiguous queries: one call; others a converted block at a time (the
+        # report, weft.last_report(), then describes the last block)
+        for q0, block in _blocks(x, "queries"):
+            m = block.shape[0]
+            status = _lib.weft_index_search(
+                self._handle, ex.handle, m, _f32p(block), k,
+                None if bits is None else bits.ctypes.data_as(_lib.c_uint8_p), nbits,
+                _f32p(distances[q0 : q0 + m]), _i64p(labels[q0 : q0 + m]),
+            )  # fmt: skip
+            ex._mark_ran()
+            _check(status)
         return distances, labels
 
     def save(self, path):

@@ -1,0 +1,159 @@
+// The OpenCL and CUDA backends are opened only when something needs a device beyond the
+// CPU. Each test needs a process in which nothing has touched the library yet, which
+// ctest gives (gtest_discover_tests runs one test a process); run directly, the binary
+// runs them in one process and each test skips once the backends are open.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "test_support.h"
+
+namespace {
+
+bool mapped(const std::string &lib) {
+  std::ifstream maps("/proc/self/maps");
+  std::stringstream all;
+  all << maps.rdbuf();
+  return all.str().find(lib) != std::string::npos;
+}
+
+bool any_backend_mapped() { return mapped("libweft_opencl.so") || mapped("libweft_cuda.so"); }
+
+// After the listing: a backend whose library opened stays mapped (even when its init
+// failed); one that could not be opened says so.
+void expect_mapped_as_listed() {
+  size_t n = 0;
+  ASSERT_WEFT_OK(weft_backend_count(&n));
+  ASSERT_EQ(n, 3u);
+  for (size_t i = 1; i < n; i++) {
+    weft_backend_info info;
+    ASSERT_WEFT_OK(weft_backend_get_info(i, &info));
+    bool opened = std::strncmp(info.reason, "cannot load", 11) != 0;
+    EXPECT_EQ(mapped("libweft_" + std::string(info.name) + ".so"), opened)
+        << info.name << ": " << info.reason;
+  }
+}
+
+struct Data {
+  size_t nb, nq, dim, k;
+  std::vector<float> xb, xq;
+  Data(size_t nb_, size_t nq_, size_t dim_, size_t k_) : nb(nb_), nq(nq_), dim(dim_), k(k_) {
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<float> u(0, 1);
+    xb.resize(nb * dim);
+    xq.resize(nq * dim);
+    for (float &v : xb) v = u(rng);
+    for (float &v : xq) v = u(rng);
+  }
+};
+
+// Searches `d` on exec `device`; returns the labels.
+std::vector<int64_t> search(const Data &d, weft_exec *exec) {
+  weft_index *ix = nullptr;
+  std::vector<int64_t> labels(d.nq * d.k);
+  std::vector<float> dist(d.nq * d.k);
+  EXPECT_EQ(weft_index_create(d.dim, WEFT_METRIC_L2, &ix), WEFT_OK);
+  EXPECT_EQ(weft_index_add(ix, d.nb, d.xb.data(), nullptr), WEFT_OK) << weft_last_error();
+  EXPECT_EQ(weft_index_search(ix, exec, d.nq, d.xq.data(), d.k, nullptr, 0, dist.data(),
+                              labels.data()),
+            WEFT_OK)
+      << weft_last_error();
+  weft_index_free(ix);
+  return labels;
+}
+
+#define SKIP_IF_OPENED()                                                                  \
+  if (any_backend_mapped())                                                               \
+  GTEST_SKIP() << "the backends were opened by an earlier test in this process (ctest "   \
+                  "runs each test alone)"
+
+}  // namespace
+
+TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoes) {
+  SKIP_IF_OPENED();
+  Data small(300, 3, 16, 5);
+  {
+    TestExec cpu("cpu"), cpu0("cpu:0"), automatic("auto", 0);
+    search(small, cpu.e);
+    search(small, cpu0.e);
+    search(small, automatic.e);
+    search(small, nullptr);
+    EXPECT_NE(automatic.report().find("opencl and cuda not opened"), std::string::npos)
+        << automatic.report();
+    double x[3] = {1, 2, 3};
+    weft_reduce_result r;
+    ASSERT_WEFT_OK(weft_reduce(cpu.e, WEFT_FLOAT64, WEFT_REDUCE_SUM, 3, x, nullptr, &r));
+    EXPECT_EQ(r.value, 6.0);
+    weft_device_info info;
+    ASSERT_WEFT_OK(weft_device_get_info(0, &info));
+    EXPECT_STREQ(info.id, "cpu:0");
+    size_t idx = 99;
+    ASSERT_WEFT_OK(weft_device_find("cpu", &idx));
+    EXPECT_EQ(idx, 0u);
+    EXPECT_EQ(weft_device_find("cpu:1", &idx), WEFT_ERR_NOT_FOUND);
+    EXPECT_FALSE(any_backend_mapped()) << "CPU-only work opened a backend";
+  }
+  // 64 queries of a 4000 x 64 base: 33 MFLOP, past the cost model's GPU break-even
+  Data large(4000, 64, 64, 10);
+  TestExec automatic("auto", 0), cpu("cpu");
+  std::vector<int64_t> on_auto = search(large, automatic.e);
+  EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
+  EXPECT_EQ(on_auto, search(large, cpu.e));
+  expect_mapped_as_listed();
+}
+
+TEST(LazyBackends, NamingADeviceOpensThem) {
+  SKIP_IF_OPENED();
+  weft_exec *e = nullptr;
+  ASSERT_WEFT_OK(weft_exec_create(&e));
+  weft_status st = weft_exec_set_device(e, "opencl");  // unavailable is not an error here
+  EXPECT_TRUE(st == WEFT_OK) << weft_status_name(st) << ": " << weft_last_error();
+  weft_exec_free(e);
+  expect_mapped_as_listed();
+}
+
+TEST(LazyBackends, ListingFromManyThreadsWhileTheCpuWorks) {
+  SKIP_IF_OPENED();
+  Data d(500, 20, 24, 7);
+  std::vector<int64_t> want = search(d, nullptr);
+  std::vector<size_t> counts(4, 0);
+  std::vector<std::vector<int64_t>> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] { weft_device_count(&counts[t]); });
+    threads.emplace_back([&, t] {
+      TestExec cpu("cpu");
+      got[t] = search(d, cpu.e);
+    });
+  }
+  for (auto &t : threads) t.join();
+  size_t total = 0;
+  ASSERT_WEFT_OK(weft_device_count(&total));
+  for (int t = 0; t < 4; t++) {
+    EXPECT_EQ(counts[t], total);
+    EXPECT_EQ(got[t], want);
+  }
+  for (size_t i = 0; i < total; i++) {
+    weft_device_info info;
+    ASSERT_WEFT_OK(weft_device_get_info(i, &info));
+    size_t back = 99;
+    ASSERT_WEFT_OK(weft_device_find(info.id, &back));
+    EXPECT_EQ(back, i) << info.id;
+  }
+  expect_mapped_as_listed();
+}
+
+TEST(LazyBackends, WeftDeviceNamingADeviceOpensThemForAuto) {
+  SKIP_IF_OPENED();
+  setenv("WEFT_DEVICE", "opencl", 1);
+  Data small(300, 3, 16, 5);
+  TestExec automatic("auto", 0);
+  search(small, automatic.e);  // forced to opencl (or its fallback, with the reason)
+  unsetenv("WEFT_DEVICE");
+  // "device opencl:0 ...: forced by WEFT_DEVICE", or "opencl unavailable, fell back ..."
+  EXPECT_NE(automatic.report().find("opencl"), std::string::npos) << automatic.report();
+  EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
+  expect_mapped_as_listed();
+}
