@@ -170,6 +170,15 @@ static const weft__backend wc_backend = {
     wc_expr_eval,
     wc_sort_pairs,
     wc_group_kernel,
+    wc_join_clear,
+    wc_join_insert,
+    wc_join_radix_count,
+    wc_join_radix_scatter,
+    wc_join_bounds,
+    wc_join_probe_count,
+    wc_join_emit,
+    wc_scan_chunks,
+    wc_scan_add,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

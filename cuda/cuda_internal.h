@@ -132,6 +132,20 @@ weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);
 /* cuda_sort.cu: the stable radix sort of (key, row) pairs (kernels/sort_radix.kern). */
 weft_status wc_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
                           void *rows);
+/* cuda_join.cu: the hash join's steps (kernels/join_hash.kern), as opencl_join.c. */
+weft_status wc_join_clear(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
+weft_status wc_join_insert(int dev, size_t rows, size_t words, const void *keys, const void *valid,
+                           size_t slots, void *owner, void *slot_of, void *row_of);
+weft_status wc_join_radix_count(int dev, size_t n, unsigned shift, const void *slot_in, void *hist);
+weft_status wc_join_radix_scatter(int dev, size_t n, unsigned shift, const void *slot_in,
+                                  const void *row_in, const void *hist, void *slot_out,
+                                  void *row_out);
+weft_status wc_join_bounds(int dev, size_t n, size_t slots, const void *slot_sorted,
+                           void *seg_start, void *seg_end);
+weft_status wc_join_probe_count(int dev, const weft__join_probe *probe);
+weft_status wc_join_emit(int dev, const weft__join_probe *probe);
+weft_status wc_scan_chunks(int dev, size_t n, void *data, void *sums);
+weft_status wc_scan_add(int dev, size_t n, void *data, const void *sums);
 
 /* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 weft_status wc_group_kernel(int dev, const weft__group_launch *launch);

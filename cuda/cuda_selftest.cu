@@ -6,8 +6,10 @@
 #include "cuda_internal.h"
 
 #include "expr_program.h"
+#include "join_hash.h"
 
 #include <algorithm>
+#include <map>
 #include <math.h>
 #include <new>
 #include <stdarg.h>
@@ -647,6 +649,126 @@ weft_status test_group(Ctx &c) {
   return WEFT_OK;
 }
 
+/* The hash join's kernels (kernels/join_hash.kern), driven in the order of
+ * host/frame/join_device.c: 3001 right rows of two-word keys from a small range (duplicates,
+ * every 13th row null) are built into a table, radix-grouped 4 bits a pass, and probed by
+ * 5003 left rows (a scan over 3 chunks of 2048, so two scan levels) for every join kind; the
+ * (left, right) pairs must be the host reference's, in left order with matches in right
+ * order. */
+weft_status join_scan(Ctx &c, const char *check, void *data, size_t n, uint64_t *total) {
+  int dev = c.dev;
+  size_t chunks = (n + WK_JOIN_SCAN_CHUNK - 1) / WK_JOIN_SCAN_CHUNK;
+  void *sums;
+  WC_TRY(alloc(c, check, chunks * 8, &sums));
+  ST(check, wc_scan_chunks(dev, n, data, sums));
+  if (chunks > 1) {
+    WC_TRY(join_scan(c, check, sums, chunks, total));
+    ST(check, wc_scan_add(dev, n, data, sums));
+  } else if (total) {
+    ST(check, wc_buffer_read(dev, sums, 0, total, 8, 1));
+  }
+  return WEFT_OK;
+}
+
+weft_status test_join(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "join";
+  const size_t nr = 3001, nl = 5003, words = 2;
+  std::vector<uint64_t> rk(nr * words), lk(nl * words);
+  std::vector<uint8_t> rv(nr), lv(nl);
+  for (size_t r = 0; r < nr; ++r) {
+    rk[r * words] = (r * 7919) % 101, rk[r * words + 1] = (r * 31) % 3;
+    rv[r] = r % 13 != 5;
+  }
+  for (size_t l = 0; l < nl; ++l) {
+    lk[l * words] = (l * 104729) % 131, lk[l * words + 1] = (l * 17) % 4;
+    lv[l] = l % 11 != 3;
+  }
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<int64_t>> index;
+  for (size_t r = 0; r < nr; ++r)
+    if (rv[r]) index[{rk[r * words], rk[r * words + 1]}].push_back((int64_t)r);
+  size_t slots = 16;
+  while (slots < nr * 2) slots *= 2;
+  const size_t chunks = (nr + WK_JOIN_RADIX_CHUNK - 1) / WK_JOIN_RADIX_CHUNK;
+  void *drk, *drv, *dlk, *dlv, *owner, *start, *end, *slot[2], *row[2], *hist, *match, *count;
+  WC_TRY(alloc(c, check, rk.size() * 8, &drk));
+  WC_TRY(alloc(c, check, nr, &drv));
+  WC_TRY(alloc(c, check, lk.size() * 8, &dlk));
+  WC_TRY(alloc(c, check, nl, &dlv));
+  WC_TRY(alloc(c, check, slots * 4, &owner));
+  WC_TRY(alloc(c, check, slots * 4, &start));
+  WC_TRY(alloc(c, check, slots * 4, &end));
+  for (int i = 0; i < 2; ++i) {
+    WC_TRY(alloc(c, check, nr * 4, &slot[i]));
+    WC_TRY(alloc(c, check, nr * 4, &row[i]));
+  }
+  WC_TRY(alloc(c, check, WK_JOIN_RADIX_DIGITS * chunks * 8, &hist));
+  WC_TRY(alloc(c, check, nl * 4, &match));
+  WC_TRY(alloc(c, check, nl * 8, &count));
+  ST(check, wc_buffer_write(dev, drk, 0, rk.data(), rk.size() * 8, 1));
+  ST(check, wc_buffer_write(dev, drv, 0, rv.data(), nr, 1));
+  ST(check, wc_buffer_write(dev, dlk, 0, lk.data(), lk.size() * 8, 1));
+  ST(check, wc_buffer_write(dev, dlv, 0, lv.data(), nl, 1));
+  ST(check, wc_join_clear(dev, slots, owner, start, end));
+  ST(check, wc_join_insert(dev, nr, words, drk, drv, slots, owner, slot[0], row[0]));
+  unsigned bits = 1;
+  while (((size_t)1 << (bits - 1)) < slots) bits++;
+  int cur = 0;
+  for (unsigned shift = 0; shift < bits; shift += WK_JOIN_RADIX_BITS, cur ^= 1) {
+    ST(check, wc_join_radix_count(dev, nr, shift, slot[cur], hist));
+    WC_TRY(join_scan(c, check, hist, WK_JOIN_RADIX_DIGITS * chunks, nullptr));
+    ST(check, wc_join_radix_scatter(dev, nr, shift, slot[cur], row[cur], hist, slot[cur ^ 1],
+                                    row[cur ^ 1]));
+  }
+  ST(check, wc_join_bounds(dev, nr, slots, slot[cur], start, end));
+  for (int kind = WEFT_JOIN_INNER; kind <= WEFT_JOIN_ANTI; ++kind) {
+    std::vector<int64_t> want_l, want_r;
+    for (size_t l = 0; l < nl; ++l) {
+      auto it = lv[l] ? index.find({lk[l * words], lk[l * words + 1]}) : index.end();
+      bool hit = it != index.end();
+      if (kind == WEFT_JOIN_SEMI || kind == WEFT_JOIN_ANTI) {
+        if (hit == (kind == WEFT_JOIN_SEMI)) want_l.push_back((int64_t)l);
+        continue;
+      }
+      if (hit)
+        for (int64_t r : it->second) want_l.push_back((int64_t)l), want_r.push_back(r);
+      else if (kind == WEFT_JOIN_LEFT)
+        want_l.push_back((int64_t)l), want_r.push_back(-1);
+    }
+    bool pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
+    weft__join_probe p = {nl, words, slots, kind, dlk, dlv, drk, owner, start, end, row[cur],
+                          match, count, nullptr, nullptr, 0, 0, 0};
+    ST(check, wc_join_probe_count(dev, &p));
+    uint64_t total = 0;
+    WC_TRY(join_scan(c, check, count, nl, &total));
+    if (total != want_l.size())
+      return fail(dev, check, "kind %d: %llu output rows (expected %zu)", kind,
+                  (unsigned long long)total, want_l.size());
+    WC_TRY(alloc(c, check, total * 8 + 8, &p.out_left));
+    if (pairs) WC_TRY(alloc(c, check, total * 8 + 8, &p.out_right));
+    /* the left rows in two slices, as the host writes an output too big for the device:
+     * rows [0, h) from output row 0, rows [h, nl) from output row offset[h] */
+    const size_t h = nl / 3;
+    uint64_t base = 0;
+    ST(check, wc_buffer_read(dev, count, h * 8, &base, 8, 1));
+    std::vector<int64_t> got_l(total + 1), got_r(total + 1);
+    size_t from[2] = {0, h}, rows[2] = {h, nl - h};
+    uint64_t first[2] = {0, base}, last[2] = {base, total};
+    for (int s = 0; s < 2; ++s) {
+      p.emit_row0 = from[s], p.emit_rows = rows[s], p.emit_base = first[s];
+      ST(check, wc_join_emit(dev, &p));
+      size_t bytes = (size_t)(last[s] - first[s]) * 8;
+      if (!bytes) continue;
+      ST(check, wc_buffer_read(dev, p.out_left, 0, got_l.data() + first[s], bytes, 1));
+      if (pairs) ST(check, wc_buffer_read(dev, p.out_right, 0, got_r.data() + first[s], bytes, 1));
+    }
+    got_l.resize(total), got_r.resize(pairs ? total : 0);
+    WC_TRY(compare(dev, check, "left row", got_l, want_l));
+    if (pairs) WC_TRY(compare(dev, check, "right row", got_r, want_r));
+  }
+  return WEFT_OK;
+}
+
 weft_status run(int dev) {
   Ctx c(dev);
   WC_TRY(test_f32(c));
@@ -657,6 +779,7 @@ weft_status run(int dev) {
   WC_TRY(test_knn(c));
   WC_TRY(test_sort(c));
   WC_TRY(test_group(c));
+  WC_TRY(test_join(c));
   return WEFT_OK;
 }
 

@@ -125,6 +125,29 @@ typedef struct weft__group_launch {
   uint64_t a, b, c;
   void *buf[6];
 } weft__group_launch;
+/* The probe side of a device join (kernels/join_hash.kern, host/frame/join_device.c): the
+ * left rows' key words against the table built over the right rows. */
+typedef struct weft__join_probe {
+  size_t rows;             /* left rows */
+  size_t words;            /* key words per row, both sides */
+  size_t slots;            /* hash table slots, a power of two */
+  int kind;                /* weft_join_kind */
+  const void *keys;        /* rows x words uint64, row-major */
+  const void *valid;       /* rows uint8: 0 when a key is null */
+  const void *right_keys;  /* the right rows' words, as `keys` */
+  const void *owner;       /* slots uint32: the right row holding each slot's key, or all ones */
+  const void *seg_start;   /* slots uint32: each slot's rows in `right_rows` */
+  const void *seg_end;
+  const void *right_rows;  /* uint32 right rows, grouped by slot, each group in right order */
+  void *match;             /* rows uint32: each left row's slot, or all ones */
+  void *count;             /* rows uint64: its output rows (probe_count); their scan (emit) */
+  void *out_left;          /* int64 output rows: left row */
+  void *out_right;         /* int64 output rows: right row or -1; NULL for semi / anti */
+  /* emit only: left rows [emit_row0, emit_row0 + emit_rows), whose output rows from
+   * emit_base on are written from out_left[0] / out_right[0] on */
+  size_t emit_row0, emit_rows;
+  uint64_t emit_base;
+} weft__join_probe;
 
 typedef struct weft__backend {
   uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
@@ -187,6 +210,25 @@ typedef struct weft__backend {
    * groups with host hash tables (host/frame/group_rows.c). WEFT_ERR_UNSUPPORTED for
    * WEFT__GK_AGG and WEFT__GK_AGG_MERGE on a device without fp64. */
   weft_status (*group_kernel)(int dev, const weft__group_launch *launch);
+  /* The hash join's steps (kernels/join_hash.kern says what each does), queued in order;
+   * host/frame/join_device.c drives them. NULL on the CPU backend, which joins in
+   * host/frame/op_join.c. `hist` of a radix pass holds 16 x ceil(n / 64) uint64. */
+  weft_status (*join_clear)(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
+  weft_status (*join_insert)(int dev, size_t rows, size_t words, const void *keys,
+                             const void *valid, size_t slots, void *owner, void *slot_of,
+                             void *row_of);
+  weft_status (*join_radix_count)(int dev, size_t n, unsigned shift, const void *slot_in, void *hist);
+  weft_status (*join_radix_scatter)(int dev, size_t n, unsigned shift, const void *slot_in,
+                                    const void *row_in, const void *hist, void *slot_out,
+                                    void *row_out);
+  weft_status (*join_bounds)(int dev, size_t n, size_t slots, const void *slot_sorted,
+                             void *seg_start, void *seg_end);
+  weft_status (*join_probe_count)(int dev, const weft__join_probe *probe);
+  weft_status (*join_emit)(int dev, const weft__join_probe *probe);
+  /* Exclusive scan of n uint64 in place, per chunk of 2048; sums[c] = chunk c's total. Then
+   * scan_add adds the scanned sums back: data[i] += sums[i / 2048]. */
+  weft_status (*scan_chunks)(int dev, size_t n, void *data, void *sums);
+  weft_status (*scan_add)(int dev, size_t n, void *data, const void *sums);
 } weft__backend;
 
 /* Device bytes sort_pairs may allocate besides its n keys and rows: one more copy of each

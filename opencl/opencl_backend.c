@@ -231,6 +231,15 @@ static const weft__backend weft_ocl_backend = {
     .expr_eval = weft_ocl_expr_eval,
     .sort_pairs = weft_ocl_sort_pairs,
     .group_kernel = weft_ocl_group_kernel,
+    .join_clear = weft_ocl_join_clear,
+    .join_insert = weft_ocl_join_insert,
+    .join_radix_count = weft_ocl_join_radix_count,
+    .join_radix_scatter = weft_ocl_join_radix_scatter,
+    .join_bounds = weft_ocl_join_bounds,
+    .join_probe_count = weft_ocl_join_probe_count,
+    .join_emit = weft_ocl_join_emit,
+    .scan_chunks = weft_ocl_scan_chunks,
+    .scan_add = weft_ocl_scan_add,
 };
 
 WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version);

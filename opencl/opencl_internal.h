@@ -33,7 +33,17 @@ enum weft_ocl_kernel {
   WEFT_OCL_SORT_HISTOGRAM,
   WEFT_OCL_SORT_SCAN,
   WEFT_OCL_SORT_SCATTER,
-  WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels, in weft__group_kernel order */
+  WEFT_OCL_JOIN_CLEAR,
+  WEFT_OCL_JOIN_INSERT,
+  WEFT_OCL_JOIN_RADIX_COUNT,
+  WEFT_OCL_JOIN_RADIX_SCATTER,
+  WEFT_OCL_JOIN_BOUNDS,
+  WEFT_OCL_JOIN_PROBE_COUNT,
+  WEFT_OCL_JOIN_EMIT,
+  WEFT_OCL_JOIN_SCAN_BLOCKS,
+  WEFT_OCL_JOIN_SCAN_ADD,
+  WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels (last: names from
+                         * opencl_group.c), in weft__group_kernel order */
   WEFT_OCL_GROUP_LAST = WEFT_OCL_GROUP_FIRST + WEFT__GK_KERNEL_COUNT - 1,
   WEFT_OCL_KERNEL_COUNT
 };
@@ -122,5 +132,21 @@ weft_status weft_ocl_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varie
 /* opencl_group.c: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 extern const char *const weft_ocl_group_kernel_names[WEFT__GK_KERNEL_COUNT];
 weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *launch);
+/* opencl_join.c: the hash join's steps (kernels/join_hash.kern). */
+weft_status weft_ocl_join_clear(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
+weft_status weft_ocl_join_insert(int dev, size_t rows, size_t words, const void *keys,
+                                 const void *valid, size_t slots, void *owner, void *slot_of,
+                                 void *row_of);
+weft_status weft_ocl_join_radix_count(int dev, size_t n, unsigned shift, const void *slot_in,
+                                      void *hist);
+weft_status weft_ocl_join_radix_scatter(int dev, size_t n, unsigned shift, const void *slot_in,
+                                        const void *row_in, const void *hist, void *slot_out,
+                                        void *row_out);
+weft_status weft_ocl_join_bounds(int dev, size_t n, size_t slots, const void *slot_sorted,
+                                 void *seg_start, void *seg_end);
+weft_status weft_ocl_join_probe_count(int dev, const weft__join_probe *probe);
+weft_status weft_ocl_join_emit(int dev, const weft__join_probe *probe);
+weft_status weft_ocl_scan_chunks(int dev, size_t n, void *data, void *sums);
+weft_status weft_ocl_scan_add(int dev, size_t n, void *data, const void *sums);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */

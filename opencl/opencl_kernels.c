@@ -13,6 +13,12 @@ static const char *const launch_names[WEFT_OCL_KERNEL_COUNT] = {
     "clEnqueueNDRangeKernel(weft_knn_topk_merge)", "clEnqueueNDRangeKernel(weft_knn_sort)",
     "clEnqueueNDRangeKernel(weft_expr_eval)",      "clEnqueueNDRangeKernel(weft_sort_histogram)",
     "clEnqueueNDRangeKernel(weft_sort_scan)",      "clEnqueueNDRangeKernel(weft_sort_scatter)",
+    "clEnqueueNDRangeKernel(weft_join_clear)",     "clEnqueueNDRangeKernel(weft_join_insert)",
+    "clEnqueueNDRangeKernel(weft_join_radix_count)",
+    "clEnqueueNDRangeKernel(weft_join_radix_scatter)",
+    "clEnqueueNDRangeKernel(weft_join_bounds)",    "clEnqueueNDRangeKernel(weft_join_probe_count)",
+    "clEnqueueNDRangeKernel(weft_join_emit)",      "clEnqueueNDRangeKernel(weft_join_scan_blocks)",
+    "clEnqueueNDRangeKernel(weft_join_scan_add)",
 };
 
 weft_status weft_ocl_lock_ready(weft_ocl_device *d) {

@@ -21,10 +21,20 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_SORT_HISTOGRAM] = "weft_sort_histogram",
     [WEFT_OCL_SORT_SCAN] = "weft_sort_scan",
     [WEFT_OCL_SORT_SCATTER] = "weft_sort_scatter",
+    [WEFT_OCL_JOIN_CLEAR] = "weft_join_clear",
+    [WEFT_OCL_JOIN_INSERT] = "weft_join_insert",
+    [WEFT_OCL_JOIN_RADIX_COUNT] = "weft_join_radix_count",
+    [WEFT_OCL_JOIN_RADIX_SCATTER] = "weft_join_radix_scatter",
+    [WEFT_OCL_JOIN_BOUNDS] = "weft_join_bounds",
+    [WEFT_OCL_JOIN_PROBE_COUNT] = "weft_join_probe_count",
+    [WEFT_OCL_JOIN_EMIT] = "weft_join_emit",
+    [WEFT_OCL_JOIN_SCAN_BLOCKS] = "weft_join_scan_blocks",
+    [WEFT_OCL_JOIN_SCAN_ADD] = "weft_join_scan_add",
 };
 
 static int needs_fp64(int k) {
-  return k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG || k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG_MERGE || k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
+  return k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG || k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG_MERGE ||
+         k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
          k == WEFT_OCL_REDUCE_F64 || k == WEFT_OCL_EXPR_EVAL;
 }
 

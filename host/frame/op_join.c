@@ -8,9 +8,10 @@
  * the left columns are shared (left join) or compacted by the bitmap (filter_compact.c)
  * instead of gathered; the order is the same.
  *
- * CPU only: the probe is pointer chasing through a hash table in host memory, which has no
- * kernel on the other backends yet; `supports` keeps the scheduler on the CPU and the
- * report says so. */
+ * When the exec chooses an OpenCL or CUDA device (join_device.c), the build and the probe
+ * run there instead and hand back the same pair lists; the columns are gathered on the
+ * host as above. A device that fails (out of its memory, keys it cannot take) falls back to
+ * the CPU with the reason in the report, or fails in strict mode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "../scheduler.h"
 #include "filter_compact.h"
 #include "join.h"
+#include "join_device.h"
 
 #define PROBE_ROWS ((size_t)16384) /* left rows per partition */
 
@@ -210,6 +212,23 @@ static weft_status concat_pairs(pair_list *parts, size_t nparts, int pairs, pair
   return WEFT_OK;
 }
 
+static const char *join_name(weft_join_kind kind) {
+  static const char *names[] = {"join inner", "join left", "join semi", "join anti"};
+  return names[kind];
+}
+
+/* Appends `text`'s lines to the report of `exec`. */
+static void report_lines(weft_exec *exec, const char *text) {
+  while (text && *text) {
+    const char *end = strchr(text, '\n');
+    int len = end ? (int)(end - text) : (int)strlen(text);
+    weft__report(exec, "%.*s", len, text);
+    text += len + (end != NULL);
+  }
+}
+
+/* The probe on the CPU pool (the device was not chosen, or fell back): scheduled with an
+ * exec of its own on "cpu", whose report joins the caller's. */
 static weft_status probe(weft_exec *exec, const weft_table *left, probe_ctx *c) {
   static const char *names[] = {"join inner (probe)", "join left (probe)", "join semi (probe)",
                                 "join anti (probe)"};
@@ -222,10 +241,13 @@ static weft_status probe(weft_exec *exec, const weft_table *left, probe_ctx *c) 
                  .ctx = c,
                  .run = probe_run};
   op.slot_row_bits[0] = 64 * c->lk->n;
-  struct weft_exec local;
-  if (!exec) weft__exec_defaults(&local);
-  weft_status st = weft__schedule(exec ? exec : &local, &op);
-  if (!exec) weft__exec_release(&local);
+  struct weft_exec cpu;
+  weft__exec_defaults(&cpu);
+  snprintf(cpu.devices, sizeof cpu.devices, "cpu");
+  weft_status st = weft__schedule(&cpu, &op);
+  report_lines(exec, cpu.report);
+  exec->last_device = 0;
+  weft__exec_release(&cpu);
   return st;
 }
 
@@ -331,6 +353,9 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
         st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: right key \"%s\" is given "
                          "twice", right_on[k]);
   }
+  struct weft_exec local;
+  weft_exec *ex = exec;
+  if (!exec) weft__exec_defaults(&local), ex = &local;
   if (st == WEFT_OK) {
     for (size_t k = 0; k < nkeys; k++) {
       weft__column_null_count((weft__column *)lcols[k]);
@@ -338,9 +363,36 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     }
     int single = nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
     weft__join_keys lk = {nkeys, lcols, single}, rk = {nkeys, rcols, single};
-    st = weft__join_build(&rk, right->rows, &table);
+    weft__report_clear(ex);
+    weft__report(ex, "%s: %lld left rows, %lld right rows", join_name(kind), (long long)left->rows,
+                 (long long)right->rows);
+    weft__device *dev = NULL;
+    int on_device = 0;
+    st = weft__join_device_choose(ex, join_name(kind), &lk, left->rows, &rk, right->rows, &dev);
+    if (st == WEFT_OK && dev) {
+      size_t slices = 0;
+      st = weft__join_device_pairs(dev, &lk, left->rows, &rk, right->rows, kind, &all.left,
+                                   &all.right, &all.n, &slices);
+      if (st == WEFT_OK) {
+        on_device = 1;
+        ex->last_device = weft__device_index(dev);
+        weft__report(ex, "  %s (%s): hash table built on %lld right rows and probed by %lld "
+                     "left rows; %zu output rows", dev->id, dev->desc.name,
+                     (long long)right->rows, (long long)left->rows, all.n);
+        if (slices > 1)
+          weft__report(ex, "  the output did not fit %s's memory at once: written in %zu slices "
+                       "of left rows", dev->id, slices);
+      } else if (ex->strict) {
+        st = weft__error_context(st, "%s on %s (strict mode, no fallback)", join_name(kind), dev->id);
+      } else {
+        weft__report(ex, "  fell back to cpu:0: %s", weft_last_error());
+        weft__error_clear();
+        st = WEFT_OK;
+      }
+    }
+    if (st == WEFT_OK && !on_device) st = weft__join_build(&rk, right->rows, &table);
     probe_ctx c = {kind, &lk, &rk, &table, parts, NULL, NULL};
-    int direct = st == WEFT_OK && table.direct;
+    int direct = !on_device && st == WEFT_OK && table.direct;
     if (direct) {
       c.match = malloc((size_t)(left->rows ? left->rows : 1) * sizeof *c.match);
       c.mask = calloc((size_t)left->rows / 8 + 1, 1);
@@ -348,20 +400,21 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
         st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %lld left "
                          "rows", (long long)left->rows);
     }
-    if (st == WEFT_OK) st = probe(exec, left, &c);
+    if (st == WEFT_OK && !on_device) st = probe(ex, left, &c);
     weft__join_table_free(&table);
     int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
-    if (st == WEFT_OK && !direct) st = concat_pairs(parts, nparts, pairs, &all);
+    if (st == WEFT_OK && !direct && !on_device) st = concat_pairs(parts, nparts, pairs, &all);
     for (size_t p = 0; p < nparts; p++) free(parts[p].left), free(parts[p].right);
     free(parts);
     parts = NULL;
     if (st == WEFT_OK)
       st = assemble(left, right, ridx, nkeys, kind, suffix, &all, direct ? &c : NULL, out);
     free(c.match), free(c.mask);
-    if (st == WEFT_OK && exec)
-      weft__report(exec, "  hash table on %lld right rows; %zu output rows", (long long)right->rows,
+    if (st == WEFT_OK && !on_device)
+      weft__report(ex, "  hash table on %lld right rows; %zu output rows", (long long)right->rows,
                    all.n);
   }
+  if (!exec) weft__exec_release(&local);
   free(parts);
   free(all.left), free(all.right);
   free(lcols), free(rcols), free(lidx), free(ridx);

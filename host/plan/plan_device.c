@@ -9,7 +9,9 @@
  *     back to the CPU, or fails in strict mode.
  * Of the table operations the expression ones (filter, select, with_columns) have device
  * kernels for expressions the bytecode can express (expr_device.h), sort on backends with
- * sort_pairs (frame/sort_device.h), group_by and unique for what group_kernels() says;
+ * sort_pairs (frame/sort_device.h), group_by and unique for what group_kernels() says, and
+ * join on backends with the join steps (frame/join_device.c: every key type; a utf8 key too
+ * long for the device's key words is only seen when it runs, and falls back then);
  * has_kernels() is the one place to change when another gets some. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,8 @@ static int exprs_compile(const weft_plan *p, char *why, size_t cap) {
 /* 1 when some backend may have kernels for operations of this kind. */
 static int has_device_kernels(weft__plan_kind kind) {
   return kind == WEFT__P_FILTER || kind == WEFT__P_SELECT || kind == WEFT__P_WITH_COLUMNS ||
-         kind == WEFT__P_SORT || kind == WEFT__P_GROUP_BY || kind == WEFT__P_UNIQUE;
+         kind == WEFT__P_SORT || kind == WEFT__P_GROUP_BY || kind == WEFT__P_UNIQUE ||
+         kind == WEFT__P_JOIN;
 }
 
 /* group_by and unique group on a device (frame/group_device.c) and group_by aggregates there
@@ -87,6 +90,11 @@ static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, s
     return 0;
   }
   if (p->kind == WEFT__P_GROUP_BY || p->kind == WEFT__P_UNIQUE) return group_kernels(p, dev, why, cap);
+  if (p->kind == WEFT__P_JOIN) {
+    if (dev->backend->join_insert && dev->backend->join_probe_count) return 1;
+    snprintf(why, cap, "%s has no kernel for join", dev->id);
+    return 0;
+  }
   int exprs = p->kind == WEFT__P_FILTER || p->kind == WEFT__P_SELECT || p->kind == WEFT__P_WITH_COLUMNS;
   if (!exprs || !dev->backend->expr_eval) {
     snprintf(why, cap, "%s has no kernel for %s", dev->id, op_name(p->kind));
