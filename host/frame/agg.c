@@ -318,9 +318,10 @@ static void accs_merge(weft_agg_kind kind, char cls, accs *a, const accs *b, siz
   }
 }
 
-/* Few groups and many rows: each of a fixed number of row ranges (so the result does not
- * depend on which thread runs what) accumulates on its own on the CPU pool, then the
- * partials are merged in row order. */
+/* Few groups and many rows: each of AGG_PARTS row ranges accumulates on its own on the CPU
+ * pool, then the partials are merged in row order. The number of ranges is fixed, not the
+ * pool's size, so float sums give the same bits whatever the number of threads. */
+#define AGG_PARTS 16
 typedef struct par_ctx {
   weft_agg_kind kind;
   char cls;
@@ -345,13 +346,12 @@ static void par_worker(void *ctx, int worker, int workers) {
 
 static int accumulate_all(weft_agg_kind kind, char cls, const weft__column *in, const weft__groups *g,
                           int64_t rows, size_t G, int minmax, accs *a) {
-  int nparts = weft__pool_size();
-  if (nparts > 64) nparts = 64;
-  if (nparts < 2 || rows < ((int64_t)1 << 17) || (int64_t)G * nparts > rows / 8) {
+  const int nparts = AGG_PARTS;
+  if (rows < ((int64_t)1 << 17) || (int64_t)G * nparts > rows / 8) {
     accumulate(kind, cls, in, g->gid, 0, rows, a);
     return 1;
   }
-  accs parts[64];
+  accs parts[AGG_PARTS];
   parts[0] = *a;
   int ok = 1, made = 1;
   for (; made < nparts && ok; made++) ok = accs_alloc(&parts[made], G, minmax);

@@ -164,3 +164,39 @@ def test_report_of_a_keyless_group_by_is_its_own(n):
     report = weft.last_report()
     assert "sort" not in report, report
     assert weft.last_device() == "cpu:0"
+
+
+_THREADS_SCRIPT = """
+import numpy as np, weft
+from weft import col
+rng = np.random.default_rng(5)
+n = 300_000
+df = weft.DataFrame({"k": rng.integers(0, 10, n), "v": rng.normal(size=n) * 1e3})
+g = df.group_by("k").agg(col("v").sum().alias("s"), col("v").mean().alias("m"), device="cpu")
+f = (df.lazy().filter(col("v") > -500).group_by("k")
+     .agg(col("v").sum().alias("s"), col("v").mean().alias("m")).collect(device="cpu"))
+s = df.lazy().select(col("v").sum().alias("s")).collect(device="cpu")
+out = [x.hex() for t in (g, f, s) for name in ("s", "m") if name in t.columns
+       for x in t[name].to_numpy().tolist()]
+print(" ".join(out))
+"""
+
+
+def test_float_sums_do_not_depend_on_the_thread_count():
+    """group_by, the fused filter + group_by and a whole-column sum add in fixed ranges, not
+    one slice per thread: the same bits with 1, 2 and 5 pool threads."""
+    import os
+    import subprocess
+    import sys
+
+    runs = []
+    for threads in ("1", "2", "5"):
+        # the child imports the weft this process imported (the installed package under CI)
+        path = os.pathsep.join([os.path.dirname(os.path.dirname(weft.__file__))] + sys.path)
+        env = dict(os.environ, WEFT_NUM_THREADS=threads, PYTHONPATH=path)
+        r = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], env=env, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        runs.append(r.stdout.split())
+    assert len(runs[0]) == 20 + 20 + 1, runs[0]
+    assert runs[0] == runs[1] == runs[2]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import weft
+
 SCRIPT = textwrap.dedent(
     """
     import numpy as np, weft
@@ -34,9 +36,8 @@ SCRIPT = textwrap.dedent(
 
 def test_cpu_work_does_not_open_the_backends_and_listing_does():
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [os.path.join(os.path.dirname(__file__), "..")] + sys.path
-    )
+    # the child imports the weft this process imported (the installed package under CI)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(weft.__file__))] + sys.path)
     env.pop("WEFT_DEVICE", None)
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
                          timeout=120)  # fmt: skip
