@@ -848,7 +848,7 @@ def main(argv=None):
         "engine's copy of them, the query) (+ the peak during the timed runs over the "
         "resident set just before them)")
     say("Polars runs lazy queries (collect()); DuckDB runs CREATE TEMP TABLE ans AS <query> on "
-        "native tables; weft runs filter_sum, join and q6 as lazy plans (collect()), the others eagerly, step by step")
+        "native tables; weft runs filter_sum, join, q1 and q6 as lazy plans (collect()), the others eagerly, step by step")
     for n in notes:
         say(n)
     if problems:
