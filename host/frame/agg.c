@@ -165,13 +165,17 @@ static weft_status n_unique(const weft__column *in, const weft__groups *g, int64
   const weft__column *keys[2] = {&gc, in};
   weft__groups pairs;
   WEFT_RETURN_NOT_OK(weft__group_rows(NULL, "weft_table_group_by n_unique", keys, 2, rows, 0, &pairs));
+  return weft__n_unique_counts(g, &pairs, out);
+}
+
+weft_status weft__n_unique_counts(const weft__groups *g, weft__groups *pairs, weft__column *out) {
   weft_status st = weft__column_alloc(WEFT_TYPE_UINT32, g->ngroups, 0, 0, out);
   if (st == WEFT_OK) {
     uint32_t *c = (uint32_t *)out->view.values;
     memset(c, 0, (size_t)g->ngroups * sizeof *c);
-    for (int64_t j = 0; j < pairs.ngroups; j++) c[g->gid[pairs.first[j]]]++;
+    for (int64_t j = 0; j < pairs->ngroups; j++) c[g->gid[pairs->first[j]]]++;
   }
-  weft__groups_free(&pairs);
+  weft__groups_free(pairs);
   return st;
 }
 

@@ -122,14 +122,7 @@ static weft_status n_unique(weft__agg_device *c, const weft__column *in, const w
   weft__groups pairs;
   WEFT_RETURN_NOT_OK(weft__group_rows_device(c->g.dev, "weft_table_group_by n_unique", keys, 2,
                                              rows, 0, &pairs));
-  weft_status st = weft__column_alloc(WEFT_TYPE_UINT32, g->ngroups, 0, 0, out);
-  if (st == WEFT_OK) {
-    uint32_t *v = (uint32_t *)out->view.values;
-    memset(v, 0, (size_t)g->ngroups * sizeof *v);
-    for (int64_t j = 0; j < pairs.ngroups; j++) v[g->gid[pairs.first[j]]]++;
-  }
-  weft__groups_free(&pairs);
-  return st;
+  return weft__n_unique_counts(g, &pairs, out);
 }
 
 weft_status weft__aggregate_device(weft__agg_device *c, weft_agg_kind kind, const weft__column *in,

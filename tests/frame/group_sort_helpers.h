@@ -85,4 +85,19 @@ inline Col row_ids(size_t n) {
   return c;
 }
 
+// s: utf8 strings that share their first 8 bytes in many ways (the sort's radix prefix), with
+// nulls; k: int32 with 3 values; rowid. 20000 rows.
+inline std::vector<Col> shared_prefix_strings() {
+  std::vector<std::string> vals = {"", "a", "abcdefgh", "abcdefg", "abcdefgh ", "abcdefghb", "abcdefgha",
+                                   "abcdefghab", "abcdefgh\x01", "zzzzzzzzzz", "zzzzzzzz", "\xc3\xa9t\xc3\xa9"};
+  std::mt19937_64 rng(4);
+  size_t n = 20000;
+  Col s{"s", WEFT_TYPE_UTF8, {}}, k{"k", WEFT_TYPE_INT32, {}};
+  for (size_t i = 0; i < n; i++) {
+    s.cells.push_back(i % 97 == 3 ? Cell() : Cell(vals[rng() % vals.size()]));
+    k.cells.push_back(std::to_string(rng() % 3));
+  }
+  return {s, k, row_ids(n)};
+}
+
 }  // namespace gs

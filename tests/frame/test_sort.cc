@@ -245,16 +245,7 @@ TEST(TableSort, ManyKeysTiesAndAllNullKeys) {
 
 TEST(TableSort, StringsSharingLongPrefixes) {
   // the first 8 bytes order the strings only when they differ; equal prefixes are compared
-  std::vector<std::string> vals = {"", "a", "abcdefgh", "abcdefg", "abcdefgh ", "abcdefghb", "abcdefgha",
-                                   "abcdefghab", "abcdefgh\x01", "zzzzzzzzzz", "zzzzzzzz", "\xc3\xa9t\xc3\xa9"};
-  std::mt19937_64 rng(4);
-  size_t n = 20000;
-  Col s{"s", WEFT_TYPE_UTF8, {}}, k{"k", WEFT_TYPE_INT32, {}};
-  for (size_t i = 0; i < n; i++) {
-    s.cells.push_back(i % 97 == 3 ? Cell() : Cell(vals[rng() % vals.size()]));
-    k.cells.push_back(std::to_string(rng() % 3));
-  }
-  std::vector<Col> cols = {s, k, gs::row_ids(n)};
+  std::vector<Col> cols = gs::shared_prefix_strings();
   for (int d : {0, 1}) {
     check_sort(cols, {0}, {d});
     check_sort(cols, {0, 1}, {d, 1 - d});

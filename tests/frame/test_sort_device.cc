@@ -128,16 +128,7 @@ TEST_P(SortDevice, FloatSpecialValuesAndNulls) {
 }
 
 TEST_P(SortDevice, StringsSharingEightBytePrefixes) {
-  std::vector<std::string> vals = {"", "a", "abcdefgh", "abcdefg", "abcdefgh ", "abcdefghb", "abcdefgha",
-                                   "abcdefghab", "abcdefgh\x01", "zzzzzzzzzz", "zzzzzzzz", "\xc3\xa9t\xc3\xa9"};
-  std::mt19937_64 rng(4);
-  size_t n = 20000;
-  Col s{"s", WEFT_TYPE_UTF8, {}}, k{"k", WEFT_TYPE_INT32, {}};
-  for (size_t i = 0; i < n; i++) {
-    s.cells.push_back(i % 97 == 3 ? Cell() : Cell(vals[rng() % vals.size()]));
-    k.cells.push_back(std::to_string(rng() % 3));
-  }
-  std::vector<Col> cols = {s, k, gs::row_ids(n)};
+  std::vector<Col> cols = gs::shared_prefix_strings();
   for (int d : {0, 1}) {
     check(cols, {"s"}, {d});
     check(cols, {"s", "k"}, {d, 1 - d});
