@@ -157,15 +157,20 @@ static weft_status counts(const weft__column *in, const weft__groups *g, int64_t
 /* Distinct (group, value) pairs, found by grouping on both, counted per group. */
 static weft_status n_unique(const weft__column *in, const weft__groups *g, int64_t rows,
                             weft__column *out) {
+  weft__column gc = weft__gid_column(g, rows);
+  const weft__column *keys[2] = {&gc, in};
+  weft__groups pairs;
+  WEFT_RETURN_NOT_OK(weft__group_rows(NULL, "weft_table_group_by n_unique", keys, 2, rows, 0, &pairs));
+  return weft__n_unique_counts(g, &pairs, out);
+}
+
+weft__column weft__gid_column(const weft__groups *g, int64_t rows) {
   weft__column gc;
   memset(&gc, 0, sizeof gc);
   gc.view.type = WEFT_TYPE_INT32;
   gc.view.length = rows;
   gc.view.values = g->gid;
-  const weft__column *keys[2] = {&gc, in};
-  weft__groups pairs;
-  WEFT_RETURN_NOT_OK(weft__group_rows(NULL, "weft_table_group_by n_unique", keys, 2, rows, 0, &pairs));
-  return weft__n_unique_counts(g, &pairs, out);
+  return gc;
 }
 
 weft_status weft__n_unique_counts(const weft__groups *g, weft__groups *pairs, weft__column *out) {

@@ -44,6 +44,8 @@ void weft__agg_load_words(const weft__column *in, char cls, int64_t r0, size_t n
 weft_status weft__agg_finish(weft_agg_kind kind, char cls, weft_type otype, int64_t ngroups,
                              const int64_t *ai, const double *ad, const double *am2,
                              const int64_t *an, weft__column *out);
+/* The group ids of g as an int32 column of `rows` rows (a view, not a copy), to group on. */
+weft__column weft__gid_column(const weft__groups *g, int64_t rows);
 /* n_unique's last step, on any device's grouping: out (uint32, one per group of g) = the
  * number of groups of `pairs` (the grouping of (group id, value) rows) in each group of g.
  * Frees pairs. */

@@ -113,11 +113,7 @@ static weft_status counts_column(const uint64_t *acc, int64_t G, weft__column *o
 
 static weft_status n_unique(weft__agg_device *c, const weft__column *in, const weft__groups *g,
                             int64_t rows, weft__column *out) {
-  weft__column gc;
-  memset(&gc, 0, sizeof gc);
-  gc.view.type = WEFT_TYPE_INT32;
-  gc.view.length = rows;
-  gc.view.values = g->gid;
+  weft__column gc = weft__gid_column(g, rows);
   const weft__column *keys[2] = {&gc, in};
   weft__groups pairs;
   WEFT_RETURN_NOT_OK(weft__group_rows_device(c->g.dev, "weft_table_group_by n_unique", keys, 2,
