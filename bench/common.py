@@ -51,3 +51,10 @@ def in_child(fn, *args):
     elif status == "ok" and code not in (0, None):
         status, value = "error", f"child exited with {code}"
     return status, value
+
+
+def sayer(markdown):
+    """print, or in --markdown mode a list item (a blank line stays blank)."""
+    if not markdown:
+        return lambda s="": print(s)
+    return lambda s="": print(f"- {s}" if s else "")

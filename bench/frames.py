@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from common import cpu_model, in_child, log
+from common import cpu_model, in_child, log, sayer
 
 RTOL = 1e-9
 BANDWIDTH_BYTES = 512 << 20  # the array numpy copies to measure memory bandwidth
@@ -717,7 +717,7 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
     md = args.markdown
-    say = (lambda s="": print(s)) if not md else (lambda s="": print(f"- {s}" if s else ""))
+    say = sayer(md)
     problems = []
 
     engines = []

@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from common import cpu_model, in_child, log
+from common import cpu_model, in_child, log, sayer
 
 OPENBLAS_ENV = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                                 "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}  # fmt: skip
@@ -400,7 +400,7 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
     md = args.markdown
-    say = (lambda s="": print(s)) if not md else (lambda s="": print(f"- {s}" if s else ""))
+    say = sayer(md)
 
     # what runs where (in children: the parent never loads weft or faiss)
     engines = []

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "table_helpers.h"
 #include "test_support.h"
 
 namespace {
@@ -25,14 +26,7 @@ struct RefCol {
   std::vector<std::string> strings;
 };
 
-size_t width(weft_type t) {
-  switch (t) {
-    case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
-    case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
-    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32: return 4;
-    default: return 8;
-  }
-}
+using tt::width;  // bytes of a fixed-width value (table_helpers.h)
 
 template <typename T>
 void put(std::vector<uint8_t> &b, size_t i, T v) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "expr_helpers.h"
+#include "table_helpers.h"
 #include "test_support.h"
 
 namespace {
@@ -30,14 +31,7 @@ const ColSpec kCols[] = {
     {"ts", WEFT_TYPE_TIMESTAMP_US}, {"small", WEFT_TYPE_FLOAT64}, {"k", WEFT_TYPE_INT32},
     {"s", WEFT_TYPE_UTF8}};
 
-size_t width(weft_type t) {
-  switch (t) {
-    case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
-    case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
-    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32: return 4;
-    default: return 8;
-  }
-}
+using tt::width;  // bytes of a fixed-width value (table_helpers.h)
 
 // A random table over memory it owns. Integers mix small values (so x % y meets 0 and -1)
 // with the full range (so arithmetic wraps); floats mix NaN, +-inf, -0.0 and denormals;
