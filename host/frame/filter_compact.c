@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../scratch.h"
 #include "../thread_pool.h"
 #include "gather.h"
 
@@ -51,7 +52,7 @@ weft_status weft__compact_init(const uint8_t *mask, int64_t rows, weft__compact 
 
 void weft__compact_free(weft__compact *c) {
   free(c->starts);
-  free(c->idx);
+  weft__scratch_free(c->idx);
   memset(c, 0, sizeof *c);
 }
 
@@ -168,7 +169,7 @@ static void run(job *j) {
 weft_status weft__compact_column(weft__compact *c, const weft__column *src, weft__column *out) {
   if (src->view.type == WEFT_TYPE_UTF8) { /* offsets are a running sum: the shared gather */
     if (!c->idx) {
-      c->idx = malloc((size_t)(c->kept ? c->kept : 1) * sizeof *c->idx);
+      c->idx = weft__scratch_alloc((size_t)(c->kept ? c->kept : 1) * sizeof *c->idx);
       if (!c->idx)
         return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_filter: no host memory for %lld "
                            "rows", (long long)c->kept);

@@ -13,6 +13,7 @@
 
 #include "../device_choice.h"
 #include "../exec.h"
+#include "../scratch.h"
 #include "../thread_pool.h"
 #include "hash_keys.h"
 
@@ -177,7 +178,7 @@ weft_status weft__group_rows_device(weft__device *dev, const char *opname,
   uint64_t *kw = malloc(n * W * sizeof *kw);
   out->first = malloc(n * sizeof *out->first);
   uint32_t *u32 = malloc(n * sizeof *u32);
-  if (want_gid) out->gid = malloc(n * sizeof *out->gid);
+  if (want_gid) out->gid = weft__scratch_alloc(n * sizeof *out->gid);
   weft__gdev g = {.dev = dev};
   weft_status st = kw && out->first && u32 && (!want_gid || out->gid)
                  ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);

@@ -19,6 +19,7 @@
 
 #include "../error.h"
 #include "../scheduler.h"
+#include "../scratch.h"
 #include "../thread_pool.h"
 #include "cpu_only.h"
 #include "group_device.h"
@@ -565,7 +566,7 @@ static weft_status group_rows_cpu(weft_exec *exec, const char *opname,
     return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: %lld rows; at most %d are supported",
                        opname, (long long)rows, INT32_MAX);
   if (want_gid) {
-    out->gid = malloc((size_t)(rows ? rows : 1) * sizeof *out->gid);
+    out->gid = weft__scratch_alloc((size_t)(rows ? rows : 1) * sizeof *out->gid);
     if (!out->gid) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for %lld group "
                                       "ids", opname, (long long)rows);
   }
@@ -629,7 +630,7 @@ weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__co
 }
 
 void weft__groups_free(weft__groups *g) {
-  free(g->gid);
+  weft__scratch_free(g->gid);
   free(g->first);
   memset(g, 0, sizeof *g);
 }

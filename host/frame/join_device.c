@@ -14,6 +14,7 @@
 
 #include "../../kernels/join_hash.h"
 #include "../device_choice.h"
+#include "../scratch.h"
 #include "../error.h"
 
 _Static_assert(WK_JOIN_INNER == WEFT_JOIN_INNER && WK_JOIN_LEFT == WEFT_JOIN_LEFT &&
@@ -271,8 +272,8 @@ static weft_status run(dev_bufs *b, const key_layout *layout, const uint64_t *lw
   uint64_t total = 0;
   WEFT_RETURN_NOT_OK(scan(b, p.count, nl, &total));
   int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
-  *left = malloc((size_t)total * 8 + 8);
-  *right = pairs ? malloc((size_t)total * 8 + 8) : NULL;
+  *left = weft__scratch_alloc((size_t)total * 8 + 8);
+  *right = pairs ? weft__scratch_alloc((size_t)total * 8 + 8) : NULL;
   if (!*left || (pairs && !*right))
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %llu output "
                        "rows", (unsigned long long)total);
@@ -368,7 +369,7 @@ weft_status weft__join_device_pairs(weft__device *dev, const weft__join_keys *lk
     snprintf(message, sizeof message, "%s", weft_last_error());
     dev->backend->synchronize(dev->backend_device); /* nothing queued may still use the buffers */
     st = weft__error(st, "%s", message);
-    free(*left), free(*right);
+    weft__scratch_free(*left), weft__scratch_free(*right);
     *left = *right = NULL;
     *n = 0;
   }

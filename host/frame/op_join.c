@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../scratch.h"
 #include "../scheduler.h"
 #include "filter_compact.h"
 #include "join.h"
@@ -196,8 +197,8 @@ static void free_names(char **names, size_t n) {
 static weft_status concat_pairs(pair_list *parts, size_t nparts, int pairs, pair_list *all) {
   size_t total = 0;
   for (size_t p = 0; p < nparts; p++) total += parts[p].n;
-  all->left = malloc((total + 1) * sizeof(int64_t));
-  all->right = pairs ? malloc((total + 1) * sizeof(int64_t)) : NULL;
+  all->left = weft__scratch_alloc((total + 1) * sizeof(int64_t));
+  all->right = pairs ? weft__scratch_alloc((total + 1) * sizeof(int64_t)) : NULL;
   if (!all->left || (pairs && !all->right))
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %zu output "
                        "rows", total);
@@ -394,7 +395,7 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     probe_ctx c = {kind, &lk, &rk, &table, parts, NULL, NULL};
     int direct = !on_device && st == WEFT_OK && table.direct;
     if (direct) {
-      c.match = malloc((size_t)(left->rows ? left->rows : 1) * sizeof *c.match);
+      c.match = weft__scratch_alloc((size_t)(left->rows ? left->rows : 1) * sizeof *c.match);
       c.mask = calloc((size_t)left->rows / 8 + 1, 1);
       if (!c.match || !c.mask)
         st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %lld left "
@@ -409,14 +410,14 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     parts = NULL;
     if (st == WEFT_OK)
       st = assemble(left, right, ridx, nkeys, kind, suffix, &all, direct ? &c : NULL, out);
-    free(c.match), free(c.mask);
+    weft__scratch_free(c.match), free(c.mask);
     if (st == WEFT_OK && !on_device)
       weft__report(ex, "  hash table on %lld right rows; %zu output rows", (long long)right->rows,
                    all.n);
   }
   if (!exec) weft__exec_release(&local);
   free(parts);
-  free(all.left), free(all.right);
+  weft__scratch_free(all.left), weft__scratch_free(all.right);
   free(lcols), free(rcols), free(lidx), free(ridx);
   return st;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../scratch.h"
 #include "../exec.h"
 #include "gather.h"
 #include "sort_device.h"
@@ -53,7 +54,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   WEFT_CHECK_ARG(table, "weft_table_sort: table is NULL");
   WEFT_CHECK_ARG(nkeys > 0 && keys, "weft_table_sort: needs at least one key (nkeys = %zu)", nkeys);
   const weft__column **kcols = calloc(nkeys, sizeof *kcols);
-  int64_t *perm = malloc((size_t)(table->rows ? table->rows : 1) * sizeof *perm);
+  int64_t *perm = weft__scratch_alloc((size_t)(table->rows ? table->rows : 1) * sizeof *perm);
   weft_status st = kcols && perm ? WEFT_OK
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory for %lld "
                                "rows", (long long)table->rows);
@@ -80,7 +81,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     st = weft__column_gather(&table->cols[c], perm, table->rows, &col);
     if (st == WEFT_OK) st = weft__table_set_column(res, c, table->names[c], col);
   }
-  free(kcols), free(perm);
+  free(kcols), weft__scratch_free(perm);
   if (st != WEFT_OK) {
     weft_table_free(res);
     return st;

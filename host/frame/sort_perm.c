@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../scratch.h"
 #include "../thread_pool.h"
 #include "hash_keys.h"
 #include "sort_device.h"
@@ -255,10 +256,10 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
                                int identity, weft__sort_run *run) {
   int bytes = key_bytes(key->view.type);
   uint64_t flip = !desc ? 0 : bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
-  uint64_t *keys = malloc((size_t)(rows ? rows : 1) * sizeof *keys);
-  int64_t *sorted = malloc((size_t)(rows ? rows : 1) * sizeof *sorted);
+  uint64_t *keys = weft__scratch_alloc((size_t)(rows ? rows : 1) * sizeof *keys);
+  int64_t *sorted = weft__scratch_alloc((size_t)(rows ? rows : 1) * sizeof *sorted);
   if (!keys || !sorted) {
-    free(keys), free(sorted);
+    weft__scratch_free(keys), weft__scratch_free(sorted);
     return no_memory(rows);
   }
   int64_t n = 0, nulls = 0;
@@ -284,12 +285,12 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
   int ok = 1, utf8 = key->view.type == WEFT_TYPE_UTF8;
   weft_status st = sort_pairs(run, keys, sorted, n, bytes, utf8, &ok);
   if (st != WEFT_OK) {
-    free(keys), free(sorted);
+    weft__scratch_free(keys), weft__scratch_free(sorted);
     return st;
   }
   if (ok && key->view.type == WEFT_TYPE_UTF8) fix_utf8_runs(key, desc, keys, sorted, n, perm);
   if (ok) memcpy(perm, sorted, (size_t)n * sizeof *perm);
-  free(keys), free(sorted);
+  weft__scratch_free(keys), weft__scratch_free(sorted);
   return ok ? WEFT_OK : no_memory(rows);
 }
 

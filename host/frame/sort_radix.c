@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../thread_pool.h"
+#include "../scratch.h"
 
 #define MAX_CHUNKS 64
 
@@ -56,14 +57,14 @@ static void run(radix_ctx *c, int scatter) {
 
 int weft__radix_sort(uint64_t *keys, int64_t *rows, int64_t n, int bytes) {
   if (n < 2) return 1;
-  uint64_t *tk = malloc((size_t)n * sizeof *tk);
-  int64_t *ti = malloc((size_t)n * sizeof *ti);
+  uint64_t *tk = weft__scratch_alloc((size_t)n * sizeof *tk);
+  int64_t *ti = weft__scratch_alloc((size_t)n * sizeof *ti);
   int nchunks = weft__pool_size() * 2;
   if (nchunks > MAX_CHUNKS) nchunks = MAX_CHUNKS;
   if (n < ((int64_t)1 << 16)) nchunks = 1;
   size_t (*hist)[256] = malloc((size_t)nchunks * sizeof *hist);
   if (!tk || !ti || !hist) {
-    free(tk), free(ti), free(hist);
+    weft__scratch_free(tk), weft__scratch_free(ti), free(hist);
     return 0;
   }
   /* Which digits vary: one pass over the keys. */
@@ -93,6 +94,6 @@ int weft__radix_sort(uint64_t *keys, int64_t *rows, int64_t n, int bytes) {
     memcpy(keys, k, (size_t)n * sizeof *keys);
     memcpy(rows, r, (size_t)n * sizeof *rows);
   }
-  free(tk), free(ti), free(hist);
+  weft__scratch_free(tk), weft__scratch_free(ti), free(hist);
   return 1;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../error.h"
+#include "../scratch.h"
 
 weft__owner *weft__owner_new(void (*release)(void *), void *ctx) {
   weft__owner *o = malloc(sizeof *o);
@@ -56,7 +57,7 @@ typedef struct column_block {
 
 static void free_block(void *ctx) {
   column_block *b = ctx;
-  free(b->base);
+  weft__scratch_free(b->base);
   free(b);
 }
 
@@ -80,10 +81,10 @@ weft_status weft__column_alloc(weft_type type, int64_t length, int with_validity
   b->data_at = b->values_at + align64(values);
   b->data_cap = type == WEFT_TYPE_UTF8 ? utf8_bytes : 0;
   size_t total = align64(b->data_at + b->data_cap + 1);
-  b->base = aligned_alloc(64, total);
+  b->base = weft__scratch_alloc(total);
   weft__owner *owner = b->base ? weft__owner_new(free_block, b) : NULL;
   if (!owner) {
-    free(b->base);
+    weft__scratch_free(b->base);
     free(b);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a %s column of %lld rows",
                        weft_type_name(type), (long long)length);
@@ -107,10 +108,10 @@ weft_status weft__column_grow_utf8(weft__column *col, size_t utf8_bytes) {
   size_t cap = b->data_cap ? b->data_cap : 64;
   while (cap < utf8_bytes) cap *= 2;
   size_t total = align64(b->data_at + cap + 1);
-  char *grown = aligned_alloc(64, total);
+  char *grown = weft__scratch_alloc(total);
   if (!grown) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu bytes of strings", cap);
   memcpy(grown, b->base, b->data_at + b->data_cap);
-  free(b->base);
+  weft__scratch_free(b->base);
   b->base = grown;
   b->data_cap = cap;
   if (col->view.validity) col->view.validity = (const uint8_t *)grown;
