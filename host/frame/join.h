@@ -52,6 +52,22 @@ static inline uint64_t weft__join_bucket(const weft__join_keys *keys, uint64_t k
   return (keys->single_word ? weft__hash_mix(key) : key) & mask;
 }
 
+/* The key columns of both sides (and their indexes), checked as weft_table_join checks them:
+ * names exist, types can be compared, no right key twice. */
+weft_status weft__join_find_keys(const weft_table *left, const weft_table *right, size_t nkeys,
+                                 const char *const *left_on, const char *const *right_on,
+                                 const weft__column **lcols, const weft__column **rcols,
+                                 size_t *lidx, size_t *ridx);
+
+/* A join whose output only feeds aggregations without keys, in one pass over the left rows
+ * (join_agg.c). `join_proto` is the join's 0-row output, `proto` the aggregations'. When the
+ * right keys cannot be probed by a direct table (not one unique integer-like key of a small
+ * range), returns WEFT_OK with *out NULL: the caller joins, then aggregates. */
+weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_table *right,
+                           size_t nkeys, const char *const *left_on, const char *const *right_on,
+                           weft_join_kind kind, const weft_table *join_proto, size_t naggs,
+                           const weft_agg *aggs, const weft_table *proto, weft_table **out);
+
 weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out);
 void weft__join_table_free(weft__join_table *t);
 

@@ -107,7 +107,8 @@ typedef struct agg_ctx {
   const conj *conjs;
   int nconj;
   const weft__bound *in;   /* one per aggregation (unused for len) */
-  const double **direct;   /* per aggregation: a float64 column without nulls, read in place */
+  const weft__column **direct; /* per aggregation: a float64 column without nulls, read in place */
+  const weft__agg_source *src; /* rows from a source (its tables, one a worker) instead */
   const int *same_as;      /* per aggregation: an earlier one whose partials it shares, or -1 */
   int64_t rows, nranges;
   range_acc *acc;          /* per range */
@@ -413,8 +414,25 @@ static void keyed_float_sum(const weft__vec *v, int64_t n, const uint8_t *keep, 
   }
 }
 
-static weft_status run_range(agg_ctx *c, weft__eval *pe, weft__eval *ae, uint64_t *words,
-                             int64_t r) {
+/* The float64 column without nulls an aggregation reads as is, or NULL. */
+static const weft__column *direct_column(const weft__bound *b) {
+  int node = b->root;
+  while (b->nodes[node].e->kind == WEFT__E_ALIAS) node = b->nodes[node].a;
+  const weft__column *col = b->nodes[node].col;
+  return b->nodes[node].e->kind == WEFT__E_COLUMN && col && col->view.type == WEFT_TYPE_FLOAT64 &&
+         !col->view.validity ? col : NULL;
+}
+
+/* What one worker reads: the aggregations bound to the table it sees (the input, or with a
+ * source its own table) and their in-place columns. */
+typedef struct worker_view {
+  weft_table *table; /* a source's table of this worker, else NULL */
+  const weft__bound *in;
+  const weft__column **direct;
+} worker_view;
+
+static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, weft__eval *ae,
+                             uint64_t *words, int64_t r) {
   int64_t r0 = r * RANGE_ROWS, r1 = r0 + RANGE_ROWS < c->rows ? r0 + RANGE_ROWS : c->rows;
   range_acc *ra = &c->acc[r];
   if (c->nkeys) {
@@ -431,6 +449,7 @@ static weft_status run_range(agg_ctx *c, weft__eval *pe, weft__eval *ae, uint64_
   for (int64_t at = r0; at < r1; at += WEFT__CHUNK) {
     int64_t n = r1 - at < WEFT__CHUNK ? r1 - at : WEFT__CHUNK, k = 0;
     memset(keep, 1, (size_t)n);
+    if (c->src) c->src->fill(c->src->ctx, wv->table, at, n, keep);
     /* every conjunct runs on every chunk (none skipped when nothing is left), so a failing
      * cast fails here as it does in the filter */
     for (int j = 0; j < c->nconj; j++) {
@@ -462,13 +481,15 @@ static weft_status run_range(agg_ctx *c, weft__eval *pe, weft__eval *ae, uint64_
     for (size_t a = 0; a < c->naggs; a++) {
       weft_agg_kind kind = c->aggs[a].kind;
       if (kind == WEFT_AGG_LEN || c->same_as[a] >= 0) continue;
-      const weft__bound *b = &c->in[a];
+      const weft__bound *b = &wv->in[a];
       int lane = b->nodes[b->root].lane;
       part *p0 = &ra->parts[a]; /* the one group's partial when there are no keys */
       int float_sum = (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) && lane == WEFT__LANE_F;
-      if (!c->nkeys && float_sum && c->direct[a]) {
-        /* the hot case (a float64 column without nulls), read in place */
-        p0->d += masked_sum(c->direct[a] + at, keep, n);
+      if (!c->nkeys && float_sum && wv->direct[a]) {
+        /* the hot case (a float64 column without nulls), read in place; offset + at first:
+         * a source's column is seen from a negative offset */
+        const weft_column_view *dv = &wv->direct[a]->view;
+        p0->d += masked_sum((const double *)dv->values + (dv->offset + at), keep, n);
         p0->n += k;
         continue;
       }
@@ -493,23 +514,47 @@ static weft_status run_range(agg_ctx *c, weft__eval *pe, weft__eval *ae, uint64_
   return WEFT_OK;
 }
 
+/* A source's worker: its own table, the aggregations bound to it (*bound of them). */
+static weft_status open_source_view(const agg_ctx *c, worker_view *wv, weft__bound **in,
+                                    const weft__column ***direct, size_t *bound) {
+  size_t na = c->naggs ? c->naggs : 1;
+  *in = calloc(na, sizeof **in);
+  *direct = calloc(na, sizeof **direct);
+  if (!*in || !*direct) return no_memory();
+  WEFT_RETURN_NOT_OK(c->src->open(c->src->ctx, &wv->table));
+  for (; *bound < c->naggs; (*bound)++) {
+    size_t a = *bound;
+    if (c->aggs[a].kind == WEFT_AGG_LEN) continue;
+    WEFT_RETURN_NOT_OK(weft__expr_bind(c->aggs[a].input, wv->table, &(*in)[a]));
+    (*direct)[a] = direct_column(&(*in)[a]);
+  }
+  wv->in = *in, wv->direct = *direct;
+  return WEFT_OK;
+}
+
 static void worker(void *ctx, int w, int workers) {
   (void)w, (void)workers;
   agg_ctx *c = ctx;
+  worker_view wv = {NULL, c->in, c->direct};
+  weft__bound *own_in = NULL;
+  const weft__column **own_direct = NULL;
+  size_t own_bound = 0;
   weft__eval pe, *ae = calloc(c->naggs ? c->naggs : 1, sizeof *ae);
   uint64_t *words = c->nkeys ? malloc((size_t)WEFT__CHUNK * (c->nkeys + 1) * sizeof *words) : NULL;
   size_t made = 0;
-  weft_status st = ae && (words || !c->nkeys) ? weft__eval_init(&pe, c->pred) : no_memory();
-  int pe_ok = st == WEFT_OK && ae;
+  weft_status st = ae && (words || !c->nkeys) ? WEFT_OK : no_memory();
+  if (st == WEFT_OK && c->src) st = open_source_view(c, &wv, &own_in, &own_direct, &own_bound);
+  if (st == WEFT_OK && c->pred) st = weft__eval_init(&pe, c->pred);
+  int pe_ok = st == WEFT_OK && c->pred;
   for (; st == WEFT_OK && made < c->naggs; made++)
-    if (c->aggs[made].kind != WEFT_AGG_LEN) st = weft__eval_init(&ae[made], &c->in[made]);
+    if (c->aggs[made].kind != WEFT_AGG_LEN) st = weft__eval_init(&ae[made], &wv.in[made]);
   for (;;) {
     int64_t r = atomic_fetch_add(&c->next, 1);
     if (r >= c->nranges || atomic_load(&c->too_many)) break;
     /* ranges after one that failed are skipped; earlier ones still run, so the error
      * reported is the one of the first failing range, as a sequential run would give */
     if (r > atomic_load(&c->failed_at)) continue;
-    if (st == WEFT_OK) st = run_range(c, &pe, ae, words, r);
+    if (st == WEFT_OK) st = run_range(c, &wv, &pe, ae, words, r);
     if (st != WEFT_OK) {
       /* the message is this thread's: keep a copy for the caller's thread */
       c->errs[r] = st;
@@ -523,7 +568,10 @@ static void worker(void *ctx, int w, int workers) {
   for (size_t a = 0; ae && a < made; a++)
     if (c->aggs[a].kind != WEFT_AGG_LEN) weft__eval_free(&ae[a]);
   if (pe_ok) weft__eval_free(&pe);
-  free(ae), free(words);
+  for (size_t a = 0; own_in && a < own_bound; a++)
+    if (c->aggs[a].kind != WEFT_AGG_LEN) weft__expr_unbind(&own_in[a]);
+  if (wv.table) c->src->close(c->src->ctx, wv.table);
+  free(own_in), free(own_direct), free(ae), free(words);
 }
 
 /* Row j of an output column from a group's partial (kept: the group's kept rows, for len). */
@@ -619,16 +667,19 @@ static weft_status build_output(const agg_ctx *c, const weft__small_groups *g, c
   return WEFT_OK;
 }
 
-weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const weft_expr *predicate,
-                             size_t nkeys, const char *const *keys, size_t naggs,
-                             const weft_agg *aggs, const weft_table *proto, weft_table **out) {
-  static const char *opname = "filter + aggregate (fused)";
+/* The pass over `table` (with a source: the table of the main thread, for types) where
+ * `predicate` (NULL: none) is true. */
+static weft_status masked_agg_run(weft_exec *exec, const char *opname, const weft_table *table,
+                                  const weft_expr *predicate, const weft__agg_source *src,
+                                  size_t nkeys, const char *const *keys, size_t naggs,
+                                  const weft_agg *aggs, const weft_table *proto, weft_table **out) {
   *out = NULL;
   if (proto->ncols != nkeys + naggs || nkeys > WEFT__SMALL_KEYS_MAX)
     return weft__error(WEFT_ERR_INTERNAL, "%s: %zu keys and %zu aggregations but %zu output "
                        "columns", opname, nkeys, naggs, proto->ncols);
   int64_t nranges = (table->rows + RANGE_ROWS - 1) / RANGE_ROWS;
-  agg_ctx c = {.aggs = aggs, .naggs = naggs, .nkeys = nkeys, .rows = table->rows, .nranges = nranges};
+  agg_ctx c = {.aggs = aggs, .naggs = naggs, .nkeys = nkeys, .rows = table->rows, .nranges = nranges,
+               .src = src};
   weft__bound pred = {0}, *in = calloc(naggs ? naggs : 1, sizeof *in);
   const weft__column **kcols = calloc(nkeys ? nkeys : 1, sizeof *kcols);
   c.keys = kcols;
@@ -646,15 +697,15 @@ weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const wef
   }
   int pred_bound = 0;
   size_t bound = 0;
-  if (st == WEFT_OK) st = weft__expr_bind(predicate, table, &pred);
-  pred_bound = st == WEFT_OK;
-  if (st == WEFT_OK && pred.nodes[pred.root].type != WEFT_TYPE_BOOL)
+  if (st == WEFT_OK && predicate) st = weft__expr_bind(predicate, table, &pred);
+  pred_bound = st == WEFT_OK && predicate;
+  if (st == WEFT_OK && predicate && pred.nodes[pred.root].type != WEFT_TYPE_BOOL)
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: the predicate %s is %s, not bool", opname,
                      predicate->text ? predicate->text : "?",
                      weft_type_name(pred.nodes[pred.root].type));
   conj *conjs = pred_bound ? calloc((size_t)pred.n, sizeof *conjs) : NULL;
-  if (st == WEFT_OK && !conjs) st = no_memory();
-  if (st == WEFT_OK && table->rows > 0) { /* no rows: nothing is evaluated, as in the filter */
+  if (st == WEFT_OK && predicate && !conjs) st = no_memory();
+  if (st == WEFT_OK && predicate && table->rows > 0) { /* no rows: nothing is evaluated, as in the filter */
     weft__eval ev;
     st = weft__eval_init(&ev, &pred);
     if (st == WEFT_OK) {
@@ -670,7 +721,7 @@ weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const wef
     else st = weft__expr_bind(aggs[bound].input, table, &in[bound]);
     if (st != WEFT_OK) break;
   }
-  c.pred = &pred, c.in = in;
+  c.pred = predicate ? &pred : NULL, c.in = in;
   c.direct = calloc(naggs ? naggs : 1, sizeof *c.direct);
   int *lanes = calloc(naggs ? naggs : 1, sizeof *lanes);
   if (st == WEFT_OK && (!c.direct || !lanes)) st = no_memory();
@@ -680,12 +731,7 @@ weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const wef
       continue;
     }
     lanes[a] = in[a].nodes[in[a].root].lane;
-    int node = in[a].root;
-    while (in[a].nodes[node].e->kind == WEFT__E_ALIAS) node = in[a].nodes[node].a;
-    const weft__column *col = in[a].nodes[node].col;
-    if (in[a].nodes[node].e->kind == WEFT__E_COLUMN && col && col->view.type == WEFT_TYPE_FLOAT64 &&
-        !col->view.validity)
-      c.direct[a] = (const double *)col->view.values + col->view.offset;
+    c.direct[a] = direct_column(&in[a]);
   }
   int *same_as = calloc(naggs ? naggs : 1, sizeof *same_as);
   if (st == WEFT_OK && !same_as) st = no_memory();
@@ -730,5 +776,23 @@ weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const wef
   for (int64_t r = 0; c.msgs && r < nranges; r++) free(c.msgs[r]);
   free(in), free(kcols), free(c.acc), free(c.errs), free(c.direct), free(c.msgs), free(conjs);
   free(lanes), free(same_as), free(g), free(parts), free(kept);
+  return st;
+}
+
+weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const weft_expr *predicate,
+                             size_t nkeys, const char *const *keys, size_t naggs,
+                             const weft_agg *aggs, const weft_table *proto, weft_table **out) {
+  return masked_agg_run(exec, "filter + aggregate (fused)", table, predicate, NULL, nkeys, keys,
+                        naggs, aggs, proto, out);
+}
+
+weft_status weft__masked_agg_source(weft_exec *exec, const weft__agg_source *src, size_t naggs,
+                                    const weft_agg *aggs, const weft_table *proto,
+                                    weft_table **out) {
+  *out = NULL;
+  weft_table *schema = NULL;
+  WEFT_RETURN_NOT_OK(src->open(src->ctx, &schema));
+  weft_status st = masked_agg_run(exec, src->name, schema, NULL, src, 0, NULL, naggs, aggs, proto, out);
+  src->close(src->ctx, schema);
   return st;
 }

@@ -5,6 +5,7 @@
 #define WEFT_HOST_FRAME_MASKED_AGG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "table.h"
 
@@ -29,5 +30,25 @@ int weft__masked_agg_keys_ok(const weft_table *schema, size_t nkeys, const char 
 weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const weft_expr *predicate,
                              size_t nkeys, const char *const *keys, size_t naggs,
                              const weft_agg *aggs, const weft_table *proto, weft_table **out);
+
+/* Rows that come from elsewhere than one table (join_agg.c: a join's output, never built).
+ * open gives a table to bind the aggregations to (one a worker, and one for the types):
+ * its columns are read in place at rows [at, at + n) of each chunk, after fill has written
+ * the rows of that chunk into the columns it makes (a column may be seen from a negative
+ * offset, so row `at` is its first stored row) and cleared keep[i] for rows that are not
+ * rows of the source. fill runs for every chunk, in parallel on different tables. */
+typedef struct weft__agg_source {
+  const char *name; /* the operator, for messages and the report */
+  void *ctx;
+  weft_status (*open)(void *ctx, weft_table **table);
+  void (*fill)(void *ctx, weft_table *table, int64_t at, int64_t n, uint8_t *keep);
+  void (*close)(void *ctx, weft_table *table);
+} weft__agg_source;
+
+/* The aggregations (no keys) over the rows of `src`, as weft__masked_agg with no predicate:
+ * one row, typed as `proto`. */
+weft_status weft__masked_agg_source(weft_exec *exec, const weft__agg_source *src, size_t naggs,
+                                    const weft_agg *aggs, const weft_table *proto,
+                                    weft_table **out);
 
 #endif

@@ -321,6 +321,26 @@ static weft_status assemble(const weft_table *left, const weft_table *right, con
   return WEFT_OK;
 }
 
+weft_status weft__join_find_keys(const weft_table *left, const weft_table *right, size_t nkeys,
+                                 const char *const *left_on, const char *const *right_on,
+                                 const weft__column **lcols, const weft__column **rcols,
+                                 size_t *lidx, size_t *ridx) {
+  WEFT_RETURN_NOT_OK(find_keys(left, "left", nkeys, left_on, lcols, lidx));
+  WEFT_RETURN_NOT_OK(find_keys(right, "right", nkeys, right_on, rcols, ridx));
+  for (size_t k = 0; k < nkeys; k++) {
+    weft_type a = lcols[k]->view.type, b = rcols[k]->view.type;
+    if (!types_match(a, b))
+      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: key \"%s\" of the left "
+                         "table is %s but key \"%s\" of the right table is %s; cast one of them "
+                         "first", left_on[k], weft_type_name(a), right_on[k], weft_type_name(b));
+    for (size_t j = 0; j < k; j++)
+      if (ridx[j] == ridx[k])
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: right key \"%s\" is "
+                           "given twice", right_on[k]);
+  }
+  return WEFT_OK;
+}
+
 weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
                             size_t nkeys, const char *const *left_on, const char *const *right_on,
                             weft_join_kind kind, const char *suffix, weft_table **out) {
@@ -341,19 +361,8 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
   weft_status st = WEFT_OK;
   if (!lcols || !rcols || !lidx || !ridx || !parts)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
-  if (st == WEFT_OK) st = find_keys(left, "left", nkeys, left_on, lcols, lidx);
-  if (st == WEFT_OK) st = find_keys(right, "right", nkeys, right_on, rcols, ridx);
-  for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
-    weft_type a = lcols[k]->view.type, b = rcols[k]->view.type;
-    if (!types_match(a, b))
-      st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: key \"%s\" of the left table "
-                       "is %s but key \"%s\" of the right table is %s; cast one of them first",
-                       left_on[k], weft_type_name(a), right_on[k], weft_type_name(b));
-    for (size_t j = 0; j < k && st == WEFT_OK; j++)
-      if (ridx[j] == ridx[k])
-        st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: right key \"%s\" is given "
-                         "twice", right_on[k]);
-  }
+  if (st == WEFT_OK)
+    st = weft__join_find_keys(left, right, nkeys, left_on, right_on, lcols, rcols, lidx, ridx);
   struct weft_exec local;
   weft_exec *ex = exec;
   if (!exec) weft__exec_defaults(&local), ex = &local;

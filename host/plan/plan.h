@@ -87,9 +87,13 @@ int64_t weft__plan_input_rows(const weft_plan *node);
 weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, const weft_table *in,
                                         weft_table **out);
 
-/* plan_fuse.c: 1 when `p` (a group_by over a filter) runs as one fused pass, "filter +
- * aggregate (fused)", whose input is p->in->in: on the CPU, so only when `exec` (NULL:
- * auto) would run the group_by there. */
+/* plan_fuse.c: how `p` runs with the node under it, in one pass on the CPU (so only when
+ * `exec`, NULL: auto, would run them there):
+ *   WEFT__FUSE_FILTER: a group_by over a filter, "filter + aggregate (fused)", whose input
+ *     is p->in->in;
+ *   WEFT__FUSE_JOIN: a group_by without keys over a join, "join + aggregate (fused)", whose
+ *     inputs are the join's, p->in->in and p->in->right. */
+enum { WEFT__FUSE_NONE, WEFT__FUSE_FILTER, WEFT__FUSE_JOIN };
 int weft__plan_fused(const weft_plan *p, const weft_exec *exec);
 
 /* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../exec.h"
+#include "../frame/join.h"
 #include "../frame/masked_agg.h"
 #include "../frame/table.h"
 #include "plan.h"
@@ -87,6 +88,30 @@ static weft_status run_fused(weft_exec *ex, const weft_plan *p, const weft_table
   return st;
 }
 
+/* The fused join + aggregate; when the right keys do not allow it, the join and then the
+ * group_by, their reports one after the other. */
+static weft_status run_join_fused(weft_exec *ex, const weft_plan *p, const weft_table *left,
+                                  const weft_table *right, weft_table **out) {
+  const weft_plan *j = p->in;
+  weft_status st = weft__join_agg(ex, left, right, j->n, (const char *const *)j->keys,
+                                  (const char *const *)j->right_keys, j->how, j->proto, p->naggs,
+                                  p->aggs, p->proto, out);
+  if (st != WEFT_OK || *out) return st;
+  weft__text notes = {.ok = 1};
+  weft__text_add(&notes, "%s", ex->report ? ex->report : "");
+  weft_table *joined = NULL;
+  st = run_op(ex, j, left, right, &joined);
+  weft__text_add(&notes, "%s", ex->report ? ex->report : "");
+  if (st == WEFT_OK) st = run_op(ex, p, joined, NULL, out);
+  weft_table_free(joined);
+  if (st == WEFT_OK && notes.ok) {
+    weft__text_add(&notes, "%s", ex->report ? ex->report : "");
+    report_replace(ex, notes.s);
+  }
+  free(notes.s);
+  return st;
+}
+
 typedef struct run_state {
   const weft_exec *user;
   weft__text report;
@@ -96,9 +121,11 @@ typedef struct run_state {
 static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft_table *in = NULL, *right = NULL;
   weft_status st = WEFT_OK;
-  int fused = weft__plan_fused(p, rs->user); /* the filter under it runs inside it */
-  if (p->in) st = run(rs, fused ? p->in->in : p->in, &in);
-  if (st == WEFT_OK && p->right) st = run(rs, p->right, &right);
+  /* a fused node runs the node under it inside it: its inputs are that node's */
+  int fused = weft__plan_fused(p, rs->user);
+  const weft_plan *inputs = fused ? p->in : p;
+  if (inputs->in) st = run(rs, inputs->in, &in);
+  if (st == WEFT_OK && inputs->right) st = run(rs, inputs->right, &right);
   if (st != WEFT_OK) { /* an input failed: its message already names it */
     weft_table_free(in);
     return st;
@@ -110,7 +137,9 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   if (!dev.force_cpu && rs->user) memcpy(ex.devices, rs->user->devices, sizeof ex.devices);
   if (dev.force_cpu) memcpy(ex.devices, "cpu", 4);
   ex.strict = rs->user ? rs->user->strict : 0;
-  st = fused ? run_fused(&ex, p, in, out) : run_op(&ex, p, in, right, out);
+  st = fused == WEFT__FUSE_FILTER ? run_fused(&ex, p, in, out)
+     : fused == WEFT__FUSE_JOIN ? run_join_fused(&ex, p, in, right, out)
+     : run_op(&ex, p, in, right, out);
   if (st == WEFT_OK) {
     char *line = weft__plan_line(p, rs->user);
     weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);

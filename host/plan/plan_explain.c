@@ -36,6 +36,21 @@ static void add_aggs(weft__text *t, const weft_plan *p) {
 
 char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
   weft__text t = {.ok = 1};
+  if (weft__plan_fused(p, exec) == WEFT__FUSE_JOIN) {
+    /* the join's keys and the aggregations, one operator */
+    static const char *how[] = {"inner", "left", "semi", "anti"};
+    const weft_plan *j = p->in;
+    weft__text_add(&t, "join + aggregate (fused) %s on [%s", how[j->how], j->keys[0]);
+    if (strcmp(j->keys[0], j->right_keys[0])) weft__text_add(&t, " = %s", j->right_keys[0]);
+    weft__text_add(&t, "] agg [");
+    add_aggs(&t, p);
+    weft__text_add(&t, "]");
+    if (!t.ok) {
+      free(t.s);
+      return NULL;
+    }
+    return t.s;
+  }
   if (weft__plan_fused(p, exec)) {
     /* the filter's predicate and the group_by's aggregations, one operator */
     weft__text_add(&t, "filter + aggregate (fused) ");
@@ -120,10 +135,10 @@ static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exe
   weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
                  dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
-  /* a fused node's filter is part of its line: its input comes next */
-  const weft_plan *in = weft__plan_fused(p, exec) ? p->in->in : p->in;
-  if (in) explain_node(t, in, exec, depth + 1);
-  if (p->right) explain_node(t, p->right, exec, depth + 1);
+  /* a fused node's filter or join is part of its line: that node's inputs come next */
+  const weft_plan *inputs = weft__plan_fused(p, exec) ? p->in : p;
+  if (inputs->in) explain_node(t, inputs->in, exec, depth + 1);
+  if (inputs->right) explain_node(t, inputs->right, exec, depth + 1);
 }
 
 weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text) {

@@ -3,19 +3,52 @@
  * is one the pass computes exactly as group_by does and the keys are ones it can hold as
  * words, and when the group_by would run on the CPU; otherwise the filter is built and
  * grouped as usual (on a device, if one was chosen). With keys, the pass gives up
- * at run time when there are many groups (collect then runs the two operators). Collect
- * and explain both ask here, so explain shows what runs. */
+ * at run time when there are many groups (collect then runs the two operators).
+ * A group_by without keys directly over a join on one key runs the same pass over the
+ * join's rows without building them (frame/join_agg.c); it gives up at run time when the
+ * right keys are not unique in a small range. Collect and explain both ask here, so
+ * explain shows what runs. */
+#include "../error.h"
 #include "../frame/masked_agg.h"
 #include "../frame/table.h"
 #include "plan.h"
 
-int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
-  if (p->kind != WEFT__P_GROUP_BY || !p->in || p->in->kind != WEFT__P_FILTER) return 0;
-  if (!weft__masked_agg_keys_ok(p->in->proto, p->n, (const char *const *)p->keys)) return 0;
-  for (size_t a = 0; a < p->naggs; a++)
-    if (!weft__masked_agg_supports(&p->aggs[a], p->in->proto)) return 0;
-  /* the pass runs on the CPU pool: a group_by that a device would run stays unfused */
+static int on_cpu(const weft_plan *p, const weft_exec *exec) {
   weft__plan_device dev;
   weft__plan_device_choose(exec, p, &dev);
   return !dev.on_device;
+}
+
+static int aggs_supported(const weft_plan *p) {
+  for (size_t a = 0; a < p->naggs; a++)
+    if (!weft__masked_agg_supports(&p->aggs[a], p->in->proto)) return 0;
+  return 1;
+}
+
+/* The join's output can be read by the fused pass: one non-utf8 key (the direct table's),
+ * and right columns it gathers (fixed width or bool). */
+static int join_fusable(const weft_plan *j) {
+  if (j->n != 1) return 0;
+  size_t idx;
+  if (weft__table_find(j->in->proto, j->keys[0], &idx) != WEFT_OK) {
+    weft__error_clear();
+    return 0;
+  }
+  if (j->in->proto->cols[idx].view.type == WEFT_TYPE_UTF8) return 0;
+  for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++)
+    if (j->proto->cols[c].view.type == WEFT_TYPE_UTF8) return 0;
+  return 1;
+}
+
+int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
+  if (p->kind != WEFT__P_GROUP_BY || !p->in) return WEFT__FUSE_NONE;
+  if (p->in->kind == WEFT__P_FILTER) {
+    if (!weft__masked_agg_keys_ok(p->in->proto, p->n, (const char *const *)p->keys)) return 0;
+    /* the pass runs on the CPU pool: a group_by that a device would run stays unfused */
+    return aggs_supported(p) && on_cpu(p, exec) ? WEFT__FUSE_FILTER : WEFT__FUSE_NONE;
+  }
+  if (p->in->kind == WEFT__P_JOIN && p->n == 0 && join_fusable(p->in) && aggs_supported(p) &&
+      on_cpu(p, exec) && on_cpu(p->in, exec))
+    return WEFT__FUSE_JOIN;
+  return WEFT__FUSE_NONE;
 }
