@@ -68,8 +68,10 @@ Q6_LO, Q6_HI = days(1994, 1, 1), days(1995, 1, 1)
 WEFT_NOTES = {
     "filter_sum": "weft: lazy, g.lazy().filter(col('v') > 0.5).select(col('v').sum()): the filter "
                   "under a whole-column aggregate runs as one fused pass (filter + aggregate)",
-    "join": "weft: lazy; the plan drops the unused v, the join of (k) and (k, w) is materialized, "
-            "then select(len(), col('w').sum()) (a group_by without keys; no filter, so not fused)",
+    "join": "weft: lazy; the plan drops the unused v, and select(len(), col('w').sum()) over the "
+            "join runs as one fused pass over the left rows (join + aggregate): the right key is "
+            "unique in a small range, so each left row's match comes from a direct table and w is "
+            "gathered a chunk at a time; the join's output is never built",
     "q1": "weft: lazy, as Polars: the filter under the group_by on the two utf8 flags runs as "
           "one fused pass (few groups), then the sort",
     "q6": "weft: lazy: filter, then "

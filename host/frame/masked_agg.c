@@ -25,6 +25,7 @@
 #include "cpu_only.h"
 #include "expr.h"
 #include "gather.h"
+#include "masked_hot.h"
 #include "small_groups.h"
 
 /* 16 chunks: large enough that a range's partial costs nothing to merge, small enough that
@@ -109,6 +110,7 @@ typedef struct agg_ctx {
   const weft__bound *in;   /* one per aggregation (unused for len) */
   const weft__column **direct; /* per aggregation: a float64 column without nulls, read in place */
   const weft__agg_source *src; /* rows from a source (its tables, one a worker) instead */
+  const weft__hot_conj *hot;   /* the conjuncts, when the hot loop (masked_hot.h) runs */
   const int *same_as;      /* per aggregation: an earlier one whose partials it shares, or -1 */
   int64_t rows, nranges;
   range_acc *acc;          /* per range */
@@ -431,6 +433,85 @@ typedef struct worker_view {
   const weft__column **direct;
 } worker_view;
 
+/* Row `at` of a float64 column (offset + at first: a source's column has a negative one). */
+static const double *column_at(const weft__column *col, int64_t at) {
+  return (const double *)col->view.values + (col->view.offset + at);
+}
+
+/* 1 when the aggregation's input is the product of two float64 columns without nulls. */
+static int product_of_columns(const weft__bound *b, const weft__column **x, const weft__column **y) {
+  int node = b->root;
+  while (b->nodes[node].e->kind == WEFT__E_ALIAS) node = b->nodes[node].a;
+  const weft__bnode *nd = &b->nodes[node];
+  if (nd->e->kind != WEFT__E_BINARY || nd->e->op != WEFT_OP_MUL) return 0;
+  weft__bound left = *b, right = *b;
+  left.root = nd->a, right.root = nd->b;
+  *x = direct_column(&left), *y = direct_column(&right);
+  return *x && *y;
+}
+
+/* A chunk through the hot loop: no keys, every conjunct in c->hot, every aggregation len or
+ * a float sum or mean (hot_ok). */
+static weft_status hot_chunk(agg_ctx *c, const worker_view *wv, weft__eval *ae, range_acc *ra,
+                             int64_t at, int64_t n) {
+  uint64_t mask[WEFT__CHUNK];
+  int64_t k = weft__hot_mask(c->hot, c->nconj, at, n, mask);
+  if (k == 0) return WEFT_OK;
+  ra->kept[0] += k;
+  for (size_t a = 0; a < c->naggs; a++) {
+    if (c->aggs[a].kind == WEFT_AGG_LEN || c->same_as[a] >= 0) continue;
+    part *p0 = &ra->parts[a];
+    const double *x, *y = NULL;
+    const weft__column *fx, *fy;
+    if (wv->direct[a]) {
+      x = column_at(wv->direct[a], at);
+    } else if (product_of_columns(&wv->in[a], &fx, &fy)) {
+      x = column_at(fx, at), y = column_at(fy, at);
+    } else {
+      WEFT_RETURN_NOT_OK(weft__eval_chunk(&ae[a], at, n));
+      const weft__vec *v = &ae[a].vecs[wv->in[a].root];
+      if (!v->all_valid) { /* nulls in the values: each kept, valid row folds */
+        for (int64_t i = 0; i < n; i++)
+          if (mask[i] && v->valid[i]) fold(p0, c->aggs[a].kind, WEFT__LANE_F, v->v[i]);
+        continue;
+      }
+      x = &v->v[0].f;
+    }
+    p0->d += weft__hot_sum(x, y, mask, n);
+    p0->n += k;
+  }
+  return WEFT_OK;
+}
+
+/* The conjuncts as the hot loop's, or NULL when it cannot run them all (or an aggregation
+ * is not len or a float sum or mean, or there are keys or a source). */
+static weft__hot_conj *hot_conjs(const agg_ctx *c, const int *lanes) {
+  if (c->src || c->nkeys || c->nconj == 0) return NULL;
+  for (size_t a = 0; a < c->naggs; a++) {
+    weft_agg_kind kind = c->aggs[a].kind;
+    int float_sum = (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) && lanes[a] == WEFT__LANE_F;
+    if (kind != WEFT_AGG_LEN && !float_sum) return NULL;
+  }
+  weft__hot_conj *h = calloc((size_t)c->nconj, sizeof *h);
+  for (int j = 0; h && j < c->nconj; j++) {
+    const conj *cj = &c->conjs[j];
+    const weft_column_view *v = cj->fast ? &cj->col->view : NULL;
+    if (!v || v->validity || cj->k_null) break;
+    weft_type t = v->type;
+    int f = cj->lane == WEFT__LANE_F;
+    int ok = f ? t == WEFT_TYPE_FLOAT64 && !isnan(cj->k.f)
+               : t == WEFT_TYPE_INT64 || t == WEFT_TYPE_TIMESTAMP_US || t == WEFT_TYPE_INT32 ||
+                 t == WEFT_TYPE_DATE32;
+    if (!ok) break;
+    size_t w = weft__type_width(t);
+    h[j] = (weft__hot_conj){cj->op, t, (const char *)v->values + (size_t)v->offset * w,
+                            f ? cj->k.f : 0, f ? 0 : cj->k.i};
+    if (j == c->nconj - 1) return h;
+  }
+  free(h);
+  return NULL;
+}
+
 static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, weft__eval *ae,
                              uint64_t *words, int64_t r) {
   int64_t r0 = r * RANGE_ROWS, r1 = r0 + RANGE_ROWS < c->rows ? r0 + RANGE_ROWS : c->rows;
@@ -448,6 +529,10 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
   if (!c->nkeys) memset(grp, 0, sizeof grp); /* the one group */
   for (int64_t at = r0; at < r1; at += WEFT__CHUNK) {
     int64_t n = r1 - at < WEFT__CHUNK ? r1 - at : WEFT__CHUNK, k = 0;
+    if (c->hot) {
+      WEFT_RETURN_NOT_OK(hot_chunk(c, wv, ae, ra, at, n));
+      continue;
+    }
     memset(keep, 1, (size_t)n);
     if (c->src) c->src->fill(c->src->ctx, wv->table, at, n, keep);
     /* every conjunct runs on every chunk (none skipped when nothing is left), so a failing
@@ -737,6 +822,8 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
   if (st == WEFT_OK && !same_as) st = no_memory();
   if (st == WEFT_OK) share_float_sums(aggs, naggs, lanes, same_as);
   c.same_as = same_as;
+  weft__hot_conj *hot = st == WEFT_OK && table->rows > 0 ? hot_conjs(&c, lanes) : NULL;
+  c.hot = hot;
   if (st == WEFT_OK && exec) st = weft__cpu_only_begin(exec, opname, (size_t)table->rows);
   if (st == WEFT_OK && nranges > 0) {
     weft__pool_run(worker, &c);
@@ -775,7 +862,7 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     free(c.acc[r].tab), free(c.acc[r].parts), free(c.acc[r].kept);
   for (int64_t r = 0; c.msgs && r < nranges; r++) free(c.msgs[r]);
   free(in), free(kcols), free(c.acc), free(c.errs), free(c.direct), free(c.msgs), free(conjs);
-  free(lanes), free(same_as), free(g), free(parts), free(kept);
+  free(lanes), free(same_as), free(g), free(parts), free(kept), free(hot);
   return st;
 }
 
