@@ -37,12 +37,13 @@ typedef struct htab {
   uint64_t *wide; /* wide keys: W words per group */
   int64_t W;
   int64_t *first;
+  int32_t *len;  /* one utf8 key: each group's length, so a probe reads no offsets */
   int32_t *slot; /* -1 empty, else a group */
   uint64_t mask;
 } htab;
 
 static void htab_free(htab *t) {
-  free(t->hash), free(t->word), free(t->wide), free(t->first), free(t->slot);
+  free(t->hash), free(t->word), free(t->wide), free(t->first), free(t->len), free(t->slot);
   memset(t, 0, sizeof *t);
   t->null_g = -1;
 }
@@ -63,6 +64,9 @@ static int htab_grow(htab *t) {
   if (x) t->wide = x;
   int64_t *f = w && (x || !t->W) ? realloc(t->first, (size_t)cap * sizeof *f) : NULL;
   if (f) t->first = f;
+  int32_t *l = f ? realloc(t->len, (size_t)cap * sizeof *l) : NULL;
+  if (l) t->len = l;
+  if (!l) f = NULL;
   /* at most a quarter full while the slots fit in L2 (shorter probe runs), half beyond */
   uint64_t nslots = (uint64_t)cap * (cap <= ((int64_t)1 << 16) ? 4 : 2);
   int32_t *s = f ? malloc(nslots * sizeof *s) : NULL;
@@ -125,13 +129,12 @@ static int64_t htab_find_or_add_str(htab *t, uint64_t h, const weft_column_view 
   for (uint64_t i = h & t->mask; t->slot; i = (i + 1) & t->mask) {
     int32_t g = t->slot[i];
     if (g < 0) break;
-    if (t->hash[g] != h || t->word[g] != w) continue;
-    int64_t f = t->first[g];
-    if (go[f + 1] - go[f] == len &&
-        (len <= 8 || !memcmp(gv->data + go[f] + 8, p + 8, (size_t)len - 8)))
-      return g;
+    if (t->hash[g] != h || t->word[g] != w || t->len[g] != len) continue;
+    if (len <= 8 || !memcmp(gv->data + go[t->first[g]] + 8, p + 8, (size_t)len - 8)) return g;
   }
-  return htab_add(t, h, w, row, 1);
+  int64_t g = htab_add(t, h, w, row, 1);
+  if (g >= 0) t->len[g] = len;
+  return g;
 }
 
 /* Several keys that each fit a word (utf8 of at most 7 bytes: its bytes and its length),
