@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SMALL ((size_t)1 << 20)
 #define HEADER ((size_t)64) /* keeps the block 64-byte aligned */
@@ -14,10 +15,19 @@
 /* AddressSanitizer cannot see a use after free of a block the cache keeps, so its builds
  * keep none unless asked to. */
 #if defined(__SANITIZE_ADDRESS__)
-#define DEFAULT_MB 0
+#define SANITIZED 1
 #else
-#define DEFAULT_MB 256
+#define SANITIZED 0
 #endif
+
+/* A sixteenth of the machine's memory, at most 1 GiB: a 10M-row sort's temporaries and
+ * columns (about 700 MB) are then all reused. */
+static long default_mb(void) {
+  if (SANITIZED) return 0;
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  long mb = pages > 0 && page > 0 ? (long)((double)pages * (double)page / 16 / (1 << 20)) : 256;
+  return mb < 1024 ? mb : 1024;
+}
 
 typedef struct kept {
   void *base;  /* what malloc gave */
@@ -41,8 +51,8 @@ static size_t cap_bytes(void) {
   if (cap_mb < 0) {
     const char *env = getenv("WEFT_SCRATCH_CACHE_MB");
     char *end = NULL;
-    long v = env && *env ? strtol(env, &end, 10) : DEFAULT_MB;
-    cap_mb = env && *env && (*end || v < 0) ? DEFAULT_MB : v;
+    long v = env && *env ? strtol(env, &end, 10) : default_mb();
+    cap_mb = env && *env && (*end || v < 0) ? default_mb() : v;
   }
   return (size_t)cap_mb << 20;
 }
