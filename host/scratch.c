@@ -11,6 +11,7 @@
 
 #define SMALL ((size_t)1 << 20)
 #define HEADER ((size_t)64) /* keeps the block 64-byte aligned */
+#define GRAIN ((size_t)1 << 20)
 #define IDLE_SECONDS 2.0
 /* AddressSanitizer cannot see a use after free of a block the cache keeps, so its builds
  * keep none unless asked to. */
@@ -82,6 +83,10 @@ void *weft__scratch_alloc(size_t bytes) {
     if (posix_memalign(&base, HEADER, bytes + HEADER)) return NULL;
     return with_header(base, bytes);
   }
+  /* whole MiBs: arrays of one row count (a column's block is a few bytes over its values,
+   * a temporary exactly its values) then fit each other's blocks. Pages never written are
+   * never made resident, so the rounding costs no memory. */
+  bytes = (bytes + GRAIN - 1) / GRAIN * GRAIN;
   void *victims[WEFT__SCRATCH_KEEP], *hit = NULL;
   size_t hit_size = 0;
   pthread_mutex_lock(&lock);
