@@ -13,7 +13,7 @@ void weft__dstats_init(weft__dstats *s) {
   s->imin = s->imax = -1;
 }
 
-static int utf8_less(const weft_column_view *v, int64_t a, int64_t b) {
+int weft__desc_utf8_less(const weft_column_view *v, int64_t a, int64_t b) {
   const int32_t *o = (const int32_t *)v->values + v->offset;
   int32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
   int c = memcmp(v->data + o[a], v->data + o[b], (size_t)(la < lb ? la : lb));
@@ -25,8 +25,8 @@ void weft__dstats_merge(weft__dstats *a, const weft__dstats *b, int lane,
   a->valid += b->valid;
   a->nan += b->nan;
   if (lane == WEFT__DESC_LANE_S) {
-    if (b->imin >= 0 && (a->imin < 0 || utf8_less(v, b->imin, a->imin))) a->imin = b->imin;
-    if (b->imax >= 0 && (a->imax < 0 || utf8_less(v, a->imax, b->imax))) a->imax = b->imax;
+    if (b->imin >= 0 && (a->imin < 0 || weft__desc_utf8_less(v, b->imin, a->imin))) a->imin = b->imin;
+    if (b->imax >= 0 && (a->imax < 0 || weft__desc_utf8_less(v, a->imax, b->imax))) a->imax = b->imax;
     return;
   }
   if (b->kept == 0) return;

@@ -26,6 +26,8 @@ typedef struct weft__dstats {
 } weft__dstats;
 
 int weft__desc_lane(weft_type t);
+/* 1 when row a's string of utf8 column v sorts before row b's (by bytes, then length). */
+int weft__desc_utf8_less(const weft_column_view *v, int64_t a, int64_t b);
 /* Empty statistics (no row yet). */
 void weft__dstats_init(weft__dstats *s);
 /* Folds b (the statistics of later rows) into a (Chan et al.'s pairwise update for M2). v:

@@ -1,4 +1,6 @@
-/* weft_table_describe: Polars' DataFrame.describe() computed in C on the CPU pool.
+/* weft_table_describe: Polars' DataFrame.describe() computed in C on the CPU pool, or, for
+ * the columns a device can take, on the OpenCL or CUDA device the exec chooses
+ * (describe_device.c: the same blocks, merged by the same code, so the same bits).
  *
  * Each column is read once: fixed row ranges ("parts", their number set by the row count
  * alone, so the bits do not depend on the thread count) are claimed by the pool's threads;
@@ -6,7 +8,8 @@
  * front (into the percentile buffer when percentiles are asked for, so no second read of
  * the column is needed), and folds the block's count, sum, mean, M2, min and max into its
  * own statistics (M2 by two passes over the block in cache, blocks and parts merged with
- * Chan et al.'s pairwise update, all in float64). Parts are merged in row order.
+ * Chan et al.'s pairwise update, all in float64; describe_stats.c). Parts are merged in row
+ * order.
  * Percentiles are the "nearest" quantiles Polars' describe uses, found by selection
  * (quickselect, expected linear time) on the gathered values, each later one searching only
  * to the right of the previous one.
@@ -14,8 +17,8 @@
  * What each column gives, as Polars:
  *   numbers (ints, uints, floats) -> float64: count, null_count, mean, std (ddof 1), min,
  *     percentiles, max; NaN makes mean and std NaN, min and max skip it (NaN when every value
- *     is NaN), percentiles rank it above every number; float32 means and stds are rounded to
- *     float32 (Polars computes them in the column's type);
+ *     is NaN), percentiles rank it above every number (a zero percentile is +0.0); float32
+ *     means and stds are rounded to float32 (Polars computes them in the column's type);
  *   bool -> float64: count, null_count, mean (share of true), min, max; std and percentiles
  *     null;
  *   date32, timestamp[us] -> utf8: counts as integers, the mean as a timestamp truncated to
@@ -39,18 +42,10 @@
 #define LANE_F WEFT__DESC_LANE_F
 #define LANE_I WEFT__DESC_LANE_I
 #define LANE_S WEFT__DESC_LANE_S
-#define merge weft__dstats_merge
 
 typedef weft__dstats stats;
 
 static int bit_at(const uint8_t *bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
-
-static int utf8_less(const weft_column_view *v, int64_t a, int64_t b) {
-  const int32_t *o = (const int32_t *)v->values + v->offset;
-  int32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
-  int c = memcmp(v->data + o[a], v->data + o[b], (size_t)(la < lb ? la : lb));
-  return c < 0 || (c == 0 && la < lb);
-}
 
 #define LOAD(T)                                                                   \
   do {                                                                            \
@@ -142,7 +137,7 @@ static void run_part_f(const col_job *j, int64_t r0, int64_t r1, stats *s) {
       }
     }
     if (m) block_stats_f(dst, m, &b);
-    merge(s, &b, LANE_F, v);
+    weft__dstats_merge(s, &b, LANE_F, v);
     if (out) out += m;
   }
 }
@@ -172,7 +167,7 @@ static void run_part_i(const col_job *j, int64_t r0, int64_t r1, stats *s) {
       }
       b.kept = (int64_t)m, b.sum = sum, b.mean = sum / (double)m, b.imin = mn, b.imax = mx;
     }
-    merge(s, &b, LANE_I, v);
+    weft__dstats_merge(s, &b, LANE_I, v);
     if (out) out += m;
   }
 }
@@ -182,8 +177,8 @@ static void run_part_s(const col_job *j, int64_t r0, int64_t r1, stats *s) {
   for (int64_t r = r0; r < r1; r++) {
     if (v->validity && !bit_at(v->validity, v->offset + r)) continue;
     s->valid++;
-    if (s->imin < 0 || utf8_less(v, r, s->imin)) s->imin = r;
-    if (s->imax < 0 || utf8_less(v, s->imax, r)) s->imax = r;
+    if (s->imin < 0 || weft__desc_utf8_less(v, r, s->imin)) s->imin = r;
+    if (s->imax < 0 || weft__desc_utf8_less(v, s->imax, r)) s->imax = r;
   }
 }
 
@@ -217,7 +212,7 @@ static void column_stats(const weft_column_view *v, int lane, void *buf, stats *
       memmove((char *)buf + at * elem, (char *)buf + (size_t)(p * chunk) * elem,
               (size_t)parts[p].kept * elem);
     at += (size_t)parts[p].kept;
-    merge(out, &parts[p], lane, v);
+    weft__dstats_merge(out, &parts[p], lane, v);
   }
 }
 
