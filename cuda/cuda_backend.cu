@@ -179,6 +179,7 @@ static const weft__backend wc_backend = {
     wc_join_emit,
     wc_scan_chunks,
     wc_scan_add,
+    wc_describe_blocks,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

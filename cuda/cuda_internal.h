@@ -146,6 +146,8 @@ weft_status wc_join_probe_count(int dev, const weft__join_probe *probe);
 weft_status wc_join_emit(int dev, const weft__join_probe *probe);
 weft_status wc_scan_chunks(int dev, size_t n, void *data, void *sums);
 weft_status wc_scan_add(int dev, size_t n, void *data, const void *sums);
+/* cuda_describe.cu: describe's block statistics (kernels/describe_blocks.kern). */
+weft_status wc_describe_blocks(int dev, const weft__describe_launch *launch);
 
 /* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 weft_status wc_group_kernel(int dev, const weft__group_launch *launch);

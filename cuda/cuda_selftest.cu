@@ -5,6 +5,7 @@
  * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
 #include "cuda_internal.h"
 
+#include "describe_blocks.h"
 #include "expr_program.h"
 #include "join_hash.h"
 
@@ -505,6 +506,93 @@ weft_status test_sort(Ctx &c) {
   return WEFT_OK;
 }
 
+/* describe's block statistics (kernels/describe_blocks.kern) against the host doing what
+ * op_describe.c does to a block: 5003 float64 rows (three blocks, the last partial) of
+ * halves with nulls and NaN, and 4100 date32 rows whose validity starts at bit 3 of its
+ * first byte; every word compared by its bits. */
+void desc_ref(const std::vector<double> &x, const std::vector<bool> &ok, bool ints,
+              std::vector<uint64_t> &out) {
+  size_t n = x.size(), nb = (n + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
+  out.assign(nb * WK_DESC_WORDS, 0);
+  for (size_t b = 0; b < nb; ++b) {
+    std::vector<double> kept;
+    uint64_t valid = 0, nan = 0;
+    for (size_t r = b * WK_DESC_BLOCK; r < n && r < (b + 1) * WK_DESC_BLOCK; ++r) {
+      if (!ok[r]) continue;
+      valid++;
+      if (x[r] != x[r]) nan++;
+      else kept.push_back(x[r]);
+    }
+    size_t m = kept.size();
+    double sum = 0, mean = 0, m2 = 0, lo = 0, hi = 0;
+    if (m) {
+      double s4[4] = {0, 0, 0, 0}, q4[4] = {0, 0, 0, 0};
+      if (ints) {
+        for (double v : kept) s4[0] += v;
+      } else {
+        for (size_t j = 0; j < m; ++j) s4[j < (m & ~(size_t)3) ? j & 3 : 0] += kept[j];
+      }
+      sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+      mean = sum / (double)m;
+      for (size_t j = 0; !ints && j < m; ++j) {
+        double d = kept[j] - mean;
+        q4[j < (m & ~(size_t)3) ? j & 3 : 0] += d * d;
+      }
+      m2 = (q4[0] + q4[1]) + (q4[2] + q4[3]);
+      lo = hi = kept[0];
+      for (double v : kept) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+    }
+    uint64_t *o = &out[b * WK_DESC_WORDS];
+    o[WK_DESC_VALID] = valid, o[WK_DESC_NAN] = nan, o[WK_DESC_KEPT] = m;
+    memcpy(&o[WK_DESC_SUM], &sum, 8), memcpy(&o[WK_DESC_MEAN], &mean, 8), memcpy(&o[WK_DESC_M2], &m2, 8);
+    if (ints) {
+      o[WK_DESC_MIN] = (uint64_t)(int64_t)lo, o[WK_DESC_MAX] = (uint64_t)(int64_t)hi;
+    } else {
+      memcpy(&o[WK_DESC_MIN], &lo, 8), memcpy(&o[WK_DESC_MAX], &hi, 8);
+    }
+  }
+}
+
+weft_status test_describe(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "describe_blocks";
+  for (int ints = 0; ints < 2; ++ints) {
+    const size_t n = ints ? 4100 : 5003;
+    const unsigned bit0 = ints ? 3 : 0;
+    std::vector<double> x(n);
+    std::vector<bool> ok(n);
+    std::vector<uint8_t> valid((n + bit0 + 7) / 8, 0);
+    std::vector<double> f64(n);
+    std::vector<int32_t> days(n);
+    for (size_t i = 0; i < n; ++i) {
+      ok[i] = i % 7 != 3;
+      if (ok[i]) valid[(i + bit0) / 8] |= (uint8_t)(1u << ((i + bit0) % 8));
+      days[i] = (int32_t)((i * 37) % 1001) - 500;
+      f64[i] = i % 11 == 5 ? NAN : (double)((int)((i * 53) % 997) - 498) * 0.5;
+      x[i] = ints ? (double)days[i] : f64[i];
+    }
+    std::vector<uint64_t> want;
+    desc_ref(x, ok, ints, want);
+    void *dv, *dvalid, *dout;
+    size_t vbytes = ints ? n * 4 : n * 8;
+    WC_TRY(alloc(c, check, vbytes, &dv));
+    WC_TRY(alloc(c, check, valid.size(), &dvalid));
+    WC_TRY(alloc(c, check, want.size() * 8, &dout));
+    ST(check, wc_buffer_write(dev, dv, 0, ints ? (const void *)days.data() : (const void *)f64.data(), vbytes, 1));
+    ST(check, wc_buffer_write(dev, dvalid, 0, valid.data(), valid.size(), 1));
+    weft__describe_launch l = {n, ints ? WK_DESC_DATE32 : WK_DESC_F64, bit0, dv, dvalid, dout};
+    ST(check, wc_describe_blocks(dev, &l));
+    std::vector<uint64_t> got(want.size());
+    ST(check, wc_buffer_read(dev, dout, 0, got.data(), got.size() * 8, 1));
+    for (size_t i = 0; i < want.size(); ++i)
+      if (got[i] != want[i])
+        return fail(dev, check, "%s: block %zu word %zu is %llx (expected %llx)",
+                    ints ? "date32" : "float64", i / WK_DESC_WORDS, i % WK_DESC_WORDS,
+                    (unsigned long long)got[i], (unsigned long long)want[i]);
+  }
+  return WEFT_OK;
+}
+
 /* The grouping kernels (kernels/group_hash.kern, group_agg.kern), driven as
  * host/frame/group_device.c and agg_device.c drive them: 3000 rows of a two-word key (401
  * values and a null flag), grouped; group ids and first rows against a host loop numbering
@@ -780,6 +868,7 @@ weft_status run(int dev) {
   WC_TRY(test_sort(c));
   WC_TRY(test_group(c));
   WC_TRY(test_join(c));
+  WC_TRY(test_describe(c));
   return WEFT_OK;
 }
 

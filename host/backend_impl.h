@@ -149,6 +149,18 @@ typedef struct weft__join_probe {
   uint64_t emit_base;
 } weft__join_probe;
 
+/* One launch of describe's block statistics (kernels/describe_blocks.kern) over a column:
+ * its values and validity staged from the byte holding row 0's bit, so bit `bit0` is row 0
+ * (bool values too); other types from row 0. */
+typedef struct weft__describe_launch {
+  size_t rows;
+  int type;                /* WK_DESC_* of kernels/describe_blocks.h */
+  unsigned bit0;           /* 0..7 */
+  const void *values;
+  const void *valid;       /* NULL: every row valid */
+  void *out;               /* WK_DESC_WORDS uint64 per block of WK_DESC_BLOCK rows */
+} weft__describe_launch;
+
 typedef struct weft__backend {
   uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
   const char *name;           /* "cpu", "opencl", "cuda" */
@@ -229,6 +241,10 @@ typedef struct weft__backend {
    * scan_add adds the scanned sums back: data[i] += sums[i / 2048]. */
   weft_status (*scan_chunks)(int dev, size_t n, void *data, void *sums);
   weft_status (*scan_add)(int dev, size_t n, void *data, const void *sums);
+  /* ABI 4. Queues describe's statistics of each block of one column (weft__describe_launch);
+   * WEFT_ERR_UNSUPPORTED on a device without fp64. NULL on the CPU backend, which runs
+   * host/frame/op_describe.c's blocks. */
+  weft_status (*describe_blocks)(int dev, const weft__describe_launch *launch);
 } weft__backend;
 
 /* Device bytes sort_pairs may allocate besides its n keys and rows: one more copy of each

@@ -430,7 +430,8 @@ WEFT_API weft_status weft_table_unique(weft_exec *exec, const weft_table *table,
  * when every value is NaN); percentiles rank it above every number. Percentiles are Polars'
  * "nearest" quantiles, in [0, 1], shown in ascending order (Polars' default: 0.25, 0.5,
  * 0.75; percentiles may be NULL when npercentiles is 0). A column named "statistic" is an
- * error. Runs on the CPU pool: one read of each column, percentiles by selection. */
+ * error. Runs on the CPU pool (one read of each column, percentiles by selection) or on an
+ * OpenCL / CUDA device the exec chooses, with the CPU's bits (utf8 columns on the CPU). */
 WEFT_API weft_status weft_table_describe(weft_exec *exec, const weft_table *table,
                                          size_t npercentiles, const double *percentiles,
                                          weft_table **out);

@@ -240,6 +240,7 @@ static const weft__backend weft_ocl_backend = {
     .join_emit = weft_ocl_join_emit,
     .scan_chunks = weft_ocl_scan_chunks,
     .scan_add = weft_ocl_scan_add,
+    .describe_blocks = weft_ocl_describe_blocks,
 };
 
 WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version);

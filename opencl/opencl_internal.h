@@ -42,6 +42,7 @@ enum weft_ocl_kernel {
   WEFT_OCL_JOIN_EMIT,
   WEFT_OCL_JOIN_SCAN_BLOCKS,
   WEFT_OCL_JOIN_SCAN_ADD,
+  WEFT_OCL_DESCRIBE_BLOCKS,
   WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels (last: names from
                          * opencl_group.c), in weft__group_kernel order */
   WEFT_OCL_GROUP_LAST = WEFT_OCL_GROUP_FIRST + WEFT__GK_KERNEL_COUNT - 1,
@@ -148,5 +149,7 @@ weft_status weft_ocl_join_probe_count(int dev, const weft__join_probe *probe);
 weft_status weft_ocl_join_emit(int dev, const weft__join_probe *probe);
 weft_status weft_ocl_scan_chunks(int dev, size_t n, void *data, void *sums);
 weft_status weft_ocl_scan_add(int dev, size_t n, void *data, const void *sums);
+/* opencl_describe.c: describe's block statistics (kernels/describe_blocks.kern). */
+weft_status weft_ocl_describe_blocks(int dev, const weft__describe_launch *launch);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */

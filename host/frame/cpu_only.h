@@ -1,5 +1,5 @@
 /* Table operations, or paths of them, that run on the CPU pool only (the CPU's direct-index
- * group-by, describe, a sort or grouping a device could not take): the
+ * group-by, a sort or grouping a device could not take): the
  * device choice of their exec all the same, so the report says what was asked and why the
  * CPU ran it, and strict mode fails when the CPU is not among the allowed devices. */
 #ifndef WEFT_HOST_FRAME_CPU_ONLY_H

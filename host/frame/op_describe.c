@@ -1,4 +1,6 @@
-/* weft_table_describe: Polars' DataFrame.describe() computed in C on the CPU pool.
+/* weft_table_describe: Polars' DataFrame.describe() computed in C on the CPU pool, or, for
+ * the columns a device can take, on the OpenCL or CUDA device the exec chooses
+ * (describe_device.c: the same blocks, merged by the same code, so the same bits).
  *
  * Each column is read once: fixed row ranges ("parts", their number set by the row count
  * alone, so the bits do not depend on the thread count) are claimed by the pool's threads;
@@ -6,7 +8,8 @@
  * front (into the percentile buffer when percentiles are asked for, so no second read of
  * the column is needed), and folds the block's count, sum, mean, M2, min and max into its
  * own statistics (M2 by two passes over the block in cache, blocks and parts merged with
- * Chan et al.'s pairwise update, all in float64). Parts are merged in row order.
+ * Chan et al.'s pairwise update, all in float64; describe_stats.c). Parts are merged in row
+ * order.
  * Percentiles are the "nearest" quantiles Polars' describe uses, found by selection
  * (quickselect, expected linear time) on the gathered values, each later one searching only
  * to the right of the previous one.
@@ -14,8 +17,8 @@
  * What each column gives, as Polars:
  *   numbers (ints, uints, floats) -> float64: count, null_count, mean, std (ddof 1), min,
  *     percentiles, max; NaN makes mean and std NaN, min and max skip it (NaN when every value
- *     is NaN), percentiles rank it above every number; float32 means and stds are rounded to
- *     float32 (Polars computes them in the column's type);
+ *     is NaN), percentiles rank it above every number (a zero percentile is +0.0); float32
+ *     means and stds are rounded to float32 (Polars computes them in the column's type);
  *   bool -> float64: count, null_count, mean (share of true), min, max; std and percentiles
  *     null;
  *   date32, timestamp[us] -> utf8: counts as integers, the mean as a timestamp truncated to
@@ -30,59 +33,19 @@
 #include "../error.h"
 #include "../exec.h"
 #include "../thread_pool.h"
-#include "cpu_only.h"
 #include "csv.h"
+#include "describe_device.h"
+#include "describe_stats.h"
 #include "table.h"
 
-#define BLOCK 2048          /* rows loaded at once: the block's values stay in L1/L2 */
-#define MAX_PARTS 64
-#define PART_MIN_ROWS 65536 /* fewer rows per part cost more in merging than they save */
+#define BLOCK WEFT__DESC_BLOCK
+#define LANE_F WEFT__DESC_LANE_F
+#define LANE_I WEFT__DESC_LANE_I
+#define LANE_S WEFT__DESC_LANE_S
 
-enum { LANE_F, LANE_I, LANE_S }; /* numbers and bool as double; date, timestamp as int64; utf8 */
-
-typedef struct stats {
-  int64_t valid;      /* non-null rows */
-  int64_t nan;        /* NaN among them */
-  int64_t kept;       /* non-null, non-NaN values: what sum, mean, m2, min, max are over */
-  double sum, mean, m2;
-  double fmin, fmax;  /* LANE_F */
-  int64_t imin, imax; /* LANE_I: the values; LANE_S: the rows holding them */
-} stats;
+typedef weft__dstats stats;
 
 static int bit_at(const uint8_t *bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
-
-static int utf8_less(const weft_column_view *v, int64_t a, int64_t b) {
-  const int32_t *o = (const int32_t *)v->values + v->offset;
-  int32_t la = o[a + 1] - o[a], lb = o[b + 1] - o[b];
-  int c = memcmp(v->data + o[a], v->data + o[b], (size_t)(la < lb ? la : lb));
-  return c < 0 || (c == 0 && la < lb);
-}
-
-/* Folds b (the statistics of later rows) into a. */
-static void merge(stats *a, const stats *b, int lane, const weft_column_view *v) {
-  a->valid += b->valid;
-  a->nan += b->nan;
-  if (lane == LANE_S) {
-    if (b->imin >= 0 && (a->imin < 0 || utf8_less(v, b->imin, a->imin))) a->imin = b->imin;
-    if (b->imax >= 0 && (a->imax < 0 || utf8_less(v, a->imax, b->imax))) a->imax = b->imax;
-    return;
-  }
-  if (b->kept == 0) return;
-  a->sum += b->sum;
-  if (a->kept == 0) {
-    a->kept = b->kept, a->mean = b->mean, a->m2 = b->m2;
-    a->fmin = b->fmin, a->fmax = b->fmax, a->imin = b->imin, a->imax = b->imax;
-    return;
-  }
-  double na = (double)a->kept, nb = (double)b->kept, n = na + nb, delta = b->mean - a->mean;
-  a->mean += delta * nb / n;
-  a->m2 += b->m2 + delta * delta * na * nb / n;
-  a->kept += b->kept;
-  if (b->fmin < a->fmin) a->fmin = b->fmin;
-  if (b->fmax > a->fmax) a->fmax = b->fmax;
-  if (b->imin < a->imin) a->imin = b->imin;
-  if (b->imax > a->imax) a->imax = b->imax;
-}
 
 #define LOAD(T)                                                                   \
   do {                                                                            \
@@ -174,7 +137,7 @@ static void run_part_f(const col_job *j, int64_t r0, int64_t r1, stats *s) {
       }
     }
     if (m) block_stats_f(dst, m, &b);
-    merge(s, &b, LANE_F, v);
+    weft__dstats_merge(s, &b, LANE_F, v);
     if (out) out += m;
   }
 }
@@ -204,7 +167,7 @@ static void run_part_i(const col_job *j, int64_t r0, int64_t r1, stats *s) {
       }
       b.kept = (int64_t)m, b.sum = sum, b.mean = sum / (double)m, b.imin = mn, b.imax = mx;
     }
-    merge(s, &b, LANE_I, v);
+    weft__dstats_merge(s, &b, LANE_I, v);
     if (out) out += m;
   }
 }
@@ -214,8 +177,8 @@ static void run_part_s(const col_job *j, int64_t r0, int64_t r1, stats *s) {
   for (int64_t r = r0; r < r1; r++) {
     if (v->validity && !bit_at(v->validity, v->offset + r)) continue;
     s->valid++;
-    if (s->imin < 0 || utf8_less(v, r, s->imin)) s->imin = r;
-    if (s->imax < 0 || utf8_less(v, s->imax, r)) s->imax = r;
+    if (s->imin < 0 || weft__desc_utf8_less(v, r, s->imin)) s->imin = r;
+    if (s->imax < 0 || weft__desc_utf8_less(v, s->imax, r)) s->imax = r;
   }
 }
 
@@ -227,8 +190,7 @@ static void part_worker(void *ctx, int worker, int workers) {
     if (p >= j->nparts) return;
     int64_t r0 = (int64_t)p * j->chunk, r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
     stats *s = &j->parts[p];
-    memset(s, 0, sizeof *s);
-    s->imin = s->imax = -1;
+    weft__dstats_init(s);
     if (j->lane == LANE_F) run_part_f(j, r0, r1, s);
     else if (j->lane == LANE_I) run_part_i(j, r0, r1, s);
     else run_part_s(j, r0, r1, s);
@@ -237,17 +199,9 @@ static void part_worker(void *ctx, int worker, int workers) {
 
 /* Reads the column once; on return buf (when given) holds its `kept` values from index 0. */
 static void column_stats(const weft_column_view *v, int lane, void *buf, stats *out) {
-  stats parts[MAX_PARTS];
-  int64_t rows = v->length;
-  int64_t nparts = (rows + PART_MIN_ROWS - 1) / PART_MIN_ROWS;
-  if (nparts > MAX_PARTS) nparts = MAX_PARTS;
-  if (nparts < 1) nparts = 1;
-  /* whole blocks per part, so block boundaries fall at the same rows whatever the split */
-  int64_t chunk = (rows + nparts - 1) / nparts;
-  chunk = (chunk + BLOCK - 1) / BLOCK * BLOCK;
-  if (chunk < BLOCK) chunk = BLOCK;
-  nparts = (rows + chunk - 1) / chunk;
-  if (nparts < 1) nparts = 1;
+  stats parts[WEFT__DESC_MAX_PARTS];
+  int64_t rows = v->length, chunk;
+  int nparts = weft__desc_parts(rows, &chunk);
   col_job j = {v, lane, buf, rows, chunk, (int)nparts, parts, 0};
   if (nparts == 1) part_worker(&j, 0, 1);
   else weft__pool_run(part_worker, &j);
@@ -258,7 +212,7 @@ static void column_stats(const weft_column_view *v, int lane, void *buf, stats *
       memmove((char *)buf + at * elem, (char *)buf + (size_t)(p * chunk) * elem,
               (size_t)parts[p].kept * elem);
     at += (size_t)parts[p].kept;
-    merge(out, &parts[p], lane, v);
+    weft__dstats_merge(out, &parts[p], lane, v);
   }
 }
 
@@ -383,15 +337,54 @@ static void set_text(described *d, size_t row, int len) {
 /* Row numbers of the output: count, null_count, mean, std, min, percentiles..., max. */
 enum { ROW_COUNT, ROW_NULLS, ROW_MEAN, ROW_STD, ROW_MIN, ROW_PCT };
 
-static weft_status describe_column(const weft__column *col, void *buf, const double *pct,
-                                   size_t npct, described *d, weft__column *out) {
+/* Where describe_column runs: the device (NULL: the CPU pool) and the tally for the report. */
+typedef struct placement {
+  weft_exec *exec;
+  weft__device *dev;
+  int on_device, on_cpu;
+} placement;
+
+/* The statistics of column `name` on the placement's device, or on the CPU pool when there is
+ * none, the column is utf8 or the device fails (reported; strict mode: the error). *sorted = 1
+ * when the device left buf's kept values sorted. */
+static weft_status column_stats_placed(placement *pl, const char *name, const weft_column_view *v,
+                                       int lane, void *buf, stats *s, int *sorted) {
+  *sorted = 0;
+  int strict = pl->exec && pl->exec->strict;
+  if (pl->dev && lane == LANE_S) {
+    const char *why = "utf8 min and max (no string comparison on devices)";
+    if (strict)
+      return weft__error(WEFT_ERR_UNSUPPORTED, "weft_table_describe: column '%s' cannot be "
+                         "described on %s: %s (strict mode)", name, pl->dev->id, why);
+    weft__report(pl->exec, "  column '%s': fell back to cpu: %s", name, why);
+  } else if (pl->dev) {
+    weft_status st = weft__describe_column_device(pl->dev, v, lane, buf, s);
+    if (st == WEFT_OK) {
+      *sorted = buf != NULL;
+      pl->on_device++;
+      return WEFT_OK;
+    }
+    if (strict)
+      return weft__error_context(st, "weft_table_describe: column '%s' on %s (strict mode)", name,
+                                 pl->dev->id);
+    weft__report(pl->exec, "  column '%s': fell back to cpu: %s", name, weft_last_error());
+    weft__error_clear();
+  }
+  column_stats(v, lane, buf, s);
+  pl->on_cpu++;
+  return WEFT_OK;
+}
+
+static weft_status describe_column(placement *pl, const char *name, const weft__column *col,
+                                   void *buf, const double *pct, size_t npct, described *d,
+                                   weft__column *out) {
   const weft_column_view *v = &col->view;
   weft_type t = v->type;
-  int lane = t == WEFT_TYPE_UTF8 ? LANE_S
-           : t == WEFT_TYPE_DATE32 || t == WEFT_TYPE_TIMESTAMP_US ? LANE_I : LANE_F;
+  int lane = weft__desc_lane(t);
   int is_bool = t == WEFT_TYPE_BOOL, want_pct = npct && lane != LANE_S && !is_bool;
   stats s;
-  column_stats(v, lane, want_pct ? buf : NULL, &s);
+  int sorted;
+  WEFT_RETURN_NOT_OK(column_stats_placed(pl, name, v, lane, want_pct ? buf : NULL, &s, &sorted));
   size_t n = d->nstat, max_row = n - 1;
   memset(d->f, 0, n * sizeof *d->f);
   int64_t nulls = v->length - s.valid;
@@ -420,9 +413,9 @@ static weft_status describe_column(const weft__column *col, void *buf, const dou
       if (k >= s.kept) {
         d->f[ROW_PCT + q] = NAN; /* NaN ranks above every number */
       } else {
-        if (k != done) select_f(buf, done + 1, s.kept, k, &rng);
+        if (k != done && !sorted) select_f(buf, done + 1, s.kept, k, &rng);
         done = k;
-        d->f[ROW_PCT + q] = ((double *)buf)[k];
+        d->f[ROW_PCT + q] = ((double *)buf)[k] + 0.0; /* -0.0 as 0.0: ties may pick either */
       }
       d->fvalid[ROW_PCT + q] = 1;
     }
@@ -462,7 +455,7 @@ static weft_status describe_column(const weft__column *col, void *buf, const dou
   int64_t done = -1;
   for (size_t q = 0; want_pct && s.valid > 0 && q < npct; q++) {
     int64_t k = nearest_rank(s.valid, pct[q]);
-    if (k != done) select_i(buf, done + 1, s.kept, k, &rng);
+    if (k != done && !sorted) select_i(buf, done + 1, s.kept, k, &rng);
     done = k;
     PUT_TIME(ROW_PCT + q, ((int64_t *)buf)[k]);
   }
@@ -495,7 +488,8 @@ weft_status weft_table_describe(weft_exec *exec, const weft_table *table, size_t
   for (size_t c = 0; c < table->ncols; c++)
     WEFT_CHECK_ARG(strcmp(table->names[c], "statistic"), "weft_table_describe: column %zu is "
                    "named \"statistic\", the name of the output's first column; rename it", c);
-  WEFT_RETURN_NOT_OK(weft__cpu_only_begin(exec, "weft_table_describe", (size_t)table->rows));
+  placement pl = {exec, NULL, 0, 0};
+  WEFT_RETURN_NOT_OK(weft__describe_choose(exec, table, npercentiles, &pl.dev));
 
   size_t nstat = ROW_PCT + npercentiles + 1;
   int need_buf = 0;
@@ -529,12 +523,17 @@ weft_status weft_table_describe(weft_exec *exec, const weft_table *table, size_t
   }
   for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++) {
     weft__column col;
-    st = describe_column(&table->cols[c], buf, pct, npercentiles, &d, &col);
+    st = describe_column(&pl, table->names[c], &table->cols[c], buf, pct, npercentiles, &d, &col);
     if (st == WEFT_OK) st = weft__table_set_column(res, c + 1, table->names[c], col);
   }
-  if (st == WEFT_OK && exec)
-    weft__report(exec, "  cpu:0: %zu columns, %zu percentiles by selection on the CPU pool (no "
-                 "device kernel for describe)", table->ncols, npercentiles);
+  if (st == WEFT_OK && exec && pl.on_device) {
+    weft__report(exec, "  %s: %d columns (block statistics on the device, percentiles by its "
+                 "radix sort); cpu:0: %d columns", pl.dev->id, pl.on_device, pl.on_cpu);
+    exec->last_device = weft__device_index(pl.dev);
+  } else if (st == WEFT_OK && exec) {
+    weft__report(exec, "  cpu:0: %zu columns, %zu percentiles by selection on the CPU pool",
+                 table->ncols, npercentiles);
+  }
   free(pct), free(d.f), free(d.fvalid), free(d.p), free(d.len), free(d.text), free(buf);
   if (st != WEFT_OK) {
     weft_table_free(res);

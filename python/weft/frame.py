@@ -365,9 +365,11 @@ class DataFrame:
             return False
         return all(a._equals(b) for a, b in zip(self, other))
 
-    def describe(self, percentiles=(0.25, 0.5, 0.75)):
+    def describe(self, percentiles=(0.25, 0.5, 0.75), device="auto", strict=False):
         """Summary statistics of every column, as Polars' describe() (weft_table_describe: one
-        read of each column in C, percentiles by selection). Rows: count, null_count, mean,
+        read of each column in C, percentiles by selection; on an OpenCL or CUDA device, block
+        statistics there and percentiles by its radix sort, the CPU's values to the bit).
+        Rows: count, null_count, mean,
         std, min, the percentiles ("25%", ...), max, named by a first "statistic" column.
         Numbers and bool give float64 columns; utf8, dates and timestamps text, as Polars.
         percentiles: Polars' "nearest" quantiles in [0, 1] (a float, a sequence or None),
@@ -386,7 +388,7 @@ class DataFrame:
                 f"describe: percentiles must be numbers in [0, 1], got {percentiles!r}"
             ) from None
         values = (ctypes.c_double * max(len(pct), 1))(*pct)
-        return _run(_lib.weft_table_describe, "auto", False, self._handle, len(pct), values)
+        return _run(_lib.weft_table_describe, device, strict, self._handle, len(pct), values)
 
     # ------------------------------------------------------------------ display
 

@@ -1,0 +1,24 @@
+/* describe's block statistics on CUDA: one launch of kernels/describe_blocks.kern (the kernel
+ * OpenCL runs too; opencl/opencl_describe.c is this file's twin), one thread a block. */
+#include "cuda_internal.h"
+
+#include "dialect.h"
+#include "describe_blocks.h"
+#include "describe_blocks.kern"
+
+weft_status wc_describe_blocks(int dev, const weft__describe_launch *l) {
+  if (!l || !l->values || !l->out || l->type < WK_DESC_BOOL || l->type > WK_DESC_TS || l->bit0 > 7)
+    return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: describe_blocks: launch is NULL, lacks a "
+                    "buffer, or has type %d / bit0 %u out of range", l ? l->type : -1,
+                    l ? l->bit0 : 0u);
+  if (l->rows == 0) return WEFT_OK;
+  WC_ENTER(dev);
+  size_t blocks = (l->rows + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
+  size_t grid = (blocks + WK_GROUP_SIZE - 1) / WK_GROUP_SIZE;
+  if (grid > WC_MAX_GRID) grid = WC_MAX_GRID;
+  const wk_u8 *values = (const wk_u8 *)l->values;
+  const wk_u8 *valid = l->valid ? (const wk_u8 *)l->valid : values; /* not read then */
+  WC_LAUNCH(dev, weft_describe_blocks, (unsigned)grid, (wk_u64)l->rows, (wk_u32)l->type,
+            (wk_u32)l->bit0, (wk_u32)(l->valid != nullptr), values, valid, (wk_u64 *)l->out);
+  return WEFT_OK;
+}
