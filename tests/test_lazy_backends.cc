@@ -157,3 +157,23 @@ TEST(LazyBackends, WeftDeviceNamingADeviceOpensThemForAuto) {
   EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
   expect_mapped_as_listed();
 }
+
+// cuBLAS is opened by the CUDA backend only for a device it found (its self-test, k-NN):
+// listing the devices on a machine without a GPU must not map it (about 150 MiB resident).
+TEST(LazyBackends, CudaWithoutADeviceDoesNotMapCublas) {
+  SKIP_IF_OPENED();
+  EXPECT_FALSE(mapped("libcublas")) << "cuBLAS mapped before any backend was opened";
+  size_t count = 0;
+  ASSERT_WEFT_OK(weft_device_count(&count));
+  weft_backend_info cuda;
+  ASSERT_WEFT_OK(weft_backend_get_info(2, &cuda));
+  ASSERT_STREQ(cuda.name, "cuda");
+  // the backend library itself must open: no cuBLAS symbol may be left to the loader
+  EXPECT_EQ(std::string(cuda.reason).find("undefined symbol"), std::string::npos) << cuda.reason;
+  if (cuda.device_count == 0) {
+    EXPECT_FALSE(mapped("libcublas")) << "no CUDA device (" << cuda.reason
+                                      << "), yet cuBLAS was mapped";
+  } else {  // the self-test of each device opens cuBLAS, proving the loader
+    EXPECT_TRUE(mapped("libcublas")) << cuda.device_count << " CUDA devices, cuBLAS not mapped";
+  }
+}
