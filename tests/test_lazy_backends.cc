@@ -1,16 +1,24 @@
 // The OpenCL and CUDA backends are opened only when something needs a device beyond the
 // CPU. Each test needs a process in which nothing has touched the library yet, which
 // ctest gives (gtest_discover_tests runs one test a process); run directly, the binary
-// runs them in one process and each test skips once the backends are open.
+// runs them in one process and every test after the first skips.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <thread>
 
 #include "test_support.h"
 
+extern "C" {
+#include "gpu_probe.h"  // compiled in: what "auto" decides from (hidden in libweft.so)
+}
+
 namespace {
+
+int tests_run_here = 0;  // tests started in this process
 
 bool mapped(const std::string &lib) {
   std::ifstream maps("/proc/self/maps");
@@ -64,15 +72,37 @@ std::vector<int64_t> search(const Data &d, weft_exec *exec) {
   return labels;
 }
 
+// The runtime opens the backends, and probes for a GPU, once a process.
 #define SKIP_IF_OPENED()                                                                  \
-  if (any_backend_mapped())                                                               \
-  GTEST_SKIP() << "the backends were opened by an earlier test in this process (ctest "   \
-                  "runs each test alone)"
+  if (++tests_run_here > 1 || any_backend_mapped())                                       \
+  GTEST_SKIP() << "an earlier test ran in this process (ctest runs each test alone)"
+
+// A directory of one OpenCL ICD file naming `library`, for OCL_ICD_VENDORS (which the ICD
+// loader and the probe both read); left in /tmp for the process's life.
+std::string icd_dir(const std::string &library) {
+  char tmpl[] = "/tmp/weft_lazy_icd_XXXXXX";
+  if (!mkdtemp(tmpl)) return "";
+  std::ofstream(std::string(tmpl) + "/only.icd") << library << "\n";
+  return tmpl;
+}
+
+// The probe's answer under the current environment (what the runtime will compute).
+bool gpu_may_be_there(std::string *why) {
+  char text[600];
+  int r = weft__gpu_probe("", text, sizeof text);
+  *why = text;
+  return r != 0;
+}
 
 }  // namespace
 
-TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoes) {
+TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoesWhenAGpuMayBeThere) {
   SKIP_IF_OPENED();
+  // an ICD that is not PoCL may be a GPU: auto must open the backends to see (the loader
+  // then fails to load it, and OpenCL reports no platform)
+  setenv("OCL_ICD_VENDORS", icd_dir("libweft_no_such_gpu_icd.so").c_str(), 1);
+  std::string why;
+  ASSERT_TRUE(gpu_may_be_there(&why)) << why;
   Data small(300, 3, 16, 5);
   {
     TestExec cpu("cpu"), cpu0("cpu:0"), automatic("auto", 0);
@@ -102,6 +132,54 @@ TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoes) {
   EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
   EXPECT_EQ(on_auto, search(large, cpu.e));
   expect_mapped_as_listed();
+  unsetenv("OCL_ICD_VENDORS");
+}
+
+// Where no GPU driver can answer (the only ICD is PoCL with CPU drivers, no CUDA device
+// node), auto runs on the CPU without opening either backend; listing still opens them.
+// With a CUDA device node present, auto must open them instead.
+TEST(LazyBackends, LargeAutoWithoutAGpuDriverOpensNothing) {
+  SKIP_IF_OPENED();
+  setenv("OCL_ICD_VENDORS", icd_dir("libpocl.so.2").c_str(), 1);
+  setenv("POCL_DEVICES", "pthread", 1);
+  std::string why;
+  bool gpu = gpu_may_be_there(&why);
+  Data large(4000, 64, 64, 10);
+  TestExec automatic("auto", 0), cpu("cpu");
+  std::vector<int64_t> on_auto = search(large, automatic.e);
+  EXPECT_EQ(on_auto, search(large, cpu.e));
+  if (gpu) {  // a CUDA device node: the probe's reason names it
+    EXPECT_NE(why.find("CUDA driver may answer"), std::string::npos) << why;
+    EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
+  } else {
+    EXPECT_NE(automatic.report().find("opencl and cuda not opened: no GPU driver: OpenCL has "
+                                      "only PoCL with CPU drivers (pthread)"),
+              std::string::npos)
+        << automatic.report();
+    EXPECT_NE(automatic.report().find("device cpu:0: auto"), std::string::npos)
+        << automatic.report();
+    EXPECT_FALSE(any_backend_mapped()) << automatic.report();
+    EXPECT_FALSE(mapped("libpocl")) << automatic.report();
+  }
+  expect_mapped_as_listed();  // listing opens them whatever auto decided
+  unsetenv("OCL_ICD_VENDORS");
+  unsetenv("POCL_DEVICES");
+}
+
+// Naming OpenCL opens it even where auto would not (PoCL's CPU device is then used).
+TEST(LazyBackends, ExplicitOpenclOpensItWithoutAGpuDriver) {
+  SKIP_IF_OPENED();
+  setenv("OCL_ICD_VENDORS", icd_dir("libpocl.so.2").c_str(), 1);
+  setenv("POCL_DEVICES", "pthread", 1);
+  Data small(300, 3, 16, 5);
+  TestExec opencl("opencl", 0);
+  search(small, opencl.e);
+  // "device opencl:0 (...): requested", or "opencl unavailable, fell back ..." without PoCL
+  EXPECT_NE(opencl.report().find("opencl"), std::string::npos) << opencl.report();
+  EXPECT_TRUE(mapped("libweft_opencl.so")) << opencl.report();
+  expect_mapped_as_listed();
+  unsetenv("OCL_ICD_VENDORS");
+  unsetenv("POCL_DEVICES");
 }
 
 TEST(LazyBackends, NamingADeviceOpensThem) {
