@@ -1,8 +1,9 @@
 /* Self-test run by init on every device: each kernel, the buffer paths, one cublasSgemm and
  * k-NN, compared with a host reference. cuBLAS is opened here (cuda_cublas.cu), so the first
  * run on a GPU proves its loader; when it cannot be opened, the cuBLAS checks give way to
- * one that k-NN fails with the loader's reason (the host then runs k-NN on the CPU). Inputs are small integers (or halves), so every
- * result is exact whatever the order of operations or FMA contraction: comparisons are exact.
+ * one that k-NN fails with the loader's reason (the host then runs k-NN on the CPU).
+ * Inputs are small integers (or halves), so every result is exact whatever the order of
+ * operations or FMA contraction: comparisons are exact.
  * A failure names the check and the device, e.g.
  * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
 #include "cuda_internal.h"

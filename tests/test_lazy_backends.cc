@@ -255,3 +255,41 @@ TEST(LazyBackends, CudaWithoutADeviceDoesNotMapCublas) {
     EXPECT_TRUE(mapped("libcublas")) << cuda.device_count << " CUDA devices, cuBLAS not mapped";
   }
 }
+
+// explain under auto names the CPU, with the reason, for a large sort where no GPU driver
+// can answer, and opens nothing; where one may, it goes by the devices found.
+TEST(LazyBackends, ExplainUnderAutoWithoutAGpuDriverNamesTheCpu) {
+  SKIP_IF_OPENED();
+  setenv("OCL_ICD_VENDORS", icd_dir("libpocl.so.2").c_str(), 1);
+  setenv("POCL_DEVICES", "pthread", 1);
+  std::string why;
+  bool gpu = gpu_may_be_there(&why);
+  const int64_t rows = 150000;  // past the plans' small-input rule
+  std::vector<int64_t> values(rows);
+  for (int64_t i = 0; i < rows; i++) values[i] = (i * 7919) % 1000;
+  weft_column_view col = {WEFT_TYPE_INT64, rows, 0, 0, nullptr, values.data(), nullptr};
+  const char *names[] = {"i"};
+  weft_table *table = nullptr;
+  ASSERT_WEFT_OK(weft_table_from_columns(1, names, &col, nullptr, nullptr, &table));
+  weft_plan *scan = nullptr, *sorted = nullptr;
+  ASSERT_WEFT_OK(weft_plan_scan(table, &scan));
+  ASSERT_WEFT_OK(weft_plan_sort(scan, 1, names, nullptr, 1, &sorted));
+  const char *text = nullptr;
+  ASSERT_WEFT_OK(weft_plan_explain(sorted, nullptr, &text));
+  std::string t = text;
+  if (gpu) {
+    EXPECT_EQ(t.find("no GPU driver"), std::string::npos) << t;
+  } else {
+    EXPECT_NE(t.find("SORT by [i] nulls last  [cpu: no GPU driver: OpenCL has only PoCL with "
+                     "CPU drivers (pthread), and no CUDA device node exists (auto; opencl and "
+                     "cuda not opened)]"),
+              std::string::npos)
+        << t;
+    EXPECT_FALSE(any_backend_mapped()) << t;
+  }
+  weft_plan_free(sorted);
+  weft_plan_free(scan);
+  weft_table_free(table);
+  unsetenv("OCL_ICD_VENDORS");
+  unsetenv("POCL_DEVICES");
+}
