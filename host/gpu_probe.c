@@ -233,12 +233,15 @@ int weft__gpu_probe(const char *root, char *why, size_t cap) {
   memset(&p, 0, sizeof p);
   p.root = root ? root : "";
   check_opencl(&p);
+  /* Without an ICD, a libOpenCL may be a driver itself (embedded GPUs ship one); opening
+   * the backend then costs only that library, so it is not worth guessing. */
+  if (!p.icds) found_gpu_sign(&p, "no OpenCL ICD listed: the OpenCL library may be a driver%s%s",
+                              "", "");
   check_cuda(&p);
   if (p.maybe_gpu) snprintf(why, cap, "%s", p.sign);
-  else if (p.icds)
+  else
     snprintf(why, cap, "no GPU driver: OpenCL has only PoCL with CPU drivers (%s), and no CUDA "
              "device node exists", p.pocl[0] ? p.pocl : "none");
-  else snprintf(why, cap, "no GPU driver: no OpenCL ICD, and no CUDA device node exists");
   return p.maybe_gpu;
 }
 

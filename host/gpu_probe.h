@@ -2,7 +2,8 @@
  * loader would load (PoCL with CPU drivers only cannot give a GPU) and the device nodes a
  * CUDA driver needs. "auto" uses it so that a machine without a GPU never maps PoCL + LLVM
  * (about 67 MiB) only for auto to discard PoCL's CPU device. It errs towards "maybe": any
- * ICD or driver it does not know as CPU-only counts as a possible GPU. */
+ * ICD or driver it does not know as CPU-only counts as a possible GPU, and so does finding
+ * no ICD at all (opening the backends costs little then). */
 #ifndef WEFT_HOST_GPU_PROBE_H
 #define WEFT_HOST_GPU_PROBE_H
 
