@@ -45,8 +45,8 @@ weft_status wc_fail(int dev, const char *expr, cublasStatus_t err) {
   weft_status st = err == CUBLAS_STATUS_ALLOC_FAILED ? WEFT_ERR_DEVICE_MEMORY : WEFT_ERR_DEVICE;
   /* a status comes from a cuBLAS call, so the library is loaded; the guard costs nothing */
   const char *text = g_cublas.status == WEFT_OK ? g_cublas.api.status_string(err) : "cuBLAS error";
-  return wc_error(st, "cuda: %.*s failed on device %d (%s): %s (%d)", wc_call_name_len(expr), expr, dev,
-                  wc_device_name(dev), text, (int)err);
+  return wc_error(st, "cuda: %.*s failed on device %d (%s): %s (%d)", wc_call_name_len(expr),
+                  expr, dev, wc_device_name(dev), text, (int)err);
 }
 
 weft_status wc_cublas(int dev, const wc_cublas_api **api, cublasHandle_t *out) {
