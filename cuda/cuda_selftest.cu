@@ -231,8 +231,8 @@ weft_status test_sgemm(Ctx &c) {
   ST("sgemm", wc_cublas(dev, &blas, &h));
   const float alpha = 1.0f, beta = 0.0f;
   weft_status s = WEFT_OK;
-  cublasStatus_t cs = blas->sgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, (const float *)da, m,
-                                 (const float *)db, k, &beta, (float *)dc, m);
+  cublasStatus_t cs = blas->sgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, (const float *)da,
+                                 m, (const float *)db, k, &beta, (float *)dc, m);
   if (cs != CUBLAS_STATUS_SUCCESS) s = wc_fail(dev, "cublasSgemm", cs);
   ST("sgemm", s);
   ST("sgemm", wc_buffer_read(dev, dc, 0, out.data(), out.size() * 4, 1));

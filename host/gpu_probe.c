@@ -185,8 +185,9 @@ static void check_opencl(probe *p) {
     if (is_dir(vendors)) check_vendor_dir(p, vendors);
     else if (ends_with(vendors, ".icd")) {
       /* a bare name is looked for in the default directory first */
-      if (!strchr(vendors, '/')) snprintf(path, sizeof path, "%s/etc/OpenCL/vendors/%s", p->root, vendors);
-      check_icd_file(p, strchr(vendors, '/') || !exists(path) ? vendors : path);
+      int bare = !strchr(vendors, '/');
+      if (bare) snprintf(path, sizeof path, "%s/etc/OpenCL/vendors/%s", p->root, vendors);
+      check_icd_file(p, bare && exists(path) ? path : vendors);
     } else check_icd_library(p, vendors, "OCL_ICD_VENDORS");
   } else if (vendor_path && *vendor_path) {
     check_vendor_dir(p, vendor_path);
