@@ -170,6 +170,14 @@ TEST_F(GpuProbe, OclIcdVendorsReplacesTheDefaultDirectory) {
   EXPECT_EQ(probe(&why), 0) << why;
   setenv("OCL_ICD_VENDORS", (root + "/etc/OpenCL/vendors/nvidia.icd").c_str(), 1);  // one file
   EXPECT_EQ(probe(), 1);
+  // a bare .icd name: the one in the default directory (only PoCL's here, the other ignored)
+  file("/etc/OpenCL/vendors/pocl.icd", "libpocl.so.2\n");
+  setenv("OCL_ICD_VENDORS", "pocl.icd", 1);
+  EXPECT_EQ(probe(&why), 0) << why;
+  setenv("OCL_ICD_VENDORS", "nvidia.icd", 1);
+  EXPECT_EQ(probe(&why), 1);
+  EXPECT_NE(why.find("libnvidia-opencl.so.1 (" + root + "/etc/OpenCL/vendors/nvidia.icd)"),
+            std::string::npos) << why;
   setenv("OCL_ICD_VENDORS", "libamdocl64.so", 1);  // a library
   EXPECT_EQ(probe(&why), 1);
   EXPECT_NE(why.find("libamdocl64.so (OCL_ICD_VENDORS)"), std::string::npos) << why;
