@@ -26,20 +26,11 @@ const char *wc_device_name(int dev) {
   return wc_g.devs[dev].name;
 }
 
-static int wc_call_name_len(const char *expr) { return (int)strcspn(expr, "( "); }
-
 weft_status wc_fail(int dev, const char *expr, cudaError_t err) {
   (void)cudaGetLastError(); /* the failure is reported here; later checks must not see it */
   weft_status st = err == cudaErrorMemoryAllocation ? WEFT_ERR_DEVICE_MEMORY : WEFT_ERR_DEVICE;
   return wc_error(st, "cuda: %.*s failed on device %d (%s): %s (%d)", wc_call_name_len(expr), expr,
                   dev, wc_device_name(dev), cudaGetErrorString(err), (int)err);
-}
-
-weft_status wc_fail(int dev, const char *expr, cublasStatus_t err) {
-  (void)cudaGetLastError();
-  weft_status st = err == CUBLAS_STATUS_ALLOC_FAILED ? WEFT_ERR_DEVICE_MEMORY : WEFT_ERR_DEVICE;
-  return wc_error(st, "cuda: %.*s failed on device %d (%s): %s (%d)", wc_call_name_len(expr), expr,
-                  dev, wc_device_name(dev), cublasGetStatusString(err), (int)err);
 }
 
 weft_status wc_enter(int dev) {
@@ -49,30 +40,12 @@ weft_status wc_enter(int dev) {
   return WEFT_OK;
 }
 
-weft_status wc_cublas(int dev, cublasHandle_t *out) {
-  WC_ENTER(dev);
-  wc_device *d = &wc_g.devs[dev];
-  std::lock_guard<std::mutex> guard(d->lock);
-  if (!d->cublas) {
-    cublasHandle_t h = nullptr;
-    WC_CHECK(dev, cublasCreate(&h));
-    cublasStatus_t s = cublasSetStream(h, d->stream);
-    if (s != CUBLAS_STATUS_SUCCESS) {
-      cublasDestroy(h);
-      return wc_fail(dev, "cublasSetStream", s);
-    }
-    d->cublas = h;
-  }
-  *out = d->cublas;
-  return WEFT_OK;
-}
-
 static void wc_shutdown(void) {
   for (int dev = 0; dev < wc_g.count && wc_g.devs; ++dev) {
     wc_device *d = &wc_g.devs[dev];
     if (cudaSetDevice(dev) != cudaSuccess) continue;
     if (d->stream) cudaStreamSynchronize(d->stream);
-    if (d->cublas) cublasDestroy(d->cublas);
+    wc_cublas_release(d);
     wc_reduce_release(d);
     if (d->stream) cudaStreamDestroy(d->stream);
   }

@@ -4,14 +4,15 @@
 #ifndef WEFT_CUDA_INTERNAL_H
 #define WEFT_CUDA_INTERNAL_H
 
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <mutex>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "backend_impl.h"
+#include "cuda_cublas_loader.h" /* cuBLAS types; its functions only through the table */
 
 /* Entries of each of the 4 reduce partial arrays (sum, min, max, count): at most this many
  * blocks per reduce launch. */
@@ -55,6 +56,8 @@ const char *wc_device_name(int dev);
  * error, so a later cudaGetLastError does not report this failure again. */
 weft_status wc_fail(int dev, const char *expr, cudaError_t err);
 weft_status wc_fail(int dev, const char *expr, cublasStatus_t err);
+/* Length of the call's name in `expr` ("cudaMalloc(&p, n)" -> 10), for wc_fail. */
+static inline int wc_call_name_len(const char *expr) { return (int)strcspn(expr, "( "); }
 static inline bool wc_ok(cudaError_t e) { return e == cudaSuccess; }
 static inline bool wc_ok(cublasStatus_t s) { return s == CUBLAS_STATUS_SUCCESS; }
 
@@ -90,8 +93,16 @@ weft_status wc_enter(int dev);
     if (wc_e_ != cudaSuccess) return wc_fail((dev), #kernel "<<<>>>", wc_e_);           \
   } while (0)
 
-/* The device's cuBLAS handle, created on first use and bound to its stream. */
-weft_status wc_cublas(int dev, cublasHandle_t *out);
+/* cuda_cublas.cu. The cuBLAS table, the library opened on the first call in the process;
+ * when it cannot be, WEFT_ERR_BACKEND_UNAVAILABLE naming the library or symbol (and `dev`,
+ * for the message). */
+weft_status wc_cublas_library(int dev, const wc_cublas_api **api);
+/* Whether the library opens (opening it on the first call), setting no error. */
+bool wc_cublas_loadable(void);
+/* The table and the device's handle, created on first use and bound to its stream. */
+weft_status wc_cublas(int dev, const wc_cublas_api **api, cublasHandle_t *handle);
+/* Destroys the device's handle, if any (shutdown). */
+void wc_cublas_release(wc_device *d);
 
 /* cuda_memory.cu */
 weft_status wc_buffer_alloc(int dev, size_t bytes, void **handle);
@@ -153,7 +164,8 @@ weft_status wc_describe_blocks(int dev, const weft__describe_launch *launch);
 weft_status wc_group_kernel(int dev, const weft__group_launch *launch);
 
 /* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
- * against weft_knn_gemm, knn_tile over two tiles + knn_sort), the expression interpreter
+ * against weft_knn_gemm, knn_tile over two tiles + knn_sort; without cuBLAS, that knn_tile
+ * fails naming it), the expression interpreter
  * (values, a filter mask, a failing cast), the radix sort of (key, row) pairs (against a
  * host stable sort) and the grouping kernels (group ids, first rows, per-group sums over
  * rows sorted by group) on `dev`, compared with a host reference. The message names the

@@ -1,7 +1,9 @@
 /* Exact k-NN on CUDA: a tile is cublasSgemm (inner products into the scratch tile) then the
  * portable weft_knn_topk_merge (one block per query folds its row into its list); knn_sort
  * is the portable weft_knn_sort. The kernels are those OpenCL runs (kernels/), which uses
- * weft_knn_gemm for the product; it is compiled here too, for the self-test. */
+ * weft_knn_gemm for the product; it is compiled here too, for the self-test. When cuBLAS
+ * cannot be opened (cuda_cublas.cu), knn_tile fails with the reason and the host reruns the
+ * rows on the CPU, saying why in the exec report. */
 #include "cuda_internal.h"
 
 #include <limits.h>
@@ -44,15 +46,17 @@ weft_status wc_knn_inner_products(int dev, size_t nq, size_t nb, size_t dim, con
     WC_CHECK(dev, cudaMemsetAsync(out, 0, nq * nb * sizeof(float), wc_g.devs[dev].stream));
     return WEFT_OK;
   }
+  const wc_cublas_api *blas = nullptr;
   cublasHandle_t h = nullptr;
-  WC_TRY(wc_cublas(dev, &h));
+  WC_TRY(wc_cublas(dev, &blas, &h));
   /* Column-major, cuBLAS computes C (nb x nq) = X (nb x dim) * Q^T (dim x nq): the row-major
    * base and queries are X^T and Q^T column-major with leading dimension dim, and C
    * column-major with ldc = nb is the row-major nq x nb tile. */
   const float one = 1.0f, zero = 0.0f;
-  WC_CHECK(dev, cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, (int)nb, (int)nq, (int)dim, &one,
-                            (const float *)base, (int)dim, (const float *)queries, (int)dim,
-                            &zero, (float *)out, (int)nb));
+  cublasStatus_t s = blas->sgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, (int)nb, (int)nq, (int)dim, &one,
+                                 (const float *)base, (int)dim, (const float *)queries, (int)dim,
+                                 &zero, (float *)out, (int)nb);
+  if (s != CUBLAS_STATUS_SUCCESS) return wc_fail(dev, "cublasSgemm", s);
   return WEFT_OK;
 }
 

@@ -1,6 +1,9 @@
 /* Self-test run by init on every device: each kernel, the buffer paths, one cublasSgemm and
- * k-NN, compared with a host reference. Inputs are small integers (or halves), so every
- * result is exact whatever the order of operations or FMA contraction: comparisons are exact.
+ * k-NN, compared with a host reference. cuBLAS is opened here (cuda_cublas.cu), so the first
+ * run on a GPU proves its loader; when it cannot be opened, the cuBLAS checks give way to
+ * one that k-NN fails with the loader's reason (the host then runs k-NN on the CPU).
+ * Inputs are small integers (or halves), so every result is exact whatever the order of
+ * operations or FMA contraction: comparisons are exact.
  * A failure names the check and the device, e.g.
  * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
 #include "cuda_internal.h"
@@ -224,12 +227,13 @@ weft_status test_sgemm(Ctx &c) {
   WC_TRY(alloc(c, "alloc", out.size() * 4, &dc));
   ST("write", wc_buffer_write(dev, da, 0, a.data(), a.size() * 4, 0));
   ST("write", wc_buffer_write(dev, db, 0, b.data(), b.size() * 4, 0));
+  const wc_cublas_api *blas = nullptr;
   cublasHandle_t h;
-  ST("sgemm", wc_cublas(dev, &h));
+  ST("sgemm", wc_cublas(dev, &blas, &h));
   const float alpha = 1.0f, beta = 0.0f;
   weft_status s = WEFT_OK;
-  cublasStatus_t cs = cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, (const float *)da, m,
-                                  (const float *)db, k, &beta, (float *)dc, m);
+  cublasStatus_t cs = blas->sgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, (const float *)da,
+                                 m, (const float *)db, k, &beta, (float *)dc, m);
   if (cs != CUBLAS_STATUS_SUCCESS) s = wc_fail(dev, "cublasSgemm", cs);
   ST("sgemm", s);
   ST("sgemm", wc_buffer_read(dev, dc, 0, out.data(), out.size() * 4, 1));
@@ -243,9 +247,10 @@ float small_int(uint64_t &state, int range) {
   return (float)((int)((state >> 33) % (uint64_t)(2 * range + 1)) - range);
 }
 
-/* The inner products by cuBLAS (knn_tile's) and by the portable weft_knn_gemm (OpenCL's),
- * both against the host, on sizes that are no multiples of the 64 x 64 x 16 tiles. */
-weft_status test_knn_gemm(Ctx &c) {
+/* The inner products by cuBLAS (knn_tile's; unless `blas` is false) and by the portable
+ * weft_knn_gemm (OpenCL's), both against the host, on sizes that are no multiples of the
+ * 64 x 64 x 16 tiles. */
+weft_status test_knn_gemm(Ctx &c, bool blas) {
   const int dev = c.dev;
   const size_t nq = 70, nb = 131, dim = 33;
   uint64_t state = 7;
@@ -264,9 +269,11 @@ weft_status test_knn_gemm(Ctx &c) {
   WC_TRY(alloc(c, "alloc", want.size() * 4, &dout));
   ST("write", wc_buffer_write(dev, dq, 0, q.data(), q.size() * 4, 0));
   ST("write", wc_buffer_write(dev, dx, 0, x.data(), x.size() * 4, 0));
-  ST("knn gemm (cuBLAS)", wc_knn_inner_products(dev, nq, nb, dim, dq, dx, dout));
-  ST("knn gemm (cuBLAS)", wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
-  WC_TRY(compare(dev, "knn gemm (cuBLAS)", "ip", got, want));
+  if (blas) {
+    ST("knn gemm (cuBLAS)", wc_knn_inner_products(dev, nq, nb, dim, dq, dx, dout));
+    ST("knn gemm (cuBLAS)", wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
+    WC_TRY(compare(dev, "knn gemm (cuBLAS)", "ip", got, want));
+  }
   ST("knn gemm (weft_knn_gemm)", wc_knn_gemm_portable(dev, nq, nb, dim, dq, dx, dout));
   ST("knn gemm (weft_knn_gemm)", wc_buffer_read(dev, dout, 0, got.data(), got.size() * 4, 1));
   WC_TRY(compare(dev, "knn gemm (weft_knn_gemm)", "ip", got, want));
@@ -857,14 +864,40 @@ weft_status test_join(Ctx &c) {
   return WEFT_OK;
 }
 
+/* Without cuBLAS, knn_tile must fail with the loader's reason (never crash): the host then
+ * reruns the rows on the CPU and reports it. */
+weft_status test_knn_without_cublas(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "knn without cuBLAS";
+  const size_t nq = 2, nb = 3, dim = 4, k = 2;
+  void *dq, *dx, *dnorms, *dscratch, *dlist[2];
+  WC_TRY(alloc(c, "alloc", nq * dim * 4, &dq));
+  WC_TRY(alloc(c, "alloc", nb * dim * 4, &dx));
+  WC_TRY(alloc(c, "alloc", nb * 4, &dnorms));
+  WC_TRY(alloc(c, "alloc", nq * nb * 4, &dscratch));
+  WC_TRY(alloc(c, "alloc", nq * k * 8, &dlist[0]));
+  WC_TRY(alloc(c, "alloc", nq * k * 8, &dlist[1]));
+  weft__knn_tile tile;
+  memset(&tile, 0, sizeof tile);
+  tile.nq = nq, tile.nb = nb, tile.dim = dim, tile.k = k, tile.metric = WEFT__KNN_L2;
+  tile.queries = dq, tile.base = dx, tile.base_norms = dnorms, tile.scratch = dscratch;
+  tile.list_in = dlist[0], tile.list_out = dlist[1];
+  weft_status s = wc_knn_tile(dev, &tile);
+  if (s != WEFT_ERR_BACKEND_UNAVAILABLE || !strstr(wc_last_message(), "cuBLAS"))
+    return fail(dev, check, "knn_tile gave %d (%s), expected %d naming cuBLAS", (int)s,
+                wc_last_message(), (int)WEFT_ERR_BACKEND_UNAVAILABLE);
+  return WEFT_OK;
+}
+
 weft_status run(int dev) {
   Ctx c(dev);
+  const bool blas = wc_cublas_loadable();
   WC_TRY(test_f32(c));
   WC_TRY(test_f64(c));
-  WC_TRY(test_sgemm(c));
+  if (blas) WC_TRY(test_sgemm(c));
   WC_TRY(test_expr(c));
-  WC_TRY(test_knn_gemm(c));
-  WC_TRY(test_knn(c));
+  WC_TRY(test_knn_gemm(c, blas));
+  WC_TRY(blas ? test_knn(c) : test_knn_without_cublas(c));
   WC_TRY(test_sort(c));
   WC_TRY(test_group(c));
   WC_TRY(test_join(c));

@@ -5,6 +5,7 @@
 
 #include "device_choice.h"
 #include "error.h"
+#include "gpu_probe.h"
 
 /* Rough throughputs for the cost model. They need only order the devices right: a
  * memory-bound scan of host data never pays the PCIe trip, a GEMM-heavy one does. */
@@ -73,7 +74,9 @@ void weft__choice_prepare(const struct weft_exec *exec, const weft__op *op) {
   if (weft__backends_loaded()) return;
   const char *source, *spec = device_spec(exec, &source);
   if (!strcmp(spec, "auto")) {
-    if (gpu_could_win(op)) weft__runtime_load_backends();
+    /* with no GPU driver, auto would discard every device the backends could open (PoCL's
+     * CPU device included): opening them would only map their drivers */
+    if (gpu_could_win(op) && weft__gpu_possible(NULL)) weft__runtime_load_backends();
     return;
   }
   char copy[256];
@@ -92,10 +95,13 @@ static weft_status choose_auto(struct weft_exec *exec, const weft__op *op, weft_
   double best = cpu_seconds(cpu, bytes, flops);
   weft__device *pick = cpu;
   const char *why = "no GPU device";
-  if (!weft__backends_loaded()) {
+  const char *no_gpu;
+  if (!weft__backends_loaded() && !gpu_could_win(op)) {
     weft__report(exec, "  opencl and cuda not opened: a GPU's estimated %.3g s cannot beat %.3g s "
                  "on cpu:0 (cost model)", gpu_seconds(bytes, flops), best);
     why = "cheaper than moving the data to a GPU (cost model)";
+  } else if (!weft__backends_loaded() && !weft__gpu_possible(&no_gpu)) {
+    weft__report(exec, "  opencl and cuda not opened: %s", no_gpu);
   }
   for (size_t i = 1; i < weft__device_loaded_total(); i++) {
     weft__device *d = weft__device_at(i);

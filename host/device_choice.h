@@ -17,7 +17,7 @@ weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, wef
 
 /* Opens the OpenCL and CUDA backends when the choice for `op` may involve them: a device
  * list (or WEFT_DEVICE) naming anything but the CPU, or "auto" when the cost model could
- * pick a GPU. weft__choose_devices calls it; an operation that sizes itself by the
+ * pick a GPU and a GPU may be there (gpu_probe.h). weft__choose_devices calls it; an operation that sizes itself by the
  * devices (k-NN shards) calls it first. */
 void weft__choice_prepare(const struct weft_exec *exec, const weft__op *op);
 

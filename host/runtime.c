@@ -15,8 +15,9 @@
 
 /* Two stages, each run once: the CPU (always there, device 0) at the first call into the
  * library, the OpenCL and CUDA backends only when something needs a device beyond the CPU
- * (see runtime.h). Opening them maps their drivers (PoCL + LLVM, cudart + cuBLAS: about
- * 200 MiB resident), which a CPU-only process must not pay. Entries are written before
+ * (see runtime.h). Opening them maps their drivers (PoCL + LLVM: about 67 MiB resident;
+ * the CUDA backend opens cuBLAS only once it has a device), which a CPU-only process must
+ * not pay. Entries are written before
  * the counts that publish them (release / acquire), so a reader of the CPU never waits on
  * nor races the backend stage. */
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT, backends_once = PTHREAD_ONCE_INIT;

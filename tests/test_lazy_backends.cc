@@ -1,16 +1,24 @@
 // The OpenCL and CUDA backends are opened only when something needs a device beyond the
 // CPU. Each test needs a process in which nothing has touched the library yet, which
 // ctest gives (gtest_discover_tests runs one test a process); run directly, the binary
-// runs them in one process and each test skips once the backends are open.
+// runs them in one process and every test after the first skips.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <thread>
 
 #include "test_support.h"
 
+extern "C" {
+#include "gpu_probe.h"  // compiled in: what "auto" decides from (hidden in libweft.so)
+}
+
 namespace {
+
+int tests_run_here = 0;  // tests started in this process
 
 bool mapped(const std::string &lib) {
   std::ifstream maps("/proc/self/maps");
@@ -64,15 +72,37 @@ std::vector<int64_t> search(const Data &d, weft_exec *exec) {
   return labels;
 }
 
+// The runtime opens the backends, and probes for a GPU, once a process.
 #define SKIP_IF_OPENED()                                                                  \
-  if (any_backend_mapped())                                                               \
-  GTEST_SKIP() << "the backends were opened by an earlier test in this process (ctest "   \
-                  "runs each test alone)"
+  if (++tests_run_here > 1 || any_backend_mapped())                                       \
+  GTEST_SKIP() << "an earlier test ran in this process (ctest runs each test alone)"
+
+// A directory of one OpenCL ICD file naming `library`, for OCL_ICD_VENDORS (which the ICD
+// loader and the probe both read); left in /tmp for the process's life.
+std::string icd_dir(const std::string &library) {
+  char tmpl[] = "/tmp/weft_lazy_icd_XXXXXX";
+  if (!mkdtemp(tmpl)) return "";
+  std::ofstream(std::string(tmpl) + "/only.icd") << library << "\n";
+  return tmpl;
+}
+
+// The probe's answer under the current environment (what the runtime will compute).
+bool gpu_may_be_there(std::string *why) {
+  char text[600];
+  int r = weft__gpu_probe("", text, sizeof text);
+  *why = text;
+  return r != 0;
+}
 
 }  // namespace
 
-TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoes) {
+TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoesWhenAGpuMayBeThere) {
   SKIP_IF_OPENED();
+  // an ICD that is not PoCL may be a GPU: auto must open the backends to see (the loader
+  // then fails to load it, and OpenCL reports no platform)
+  setenv("OCL_ICD_VENDORS", icd_dir("libweft_no_such_gpu_icd.so").c_str(), 1);
+  std::string why;
+  ASSERT_TRUE(gpu_may_be_there(&why)) << why;
   Data small(300, 3, 16, 5);
   {
     TestExec cpu("cpu"), cpu0("cpu:0"), automatic("auto", 0);
@@ -102,6 +132,64 @@ TEST(LazyBackends, CpuWorkDoesNotOpenThemAndLargeAutoDoes) {
   EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
   EXPECT_EQ(on_auto, search(large, cpu.e));
   expect_mapped_as_listed();
+  unsetenv("OCL_ICD_VENDORS");
+}
+
+// Where no GPU driver can answer (the only ICD is PoCL with CPU drivers, no CUDA device
+// node), auto runs on the CPU without opening either backend; listing still opens them.
+// With a CUDA device node present, auto must open them instead.
+TEST(LazyBackends, LargeAutoWithoutAGpuDriverOpensNothing) {
+  SKIP_IF_OPENED();
+  setenv("OCL_ICD_VENDORS", icd_dir("libpocl.so.2").c_str(), 1);
+  setenv("POCL_DEVICES", "pthread", 1);
+  std::string why;
+  bool gpu = gpu_may_be_there(&why);
+  Data large(4000, 64, 64, 10);
+  TestExec automatic("auto", 0), cpu("cpu");
+  std::vector<int64_t> on_auto = search(large, automatic.e);
+  EXPECT_EQ(on_auto, search(large, cpu.e));
+  if (gpu) {  // a CUDA device node: the probe's reason names it
+    EXPECT_NE(why.find("CUDA driver may answer"), std::string::npos) << why;
+    EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
+  } else {
+    EXPECT_NE(automatic.report().find("opencl and cuda not opened: no GPU driver: OpenCL has "
+                                      "only PoCL with CPU drivers (pthread)"),
+              std::string::npos)
+        << automatic.report();
+    EXPECT_NE(automatic.report().find("device cpu:0: auto"), std::string::npos)
+        << automatic.report();
+    EXPECT_FALSE(any_backend_mapped()) << automatic.report();
+    EXPECT_FALSE(mapped("libpocl")) << automatic.report();
+  }
+  expect_mapped_as_listed();  // listing opens them whatever auto decided
+  unsetenv("OCL_ICD_VENDORS");
+  unsetenv("POCL_DEVICES");
+}
+
+// Naming OpenCL opens it even where auto would not (PoCL's CPU device is then used).
+TEST(LazyBackends, ExplicitOpenclOpensItWithoutAGpuDriver) {
+  SKIP_IF_OPENED();
+  setenv("OCL_ICD_VENDORS", icd_dir("libpocl.so.2").c_str(), 1);
+  setenv("POCL_DEVICES", "pthread", 1);
+  Data small(300, 3, 16, 5);
+  TestExec opencl("opencl", 0);
+  search(small, opencl.e);
+  weft_backend_info info;
+  ASSERT_WEFT_OK(weft_backend_get_info(1, &info));
+  ASSERT_STREQ(info.name, "opencl");
+  if (std::strncmp(info.reason, "cannot load", 11) == 0) {  // built without it
+    EXPECT_NE(opencl.report().find("opencl unavailable, fell back to cpu"), std::string::npos)
+        << opencl.report();
+  } else {  // opened: on PoCL's CPU device, or "fell back" with the driver's reason
+    EXPECT_TRUE(mapped("libweft_opencl.so")) << opencl.report();
+    EXPECT_NE(opencl.report().find(info.loaded && info.device_count ? "device opencl:0"
+                                                                    : "opencl unavailable"),
+              std::string::npos)
+        << opencl.report() << info.reason;
+  }
+  expect_mapped_as_listed();
+  unsetenv("OCL_ICD_VENDORS");
+  unsetenv("POCL_DEVICES");
 }
 
 TEST(LazyBackends, NamingADeviceOpensThem) {
@@ -156,4 +244,62 @@ TEST(LazyBackends, WeftDeviceNamingADeviceOpensThemForAuto) {
   EXPECT_NE(automatic.report().find("opencl"), std::string::npos) << automatic.report();
   EXPECT_EQ(automatic.report().find("not opened"), std::string::npos) << automatic.report();
   expect_mapped_as_listed();
+}
+
+// cuBLAS is opened by the CUDA backend only for a device it found (its self-test, k-NN):
+// listing the devices on a machine without a GPU must not map it (about 150 MiB resident).
+TEST(LazyBackends, CudaWithoutADeviceDoesNotMapCublas) {
+  SKIP_IF_OPENED();
+  EXPECT_FALSE(mapped("libcublas")) << "cuBLAS mapped before any backend was opened";
+  size_t count = 0;
+  ASSERT_WEFT_OK(weft_device_count(&count));
+  weft_backend_info cuda;
+  ASSERT_WEFT_OK(weft_backend_get_info(2, &cuda));
+  ASSERT_STREQ(cuda.name, "cuda");
+  // the backend library itself must open: no cuBLAS symbol may be left to the loader
+  EXPECT_EQ(std::string(cuda.reason).find("undefined symbol"), std::string::npos) << cuda.reason;
+  if (cuda.device_count == 0) {
+    EXPECT_FALSE(mapped("libcublas")) << "no CUDA device (" << cuda.reason
+                                      << "), yet cuBLAS was mapped";
+  } else {  // the self-test of each device opens cuBLAS, proving the loader
+    EXPECT_TRUE(mapped("libcublas")) << cuda.device_count << " CUDA devices, cuBLAS not mapped";
+  }
+}
+
+// explain under auto names the CPU, with the reason, for a large sort where no GPU driver
+// can answer, and opens nothing; where one may, it goes by the devices found.
+TEST(LazyBackends, ExplainUnderAutoWithoutAGpuDriverNamesTheCpu) {
+  SKIP_IF_OPENED();
+  setenv("OCL_ICD_VENDORS", icd_dir("libpocl.so.2").c_str(), 1);
+  setenv("POCL_DEVICES", "pthread", 1);
+  std::string why;
+  bool gpu = gpu_may_be_there(&why);
+  const int64_t rows = 150000;  // past the plans' small-input rule
+  std::vector<int64_t> values(rows);
+  for (int64_t i = 0; i < rows; i++) values[i] = (i * 7919) % 1000;
+  weft_column_view col = {WEFT_TYPE_INT64, rows, 0, 0, nullptr, values.data(), nullptr};
+  const char *names[] = {"i"};
+  weft_table *table = nullptr;
+  ASSERT_WEFT_OK(weft_table_from_columns(1, names, &col, nullptr, nullptr, &table));
+  weft_plan *scan = nullptr, *sorted = nullptr;
+  ASSERT_WEFT_OK(weft_plan_scan(table, &scan));
+  ASSERT_WEFT_OK(weft_plan_sort(scan, 1, names, nullptr, 1, &sorted));
+  const char *text = nullptr;
+  ASSERT_WEFT_OK(weft_plan_explain(sorted, nullptr, &text));
+  std::string t = text;
+  if (gpu) {
+    EXPECT_EQ(t.find("no GPU driver"), std::string::npos) << t;
+  } else {
+    EXPECT_NE(t.find("SORT by [i] nulls last  [cpu: no GPU driver: OpenCL has only PoCL with "
+                     "CPU drivers (pthread), and no CUDA device node exists (auto; opencl and "
+                     "cuda not opened)]"),
+              std::string::npos)
+        << t;
+    EXPECT_FALSE(any_backend_mapped()) << t;
+  }
+  weft_plan_free(sorted);
+  weft_plan_free(scan);
+  weft_table_free(table);
+  unsetenv("OCL_ICD_VENDORS");
+  unsetenv("POCL_DEVICES");
 }

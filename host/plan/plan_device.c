@@ -4,7 +4,8 @@
  *   - scans and slices are views of host memory: nothing runs;
  *   - under "auto", an input under WEFT__PLAN_SMALL_ROWS rows stays on the CPU (moving it
  *     costs more than running it); a larger one goes by the eager cost model where the
- *     operation has device kernels, else the CPU;
+ *     operation has device kernels, else the CPU; with no GPU driver (gpu_probe.h) it stays
+ *     on the CPU without opening the backends;
  *   - a device asked for whose backend is not loaded, or that lacks the operation, falls
  *     back to the CPU, or fails in strict mode.
  * Of the table operations the expression ones (filter, select, with_columns) have device
@@ -19,6 +20,7 @@
 
 #include "../exec.h"
 #include "../frame/expr_device.h"
+#include "../gpu_probe.h"
 #include "../runtime.h"
 #include "plan.h"
 
@@ -132,6 +134,12 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
     if (rows < WEFT__PLAN_SMALL_ROWS) {
       out->force_cpu = 1;
       snprintf(out->why, sizeof out->why, "cpu: small input (%lld rows)", rows);
+      return;
+    }
+    const char *no_gpu;
+    if (!weft__backends_loaded() && !weft__gpu_possible(&no_gpu)) { /* as device_choice.c */
+      out->force_cpu = 1;
+      snprintf(out->why, sizeof out->why, "cpu: %s (auto; opencl and cuda not opened)", no_gpu);
       return;
     }
     char gpus[128] = "", why[256] = "";
