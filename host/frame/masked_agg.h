@@ -19,7 +19,8 @@ int weft__masked_agg_supports(const weft_agg *agg, const weft_table *schema);
  * of types small_groups.h holds as words). */
 int weft__masked_agg_keys_ok(const weft_table *schema, size_t nkeys, const char *const *keys);
 
-/* The group_by of the rows of `table` where `predicate` is true (null counts as false):
+/* The group_by of the rows of `table` where `predicate` is true (null counts as false; a
+ * NULL predicate keeps every row):
  * without keys one row, with keys one row per group in order of first appearance among the
  * kept rows, named and typed as in `proto` (the group_by's 0-row output: keys, then
  * aggregations). Runs on the CPU pool over fixed ranges of rows whose partials merge in row

@@ -92,9 +92,13 @@ weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, con
  *   WEFT__FUSE_FILTER: a group_by over a filter, "filter + aggregate (fused)", whose input
  *     is p->in->in;
  *   WEFT__FUSE_JOIN: a group_by without keys over a join, "join + aggregate (fused)", whose
- *     inputs are the join's, p->in->in and p->in->right. */
-enum { WEFT__FUSE_NONE, WEFT__FUSE_FILTER, WEFT__FUSE_JOIN };
+ *     inputs are the join's, p->in->in and p->in->right;
+ *   WEFT__FUSE_PASS: a group_by without keys over anything else, "aggregate (one pass)":
+ *     the same pass with no predicate, no group id a row; its input is its own. */
+enum { WEFT__FUSE_NONE, WEFT__FUSE_FILTER, WEFT__FUSE_JOIN, WEFT__FUSE_PASS };
 int weft__plan_fused(const weft_plan *p, const weft_exec *exec);
+/* The node whose inputs `p` runs on: the node under it when it is fused with it. */
+const weft_plan *weft__plan_inputs(const weft_plan *p, const weft_exec *exec);
 
 /* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */
 char *weft__plan_line(const weft_plan *node, const weft_exec *exec);

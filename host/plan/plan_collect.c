@@ -123,7 +123,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft_status st = WEFT_OK;
   /* a fused node runs the node under it inside it: its inputs are that node's */
   int fused = weft__plan_fused(p, rs->user);
-  const weft_plan *inputs = fused ? p->in : p;
+  const weft_plan *inputs = weft__plan_inputs(p, rs->user);
   if (inputs->in) st = run(rs, inputs->in, &in);
   if (st == WEFT_OK && inputs->right) st = run(rs, inputs->right, &right);
   if (st != WEFT_OK) { /* an input failed: its message already names it */
@@ -139,6 +139,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   ex.strict = rs->user ? rs->user->strict : 0;
   st = fused == WEFT__FUSE_FILTER ? run_fused(&ex, p, in, out)
      : fused == WEFT__FUSE_JOIN ? run_join_fused(&ex, p, in, right, out)
+     : fused == WEFT__FUSE_PASS ? weft__masked_agg(&ex, in, NULL, 0, NULL, p->naggs, p->aggs, p->proto, out)
      : run_op(&ex, p, in, right, out);
   if (st == WEFT_OK) {
     char *line = weft__plan_line(p, rs->user);

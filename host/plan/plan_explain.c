@@ -51,6 +51,16 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
     }
     return t.s;
   }
+  if (weft__plan_fused(p, exec) == WEFT__FUSE_PASS) {
+    weft__text_add(&t, "aggregate (one pass) [");
+    add_aggs(&t, p);
+    weft__text_add(&t, "]");
+    if (!t.ok) {
+      free(t.s);
+      return NULL;
+    }
+    return t.s;
+  }
   if (weft__plan_fused(p, exec)) {
     /* the filter's predicate and the group_by's aggregations, one operator */
     weft__text_add(&t, "filter + aggregate (fused) ");
@@ -136,7 +146,7 @@ static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exe
                  dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
   /* a fused node's filter or join is part of its line: that node's inputs come next */
-  const weft_plan *inputs = weft__plan_fused(p, exec) ? p->in : p;
+  const weft_plan *inputs = weft__plan_inputs(p, exec);
   if (inputs->in) explain_node(t, inputs->in, exec, depth + 1);
   if (inputs->right) explain_node(t, inputs->right, exec, depth + 1);
 }

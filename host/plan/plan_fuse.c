@@ -6,8 +6,9 @@
  * at run time when there are many groups (collect then runs the two operators).
  * A group_by without keys directly over a join on one key runs the same pass over the
  * join's rows without building them (frame/join_agg.c); it gives up at run time when the
- * right keys are not unique in a small range. Collect and explain both ask here, so
- * explain shows what runs. */
+ * right keys are not unique in a small range. Any other group_by without keys runs the
+ * pass with no predicate (no group id a row, sums in lanes). Collect and explain both ask
+ * here, so explain shows what runs. */
 #include "../error.h"
 #include "../frame/masked_agg.h"
 #include "../frame/table.h"
@@ -50,5 +51,11 @@ int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
   if (p->in->kind == WEFT__P_JOIN && p->n == 0 && join_fusable(p->in) && aggs_supported(p) &&
       on_cpu(p, exec) && on_cpu(p->in, exec))
     return WEFT__FUSE_JOIN;
+  if (p->n == 0 && aggs_supported(p) && on_cpu(p, exec)) return WEFT__FUSE_PASS;
   return WEFT__FUSE_NONE;
+}
+
+const weft_plan *weft__plan_inputs(const weft_plan *p, const weft_exec *exec) {
+  int fused = weft__plan_fused(p, exec);
+  return fused == WEFT__FUSE_FILTER || fused == WEFT__FUSE_JOIN ? p->in : p;
 }

@@ -281,3 +281,33 @@ TEST_P(PlanFuseKeyed, MatchesFilterThenGroupBy) {
 INSTANTIATE_TEST_SUITE_P(Sizes, PlanFuseKeyed, ::testing::ValuesIn(kSizes));
 
 }  // namespace
+
+namespace {
+
+// A group_by without keys over a scan (no filter under it) runs the pass with no predicate
+// ("aggregate (one pass)"), and equals the eager group_by.
+class PlanOnePass : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(PlanOnePass, MatchesGroupByWithoutKeys) {
+  size_t n = GetParam();
+  std::mt19937_64 rng(17 + n);
+  auto built = jc::build(left_cols(n, 0.2, rng));
+  const weft_table *t = built->table;
+  std::vector<Expr> in = {col("v"), col("i"), col("k"), col("b"),
+                          bin(WEFT_OP_MUL, col("v"), litf(2.0))};
+  auto a = fusable(in);
+  weft_plan *g = nullptr;
+  ASSERT_WEFT_OK(weft_plan_group_by(scan(t).get(), 0, nullptr, a.size(), a.data(), &g));
+  Plan gp = own_plan(WEFT_OK, g);
+  std::string text = explain(gp);
+  EXPECT_EQ(line_of(text, "aggregate (one pass)"), 0) << text;
+  EXPECT_EQ(line_of(text, "GROUP_BY"), -1) << text;
+  Table got = collect(gp);
+  weft_table *want = nullptr;
+  ASSERT_WEFT_OK(weft_table_group_by(nullptr, t, 0, nullptr, a.size(), a.data(), &want));
+  expect_close(got.get(), Table(want).get(), std::to_string(n) + " rows");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, PlanOnePass, ::testing::ValuesIn(kSizes));
+
+}  // namespace
