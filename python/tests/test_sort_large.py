@@ -1,0 +1,61 @@
+"""Sorts large enough for the CPU radix sort's MSD split (frame/sort_radix.c: 2^18 pairs and
+more, buckets split again while larger than the cache): the order and its stability
+against numpy's stable argsort, on keys whose digits are skewed (floats crowd a few
+exponents), all equal, few distinct, spread over every bit, negative, and two keys."""
+
+import numpy as np
+import pytest
+
+import weft
+
+N = 300_001
+
+
+def _keys(rng, kind):
+    if kind == "uniform floats":
+        return rng.random(N)
+    if kind == "normal floats":
+        return rng.normal(size=N) * 1e3
+    if kind == "few distinct":
+        return rng.integers(0, 5, N)
+    if kind == "all equal":
+        return np.full(N, 7, dtype=np.int64)
+    if kind == "full range ints":
+        return rng.integers(-(2**63), 2**63 - 1, N, dtype=np.int64)
+    if kind == "skewed ints":  # 90% of the keys below 1000, the rest spread up to 2^40
+        k = rng.integers(0, 1000, N)
+        wide = rng.random(N) < 0.1
+        k[wide] = rng.integers(0, 2**40, int(wide.sum()))
+        return k
+    if kind == "int32":
+        return rng.integers(-(2**31), 2**31 - 1, N).astype(np.int32)
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["uniform floats", "normal floats", "few distinct", "all equal",
+                                  "full range ints", "skewed ints", "int32"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_large_sort_is_numpys_stable_order(rng, kind, descending):
+    k = _keys(rng, kind)
+    df = weft.DataFrame({"k": k, "row": np.arange(N, dtype=np.int64)})
+    got = df.sort("k", descending=descending, device="cpu")["row"].to_numpy()
+    if descending:  # stable descending: equal keys keep their order
+        want = np.lexsort((np.arange(N), -_rank(k)))
+    else:
+        want = np.argsort(k, kind="stable")
+    np.testing.assert_array_equal(got, want)
+
+
+def _rank(k):
+    """Dense rank of each key (so descending order is ascending order of the negated rank)."""
+    _, inv = np.unique(k, return_inverse=True)
+    return inv.astype(np.int64)
+
+
+def test_large_two_key_sort(rng):
+    a = rng.integers(0, 1000, N)
+    b = rng.random(N)
+    df = weft.DataFrame({"a": a, "b": b, "row": np.arange(N, dtype=np.int64)})
+    got = df.sort(["a", "b"], descending=[False, True], device="cpu")["row"].to_numpy()
+    want = np.lexsort((np.arange(N), -_rank(b), a))
+    np.testing.assert_array_equal(got, want)
