@@ -60,9 +60,9 @@ weft_status weft__join_find_keys(const weft_table *left, const weft_table *right
                                  size_t *lidx, size_t *ridx);
 
 /* A join whose output only feeds aggregations without keys, in one pass over the left rows
- * (join_agg.c). `join_proto` is the join's 0-row output, `proto` the aggregations'. When the
- * right keys cannot be probed by a direct table (not one unique integer-like key of a small
- * range), returns WEFT_OK with *out NULL: the caller joins, then aggregates. */
+ * (join_agg.c). `join_proto` is the join's 0-row output, `proto` the aggregations'. When an
+ * inner or left join's right keys repeat (or a right column is utf8), returns WEFT_OK with
+ * *out NULL: the caller joins, then aggregates. */
 weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_table *right,
                            size_t nkeys, const char *const *left_on, const char *const *right_on,
                            weft_join_kind kind, const weft_table *join_proto, size_t naggs,

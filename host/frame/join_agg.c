@@ -2,14 +2,16 @@
  * group_by, or aggregate-only select, directly over a join), in one pass over the left rows:
  * the join's output is never built.
  *
- * With a direct table (join_keys.c: one unique integer-like right key of a small range) each
- * left row has at most one match, so the join's output rows are the left rows in order,
- * kept by their match (inner and semi: matched; anti: unmatched; left: every one), and the
- * right columns of a row are those of its match (null when none). masked_agg.c runs the
- * aggregations over that table a chunk at a time (weft__agg_source): left columns are read
- * in place, right columns are gathered for the chunk into small buffers of the worker,
- * seen from offset -at so that row `at` is their first stored row. The rows aggregated are
- * the rows the join would output, in its order. Keys without a direct table give up. */
+ * When each left row has at most one match (the right keys are unique: always so with a
+ * direct table, join_keys.c; checked bucket by bucket otherwise), or the join is a semi or
+ * anti join (only whether a match exists counts), the join's output rows are the left rows
+ * in order, kept by their match (inner and semi: matched; anti: unmatched; left: every
+ * one), and the right columns of a row are those of its match (null when none).
+ * masked_agg.c runs the aggregations over that table a chunk at a time (weft__agg_source):
+ * left columns are read in place, right columns are gathered for the chunk into small
+ * buffers of the worker, seen from offset -at so that row `at` is their first stored row.
+ * The rows aggregated are the rows the join would output, in its order. An inner or left
+ * join whose right keys repeat gives up. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +27,7 @@
 typedef struct join_source {
   weft_join_kind kind;
   const weft_table *left, *join_proto;
-  const weft__join_keys *lk;
+  const weft__join_keys *lk, *rk;
   const weft__join_table *table;
   const weft__column **rcols; /* the right columns of the output, in order */
   size_t nright;
@@ -99,6 +101,30 @@ static void gather_chunk(const weft__column *src, const int32_t *match, int64_t 
     if (match[i] >= 0 && weft__column_valid(src, match[i])) valid[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
+/* The first right row whose keys equal left row `l`'s (key: its word or hash), or -1. */
+static int32_t first_match(const join_source *j, int64_t l, uint64_t key) {
+  const weft__join_table *t = j->table;
+  uint64_t b = weft__join_bucket(j->lk, key, t->mask);
+  for (uint32_t e = t->start[b], end = t->start[b + 1]; e < end; e++) {
+    const weft__join_entry *x = &t->entries[e];
+    if (x->key == key && (j->lk->single_word || weft__join_rows_equal(j->lk, l, j->rk, x->row)))
+      return (int32_t)x->row;
+  }
+  return -1;
+}
+
+/* 1 when no two right rows of the hash table have equal keys. */
+static int right_keys_unique(const weft__join_table *t, const weft__join_keys *rk) {
+  for (uint64_t b = 0; b <= t->mask; b++)
+    for (uint32_t e = t->start[b]; e < t->start[b + 1]; e++)
+      for (uint32_t f = e + 1; f < t->start[b + 1]; f++) {
+        const weft__join_entry *x = &t->entries[e], *y = &t->entries[f];
+        if (x->key == y->key && (rk->single_word || weft__join_rows_equal(rk, x->row, rk, y->row)))
+          return 0;
+      }
+  return 1;
+}
+
 static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t *keep) {
   const join_source *j = ctx;
   const weft__join_table *tab = j->table;
@@ -108,11 +134,16 @@ static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t
   for (int64_t b0 = 0; b0 < n; b0 += WEFT_JOIN_BLOCK) {
     size_t m = (size_t)(n - b0 < WEFT_JOIN_BLOCK ? n - b0 : WEFT_JOIN_BLOCK);
     weft__join_block_keys(j->lk, at + b0, m, valid, key);
-    for (size_t i = 0; i < m; i++) {
-      uint64_t slot = key[i] - tab->base;
-      uint32_t r = valid[i] && slot < tab->span ? tab->direct[slot] : 0;
-      match[b0 + (int64_t)i] = (int32_t)r - 1;
+    if (tab->direct) {
+      for (size_t i = 0; i < m; i++) {
+        uint64_t slot = key[i] - tab->base;
+        uint32_t r = valid[i] && slot < tab->span ? tab->direct[slot] : 0;
+        match[b0 + (int64_t)i] = (int32_t)r - 1;
+      }
+      continue;
     }
+    for (size_t i = 0; i < m; i++)
+      match[b0 + (int64_t)i] = valid[i] ? first_match(j, at + b0 + (int64_t)i, key[i]) : -1;
   }
   switch (j->kind) {
     case WEFT_JOIN_INNER: case WEFT_JOIN_SEMI:
@@ -150,34 +181,43 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "join + aggregate (fused): no host memory");
   int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
   size_t nright = 0;
-  int direct_ok = st == WEFT_OK && nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
-  for (size_t c = 0; direct_ok && pairs && c < right->ncols; c++) {
+  int readable = st == WEFT_OK;
+  for (size_t c = 0; readable && pairs && c < right->ncols; c++) {
     if (is_right_key(ridx, nkeys, c)) continue;
-    if (right->cols[c].view.type == WEFT_TYPE_UTF8) direct_ok = 0; /* strings: not gathered here */
+    if (right->cols[c].view.type == WEFT_TYPE_UTF8) readable = 0; /* strings: not gathered here */
     rcols[nright++] = &right->cols[c];
   }
-  if (direct_ok && join_proto->ncols != left->ncols + nright)
+  if (readable && join_proto->ncols != left->ncols + nright)
     st = weft__error(WEFT_ERR_INTERNAL, "join + aggregate (fused): the join has %zu output "
                      "columns, not %zu", join_proto->ncols, left->ncols + nright);
   weft__join_table table = {0};
-  if (st == WEFT_OK && direct_ok) {
-    weft__column_null_count((weft__column *)lcols[0]);
-    weft__column_null_count((weft__column *)rkeys[0]);
-    weft__join_keys lk = {1, lcols, 1}, rk = {1, rkeys, 1};
+  if (st == WEFT_OK && readable) {
+    for (size_t k = 0; k < nkeys; k++) {
+      weft__column_null_count((weft__column *)lcols[k]);
+      weft__column_null_count((weft__column *)rkeys[k]);
+    }
+    int single = nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
+    weft__join_keys lk = {nkeys, lcols, single}, rk = {nkeys, rkeys, single};
     st = weft__join_build(&rk, right->rows, &table);
-    if (st == WEFT_OK && table.direct) {
-      join_source j = {kind, left, join_proto, &lk, &table, rcols, nright};
+    /* semi and anti ask only whether a match exists; inner and left need at most one */
+    int one_match = st == WEFT_OK && (table.direct || !pairs || right_keys_unique(&table, &rk));
+    if (one_match) {
+      join_source j = {kind, left, join_proto, &lk, &rk, &table, rcols, nright};
       weft__agg_source src = {"join + aggregate (fused)", &j, source_open, source_fill, source_close};
       st = weft__masked_agg_source(exec, &src, naggs, aggs, proto, out);
-      if (st == WEFT_OK && exec)
+      if (st == WEFT_OK && exec && table.direct)
         weft__report(exec, "  direct table on %lld right rows (a span of %llu keys): the join's "
                      "output was not built", (long long)right->rows,
                      (unsigned long long)table.span);
+      else if (st == WEFT_OK && exec)
+        weft__report(exec, "  hash table on %lld right rows%s: the join's output was not built",
+                     (long long)right->rows, pairs ? " (keys unique)" : "");
     }
     weft__join_table_free(&table);
   }
   if (st == WEFT_OK && !*out && exec)
-    weft__report(exec, "  the right keys are not one unique integer key of a small range: not fused");
+    weft__report(exec, "  %s: not fused", readable ? "the right keys repeat (a left row may match "
+                 "several right rows)" : "a right column is utf8");
   free(lcols), free(rkeys), free(rcols), free(lidx), free(ridx);
   return st;
 }

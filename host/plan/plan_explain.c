@@ -40,8 +40,11 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
     /* the join's keys and the aggregations, one operator */
     static const char *how[] = {"inner", "left", "semi", "anti"};
     const weft_plan *j = p->in;
-    weft__text_add(&t, "join + aggregate (fused) %s on [%s", how[j->how], j->keys[0]);
-    if (strcmp(j->keys[0], j->right_keys[0])) weft__text_add(&t, " = %s", j->right_keys[0]);
+    weft__text_add(&t, "join + aggregate (fused) %s on [", how[j->how]);
+    for (size_t k = 0; k < j->n; k++) {
+      weft__text_add(&t, "%s%s", k ? ", " : "", j->keys[k]);
+      if (strcmp(j->keys[k], j->right_keys[k])) weft__text_add(&t, " = %s", j->right_keys[k]);
+    }
     weft__text_add(&t, "] agg [");
     add_aggs(&t, p);
     weft__text_add(&t, "]");

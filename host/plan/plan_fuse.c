@@ -4,9 +4,9 @@
  * words, and when the group_by would run on the CPU; otherwise the filter is built and
  * grouped as usual (on a device, if one was chosen). With keys, the pass gives up
  * at run time when there are many groups (collect then runs the two operators).
- * A group_by without keys directly over a join on one key runs the same pass over the
- * join's rows without building them (frame/join_agg.c); it gives up at run time when the
- * right keys are not unique in a small range. Any other group_by without keys runs the
+ * A group_by without keys directly over a join runs the same pass over the join's rows
+ * without building them (frame/join_agg.c); it gives up at run time when an inner or left
+ * join's right keys repeat. Any other group_by without keys runs the
  * pass with no predicate (no group id a row, sums in lanes). Collect and explain both ask
  * here, so explain shows what runs. */
 #include "../error.h"
@@ -26,16 +26,9 @@ static int aggs_supported(const weft_plan *p) {
   return 1;
 }
 
-/* The join's output can be read by the fused pass: one non-utf8 key (the direct table's),
- * and right columns it gathers (fixed width or bool). */
+/* The join's output can be read by the fused pass: its right columns are ones it gathers
+ * (fixed width or bool). */
 static int join_fusable(const weft_plan *j) {
-  if (j->n != 1) return 0;
-  size_t idx;
-  if (weft__table_find(j->in->proto, j->keys[0], &idx) != WEFT_OK) {
-    weft__error_clear();
-    return 0;
-  }
-  if (j->in->proto->cols[idx].view.type == WEFT_TYPE_UTF8) return 0;
   for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++)
     if (j->proto->cols[c].view.type == WEFT_TYPE_UTF8) return 0;
   return 1;

@@ -1,6 +1,7 @@
 """A join whose output only feeds aggregations without keys runs as one pass that never
-builds the join ("join + aggregate (fused)"), when the right key is one unique integer key of
-a small range; otherwise collect joins, then aggregates. Both against Polars on the same
+builds the join ("join + aggregate (fused)"), when each left row matches at most one right
+row (unique right keys: a direct table or a hash table) or the join is a semi or anti join;
+otherwise collect joins, then aggregates. Both against Polars on the same
 data: with nulls in keys and values, empty and one-row sides, left sides longer than one
 range of the pass (65,536 rows) and not a multiple of it."""
 
@@ -81,17 +82,33 @@ def test_empty_right_side(rng, how):
     _check(left, right.head(0), how, fused_run=True)
 
 
-@pytest.mark.parametrize("how", ["inner", "left"])
-def test_duplicate_or_spread_right_keys_fall_back(rng, how):
+@pytest.mark.parametrize("how", ["inner", "left", "semi", "anti"])
+def test_duplicate_right_keys_fall_back_for_inner_and_left(rng, how):
     m = 40
-    left, right = _sides(rng, 3000, m, right_keys=rng.integers(0, m // 2, m).tolist())  # duplicates
-    _check(left, right, how, fused_run=False)
-    left, right = _sides(rng, 3000, m, right_keys=(rng.permutation(m) * 10**12).tolist())  # wide span
+    left, right = _sides(rng, 3000, m, right_keys=rng.integers(0, m // 2, m).tolist())
+    _check(left, right, how, fused_run=how in ("semi", "anti"))
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "semi", "anti"])
+def test_spread_string_and_several_keys_use_the_hash_table(rng, how):
+    m = 40
+    left, right = _sides(rng, 3000, m, right_keys=(rng.permutation(m) * 10**12).tolist())
     left = left.with_columns(pl.col("k") * 10**12)
-    _check(left, right, how, fused_run=False)
+    _check(left, right, how, fused_run=True)  # unique keys too far apart for a direct table
+    left, right = _sides(rng, 3000, m)
+    ls, rs = left.with_columns(pl.col("k").cast(pl.String)), right.with_columns(pl.col("k").cast(pl.String))
+    _check(ls, rs, how, fused_run=True)
+    both = left.with_columns((pl.col("k") % 3).alias("k2")), right.with_columns((pl.col("k") % 3).alias("k2"))
+    lf = (weft.from_arrow(both[0]).lazy().join(weft.from_arrow(both[1]).lazy(), on=["k", "k2"], how=how)
+          .select(*_aggs(weft, how)))
+    assert lf.explain().startswith(f"join + aggregate (fused) {how} on [k, k2]"), lf.explain()
+    want = (both[0].lazy().join(both[1].lazy(), on=["k", "k2"], how=how, maintain_order="left")
+            .select(*_aggs(pl, how)).collect())
+    plt.assert_frame_equal(lf.collect().to_polars(), want, check_exact=False, rel_tol=1e-9)
+    assert "the join's output was not built" in weft.last_report()
 
 
-def test_not_fused_when_a_right_column_is_a_string_or_keys_are_several(rng):
+def test_not_fused_when_the_join_outputs_a_string_column(rng):
     left, right = _sides(rng, 100, 12)
     r2 = right.with_columns(pl.col("j").cast(pl.String).alias("s"))
     lf = weft.from_arrow(left).lazy().join(weft.from_arrow(r2).lazy(), on="k").select(col("w").sum())
@@ -102,10 +119,4 @@ def test_not_fused_when_a_right_column_is_a_string_or_keys_are_several(rng):
           .select(col("s").str.len_chars().sum()))
     assert not lf.explain().startswith("join + aggregate (fused)"), lf.explain()
     want = left.join(r2, on="k").select(pl.col("s").str.len_chars().sum())
-    plt.assert_frame_equal(lf.collect().to_polars(), want, check_dtypes=False)
-    both = left.with_columns(pl.col("k").alias("k2")), right.with_columns(pl.col("k").alias("k2"))
-    lf = (weft.from_arrow(both[0]).lazy().join(weft.from_arrow(both[1]).lazy(), on=["k", "k2"])
-          .select(weft.len()))
-    assert not lf.explain().startswith("join + aggregate (fused)"), lf.explain()
-    want = both[0].join(both[1], on=["k", "k2"]).select(pl.len())
     plt.assert_frame_equal(lf.collect().to_polars(), want, check_dtypes=False)
