@@ -59,14 +59,16 @@ weft_status weft__join_find_keys(const weft_table *left, const weft_table *right
                                  const weft__column **lcols, const weft__column **rcols,
                                  size_t *lidx, size_t *ridx);
 
-/* A join whose output only feeds aggregations without keys, in one pass over the left rows
- * (join_agg.c). `join_proto` is the join's 0-row output, `proto` the aggregations'. When an
- * inner or left join's right keys repeat (or a right column is utf8), returns WEFT_OK with
- * *out NULL: the caller joins, then aggregates. */
+/* A join whose output only feeds aggregations, without keys or grouped by left columns of
+ * few values, in one pass over the left rows (join_agg.c). `join_proto` is the join's 0-row
+ * output, `proto` the group_by's. When an inner or left join's right keys repeat, a right
+ * column is utf8 or there are more groups than the pass holds, returns WEFT_OK with *out
+ * NULL: the caller joins, then groups. */
 weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_table *right,
                            size_t nkeys, const char *const *left_on, const char *const *right_on,
-                           weft_join_kind kind, const weft_table *join_proto, size_t naggs,
-                           const weft_agg *aggs, const weft_table *proto, weft_table **out);
+                           weft_join_kind kind, const weft_table *join_proto, size_t ngroup_keys,
+                           const char *const *group_keys, size_t naggs, const weft_agg *aggs,
+                           const weft_table *proto, weft_table **out);
 
 weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out);
 void weft__join_table_free(weft__join_table *t);

@@ -169,8 +169,9 @@ static int is_right_key(const size_t *ridx, size_t nkeys, size_t c) {
 
 weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_table *right,
                            size_t nkeys, const char *const *left_on, const char *const *right_on,
-                           weft_join_kind kind, const weft_table *join_proto, size_t naggs,
-                           const weft_agg *aggs, const weft_table *proto, weft_table **out) {
+                           weft_join_kind kind, const weft_table *join_proto, size_t ngroup_keys,
+                           const char *const *group_keys, size_t naggs, const weft_agg *aggs,
+                           const weft_table *proto, weft_table **out) {
   *out = NULL;
   const weft__column **lcols = calloc(nkeys ? nkeys : 1, sizeof *lcols);
   const weft__column **rkeys = calloc(nkeys ? nkeys : 1, sizeof *rkeys);
@@ -191,6 +192,7 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
     st = weft__error(WEFT_ERR_INTERNAL, "join + aggregate (fused): the join has %zu output "
                      "columns, not %zu", join_proto->ncols, left->ncols + nright);
   weft__join_table table = {0};
+  int one_match = 0;
   if (st == WEFT_OK && readable) {
     for (size_t k = 0; k < nkeys; k++) {
       weft__column_null_count((weft__column *)lcols[k]);
@@ -200,22 +202,22 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
     weft__join_keys lk = {nkeys, lcols, single}, rk = {nkeys, rkeys, single};
     st = weft__join_build(&rk, right->rows, &table);
     /* semi and anti ask only whether a match exists; inner and left need at most one */
-    int one_match = st == WEFT_OK && (table.direct || !pairs || right_keys_unique(&table, &rk));
+    one_match = st == WEFT_OK && (table.direct || !pairs || right_keys_unique(&table, &rk));
     if (one_match) {
       join_source j = {kind, left, join_proto, &lk, &rk, &table, rcols, nright};
       weft__agg_source src = {"join + aggregate (fused)", &j, source_open, source_fill, source_close};
-      st = weft__masked_agg_source(exec, &src, naggs, aggs, proto, out);
-      if (st == WEFT_OK && exec && table.direct)
+      st = weft__masked_agg_source(exec, &src, ngroup_keys, group_keys, naggs, aggs, proto, out);
+      if (st == WEFT_OK && exec && *out && table.direct)
         weft__report(exec, "  direct table on %lld right rows (a span of %llu keys): the join's "
                      "output was not built", (long long)right->rows,
                      (unsigned long long)table.span);
-      else if (st == WEFT_OK && exec)
+      else if (st == WEFT_OK && exec && *out)
         weft__report(exec, "  hash table on %lld right rows%s: the join's output was not built",
                      (long long)right->rows, pairs ? " (keys unique)" : "");
     }
     weft__join_table_free(&table);
   }
-  if (st == WEFT_OK && !*out && exec)
+  if (st == WEFT_OK && !*out && exec && !one_match)
     weft__report(exec, "  %s: not fused", readable ? "the right keys repeat (a left row may match "
                  "several right rows)" : "a right column is utf8");
   free(lcols), free(rkeys), free(rcols), free(lidx), free(ridx);

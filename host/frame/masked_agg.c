@@ -873,13 +873,14 @@ weft_status weft__masked_agg(weft_exec *exec, const weft_table *table, const wef
                         naggs, aggs, proto, out);
 }
 
-weft_status weft__masked_agg_source(weft_exec *exec, const weft__agg_source *src, size_t naggs,
-                                    const weft_agg *aggs, const weft_table *proto,
-                                    weft_table **out) {
+weft_status weft__masked_agg_source(weft_exec *exec, const weft__agg_source *src, size_t nkeys,
+                                    const char *const *keys, size_t naggs, const weft_agg *aggs,
+                                    const weft_table *proto, weft_table **out) {
   *out = NULL;
   weft_table *schema = NULL;
   WEFT_RETURN_NOT_OK(src->open(src->ctx, &schema));
-  weft_status st = masked_agg_run(exec, src->name, schema, NULL, src, 0, NULL, naggs, aggs, proto, out);
+  weft_status st = masked_agg_run(exec, src->name, schema, NULL, src, nkeys, keys, naggs, aggs,
+                                  proto, out);
   src->close(src->ctx, schema);
   return st;
 }

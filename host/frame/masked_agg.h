@@ -46,10 +46,11 @@ typedef struct weft__agg_source {
   void (*close)(void *ctx, weft_table *table);
 } weft__agg_source;
 
-/* The aggregations (no keys) over the rows of `src`, as weft__masked_agg with no predicate:
- * one row, typed as `proto`. */
-weft_status weft__masked_agg_source(weft_exec *exec, const weft__agg_source *src, size_t naggs,
-                                    const weft_agg *aggs, const weft_table *proto,
-                                    weft_table **out);
+/* The aggregations over the rows of `src`, as weft__masked_agg with no predicate: grouped by
+ * `keys` (columns the source's tables read in place, not ones fill makes), typed as
+ * `proto`; *out NULL when there are more groups than the pass holds. */
+weft_status weft__masked_agg_source(weft_exec *exec, const weft__agg_source *src, size_t nkeys,
+                                    const char *const *keys, size_t naggs, const weft_agg *aggs,
+                                    const weft_table *proto, weft_table **out);
 
 #endif

@@ -91,8 +91,8 @@ weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, con
  * `exec`, NULL: auto, would run them there):
  *   WEFT__FUSE_FILTER: a group_by over a filter, "filter + aggregate (fused)", whose input
  *     is p->in->in;
- *   WEFT__FUSE_JOIN: a group_by without keys over a join, "join + aggregate (fused)", whose
- *     inputs are the join's, p->in->in and p->in->right;
+ *   WEFT__FUSE_JOIN: a group_by over a join, without keys or by left columns of few values,
+ *     "join + aggregate (fused)", whose inputs are the join's, p->in->in and p->in->right;
  *   WEFT__FUSE_PASS: a group_by without keys over anything else, "aggregate (one pass)":
  *     the same pass with no predicate, no group id a row; its input is its own. */
 enum { WEFT__FUSE_NONE, WEFT__FUSE_FILTER, WEFT__FUSE_JOIN, WEFT__FUSE_PASS };

@@ -94,8 +94,8 @@ static weft_status run_join_fused(weft_exec *ex, const weft_plan *p, const weft_
                                   const weft_table *right, weft_table **out) {
   const weft_plan *j = p->in;
   weft_status st = weft__join_agg(ex, left, right, j->n, (const char *const *)j->keys,
-                                  (const char *const *)j->right_keys, j->how, j->proto, p->naggs,
-                                  p->aggs, p->proto, out);
+                                  (const char *const *)j->right_keys, j->how, j->proto, p->n,
+                                  (const char *const *)p->keys, p->naggs, p->aggs, p->proto, out);
   if (st != WEFT_OK || *out) return st;
   weft__text notes = {.ok = 1};
   weft__text_add(&notes, "%s", ex->report ? ex->report : "");

@@ -45,7 +45,13 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
       weft__text_add(&t, "%s%s", k ? ", " : "", j->keys[k]);
       if (strcmp(j->keys[k], j->right_keys[k])) weft__text_add(&t, " = %s", j->right_keys[k]);
     }
-    weft__text_add(&t, "] agg [");
+    weft__text_add(&t, "]");
+    if (p->n) {
+      weft__text_add(&t, " by [");
+      add_keys(&t, p->n, p->keys);
+      weft__text_add(&t, "]");
+    }
+    weft__text_add(&t, " agg [");
     add_aggs(&t, p);
     weft__text_add(&t, "]");
     if (!t.ok) {

@@ -4,9 +4,9 @@
  * words, and when the group_by would run on the CPU; otherwise the filter is built and
  * grouped as usual (on a device, if one was chosen). With keys, the pass gives up
  * at run time when there are many groups (collect then runs the two operators).
- * A group_by without keys directly over a join runs the same pass over the join's rows
- * without building them (frame/join_agg.c); it gives up at run time when an inner or left
- * join's right keys repeat. Any other group_by without keys runs the
+ * A group_by directly over a join, without keys or by left columns the pass can hold,
+ * runs the same pass over the join's rows without building them (frame/join_agg.c); it
+ * gives up at run time when an inner or left join's right keys repeat, or on many groups. Any other group_by without keys runs the
  * pass with no predicate (no group id a row, sums in lanes). Collect and explain both ask
  * here, so explain shows what runs. */
 #include "../error.h"
@@ -34,6 +34,22 @@ static int join_fusable(const weft_plan *j) {
   return 1;
 }
 
+/* The group_by's keys (if any) are ones the pass holds as words and columns of the join's
+ * left side, which the pass reads in place (right columns are gathered a chunk at a time,
+ * and the groups' keys are read again from their first rows at the end). */
+static int keys_from_left(const weft_plan *p) {
+  if (!weft__masked_agg_keys_ok(p->in->proto, p->n, (const char *const *)p->keys)) return 0;
+  for (size_t k = 0; k < p->n; k++) {
+    size_t idx;
+    if (weft__table_find(p->in->proto, p->keys[k], &idx) != WEFT_OK) {
+      weft__error_clear();
+      return 0;
+    }
+    if (idx >= p->in->in->proto->ncols) return 0;
+  }
+  return 1;
+}
+
 int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
   if (p->kind != WEFT__P_GROUP_BY || !p->in) return WEFT__FUSE_NONE;
   if (p->in->kind == WEFT__P_FILTER) {
@@ -41,8 +57,8 @@ int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
     /* the pass runs on the CPU pool: a group_by that a device would run stays unfused */
     return aggs_supported(p) && on_cpu(p, exec) ? WEFT__FUSE_FILTER : WEFT__FUSE_NONE;
   }
-  if (p->in->kind == WEFT__P_JOIN && p->n == 0 && join_fusable(p->in) && aggs_supported(p) &&
-      on_cpu(p, exec) && on_cpu(p->in, exec))
+  if (p->in->kind == WEFT__P_JOIN && keys_from_left(p) && join_fusable(p->in) &&
+      aggs_supported(p) && on_cpu(p, exec) && on_cpu(p->in, exec))
     return WEFT__FUSE_JOIN;
   if (p->n == 0 && aggs_supported(p) && on_cpu(p, exec)) return WEFT__FUSE_PASS;
   return WEFT__FUSE_NONE;

@@ -120,3 +120,36 @@ def test_not_fused_when_the_join_outputs_a_string_column(rng):
     assert not lf.explain().startswith("join + aggregate (fused)"), lf.explain()
     want = left.join(r2, on="k").select(pl.col("s").str.len_chars().sum())
     plt.assert_frame_equal(lf.collect().to_polars(), want, check_dtypes=False)
+
+
+@pytest.mark.parametrize("n", [0, 9, 2000, 70_001])
+@pytest.mark.parametrize("how", ["inner", "left", "semi", "anti"])
+def test_group_by_left_keys_over_a_join(rng, n, how):
+    """Grouped by left columns of few values (a null group included), the pass groups the
+    join's rows as group_by does: groups in order of first appearance."""
+    left, right = _sides(rng, n, max(1, n // 10 + 3))
+    left = left.with_columns((pl.col("i") % 4).alias("g"), (pl.col("k") % 3 == 0).alias("f"))
+    lf = (weft.from_arrow(left).lazy().join(weft.from_arrow(right).lazy(), on="k", how=how)
+          .group_by("g", "f").agg(*_aggs(weft, how)))
+    assert lf.explain().startswith(f"join + aggregate (fused) {how} on [k] by [g, f]"), lf.explain()
+    got = lf.collect()
+    assert "the join's output was not built" in weft.last_report(), weft.last_report()
+    want = (left.lazy().join(right.lazy(), on="k", how=how, maintain_order="left")
+            .group_by("g", "f", maintain_order=True).agg(*_aggs(pl, how)).collect())
+    plt.assert_frame_equal(got.to_polars(), want, check_exact=False, rel_tol=1e-9)
+
+
+def test_group_by_over_a_join_falls_back_on_many_groups_or_right_keys(rng):
+    left, right = _sides(rng, 5000, 300)
+    left = left.with_columns(pl.col("i").alias("many"))  # ~2000 values: more than the pass holds
+    lf = (weft.from_arrow(left).lazy().join(weft.from_arrow(right).lazy(), on="k")
+          .group_by("many").agg(col("w").sum().alias("ws"), weft.len().alias("n")))
+    assert lf.explain().startswith("join + aggregate (fused)"), lf.explain()
+    got = lf.collect()
+    assert "not fused" in weft.last_report(), weft.last_report()
+    want = (left.join(right, on="k", maintain_order="left").group_by("many", maintain_order=True)
+            .agg(pl.col("w").sum().alias("ws"), pl.len().alias("n")))
+    plt.assert_frame_equal(got.to_polars(), want, check_exact=False, rel_tol=1e-9, check_dtypes=False)
+    lf = (weft.from_arrow(left).lazy().join(weft.from_arrow(right).lazy(), on="k")
+          .group_by("j").agg(col("v").sum().alias("vs")))  # a right column: not fused
+    assert lf.explain().startswith("GROUP_BY"), lf.explain()
