@@ -13,14 +13,7 @@ import collections
 import os
 import sys
 
-
-def status():
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                out[line.split(":")[0]] = int(line.split()[1]) / 1024
-    return out
+from common import status
 
 
 def rss_by_file():

@@ -58,3 +58,13 @@ def sayer(markdown):
     if not markdown:
         return lambda s="": print(s)
     return lambda s="": print(f"- {s}" if s else "")
+
+
+def status():
+    """This process's resident set now and at its peak, MiB: {"VmRSS": .., "VmHWM": ..}."""
+    out = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return out

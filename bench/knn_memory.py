@@ -13,14 +13,7 @@ import sys
 
 import numpy as np
 
-
-def status():
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                out[line.split(":")[0]] = int(line.split()[1]) / 1024
-    return out
+from common import status
 
 
 def main():

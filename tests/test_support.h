@@ -50,6 +50,18 @@ inline std::vector<std::string> all_device_params() { return {"cpu", "opencl:0",
     if (st_ != WEFT_OK) GTEST_SKIP() << "device " << (id) << " absent: " << weft_last_error(); \
   } while (0)
 
+// A test over the device named by its parameter (skipped with the reason when absent):
+// dev_index is the device's index, on_device whether it is not the CPU.
+class DeviceParamTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  size_t dev_index = 0;
+  bool on_device = false;
+  void SetUp() override {
+    WEFT_REQUIRE_DEVICE(GetParam(), dev_index);
+    on_device = GetParam() != "cpu";
+  }
+};
+
 inline std::string param_name(const ::testing::TestParamInfo<std::string> &info) {
   std::string s = info.param;
   for (char &c : s)

@@ -34,54 +34,41 @@ static void add_aggs(weft__text *t, const weft_plan *p) {
   }
 }
 
+/* A fused operator's line: what the node under it contributes (the join's keys, the
+ * filter's predicate), then the group_by's keys and aggregations. */
+static void add_fused(weft__text *t, const weft_plan *p, int fused) {
+  static const char *how[] = {"inner", "left", "semi", "anti"};
+  const weft_plan *j = p->in;
+  switch (fused) {
+    case WEFT__FUSE_JOIN:
+      weft__text_add(t, "join + aggregate (fused) %s on [", how[j->how]);
+      for (size_t k = 0; k < j->n; k++) {
+        weft__text_add(t, "%s%s", k ? ", " : "", j->keys[k]);
+        if (strcmp(j->keys[k], j->right_keys[k])) weft__text_add(t, " = %s", j->right_keys[k]);
+      }
+      weft__text_add(t, "]");
+      break;
+    case WEFT__FUSE_FILTER:
+      weft__text_add(t, "filter + aggregate (fused) ");
+      add_exprs(t, 1, p->in->exprs);
+      break;
+    default: weft__text_add(t, "aggregate (one pass)"); break;
+  }
+  if (p->n) {
+    weft__text_add(t, " by [");
+    add_keys(t, p->n, p->keys);
+    weft__text_add(t, "]");
+  }
+  weft__text_add(t, " agg [");
+  add_aggs(t, p);
+  weft__text_add(t, "]");
+}
+
 char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
   weft__text t = {.ok = 1};
-  if (weft__plan_fused(p, exec) == WEFT__FUSE_JOIN) {
-    /* the join's keys and the aggregations, one operator */
-    static const char *how[] = {"inner", "left", "semi", "anti"};
-    const weft_plan *j = p->in;
-    weft__text_add(&t, "join + aggregate (fused) %s on [", how[j->how]);
-    for (size_t k = 0; k < j->n; k++) {
-      weft__text_add(&t, "%s%s", k ? ", " : "", j->keys[k]);
-      if (strcmp(j->keys[k], j->right_keys[k])) weft__text_add(&t, " = %s", j->right_keys[k]);
-    }
-    weft__text_add(&t, "]");
-    if (p->n) {
-      weft__text_add(&t, " by [");
-      add_keys(&t, p->n, p->keys);
-      weft__text_add(&t, "]");
-    }
-    weft__text_add(&t, " agg [");
-    add_aggs(&t, p);
-    weft__text_add(&t, "]");
-    if (!t.ok) {
-      free(t.s);
-      return NULL;
-    }
-    return t.s;
-  }
-  if (weft__plan_fused(p, exec) == WEFT__FUSE_PASS) {
-    weft__text_add(&t, "aggregate (one pass) [");
-    add_aggs(&t, p);
-    weft__text_add(&t, "]");
-    if (!t.ok) {
-      free(t.s);
-      return NULL;
-    }
-    return t.s;
-  }
-  if (weft__plan_fused(p, exec)) {
-    /* the filter's predicate and the group_by's aggregations, one operator */
-    weft__text_add(&t, "filter + aggregate (fused) ");
-    add_exprs(&t, 1, p->in->exprs);
-    if (p->n) {
-      weft__text_add(&t, " by [");
-      add_keys(&t, p->n, p->keys);
-      weft__text_add(&t, "]");
-    }
-    weft__text_add(&t, " agg [");
-    add_aggs(&t, p);
-    weft__text_add(&t, "]");
+  int fused = weft__plan_fused(p, exec);
+  if (fused) {
+    add_fused(&t, p, fused);
     if (!t.ok) {
       free(t.s);
       return NULL;

@@ -13,19 +13,13 @@ import pyarrow as pa
 import pytest
 
 import weft
+from device_skip import require
 from test_describe import assert_same, random_numbers
 
 pl = pytest.importorskip("polars")
 
 DEVICE_IDS = ["opencl:0", "cuda:0"]
 PCT = [0.0, 0.1, 0.25, 0.5, 0.75, 0.99, 1.0]
-
-
-def require(device_id):
-    if device_id not in [d.id for d in weft.devices()]:
-        kind = device_id.split(":")[0]
-        reason = next((b.reason for b in weft.backends() if b.name == kind), "unknown backend")
-        pytest.skip(f"device {device_id} absent: {reason or 'no device'}")
 
 
 def frame(rng, n):

@@ -10,16 +10,10 @@ import pyarrow as pa
 import pytest
 
 import weft
+from device_skip import require
 from weft import col, lit
 
 DEVICE_IDS = ["opencl:0", "cuda:0"]
-
-
-def require(device_id):
-    if device_id not in [d.id for d in weft.devices()]:
-        kind = device_id.split(":")[0]
-        reason = next((b.reason for b in weft.backends() if b.name == kind), "unknown backend")
-        pytest.skip(f"device {device_id} absent: {reason or 'no device'}")
 
 
 def frame(rng, n):

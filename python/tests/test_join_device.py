@@ -10,17 +10,11 @@ import polars.testing as plt
 import pytest
 
 import weft
+from device_skip import require
 
 DEVICE_IDS = ["opencl:0", "cuda:0"]
 HOWS = ["inner", "left", "semi", "anti"]
 WORDS = ["", "a", "β", "abcdefg", "abcdefgh", "日本語", "a-key-longer-than-sixteen-bytes"]
-
-
-def require(device_id):
-    if device_id not in [d.id for d in weft.devices()]:
-        kind = device_id.split(":")[0]
-        reason = next((b.reason for b in weft.backends() if b.name == kind), "unknown backend")
-        pytest.skip(f"device {device_id} absent: {reason or 'no device'}")
 
 
 def with_nulls(rng, values, rate=0.1):

@@ -83,14 +83,8 @@ void expect_identical(const weft_table *got, const weft_table *want, const std::
   }
 }
 
-class DescribeDevice : public ::testing::TestWithParam<std::string> {
+class DescribeDevice : public DeviceParamTest {
  protected:
-  size_t dev_index = 0;
-  bool on_device = false;
-  void SetUp() override {
-    WEFT_REQUIRE_DEVICE(GetParam(), dev_index);
-    on_device = GetParam() != "cpu";
-  }
   // Describes on the device (strict: a fallback fails) and on the CPU; equal bits, and the
   // report names the device.
   void check(const weft_table *t, const std::vector<double> &pct, const std::string &what) {

@@ -52,14 +52,8 @@ std::vector<int64_t> sorted_ids(const std::string &device, const weft_table *t,
   return ids;
 }
 
-class SortDevice : public ::testing::TestWithParam<std::string> {
+class SortDevice : public DeviceParamTest {
  protected:
-  size_t dev_index = 0;
-  bool on_device = false;
-  void SetUp() override {
-    WEFT_REQUIRE_DEVICE(GetParam(), dev_index);
-    on_device = GetParam() != "cpu";
-  }
   // Sorts on the device and on the CPU; the permutations must be equal, and the report must
   // say the device sorted (strict mode: a fallback would have failed).
   void check(const std::vector<Col> &cols, const std::vector<std::string> &keys,

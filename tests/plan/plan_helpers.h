@@ -1,6 +1,9 @@
 // Helpers of the lazy-plan tests: owned expressions and plans, random tables whose keys
 // repeat (with nulls and NaN), and tables compared as text cells with their names and types.
 #pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -121,6 +124,32 @@ inline void expect_same(const weft_table *got, const weft_table *want, const std
 }
 
 // Line number (0-based) of the first line of `text` containing `needle`, or -1.
+// Tables equal cell for cell, row by row, except in the columns `loose` names (float sums
+// added in another order): there within a relative 1e-9, NaN matching NaN.
+inline void expect_close(const weft_table *got, const weft_table *want, const std::string &what,
+                         bool (*loose)(const std::string &)) {
+  ASSERT_TRUE(got && want) << what;
+  ASSERT_EQ(jc::names_of(got), jc::names_of(want)) << what;
+  EXPECT_EQ(jc::types_of(got), jc::types_of(want)) << what;
+  Rows g = jc::rows_of(got), w = jc::rows_of(want);
+  ASSERT_EQ(g.size(), w.size()) << what;
+  auto names = jc::names_of(got);
+  for (size_t row = 0; row < g.size(); row++)
+    for (size_t c = 0; c < names.size(); c++) {
+      const auto &a = g[row][c], &b = w[row][c];
+      if (!loose(names[c]) || !a || !b) {
+        EXPECT_EQ(a, b) << what << ": " << names[c];
+        continue;
+      }
+      double x = std::strtod(a->c_str(), nullptr), y = std::strtod(b->c_str(), nullptr);
+      if (std::isnan(x) || std::isnan(y)) {
+        EXPECT_TRUE(std::isnan(x) && std::isnan(y)) << what << ": " << names[c] << " " << *a << " vs " << *b;
+        continue;
+      }
+      EXPECT_NEAR(x, y, 1e-9 * std::max(1.0, std::fabs(y))) << what << ": " << names[c];
+    }
+}
+
 inline int line_of(const std::string &text, const std::string &needle) {
   int line = 0;
   size_t start = 0;
