@@ -131,7 +131,19 @@ static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t
   uint64_t key[WEFT_JOIN_BLOCK];
   uint8_t valid[WEFT_JOIN_BLOCK];
   int32_t match[WEFT__CHUNK];
-  for (int64_t b0 = 0; b0 < n; b0 += WEFT_JOIN_BLOCK) {
+  const weft_column_view *kv = &j->lk->cols[0]->view;
+  int in_place = tab->direct && (kv->type == WEFT_TYPE_INT64 || kv->type == WEFT_TYPE_TIMESTAMP_US) &&
+                 kv->null_count == 0;
+  if (in_place) {
+    /* int64 keys without nulls are their own words: read in place, not copied a block
+     * at a time */
+    const uint64_t *k = (const uint64_t *)kv->values + kv->offset + at;
+    for (int64_t i = 0; i < n; i++) {
+      uint64_t slot = k[i] - tab->base;
+      match[i] = (int32_t)(slot < tab->span ? tab->direct[slot] : 0) - 1;
+    }
+  }
+  for (int64_t b0 = 0; b0 < n && !in_place; b0 += WEFT_JOIN_BLOCK) {
     size_t m = (size_t)(n - b0 < WEFT_JOIN_BLOCK ? n - b0 : WEFT_JOIN_BLOCK);
     weft__join_block_keys(j->lk, at + b0, m, valid, key);
     if (tab->direct) {
