@@ -153,3 +153,11 @@ def test_group_by_over_a_join_falls_back_on_many_groups_or_right_keys(rng):
     lf = (weft.from_arrow(left).lazy().join(weft.from_arrow(right).lazy(), on="k")
           .group_by("j").agg(col("v").sum().alias("vs")))  # a right column: not fused
     assert lf.explain().startswith("GROUP_BY"), lf.explain()
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "semi", "anti"])
+def test_int64_keys_without_nulls_probed_in_place(rng, how):
+    left, right = _sides(rng, 70_001, 7_003)
+    left = left.with_columns(pl.col("k").fill_null(-5))  # no nulls: the keys are read in place
+    _check(left, right, how, fused_run=True)
+    _check(left.slice(3, 60_000), right, how, fused_run=True)  # a view starting mid-column
