@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scratch.h"
 #include "error.h"
 #include "runtime.h"
 
@@ -32,6 +33,12 @@ weft_status weft_device_find(const char *id, size_t *device) {
   WEFT_CHECK_ARG(id, "weft_device_find: id is NULL");
   WEFT_CHECK_ARG(device, "weft_device_find: device is NULL");
   return weft__device_parse(id, device);
+}
+
+weft_status weft_release_cached_memory(uint64_t *bytes) {
+  size_t n = weft__scratch_trim();
+  if (bytes) *bytes = n;
+  return WEFT_OK;
 }
 
 weft_status weft_device_set_memory_limit(size_t device, uint64_t bytes) {

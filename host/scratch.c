@@ -141,11 +141,13 @@ void weft__scratch_free(void *block) {
   for (int i = 0; i < nv; i++) free(victims[i]);
 }
 
-void weft__scratch_trim(void) {
+size_t weft__scratch_trim(void) {
   void *victims[WEFT__SCRATCH_KEEP];
   int nv = 0;
   pthread_mutex_lock(&lock);
+  size_t bytes = cached_bytes;
   while (ncache) drop(ncache - 1, &victims[nv++]);
   pthread_mutex_unlock(&lock);
   for (int i = 0; i < nv; i++) free(victims[i]);
+  return bytes;
 }

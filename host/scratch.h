@@ -19,7 +19,7 @@
 void *weft__scratch_alloc(size_t bytes);
 /* Gives back a block from weft__scratch_alloc (NULL: nothing). */
 void weft__scratch_free(void *block);
-/* Returns every kept block to the system (tests, and weft_release_memory). */
-void weft__scratch_trim(void);
+/* Returns every kept block to the system (weft_release_cached_memory); the bytes returned. */
+size_t weft__scratch_trim(void);
 
 #endif

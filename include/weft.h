@@ -78,6 +78,10 @@ WEFT_API weft_status weft_device_get_info(size_t device, weft_device_info *info)
 WEFT_API weft_status weft_device_find(const char *id, size_t *device);
 /* Caps the bytes weft may hold on a device (0 restores the physical size). */
 WEFT_API weft_status weft_device_set_memory_limit(size_t device, uint64_t bytes);
+/* Returns to the system the freed host blocks weft keeps for reuse (WEFT_SCRATCH_CACHE_MB;
+ * they also go by themselves once idle for 2 s, at weft's next large allocation); *bytes
+ * (may be NULL) is what was returned. */
+WEFT_API weft_status weft_release_cached_memory(uint64_t *bytes);
 
 typedef struct weft_backend_info {
   char name[16];                 /* "cpu", "opencl", "cuda" */

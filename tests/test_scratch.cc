@@ -79,7 +79,8 @@ TEST_F(Scratch, BlocksOverTheCapAreNotKept) {
 TEST_F(Scratch, TrimReturnsEveryKeptBlock) {
   void *a = weft__scratch_alloc(4 * MiB);
   weft__scratch_free(a);
-  weft__scratch_trim();
+  EXPECT_EQ(weft__scratch_trim(), 4 * MiB);
+  EXPECT_EQ(weft__scratch_trim(), 0u);
   void *b = weft__scratch_alloc(4 * MiB);
   void *c = weft__scratch_alloc(4 * MiB);
   // after the trim nothing is kept, so the two live blocks are distinct fresh ones

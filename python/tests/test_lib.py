@@ -123,3 +123,23 @@ def test_low_level_buffers(dev):
     finally:
         _check(_lib.weft_buffer_free(a))
     assert weft.device(dev.id).memory_used_bytes == used
+
+
+def test_release_memory_returns_the_kept_blocks():
+    """A large group_by leaves its freed group-id array in the reuse cache; release_memory
+    hands it back (a fresh interpreter: the cache and its cap are per process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, weft\n"
+        "df = weft.DataFrame({'k': np.arange(2_000_000) % 7, 'v': np.ones(2_000_000)})\n"
+        "out = df.group_by('k').agg(weft.col('v').sum())\n"
+        "first = weft.release_memory()\n"
+        "print(first, weft.release_memory())\n"
+    )
+    env = dict(os.environ, WEFT_SCRATCH_CACHE_MB="64")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    first, second = map(int, res.stdout.split())
+    assert first >= 8_000_000 and second == 0, res.stdout

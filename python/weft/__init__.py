@@ -21,6 +21,7 @@ from .devices import (
     device,
     devices,
     memory_limit,
+    release_memory,
     set_memory_limit,
 )
 from .errors import (
@@ -54,6 +55,7 @@ __all__ = [
     "device",
     "devices",
     "memory_limit",
+    "release_memory",
     "set_memory_limit",
     "Exec",
     "last_device",

@@ -248,6 +248,9 @@ weft_version = _fn("weft_version", weft_status, [POINTER(c_int), POINTER(c_int),
 
 # ---------------------------------------------------------------------------- devices
 
+# weft_status weft_release_cached_memory(uint64_t *bytes);
+weft_release_cached_memory = _fn("weft_release_cached_memory", weft_status, [POINTER(c_uint64)])
+
 # weft_status weft_device_count(size_t *count);
 weft_device_count = _fn("weft_device_count", weft_status, [POINTER(c_size_t)])
 

@@ -165,6 +165,15 @@ def set_memory_limit(device, nbytes):
     _check(_lib.weft_device_set_memory_limit(_index(device), nbytes))
 
 
+def release_memory():
+    """Returns to the system the freed host memory weft keeps for reuse (large temporaries
+    and columns, up to WEFT_SCRATCH_CACHE_MB; it also goes by itself after 2 s idle, at the
+    next large allocation). Returns the bytes released."""
+    n = ctypes.c_uint64(0)
+    _check(_lib.weft_release_cached_memory(ctypes.byref(n)))
+    return n.value
+
+
 @contextlib.contextmanager
 def memory_limit(device, nbytes):
     """Context manager: caps `device` at `nbytes` and puts the previous limit back."""
