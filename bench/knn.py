@@ -218,9 +218,11 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
     if estimate > time_limit:
         out["skipped"] = f"estimated {estimate:.0f} s > --time-limit {time_limit:.0f} s"
     else:
+        D = I = None
         for k in ks:
             best = float("inf")
             for _ in range(repeat):
+                D = I = None  # the last run's results are not held through this one's peak
                 t = time.perf_counter()
                 D, I = eng.search(xq, k)
                 best = min(best, time.perf_counter() - t)
