@@ -1,6 +1,6 @@
-/* weft__join_agg: a join whose output only feeds aggregations without keys (a lazy plan's
- * group_by, or aggregate-only select, directly over a join), in one pass over the left rows:
- * the join's output is never built.
+/* weft__join_agg: a join whose output only feeds aggregations (a lazy plan's group_by, or
+ * aggregate-only select, directly over a join; without keys, or by left columns of few
+ * values), in one pass over the left rows: the join's output is never built.
  *
  * When each left row has at most one match (the right keys are unique: always so with a
  * direct table, join_keys.c; checked bucket by bucket otherwise), or the join is a semi or
@@ -10,8 +10,9 @@
  * masked_agg.c runs the aggregations over that table a chunk at a time (weft__agg_source):
  * left columns are read in place, right columns are gathered for the chunk into small
  * buffers of the worker, seen from offset -at so that row `at` is their first stored row.
- * The rows aggregated are the rows the join would output, in its order. An inner or left
- * join whose right keys repeat gives up. */
+ * The rows aggregated are the rows the join would output, in its order, so groups come out
+ * in the order group_by gives. An inner or left join whose right keys repeat gives up, as
+ * does the keyed pass on more groups than it holds. */
 #include <stdlib.h>
 #include <string.h>
 
