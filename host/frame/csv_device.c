@@ -1,0 +1,316 @@
+/* The device side of weft_read_csv (see csv_device.h). Per slice of whole chunks: the bytes,
+ * the chunk starts, the column kinds and the null strings go up; weft_csv_records writes each
+ * record's start, weft_csv_fields each record's values, validity and flag; all comes back and
+ * is applied chunk by chunk in row order: fixed-width values and validity in bulk, text fields
+ * appended to the chunk's text with the CPU's store(), flagged records parsed by the CPU's
+ * code. */
+#include "csv_device.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kernels/csv_parse.h"
+#include "../device_choice.h"
+#include "../exec.h"
+
+_Static_assert(WK_CSV_CHUNK_ROWS == WEFT__CSV_CHUNK_ROWS, "a device chunk is csv_read.c's chunk");
+
+static int can_parse(const weft__device *dev) {
+  return dev->backend->host_memory ||
+         (dev->backend->csv_records != NULL && dev->backend->csv_fields != NULL);
+}
+
+/* 1 when the device list in effect is "auto" (not overridden by WEFT_DEVICE). */
+static int is_auto(const weft_exec *exec) {
+  if (strcmp(exec->devices, "auto")) return 0;
+  const char *env = getenv("WEFT_DEVICE");
+  return !env || !*env || !strcmp(env, "auto");
+}
+
+weft_status weft__csv_choose(weft_exec *exec, size_t rows, size_t bytes, size_t ncols,
+                             weft__device **dev) {
+  *dev = NULL;
+  if (!exec) return WEFT_OK;
+  weft__report_clear(exec);
+  weft__report(exec, "read_csv parse: %zu rows, %zu columns, %zu bytes", rows, ncols, bytes);
+  exec->last_device = 0;
+  if (is_auto(exec) && rows < WEFT__CSV_DEVICE_MIN_ROWS) {
+    weft__report(exec, "  device cpu:0: auto, small input (%zu rows, devices parse from %zu)",
+                 rows, WEFT__CSV_DEVICE_MIN_ROWS);
+    return WEFT_OK;
+  }
+  /* Per record: its bytes up, some 10 operations a byte to split and parse them, and its
+   * values (about 9 bytes a column) back. */
+  double per_row = rows ? (double)bytes / (double)rows : 1.0;
+  weft__op op = {.name = "read_csv parse", .rows = rows, .supports = can_parse, .needs_fp64 = 1,
+                 .flops_per_row = 10.0 * per_row};
+  op.slot_row_bits[0] = (size_t)(8 * per_row) + 8 + 72 * ncols;
+  weft__choice choice;
+  WEFT_RETURN_NOT_OK(weft__choose_devices(exec, &op, &choice));
+  for (int i = 0; i < choice.count; i++)
+    if (!choice.devices[i]->backend->host_memory) {
+      *dev = choice.devices[i];
+      if (choice.count > 1)
+        weft__report(exec, "  %s parses: a read_csv runs on one device", (*dev)->id);
+      return WEFT_OK;
+    }
+  return WEFT_OK;
+}
+
+/* The kernel's kind of a column type and its bytes a row on the device. */
+static unsigned kind_of(weft_type t, size_t *width) {
+  switch (t) {
+    case WEFT_TYPE_BOOL: *width = 1; return WK_CSV_BOOL;
+    case WEFT_TYPE_INT8: *width = 1; return WK_CSV_I8;
+    case WEFT_TYPE_INT16: *width = 2; return WK_CSV_I16;
+    case WEFT_TYPE_INT32: *width = 4; return WK_CSV_I32;
+    case WEFT_TYPE_INT64: *width = 8; return WK_CSV_I64;
+    case WEFT_TYPE_UINT8: *width = 1; return WK_CSV_U8;
+    case WEFT_TYPE_UINT16: *width = 2; return WK_CSV_U16;
+    case WEFT_TYPE_UINT32: *width = 4; return WK_CSV_U32;
+    case WEFT_TYPE_UINT64: *width = 8; return WK_CSV_U64;
+    case WEFT_TYPE_FLOAT32: *width = 4; return WK_CSV_F32;
+    case WEFT_TYPE_FLOAT64: *width = 8; return WK_CSV_F64;
+    case WEFT_TYPE_DATE32: *width = 4; return WK_CSV_DATE32;
+    case WEFT_TYPE_TIMESTAMP_US: *width = 8; return WK_CSV_TS;
+    default: *width = 16; return WK_CSV_TEXT;
+  }
+}
+
+enum { B_DATA, B_CHUNKS, B_STARTS, B_TYPES, B_COLOFF, B_OUT, B_VALID, B_FLAGS, B_NULLOFF,
+       B_NULLTEXT, B_COUNT };
+
+/* One parse: the host copies of the constant inputs and the device buffers of a slice. */
+typedef struct job {
+  weft__device *dev;
+  weft__csv_reader *c;
+  size_t rows, nchunks;
+  uint32_t *types;
+  size_t *widths;       /* a row's bytes in each column on the device */
+  uint64_t *col_off;    /* of the current slice: where each column's values start */
+  size_t out_row_bytes; /* sum of the widths */
+  uint32_t *null_off;
+  char *null_text;
+  size_t null_bytes;
+  void *h[B_COUNT];
+  size_t bytes[B_COUNT];
+  /* host copies of a slice's results */
+  uint64_t *starts, *chunk_start;
+  uint8_t *out, *valid, *flags;
+} job;
+
+static weft_status job_alloc(job *j, int i, size_t bytes) {
+  j->bytes[i] = bytes ? bytes : 8;
+  return weft__device_alloc(j->dev, j->bytes[i], &j->h[i]);
+}
+
+static void job_free_device(job *j) {
+  j->dev->backend->synchronize(j->dev->backend_device);
+  for (int i = 0; i < B_COUNT; i++)
+    if (j->h[i]) weft__device_free(j->dev, j->h[i], j->bytes[i]), j->h[i] = NULL;
+}
+
+static weft_status job_setup(job *j) {
+  weft__csv_reader *c = j->c;
+  j->types = calloc(c->ncols, sizeof *j->types);
+  j->col_off = calloc(c->ncols, sizeof *j->col_off);
+  j->widths = calloc(c->ncols, sizeof *j->widths);
+  const weft__csv_nulls *nl = c->nulls;
+  j->null_off = calloc(nl->count + 1, sizeof *j->null_off);
+  for (size_t i = 0; i < nl->count; i++) j->null_bytes += strlen(nl->items[i]);
+  j->null_text = malloc(j->null_bytes + 1);
+  if (!j->types || !j->col_off || !j->widths || !j->null_off || !j->null_text)
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
+  size_t at = 0;
+  for (size_t i = 0; i < nl->count; i++) {
+    size_t n = strlen(nl->items[i]);
+    memcpy(j->null_text + at, nl->items[i], n);
+    j->null_off[i] = (uint32_t)at;
+    at += n;
+  }
+  j->null_off[nl->count] = (uint32_t)at;
+  j->null_text[at] = 0;
+  for (size_t col = 0; col < c->ncols; col++) {
+    j->types[col] = kind_of(c->types[col], &j->widths[col]);
+    j->out_row_bytes += j->widths[col];
+  }
+  return WEFT_OK;
+}
+
+/* Device bytes of a slice of `rows` records and `bytes` bytes, besides the constant inputs. */
+static size_t slice_need(const job *j, size_t rows, size_t bytes, size_t nchunks) {
+  return bytes + 8 * nchunks + rows * (8 + 1 + j->c->ncols + j->out_row_bytes) + 8 * j->c->ncols + 64;
+}
+
+static const char *chunk_end(const job *j, size_t k) {
+  return k < j->nchunks ? j->c->chunks[k].start : j->c->end;
+}
+
+static size_t rows_of(const job *j, size_t k0, size_t k1) {
+  size_t r1 = k1 * WEFT__CSV_CHUNK_ROWS;
+  return (r1 < j->rows ? r1 : j->rows) - k0 * WEFT__CSV_CHUNK_ROWS;
+}
+
+/* Chunks k0..*k1 that fit under the device's cap (0 when not even chunk k0 does). */
+static weft_status plan_slice(job *j, size_t k0, size_t *k1) {
+  uint64_t limit = atomic_load(&j->dev->limit_bytes), used = atomic_load(&j->dev->used_bytes);
+  size_t fixed = 12 * j->c->ncols + 4 * (j->c->nulls->count + 1) + j->null_bytes + 64;
+  uint64_t free_bytes = used + fixed < limit ? limit - used - fixed : 0;
+  size_t k = k0;
+  while (k < j->nchunks) {
+    size_t bytes = (size_t)(chunk_end(j, k + 1) - j->c->chunks[k0].start);
+    if (slice_need(j, rows_of(j, k0, k + 1), bytes, k + 1 - k0) > free_bytes) break;
+    k++;
+  }
+  *k1 = k;
+  if (k > k0) return WEFT_OK;
+  size_t bytes = (size_t)(chunk_end(j, k0 + 1) - j->c->chunks[k0].start);
+  return weft__error(WEFT_ERR_DEVICE_MEMORY, "device %s: parsing a chunk of %zu records (%zu "
+                     "bytes) needs %zu bytes of device memory; its %llu-byte limit leaves %llu",
+                     j->dev->id, rows_of(j, k0, k0 + 1), bytes,
+                     slice_need(j, rows_of(j, k0, k0 + 1), bytes, 1) + fixed,
+                     (unsigned long long)limit, (unsigned long long)(used < limit ? limit - used : 0));
+}
+
+/* Runs the kernels on chunks k0..k1 and reads the results into the job's host copies. */
+static weft_status run_slice(job *j, size_t k0, size_t k1, size_t rows, size_t bytes) {
+  const weft__backend *be = j->dev->backend;
+  int d = j->dev->backend_device;
+  weft__csv_reader *c = j->c;
+  size_t ncols = c->ncols, nch = k1 - k0;
+  const char *base = c->chunks[k0].start;
+  for (size_t k = k0; k < k1; k++) j->chunk_start[k - k0] = (uint64_t)(c->chunks[k].start - base);
+  size_t out_bytes = 0;
+  for (size_t col = 0; col < ncols; col++) { /* each column's rows, 8-byte aligned */
+    j->col_off[col] = out_bytes;
+    out_bytes += (j->widths[col] * rows + 7) & ~(size_t)7;
+  }
+  weft_status st = WEFT_OK;
+  const size_t sizes[B_COUNT] = {
+      [B_DATA] = bytes, [B_CHUNKS] = 8 * nch, [B_STARTS] = 8 * rows, [B_TYPES] = 4 * ncols,
+      [B_COLOFF] = 8 * ncols, [B_OUT] = out_bytes, [B_VALID] = ncols * rows, [B_FLAGS] = rows,
+      [B_NULLOFF] = 4 * (c->nulls->count + 1), [B_NULLTEXT] = j->null_bytes + 1};
+  for (int i = 0; i < B_COUNT && st == WEFT_OK; i++) st = job_alloc(j, i, sizes[i]);
+  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_DATA], 0, base, bytes, 0);
+  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_CHUNKS], 0, j->chunk_start, 8 * nch, 0);
+  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_TYPES], 0, j->types, 4 * ncols, 0);
+  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_COLOFF], 0, j->col_off, 8 * ncols, 0);
+  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_NULLOFF], 0, j->null_off, sizes[B_NULLOFF], 0);
+  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_NULLTEXT], 0, j->null_text, sizes[B_NULLTEXT], 0);
+  weft__csv_launch l = {rows, bytes, nch, (unsigned char)c->delim, (unsigned)ncols,
+                        (unsigned)c->nulls->count, j->h[B_DATA], j->h[B_CHUNKS], j->h[B_STARTS],
+                        j->h[B_TYPES], j->h[B_COLOFF], j->h[B_OUT], j->h[B_VALID], j->h[B_FLAGS],
+                        j->h[B_NULLOFF], j->h[B_NULLTEXT]};
+  if (st == WEFT_OK) st = be->csv_records(d, &l);
+  if (st == WEFT_OK) st = be->csv_fields(d, &l);
+  if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_STARTS], 0, j->starts, 8 * rows, 0);
+  if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_FLAGS], 0, j->flags, rows, 0);
+  if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_VALID], 0, j->valid, ncols * rows, 0);
+  if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_OUT], 0, j->out, out_bytes, 1);
+  char why[WEFT_REASON_MAX] = "";
+  if (st != WEFT_OK) snprintf(why, sizeof why, "%s", weft_last_error());
+  job_free_device(j); /* waits for the queue: a failed call may leave copies queued */
+  return st == WEFT_OK ? WEFT_OK : weft__error(st, "device %s: %s", j->dev->id, why);
+}
+
+static void put_bit(uint8_t *bits, int64_t i, int on) {
+  if (on) bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+  else bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/* Column col of rows r0.. from the slice's results: values in bulk, validity and nulls for
+ * the records the device parsed (a flagged record starts valid: the CPU's store clears). */
+static void apply_column(job *j, size_t col, size_t k0, int64_t r0, size_t rows) {
+  weft__csv_reader *c = j->c;
+  weft__column *dst = &c->cols[col];
+  weft_type t = dst->view.type;
+  const uint8_t *vals = j->out + j->col_off[col], *ok = j->valid + col * rows;
+  uint8_t *validity = (uint8_t *)dst->view.validity;
+  if (t != WEFT_TYPE_BOOL) {
+    size_t w = weft__type_width(t);
+    memcpy((char *)dst->view.values + (size_t)r0 * w, vals, rows * w);
+  }
+  for (size_t i = 0; i < rows; i++) {
+    int64_t row = r0 + (int64_t)i;
+    int redo = j->flags[i] != 0;
+    if (t == WEFT_TYPE_BOOL) put_bit((uint8_t *)dst->view.values, row, !redo && vals[i]);
+    put_bit(validity, row, redo || ok[i]);
+    if (!redo && !ok[i]) c->chunks[k0 + i / WEFT__CSV_CHUNK_ROWS].nulls[col]++;
+  }
+}
+
+/* Text columns and flagged records of chunk k, row after row (a chunk's text is in row order). */
+static void apply_chunk(job *j, size_t k, size_t k0, const char *base) {
+  weft__csv_reader *c = j->c;
+  weft__csv_chunk *ch = &c->chunks[k];
+  int64_t r0 = (int64_t)(k * WEFT__CSV_CHUNK_ROWS);
+  size_t first = (k - k0) * WEFT__CSV_CHUNK_ROWS, n = rows_of(j, k, k + 1);
+  for (size_t i = first; i < first + n && ch->status == WEFT_OK; i++) {
+    int64_t row = r0 + (int64_t)(i - first);
+    if (j->flags[i]) {
+      weft__csv_parse_records(c, ch, row, base + j->starts[i], 1);
+      continue;
+    }
+    for (size_t col = 0; col < c->ncols; col++) {
+      if (c->types[col] != WEFT_TYPE_UTF8) continue;
+      const uint64_t *e = (const uint64_t *)(j->out + j->col_off[col]) + 2 * i;
+      weft__csv_field f = {base + e[0], (size_t)(e[1] >> 2), (int)(e[1] >> 1) & 1, (int)e[1] & 1};
+      int ok = weft__csv_store(c, ch, col, row, &f);
+      if (ok == 1) continue;
+      ch->status = ok == -1 ? WEFT_ERR_OUT_OF_MEMORY : WEFT_ERR_UNSUPPORTED;
+      if (ok == -1)
+        snprintf(ch->message, sizeof ch->message, "read_csv: no host memory for column \"%s\"",
+                 c->names[col]);
+      else
+        snprintf(ch->message, sizeof ch->message, "read_csv: column \"%s\" holds more than 2 "
+                 "GiB of text in one chunk", c->names[col]);
+      break;
+    }
+  }
+}
+
+static weft_status host_copies(job *j, size_t rows, size_t nch) {
+  free(j->starts), free(j->chunk_start), free(j->out), free(j->valid), free(j->flags);
+  j->starts = malloc(8 * rows + 8);
+  j->chunk_start = malloc(8 * nch + 8);
+  j->out = malloc(j->out_row_bytes * rows + 8 * j->c->ncols + 8);
+  j->valid = malloc(j->c->ncols * rows + 8);
+  j->flags = malloc(rows + 8);
+  if (!j->starts || !j->chunk_start || !j->out || !j->valid || !j->flags)
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory for the device's "
+                       "results of %zu records", rows);
+  return WEFT_OK;
+}
+
+weft_status weft__csv_parse_device(weft__device *dev, weft__csv_reader *c, size_t nchunks,
+                                   size_t rows, size_t *slices, size_t *redone) {
+  *slices = 0, *redone = 0;
+  if (!dev->backend->csv_records || !dev->backend->csv_fields)
+    return weft__error(WEFT_ERR_UNSUPPORTED, "the %s backend of %s has no read_csv kernels",
+                       dev->backend->name, dev->id);
+  job j = {.dev = dev, .c = c, .rows = rows, .nchunks = nchunks};
+  weft_status st = job_setup(&j);
+  int stop = 0;
+  for (size_t k0 = 0, k1; k0 < nchunks && st == WEFT_OK && !stop; k0 = k1) {
+    st = plan_slice(&j, k0, &k1);
+    size_t srows = st == WEFT_OK ? rows_of(&j, k0, k1) : 0;
+    const char *base = c->chunks[k0].start;
+    size_t bytes = (size_t)(chunk_end(&j, k1) - base);
+    if (st == WEFT_OK) st = host_copies(&j, srows, k1 - k0);
+    if (st == WEFT_OK) st = run_slice(&j, k0, k1, srows, bytes);
+    if (st != WEFT_OK) break;
+    (*slices)++;
+    int64_t r0 = (int64_t)(k0 * WEFT__CSV_CHUNK_ROWS);
+    for (size_t col = 0; col < c->ncols; col++)
+      if (c->types[col] != WEFT_TYPE_UTF8) apply_column(&j, col, k0, r0, srows);
+    for (size_t i = 0; i < srows; i++) *redone += j.flags[i] != 0;
+    for (size_t k = k0; k < k1 && !stop; k++) {
+      apply_chunk(&j, k, k0, base);
+      stop = c->chunks[k].status != WEFT_OK; /* the first error in file order is the one */
+    }
+  }
+  free(j.types), free(j.col_off), free(j.widths), free(j.null_off), free(j.null_text);
+  free(j.starts), free(j.chunk_start), free(j.out), free(j.valid), free(j.flags);
+  return st;
+}
