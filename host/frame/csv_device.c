@@ -13,6 +13,7 @@
 #include "../../kernels/csv_parse.h"
 #include "../device_choice.h"
 #include "../exec.h"
+#include "../scheduler.h"
 
 _Static_assert(WK_CSV_CHUNK_ROWS == WEFT__CSV_CHUNK_ROWS, "a device chunk is csv_read.c's chunk");
 
@@ -98,6 +99,8 @@ typedef struct job {
   /* host copies of a slice's results */
   uint64_t *starts, *chunk_start;
   uint8_t *out, *valid, *flags;
+  size_t k0, srows;     /* the slice: its first chunk, its records */
+  const char *base;     /* its first byte */
 } job;
 
 static weft_status job_alloc(job *j, int i, size_t bytes) {
@@ -219,43 +222,51 @@ static void put_bit(uint8_t *bits, int64_t i, int on) {
   else bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
 }
 
-/* Column col of rows r0.. from the slice's results: values in bulk, validity and nulls for
- * the records the device parsed (a flagged record starts valid: the CPU's store clears). */
-static void apply_column(job *j, size_t col, size_t k0, int64_t r0, size_t rows) {
+/* Column col of chunk k (its records i0.. of the slice) from the slice's results: values in
+ * bulk, validity and nulls of the records the device parsed (a flagged record starts valid:
+ * the CPU's store clears the bit of a null). */
+static void apply_column(job *j, size_t col, size_t k, size_t i0, size_t n) {
   weft__csv_reader *c = j->c;
   weft__column *dst = &c->cols[col];
   weft_type t = dst->view.type;
-  const uint8_t *vals = j->out + j->col_off[col], *ok = j->valid + col * rows;
+  const uint8_t *vals = j->out + j->col_off[col], *ok = j->valid + col * j->srows;
   uint8_t *validity = (uint8_t *)dst->view.validity;
+  int64_t r0 = (int64_t)(k * WEFT__CSV_CHUNK_ROWS);
   if (t != WEFT_TYPE_BOOL) {
     size_t w = weft__type_width(t);
-    memcpy((char *)dst->view.values + (size_t)r0 * w, vals, rows * w);
+    memcpy((char *)dst->view.values + (size_t)r0 * w, vals + i0 * w, n * w);
   }
-  for (size_t i = 0; i < rows; i++) {
-    int64_t row = r0 + (int64_t)i;
+  int64_t nulls = 0;
+  for (size_t i = i0; i < i0 + n; i++) {
+    int64_t row = r0 + (int64_t)(i - i0);
     int redo = j->flags[i] != 0;
     if (t == WEFT_TYPE_BOOL) put_bit((uint8_t *)dst->view.values, row, !redo && vals[i]);
     put_bit(validity, row, redo || ok[i]);
-    if (!redo && !ok[i]) c->chunks[k0 + i / WEFT__CSV_CHUNK_ROWS].nulls[col]++;
+    nulls += !redo && !ok[i];
   }
+  c->chunks[k].nulls[col] += nulls;
 }
 
-/* Text columns and flagged records of chunk k, row after row (a chunk's text is in row order). */
-static void apply_chunk(job *j, size_t k, size_t k0, const char *base) {
+/* Chunk k of the slice, row after row (a chunk's text is in row order): the fixed-width
+ * columns in bulk, text fields appended with the CPU's store(), flagged records parsed by
+ * the CPU's code up to the chunk's first error. */
+static void apply_chunk(job *j, size_t k) {
   weft__csv_reader *c = j->c;
   weft__csv_chunk *ch = &c->chunks[k];
   int64_t r0 = (int64_t)(k * WEFT__CSV_CHUNK_ROWS);
-  size_t first = (k - k0) * WEFT__CSV_CHUNK_ROWS, n = rows_of(j, k, k + 1);
+  size_t first = (k - j->k0) * WEFT__CSV_CHUNK_ROWS, n = rows_of(j, k, k + 1);
+  for (size_t col = 0; col < c->ncols; col++)
+    if (c->types[col] != WEFT_TYPE_UTF8) apply_column(j, col, k, first, n);
   for (size_t i = first; i < first + n && ch->status == WEFT_OK; i++) {
     int64_t row = r0 + (int64_t)(i - first);
     if (j->flags[i]) {
-      weft__csv_parse_records(c, ch, row, base + j->starts[i], 1);
+      weft__csv_parse_records(c, ch, row, j->base + j->starts[i], 1);
       continue;
     }
     for (size_t col = 0; col < c->ncols; col++) {
       if (c->types[col] != WEFT_TYPE_UTF8) continue;
       const uint64_t *e = (const uint64_t *)(j->out + j->col_off[col]) + 2 * i;
-      weft__csv_field f = {base + e[0], (size_t)(e[1] >> 2), (int)(e[1] >> 1) & 1, (int)e[1] & 1};
+      weft__csv_field f = {j->base + e[0], (size_t)(e[1] >> 2), (int)(e[1] >> 1) & 1, (int)e[1] & 1};
       int ok = weft__csv_store(c, ch, col, row, &f);
       if (ok == 1) continue;
       ch->status = ok == -1 ? WEFT_ERR_OUT_OF_MEMORY : WEFT_ERR_UNSUPPORTED;
@@ -268,6 +279,32 @@ static void apply_chunk(job *j, size_t k, size_t k0, const char *base) {
       break;
     }
   }
+}
+
+/* The chunks of a slice are applied in parallel on the CPU pool, one task a chunk: each
+ * writes only its own rows, bitmap bytes (a chunk is a multiple of 8 rows), text and error. */
+static weft_status apply_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
+  (void)stage;
+  job *j = ctx;
+  for (size_t i = row0; i < row0 + rows; i += WEFT__CSV_CHUNK_ROWS)
+    apply_chunk(j, j->k0 + i / WEFT__CSV_CHUNK_ROWS);
+  return WEFT_OK;
+}
+
+static weft_status apply_slice(job *j) {
+  weft__op op = {.name = "read_csv apply",
+                 .rows = j->srows,
+                 .cpu_partition_rows = WEFT__CSV_CHUNK_ROWS,
+                 .align_rows = WEFT__CSV_CHUNK_ROWS,
+                 .flops_per_row = 10.0 * (double)j->c->ncols,
+                 .ctx = j,
+                 .run = apply_run};
+  struct weft_exec local;
+  weft__exec_defaults(&local);
+  snprintf(local.devices, sizeof local.devices, "cpu");
+  weft_status st = weft__schedule(&local, &op);
+  weft__exec_release(&local);
+  return st;
 }
 
 static weft_status host_copies(job *j, size_t rows, size_t nch) {
@@ -294,21 +331,16 @@ weft_status weft__csv_parse_device(weft__device *dev, weft__csv_reader *c, size_
   int stop = 0;
   for (size_t k0 = 0, k1; k0 < nchunks && st == WEFT_OK && !stop; k0 = k1) {
     st = plan_slice(&j, k0, &k1);
-    size_t srows = st == WEFT_OK ? rows_of(&j, k0, k1) : 0;
-    const char *base = c->chunks[k0].start;
-    size_t bytes = (size_t)(chunk_end(&j, k1) - base);
-    if (st == WEFT_OK) st = host_copies(&j, srows, k1 - k0);
-    if (st == WEFT_OK) st = run_slice(&j, k0, k1, srows, bytes);
+    if (st != WEFT_OK) break;
+    j.k0 = k0, j.srows = rows_of(&j, k0, k1), j.base = c->chunks[k0].start;
+    st = host_copies(&j, j.srows, k1 - k0);
+    if (st == WEFT_OK) st = run_slice(&j, k0, k1, j.srows, (size_t)(chunk_end(&j, k1) - j.base));
+    if (st == WEFT_OK) st = apply_slice(&j);
     if (st != WEFT_OK) break;
     (*slices)++;
-    int64_t r0 = (int64_t)(k0 * WEFT__CSV_CHUNK_ROWS);
-    for (size_t col = 0; col < c->ncols; col++)
-      if (c->types[col] != WEFT_TYPE_UTF8) apply_column(&j, col, k0, r0, srows);
-    for (size_t i = 0; i < srows; i++) *redone += j.flags[i] != 0;
-    for (size_t k = k0; k < k1 && !stop; k++) {
-      apply_chunk(&j, k, k0, base);
-      stop = c->chunks[k].status != WEFT_OK; /* the first error in file order is the one */
-    }
+    for (size_t i = 0; i < j.srows; i++) *redone += j.flags[i] != 0;
+    for (size_t k = k0; k < k1; k++) /* the first error in file order is the one reported */
+      stop |= c->chunks[k].status != WEFT_OK;
   }
   free(j.types), free(j.col_off), free(j.widths), free(j.null_off), free(j.null_text);
   free(j.starts), free(j.chunk_start), free(j.out), free(j.valid), free(j.flags);
