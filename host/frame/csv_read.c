@@ -4,8 +4,10 @@
  * the CPU pool straight into the columns. Text columns are gathered per chunk and joined at
  * the end. Each chunk keeps its own error, and the first one in file order is reported.
  *
- * CPU only (`supports`): parsing text is branchy byte work on a host-memory map, which no
- * other backend has kernels for; the report says so when another device was asked for. */
+ * The parse runs where the exec asks (csv_device.c chooses): on the CPU pool here, or on an
+ * OpenCL or CUDA device, which splits and parses the records and leaves the ones it cannot
+ * do exactly to this file's code, so the table and any error are the same on every device.
+ * A device that fails falls back to the CPU (strict mode: the error). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
