@@ -11,14 +11,20 @@ static unsigned grid_for(size_t items) {
   return (unsigned)(grid > WC_MAX_GRID ? WC_MAX_GRID : grid);
 }
 
+/* Three launches: each block's transitions, the blocks chained by one thread (into the
+ * scratch after the transitions), then each block's record starts. */
 weft_status wc_csv_records(int dev, const weft__csv_launch *l) {
-  if (!l || !l->data || !l->starts || (l->nchunks && !l->chunk_start))
+  if (!l || !l->data || !l->starts || !l->scratch)
     return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: csv_records: launch is NULL or lacks a buffer");
-  if (l->nchunks == 0 || l->rows == 0) return WEFT_OK;
+  if (l->bytes == 0 || l->rows == 0) return WEFT_OK;
   WC_ENTER(dev);
-  WC_LAUNCH(dev, weft_csv_records, grid_for(l->nchunks), (wk_u64)l->nchunks, (wk_u64)l->rows,
-            (wk_u64)l->bytes, (wk_u32)l->delim, (const wk_u8 *)l->data,
-            (const wk_u64 *)l->chunk_start, (wk_u64 *)l->starts);
+  size_t nblocks = (l->bytes + WK_CSV_BLOCK_BYTES - 1) / WK_CSV_BLOCK_BYTES;
+  wk_u64 *trans = (wk_u64 *)l->scratch;
+  WC_LAUNCH(dev, weft_csv_block_scan, grid_for(nblocks), (wk_u64)l->bytes, (wk_u32)l->delim,
+            (const wk_u8 *)l->data, trans);
+  WC_LAUNCH(dev, weft_csv_block_chain, 1u, (wk_u64)l->bytes, trans);
+  WC_LAUNCH(dev, weft_csv_block_starts, grid_for(nblocks), (wk_u64)l->bytes, (wk_u64)l->rows,
+            (wk_u32)l->delim, (const wk_u8 *)l->data, (const wk_u64 *)trans, (wk_u64 *)l->starts);
   return WEFT_OK;
 }
 

@@ -620,10 +620,9 @@ weft_status test_csv(Ctx &c) {
   size_t out_bytes = 0;
   for (size_t k = 0; k < ncols; k++) col_off[k] = out_bytes, out_bytes += (width[k] * rows + 7) & ~(size_t)7;
   const uint32_t null_off[2] = {0, 2};
-  const uint64_t chunk0 = 0;
-  void *d_data, *d_chunks, *d_starts, *d_types, *d_off, *d_out, *d_valid, *d_flags, *d_noff, *d_ntext;
+  void *d_data, *d_scratch, *d_starts, *d_types, *d_off, *d_out, *d_valid, *d_flags, *d_noff, *d_ntext;
   WC_TRY(alloc(c, check, text.size(), &d_data));
-  WC_TRY(alloc(c, check, 8, &d_chunks));
+  WC_TRY(alloc(c, check, WK_CSV_SCRATCH_BYTES(text.size()), &d_scratch));
   WC_TRY(alloc(c, check, 8 * rows, &d_starts));
   WC_TRY(alloc(c, check, 4 * ncols, &d_types));
   WC_TRY(alloc(c, check, 8 * ncols, &d_off));
@@ -633,12 +632,11 @@ weft_status test_csv(Ctx &c) {
   WC_TRY(alloc(c, check, 8, &d_noff));
   WC_TRY(alloc(c, check, 8, &d_ntext));
   ST(check, wc_buffer_write(dev, d_data, 0, text.data(), text.size(), 1));
-  ST(check, wc_buffer_write(dev, d_chunks, 0, &chunk0, 8, 1));
   ST(check, wc_buffer_write(dev, d_types, 0, types, sizeof types, 1));
   ST(check, wc_buffer_write(dev, d_off, 0, col_off.data(), 8 * ncols, 1));
   ST(check, wc_buffer_write(dev, d_noff, 0, null_off, sizeof null_off, 1));
   ST(check, wc_buffer_write(dev, d_ntext, 0, "NA", 2, 1));
-  weft__csv_launch l = {rows, text.size(), 1, ',', (unsigned)ncols, 1, d_data, d_chunks, d_starts,
+  weft__csv_launch l = {rows, text.size(), ',', (unsigned)ncols, 1, d_data, d_scratch, d_starts,
                         d_types, d_off, d_out, d_valid, d_flags, d_noff, d_ntext};
   ST(check, wc_csv_records(dev, &l));
   ST(check, wc_csv_fields(dev, &l));

@@ -161,14 +161,14 @@ typedef struct weft__describe_launch {
   void *out;               /* WK_DESC_WORDS uint64 per block of WK_DESC_BLOCK rows */
 } weft__describe_launch;
 
-/* read_csv's device parse (kernels/csv_parse.kern) over one slice of the file: its bytes,
- * where each of its chunks of WK_CSV_CHUNK_ROWS records starts, and the columns' types
- * (WK_CSV_* of kernels/csv_parse.h). Offsets are from the slice's first byte. */
+/* read_csv's device parse (kernels/csv_parse.kern) over one slice of the file: its bytes
+ * (starting with a record), its records and the columns' types (WK_CSV_* of
+ * kernels/csv_parse.h). Offsets are from the slice's first byte. */
 typedef struct weft__csv_launch {
-  size_t rows, bytes, nchunks;
+  size_t rows, bytes;
   unsigned delim, ncols, nnulls;
   const void *data;        /* `bytes` bytes */
-  const void *chunk_start; /* nchunks uint64 */
+  void *scratch;           /* WK_CSV_SCRATCH_BYTES(bytes) bytes for csv_records */
   void *starts;            /* rows uint64: where each record starts */
   const void *types;       /* ncols uint32 */
   const void *col_off;     /* ncols uint64: column c's values at out + col_off[c] */
@@ -264,7 +264,7 @@ typedef struct weft__backend {
    * host/frame/op_describe.c's blocks. */
   weft_status (*describe_blocks)(int dev, const weft__describe_launch *launch);
   /* ABI 4. read_csv's device parse (weft__csv_launch), queued in order:
-   * csv_records writes each record's start (one work-item a chunk), csv_fields parses each
+   * csv_records writes each record's start (blocks of bytes in parallel), csv_fields parses each
    * record into the columns and flags (one a record). WEFT_ERR_UNSUPPORTED on a device
    * without fp64. NULL on the CPU backend, which parses in host/frame/csv_read.c. */
   weft_status (*csv_records)(int dev, const weft__csv_launch *launch);

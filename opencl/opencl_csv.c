@@ -7,7 +7,7 @@ static weft_status check(int dev, const weft__csv_launch *l, const char *what,
                          weft_ocl_device **out) {
   weft_ocl_device *d = *out = weft_ocl_device_get(dev);
   if (!d) return WEFT_ERR_INVALID_ARGUMENT;
-  if (!l || !l->data || !l->starts || (l->nchunks && !l->chunk_start))
+  if (!l || !l->data || !l->starts)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: %s: launch is NULL or lacks a buffer",
                           what);
   if (!d->desc.has_fp64)
@@ -22,21 +22,32 @@ static size_t groups_for(weft_ocl_device *d, int k, size_t items) {
   return groups > WEFT_OCL_MAX_GROUPS ? WEFT_OCL_MAX_GROUPS : groups;
 }
 
+/* Three launches: each block's transitions, the blocks chained by one work-item (into the
+ * scratch after the transitions), then each block's record starts. */
 weft_status weft_ocl_csv_records(int dev, const weft__csv_launch *l) {
   weft_ocl_device *d;
   weft_status st = check(dev, l, "csv_records", &d);
   if (st != WEFT_OK) return st;
-  if (l->nchunks == 0 || l->rows == 0) return WEFT_OK;
+  if (!l->scratch)
+    return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: csv_records: no scratch buffer");
+  if (l->bytes == 0 || l->rows == 0) return WEFT_OK;
   st = weft_ocl_lock_ready(d);
   if (st != WEFT_OK) return st;
-  cl_ulong nchunks = l->nchunks, rows = l->rows, bytes = l->bytes;
+  size_t nblocks = (l->bytes + WK_CSV_BLOCK_BYTES - 1) / WK_CSV_BLOCK_BYTES;
+  cl_ulong rows = l->rows, bytes = l->bytes;
   cl_uint delim = l->delim;
-  cl_mem data = (cl_mem)l->data, chunk_start = (cl_mem)l->chunk_start, starts = (cl_mem)l->starts;
-  weft_ocl_arg args[] = {WEFT_OCL_ARG(nchunks), WEFT_OCL_ARG(rows), WEFT_OCL_ARG(bytes),
-                         WEFT_OCL_ARG(delim), WEFT_OCL_ARG(data), WEFT_OCL_ARG(chunk_start),
-                         WEFT_OCL_ARG(starts)};
-  st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_RECORDS, args, 7,
-                              groups_for(d, WEFT_OCL_CSV_RECORDS, l->nchunks));
+  cl_mem data = (cl_mem)l->data, starts = (cl_mem)l->starts, trans = (cl_mem)l->scratch;
+  weft_ocl_arg scan[] = {WEFT_OCL_ARG(bytes), WEFT_OCL_ARG(delim), WEFT_OCL_ARG(data),
+                         WEFT_OCL_ARG(trans)};
+  weft_ocl_arg chain[] = {WEFT_OCL_ARG(bytes), WEFT_OCL_ARG(trans)};
+  weft_ocl_arg walk[] = {WEFT_OCL_ARG(bytes), WEFT_OCL_ARG(rows),  WEFT_OCL_ARG(delim),
+                         WEFT_OCL_ARG(data),  WEFT_OCL_ARG(trans), WEFT_OCL_ARG(starts)};
+  st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_BLOCK_SCAN, scan, 4,
+                              groups_for(d, WEFT_OCL_CSV_BLOCK_SCAN, nblocks));
+  if (st == WEFT_OK) st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_BLOCK_CHAIN, chain, 2, 1);
+  if (st == WEFT_OK)
+    st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_BLOCK_STARTS, walk, 6,
+                                groups_for(d, WEFT_OCL_CSV_BLOCK_STARTS, nblocks));
   pthread_mutex_unlock(&d->lock);
   return st;
 }

@@ -43,7 +43,9 @@ enum weft_ocl_kernel {
   WEFT_OCL_JOIN_SCAN_BLOCKS,
   WEFT_OCL_JOIN_SCAN_ADD,
   WEFT_OCL_DESCRIBE_BLOCKS,
-  WEFT_OCL_CSV_RECORDS,
+  WEFT_OCL_CSV_BLOCK_SCAN,
+  WEFT_OCL_CSV_BLOCK_CHAIN,
+  WEFT_OCL_CSV_BLOCK_STARTS,
   WEFT_OCL_CSV_FIELDS,
   WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels (last: names from
                          * opencl_group.c), in weft__group_kernel order */

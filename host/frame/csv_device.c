@@ -1,6 +1,7 @@
 /* The device side of weft_read_csv (see csv_device.h). Per slice of whole chunks: the bytes,
- * the chunk starts, the column kinds and the null strings go up; weft_csv_records writes each
- * record's start, weft_csv_fields each record's values, validity and flag; all comes back and
+ * the column kinds and the null strings go up; csv_records writes each record's start (checked
+ * against the host's chunk starts), csv_fields each record's values, validity and flag; all
+ * comes back and
  * is applied chunk by chunk in row order: fixed-width values and validity in bulk, text fields
  * appended to the chunk's text with the CPU's store(), flagged records parsed by the CPU's
  * code. */
@@ -79,7 +80,7 @@ static unsigned kind_of(weft_type t, size_t *width) {
   }
 }
 
-enum { B_DATA, B_CHUNKS, B_STARTS, B_TYPES, B_COLOFF, B_OUT, B_VALID, B_FLAGS, B_NULLOFF,
+enum { B_DATA, B_SCRATCH, B_STARTS, B_TYPES, B_COLOFF, B_OUT, B_VALID, B_FLAGS, B_NULLOFF,
        B_NULLTEXT, B_COUNT };
 
 /* One parse: the host copies of the constant inputs and the device buffers of a slice. */
@@ -143,7 +144,9 @@ static weft_status job_setup(job *j) {
 
 /* Device bytes of a slice of `rows` records and `bytes` bytes, besides the constant inputs. */
 static size_t slice_need(const job *j, size_t rows, size_t bytes, size_t nchunks) {
-  return bytes + 8 * nchunks + rows * (8 + 1 + j->c->ncols + j->out_row_bytes) + 8 * j->c->ncols + 64;
+  (void)nchunks;
+  return bytes + WK_CSV_SCRATCH_BYTES(bytes) + rows * (8 + 1 + j->c->ncols + j->out_row_bytes) +
+         8 * j->c->ncols + 64;
 }
 
 static const char *chunk_end(const job *j, size_t k) {
@@ -191,18 +194,17 @@ static weft_status run_slice(job *j, size_t k0, size_t k1, size_t rows, size_t b
   }
   weft_status st = WEFT_OK;
   const size_t sizes[B_COUNT] = {
-      [B_DATA] = bytes, [B_CHUNKS] = 8 * nch, [B_STARTS] = 8 * rows, [B_TYPES] = 4 * ncols,
+      [B_DATA] = bytes, [B_SCRATCH] = WK_CSV_SCRATCH_BYTES(bytes), [B_STARTS] = 8 * rows, [B_TYPES] = 4 * ncols,
       [B_COLOFF] = 8 * ncols, [B_OUT] = out_bytes, [B_VALID] = ncols * rows, [B_FLAGS] = rows,
       [B_NULLOFF] = 4 * (c->nulls->count + 1), [B_NULLTEXT] = j->null_bytes + 1};
   for (int i = 0; i < B_COUNT && st == WEFT_OK; i++) st = job_alloc(j, i, sizes[i]);
   if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_DATA], 0, base, bytes, 0);
-  if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_CHUNKS], 0, j->chunk_start, 8 * nch, 0);
   if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_TYPES], 0, j->types, 4 * ncols, 0);
   if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_COLOFF], 0, j->col_off, 8 * ncols, 0);
   if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_NULLOFF], 0, j->null_off, sizes[B_NULLOFF], 0);
   if (st == WEFT_OK) st = be->buffer_write(d, j->h[B_NULLTEXT], 0, j->null_text, sizes[B_NULLTEXT], 0);
-  weft__csv_launch l = {rows, bytes, nch, (unsigned char)c->delim, (unsigned)ncols,
-                        (unsigned)c->nulls->count, j->h[B_DATA], j->h[B_CHUNKS], j->h[B_STARTS],
+  weft__csv_launch l = {rows, bytes, (unsigned char)c->delim, (unsigned)ncols,
+                        (unsigned)c->nulls->count, j->h[B_DATA], j->h[B_SCRATCH], j->h[B_STARTS],
                         j->h[B_TYPES], j->h[B_COLOFF], j->h[B_OUT], j->h[B_VALID], j->h[B_FLAGS],
                         j->h[B_NULLOFF], j->h[B_NULLTEXT]};
   if (st == WEFT_OK) st = be->csv_records(d, &l);
@@ -211,6 +213,12 @@ static weft_status run_slice(job *j, size_t k0, size_t k1, size_t rows, size_t b
   if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_FLAGS], 0, j->flags, rows, 0);
   if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_VALID], 0, j->valid, ncols * rows, 0);
   if (st == WEFT_OK) st = be->buffer_read(d, j->h[B_OUT], 0, j->out, out_bytes, 1);
+  /* the device's record starts must meet the host's chunk starts (same quoting rules) */
+  for (size_t k = 0; st == WEFT_OK && k < nch; k++)
+    if (j->starts[k * WEFT__CSV_CHUNK_ROWS] != j->chunk_start[k])
+      st = weft__error(WEFT_ERR_INTERNAL, "chunk %zu starts at byte %llu of its slice, but the "
+                       "device's records put it at %llu", k0 + k, (unsigned long long)j->chunk_start[k],
+                       (unsigned long long)j->starts[k * WEFT__CSV_CHUNK_ROWS]);
   char why[WEFT_REASON_MAX] = "";
   if (st != WEFT_OK) snprintf(why, sizeof why, "%s", weft_last_error());
   job_free_device(j); /* waits for the queue: a failed call may leave copies queued */
