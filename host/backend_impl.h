@@ -263,10 +263,10 @@ typedef struct weft__backend {
    * WEFT_ERR_UNSUPPORTED on a device without fp64. NULL on the CPU backend, which runs
    * host/frame/op_describe.c's blocks. */
   weft_status (*describe_blocks)(int dev, const weft__describe_launch *launch);
-  /* ABI 4. read_csv's device parse (weft__csv_launch), queued in order:
-   * csv_records writes each record's start (blocks of bytes in parallel), csv_fields parses each
-   * record into the columns and flags (one a record). WEFT_ERR_UNSUPPORTED on a device
-   * without fp64. NULL on the CPU backend, which parses in host/frame/csv_read.c. */
+  /* ABI 4. read_csv's device parse (weft__csv_launch), queued in order: csv_records writes
+   * each record's start (blocks of bytes in parallel), csv_fields parses each record into
+   * the columns and flags (one work-item a record). WEFT_ERR_UNSUPPORTED on a device without
+   * fp64. NULL on the CPU backend, which parses in host/frame/csv_read.c. */
   weft_status (*csv_records)(int dev, const weft__csv_launch *launch);
   weft_status (*csv_fields)(int dev, const weft__csv_launch *launch);
 } weft__backend;
