@@ -143,8 +143,7 @@ static weft_status job_setup(job *j) {
 }
 
 /* Device bytes of a slice of `rows` records and `bytes` bytes, besides the constant inputs. */
-static size_t slice_need(const job *j, size_t rows, size_t bytes, size_t nchunks) {
-  (void)nchunks;
+static size_t slice_need(const job *j, size_t rows, size_t bytes) {
   return bytes + WK_CSV_SCRATCH_BYTES(bytes) + rows * (8 + 1 + j->c->ncols + j->out_row_bytes) +
          8 * j->c->ncols + 64;
 }
@@ -166,7 +165,7 @@ static weft_status plan_slice(job *j, size_t k0, size_t *k1) {
   size_t k = k0;
   while (k < j->nchunks) {
     size_t bytes = (size_t)(chunk_end(j, k + 1) - j->c->chunks[k0].start);
-    if (slice_need(j, rows_of(j, k0, k + 1), bytes, k + 1 - k0) > free_bytes) break;
+    if (slice_need(j, rows_of(j, k0, k + 1), bytes) > free_bytes) break;
     k++;
   }
   *k1 = k;
@@ -175,7 +174,7 @@ static weft_status plan_slice(job *j, size_t k0, size_t *k1) {
   return weft__error(WEFT_ERR_DEVICE_MEMORY, "device %s: parsing a chunk of %zu records (%zu "
                      "bytes) needs %zu bytes of device memory; its %llu-byte limit leaves %llu",
                      j->dev->id, rows_of(j, k0, k0 + 1), bytes,
-                     slice_need(j, rows_of(j, k0, k0 + 1), bytes, 1) + fixed,
+                     slice_need(j, rows_of(j, k0, k0 + 1), bytes) + fixed,
                      (unsigned long long)limit, (unsigned long long)(used < limit ? limit - used : 0));
 }
 
