@@ -11,8 +11,9 @@ static unsigned grid_for(size_t items) {
   return (unsigned)(grid > WC_MAX_GRID ? WC_MAX_GRID : grid);
 }
 
-/* Three launches: each block's transitions, the blocks chained by one thread (into the
- * scratch after the transitions), then each block's record starts. */
+/* Five launches (kernels/csv_parse.kern's steps): each block's transitions, each group's,
+ * the groups chained by one thread, each block's first record, then each block's record
+ * starts; all through the scratch. */
 weft_status wc_csv_records(int dev, const weft__csv_launch *l) {
   if (!l || !l->data || !l->starts || !l->scratch)
     return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: csv_records: launch is NULL or lacks a buffer");
@@ -22,7 +23,10 @@ weft_status wc_csv_records(int dev, const weft__csv_launch *l) {
   wk_u64 *trans = (wk_u64 *)l->scratch;
   WC_LAUNCH(dev, weft_csv_block_scan, grid_for(nblocks), (wk_u64)l->bytes, (wk_u32)l->delim,
             (const wk_u8 *)l->data, trans);
+  size_t ngroups = (nblocks + WK_CSV_CHAIN_GROUP - 1) / WK_CSV_CHAIN_GROUP;
+  WC_LAUNCH(dev, weft_csv_group_scan, grid_for(ngroups), (wk_u64)l->bytes, trans);
   WC_LAUNCH(dev, weft_csv_block_chain, 1u, (wk_u64)l->bytes, trans);
+  WC_LAUNCH(dev, weft_csv_group_first, grid_for(ngroups), (wk_u64)l->bytes, trans);
   WC_LAUNCH(dev, weft_csv_block_starts, grid_for(nblocks), (wk_u64)l->bytes, (wk_u64)l->rows,
             (wk_u32)l->delim, (const wk_u8 *)l->data, (const wk_u64 *)trans, (wk_u64 *)l->starts);
   return WEFT_OK;

@@ -7,10 +7,15 @@
 /* Records a chunk: csv_read.c's chunk (slices of the file are whole chunks). */
 #define WK_CSV_CHUNK_ROWS 65536
 
-/* Bytes a work-item of the record-start kernels takes, and the scratch they need for a
- * slice of `bytes` bytes: 4 uint64 a block (3 transitions and the block's first record). */
+/* Bytes a work-item of the record-start kernels takes, blocks a group of them chains, and
+ * the scratch they need for a slice of `bytes` bytes: 4 uint64 a block (3 transitions and the
+ * block's first record), 4 a group likewise. */
 #define WK_CSV_BLOCK_BYTES 4096
-#define WK_CSV_SCRATCH_BYTES(bytes) ((((bytes) + WK_CSV_BLOCK_BYTES - 1) / WK_CSV_BLOCK_BYTES) * 32 + 32)
+#define WK_CSV_CHAIN_GROUP 256
+#define WK_CSV_SCRATCH_BYTES(bytes)                                                          \
+  ((((bytes) + WK_CSV_BLOCK_BYTES - 1) / WK_CSV_BLOCK_BYTES) * 32 +                          \
+   (((bytes) + (size_t)WK_CSV_BLOCK_BYTES * WK_CSV_CHAIN_GROUP - 1) /                        \
+    ((size_t)WK_CSV_BLOCK_BYTES * WK_CSV_CHAIN_GROUP)) * 32 + 64)
 
 /* How a column's fields are stored (one per weft_type the reader makes). */
 #define WK_CSV_BOOL 0 /* one byte a row, 0 or 1 */

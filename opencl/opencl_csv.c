@@ -22,8 +22,9 @@ static size_t groups_for(weft_ocl_device *d, int k, size_t items) {
   return groups > WEFT_OCL_MAX_GROUPS ? WEFT_OCL_MAX_GROUPS : groups;
 }
 
-/* Three launches: each block's transitions, the blocks chained by one work-item (into the
- * scratch after the transitions), then each block's record starts. */
+/* Five launches (kernels/csv_parse.kern's steps): each block's transitions, each group's,
+ * the groups chained by one work-item, each block's first record, then each block's record
+ * starts; all through the scratch. */
 weft_status weft_ocl_csv_records(int dev, const weft__csv_launch *l) {
   weft_ocl_device *d;
   weft_status st = check(dev, l, "csv_records", &d);
@@ -44,7 +45,14 @@ weft_status weft_ocl_csv_records(int dev, const weft__csv_launch *l) {
                          WEFT_OCL_ARG(data),  WEFT_OCL_ARG(trans), WEFT_OCL_ARG(starts)};
   st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_BLOCK_SCAN, scan, 4,
                               groups_for(d, WEFT_OCL_CSV_BLOCK_SCAN, nblocks));
+  size_t ngroups = (nblocks + WK_CSV_CHAIN_GROUP - 1) / WK_CSV_CHAIN_GROUP;
+  if (st == WEFT_OK)
+    st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_GROUP_SCAN, chain, 2,
+                                groups_for(d, WEFT_OCL_CSV_GROUP_SCAN, ngroups));
   if (st == WEFT_OK) st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_BLOCK_CHAIN, chain, 2, 1);
+  if (st == WEFT_OK)
+    st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_GROUP_FIRST, chain, 2,
+                                groups_for(d, WEFT_OCL_CSV_GROUP_FIRST, ngroups));
   if (st == WEFT_OK)
     st = weft_ocl_launch_locked(d, WEFT_OCL_CSV_BLOCK_STARTS, walk, 6,
                                 groups_for(d, WEFT_OCL_CSV_BLOCK_STARTS, nblocks));

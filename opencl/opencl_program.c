@@ -32,7 +32,9 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_JOIN_SCAN_ADD] = "weft_join_scan_add",
     [WEFT_OCL_DESCRIBE_BLOCKS] = "weft_describe_blocks",
     [WEFT_OCL_CSV_BLOCK_SCAN] = "weft_csv_block_scan",
+    [WEFT_OCL_CSV_GROUP_SCAN] = "weft_csv_group_scan",
     [WEFT_OCL_CSV_BLOCK_CHAIN] = "weft_csv_block_chain",
+    [WEFT_OCL_CSV_GROUP_FIRST] = "weft_csv_group_first",
     [WEFT_OCL_CSV_BLOCK_STARTS] = "weft_csv_block_starts",
     [WEFT_OCL_CSV_FIELDS] = "weft_csv_fields",
 };
