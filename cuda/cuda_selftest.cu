@@ -599,7 +599,8 @@ weft_status test_describe(Ctx &c) {
  * float64, bool, date32, timestamp, text) covering quoted fields with a delimiter, a line
  * break and doubled quotes, null strings and empty fields, a blank line, CRLF, the int64
  * maximum, and two records the host must redo (a float only strtod gives, a wrong field
- * count): record starts, values, validity and flags against values worked out by hand. */
+ * count): record starts, values, validity and flags against values worked out by hand.
+ * Then the record starts of 1.5 MB (two groups of blocks) against the host's. */
 weft_status test_csv(Ctx &c) {
   const int dev = c.dev;
   const char *check = "csv_parse";
@@ -686,6 +687,26 @@ weft_status test_csv(Ctx &c) {
                   "bits %llu)", r, (unsigned long long)e[0], len, (unsigned long long)(e[1] & 3),
                   want_s[r], (unsigned long long)want_bits[r]);
   }
+  /* record starts over two groups of blocks: 3000 records with quoted line breaks */
+  std::string big;
+  std::vector<uint64_t> big_want;
+  for (int r = 0; r < 3000; r++) {
+    big_want.push_back(big.size());
+    big += std::to_string(r) + ",\"" + std::string((size_t)(r * 37) % 1000, '\n') + "\"\"x\"\n";
+  }
+  if (big.size() <= (size_t)WK_CSV_BLOCK_BYTES * WK_CSV_CHAIN_GROUP)
+    return fail(dev, check, "the multi-group input is only %zu bytes", big.size());
+  void *b_data, *b_scratch, *b_starts;
+  WC_TRY(alloc(c, check, big.size(), &b_data));
+  WC_TRY(alloc(c, check, WK_CSV_SCRATCH_BYTES(big.size()), &b_scratch));
+  WC_TRY(alloc(c, check, 8 * big_want.size(), &b_starts));
+  ST(check, wc_buffer_write(dev, b_data, 0, big.data(), big.size(), 1));
+  weft__csv_launch lb = {big_want.size(), big.size(), ',', 2, 0, b_data, b_scratch, b_starts,
+                         nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  ST(check, wc_csv_records(dev, &lb));
+  std::vector<uint64_t> big_got(big_want.size());
+  ST(check, wc_buffer_read(dev, b_starts, 0, big_got.data(), 8 * big_got.size(), 1));
+  WC_TRY(compare(dev, check, "record start (two groups)", big_got, big_want));
   return WEFT_OK;
 }
 

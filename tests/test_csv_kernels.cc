@@ -182,6 +182,20 @@ TEST_P(CsvKernels, TheCudaSelfTestCase) {
   }
 }
 
+// The CUDA self-test's second input: 3000 records, two groups of blocks.
+TEST_P(CsvKernels, TheCudaSelfTestTwoGroups) {
+  std::string big;
+  std::vector<uint64_t> want;
+  for (int r = 0; r < 3000; r++) {
+    want.push_back(big.size());
+    big += std::to_string(r) + ",\"" + std::string((size_t)(r * 37) % 1000, '\n') + "\"\"x\"\n";
+  }
+  ASSERT_GT(big.size(), (size_t)WK_CSV_BLOCK_BYTES * WK_CSV_CHAIN_GROUP);
+  Parsed p = parse(big, want.size(), {WK_CSV_I64, WK_CSV_TEXT}, {8, 16}, "", {0});
+  EXPECT_EQ(p.starts, want);
+  for (size_t r = 0; r < want.size(); r++) ASSERT_EQ(p.flags[r], 0) << "record " << r;
+}
+
 // Record starts found over many blocks of bytes against a host walk: quoted fields with line
 // breaks, doubled quotes and delimiters, some longer than a block, quotes inside unquoted
 // fields and after closed ones, CRLF, blank lines, a last record without a line break; the
