@@ -1,10 +1,9 @@
 /* The device side of weft_read_csv (see csv_device.h). Per slice of whole chunks: the bytes,
- * the column kinds and the null strings go up; csv_records writes each record's start (checked
- * against the host's chunk starts), csv_fields each record's values, validity and flag; all
- * comes back and
- * is applied chunk by chunk in row order: fixed-width values and validity in bulk, text fields
- * appended to the chunk's text with the CPU's store(), flagged records parsed by the CPU's
- * code. */
+ * the column kinds and the null strings go up; csv_records writes each record's start
+ * (checked against the host's chunk starts), csv_fields each record's values, validity and
+ * flag; all comes back and is applied chunk by chunk (chunks in parallel, rows in order):
+ * fixed-width values and validity in bulk, text fields appended to the chunk's text with the
+ * CPU's store(), flagged records parsed by the CPU's code. */
 #include "csv_device.h"
 
 #include <stdio.h>
