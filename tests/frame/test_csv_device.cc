@@ -358,6 +358,11 @@ TEST_P(CsvDevice, MemoryCapSlicesOrFallsBack) {
   ASSERT_WEFT_OK(weft_device_set_memory_limit(dev_index, info.memory_used_bytes + (20u << 20)));
   Result r = check(path, o, "one chunk a slice");
   EXPECT_EQ(r.report.find("(1 slice)"), std::string::npos) << r.report;
+  // an error in the third slice: the CPU's message
+  std::string bad = write_file("cap_bad.csv", g.file(140000) + "1,2\n");
+  Result e = check(bad, o, "an error in a later slice");
+  EXPECT_EQ(e.st, WEFT_ERR_CORRUPT) << e.error;
+  unlink(bad.c_str());
   // not one chunk: falls back (strict: the error)
   ASSERT_WEFT_OK(weft_device_set_memory_limit(dev_index, info.memory_used_bytes + 4096));
   Result fb = read_on(GetParam(), path, o, 0);
