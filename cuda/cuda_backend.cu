@@ -153,6 +153,8 @@ static const weft__backend wc_backend = {
     wc_scan_chunks,
     wc_scan_add,
     wc_describe_blocks,
+    wc_csv_records,
+    wc_csv_fields,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

@@ -159,6 +159,9 @@ weft_status wc_scan_chunks(int dev, size_t n, void *data, void *sums);
 weft_status wc_scan_add(int dev, size_t n, void *data, const void *sums);
 /* cuda_describe.cu: describe's block statistics (kernels/describe_blocks.kern). */
 weft_status wc_describe_blocks(int dev, const weft__describe_launch *launch);
+/* cuda_csv.cu: read_csv's device parse (kernels/csv_parse.kern). */
+weft_status wc_csv_records(int dev, const weft__csv_launch *launch);
+weft_status wc_csv_fields(int dev, const weft__csv_launch *launch);
 
 /* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 weft_status wc_group_kernel(int dev, const weft__group_launch *launch);

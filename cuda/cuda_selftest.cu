@@ -8,6 +8,7 @@
  * "cuda: self-test 'axpy f32' failed on device 0 (NVIDIA H100): out[17] = 3 (expected 4)". */
 #include "cuda_internal.h"
 
+#include "csv_parse.h"
 #include "describe_blocks.h"
 #include "expr_program.h"
 #include "join_hash.h"
@@ -19,6 +20,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <string>
 #include <vector>
 
 namespace {
@@ -600,6 +602,121 @@ weft_status test_describe(Ctx &c) {
   return WEFT_OK;
 }
 
+/* read_csv's kernels (kernels/csv_parse.kern) on seven records of six columns (int64,
+ * float64, bool, date32, timestamp, text) covering quoted fields with a delimiter, a line
+ * break and doubled quotes, null strings and empty fields, a blank line, CRLF, the int64
+ * maximum, and two records the host must redo (a float only strtod gives, a wrong field
+ * count): record starts, values, validity and flags against values worked out by hand.
+ * Then the record starts of 1.5 MB (two groups of blocks) against the host's. */
+weft_status test_csv(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "csv_parse";
+  const char *recs[] = {"12,0.5,true,2020-02-29,2020-01-01 00:00:01.5,\"a,\"\"b\"\"\"\n",
+                        "-7,1e3,FALSE,1970-01-01,1970-01-01T00:00:00,\"line\nbreak\"\n",
+                        ",NA,,,,\n",
+                        "\n",
+                        "1,0.1e-320,true,2000-01-01,2000-01-01 00:00:00,x\n",
+                        "1,2,3\n",
+                        "9223372036854775807,-2.5e-3,false,1999-12-31,1969-12-31 23:59:59.999999,\"q\"\r\n"};
+  const size_t rows = 7, ncols = 6;
+  std::string text;
+  std::vector<uint64_t> want_start;
+  for (const char *r : recs) want_start.push_back(text.size()), text += r;
+  const uint32_t types[ncols] = {WK_CSV_I64, WK_CSV_F64, WK_CSV_BOOL, WK_CSV_DATE32, WK_CSV_TS, WK_CSV_TEXT};
+  const size_t width[ncols] = {8, 8, 1, 4, 8, 16};
+  std::vector<uint64_t> col_off(ncols);
+  size_t out_bytes = 0;
+  for (size_t k = 0; k < ncols; k++) col_off[k] = out_bytes, out_bytes += (width[k] * rows + 7) & ~(size_t)7;
+  const uint32_t null_off[2] = {0, 2};
+  void *d_data, *d_scratch, *d_starts, *d_types, *d_off, *d_out, *d_valid, *d_flags, *d_noff, *d_ntext;
+  WC_TRY(alloc(c, check, text.size(), &d_data));
+  WC_TRY(alloc(c, check, WK_CSV_SCRATCH_BYTES(text.size()), &d_scratch));
+  WC_TRY(alloc(c, check, 8 * rows, &d_starts));
+  WC_TRY(alloc(c, check, 4 * ncols, &d_types));
+  WC_TRY(alloc(c, check, 8 * ncols, &d_off));
+  WC_TRY(alloc(c, check, out_bytes, &d_out));
+  WC_TRY(alloc(c, check, ncols * rows, &d_valid));
+  WC_TRY(alloc(c, check, rows, &d_flags));
+  WC_TRY(alloc(c, check, 8, &d_noff));
+  WC_TRY(alloc(c, check, 8, &d_ntext));
+  ST(check, wc_buffer_write(dev, d_data, 0, text.data(), text.size(), 1));
+  ST(check, wc_buffer_write(dev, d_types, 0, types, sizeof types, 1));
+  ST(check, wc_buffer_write(dev, d_off, 0, col_off.data(), 8 * ncols, 1));
+  ST(check, wc_buffer_write(dev, d_noff, 0, null_off, sizeof null_off, 1));
+  ST(check, wc_buffer_write(dev, d_ntext, 0, "NA", 2, 1));
+  weft__csv_launch l = {rows, text.size(), ',', (unsigned)ncols, 1, d_data, d_scratch, d_starts,
+                        d_types, d_off, d_out, d_valid, d_flags, d_noff, d_ntext};
+  ST(check, wc_csv_records(dev, &l));
+  ST(check, wc_csv_fields(dev, &l));
+  std::vector<uint64_t> starts(rows);
+  std::vector<uint8_t> out(out_bytes), valid(ncols * rows), flags(rows);
+  ST(check, wc_buffer_read(dev, d_starts, 0, starts.data(), 8 * rows, 1));
+  ST(check, wc_buffer_read(dev, d_out, 0, out.data(), out_bytes, 1));
+  ST(check, wc_buffer_read(dev, d_valid, 0, valid.data(), valid.size(), 1));
+  ST(check, wc_buffer_read(dev, d_flags, 0, flags.data(), rows, 1));
+  WC_TRY(compare(dev, check, "record start", starts, want_start));
+  WC_TRY(compare(dev, check, "flag", flags, std::vector<uint8_t>{0, 0, 0, 0, 1, 1, 0}));
+  const size_t ok_rows[] = {0, 1, 2, 3, 6}; /* the rows the device finished */
+  const uint8_t want_valid[ncols][rows] = {{1, 1, 0, 0, 0, 0, 1}, {1, 1, 0, 0, 0, 0, 1},
+                                           {1, 1, 0, 0, 0, 0, 1}, {1, 1, 0, 0, 0, 0, 1},
+                                           {1, 1, 0, 0, 0, 0, 1}, {1, 1, 1, 1, 0, 0, 1}};
+  for (size_t k = 0; k < ncols; k++)
+    for (size_t r : ok_rows)
+      if (valid[k * rows + r] != want_valid[k][r])
+        return fail(dev, check, "column %zu row %zu: valid %u (expected %u)", k, r,
+                    valid[k * rows + r], want_valid[k][r]);
+  auto at = [&](size_t k, size_t r, size_t w) { return out.data() + col_off[k] + r * w; };
+  const int64_t want_i[] = {12, -7, 0, 0, 0, 0, INT64_MAX};
+  const double want_f[] = {0.5, 1000.0, 0, 0, 0, 0, -2.5e-3};
+  const uint8_t want_b[] = {1, 0, 0, 0, 0, 0, 0};
+  const int32_t want_d[] = {18321, 0, 0, 0, 0, 0, 10956};
+  const int64_t want_t[] = {1577836801500000LL, 0, 0, 0, 0, 0, -1};
+  for (size_t r : ok_rows) {
+    int64_t i, t;
+    double f;
+    int32_t d;
+    memcpy(&i, at(0, r, 8), 8), memcpy(&f, at(1, r, 8), 8), memcpy(&d, at(3, r, 4), 4);
+    memcpy(&t, at(4, r, 8), 8);
+    if (i != want_i[r] || memcmp(&f, &want_f[r], 8) || *at(2, r, 1) != want_b[r] ||
+        d != want_d[r] || t != want_t[r])
+      return fail(dev, check, "row %zu: %lld, %.17g, %u, %d, %lld (expected %lld, %.17g, %u, %d, "
+                  "%lld)", r, (long long)i, f, *at(2, r, 1), d, (long long)t, (long long)want_i[r],
+                  want_f[r], want_b[r], want_d[r], (long long)want_t[r]);
+  }
+  const char *want_s[] = {"a,\"\"b\"\"", "line\nbreak", "", "", "", "", "q"};
+  const uint64_t want_bits[] = {3, 2, 0, 0, 0, 0, 2}; /* quoted << 1 | escaped */
+  for (size_t r : ok_rows) {
+    uint64_t e[2];
+    memcpy(e, at(5, r, 16), 16);
+    size_t len = (size_t)(e[1] >> 2);
+    if (e[0] + len > text.size() || text.compare(e[0], len, want_s[r]) || (e[1] & 3) != want_bits[r])
+      return fail(dev, check, "text row %zu: start %llu, length %zu, bits %llu (expected \"%s\", "
+                  "bits %llu)", r, (unsigned long long)e[0], len, (unsigned long long)(e[1] & 3),
+                  want_s[r], (unsigned long long)want_bits[r]);
+  }
+  /* record starts over two groups of blocks: 3000 records with quoted line breaks */
+  std::string big;
+  std::vector<uint64_t> big_want;
+  for (int r = 0; r < 3000; r++) {
+    big_want.push_back(big.size());
+    big += std::to_string(r) + ",\"" + std::string((size_t)(r * 37) % 1000, '\n') + "\"\"x\"\n";
+  }
+  if (big.size() <= (size_t)WK_CSV_BLOCK_BYTES * WK_CSV_CHAIN_GROUP)
+    return fail(dev, check, "the multi-group input is only %zu bytes", big.size());
+  void *b_data, *b_scratch, *b_starts;
+  WC_TRY(alloc(c, check, big.size(), &b_data));
+  WC_TRY(alloc(c, check, WK_CSV_SCRATCH_BYTES(big.size()), &b_scratch));
+  WC_TRY(alloc(c, check, 8 * big_want.size(), &b_starts));
+  ST(check, wc_buffer_write(dev, b_data, 0, big.data(), big.size(), 1));
+  weft__csv_launch lb = {big_want.size(), big.size(), ',', 2, 0, b_data, b_scratch, b_starts,
+                         nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+  ST(check, wc_csv_records(dev, &lb));
+  std::vector<uint64_t> big_got(big_want.size());
+  ST(check, wc_buffer_read(dev, b_starts, 0, big_got.data(), 8 * big_got.size(), 1));
+  WC_TRY(compare(dev, check, "record start (two groups)", big_got, big_want));
+  return WEFT_OK;
+}
+
 /* The grouping kernels (kernels/group_hash.kern, group_agg.kern), driven as
  * host/frame/group_device.c and agg_device.c drive them: 3000 rows of a two-word key (401
  * values and a null flag), grouped; group ids and first rows against a host loop numbering
@@ -902,6 +1019,7 @@ weft_status run(int dev) {
   WC_TRY(test_group(c));
   WC_TRY(test_join(c));
   WC_TRY(test_describe(c));
+  WC_TRY(test_csv(c));
   return WEFT_OK;
 }
 

@@ -161,6 +161,24 @@ typedef struct weft__describe_launch {
   void *out;               /* WK_DESC_WORDS uint64 per block of WK_DESC_BLOCK rows */
 } weft__describe_launch;
 
+/* read_csv's device parse (kernels/csv_parse.kern) over one slice of the file: its bytes
+ * (starting with a record), its records and the columns' types (WK_CSV_* of
+ * kernels/csv_parse.h). Offsets are from the slice's first byte. */
+typedef struct weft__csv_launch {
+  size_t rows, bytes;
+  unsigned delim, ncols, nnulls;
+  const void *data;        /* `bytes` bytes */
+  void *scratch;           /* WK_CSV_SCRATCH_BYTES(bytes) bytes for csv_records */
+  void *starts;            /* rows uint64: where each record starts */
+  const void *types;       /* ncols uint32 */
+  const void *col_off;     /* ncols uint64: column c's values at out + col_off[c] */
+  void *out;
+  void *valid;             /* ncols x rows bytes, column after column */
+  void *flags;             /* rows bytes: WK_CSV_REDO for the host to parse the record */
+  const void *null_off;    /* nnulls + 1 uint32 into null_text */
+  const void *null_text;
+} weft__csv_launch;
+
 typedef struct weft__backend {
   uint32_t abi_version;       /* WEFT_BACKEND_ABI_VERSION */
   const char *name;           /* "cpu", "opencl", "cuda" */
@@ -245,6 +263,12 @@ typedef struct weft__backend {
    * WEFT_ERR_UNSUPPORTED on a device without fp64. NULL on the CPU backend, which runs
    * host/frame/op_describe.c's blocks. */
   weft_status (*describe_blocks)(int dev, const weft__describe_launch *launch);
+  /* ABI 4. read_csv's device parse (weft__csv_launch), queued in order: csv_records writes
+   * each record's start (blocks of bytes in parallel), csv_fields parses each record into
+   * the columns and flags (one work-item a record). WEFT_ERR_UNSUPPORTED on a device without
+   * fp64. NULL on the CPU backend, which parses in host/frame/csv_read.c. */
+  weft_status (*csv_records)(int dev, const weft__csv_launch *launch);
+  weft_status (*csv_fields)(int dev, const weft__csv_launch *launch);
 } weft__backend;
 
 /* Device bytes sort_pairs may allocate besides its n keys and rows: one more copy of each

@@ -241,6 +241,8 @@ static const weft__backend weft_ocl_backend = {
     .scan_chunks = weft_ocl_scan_chunks,
     .scan_add = weft_ocl_scan_add,
     .describe_blocks = weft_ocl_describe_blocks,
+    .csv_records = weft_ocl_csv_records,
+    .csv_fields = weft_ocl_csv_fields,
 };
 
 WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version);

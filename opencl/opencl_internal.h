@@ -43,6 +43,12 @@ enum weft_ocl_kernel {
   WEFT_OCL_JOIN_SCAN_BLOCKS,
   WEFT_OCL_JOIN_SCAN_ADD,
   WEFT_OCL_DESCRIBE_BLOCKS,
+  WEFT_OCL_CSV_BLOCK_SCAN,
+  WEFT_OCL_CSV_GROUP_SCAN,
+  WEFT_OCL_CSV_BLOCK_CHAIN,
+  WEFT_OCL_CSV_GROUP_FIRST,
+  WEFT_OCL_CSV_BLOCK_STARTS,
+  WEFT_OCL_CSV_FIELDS,
   WEFT_OCL_GROUP_FIRST, /* the WEFT__GK_KERNEL_COUNT grouping kernels (last: names from
                          * opencl_group.c), in weft__group_kernel order */
   WEFT_OCL_GROUP_LAST = WEFT_OCL_GROUP_FIRST + WEFT__GK_KERNEL_COUNT - 1,
@@ -151,5 +157,8 @@ weft_status weft_ocl_scan_chunks(int dev, size_t n, void *data, void *sums);
 weft_status weft_ocl_scan_add(int dev, size_t n, void *data, const void *sums);
 /* opencl_describe.c: describe's block statistics (kernels/describe_blocks.kern). */
 weft_status weft_ocl_describe_blocks(int dev, const weft__describe_launch *launch);
+/* opencl_csv.c: read_csv's device parse (kernels/csv_parse.kern). */
+weft_status weft_ocl_csv_records(int dev, const weft__csv_launch *launch);
+weft_status weft_ocl_csv_fields(int dev, const weft__csv_launch *launch);
 
 #endif /* WEFT_OPENCL_INTERNAL_H */

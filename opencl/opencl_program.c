@@ -31,12 +31,19 @@ static const char *const kernel_names[WEFT_OCL_KERNEL_COUNT] = {
     [WEFT_OCL_JOIN_SCAN_BLOCKS] = "weft_join_scan_blocks",
     [WEFT_OCL_JOIN_SCAN_ADD] = "weft_join_scan_add",
     [WEFT_OCL_DESCRIBE_BLOCKS] = "weft_describe_blocks",
+    [WEFT_OCL_CSV_BLOCK_SCAN] = "weft_csv_block_scan",
+    [WEFT_OCL_CSV_GROUP_SCAN] = "weft_csv_group_scan",
+    [WEFT_OCL_CSV_BLOCK_CHAIN] = "weft_csv_block_chain",
+    [WEFT_OCL_CSV_GROUP_FIRST] = "weft_csv_group_first",
+    [WEFT_OCL_CSV_BLOCK_STARTS] = "weft_csv_block_starts",
+    [WEFT_OCL_CSV_FIELDS] = "weft_csv_fields",
 };
 
 static int needs_fp64(int k) {
   return k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG || k == WEFT_OCL_GROUP_FIRST + WEFT__GK_AGG_MERGE ||
          k == WEFT_OCL_AXPY_F64 || k == WEFT_OCL_ZERO_NULLS_F64 || k == WEFT_OCL_REDUCE_F32 ||
-         k == WEFT_OCL_REDUCE_F64 || k == WEFT_OCL_EXPR_EVAL || k == WEFT_OCL_DESCRIBE_BLOCKS;
+         k == WEFT_OCL_REDUCE_F64 || k == WEFT_OCL_EXPR_EVAL || k == WEFT_OCL_DESCRIBE_BLOCKS ||
+         (k >= WEFT_OCL_CSV_BLOCK_SCAN && k <= WEFT_OCL_CSV_FIELDS);
 }
 
 void weft_ocl_program_release(weft_ocl_device *d) {

@@ -59,4 +59,49 @@ int weft__csv_is_null(const weft__csv_nulls *nulls, const weft__csv_field *f);
 void weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, size_t rows,
                      const weft__csv_nulls *nulls, weft_type *types);
 
+/* Records a chunk: csv_read.c parses a chunk as one task, a device walks one a work-item
+ * (kernels/csv_parse.h's WK_CSV_CHUNK_ROWS is the same). A multiple of 8: chunks never share
+ * a bitmap byte. */
+#define WEFT__CSV_CHUNK_ROWS ((size_t)1 << 16)
+
+/* The text of a utf8 column in one chunk (offsets in the column are chunk-relative until
+ * csv_read.c joins the chunks). */
+typedef struct weft__csv_text {
+  char *data;
+  size_t len, cap;
+} weft__csv_text;
+
+/* One chunk's state: where it starts, its first error, its text and null counts. */
+typedef struct weft__csv_chunk {
+  const char *start;
+  weft_status status;
+  char message[768];
+  weft__csv_text *text; /* per column (utf8 columns only) */
+  int64_t *nulls;       /* per column */
+} weft__csv_chunk;
+
+/* What read_csv knows once the header and types are: the parse writes into `cols`. */
+typedef struct weft__csv_reader {
+  const char *buf, *end;
+  char delim;
+  size_t ncols, infer_rows;
+  int has_header;
+  char **names;
+  weft_type *types;
+  unsigned char *overridden;
+  const weft__csv_nulls *nulls;
+  weft__column *cols;
+  weft__csv_chunk *chunks;
+} weft__csv_reader;
+
+/* Stores field f at `row` of column `col` (csv_read.c's store: nulls, the value, a utf8
+ * field appended to the chunk's text): 1, or 0 when it does not parse as the column's type,
+ * -1 out of host memory, -2 a chunk's text past 2 GiB. */
+int weft__csv_store(weft__csv_reader *c, weft__csv_chunk *ch, size_t col, int64_t row,
+                    const weft__csv_field *f);
+/* Parses `rows` records from p into rows row0.. of the columns with the CPU's code, stopping
+ * at the first error, which goes to ch->status and ch->message (with its line and column). */
+void weft__csv_parse_records(weft__csv_reader *c, weft__csv_chunk *ch, int64_t row0,
+                             const char *p, size_t rows);
+
 #endif

@@ -4,8 +4,10 @@
  * the CPU pool straight into the columns. Text columns are gathered per chunk and joined at
  * the end. Each chunk keeps its own error, and the first one in file order is reported.
  *
- * CPU only (`supports`): parsing text is branchy byte work on a host-memory map, which no
- * other backend has kernels for; the report says so when another device was asked for. */
+ * The parse runs where the exec asks (csv_device.c chooses): on the CPU pool here, or on an
+ * OpenCL or CUDA device, which splits and parses the records and leaves the ones it cannot
+ * do exactly to this file's code, so the table and any error are the same on every device.
+ * A device that fails falls back to the CPU (strict mode: the error). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,35 +18,15 @@
 
 #include "../error.h"
 #include "../scheduler.h"
+#include "../exec.h"
 #include "csv.h"
+#include "csv_device.h"
 
-#define CHUNK_ROWS ((size_t)1 << 16) /* a multiple of 8: chunks never share a bitmap byte */
+#define CHUNK_ROWS WEFT__CSV_CHUNK_ROWS
 
-typedef struct text_buf {
-  char *data;
-  size_t len, cap;
-} text_buf;
-
-typedef struct chunk {
-  const char *start;
-  weft_status status;
-  char message[768];
-  text_buf *text;   /* per column (utf8 columns only) */
-  int64_t *nulls;   /* per column */
-} chunk;
-
-typedef struct read_ctx {
-  const char *buf, *end;
-  char delim;
-  size_t ncols, infer_rows;
-  int has_header;
-  char **names;
-  weft_type *types;
-  unsigned char *overridden;
-  const weft__csv_nulls *nulls;
-  weft__column *cols;
-  chunk *chunks;
-} read_ctx;
+typedef weft__csv_text text_buf;
+typedef weft__csv_chunk chunk;
+typedef weft__csv_reader read_ctx;
 
 static void clear_bit(const uint8_t *bits, int64_t i) {
   ((uint8_t *)bits)[i >> 3] &= (uint8_t)~(1u << (i & 7));
@@ -83,8 +65,9 @@ static int in_range(int64_t v, weft_type t) {
   }
 }
 
-/* Stores field f at `row` of column c; 0 when it does not parse as the column's type. */
-static int store(read_ctx *c, chunk *ch, size_t col, int64_t row, const weft__csv_field *f) {
+#define store weft__csv_store
+
+int weft__csv_store(read_ctx *c, chunk *ch, size_t col, int64_t row, const weft__csv_field *f) {
   weft__column *dst = &c->cols[col];
   weft_type t = dst->view.type;
   void *v = (void *)dst->view.values;
@@ -145,14 +128,10 @@ static void chunk_fail(read_ctx *c, chunk *ch, const char *at, const char *detai
   ch->status = WEFT_ERR_CORRUPT;
 }
 
-static weft_status parse_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
-  (void)stage;
-  read_ctx *c = ctx;
-  chunk *ch = &c->chunks[row0 / CHUNK_ROWS];
+void weft__csv_parse_records(read_ctx *c, chunk *ch, int64_t row0, const char *p, size_t rows) {
   weft__csv_fields fields = {0};
-  const char *p = ch->start;
   for (size_t r = 0; r < rows && ch->status == WEFT_OK; r++) {
-    int64_t row = (int64_t)(row0 + r);
+    int64_t row = row0 + (int64_t)r;
     const char *rec = p, *at;
     int error;
     p = weft__csv_record(p, c->end, c->delim, &fields, &error, &at);
@@ -202,6 +181,13 @@ static weft_status parse_run(void *ctx, weft__stage *stage, size_t row0, size_t 
     }
   }
   free(fields.items);
+}
+
+static weft_status parse_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
+  (void)stage;
+  read_ctx *c = ctx;
+  chunk *ch = &c->chunks[row0 / CHUNK_ROWS];
+  weft__csv_parse_records(c, ch, (int64_t)row0, ch->start, rows);
   return WEFT_OK;
 }
 
@@ -370,7 +356,8 @@ static weft_status finish_text(read_ctx *c, size_t col, size_t nchunks, int64_t 
   return WEFT_OK;
 }
 
-static weft_status schedule_parse(weft_exec *exec, read_ctx *c, size_t rows, size_t bytes) {
+/* The parse on the CPU pool (the exec's device choice was made by weft__csv_choose). */
+static weft_status schedule_parse(read_ctx *c, size_t rows, size_t bytes) {
   weft__op op = {.name = "read_csv parse",
                  .rows = rows,
                  .cpu_partition_rows = CHUNK_ROWS,
@@ -381,10 +368,51 @@ static weft_status schedule_parse(weft_exec *exec, read_ctx *c, size_t rows, siz
                  .run = parse_run};
   op.slot_row_bits[0] = rows ? 8 * (bytes / rows + 1) : 8;
   struct weft_exec local;
-  if (!exec) weft__exec_defaults(&local);
-  weft_status st = weft__schedule(exec ? exec : &local, &op);
-  if (!exec) weft__exec_release(&local);
+  weft__exec_defaults(&local);
+  snprintf(local.devices, sizeof local.devices, "cpu");
+  weft_status st = weft__schedule(&local, &op);
+  weft__exec_release(&local);
   return st;
+}
+
+/* Back to the state before a parse: a device that failed half way may have written some. */
+static void reset_chunks(read_ctx *c, size_t nchunks, size_t rows) {
+  for (size_t k = 0; k < nchunks; k++) {
+    chunk *ch = &c->chunks[k];
+    ch->status = WEFT_OK;
+    ch->message[0] = 0;
+    for (size_t col = 0; col < c->ncols; col++) ch->text[col].len = 0, ch->nulls[col] = 0;
+  }
+  for (size_t col = 0; col < c->ncols; col++)
+    if (c->cols[col].view.validity) memset((void *)c->cols[col].view.validity, 0xFF, (rows + 7) / 8);
+}
+
+/* The parse where the exec asks: a device (csv_device.c), or the CPU pool, which is also
+ * where a failed device falls back to (strict mode: the error). */
+static weft_status parse(weft_exec *exec, read_ctx *c, size_t nchunks, size_t rows, size_t bytes) {
+  weft__device *dev = NULL;
+  WEFT_RETURN_NOT_OK(weft__csv_choose(exec, rows, bytes, c->ncols, &dev));
+  if (dev) {
+    size_t slices = 0, redone = 0;
+    weft_status st = weft__csv_parse_device(dev, c, nchunks, rows, &slices, &redone);
+    if (st == WEFT_OK) {
+      weft__report(exec, "  %s: records split and parsed on the device (%zu slice%s); %zu "
+                   "records parsed again on the CPU (malformed, or floats strtod gives)", dev->id,
+                   slices, slices == 1 ? "" : "s", redone);
+      exec->last_device = weft__device_index(dev);
+      return WEFT_OK;
+    }
+    if (exec->strict)
+      return weft__error_context(st, "read_csv on %s (strict mode)", dev->id);
+    weft__report(exec, "  %s: fell back to cpu: %s", dev->id, weft_last_error());
+    weft__error_clear();
+    reset_chunks(c, nchunks, rows);
+  }
+  if (exec) {
+    weft__report(exec, "  cpu:0: %zu chunks parsed on the CPU pool", nchunks);
+    exec->last_device = 0;
+  }
+  return schedule_parse(c, rows, bytes);
 }
 
 /* Everything after the header is known: types, columns, parallel parse, the table. */
@@ -400,7 +428,7 @@ static weft_status read_body(weft_exec *exec, read_ctx *c, const char *data, wef
   }
   for (size_t col = 0; col < c->ncols && st == WEFT_OK; col++)
     st = weft__column_alloc(c->types[col], (int64_t)rows, 1, 0, &c->cols[col]);
-  if (st == WEFT_OK) st = schedule_parse(exec, c, rows, (size_t)(c->end - data));
+  if (st == WEFT_OK) st = parse(exec, c, nchunks, rows, (size_t)(c->end - data));
   for (size_t k = 0; k < nchunks && st == WEFT_OK; k++)
     if (c->chunks[k].status != WEFT_OK)
       st = weft__error(c->chunks[k].status, "read_csv: %s", c->chunks[k].message);

@@ -45,8 +45,12 @@ def _type_code(spec, column):
 
 
 def read_csv(path, *, separator=",", has_header=True, null_values=None, schema_overrides=None,
-             infer_schema_length=10000):
-    """Reads a CSV file into a DataFrame, parsing chunks of rows in parallel."""
+             infer_schema_length=10000, device="auto", strict=False):
+    """Reads a CSV file into a DataFrame, parsing chunks of rows in parallel on the CPU, or
+    on the device chosen (device="auto", "cpu", "opencl", "cuda" or an id such as
+    "opencl:0"): the host splits the file and infers the types, the device parses each
+    record; the table is the CPU's either way. strict=True fails instead of falling back to
+    the CPU."""
     from .frame import DataFrame
 
     path = os.fspath(path)
@@ -88,7 +92,7 @@ def read_csv(path, *, separator=",", has_header=True, null_values=None, schema_o
     )
     out = _lib.weft_table_p()
     ex = _thread_exec()
-    ex.configure("auto", False)
+    ex.configure(device, strict)
     status = _lib.weft_read_csv(ex.handle, path.encode("utf-8"), ctypes.byref(opts), ctypes.byref(out))
     ex._mark_ran()
     _check(status)
