@@ -454,31 +454,52 @@ static int product_of_columns(const weft__bound *b, const weft__column **x, cons
  * a float sum or mean (hot_ok). */
 static weft_status hot_chunk(agg_ctx *c, const worker_view *wv, weft__eval *ae, range_acc *ra,
                              int64_t at, int64_t n) {
-  uint64_t mask[WEFT__CHUNK];
-  int64_t k = weft__hot_mask(c->hot, c->nconj, at, n, mask);
-  if (k == 0) return WEFT_OK;
-  ra->kept[0] += k;
+  /* where each aggregation's values are: a column, a product of two, or the chunk evaluated
+   * (with nulls: `with_nulls`, folded row by row) */
+  const double *x[WEFT__HOT_MAX_AGGS] = {0}, *y[WEFT__HOT_MAX_AGGS] = {0};
+  const weft__vec *with_nulls[WEFT__HOT_MAX_AGGS] = {0};
+  double acc[WEFT__HOT_MAX_AGGS][WEFT__HOT_LANES];
   for (size_t a = 0; a < c->naggs; a++) {
     if (c->aggs[a].kind == WEFT_AGG_LEN || c->same_as[a] >= 0) continue;
-    part *p0 = &ra->parts[a];
-    const double *x, *y = NULL;
+    memset(acc[a], 0, sizeof acc[a]);
     const weft__column *fx, *fy;
     if (wv->direct[a]) {
-      x = column_at(wv->direct[a], at);
+      x[a] = column_at(wv->direct[a], at);
     } else if (product_of_columns(&wv->in[a], &fx, &fy)) {
-      x = column_at(fx, at), y = column_at(fy, at);
+      x[a] = column_at(fx, at), y[a] = column_at(fy, at);
     } else {
       WEFT_RETURN_NOT_OK(weft__eval_chunk(&ae[a], at, n));
       const weft__vec *v = &ae[a].vecs[wv->in[a].root];
-      if (!v->all_valid) { /* nulls in the values: each kept, valid row folds */
-        for (int64_t i = 0; i < n; i++)
-          if (mask[i] && v->valid[i]) fold(p0, c->aggs[a].kind, WEFT__LANE_F, v->v[i]);
-        continue;
-      }
-      x = &v->v[0].f;
+      if (v->all_valid) x[a] = &v->v[0].f;
+      else with_nulls[a] = v;
     }
-    p0->d += weft__hot_sum(x, y, mask, n);
-    p0->n += k;
+  }
+  /* sub-blocks small enough that a mask and the values it is applied to stay in L1 from
+   * the first conjunct to the last sum; lanes continue across them (they start on
+   * multiples of the lane count), so the bits are those of one pass over the chunk */
+  uint64_t mask[WEFT__HOT_SUB];
+  int64_t k = 0;
+  for (int64_t s0 = 0; s0 < n; s0 += WEFT__HOT_SUB) {
+    int64_t m = n - s0 < WEFT__HOT_SUB ? n - s0 : WEFT__HOT_SUB;
+    int64_t ks = weft__hot_mask(c->hot, c->nconj, at + s0, m, mask);
+    if (ks == 0) continue;
+    k += ks;
+    for (size_t a = 0; a < c->naggs; a++) {
+      if (with_nulls[a]) {
+        const weft__vec *v = with_nulls[a];
+        for (int64_t i = 0; i < m; i++)
+          if (mask[i] && v->valid[s0 + i]) fold(&ra->parts[a], c->aggs[a].kind, WEFT__LANE_F, v->v[s0 + i]);
+      } else if (x[a]) {
+        weft__hot_sum_lanes(x[a] + s0, y[a] ? y[a] + s0 : NULL, mask, m, acc[a]);
+      }
+    }
+  }
+  if (k == 0) return WEFT_OK;
+  ra->kept[0] += k;
+  for (size_t a = 0; a < c->naggs; a++) {
+    if (!x[a]) continue;
+    ra->parts[a].d += weft__hot_lanes_total(acc[a]);
+    ra->parts[a].n += k;
   }
   return WEFT_OK;
 }
@@ -486,7 +507,7 @@ static weft_status hot_chunk(agg_ctx *c, const worker_view *wv, weft__eval *ae, 
 /* The conjuncts as the hot loop's, or NULL when it cannot run them all (or an aggregation
  * is not len or a float sum or mean, or there are keys or a source). */
 static weft__hot_conj *hot_conjs(const agg_ctx *c, const int *lanes) {
-  if (c->src || c->nkeys || c->nconj == 0) return NULL;
+  if (c->src || c->nkeys || c->nconj == 0 || c->naggs > WEFT__HOT_MAX_AGGS) return NULL;
   for (size_t a = 0; a < c->naggs; a++) {
     weft_agg_kind kind = c->aggs[a].kind;
     int float_sum = (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) && lanes[a] == WEFT__LANE_F;

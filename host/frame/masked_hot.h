@@ -22,8 +22,16 @@ typedef struct weft__hot_conj {
 /* mask[i] = ~0 when every conjunct (nconj >= 1) holds at row at + i, else 0, for i in
  * [0, n); returns the rows kept. */
 int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n, uint64_t *mask);
-/* The sum over the kept rows of x[i], or of x[i] * y[i] when y is not NULL, added as
- * masked_agg.c's masked_sum adds (the product rounded first, no fma, as the evaluator). */
-double weft__hot_sum(const double *x, const double *y, const uint64_t *mask, int64_t n);
+#define WEFT__HOT_LANES 8    /* masked_agg.c's interleaved lanes */
+#define WEFT__HOT_SUB 512    /* rows a mask covers at once (a multiple of the lanes) */
+#define WEFT__HOT_MAX_AGGS 32
+
+/* Adds the kept rows' x[i], or x[i] * y[i] when y is not NULL, into acc[i % 8], as
+ * masked_agg.c's masked_sum adds (the product rounded first, no fma, as the evaluator);
+ * rows [0, n) continue lanes that started on a multiple of 8. */
+void weft__hot_sum_lanes(const double *x, const double *y, const uint64_t *mask, int64_t n,
+                         double *acc);
+/* The lanes added together in masked_agg.c's fixed order. */
+double weft__hot_lanes_total(const double *acc);
 
 #endif
