@@ -292,7 +292,17 @@ static void remap_worker(void *ctx, int worker, int workers) {
     int64_t r0 = atomic_fetch_add(&r->next, 1 << 16);
     if (r0 >= r->rows) return;
     int64_t r1 = r0 + (1 << 16) < r->rows ? r0 + (1 << 16) : r->rows;
-    for (int64_t i = r0; i < r1; i++) r->p->gid[i] = r->p->map[i / r->p->part_rows][r->p->gid[i]];
+    /* a partition's stretch at a time (no division a row); the first partition's local
+     * groups are numbered first in the merge, so its map is the identity */
+    for (int64_t s = r0; s < r1;) {
+      int64_t part = s / r->p->part_rows, e = (part + 1) * r->p->part_rows;
+      if (e > r1) e = r1;
+      const int32_t *map = r->p->map[part];
+      int32_t *gid = r->p->gid;
+      if (part > 0)
+        for (int64_t i = s; i < e; i++) gid[i] = map[gid[i]];
+      s = e;
+    }
   }
 }
 
