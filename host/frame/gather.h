@@ -11,4 +11,9 @@
 weft_status weft__column_gather(const weft__column *src, const int64_t *rows, int64_t n,
                                 weft__column *out);
 
+/* outs[c] = srcs[c] gathered by `rows` (no -1) for each of `ncols` columns, in one pass over
+ * the row list. On failure no output column is left made. */
+weft_status weft__columns_gather(const weft__column *srcs, size_t ncols, const int64_t *rows,
+                                 int64_t n, weft__column *outs);
+
 #endif

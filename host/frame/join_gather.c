@@ -2,6 +2,7 @@
  * Blocks are whole multiples of 8 rows, so no two threads write one bitmap byte. */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../error.h"
@@ -105,8 +106,9 @@ static weft_status utf8_offsets(const weft__column *src, const int64_t *rows, in
   return weft__column_grow_utf8(dst, (size_t)total);
 }
 
-weft_status weft__join_gather(const weft__column *src, const int64_t *rows, int64_t n,
-                              int may_have_minus_one, weft__column *dst) {
+/* dst made for src's rows listed in `rows` (utf8: with its offsets), not yet filled. */
+static weft_status gather_target(const weft__column *src, const int64_t *rows, int64_t n,
+                                 int may_have_minus_one, weft__column *dst) {
   int nulls = may_have_minus_one || weft__column_null_count((weft__column *)src) > 0;
   WEFT_RETURN_NOT_OK(weft__column_alloc(src->view.type, n, nulls, 0, dst));
   if (src->view.type == WEFT_TYPE_UTF8) {
@@ -116,8 +118,58 @@ weft_status weft__join_gather(const weft__column *src, const int64_t *rows, int6
       return st;
     }
   }
+  return WEFT_OK;
+}
+
+weft_status weft__join_gather(const weft__column *src, const int64_t *rows, int64_t n,
+                              int may_have_minus_one, weft__column *dst) {
+  WEFT_RETURN_NOT_OK(gather_target(src, rows, n, may_have_minus_one, dst));
   gather_ctx c = {src, rows, n, dst, 0};
   if (n <= GATHER_BLOCK) gather_block(&c, 0, n);
   else weft__pool_run(gather_worker, &c);
+  return WEFT_OK;
+}
+
+/* Several columns by one row list: a block of rows for every column before the next block,
+ * so the block's row numbers are read from memory once, not once a column. */
+#define MANY_BLOCK ((int64_t)1 << 14)
+
+typedef struct many_ctx {
+  gather_ctx *cols;
+  size_t ncols;
+  int64_t n;
+  _Atomic int64_t next;
+} many_ctx;
+
+static void many_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  many_ctx *m = ctx;
+  for (;;) {
+    int64_t o0 = atomic_fetch_add(&m->next, MANY_BLOCK);
+    if (o0 >= m->n) return;
+    int64_t len = m->n - o0 < MANY_BLOCK ? m->n - o0 : MANY_BLOCK;
+    for (size_t c = 0; c < m->ncols; c++) gather_block(&m->cols[c], o0, len);
+  }
+}
+
+weft_status weft__columns_gather(const weft__column *srcs, size_t ncols, const int64_t *rows,
+                                 int64_t n, weft__column *dsts) {
+  gather_ctx *cs = calloc(ncols ? ncols : 1, sizeof *cs);
+  if (!cs) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "gather: no host memory");
+  weft_status st = WEFT_OK;
+  size_t made = 0;
+  for (; st == WEFT_OK && made < ncols; made++) {
+    st = gather_target(&srcs[made], rows, n, 0, &dsts[made]);
+    cs[made] = (gather_ctx){&srcs[made], rows, n, &dsts[made], 0};
+  }
+  if (st != WEFT_OK) {
+    for (size_t c = 0; c + 1 < made; c++) weft__column_release(&dsts[c]);
+    free(cs);
+    return st;
+  }
+  many_ctx m = {cs, ncols, n, 0};
+  if (n <= MANY_BLOCK) many_worker(&m, 0, 1);
+  else weft__pool_run(many_worker, &m);
+  free(cs);
   return WEFT_OK;
 }

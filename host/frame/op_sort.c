@@ -75,12 +75,20 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, &run);
   if (st == WEFT_OK) report_sorted(exec, dev, &run, kcols, nkeys, table->rows, method);
   weft_table *res = NULL;
+  weft__column *cols = st == WEFT_OK ? calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
+  if (st == WEFT_OK && !cols) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
   if (st == WEFT_OK) st = weft__table_new(table->ncols, table->rows, &res);
-  for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++) {
-    weft__column col;
-    st = weft__column_gather(&table->cols[c], perm, table->rows, &col);
-    if (st == WEFT_OK) st = weft__table_set_column(res, c, table->names[c], col);
+  int gathered = 0;
+  if (st == WEFT_OK) {
+    st = weft__columns_gather(table->cols, table->ncols, perm, table->rows, cols);
+    gathered = st == WEFT_OK;
   }
+  size_t set = 0;
+  for (; st == WEFT_OK && set < table->ncols; set++)
+    st = weft__table_set_column(res, set, table->names[set], cols[set]);
+  /* the columns not handed to the table (a failed set releases its own) */
+  for (size_t c = set; gathered && c < table->ncols; c++) weft__column_release(&cols[c]);
+  free(cols);
   free(kcols), weft__scratch_free(perm);
   if (st != WEFT_OK) {
     weft_table_free(res);
