@@ -97,9 +97,14 @@ typedef struct encode_ctx {
 
 static void encode_range(const encode_ctx *c, int64_t i0, int64_t i1) {
   const weft_column_view *v = c->v;
-  if (v->type == WEFT_TYPE_INT64 && !c->perm) { /* the common case, without the switch */
+  int int64_like = v->type == WEFT_TYPE_INT64 || v->type == WEFT_TYPE_TIMESTAMP_US;
+  if (int64_like && c->bytes == 8) { /* the common cases, without the switch a row */
     const uint64_t *p = (const uint64_t *)v->values + v->offset;
-    for (int64_t i = i0; i < i1; i++) c->keys[i] = (p[i] ^ ((uint64_t)1 << 63)) ^ c->flip;
+    const uint64_t top = (uint64_t)1 << 63;
+    if (!c->perm)
+      for (int64_t i = i0; i < i1; i++) c->keys[i] = (p[i] ^ top) ^ c->flip;
+    else
+      for (int64_t i = i0; i < i1; i++) c->keys[i] = (p[c->perm[i]] ^ top) ^ c->flip;
   } else {
     for (int64_t i = i0; i < i1; i++) {
       int64_t r = c->perm ? c->perm[i] : i;
