@@ -69,7 +69,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   weft__device *dev = NULL;
   if (st == WEFT_OK)
     st = weft__sort_device_choose(exec, (size_t)table->rows, nkeys, key_bytes, &dev);
-  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict};
+  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1};
   const char *method = "";
   if (st == WEFT_OK)
     st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, &run);
@@ -78,11 +78,29 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   weft__column *cols = st == WEFT_OK ? calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
   if (st == WEFT_OK && !cols) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
   if (st == WEFT_OK) st = weft__table_new(table->ncols, table->rows, &res);
+  /* the first key's column comes from its sorted words when they decode exactly; the
+   * others are gathered by the permutation */
+  size_t primary = table->ncols;
+  for (size_t c = 0; run.primary && c < table->ncols; c++)
+    if (&table->cols[c] == kcols[0]) primary = c;
   int gathered = 0;
-  if (st == WEFT_OK) {
+  if (st == WEFT_OK && primary < table->ncols) {
+    st = weft__sort_decode_primary(kcols[0], &run, table->rows, &cols[primary]);
+    size_t rest = table->ncols - primary - 1;
+    if (st == WEFT_OK && primary > 0)
+      st = weft__columns_gather(table->cols, primary, perm, table->rows, cols);
+    if (st == WEFT_OK && rest > 0)
+      st = weft__columns_gather(table->cols + primary + 1, rest, perm, table->rows, cols + primary + 1);
+    if (st != WEFT_OK) { /* what was made, released */
+      for (size_t c = 0; c < table->ncols; c++) weft__column_release(&cols[c]);
+      memset(cols, 0, table->ncols * sizeof *cols);
+    }
+    gathered = st == WEFT_OK;
+  } else if (st == WEFT_OK) {
     st = weft__columns_gather(table->cols, table->ncols, perm, table->rows, cols);
     gathered = st == WEFT_OK;
   }
+  weft__scratch_free(run.primary);
   size_t set = 0;
   for (; st == WEFT_OK && set < table->ncols; set++)
     st = weft__table_set_column(res, set, table->names[set], cols[set]);

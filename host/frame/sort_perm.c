@@ -58,17 +58,19 @@ static uint64_t utf8_prefix(const weft_column_view *v, int64_t r) {
   return w;
 }
 
+/* A float64's order-preserving word: -0.0 as 0.0, every NaN as one, above +inf. */
+static inline uint64_t f64_word(double d, uint64_t top) {
+  if (d == 0) d = 0;
+  uint64_t b = 0x7ff8000000000000ULL;
+  if (!isnan(d)) memcpy(&b, &d, 8);
+  return b & top ? ~b : b | top;
+}
+
 static uint64_t radix_key(const weft_column_view *v, int64_t r, int bytes) {
   uint64_t top = (uint64_t)1 << (bytes * 8 - 1);
   uint64_t mask = bytes == 8 ? ~(uint64_t)0 : (top << 1) - 1;
   int64_t i = v->offset + r;
-  if (v->type == WEFT_TYPE_FLOAT64) {
-    double d = ((const double *)v->values)[i];
-    if (d == 0) d = 0;
-    uint64_t b = 0x7ff8000000000000ULL;
-    if (!isnan(d)) memcpy(&b, &d, 8);
-    return b & top ? ~b : b | top;
-  }
+  if (v->type == WEFT_TYPE_FLOAT64) return f64_word(((const double *)v->values)[i], top);
   if (v->type == WEFT_TYPE_FLOAT32) {
     float f = ((const float *)v->values)[i];
     if (f == 0) f = 0;
@@ -93,7 +95,9 @@ typedef struct encode_ctx {
   uint64_t *keys;
   int64_t *rows;
   _Atomic int64_t next;
+  _Atomic int inexact; /* a float64 key met -0.0 or NaN (their words do not decode back) */
 } encode_ctx;
+
 
 static void encode_range(const encode_ctx *c, int64_t i0, int64_t i1) {
   const weft_column_view *v = c->v;
@@ -105,6 +109,16 @@ static void encode_range(const encode_ctx *c, int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; i++) c->keys[i] = (p[i] ^ top) ^ c->flip;
     else
       for (int64_t i = i0; i < i1; i++) c->keys[i] = (p[c->perm[i]] ^ top) ^ c->flip;
+  } else if (v->type == WEFT_TYPE_FLOAT64) {
+    const double *p = (const double *)v->values + v->offset;
+    const uint64_t top = (uint64_t)1 << 63;
+    int inexact = 0;
+    for (int64_t i = i0; i < i1; i++) {
+      double d = p[c->perm ? c->perm[i] : i];
+      inexact |= (d == 0 && signbit(d)) || isnan(d);
+      c->keys[i] = f64_word(d, top) ^ c->flip;
+    }
+    if (inexact) atomic_store(&c->inexact, 1);
   } else {
     for (int64_t i = i0; i < i1; i++) {
       int64_t r = c->perm ? c->perm[i] : i;
@@ -257,8 +271,15 @@ static weft_status sort_pairs(weft__sort_run *run, uint64_t *keys, int64_t *rows
 }
 
 /* Stably sorts perm[0..rows) by one key, nulls last; `identity`: perm is 0..rows-1. */
+/* Whether the words of a key of type t decode back to its values (exactly, bit for bit):
+ * integers and dates of 4 or 8 bytes; float64 unless it held -0.0 or NaN. */
+static int decodable(weft_type t) {
+  return t == WEFT_TYPE_INT64 || t == WEFT_TYPE_TIMESTAMP_US || t == WEFT_TYPE_INT32 ||
+         t == WEFT_TYPE_DATE32 || t == WEFT_TYPE_FLOAT64;
+}
+
 static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, int64_t *perm,
-                               int identity, weft__sort_run *run) {
+                               int identity, int primary, weft__sort_run *run) {
   int bytes = key_bytes(key->view.type);
   uint64_t flip = !desc ? 0 : bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
   uint64_t *keys = weft__scratch_alloc((size_t)(rows ? rows : 1) * sizeof *keys);
@@ -268,11 +289,14 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
     return no_memory(rows);
   }
   int64_t n = 0, nulls = 0;
+  int keep_words = 0; /* the sorted words are handed to the caller (run->primary) */
   if (!key->view.validity || weft__column_null_count((weft__column *)key) == 0) {
-    encode_ctx c = {&key->view, identity ? NULL : perm, rows, bytes, flip, keys, sorted, 0};
+    encode_ctx c = {&key->view, identity ? NULL : perm, rows, bytes, flip, keys, sorted, 0, 0};
     if (rows <= ENCODE_BLOCK) encode_range(&c, 0, rows);
     else weft__pool_run(encode_worker, &c);
     n = rows;
+    keep_words = primary && run && run->want_primary && decodable(key->view.type) &&
+                 !atomic_load(&c.inexact);
   } else {
     /* Null rows are moved to the front of perm in their order (never past the reading
      * position), then after the sorted rows. */
@@ -288,15 +312,41 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
     memmove(perm + n, perm, (size_t)nulls * sizeof *perm);
   }
   int ok = 1, utf8 = key->view.type == WEFT_TYPE_UTF8;
-  weft_status st = sort_pairs(run, keys, sorted, n, bytes, utf8, &ok);
+  weft_status st = sort_pairs(run, keys, sorted, n, bytes, utf8 || keep_words, &ok);
   if (st != WEFT_OK) {
     weft__scratch_free(keys), weft__scratch_free(sorted);
     return st;
   }
   if (ok && key->view.type == WEFT_TYPE_UTF8) fix_utf8_runs(key, desc, keys, sorted, n, perm);
   if (ok) memcpy(perm, sorted, (size_t)n * sizeof *perm);
+  if (ok && keep_words) {
+    run->primary = keys, run->primary_flip = flip, run->primary_bytes = bytes;
+    keys = NULL;
+  }
   weft__scratch_free(keys), weft__scratch_free(sorted);
   return ok ? WEFT_OK : no_memory(rows);
+}
+
+weft_status weft__sort_decode_primary(const weft__column *key, const weft__sort_run *run,
+                                      int64_t rows, weft__column *out) {
+  weft_type t = key->view.type;
+  WEFT_RETURN_NOT_OK(weft__column_alloc(t, rows, 0, 0, out));
+  const uint64_t *w = run->primary, flip = run->primary_flip;
+  if (run->primary_bytes == 8) {
+    const uint64_t top = (uint64_t)1 << 63;
+    uint64_t *o = (uint64_t *)out->view.values;
+    if (t == WEFT_TYPE_FLOAT64) /* the inverse of f64_word (no -0.0 or NaN was encoded) */
+      for (int64_t i = 0; i < rows; i++) {
+        uint64_t e = w[i] ^ flip;
+        o[i] = e & top ? e & ~top : ~e;
+      }
+    else
+      for (int64_t i = 0; i < rows; i++) o[i] = w[i] ^ flip ^ top;
+  } else { /* 4-byte signed: radix_key's sign flip in the low 32 bits */
+    uint32_t *o = (uint32_t *)out->view.values;
+    for (int64_t i = 0; i < rows; i++) o[i] = (uint32_t)(w[i] ^ flip) ^ 0x80000000u;
+  }
+  return WEFT_OK;
 }
 
 weft_status weft__sort_perm(const weft__column *const *keys, const int *descending, size_t nkeys,
@@ -307,8 +357,8 @@ weft_status weft__sort_perm(const weft__column *const *keys, const int *descendi
   for (int64_t r = 0; rows < 2 && r < rows; r++) perm[r] = r;
   if (rows < 2) return WEFT_OK;
   for (size_t k = nkeys; k-- > 0;) {
-    weft_status st =
-        sort_by_key(keys[k], descending && descending[k], rows, perm, k == nkeys - 1, run);
+    weft_status st = sort_by_key(keys[k], descending && descending[k], rows, perm,
+                                 k == nkeys - 1, k == 0, run);
     if (st != WEFT_OK) return st;
   }
   return WEFT_OK;

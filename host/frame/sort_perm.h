@@ -15,6 +15,10 @@ typedef struct weft__sort_run {
   int strict;             /* in: a device failure is the error instead of a CPU fallback */
   size_t device_keys;     /* out: keys sorted on the device */
   char fallback[WEFT_REASON_MAX]; /* out: why the device stopped sorting ("" if it did not) */
+  int want_primary;       /* in: hand back the first key's sorted words when they decode */
+  uint64_t *primary;      /* out: those words (weft__scratch_free them), or NULL */
+  uint64_t primary_flip;
+  int primary_bytes;
 } weft__sort_run;
 
 /* perm: `rows` row numbers, the first row of the sorted table first. *method names the
@@ -22,5 +26,10 @@ typedef struct weft__sort_run {
  * permutation is the same wherever the keys are sorted (a stable sort's result is unique). */
 weft_status weft__sort_perm(const weft__column *const *keys, const int *descending, size_t nkeys,
                             int64_t rows, int64_t *perm, const char **method, weft__sort_run *run);
+
+/* The first key's column in sorted order, decoded from run->primary (bit for bit the
+ * column gathered by the permutation, without its random reads). */
+weft_status weft__sort_decode_primary(const weft__column *key, const weft__sort_run *run,
+                                      int64_t rows, weft__column *out);
 
 #endif
