@@ -312,3 +312,12 @@ weft_status weft__schedule(struct weft_exec *exec, const weft__op *op) {
   free_schedule(&s);
   return st;
 }
+
+weft_status weft__schedule_on_cpu(const weft__op *op) {
+  struct weft_exec cpu;
+  weft__exec_defaults(&cpu);
+  snprintf(cpu.devices, sizeof cpu.devices, "cpu");
+  weft_status st = weft__schedule(&cpu, op);
+  weft__exec_release(&cpu);
+  return st;
+}

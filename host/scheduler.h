@@ -48,6 +48,9 @@ typedef struct weft__op {
 } weft__op;
 
 weft_status weft__schedule(struct weft_exec *exec, const weft__op *op);
+/* The op on the CPU pool whatever device the caller's exec names (the host half of work
+ * another device did, or work only the host does); its report is discarded. */
+weft_status weft__schedule_on_cpu(const weft__op *op);
 
 /* Helpers for `run`: on a host-memory device they hand back the host pointer itself. */
 weft_status weft__stage_input(weft__stage *st, int slot, const void *host, size_t bytes,

@@ -15,62 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "backend_impl.h"
+#include "backend_test.h"
 
 namespace {
 
-thread_local std::string g_message;
-
-weft_status set_error(weft_status status, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  g_message = buf;
-  return status;
-}
-
-const weft__host_api kHost = {WEFT_BACKEND_ABI_VERSION, set_error};
-
-struct Param {
-  const char *name;
-  const char *library;  // "" when the backend is not built
-};
-
-void PrintTo(const Param &p, std::ostream *os) { *os << p.name; }
-
-// A loaded backend, or why not; one per library, shared by the tests of that parameter.
-struct Loaded {
-  const weft__backend *be = nullptr;
-  std::string skip;
-};
-
-Loaded load(const Param &p) {
-  Loaded l;
-  if (!*p.library) {
-    l.skip = "backend not built";
-    return l;
-  }
-  // stays loaded: CUDA and OpenCL runtimes do not like being unloaded
-  void *dl = dlopen(p.library, RTLD_NOW | RTLD_LOCAL);
-  if (!dl) {
-    l.skip = std::string("cannot load: ") + dlerror();
-    return l;
-  }
-  auto entry = (weft__backend_entry_fn)dlsym(dl, WEFT_BACKEND_ENTRY_SYMBOL);
-  const weft__backend *be = entry ? entry(WEFT_BACKEND_ABI_VERSION) : nullptr;
-  if (!be) {
-    l.skip = "no entry point for this ABI";
-    return l;
-  }
-  if (be->init(&kHost) != WEFT_OK || be->device_count() < 1) {
-    l.skip = "no device: " + g_message;
-    return l;
-  }
-  l.be = be;
-  return l;
-}
+using namespace backend_test;
 
 class SortPairs : public ::testing::TestWithParam<Param> {
  protected:
@@ -162,16 +111,6 @@ TEST_P(SortPairs, RejectsBadKeyBytes) {
   be_->buffer_free(0, dk);
 }
 
-#ifndef WEFT_OPENCL_LIBRARY
-#define WEFT_OPENCL_LIBRARY ""
-#endif
-#ifndef WEFT_CUDA_LIBRARY
-#define WEFT_CUDA_LIBRARY ""
-#endif
-
-INSTANTIATE_TEST_SUITE_P(Backends, SortPairs,
-                         ::testing::Values(Param{"opencl", WEFT_OPENCL_LIBRARY},
-                                           Param{"cuda", WEFT_CUDA_LIBRARY}),
-                         [](const ::testing::TestParamInfo<Param> &i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(Backends, SortPairs, all_backends(), backend_name);
 
 }  // namespace

@@ -306,12 +306,7 @@ static weft_status apply_slice(job *j) {
                  .flops_per_row = 10.0 * (double)j->c->ncols,
                  .ctx = j,
                  .run = apply_run};
-  struct weft_exec local;
-  weft__exec_defaults(&local);
-  snprintf(local.devices, sizeof local.devices, "cpu");
-  weft_status st = weft__schedule(&local, &op);
-  weft__exec_release(&local);
-  return st;
+  return weft__schedule_on_cpu(&op);
 }
 
 static weft_status host_copies(job *j, size_t rows, size_t nch) {

@@ -367,12 +367,7 @@ static weft_status schedule_parse(read_ctx *c, size_t rows, size_t bytes) {
                  .ctx = c,
                  .run = parse_run};
   op.slot_row_bits[0] = rows ? 8 * (bytes / rows + 1) : 8;
-  struct weft_exec local;
-  weft__exec_defaults(&local);
-  snprintf(local.devices, sizeof local.devices, "cpu");
-  weft_status st = weft__schedule(&local, &op);
-  weft__exec_release(&local);
-  return st;
+  return weft__schedule_on_cpu(&op);
 }
 
 /* Back to the state before a parse: a device that failed half way may have written some. */

@@ -213,14 +213,8 @@ struct Gen {
   }
 };
 
-class CsvDevice : public ::testing::TestWithParam<std::string> {
+class CsvDevice : public DeviceParamTest {
  protected:
-  size_t dev_index = 0;
-  bool on_device = false;
-  void SetUp() override {
-    WEFT_REQUIRE_DEVICE(GetParam(), dev_index);
-    on_device = GetParam() != "cpu";
-  }
   // Reads on the device (strict: a fallback fails) and on the CPU: equal tables, or equal
   // status and message; the report names the device that parsed.
   Result check(const std::string &path, Opts &o, const std::string &what) {
