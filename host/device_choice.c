@@ -167,3 +167,14 @@ weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, wef
   }
   return WEFT_OK;
 }
+
+weft__device *weft__choice_one_device(struct weft_exec *exec, const weft__choice *choice,
+                                      const char *name) {
+  for (int i = 0; i < choice->count; i++)
+    if (!choice->devices[i]->backend->host_memory) {
+      if (choice->count > 1)
+        weft__report(exec, "  %s runs the %s: it runs on one device", choice->devices[i]->id, name);
+      return choice->devices[i];
+    }
+  return NULL;
+}

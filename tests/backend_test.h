@@ -8,6 +8,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -74,6 +75,20 @@ inline Loaded load(const Param &p) {
 #ifndef WEFT_CUDA_LIBRARY
 #define WEFT_CUDA_LIBRARY ""
 #endif
+
+// A test over one backend's table: loaded once per backend for the whole binary, skipped
+// with the reason when it cannot be.
+class BackendTest : public ::testing::TestWithParam<Param> {
+ protected:
+  const weft__backend *be_ = nullptr;
+  void SetUp() override {
+    static std::map<std::string, Loaded> loaded;
+    auto it = loaded.find(GetParam().name);
+    if (it == loaded.end()) it = loaded.emplace(GetParam().name, load(GetParam())).first;
+    if (!it->second.be) GTEST_SKIP() << GetParam().name << ": " << it->second.skip;
+    be_ = it->second.be;
+  }
+};
 
 // Every backend a test of this kind runs on, and its name in the test's.
 inline auto all_backends() {

@@ -29,17 +29,13 @@ struct Parsed {
   std::vector<uint8_t> out, valid, flags;
 };
 
-class CsvKernels : public ::testing::TestWithParam<Param> {
+class CsvKernels : public BackendTest {
  protected:
-  const weft__backend *be_ = nullptr;
   std::vector<void *> bufs_;
 
   void SetUp() override {
-    static std::map<std::string, Loaded> loaded;
-    auto it = loaded.find(GetParam().name);
-    if (it == loaded.end()) it = loaded.emplace(GetParam().name, load(GetParam())).first;
-    if (!it->second.be) GTEST_SKIP() << GetParam().name << ": " << it->second.skip;
-    be_ = it->second.be;
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     ASSERT_NE(be_->csv_records, nullptr) << GetParam().name << " has no csv_records";
     ASSERT_NE(be_->csv_fields, nullptr) << GetParam().name << " has no csv_fields";
   }

@@ -21,16 +21,11 @@ namespace {
 
 using namespace backend_test;
 
-class SortPairs : public ::testing::TestWithParam<Param> {
+class SortPairs : public BackendTest {
  protected:
-  const weft__backend *be_ = nullptr;
-
   void SetUp() override {
-    static std::map<std::string, Loaded> loaded;
-    auto it = loaded.find(GetParam().name);
-    if (it == loaded.end()) it = loaded.emplace(GetParam().name, load(GetParam())).first;
-    if (!it->second.be) GTEST_SKIP() << GetParam().name << ": " << it->second.skip;
-    be_ = it->second.be;
+    BackendTest::SetUp();
+    if (IsSkipped()) return;
     ASSERT_NE(be_->sort_pairs, nullptr) << GetParam().name << " has no sort_pairs";
   }
 

@@ -50,13 +50,7 @@ weft_status weft__csv_choose(weft_exec *exec, size_t rows, size_t bytes, size_t 
   op.slot_row_bits[0] = (size_t)(8 * per_row) + 8 + 72 * ncols;
   weft__choice choice;
   WEFT_RETURN_NOT_OK(weft__choose_devices(exec, &op, &choice));
-  for (int i = 0; i < choice.count; i++)
-    if (!choice.devices[i]->backend->host_memory) {
-      *dev = choice.devices[i];
-      if (choice.count > 1)
-        weft__report(exec, "  %s parses: a read_csv runs on one device", (*dev)->id);
-      return WEFT_OK;
-    }
+  *dev = weft__choice_one_device(exec, &choice, "read_csv");
   return WEFT_OK;
 }
 

@@ -46,13 +46,7 @@ weft_status weft__describe_choose(weft_exec *exec, const weft_table *t, size_t n
   op.slot_row_bits[0] = 65 * ncols;
   weft__choice choice;
   WEFT_RETURN_NOT_OK(weft__choose_devices(exec, &op, &choice));
-  for (int i = 0; i < choice.count; i++)
-    if (!choice.devices[i]->backend->host_memory) {
-      *dev = choice.devices[i];
-      if (choice.count > 1)
-        weft__report(exec, "  %s describes: a describe runs on one device", (*dev)->id);
-      return WEFT_OK;
-    }
+  *dev = weft__choice_one_device(exec, &choice, "describe");
   return WEFT_OK;
 }
 

@@ -100,11 +100,8 @@ weft_status weft__group_choose(weft_exec *exec, const char *opname, const weft__
   weft__report(exec, "%s: %lld rows", opname, (long long)rows);
   weft__choice choice;
   WEFT_RETURN_NOT_OK(weft__choose_devices(exec, &op, &choice));
-  for (int i = 0; i < choice.count; i++)
-    if (!choice.devices[i]->backend->host_memory) {
-      *dev = choice.devices[i];
-      return WEFT_OK;
-    }
+  *dev = weft__choice_one_device(exec, &choice, opname);
+  if (*dev) return WEFT_OK;
   if (unsupported && strcmp(exec->devices, "auto") != 0) snprintf(why, cap, "%s", unsupported);
   return WEFT_OK;
 }

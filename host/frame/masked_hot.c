@@ -4,12 +4,7 @@
 #include "masked_hot.h"
 
 #include "expr.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HOT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT_CLONES
-#endif
+#include "masked_keep.h" /* WEFT_VECTOR_CLONES */
 
 #define LANES WEFT__HOT_LANES
 
@@ -37,7 +32,7 @@
 /* Doubles: the number is not NaN, so a NaN row (above every number in weft's order)
  * satisfies exactly NE, GT and GE; IEEE's compares give that for NE, and GT and GE are
  * written as !(x <= q) and !(x < q). */
-HOT_CLONES static int64_t mask_f64(int op, const double *restrict x, double q, int64_t n,
+WEFT_VECTOR_CLONES static int64_t mask_f64(int op, const double *restrict x, double q, int64_t n,
                                    uint64_t *restrict m, int first) {
   uint64_t k = 0;
   switch (op) {
@@ -51,14 +46,14 @@ HOT_CLONES static int64_t mask_f64(int op, const double *restrict x, double q, i
   return (int64_t)k;
 }
 
-HOT_CLONES static int64_t mask_i64(int op, const int64_t *restrict x, int64_t q, int64_t n,
+WEFT_VECTOR_CLONES static int64_t mask_i64(int op, const int64_t *restrict x, int64_t q, int64_t n,
                                    uint64_t *restrict m, int first) {
   MASK_OPS(q)
 }
 
 /* int32 and date32 values compare widened, so a constant outside int32's range compares as
  * it does in the int64 lane */
-HOT_CLONES static int64_t mask_i32(int op, const int32_t *restrict x, int64_t q, int64_t n,
+WEFT_VECTOR_CLONES static int64_t mask_i32(int op, const int32_t *restrict x, int64_t q, int64_t n,
                                    uint64_t *restrict m, int first) {
   MASK_OPS(q)
 }
@@ -83,7 +78,7 @@ double weft__hot_lanes_total(const double *acc) {
 }
 
 /* Blocks of LANES rows, lane l taking row i + l: the form GCC vectorizes. */
-HOT_CLONES static void sum_dense(const double *restrict x, const uint64_t *restrict mask, int64_t n,
+WEFT_VECTOR_CLONES static void sum_dense(const double *restrict x, const uint64_t *restrict mask, int64_t n,
                                  double *restrict acc) {
   int64_t i = 0;
   for (; i + LANES <= n; i += LANES)
@@ -99,7 +94,7 @@ HOT_CLONES static void sum_dense(const double *restrict x, const uint64_t *restr
   }
 }
 
-HOT_CLONES static void product_dense(const double *restrict x, const double *restrict y,
+WEFT_VECTOR_CLONES static void product_dense(const double *restrict x, const double *restrict y,
                                      const uint64_t *restrict mask, int64_t n, double *restrict acc) {
   int64_t i = 0;
   for (; i + LANES <= n; i += LANES)

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "csv_opts.h"
 #include "join_csv_helpers.h"
 
 using jc::Cell;
@@ -29,27 +30,6 @@ std::string read_file(const std::string &path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-struct Opts {
-  weft_csv_options o{};
-  std::vector<std::string> names;
-  std::vector<const char *> cnames;
-  std::vector<weft_type> types;
-  Opts() { o.has_header = 1; }
-  Opts &override_type(const std::string &name, weft_type t) {
-    names.push_back(name);
-    types.push_back(t);
-    return *this;
-  }
-  const weft_csv_options *get() {
-    cnames.clear();
-    for (auto &n : names) cnames.push_back(n.c_str());
-    o.n_overrides = names.size();
-    o.override_names = cnames.data();
-    o.override_types = types.data();
-    return &o;
-  }
-};
 
 weft_table *read(const std::string &path, const weft_csv_options *o, weft_status *st) {
   weft_table *t = nullptr;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "csv_opts.h"
 #include "test_support.h"
 
 namespace {
@@ -28,24 +29,6 @@ std::string write_file(const std::string &name, const std::string &text) {
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
-
-struct Opts {
-  weft_csv_options o{};
-  std::vector<std::string> names;
-  std::vector<const char *> cnames;
-  std::vector<weft_type> types;
-  std::string nulls;
-  Opts() { o.has_header = 1; }
-  const weft_csv_options *get() {
-    cnames.clear();
-    for (auto &n : names) cnames.push_back(n.c_str());
-    o.n_overrides = names.size();
-    o.override_names = cnames.data();
-    o.override_types = types.data();
-    o.null_values = nulls.empty() ? nullptr : nulls.c_str();
-    return &o;
-  }
-};
 
 struct Result {
   weft_status st;
