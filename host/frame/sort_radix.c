@@ -1,13 +1,14 @@
-/* Radix sort of (key, row) pairs on the CPU pool, 8 bits a pass. A pass counts the digits
- * of every chunk in parallel, turns the counts into each chunk's output positions, and
- * scatters the chunks in parallel; chunks scattered in chunk order keep it stable. Passes
- * whose digit is the same for every key are skipped.
+/* Radix sort of (key, row) pairs on the CPU pool, 8 bits a pass. A parallel pass counts the
+ * digits of every chunk, turns the counts into each chunk's output positions, and scatters
+ * the chunks; chunks scattered in chunk order keep it stable. Digits that are the same for
+ * every key of a range are skipped.
  *
- * Large inputs: the first pass scatters by the highest varying digit (MSD) into 256 buckets,
- * then each bucket is sorted on its own by one thread: split again by the next digit while
- * it is larger than the cache, then by LSD passes over the lower digits in cache, instead
- * of every pass streaming the whole array through memory. Every step is stable, so the
- * whole is. */
+ * Large inputs are split most significant digit first (MSD), in parallel, while a bucket is
+ * larger than a share of the work (a skewed digit, as float keys crowding a few exponents,
+ * leaves one bucket with nearly every key, so one split is not enough). The buckets left
+ * are then sorted one per thread in cache: split again by their highest varying digit while
+ * large or while three or more digits vary, by LSD passes when one or two vary, and by
+ * insertion when a handful of pairs is left. Every step is stable, so the whole is. */
 #include "sort_radix.h"
 
 #include <stdatomic.h>
@@ -18,52 +19,38 @@
 #include "../scratch.h"
 
 #define MAX_CHUNKS 64
+/* Buckets up to this many pairs (1 MB of them) fit the cache: sorted by LSD passes there
+ * when few digits vary. */
+#define CACHED_PAIRS ((int64_t)1 << 16)
+/* Ranges up to this many pairs are insertion sorted (fewer moves than a 256-way pass). */
+#define INSERTION_PAIRS 16
+/* Below this many pairs the LSD passes over the whole array are cheap enough. */
+#define MSD_MIN_ROWS ((int64_t)1 << 18)
 
-typedef struct radix_ctx {
-  int64_t n, chunk;
-  int nchunks, shift;
-  const uint64_t *src_k;
-  const int64_t *src_i;
-  uint64_t *dst_k;
-  int64_t *dst_i;
-  size_t (*hist)[256]; /* per chunk: counts, then output positions */
-  _Atomic int next;
-  int scatter;
-} radix_ctx;
+static uint64_t below(int top) { return top >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << top) - 1; }
 
-static void radix_worker(void *ctx, int worker, int workers) {
-  (void)worker, (void)workers;
-  radix_ctx *c = ctx;
-  for (;;) {
-    int ch = atomic_fetch_add(&c->next, 1);
-    if (ch >= c->nchunks) return;
-    int64_t r0 = (int64_t)ch * c->chunk, r1 = r0 + c->chunk < c->n ? r0 + c->chunk : c->n;
-    size_t *h = c->hist[ch];
-    int s = c->shift;
-    if (!c->scatter) {
-      memset(h, 0, 256 * sizeof *h);
-      for (int64_t i = r0; i < r1; i++) h[(c->src_k[i] >> s) & 255]++;
-    } else {
-      for (int64_t i = r0; i < r1; i++) {
-        uint64_t k = c->src_k[i];
-        size_t at = h[(k >> s) & 255]++;
-        c->dst_k[at] = k;
-        c->dst_i[at] = c->src_i[i];
-      }
-    }
+/* The highest digit (a shift) of `varies` below `top`, -1 if none; *count: how many vary. */
+static int highest_digit(uint64_t varies, int top, int *count) {
+  int hi = -1, n = 0;
+  varies &= below(top);
+  for (int s = 0; s < top && s < 64; s += 8)
+    if ((varies >> s) & 255) hi = s, n++;
+  if (count) *count = n;
+  return hi;
+}
+
+/* ---- one thread, in cache */
+
+/* Insertion sorts (sk, si)[0, n) into (dk, di) (which may be the same arrays). */
+static void insertion_sort(const uint64_t *sk, const int64_t *si, uint64_t *dk, int64_t *di,
+                           int64_t n, uint64_t mask) {
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t x = sk[i], xm = x & mask;
+    int64_t y = si[i], j = i;
+    for (; j > 0 && (dk[j - 1] & mask) > xm; j--) dk[j] = dk[j - 1], di[j] = di[j - 1];
+    dk[j] = x, di[j] = y;
   }
 }
-
-static void run(radix_ctx *c, int scatter) {
-  c->scatter = scatter;
-  atomic_store(&c->next, 0);
-  if (c->nchunks == 1) radix_worker(c, 0, 1);
-  else weft__pool_run(radix_worker, c);
-}
-
-/* Buckets up to this many pairs (1 MB of them) are sorted by LSD passes in cache; larger
- * ones (a skewed digit: float keys crowd a few exponents) are split by one more MSD digit. */
-#define CACHED_PAIRS ((int64_t)1 << 16)
 
 /* Counts the digit at `shift` of k[0, n) into h and turns the counts into positions. */
 static void digit_positions(const uint64_t *k, int64_t n, int shift, size_t h[256]) {
@@ -86,41 +73,43 @@ static void scatter(const uint64_t *k, const int64_t *r, uint64_t *dk, int64_t *
   }
 }
 
+static void copy_pairs(const uint64_t *k, const int64_t *r, uint64_t *dk, int64_t *dr, int64_t n) {
+  if (n <= 0 || k == dk) return;
+  memcpy(dk, k, (size_t)n * sizeof *k);
+  memcpy(dr, r, (size_t)n * sizeof *r);
+}
+
 /* Sorts the pairs (sk, si)[0, n) by their bits below `top`, stably, with (bk, bi)[0, n) as
  * the other array; the result ends in b when `into_b`, else in s. */
 static void sort_range(uint64_t *sk, int64_t *si, uint64_t *bk, int64_t *bi, int64_t n, int top,
                        int into_b) {
-  if (n < 2 || top <= 0) {
-    if (into_b && n > 0) {
-      memcpy(bk, sk, (size_t)n * sizeof *bk);
-      memcpy(bi, si, (size_t)n * sizeof *bi);
-    }
+  if (n <= INSERTION_PAIRS || top <= 0) {
+    if (top > 0 && into_b) insertion_sort(sk, si, bk, bi, n, below(top));
+    else if (top > 0) insertion_sort(sk, si, sk, si, n, below(top));
+    else if (into_b) copy_pairs(sk, si, bk, bi, n);
     return;
   }
   uint64_t all_or = 0, all_and = ~(uint64_t)0;
   for (int64_t i = 0; i < n; i++) all_or |= sk[i], all_and &= sk[i];
-  uint64_t varies = (all_or ^ all_and) & (top >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << top) - 1);
-  size_t h[256];
-  int hi = -1; /* the highest varying digit */
-  for (int s = 0; s < top; s += 8)
-    if ((varies >> s) & 255) hi = s;
+  int digits, hi = highest_digit(all_or ^ all_and, top, &digits);
   if (hi < 0) { /* every key alike below top: already in order */
-    sort_range(sk, si, bk, bi, n, 0, into_b);
+    if (into_b) copy_pairs(sk, si, bk, bi, n);
     return;
   }
-  if (n > CACHED_PAIRS && hi > 0) { /* split by it, then each part below it */
-    int shift = hi;
-    digit_positions(sk, n, shift, h);
+  size_t h[256];
+  if (n > CACHED_PAIRS || digits >= 3) { /* split by it, then each part below it */
+    digit_positions(sk, n, hi, h);
     size_t start[257];
     memcpy(start, h, sizeof start[0] * 256);
     start[256] = (size_t)n;
-    scatter(sk, si, bk, bi, n, shift, h);
+    scatter(sk, si, bk, bi, n, hi, h);
     for (int d = 0; d < 256; d++) {
       size_t lo = start[d], m = start[d + 1] - lo;
-      sort_range(bk + lo, bi + lo, sk + lo, si + lo, (int64_t)m, shift, !into_b);
+      sort_range(bk + lo, bi + lo, sk + lo, si + lo, (int64_t)m, hi, !into_b);
     }
     return;
   }
+  uint64_t varies = (all_or ^ all_and) & below(top);
   uint64_t *k = sk, *dk = bk;
   int64_t *r = si, *dr = bi;
   for (int s = 0; s < top; s += 8) {
@@ -130,99 +119,256 @@ static void sort_range(uint64_t *sk, int64_t *si, uint64_t *bk, int64_t *bi, int
     uint64_t *t = k; k = dk; dk = t;
     int64_t *u = r; r = dr; dr = u;
   }
-  uint64_t *want_k = into_b ? bk : sk;
-  int64_t *want_i = into_b ? bi : si;
-  if (k != want_k) {
-    memcpy(want_k, k, (size_t)n * sizeof *k);
-    memcpy(want_i, r, (size_t)n * sizeof *r);
-  }
+  if (into_b) copy_pairs(k, r, bk, bi, n);
+  else copy_pairs(k, r, sk, si, n);
 }
 
-typedef struct bucket_ctx {
-  uint64_t *tk, *keys;
-  int64_t *ti, *rows;
-  const size_t *start; /* 257 bucket starts */
-  int top;
+/* ---- parallel passes over a range */
+
+enum { PASS_BITS, PASS_COUNT, PASS_SCATTER };
+
+/* A split may take a 16-bit digit: when few of its 65536 values occur (float keys crowd a
+ * few exponents), one pass does the work of two. */
+#define WIDE_DIGITS 65536
+#define WIDE_ACTIVE_MAX 1024 /* more buckets than this scatter to too many places at once */
+#define WIDE_MAX_CHUNKS 16   /* the wide counts: 512 KiB a chunk */
+
+typedef struct pass_ctx {
+  int64_t n, chunk;
+  int nchunks, shift, mode;
+  uint64_t mask;  /* of the digit: 255, or WIDE_DIGITS - 1 */
+  size_t *counts; /* per chunk, mask + 1 of them: counts, then output positions */
+  const uint64_t *src_k;
+  const int64_t *src_i;
+  uint64_t *dst_k;
+  int64_t *dst_i;
+  size_t *narrow, *wide; /* the counts for 8-bit digits; for 16-bit ones (NULL: none) */
+  uint64_t *ors, *ands;  /* per chunk (PASS_BITS) */
   _Atomic int next;
-} bucket_ctx;
+} pass_ctx;
 
-static void bucket_worker(void *ctx, int worker, int workers) {
+static void pass_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
-  bucket_ctx *c = ctx;
+  pass_ctx *c = ctx;
   for (;;) {
-    int b = atomic_fetch_add(&c->next, 1);
-    if (b >= 256) return;
-    size_t lo = c->start[b], n = c->start[b + 1] - lo;
-    sort_range(c->tk + lo, c->ti + lo, c->keys + lo, c->rows + lo, (int64_t)n, c->top, 1);
+    int ch = atomic_fetch_add(&c->next, 1);
+    if (ch >= c->nchunks) return;
+    int64_t r0 = (int64_t)ch * c->chunk, r1 = r0 + c->chunk < c->n ? r0 + c->chunk : c->n;
+    const uint64_t *k = c->src_k;
+    size_t *h = c->counts + (size_t)ch * (c->mask + 1);
+    int s = c->shift;
+    uint64_t m = c->mask;
+    if (c->mode == PASS_BITS) {
+      uint64_t o = 0, a = ~(uint64_t)0;
+      for (int64_t i = r0; i < r1; i++) o |= k[i], a &= k[i];
+      c->ors[ch] = o, c->ands[ch] = a;
+    } else if (c->mode == PASS_COUNT) {
+      memset(h, 0, (m + 1) * sizeof *h);
+      for (int64_t i = r0; i < r1; i++) h[(k[i] >> s) & m]++;
+    } else {
+      for (int64_t i = r0; i < r1; i++) {
+        uint64_t key = k[i];
+        size_t at = h[(key >> s) & m]++;
+        c->dst_k[at] = key;
+        c->dst_i[at] = c->src_i[i];
+      }
+    }
   }
 }
 
-/* Below this many pairs the LSD passes over the whole array are cheap enough. */
-#define MSD_MIN_ROWS ((int64_t)1 << 18)
+static void run_pass(pass_ctx *c, int mode) {
+  c->mode = mode;
+  atomic_store(&c->next, 0);
+  if (c->nchunks == 1) pass_worker(c, 0, 1);
+  else weft__pool_run(pass_worker, c);
+}
+
+/* The bits that differ between the keys of c's range. */
+static uint64_t varying_bits(pass_ctx *c) {
+  run_pass(c, PASS_BITS);
+  uint64_t o = 0, a = ~(uint64_t)0;
+  for (int ch = 0; ch < c->nchunks; ch++) o |= c->ors[ch], a &= c->ands[ch];
+  return o ^ a;
+}
+
+/* Turns the chunks' counts into output positions (digit-major, then chunk order); start:
+ * each digit's first position, and n after the last. */
+static void chunk_positions(pass_ctx *c, size_t *start) {
+  size_t at = 0, digits = c->mask + 1;
+  for (size_t d = 0; d < digits; d++) {
+    start[d] = at;
+    for (int ch = 0; ch < c->nchunks; ch++) {
+      size_t *h = c->counts + (size_t)ch * digits + d, cnt = *h;
+      *h = at;
+      at += cnt;
+    }
+  }
+  start[digits] = at;
+}
+
+/* How many of the 16-bit digits counted in c->wide occur. */
+static size_t wide_active(const pass_ctx *c) {
+  size_t active = 0;
+  for (size_t d = 0; d < WIDE_DIGITS; d++) {
+    size_t any = 0;
+    for (int ch = 0; ch < c->nchunks && !any; ch++) any = c->wide[(size_t)ch * WIDE_DIGITS + d];
+    active += any != 0;
+  }
+  return active;
+}
+
+/* The 8-bit counts of the digit above the low byte of the 16-bit ones, per chunk. */
+static void fold_wide(pass_ctx *c) {
+  for (int ch = 0; ch < c->nchunks; ch++)
+    for (size_t d = 0; d < 256; d++) {
+      const size_t *w = c->wide + (size_t)ch * WIDE_DIGITS + d * 256;
+      size_t sum = 0;
+      for (int lo = 0; lo < 256; lo++) sum += w[lo];
+      c->narrow[(size_t)ch * 256 + d] = sum;
+    }
+}
+
+/* ---- the buckets left for one thread each */
+
+typedef struct range_task {
+  uint64_t *sk, *bk;
+  int64_t *si, *bi;
+  int64_t n;
+  int top, into_b;
+} range_task;
+
+typedef struct task_list {
+  range_task *t;
+  size_t len, cap;
+  _Atomic size_t next;
+} task_list;
+
+/* Queues a range; with no memory to queue it, sorts it now on this thread instead. */
+static void queue_range(task_list *tl, range_task r) {
+  if (r.n <= 0) return;
+  if (tl->len == tl->cap) {
+    size_t cap = tl->cap ? 2 * tl->cap : 1024;
+    range_task *t = realloc(tl->t, cap * sizeof *t);
+    if (!t) {
+      sort_range(r.sk, r.si, r.bk, r.bi, r.n, r.top, r.into_b);
+      return;
+    }
+    tl->t = t, tl->cap = cap;
+  }
+  tl->t[tl->len++] = r;
+}
+
+static int larger_first(const void *a, const void *b) {
+  int64_t x = ((const range_task *)a)->n, y = ((const range_task *)b)->n;
+  return (x < y) - (x > y);
+}
+
+static void task_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  task_list *tl = ctx;
+  for (;;) {
+    size_t i = atomic_fetch_add(&tl->next, 1);
+    if (i >= tl->len) return;
+    range_task *r = &tl->t[i];
+    sort_range(r->sk, r->si, r->bk, r->bi, r->n, r->top, r->into_b);
+  }
+}
+
+/* Splits (sk, si)[0, n) by its highest varying digit below `top` in parallel passes, into
+ * (bk, bi), and each bucket again while larger than `big`; queues the buckets left. The
+ * result is to end in b when `into_b`. `varies`: the range's varying bits, or 0 to find.
+ * The digit is 16 bits wide when few of its values occur (counted once: the 8-bit counts
+ * are folded from the 16-bit ones otherwise). */
+static void split_parallel(pass_ctx *proto, uint64_t *sk, int64_t *si, uint64_t *bk, int64_t *bi,
+                           int64_t n, int top, int into_b, uint64_t varies, int64_t big,
+                           task_list *tl) {
+  range_task self = {sk, bk, si, bi, n, top, into_b};
+  if (n <= big) {
+    queue_range(tl, self);
+    return;
+  }
+  pass_ctx c = *proto;
+  c.n = n, c.chunk = (n + c.nchunks - 1) / c.nchunks;
+  c.src_k = sk, c.src_i = si, c.dst_k = bk, c.dst_i = bi;
+  if (!varies) varies = varying_bits(&c);
+  int hi = highest_digit(varies, top, NULL);
+  if (hi < 0) { /* all alike below top: in order already (the task only copies) */
+    queue_range(tl, self);
+    return;
+  }
+  int wide = 0;
+  if (hi >= 8 && c.wide) {
+    c.shift = hi - 8, c.mask = WIDE_DIGITS - 1, c.counts = c.wide;
+    run_pass(&c, PASS_COUNT);
+    wide = wide_active(&c) <= WIDE_ACTIVE_MAX;
+    if (!wide) fold_wide(&c);
+  } else {
+    c.shift = hi, c.mask = 255, c.counts = c.narrow;
+    run_pass(&c, PASS_COUNT);
+  }
+  if (!wide) c.shift = hi, c.mask = 255, c.counts = c.narrow;
+  size_t digits = c.mask + 1, *start = malloc((digits + 1) * sizeof *start);
+  if (!start) { /* sorted whole by one thread instead */
+    queue_range(tl, self);
+    return;
+  }
+  chunk_positions(&c, start);
+  run_pass(&c, PASS_SCATTER);
+  for (size_t d = 0; d < digits; d++) {
+    size_t lo = start[d], m = start[d + 1] - lo;
+    if (m)
+      split_parallel(proto, bk + lo, bi + lo, sk + lo, si + lo, (int64_t)m, c.shift, !into_b, 0,
+                     big, tl);
+  }
+  free(start);
+}
 
 int weft__radix_sort(uint64_t *keys, int64_t *rows, int64_t n, int bytes) {
   if (n < 2) return 1;
   uint64_t *tk = weft__scratch_alloc((size_t)n * sizeof *tk);
   int64_t *ti = weft__scratch_alloc((size_t)n * sizeof *ti);
-  int nchunks = weft__pool_size() * 2;
-  if (nchunks > MAX_CHUNKS) nchunks = MAX_CHUNKS;
+  int workers = weft__pool_size();
+  int nchunks = workers * 2 > MAX_CHUNKS ? MAX_CHUNKS : workers * 2;
   if (n < ((int64_t)1 << 16)) nchunks = 1;
-  size_t (*hist)[256] = malloc((size_t)nchunks * sizeof *hist);
-  if (!tk || !ti || !hist) {
-    weft__scratch_free(tk), weft__scratch_free(ti), free(hist);
+  size_t *hist = malloc((size_t)nchunks * 256 * sizeof *hist);
+  uint64_t *bits = malloc((size_t)nchunks * 2 * sizeof *bits);
+  if (!tk || !ti || !hist || !bits) {
+    weft__scratch_free(tk), weft__scratch_free(ti), free(hist), free(bits);
     return 0;
   }
-  /* Which digits vary: one pass over the keys. */
-  uint64_t all_or = 0, all_and = ~(uint64_t)0;
-  for (int64_t i = 0; i < n; i++) all_or |= keys[i], all_and &= keys[i];
-  uint64_t varies = all_or ^ all_and;
-  radix_ctx c = {.n = n, .chunk = (n + nchunks - 1) / nchunks, .nchunks = nchunks, .hist = hist};
-  int top = -1, varying = 0;
-  for (int s = 0; s < bytes * 8; s += 8)
-    if ((varies >> s) & 255) top = s, varying++;
+  pass_ctx c = {.n = n, .chunk = (n + nchunks - 1) / nchunks, .nchunks = nchunks, .mask = 255,
+                .counts = hist, .narrow = hist, .ors = bits, .ands = bits + nchunks,
+                .src_k = keys, .src_i = rows};
+  int top = bytes * 8, varying;
+  uint64_t varies = varying_bits(&c) & below(top);
+  highest_digit(varies, top, &varying);
   if (n >= MSD_MIN_ROWS && varying > 1) {
-    /* the MSD pass into tk / ti, then the buckets back into keys / rows */
-    c.shift = top, c.src_k = keys, c.src_i = rows, c.dst_k = tk, c.dst_i = ti;
-    run(&c, 0);
-    size_t start[257], at = 0;
-    for (int d = 0; d < 256; d++) {
-      start[d] = at;
-      for (int ch = 0; ch < nchunks; ch++) {
-        size_t cnt = hist[ch][d];
-        hist[ch][d] = at;
-        at += cnt;
-      }
+    /* Each thread's share split into several buckets, so that uneven ones even out. */
+    int64_t big = n / (8 * (int64_t)workers);
+    if (big < MSD_MIN_ROWS) big = MSD_MIN_ROWS;
+    task_list tl = {0};
+    if (nchunks <= WIDE_MAX_CHUNKS) /* without it, splits take 8-bit digits */
+      c.wide = weft__scratch_alloc((size_t)nchunks * WIDE_DIGITS * sizeof *c.wide);
+    split_parallel(&c, keys, rows, tk, ti, n, top, 0, varies, big, &tl);
+    if (tl.len > 1) qsort(tl.t, tl.len, sizeof *tl.t, larger_first);
+    atomic_init(&tl.next, 0);
+    weft__pool_run(task_worker, &tl);
+    free(tl.t), weft__scratch_free(c.wide);
+  } else {
+    uint64_t *k = keys, *ok = tk;
+    int64_t *r = rows, *orr = ti;
+    for (int s = 0; s < top; s += 8) {
+      if (!((varies >> s) & 255)) continue;
+      c.shift = s, c.src_k = k, c.src_i = r, c.dst_k = ok, c.dst_i = orr;
+      run_pass(&c, PASS_COUNT);
+      size_t start[257];
+      chunk_positions(&c, start);
+      run_pass(&c, PASS_SCATTER);
+      uint64_t *tkk = k; k = ok; ok = tkk;
+      int64_t *tii = r; r = orr; orr = tii;
     }
-    start[256] = at;
-    run(&c, 1);
-    bucket_ctx b = {.tk = tk, .keys = keys, .ti = ti, .rows = rows, .start = start, .top = top};
-    atomic_init(&b.next, 0);
-    weft__pool_run(bucket_worker, &b);
-    weft__scratch_free(tk), weft__scratch_free(ti), free(hist);
-    return 1;
+    copy_pairs(k, r, keys, rows, n);
   }
-  uint64_t *k = keys, *ok = tk;
-  int64_t *r = rows, *orr = ti;
-  for (int pass = 0; pass < bytes; pass++) {
-    c.shift = pass * 8;
-    if (!((varies >> c.shift) & 255)) continue;
-    c.src_k = k, c.src_i = r, c.dst_k = ok, c.dst_i = orr;
-    run(&c, 0);
-    size_t at = 0;
-    for (int d = 0; d < 256; d++)
-      for (int ch = 0; ch < nchunks; ch++) {
-        size_t cnt = hist[ch][d];
-        hist[ch][d] = at;
-        at += cnt;
-      }
-    run(&c, 1);
-    uint64_t *tkk = k; k = ok; ok = tkk;
-    int64_t *tii = r; r = orr; orr = tii;
-  }
-  if (k != keys) {
-    memcpy(keys, k, (size_t)n * sizeof *keys);
-    memcpy(rows, r, (size_t)n * sizeof *rows);
-  }
-  weft__scratch_free(tk), weft__scratch_free(ti), free(hist);
+  weft__scratch_free(tk), weft__scratch_free(ti), free(hist), free(bits);
   return 1;
 }
