@@ -10,6 +10,7 @@
 #include "../scratch.h"
 #include "../exec.h"
 #include "gather.h"
+#include "sort_carry.h"
 #include "sort_device.h"
 #include "sort_perm.h"
 
@@ -47,6 +48,38 @@ static void report_sorted(weft_exec *exec, const weft__device *dev, const weft__
   exec->last_device = 0;
 }
 
+/* The permutation that sorts the table (on dev's radix sort), then every column gathered by
+ * it, the first key's column decoded from its sorted words when they decode exactly. */
+static weft_status sort_by_permutation(weft_exec *exec, const weft_table *table,
+                                       const weft__column **kcols, const int *descending,
+                                       size_t nkeys, weft__device *dev, weft__sort_run *run,
+                                       int64_t *perm, weft__column *cols, int *gathered) {
+  const char *method = "";
+  weft_status st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, run);
+  if (st != WEFT_OK) return st;
+  report_sorted(exec, dev, run, kcols, nkeys, table->rows, method);
+  size_t primary = table->ncols;
+  for (size_t c = 0; run->primary && c < table->ncols; c++)
+    if (&table->cols[c] == kcols[0]) primary = c;
+  if (primary == table->ncols) {
+    st = weft__columns_gather(table->cols, table->ncols, perm, table->rows, cols);
+    *gathered = st == WEFT_OK;
+    return st;
+  }
+  st = weft__sort_decode_primary(kcols[0], run, table->rows, &cols[primary]);
+  size_t rest = table->ncols - primary - 1;
+  if (st == WEFT_OK && primary > 0)
+    st = weft__columns_gather(table->cols, primary, perm, table->rows, cols);
+  if (st == WEFT_OK && rest > 0)
+    st = weft__columns_gather(table->cols + primary + 1, rest, perm, table->rows, cols + primary + 1);
+  if (st != WEFT_OK) { /* what was made, released */
+    for (size_t c = 0; c < table->ncols; c++) weft__column_release(&cols[c]);
+    memset(cols, 0, table->ncols * sizeof *cols);
+  }
+  *gathered = st == WEFT_OK;
+  return st;
+}
+
 weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
                             const char *const *keys, const int *descending, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_sort: out is NULL");
@@ -69,37 +102,22 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   weft__device *dev = NULL;
   if (st == WEFT_OK)
     st = weft__sort_device_choose(exec, (size_t)table->rows, nkeys, key_bytes, &dev);
-  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1};
-  const char *method = "";
-  if (st == WEFT_OK)
-    st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, &run);
-  if (st == WEFT_OK) report_sorted(exec, dev, &run, kcols, nkeys, table->rows, method);
   weft_table *res = NULL;
   weft__column *cols = st == WEFT_OK ? calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
   if (st == WEFT_OK && !cols) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
   if (st == WEFT_OK) st = weft__table_new(table->ncols, table->rows, &res);
-  /* the first key's column comes from its sorted words when they decode exactly; the
-   * others are gathered by the permutation */
-  size_t primary = table->ncols;
-  for (size_t c = 0; run.primary && c < table->ncols; c++)
-    if (&table->cols[c] == kcols[0]) primary = c;
+  /* one key on the CPU: the columns move with the keys, no permutation read at random */
   int gathered = 0;
-  if (st == WEFT_OK && primary < table->ncols) {
-    st = weft__sort_decode_primary(kcols[0], &run, table->rows, &cols[primary]);
-    size_t rest = table->ncols - primary - 1;
-    if (st == WEFT_OK && primary > 0)
-      st = weft__columns_gather(table->cols, primary, perm, table->rows, cols);
-    if (st == WEFT_OK && rest > 0)
-      st = weft__columns_gather(table->cols + primary + 1, rest, perm, table->rows, cols + primary + 1);
-    if (st != WEFT_OK) { /* what was made, released */
-      for (size_t c = 0; c < table->ncols; c++) weft__column_release(&cols[c]);
-      memset(cols, 0, table->ncols * sizeof *cols);
-    }
-    gathered = st == WEFT_OK;
-  } else if (st == WEFT_OK) {
-    st = weft__columns_gather(table->cols, table->ncols, perm, table->rows, cols);
-    gathered = st == WEFT_OK;
+  if (st == WEFT_OK && nkeys == 1 && dev->backend->host_memory)
+    st = weft__sort_carried(table, kcols[0], descending && descending[0], cols, &gathered);
+  if (gathered && exec) {
+    weft__report(exec, "  cpu:0: radix sort by 1 key on the CPU pool, the columns moved with "
+                 "the keys");
+    exec->last_device = 0;
   }
+  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1};
+  if (st == WEFT_OK && !gathered) st = sort_by_permutation(exec, table, kcols, descending, nkeys,
+                                                           dev, &run, perm, cols, &gathered);
   weft__scratch_free(run.primary);
   size_t set = 0;
   for (; st == WEFT_OK && set < table->ncols; set++)

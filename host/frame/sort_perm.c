@@ -125,7 +125,8 @@ static void encode_range(const encode_ctx *c, int64_t i0, int64_t i1) {
       c->keys[i] = radix_key(v, r, c->bytes) ^ c->flip;
     }
   }
-  for (int64_t i = i0; i < i1; i++) c->rows[i] = c->perm ? c->perm[i] : i;
+  if (c->rows)
+    for (int64_t i = i0; i < i1; i++) c->rows[i] = c->perm ? c->perm[i] : i;
 }
 
 static void encode_worker(void *ctx, int worker, int workers) {
@@ -325,6 +326,22 @@ static weft_status sort_by_key(const weft__column *key, int desc, int64_t rows, 
   }
   weft__scratch_free(keys), weft__scratch_free(sorted);
   return ok ? WEFT_OK : no_memory(rows);
+}
+
+weft_status weft__sort_encode_key(const weft__column *key, int desc, int64_t rows, uint64_t *words,
+                                  weft__sort_run *run) {
+  if (key->view.type == WEFT_TYPE_UTF8 ||
+      (key->view.validity && weft__column_null_count((weft__column *)key) > 0))
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft__sort_encode_key: the key is utf8 or "
+                       "has nulls");
+  int bytes = key_bytes(key->view.type);
+  uint64_t flip = !desc ? 0 : bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
+  encode_ctx c = {&key->view, NULL, rows, bytes, flip, words, NULL, 0, 0};
+  if (rows <= ENCODE_BLOCK) encode_range(&c, 0, rows);
+  else weft__pool_run(encode_worker, &c);
+  run->primary = NULL, run->primary_flip = flip, run->primary_bytes = bytes;
+  run->want_primary = decodable(key->view.type) && !atomic_load(&c.inexact);
+  return WEFT_OK;
 }
 
 weft_status weft__sort_decode_primary(const weft__column *key, const weft__sort_run *run,

@@ -27,6 +27,13 @@ typedef struct weft__sort_run {
 weft_status weft__sort_perm(const weft__column *const *keys, const int *descending, size_t nkeys,
                             int64_t rows, int64_t *perm, const char **method, weft__sort_run *run);
 
+/* The order-preserving words of every row of a key without nulls and not utf8, as the sort
+ * encodes them (descending: complemented), on the pool. Sets run->primary_flip and
+ * primary_bytes (the words' width), and run->want_primary to whether the words decode back
+ * to the column (weft__sort_decode_primary, once run->primary points at them sorted). */
+weft_status weft__sort_encode_key(const weft__column *key, int desc, int64_t rows, uint64_t *words,
+                                  weft__sort_run *run);
+
 /* The first key's column in sorted order, decoded from run->primary (bit for bit the
  * column gathered by the permutation, without its random reads). */
 weft_status weft__sort_decode_primary(const weft__column *key, const weft__sort_run *run,

@@ -125,7 +125,7 @@ static void sort_range(uint64_t *sk, int64_t *si, uint64_t *bk, int64_t *bi, int
 
 /* ---- parallel passes over a range */
 
-enum { PASS_BITS, PASS_COUNT, PASS_SCATTER };
+enum { PASS_BITS, PASS_COUNT, PASS_SCATTER, PASS_CARRY };
 
 /* A split may take a 16-bit digit: when few of its 65536 values occur (float keys crowd a
  * few exponents), one pass does the work of two. */
@@ -144,8 +144,30 @@ typedef struct pass_ctx {
   int64_t *dst_i;
   size_t *narrow, *wide; /* the counts for 8-bit digits; for 16-bit ones (NULL: none) */
   uint64_t *ors, *ands;  /* per chunk (PASS_BITS) */
+  const void *carry_src; /* PASS_CARRY: a column scattered to where its keys go */
+  void *carry_dst;
+  int carry_width;
   _Atomic int next;
 } pass_ctx;
+
+/* Scatters rows [r0, r1) of c's carried column to the positions h of their keys' digits. */
+#define CARRY_LOOP(T, value)                                \
+  for (int64_t i = r0; i < r1; i++) {                       \
+    size_t at = h[(k[i] >> s) & m]++;                       \
+    ((T *)c->carry_dst)[at] = (value);                      \
+  }
+
+static void carry_chunk(const pass_ctx *c, size_t *h, int64_t r0, int64_t r1) {
+  const uint64_t *k = c->src_k;
+  int s = c->shift;
+  uint64_t m = c->mask;
+  const void *src = c->carry_src;
+  if (!src) CARRY_LOOP(int64_t, i)
+  else if (c->carry_width == 8) CARRY_LOOP(uint64_t, ((const uint64_t *)src)[i])
+  else if (c->carry_width == 4) CARRY_LOOP(uint32_t, ((const uint32_t *)src)[i])
+  else if (c->carry_width == 2) CARRY_LOOP(uint16_t, ((const uint16_t *)src)[i])
+  else CARRY_LOOP(uint8_t, ((const uint8_t *)src)[i])
+}
 
 static void pass_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
@@ -165,6 +187,8 @@ static void pass_worker(void *ctx, int worker, int workers) {
     } else if (c->mode == PASS_COUNT) {
       memset(h, 0, (m + 1) * sizeof *h);
       for (int64_t i = r0; i < r1; i++) h[(k[i] >> s) & m]++;
+    } else if (c->mode == PASS_CARRY) {
+      carry_chunk(c, h, r0, r1);
     } else {
       for (int64_t i = r0; i < r1; i++) {
         uint64_t key = k[i];
@@ -371,4 +395,140 @@ int weft__radix_sort(uint64_t *keys, int64_t *rows, int64_t n, int bytes) {
   }
   weft__scratch_free(tk), weft__scratch_free(ti), free(hist), free(bits);
   return 1;
+}
+
+/* ---- sorting with the columns carried */
+
+typedef struct carry_ctx {
+  uint64_t *keys, *tk;           /* the keys, split into tk, sorted back into keys */
+  int64_t *ti, *pi;              /* positions in the split, and their sorted order */
+  const range_task *buckets;     /* the split's buckets (only n and the offset into sk used) */
+  size_t nbuckets;
+  int top;                       /* bits of the keys below the split's digit */
+  size_t ncarry;
+  const weft__radix_carry *carry;
+  void *const *split;            /* per carried column: its values in split order */
+  _Atomic size_t next;
+} carry_ctx;
+
+#define GATHER_LOOP(T)                                                            \
+  for (int64_t j = lo; j < hi; j++) ((T *)dst)[j] = ((const T *)src)[c->pi[j]];
+
+/* Sorts one bucket of the split in cache and gathers the carried columns for it. */
+static void carry_bucket(const carry_ctx *c, size_t lo_, size_t m) {
+  int64_t lo = (int64_t)lo_, hi = lo + (int64_t)m;
+  for (int64_t j = lo; j < hi; j++) c->ti[j] = j;
+  sort_range(c->tk + lo, c->ti + lo, c->keys + lo, c->pi + lo, (int64_t)m, c->top, 1);
+  for (size_t x = 0; x < c->ncarry; x++) {
+    const void *src = c->split[x];
+    void *dst = c->carry[x].dst;
+    int w = c->carry[x].src ? c->carry[x].width : 8;
+    if (w == 8) GATHER_LOOP(uint64_t)
+    else if (w == 4) GATHER_LOOP(uint32_t)
+    else if (w == 2) GATHER_LOOP(uint16_t)
+    else GATHER_LOOP(uint8_t)
+  }
+}
+
+static void carry_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  carry_ctx *c = ctx;
+  for (;;) {
+    size_t i = atomic_fetch_add(&c->next, 1);
+    if (i >= c->nbuckets) return;
+    const range_task *b = &c->buckets[i];
+    carry_bucket(c, (size_t)(b->sk - c->tk), (size_t)b->n);
+  }
+}
+
+int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
+                           const weft__radix_carry *carry) {
+  if (n < WEFT_RADIX_CARRY_MIN_ROWS) return -1;
+  int workers = weft__pool_size();
+  int nchunks = workers * 2 > WIDE_MAX_CHUNKS ? WIDE_MAX_CHUNKS : workers * 2;
+  size_t *narrow = malloc((size_t)nchunks * 256 * sizeof *narrow);
+  size_t *wide = weft__scratch_alloc((size_t)nchunks * WIDE_DIGITS * sizeof *wide);
+  uint64_t *bits = malloc((size_t)nchunks * 2 * sizeof *bits);
+  int result = 0;
+  size_t *start = NULL, *positions = NULL;
+  range_task *buckets = NULL;
+  uint64_t *tk = NULL;
+  int64_t *ti = NULL, *pi = NULL;
+  void **split = calloc(ncarry ? ncarry : 1, sizeof *split);
+  if (!narrow || !wide || !bits || !split) goto done;
+  pass_ctx c = {.n = n, .chunk = (n + nchunks - 1) / nchunks, .nchunks = nchunks, .mask = 255,
+                .counts = narrow, .narrow = narrow, .wide = wide, .ors = bits,
+                .ands = bits + nchunks, .src_k = keys};
+  int top = bytes * 8, varying;
+  uint64_t varies = varying_bits(&c) & below(top);
+  int hi = highest_digit(varies, top, &varying);
+  result = -1;
+  if (varying < 2) goto done;
+  int wide_split = 0;
+  if (hi >= 8) {
+    c.shift = hi - 8, c.mask = WIDE_DIGITS - 1, c.counts = wide;
+    run_pass(&c, PASS_COUNT);
+    wide_split = wide_active(&c) <= WIDE_ACTIVE_MAX;
+    if (!wide_split) fold_wide(&c);
+  } else {
+    c.shift = hi, c.mask = 255, c.counts = narrow;
+    run_pass(&c, PASS_COUNT);
+  }
+  if (!wide_split) c.shift = hi, c.mask = 255, c.counts = narrow;
+  size_t digits = c.mask + 1, per_chunk = digits * (size_t)nchunks;
+  start = malloc((digits + 1) * sizeof *start);
+  positions = malloc(per_chunk * sizeof *positions);
+  result = 0;
+  if (!start || !positions) goto done;
+  chunk_positions(&c, start);
+  /* One thread sorts a bucket: one larger than a thread's share of the work would leave
+   * the others idle, so such keys take the sort that splits again. */
+  int64_t most = n / workers > MSD_MIN_ROWS ? n / workers : MSD_MIN_ROWS;
+  size_t nbuckets = 0;
+  for (size_t d = 0; d < digits; d++) {
+    int64_t m = (int64_t)(start[d + 1] - start[d]);
+    if (m > most) {
+      result = -1;
+      goto done;
+    }
+    nbuckets += m > 0;
+  }
+  tk = weft__scratch_alloc((size_t)n * sizeof *tk);
+  ti = weft__scratch_alloc((size_t)n * sizeof *ti);
+  pi = weft__scratch_alloc((size_t)n * sizeof *pi);
+  for (size_t x = 0; x < ncarry; x++)
+    split[x] = weft__scratch_alloc((size_t)n * (size_t)(carry[x].src ? carry[x].width : 8));
+  int have = tk && ti && pi;
+  for (size_t x = 0; x < ncarry; x++) have &= split[x] != NULL;
+  if (!have) goto done;
+  buckets = malloc(nbuckets * sizeof *buckets);
+  if (!buckets) goto done;
+  nbuckets = 0;
+  for (size_t d = 0; d < digits; d++)
+    if (start[d + 1] > start[d])
+      buckets[nbuckets++] = (range_task){.sk = tk + start[d], .n = (int64_t)(start[d + 1] - start[d])};
+  qsort(buckets, nbuckets, sizeof *buckets, larger_first);
+  memcpy(positions, c.counts, per_chunk * sizeof *positions);
+  /* the keys, then each carried column, scattered to the same positions */
+  {
+    pass_ctx keys_only = c;
+    keys_only.carry_src = keys, keys_only.carry_dst = tk, keys_only.carry_width = 8;
+    run_pass(&keys_only, PASS_CARRY);
+  }
+  for (size_t x = 0; x < ncarry; x++) {
+    memcpy(c.counts, positions, per_chunk * sizeof *positions);
+    c.carry_src = carry[x].src, c.carry_dst = split[x], c.carry_width = carry[x].width;
+    run_pass(&c, PASS_CARRY);
+  }
+  carry_ctx cc = {.keys = keys, .tk = tk, .ti = ti, .pi = pi, .buckets = buckets,
+                  .nbuckets = nbuckets, .top = c.shift, .ncarry = ncarry, .carry = carry,
+                  .split = split};
+  atomic_init(&cc.next, 0);
+  weft__pool_run(carry_worker, &cc);
+  result = 1;
+done:
+  for (size_t x = 0; split && x < ncarry; x++) weft__scratch_free(split[x]);
+  free(split), free(narrow), free(bits), free(start), free(positions), free(buckets);
+  weft__scratch_free(wide), weft__scratch_free(tk), weft__scratch_free(ti), weft__scratch_free(pi);
+  return result;
 }

@@ -78,3 +78,42 @@ def _nan_order(k, descending):
     rank = _rank(np.where(np.isnan(k), np.inf, k + 0.0))
     rank = np.where(np.isnan(k), rank.max(initial=0) + 1, rank)
     return np.lexsort((np.arange(N), -rank if descending else rank))
+
+
+def test_one_key_sort_moves_every_column_type_with_the_keys(rng):
+    """One key on the CPU: fixed-width columns move with the keys (frame/sort_carry.c), the
+    others (bool, utf8, with nulls) are gathered by row numbers carried the same way; every
+    column must come out as pyarrow's own take of the stable order, nulls included."""
+    pa = pytest.importorskip("pyarrow")
+    k = rng.random(N)
+    i32 = rng.integers(-1000, 1000, N).astype(np.int32)
+    tbl = pa.table({
+        "i8": pa.array(rng.integers(-100, 100, N).astype(np.int8)),
+        "k": pa.array(k),
+        "u16": pa.array(rng.integers(0, 60000, N).astype(np.uint16)),
+        "f32": pa.array(rng.random(N).astype(np.float32)),
+        "i32_nulls": pa.array(i32, mask=rng.random(N) < 0.1),
+        "flag": pa.array(rng.random(N) < 0.5),
+        "day": pa.array(rng.integers(0, 20000, N).astype(np.int32)).view(pa.date32()),
+        "ts": pa.array(rng.integers(0, 2**50, N), type=pa.timestamp("us")),
+        "name": pa.array([f"s{x}" for x in rng.integers(0, 5000, N)], mask=rng.random(N) < 0.05),
+    })  # fmt: skip
+    want = np.argsort(k, kind="stable")
+    for sliced in (False, True):
+        t, w = (tbl.slice(3, N - 10), np.argsort(k[3:N - 7], kind="stable")) if sliced else (tbl, want)
+        out = weft.from_arrow(t).sort("k", device="cpu")
+        assert "moved with the keys" in weft.last_report()
+        assert out.to_arrow().equals(t.take(pa.array(w))), f"sliced={sliced}"
+
+
+def test_crowded_key_takes_the_permutation_and_agrees(rng):
+    """Nine in ten keys share their top 16 bits: one thread would sort most of the carried
+    split, so the sort goes by a permutation; both ways give the same table."""
+    k = rng.integers(0, 256, N) + (5 << 40)
+    k = np.where(rng.random(N) < 0.1, rng.integers(0, 2**62, N), k)
+    v = rng.random(N)
+    out = weft.DataFrame({"k": k, "v": v}).sort("k", device="cpu")
+    assert "moved with the keys" not in weft.last_report()
+    want = np.argsort(k, kind="stable")
+    np.testing.assert_array_equal(out["v"].to_numpy(), v[want])
+    np.testing.assert_array_equal(out["k"].to_numpy(), k[want])
