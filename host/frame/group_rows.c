@@ -121,22 +121,45 @@ static int64_t htab_find_or_add_word(htab *t, uint64_t w, int64_t row) {
 /* The same for one utf8 key (row `row` of view `v`, non-null): its prefix is kept as the
  * group's word, so most probes of short strings touch neither the offsets nor the bytes
  * of the groups' first rows. `gv` is the view the groups' first rows refer to. */
-static int64_t htab_find_or_add_str(htab *t, uint64_t h, const weft_column_view *v, int64_t row,
-                                    const weft_column_view *gv) {
-  const int32_t *o = (const int32_t *)v->values + v->offset;
+static int64_t htab_find_or_add_str_at(htab *t, uint64_t h, uint64_t w, int32_t len, const char *p,
+                                       int64_t row, const weft_column_view *gv) {
   const int32_t *go = (const int32_t *)gv->values + gv->offset;
-  const char *p = v->data + o[row];
-  int32_t len = o[row + 1] - o[row];
-  uint64_t w = weft__prefix8(p, (size_t)len);
   for (uint64_t i = h & t->mask; t->slot; i = (i + 1) & t->mask) {
     int32_t g = t->slot[i];
     if (g < 0) break;
-    if (t->hash[g] != h || t->word[g] != w || t->len[g] != len) continue;
-    if (len <= 8 || !memcmp(gv->data + go[t->first[g]] + 8, p + 8, (size_t)len - 8)) return g;
+    if (t->word[g] != w || t->len[g] != len) continue;
+    /* up to 8 bytes the word and the length are the string */
+    if (len <= 8) return g;
+    if (t->hash[g] == h && !memcmp(gv->data + go[t->first[g]] + 8, p + 8, (size_t)len - 8)) return g;
   }
   int64_t g = htab_add(t, h, w, row, 1);
   if (g >= 0) t->len[g] = len;
   return g;
+}
+
+static int64_t htab_find_or_add_str(htab *t, uint64_t h, const weft_column_view *v, int64_t row,
+                                    const weft_column_view *gv) {
+  const int32_t *o = (const int32_t *)v->values + v->offset;
+  const char *p = v->data + o[row];
+  int32_t len = o[row + 1] - o[row];
+  return htab_find_or_add_str_at(t, h, weft__prefix8(p, (size_t)len), len, p, row, gv);
+}
+
+/* Rows [base, base + n) of one utf8 key without nulls into t: each string's word, length
+ * and hash made once, in the probe's loop. 0 on OOM. */
+static int build_str_block(htab *t, const weft_column_view *v, int64_t base, size_t n, int32_t *gid) {
+  const int32_t *o = (const int32_t *)v->values + v->offset;
+  for (size_t i = 0; i < n; i++) {
+    int64_t row = base + (int64_t)i;
+    int32_t at = o[row], len = o[row + 1] - at;
+    const char *p = v->data + at;
+    uint64_t w = weft__prefix8(p, (size_t)len);
+    uint64_t h = weft__hash_bytes(p, (size_t)len); /* inline: shares the word's loads */
+    int64_t g = htab_find_or_add_str_at(t, h, w, len, p, row, v);
+    if (g < 0) return 0;
+    if (gid) gid[row] = (int32_t)g;
+  }
+  return 1;
 }
 
 /* Several keys that each fit a word (utf8 of at most 7 bytes: its bytes and its length),
@@ -243,6 +266,10 @@ static int build_local(const part_ctx *c, htab *t, size_t row0, size_t rows, int
   for (size_t b0 = 0; b0 < rows; b0 += WEFT_HASH_BLOCK) {
     size_t n = rows - b0 < WEFT_HASH_BLOCK ? rows - b0 : WEFT_HASH_BLOCK;
     int64_t base = (int64_t)(row0 + b0);
+    if (str1 && !nulls) {
+      if (!build_str_block(t, &k0->view, base, n, gid)) return 0;
+      continue;
+    }
     if (single) weft__key_words(&k0->view, base, n, h);
     else weft__hash_rows(c->keys, c->nkeys, base, n, h);
     for (size_t i = 0; i < n; i++) {

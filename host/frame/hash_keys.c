@@ -4,19 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-uint64_t weft__hash_mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-uint64_t weft__hash_bytes(const char *p, size_t len) {
-  if (len <= 8) { /* short keys (flags, codes) are common: one mix, not two */
-    return weft__hash_mix(weft__prefix8(p, len) ^ ((len + 1) * 0x9e3779b97f4a7c15ULL));
-  }
+uint64_t weft__hash_bytes_long(const char *p, size_t len) {
   uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xff51afd7ed558ccdULL);
   size_t i = 0;
   for (; i + 8 <= len; i += 8) {

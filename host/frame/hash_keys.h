@@ -17,7 +17,15 @@
 #define WEFT_HASH_BLOCK 1024 /* rows hashed at once by weft__hash_rows */
 #define WEFT_HASH_NULL 0x5bd1e9955bd1e995ULL /* the hash of a null (one-column rows) */
 
-uint64_t weft__hash_mix(uint64_t x);
+/* A 64-bit finalizer (MurmurHash3's): inline, it runs once a row in every hash loop. */
+static inline uint64_t weft__hash_mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
 /* The first min(len, 8) bytes of p, zero-padded, as a little-endian word: fixed-size loads
  * only (a variable-length memcpy is a call, and its byte stores stall the load after it). */
 static inline uint64_t weft__prefix8(const char *p, size_t len) {
@@ -35,7 +43,12 @@ static inline uint64_t weft__prefix8(const char *p, size_t len) {
   }
   return w;
 }
-uint64_t weft__hash_bytes(const char *p, size_t len);
+uint64_t weft__hash_bytes_long(const char *p, size_t len); /* len > 8 */
+/* The hash of a string; short keys (flags, codes) are common: one mix, inline. */
+static inline uint64_t weft__hash_bytes(const char *p, size_t len) {
+  if (len <= 8) return weft__hash_mix(weft__prefix8(p, len) ^ ((len + 1) * 0x9e3779b97f4a7c15ULL));
+  return weft__hash_bytes_long(p, len);
+}
 /* The word of row `row` (relative to the view) of a non-utf8 column; nulls not looked at. */
 uint64_t weft__key_word(const weft_column_view *v, int64_t row);
 /* out[i] = the word of row row0 + i of a non-utf8 column (nulls not looked at). */

@@ -317,17 +317,20 @@ TEST(TableGroupBy, ShortStringKeysThatShareBytes) {
   std::mt19937_64 rng(41);
   for (size_t n : {(size_t)1, (size_t)7, (size_t)300007}) {
     const char *floats[] = {"0", "-0", "nan", "-nan", "1.5"};
-    std::vector<Cell> k1, k2, k3;
+    std::vector<Cell> k1, k2, k3, k4;
     for (size_t r = 0; r < n; r++) {
       size_t w = rng() % (words.size() + 1);
       k1.push_back(w == words.size() ? Cell() : Cell(words[w]));
+      k4.push_back(Cell(words[(w * 7 + r) % words.size()]));  // no nulls: word, length, hash once
       k2.push_back(r % 3 == 0 ? Cell() : Cell(words[(w + r) % 8]));  // at most 3 bytes
       k3.push_back(r % 7 == 2 ? Cell() : Cell(floats[(r / 3) % 5]));
     }
     SCOPED_TRACE("n=" + std::to_string(n));
     std::vector<Col> cols = {{"a", WEFT_TYPE_UTF8, k1}, {"b", WEFT_TYPE_UTF8, k2},
-                             {"f", WEFT_TYPE_FLOAT64, k3}};
+                             {"f", WEFT_TYPE_FLOAT64, k3}, {"c", WEFT_TYPE_UTF8, k4}};
     check_len(cols, {0});
+    check_len(cols, {3});
+    check_unique(cols, {3});
     check_len(cols, {0, 1});  // a key of more than 7 bytes: rows compared column by column
     check_len(cols, {1, 2});  // short keys: rows compared as words
     check_len(cols, {2, 1});
