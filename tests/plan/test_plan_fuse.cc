@@ -182,6 +182,23 @@ TEST_P(PlanFuseKeyed, MatchesFilterThenGroupBy) {
   auto cols = left_cols(n, 0.2, rng);
   cols.push_back({"many", WEFT_TYPE_INT64, gs::random_cells(WEFT_TYPE_INT64, n, 0.1, 1000, rng)});
   cols.push_back({"long", WEFT_TYPE_UTF8, gs::random_cells(WEFT_TYPE_UTF8, n, 0.1, 9, rng)});
+  // utf8 flags and codes of one length in a whole chunk (encoded without offsets), one
+  // whose chunks mix lengths, all empty; with nulls
+  const char *flags[] = {"A", "N", "R"}, *codes[] = {"ab", "ba", "zz"}, *fives[] = {"abcde", "abcdf"};
+  std::vector<jc::Cell> f1, c2, c5, mixed, empty;
+  for (size_t r = 0; r < n; r++) {
+    bool null = rng() % 10 == 0;
+    f1.push_back(null ? jc::Cell() : jc::Cell(flags[rng() % 3]));
+    c2.push_back(rng() % 13 == 0 ? jc::Cell() : jc::Cell(codes[rng() % 3]));
+    c5.push_back(jc::Cell(fives[rng() % 2]));
+    mixed.push_back(jc::Cell(r % 5000 == 4999 ? "wxyz" : "xyz"));
+    empty.push_back(null ? jc::Cell() : jc::Cell(std::string()));
+  }
+  cols.push_back({"f1", WEFT_TYPE_UTF8, f1});
+  cols.push_back({"c2", WEFT_TYPE_UTF8, c2});
+  cols.push_back({"c5", WEFT_TYPE_UTF8, c5});
+  cols.push_back({"mixed", WEFT_TYPE_UTF8, mixed});
+  cols.push_back({"empty", WEFT_TYPE_UTF8, empty});
   auto built = jc::build(cols);
   const weft_table *t = built->table;
   std::vector<Expr> in = {col("v"), col("i"), col("k"), col("b"),
@@ -194,7 +211,9 @@ TEST_P(PlanFuseKeyed, MatchesFilterThenGroupBy) {
   };
   std::vector<Case> cases = {{{"k"}, true},         {{"g"}, true},
                              {{"b", "k", "g"}, true}, {{"g", "i"}, false},
-                             {{"many"}, false},     {{"k", "long"}, false}};
+                             {{"many"}, false},     {{"k", "long"}, false},
+                             {{"f1", "c2"}, true},  {{"c5", "empty"}, true},
+                             {{"mixed", "f1"}, true}};
   for (auto &cs : cases) {
     std::string what = "keys";
     for (auto k : cs.keys) what += std::string(" ") + k;
