@@ -251,12 +251,61 @@ WEFT_VECTOR_CLONES static double masked_sum(const double *restrict xd, const uin
   return lanes_total(acc);
 }
 
-static void keyed_float_sum(const weft__vec *v, int64_t n, const uint8_t *keep, const int16_t *grp,
+/* With a few groups on AVX2, LANES rows at a time: each group's lanes are two vector
+ * registers that add the rows of the group and +0.0 for the others (a lane is never -0.0:
+ * it starts at +0.0), so every lane adds the same values in the same order as the scalar
+ * loop. Returns the rows done (a multiple of LANES; 0 without AVX2). */
+#define FEW_GROUPS 4
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx2"))) static int64_t keyed_few_groups_avx2(
+    const uint64_t *x, int64_t n, const uint8_t *keep, const int16_t *grp, int groups,
+    double (*acc)[LANES]) {
+  __m256d lo[FEW_GROUPS], hi[FEW_GROUPS];
+  __m256i id[FEW_GROUPS];
+  for (int g = 0; g < FEW_GROUPS; g++)
+    lo[g] = hi[g] = _mm256_setzero_pd(), id[g] = _mm256_set1_epi64x(g);
+  const __m256i zero = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES) {
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(x + i));
+    __m256i x1 = _mm256_loadu_si256((const __m256i *)(x + i + 4));
+    __m128i k8 = _mm_loadl_epi64((const __m128i *)(keep + i));
+    __m128i g8 = _mm_loadu_si128((const __m128i *)(grp + i));
+    x0 = _mm256_and_si256(x0, _mm256_sub_epi64(zero, _mm256_cvtepu8_epi64(k8)));
+    x1 = _mm256_and_si256(x1, _mm256_sub_epi64(zero, _mm256_cvtepu8_epi64(_mm_srli_si128(k8, 4))));
+    __m256i g0 = _mm256_cvtepi16_epi64(g8), g1 = _mm256_cvtepi16_epi64(_mm_srli_si128(g8, 8));
+    for (int g = 0; g < FEW_GROUPS; g++) { /* unrolled: the sums stay in registers */
+      lo[g] = _mm256_add_pd(lo[g], _mm256_castsi256_pd(_mm256_and_si256(x0, _mm256_cmpeq_epi64(g0, id[g]))));
+      hi[g] = _mm256_add_pd(hi[g], _mm256_castsi256_pd(_mm256_and_si256(x1, _mm256_cmpeq_epi64(g1, id[g]))));
+    }
+  }
+  for (int g = 0; g < groups; g++) {
+    _mm256_storeu_pd(acc[g], lo[g]);
+    _mm256_storeu_pd(acc[g] + 4, hi[g]);
+  }
+  return i;
+}
+
+static int64_t keyed_few_groups(const uint64_t *x, int64_t n, const uint8_t *keep,
+                                const int16_t *grp, int groups, double (*acc)[LANES]) {
+  return __builtin_cpu_supports("avx2") ? keyed_few_groups_avx2(x, n, keep, grp, groups, acc) : 0;
+}
+#else
+static int64_t keyed_few_groups(const uint64_t *x, int64_t n, const uint8_t *keep,
+                                const int16_t *grp, int groups, double (*acc)[LANES]) {
+  (void)x, (void)n, (void)keep, (void)grp, (void)groups, (void)acc;
+  return 0;
+}
+#endif
+
+static void keyed_float_sum(const uint64_t *x, int64_t n, const uint8_t *keep, const int16_t *grp,
                             const int64_t *chunk_kept, int groups, part *pa, size_t stride) {
-  const uint64_t *x = (const uint64_t *)v->v;
   double acc[WEFT__SMALL_GROUPS_MAX][LANES];
   memset(acc, 0, (size_t)groups * sizeof acc[0]);
-  for (int64_t i = 0; i < n; i++) {
+  int64_t i = groups <= FEW_GROUPS ? keyed_few_groups(x, n, keep, grp, groups, acc) : 0;
+  for (; i < n; i++) {
     weft__val y = {.u = x[i] & ((uint64_t)0 - keep[i])};
     acc[grp[i]][i % LANES] += y.f;
   }
@@ -451,6 +500,13 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
         p0->n += k;
         continue;
       }
+      part *pa = &ra->parts[a];
+      size_t stride = c->naggs;
+      if (float_sum && wv->direct[a]) { /* a float64 column without nulls, read in place */
+        const double *x = column_at(wv->direct[a], at);
+        keyed_float_sum((const uint64_t *)x, n, keep, grp, chunk_kept, ra->groups, pa, stride);
+        continue;
+      }
       WEFT_RETURN_NOT_OK(weft__eval_chunk(&ae[a], at, n));
       const weft__vec *v = &ae[a].vecs[b->root];
       if (!c->nkeys && float_sum && v->all_valid) {
@@ -458,10 +514,8 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
         p0->n += k;
         continue;
       }
-      part *pa = &ra->parts[a];
-      size_t stride = c->naggs;
       if (float_sum && v->all_valid) {
-        keyed_float_sum(v, n, keep, grp, chunk_kept, ra->groups, pa, stride);
+        keyed_float_sum((const uint64_t *)v->v, n, keep, grp, chunk_kept, ra->groups, pa, stride);
         continue;
       }
       for (int64_t i = 0; i < n; i++)

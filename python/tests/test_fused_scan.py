@@ -85,3 +85,32 @@ def test_same_bits_as_the_general_pass(rng):
     out = [t.lazy().filter(pred).select(col("x").sum().alias("s"), (col("x") * col("y")).sum().alias("p")).collect().to_polars()
            for t in (hot, cold)]
     plt.assert_frame_equal(out[0], out[1], check_exact=True)
+
+
+def test_few_groups_vector_sums_same_bits_as_the_scalar_loop(rng):
+    """The keyed pass adds the float sums of up to 4 groups in vector registers (AVX2), of
+    more groups in a scalar loop; both add each lane's rows in the same order. Moving the
+    first row of every 65,536-row range (its value 0.0, which changes no sum) into a fifth
+    group sends those ranges to the scalar loop: the four groups' sums must keep their bits."""
+    n = 200_003
+    k = rng.choice(np.array(["A", "N", "R", "F"]), n)
+    x = rng.normal(size=n) * 1e3
+    y = rng.normal(size=n)
+    firsts = np.arange(0, n, 65536)
+    x[firsts] = 0.0
+    five = k.copy()
+    five[firsts] = "Z"
+    out = []
+    for keys in (k, five):
+        df = weft.DataFrame({"k": keys, "x": x, "y": y})
+        lf = (df.lazy().filter(col("y") > -0.5).group_by("k")
+              .agg(col("x").sum().alias("s"), (col("x") * (1 - col("y"))).sum().alias("p"))
+              .sort("k"))
+        got = lf.collect().to_polars()
+        assert "filter + aggregate (fused)" in weft.last_report(), weft.last_report()
+        out.append(got.filter(pl.col("k") != "Z"))
+    plt.assert_frame_equal(out[0], out[1], check_exact=True)
+    want = (pl.DataFrame({"k": k, "x": x, "y": y}).filter(pl.col("y") > -0.5).group_by("k")
+            .agg(pl.col("x").sum().alias("s"), (pl.col("x") * (1 - pl.col("y"))).sum().alias("p"))
+            .sort("k"))
+    plt.assert_frame_equal(out[0], want, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
