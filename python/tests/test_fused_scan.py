@@ -73,6 +73,27 @@ def test_several_conjuncts_as_tpch_q6(rng):
          & (pl.col("f") >= -0.5) & (pl.col("f") <= 0.5) & (pl.col("i64") < 3))
 
 
+@pytest.mark.parametrize("lower", [">", ">="])
+@pytest.mark.parametrize("upper", ["<", "<="])
+def test_ranges_on_one_column_in_one_pass(rng, lower, upper):
+    """Two bounds on one column, in either order, run as one range compare: every bound
+    kind, every column type, bounds at values the column holds (NaN, -0.0 in the floats);
+    two lower bounds on one column are not a range and still AND."""
+    df = _frame(rng, 9001)
+    cases = [("f", -0.5, 0.5, -0.5, 0.5), ("f", -np.inf, 0.0, -np.inf, 0.0), ("i64", -2, 2, -2, 2),
+             ("i32", -(2**40), 1, -(2**40), 1),
+             ("d", datetime.date(1970, 1, 3), datetime.date(1970, 1, 8),
+              datetime.date(1970, 1, 3), datetime.date(1970, 1, 8)),
+             ("ts", datetime.datetime(1970, 1, 1, 0, 0, 0, 2), datetime.datetime(1970, 1, 1, 0, 0, 0, 7),
+              datetime.datetime(1970, 1, 1, 0, 0, 0, 2), datetime.datetime(1970, 1, 1, 0, 0, 0, 7))]
+    for c, lo, hi, plo, phi in cases:
+        w_lo, w_hi = _cmp(col(c), lower, lo), _cmp(col(c), upper, hi)
+        p_lo, p_hi = _cmp(pl.col(c), lower, plo), _cmp(pl.col(c), upper, phi)
+        _run(df, w_lo & w_hi, p_lo & p_hi)
+        _run(df, w_hi & w_lo & (col("x") > -1.0), p_hi & p_lo & (pl.col("x") > -1.0))
+        _run(df, (col("x") < 1.0) & w_lo & _cmp(col(c), lower, hi), (pl.col("x") < 1.0) & p_lo & _cmp(pl.col(c), lower, phi))
+
+
 def test_same_bits_as_the_general_pass(rng):
     """A null in a compared column sends the pass off the hot loop; over the rows where it
     is not null the two loops must give the same bits (both add in the same 8 lanes)."""
