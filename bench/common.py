@@ -22,6 +22,25 @@ def cpu_model():
     return platform.processor() or "?"
 
 
+def status_kib(field):
+    """A field of /proc/self/status in KiB (VmRSS, VmHWM: the peak since the last reset)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def reset_peak_rss():
+    """Resets the peak resident set (VmHWM) to the current one; False if the kernel refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _child_main(conn, fn, args):
     try:
         conn.send(("ok", fn(*args)))

@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from common import cpu_model, in_child, log, sayer
+from common import cpu_model, in_child, log, reset_peak_rss, sayer, status_kib
 
 RTOL = 1e-9
 BANDWIDTH_BYTES = 512 << 20  # the array numpy copies to measure memory bandwidth
@@ -172,24 +172,6 @@ def describe_size(query, args):
 
 
 # ---------------------------------------------------------------------------- engines (in a child)
-
-
-def _status_kib(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def _reset_peak():
-    """Resets the peak resident set (VmHWM) to the current one; False if the kernel refuses."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def arrow_tables(dataset):
@@ -494,7 +476,7 @@ def canonical(table, query, dataset):
 def run_query(engine, query, dataset, args):
     """In the child: load the data into the engine (untimed), then the best of args.repeat."""
     out = {"engine": engine, "query": query, "time": None, "unsupported": None}
-    rss_fork = _status_kib("VmRSS") / 1024
+    rss_fork = status_kib("VmRSS") / 1024
     import pyarrow  # noqa: F401  (loaded before the engine: the same in every child)
 
     eng = ENGINES[engine](args.threads, args.weft_device)
@@ -509,9 +491,9 @@ def run_query(engine, query, dataset, args):
     except Unsupported as e:
         out["unsupported"] = str(e)
         return out
-    peak_load = _status_kib("VmHWM") / 1024
-    rss0 = _status_kib("VmRSS") / 1024
-    reset = _reset_peak()
+    peak_load = status_kib("VmHWM") / 1024
+    rss0 = status_kib("VmRSS") / 1024
+    reset = reset_peak_rss()
     best, res = float("inf"), None
     times = []
     for _ in range(args.repeat):
@@ -527,7 +509,7 @@ def run_query(engine, query, dataset, args):
         dt = time.perf_counter() - t
         times.append(dt)
         best = min(best, dt)
-    peak_query = _status_kib("VmHWM") / 1024
+    peak_query = status_kib("VmHWM") / 1024
     out.update(time=best, times=times, note=eng.note(), rss_fork=rss_fork, rss0=rss0,
                peak=max(peak_load, peak_query),
                query_increase=(peak_query - rss0) if reset else None)  # fmt: skip

@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from common import cpu_model, in_child, log, sayer
+from common import cpu_model, in_child, log, reset_peak_rss, sayer, status_kib
 
 OPENBLAS_ENV = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                                 "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}  # fmt: skip
@@ -204,7 +204,8 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
     if coretype:
         os.environ["OPENBLAS_CORETYPE"] = coretype
     rss0 = _rss_mib()
-    out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None}
+    out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None,
+           "peak_by_k": {}}
     eng = make_engine(name, borrow)
     t = time.perf_counter()
     eng.build(xb)
@@ -221,6 +222,9 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
         D = I = None
         for k in ks:
             best = float("inf")
+            # the peak of this k's searches alone (VmHWM reset; the earlier k's answers, kept
+            # for the checks, count in it)
+            reset = reset_peak_rss()
             for _ in range(repeat):
                 D = I = None  # the last run's results are not held through this one's peak
                 t = time.perf_counter()
@@ -229,6 +233,8 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
                 if best > repeat_budget:  # a slow engine: one run tells enough
                     break
             out["times"][k] = best
+            if reset:
+                out["peak_by_k"][k] = status_kib("VmHWM") / 1024
             out["results"][k] = (np.asarray(D, dtype=np.float32), np.asarray(I, dtype=np.int64))
     out["note"] = eng.note()
     if name.startswith("weft:"):
@@ -284,10 +290,13 @@ def fmt_qps(t, nq):
     return f"{q:,.0f}" if q >= 100 else f"{q:.1f}"
 
 
-def fmt_rss(r):
+def fmt_rss(r, k=None):
+    """Peak RSS (+ growth over the RSS at the child's start): of k's searches when measured
+    apart, else of the whole child."""
     if r is None or "peak_rss" not in r:
         return "-"
-    return f"{r['peak_rss']:,.0f} (+{max(0.0, r['peak_rss'] - r['rss0']):,.0f})"
+    peak = r.get("peak_by_k", {}).get(k, r["peak_rss"])
+    return f"{peak:,.0f} (+{max(0.0, peak - r['rss0']):,.0f})"
 
 
 def print_table(headers, rows, markdown, out=sys.stdout):
@@ -509,7 +518,7 @@ def main(argv=None):
                     row += [f"{gflops:,.1f}", f"{100 * gflops / args.peak_gflops:.1f}%"]
                 else:
                     row += ["-", "-"]
-                row += [fmt_rss(got.get(e)) for e in (main_weft, "faiss", "numpy")]
+                row += [fmt_rss(got.get(e), k) for e in (main_weft, "faiss", "numpy")]
                 for other in ("faiss", "numpy"):
                     if res(other) is None or not any(res(e) is not None for e in weft_engines):
                         row.append("-")
