@@ -3,6 +3,8 @@
  * only with AVX, and the binary must run on any x86-64. */
 #include "masked_hot.h"
 
+#include <string.h>
+
 #include "expr.h"
 #include "masked_keep.h" /* WEFT_VECTOR_CLONES */
 
@@ -135,6 +137,67 @@ int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n
         k = mask_i32(cj->op, (const int32_t *)cj->x + at, cj->ki, n, mask, first, last);
         break;
       default: k = mask_i64(cj->op, (const int64_t *)cj->x + at, cj->ki, n, mask, first, last); break;
+    }
+  }
+  return k;
+}
+
+/* One compare on a float64 column and one float sum of a column: both in one loop, the
+ * mask in registers (filter_sum). Lanes and order as weft__hot_sum_lanes after
+ * weft__hot_mask, so the bits are the same. */
+typedef double lanes4_f64 __attribute__((vector_size(32)));
+typedef int64_t lanes4_i64 __attribute__((vector_size(32)));
+#define FILTER_SUM_LOOP(TEST)                                                  \
+  for (; i + LANES <= n; i += LANES) {                                         \
+    lanes4_f64 w0, w1, s0, s1;                                                 \
+    memcpy(&w0, w + i, sizeof w0), memcpy(&w1, w + i + 4, sizeof w1);          \
+    memcpy(&s0, s + i, sizeof s0), memcpy(&s1, s + i + 4, sizeof s1);          \
+    lanes4_i64 m0 = TEST(w0), m1 = TEST(w1);                                   \
+    a0 += (lanes4_f64)((lanes4_i64)s0 & m0), a1 += (lanes4_f64)((lanes4_i64)s1 & m1); \
+    c0 -= m0, c1 -= m1;                                                        \
+  }                                                                            \
+  break;
+#define T_EQ(x) ((x) == qv)
+#define T_NE(x) (~((x) == qv))
+#define T_LT(x) ((x) < qv)
+#define T_LE(x) ((x) <= qv)
+#define T_GT(x) (~((x) <= qv))
+#define T_GE(x) (~((x) < qv))
+
+WEFT_VECTOR_CLONES static int64_t filter_sum_f64(int op, const double *restrict w, double q,
+                                                 const double *restrict s, int64_t n,
+                                                 double *restrict acc, int64_t *done) {
+  const lanes4_f64 qv = {q, q, q, q};
+  lanes4_f64 a0, a1;
+  lanes4_i64 c0 = {0, 0, 0, 0}, c1 = {0, 0, 0, 0};
+  memcpy(&a0, acc, sizeof a0), memcpy(&a1, acc + 4, sizeof a1);
+  int64_t i = 0;
+  switch (op) {
+    case WEFT_OP_EQ: FILTER_SUM_LOOP(T_EQ)
+    case WEFT_OP_NE: FILTER_SUM_LOOP(T_NE)
+    case WEFT_OP_LT: FILTER_SUM_LOOP(T_LT)
+    case WEFT_OP_LE: FILTER_SUM_LOOP(T_LE)
+    case WEFT_OP_GT: FILTER_SUM_LOOP(T_GT)
+    default: FILTER_SUM_LOOP(T_GE)
+  }
+  memcpy(acc, &a0, sizeof a0), memcpy(acc + 4, &a1, sizeof a1);
+  lanes4_i64 c = c0 + c1;
+  *done = i;
+  return c[0] + c[1] + c[2] + c[3];
+}
+
+int64_t weft__hot_filter_sum(const weft__hot_conj *c, const double *x, int64_t at, int64_t n,
+                             double *acc) {
+  int64_t done = 0, k;
+  k = filter_sum_f64(c->op, (const double *)c->x + at, c->kf, x, n, acc, &done);
+  if (done < n) { /* the last rows: mask, then add, as the general loop */
+    uint64_t mask[LANES];
+    int64_t m = n - done;
+    k += weft__hot_mask(c, 1, at + done, m, mask);
+    for (int64_t i = 0; i < m; i++) {
+      weft__val v = {.f = x[done + i]};
+      v.u &= mask[i];
+      acc[i] += v.f; /* done is a multiple of LANES: row done + i is in lane i */
     }
   }
   return k;

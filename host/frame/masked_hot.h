@@ -31,6 +31,11 @@ int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n
  * rows [0, n) continue lanes that started on a multiple of 8. */
 void weft__hot_sum_lanes(const double *x, const double *y, const uint64_t *mask, int64_t n,
                          double *acc);
+/* One conjunct on a float64 column (c->type FLOAT64) and the sum of one float64 column x
+ * (x[0] at row at) over rows [at, at + n), into acc's lanes as weft__hot_mask then
+ * weft__hot_sum_lanes would add them, in one loop; returns the rows kept. */
+int64_t weft__hot_filter_sum(const weft__hot_conj *c, const double *x, int64_t at, int64_t n,
+                             double *acc);
 /* The lanes added together in masked_agg.c's fixed order. */
 double weft__hot_lanes_total(const double *acc);
 

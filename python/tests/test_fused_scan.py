@@ -135,3 +135,22 @@ def test_few_groups_vector_sums_same_bits_as_the_scalar_loop(rng):
             .agg(pl.col("x").sum().alias("s"), (pl.col("x") * (1 - pl.col("y"))).sum().alias("p"))
             .sort("k"))
     plt.assert_frame_equal(out[0], want, check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_one_compare_one_sum_in_one_loop_same_bits(rng, op):
+    """filter_sum's shape (one compare on a float64 column, one float sum) runs in a single
+    loop with the mask in registers; it must give the general pass's bits. A null in the
+    compared column sends the pass off the hot loops; row 0 holds 0.0 in what is summed,
+    so whether it is kept changes no sum."""
+    n = 70_001
+    df = _frame(rng, n).with_columns(pl.when(pl.int_range(n) == 0).then(0.0).otherwise(pl.col("x")).alias("x"),
+                                     pl.when(pl.int_range(n) == 0).then(0.0).otherwise(pl.col("f")).alias("f"))
+    cold = weft.from_arrow(df.with_columns(pl.when(pl.int_range(n) == 0).then(None).otherwise(pl.col("f")).alias("f")))
+    hot = weft.from_arrow(df)
+    for q in (0.5, 0.0, -np.inf, np.inf):
+        for summed in ("x", "f"):
+            out = [t.lazy().filter(_cmp(col("f"), op, q)).select(col(summed).sum().alias("s")).collect().to_polars()
+                   for t in (hot, cold)]
+            plt.assert_frame_equal(out[0], out[1], check_exact=True)
+    _run(df, _cmp(col("f"), op, 0.5), _cmp(pl.col("f"), op, 0.5))
