@@ -380,13 +380,12 @@ static weft_status hot_chunk(agg_ctx *c, const worker_view *wv, weft__eval *ae, 
    * multiples of the lane count), so the bits are those of one pass over the chunk */
   uint64_t mask[WEFT__HOT_SUB];
   int64_t k = 0;
-  /* filter_sum's shape (one compare on a float64 column, one float sum of a column): one
-   * loop, no mask in memory */
+  /* one float sum (of a column or a product: filter_sum, Q6): one loop, no mask in memory */
   int sums = 0, one = -1;
   for (size_t a = 0; a < c->naggs; a++)
-    if (x[a] || with_nulls[a]) sums++, one = x[a] && !y[a] ? (int)a : -1;
-  if (c->nconj == 1 && c->hot[0].type == WEFT_TYPE_FLOAT64 && sums == 1 && one >= 0)
-    k = weft__hot_filter_sum(&c->hot[0], x[one], at, n, acc[one]);
+    if (x[a] || with_nulls[a]) sums++, one = x[a] ? (int)a : -1;
+  if (sums == 1 && one >= 0 && c->nconj <= WEFT__HOT_MAX_CONJ)
+    k = weft__hot_one_sum(c->hot, c->nconj, x[one], y[one], at, n, acc[one]);
   else
   for (int64_t s0 = 0; s0 < n; s0 += WEFT__HOT_SUB) {
     int64_t m = n - s0 < WEFT__HOT_SUB ? n - s0 : WEFT__HOT_SUB;

@@ -145,60 +145,138 @@ int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n
 /* One compare on a float64 column and one float sum of a column: both in one loop, the
  * mask in registers (filter_sum). Lanes and order as weft__hot_sum_lanes after
  * weft__hot_mask, so the bits are the same. */
+/* ---- one sum: every conjunct and the sum in one loop, the mask in vector registers
+ *
+ * With one float sum (of a column, or a product of two: filter_sum, TPC-H Q6), LANES rows
+ * at a time go through every conjunct (a switch a conjunct, the same branch each time) into
+ * a mask held in two 4-lane registers, then into the sum: no mask in memory, each column
+ * read once. The lanes and the order of the adds are the general loops', so the bits are. */
 typedef double lanes4_f64 __attribute__((vector_size(32)));
 typedef int64_t lanes4_i64 __attribute__((vector_size(32)));
-#define FILTER_SUM_LOOP(TEST)                                                  \
-  for (; i + LANES <= n; i += LANES) {                                         \
-    lanes4_f64 w0, w1, s0, s1;                                                 \
-    memcpy(&w0, w + i, sizeof w0), memcpy(&w1, w + i + 4, sizeof w1);          \
-    memcpy(&s0, s + i, sizeof s0), memcpy(&s1, s + i + 4, sizeof s1);          \
-    lanes4_i64 m0 = TEST(w0), m1 = TEST(w1);                                   \
-    a0 += (lanes4_f64)((lanes4_i64)s0 & m0), a1 += (lanes4_f64)((lanes4_i64)s1 & m1); \
-    c0 -= m0, c1 -= m1;                                                        \
-  }                                                                            \
-  break;
-#define T_EQ(x) ((x) == qv)
-#define T_NE(x) (~((x) == qv))
-#define T_LT(x) ((x) < qv)
-#define T_LE(x) ((x) <= qv)
-#define T_GT(x) (~((x) <= qv))
-#define T_GE(x) (~((x) < qv))
+typedef int32_t lanes4_i32 __attribute__((vector_size(16)));
 
-WEFT_VECTOR_CLONES static int64_t filter_sum_f64(int op, const double *restrict w, double q,
-                                                 const double *restrict s, int64_t n,
-                                                 double *restrict acc, int64_t *done) {
-  const lanes4_f64 qv = {q, q, q, q};
+/* A conjunct, or two on one column forming a range, as one step of the loop. */
+enum { STEP_F64, STEP_I64, STEP_I32 };
+typedef struct hot_step {
+  int type, op;       /* STEP_*; a WEFT_OP_* compare, or -1 - closed for a range */
+  const void *x;      /* the column at row 0 of the table */
+  lanes4_f64 qf, hf;  /* the number (a range: its low and high bound) */
+  lanes4_i64 qi, hi;
+} hot_step;
+
+/* 8 rows of a column as two 4-lane int64 or double vectors. */
+#define LOAD_F64(p, i, v0, v1) memcpy(&v0, (const double *)(p) + (i), 32), \
+                               memcpy(&v1, (const double *)(p) + (i) + 4, 32)
+#define CMP_F64(op, w, q, r)                                            \
+  switch (op) {                                                         \
+    case WEFT_OP_EQ: r = (w) == (q); break;                             \
+    case WEFT_OP_NE: r = ~((w) == (q)); break;                          \
+    case WEFT_OP_LT: r = (w) < (q); break;                              \
+    case WEFT_OP_LE: r = (w) <= (q); break;                             \
+    case WEFT_OP_GT: r = ~((w) <= (q)); break;                          \
+    default: r = ~((w) < (q)); break;                                   \
+  }
+#define CMP_INT(op, w, q, r)                                            \
+  switch (op) {                                                         \
+    case WEFT_OP_EQ: r = (w) == (q); break;                             \
+    case WEFT_OP_NE: r = (w) != (q); break;                             \
+    case WEFT_OP_LT: r = (w) < (q); break;                              \
+    case WEFT_OP_LE: r = (w) <= (q); break;                             \
+    case WEFT_OP_GT: r = (w) > (q); break;                              \
+    default: r = (w) >= (q); break;                                     \
+  }
+/* A range's closed bits (as RANGE_OPS): lower GE (2) or GT, upper LE (1) or LT. */
+#define RANGE_CMP(closed, w, lo, hi, r)                                                   \
+  r = (((closed) & 2 ? ~((w) < (lo)) : ~((w) <= (lo))) & ((closed) & 1 ? (w) <= (hi) : (w) < (hi)))
+
+static inline void step_mask(const hot_step *st, int64_t i, lanes4_i64 *m0, lanes4_i64 *m1) {
+  lanes4_i64 r0, r1;
+  if (st->type == STEP_F64) {
+    lanes4_f64 w0, w1;
+    LOAD_F64(st->x, i, w0, w1);
+    if (st->op < 0) {
+      RANGE_CMP(-1 - st->op, w0, st->qf, st->hf, r0);
+      RANGE_CMP(-1 - st->op, w1, st->qf, st->hf, r1);
+    } else {
+      CMP_F64(st->op, w0, st->qf, r0);
+      CMP_F64(st->op, w1, st->qf, r1);
+    }
+  } else {
+    lanes4_i64 w0, w1;
+    if (st->type == STEP_I64) {
+      memcpy(&w0, (const int64_t *)st->x + i, 32), memcpy(&w1, (const int64_t *)st->x + i + 4, 32);
+    } else { /* int32 and date32 widened, as the general loop compares them */
+      lanes4_i32 n0, n1;
+      memcpy(&n0, (const int32_t *)st->x + i, 16), memcpy(&n1, (const int32_t *)st->x + i + 4, 16);
+      w0 = __builtin_convertvector(n0, lanes4_i64), w1 = __builtin_convertvector(n1, lanes4_i64);
+    }
+    if (st->op < 0) {
+      RANGE_CMP(-1 - st->op, w0, st->qi, st->hi, r0);
+      RANGE_CMP(-1 - st->op, w1, st->qi, st->hi, r1);
+    } else {
+      CMP_INT(st->op, w0, st->qi, r0);
+      CMP_INT(st->op, w1, st->qi, r1);
+    }
+  }
+  *m0 &= r0, *m1 &= r1;
+}
+
+/* Rows [at, at + *done) of the steps and the sum; *done: the rows done, a multiple of
+ * LANES (the rest go through the general loops). */
+WEFT_VECTOR_CLONES static int64_t one_sum_loop(const hot_step *steps, int nsteps, const double *x,
+                                               const double *y, int64_t at, int64_t n,
+                                               double *acc, int64_t *done) {
   lanes4_f64 a0, a1;
   lanes4_i64 c0 = {0, 0, 0, 0}, c1 = {0, 0, 0, 0};
-  memcpy(&a0, acc, sizeof a0), memcpy(&a1, acc + 4, sizeof a1);
+  memcpy(&a0, acc, 32), memcpy(&a1, acc + 4, 32);
   int64_t i = 0;
-  switch (op) {
-    case WEFT_OP_EQ: FILTER_SUM_LOOP(T_EQ)
-    case WEFT_OP_NE: FILTER_SUM_LOOP(T_NE)
-    case WEFT_OP_LT: FILTER_SUM_LOOP(T_LT)
-    case WEFT_OP_LE: FILTER_SUM_LOOP(T_LE)
-    case WEFT_OP_GT: FILTER_SUM_LOOP(T_GT)
-    default: FILTER_SUM_LOOP(T_GE)
+  for (; i + LANES <= n; i += LANES) {
+    lanes4_i64 m0 = ~(lanes4_i64){0, 0, 0, 0}, m1 = m0;
+    for (int j = 0; j < nsteps; j++) step_mask(&steps[j], at + i, &m0, &m1);
+    lanes4_f64 s0, s1;
+    LOAD_F64(x, i, s0, s1);
+    if (y) {
+      lanes4_f64 t0, t1;
+      LOAD_F64(y, i, t0, t1);
+      s0 *= t0, s1 *= t1;
+    }
+    a0 += (lanes4_f64)((lanes4_i64)s0 & m0), a1 += (lanes4_f64)((lanes4_i64)s1 & m1);
+    c0 -= m0, c1 -= m1;
   }
-  memcpy(acc, &a0, sizeof a0), memcpy(acc + 4, &a1, sizeof a1);
+  memcpy(acc, &a0, 32), memcpy(acc + 4, &a1, 32);
   lanes4_i64 c = c0 + c1;
   *done = i;
   return c[0] + c[1] + c[2] + c[3];
 }
 
-int64_t weft__hot_filter_sum(const weft__hot_conj *c, const double *x, int64_t at, int64_t n,
-                             double *acc) {
-  int64_t done = 0, k;
-  k = filter_sum_f64(c->op, (const double *)c->x + at, c->kf, x, n, acc, &done);
-  if (done < n) { /* the last rows: mask, then add, as the general loop */
+int64_t weft__hot_one_sum(const weft__hot_conj *c, int nconj, const double *x, const double *y,
+                          int64_t at, int64_t n, double *acc) {
+  hot_step steps[WEFT__HOT_MAX_CONJ];
+  int nsteps = 0;
+  for (int j = 0; j < nconj; j++) {
+    const weft__hot_conj *cj = &c[j], *lo, *hi;
+    hot_step *st = &steps[nsteps++];
+    st->type = cj->type == WEFT_TYPE_FLOAT64 ? STEP_F64
+             : cj->type == WEFT_TYPE_INT32 || cj->type == WEFT_TYPE_DATE32 ? STEP_I32 : STEP_I64;
+    st->x = cj->x;
+    if (j + 1 < nconj && is_range(cj, &c[j + 1], &lo, &hi)) {
+      st->op = -1 - ((lo->op == WEFT_OP_GE) * 2 + (hi->op == WEFT_OP_LE));
+      st->qf = (lanes4_f64){lo->kf, lo->kf, lo->kf, lo->kf}, st->hf = (lanes4_f64){hi->kf, hi->kf, hi->kf, hi->kf};
+      st->qi = (lanes4_i64){lo->ki, lo->ki, lo->ki, lo->ki}, st->hi = (lanes4_i64){hi->ki, hi->ki, hi->ki, hi->ki};
+      j++;
+    } else {
+      st->op = cj->op;
+      st->qf = (lanes4_f64){cj->kf, cj->kf, cj->kf, cj->kf};
+      st->qi = (lanes4_i64){cj->ki, cj->ki, cj->ki, cj->ki};
+    }
+  }
+  int64_t done = 0;
+  int64_t k = one_sum_loop(steps, nsteps, x, y, at, n, acc, &done);
+  if (done < n) { /* the last rows: mask, then add, as the general loops */
     uint64_t mask[LANES];
     int64_t m = n - done;
-    k += weft__hot_mask(c, 1, at + done, m, mask);
-    for (int64_t i = 0; i < m; i++) {
-      weft__val v = {.f = x[done + i]};
-      v.u &= mask[i];
-      acc[i] += v.f; /* done is a multiple of LANES: row done + i is in lane i */
-    }
+    k += weft__hot_mask(c, nconj, at + done, m, mask);
+    weft__hot_sum_lanes(x + done, y ? y + done : NULL, mask, m, acc); /* done: a lane multiple */
   }
   return k;
 }

@@ -25,17 +25,19 @@ int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n
 #define WEFT__HOT_LANES 8    /* masked_agg.c's interleaved lanes */
 #define WEFT__HOT_SUB 512    /* rows a mask covers at once (a multiple of the lanes) */
 #define WEFT__HOT_MAX_AGGS 32
+#define WEFT__HOT_MAX_CONJ 16 /* conjuncts weft__hot_one_sum takes */
 
 /* Adds the kept rows' x[i], or x[i] * y[i] when y is not NULL, into acc[i % 8], as
  * masked_agg.c's masked_sum adds (the product rounded first, no fma, as the evaluator);
  * rows [0, n) continue lanes that started on a multiple of 8. */
 void weft__hot_sum_lanes(const double *x, const double *y, const uint64_t *mask, int64_t n,
                          double *acc);
-/* One conjunct on a float64 column (c->type FLOAT64) and the sum of one float64 column x
- * (x[0] at row at) over rows [at, at + n), into acc's lanes as weft__hot_mask then
- * weft__hot_sum_lanes would add them, in one loop; returns the rows kept. */
-int64_t weft__hot_filter_sum(const weft__hot_conj *c, const double *x, int64_t at, int64_t n,
-                             double *acc);
+/* The kept rows of [at, at + n) (every conjunct, nconj <= WEFT__HOT_MAX_CONJ) summed as
+ * x[i], or x[i] * y[i] when y is not NULL (x[0], y[0] at row at), into acc's lanes as
+ * weft__hot_mask then weft__hot_sum_lanes would add them, in one loop with the mask in
+ * registers; returns the rows kept. For one float sum (filter_sum, TPC-H Q6). */
+int64_t weft__hot_one_sum(const weft__hot_conj *c, int nconj, const double *x, const double *y,
+                          int64_t at, int64_t n, double *acc);
 /* The lanes added together in masked_agg.c's fixed order. */
 double weft__hot_lanes_total(const double *acc);
 

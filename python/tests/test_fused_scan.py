@@ -154,3 +154,26 @@ def test_one_compare_one_sum_in_one_loop_same_bits(rng, op):
                    for t in (hot, cold)]
             plt.assert_frame_equal(out[0], out[1], check_exact=True)
     _run(df, _cmp(col("f"), op, 0.5), _cmp(pl.col("f"), op, 0.5))
+
+
+@pytest.mark.parametrize("summed", ["x", "x*y"])
+def test_one_sum_after_several_conjuncts_same_bits(rng, summed):
+    """One float sum after several conjuncts (ranges on int64, date32, timestamp and float64
+    columns, single compares): the loop with the mask in registers against the general
+    pass (a null in i64 at row 0 sends it there; hot, row 0 fails the predicate)."""
+    n = 70_001
+    df = _frame(rng, n)
+    hot = weft.from_arrow(df.with_columns(pl.when(pl.int_range(n) == 0).then(-9).otherwise(pl.col("i64")).alias("i64")))
+    cold = weft.from_arrow(df.with_columns(pl.when(pl.int_range(n) == 0).then(None).otherwise(pl.col("i64")).alias("i64")))
+    expr = col("x") * col("y") if summed == "x*y" else col("x")
+    preds = [
+        (col("i64") >= -3) & (col("i64") < 4) & (col("f") > -1.0),
+        (col("d") >= datetime.date(1970, 1, 2)) & (col("i64") > -4) & (col("d") < datetime.date(1970, 1, 8))
+        & (col("f") <= 0.7) & (col("f") > -0.7) & (col("i32") != 2),
+        (col("i64") != -9) & (col("ts") > datetime.datetime(1970, 1, 1, 0, 0, 0, 1))
+        & (col("ts") <= datetime.datetime(1970, 1, 1, 0, 0, 0, 8)) & (col("y") >= 0.0),
+    ]
+    for pred in preds:
+        out = [t.lazy().filter(pred).select(expr.sum().alias("s"), weft.len().alias("n")).collect().to_polars()
+               for t in (hot, cold)]
+        plt.assert_frame_equal(out[0], out[1], check_exact=True)
