@@ -221,18 +221,33 @@ static inline void step_mask(const hot_step *st, int64_t i, lanes4_i64 *m0, lane
   *m0 &= r0, *m1 &= r1;
 }
 
+/* With several columns streaming at once (Q6 reads four) the hardware prefetcher falls
+ * behind: each column's line this many rows ahead is asked for (Q6 measured 15% faster;
+ * filter_sum's one column measured 10% slower with it, so it goes without). */
+#define PREFETCH_ROWS 512
+#define PREFETCH_MIN_COLUMNS 3
+
 /* Rows [at, at + *done) of the steps and the sum; *done: the rows done, a multiple of
  * LANES (the rest go through the general loops). */
-WEFT_VECTOR_CLONES static int64_t one_sum_loop(const hot_step *steps, int nsteps, const double *x,
-                                               const double *y, int64_t at, int64_t n,
-                                               double *acc, int64_t *done) {
+static inline __attribute__((always_inline)) int64_t one_sum_loop(
+    const hot_step *steps, int nsteps, const double *x, const double *y, int64_t at, int64_t n,
+    const int prefetch, double *acc, int64_t *done) {
   lanes4_f64 a0, a1;
   lanes4_i64 c0 = {0, 0, 0, 0}, c1 = {0, 0, 0, 0};
   memcpy(&a0, acc, 32), memcpy(&a1, acc + 4, 32);
   int64_t i = 0;
   for (; i + LANES <= n; i += LANES) {
     lanes4_i64 m0 = ~(lanes4_i64){0, 0, 0, 0}, m1 = m0;
-    for (int j = 0; j < nsteps; j++) step_mask(&steps[j], at + i, &m0, &m1);
+    for (int j = 0; j < nsteps; j++) {
+      if (prefetch) /* the column's line PREFETCH_ROWS rows on */
+        __builtin_prefetch((const char *)steps[j].x +
+                           (at + i + PREFETCH_ROWS) * (steps[j].type == STEP_I32 ? 4 : 8));
+      step_mask(&steps[j], at + i, &m0, &m1);
+    }
+    if (prefetch) {
+      __builtin_prefetch(x + i + PREFETCH_ROWS);
+      if (y) __builtin_prefetch(y + i + PREFETCH_ROWS);
+    }
     lanes4_f64 s0, s1;
     LOAD_F64(x, i, s0, s1);
     if (y) {
@@ -247,6 +262,19 @@ WEFT_VECTOR_CLONES static int64_t one_sum_loop(const hot_step *steps, int nsteps
   lanes4_i64 c = c0 + c1;
   *done = i;
   return c[0] + c[1] + c[2] + c[3];
+}
+
+/* The loop compiled twice, with and without the prefetches, each cloned for AVX2. */
+WEFT_VECTOR_CLONES static int64_t one_sum_streams(const hot_step *steps, int nsteps, const double *x,
+                                                  const double *y, int64_t at, int64_t n,
+                                                  double *acc, int64_t *done) {
+  return one_sum_loop(steps, nsteps, x, y, at, n, 1, acc, done);
+}
+
+WEFT_VECTOR_CLONES static int64_t one_sum_stream(const hot_step *steps, int nsteps, const double *x,
+                                                 const double *y, int64_t at, int64_t n,
+                                                 double *acc, int64_t *done) {
+  return one_sum_loop(steps, nsteps, x, y, at, n, 0, acc, done);
 }
 
 int64_t weft__hot_one_sum(const weft__hot_conj *c, int nconj, const double *x, const double *y,
@@ -270,8 +298,18 @@ int64_t weft__hot_one_sum(const weft__hot_conj *c, int nconj, const double *x, c
       st->qi = (lanes4_i64){cj->ki, cj->ki, cj->ki, cj->ki};
     }
   }
+  /* the distinct columns read (a compared column may be the summed one, as filter_sum's) */
+  const void *cols[WEFT__HOT_MAX_CONJ + 2];
+  int ncols = 0;
+  for (int j = 0; j <= nsteps + 1; j++) {
+    const void *p = j < nsteps ? steps[j].x : j == nsteps ? (const void *)(x - at) : (const void *)(y ? y - at : NULL);
+    int seen = !p;
+    for (int q = 0; q < ncols && !seen; q++) seen = cols[q] == p;
+    if (!seen) cols[ncols++] = p;
+  }
   int64_t done = 0;
-  int64_t k = one_sum_loop(steps, nsteps, x, y, at, n, acc, &done);
+  int64_t k = ncols >= PREFETCH_MIN_COLUMNS ? one_sum_streams(steps, nsteps, x, y, at, n, acc, &done)
+                                            : one_sum_stream(steps, nsteps, x, y, at, n, acc, &done);
   if (done < n) { /* the last rows: mask, then add, as the general loops */
     uint64_t mask[LANES];
     int64_t m = n - done;
