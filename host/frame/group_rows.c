@@ -24,6 +24,7 @@
 #include "cpu_only.h"
 #include "group_device.h"
 #include "hash_keys.h"
+#include "vector_clones.h"
 
 #define DIRECT_RANGE ((int64_t)1 << 20)
 #define MIN_PART_ROWS ((int64_t)1 << 16)
@@ -440,6 +441,17 @@ static const int64_t *direct_keys(const weft_column_view *v, int64_t b, size_t n
   return (const int64_t *)buf;
 }
 
+/* The smallest and largest of k[0, n) folded into *lo, *hi (vectorized with AVX2). */
+WEFT_VECTOR_CLONES static void fold_min_max(const int64_t *restrict k, size_t n, int64_t *lo,
+                                            int64_t *hi) {
+  int64_t l = *lo, h = *hi;
+  for (size_t i = 0; i < n; i++) {
+    l = k[i] < l ? k[i] : l;
+    h = k[i] > h ? k[i] : h;
+  }
+  *lo = l, *hi = h;
+}
+
 static void direct_range(direct_ctx *c, int64_t p) {
   int64_t r0 = p * c->part_rows, r1 = r0 + c->part_rows < c->rows ? r0 + c->part_rows : c->rows;
   int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -448,10 +460,7 @@ static void direct_range(direct_ctx *c, int64_t p) {
     size_t n = (size_t)(r1 - b < WEFT_HASH_BLOCK ? r1 - b : WEFT_HASH_BLOCK);
     const int64_t *k = direct_keys(&c->key->view, b, n, w);
     if (!c->nulls) {
-      for (size_t i = 0; i < n; i++) {
-        lo = k[i] < lo ? k[i] : lo;
-        hi = k[i] > hi ? k[i] : hi;
-      }
+      fold_min_max(k, n, &lo, &hi);
       continue;
     }
     for (size_t i = 0; i < n; i++) {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "expr.h"
-#include "masked_keep.h" /* WEFT_VECTOR_CLONES */
+#include "vector_clones.h"
 
 #define LANES WEFT__HOT_LANES
 

@@ -7,14 +7,7 @@
 #include <stdint.h>
 
 #include "expr.h"
-
-/* Vectorized twice, chosen at run time: GCC vectorizes a double compare into a mask only
- * with AVX (SSE2 has no pattern for it), and the binary must run on any x86-64. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define WEFT_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define WEFT_VECTOR_CLONES
-#endif
+#include "vector_clones.h"
 
 /* A conjunct of the predicate (the predicate is true where every conjunct is valid and
  * true, exactly when its Kleene AND is true). `fast`: a numeric column compared with a
