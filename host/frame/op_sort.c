@@ -48,12 +48,13 @@ static void report_sorted(weft_exec *exec, const weft__device *dev, const weft__
   exec->last_device = 0;
 }
 
-/* The permutation that sorts the table (on dev's radix sort), then every column gathered by
- * it, the first key's column decoded from its sorted words when they decode exactly. */
-static weft_status sort_by_permutation(weft_exec *exec, const weft_table *table,
-                                       const weft__column **kcols, const int *descending,
-                                       size_t nkeys, weft__device *dev, weft__sort_run *run,
-                                       int64_t *perm, weft__column *cols, int *gathered) {
+/* The permutation that sorts the table (on dev's radix sort) into perm, then every column
+ * gathered by it, the first key's column decoded from its sorted words when they decode
+ * exactly. */
+static weft_status by_permutation(weft_exec *exec, const weft_table *table,
+                                  const weft__column **kcols, const int *descending, size_t nkeys,
+                                  weft__device *dev, weft__sort_run *run, int64_t *perm,
+                                  weft__column *cols, int *gathered) {
   const char *method = "";
   weft_status st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, run);
   if (st != WEFT_OK) return st;
@@ -80,6 +81,21 @@ static weft_status sort_by_permutation(weft_exec *exec, const weft_table *table,
   return st;
 }
 
+/* by_permutation with a permutation of its own (the one-key sort on the CPU needs none). */
+static weft_status sort_by_permutation(weft_exec *exec, const weft_table *table,
+                                       const weft__column **kcols, const int *descending,
+                                       size_t nkeys, weft__device *dev, weft__sort_run *run,
+                                       weft__column *cols, int *gathered) {
+  int64_t *perm = weft__scratch_alloc((size_t)(table->rows ? table->rows : 1) * sizeof *perm);
+  if (!perm)
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory for %lld rows",
+                       (long long)table->rows);
+  weft_status st = by_permutation(exec, table, kcols, descending, nkeys, dev, run, perm, cols,
+                                  gathered);
+  weft__scratch_free(perm);
+  return st;
+}
+
 weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
                             const char *const *keys, const int *descending, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_sort: out is NULL");
@@ -87,8 +103,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   WEFT_CHECK_ARG(table, "weft_table_sort: table is NULL");
   WEFT_CHECK_ARG(nkeys > 0 && keys, "weft_table_sort: needs at least one key (nkeys = %zu)", nkeys);
   const weft__column **kcols = calloc(nkeys, sizeof *kcols);
-  int64_t *perm = weft__scratch_alloc((size_t)(table->rows ? table->rows : 1) * sizeof *perm);
-  weft_status st = kcols && perm ? WEFT_OK
+  weft_status st = kcols ? WEFT_OK
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory for %lld "
                                "rows", (long long)table->rows);
   for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
@@ -117,7 +132,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   }
   weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1};
   if (st == WEFT_OK && !gathered) st = sort_by_permutation(exec, table, kcols, descending, nkeys,
-                                                           dev, &run, perm, cols, &gathered);
+                                                           dev, &run, cols, &gathered);
   weft__scratch_free(run.primary);
   size_t set = 0;
   for (; st == WEFT_OK && set < table->ncols; set++)
@@ -125,7 +140,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   /* the columns not handed to the table (a failed set releases its own) */
   for (size_t c = set; gathered && c < table->ncols; c++) weft__column_release(&cols[c]);
   free(cols);
-  free(kcols), weft__scratch_free(perm);
+  free(kcols);
   if (st != WEFT_OK) {
     weft_table_free(res);
     return st;
