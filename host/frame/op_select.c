@@ -122,7 +122,7 @@ static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t r
         }
         piece = p, cap = ncap;
       }
-      for (int64_t i = 0; i < n; i++)
+      for (int64_t i = 0; add > 0 && i < n; i++) /* add == 0: piece may still be NULL */
         if (v->all_valid || v->valid[i]) {
           memcpy(piece + used, v->sp[i], (size_t)v->sl[i]);
           used += (size_t)v->sl[i];
