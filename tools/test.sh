@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up the machine, builds every library (the CUDA
 # backend included), runs the GoogleTest suite on every device found, the sanitizer build of
-# the CPU path, then installs the Python package with pip and runs pytest against it.
+# the CPU path, then installs the Python package with pip and runs pytest against it, and
+# pytest once more against the sanitizer build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/setup.sh
@@ -31,3 +32,8 @@ echo "== pip install . and pytest"
   ${WEFT_CUDA_ARCH:+-Ccmake.define.CMAKE_CUDA_ARCHITECTURES=$WEFT_CUDA_ARCH}
 # Run from outside the source tree so the installed package, with its libraries, is tested.
 (cd /tmp && "$PY" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
+
+echo "== pytest against the ASan + UBSan library (CPU path; the RSS tests left out: ASan's allocator changes RSS)"
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LD_PRELOAD="$(gcc -print-file-name=libasan.so)" WEFT_LIBRARY="$PWD/build/sanitize/lib" \
+  PYTHONPATH="$PWD/python" "$PY" -m pytest -q -s -p no:cacheprovider python/tests -k "not memory and not rss"
