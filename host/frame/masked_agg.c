@@ -288,9 +288,16 @@ __attribute__((target("avx2"))) static int64_t keyed_few_groups_avx2(
   return i;
 }
 
+static int g_have_avx2; /* set once when the library loads */
+
+__attribute__((constructor)) static void detect_avx2(void) {
+  __builtin_cpu_init();
+  g_have_avx2 = __builtin_cpu_supports("avx2");
+}
+
 static int64_t keyed_few_groups(const uint64_t *x, int64_t n, const uint8_t *keep,
                                 const int16_t *grp, int groups, double (*acc)[LANES]) {
-  return __builtin_cpu_supports("avx2") ? keyed_few_groups_avx2(x, n, keep, grp, groups, acc) : 0;
+  return g_have_avx2 ? keyed_few_groups_avx2(x, n, keep, grp, groups, acc) : 0;
 }
 #else
 static int64_t keyed_few_groups(const uint64_t *x, int64_t n, const uint8_t *keep,
