@@ -500,7 +500,9 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
     split[x] = weft__scratch_alloc((size_t)n * (size_t)(carry[x].src ? carry[x].width : 8));
   int have = tk && ti && pi;
   for (size_t x = 0; x < ncarry; x++) have &= split[x] != NULL;
+  result = -1; /* no memory for the copies: the sort by a permutation needs less */
   if (!have) goto done;
+  result = 0;
   buckets = malloc(nbuckets * sizeof *buckets);
   if (!buckets) goto done;
   nbuckets = 0;

@@ -24,8 +24,8 @@ typedef struct weft__radix_carry {
  * in that order, without a list of row numbers read at random: the columns move with the
  * keys in one parallel split, then each bucket is sorted and gathered in cache. Returns 1
  * when done, 0 out of host memory, -1 when the keys do not suit it (under
- * WEFT_RADIX_CARRY_MIN_ROWS rows, one varying digit, or a split leaving one bucket too
- * large for one thread): nothing changed on 0 and -1. */
+ * WEFT_RADIX_CARRY_MIN_ROWS rows, one varying digit, a split leaving one bucket too large
+ * for one thread) or the carried copies do not fit in memory: nothing changed on 0 and -1. */
 int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
                            const weft__radix_carry *carry);
 
