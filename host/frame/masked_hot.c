@@ -142,9 +142,6 @@ int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n
   return k;
 }
 
-/* One compare on a float64 column and one float sum of a column: both in one loop, the
- * mask in registers (filter_sum). Lanes and order as weft__hot_sum_lanes after
- * weft__hot_mask, so the bits are the same. */
 /* ---- one sum: every conjunct and the sum in one loop, the mask in vector registers
  *
  * With one float sum (of a column, or a product of two: filter_sum, TPC-H Q6), LANES rows
