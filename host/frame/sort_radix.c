@@ -406,23 +406,26 @@ typedef struct carry_ctx {
   size_t nbuckets;
   int top;                       /* bits of the keys below the split's digit */
   size_t ncarry;
-  const weft__radix_carry *carry;
-  void *const *split;            /* per carried column: its values in split order */
+  const weft__radix_carry *carry; /* each column's dst holds its values in split order */
+  char **bucket_copy;            /* per worker: room for the largest bucket of one column */
   _Atomic size_t next;
 } carry_ctx;
 
 #define GATHER_LOOP(T)                                                            \
-  for (int64_t j = lo; j < hi; j++) ((T *)dst)[j] = ((const T *)src)[c->pi[j]];
+  for (int64_t j = lo; j < hi; j++) ((T *)dst)[j] = ((const T *)copy)[c->pi[j] - lo];
 
-/* Sorts one bucket of the split in cache and gathers the carried columns for it. */
-static void carry_bucket(const carry_ctx *c, size_t lo_, size_t m) {
+/* Sorts one bucket of the split in cache, then puts each carried column's bucket in that
+ * order: the column was split into its own dst, so the bucket is copied aside (in cache)
+ * and gathered back, and no column-sized copy is needed. */
+static void carry_bucket(const carry_ctx *c, int worker, size_t lo_, size_t m) {
   int64_t lo = (int64_t)lo_, hi = lo + (int64_t)m;
   for (int64_t j = lo; j < hi; j++) c->ti[j] = j;
   sort_range(c->tk + lo, c->ti + lo, c->keys + lo, c->pi + lo, (int64_t)m, c->top, 1);
+  char *copy = c->bucket_copy[worker];
   for (size_t x = 0; x < c->ncarry; x++) {
-    const void *src = c->split[x];
-    void *dst = c->carry[x].dst;
+    char *dst = c->carry[x].dst;
     int w = c->carry[x].src ? c->carry[x].width : 8;
+    memcpy(copy, dst + (size_t)lo * (size_t)w, m * (size_t)w);
     if (w == 8) GATHER_LOOP(uint64_t)
     else if (w == 4) GATHER_LOOP(uint32_t)
     else if (w == 2) GATHER_LOOP(uint16_t)
@@ -431,13 +434,13 @@ static void carry_bucket(const carry_ctx *c, size_t lo_, size_t m) {
 }
 
 static void carry_worker(void *ctx, int worker, int workers) {
-  (void)worker, (void)workers;
+  (void)workers;
   carry_ctx *c = ctx;
   for (;;) {
     size_t i = atomic_fetch_add(&c->next, 1);
     if (i >= c->nbuckets) return;
     const range_task *b = &c->buckets[i];
-    carry_bucket(c, (size_t)(b->sk - c->tk), (size_t)b->n);
+    carry_bucket(c, worker, (size_t)(b->sk - c->tk), (size_t)b->n);
   }
 }
 
@@ -454,8 +457,8 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
   range_task *buckets = NULL;
   uint64_t *tk = NULL;
   int64_t *ti = NULL, *pi = NULL;
-  void **split = calloc(ncarry ? ncarry : 1, sizeof *split);
-  if (!narrow || !wide || !bits || !split) goto done;
+  char **bucket_copy = calloc((size_t)workers, sizeof *bucket_copy);
+  if (!narrow || !wide || !bits || !bucket_copy) goto done;
   pass_ctx c = {.n = n, .chunk = (n + nchunks - 1) / nchunks, .nchunks = nchunks, .mask = 255,
                 .counts = narrow, .narrow = narrow, .wide = wide, .ors = bits,
                 .ands = bits + nchunks, .src_k = keys};
@@ -483,7 +486,7 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
   chunk_positions(&c, start);
   /* One thread sorts a bucket: one larger than a thread's share of the work would leave
    * the others idle, so such keys take the sort that splits again. */
-  int64_t most = n / workers > MSD_MIN_ROWS ? n / workers : MSD_MIN_ROWS;
+  int64_t most = n / workers > MSD_MIN_ROWS ? n / workers : MSD_MIN_ROWS, largest = 0;
   size_t nbuckets = 0;
   for (size_t d = 0; d < digits; d++) {
     int64_t m = (int64_t)(start[d + 1] - start[d]);
@@ -492,14 +495,15 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
       goto done;
     }
     nbuckets += m > 0;
+    largest = m > largest ? m : largest;
   }
   tk = weft__scratch_alloc((size_t)n * sizeof *tk);
   ti = weft__scratch_alloc((size_t)n * sizeof *ti);
   pi = weft__scratch_alloc((size_t)n * sizeof *pi);
-  for (size_t x = 0; x < ncarry; x++)
-    split[x] = weft__scratch_alloc((size_t)n * (size_t)(carry[x].src ? carry[x].width : 8));
+  for (int w = 0; ncarry && w < workers; w++)
+    bucket_copy[w] = weft__scratch_alloc((size_t)largest * sizeof(uint64_t));
   int have = tk && ti && pi;
-  for (size_t x = 0; x < ncarry; x++) have &= split[x] != NULL;
+  for (int w = 0; ncarry && w < workers; w++) have &= bucket_copy[w] != NULL;
   result = -1; /* no memory for the copies: the sort by a permutation needs less */
   if (!have) goto done;
   result = 0;
@@ -519,18 +523,18 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
   }
   for (size_t x = 0; x < ncarry; x++) {
     memcpy(c.counts, positions, per_chunk * sizeof *positions);
-    c.carry_src = carry[x].src, c.carry_dst = split[x], c.carry_width = carry[x].width;
+    c.carry_src = carry[x].src, c.carry_dst = carry[x].dst, c.carry_width = carry[x].width;
     run_pass(&c, PASS_CARRY);
   }
   carry_ctx cc = {.keys = keys, .tk = tk, .ti = ti, .pi = pi, .buckets = buckets,
                   .nbuckets = nbuckets, .top = c.shift, .ncarry = ncarry, .carry = carry,
-                  .split = split};
+                  .bucket_copy = bucket_copy};
   atomic_init(&cc.next, 0);
   weft__pool_run(carry_worker, &cc);
   result = 1;
 done:
-  for (size_t x = 0; split && x < ncarry; x++) weft__scratch_free(split[x]);
-  free(split), free(narrow), free(bits), free(start), free(positions), free(buckets);
+  for (int w = 0; bucket_copy && w < workers; w++) weft__scratch_free(bucket_copy[w]);
+  free(bucket_copy), free(narrow), free(bits), free(start), free(positions), free(buckets);
   weft__scratch_free(wide), weft__scratch_free(tk), weft__scratch_free(ti), weft__scratch_free(pi);
   return result;
 }

@@ -10,7 +10,8 @@
 int weft__radix_sort(uint64_t *keys, int64_t *rows, int64_t n, int bytes);
 
 /* A column moved with the keys by weft__radix_sort_carry: dst[i] = src[the row sorted to
- * i], `width` bytes a row (1, 2, 4 or 8). src NULL: the row numbers themselves (int64). */
+ * i], `width` bytes a row (1, 2, 4 or 8). src NULL: the row numbers themselves (int64).
+ * dst (not overlapping src) also holds the column in the split's order on the way. */
 typedef struct weft__radix_carry {
   const void *src;
   void *dst;
