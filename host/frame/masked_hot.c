@@ -107,36 +107,65 @@ static int is_range(const weft__hot_conj *a, const weft__hot_conj *b, const weft
   return 1;
 }
 
+typedef double lanes4_f64 __attribute__((vector_size(32)));
+typedef int64_t lanes4_i64 __attribute__((vector_size(32)));
+typedef int32_t lanes4_i32 __attribute__((vector_size(16)));
+
+/* A conjunct, or two on one column forming a range (closed as RANGE_OPS), as one step of
+ * the loops below. */
+enum { STEP_F64, STEP_I64, STEP_I32 };
+typedef struct hot_step {
+  int type, op;       /* STEP_*; a WEFT_OP_* compare, or -1 - closed for a range */
+  const void *x;      /* the column at row 0 of the table */
+  lanes4_f64 qf, hf;  /* the number (a range: its low and high bound) */
+  lanes4_i64 qi, hi;
+} hot_step;
+
+/* The step of conjuncts c[j] (and c[j + 1] when the two are a range); returns how many
+ * conjuncts it took. */
+static int step_of(const weft__hot_conj *c, int nconj, int j, hot_step *st) {
+  const weft__hot_conj *cj = &c[j], *lo, *hi;
+  st->type = cj->type == WEFT_TYPE_FLOAT64 ? STEP_F64
+           : cj->type == WEFT_TYPE_INT32 || cj->type == WEFT_TYPE_DATE32 ? STEP_I32 : STEP_I64;
+  st->x = cj->x;
+  if (j + 1 < nconj && is_range(cj, &c[j + 1], &lo, &hi)) {
+    st->op = -1 - ((lo->op == WEFT_OP_GE) * 2 + (hi->op == WEFT_OP_LE));
+    st->qf = (lanes4_f64){lo->kf, lo->kf, lo->kf, lo->kf}, st->hf = (lanes4_f64){hi->kf, hi->kf, hi->kf, hi->kf};
+    st->qi = (lanes4_i64){lo->ki, lo->ki, lo->ki, lo->ki}, st->hi = (lanes4_i64){hi->ki, hi->ki, hi->ki, hi->ki};
+    return 2;
+  }
+  st->op = cj->op;
+  st->qf = (lanes4_f64){cj->kf, cj->kf, cj->kf, cj->kf};
+  st->qi = (lanes4_i64){cj->ki, cj->ki, cj->ki, cj->ki};
+  return 1;
+}
+
 int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n, uint64_t *mask) {
   int64_t k = 0;
-  for (int j = 0; j < nconj; j++) {
-    const weft__hot_conj *cj = &c[j], *lo, *hi;
-    int first = j == 0, range = j + 1 < nconj && is_range(cj, &c[j + 1], &lo, &hi);
-    int last = j + range == nconj - 1;
-    if (range) {
-      int closed = (lo->op == WEFT_OP_GE) * 2 + (hi->op == WEFT_OP_LE);
-      switch (cj->type) {
-        case WEFT_TYPE_FLOAT64:
-          k = range_f64(closed, (const double *)cj->x + at, lo->kf, hi->kf, n, mask, first, last);
+  for (int j = 0; j < nconj;) {
+    hot_step st;
+    int first = j == 0;
+    j += step_of(c, nconj, j, &st);
+    int last = j == nconj;
+    if (st.op < 0) {
+      int closed = -1 - st.op;
+      switch (st.type) {
+        case STEP_F64:
+          k = range_f64(closed, (const double *)st.x + at, st.qf[0], st.hf[0], n, mask, first, last);
           break;
-        case WEFT_TYPE_INT32: case WEFT_TYPE_DATE32:
-          k = range_i32(closed, (const int32_t *)cj->x + at, lo->ki, hi->ki, n, mask, first, last);
+        case STEP_I32:
+          k = range_i32(closed, (const int32_t *)st.x + at, st.qi[0], st.hi[0], n, mask, first, last);
           break;
         default:
-          k = range_i64(closed, (const int64_t *)cj->x + at, lo->ki, hi->ki, n, mask, first, last);
+          k = range_i64(closed, (const int64_t *)st.x + at, st.qi[0], st.hi[0], n, mask, first, last);
           break;
       }
-      j++;
       continue;
     }
-    switch (cj->type) {
-      case WEFT_TYPE_FLOAT64:
-        k = mask_f64(cj->op, (const double *)cj->x + at, cj->kf, n, mask, first, last);
-        break;
-      case WEFT_TYPE_INT32: case WEFT_TYPE_DATE32:
-        k = mask_i32(cj->op, (const int32_t *)cj->x + at, cj->ki, n, mask, first, last);
-        break;
-      default: k = mask_i64(cj->op, (const int64_t *)cj->x + at, cj->ki, n, mask, first, last); break;
+    switch (st.type) {
+      case STEP_F64: k = mask_f64(st.op, (const double *)st.x + at, st.qf[0], n, mask, first, last); break;
+      case STEP_I32: k = mask_i32(st.op, (const int32_t *)st.x + at, st.qi[0], n, mask, first, last); break;
+      default: k = mask_i64(st.op, (const int64_t *)st.x + at, st.qi[0], n, mask, first, last); break;
     }
   }
   return k;
@@ -148,19 +177,6 @@ int64_t weft__hot_mask(const weft__hot_conj *c, int nconj, int64_t at, int64_t n
  * at a time go through every conjunct (a switch a conjunct, the same branch each time) into
  * a mask held in two 4-lane registers, then into the sum: no mask in memory, each column
  * read once. The lanes and the order of the adds are the general loops', so the bits are. */
-typedef double lanes4_f64 __attribute__((vector_size(32)));
-typedef int64_t lanes4_i64 __attribute__((vector_size(32)));
-typedef int32_t lanes4_i32 __attribute__((vector_size(16)));
-
-/* A conjunct, or two on one column forming a range, as one step of the loop. */
-enum { STEP_F64, STEP_I64, STEP_I32 };
-typedef struct hot_step {
-  int type, op;       /* STEP_*; a WEFT_OP_* compare, or -1 - closed for a range */
-  const void *x;      /* the column at row 0 of the table */
-  lanes4_f64 qf, hf;  /* the number (a range: its low and high bound) */
-  lanes4_i64 qi, hi;
-} hot_step;
-
 /* 8 rows of a column as two 4-lane int64 or double vectors. */
 #define LOAD_F64(p, i, v0, v1) memcpy(&v0, (const double *)(p) + (i), 32), \
                                memcpy(&v1, (const double *)(p) + (i) + 4, 32)
@@ -278,28 +294,13 @@ int64_t weft__hot_one_sum(const weft__hot_conj *c, int nconj, const double *x, c
                           int64_t at, int64_t n, double *acc) {
   hot_step steps[WEFT__HOT_MAX_CONJ];
   int nsteps = 0;
-  for (int j = 0; j < nconj; j++) {
-    const weft__hot_conj *cj = &c[j], *lo, *hi;
-    hot_step *st = &steps[nsteps++];
-    st->type = cj->type == WEFT_TYPE_FLOAT64 ? STEP_F64
-             : cj->type == WEFT_TYPE_INT32 || cj->type == WEFT_TYPE_DATE32 ? STEP_I32 : STEP_I64;
-    st->x = cj->x;
-    if (j + 1 < nconj && is_range(cj, &c[j + 1], &lo, &hi)) {
-      st->op = -1 - ((lo->op == WEFT_OP_GE) * 2 + (hi->op == WEFT_OP_LE));
-      st->qf = (lanes4_f64){lo->kf, lo->kf, lo->kf, lo->kf}, st->hf = (lanes4_f64){hi->kf, hi->kf, hi->kf, hi->kf};
-      st->qi = (lanes4_i64){lo->ki, lo->ki, lo->ki, lo->ki}, st->hi = (lanes4_i64){hi->ki, hi->ki, hi->ki, hi->ki};
-      j++;
-    } else {
-      st->op = cj->op;
-      st->qf = (lanes4_f64){cj->kf, cj->kf, cj->kf, cj->kf};
-      st->qi = (lanes4_i64){cj->ki, cj->ki, cj->ki, cj->ki};
-    }
-  }
+  for (int j = 0; j < nconj; nsteps++) j += step_of(c, nconj, j, &steps[nsteps]);
   /* the distinct columns read (a compared column may be the summed one, as filter_sum's) */
   const void *cols[WEFT__HOT_MAX_CONJ + 2];
   int ncols = 0;
-  for (int j = 0; j <= nsteps + 1; j++) {
-    const void *p = j < nsteps ? steps[j].x : j == nsteps ? (const void *)(x - at) : (const void *)(y ? y - at : NULL);
+  for (int j = 0; j < nsteps + 2; j++) {
+    const void *p = j < nsteps ? steps[j].x : j == nsteps ? (const void *)(x - at)
+                  : y ? (const void *)(y - at) : NULL;
     int seen = !p;
     for (int q = 0; q < ncols && !seen; q++) seen = cols[q] == p;
     if (!seen) cols[ncols++] = p;
