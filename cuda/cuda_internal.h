@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "backend_impl.h"
+#include "core/backend_impl.h"
 #include "cuda_cublas_loader.h" /* cuBLAS types; its functions only through the table */
 
 /* Entries of each of the 4 reduce partial arrays (sum, min, max, count): at most this many

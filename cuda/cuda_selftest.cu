@@ -718,7 +718,7 @@ weft_status test_csv(Ctx &c) {
 }
 
 /* The grouping kernels (kernels/group_hash.kern, group_agg.kern), driven as
- * host/frame/group_device.c and agg_device.c drive them: 3000 rows of a two-word key (401
+ * host/frame/group/group_device.c and agg_device.c drive them: 3000 rows of a two-word key (401
  * values and a null flag), grouped; group ids and first rows against a host loop numbering
  * groups in first appearance; then rows sorted by group (two radix passes: more than 256
  * groups), cut into chunks of 3 rows, and a float sum and an int64 max per group, equal to
@@ -862,7 +862,7 @@ weft_status test_group(Ctx &c) {
 }
 
 /* The hash join's kernels (kernels/join_hash.kern), driven in the order of
- * host/frame/join_device.c: 3001 right rows of two-word keys from a small range (duplicates,
+ * host/frame/join/join_device.c: 3001 right rows of two-word keys from a small range (duplicates,
  * every 13th row null) are built into a table, radix-grouped 4 bits a pass, and probed by
  * 5003 left rows (a scan over 3 chunks of 2048, so two scan levels) for every join kind; the
  * (left, right) pairs must be the host reference's, in left order with matches in right

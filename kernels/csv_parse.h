@@ -1,5 +1,5 @@
 /* The shape of the device CSV parse (kernels/csv_parse.kern), shared by the kernels, the
- * backends that launch them and host/frame/csv_device.c. Plain C: included by host C, OpenCL
+ * backends that launch them and host/frame/io/csv_device.c. Plain C: included by host C, OpenCL
  * C and CUDA alike. */
 #ifndef WEFT_KERNEL_CSV_PARSE_H
 #define WEFT_KERNEL_CSV_PARSE_H

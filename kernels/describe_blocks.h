@@ -1,5 +1,5 @@
 /* The shape of describe's per-block statistics (kernels/describe_blocks.kern), shared by the
- * kernel, the backends that launch it and host/frame/describe_device.c. Plain C: included by
+ * kernel, the backends that launch it and host/frame/describe/describe_device.c. Plain C: included by
  * host C, OpenCL C and CUDA alike. */
 #ifndef WEFT_KERNEL_DESCRIBE_BLOCKS_H
 #define WEFT_KERNEL_DESCRIBE_BLOCKS_H

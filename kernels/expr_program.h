@@ -1,5 +1,5 @@
 /* The bytecode of an expression evaluated on a device (kernels/expr_eval.kern), shared by
- * the host compiler (host/frame/expr_compile.c) and the kernel, so both agree on one layout.
+ * the host compiler (host/frame/expr/expr_compile.c) and the kernel, so both agree on one layout.
  * Plain C: included by host C, OpenCL C and CUDA alike (no dialect types here).
  *
  * A program is an array of 64-bit words:
@@ -9,7 +9,7 @@
  *       values (8 * width, 1 for bool)
  *   then per instruction 2 words: (op | a << 8 | b << 16), immediate (literal bits)
  * Instructions are postfix over a stack of (64-bit value, valid bit). A value is in one of
- * the evaluator's lanes (host/frame/expr.h): int64 bits, uint64 bits or a double's bits. The
+ * the evaluator's lanes (host/frame/expr/expr.h): int64 bits, uint64 bits or a double's bits. The
  * compiler resolves every lane, so each opcode knows how to read its operands. */
 #ifndef WEFT_KERNEL_EXPR_PROGRAM_H
 #define WEFT_KERNEL_EXPR_PROGRAM_H
@@ -68,7 +68,7 @@ enum wk_expr_op {
   WK_OP_AND, WK_OP_OR, /* Kleene */
   WK_OP_NOT, WK_OP_NEG_F, WK_OP_NEG_I, WK_OP_ABS_F, WK_OP_ABS_I,
   WK_OP_IS_NULL, WK_OP_IS_NOT_NULL,
-  WK_OP_SQRT,        /* log and exp stay on the CPU: see host/frame/expr_compile.c */
+  WK_OP_SQRT,        /* log and exp stay on the CPU: see host/frame/expr/expr_compile.c */
   WK_OP_FILL_NULL,
   WK_OP_F2BOOL, WK_OP_I2BOOL,
   WK_OP_CAST_F2I,    /* a = target type: truncates, checked */

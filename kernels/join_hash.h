@@ -1,6 +1,6 @@
 /* Constants of the device hash join, shared by its kernels (kernels/join_hash.kern), the
  * backends that launch them and the host that sizes their buffers
- * (host/frame/join_device.c). Plain C: included by host C, OpenCL C and CUDA alike. */
+ * (host/frame/join/join_device.c). Plain C: included by host C, OpenCL C and CUDA alike. */
 #ifndef WEFT_KERNEL_JOIN_HASH_H
 #define WEFT_KERNEL_JOIN_HASH_H
 

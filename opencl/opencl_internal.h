@@ -9,7 +9,7 @@
 #include <CL/cl.h>
 #include <pthread.h>
 
-#include "backend_impl.h"
+#include "core/backend_impl.h"
 
 /* Work-group size of every launch (WK_GROUP_SIZE in kernels/dialect.h). */
 #define WEFT_OCL_GROUP 256

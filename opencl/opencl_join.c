@@ -1,5 +1,5 @@
 /* The hash join's steps on OpenCL (kernels/join_hash.kern; cuda/cuda_join.cu launches the
- * same kernels the same way). Each is one launch queued in order; host/frame/join_device.c
+ * same kernels the same way). Each is one launch queued in order; host/frame/join/join_device.c
  * drives them. Grid-stride kernels get ceil(items / local) groups, at most
  * WEFT_OCL_MAX_GROUPS. The kernels need 32-bit global atomics only (core OpenCL 1.1). */
 #include "opencl_internal.h"

@@ -12,7 +12,7 @@
 #include <ostream>
 #include <string>
 
-#include "backend_impl.h"
+#include "core/backend_impl.h"
 
 namespace backend_test {
 

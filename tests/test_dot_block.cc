@@ -1,4 +1,4 @@
-// The CPU inner-product block (host/cpu_dot_block.c): every instruction set gives the bits of
+// The CPU inner-product block (host/vector/cpu_dot_block.c): every instruction set gives the bits of
 // a plain in-order fmaf loop, whatever the block shape, and the values match float64 sums.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <vector>
 
 extern "C" {
-#include "../host/cpu_dot_block.h"
+#include "vector/cpu_dot_block.h"
 }
 
 namespace {

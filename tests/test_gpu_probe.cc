@@ -1,4 +1,4 @@
-// host/gpu_probe.c on fake system trees: which OpenCL ICDs and device nodes let "auto" skip
+// host/core/gpu_probe.c on fake system trees: which OpenCL ICDs and device nodes let "auto" skip
 // opening the backends. The probe is hidden in libweft.so; the test compiles it in.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 extern "C" {
-#include "gpu_probe.h"
+#include "core/gpu_probe.h"
 }
 
 namespace {

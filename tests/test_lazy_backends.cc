@@ -13,7 +13,7 @@
 #include "test_support.h"
 
 extern "C" {
-#include "gpu_probe.h"  // compiled in: what "auto" decides from (hidden in libweft.so)
+#include "core/gpu_probe.h"  // compiled in: what "auto" decides from (hidden in libweft.so)
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// The CPU radix sort of (key, row) pairs (host/frame/sort_radix.c, compiled in) against
+// The CPU radix sort of (key, row) pairs (host/frame/sort/sort_radix.c, compiled in) against
 // std::stable_sort, on the distributions that take its different paths: uniform 64-bit
 // keys, float64 words crowding one top byte (the parallel split recurses), few distinct
 // keys, all keys equal, keys narrower than 8 bytes with bits above them to ignore, and
@@ -12,7 +12,7 @@
 #include <vector>
 
 extern "C" {
-#include "../host/frame/sort_radix.h"
+#include "frame/sort/sort_radix.h"
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// The scratch cache (host/scratch.c, compiled into this test): freed large blocks are handed
+// The scratch cache (host/core/scratch.c, compiled into this test): freed large blocks are handed
 // to the next request they fit, small ones and oversized ones are not kept.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 
 extern "C" {
-#include "../host/scratch.h"
+#include "core/scratch.h"
 }
 
 namespace {

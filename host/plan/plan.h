@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../error.h"
+#include "core/error.h"
 #include "weft.h"
 
 typedef enum weft__plan_kind {

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../exec.h"
-#include "../frame/join.h"
-#include "../frame/masked_agg.h"
-#include "../frame/table.h"
-#include "plan.h"
+#include "core/exec.h"
+#include "frame/join/join.h"
+#include "frame/fused/masked_agg.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
 
 static weft_status check_strict(const weft_plan *p, const weft_exec *exec) {
   for (; p; p = p->in) {

@@ -10,19 +10,19 @@
  *     back to the CPU, or fails in strict mode.
  * Of the table operations the expression ones (filter, select, with_columns) have device
  * kernels for expressions the bytecode can express (expr_device.h), sort on backends with
- * sort_pairs (frame/sort_device.h), group_by and unique for what group_kernels() says, and
- * join on backends with the join steps (frame/join_device.c: every key type; a utf8 key too
+ * sort_pairs (frame/sort/sort_device.h), group_by and unique for what group_kernels() says, and
+ * join on backends with the join steps (frame/join/join_device.c: every key type; a utf8 key too
  * long for the device's key words is only seen when it runs, and falls back then);
  * has_kernels() is the one place to change when another gets some. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../exec.h"
-#include "../frame/expr_device.h"
-#include "../gpu_probe.h"
-#include "../runtime.h"
-#include "plan.h"
+#include "core/exec.h"
+#include "frame/expr/expr_device.h"
+#include "core/gpu_probe.h"
+#include "core/runtime.h"
+#include "plan/plan.h"
 
 static const char *op_name(weft__plan_kind kind) {
   static const char *names[] = {"scan", "filter", "select", "with_columns", "group_by",
@@ -58,8 +58,8 @@ static int has_device_kernels(weft__plan_kind kind) {
          kind == WEFT__P_JOIN;
 }
 
-/* group_by and unique group on a device (frame/group_device.c) and group_by aggregates there
- * (frame/agg_device.c) except utf8 min/max; a utf8 key longer than 7 bytes is only seen when
+/* group_by and unique group on a device (frame/group/group_device.c) and group_by aggregates there
+ * (frame/group/agg_device.c) except utf8 min/max; a utf8 key longer than 7 bytes is only seen when
  * the rows are (the run falls back then, or fails in strict mode). */
 static int group_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
   const char *name = op_name(p->kind);

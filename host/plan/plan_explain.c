@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frame/table.h"
-#include "plan.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
 
 static const char *agg_name(weft_agg_kind kind) {
   static const char *names[] = {"sum", "mean", "min", "max", "count", "n_unique",

@@ -1,18 +1,18 @@
 /* Which plan nodes run fused: a filter directly under a group_by (also what an
- * aggregate-only select builds) runs as one pass (frame/masked_agg.c) when each aggregation
+ * aggregate-only select builds) runs as one pass (frame/fused/masked_agg.c) when each aggregation
  * is one the pass computes exactly as group_by does and the keys are ones it can hold as
  * words, and when the group_by would run on the CPU; otherwise the filter is built and
  * grouped as usual (on a device, if one was chosen). With keys, the pass gives up
  * at run time when there are many groups (collect then runs the two operators).
  * A group_by directly over a join, without keys or by left columns the pass can hold,
- * runs the same pass over the join's rows without building them (frame/join_agg.c); it
+ * runs the same pass over the join's rows without building them (frame/join/join_agg.c); it
  * gives up at run time when an inner or left join's right keys repeat, or on many groups. Any other group_by without keys runs the
  * pass with no predicate (no group id a row, sums in lanes). Collect and explain both ask
  * here, so explain shows what runs. */
-#include "../error.h"
-#include "../frame/masked_agg.h"
-#include "../frame/table.h"
-#include "plan.h"
+#include "core/error.h"
+#include "frame/fused/masked_agg.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
 
 static int on_cpu(const weft_plan *p, const weft_exec *exec) {
   weft__plan_device dev;

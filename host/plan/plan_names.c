@@ -1,10 +1,10 @@
 /* Column-name sets for the optimizer: what an expression reads, what a node passes on. */
-#include "plan_names.h"
+#include "plan/plan_names.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frame/expr.h"
+#include "frame/expr/expr.h"
 
 int weft__names_has(const weft__names *s, const char *name) {
   for (size_t i = 0; i < s->n; i++)

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frame/expr.h"
-#include "../frame/table.h"
-#include "plan.h"
+#include "frame/expr/expr.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
 
 weft_plan *weft__plan_ref(const weft_plan *plan) {
   weft_plan *p = (weft_plan *)plan;

@@ -2,7 +2,7 @@
  * count as used when projections are pushed next (plan_project.c). Each pass builds a new
  * tree through the public constructors, so every rewritten node is checked again against
  * its new inputs: a wrong rewrite fails loudly rather than computing something else. */
-#include "plan.h"
+#include "plan/plan.h"
 
 weft_status weft__plan_optimize(const weft_plan *plan, weft_plan **out) {
   weft_plan *pushed = NULL;

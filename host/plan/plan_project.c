@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frame/expr.h"
-#include "../frame/table.h"
-#include "plan.h"
-#include "plan_names.h"
+#include "frame/expr/expr.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
+#include "plan/plan_names.h"
 
 static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out);
 

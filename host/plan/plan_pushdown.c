@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frame/expr.h"
-#include "../frame/table.h"
-#include "plan.h"
-#include "plan_names.h"
+#include "frame/expr/expr.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
+#include "plan/plan_names.h"
 
 typedef struct preds {
   weft_expr **v; /* references held */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frame/table.h"
-#include "plan.h"
+#include "frame/table/table.h"
+#include "plan/plan.h"
 
 static int has_nulls(const weft_table *t, const char *name) {
   size_t c;

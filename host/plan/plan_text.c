@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 void weft__text_add(weft__text *t, const char *fmt, ...) {
   if (!t->ok) return;

@@ -1,4 +1,4 @@
-"""The fused filter + aggregate's hot loop (host/frame/masked_hot.c): every conjunct a column
+"""The fused filter + aggregate's hot loop (host/frame/fused/masked_hot.c): every conjunct a column
 without nulls compared with a number, every aggregation len or a float sum / mean (of a
 column, of a product of two columns, or of another expression). Against Polars on the same
 data, for every operator and column type, with NaN, infinities and -0.0 in the values,

@@ -1,4 +1,4 @@
-"""Sorts large enough for the CPU radix sort's MSD split (frame/sort_radix.c: 2^18 pairs and
+"""Sorts large enough for the CPU radix sort's MSD split (frame/sort/sort_radix.c: 2^18 pairs and
 more, buckets split again while larger than the cache): the order and its stability
 against numpy's stable argsort, on keys whose digits are skewed (floats crowd a few
 exponents), all equal, few distinct, spread over every bit, negative, and two keys."""
@@ -81,7 +81,7 @@ def _nan_order(k, descending):
 
 
 def test_one_key_sort_moves_every_column_type_with_the_keys(rng):
-    """One key on the CPU: fixed-width columns move with the keys (frame/sort_carry.c), the
+    """One key on the CPU: fixed-width columns move with the keys (frame/sort/sort_carry.c), the
     others (bool, utf8, with nulls) are gathered by row numbers carried the same way; every
     column must come out as pyarrow's own take of the stable order, nulls included."""
     pa = pytest.importorskip("pyarrow")

@@ -1,5 +1,5 @@
 // The fused join + aggregate (an aggregate-only group_by directly over a join, run as one
-// pass over the left rows without building the join: frame/join_agg.c) against the unfused
+// pass over the left rows without building the join: frame/join/join_agg.c) against the unfused
 // path (the eager join, then the eager group_by): inner, left, semi and anti joins, keys and
 // values with nulls and NaN, a right side with unique keys (fused: a direct table, or a hash
 // table when they are spread too wide) and with duplicate keys (an inner or left join falls

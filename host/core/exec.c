@@ -1,0 +1,102 @@
+#include "core/exec.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/runtime.h"
+
+void weft__exec_defaults(struct weft_exec *exec) {
+  memset(exec, 0, sizeof *exec);
+  snprintf(exec->devices, sizeof exec->devices, "auto");
+}
+
+void weft__exec_release(struct weft_exec *exec) {
+  free(exec->report);
+  exec->report = NULL;
+  exec->report_len = exec->report_cap = 0;
+}
+
+void weft__report_clear(struct weft_exec *exec) {
+  exec->report_len = 0;
+  if (exec->report) exec->report[0] = '\0';
+}
+
+void weft__report(struct weft_exec *exec, const char *fmt, ...) {
+  char line[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int len = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (len < 0) return;
+  if ((size_t)len >= sizeof line) len = (int)sizeof line - 1;
+  size_t need = exec->report_len + (size_t)len + 2;
+  if (need > exec->report_cap) {
+    size_t cap = need * 2;
+    char *grown = realloc(exec->report, cap);
+    if (!grown) return;
+    exec->report = grown;
+    exec->report_cap = cap;
+  }
+  memcpy(exec->report + exec->report_len, line, (size_t)len);
+  exec->report_len += (size_t)len;
+  exec->report[exec->report_len++] = '\n';
+  exec->report[exec->report_len] = '\0';
+}
+
+weft_status weft_exec_create(weft_exec **out) {
+  WEFT_CHECK_ARG(out, "weft_exec_create: out is NULL");
+  weft__runtime_init();
+  weft_exec *e = malloc(sizeof *e);
+  if (!e) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_exec_create: host allocation failed");
+  weft__exec_defaults(e);
+  *out = e;
+  return WEFT_OK;
+}
+
+weft_status weft_exec_free(weft_exec *exec) {
+  if (!exec) return WEFT_OK;
+  weft__exec_release(exec);
+  free(exec);
+  return WEFT_OK;
+}
+
+weft_status weft_exec_set_device(weft_exec *exec, const char *devices) {
+  WEFT_CHECK_ARG(exec, "weft_exec_set_device: exec is NULL");
+  WEFT_CHECK_ARG(devices && *devices, "weft_exec_set_device: devices is NULL or empty");
+  WEFT_CHECK_ARG(strlen(devices) < sizeof exec->devices,
+                 "weft_exec_set_device: devices '%.40s...' is longer than %zu characters",
+                 devices, sizeof exec->devices - 1);
+  if (strcmp(devices, "auto") != 0) {
+    /* Validate now so a typo fails here, not at the first operation. */
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", devices);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      size_t idx;
+      weft_status st = weft__device_parse(tok, &idx);
+      if (st == WEFT_ERR_NOT_FOUND || st == WEFT_ERR_INVALID_ARGUMENT)
+        return weft__error_context(st, "weft_exec_set_device: devices '%s'", devices);
+    }
+  }
+  snprintf(exec->devices, sizeof exec->devices, "%s", devices);
+  return WEFT_OK;
+}
+
+weft_status weft_exec_set_strict(weft_exec *exec, int strict) {
+  WEFT_CHECK_ARG(exec, "weft_exec_set_strict: exec is NULL");
+  exec->strict = strict != 0;
+  return WEFT_OK;
+}
+
+weft_status weft_exec_report(const weft_exec *exec, const char **text) {
+  WEFT_CHECK_ARG(exec && text, "weft_exec_report: exec and text must not be NULL");
+  *text = exec->report ? exec->report : "";
+  return WEFT_OK;
+}
+
+weft_status weft_exec_last_device(const weft_exec *exec, size_t *device) {
+  WEFT_CHECK_ARG(exec && device, "weft_exec_last_device: exec and device must not be NULL");
+  *device = exec->last_device;
+  return WEFT_OK;
+}

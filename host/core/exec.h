@@ -1,0 +1,26 @@
+/* weft_exec internals: where an operation may run, and the report of where it ran. */
+#ifndef WEFT_HOST_EXEC_H
+#define WEFT_HOST_EXEC_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "weft.h"
+
+struct weft_exec {
+  char devices[256]; /* "auto" or a comma-separated list of device ids */
+  int strict;
+  char *report;
+  size_t report_len, report_cap;
+  size_t last_device;
+};
+
+/* For a NULL exec: a default one on the stack, released with weft__exec_release. */
+void weft__exec_defaults(struct weft_exec *exec);
+void weft__exec_release(struct weft_exec *exec);
+void weft__report_clear(struct weft_exec *exec);
+/* Appends a line to the report (silently truncates on host allocation failure: the report
+ * is a diagnostic and must never fail the operation). */
+void weft__report(struct weft_exec *exec, const char *fmt, ...) WEFT_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,272 @@
+/* Binding an expression to a table: every node gets its type, lane, nullability and, for
+ * columns, the column. Type rules follow Polars, simplified to be easy to state:
+ *  - integers: both signed -> the wider signed, both unsigned -> the wider unsigned, mixed
+ *    signedness -> int64;
+ *  - any float -> float64, except float32 with float32, int8/16 or uint8/16 -> float32;
+ *  - an int64 literal next to a numeric column takes the column's type when its value fits
+ *    (col_int32 + 1 stays int32), a float64 literal next to a float32 column is float32, and a
+ *    null literal takes the other side's type;
+ *  - `/` is float64 (float32 when both sides are float32); comparisons give bool; & | and ~
+ *    take bool; sqrt/log/exp give float64 (float32 stays float32). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "frame/expr/expr.h"
+
+static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|"};
+
+int weft__type_lane(weft_type t) {
+  switch (t) {
+    case WEFT_TYPE_UINT64: return WEFT__LANE_U;
+    case WEFT_TYPE_FLOAT32: case WEFT_TYPE_FLOAT64: return WEFT__LANE_F;
+    case WEFT_TYPE_UTF8: return WEFT__LANE_S;
+    default: return WEFT__LANE_I;
+  }
+}
+
+static int is_signed(weft_type t) { return t >= WEFT_TYPE_INT8 && t <= WEFT_TYPE_INT64; }
+
+static weft_type promote(weft_type a, weft_type b) {
+  if (weft__type_is_float(a) || weft__type_is_float(b)) {
+    weft_type other = weft__type_is_float(a) ? b : a;
+    if (a == WEFT_TYPE_FLOAT64 || b == WEFT_TYPE_FLOAT64) return WEFT_TYPE_FLOAT64;
+    if (other == WEFT_TYPE_FLOAT32 || other == WEFT_TYPE_INT8 || other == WEFT_TYPE_INT16 ||
+        other == WEFT_TYPE_UINT8 || other == WEFT_TYPE_UINT16)
+      return WEFT_TYPE_FLOAT32;
+    return WEFT_TYPE_FLOAT64;
+  }
+  if (is_signed(a) == is_signed(b)) return weft__type_width(a) >= weft__type_width(b) ? a : b;
+  return WEFT_TYPE_INT64;
+}
+
+static int int_fits(int64_t v, weft_type t) {
+  switch (t) {
+    case WEFT_TYPE_INT8: return v >= INT8_MIN && v <= INT8_MAX;
+    case WEFT_TYPE_INT16: return v >= INT16_MIN && v <= INT16_MAX;
+    case WEFT_TYPE_INT32: return v >= INT32_MIN && v <= INT32_MAX;
+    case WEFT_TYPE_INT64: return 1;
+    case WEFT_TYPE_UINT8: return v >= 0 && v <= UINT8_MAX;
+    case WEFT_TYPE_UINT16: return v >= 0 && v <= UINT16_MAX;
+    case WEFT_TYPE_UINT32: return v >= 0 && v <= (int64_t)UINT32_MAX;
+    case WEFT_TYPE_UINT64: return v >= 0;
+    default: return 0;
+  }
+}
+
+static int push(weft__bound *b, const weft_expr *e) {
+  if (b->n == b->cap) {
+    int cap = b->cap ? b->cap * 2 : 16;
+    weft__bnode *n = realloc(b->nodes, (size_t)cap * sizeof *n);
+    if (!n) return -1;
+    b->nodes = n;
+    b->cap = cap;
+  }
+  weft__bnode *n = &b->nodes[b->n];
+  memset(n, 0, sizeof *n);
+  n->e = e;
+  n->a = n->b = -1;
+  return b->n++;
+}
+
+/* "utf8 column \"s\"", "int64 literal", or "utf8 expression col(\"s\").str.to_lowercase()". */
+static const char *describe(const weft__bound *b, int i, char *buf, size_t cap) {
+  const weft__bnode *n = &b->nodes[i];
+  const char *t = weft_type_name(n->type);
+  if (n->e->kind == WEFT__E_COLUMN) snprintf(buf, cap, "%s column \"%s\"", t, n->e->s);
+  else if (n->e->kind == WEFT__E_LITERAL) snprintf(buf, cap, "%s literal", t);
+  else snprintf(buf, cap, "%s expression %s", t, n->e->text);
+  return buf;
+}
+
+static weft_status type_error(const weft__bound *b, const char *what, int x, int y) {
+  char d1[256], d2[256];
+  if (y < 0)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot apply %s to %s", what, describe(b, x, d1, sizeof d1));
+  return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot apply %s to %s and %s", what,
+                     describe(b, x, d1, sizeof d1), describe(b, y, d2, sizeof d2));
+}
+
+static int is_dyn_int(const weft__bnode *n) {
+  return n->e->kind == WEFT__E_LITERAL && !n->e->is_null && n->e->type == WEFT_TYPE_INT64;
+}
+static int is_dyn_float(const weft__bnode *n) {
+  return n->e->kind == WEFT__E_LITERAL && !n->e->is_null && n->e->type == WEFT_TYPE_FLOAT64;
+}
+static int is_null_lit(const weft__bnode *n) { return n->e->kind == WEFT__E_LITERAL && n->e->is_null; }
+
+static void retype(weft__bnode *n, weft_type t) {
+  n->type = t;
+  n->lane = weft__type_lane(t);
+}
+
+/* A literal beside a typed expression adopts its type where Polars would. */
+static void adopt_literals(weft__bound *b, int x, int y) {
+  for (int k = 0; k < 2; k++) {
+    weft__bnode *lit = &b->nodes[k ? y : x], *other = &b->nodes[k ? x : y];
+    if (other->e->kind == WEFT__E_LITERAL) continue;
+    if (is_null_lit(lit)) retype(lit, other->type);
+    else if (is_dyn_int(lit) && weft__type_is_integer(other->type) && int_fits(lit->e->i, other->type))
+      retype(lit, other->type);
+    else if (is_dyn_int(lit) && weft__type_is_float(other->type)) retype(lit, other->type);
+    else if (is_dyn_float(lit) && other->type == WEFT_TYPE_FLOAT32) retype(lit, WEFT_TYPE_FLOAT32);
+  }
+}
+
+static int temporal(weft_type t) { return t == WEFT_TYPE_DATE32 || t == WEFT_TYPE_TIMESTAMP_US; }
+
+/* The common type of two operands for comparisons and fill_null; -1 when there is none. */
+static int common_type(weft_type a, weft_type b) {
+  if (weft__type_is_numeric(a) && weft__type_is_numeric(b)) return (int)promote(a, b);
+  if (a == b) return (int)a;
+  return -1;
+}
+
+static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t, int *out);
+
+static weft_status bind_binary(weft__bound *b, int me, const weft_expr *e) {
+  weft__bnode *n = &b->nodes[me];
+  int x = n->a, y = n->b;
+  adopt_literals(b, x, y);
+  n = &b->nodes[me];
+  weft_type ta = b->nodes[x].type, tb = b->nodes[y].type;
+  int op = e->op;
+  n->nullable = b->nodes[x].nullable || b->nodes[y].nullable;
+  if (op <= WEFT_OP_MOD) {
+    if (!weft__type_is_numeric(ta) || !weft__type_is_numeric(tb)) return type_error(b, bin_sym[op], x, y);
+    weft_type r = promote(ta, tb);
+    if (op == WEFT_OP_DIV && r != WEFT_TYPE_FLOAT32)
+      r = ta == WEFT_TYPE_FLOAT32 && tb == WEFT_TYPE_FLOAT32 ? WEFT_TYPE_FLOAT32 : WEFT_TYPE_FLOAT64;
+    if (op == WEFT_OP_MOD && weft__type_is_integer(r)) n->nullable = 1; /* x % 0 is null */
+    retype(n, r);
+  } else if (op <= WEFT_OP_GE) {
+    if (common_type(ta, tb) < 0) return type_error(b, bin_sym[op], x, y);
+    retype(n, WEFT_TYPE_BOOL);
+  } else {
+    if (ta != WEFT_TYPE_BOOL || tb != WEFT_TYPE_BOOL) return type_error(b, bin_sym[op], x, y);
+    retype(n, WEFT_TYPE_BOOL);
+  }
+  return WEFT_OK;
+}
+
+static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
+  static const char *names[] = {"~ (not)", "- (neg)", "is_null", "is_not_null", "abs", "sqrt", "log",
+                                "exp", "str.len_chars", "str.to_lowercase", "str.to_uppercase"};
+  int x = b->nodes[me].a;
+  weft_type t = b->nodes[x].type;
+  weft__bnode *n = &b->nodes[me];
+  n->nullable = b->nodes[x].nullable;
+  int ok = 1;
+  switch (e->op) {
+    case WEFT_OP_NOT: ok = t == WEFT_TYPE_BOOL; retype(n, t); break;
+    case WEFT_OP_NEG: ok = is_signed(t) || weft__type_is_float(t); retype(n, t); break;
+    case WEFT_OP_ABS: ok = weft__type_is_numeric(t); retype(n, t); break;
+    case WEFT_OP_IS_NULL: case WEFT_OP_IS_NOT_NULL: n->nullable = 0; retype(n, WEFT_TYPE_BOOL); break;
+    case WEFT_OP_SQRT: case WEFT_OP_LOG: case WEFT_OP_EXP:
+      ok = weft__type_is_numeric(t);
+      retype(n, t == WEFT_TYPE_FLOAT32 ? WEFT_TYPE_FLOAT32 : WEFT_TYPE_FLOAT64);
+      break;
+    case WEFT_OP_STR_LEN: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UINT32); break;
+    default: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UTF8); break;
+  }
+  if (!ok) return type_error(b, names[e->op], x, -1);
+  return WEFT_OK;
+}
+
+static int cast_allowed(weft_type from, weft_type to) {
+  if (from == to) return 1;
+  int fnum = weft__type_is_numeric(from) || from == WEFT_TYPE_BOOL;
+  int tnum = weft__type_is_numeric(to) || to == WEFT_TYPE_BOOL;
+  if (fnum && tnum) return 1;
+  if ((weft__type_is_numeric(from) || from == WEFT_TYPE_BOOL) && to == WEFT_TYPE_UTF8) return 1;
+  if (from == WEFT_TYPE_UTF8 && weft__type_is_numeric(to)) return 1;
+  if (temporal(from) && temporal(to)) return 1;
+  if (weft__type_is_integer(from) && temporal(to)) return 1;
+  if (temporal(from) && weft__type_is_integer(to)) return 1;
+  return 0;
+}
+
+static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t, int *out) {
+  int me = push(b, e);
+  if (me < 0) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to bind an expression");
+  if (e->a) {
+    int x;
+    WEFT_RETURN_NOT_OK(bind(b, e->a, t, &x));
+    b->nodes[me].a = x;
+  }
+  if (e->b) {
+    int y;
+    WEFT_RETURN_NOT_OK(bind(b, e->b, t, &y));
+    b->nodes[me].b = y;
+  }
+  weft__bnode *n = &b->nodes[me];
+  const weft__bnode *A = n->a >= 0 ? &b->nodes[n->a] : NULL, *B = n->b >= 0 ? &b->nodes[n->b] : NULL;
+  /* The leftmost column name names the output, as Polars does. */
+  n->name = A ? A->name : (B ? B->name : "literal");
+  if (A && !strcmp(A->name, "literal") && B) n->name = B->name;
+  weft_status st = WEFT_OK;
+  switch (e->kind) {
+    case WEFT__E_COLUMN: {
+      size_t ci;
+      WEFT_RETURN_NOT_OK(weft__table_find(t, e->s, &ci));
+      n->col = &t->cols[ci];
+      n->nullable = weft__column_null_count((weft__column *)n->col) > 0;
+      n->name = e->s;
+      retype(n, n->col->view.type);
+      break;
+    }
+    case WEFT__E_LITERAL:
+      n->nullable = e->is_null;
+      n->name = "literal";
+      retype(n, e->type);
+      break;
+    case WEFT__E_BINARY: st = bind_binary(b, me, e); break;
+    case WEFT__E_UNARY: st = bind_unary(b, me, e); break;
+    case WEFT__E_CAST:
+      if (!cast_allowed(A->type, e->type)) {
+        char d[256];
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot cast %s to %s",
+                           describe(b, n->a, d, sizeof d), weft_type_name(e->type));
+      }
+      n->nullable = A->nullable;
+      retype(n, e->type);
+      break;
+    case WEFT__E_FILL_NULL: {
+      adopt_literals(b, n->a, n->b);
+      n = &b->nodes[me];
+      int ct = common_type(b->nodes[n->a].type, b->nodes[n->b].type);
+      if (ct < 0) return type_error(b, "fill_null", n->a, n->b);
+      n->nullable = b->nodes[n->a].nullable && b->nodes[n->b].nullable;
+      n->name = b->nodes[n->a].name;
+      retype(n, (weft_type)ct);
+      break;
+    }
+    case WEFT__E_CONTAINS: case WEFT__E_STARTS_WITH:
+      if (A->type != WEFT_TYPE_UTF8)
+        return type_error(b, e->kind == WEFT__E_CONTAINS ? "str.contains" : "str.starts_with", n->a, -1);
+      n->nullable = A->nullable;
+      retype(n, WEFT_TYPE_BOOL);
+      break;
+    case WEFT__E_ALIAS:
+      n->nullable = A->nullable;
+      n->name = e->s;
+      retype(n, A->type);
+      break;
+  }
+  *out = me;
+  return st;
+}
+
+weft_status weft__expr_bind(const weft_expr *expr, const weft_table *table, weft__bound *out) {
+  memset(out, 0, sizeof *out);
+  weft_status st = bind(out, expr, table, &out->root);
+  if (st != WEFT_OK) weft__expr_unbind(out);
+  return st;
+}
+
+void weft__expr_unbind(weft__bound *b) {
+  free(b->nodes);
+  memset(b, 0, sizeof *b);
+}

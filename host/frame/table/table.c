@@ -1,0 +1,392 @@
+/* weft_table: construction, access, slices and concatenation. Arrow import and export
+ * live in arrow_c.c. */
+#include "frame/table/table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/scratch.h"
+
+weft__owner *weft__owner_new(void (*release)(void *), void *ctx) {
+  weft__owner *o = malloc(sizeof *o);
+  if (!o) return NULL;
+  atomic_init(&o->refs, 1);
+  o->release = release;
+  o->ctx = ctx;
+  return o;
+}
+
+void weft__owner_ref(weft__owner *owner) {
+  if (owner) atomic_fetch_add(&owner->refs, 1);
+}
+
+void weft__owner_unref(weft__owner *owner) {
+  if (!owner || atomic_fetch_sub(&owner->refs, 1) != 1) return;
+  if (owner->release) owner->release(owner->ctx);
+  free(owner);
+}
+
+const char *weft_type_name(weft_type type) {
+  static const char *names[] = {"bool",    "int8",    "int16",   "int32",  "int64",
+                                "uint8",   "uint16",  "uint32",  "uint64", "float32",
+                                "float64", "utf8",    "date32",  "timestamp[us]"};
+  return (unsigned)type < sizeof names / sizeof *names ? names[type] : "unknown";
+}
+
+size_t weft__type_width(weft_type type) {
+  switch (type) {
+    case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
+    case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
+    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32: return 4;
+    case WEFT_TYPE_INT64: case WEFT_TYPE_UINT64: case WEFT_TYPE_FLOAT64: case WEFT_TYPE_TIMESTAMP_US: return 8;
+    default: return 0;
+  }
+}
+
+int weft__type_is_integer(weft_type t) { return t >= WEFT_TYPE_INT8 && t <= WEFT_TYPE_UINT64; }
+int weft__type_is_float(weft_type t) { return t == WEFT_TYPE_FLOAT32 || t == WEFT_TYPE_FLOAT64; }
+int weft__type_is_numeric(weft_type t) { return weft__type_is_integer(t) || weft__type_is_float(t); }
+
+/* One allocation per column keeps its buffers together under one owner. */
+typedef struct column_block {
+  size_t validity_at, values_at, data_at, data_cap;
+  char *base;
+} column_block;
+
+static void free_block(void *ctx) {
+  column_block *b = ctx;
+  weft__scratch_free(b->base);
+  free(b);
+}
+
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+weft_status weft__column_alloc(weft_type type, int64_t length, int with_validity, size_t utf8_bytes,
+                               weft__column *out) {
+  memset(out, 0, sizeof *out);
+  WEFT_CHECK_ARG(length >= 0, "column length %lld is negative", (long long)length);
+  size_t n = (size_t)length;
+  size_t bitmap = (n + 7) / 8;
+  size_t values = type == WEFT_TYPE_BOOL ? bitmap
+                : type == WEFT_TYPE_UTF8 ? (n + 1) * sizeof(int32_t)
+                : n * weft__type_width(type);
+  WEFT_CHECK_ARG(type == WEFT_TYPE_BOOL || type == WEFT_TYPE_UTF8 || weft__type_width(type),
+                 "column type %d is not a weft type", (int)type);
+  column_block *b = calloc(1, sizeof *b);
+  if (!b) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a column");
+  b->validity_at = 0;
+  b->values_at = with_validity ? align64(bitmap) : 0;
+  b->data_at = b->values_at + align64(values);
+  b->data_cap = type == WEFT_TYPE_UTF8 ? utf8_bytes : 0;
+  size_t total = align64(b->data_at + b->data_cap + 1);
+  b->base = weft__scratch_alloc(total);
+  weft__owner *owner = b->base ? weft__owner_new(free_block, b) : NULL;
+  if (!owner) {
+    weft__scratch_free(b->base);
+    free(b);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a %s column of %lld rows",
+                       weft_type_name(type), (long long)length);
+  }
+  if (with_validity) memset(b->base, 0xFF, bitmap);
+  if (type == WEFT_TYPE_UTF8) ((int32_t *)(b->base + b->values_at))[0] = 0;
+  out->view.type = type;
+  out->view.length = length;
+  out->view.null_count = with_validity ? -1 : 0;
+  out->view.validity = with_validity ? (const uint8_t *)b->base : NULL;
+  out->view.values = b->base + b->values_at;
+  out->view.data = type == WEFT_TYPE_UTF8 ? b->base + b->data_at : NULL;
+  out->owners[0] = owner;
+  return WEFT_OK;
+}
+
+weft_status weft__column_grow_utf8(weft__column *col, size_t utf8_bytes) {
+  column_block *b = col->owners[0] ? col->owners[0]->ctx : NULL;
+  WEFT_CHECK_ARG(b && col->view.type == WEFT_TYPE_UTF8, "grow_utf8: not a fresh utf8 column");
+  if (utf8_bytes <= b->data_cap) return WEFT_OK;
+  size_t cap = b->data_cap ? b->data_cap : 64;
+  while (cap < utf8_bytes) cap *= 2;
+  size_t total = align64(b->data_at + cap + 1);
+  char *grown = weft__scratch_alloc(total);
+  if (!grown) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu bytes of strings", cap);
+  memcpy(grown, b->base, b->data_at + b->data_cap);
+  weft__scratch_free(b->base);
+  b->base = grown;
+  b->data_cap = cap;
+  if (col->view.validity) col->view.validity = (const uint8_t *)grown;
+  col->view.values = grown + b->values_at;
+  col->view.data = grown + b->data_at;
+  return WEFT_OK;
+}
+
+void weft__column_retain(const weft__column *col) {
+  for (int i = 0; i < WEFT_COLUMN_OWNERS; i++) weft__owner_ref(col->owners[i]);
+}
+
+void weft__column_release(weft__column *col) {
+  for (int i = 0; i < WEFT_COLUMN_OWNERS; i++) {
+    weft__owner_unref(col->owners[i]);
+    col->owners[i] = NULL;
+  }
+}
+
+int weft__column_valid(const weft__column *col, int64_t row) {
+  if (!col->view.validity) return 1;
+  int64_t i = col->view.offset + row;
+  return (col->view.validity[i >> 3] >> (i & 7)) & 1;
+}
+
+int64_t weft__column_null_count(weft__column *col) {
+  if (col->view.null_count >= 0) return col->view.null_count;
+  int64_t nulls = 0;
+  for (int64_t r = 0; r < col->view.length; r++) nulls += !weft__column_valid(col, r);
+  col->view.null_count = nulls;
+  return nulls;
+}
+
+weft__column weft__column_slice(const weft__column *col, int64_t offset, int64_t length) {
+  weft__column s = *col;
+  s.view.offset += offset;
+  s.view.length = length;
+  s.view.null_count = col->view.validity ? -1 : 0;
+  weft__column_retain(&s);
+  return s;
+}
+
+weft_status weft__table_new(size_t ncols, int64_t rows, weft_table **out) {
+  weft_table *t = calloc(1, sizeof *t);
+  char **names = calloc(ncols ? ncols : 1, sizeof *names);
+  weft__column *cols = calloc(ncols ? ncols : 1, sizeof *cols);
+  if (!t || !names || !cols) {
+    free(t), free(names), free(cols);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a table of %zu columns", ncols);
+  }
+  t->rows = rows;
+  t->ncols = ncols;
+  t->names = names;
+  t->cols = cols;
+  *out = t;
+  return WEFT_OK;
+}
+
+weft_status weft__table_set_column(weft_table *table, size_t i, const char *name, weft__column col) {
+  char *copy = strdup(name ? name : "");
+  if (!copy) {
+    weft__column_release(&col);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a column name");
+  }
+  free(table->names[i]);
+  weft__column_release(&table->cols[i]);
+  table->names[i] = copy;
+  table->cols[i] = col;
+  return WEFT_OK;
+}
+
+weft_status weft__table_find(const weft_table *table, const char *name, size_t *index) {
+  for (size_t i = 0; i < table->ncols; i++)
+    if (!strcmp(table->names[i], name)) {
+      *index = i;
+      return WEFT_OK;
+    }
+  char list[512] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < table->ncols && used < sizeof list - 4; i++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s\"%s\"", i ? ", " : "", table->names[i]);
+  return weft__error(WEFT_ERR_NOT_FOUND, "column \"%s\" not found; the table has %s", name,
+                     table->ncols ? list : "no columns");
+}
+
+weft_status weft_table_free(weft_table *table) {
+  if (!table) return WEFT_OK;
+  for (size_t i = 0; i < table->ncols; i++) {
+    free(table->names[i]);
+    weft__column_release(&table->cols[i]);
+  }
+  free(table->names);
+  free(table->cols);
+  free(table);
+  return WEFT_OK;
+}
+
+weft_status weft_table_from_columns(size_t ncols, const char *const *names,
+                                    const weft_column_view *columns, void (*release)(void *),
+                                    void *release_ctx, weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_table_from_columns: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(ncols == 0 || (names && columns),
+                 "weft_table_from_columns: names and columns must not be NULL");
+  int64_t rows = ncols ? columns[0].length : 0;
+  for (size_t i = 0; i < ncols; i++) {
+    const weft_column_view *c = &columns[i];
+    WEFT_CHECK_ARG(names[i], "weft_table_from_columns: names[%zu] is NULL", i);
+    WEFT_CHECK_ARG(c->length == rows, "weft_table_from_columns: column \"%s\" has %lld rows, "
+                   "column \"%s\" has %lld", names[i], (long long)c->length, names[0], (long long)rows);
+    WEFT_CHECK_ARG((unsigned)c->type <= WEFT_TYPE_TIMESTAMP_US,
+                   "weft_table_from_columns: column \"%s\" has unknown type %d", names[i], (int)c->type);
+    WEFT_CHECK_ARG(c->values || rows == 0, "weft_table_from_columns: column \"%s\" has no values", names[i]);
+    WEFT_CHECK_ARG(c->type != WEFT_TYPE_UTF8 || c->data || rows == 0,
+                   "weft_table_from_columns: utf8 column \"%s\" has no data buffer", names[i]);
+    for (size_t j = 0; j < i; j++)
+      WEFT_CHECK_ARG(strcmp(names[i], names[j]) != 0,
+                     "weft_table_from_columns: column name \"%s\" appears twice", names[i]);
+  }
+  weft__owner *owner = weft__owner_new(release, release_ctx);
+  if (!owner) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_from_columns: no host memory");
+  weft_table *t;
+  weft_status st = weft__table_new(ncols, rows, &t);
+  for (size_t i = 0; st == WEFT_OK && i < ncols; i++) {
+    weft__column col;
+    memset(&col, 0, sizeof col);
+    col.view = columns[i];
+    if (!col.view.validity) col.view.null_count = 0;
+    weft__owner_ref(owner);
+    col.owners[0] = owner;
+    st = weft__table_set_column(t, i, names[i], col);
+  }
+  weft__owner_unref(owner); /* the columns hold it now (or nothing does: released here) */
+  if (st != WEFT_OK) {
+    weft_table_free(t);
+    return st;
+  }
+  *out = t;
+  return WEFT_OK;
+}
+
+weft_status weft_table_num_rows(const weft_table *table, int64_t *rows) {
+  WEFT_CHECK_ARG(table && rows, "weft_table_num_rows: table and rows must not be NULL");
+  *rows = table->rows;
+  return WEFT_OK;
+}
+
+weft_status weft_table_num_columns(const weft_table *table, size_t *columns) {
+  WEFT_CHECK_ARG(table && columns, "weft_table_num_columns: table and columns must not be NULL");
+  *columns = table->ncols;
+  return WEFT_OK;
+}
+
+weft_status weft_table_column_name(const weft_table *table, size_t column, const char **name) {
+  WEFT_CHECK_ARG(table && name, "weft_table_column_name: table and name must not be NULL");
+  WEFT_CHECK_ARG(column < table->ncols, "weft_table_column_name: column %zu of a table of %zu columns",
+                 column, table->ncols);
+  *name = table->names[column];
+  return WEFT_OK;
+}
+
+weft_status weft_table_column_index(const weft_table *table, const char *name, size_t *column) {
+  WEFT_CHECK_ARG(table && name && column, "weft_table_column_index: arguments must not be NULL");
+  return weft__table_find(table, name, column);
+}
+
+weft_status weft_table_column(const weft_table *table, size_t column, weft_column_view *view) {
+  WEFT_CHECK_ARG(table && view, "weft_table_column: table and view must not be NULL");
+  WEFT_CHECK_ARG(column < table->ncols, "weft_table_column: column %zu of a table of %zu columns",
+                 column, table->ncols);
+  weft__column_null_count(&table->cols[column]);
+  *view = table->cols[column].view;
+  return WEFT_OK;
+}
+
+weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t length,
+                             weft_table **out) {
+  WEFT_CHECK_ARG(table && out, "weft_table_slice: table and out must not be NULL");
+  WEFT_CHECK_ARG(offset >= 0 && length >= 0, "weft_table_slice: offset %lld and length %lld must "
+                 "be >= 0", (long long)offset, (long long)length);
+  if (offset > table->rows) offset = table->rows;
+  if (length > table->rows - offset) length = table->rows - offset;
+  weft_table *t;
+  WEFT_RETURN_NOT_OK(weft__table_new(table->ncols, length, &t));
+  for (size_t i = 0; i < table->ncols; i++) {
+    weft_status st = weft__table_set_column(t, i, table->names[i],
+                                            weft__column_slice(&table->cols[i], offset, length));
+    if (st != WEFT_OK) {
+      weft_table_free(t);
+      return st;
+    }
+  }
+  *out = t;
+  return WEFT_OK;
+}
+
+/* Appends rows [0, length) of `src` to `dst` at row `at` (dst: fresh buffers). */
+static void copy_rows(weft__column *dst, int64_t at, const weft__column *src, size_t *data_used) {
+  const weft_column_view *s = &src->view;
+  uint8_t *valid = (uint8_t *)dst->view.validity;
+  for (int64_t r = 0; r < s->length; r++) {
+    int64_t i = s->offset + r, o = at + r;
+    if (valid && !weft__column_valid(src, r)) valid[o >> 3] &= (uint8_t)~(1u << (o & 7));
+    if (s->type == WEFT_TYPE_BOOL) {
+      uint8_t *bits = (uint8_t *)dst->view.values;
+      int bit = (((const uint8_t *)s->values)[i >> 3] >> (i & 7)) & 1;
+      if (bit) bits[o >> 3] |= (uint8_t)(1u << (o & 7));
+      else bits[o >> 3] &= (uint8_t)~(1u << (o & 7));
+    } else if (s->type == WEFT_TYPE_UTF8) {
+      const int32_t *so = s->values;
+      int32_t *dofs = (int32_t *)dst->view.values;
+      size_t len = (size_t)(so[i + 1] - so[i]);
+      memcpy((char *)dst->view.data + *data_used, s->data + so[i], len);
+      *data_used += len;
+      dofs[o + 1] = (int32_t)*data_used;
+    }
+  }
+  if (s->type != WEFT_TYPE_BOOL && s->type != WEFT_TYPE_UTF8) {
+    size_t w = weft__type_width(s->type);
+    memcpy((char *)dst->view.values + (size_t)at * w, (const char *)s->values + (size_t)s->offset * w,
+           (size_t)s->length * w);
+  }
+}
+
+weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_table_concat: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(n > 0 && tables, "weft_table_concat: needs at least one table");
+  const weft_table *first = tables[0];
+  int64_t rows = 0;
+  for (size_t t = 0; t < n; t++) {
+    WEFT_CHECK_ARG(tables[t], "weft_table_concat: tables[%zu] is NULL", t);
+    WEFT_CHECK_ARG(tables[t]->ncols == first->ncols, "weft_table_concat: tables[%zu] has %zu "
+                   "columns, tables[0] has %zu", t, tables[t]->ncols, first->ncols);
+    for (size_t c = 0; c < first->ncols; c++) {
+      WEFT_CHECK_ARG(!strcmp(tables[t]->names[c], first->names[c]),
+                     "weft_table_concat: tables[%zu] column %zu is \"%s\", tables[0] has \"%s\"", t,
+                     c, tables[t]->names[c], first->names[c]);
+      WEFT_CHECK_ARG(tables[t]->cols[c].view.type == first->cols[c].view.type,
+                     "weft_table_concat: column \"%s\" is %s in tables[%zu] but %s in tables[0]",
+                     first->names[c], weft_type_name(tables[t]->cols[c].view.type), t,
+                     weft_type_name(first->cols[c].view.type));
+    }
+    rows += tables[t]->rows;
+  }
+  weft_table *res;
+  WEFT_RETURN_NOT_OK(weft__table_new(first->ncols, rows, &res));
+  for (size_t c = 0; c < first->ncols; c++) {
+    int nulls = 0;
+    size_t bytes = 0;
+    weft_type type = first->cols[c].view.type;
+    for (size_t t = 0; t < n; t++) {
+      weft__column *src = &((weft_table *)tables[t])->cols[c];
+      nulls |= weft__column_null_count(src) > 0;
+      if (type == WEFT_TYPE_UTF8 && src->view.length) {
+        const int32_t *o = src->view.values;
+        bytes += (size_t)(o[src->view.offset + src->view.length] - o[src->view.offset]);
+      }
+    }
+    weft__column col;
+    weft_status st = weft__column_alloc(type, rows, nulls, bytes, &col);
+    if (st == WEFT_OK) {
+      int64_t at = 0;
+      size_t used = 0;
+      for (size_t t = 0; t < n; t++) {
+        copy_rows(&col, at, &tables[t]->cols[c], &used);
+        at += tables[t]->rows;
+      }
+      st = weft__table_set_column(res, c, first->names[c], col);
+    }
+    if (st != WEFT_OK) {
+      weft_table_free(res);
+      return st;
+    }
+  }
+  *out = res;
+  return WEFT_OK;
+}

@@ -1,0 +1,111 @@
+/* k-NN on the CPU backend: for a block of queries, inner products with a block of base rows
+ * (cpu_dot_block.c: one rounding order, so ties are exact), then a scan that compares each
+ * distance with the query's current k-th best and touches its heap only for the rare row
+ * that beats it. The distance block stays in L2; the full query x base matrix never exists. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/backend_impl.h"
+#include "core/cpu_backend_impl.h"
+#include "vector/cpu_dot_block.h"
+#include "core/error.h"
+#include "vector/knn_keys.h"
+
+/* 256 queries x 512 base rows of float32 = 512 KB: the block that stays in L2. */
+#define QUERY_BLOCK 256
+#define BASE_BLOCK 512
+#define SCAN_CHUNK 16
+
+/* A max-heap of k keys: the root is the worst of the best k, the bar to beat. */
+static void heap_sift_down(uint64_t *h, size_t k, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < k && h[l] > h[m]) m = l;
+    if (r < k && h[r] > h[m]) m = r;
+    if (m == i) return;
+    uint64_t t = h[i];
+    h[i] = h[m];
+    h[m] = t;
+    i = m;
+  }
+}
+
+static void heapify(uint64_t *h, size_t k) {
+  for (size_t i = k / 2; i-- > 0;) heap_sift_down(h, k, i);
+}
+
+/* The float a distance must not exceed to have a chance (ties are settled by the key). */
+static float bar_of(uint64_t worst) {
+  return worst == WEFT_KNN_EMPTY ? INFINITY : weft__from_orderable((uint32_t)(worst >> 32));
+}
+
+static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, size_t base_row,
+                     uint64_t *heap) {
+  const float *norms = t->base_norms;
+  const uint8_t *allowed = t->allowed;
+  int l2 = t->metric == WEFT__KNN_L2;
+  float bar = bar_of(heap[0]);
+  float dist[SCAN_CHUNK];
+  for (size_t j0 = 0; j0 < nb_block; j0 += SCAN_CHUNK) {
+    size_t len = nb_block - j0 < SCAN_CHUNK ? nb_block - j0 : SCAN_CHUNK;
+    int any = 0;
+    /* vectorized: distances of the chunk and whether any can enter */
+    for (size_t j = 0; j < len; j++) {
+      float d = l2 ? norms[base_row + j0 + j] - 2.0f * ip[j0 + j] : -ip[j0 + j];
+      dist[j] = d;
+      any |= d <= bar;
+    }
+    if (!any) continue;
+    for (size_t j = 0; j < len; j++) {
+      if (!(dist[j] <= bar)) continue;
+      uint64_t pos = t->position0 + base_row + j0 + j;
+      if (allowed && !((allowed[pos >> 3] >> (pos & 7)) & 1)) continue;
+      uint64_t key = weft__knn_key(dist[j], pos);
+      if (key >= heap[0]) continue;
+      heap[0] = key;
+      heap_sift_down(heap, t->k, 0);
+      bar = bar_of(heap[0]);
+    }
+  }
+}
+
+weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
+  (void)dev;
+  const size_t k = t->k, dim = t->dim;
+  float *ip = malloc((size_t)QUERY_BLOCK * BASE_BLOCK * sizeof(float));
+  float *pack = malloc(weft__dot_pack_floats(BASE_BLOCK, dim) * sizeof(float));
+  if (!ip || !pack) {
+    free(ip), free(pack);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "knn on cpu: no memory for a distance block");
+  }
+  const float *queries = t->queries, *base = t->base;
+  const uint64_t *in = t->list_in;
+  uint64_t *out = t->list_out;
+  if (out != in) memcpy(out, in, t->nq * k * sizeof *out);
+  for (size_t i = 0; i < t->nq; i++) heapify(out + i * k, k);
+  /* base blocks outside, so a packed block serves every query block while it is in cache */
+  for (size_t b0 = 0; b0 < t->nb; b0 += BASE_BLOCK) {
+    size_t mb = t->nb - b0 < BASE_BLOCK ? t->nb - b0 : BASE_BLOCK;
+    for (size_t q0 = 0; q0 < t->nq; q0 += QUERY_BLOCK) {
+      size_t mq = t->nq - q0 < QUERY_BLOCK ? t->nq - q0 : QUERY_BLOCK;
+      /* packs the base block again for each query block: cheap next to the products */
+      weft__dot_block(queries + q0 * dim, mq, base + b0 * dim, mb, dim, pack, ip, mb);
+      for (size_t i = 0; i < mq; i++) scan_row(t, ip + i * mb, mb, b0, out + (q0 + i) * k);
+    }
+  }
+  free(ip), free(pack);
+  return WEFT_OK;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+weft_status weft__cpu_knn_sort(int dev, size_t nq, size_t k, void *lists) {
+  (void)dev;
+  uint64_t *l = lists;
+  for (size_t i = 0; i < nq; i++) qsort(l + i * k, k, sizeof *l, cmp_u64);
+  return WEFT_OK;
+}

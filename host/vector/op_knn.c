@@ -1,0 +1,231 @@
+/* weft_index_search: exact k-NN through the scheduler. Query rows are the partitioned
+ * dimension; each partition scans the whole base, on the CPU in place, on a device in
+ * shards streamed through fixed buffers, so a base larger than device memory still works.
+ * Lists of 64-bit keys (backend_impl.h) carry the running top-k. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "vector/index_flat.h"
+#include "core/device_choice.h"
+#include "vector/knn_keys.h"
+#include "core/scheduler.h"
+
+enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NORMS, SLOT_ALLOWED };
+
+#define WEFT_KNN_MAX_K ((size_t)1 << 20)
+#define DEVICE_SHARD_ROWS ((size_t)65536)
+/* Rows of a CPU partition: a few GEMM query blocks, many partitions per core to balance. */
+#define CPU_QUERY_ROWS 256
+
+typedef struct knn_ctx {
+  const weft_index *ix;
+  const float *queries;     /* the caller's, checked; normalized per partition under cosine */
+  size_t k, shard_rows;
+  const uint8_t *allowed;   /* bitset over positions, or NULL */
+  float *distances;
+  int64_t *labels;
+} knn_ctx;
+
+/* query_norms: |q|^2 of the partition's rows (l2 only) */
+static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows,
+                   const float *query_norms) {
+  const size_t k = c->k;
+  weft_metric m = c->ix->metric;
+  for (size_t r = 0; r < rows; r++) {
+    float *d = c->distances + (row0 + r) * k;
+    int64_t *l = c->labels + (row0 + r) * k;
+    for (size_t j = 0; j < k; j++) {
+      uint64_t key = lists[r * k + j];
+      if (key == WEFT_KNN_EMPTY) {
+        l[j] = -1;
+        d[j] = m == WEFT_METRIC_L2 ? INFINITY : -INFINITY;
+        continue;
+      }
+      float f = weft__from_orderable((uint32_t)(key >> 32));
+      l[j] = c->ix->ids[(uint32_t)key];
+      if (m == WEFT_METRIC_L2) {
+        float dist = f + query_norms[r];
+        d[j] = dist < 0 ? 0 : dist; /* rounding can dip below 0 for a point on itself */
+      } else {
+        d[j] = -f;
+      }
+    }
+  }
+}
+
+static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float *queries_host,
+                                 size_t rows, uint64_t *lists) {
+  const weft_index *ix = c->ix;
+  const weft__backend *be = st->dev->backend;
+  const int dev = st->dev->backend_device;
+  const size_t k = c->k, dim = ix->dim;
+  const void *queries, *allowed = NULL, *list_init;
+  WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_QUERIES, queries_host, rows * dim * sizeof(float),
+                                       &queries));
+  WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_LIST_A, lists, rows * k * sizeof(uint64_t), &list_init));
+  if (c->allowed)
+    WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_ALLOWED, c->allowed, (ix->count + 7) / 8, &allowed));
+  void *in = st->slot[SLOT_LIST_A], *out = st->slot[SLOT_LIST_B];
+  for (size_t s0 = 0; s0 < ix->count; s0 += c->shard_rows) {
+    size_t ns = ix->count - s0 < c->shard_rows ? ix->count - s0 : c->shard_rows;
+    const void *base, *norms;
+    WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_BASE, ix->vectors + s0 * dim,
+                                         ns * dim * sizeof(float), &base));
+    WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_NORMS, ix->norms + s0, ns * sizeof(float), &norms));
+    weft__knn_tile t = {rows, ns, dim, k,
+                        ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
+                        queries, base, norms, allowed, s0, st->slot[SLOT_SCRATCH], in, out};
+    WEFT_RETURN_NOT_OK(be->knn_tile(dev, &t));
+    void *swap = in;
+    in = out;
+    out = swap;
+  }
+  WEFT_RETURN_NOT_OK(be->knn_sort(dev, rows, k, in));
+  return be->buffer_read(dev, in, 0, lists, rows * k * sizeof(uint64_t), 1);
+}
+
+/* The partition's queries as the kernels take them, made per partition so that a search
+ * holds no copy of all its queries: under cosine normalized (a copy of these rows), under
+ * l2 with |q|^2 for decode. */
+static weft_status partition_queries(const knn_ctx *c, size_t row0, size_t rows,
+                                     const float **queries, float **copy, float **norms) {
+  const size_t dim = c->ix->dim;
+  const float *q = c->queries + row0 * dim;
+  *queries = q;
+  if (c->ix->metric == WEFT_METRIC_COSINE) {
+    if (!(*copy = malloc(rows * dim * sizeof(float))))
+      return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu queries", rows);
+    memcpy(*copy, q, rows * dim * sizeof(float));
+    weft__normalize_rows(*copy, rows, dim);
+    *queries = *copy;
+  } else if (c->ix->metric == WEFT_METRIC_L2) {
+    if (!(*norms = malloc(rows * sizeof(float))))
+      return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu query norms", rows);
+    for (size_t i = 0; i < rows; i++) {
+      float s = 0;
+      for (size_t j = 0; j < dim; j++) s += q[i * dim + j] * q[i * dim + j];
+      (*norms)[i] = s;
+    }
+  }
+  return WEFT_OK;
+}
+
+static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows) {
+  const knn_ctx *c = ctx;
+  const weft_index *ix = c->ix;
+  const weft__backend *be = st->dev->backend;
+  const int dev = st->dev->backend_device;
+  const float *queries = NULL;
+  float *copy = NULL, *norms = NULL;
+  uint64_t *lists = NULL;
+  weft_status st_run = partition_queries(c, row0, rows, &queries, &copy, &norms);
+  if (st_run == WEFT_OK && !(lists = malloc(rows * c->k * sizeof *lists)))
+    st_run = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu x %zu results",
+                         rows, c->k);
+  if (st_run == WEFT_OK) {
+    memset(lists, 0xFF, rows * c->k * sizeof *lists); /* all WEFT_KNN_EMPTY */
+    if (be->host_memory) {
+      weft__knn_tile t = {rows, ix->count, ix->dim, c->k,
+                          ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
+                          queries, ix->vectors, ix->norms, c->allowed, 0, NULL, lists, lists};
+      st_run = be->knn_tile(dev, &t);
+      if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
+    } else {
+      st_run = run_on_device(c, st, queries, rows, lists);
+      if (st_run != WEFT_OK) {
+        /* Copies from `queries` and `lists` may still be queued: they must end before those
+         * are freed. The failure's message is the one to keep. */
+        char why[1024];
+        snprintf(why, sizeof why, "%s", weft_last_error());
+        be->synchronize(dev);
+        weft__error(st_run, "%s", why);
+      }
+    }
+  }
+  if (st_run == WEFT_OK) decode(c, lists, row0, rows, norms);
+  free(lists);
+  free(copy);
+  free(norms);
+  return st_run;
+}
+
+static int knn_supported(const weft__device *dev) {
+  return dev->backend->knn_tile && dev->backend->knn_sort;
+}
+
+/* Rows of a device shard: at most a quarter of the smallest device memory available. */
+static size_t device_shard_rows(size_t count, size_t dim) {
+  size_t shard = count < DEVICE_SHARD_ROWS ? count : DEVICE_SHARD_ROWS;
+  for (size_t i = 1; i < weft__device_loaded_total(); i++) {
+    uint64_t fit = weft__device_available(weft__device_at(i)) / 4 / ((dim + 1) * sizeof(float));
+    if (fit < shard) shard = fit;
+  }
+  return shard ? shard : 1;
+}
+
+/* The user's bitset is over ids; the kernels test positions. */
+static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, size_t bits) {
+  uint8_t *pos = calloc((ix->count + 7) / 8 + 1, 1);
+  if (!pos) return NULL;
+  for (size_t p = 0; p < ix->count; p++) {
+    uint64_t id = (uint64_t)ix->ids[p];
+    if (id < bits && ((allowed[id >> 3] >> (id & 7)) & 1)) pos[p >> 3] |= (uint8_t)(1u << (p & 7));
+  }
+  return pos;
+}
+
+weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, const float *queries,
+                              size_t k, const uint8_t *allowed, size_t allowed_bits,
+                              float *distances, int64_t *labels) {
+  WEFT_CHECK_ARG(index, "weft_index_search: index is NULL");
+  WEFT_CHECK_ARG(k >= 1 && k <= WEFT_KNN_MAX_K, "weft_index_search: k must be in 1..%zu (got %zu)",
+                 WEFT_KNN_MAX_K, k);
+  if (nq == 0) return WEFT_OK;
+  WEFT_CHECK_ARG(queries, "weft_index_search: queries is NULL with nq = %zu", nq);
+  WEFT_CHECK_ARG(distances && labels, "weft_index_search: distances and labels must not be NULL");
+  WEFT_CHECK_ARG(allowed || allowed_bits == 0,
+                 "weft_index_search: allowed is NULL but allowed_bits = %zu", allowed_bits);
+
+  uint8_t *pos_bits = NULL;
+  weft_status st = weft__check_vectors("weft_index_search: queries", nq, index->dim, queries,
+                                       index->metric);
+  pthread_rwlock_rdlock(&index->lock);
+  if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
+  if (st == WEFT_OK) {
+    knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels};
+    size_t dim = index->dim;
+    weft__op op = {.name = "knn search",
+                   .rows = nq,
+                   .flops_per_row = 2.0 * (double)index->count * (double)dim,
+                   .ctx = &c,
+                   .run = knn_run,
+                   .supports = knn_supported,
+                   .align_rows = 1,
+                   .cpu_partition_rows = CPU_QUERY_ROWS};
+    op.slot_row_bits[SLOT_QUERIES] = dim * 32;
+    op.slot_row_bits[SLOT_LIST_A] = op.slot_row_bits[SLOT_LIST_B] = k * 64;
+    if (pos_bits) op.slot_fixed_bytes[SLOT_ALLOWED] = (index->count + 7) / 8;
+    struct weft_exec local;
+    if (!exec) weft__exec_defaults(&local);
+    /* The shards are sized by the devices' memory, and which devices exist is known only
+     * once the choice has opened their backends (if it needs them): sized again after. */
+    int opened;
+    do {
+      opened = weft__backends_loaded();
+      c.shard_rows = device_shard_rows(index->count, dim);
+      op.slot_row_bits[SLOT_SCRATCH] = c.shard_rows * 32;
+      op.slot_fixed_bytes[SLOT_BASE] = c.shard_rows * dim * sizeof(float);
+      op.slot_fixed_bytes[SLOT_NORMS] = c.shard_rows * sizeof(float);
+      weft__choice_prepare(exec ? exec : &local, &op);
+    } while (!opened && weft__backends_loaded());
+    st = weft__schedule(exec ? exec : &local, &op);
+    if (!exec) weft__exec_release(&local);
+  }
+  pthread_rwlock_unlock(&index->lock);
+  free(pos_bits);
+  return st;
+}
