@@ -500,7 +500,8 @@ WEFT_API weft_status weft_plan_free(weft_plan *plan);
 WEFT_API weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
 /* The optimized plan as an indented tree, the root first, one operator a line with the
  * device it will run on under `exec` (NULL: "auto") and why:
- *   "cpu: small input (N rows)"   under "auto", an input under 100000 rows stays on the CPU;
+ *   "cpu: auto, small input (N rows, devices <verb> from 100000)"
+ *                                 under "auto", an input under 100000 rows stays on the CPU;
  *   "cpu: no GPU driver: ..."     under "auto", no GPU can answer (the only OpenCL driver is
  *                                 PoCL on the CPU, no CUDA device node): nothing is opened;
  *   "cpu: only on the CPU ..."    the operation has no device kernels;

@@ -36,7 +36,9 @@ static int can_run(struct weft_exec *exec, const weft__op *op, weft__device *d) 
                  d->desc.name);
     return 0;
   }
-  if (op->supports && !op->supports(d)) {
+  int (*supports)(const weft__device *) =
+      op->supports ? op->supports : op->family ? op->family->has_kernels : NULL;
+  if (supports && !supports(d)) {
     weft__report(exec, "  %s skipped: the %s backend has no kernels for %s", d->id,
                  d->backend->name, op->name);
     return 0;
@@ -59,30 +61,26 @@ static int gpu_could_win(const weft__op *op) {
   return gpu_seconds(bytes, flops) < cpu_seconds(weft__device_at(0), bytes, flops);
 }
 
-static const char *device_spec(const struct weft_exec *exec, const char **source) {
-  const char *spec = exec->devices;
-  *source = "requested";
-  if (!strcmp(spec, "auto")) {
-    const char *env = getenv("WEFT_DEVICE");
-    if (env && *env && strcmp(env, "auto")) spec = env, *source = "forced by WEFT_DEVICE";
-  }
-  return spec;
-}
-
 void weft__choice_prepare(const struct weft_exec *exec, const weft__op *op) {
   weft__runtime_init();
   if (weft__backends_loaded()) return;
-  const char *source, *spec = device_spec(exec, &source);
-  if (!strcmp(spec, "auto")) {
+  if (exec && exec->placed.set) {
+    if (exec->placed.device != 0) weft__runtime_load_backends();
+    return;
+  }
+  weft__device_spec spec;
+  const char *source;
+  weft__exec_spec(exec, &spec, &source);
+  if (spec.is_auto) {
+    char why[256];
+    if (weft__family_small_input(exec, op->family, op->rows, why, sizeof why)) return;
     /* with no GPU driver, auto would discard every device the backends could open (PoCL's
      * CPU device included): opening them would only map their drivers */
     if (gpu_could_win(op) && weft__gpu_possible(NULL)) weft__runtime_load_backends();
     return;
   }
-  char copy[256];
-  snprintf(copy, sizeof copy, "%s", spec);
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-    if (!weft__device_id_is_cpu(tok)) {
+  for (int i = 0; i < spec.count; i++)
+    if (!weft__device_id_is_cpu(spec.ids[i])) {
       weft__runtime_load_backends();
       return;
     }
@@ -123,14 +121,40 @@ static weft_status choose_auto(struct weft_exec *exec, const weft__op *op, weft_
   return WEFT_OK;
 }
 
+/* A placement resolved above the operation: its device when it can run the op, else the
+ * CPU (strict: the error). */
+static weft_status choose_placed(struct weft_exec *exec, const weft__op *op, weft__choice *out) {
+  weft__device *d = exec->placed.device < weft__device_loaded_total()
+                        ? weft__device_at(exec->placed.device) : NULL;
+  if (d && !d->backend->host_memory && !can_run(exec, op, d)) {
+    if (exec->strict)
+      return weft__error(WEFT_ERR_UNSUPPORTED, "%s cannot run on %s (%s) (strict mode)", op->name,
+                         d->id, d->desc.name);
+    d = NULL;
+  }
+  if (!d) d = weft__device_at(0);
+  out->devices[0] = d;
+  out->count = 1;
+  weft__report(exec, "  device %s: %s", d->id, exec->placed.why);
+  return WEFT_OK;
+}
+
 weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, weft__choice *out) {
   memset(out, 0, sizeof *out);
   weft__choice_prepare(exec, op);
-  const char *source, *spec = device_spec(exec, &source);
-  if (!strcmp(spec, "auto")) return choose_auto(exec, op, out);
-  char copy[256];
-  snprintf(copy, sizeof copy, "%s", spec);
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  if (exec->placed.set) return choose_placed(exec, op, out);
+  char small[256];
+  if (weft__family_small_input(exec, op->family, op->rows, small, sizeof small)) {
+    out->devices[out->count++] = weft__device_at(0);
+    weft__report(exec, "  device cpu:0: %s", small);
+    return WEFT_OK;
+  }
+  weft__device_spec spec;
+  const char *source;
+  weft__exec_spec(exec, &spec, &source);
+  if (spec.is_auto) return choose_auto(exec, op, out);
+  for (int t = 0; t < spec.count; t++) {
+    const char *tok = spec.ids[t];
     size_t idx;
     weft_status st = weft__device_parse(tok, &idx);
     if (st == WEFT_ERR_BACKEND_UNAVAILABLE) {
@@ -141,7 +165,9 @@ weft_status weft__choose_devices(struct weft_exec *exec, const weft__op *op, wef
       weft__error_clear();
       continue;
     }
-    if (st != WEFT_OK) return weft__error_context(st, "%s: device list '%s' (%s)", op->name, spec, source);
+    if (st != WEFT_OK)
+      return weft__error_context(st, "%s: device list '%s' (%s)", op->name,
+                                 exec->spec.is_auto ? getenv("WEFT_DEVICE") : exec->devices, source);
     weft__device *d = weft__device_at(idx);
     if (!can_run(exec, op, d)) {
       if (exec->strict)

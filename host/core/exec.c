@@ -10,6 +10,16 @@
 void weft__exec_defaults(struct weft_exec *exec) {
   memset(exec, 0, sizeof *exec);
   snprintf(exec->devices, sizeof exec->devices, "auto");
+  exec->spec.is_auto = 1;
+}
+
+void weft__exec_inherit(struct weft_exec *exec, const struct weft_exec *from) {
+  weft__exec_defaults(exec);
+  if (!from) return;
+  memcpy(exec->devices, from->devices, sizeof exec->devices);
+  exec->spec = from->spec;
+  exec->placed = from->placed;
+  exec->strict = from->strict;
 }
 
 void weft__exec_release(struct weft_exec *exec) {
@@ -68,17 +78,19 @@ weft_status weft_exec_set_device(weft_exec *exec, const char *devices) {
   WEFT_CHECK_ARG(strlen(devices) < sizeof exec->devices,
                  "weft_exec_set_device: devices '%.40s...' is longer than %zu characters",
                  devices, sizeof exec->devices - 1);
-  if (strcmp(devices, "auto") != 0) {
-    /* Validate now so a typo fails here, not at the first operation. */
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", devices);
-    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-      size_t idx;
-      weft_status st = weft__device_parse(tok, &idx);
-      if (st == WEFT_ERR_NOT_FOUND || st == WEFT_ERR_INVALID_ARGUMENT)
-        return weft__error_context(st, "weft_exec_set_device: devices '%s'", devices);
-    }
+  weft__device_spec spec;
+  weft_status st = weft__device_spec_parse(devices, &spec);
+  if (st != WEFT_OK) return weft__error_context(st, "weft_exec_set_device");
+  /* Validate now so a typo fails here, not at the first operation. */
+  for (int i = 0; i < spec.count; i++) {
+    size_t idx;
+    st = weft__device_parse(spec.ids[i], &idx);
+    if (st == WEFT_ERR_NOT_FOUND || st == WEFT_ERR_INVALID_ARGUMENT)
+      return weft__error_context(st, "weft_exec_set_device: devices '%s'", devices);
+    weft__error_clear(); /* a missing backend is reported when an operation runs */
   }
+  exec->spec = spec;
+  memset(&exec->placed, 0, sizeof exec->placed);
   snprintf(exec->devices, sizeof exec->devices, "%s", devices);
   return WEFT_OK;
 }

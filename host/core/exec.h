@@ -5,10 +5,13 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/placement.h"
 #include "weft.h"
 
 struct weft_exec {
-  char devices[256]; /* "auto" or a comma-separated list of device ids */
+  char devices[256];       /* as the user gave it, for messages */
+  weft__device_spec spec;  /* the same, parsed once (placement.h) */
+  weft__placement placed;  /* resolved above the operation (the planner), or not set */
   int strict;
   char *report;
   size_t report_len, report_cap;
@@ -18,6 +21,8 @@ struct weft_exec {
 /* For a NULL exec: a default one on the stack, released with weft__exec_release. */
 void weft__exec_defaults(struct weft_exec *exec);
 void weft__exec_release(struct weft_exec *exec);
+/* A fresh exec with the caller's device choice and strict flag (its report is its own). */
+void weft__exec_inherit(struct weft_exec *exec, const struct weft_exec *from);
 void weft__report_clear(struct weft_exec *exec);
 /* Appends a line to the report (silently truncates on host allocation failure: the report
  * is a diagnostic and must never fail the operation). */

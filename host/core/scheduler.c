@@ -316,7 +316,7 @@ weft_status weft__schedule(struct weft_exec *exec, const weft__op *op) {
 weft_status weft__schedule_on_cpu(const weft__op *op) {
   struct weft_exec cpu;
   weft__exec_defaults(&cpu);
-  snprintf(cpu.devices, sizeof cpu.devices, "cpu");
+  weft__exec_place(&cpu, 0, "the host's part of the work");
   weft_status st = weft__schedule(&cpu, op);
   weft__exec_release(&cpu);
   return st;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/exec.h"
+#include "core/placement.h"
 #include "core/runtime.h"
 
 #define WEFT_PARTITION_ALIGN ((size_t)1024)
@@ -26,6 +27,9 @@ typedef struct weft__stage {
 
 typedef struct weft__op {
   const char *name;      /* for the report and error messages, e.g. "axpy float32" */
+  /* The family's placement rules (placement.h): under auto its small inputs stay on the CPU;
+   * its has_kernels stands for `supports` when that is NULL. NULL: the cost model alone. */
+  const weft__family *family;
   size_t rows;
   /* Device bits per row, per slot: ceil(slot_row_bits[i] * rows / 8) bytes are allocated
    * for slot i on a non-host device (1 bit for a validity bitmap). Unused slots are 0. */

@@ -23,10 +23,6 @@ typedef enum weft__plan_kind {
   WEFT__P_SORT, WEFT__P_JOIN, WEFT__P_SLICE, WEFT__P_UNIQUE
 } weft__plan_kind;
 
-/* Inputs under this many rows stay on the CPU under device "auto": moving them to a GPU
- * costs more than running them (documented in weft.h). */
-#define WEFT__PLAN_SMALL_ROWS ((int64_t)100000)
-
 struct weft_plan {
   _Atomic int64_t refs;
   weft__plan_kind kind;

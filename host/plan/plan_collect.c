@@ -133,10 +133,9 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft__plan_device dev;
   weft__plan_device_choose(rs->user, p, &dev);
   struct weft_exec ex;
-  weft__exec_defaults(&ex);
-  if (!dev.force_cpu && rs->user) memcpy(ex.devices, rs->user->devices, sizeof ex.devices);
-  if (dev.force_cpu) memcpy(ex.devices, "cpu", 4);
-  ex.strict = rs->user ? rs->user->strict : 0;
+  weft__exec_inherit(&ex, rs->user);
+  /* the planner's verdict goes down as a resolved placement: the CPU, and why */
+  if (dev.force_cpu) weft__exec_place(&ex, 0, dev.why + strlen("cpu: "));
   st = fused == WEFT__FUSE_FILTER ? run_fused(&ex, p, in, out)
      : fused == WEFT__FUSE_JOIN ? run_join_fused(&ex, p, in, right, out)
      : fused == WEFT__FUSE_PASS ? weft__masked_agg(&ex, in, NULL, 0, NULL, p->naggs, p->aggs, p->proto, out)

@@ -1,8 +1,9 @@
-/* Where each operator of a plan runs, and why, decided from the exec's device choice the way
- * the eager operations decide it (device_choice.c), so explain can say it before anything
- * runs and collect can refuse a strict plan before doing any work:
+/* Where each operator of a plan runs, and why, decided from the exec's device spec and the
+ * operator's family descriptor (frame/families.h), the ones the eager operations use
+ * (core/placement.h), so explain can say it before anything runs and collect can refuse a
+ * strict plan before doing any work:
  *   - scans and slices are views of host memory: nothing runs;
- *   - under "auto", an input under WEFT__PLAN_SMALL_ROWS rows stays on the CPU (moving it
+ *   - under "auto", an input under its family's min_rows_auto stays on the CPU (moving it
  *     costs more than running it); a larger one goes by the eager cost model where the
  *     operation has device kernels, else the CPU; with no GPU driver (gpu_probe.h) it stays
  *     on the CPU without opening the backends;
@@ -13,12 +14,14 @@
  * sort_pairs (frame/sort/sort_device.h), group_by and unique for what group_kernels() says, and
  * join on backends with the join steps (frame/join/join_device.c: every key type; a utf8 key too
  * long for the device's key words is only seen when it runs, and falls back then);
- * has_kernels() is the one place to change when another gets some. */
+ * a family's backend check lives in its descriptor; has_kernels() adds what depends on a
+ * node's arguments. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/exec.h"
+#include "frame/families.h"
 #include "frame/expr/expr_device.h"
 #include "core/gpu_probe.h"
 #include "core/runtime.h"
@@ -51,22 +54,22 @@ static int exprs_compile(const weft_plan *p, char *why, size_t cap) {
   return 1;
 }
 
-/* 1 when some backend may have kernels for operations of this kind. */
-static int has_device_kernels(weft__plan_kind kind) {
-  return kind == WEFT__P_FILTER || kind == WEFT__P_SELECT || kind == WEFT__P_WITH_COLUMNS ||
-         kind == WEFT__P_SORT || kind == WEFT__P_GROUP_BY || kind == WEFT__P_UNIQUE ||
-         kind == WEFT__P_JOIN;
+/* The family whose kernels run an operator of this kind (NULL: it runs on the CPU only, or
+ * nothing runs: a scan or a slice). */
+static const weft__family *family_of(weft__plan_kind kind) {
+  switch (kind) {
+    case WEFT__P_FILTER: case WEFT__P_SELECT: case WEFT__P_WITH_COLUMNS: return &weft__family_expr;
+    case WEFT__P_SORT: return &weft__family_sort;
+    case WEFT__P_GROUP_BY: case WEFT__P_UNIQUE: return &weft__family_group;
+    case WEFT__P_JOIN: return &weft__family_join;
+    default: return NULL;
+  }
 }
 
 /* group_by and unique group on a device (frame/group/group_device.c) and group_by aggregates there
  * (frame/group/agg_device.c) except utf8 min/max; a utf8 key longer than 7 bytes is only seen when
  * the rows are (the run falls back then, or fails in strict mode). */
 static int group_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
-  const char *name = op_name(p->kind);
-  if (!dev->backend->group_kernel) {
-    snprintf(why, cap, "%s has no kernel for %s", dev->id, name);
-    return 0;
-  }
   if (p->kind != WEFT__P_GROUP_BY) return 1;
   if (p->naggs && !dev->desc.has_fp64) {
     snprintf(why, cap, "%s has no fp64 support, which device aggregations need", dev->id);
@@ -84,24 +87,17 @@ static int group_kernels(const weft_plan *p, const weft__device *dev, char *why,
   return 1;
 }
 
-/* 1 when `dev` (not the CPU) can run node `p`; else 0 with the reason in `why`. */
+/* 1 when `dev` (not the CPU) can run node `p`; else 0 with the reason in `why`. The family's
+ * descriptor says whether the backend has the kernels; what depends on the node's arguments
+ * (aggregations, expressions) is checked here. */
 static int has_kernels(const weft_plan *p, const weft__device *dev, char *why, size_t cap) {
-  if (p->kind == WEFT__P_SORT) {
-    if (dev->backend->sort_pairs) return 1;
-    snprintf(why, cap, "%s has no kernel for sort", dev->id);
-    return 0;
-  }
-  if (p->kind == WEFT__P_GROUP_BY || p->kind == WEFT__P_UNIQUE) return group_kernels(p, dev, why, cap);
-  if (p->kind == WEFT__P_JOIN) {
-    if (dev->backend->join_insert && dev->backend->join_probe_count) return 1;
-    snprintf(why, cap, "%s has no kernel for join", dev->id);
-    return 0;
-  }
-  int exprs = p->kind == WEFT__P_FILTER || p->kind == WEFT__P_SELECT || p->kind == WEFT__P_WITH_COLUMNS;
-  if (!exprs || !dev->backend->expr_eval) {
+  const weft__family *family = family_of(p->kind);
+  if (!family || !family->has_kernels(dev)) {
     snprintf(why, cap, "%s has no kernel for %s", dev->id, op_name(p->kind));
     return 0;
   }
+  if (p->kind == WEFT__P_GROUP_BY || p->kind == WEFT__P_UNIQUE) return group_kernels(p, dev, why, cap);
+  if (family != &weft__family_expr) return 1;
   if (!dev->desc.has_fp64) {
     snprintf(why, cap, "%s has no fp64 support, which device expressions need", dev->id);
     return 0;
@@ -126,14 +122,17 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
     snprintf(out->why, sizeof out->why, "cpu: a view of host memory, no copy");
     return;
   }
-  const char *name = op_name(p->kind), *spec = exec ? exec->devices : "auto", *source = "requested";
-  const char *env = getenv("WEFT_DEVICE");
-  if (!strcmp(spec, "auto") && env && *env && strcmp(env, "auto")) spec = env, source = "WEFT_DEVICE";
+  const char *name = op_name(p->kind), *source;
+  weft__device_spec spec;
+  weft__exec_spec(exec, &spec, &source);
+  if (!strcmp(source, "forced by WEFT_DEVICE")) source = "WEFT_DEVICE";
+  const weft__family *family = family_of(p->kind);
   long long rows = (long long)weft__plan_input_rows(p);
-  if (!strcmp(spec, "auto")) {
-    if (rows < WEFT__PLAN_SMALL_ROWS) {
+  if (spec.is_auto) {
+    char small[256];
+    if (family && weft__family_small_input(exec, family, (size_t)rows, small, sizeof small)) {
       out->force_cpu = 1;
-      snprintf(out->why, sizeof out->why, "cpu: small input (%lld rows)", rows);
+      snprintf(out->why, sizeof out->why, "cpu: %s", small);
       return;
     }
     const char *no_gpu;
@@ -152,16 +151,16 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__p
     }
     out->on_device = *gpus != '\0';
     if (*gpus) snprintf(out->why, sizeof out->why, "auto: by cost, cpu or %s (see the report)", gpus);
-    else if (any_gpu || !has_device_kernels(p->kind))
+    else if (any_gpu || !family)
       snprintf(out->why, sizeof out->why, "cpu: only on the CPU (no device kernel for %s)", name);
     else snprintf(out->why, sizeof out->why, "cpu: no GPU device (auto)");
     return;
   }
-  char copy[256], skipped[400] = "";
+  char skipped[400] = "";
   int cpu = 0, strict = exec && exec->strict;
   const char *device = NULL; /* a device with kernels for the operation */
-  snprintf(copy, sizeof copy, "%s", spec);
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (int t = 0; t < spec.count; t++) {
+    const char *tok = spec.ids[t];
     size_t idx;
     weft_status st = weft__device_parse(tok, &idx);
     char reason[300];

@@ -124,7 +124,7 @@ def test_explain_shows_pushdown_and_devices(rng):
     assert lines[2].strip().startswith("FILTER"), lines  # below the join, on the left side
     assert "SCAN 1000 rows, 2 of 5 columns [k, v]" in lines[3], lines
     assert "SCAN 30 rows, 2 of 3 columns [k, w]" in lines[4], lines
-    assert "cpu: small input (1000 rows)" in lines[2], lines
+    assert "cpu: auto, small input (1000 rows, devices evaluate from 100000)" in lines[2], lines
     assert "ran (last collect)" not in lf.explain()
     lf.collect()
     text = lf.explain()

@@ -113,7 +113,7 @@ TEST(PlanExplain, DevicesAndReasons) {
   Fixture small(1000), big(150000);
   Plan p = filter(scan(small.left->table), bin(WEFT_OP_GT, col("v"), litf(0.0)));
   std::string text = explain(p);
-  EXPECT_NE(text.find("[cpu: small input (1000 rows)]"), std::string::npos) << text;
+  EXPECT_NE(text.find("[cpu: auto, small input (1000 rows, devices evaluate from 100000)]"), std::string::npos) << text;
   EXPECT_NE(text.find("SCAN 1000 rows, 5 columns [k, g, v, i, b]  [cpu: a view of host memory, no copy]"),
             std::string::npos) << text;
 

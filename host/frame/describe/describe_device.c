@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame/families.h"
 #include "core/device_choice.h"
 #include "core/exec.h"
 #include "frame/sort/sort_device.h"
@@ -16,12 +17,9 @@ static int can_describe(const weft__device *dev) {
          (dev->backend->describe_blocks != NULL && dev->backend->sort_pairs != NULL);
 }
 
-/* 1 when the device list in effect is "auto" (not overridden by WEFT_DEVICE). */
-static int is_auto(const weft_exec *exec) {
-  if (strcmp(exec->devices, "auto")) return 0;
-  const char *env = getenv("WEFT_DEVICE");
-  return !env || !*env || !strcmp(env, "auto");
-}
+const weft__family weft__family_describe = {.name = "describe", .verb = "describe",
+                                            .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                            .has_kernels = can_describe};
 
 weft_status weft__describe_choose(weft_exec *exec, const weft_table *t, size_t npercentiles,
                                   weft__device **dev) {
@@ -31,16 +29,11 @@ weft_status weft__describe_choose(weft_exec *exec, const weft_table *t, size_t n
   weft__report_clear(exec);
   weft__report(exec, "weft_table_describe: %zu rows, %zu columns", rows, t->ncols);
   exec->last_device = 0;
-  if (is_auto(exec) && rows < WEFT__DESCRIBE_DEVICE_MIN_ROWS) {
-    weft__report(exec, "  device cpu:0: auto, small input (%zu rows, devices describe from %zu)",
-                 rows, WEFT__DESCRIBE_DEVICE_MIN_ROWS);
-    return WEFT_OK;
-  }
   /* Per column and row: its value and validity up; a block's statistics are ~20 operations a
    * value; the CPU's percentiles, a few selection passes over the kept values (~600), which
    * the device replaces by its radix sort. */
   size_t ncols = t->ncols ? t->ncols : 1;
-  weft__op op = {.name = "weft_table_describe", .rows = rows, .supports = can_describe,
+  weft__op op = {.name = "weft_table_describe", .rows = rows, .family = &weft__family_describe,
                  .needs_fp64 = 1,
                  .flops_per_row = (double)ncols * (20.0 + (npercentiles ? 600.0 : 0.0))};
   op.slot_row_bits[0] = 65 * ncols;

@@ -12,9 +12,6 @@
 #include "frame/describe/describe_stats.h"
 #include "frame/table/table.h"
 
-/* Under "auto", a describe of fewer rows stays on the CPU (the lazy plans' small input). */
-#define WEFT__DESCRIBE_DEVICE_MIN_ROWS ((size_t)100000)
-
 /* Starts the report of a describe of `t` and picks where it runs: *dev = NULL for the CPU
  * pool, else one OpenCL or CUDA device with the describe kernel and fp64. A device list
  * naming devices that cannot describe drops them with the reason (strict: the error). exec

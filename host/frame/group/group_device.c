@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame/families.h"
 #include "core/device_choice.h"
 #include "core/exec.h"
 #include "core/scratch.h"
@@ -86,6 +87,10 @@ static int can_group(const weft__device *d) {
   return d->backend->host_memory || d->backend->group_kernel != NULL;
 }
 
+const weft__family weft__family_group = {.name = "group_by", .verb = "group",
+                                         .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                         .has_kernels = can_group};
+
 weft_status weft__group_choose(weft_exec *exec, const char *opname, const weft__column *const *keys,
                                size_t nkeys, int64_t rows, weft__device **dev, char *why,
                                size_t cap) {
@@ -94,7 +99,7 @@ weft_status weft__group_choose(weft_exec *exec, const char *opname, const weft__
   const char *unsupported = weft__group_keys_unsupported(keys, nkeys, rows);
   /* hash probes are random accesses: ~25 ns a row on a core, far less on a GPU */
   weft__op op = {.name = opname, .rows = (size_t)rows, .flops_per_row = 1000,
-                 .supports = can_group, .device_unsupported = unsupported};
+                 .family = &weft__family_group, .device_unsupported = unsupported};
   op.slot_row_bits[0] = 64 * (nkeys + 1);
   weft__report_clear(exec);
   weft__report(exec, "%s: %lld rows", opname, (long long)rows);
@@ -102,7 +107,7 @@ weft_status weft__group_choose(weft_exec *exec, const char *opname, const weft__
   WEFT_RETURN_NOT_OK(weft__choose_devices(exec, &op, &choice));
   *dev = weft__choice_one_device(exec, &choice, opname);
   if (*dev) return WEFT_OK;
-  if (unsupported && strcmp(exec->devices, "auto") != 0) snprintf(why, cap, "%s", unsupported);
+  if (unsupported && !weft__exec_is_auto(exec)) snprintf(why, cap, "%s", unsupported);
   return WEFT_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../../../kernels/csv_parse.h"
+#include "frame/families.h"
 #include "core/device_choice.h"
 #include "core/exec.h"
 #include "core/scheduler.h"
@@ -22,12 +23,9 @@ static int can_parse(const weft__device *dev) {
          (dev->backend->csv_records != NULL && dev->backend->csv_fields != NULL);
 }
 
-/* 1 when the device list in effect is "auto" (not overridden by WEFT_DEVICE). */
-static int is_auto(const weft_exec *exec) {
-  if (strcmp(exec->devices, "auto")) return 0;
-  const char *env = getenv("WEFT_DEVICE");
-  return !env || !*env || !strcmp(env, "auto");
-}
+const weft__family weft__family_read_csv = {.name = "read_csv", .verb = "parse",
+                                            .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                            .has_kernels = can_parse};
 
 weft_status weft__csv_choose(weft_exec *exec, size_t rows, size_t bytes, size_t ncols,
                              weft__device **dev) {
@@ -36,17 +34,12 @@ weft_status weft__csv_choose(weft_exec *exec, size_t rows, size_t bytes, size_t 
   weft__report_clear(exec);
   weft__report(exec, "read_csv parse: %zu rows, %zu columns, %zu bytes", rows, ncols, bytes);
   exec->last_device = 0;
-  if (is_auto(exec) && rows < WEFT__CSV_DEVICE_MIN_ROWS) {
-    weft__report(exec, "  device cpu:0: auto, small input (%zu rows, devices parse from %zu)",
-                 rows, WEFT__CSV_DEVICE_MIN_ROWS);
-    return WEFT_OK;
-  }
   /* Per record: its bytes up and its values (about 9 bytes a column) back. Splitting and
    * parsing is branchy byte work: the CPU path parsed 0.31 GB/s on one core (AMD EPYC, a
    * 117 MB file of int64, float64, utf8, date and bool columns; 0.46 GB/s on two), which the
    * cost model's 40 G operations a core reads as about 130 operations a byte. */
   double per_row = rows ? (double)bytes / (double)rows : 1.0;
-  weft__op op = {.name = "read_csv parse", .rows = rows, .supports = can_parse, .needs_fp64 = 1,
+  weft__op op = {.name = "read_csv parse", .rows = rows, .family = &weft__family_read_csv, .needs_fp64 = 1,
                  .flops_per_row = 130.0 * per_row};
   op.slot_row_bits[0] = (size_t)(8 * per_row) + 8 + 72 * ncols;
   weft__choice choice;

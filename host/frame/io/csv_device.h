@@ -11,9 +11,6 @@
 #include "core/runtime.h"
 #include "frame/io/csv.h"
 
-/* Under "auto", a file of fewer records stays on the CPU. */
-#define WEFT__CSV_DEVICE_MIN_ROWS ((size_t)100000)
-
 /* Starts the report of the parse of `rows` records (`bytes` bytes, `ncols` columns) and
  * picks where it runs: *dev = NULL for the CPU pool, else one OpenCL or CUDA device with the
  * kernels and fp64. exec may be NULL: the CPU. */

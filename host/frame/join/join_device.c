@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../../kernels/join_hash.h"
+#include "frame/families.h"
 #include "core/device_choice.h"
 #include "core/scratch.h"
 #include "core/error.h"
@@ -76,6 +77,10 @@ static int has_join_kernels(const weft__device *dev) {
                              be->join_emit && be->scan_chunks && be->scan_add);
 }
 
+const weft__family weft__family_join = {.name = "join", .verb = "join",
+                                        .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                        .has_kernels = has_join_kernels};
+
 weft_status weft__join_device_choose(struct weft_exec *exec, const char *name,
                                      const weft__join_keys *lk, int64_t lrows,
                                      const weft__join_keys *rk, int64_t rrows,
@@ -87,7 +92,7 @@ weft_status weft__join_device_choose(struct weft_exec *exec, const char *name,
   weft__op op = {.name = name,
                  .rows = (size_t)(lrows + rrows),
                  .flops_per_row = PROBE_FLOPS_PER_ROW,
-                 .supports = has_join_kernels,
+                 .family = &weft__family_join,
                  .device_unsupported = fits ? NULL : why};
   /* Over PCIe: every row's key words and validity byte, and about one (left, right) pair
    * of int64 back per left row. */

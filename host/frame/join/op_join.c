@@ -244,7 +244,7 @@ static weft_status probe(weft_exec *exec, const weft_table *left, probe_ctx *c) 
   op.slot_row_bits[0] = 64 * c->lk->n;
   struct weft_exec cpu;
   weft__exec_defaults(&cpu);
-  snprintf(cpu.devices, sizeof cpu.devices, "cpu");
+  weft__exec_place(&cpu, 0, "the probe reads the hash table in host memory");
   weft_status st = weft__schedule(&cpu, &op);
   report_lines(exec, cpu.report);
   exec->last_device = 0;

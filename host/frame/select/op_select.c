@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame/families.h"
 #include "core/error.h"
 #include "core/scheduler.h"
 #include "core/thread_pool.h"
@@ -23,6 +24,10 @@
 static int can_evaluate(const weft__device *dev) {
   return dev->backend->host_memory || dev->backend->expr_eval != NULL;
 }
+
+const weft__family weft__family_expr = {.name = "expressions", .verb = "evaluate",
+                                        .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                        .has_kernels = can_evaluate};
 
 typedef struct eval_ctx {
   const weft__bound *bound;
@@ -147,7 +152,7 @@ static weft_status run_eval(weft_exec *exec, const char *name, int64_t rows, eva
   weft__op op = {.name = name, .rows = (size_t)rows, .cpu_partition_rows = PART_ROWS,
                  .align_rows = c->pieces ? PART_ROWS : WEFT_PARTITION_ALIGN,
                  .flops_per_row = 2 * (double)c->bound->n, .needs_fp64 = on_devices,
-                 .supports = can_evaluate, .device_unsupported = on_devices ? NULL : why,
+                 .family = &weft__family_expr, .device_unsupported = on_devices ? NULL : why,
                  .ctx = c, .run = eval_run};
   if (on_devices) {
     weft__expr_device_slots(&prog, out_bits, out_validity, &op);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame/families.h"
 #include "core/device_choice.h"
 #include "core/error.h"
 #include "core/exec.h"
@@ -15,12 +16,9 @@ static int can_sort(const weft__device *dev) {
   return dev->backend->host_memory || dev->backend->sort_pairs != NULL;
 }
 
-/* 1 when the device list in effect is "auto" (not overridden by WEFT_DEVICE). */
-static int is_auto(const struct weft_exec *exec) {
-  if (strcmp(exec->devices, "auto")) return 0;
-  const char *env = getenv("WEFT_DEVICE");
-  return !env || !*env || !strcmp(env, "auto");
-}
+const weft__family weft__family_sort = {.name = "sort", .verb = "sort",
+                                        .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                        .has_kernels = can_sort};
 
 weft_status weft__sort_device_choose(struct weft_exec *exec, size_t rows, size_t nkeys,
                                      size_t key_bytes, weft__device **out) {
@@ -29,15 +27,10 @@ weft_status weft__sort_device_choose(struct weft_exec *exec, size_t rows, size_t
   weft__report_clear(exec);
   weft__report(exec, "weft_table_sort: %zu rows", rows);
   exec->last_device = 0;
-  if (is_auto(exec) && rows < WEFT__SORT_DEVICE_MIN_ROWS) {
-    weft__report(exec, "  device cpu:0: auto, small input (%zu rows, devices sort from %zu)", rows,
-                 WEFT__SORT_DEVICE_MIN_ROWS);
-    return WEFT_OK;
-  }
   /* Per key: 16 bytes of pairs up, 8 bytes of rows back. The CPU's radix passes are modelled
    * as about 400 operations per key byte and row (some 100 M rows/s of 8-byte keys on 16
    * cores), which the cost model weighs against the device's transfers. */
-  weft__op op = {.name = "weft_table_sort", .rows = rows, .supports = can_sort,
+  weft__op op = {.name = "weft_table_sort", .rows = rows, .family = &weft__family_sort,
                  .flops_per_row = 400.0 * (double)key_bytes};
   op.slot_row_bits[0] = 24 * 8 * nkeys;
   weft__choice choice;

@@ -11,10 +11,6 @@
 #include "core/runtime.h"
 #include "weft.h"
 
-/* Under "auto", a sort of fewer rows stays on the CPU: a device pass costs three launches
- * and the pairs' round trip (the lazy plans' small-input rule, WEFT__PLAN_SMALL_ROWS). */
-#define WEFT__SORT_DEVICE_MIN_ROWS ((size_t)100000)
-
 /* Starts the report of a sort of `rows` rows by keys of `key_bytes` bytes in all, and picks
  * the device that sorts: the CPU (cpu:0) or one device whose backend has sort_pairs. A list
  * naming devices that cannot sort drops them with the reason (strict: the error). exec may
