@@ -92,14 +92,14 @@ def read_csv(path, *, separator=",", has_header=True, null_values=None, schema_o
     )
     out = _lib.weft_table_p()
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, "weft.read_csv")
     status = _lib.weft_read_csv(ex.handle, path.encode("utf-8"), ctypes.byref(opts), ctypes.byref(out))
     ex._mark_ran()
-    _check(status)
+    _check(status, "weft.read_csv")
     return DataFrame._from_handle(out)
 
 
 def write_csv(df, path):
     """Writes the DataFrame as CSV (header, nulls as empty fields), atomically."""
     path = os.fspath(path)
-    _check(_lib.weft_write_csv(df._handle, path.encode("utf-8")))
+    _check(_lib.weft_write_csv(df._handle, path.encode("utf-8")), "DataFrame.write_csv")

@@ -33,16 +33,17 @@ def _c_names(names):
     return (ctypes.c_char_p * max(len(names), 1))(*[n.encode("utf-8") for n in names])
 
 
-def _run(fn, device, strict, *args):
-    """Calls fn(exec, *args, &out) with this thread's exec; a DataFrame of the result."""
+def _run(where, fn, device, strict, *args):
+    """Calls fn(exec, *args, &out) with this thread's exec; a DataFrame of the result.
+    `where` names the Python call in errors."""
     from .frame import DataFrame
 
     out = _lib.weft_table_p()
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, where)
     status = fn(ex.handle, *args, ctypes.byref(out))
     ex._mark_ran()
-    _check(status)
+    _check(status, where)
     return DataFrame._from_handle(out)
 
 
@@ -88,7 +89,7 @@ class GroupBy:
         flat = _flatten_aggs(aggs)
         arr = _agg_array(flat)
         keys = _c_names(self._keys)
-        df = _run(_lib.weft_table_group_by, device, strict, self._df._handle, len(self._keys), keys,
+        df = _run("DataFrame.group_by(...).agg", _lib.weft_table_group_by, device, strict, self._df._handle, len(self._keys), keys,
                   len(flat), arr)
         del flat  # the input expressions lived through the call
         return df
@@ -121,10 +122,10 @@ def sort(df, by, descending=False, device="auto", strict=False):
     """Stable sort by one or more columns; descending: one bool or one per column."""
     keys = _names(by, "sort by")
     desc_arr = _descending_flags(descending, keys)
-    return _run(_lib.weft_table_sort, device, strict, df._handle, len(keys), _c_names(keys), desc_arr)
+    return _run("DataFrame.sort", _lib.weft_table_sort, device, strict, df._handle, len(keys), _c_names(keys), desc_arr)
 
 
 def unique(df, subset=None, device="auto", strict=False):
     """The first row of each distinct tuple of `subset` (every column when None), in order."""
     keys = [] if subset is None else _names(subset, "unique subset")
-    return _run(_lib.weft_table_unique, device, strict, df._handle, len(keys), _c_names(keys))
+    return _run("DataFrame.unique", _lib.weft_table_unique, device, strict, df._handle, len(keys), _c_names(keys))

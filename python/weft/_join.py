@@ -62,11 +62,11 @@ def join(df, other, on=None, left_on=None, right_on=None, how="inner", suffix="_
     rarr = (ctypes.c_char_p * len(rk))(*[k.encode("utf-8") for k in rk])
     out = _lib.weft_table_p()
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, "DataFrame.join")
     status = _lib.weft_table_join(
         ex.handle, df._handle, other._handle, len(lk), larr, rarr, _KINDS[how],
         suffix.encode("utf-8"), ctypes.byref(out),
     )
     ex._mark_ran()
-    _check(status)
+    _check(status, "DataFrame.join")
     return DataFrame._from_handle(out)

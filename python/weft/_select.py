@@ -67,22 +67,22 @@ def _agg_select(exprs, what):
     return aggs
 
 
-def _run(fn, df, device, strict, *args):
+def _run(where, fn, df, device, strict, *args):
     from .frame import DataFrame
 
     out = _lib.weft_table_p()
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, where)
     status = fn(ex.handle, df._handle, *args, ctypes.byref(out))
     ex._mark_ran()
-    _check(status)
+    _check(status, where)
     return DataFrame._from_handle(out)
 
 
 def _many(fn, what, df, exprs, device, strict):
     items = _exprs(exprs, what)
     arr = (_lib.weft_expr_p * max(len(items), 1))(*[e._handle for e in items])
-    result = _run(fn, df, device, strict, len(items), arr)
+    result = _run(f"DataFrame.{what}", fn, df, device, strict, len(items), arr)
     del items  # the expressions lived through the call
     return result
 
@@ -112,4 +112,4 @@ def filter(df, predicate, device="auto", strict=False):  # noqa: A001
     p = preds[0]
     for q in preds[1:]:
         p = p & q
-    return _run(_lib.weft_table_filter, df, device, strict, p._handle)
+    return _run("DataFrame.filter", _lib.weft_table_filter, df, device, strict, p._handle)

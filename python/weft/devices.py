@@ -112,7 +112,7 @@ def devices():
 
 def _find(device_id):
     index = ctypes.c_size_t()
-    _check(_lib.weft_device_find(device_id.encode("utf-8"), ctypes.byref(index)))
+    _check(_lib.weft_device_find(device_id.encode("utf-8"), ctypes.byref(index)), "weft.device")
     return index.value
 
 
@@ -162,7 +162,7 @@ def set_memory_limit(device, nbytes):
     nbytes = int(nbytes)
     if nbytes < 0:
         raise InvalidArgumentError(f"memory limit must be >= 0 bytes, got {nbytes}")
-    _check(_lib.weft_device_set_memory_limit(_index(device), nbytes))
+    _check(_lib.weft_device_set_memory_limit(_index(device), nbytes), "weft.set_memory_limit")
 
 
 def release_memory():

@@ -66,17 +66,21 @@ class Exec:
     def close(self):
         self._finalizer()
 
-    def configure(self, device="auto", strict=False):
+    def configure(self, device="auto", strict=False, where=None):
+        """Sets the device and strict mode; `where` names the Python call for errors
+        ("LazyFrame.collect" gives "LazyFrame.collect(device=...): unknown device ...")."""
         spec = _device_spec(device)
         strict = 1 if strict else 0
         h = self.handle
         if spec != self._device:
             self._device = None
-            _check(_lib.weft_exec_set_device(h, spec.encode("utf-8")))
+            _check(_lib.weft_exec_set_device(h, spec.encode("utf-8")),
+                   f"{where}(device=...)" if where else "device=")
             self._device = spec
         if strict != self._strict:
             self._strict = None
-            _check(_lib.weft_exec_set_strict(h, strict))
+            _check(_lib.weft_exec_set_strict(h, strict),
+                   f"{where}(strict=...)" if where else "strict=")
             self._strict = strict
 
     def _mark_ran(self):

@@ -58,10 +58,10 @@ def _flatten(items):
     return out
 
 
-def _call(fn, *args):
-    """fn(*args, &out) -> a new table handle."""
+def _call(where, fn, *args):
+    """fn(*args, &out) -> a new table handle; `where` names the Python call in errors."""
     out = _lib.weft_table_p()
-    _check(fn(*args, ctypes.byref(out)))
+    _check(fn(*args, ctypes.byref(out)), where)
     return out
 
 
@@ -163,7 +163,7 @@ def concat(frames):
     if not frames:
         raise InvalidArgumentError("weft.concat: needs at least one DataFrame")
     handles = (_lib.weft_table_p * len(frames))(*[f._handle for f in frames])
-    return DataFrame._from_handle(_call(_lib.weft_table_concat, len(frames), handles))
+    return DataFrame._from_handle(_call("weft.concat", _lib.weft_table_concat, len(frames), handles))
 
 
 # ---------------------------------------------------------------------------- DataFrame
@@ -182,7 +182,7 @@ class DataFrame:
         if data is None:
             data = {}
         if isinstance(data, DataFrame):
-            handle = _call(_lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
+            handle = _call("weft.DataFrame", _lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
         elif isinstance(data, dict):
             handle = _from_dict(data)
         else:
@@ -244,11 +244,12 @@ class DataFrame:
         _check(_lib.weft_table_column(self._handle, i, ctypes.byref(view)))
         return view
 
-    def _index(self, name):
+    def _index(self, name, where="DataFrame[...]"):
         if not isinstance(name, str):
-            raise InvalidArgumentError(f"column names are str, got {name!r}")
+            raise InvalidArgumentError(f"{where}: column names are str, got {name!r}")
         i = ctypes.c_size_t()
-        _check(_lib.weft_table_column_index(self._handle, name.encode("utf-8"), ctypes.byref(i)))
+        _check(_lib.weft_table_column_index(self._handle, name.encode("utf-8"), ctypes.byref(i)),
+               where)
         return i.value
 
     @property
@@ -269,12 +270,12 @@ class DataFrame:
     # ------------------------------------------------------------------ columns and rows
 
     def get_column(self, name):
-        return Series(self, self._index(name))
+        return Series(self, self._index(name, "DataFrame.get_column"))
 
     def __getitem__(self, key):
         """df["a"]: a Series; df[["a", "b"]]: those columns; df[2:5]: those rows."""
         if isinstance(key, str):
-            return self.get_column(key)
+            return Series(self, self._index(key))
         if isinstance(key, (list, tuple)):
             return self._columns([self._index(k) for k in key])
         if isinstance(key, slice):
@@ -312,7 +313,7 @@ class DataFrame:
         length = _int_arg(length, "slice length")
         if length < 0:
             length = max(h - offset + length, 0)
-        return DataFrame._from_handle(_call(_lib.weft_table_slice, self._handle, offset, length))
+        return DataFrame._from_handle(_call("DataFrame.slice", _lib.weft_table_slice, self._handle, offset, length))
 
     def head(self, n=5):
         """The first n rows (n < 0: all but the last -n)."""
@@ -388,7 +389,7 @@ class DataFrame:
                 f"describe: percentiles must be numbers in [0, 1], got {percentiles!r}"
             ) from None
         values = (ctypes.c_double * max(len(pct), 1))(*pct)
-        return _run(_lib.weft_table_describe, device, strict, self._handle, len(pct), values)
+        return _run("DataFrame.describe", _lib.weft_table_describe, device, strict, self._handle, len(pct), values)
 
     # ------------------------------------------------------------------ display
 

@@ -36,9 +36,10 @@ def _flatten(items):
     return out
 
 
-def _build(fn, *args):
+def _build(where, fn, *args):
+    """fn(*args, &out) -> a LazyFrame owning the new plan; `where` names the Python call."""
     out = _lib.weft_plan_p()
-    _check(fn(*args, ctypes.byref(out)))
+    _check(fn(*args, ctypes.byref(out)), where)
     return LazyFrame._own(out)
 
 
@@ -60,7 +61,7 @@ class LazyFrame:
         if not isinstance(df, DataFrame):
             df = DataFrame(df)
         out = _lib.weft_plan_p()
-        _check(_lib.weft_plan_scan(df._handle, ctypes.byref(out)))  # shares df's buffers
+        _check(_lib.weft_plan_scan(df._handle, ctypes.byref(out)), "weft.LazyFrame")  # shares df's buffers
         self._handle = out
         self._finalizer = weakref.finalize(self, _free, out)
 
@@ -70,7 +71,7 @@ class LazyFrame:
         from .frame import DataFrame
 
         out = _lib.weft_table_p()
-        _check(_lib.weft_plan_schema(self._handle, ctypes.byref(out)))
+        _check(_lib.weft_plan_schema(self._handle, ctypes.byref(out)), "LazyFrame.schema")
         return DataFrame._from_handle(out)
 
     @property
@@ -93,12 +94,12 @@ class LazyFrame:
         p = preds[0]
         for q in preds[1:]:
             p = p & q
-        return _build(_lib.weft_plan_filter, self._handle, p._handle)
+        return _build("LazyFrame.filter", _lib.weft_plan_filter, self._handle, p._handle)
 
     def _many(self, fn, what, exprs):
         items = _exprs(_flatten(exprs), what)
         arr = (_lib.weft_expr_p * max(len(items), 1))(*[e._handle for e in items])
-        return _build(fn, self._handle, len(items), arr)
+        return _build(f"LazyFrame.{what}", fn, self._handle, len(items), arr)
 
     def select(self, *exprs):
         """Columns computed from expressions (or column names), in order. All aggregations
@@ -128,7 +129,7 @@ class LazyFrame:
         if not isinstance(nulls_last, bool):
             raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
         desc_arr = _descending_flags(descending, keys)
-        return _build(_lib.weft_plan_sort, self._handle, len(keys), _c_names(keys), desc_arr,
+        return _build("LazyFrame.sort", _lib.weft_plan_sort, self._handle, len(keys), _c_names(keys), desc_arr,
                       1 if nulls_last else 0)
 
     def join(self, other, on=None, left_on=None, right_on=None, how="inner", suffix="_right"):
@@ -145,7 +146,7 @@ class LazyFrame:
         if not isinstance(suffix, str):
             raise InvalidArgumentError(f"join: suffix must be a str, got {suffix!r}")
         lk, rk = _keys(on, left_on, right_on)
-        return _build(_lib.weft_plan_join, self._handle, other._handle, len(lk), _c_names(lk),
+        return _build("LazyFrame.join", _lib.weft_plan_join, self._handle, other._handle, len(lk), _c_names(lk),
                       _c_names(rk), _KINDS[how], suffix.encode("utf-8"))
 
     def slice(self, offset, length=None):
@@ -157,13 +158,13 @@ class LazyFrame:
             length = 2**63 - 1
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise InvalidArgumentError(f"slice: length must be an integer >= 0, got {length!r}")
-        return _build(_lib.weft_plan_slice, self._handle, offset, length)
+        return _build("LazyFrame.slice", _lib.weft_plan_slice, self._handle, offset, length)
 
     def head(self, n=5):
         """The first n rows."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise InvalidArgumentError(f"head: n must be an integer >= 0, got {n!r}")
-        return _build(_lib.weft_plan_head, self._handle, n)
+        return _build("LazyFrame.head", _lib.weft_plan_head, self._handle, n)
 
     limit = head
 
@@ -174,7 +175,7 @@ class LazyFrame:
             raise InvalidArgumentError("unique: weft keeps the first row of each tuple, in order "
                                        f"(keep='first', maintain_order=True), got keep={keep!r}")
         keys = [] if subset is None else _names(subset, "unique subset")
-        return _build(_lib.weft_plan_unique, self._handle, len(keys), _c_names(keys))
+        return _build("LazyFrame.unique", _lib.weft_plan_unique, self._handle, len(keys), _c_names(keys))
 
     # ------------------------------------------------------------------ running
 
@@ -182,9 +183,10 @@ class LazyFrame:
         """The optimized plan, one operator a line (inputs indented under it), each with the
         device it will run on and why; after a collect(), what that run did."""
         ex = _thread_exec()
-        ex.configure(device, strict)
+        ex.configure(device, strict, "LazyFrame.explain")
         text = ctypes.c_char_p()
-        _check(_lib.weft_plan_explain(self._handle, ex.handle, ctypes.byref(text)))
+        _check(_lib.weft_plan_explain(self._handle, ex.handle, ctypes.byref(text)),
+               "LazyFrame.explain")
         return text.value.decode("utf-8", "replace") if text.value else ""
 
     def collect(self, device="auto", strict=False):
@@ -194,11 +196,11 @@ class LazyFrame:
         from .frame import DataFrame
 
         ex = _thread_exec()
-        ex.configure(device, strict)
+        ex.configure(device, strict, "LazyFrame.collect")
         out = _lib.weft_table_p()
         status = _lib.weft_plan_collect(self._handle, ex.handle, ctypes.byref(out))
         ex._mark_ran()
-        _check(status)
+        _check(status, "LazyFrame.collect")
         return DataFrame._from_handle(out)
 
     def lazy(self):
@@ -219,7 +221,7 @@ class LazyGroupBy:
         flat = _flatten_aggs(aggs)
         arr = _agg_array(flat)
         keys = self._keys
-        return _build(_lib.weft_plan_group_by, self._lf._handle, len(keys), _c_names(keys),
+        return _build("LazyFrame.group_by(...).agg", _lib.weft_plan_group_by, self._lf._handle, len(keys), _c_names(keys),
                       len(flat), arr)
 
     def __repr__(self):

@@ -132,7 +132,7 @@ def axpy(a, x, y, *, device="auto", strict=False, x_valid=None, y_valid=None):
     out_bits = np.zeros((n + 7) // 8, dtype=np.uint8) if with_valid else None
 
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, "weft.axpy")
     status = _lib.weft_axpy(
         ex.handle, _DTYPES[dtype], n, a,
         _ptr(xc), _bits_ptr(x_bits),
@@ -140,7 +140,7 @@ def axpy(a, x, y, *, device="auto", strict=False, x_valid=None, y_valid=None):
         _ptr(out), _bits_ptr(out_bits),
     )  # fmt: skip
     ex._mark_ran()
-    _check(status)
+    _check(status, "weft.axpy")
 
     out = out.reshape(shape)
     if masked:
@@ -158,7 +158,7 @@ class ReduceResult:
     is_null: bool  # min/max of no valid value
 
 
-def reduce(x, op="sum", *, valid=None, device="auto", strict=False):
+def reduce(x, op="sum", *, valid=None, device="auto", strict=False, _where="weft.reduce"):
     """Reduces x with op "sum", "min" or "max"; nulls (valid False, or masked) are skipped.
     Returns a ReduceResult (value, count of valid values, is_null)."""
     try:
@@ -173,29 +173,29 @@ def reduce(x, op="sum", *, valid=None, device="auto", strict=False):
 
     result = _lib.weft_reduce_result()
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, _where)
     status = _lib.weft_reduce(
         ex.handle, _DTYPES[dtype], cop, xc.shape[0], _ptr(xc), _bits_ptr(bits),
         ctypes.byref(result),
     )  # fmt: skip
     ex._mark_ran()
-    _check(status)
+    _check(status, _where)
     return ReduceResult(result.value, result.count, bool(result.is_null))
 
 
 def sum(x, *, valid=None, device="auto", strict=False):  # noqa: A001 (weft.sum)
     """Sum of the valid values of x as a Python float (0.0 when none; accumulated in
     float64; NaN propagates)."""
-    return reduce(x, "sum", valid=valid, device=device, strict=strict).value
+    return reduce(x, "sum", valid=valid, device=device, strict=strict, _where="weft.sum").value
 
 
 def min(x, *, valid=None, device="auto", strict=False):  # noqa: A001 (weft.min)
     """Smallest valid value of x (NaN ignored), or None when x has no valid value."""
-    r = reduce(x, "min", valid=valid, device=device, strict=strict)
+    r = reduce(x, "min", valid=valid, device=device, strict=strict, _where="weft.min")
     return None if r.is_null else r.value
 
 
 def max(x, *, valid=None, device="auto", strict=False):  # noqa: A001 (weft.max)
     """Largest valid value of x (NaN ignored), or None when x has no valid value."""
-    r = reduce(x, "max", valid=valid, device=device, strict=strict)
+    r = reduce(x, "max", valid=valid, device=device, strict=strict, _where="weft.max")
     return None if r.is_null else r.value
