@@ -430,3 +430,37 @@ def test_frames_alive_at_interpreter_exit():
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok" and out.stderr == ""
+
+
+# ---------------------------------------------------------------------------- other inputs
+
+
+def test_from_2d_numpy_array_as_polars():
+    arr = np.arange(6, dtype=np.float64).reshape(3, 2)
+    df = weft.DataFrame(arr)
+    assert df.shape == (3, 2)
+    assert df.columns == ["column_0", "column_1"]
+    assert df["column_1"].to_list() == [1.0, 3.0, 5.0]
+    assert weft.DataFrame(np.zeros((3, 2))).shape == (3, 2)
+    one = weft.DataFrame(np.arange(4))
+    assert one.columns == ["column_0"] and one["column_0"].to_list() == [0, 1, 2, 3]
+    pl = pytest.importorskip("polars")
+    assert df.columns == pl.DataFrame(arr).columns
+
+
+def test_from_list_of_dicts_as_polars():
+    rows = [{"a": 1, "b": "x"}, {"b": "y", "c": 2.5}]
+    df = weft.DataFrame(rows)
+    assert df.columns == ["a", "b", "c"]
+    assert df.to_dict(as_series=False) == {"a": [1, None], "b": ["x", "y"], "c": [None, 2.5]}
+    assert weft.DataFrame([]).shape == (0, 0)
+    pl = pytest.importorskip("polars")
+    assert df.to_dict(as_series=False) == pl.DataFrame(rows).to_dict(as_series=False)
+
+
+@pytest.mark.parametrize("data", [42, "text", [1, 2, 3], [{"a": 1}, 5], np.zeros((2, 2, 2))])
+def test_unsupported_input_names_weft_dataframe(data):
+    with pytest.raises(weft.InvalidArgumentError) as e:
+        weft.DataFrame(data)
+    assert str(e.value).startswith("weft.DataFrame:"), str(e.value)
+    assert "from_arrow" not in str(e.value)

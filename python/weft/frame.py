@@ -105,6 +105,39 @@ def _from_dict(data):
     return table_from_columns(names, views, keep)
 
 
+def _numpy_columns(arr):
+    """{name: column} of a 1-D or 2-D numpy array, as Polars: rows are the first axis,
+    columns "column_0", "column_1", ..."""
+    if arr.ndim == 1:
+        return {"column_0": arr}
+    if arr.ndim != 2:
+        raise InvalidArgumentError(
+            f"weft.DataFrame: a numpy array must be 1-D or 2-D (rows, columns), got shape {arr.shape}"
+        )
+    return {f"column_{j}": arr[:, j] for j in range(arr.shape[1])}
+
+
+def _row_columns(rows):
+    """{name: list} of a list of dicts (one a row, as Polars): the names in order of first
+    appearance, a name a row lacks a null there."""
+    names = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InvalidArgumentError(
+                "weft.DataFrame: a list is read as rows, each a dict of column name -> value; "
+                f"row {i} is a {type(row).__name__} (for columns pass a dict of lists)"
+            )
+        for name in row:
+            names.setdefault(name, None)
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _is_table_like(obj):
+    """True for what from_arrow takes: the Arrow PyCapsule Interface or pandas."""
+    return (hasattr(obj, "__arrow_c_stream__") or hasattr(obj, "__arrow_c_array__")
+            or type(obj).__module__.split(".")[0] == "pandas")
+
+
 def _pandas_to_arrow(obj):
     """A pyarrow Table of a pandas DataFrame / Series in types weft stores."""
     pa = _require("pyarrow", "weft.from_arrow(pandas.DataFrame)")
@@ -173,8 +206,10 @@ class DataFrame:
     """An immutable table of named columns of equal length.
 
     DataFrame(data): data is a dict of column name -> numpy array, list, weft Series,
-    pyarrow array or Polars / pandas Series; or a pyarrow / Polars / pandas DataFrame
-    (see weft.from_arrow); or None for a DataFrame without columns.
+    pyarrow array or Polars / pandas Series; a list of dicts, one a row (as Polars; a key
+    a row lacks is null there); a 2-D numpy array of rows (columns "column_0", ... as
+    Polars; 1-D: one column); a pyarrow / Polars / pandas DataFrame (see weft.from_arrow);
+    or None for a DataFrame without columns.
     """
 
     def __init__(self, data=None):
@@ -185,8 +220,18 @@ class DataFrame:
             handle = _call("weft.DataFrame", _lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
         elif isinstance(data, dict):
             handle = _from_dict(data)
-        else:
+        elif isinstance(data, np.ndarray) and not isinstance(data, np.ma.MaskedArray):
+            handle = _from_dict(_numpy_columns(data))
+        elif isinstance(data, (list, tuple)):
+            handle = _from_dict(_row_columns(data))
+        elif _is_table_like(data):
             handle = from_arrow(data)._take_handle()
+        else:
+            raise InvalidArgumentError(
+                "weft.DataFrame: expected a dict of columns, a list of dicts (rows), a 1-D or "
+                "2-D numpy array, a pyarrow / Polars / pandas DataFrame or None, got "
+                f"{type(data).__name__}"
+            )
         self._handle = handle
 
     @classmethod
