@@ -47,6 +47,9 @@ from ._csv import read_csv
 
 __version__ = _lib.weft_version_string().decode("ascii")
 
+# weft.len, weft.sum, weft.min and weft.max are attributes, left out of __all__ so that
+# `from weft import *` does not shadow Python's builtins of those names.
+
 __all__ = [
     "__version__",
     "Backend",
@@ -62,10 +65,7 @@ __all__ = [
     "last_report",
     "ReduceResult",
     "axpy",
-    "max",
-    "min",
     "reduce",
-    "sum",
     "read_csv",
     "DataFrame",
     "Series",
@@ -76,7 +76,6 @@ __all__ = [
     "LazyGroupBy",
     "col",
     "lit",
-    "len",
     "Expr",
     "AggExpr",
     "FlatIndex",

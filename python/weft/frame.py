@@ -318,9 +318,12 @@ class DataFrame:
         return Series(self, self._index(name, "DataFrame.get_column"))
 
     def __getitem__(self, key):
-        """df["a"]: a Series; df[["a", "b"]]: those columns; df[2:5]: those rows."""
+        """df["a"]: a Series; df[["a", "b"]]: those columns; df[2:5]: those rows;
+        df[mask]: the rows where a bool Series or numpy bool array is true (null: false)."""
         if isinstance(key, str):
             return Series(self, self._index(key))
+        if isinstance(key, Series) or (isinstance(key, np.ndarray) and key.dtype == np.bool_):
+            return self._masked(key, "DataFrame[mask]")
         if isinstance(key, (list, tuple)):
             return self._columns([self._index(k) for k in key])
         if isinstance(key, slice):
@@ -331,6 +334,70 @@ class DataFrame:
         raise InvalidArgumentError(
             f"DataFrame[...]: expected a column name, a list of names or a slice of rows, got {key!r}"
         )
+
+    def _masked(self, mask, where):
+        """The rows where `mask` (a bool Series or 1-D numpy bool array) is true."""
+        if isinstance(mask, Series):
+            if mask.dtype != "bool":
+                raise InvalidArgumentError(f"{where}: the mask Series {mask.name!r} is {mask.dtype}, not bool")
+            view, held = mask._view(), [mask._df]
+        else:
+            if mask.ndim != 1:
+                raise InvalidArgumentError(f"{where}: the mask must be 1-D, got shape {mask.shape}")
+            view, held = column_view("mask", mask)
+        if view.length != self.height:
+            raise InvalidArgumentError(
+                f"{where}: the mask has {view.length} values, the DataFrame {self.height} rows"
+            )
+        names = self.columns
+        tmp = "__weft_mask__"
+        while tmp in names:
+            tmp += "_"
+        views = [self._view(i) for i in range(len(names))] + [view]
+        both = DataFrame._from_handle(table_from_columns(names + [tmp], views, [self] + held))
+        from .expr import col
+
+        kept = both.filter(col(tmp))
+        return kept._columns(range(len(names)))
+
+    def drop(self, *columns, strict=True):
+        """The DataFrame without the named columns (names or lists of names; strict: an
+        unknown name is an error), sharing the buffers."""
+        names = _flatten(columns)
+        for n in names:
+            if not isinstance(n, str):
+                raise InvalidArgumentError(f"DataFrame.drop: column names are str, got {n!r}")
+        have = self.columns
+        if strict:
+            for n in names:
+                if n not in have:
+                    self._index(n, "DataFrame.drop")  # raises NotFoundError naming the columns
+        gone = set(names)
+        return self._columns([i for i, n in enumerate(have) if n not in gone])
+
+    def rename(self, mapping, *, strict=True):
+        """The DataFrame with columns renamed: `mapping` a dict {old: new} or a function of
+        the old name (as Polars); strict: an unknown old name is an error. Shares the buffers."""
+        have = self.columns
+        if callable(mapping):
+            new = [mapping(n) for n in have]
+        elif isinstance(mapping, dict):
+            if strict:
+                for old in mapping:
+                    if old not in have:
+                        self._index(old, "DataFrame.rename")  # raises NotFoundError
+            new = [mapping.get(n, n) for n in have]
+        else:
+            raise InvalidArgumentError(
+                f"DataFrame.rename: expected a dict {{old: new}} or a function, got {type(mapping).__name__}"
+            )
+        for n in new:
+            if not isinstance(n, str):
+                raise InvalidArgumentError(f"DataFrame.rename: new names are str, got {n!r}")
+        if len(set(new)) != len(new):
+            raise InvalidArgumentError(f"DataFrame.rename: column names repeat in {new}")
+        views = [self._view(i) for i in range(len(have))]
+        return DataFrame._from_handle(table_from_columns(new, views, [self]))
 
     def __contains__(self, name):
         return name in self.columns
@@ -508,8 +575,14 @@ class DataFrame:
         return with_columns(self, _flatten(exprs), device=device, strict=strict)
 
     def filter(self, predicate, device="auto", strict=False):
-        """The rows where the boolean expression is true (null counts as false)."""
+        """The rows where the boolean expression (or a bool Series / numpy bool array) is
+        true (null counts as false)."""
         from ._select import filter as _filter
+
+        if isinstance(predicate, Series) or (
+            isinstance(predicate, np.ndarray) and predicate.dtype == np.bool_
+        ):
+            return self._masked(predicate, "DataFrame.filter")
 
         return _filter(self, predicate, device=device, strict=strict)
 
@@ -619,8 +692,8 @@ class Series:
     def __len__(self):
         return self._view().length
 
-    @property
     def null_count(self):
+        """The number of nulls (a method, as Polars' Series.null_count())."""
         return self._view().null_count
 
     def to_numpy(self):

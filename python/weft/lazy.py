@@ -19,8 +19,9 @@ from . import _lib
 from ._group import _agg_array, _c_names, _descending_flags, _flatten_aggs, _names
 from ._join import _KINDS, _keys
 from ._select import _agg_select, _exprs
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, NotFoundError, _check
 from .exec import _thread_exec
+from .expr import col
 
 __all__ = ["LazyFrame", "LazyGroupBy"]
 
@@ -109,6 +110,38 @@ class LazyFrame:
         if aggs is not None:
             return LazyGroupBy(self, []).agg(aggs)
         return self._many(_lib.weft_plan_select, "select", exprs)
+
+    def drop(self, *columns, strict=True):
+        """The columns but the named ones (a select of the rest; strict: an unknown name is
+        an error)."""
+        names = _flatten(columns)
+        have = self.columns
+        for n in names:
+            if not isinstance(n, str):
+                raise InvalidArgumentError(f"LazyFrame.drop: column names are str, got {n!r}")
+            if strict and n not in have:
+                raise NotFoundError(f"LazyFrame.drop: column {n!r} not found; the columns are {have}")
+        gone = set(names)
+        return self.select([n for n in have if n not in gone])
+
+    def rename(self, mapping, *, strict=True):
+        """The columns renamed: `mapping` a dict {old: new} or a function of the old name
+        (a select of aliased columns; strict: an unknown old name is an error)."""
+        have = self.columns
+        if callable(mapping):
+            new = [mapping(n) for n in have]
+        elif isinstance(mapping, dict):
+            missing = [old for old in mapping if old not in have]
+            if strict and missing:
+                raise NotFoundError(
+                    f"LazyFrame.rename: column {missing[0]!r} not found; the columns are {have}"
+                )
+            new = [mapping.get(n, n) for n in have]
+        else:
+            raise InvalidArgumentError(
+                f"LazyFrame.rename: expected a dict {{old: new}} or a function, got {type(mapping).__name__}"
+            )
+        return self.select([col(o).alias(n) if o != n else col(o) for o, n in zip(have, new)])
 
     def with_columns(self, *exprs):
         """The columns plus computed ones (an existing name is replaced in place)."""
