@@ -74,11 +74,11 @@ def _foreign_column(name, value):
     module = type(value).__module__.split(".")[0]
     if module == "pyarrow":
         pa = _require("pyarrow", "DataFrame(pyarrow arrays)")
-        return from_arrow(pa.table({name: value}))
+        return from_arrow(pa.table({name: value}), _where="weft.DataFrame")
     if module == "polars" and hasattr(value, "to_frame"):
-        return from_arrow(value.to_frame(name))
+        return from_arrow(value.to_frame(name), _where="weft.DataFrame")
     if module == "pandas" and hasattr(value, "to_frame"):
-        return from_arrow(value.to_frame(name))
+        return from_arrow(value.to_frame(name), _where="weft.DataFrame")
     return None
 
 
@@ -138,9 +138,23 @@ def _is_table_like(obj):
             or type(obj).__module__.split(".")[0] == "pandas")
 
 
-def _pandas_to_arrow(obj):
+def _timestamp_us(pa, name, col, where):
+    """A timestamp column of another unit (pandas' ns, s, ms) as timestamp[us], weft's
+    type, when no value changes; else weft's error naming the column."""
+    t = col.type
+    try:
+        return col.cast(pa.timestamp("us", t.tz))  # a safe cast: raises rather than lose data
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InvalidArgumentError(
+            f"{where}: column {name!r} is timestamp[{t.unit}] and some values do not fit "
+            f"weft's timestamp[us] (finer than a microsecond, or out of range: {exc}); round "
+            "the column to microseconds first (pandas: .dt.floor('us'))"
+        ) from None
+
+
+def _pandas_to_arrow(obj, where="weft.from_arrow"):
     """A pyarrow Table of a pandas DataFrame / Series in types weft stores."""
-    pa = _require("pyarrow", "weft.from_arrow(pandas.DataFrame)")
+    pa = _require("pyarrow", f"{where}(pandas.DataFrame)")
     if hasattr(obj, "to_frame") and not hasattr(obj, "columns"):
         obj = obj.to_frame()
     table = pa.Table.from_pandas(obj, preserve_index=False)
@@ -149,12 +163,27 @@ def _pandas_to_arrow(obj):
         t = field.type
         if pa.types.is_dictionary(t):  # pandas Categorical
             col = col.cast(t.value_type)
-        elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns; raises if it would lose data
-            col = col.cast(pa.timestamp("us", t.tz))
+        elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns
+            col = _timestamp_us(pa, field.name, col, where)
         elif pa.types.is_null(t):  # an all-None object column
             col = col.cast(pa.float64())
         columns.append(col)
     return pa.table(columns, names=table.column_names)
+
+
+def _pyarrow_timestamps(obj, where):
+    """A pyarrow Table / RecordBatch with its timestamp[ns/ms/s] columns as timestamp[us]
+    (lossless, else weft's error naming the column); other objects as they are."""
+    if type(obj).__module__.split(".")[0] != "pyarrow" or not hasattr(obj, "columns"):
+        return obj  # a RecordBatchReader or another producer: left to the C import
+    pa = _require("pyarrow", where)
+    schema = obj.schema
+    if not any(pa.types.is_timestamp(f.type) and f.type.unit != "us" for f in schema):
+        return obj
+    columns = [_timestamp_us(pa, f.name, c, where)
+               if pa.types.is_timestamp(f.type) and f.type.unit != "us" else c
+               for f, c in zip(schema, obj.columns)]
+    return pa.table(columns, names=[f.name for f in schema])
 
 
 def _pyarrow_parquet(what):
@@ -169,18 +198,21 @@ def _pyarrow_parquet(what):
 def read_parquet(path, columns=None):
     """A DataFrame from a Parquet file, read by pyarrow (only `columns`, if given)."""
     pq = _pyarrow_parquet("read_parquet")
-    return from_arrow(pq.read_table(os.fspath(path), columns=columns))
+    return from_arrow(pq.read_table(os.fspath(path), columns=columns), _where="weft.read_parquet")
 
 
-def from_arrow(obj):
+def from_arrow(obj, *, _where="weft.from_arrow"):
     """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
     RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
     DataFrame (through pyarrow). One record batch is used without copying; several are
-    concatenated. Polars' string views are copied into weft's utf8."""
+    concatenated. Polars' string views are copied into weft's utf8. Timestamps of pandas
+    (ns) or of pyarrow tables in ns, ms or s become timestamp[us] when no value changes (a
+    copy of that column); else weft.InvalidArgumentError names the column."""
     if isinstance(obj, DataFrame):
         return obj
     if type(obj).__module__.split(".")[0] == "pandas":
-        obj = _pandas_to_arrow(obj)
+        obj = _pandas_to_arrow(obj, _where)
+    obj = _pyarrow_timestamps(obj, _where)
     handle = table_from_arrow(obj)
     if handle is None:
         raise InvalidArgumentError(
@@ -225,7 +257,7 @@ class DataFrame:
         elif isinstance(data, (list, tuple)):
             handle = _from_dict(_row_columns(data))
         elif _is_table_like(data):
-            handle = from_arrow(data)._take_handle()
+            handle = from_arrow(data, _where="weft.DataFrame")._take_handle()
         else:
             raise InvalidArgumentError(
                 "weft.DataFrame: expected a dict of columns, a list of dicts (rows), a 1-D or "
