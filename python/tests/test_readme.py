@@ -27,3 +27,16 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     assert namespace["big"].ntotal == namespace["xb"].shape[0]
     assert namespace["D"].shape == (100, 10)
     assert (tmp_path / "out.parquet").exists()
+
+
+def test_readme_says_what_a_new_user_asked():
+    if not README.exists():
+        pytest.skip("README.md is not beside the tests")
+    text = " ".join(README.read_text().split())
+    # CUDA: not claimed to run until it has on hardware
+    assert "never run on a GPU" in text and "untested on hardware" in text
+    assert "Every table operation runs on the CPU, OpenCL and CUDA" not in text
+    # the two commands: how long, into which Python, and the virtual environment
+    assert "about 8 minutes" in text
+    assert "externally-managed-environment" in text and ".venv" in text
+    assert "tools/setup.sh --print-python" in text
