@@ -171,21 +171,6 @@ def _pandas_to_arrow(obj, where="weft.from_arrow"):
     return pa.table(columns, names=table.column_names)
 
 
-def _pyarrow_timestamps(obj, where):
-    """A pyarrow Table / RecordBatch with its timestamp[ns/ms/s] columns as timestamp[us]
-    (lossless, else weft's error naming the column); other objects as they are."""
-    if type(obj).__module__.split(".")[0] != "pyarrow" or not hasattr(obj, "columns"):
-        return obj  # a RecordBatchReader or another producer: left to the C import
-    pa = _require("pyarrow", where)
-    schema = obj.schema
-    if not any(pa.types.is_timestamp(f.type) and f.type.unit != "us" for f in schema):
-        return obj
-    columns = [_timestamp_us(pa, f.name, c, where)
-               if pa.types.is_timestamp(f.type) and f.type.unit != "us" else c
-               for f, c in zip(schema, obj.columns)]
-    return pa.table(columns, names=[f.name for f in schema])
-
-
 def _pyarrow_parquet(what):
     try:
         import pyarrow.parquet as pq
@@ -205,14 +190,14 @@ def from_arrow(obj, *, _where="weft.from_arrow"):
     """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
     RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
     DataFrame (through pyarrow). One record batch is used without copying; several are
-    concatenated. Polars' string views are copied into weft's utf8. Timestamps of pandas
-    (ns) or of pyarrow tables in ns, ms or s become timestamp[us] when no value changes (a
-    copy of that column); else weft.InvalidArgumentError names the column."""
+    concatenated. Polars' string views are copied into weft's utf8. pandas' timestamp[ns]
+    columns become timestamp[us] when no value changes (a copy of that column); else
+    weft.InvalidArgumentError names the column. (Arrow producers' timestamps other than
+    [us] are refused: cast them first.)"""
     if isinstance(obj, DataFrame):
         return obj
     if type(obj).__module__.split(".")[0] == "pandas":
         obj = _pandas_to_arrow(obj, _where)
-    obj = _pyarrow_timestamps(obj, _where)
     handle = table_from_arrow(obj)
     if handle is None:
         raise InvalidArgumentError(
