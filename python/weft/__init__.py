@@ -39,11 +39,10 @@ from .errors import (
 )
 from .exec import Exec, last_device, last_report
 from .expr import AggExpr, Expr, col, len, lit
-from .frame import DataFrame, Series, concat, from_arrow, read_parquet
+from .frame import DataFrame, Series, concat, from_arrow, read_csv, read_parquet
 from .index import Bitset, FlatIndex, load_index
 from .lazy import LazyFrame, LazyGroupBy
 from .ops import ReduceResult, axpy, max, min, reduce, sum
-from ._csv import read_csv
 
 __version__ = _lib.weft_version_string().decode("ascii")
 
