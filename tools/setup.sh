@@ -60,7 +60,7 @@ weft_make_venv() {
   echo "setup: made the virtual environment $2 (activate it: source $2/bin/activate)"
 }
 
-if [ "${1:-}" = --print-python ]; then
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = --print-python ]; then  # run, not sourced
   weft_choose_python dry
   echo "$PY ($WEFT_PY_HOW)"
   exit 0
