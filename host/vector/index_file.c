@@ -213,7 +213,7 @@ weft_status weft_index_load(const char *path, weft_index **out) {
   else if (got == 0)
     st = corrupt(path, "is empty, not a weft index file");
   else if (got < 8 || memcmp(h.magic, MAGIC, 8) != 0)
-    st = corrupt(path, "is not a weft index file (it does not start with " MAGIC ")");
+    st = corrupt(path, "is not a weft index file (bad magic: it does not start with " MAGIC ")");
   else if (got < sizeof h)
     st = corrupt(path, "is truncated");
   else
