@@ -87,6 +87,23 @@ static void load_backend(const char *name, weft_device_kind kind) {
   publish_backend();
 }
 
+/* The CUDA runtime reports a machine without an NVIDIA driver as "CUDA driver version is
+ * insufficient for CUDA runtime version (35)" (no libcuda.so at all), a stub driver as
+ * error 34 and a driver without a GPU as error 100: the reason says it plainly. */
+static void plain_cuda_reason(char *reason, size_t size) {
+  static const char *const codes[] = {"(34)", "(35)", "(100)"};
+  size_t n = strlen(reason);
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    size_t k = strlen(codes[i]);
+    if (n >= k && !strcmp(reason + n - k, codes[i])) {
+      char code[8];
+      snprintf(code, sizeof code, "%.*s", (int)(k - 2), codes[i] + 1);
+      snprintf(reason, size, "no NVIDIA driver / GPU found (CUDA error %s)", code);
+      return;
+    }
+  }
+}
+
 static void open_backend(weft__backend_slot *slot, const char *name, weft_device_kind kind) {
 
   char dir[1024], path[1200];
@@ -129,6 +146,7 @@ static void open_backend(weft__backend_slot *slot, const char *name, weft_device
   weft__error_clear();
   if (be->init(&weft__host_api_table) != WEFT_OK) {
     snprintf(slot->info.reason, sizeof slot->info.reason, "%s", weft_last_error());
+    if (kind == WEFT_DEVICE_CUDA) plain_cuda_reason(slot->info.reason, sizeof slot->info.reason);
     weft__error_clear();
     /* Kept loaded: CUDA runtimes do not like being unloaded after a failed init. */
     slot->dl = dl;

@@ -43,6 +43,7 @@ struct weft_plan {
   int64_t offset, length;        /* slice */
   char *explain_text;            /* the last weft_plan_explain of this handle */
   char *ran;                     /* the report of the last weft_plan_collect of this handle */
+  char ran_devices[256];         /* the exec's devices of that collect ("auto", "cpu", ...) */
 };
 
 typedef struct weft_plan weft_plan;
@@ -106,5 +107,7 @@ typedef struct weft__text {
   int ok;
 } weft__text;
 void weft__text_add(weft__text *t, const char *fmt, ...) WEFT_PRINTF(2, 3);
+/* Rewrites "1 keys", "1 partitions", ... as "1 key", "1 partition" in place. */
+void weft__text_singulars(char *s);
 
 #endif

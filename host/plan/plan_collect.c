@@ -3,6 +3,7 @@
  * "cpu" for a small input under "auto": plan_device.c) and its report is added under the
  * operator's line; the whole report goes to the caller's exec and to the plan, for explain.
  * A strict plan that some operator could not run as asked fails before anything runs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +180,7 @@ weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out
   if (st == WEFT_OK && rs.report.s) {
     free(plan->ran);
     plan->ran = rs.report.s;
+    snprintf(plan->ran_devices, sizeof plan->ran_devices, "%s", exec ? exec->devices : "auto");
     rs.report.s = NULL;
   }
   free(rs.report.s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/exec.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 
@@ -134,17 +135,26 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
   return t.s;
 }
 
-static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exec, int depth) {
+/* `why` is "device: reason"; under an operator of the same device and reason only the
+ * device is shown (the reason is said once, on the line above). */
+static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exec, int depth,
+                         const char *parent_why) {
   char *line = weft__plan_line(p, exec);
   weft__plan_device dev;
   weft__plan_device_choose(exec, p, &dev);
-  weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
-                 dev.fail ? "fails in strict mode: " : "", dev.why);
+  const char *colon = strstr(dev.why, ": ");
+  if (!dev.fail && colon && parent_why && !strcmp(parent_why, dev.why))
+    weft__text_add(t, "%*s%s  [%.*s]\n", 2 * depth, "", line ? line : "?",
+                   (int)(colon - dev.why), dev.why);
+  else
+    weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
+                   dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
   /* a fused node's filter or join is part of its line: that node's inputs come next */
   const weft_plan *inputs = weft__plan_inputs(p, exec);
-  if (inputs->in) explain_node(t, inputs->in, exec, depth + 1);
-  if (inputs->right) explain_node(t, inputs->right, exec, depth + 1);
+  const char *why = dev.fail ? NULL : dev.why;
+  if (inputs->in) explain_node(t, inputs->in, exec, depth + 1, why);
+  if (inputs->right) explain_node(t, inputs->right, exec, depth + 1, why);
 }
 
 weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text) {
@@ -154,9 +164,16 @@ weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char
   weft_plan *opt = NULL;
   WEFT_RETURN_NOT_OK(weft__plan_optimize(plan, &opt));
   weft__text t = {.ok = 1};
-  explain_node(&t, opt, exec, 0);
+  explain_node(&t, opt, exec, 0, NULL);
   weft_plan_free(opt);
-  if (plan->ran) weft__text_add(&t, "ran (last collect):\n%s", plan->ran);
+  /* what the last collect did, when it asked for the devices this explain is about */
+  const char *devices = exec ? exec->devices : "auto";
+  if (plan->ran && !strcmp(plan->ran_devices, devices))
+    weft__text_add(&t, "ran (last collect):\n%s", plan->ran);
+  else if (plan->ran)
+    weft__text_add(&t, "(the last collect ran with device \"%s\"; explain with that device to "
+                   "see what ran)\n", plan->ran_devices);
+  if (t.ok) weft__text_singulars(t.s);
   if (!t.ok || !t.s) {
     free(t.s);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_plan_explain: no host memory for the text");

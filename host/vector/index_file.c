@@ -202,9 +202,22 @@ weft_status weft_index_load(const char *path, weft_index **out) {
   checksum c = {0xcbf29ce484222325ULL};
   float *vectors = NULL;
   int64_t *ids = NULL;
-  weft_status st = read_exact(f, &h, sizeof h, path, &c);
-  if (st == WEFT_OK && memcmp(h.magic, MAGIC, 8) != 0)
-    st = corrupt(path, "is not a weft index file (bad magic)");
+  /* The magic first: a file of another kind (a CSV, a short text) is "not a weft index
+   * file", whatever its length; only a file that starts like one can be "truncated". */
+  memset(&h, 0, sizeof h);
+  size_t got = fread(&h, 1, sizeof h, f);
+  weft_status st = WEFT_OK;
+  if (got < sizeof h && ferror(f))
+    st = weft__error(WEFT_ERR_IO, "weft_index_load: reading '%s' failed: %s", path,
+                     strerror(errno));
+  else if (got == 0)
+    st = corrupt(path, "is empty, not a weft index file");
+  else if (got < 8 || memcmp(h.magic, MAGIC, 8) != 0)
+    st = corrupt(path, "is not a weft index file (bad magic: it does not start with " MAGIC ")");
+  else if (got < sizeof h)
+    st = corrupt(path, "is truncated");
+  else
+    checksum_add(&c, &h, sizeof h);
   if (st == WEFT_OK && h.format_version != FORMAT_VERSION)
     st = weft__error(WEFT_ERR_CORRUPT, "weft_index_load: '%s' has format version %u; this build "
                      "reads version %u", path, h.format_version, FORMAT_VERSION);

@@ -5,7 +5,8 @@ import ctypes
 import numpy as np
 import polars as pl
 
-from weft import _csv, _lib
+import weft
+from weft import _lib
 
 _NP = {
     _lib.WEFT_TYPE_INT8: np.int8, _lib.WEFT_TYPE_INT16: np.int16, _lib.WEFT_TYPE_INT32: np.int32,
@@ -73,4 +74,4 @@ def from_polars(frame, tmp_path, name="t.csv"):
     path = tmp_path / name
     frame.write_csv(path)
     overrides = {c: str(t) for c, t in frame.schema.items()}
-    return _csv.read_csv(path, schema_overrides=overrides)
+    return weft.read_csv(path, schema_overrides=overrides)

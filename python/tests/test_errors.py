@@ -158,3 +158,67 @@ def test_low_level_exec_errors():
         assert "tpu" in str(e.value)
     finally:
         _check(_lib.weft_exec_free(ex))
+
+
+# ---------------------------------------------------------------------------- Python names
+
+_DF = weft.DataFrame({"k": [1, 2, 3], "v": [1.0, 2.0, 3.0]})
+_X = weft.col("x") > 1
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: _DF.filter(_X), "DataFrame.filter"),
+        (lambda: _DF.select(weft.col("x")), "DataFrame.select"),
+        (lambda: _DF.with_columns(weft.col("x")), "DataFrame.with_columns"),
+        (lambda: _DF.select(weft.col("k") + "a"), "DataFrame.select"),
+        (lambda: _DF.sort("x"), "DataFrame.sort"),
+        (lambda: _DF.unique("x"), "DataFrame.unique"),
+        (lambda: _DF.group_by("x").agg(weft.col("v").sum()), "DataFrame.group_by(...).agg"),
+        (lambda: _DF.join(_DF, on="x"), "DataFrame.join"),
+        (lambda: _DF["x"], "DataFrame[...]"),
+        (lambda: _DF.get_column("x"), "DataFrame.get_column"),
+        (lambda: weft.concat([_DF, _DF.select("k")]), "weft.concat"),
+        (lambda: _DF.lazy().filter(_X), "LazyFrame.filter"),
+        (lambda: _DF.lazy().select("x"), "LazyFrame.select"),
+        (lambda: _DF.lazy().sort("x"), "LazyFrame.sort"),
+        (lambda: _DF.lazy().unique("x"), "LazyFrame.unique"),
+        (lambda: _DF.lazy().join(_DF.lazy(), on="x"), "LazyFrame.join"),
+        (lambda: _DF.lazy().group_by("x").agg(weft.col("v").sum()), "LazyFrame.group_by(...).agg"),
+        (lambda: _DF.lazy().collect(device="tpu"), "LazyFrame.collect(device=...)"),
+        (lambda: _DF.lazy().explain(device="tpu"), "LazyFrame.explain(device=...)"),
+        (lambda: _DF.sort("k", device="tpu"), "DataFrame.sort(device=...)"),
+        (lambda: weft.axpy(1.0, np.ones(3), np.ones(3), device="tpu"), "weft.axpy(device=...)"),
+        (lambda: weft.sum(np.ones(3), device="tpu"), "weft.sum(device=...)"),
+        (lambda: weft.read_csv("/nonexistent/weft.csv"), "weft.read_csv"),
+        (lambda: weft.load_index("/nonexistent/weft.idx"), "weft.load_index"),
+        (lambda: weft.device("tpu"), "weft.device"),
+    ],
+)
+def test_messages_name_the_python_call(call, name):
+    # C messages start "weft_plan_filter: ..." (or nothing): the Python layer names the call
+    with pytest.raises(weft.WeftError) as e:
+        call()
+    text = str(e.value)
+    assert text.startswith(name + ": "), text
+    assert "weft_" not in text.split(":")[0] and not any(
+        w.startswith("weft_") and w.endswith(":") for w in text.split()
+    ), text
+    assert e.value.message == text
+
+
+def test_python_message_rewrites_only_a_leading_c_name():
+    from weft.errors import _python_message
+
+    assert _python_message("weft_plan_join: weft_table_join: left key 0", "LazyFrame.join") == (
+        "LazyFrame.join: left key 0"
+    )
+    assert _python_message("weft_x: a weft_y: b", "f") == "f: a weft_y: b"
+    assert _python_message("read_csv: cannot open", "weft.read_csv") == "weft.read_csv: cannot open"
+    assert _python_message("column x", "DataFrame.sort") == "DataFrame.sort: column x"
+    assert _python_message("weft_index_load: bad", None) == "weft.load_index: bad"
+    assert _python_message("weft_unknown_fn: bad", None) == "weft_unknown_fn: bad"
+    assert _python_message("", "f") == ""
+    e = _error(_lib.WEFT_ERR_INVALID_ARGUMENT, "weft_table_sort: bad")  # an explicit message stays
+    assert str(e) == "weft_table_sort: bad"

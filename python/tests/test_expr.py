@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import weft
-from weft import _columns, _lib, _select
+from weft import _columns, _lib
 from weft import col, lit
 from weft.frame import DataFrame
 
@@ -67,7 +67,7 @@ def test_arithmetic_against_numpy(n):
     b = masked(rng.integers(-10, 10, n).astype(np.int64), rng)
     x = masked(rng.standard_normal(n), rng)
     df = make_df({"a": a, "b": b, "x": x})
-    out = _select.select(df, [
+    out = df.select([
         (col("a") + col("b")).alias("add"), (col("a") - col("b")).alias("sub"),
         (col("a") * col("b")).alias("mul"), (col("a") % col("b")).alias("mod"),
         (col("a") / col("b")).alias("div"), (col("x") * 2 + col("a")).alias("fx"),
@@ -102,7 +102,7 @@ def test_kleene_against_pyarrow():
     a = [x for x in vals for _ in vals]
     b = [y for _ in vals for y in vals]
     df = make_df({"a": a, "b": b})
-    out = _select.select(df, [(col("a") & col("b")).alias("and"), (col("a") | col("b")).alias("or"),
+    out = df.select([(col("a") & col("b")).alias("and"), (col("a") | col("b")).alias("or"),
                               (~col("a")).alias("not"), col("a").is_null().alias("isnull"),
                               col("a").is_not_null().alias("notnull")])
     pa_a, pa_b = pa.array(a, pa.bool_()), pa.array(b, pa.bool_())
@@ -122,7 +122,7 @@ def test_comparisons_and_strings_against_pyarrow(n):
     v = masked(rng.integers(-3, 3, n).astype(np.int16), rng)
     df = make_df({"s": s, "t": t, "v": v})
     pa_s, pa_t = pa.array(s, pa.string()), pa.array(t, pa.string())
-    out = _select.select(df, [
+    out = df.select([
         (col("s") < col("t")).alias("lt"), (col("s") == col("t")).alias("eq"),
         (col("s") >= "ab").alias("ge"), (col("v") != 0).alias("ne"),
         col("s").str.len_chars().alias("len"), col("s").str.contains("b").alias("contains"),
@@ -145,7 +145,7 @@ def test_comparisons_and_strings_against_pyarrow(n):
 def test_casts_and_their_errors():
     df = make_df({"x": np.array([1, -5, 300], dtype=np.int64), "s": ["12", "-3", "abc"],
                   "f": np.array([1.5, -2.7, 1e30])})
-    out = _select.select(df, [col("x").cast("int16").alias("i16"), col("x").cast("str").alias("xs"),
+    out = df.select([col("x").cast("int16").alias("i16"), col("x").cast("str").alias("xs"),
                               col("x").cast(np.float32).alias("f32"), col("f").cast("utf8").alias("fs"),
                               (col("x") > 0).cast("int64").alias("b2i")])
     assert column(out, "i16") == [1, -5, 300]
@@ -154,12 +154,12 @@ def test_casts_and_their_errors():
     assert column(out, "fs") == ["1.5", "-2.7", "1e+30"]
     assert column(out, "b2i") == [1, 0, 1]
     with pytest.raises(weft.InvalidArgumentError, match=r'value 300 of column "x" from int64 to int8'):
-        _select.select(df, [col("x").cast("int8")])
+        df.select([col("x").cast("int8")])
     with pytest.raises(weft.InvalidArgumentError, match=r'value "abc" of column "s" from utf8 to int64'):
-        _select.select(df, [col("s").cast("int64")])
+        df.select([col("s").cast("int64")])
     with pytest.raises(weft.InvalidArgumentError, match=r'column "f" from float64 to int32'):
-        _select.select(df, [col("f").cast("int32")])
-    ok = _select.select(make_df({"s": ["12", "-3"]}), [col("s").cast(int)])
+        df.select([col("f").cast("int32")])
+    ok = make_df({"s": ["12", "-3"]}).select([col("s").cast(int)])
     assert column(ok, "s") == [12, -3]
     with pytest.raises(weft.InvalidArgumentError, match="unknown type"):
         col("x").cast("decimal")
@@ -168,18 +168,18 @@ def test_casts_and_their_errors():
 def test_type_errors_and_missing_columns():
     df = make_df({"s": ["a"], "v": np.array([1.0])})
     with pytest.raises(weft.InvalidArgumentError, match=r'cannot apply \+ to utf8 column "s" and int64 literal'):
-        _select.select(df, [col("s") + 1])
+        df.select([col("s") + 1])
     with pytest.raises(weft.NotFoundError, match='"nope"'):
-        _select.select(df, [col("nope") * 2])
+        df.select([col("nope") * 2])
     with pytest.raises(weft.InvalidArgumentError, match="float64, not bool"):
-        _select.filter(df, col("v"))
+        df.filter(col("v"))
     with pytest.raises(weft.InvalidArgumentError, match='"v" appears twice'):
-        _select.select(df, ["v", col("v") + 1])
+        df.select(["v", col("v") + 1])
     with pytest.raises(TypeError, match="ambiguous"):
         bool(col("v") > 1)
     # aggregations alone give one row (test_aggregate_select.py); mixed with rows, an error
     with pytest.raises(weft.InvalidArgumentError, match="aggregation"):
-        _select.select(df, [col("v").sum(), col("v")])
+        df.select([col("v").sum(), col("v")])
 
 
 @pytest.mark.parametrize("n", LIST_SIZES)
@@ -191,27 +191,27 @@ def test_filter_against_numpy(n):
     s = [None if rng.random() < 0.1 else f"r{i}é" for i in range(n)]
     df = make_df({"k": k, "f": f, "b": b, "s": s})
     keep = (np.ma.getdata(k) < 30) & ~np.ma.getmaskarray(k)
-    out = _select.filter(df, col("k") < 30)
+    out = df.filter(col("k") < 30)
     rows = np.flatnonzero(keep).tolist()
     kl, fl = as_list(k), f.tolist()
     assert column(out, "k") == [kl[i] for i in rows]
     assert column(out, "f") == [fl[i] for i in rows]
     assert column(out, "b") == [b[i] for i in rows]
     assert column(out, "s") == [s[i] for i in rows]
-    assert column(_select.filter(df, lit(False)), "s") == []
-    assert column(_select.filter(df, lit(True)), "s") == s
-    assert column(_select.filter(df, col("b")), "s") == [s[i] for i in range(n) if b[i]]
-    both = _select.filter(df, [col("k") < 30, col("b")])
+    assert column(df.filter(lit(False)), "s") == []
+    assert column(df.filter(lit(True)), "s") == s
+    assert column(df.filter(col("b")), "s") == [s[i] for i in range(n) if b[i]]
+    both = df.filter([col("k") < 30, col("b")])
     assert column(both, "s") == [s[i] for i in rows if b[i]]
 
 
 def test_select_shares_and_with_columns_replaces():
     v = np.arange(10, dtype=np.float64)
     df = make_df({"v": v, "w": np.arange(10, dtype=np.int64)})
-    out = _select.select(df, ["v", col("w").alias("w2")])
+    out = df.select(["v", col("w").alias("w2")])
     assert view_of(out, "v").values == view_of(df, "v").values
     assert view_of(out, "w2").values == view_of(df, "w").values
-    wc = _select.with_columns(df, [col("v") * 2, (col("w") + 1).alias("z")])
+    wc = df.with_columns([col("v") * 2, (col("w") + 1).alias("z")])
     assert names(wc) == ["v", "w", "z"]
     assert column(wc, "v") == (v * 2).tolist()
     assert column(wc, "z") == list(range(1, 11))
@@ -248,7 +248,7 @@ def test_against_polars():
         (c("x") > 0).fill_null(lt(False)).alias("fill"), (-c("i")).abs().alias("abs"),
     ]
     df = make_df({"x": x, "y": y, "i": i, "j": j})
-    got = _select.select(df, exprs(col, lit))
+    got = df.select(exprs(col, lit))
     want = pl.DataFrame({"x": x, "y": y, "i": i, "j": j}).select(exprs(pl.col, pl.lit))
     for name in want.columns:
         w = want[name].to_list()

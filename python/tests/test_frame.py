@@ -93,7 +93,7 @@ def test_every_numpy_type(rng, dtype):
     # masked: nulls; float copy with NaN
     m = np.ma.masked_array(a, mask=np.arange(37) % 4 == 1)
     dm = weft.DataFrame({"v": m})
-    assert dm["v"].null_count == 9
+    assert dm["v"].null_count() == 9
     got = dm["v"].to_numpy()
     assert np.isnan(got[1::4]).all()
     np.testing.assert_array_equal(got[0::4], a[0::4].astype(got.dtype))
@@ -126,7 +126,7 @@ def test_lists_with_none(rng):
     assert weft.DataFrame({"n": [None, None]}).schema == {"n": "float64"}
     assert weft.DataFrame({"u": np.array(["x", "yz"])})["u"].to_list() == ["x", "yz"]
     assert weft.DataFrame({"o": np.array(["x", None], dtype=object)})["o"].to_list() == ["x", None]
-    assert weft.DataFrame({"nan": [1.0, float("nan")]})["nan"].null_count == 0  # NaN is a value
+    assert weft.DataFrame({"nan": [1.0, float("nan")]})["nan"].null_count() == 0  # NaN is a value
     aware = datetime.datetime(2020, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
     assert weft.DataFrame({"z": [aware]})["z"].to_list() == [datetime.datetime(2020, 1, 1, 10)]
 
@@ -430,3 +430,100 @@ def test_frames_alive_at_interpreter_exit():
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok" and out.stderr == ""
+
+
+# ---------------------------------------------------------------------------- other inputs
+
+
+def test_from_2d_numpy_array_as_polars():
+    arr = np.arange(6, dtype=np.float64).reshape(3, 2)
+    df = weft.DataFrame(arr)
+    assert df.shape == (3, 2)
+    assert df.columns == ["column_0", "column_1"]
+    assert df["column_1"].to_list() == [1.0, 3.0, 5.0]
+    assert weft.DataFrame(np.zeros((3, 2))).shape == (3, 2)
+    one = weft.DataFrame(np.arange(4))
+    assert one.columns == ["column_0"] and one["column_0"].to_list() == [0, 1, 2, 3]
+    pl = pytest.importorskip("polars")
+    assert df.columns == pl.DataFrame(arr).columns
+
+
+def test_from_list_of_dicts_as_polars():
+    rows = [{"a": 1, "b": "x"}, {"b": "y", "c": 2.5}]
+    df = weft.DataFrame(rows)
+    assert df.columns == ["a", "b", "c"]
+    assert df.to_dict(as_series=False) == {"a": [1, None], "b": ["x", "y"], "c": [None, 2.5]}
+    assert weft.DataFrame([]).shape == (0, 0)
+    pl = pytest.importorskip("polars")
+    assert df.to_dict(as_series=False) == pl.DataFrame(rows).to_dict(as_series=False)
+
+
+@pytest.mark.parametrize("data", [42, "text", [1, 2, 3], [{"a": 1}, 5], np.zeros((2, 2, 2))])
+def test_unsupported_input_names_weft_dataframe(data):
+    with pytest.raises(weft.InvalidArgumentError) as e:
+        weft.DataFrame(data)
+    assert str(e.value).startswith("weft.DataFrame:"), str(e.value)
+    assert "from_arrow" not in str(e.value)
+
+
+# ---------------------------------------------------------------------------- Polars' API
+
+
+def test_null_count_is_a_method():
+    s = weft.DataFrame({"v": [1.0, None, 3.0, None]})["v"]
+    assert s.null_count() == 2
+
+
+def test_drop():
+    df = weft.DataFrame({"a": [1, 2], "b": ["x", "y"], "c": [0.5, 1.5]})
+    assert df.drop("b").columns == ["a", "c"]
+    assert df.drop("a", "c").columns == ["b"]
+    assert df.drop(["a", "b"]).to_dict(as_series=False) == {"c": [0.5, 1.5]}
+    assert df.drop("zz", strict=False).columns == ["a", "b", "c"]
+    with pytest.raises(weft.NotFoundError, match="^DataFrame.drop: .*zz"):
+        df.drop("zz")
+    lf = df.lazy()
+    assert lf.drop("b").collect().columns == ["a", "c"]
+    with pytest.raises(weft.NotFoundError, match="LazyFrame.drop"):
+        lf.drop("zz")
+
+
+def test_rename():
+    df = weft.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    out = df.rename({"a": "id"})
+    assert out.columns == ["id", "b"] and out["id"].to_list() == [1, 2]
+    assert df.rename(str.upper).columns == ["A", "B"]
+    with pytest.raises(weft.NotFoundError, match="DataFrame.rename"):
+        df.rename({"zz": "q"})
+    assert df.rename({"zz": "q"}, strict=False).columns == ["a", "b"]
+    with pytest.raises(weft.InvalidArgumentError, match="repeat"):
+        df.rename({"a": "b"})
+    lazy = df.lazy().rename({"b": "name"}).collect()
+    assert lazy.columns == ["a", "name"] and lazy["name"].to_list() == ["x", "y"]
+    with pytest.raises(weft.NotFoundError, match="LazyFrame.rename"):
+        df.lazy().rename({"zz": "q"})
+
+
+def test_boolean_mask_indexing():
+    df = weft.DataFrame({"a": [1, 2, 3, 4], "s": ["w", "x", "y", "z"]})
+    mask = np.array([True, False, True, False])
+    assert df[mask].to_dict(as_series=False) == {"a": [1, 3], "s": ["w", "y"]}
+    with_null = weft.DataFrame({"m": [True, None, False, True]})["m"]
+    assert df[with_null]["a"].to_list() == [1, 4]  # null counts as false
+    assert df.filter(mask).height == 2
+    both = df.with_columns((weft.col("a") > 2).alias("big"))
+    assert both[both["big"]]["a"].to_list() == [3, 4]
+    with pytest.raises(weft.InvalidArgumentError, match="3 values"):
+        df[np.array([True, False, True])]
+    with pytest.raises(weft.InvalidArgumentError, match="not bool"):
+        df[df["a"]]
+
+
+def test_star_import_keeps_the_builtins():
+    namespace = {}
+    exec("from weft import *", namespace)  # noqa: S102
+    for name in ("len", "sum", "min", "max"):
+        assert name not in namespace, name
+    assert "DataFrame" in namespace and "col" in namespace
+    assert weft.sum(np.arange(4.0)) == 6.0 and weft.min(np.arange(4.0)) == 0.0
+    assert callable(weft.len) and callable(weft.max)

@@ -13,7 +13,6 @@ import weft.expr as expr
 
 from polars_view import from_polars, to_polars
 from test_group_sort import random_frame, both_aggs
-from weft import _group
 
 col = expr.col
 
@@ -51,7 +50,7 @@ def test_group_by_on_device_matches_polars(rng, tmp_path, device, n, keys):
         o, t = both_aggs(c, kinds)
         ours += o
         theirs += t
-    got = to_polars(_group.group_by(df, keys).agg(ours, expr.len(), device=device, strict=True))
+    got = to_polars(df.group_by(keys).agg(ours, expr.len(), device=device, strict=True))
     report = weft.last_report()
     want = frame.group_by(keys, maintain_order=True).agg(theirs + [pl.len()])
     want = want.with_columns(pl.col("i_sum").cast(pl.Int64))
@@ -64,18 +63,18 @@ def test_group_by_on_device_matches_polars(rng, tmp_path, device, n, keys):
 def test_utf8_min_max_and_long_keys_fall_back(rng, tmp_path, device):
     frame = random_frame(rng, 2000)
     df = from_polars(frame, tmp_path)
-    got = to_polars(_group.group_by(df, "k").agg(col("s").max(), device=device))
+    got = to_polars(df.group_by("k").agg(col("s").max(), device=device))
     assert "fell back to cpu: utf8 max" in weft.last_report()
     plt.assert_frame_equal(got, frame.group_by("k", maintain_order=True).agg(pl.col("s").max()))
     with pytest.raises(weft.UnsupportedError, match="utf8 max"):
-        _group.group_by(df, "k").agg(col("s").max(), device=device, strict=True)
+        df.group_by("k").agg(col("s").max(), device=device, strict=True)
     lazy = df.lazy().group_by("k").agg(col("s").max())
     assert "fell back to cpu: utf8 max" in lazy.explain(device=device).splitlines()[0]
     with pytest.raises(weft.UnsupportedError, match="utf8 max"):
         lazy.collect(device=device, strict=True)
     longer = frame.with_columns((pl.col("s") + "_longer").alias("s"))
     df = from_polars(longer, tmp_path)
-    got = to_polars(_group.group_by(df, "s").agg(expr.len(), device=device))
+    got = to_polars(df.group_by("s").agg(expr.len(), device=device))
     assert "fell back to cpu: utf8 key longer than 7 bytes" in weft.last_report()
     plt.assert_frame_equal(got, longer.group_by("s", maintain_order=True).agg(pl.len()),
                            check_dtypes=False)
@@ -86,7 +85,7 @@ def test_unique_on_device_matches_polars(rng, tmp_path, device, n):
     frame = with_zeros(random_frame(rng, n, groups=3 if n < 5000 else 50000), rng)
     df = from_polars(frame, tmp_path)
     for subset in [None, "k", ["s", "b"], ["d", "k", "b"], "z", "w"]:
-        got = to_polars(_group.unique(df, subset, device=device, strict=True))
+        got = to_polars(df.unique(subset, device=device, strict=True))
         want = frame.unique(subset=subset, keep="first", maintain_order=True)
         plt.assert_frame_equal(got, want)
         if n > 0:
@@ -117,6 +116,6 @@ def test_lazy_group_by_and_unique_on_device(rng, tmp_path, device):
 
 def test_auto_keeps_small_inputs_on_the_cpu(rng, tmp_path):
     df = from_polars(random_frame(rng, 1000), tmp_path)
-    _group.group_by(df, "k").agg(col("v").sum())
+    df.group_by("k").agg(col("v").sum())
     report = weft.last_report()
     assert "cpu:0" in report and " grouped 1000 rows" not in report, report

@@ -14,7 +14,6 @@ import polars.testing as plt
 import weft.expr as expr
 
 from polars_view import from_polars, to_polars
-from weft import _group
 
 col = expr.col
 
@@ -64,7 +63,7 @@ def test_group_by_matches_polars(rng, tmp_path, n, keys):
         o, t = both_aggs(c, kinds)
         ours += o
         theirs += t
-    got = to_polars(_group.group_by(df, keys).agg(ours, expr.len()))
+    got = to_polars(df.group_by(keys).agg(ours, expr.len()))
     want = frame.group_by(keys, maintain_order=True).agg(theirs + [pl.len()])
     want = want.with_columns(pl.col("i_sum").cast(pl.Int64))
     plt.assert_frame_equal(got, want, check_exact=False)
@@ -82,7 +81,7 @@ def test_group_by_across_partitions_matches_polars(rng, tmp_path, keys):
     theirs = [pl.col("v").sum().alias("vs"), pl.col("v").mean().alias("vm"),
               pl.col("i").mean().alias("im"), pl.col("i").sum().alias("is"),
               (pl.col("v") * 2.0).sum().alias("v2"), pl.len()]
-    got = to_polars(_group.group_by(df, keys).agg(ours))
+    got = to_polars(df.group_by(keys).agg(ours))
     want = frame.group_by(keys, maintain_order=True).agg(theirs)
     plt.assert_frame_equal(got, want, check_exact=False, check_dtypes=False)
 
@@ -91,23 +90,23 @@ def test_group_by_no_keys_and_wide_ints(rng, tmp_path):
     frame = random_frame(rng, 3001, groups=1000)
     df = from_polars(frame, tmp_path)
     o, t = both_aggs("v", ["sum", "mean", "std"])
-    got = to_polars(_group.group_by(df, []).agg(o))
+    got = to_polars(df.group_by([]).agg(o))
     plt.assert_frame_equal(got, frame.select(t), check_exact=False)
     o, t = both_aggs("v", ["sum", "max"])
-    got = to_polars(_group.group_by(df, "w").agg(o))  # wide int64 keys: the hash path
+    got = to_polars(df.group_by("w").agg(o))  # wide int64 keys: the hash path
     plt.assert_frame_equal(got, frame.group_by("w", maintain_order=True).agg(t), check_exact=False)
 
 
 def test_group_by_errors(rng, tmp_path):
     df = from_polars(random_frame(rng, 10), tmp_path)
     with pytest.raises(weft.InvalidArgumentError, match="column name, not an aggregation"):
-        _group.group_by(df, "k").agg("v")
+        df.group_by("k").agg("v")
     with pytest.raises(weft.NotFoundError, match="nope"):
-        _group.group_by(df, "nope").agg(col("v").sum())
+        df.group_by("nope").agg(col("v").sum())
     with pytest.raises(weft.InvalidArgumentError, match="sum"):
-        _group.group_by(df, "k").agg(col("s").sum())
+        df.group_by("k").agg(col("s").sum())
     with pytest.raises(weft.InvalidArgumentError, match="twice"):
-        _group.group_by(df, "k").agg(col("v").sum().alias("k"))
+        df.group_by("k").agg(col("v").sum().alias("k"))
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 999, 20001])
@@ -117,7 +116,7 @@ def test_sort_matches_polars(rng, tmp_path, n):
     cases = [("v", False), ("v", True), ("k", True), ("s", False), ("b", True), ("d", False),
              (["s", "v"], [False, True]), (["b", "k", "i"], [True, False, True]), (["d", "s"], False)]
     for by, desc in cases:
-        got = to_polars(_group.sort(df, by, descending=desc))
+        got = to_polars(df.sort(by, descending=desc))
         want = frame.sort(by, descending=desc, nulls_last=True, maintain_order=True)
         plt.assert_frame_equal(got, want)
 
@@ -125,9 +124,9 @@ def test_sort_matches_polars(rng, tmp_path, n):
 def test_sort_errors(rng, tmp_path):
     df = from_polars(random_frame(rng, 10), tmp_path)
     with pytest.raises(weft.NotFoundError, match="nope"):
-        _group.sort(df, "nope")
+        df.sort("nope")
     with pytest.raises(weft.InvalidArgumentError, match="descending"):
-        _group.sort(df, ["k", "v"], descending=[True])
+        df.sort(["k", "v"], descending=[True])
 
 
 @pytest.mark.parametrize("n", [0, 1, 3000])
@@ -135,7 +134,7 @@ def test_unique_matches_polars(rng, tmp_path, n):
     frame = random_frame(rng, n, groups=3)
     df = from_polars(frame, tmp_path)
     for subset in [None, "k", ["s", "b"], ["d", "k", "b"]]:
-        got = to_polars(_group.unique(df, subset))
+        got = to_polars(df.unique(subset))
         want = frame.unique(subset=subset, keep="first", maintain_order=True)
         plt.assert_frame_equal(got, want)
 

@@ -513,6 +513,25 @@ def test_other_files_are_corrupt(tmp_path):
         weft.load_index(path)
 
 
+@pytest.mark.parametrize("text", ["a,b\n1,2\n", "x", "WEFTIDX"])
+def test_short_file_of_another_kind_is_not_an_index(text, tmp_path):
+    # the magic is checked first: a small CSV is "not a weft index file", never "truncated"
+    path = tmp_path / "some.csv"
+    path.write_text(text)
+    with pytest.raises(weft.CorruptError) as e:
+        weft.load_index(path)
+    assert "not a weft index file" in str(e.value), str(e.value)
+    assert "truncated" not in str(e.value)
+    assert str(path) in str(e.value)
+
+
+def test_header_cut_short_is_truncated(tmp_path, rng):
+    path, data = _saved(tmp_path, rng)
+    path.write_bytes(data[:16])  # the magic, then less than a header
+    with pytest.raises(weft.CorruptError, match="truncated"):
+        weft.load_index(path)
+
+
 def test_missing_file_is_an_io_error(tmp_path):
     missing = tmp_path / "nope.weft"
     with pytest.raises(weft.WeftIOError) as e:

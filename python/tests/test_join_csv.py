@@ -11,7 +11,6 @@ import weft
 import polars as pl
 import polars.testing as plt
 
-from weft import _csv, _join  # noqa: E402
 
 from polars_view import from_polars, to_polars  # noqa: E402
 
@@ -111,7 +110,7 @@ def test_write_csv_round_trip(rng, tmp_path, n):
     frame = random_frame(rng, n)
     df = from_polars(frame, tmp_path)
     out = tmp_path / "out.csv"
-    _csv.write_csv(df, out)
+    df.write_csv(out)
     assert not [p for p in tmp_path.iterdir() if ".tmp." in p.name]  # the temporary is gone
     back = pl.read_csv(out, try_parse_dates=True, schema_overrides=frame.schema)
     plt.assert_frame_equal(back, frame)
@@ -141,7 +140,7 @@ def test_join_matches_polars(rng, tmp_path, how, sizes):
     nl, nr = sizes
     left = keyed(rng, nl, 400, ["k"])
     right = keyed(rng, nr, 400, ["k"]).rename({"s": "t"})
-    got = to_polars(_join.join(from_polars(left, tmp_path, "l.csv"), from_polars(right, tmp_path, "r.csv"),
+    got = to_polars(from_polars(left, tmp_path, "l.csv").join(from_polars(right, tmp_path, "r.csv"),
                                on="k", how=how))
     want = left.join(right, on="k", how=how, maintain_order="left")
     plt.assert_frame_equal(got, want)
@@ -151,7 +150,7 @@ def test_join_matches_polars(rng, tmp_path, how, sizes):
 def test_join_multi_key_strings(rng, tmp_path, how):
     left = keyed(rng, 3000, 12, ["a", "b"], str_keys=True)
     right = keyed(rng, 800, 12, ["x", "y"], str_keys=True)
-    got = to_polars(_join.join(from_polars(left, tmp_path, "l.csv"), from_polars(right, tmp_path, "r.csv"),
+    got = to_polars(from_polars(left, tmp_path, "l.csv").join(from_polars(right, tmp_path, "r.csv"),
                                left_on=["a", "b"], right_on=["x", "y"], how=how, suffix="_r"))
     want = left.join(right, left_on=["a", "b"], right_on=["x", "y"], how=how, suffix="_r",
                      maintain_order="left")
@@ -162,15 +161,15 @@ def test_join_errors_and_report(rng, tmp_path):
     left = from_polars(keyed(rng, 10, 5, ["k"]), tmp_path, "l.csv")
     right = from_polars(keyed(rng, 10, 5, ["k"], str_keys=True), tmp_path, "r.csv")
     with pytest.raises(weft.InvalidArgumentError, match='"k".*int64.*"k".*utf8'):
-        _join.join(left, right, on="k")
+        left.join(right, on="k")
     with pytest.raises(weft.InvalidArgumentError, match="how"):
-        _join.join(left, left, on="k", how="outer")
+        left.join(left, on="k", how="outer")
     with pytest.raises(weft.InvalidArgumentError):
-        _join.join(left, left, left_on=["k"], right_on=["k", "v"])
+        left.join(left, left_on=["k"], right_on=["k", "v"])
     with pytest.raises(weft.InvalidArgumentError):
-        _join.join(left, left, on="k", left_on="k", right_on="k")
+        left.join(left, on="k", left_on="k", right_on="k")
     with pytest.raises(weft.NotFoundError, match="nope"):
-        _join.join(left, left, on="nope")
-    _join.join(left, left, on="k")
+        left.join(left, on="nope")
+    left.join(left, on="k")
     assert "join inner" in weft.last_report()
     assert weft.last_device() == "cpu:0"

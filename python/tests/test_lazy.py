@@ -173,3 +173,47 @@ def test_bad_input_names_the_argument(rng):
         lf.head(-1)
     with pytest.raises(weft.InvalidArgumentError, match="agg"):
         lf.group_by("k").agg("v")
+
+
+# ---------------------------------------------------------------------------- explain text
+
+
+def _explain_frame():
+    return weft.DataFrame({"k": np.arange(10) % 3, "v": np.linspace(0, 1, 10)})
+
+
+def test_explain_prints_floats_shortest():
+    text = _explain_frame().lazy().filter(col("v") > 0.1).select("k").explain()
+    assert "(0.1)" in text and "0.10000000000000001" not in text, text
+    assert "(0.3)" in str(col("v") * 0.3)
+    assert str(weft.lit(1 / 3)) == repr(1 / 3)
+    assert str(weft.lit(2.0)) == "2.0" and str(weft.lit(1e20)) == "1e+20"
+
+
+def test_explain_says_a_device_reason_once():
+    lf = (_explain_frame().lazy().filter(col("v") > 0.5).group_by("k")
+          .agg(col("v").sum().alias("s")).sort("s"))
+    lines = lf.explain(device="cpu").splitlines()
+    assert lines[0].endswith("[cpu: requested]"), lines
+    # the operators under it, on the same device for the same reason, name the device only
+    assert all("requested" not in line for line in lines[1:]), lines
+    assert lines[1].endswith("[cpu]"), lines
+
+
+def test_explain_singular_counts():
+    lf = _explain_frame().lazy().filter(col("v") > 0.5).group_by("k").agg(col("v").sum()).sort("k")
+    lf.collect(device="cpu")
+    text = lf.explain(device="cpu")
+    for plural in ("1 keys", "1 partitions", "1 ranges", "1 rows", "1 columns"):
+        assert plural not in text, text
+    assert "1 key " in text or "1 range " in text, text
+
+
+def test_explain_shows_the_last_collect_only_for_its_device():
+    lf = _explain_frame().lazy().filter(col("v") > 0.5).select("k")
+    lf.collect(device="cpu")
+    assert "ran (last collect):" in lf.explain(device="cpu")
+    other = lf.explain(device="opencl")
+    assert "ran (last collect):" not in other, other
+    assert 'the last collect ran with device "cpu"' in other, other
+    assert "cpu:0 (" not in other  # nothing of the CPU run is mixed in

@@ -82,3 +82,29 @@ def test_parquet_errors_keep_the_old_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.parquet"]
     with pytest.raises(Exception):
         weft.read_parquet(tmp_path / "missing.parquet")
+
+
+# ---------------------------------------------------------------------------- ns timestamps
+
+
+def test_pandas_ns_timestamps_become_microseconds():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    us = np.array(["2024-01-01T00:00:00.000001", "NaT", "1999-12-31T23:59:59"], dtype="datetime64[us]")
+    ns = pd.DataFrame({"t": pd.Series(us.astype("datetime64[ns]"))})
+    assert str(ns["t"].dtype) == "datetime64[ns]"
+    for df in (weft.from_arrow(ns), weft.DataFrame(ns), weft.DataFrame({"t": ns["t"]})):
+        assert df.schema == {"t": "timestamp[us]"}
+        got = df["t"].to_list()
+        assert got[1] is None
+        assert got[0] == datetime.datetime(2024, 1, 1, 0, 0, 0, 1)
+
+
+def test_ns_timestamps_that_would_lose_data_raise_weft_errors():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    lossy = pd.DataFrame({"when": pd.Series([1_704_067_200_000_000_001], dtype="datetime64[ns]")})
+    for make, where in ((weft.from_arrow, "weft.from_arrow"), (weft.DataFrame, "weft.DataFrame")):
+        with pytest.raises(weft.InvalidArgumentError) as e:
+            make(lossy)
+        assert str(e.value).startswith(where + ": column 'when'"), str(e.value)

@@ -39,13 +39,15 @@ from .errors import (
 )
 from .exec import Exec, last_device, last_report
 from .expr import AggExpr, Expr, col, len, lit
-from .frame import DataFrame, Series, concat, from_arrow, read_parquet
+from .frame import DataFrame, Series, concat, from_arrow, read_csv, read_parquet
 from .index import Bitset, FlatIndex, load_index
 from .lazy import LazyFrame, LazyGroupBy
 from .ops import ReduceResult, axpy, max, min, reduce, sum
-from ._csv import read_csv
 
 __version__ = _lib.weft_version_string().decode("ascii")
+
+# weft.len, weft.sum, weft.min and weft.max are attributes, left out of __all__ so that
+# `from weft import *` does not shadow Python's builtins of those names.
 
 __all__ = [
     "__version__",
@@ -62,10 +64,7 @@ __all__ = [
     "last_report",
     "ReduceResult",
     "axpy",
-    "max",
-    "min",
     "reduce",
-    "sum",
     "read_csv",
     "DataFrame",
     "Series",
@@ -76,7 +75,6 @@ __all__ = [
     "LazyGroupBy",
     "col",
     "lit",
-    "len",
     "Expr",
     "AggExpr",
     "FlatIndex",

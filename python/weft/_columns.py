@@ -68,6 +68,20 @@ def table_from_columns(names, views, keep):
     return out
 
 
+def table_schema(handle) -> list:
+    """[(name, weft type name)] of the columns of a table handle."""
+    n = ctypes.c_size_t()
+    _check(_lib.weft_table_num_columns(handle, ctypes.byref(n)))
+    out = []
+    for i in range(n.value):
+        name = ctypes.c_char_p()
+        _check(_lib.weft_table_column_name(handle, i, ctypes.byref(name)))
+        view = _lib.weft_column_view()
+        _check(_lib.weft_table_column(handle, i, ctypes.byref(view)))
+        out.append((name.value.decode("utf-8"), TYPE_NAMES[view.type]))
+    return out
+
+
 # ---------------------------------------------------------------------------- Python -> C
 
 

@@ -6,12 +6,15 @@ type: a weft type name ("int32", "utf8", "date32", ...), a Python type (int, flo
 bool), a numpy dtype, or a Polars / pyarrow data type.
 """
 
+from __future__ import annotations
+
 import ctypes
 import os
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from . import _lib
+from ._args import _run
 from .errors import InvalidArgumentError, _check
-from .exec import _thread_exec
 from .expr import _TYPE_NAMES
 
 __all__ = ["read_csv", "write_csv"]
@@ -21,7 +24,7 @@ _BY_PYTYPE = {bool: _lib.WEFT_TYPE_BOOL, int: _lib.WEFT_TYPE_INT64, float: _lib.
               str: _lib.WEFT_TYPE_UTF8}
 
 
-def _type_code(spec, column):
+def _type_code(spec: Any, column: str) -> int:
     """The weft_type code of a type given by name, Python type, numpy, Polars or pyarrow."""
     if isinstance(spec, int) and not isinstance(spec, bool) and 0 <= spec <= _lib.WEFT_TYPE_TIMESTAMP_US:
         return spec
@@ -44,15 +47,17 @@ def _type_code(spec, column):
     )
 
 
-def read_csv(path, *, separator=",", has_header=True, null_values=None, schema_overrides=None,
-             infer_schema_length=10000, device="auto", strict=False):
-    """Reads a CSV file into a DataFrame, parsing chunks of rows in parallel on the CPU, or
+def read_csv(path: Union[str, os.PathLike], *, separator: str = ",", has_header: bool = True,
+             null_values: Union[None, str, Sequence[str]] = None,
+             schema_overrides: Optional[Mapping[str, Any]] = None,
+             infer_schema_length: Optional[int] = 10000, device: Any = "auto",
+             strict: bool = False) -> ctypes.c_void_p:
+    """Reads a CSV file into a new table handle (weft.read_csv wraps it as a DataFrame),
+    parsing chunks of rows in parallel on the CPU, or
     on the device chosen (device="auto", "cpu", "opencl", "cuda" or an id such as
     "opencl:0"): the host splits the file and infers the types, the device parses each
     record; the table is the CPU's either way. strict=True fails instead of falling back to
     the CPU."""
-    from .frame import DataFrame
-
     path = os.fspath(path)
     if not isinstance(separator, str) or len(separator.encode("utf-8")) != 1:
         raise InvalidArgumentError(f"read_csv: separator must be one single-byte character, got {separator!r}")
@@ -90,16 +95,11 @@ def read_csv(path, *, separator=",", has_header=True, null_values=None, schema_o
         override_types=types,
         infer_rows=infer,
     )
-    out = _lib.weft_table_p()
-    ex = _thread_exec()
-    ex.configure(device, strict)
-    status = _lib.weft_read_csv(ex.handle, path.encode("utf-8"), ctypes.byref(opts), ctypes.byref(out))
-    ex._mark_ran()
-    _check(status)
-    return DataFrame._from_handle(out)
+    return _run("weft.read_csv", _lib.weft_read_csv, device, strict, path.encode("utf-8"),
+                ctypes.byref(opts))
 
 
-def write_csv(df, path):
-    """Writes the DataFrame as CSV (header, nulls as empty fields), atomically."""
+def write_csv(table: ctypes.c_void_p, path: Union[str, os.PathLike]) -> None:
+    """Writes the table as CSV (header, nulls as empty fields), atomically."""
     path = os.fspath(path)
-    _check(_lib.weft_write_csv(df._handle, path.encode("utf-8")))
+    _check(_lib.weft_write_csv(table, path.encode("utf-8")), "DataFrame.write_csv")

@@ -10,43 +10,20 @@ count of true, of floats the float type; mean/std/var float64; count/n_unique/le
 min/max/first/last keep the type.
 """
 
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Sequence, Union
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
-from .exec import _thread_exec
+from ._args import _c_names, _names, _run
+from .errors import InvalidArgumentError
+from .expr import AggExpr
 
-__all__ = ["GroupBy", "group_by", "sort", "unique"]
-
-
-def _names(value, what, allow_empty=False):
-    """A list of column names from a str or a list/tuple of str."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        if value or allow_empty:
-            return list(value)
-    raise InvalidArgumentError(f"{what} must be a column name or a list of names, got {value!r}")
+__all__ = ["group_by", "sort", "unique"]
 
 
-def _c_names(names):
-    return (ctypes.c_char_p * max(len(names), 1))(*[n.encode("utf-8") for n in names])
-
-
-def _run(fn, device, strict, *args):
-    """Calls fn(exec, *args, &out) with this thread's exec; a DataFrame of the result."""
-    from .frame import DataFrame
-
-    out = _lib.weft_table_p()
-    ex = _thread_exec()
-    ex.configure(device, strict)
-    status = fn(ex.handle, *args, ctypes.byref(out))
-    ex._mark_ran()
-    _check(status)
-    return DataFrame._from_handle(out)
-
-
-def _agg_array(flat):
+def _agg_array(flat: list) -> ctypes.Array:
     """The C array of weft_agg for AggExprs (which must outlive the call that reads it)."""
     arr = (_lib.weft_agg * max(len(flat), 1))()
     for i, a in enumerate(flat):
@@ -56,9 +33,7 @@ def _agg_array(flat):
     return arr
 
 
-def _flatten_aggs(aggs):
-    from .expr import AggExpr
-
+def _flatten_aggs(aggs: Sequence[Any]) -> list:
     flat = []
     for a in aggs:
         items = a if isinstance(a, (list, tuple)) else [a]
@@ -76,33 +51,21 @@ def _flatten_aggs(aggs):
     return flat
 
 
-class GroupBy:
-    """The rows of a DataFrame grouped by key columns; .agg() computes one row per group."""
-
-    def __init__(self, df, keys):
-        self._df = df
-        self._keys = keys
-
-    def agg(self, *aggs, device="auto", strict=False):
-        """One row per group (first-appearance order): the keys, then each aggregation."""
-        flat = _flatten_aggs(aggs)
-        arr = _agg_array(flat)
-        keys = _c_names(self._keys)
-        df = _run(_lib.weft_table_group_by, device, strict, self._df._handle, len(self._keys), keys,
-                  len(flat), arr)
-        del flat  # the input expressions lived through the call
-        return df
-
-    def __repr__(self):
-        return f"GroupBy(keys={self._keys!r})"
+def group_by(table: ctypes.c_void_p, keys: Union[str, Sequence[str]], aggs: Sequence[Any],
+             device: Any = "auto", strict: bool = False,
+             where: str = "DataFrame.group_by(...).agg") -> ctypes.c_void_p:
+    """A new table handle: one row per group of `keys` (a name or a list, empty: the whole
+    table) of `table` (first-appearance order), the keys, then each aggregation."""
+    keys = _names(keys, "group_by keys", allow_empty=True)
+    flat = _flatten_aggs(aggs)
+    arr = _agg_array(flat)
+    out = _run(where, _lib.weft_table_group_by, device, strict, table, len(keys), _c_names(keys),
+               len(flat), arr)
+    del flat  # the input expressions lived through the call
+    return out
 
 
-def group_by(df, keys):
-    """Groups `df` by one column name or a list of them (an empty list: the whole table)."""
-    return GroupBy(df, _names(keys, "group_by keys", allow_empty=True))
-
-
-def _descending_flags(descending, keys):
+def _descending_flags(descending: Union[bool, Sequence[bool]], keys: list[str]) -> ctypes.Array:
     """The C int array of sort directions: one bool for every key, or one bool per key."""
     if isinstance(descending, bool):
         desc = [descending] * len(keys)
@@ -117,14 +80,21 @@ def _descending_flags(descending, keys):
     return (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
 
 
-def sort(df, by, descending=False, device="auto", strict=False):
-    """Stable sort by one or more columns; descending: one bool or one per column."""
+def sort(table: ctypes.c_void_p, by: Union[str, Sequence[str]],
+         descending: Union[bool, Sequence[bool]] = False, device: Any = "auto",
+         strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle: `table` sorted (stably) by one or more columns; descending: one
+    bool or one per column."""
     keys = _names(by, "sort by")
     desc_arr = _descending_flags(descending, keys)
-    return _run(_lib.weft_table_sort, device, strict, df._handle, len(keys), _c_names(keys), desc_arr)
+    return _run("DataFrame.sort", _lib.weft_table_sort, device, strict, table, len(keys),
+                _c_names(keys), desc_arr)
 
 
-def unique(df, subset=None, device="auto", strict=False):
-    """The first row of each distinct tuple of `subset` (every column when None), in order."""
+def unique(table: ctypes.c_void_p, subset: Union[None, str, Sequence[str]] = None,
+           device: Any = "auto", strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle: the first row of each distinct tuple of `subset` (every column
+    when None), in order."""
     keys = [] if subset is None else _names(subset, "unique subset")
-    return _run(_lib.weft_table_unique, device, strict, df._handle, len(keys), _c_names(keys))
+    return _run("DataFrame.unique", _lib.weft_table_unique, device, strict, table, len(keys),
+                _c_names(keys))

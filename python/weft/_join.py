@@ -5,11 +5,14 @@ Rows come out in left order, each left row followed by its matches in right orde
 the right's non-key columns, a name already taken getting ``suffix``.
 """
 
+from __future__ import annotations
+
 import ctypes
+from typing import Any, Optional, Sequence, Union
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
-from .exec import _thread_exec
+from ._args import _c_names, _run
+from .errors import InvalidArgumentError
 
 __all__ = ["join"]
 
@@ -20,9 +23,11 @@ _KINDS = {
     "anti": _lib.WEFT_JOIN_ANTI,
 }
 
+Names = Union[str, Sequence[str]]
 
-def _names(value, what):
-    """A list of column names from a str or a list/tuple of str."""
+
+def _key_names(value: Any, what: str) -> list[str]:
+    """A list of column names from a str or a non-empty list/tuple of str."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
@@ -30,15 +35,16 @@ def _names(value, what):
     raise InvalidArgumentError(f"{what} must be a column name or a non-empty list of names, got {value!r}")
 
 
-def _keys(on, left_on, right_on):
+def _keys(on: Optional[Names], left_on: Optional[Names],
+          right_on: Optional[Names]) -> tuple[list[str], list[str]]:
     if on is not None:
         if left_on is not None or right_on is not None:
             raise InvalidArgumentError("join: give either on= or left_on=/right_on=, not both")
-        keys = _names(on, "on")
+        keys = _key_names(on, "on")
         return keys, keys
     if left_on is None or right_on is None:
         raise InvalidArgumentError("join: needs on= or both left_on= and right_on=")
-    lk, rk = _names(left_on, "left_on"), _names(right_on, "right_on")
+    lk, rk = _key_names(left_on, "left_on"), _key_names(right_on, "right_on")
     if len(lk) != len(rk):
         raise InvalidArgumentError(
             f"join: left_on has {len(lk)} columns {lk} but right_on has {len(rk)} {rk}"
@@ -46,27 +52,21 @@ def _keys(on, left_on, right_on):
     return lk, rk
 
 
-def join(df, other, on=None, left_on=None, right_on=None, how="inner", suffix="_right",
-         device="auto", strict=False):
-    """Joins `df` with `other` on equal keys. how: "inner", "left", "semi" or "anti"."""
-    from .frame import DataFrame
-
-    if not isinstance(other, DataFrame):
-        raise InvalidArgumentError(f"join: other must be a weft DataFrame, got {type(other).__name__}")
+def _how(how: str, suffix: str) -> int:
+    """The weft_join_kind of `how`, after checking `how` and `suffix`."""
     if how not in _KINDS:
         raise InvalidArgumentError(f"join: how must be one of {sorted(_KINDS)}, got {how!r}")
     if not isinstance(suffix, str):
         raise InvalidArgumentError(f"join: suffix must be a str, got {suffix!r}")
+    return _KINDS[how]
+
+
+def join(left: ctypes.c_void_p, right: ctypes.c_void_p, on: Optional[Names] = None,
+         left_on: Optional[Names] = None, right_on: Optional[Names] = None, how: str = "inner",
+         suffix: str = "_right", device: Any = "auto", strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle: table `left` joined with table `right` on equal keys. how:
+    "inner", "left", "semi" or "anti"."""
+    kind = _how(how, suffix)
     lk, rk = _keys(on, left_on, right_on)
-    larr = (ctypes.c_char_p * len(lk))(*[k.encode("utf-8") for k in lk])
-    rarr = (ctypes.c_char_p * len(rk))(*[k.encode("utf-8") for k in rk])
-    out = _lib.weft_table_p()
-    ex = _thread_exec()
-    ex.configure(device, strict)
-    status = _lib.weft_table_join(
-        ex.handle, df._handle, other._handle, len(lk), larr, rarr, _KINDS[how],
-        suffix.encode("utf-8"), ctypes.byref(out),
-    )
-    ex._mark_ran()
-    _check(status)
-    return DataFrame._from_handle(out)
+    return _run("DataFrame.join", _lib.weft_table_join, device, strict, left, right, len(lk),
+                _c_names(lk), _c_names(rk), kind, suffix.encode("utf-8"))

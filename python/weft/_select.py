@@ -9,11 +9,15 @@ one row, as in Polars: they run as a group_by without keys (in C, on the CPU poo
 aggregations with per-row columns is an error naming the column (Polars broadcasts the
 aggregate over the rows; weft does not)."""
 
+from __future__ import annotations
+
 import ctypes
+from typing import Any
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
-from .exec import _thread_exec
+from ._args import _run
+from ._group import group_by
+from .errors import InvalidArgumentError
 from .expr import AggExpr, Expr, col
 
 __all__ = ["select", "with_columns", "filter"]
@@ -67,49 +71,40 @@ def _agg_select(exprs, what):
     return aggs
 
 
-def _run(fn, df, device, strict, *args):
-    from .frame import DataFrame
-
-    out = _lib.weft_table_p()
-    ex = _thread_exec()
-    ex.configure(device, strict)
-    status = fn(ex.handle, df._handle, *args, ctypes.byref(out))
-    ex._mark_ran()
-    _check(status)
-    return DataFrame._from_handle(out)
-
-
-def _many(fn, what, df, exprs, device, strict):
+def _many(fn, what: str, table: ctypes.c_void_p, exprs: Any, device: Any,
+          strict: bool) -> ctypes.c_void_p:
     items = _exprs(exprs, what)
     arr = (_lib.weft_expr_p * max(len(items), 1))(*[e._handle for e in items])
-    result = _run(fn, df, device, strict, len(items), arr)
+    result = _run(f"DataFrame.{what}", fn, device, strict, table, len(items), arr)
     del items  # the expressions lived through the call
     return result
 
 
-def select(df, exprs, device="auto", strict=False):
-    """A new DataFrame of the given expressions' columns, in order; of one row when they are
-    all aggregations (a group_by without keys)."""
+def select(table: ctypes.c_void_p, exprs: Any, device: Any = "auto",
+           strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle of the given expressions' columns, in order; of one row when they
+    are all aggregations (a group_by without keys)."""
     aggs = _agg_select(exprs, "select")
     if aggs is not None:
-        from ._group import group_by
-
-        return group_by(df, []).agg(aggs, device=device, strict=strict)
-    return _many(_lib.weft_table_select, "select", df, exprs, device, strict)
+        return group_by(table, [], aggs, device=device, strict=strict, where="DataFrame.select")
+    return _many(_lib.weft_table_select, "select", table, exprs, device, strict)
 
 
-def with_columns(df, exprs, device="auto", strict=False):
-    """`df` plus computed columns; a name already in `df` is replaced in place."""
-    return _many(_lib.weft_table_with_columns, "with_columns", df, exprs, device, strict)
+def with_columns(table: ctypes.c_void_p, exprs: Any, device: Any = "auto",
+                 strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle: `table` plus computed columns; a name already there is replaced
+    in place."""
+    return _many(_lib.weft_table_with_columns, "with_columns", table, exprs, device, strict)
 
 
-def filter(df, predicate, device="auto", strict=False):  # noqa: A001
-    """Rows where the bool expression is true (null counts as false). Several predicates
-    (a list) are combined with &."""
+def filter(table: ctypes.c_void_p, predicate: Any, device: Any = "auto",  # noqa: A001
+           strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle of the rows where the bool expression is true (null counts as
+    false). Several predicates (a list) are combined with &."""
     preds = _exprs(predicate, "filter")
     if not preds:
         raise InvalidArgumentError("filter: needs a predicate")
     p = preds[0]
     for q in preds[1:]:
         p = p & q
-    return _run(_lib.weft_table_filter, df, device, strict, p._handle)
+    return _run("DataFrame.filter", _lib.weft_table_filter, device, strict, table, p._handle)

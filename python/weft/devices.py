@@ -1,8 +1,11 @@
 """Devices and backends: listing, lookup and memory limits."""
 
+from __future__ import annotations
+
 import contextlib
 import ctypes
 from dataclasses import dataclass, field
+from typing import Iterator, Union
 
 from . import _lib
 from .errors import InvalidArgumentError, _check
@@ -105,14 +108,14 @@ def _device_info(index):
     )
 
 
-def devices():
+def devices() -> list[Device]:
     """The devices found: index 0 is always the CPU, then OpenCL devices, then CUDA ones."""
     return [_device_info(i) for i in range(_device_count())]
 
 
 def _find(device_id):
     index = ctypes.c_size_t()
-    _check(_lib.weft_device_find(device_id.encode("utf-8"), ctypes.byref(index)))
+    _check(_lib.weft_device_find(device_id.encode("utf-8"), ctypes.byref(index)), "weft.device")
     return index.value
 
 
@@ -131,12 +134,12 @@ def _index(device):
     )
 
 
-def device(device):
+def device(device: Union[Device, str, int]) -> Device:
     """The Device for an id ("cpu", "opencl:1", "cuda") or an index."""
     return _device_info(_index(device))
 
 
-def backends():
+def backends() -> list[Backend]:
     """Every backend weft knows of (cpu, opencl, cuda), loaded or not, with the reason
     a backend was skipped."""
     n = ctypes.c_size_t()
@@ -157,15 +160,15 @@ def backends():
     return out
 
 
-def set_memory_limit(device, nbytes):
+def set_memory_limit(device: Union[Device, str, int], nbytes: int) -> None:
     """Caps the bytes weft may hold on `device` (0 restores the physical size)."""
     nbytes = int(nbytes)
     if nbytes < 0:
         raise InvalidArgumentError(f"memory limit must be >= 0 bytes, got {nbytes}")
-    _check(_lib.weft_device_set_memory_limit(_index(device), nbytes))
+    _check(_lib.weft_device_set_memory_limit(_index(device), nbytes), "weft.set_memory_limit")
 
 
-def release_memory():
+def release_memory() -> int:
     """Returns to the system the freed host memory weft keeps for reuse (large temporaries
     and columns, up to WEFT_SCRATCH_CACHE_MB; it also goes by itself after 2 s idle, at the
     next large allocation). Returns the bytes released."""
@@ -175,7 +178,7 @@ def release_memory():
 
 
 @contextlib.contextmanager
-def memory_limit(device, nbytes):
+def memory_limit(device: Union[Device, str, int], nbytes: int) -> Iterator[None]:
     """Context manager: caps `device` at `nbytes` and puts the previous limit back."""
     index = _index(device)
     previous = _device_info(index).memory_limit_bytes

@@ -1,4 +1,11 @@
-"""Exceptions raised for the weft_status codes of the C library."""
+"""Exceptions raised for the weft_status codes of the C library.
+
+C messages start with the C function's name ("weft_plan_filter: column 'x' not found");
+`_check(status, where)` replaces that prefix with the Python call's name ("LazyFrame.filter:
+column 'x' not found"), the one place where C errors become exceptions.
+"""
+
+import re
 
 from . import _lib
 
@@ -128,18 +135,52 @@ def _status_name(status):
     return name.decode("utf-8", "replace") if name else f"weft_status({int(status)})"
 
 
-def _error(status, message=None):
-    """The exception for a failed status, with weft_last_error() as its message."""
+_C_PREFIX = re.compile(r"(?:weft_[A-Za-z0-9_]+: )+")  # "weft_plan_join: weft_table_join: "
+
+# The Python call behind a C function, for the callers that do not name themselves.
+_PYTHON_NAMES = {
+    "weft_index_create": "weft.FlatIndex",
+    "weft_index_add": "FlatIndex.add",
+    "weft_index_add_borrowed": "FlatIndex.add(copy=False)",
+    "weft_index_remove": "FlatIndex.remove",
+    "weft_index_search": "FlatIndex.search",
+    "weft_index_save": "FlatIndex.save",
+    "weft_index_load": "weft.load_index",
+}
+
+
+def _python_message(message, where=None):
+    """`message` with a leading C function name ("weft_xxx: ") replaced by `where`, the
+    Python call ("LazyFrame.filter"); without `where`, by the known Python call of that C
+    function, else left as it is. A message without a C prefix gets `where: ` in front."""
+    m = _C_PREFIX.match(message)
+    if m is None:
+        if not where or not message:
+            return message
+        short = where.split("(")[0].split(".")[-1] + ": "  # C's "read_csv: " under weft.read_csv
+        if message.startswith(short):
+            message = message[len(short):]
+        return f"{where}: {message}"
+    name = where or _PYTHON_NAMES.get(m.group(0).split(":")[0])
+    return f"{name}: {message[m.end():]}" if name else message
+
+
+def _error(status, message=None, where=None):
+    """The exception for a failed status, with weft_last_error() as its message (its C
+    function name replaced by `where`, see _python_message)."""
     if message is None:
         raw = _lib.weft_last_error()
         message = raw.decode("utf-8", "replace") if raw else ""
+        message = _python_message(message, where)
     if not message:
-        message = _status_name(status)
+        message = f"{where}: {_status_name(status)}" if where else _status_name(status)
     return _BY_STATUS.get(int(status), WeftError)(message, status)
 
 
-def _check(status):
+def _check(status, where=None):
     """Raises the WeftError subclass for `status` (with weft_last_error()) unless WEFT_OK.
-    Call it straight after the C function, before any other call into weft on this thread."""
+    `where` names the Python call ("DataFrame.filter", "collect(device=...)"): it replaces
+    the C function name the message starts with. Call it straight after the C function,
+    before any other call into weft on this thread."""
     if status != _lib.WEFT_OK:
-        raise _error(status)
+        raise _error(status, where=where)

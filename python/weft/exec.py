@@ -5,11 +5,15 @@ created on first use and freed when the thread ends (or at interpreter exit).
 `weft.last_report()` and `weft.last_device()` describe the last operation of this thread.
 """
 
+from __future__ import annotations
+
 import ctypes
 import threading
 import weakref
+from typing import Any, Optional
 
 from . import _lib
+from .devices import Device, _device_info
 from .errors import InvalidArgumentError, _check
 
 __all__ = ["Exec", "last_report", "last_device"]
@@ -17,8 +21,6 @@ __all__ = ["Exec", "last_report", "last_device"]
 
 def _device_spec(device):
     """The C device string for device= ("auto", an id, a Device, an index, or a list)."""
-    from .devices import Device, _device_info
-
     if device is None:
         return "auto"
     if isinstance(device, str):
@@ -48,7 +50,7 @@ class Exec:
     """An owned weft_exec. Settings are applied with configure(); `report` and
     `last_device` describe the last operation run with it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         handle = _lib.weft_exec_p()
         _check(_lib.weft_exec_create(ctypes.byref(handle)))
         self._handle = handle
@@ -58,32 +60,37 @@ class Exec:
         self._ran = False
 
     @property
-    def handle(self):
+    def handle(self) -> ctypes.c_void_p:
         if not self._finalizer.alive:
             raise InvalidArgumentError("weft.Exec used after close()")
         return self._handle
 
-    def close(self):
+    def close(self) -> None:
         self._finalizer()
 
-    def configure(self, device="auto", strict=False):
+    def configure(self, device: Any = "auto", strict: bool = False,
+                  where: Optional[str] = None) -> None:
+        """Sets the device and strict mode; `where` names the Python call for errors
+        ("LazyFrame.collect" gives "LazyFrame.collect(device=...): unknown device ...")."""
         spec = _device_spec(device)
         strict = 1 if strict else 0
         h = self.handle
         if spec != self._device:
             self._device = None
-            _check(_lib.weft_exec_set_device(h, spec.encode("utf-8")))
+            _check(_lib.weft_exec_set_device(h, spec.encode("utf-8")),
+                   f"{where}(device=...)" if where else "device=")
             self._device = spec
         if strict != self._strict:
             self._strict = None
-            _check(_lib.weft_exec_set_strict(h, strict))
+            _check(_lib.weft_exec_set_strict(h, strict),
+                   f"{where}(strict=...)" if where else "strict=")
             self._strict = strict
 
     def _mark_ran(self):
         self._ran = True
 
     @property
-    def report(self):
+    def report(self) -> str:
         """Text of what the last operation did: device per partition group, rows,
         partition size and the reason for each choice ("" before the first one)."""
         if not self._ran:
@@ -93,12 +100,10 @@ class Exec:
         return text.value.decode("utf-8", "replace") if text.value else ""
 
     @property
-    def last_device(self):
+    def last_device(self) -> Optional[str]:
         """Id of the device the last operation ran on (the first, when split), or None."""
         if not self._ran:
             return None
-        from .devices import _device_info
-
         index = ctypes.c_size_t()
         _check(_lib.weft_exec_last_device(self.handle, ctypes.byref(index)))
         return _device_info(index.value).id
@@ -120,13 +125,13 @@ def _thread_exec():
     return ex
 
 
-def last_report():
+def last_report() -> str:
     """The report of the last operation run on this thread ("" if none yet)."""
     ex = getattr(_local, "exec", None)
     return ex.report if ex is not None else ""
 
 
-def last_device():
+def last_device() -> Optional[str]:
     """The id of the device the last operation on this thread ran on (None if none yet)."""
     ex = getattr(_local, "exec", None)
     return ex.last_device if ex is not None else None

@@ -10,9 +10,13 @@ strict: a value that does not fit or parse raises, naming the column and the val
 ``str.to_lowercase`` / ``to_uppercase`` change ASCII letters only.
 """
 
+from __future__ import annotations
+
+import builtins
 import ctypes
 import datetime
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -110,26 +114,26 @@ class Expr:
         a, b = (other, self) if reflected else (self, other)
         return _make(_lib.weft_expr_binary, op, a._handle, b._handle)
 
-    def __add__(self, o): return self._bin(_lib.WEFT_OP_ADD, o)
-    def __radd__(self, o): return self._bin(_lib.WEFT_OP_ADD, o, True)
-    def __sub__(self, o): return self._bin(_lib.WEFT_OP_SUB, o)
-    def __rsub__(self, o): return self._bin(_lib.WEFT_OP_SUB, o, True)
-    def __mul__(self, o): return self._bin(_lib.WEFT_OP_MUL, o)
-    def __rmul__(self, o): return self._bin(_lib.WEFT_OP_MUL, o, True)
-    def __truediv__(self, o): return self._bin(_lib.WEFT_OP_DIV, o)
-    def __rtruediv__(self, o): return self._bin(_lib.WEFT_OP_DIV, o, True)
-    def __mod__(self, o): return self._bin(_lib.WEFT_OP_MOD, o)
-    def __rmod__(self, o): return self._bin(_lib.WEFT_OP_MOD, o, True)
-    def __eq__(self, o): return self._bin(_lib.WEFT_OP_EQ, o)  # noqa: D105
-    def __ne__(self, o): return self._bin(_lib.WEFT_OP_NE, o)
-    def __lt__(self, o): return self._bin(_lib.WEFT_OP_LT, o)
-    def __le__(self, o): return self._bin(_lib.WEFT_OP_LE, o)
-    def __gt__(self, o): return self._bin(_lib.WEFT_OP_GT, o)
-    def __ge__(self, o): return self._bin(_lib.WEFT_OP_GE, o)
-    def __and__(self, o): return self._bin(_lib.WEFT_OP_AND, o)
-    def __rand__(self, o): return self._bin(_lib.WEFT_OP_AND, o, True)
-    def __or__(self, o): return self._bin(_lib.WEFT_OP_OR, o)
-    def __ror__(self, o): return self._bin(_lib.WEFT_OP_OR, o, True)
+    def __add__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_ADD, o)
+    def __radd__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_ADD, o, True)
+    def __sub__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_SUB, o)
+    def __rsub__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_SUB, o, True)
+    def __mul__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_MUL, o)
+    def __rmul__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_MUL, o, True)
+    def __truediv__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_DIV, o)
+    def __rtruediv__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_DIV, o, True)
+    def __mod__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_MOD, o)
+    def __rmod__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_MOD, o, True)
+    def __eq__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_EQ, o)  # noqa: D105
+    def __ne__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_NE, o)
+    def __lt__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_LT, o)
+    def __le__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_LE, o)
+    def __gt__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_GT, o)
+    def __ge__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_GE, o)
+    def __and__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_AND, o)
+    def __rand__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_AND, o, True)
+    def __or__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_OR, o)
+    def __ror__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_OR, o, True)
 
     __hash__ = None  # == builds an expression, so Expr cannot be a dict key
 
@@ -148,41 +152,41 @@ class Expr:
     def __pos__(self): return self
     def __abs__(self): return self._un(_lib.WEFT_OP_ABS)
 
-    def is_null(self): return self._un(_lib.WEFT_OP_IS_NULL)
-    def is_not_null(self): return self._un(_lib.WEFT_OP_IS_NOT_NULL)
-    def abs(self): return self._un(_lib.WEFT_OP_ABS)
-    def sqrt(self): return self._un(_lib.WEFT_OP_SQRT)
-    def log(self): return self._un(_lib.WEFT_OP_LOG)
-    def exp(self): return self._un(_lib.WEFT_OP_EXP)
-    def not_(self): return self._un(_lib.WEFT_OP_NOT)
+    def is_null(self) -> "Expr": return self._un(_lib.WEFT_OP_IS_NULL)
+    def is_not_null(self) -> "Expr": return self._un(_lib.WEFT_OP_IS_NOT_NULL)
+    def abs(self) -> "Expr": return self._un(_lib.WEFT_OP_ABS)
+    def sqrt(self) -> "Expr": return self._un(_lib.WEFT_OP_SQRT)
+    def log(self) -> "Expr": return self._un(_lib.WEFT_OP_LOG)
+    def exp(self) -> "Expr": return self._un(_lib.WEFT_OP_EXP)
+    def not_(self) -> "Expr": return self._un(_lib.WEFT_OP_NOT)
 
-    def fill_null(self, value):
+    def fill_null(self, value: Any) -> "Expr":
         """Nulls replaced by `value` (a Python scalar or an Expr of a compatible type)."""
         fill = _expr(value)  # held until C has taken its own reference
         return _make(_lib.weft_expr_fill_null, self._handle, fill._handle)
 
-    def cast(self, dtype):
+    def cast(self, dtype: Any) -> "Expr":
         """Strict cast: raises (naming the column and value) when a value does not fit."""
         return _make(_lib.weft_expr_cast, self._handle, _weft_type(dtype))
 
-    def alias(self, name):
+    def alias(self, name: builtins.str) -> "Expr":  # Expr.str is the namespace
         return _make(_lib.weft_expr_alias, self._handle, _enc(name, "alias name"))
 
     @property
-    def str(self):
+    def str(self) -> "_StrNamespace":
         return _StrNamespace(self)
 
     # -------------------------------------------------------------- aggregations
-    def sum(self): return AggExpr(_lib.WEFT_AGG_SUM, self)
-    def mean(self): return AggExpr(_lib.WEFT_AGG_MEAN, self)
-    def min(self): return AggExpr(_lib.WEFT_AGG_MIN, self)
-    def max(self): return AggExpr(_lib.WEFT_AGG_MAX, self)
-    def count(self): return AggExpr(_lib.WEFT_AGG_COUNT, self)
-    def n_unique(self): return AggExpr(_lib.WEFT_AGG_N_UNIQUE, self)
-    def std(self): return AggExpr(_lib.WEFT_AGG_STD, self)
-    def var(self): return AggExpr(_lib.WEFT_AGG_VAR, self)
-    def first(self): return AggExpr(_lib.WEFT_AGG_FIRST, self)
-    def last(self): return AggExpr(_lib.WEFT_AGG_LAST, self)
+    def sum(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_SUM, self)
+    def mean(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_MEAN, self)
+    def min(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_MIN, self)
+    def max(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_MAX, self)
+    def count(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_COUNT, self)
+    def n_unique(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_N_UNIQUE, self)
+    def std(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_STD, self)
+    def var(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_VAR, self)
+    def first(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_FIRST, self)
+    def last(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_LAST, self)
 
     # -------------------------------------------------------------- text
     def __str__(self):
@@ -202,23 +206,23 @@ class _StrNamespace:
     def __init__(self, e):
         self._e = e
 
-    def len_chars(self):
+    def len_chars(self) -> Expr:
         """Length in characters (UTF-8 code points), uint32."""
         return self._e._un(_lib.WEFT_OP_STR_LEN)
 
-    def to_lowercase(self):
+    def to_lowercase(self) -> Expr:
         """ASCII letters lowered; other characters unchanged."""
         return self._e._un(_lib.WEFT_OP_STR_LOWER)
 
-    def to_uppercase(self):
+    def to_uppercase(self) -> Expr:
         """ASCII letters raised; other characters unchanged."""
         return self._e._un(_lib.WEFT_OP_STR_UPPER)
 
-    def contains(self, literal):
+    def contains(self, literal: str) -> Expr:
         """Whether the string contains `literal` (a plain substring, not a regex)."""
         return _make(_lib.weft_expr_str_contains, self._e._handle, _enc(literal, "str.contains literal"))
 
-    def starts_with(self, prefix):
+    def starts_with(self, prefix: str) -> Expr:
         return _make(_lib.weft_expr_str_starts_with, self._e._handle, _enc(prefix, "str.starts_with prefix"))
 
 
@@ -245,7 +249,7 @@ class AggExpr:
         self.input = input
         self.name = name
 
-    def alias(self, name):
+    def alias(self, name: str) -> "AggExpr":
         _enc(name, "alias name")
         return AggExpr(self.kind, self.input, name)
 
@@ -257,12 +261,12 @@ class AggExpr:
         return f"<AggExpr {text}>"
 
 
-def col(name):
+def col(name: str) -> Expr:
     """The column called `name`."""
     return _make(_lib.weft_expr_column, _enc(name, "column name"))
 
 
-def lit(value):
+def lit(value: Any) -> Expr:
     """A literal: int -> int64, float -> float64, bool, str -> utf8, datetime.date -> date,
     datetime.datetime (or numpy datetime64) -> timestamp[us], None -> null (its type taken
     from the other operand). An Expr is returned unchanged."""
@@ -319,6 +323,6 @@ def _temporal_literal(value):
 _expr = lit
 
 
-def len():  # noqa: A001 - weft.len() mirrors polars.len()
+def len() -> AggExpr:  # noqa: A001 - weft.len() mirrors polars.len()
     """Rows per group (nulls included), for group_by(...).agg()."""
     return AggExpr(_lib.WEFT_AGG_LEN, None, "len")

@@ -15,20 +15,31 @@ float value. select / with_columns / filter / group_by / sort / unique / join ru
 the device chosen (device="auto", or a device id), like the rest of weft.
 """
 
+from __future__ import annotations
+
 import ctypes
 import html
 import importlib
 import os
 import tempfile
+import weakref
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _lib
+from . import _csv, _group, _join, _lib, _select
+from . import lazy as _lazy
+from ._args import _flatten, _names, _run
 from ._arrow import stream_capsule, table_from_arrow
-from ._columns import TYPE_NAMES, column_view, table_from_columns, to_list, to_numpy
+from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
+                       to_numpy)
 from .errors import InvalidArgumentError, UnsupportedError, _check
+from .expr import col
+from .lazy import LazyFrame
 
-__all__ = ["DataFrame", "Series", "from_arrow", "read_parquet", "concat"]
+__all__ = ["DataFrame", "Series", "GroupBy", "from_arrow", "read_csv", "read_parquet", "concat"]
+
+Names = Union[str, Sequence[str]]
 
 _REPR_ROWS = 10  # rows shown; more are elided in the middle
 _REPR_COLS = 12  # columns shown; more are elided in the middle
@@ -48,20 +59,10 @@ def _int_arg(value, name):
     return int(value)
 
 
-def _flatten(items):
-    out = []
-    for item in items:
-        if isinstance(item, (list, tuple)):
-            out.extend(item)
-        else:
-            out.append(item)
-    return out
-
-
-def _call(fn, *args):
-    """fn(*args, &out) -> a new table handle."""
+def _call(where, fn, *args):
+    """fn(*args, &out) -> a new table handle; `where` names the Python call in errors."""
     out = _lib.weft_table_p()
-    _check(fn(*args, ctypes.byref(out)))
+    _check(fn(*args, ctypes.byref(out)), where)
     return out
 
 
@@ -74,11 +75,11 @@ def _foreign_column(name, value):
     module = type(value).__module__.split(".")[0]
     if module == "pyarrow":
         pa = _require("pyarrow", "DataFrame(pyarrow arrays)")
-        return from_arrow(pa.table({name: value}))
+        return from_arrow(pa.table({name: value}), _where="weft.DataFrame")
     if module == "polars" and hasattr(value, "to_frame"):
-        return from_arrow(value.to_frame(name))
+        return from_arrow(value.to_frame(name), _where="weft.DataFrame")
     if module == "pandas" and hasattr(value, "to_frame"):
-        return from_arrow(value.to_frame(name))
+        return from_arrow(value.to_frame(name), _where="weft.DataFrame")
     return None
 
 
@@ -105,9 +106,56 @@ def _from_dict(data):
     return table_from_columns(names, views, keep)
 
 
-def _pandas_to_arrow(obj):
+def _numpy_columns(arr):
+    """{name: column} of a 1-D or 2-D numpy array, as Polars: rows are the first axis,
+    columns "column_0", "column_1", ..."""
+    if arr.ndim == 1:
+        return {"column_0": arr}
+    if arr.ndim != 2:
+        raise InvalidArgumentError(
+            f"weft.DataFrame: a numpy array must be 1-D or 2-D (rows, columns), got shape {arr.shape}"
+        )
+    return {f"column_{j}": arr[:, j] for j in range(arr.shape[1])}
+
+
+def _row_columns(rows):
+    """{name: list} of a list of dicts (one a row, as Polars): the names in order of first
+    appearance, a name a row lacks a null there."""
+    names = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InvalidArgumentError(
+                "weft.DataFrame: a list is read as rows, each a dict of column name -> value; "
+                f"row {i} is a {type(row).__name__} (for columns pass a dict of lists)"
+            )
+        for name in row:
+            names.setdefault(name, None)
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _is_table_like(obj):
+    """True for what from_arrow takes: the Arrow PyCapsule Interface or pandas."""
+    return (hasattr(obj, "__arrow_c_stream__") or hasattr(obj, "__arrow_c_array__")
+            or type(obj).__module__.split(".")[0] == "pandas")
+
+
+def _timestamp_us(pa, name, col, where):
+    """A timestamp column of another unit (pandas' ns, s, ms) as timestamp[us], weft's
+    type, when no value changes; else weft's error naming the column."""
+    t = col.type
+    try:
+        return col.cast(pa.timestamp("us", t.tz))  # a safe cast: raises rather than lose data
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InvalidArgumentError(
+            f"{where}: column {name!r} is timestamp[{t.unit}] and some values do not fit "
+            f"weft's timestamp[us] (finer than a microsecond, or out of range: {exc}); round "
+            "the column to microseconds first (pandas: .dt.floor('us'))"
+        ) from None
+
+
+def _pandas_to_arrow(obj, where="weft.from_arrow"):
     """A pyarrow Table of a pandas DataFrame / Series in types weft stores."""
-    pa = _require("pyarrow", "weft.from_arrow(pandas.DataFrame)")
+    pa = _require("pyarrow", f"{where}(pandas.DataFrame)")
     if hasattr(obj, "to_frame") and not hasattr(obj, "columns"):
         obj = obj.to_frame()
     table = pa.Table.from_pandas(obj, preserve_index=False)
@@ -116,8 +164,8 @@ def _pandas_to_arrow(obj):
         t = field.type
         if pa.types.is_dictionary(t):  # pandas Categorical
             col = col.cast(t.value_type)
-        elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns; raises if it would lose data
-            col = col.cast(pa.timestamp("us", t.tz))
+        elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns
+            col = _timestamp_us(pa, field.name, col, where)
         elif pa.types.is_null(t):  # an all-None object column
             col = col.cast(pa.float64())
         columns.append(col)
@@ -133,37 +181,45 @@ def _pyarrow_parquet(what):
     return pq
 
 
-def read_parquet(path, columns=None):
+def read_parquet(path: Union[str, os.PathLike], columns: Optional[Sequence[str]] = None) -> "DataFrame":
     """A DataFrame from a Parquet file, read by pyarrow (only `columns`, if given)."""
     pq = _pyarrow_parquet("read_parquet")
-    return from_arrow(pq.read_table(os.fspath(path), columns=columns))
+    return from_arrow(pq.read_table(os.fspath(path), columns=columns), _where="weft.read_parquet")
 
 
-def from_arrow(obj):
-    """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
-    RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
-    DataFrame (through pyarrow). One record batch is used without copying; several are
-    concatenated. Polars' string views are copied into weft's utf8."""
-    if isinstance(obj, DataFrame):
-        return obj
+def _arrow_handle(obj: Any, where: str) -> ctypes.c_void_p:
+    """A new table handle of what from_arrow takes (see there)."""
     if type(obj).__module__.split(".")[0] == "pandas":
-        obj = _pandas_to_arrow(obj)
+        obj = _pandas_to_arrow(obj, where)
     handle = table_from_arrow(obj)
     if handle is None:
         raise InvalidArgumentError(
-            "weft.from_arrow: expected an object with __arrow_c_stream__ or __arrow_c_array__ "
+            f"{where}: expected an object with __arrow_c_stream__ or __arrow_c_array__ "
             f"(pyarrow, Polars) or a pandas DataFrame, got {type(obj).__name__}"
         )
-    return DataFrame._from_handle(handle)
+    return handle
 
 
-def concat(frames):
+def from_arrow(obj: Any, *, _where: str = "weft.from_arrow") -> "DataFrame":
+    """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
+    RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
+    DataFrame (through pyarrow). One record batch is used without copying; several are
+    concatenated. Polars' string views are copied into weft's utf8. pandas' timestamp[ns]
+    columns become timestamp[us] when no value changes (a copy of that column); else
+    weft.InvalidArgumentError names the column. (Arrow producers' timestamps other than
+    [us] are refused: cast them first.)"""
+    if isinstance(obj, DataFrame):
+        return obj
+    return DataFrame._from_handle(_arrow_handle(obj, _where))
+
+
+def concat(frames: Sequence[Any]) -> "DataFrame":
     """The rows of every DataFrame one after another (names and types must match)."""
     frames = [f if isinstance(f, DataFrame) else DataFrame(f) for f in frames]
     if not frames:
         raise InvalidArgumentError("weft.concat: needs at least one DataFrame")
     handles = (_lib.weft_table_p * len(frames))(*[f._handle for f in frames])
-    return DataFrame._from_handle(_call(_lib.weft_table_concat, len(frames), handles))
+    return DataFrame._from_handle(_call("weft.concat", _lib.weft_table_concat, len(frames), handles))
 
 
 # ---------------------------------------------------------------------------- DataFrame
@@ -173,65 +229,69 @@ class DataFrame:
     """An immutable table of named columns of equal length.
 
     DataFrame(data): data is a dict of column name -> numpy array, list, weft Series,
-    pyarrow array or Polars / pandas Series; or a pyarrow / Polars / pandas DataFrame
-    (see weft.from_arrow); or None for a DataFrame without columns.
+    pyarrow array or Polars / pandas Series; a list of dicts, one a row (as Polars; a key
+    a row lacks is null there); a 2-D numpy array of rows (columns "column_0", ... as
+    Polars; 1-D: one column); a pyarrow / Polars / pandas DataFrame (see weft.from_arrow);
+    or None for a DataFrame without columns.
     """
 
-    def __init__(self, data=None):
-        self._handle = None
+    def __init__(self, data: Any = None) -> None:
         if data is None:
             data = {}
         if isinstance(data, DataFrame):
-            handle = _call(_lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
+            handle = _call("weft.DataFrame", _lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
         elif isinstance(data, dict):
             handle = _from_dict(data)
+        elif isinstance(data, np.ndarray) and not isinstance(data, np.ma.MaskedArray):
+            handle = _from_dict(_numpy_columns(data))
+        elif isinstance(data, (list, tuple)):
+            handle = _from_dict(_row_columns(data))
+        elif _is_table_like(data):
+            handle = _arrow_handle(data, "weft.DataFrame")
         else:
-            handle = from_arrow(data)._take_handle()
+            raise InvalidArgumentError(
+                "weft.DataFrame: expected a dict of columns, a list of dicts (rows), a 1-D or "
+                "2-D numpy array, a pyarrow / Polars / pandas DataFrame or None, got "
+                f"{type(data).__name__}"
+            )
+        self._own(handle)
+
+    def _own(self, handle: ctypes.c_void_p) -> None:
+        """Takes ownership of a weft_table handle: freed when the DataFrame is collected, or
+        at interpreter exit (weakref.finalize, as every handle this package owns)."""
         self._handle = handle
+        self._finalizer = weakref.finalize(self, _lib.weft_table_free, handle)
 
     @classmethod
-    def _from_handle(cls, handle):
+    def _from_handle(cls, handle: Union[ctypes.c_void_p, int]) -> "DataFrame":
         """Wraps a weft_table handle (a c_void_p or int), which the DataFrame now owns."""
         if not isinstance(handle, ctypes.c_void_p):
             handle = ctypes.c_void_p(handle)
         if not handle.value:
             raise InvalidArgumentError("DataFrame._from_handle: NULL table")
         df = cls.__new__(cls)
-        df._handle = handle
+        df._own(handle)
         return df
-
-    def _take_handle(self):
-        h, self._handle = self._handle, None
-        return h
-
-    def __del__(self):
-        h = getattr(self, "_handle", None)
-        if h is not None:
-            self._handle = None
-            try:
-                _lib.weft_table_free(h)
-            except Exception:  # noqa: BLE001 - at interpreter exit _lib may be gone
-                pass
 
     # ------------------------------------------------------------------ schema
 
     @property
-    def height(self):
+    def height(self) -> int:
         rows = ctypes.c_int64()
         _check(_lib.weft_table_num_rows(self._handle, ctypes.byref(rows)))
         return rows.value
 
     @property
-    def width(self):
+    def width(self) -> int:
         n = ctypes.c_size_t()
         _check(_lib.weft_table_num_columns(self._handle, ctypes.byref(n)))
         return n.value
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         return (self.height, self.width)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.height
 
     def _name(self, i):
@@ -244,37 +304,41 @@ class DataFrame:
         _check(_lib.weft_table_column(self._handle, i, ctypes.byref(view)))
         return view
 
-    def _index(self, name):
+    def _index(self, name, where="DataFrame[...]"):
         if not isinstance(name, str):
-            raise InvalidArgumentError(f"column names are str, got {name!r}")
+            raise InvalidArgumentError(f"{where}: column names are str, got {name!r}")
         i = ctypes.c_size_t()
-        _check(_lib.weft_table_column_index(self._handle, name.encode("utf-8"), ctypes.byref(i)))
+        _check(_lib.weft_table_column_index(self._handle, name.encode("utf-8"), ctypes.byref(i)),
+               where)
         return i.value
 
     @property
-    def columns(self):
+    def columns(self) -> list[str]:
         """The column names, in order."""
         return [self._name(i) for i in range(self.width)]
 
     @property
-    def dtypes(self):
+    def dtypes(self) -> list[str]:
         """The column types as weft type names ("int64", "utf8", "timestamp[us]", ...)."""
         return [TYPE_NAMES[self._view(i).type] for i in range(self.width)]
 
     @property
-    def schema(self):
+    def schema(self) -> dict[str, str]:
         """{column name: weft type name}."""
         return dict(zip(self.columns, self.dtypes))
 
     # ------------------------------------------------------------------ columns and rows
 
-    def get_column(self, name):
-        return Series(self, self._index(name))
+    def get_column(self, name: str) -> "Series":
+        return Series(self, self._index(name, "DataFrame.get_column"))
 
-    def __getitem__(self, key):
-        """df["a"]: a Series; df[["a", "b"]]: those columns; df[2:5]: those rows."""
+    def __getitem__(self, key: Any) -> Union["Series", "DataFrame"]:
+        """df["a"]: a Series; df[["a", "b"]]: those columns; df[2:5]: those rows;
+        df[mask]: the rows where a bool Series or numpy bool array is true (null: false)."""
         if isinstance(key, str):
-            return self.get_column(key)
+            return Series(self, self._index(key))
+        if isinstance(key, Series) or (isinstance(key, np.ndarray) and key.dtype == np.bool_):
+            return self._masked(key, "DataFrame[mask]")
         if isinstance(key, (list, tuple)):
             return self._columns([self._index(k) for k in key])
         if isinstance(key, slice):
@@ -286,10 +350,73 @@ class DataFrame:
             f"DataFrame[...]: expected a column name, a list of names or a slice of rows, got {key!r}"
         )
 
-    def __contains__(self, name):
+    def _masked(self, mask, where):
+        """The rows where `mask` (a bool Series or 1-D numpy bool array) is true."""
+        if isinstance(mask, Series):
+            if mask.dtype != "bool":
+                raise InvalidArgumentError(f"{where}: the mask Series {mask.name!r} is {mask.dtype}, not bool")
+            view, held = mask._view(), [mask._df]
+        else:
+            if mask.ndim != 1:
+                raise InvalidArgumentError(f"{where}: the mask must be 1-D, got shape {mask.shape}")
+            view, held = column_view("mask", mask)
+        if view.length != self.height:
+            raise InvalidArgumentError(
+                f"{where}: the mask has {view.length} values, the DataFrame {self.height} rows"
+            )
+        names = self.columns
+        tmp = "__weft_mask__"
+        while tmp in names:
+            tmp += "_"
+        views = [self._view(i) for i in range(len(names))] + [view]
+        both = DataFrame._from_handle(table_from_columns(names + [tmp], views, [self] + held))
+        kept = both.filter(col(tmp))
+        return kept._columns(range(len(names)))
+
+    def drop(self, *columns: Names, strict: bool = True) -> "DataFrame":
+        """The DataFrame without the named columns (names or lists of names; strict: an
+        unknown name is an error), sharing the buffers."""
+        names = _flatten(columns)
+        for n in names:
+            if not isinstance(n, str):
+                raise InvalidArgumentError(f"DataFrame.drop: column names are str, got {n!r}")
+        have = self.columns
+        if strict:
+            for n in names:
+                if n not in have:
+                    self._index(n, "DataFrame.drop")  # raises NotFoundError naming the columns
+        gone = set(names)
+        return self._columns([i for i, n in enumerate(have) if n not in gone])
+
+    def rename(self, mapping: Union[Mapping[str, str], Callable[[str], str]], *,
+               strict: bool = True) -> "DataFrame":
+        """The DataFrame with columns renamed: `mapping` a dict {old: new} or a function of
+        the old name (as Polars); strict: an unknown old name is an error. Shares the buffers."""
+        have = self.columns
+        if callable(mapping):
+            new = [mapping(n) for n in have]
+        elif isinstance(mapping, dict):
+            if strict:
+                for old in mapping:
+                    if old not in have:
+                        self._index(old, "DataFrame.rename")  # raises NotFoundError
+            new = [mapping.get(n, n) for n in have]
+        else:
+            raise InvalidArgumentError(
+                f"DataFrame.rename: expected a dict {{old: new}} or a function, got {type(mapping).__name__}"
+            )
+        for n in new:
+            if not isinstance(n, str):
+                raise InvalidArgumentError(f"DataFrame.rename: new names are str, got {n!r}")
+        if len(set(new)) != len(new):
+            raise InvalidArgumentError(f"DataFrame.rename: column names repeat in {new}")
+        views = [self._view(i) for i in range(len(have))]
+        return DataFrame._from_handle(table_from_columns(new, views, [self]))
+
+    def __contains__(self, name: object) -> bool:
         return name in self.columns
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator["Series"]:
         """The columns, as Series (like Polars)."""
         return (Series(self, i) for i in range(self.width))
 
@@ -301,7 +428,7 @@ class DataFrame:
         views = [self._view(i) for i in indices]
         return DataFrame._from_handle(table_from_columns(names, views, [self]))
 
-    def slice(self, offset, length=None):
+    def slice(self, offset: int, length: Optional[int] = None) -> "DataFrame":
         """Rows [offset, offset + length) without copying; a negative offset counts from the
         end; length None: to the end. Clipped to the table."""
         offset, h = _int_arg(offset, "slice offset"), self.height
@@ -312,36 +439,36 @@ class DataFrame:
         length = _int_arg(length, "slice length")
         if length < 0:
             length = max(h - offset + length, 0)
-        return DataFrame._from_handle(_call(_lib.weft_table_slice, self._handle, offset, length))
+        return DataFrame._from_handle(_call("DataFrame.slice", _lib.weft_table_slice, self._handle, offset, length))
 
-    def head(self, n=5):
+    def head(self, n: int = 5) -> "DataFrame":
         """The first n rows (n < 0: all but the last -n)."""
         n = _int_arg(n, "head n")
         return self.slice(0, n if n >= 0 else max(self.height + n, 0))
 
-    def tail(self, n=5):
+    def tail(self, n: int = 5) -> "DataFrame":
         """The last n rows (n < 0: all but the first -n)."""
         n, h = _int_arg(n, "tail n"), self.height
         return self.slice(max(h - n, 0) if n >= 0 else min(-n, h))
 
     # ------------------------------------------------------------------ interchange
 
-    def __arrow_c_stream__(self, requested_schema=None):
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """The Arrow PyCapsule Interface: a stream of one record batch sharing the buffers.
         requested_schema is not honoured (allowed by the protocol): weft exports its types."""
         return stream_capsule(self._handle)
 
-    def to_arrow(self):
+    def to_arrow(self) -> Any:
         """A pyarrow.Table sharing the buffers (needs pyarrow)."""
         pa = _require("pyarrow", "DataFrame.to_arrow()")
         return pa.RecordBatchReader.from_stream(self).read_all()
 
-    def to_polars(self):
+    def to_polars(self) -> Any:
         """A polars.DataFrame (needs polars; strings are copied by Polars into its own layout)."""
         pl = _require("polars", "DataFrame.to_polars()")
         return pl.DataFrame(self)
 
-    def to_pandas(self):
+    def to_pandas(self) -> Any:
         """A pandas.DataFrame (through pyarrow when present, else from numpy arrays)."""
         pd = _require("pandas", "DataFrame.to_pandas()")
         try:
@@ -350,13 +477,13 @@ class DataFrame:
             return pd.DataFrame({s.name: s.to_numpy() for s in self})
         return self.to_arrow().to_pandas()
 
-    def to_dict(self, as_series=True):
+    def to_dict(self, as_series: bool = True) -> dict[str, Any]:
         """{name: Series}, or {name: list} with as_series=False."""
         return {s.name: (s if as_series else s.to_list()) for s in self}
 
     # ------------------------------------------------------------------ comparison, summary
 
-    def equals(self, other):
+    def equals(self, other: object) -> bool:
         """True when names, types and every value (nulls in the same rows) are equal; NaN
         equals NaN."""
         if not isinstance(other, DataFrame) or self.shape != other.shape:
@@ -365,7 +492,8 @@ class DataFrame:
             return False
         return all(a._equals(b) for a, b in zip(self, other))
 
-    def describe(self, percentiles=(0.25, 0.5, 0.75), device="auto", strict=False):
+    def describe(self, percentiles: Union[None, float, Sequence[float]] = (0.25, 0.5, 0.75),
+                 device: Any = "auto", strict: bool = False) -> "DataFrame":
         """Summary statistics of every column, as Polars' describe() (weft_table_describe: one
         read of each column in C, percentiles by selection; on an OpenCL or CUDA device, block
         statistics there and percentiles by its radix sort, the CPU's values to the bit).
@@ -375,8 +503,6 @@ class DataFrame:
         percentiles: Polars' "nearest" quantiles in [0, 1] (a float, a sequence or None),
         shown ascending. Unlike Polars (an error), a DataFrame without columns gives the
         "statistic" column alone."""
-        from ._group import _run
-
         if percentiles is None:
             percentiles = []
         elif isinstance(percentiles, (int, float, np.integer, np.floating)):
@@ -388,7 +514,8 @@ class DataFrame:
                 f"describe: percentiles must be numbers in [0, 1], got {percentiles!r}"
             ) from None
         values = (ctypes.c_double * max(len(pct), 1))(*pct)
-        return _run(_lib.weft_table_describe, device, strict, self._handle, len(pct), values)
+        return DataFrame._from_handle(_run("DataFrame.describe", _lib.weft_table_describe, device,
+                                           strict, self._handle, len(pct), values))
 
     # ------------------------------------------------------------------ display
 
@@ -411,7 +538,7 @@ class DataFrame:
                              for j, c in enumerate(cols)])
         return cols, rows
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         h, w = self.shape
         cols, rows = self._cells()
         heads = [self._name(c) if c is not None else "…" for c in cols]
@@ -433,7 +560,7 @@ class DataFrame:
         out.append("└─" + "─┴─".join("─" * x for x in widths) + "─┘")
         return "\n".join(out)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         h, w = self.shape
         cols, rows = self._cells()
         esc = html.escape
@@ -449,57 +576,59 @@ class DataFrame:
 
     # ------------------------------------------------------------------ operations (in C)
 
-    def select(self, *exprs, device="auto", strict=False):
-        """Columns computed from expressions (or column names), in order."""
-        from ._select import select
+    def select(self, *exprs: Any, device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """Columns computed from expressions (or column names), in order; all aggregations:
+        one row."""
+        return DataFrame._from_handle(
+            _select.select(self._handle, _flatten(exprs), device=device, strict=strict))
 
-        return select(self, _flatten(exprs), device=device, strict=strict)
-
-    def with_columns(self, *exprs, device="auto", strict=False):
+    def with_columns(self, *exprs: Any, device: Any = "auto", strict: bool = False) -> "DataFrame":
         """The DataFrame plus computed columns (an existing name is replaced in place)."""
-        from ._select import with_columns
+        return DataFrame._from_handle(
+            _select.with_columns(self._handle, _flatten(exprs), device=device, strict=strict))
 
-        return with_columns(self, _flatten(exprs), device=device, strict=strict)
+    def filter(self, predicate: Any, device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The rows where the boolean expression (or a bool Series / numpy bool array) is
+        true (null counts as false)."""
+        if isinstance(predicate, Series) or (
+            isinstance(predicate, np.ndarray) and predicate.dtype == np.bool_
+        ):
+            return self._masked(predicate, "DataFrame.filter")
+        return DataFrame._from_handle(
+            _select.filter(self._handle, predicate, device=device, strict=strict))
 
-    def filter(self, predicate, device="auto", strict=False):
-        """The rows where the boolean expression is true (null counts as false)."""
-        from ._select import filter as _filter
-
-        return _filter(self, predicate, device=device, strict=strict)
-
-    def group_by(self, *keys):
+    def group_by(self, *keys: Names) -> "GroupBy":
         """Groups by key columns: .agg(weft.col("v").sum(), ...) gives one row per group."""
-        from ._group import group_by
+        return GroupBy(self, _names(_flatten(keys), "group_by keys", allow_empty=True))
 
-        return group_by(self, _flatten(keys))
-
-    def sort(self, by, descending=False, device="auto", strict=False):
+    def sort(self, by: Names, descending: Union[bool, Sequence[bool]] = False,
+             device: Any = "auto", strict: bool = False) -> "DataFrame":
         """Stable sort by one or more columns, nulls last."""
-        from ._group import sort
+        return DataFrame._from_handle(
+            _group.sort(self._handle, by, descending=descending, device=device, strict=strict))
 
-        return sort(self, by, descending=descending, device=device, strict=strict)
-
-    def unique(self, subset=None, device="auto", strict=False):
+    def unique(self, subset: Optional[Names] = None, device: Any = "auto",
+               strict: bool = False) -> "DataFrame":
         """The first row of each distinct tuple of `subset` (all columns when None)."""
-        from ._group import unique
+        return DataFrame._from_handle(
+            _group.unique(self._handle, subset=subset, device=device, strict=strict))
 
-        return unique(self, subset=subset, device=device, strict=strict)
-
-    def join(self, other, on=None, left_on=None, right_on=None, how="inner", suffix="_right",
-             device="auto", strict=False):
+    def join(self, other: "DataFrame", on: Optional[Names] = None,
+             left_on: Optional[Names] = None, right_on: Optional[Names] = None,
+             how: str = "inner", suffix: str = "_right", device: Any = "auto",
+             strict: bool = False) -> "DataFrame":
         """Hash join: how = "inner", "left", "semi" or "anti"."""
-        from ._join import join
+        if not isinstance(other, DataFrame):
+            raise InvalidArgumentError(f"join: other must be a weft DataFrame, got {type(other).__name__}")
+        return DataFrame._from_handle(
+            _join.join(self._handle, other._handle, on=on, left_on=left_on, right_on=right_on,
+                       how=how, suffix=suffix, device=device, strict=strict))
 
-        return join(self, other, on=on, left_on=left_on, right_on=right_on, how=how,
-                    suffix=suffix, device=device, strict=strict)
-
-    def write_csv(self, path):
+    def write_csv(self, path: Union[str, os.PathLike]) -> None:
         """Writes a CSV file (header, nulls as empty fields)."""
-        from ._csv import write_csv
+        _csv.write_csv(self._handle, path)
 
-        return write_csv(self, path)
-
-    def write_parquet(self, path, **kwargs):
+    def write_parquet(self, path: Union[str, os.PathLike], **kwargs: Any) -> None:
         """Writes a Parquet file through pyarrow (kwargs go to pyarrow.parquet.write_table),
         to a temporary file renamed over `path`, so a failed write leaves no half file."""
         pq = _pyarrow_parquet("write_parquet")
@@ -515,11 +644,41 @@ class DataFrame:
                 os.unlink(tmp)
             raise
 
-    def lazy(self):
+    def lazy(self) -> LazyFrame:
         """A LazyFrame scanning this DataFrame (its buffers shared, not copied)."""
-        from .lazy import LazyFrame
-
         return LazyFrame(self)
+
+
+class GroupBy:
+    """The rows of a DataFrame grouped by key columns; .agg() computes one row per group."""
+
+    def __init__(self, df: DataFrame, keys: list[str]) -> None:
+        self._df = df
+        self._keys = keys
+
+    def agg(self, *aggs: Any, device: Any = "auto", strict: bool = False) -> DataFrame:
+        """One row per group (first-appearance order): the keys, then each aggregation."""
+        return DataFrame._from_handle(
+            _group.group_by(self._df._handle, self._keys, aggs, device=device, strict=strict))
+
+    def __repr__(self) -> str:
+        return f"GroupBy(keys={self._keys!r})"
+
+
+def read_csv(path: Union[str, os.PathLike], *, separator: str = ",", has_header: bool = True,
+             null_values: Union[None, str, Sequence[str]] = None,
+             schema_overrides: Optional[Mapping[str, Any]] = None,
+             infer_schema_length: Optional[int] = 10000, device: Any = "auto",
+             strict: bool = False) -> DataFrame:
+    """Reads a CSV file into a DataFrame, parsing chunks of rows in parallel on the CPU, or
+    on the device chosen (device="auto", "cpu", "opencl", "cuda" or an id such as
+    "opencl:0"): the host splits the file and infers the types, the device parses each
+    record; the table is the CPU's either way. strict=True fails instead of falling back to
+    the CPU. Types inferred and schema_overrides: see weft._csv."""
+    return DataFrame._from_handle(_csv.read_csv(
+        path, separator=separator, has_header=has_header, null_values=null_values,
+        schema_overrides=schema_overrides, infer_schema_length=infer_schema_length,
+        device=device, strict=strict))
 
 
 def _cell(x, wtype):
@@ -548,7 +707,7 @@ def _cell(x, wtype):
 class Series:
     """One column of a DataFrame (which it keeps alive)."""
 
-    def __init__(self, df, index):
+    def __init__(self, df: DataFrame, index: int) -> None:
         self._df = df
         self._index = index
 
@@ -557,53 +716,51 @@ class Series:
 
     def _valid_mask(self):
         """Bool array of non-null rows, or None when there is no null."""
-        from ._columns import _valid
-
         return _valid(self._view(), self._df)
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self._df._name(self._index)
 
     @property
-    def dtype(self):
+    def dtype(self) -> str:
         """The weft type name ("int64", "utf8", ...)."""
         return TYPE_NAMES[self._view().type]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self._view().length
 
-    @property
-    def null_count(self):
+    def null_count(self) -> int:
+        """The number of nulls (a method, as Polars' Series.null_count())."""
         return self._view().null_count
 
-    def to_numpy(self):
+    def to_numpy(self) -> np.ndarray:
         """Numeric and timestamp columns without nulls: a read-only view of weft's memory (no
         copy). With nulls: float (NaN) for numbers, NaT for dates and timestamps. bool with
         nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy)."""
         return to_numpy(self._view(), self._df)
 
-    def to_list(self):
+    def to_list(self) -> list:
         return to_list(self._view(), self._df)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.to_list())
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Any:
         n = len(self)
         i = _int_arg(i, "Series index")
         if not -n <= i < n:
             raise IndexError(f"Series index {i} out of range for {n} rows")
         return self._df.slice(i % n, 1)[self.name].to_list()[0]
 
-    def to_frame(self, name=None):
+    def to_frame(self, name: Optional[str] = None) -> DataFrame:
         """A one-column DataFrame sharing the buffers."""
         view = self._view()
         return DataFrame._from_handle(
             table_from_columns([name if name is not None else self.name], [view], [self._df])
         )
 
-    def to_arrow(self):
+    def to_arrow(self) -> Any:
         """A pyarrow Array sharing the buffers (needs pyarrow)."""
         return self.to_frame().to_arrow().column(0).combine_chunks()
 
@@ -616,8 +773,6 @@ class Series:
         va, vb = self._valid_mask(), other._valid_mask()
         if (va is None) != (vb is None) or (va is not None and not np.array_equal(va, vb)):
             return False
-        from ._columns import _values
-
         xa, xb = _values(a, self._df), _values(b, other._df)
         if va is not None:
             xa, xb = xa[va], xb[va]
@@ -625,7 +780,7 @@ class Series:
             return bool(np.array_equal(xa, xb, equal_nan=True))
         return bool(np.array_equal(xa, xb))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         n = len(self)
         t = self._view().type
         values = self.to_list() if n <= _REPR_ROWS else None
@@ -638,3 +793,6 @@ class Series:
             lines = [_cell(x, t) for x in values]
         body = "".join(f"\t{x}\n" for x in lines)
         return f"shape: ({n},)\nSeries: {self.name!r} [{self.dtype}]\n[\n{body}]"
+
+
+_lazy._bind(DataFrame)

@@ -573,6 +573,12 @@ class FlatIndex:
         distances (or similarities), I int64 (nq, k) ids. One query of length dim gives
         (1, k) arrays.
 
+        D by metric: "l2" gives *squared* Euclidean distances (as faiss's IndexFlatL2;
+        np.sqrt(D) for the distances themselves), ascending; "ip" inner products and
+        "cosine" cosine similarities, descending. When k exceeds the vectors there are
+        (or that `allowed` lets through), each row is padded at its end with id -1 and
+        distance inf ("l2") or -inf ("ip", "cosine"), as faiss does.
+
         device: "auto" (by cost), "cpu", "opencl", "cuda", an id like "opencl:0", a
         weft.Device, or several (the queries are split among them); strict=True fails
         instead of falling back to the CPU. allowed: a bool mask over ids (allowed[i]

@@ -12,33 +12,42 @@ used above it (without copying). The semantics are those of the eager DataFrame 
 which run the operators, except sort's nulls_last, which defaults to False like Polars'.
 """
 
+from __future__ import annotations
+
 import ctypes
 import weakref
+from typing import Any, Callable, Optional, Sequence, Union
 
 from . import _lib
-from ._group import _agg_array, _c_names, _descending_flags, _flatten_aggs, _names
-from ._join import _KINDS, _keys
+from ._args import _c_names, _flatten, _names
+from ._columns import table_schema
+from ._group import _agg_array, _descending_flags, _flatten_aggs
+from ._join import _how, _keys
 from ._select import _agg_select, _exprs
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, NotFoundError, _check
 from .exec import _thread_exec
+from .expr import col
 
 __all__ = ["LazyFrame", "LazyGroupBy"]
 
+# frame.DataFrame, which this module does not import (frame.py imports it): frame.py binds
+# it at import through _bind, to wrap the tables collect() makes and to take DataFrames in.
+_DataFrame: Any = None
 
-def _free(handle):
+
+def _bind(frame_type: type) -> None:
+    global _DataFrame
+    _DataFrame = frame_type
+
+
+def _free(handle: ctypes.c_void_p) -> None:
     _lib.weft_plan_free(handle)
 
 
-def _flatten(items):
-    out = []
-    for item in items:
-        out.extend(item if isinstance(item, (list, tuple)) else [item])
-    return out
-
-
-def _build(fn, *args):
+def _build(where: str, fn: Callable[..., int], *args: Any) -> "LazyFrame":
+    """fn(*args, &out) -> a LazyFrame owning the new plan; `where` names the Python call."""
     out = _lib.weft_plan_p()
-    _check(fn(*args, ctypes.byref(out)))
+    _check(fn(*args, ctypes.byref(out)), where)
     return LazyFrame._own(out)
 
 
@@ -48,44 +57,43 @@ class LazyFrame:
     __slots__ = ("_handle", "_finalizer", "__weakref__")
 
     @classmethod
-    def _own(cls, handle):
+    def _own(cls, handle: ctypes.c_void_p) -> "LazyFrame":
         lf = object.__new__(cls)
         lf._handle = handle
         lf._finalizer = weakref.finalize(lf, _free, handle)
         return lf
 
-    def __init__(self, df=None):
-        from .frame import DataFrame
-
-        if not isinstance(df, DataFrame):
-            df = DataFrame(df)
+    def __init__(self, df: Any = None) -> None:
+        if not isinstance(df, _DataFrame):
+            df = _DataFrame(df)
         out = _lib.weft_plan_p()
-        _check(_lib.weft_plan_scan(df._handle, ctypes.byref(out)))  # shares df's buffers
+        _check(_lib.weft_plan_scan(df._handle, ctypes.byref(out)), "weft.LazyFrame")  # shares df's buffers
         self._handle = out
         self._finalizer = weakref.finalize(self, _free, out)
 
     # ------------------------------------------------------------------ schema
 
-    def _schema_frame(self):
-        from .frame import DataFrame
-
+    def _schema(self) -> list:
         out = _lib.weft_table_p()
-        _check(_lib.weft_plan_schema(self._handle, ctypes.byref(out)))
-        return DataFrame._from_handle(out)
+        _check(_lib.weft_plan_schema(self._handle, ctypes.byref(out)), "LazyFrame.schema")
+        try:
+            return table_schema(out)
+        finally:
+            _lib.weft_table_free(out)
 
     @property
-    def columns(self):
+    def columns(self) -> list[str]:
         """The output column names."""
-        return self._schema_frame().columns
+        return [name for name, _ in self._schema()]
 
     @property
-    def schema(self):
+    def schema(self) -> dict[str, str]:
         """{column name: weft type name} of the output."""
-        return self._schema_frame().schema
+        return dict(self._schema())
 
     # ------------------------------------------------------------------ operators
 
-    def filter(self, *predicates):
+    def filter(self, *predicates: Any) -> "LazyFrame":
         """Rows where every predicate is true (null counts as false)."""
         preds = _exprs(_flatten(predicates), "filter")
         if not preds:
@@ -93,14 +101,14 @@ class LazyFrame:
         p = preds[0]
         for q in preds[1:]:
             p = p & q
-        return _build(_lib.weft_plan_filter, self._handle, p._handle)
+        return _build("LazyFrame.filter", _lib.weft_plan_filter, self._handle, p._handle)
 
-    def _many(self, fn, what, exprs):
+    def _many(self, fn: Callable[..., int], what: str, exprs: Sequence[Any]) -> "LazyFrame":
         items = _exprs(_flatten(exprs), what)
         arr = (_lib.weft_expr_p * max(len(items), 1))(*[e._handle for e in items])
-        return _build(fn, self._handle, len(items), arr)
+        return _build(f"LazyFrame.{what}", fn, self._handle, len(items), arr)
 
-    def select(self, *exprs):
+    def select(self, *exprs: Any) -> "LazyFrame":
         """Columns computed from expressions (or column names), in order. All aggregations
         (``col("v").sum()``, ...): one row, a group_by without keys, which runs fused with a
         filter directly under it (one pass, the filtered rows never built)."""
@@ -109,11 +117,44 @@ class LazyFrame:
             return LazyGroupBy(self, []).agg(aggs)
         return self._many(_lib.weft_plan_select, "select", exprs)
 
-    def with_columns(self, *exprs):
+    def drop(self, *columns: Union[str, Sequence[str]], strict: bool = True) -> "LazyFrame":
+        """The columns but the named ones (a select of the rest; strict: an unknown name is
+        an error)."""
+        names = _flatten(columns)
+        have = self.columns
+        for n in names:
+            if not isinstance(n, str):
+                raise InvalidArgumentError(f"LazyFrame.drop: column names are str, got {n!r}")
+            if strict and n not in have:
+                raise NotFoundError(f"LazyFrame.drop: column {n!r} not found; the columns are {have}")
+        gone = set(names)
+        return self.select([n for n in have if n not in gone])
+
+    def rename(self, mapping: Union[dict, Callable[[str], str]], *,
+               strict: bool = True) -> "LazyFrame":
+        """The columns renamed: `mapping` a dict {old: new} or a function of the old name
+        (a select of aliased columns; strict: an unknown old name is an error)."""
+        have = self.columns
+        if callable(mapping):
+            new = [mapping(n) for n in have]
+        elif isinstance(mapping, dict):
+            missing = [old for old in mapping if old not in have]
+            if strict and missing:
+                raise NotFoundError(
+                    f"LazyFrame.rename: column {missing[0]!r} not found; the columns are {have}"
+                )
+            new = [mapping.get(n, n) for n in have]
+        else:
+            raise InvalidArgumentError(
+                f"LazyFrame.rename: expected a dict {{old: new}} or a function, got {type(mapping).__name__}"
+            )
+        return self.select([col(o).alias(n) if o != n else col(o) for o, n in zip(have, new)])
+
+    def with_columns(self, *exprs: Any) -> "LazyFrame":
         """The columns plus computed ones (an existing name is replaced in place)."""
         return self._many(_lib.weft_plan_with_columns, "with_columns", exprs)
 
-    def group_by(self, *keys, maintain_order=True):
+    def group_by(self, *keys: Union[str, Sequence[str]], maintain_order: bool = True) -> "LazyGroupBy":
         """Groups by key columns: .agg(...) gives one row per group, in order of first
         appearance (Polars' maintain_order=True; weft always keeps that order)."""
         if not maintain_order:
@@ -121,34 +162,34 @@ class LazyFrame:
                                        "(maintain_order=True)")
         return LazyGroupBy(self, _names(_flatten(keys), "group_by keys", allow_empty=True))
 
-    def sort(self, by, *more_by, descending=False, nulls_last=False):
+    def sort(self, by: Union[str, Sequence[str]], *more_by: str,
+             descending: Union[bool, Sequence[bool]] = False,
+             nulls_last: bool = False) -> "LazyFrame":
         """Stable sort by one or more columns; descending: one bool or one per column; the
         nulls of each key first unless nulls_last (Polars' default)."""
         keys = _names(_flatten([by, *more_by]), "sort by")
         if not isinstance(nulls_last, bool):
             raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
         desc_arr = _descending_flags(descending, keys)
-        return _build(_lib.weft_plan_sort, self._handle, len(keys), _c_names(keys), desc_arr,
-                      1 if nulls_last else 0)
+        return _build("LazyFrame.sort", _lib.weft_plan_sort, self._handle, len(keys), _c_names(keys),
+                      desc_arr, 1 if nulls_last else 0)
 
-    def join(self, other, on=None, left_on=None, right_on=None, how="inner", suffix="_right"):
+    def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
+             left_on: Union[None, str, Sequence[str]] = None,
+             right_on: Union[None, str, Sequence[str]] = None, how: str = "inner",
+             suffix: str = "_right") -> "LazyFrame":
         """Hash join with another LazyFrame (or DataFrame): how = "inner", "left", "semi" or
         "anti"; rows in left order, each left row's matches in right order."""
-        from .frame import DataFrame
-
-        if isinstance(other, DataFrame):
+        if isinstance(other, _DataFrame):
             other = other.lazy()
         if not isinstance(other, LazyFrame):
             raise InvalidArgumentError(f"join: other must be a LazyFrame or DataFrame, got {type(other).__name__}")
-        if how not in _KINDS:
-            raise InvalidArgumentError(f"join: how must be one of {sorted(_KINDS)}, got {how!r}")
-        if not isinstance(suffix, str):
-            raise InvalidArgumentError(f"join: suffix must be a str, got {suffix!r}")
+        kind = _how(how, suffix)
         lk, rk = _keys(on, left_on, right_on)
-        return _build(_lib.weft_plan_join, self._handle, other._handle, len(lk), _c_names(lk),
-                      _c_names(rk), _KINDS[how], suffix.encode("utf-8"))
+        return _build("LazyFrame.join", _lib.weft_plan_join, self._handle, other._handle, len(lk),
+                      _c_names(lk), _c_names(rk), kind, suffix.encode("utf-8"))
 
-    def slice(self, offset, length=None):
+    def slice(self, offset: int, length: Optional[int] = None) -> "LazyFrame":
         """Rows [offset, offset + length); a negative offset counts from the end; length
         None: to the end."""
         if isinstance(offset, bool) or not isinstance(offset, int):
@@ -157,70 +198,72 @@ class LazyFrame:
             length = 2**63 - 1
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise InvalidArgumentError(f"slice: length must be an integer >= 0, got {length!r}")
-        return _build(_lib.weft_plan_slice, self._handle, offset, length)
+        return _build("LazyFrame.slice", _lib.weft_plan_slice, self._handle, offset, length)
 
-    def head(self, n=5):
+    def head(self, n: int = 5) -> "LazyFrame":
         """The first n rows."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise InvalidArgumentError(f"head: n must be an integer >= 0, got {n!r}")
-        return _build(_lib.weft_plan_head, self._handle, n)
+        return _build("LazyFrame.head", _lib.weft_plan_head, self._handle, n)
 
     limit = head
 
-    def unique(self, subset=None, keep="first", maintain_order=True):
+    def unique(self, subset: Union[None, str, Sequence[str]] = None, keep: str = "first",
+               maintain_order: bool = True) -> "LazyFrame":
         """The first row of each distinct tuple of `subset` (all columns when None), in
         order (Polars' keep="first", maintain_order=True)."""
         if keep not in ("first", "any") or not maintain_order:
             raise InvalidArgumentError("unique: weft keeps the first row of each tuple, in order "
                                        f"(keep='first', maintain_order=True), got keep={keep!r}")
         keys = [] if subset is None else _names(subset, "unique subset")
-        return _build(_lib.weft_plan_unique, self._handle, len(keys), _c_names(keys))
+        return _build("LazyFrame.unique", _lib.weft_plan_unique, self._handle, len(keys),
+                      _c_names(keys))
 
     # ------------------------------------------------------------------ running
 
-    def explain(self, device="auto", strict=False):
+    def explain(self, device: Any = "auto", strict: bool = False) -> str:
         """The optimized plan, one operator a line (inputs indented under it), each with the
-        device it will run on and why; after a collect(), what that run did."""
+        device it will run on and why; after a collect() with the same device, what that
+        run did."""
         ex = _thread_exec()
-        ex.configure(device, strict)
+        ex.configure(device, strict, "LazyFrame.explain")
         text = ctypes.c_char_p()
-        _check(_lib.weft_plan_explain(self._handle, ex.handle, ctypes.byref(text)))
+        _check(_lib.weft_plan_explain(self._handle, ex.handle, ctypes.byref(text)),
+               "LazyFrame.explain")
         return text.value.decode("utf-8", "replace") if text.value else ""
 
-    def collect(self, device="auto", strict=False):
+    def collect(self, device: Any = "auto", strict: bool = False) -> Any:
         """Runs the optimized plan: a DataFrame. strict=True raises (a weft.WeftError
         subclass) instead of falling back to the CPU when a device cannot run an operator;
         weft.last_report() then lists each operator and what ran it."""
-        from .frame import DataFrame
-
         ex = _thread_exec()
-        ex.configure(device, strict)
+        ex.configure(device, strict, "LazyFrame.collect")
         out = _lib.weft_table_p()
         status = _lib.weft_plan_collect(self._handle, ex.handle, ctypes.byref(out))
         ex._mark_ran()
-        _check(status)
-        return DataFrame._from_handle(out)
+        _check(status, "LazyFrame.collect")
+        return _DataFrame._from_handle(out)
 
-    def lazy(self):
+    def lazy(self) -> "LazyFrame":
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<LazyFrame columns={self.columns!r}>"
 
 
 class LazyGroupBy:
     """A LazyFrame grouped by key columns; .agg() gives the LazyFrame of one row per group."""
 
-    def __init__(self, lf, keys):
+    def __init__(self, lf: LazyFrame, keys: list[str]) -> None:
         self._lf = lf
         self._keys = keys
 
-    def agg(self, *aggs):
+    def agg(self, *aggs: Any) -> LazyFrame:
         flat = _flatten_aggs(aggs)
         arr = _agg_array(flat)
         keys = self._keys
-        return _build(_lib.weft_plan_group_by, self._lf._handle, len(keys), _c_names(keys),
-                      len(flat), arr)
+        return _build("LazyFrame.group_by(...).agg", _lib.weft_plan_group_by, self._lf._handle,
+                      len(keys), _c_names(keys), len(flat), arr)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"LazyGroupBy(keys={self._keys!r})"

@@ -5,8 +5,11 @@ float32 and float64 arrays go to C without a copy when C-contiguous; other real 
 or a numpy masked array (mask True = null); it is packed into an Arrow bitmap for C.
 """
 
+from __future__ import annotations
+
 import ctypes
 from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 
@@ -95,7 +98,8 @@ def _bits_ptr(bits):
     return None if bits is None else bits.ctypes.data_as(_U8P)
 
 
-def axpy(a, x, y, *, device="auto", strict=False, x_valid=None, y_valid=None):
+def axpy(a: float, x: Any, y: Any, *, device: Any = "auto", strict: bool = False,
+         x_valid: Optional[np.ndarray] = None, y_valid: Optional[np.ndarray] = None) -> Any:
     """out = a * x + y on a device.
 
     Returns the result array (dtype float32 when both inputs are float32, else float64).
@@ -132,7 +136,7 @@ def axpy(a, x, y, *, device="auto", strict=False, x_valid=None, y_valid=None):
     out_bits = np.zeros((n + 7) // 8, dtype=np.uint8) if with_valid else None
 
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, "weft.axpy")
     status = _lib.weft_axpy(
         ex.handle, _DTYPES[dtype], n, a,
         _ptr(xc), _bits_ptr(x_bits),
@@ -140,7 +144,7 @@ def axpy(a, x, y, *, device="auto", strict=False, x_valid=None, y_valid=None):
         _ptr(out), _bits_ptr(out_bits),
     )  # fmt: skip
     ex._mark_ran()
-    _check(status)
+    _check(status, "weft.axpy")
 
     out = out.reshape(shape)
     if masked:
@@ -158,7 +162,8 @@ class ReduceResult:
     is_null: bool  # min/max of no valid value
 
 
-def reduce(x, op="sum", *, valid=None, device="auto", strict=False):
+def reduce(x: Any, op: str = "sum", *, valid: Optional[np.ndarray] = None, device: Any = "auto",
+           strict: bool = False, _where: str = "weft.reduce") -> "ReduceResult":
     """Reduces x with op "sum", "min" or "max"; nulls (valid False, or masked) are skipped.
     Returns a ReduceResult (value, count of valid values, is_null)."""
     try:
@@ -173,29 +178,32 @@ def reduce(x, op="sum", *, valid=None, device="auto", strict=False):
 
     result = _lib.weft_reduce_result()
     ex = _thread_exec()
-    ex.configure(device, strict)
+    ex.configure(device, strict, _where)
     status = _lib.weft_reduce(
         ex.handle, _DTYPES[dtype], cop, xc.shape[0], _ptr(xc), _bits_ptr(bits),
         ctypes.byref(result),
     )  # fmt: skip
     ex._mark_ran()
-    _check(status)
+    _check(status, _where)
     return ReduceResult(result.value, result.count, bool(result.is_null))
 
 
-def sum(x, *, valid=None, device="auto", strict=False):  # noqa: A001 (weft.sum)
+def sum(x: Any, *, valid: Optional[np.ndarray] = None, device: Any = "auto",  # noqa: A001 (weft.sum)
+        strict: bool = False) -> float:
     """Sum of the valid values of x as a Python float (0.0 when none; accumulated in
     float64; NaN propagates)."""
-    return reduce(x, "sum", valid=valid, device=device, strict=strict).value
+    return reduce(x, "sum", valid=valid, device=device, strict=strict, _where="weft.sum").value
 
 
-def min(x, *, valid=None, device="auto", strict=False):  # noqa: A001 (weft.min)
+def min(x: Any, *, valid: Optional[np.ndarray] = None, device: Any = "auto",  # noqa: A001 (weft.min)
+        strict: bool = False) -> Optional[float]:
     """Smallest valid value of x (NaN ignored), or None when x has no valid value."""
-    r = reduce(x, "min", valid=valid, device=device, strict=strict)
+    r = reduce(x, "min", valid=valid, device=device, strict=strict, _where="weft.min")
     return None if r.is_null else r.value
 
 
-def max(x, *, valid=None, device="auto", strict=False):  # noqa: A001 (weft.max)
+def max(x: Any, *, valid: Optional[np.ndarray] = None, device: Any = "auto",  # noqa: A001 (weft.max)
+        strict: bool = False) -> Optional[float]:
     """Largest valid value of x (NaN ignored), or None when x has no valid value."""
-    r = reduce(x, "max", valid=valid, device=device, strict=strict)
+    r = reduce(x, "max", valid=valid, device=device, strict=strict, _where="weft.max")
     return None if r.is_null else r.value

@@ -99,7 +99,13 @@ weft_status weft_expr_literal_float64(double value, weft_expr **out) {
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(literal(WEFT_TYPE_FLOAT64, out, &e));
   e->f = value;
-  char *t = format("%.17g", value);
+  /* the shortest of 15, 16 or 17 digits that reads back (0.1, not 0.10000000000000001) */
+  char *t = format("%.15g", value);
+  for (int digits = 16; t && isfinite(value) && strtod(t, NULL) != value && digits <= 17;
+       digits++) {
+    free(t);
+    t = format("%.*g", digits, value);
+  }
   if (t && isfinite(value) && !strpbrk(t, ".e")) { /* 1 -> 1.0, as Python prints floats */
     char *t2 = format("%s.0", t);
     free(t);
