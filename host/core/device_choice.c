@@ -5,6 +5,8 @@
 
 #include "core/device_choice.h"
 #include "core/error.h"
+#include "core/placement.h"
+#include "core/exec.h"
 #include "core/gpu_probe.h"
 
 /* Rough throughputs for the cost model. They need only order the devices right: a

@@ -1,7 +1,9 @@
 #ifndef WEFT_HOST_DEVICE_CHOICE_H
 #define WEFT_HOST_DEVICE_CHOICE_H
 
-#include "core/scheduler.h"
+#include "core/op.h"
+
+struct weft_exec;
 
 #define WEFT_MAX_CHOSEN 16
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
-#include "core/placement.h"
+#include "core/device_spec.h"
 #include "weft.h"
 
 struct weft_exec {

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "core/device_spec.h"
 #include "weft.h"
 
 struct weft__device;
@@ -23,25 +24,6 @@ struct weft_exec;
 /* Under "auto", an input of fewer rows stays on the CPU: a device pass costs launches and a
  * round trip over PCIe that such inputs never earn back. The one definition. */
 #define WEFT__AUTO_MIN_ROWS ((size_t)100000)
-
-#define WEFT__SPEC_MAX_IDS 16
-#define WEFT__SPEC_ID_CHARS 48
-
-/* A device list, parsed: "auto", or up to WEFT__SPEC_MAX_IDS ids ("cpu", "opencl:0", ...).
- * Ids are kept as text: a backend that is missing now is reported when an operation runs. */
-typedef struct weft__device_spec {
-  int is_auto;
-  int count;
-  char ids[WEFT__SPEC_MAX_IDS][WEFT__SPEC_ID_CHARS];
-} weft__device_spec;
-
-/* A placement decided above the operation (the planner, or an internal CPU-only step): the
- * device it runs on and why, written to the report as is. */
-typedef struct weft__placement {
-  int set;
-  size_t device;
-  char why[200];
-} weft__placement;
 
 /* A family of operations with device kernels (sort, group_by, join, ...). */
 typedef struct weft__family {

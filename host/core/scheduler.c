@@ -8,6 +8,7 @@
 
 #include "core/device_choice.h"
 #include "core/error.h"
+#include "core/placement.h"
 #include "core/thread_pool.h"
 
 /* A CPU partition of about this many bytes stays in L2 while a thread works on it. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/exec.h"
+#include "core/placement.h"
 #include "frame/join/join.h"
 #include "frame/fused/masked_agg.h"
 #include "frame/table/table.h"

@@ -5,7 +5,7 @@
 #define WEFT_HOST_FRAME_GROUP_DEVICE_H
 
 #include "core/runtime.h"
-#include "frame/group/group_rows.h"
+#include "frame/group/groups.h"
 
 /* Device buffers of one grouping or aggregation, freed together (all allocations through
  * the memory accounting, so the exec's caps hold). */

@@ -680,8 +680,3 @@ weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__co
   return st;
 }
 
-void weft__groups_free(weft__groups *g) {
-  weft__scratch_free(g->gid);
-  free(g->first);
-  memset(g, 0, sizeof *g);
-}

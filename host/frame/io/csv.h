@@ -1,4 +1,4 @@
-/* Internals of the CSV reader and writer: csv_read.c (file, chunks, parallel parse),
+/* Internals of the CSV reader and writer: csv_read.c (file, chunks, parallel parse), csv_records.c (the CPU record parser),
  * csv_parse.c (records, fields, values), csv_infer.c (column types), csv_write.c. */
 #ifndef WEFT_HOST_FRAME_CSV_H
 #define WEFT_HOST_FRAME_CSV_H
@@ -94,7 +94,9 @@ typedef struct weft__csv_reader {
   weft__csv_chunk *chunks;
 } weft__csv_reader;
 
-/* Stores field f at `row` of column `col` (csv_read.c's store: nulls, the value, a utf8
+/* Appends field f's text (quotes unescaped) to t: 0 out of host memory. csv_records.c. */
+int weft__csv_text_append(weft__csv_text *t, const weft__csv_field *f);
+/* Stores field f at `row` of column `col` (csv_records.c: nulls, the value, a utf8
  * field appended to the chunk's text): 1, or 0 when it does not parse as the column's type,
  * -1 out of host memory, -2 a chunk's text past 2 GiB. */
 int weft__csv_store(weft__csv_reader *c, weft__csv_chunk *ch, size_t col, int64_t row,

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/placement.h"
 #include "core/scratch.h"
 #include "core/scheduler.h"
 #include "frame/select/filter_compact.h"

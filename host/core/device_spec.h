@@ -1,0 +1,27 @@
+/* What an exec holds of the user's device choice (placement.h says how it is used): the
+ * device list parsed once, and a placement resolved above an operation. */
+#ifndef WEFT_HOST_CORE_DEVICE_SPEC_H
+#define WEFT_HOST_CORE_DEVICE_SPEC_H
+
+#include <stddef.h>
+
+#define WEFT__SPEC_MAX_IDS 16
+#define WEFT__SPEC_ID_CHARS 48
+
+/* A device list, parsed: "auto", or up to WEFT__SPEC_MAX_IDS ids ("cpu", "opencl:0", ...).
+ * Ids are kept as text: a backend that is missing now is reported when an operation runs. */
+typedef struct weft__device_spec {
+  int is_auto;
+  int count;
+  char ids[WEFT__SPEC_MAX_IDS][WEFT__SPEC_ID_CHARS];
+} weft__device_spec;
+
+/* A placement decided above the operation (the planner, or an internal CPU-only step): the
+ * device it runs on and why, written to the report as is. */
+typedef struct weft__placement {
+  int set;
+  size_t device;
+  char why[200];
+} weft__placement;
+
+#endif
