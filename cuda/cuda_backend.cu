@@ -35,14 +35,14 @@ weft_status wc_fail(int dev, const char *expr, cudaError_t err) {
                   dev, wc_device_name(dev), cudaGetErrorString(err), (int)err);
 }
 
-weft_status wc_sync_check(int dev, const char *kernel) {
+weft_status wc_sync_check(int dev, const char *what) {
   cudaError_t e = cudaStreamSynchronize(wc_g.devs[dev].stream);
   if (e == cudaSuccess) e = cudaGetLastError();
   if (e == cudaSuccess) return WEFT_OK;
   (void)cudaGetLastError();
   weft_status st = e == cudaErrorMemoryAllocation ? WEFT_ERR_DEVICE_MEMORY : WEFT_ERR_DEVICE;
-  return wc_error(st, "cuda: %s<<<>>> failed on device %d (%s) (WEFT_CUDA_SYNC_CHECK, after the "
-                  "launch): %s (%d)", kernel, dev, wc_device_name(dev), cudaGetErrorString(e),
+  return wc_error(st, "cuda: %s failed on device %d (%s) (WEFT_CUDA_SYNC_CHECK, after the "
+                  "launch): %s (%d)", what, dev, wc_device_name(dev), cudaGetErrorString(e),
                   (int)e);
 }
 
@@ -120,7 +120,7 @@ wc_device_guard::wc_device_guard(int dev) {
     prev = -1;
   }
   status = wc_enter(dev);
-  if (status == WEFT_OK && prev != dev) prev_ = prev;
+  if (prev != dev) prev_ = prev; /* also after a failed first use, which may have set it */
 }
 
 wc_device_guard::~wc_device_guard() {
@@ -137,15 +137,21 @@ void wc_restore_device(int prev) {
 /* Releases what the devices' first uses made; a device never used is not touched, so no
  * context is created here either. */
 static void wc_shutdown(void) {
+  int prev = -1;
+  if (cudaGetDevice(&prev) != cudaSuccess) prev = -1;
+  bool moved = false;
   for (int dev = 0; dev < wc_g.count && wc_g.devs; ++dev) {
     wc_device *d = &wc_g.devs[dev];
     if (!wc_gate_touched(&d->gate) || !d->stream) continue;
     if (cudaSetDevice(dev) != cudaSuccess) continue;
+    moved = true;
     cudaStreamSynchronize(d->stream);
     wc_cublas_release(d);
     wc_reduce_release(d);
+    wc_staging_release(d);
     cudaStreamDestroy(d->stream);
   }
+  if (moved && prev >= 0) wc_restore_device(prev);
   delete[] wc_g.devs;
   wc_g.devs = nullptr;
   wc_g.count = 0;
@@ -259,6 +265,7 @@ static const weft__backend wc_backend = {
     wc_describe_blocks,
     wc_csv_records,
     wc_csv_fields,
+    wc_knn_note,
 };
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {

@@ -97,3 +97,19 @@ wc_gemm_kind wc_gemm_choice(const char *env, bool cublas_ok) {
 const char *wc_gemm_name(wc_gemm_kind kind) {
   return kind == WC_GEMM_CUBLAS ? "cuBLAS SGEMM" : "weft_knn_gemm (portable)";
 }
+
+const char *wc_knn_note_text(char *out, size_t cap, const char *env, bool cublas_ok,
+                             const char *cublas_why) {
+  if (!cap) return out;
+  wc_gemm_kind kind = wc_gemm_choice(env, cublas_ok);
+  if (wc_gemm_choice(env, true) == WC_GEMM_PORTABLE)
+    snprintf(out, cap, "k-NN inner products: %s, asked for by WEFT_CUDA_KNN_GEMM=%s (the CPU's "
+             "and OpenCL's rounding order)", wc_gemm_name(kind), env);
+  else if (kind == WC_GEMM_CUBLAS)
+    snprintf(out, cap, "k-NN inner products: %s (CUBLAS_DEFAULT_MATH, no TF32)",
+             wc_gemm_name(kind));
+  else
+    snprintf(out, cap, "k-NN inner products: %s, cuBLAS is off on this device: %s",
+             wc_gemm_name(kind), cublas_why && *cublas_why ? cublas_why : "unknown reason");
+  return out;
+}

@@ -63,5 +63,10 @@ enum wc_gemm_kind { WC_GEMM_CUBLAS = 0, WC_GEMM_PORTABLE = 1 };
 wc_gemm_kind wc_gemm_choice(const char *env, bool cublas_ok);
 /* "cuBLAS SGEMM" or "weft_knn_gemm (portable)". */
 const char *wc_gemm_name(wc_gemm_kind kind);
+/* The exec report's line for a device's k-NN (backend knn_note) into out (cap bytes): which
+ * GEMM wc_gemm_choice(env, cublas_ok) picks and why, `cublas_why` being the reason cuBLAS
+ * is off on the device. Returns out. */
+const char *wc_knn_note_text(char *out, size_t cap, const char *env, bool cublas_ok,
+                             const char *cublas_why);
 
 #endif /* WEFT_CUDA_DEVICE_STATE_H */

@@ -44,9 +44,17 @@ typedef struct wc_device {
    * cublas_why says why): k-NN then uses the portable weft_knn_gemm. */
   int cublas_state = 0;
   char cublas_why[WEFT_REASON_MAX] = "";
+  /* The exec report's k-NN line (wc_knn_note): set, once, by the device's first knn_tile. */
+  char knn_note[WEFT_REASON_MAX + 128] = "";
   void *reduce_dev = nullptr;    /* lazy: 4 x WC_REDUCE_MAX_GROUPS x 8 bytes on the device */
   void *reduce_host = nullptr;   /* lazy: the same size, pinned */
   bool async_alloc = false;      /* memory pools supported: cudaMallocAsync / cudaFreeAsync */
+  /* Pinned staging for copies from / to pageable host memory (cuda_memory.cu): two chunks of
+   * WC_STAGING_CHUNK, lazy, each with the event of its last copy; staging_lock is held while
+   * a copy uses them. */
+  std::mutex staging_lock;
+  void *staging[2] = {nullptr, nullptr};
+  cudaEvent_t staged[2] = {nullptr, nullptr};
 } wc_device;
 
 typedef struct wc_state {
@@ -134,10 +142,11 @@ void wc_restore_device(int prev);
     kernel<<<(grid), WK_GROUP_SIZE, 0, wc_g.devs[dev].stream>>>(__VA_ARGS__);           \
     cudaError_t wc_e_ = cudaGetLastError();                                             \
     if (wc_e_ != cudaSuccess) return wc_fail((dev), #kernel "<<<>>>", wc_e_);           \
-    if (wc_g.sync_check) WC_TRY(wc_sync_check((dev), #kernel));                        \
+    if (wc_g.sync_check) WC_TRY(wc_sync_check((dev), #kernel "<<<>>>"));               \
   } while (0)
-/* WEFT_CUDA_SYNC_CHECK's check after a launch of `kernel`. */
-weft_status wc_sync_check(int dev, const char *kernel);
+/* WEFT_CUDA_SYNC_CHECK's check after the launch `what` ("weft_sort_scatter<<<>>>",
+ * "cublasSgemm"). */
+weft_status wc_sync_check(int dev, const char *what);
 
 /* cuda_cublas.cu. The cuBLAS table, the library opened on the first call in the process;
  * when it cannot be, WEFT_ERR_BACKEND_UNAVAILABLE naming the library or symbol (and `dev`,
@@ -162,6 +171,8 @@ weft_status wc_buffer_alloc(int dev, size_t bytes, void **handle);
  * device entered (WC_ENTER). */
 weft_status wc_alloc(int dev, size_t bytes, void **out, const char *what);
 void wc_free(int dev, void *p);
+/* Frees the device's pinned staging chunks and their events (shutdown). */
+void wc_staging_release(wc_device *d);
 void wc_buffer_free(int dev, void *handle);
 weft_status wc_buffer_write(int dev, void *dst, size_t dst_offset, const void *src, size_t bytes,
                             int blocking);
@@ -197,6 +208,8 @@ weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, cons
  * CPU's and OpenCL's rounding: the same ids and distances on every device) or when cuBLAS
  * does not work on the device, else cuBLAS. */
 wc_gemm_kind wc_knn_gemm_kind(int dev);
+/* The backend's knn_note: which GEMM k-NN ran on `dev` and why (NULL before its first k-NN). */
+const char *wc_knn_note(int dev);
 
 /* cuda_expr.cu: the expression interpreter (kernels/expr_eval.kern). */
 weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);

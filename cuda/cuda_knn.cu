@@ -57,6 +57,7 @@ weft_status wc_knn_inner_products(int dev, size_t nq, size_t nb, size_t dim, con
                                  (const float *)base, (int)dim, (const float *)queries, (int)dim,
                                  &zero, (float *)out, (int)nb);
   if (s != CUBLAS_STATUS_SUCCESS) return wc_fail(dev, "cublasSgemm", s);
+  if (wc_g.sync_check) WC_TRY(wc_sync_check(dev, "cublasSgemm"));
   return WEFT_OK;
 }
 
@@ -72,8 +73,20 @@ weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, cons
 }
 
 wc_gemm_kind wc_knn_gemm_kind(int dev) {
-  if (wc_gemm_choice(wc_g.knn_gemm, true) == WC_GEMM_PORTABLE) return WC_GEMM_PORTABLE;
-  return wc_gemm_choice(wc_g.knn_gemm, wc_cublas_usable(dev));
+  const bool forced = wc_gemm_choice(wc_g.knn_gemm, true) == WC_GEMM_PORTABLE;
+  const bool blas = !forced && wc_cublas_usable(dev);
+  wc_device *d = &wc_g.devs[dev];
+  std::lock_guard<std::mutex> guard(d->lock);
+  if (!d->knn_note[0])
+    wc_knn_note_text(d->knn_note, sizeof d->knn_note, wc_g.knn_gemm, blas, d->cublas_why);
+  return wc_gemm_choice(wc_g.knn_gemm, blas);
+}
+
+const char *wc_knn_note(int dev) {
+  if (dev < 0 || dev >= wc_g.count || !wc_g.devs) return nullptr;
+  wc_device *d = &wc_g.devs[dev];
+  std::lock_guard<std::mutex> guard(d->lock);
+  return d->knn_note[0] ? d->knn_note : nullptr;
 }
 
 weft_status wc_knn_tile(int dev, const weft__knn_tile *t) {

@@ -114,6 +114,30 @@ weft_status compare_reduce(int dev, const char *check, const weft__reduce_partia
   return WEFT_OK;
 }
 
+/* Copies of pageable memory large enough to go through the pinned staging chunks
+ * (cuda_memory.cu: 4 MiB each, two of them), an odd size so the last chunk is partial, to an
+ * offset; written without blocking then read back, then read back again with a copy on the
+ * device in between. */
+weft_status test_staging(Ctx &c) {
+  const int dev = c.dev;
+  const char *check = "staged copies";
+  const size_t n = ((size_t)9 << 20) + 4097, off = 3;
+  std::vector<uint8_t> src(n), got(n), again(n);
+  for (size_t i = 0; i < n; ++i) src[i] = (uint8_t)(i * 2654435761u >> 13);
+  void *d0, *d1;
+  WC_TRY(alloc(c, "alloc", n + off, &d0));
+  WC_TRY(alloc(c, "alloc", n, &d1));
+  ST(check, wc_buffer_write(dev, d0, off, src.data(), n, 0));
+  ST(check, wc_buffer_read(dev, d0, off, got.data(), n, 1));
+  ST(check, wc_buffer_copy(dev, d1, 0, d0, off, n));
+  ST(check, wc_buffer_read(dev, d1, 0, again.data(), n, 0));
+  ST(check, wc_synchronize(dev));
+  for (size_t i = 0; i < n; ++i)
+    if (got[i] != src[i] || again[i] != src[i])
+      return fail(dev, check, "byte %zu: %u then %u (expected %u)", i, got[i], again[i], src[i]);
+  return WEFT_OK;
+}
+
 /* float32 path over enough rows that reduce runs 1024 blocks with grid-stride loops. */
 weft_status test_f32(Ctx &c) {
   const int dev = c.dev;
@@ -986,6 +1010,7 @@ weft_status run(int dev) {
   Ctx c(dev);
   /* cuBLAS loaded and a handle made on this device; without it k-NN runs weft_knn_gemm */
   const bool blas = wc_cublas_usable(dev);
+  WC_TRY(test_staging(c));
   WC_TRY(test_f32(c));
   WC_TRY(test_f64(c));
   if (blas) WC_TRY(test_sgemm(c));

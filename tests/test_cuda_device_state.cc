@@ -141,3 +141,18 @@ TEST(CudaKnnGemm, CublasUnlessPortableIsAskedForOrCublasFails) {
   EXPECT_STREQ(wc_gemm_name(WC_GEMM_CUBLAS), "cuBLAS SGEMM");
   EXPECT_STREQ(wc_gemm_name(WC_GEMM_PORTABLE), "weft_knn_gemm (portable)");
 }
+
+TEST(CudaKnnGemm, TheReportNamesTheGemmAndWhy) {
+  char note[512];
+  EXPECT_STREQ(wc_knn_note_text(note, sizeof note, nullptr, true, ""),
+               "k-NN inner products: cuBLAS SGEMM (CUBLAS_DEFAULT_MATH, no TF32)");
+  std::string off = wc_knn_note_text(note, sizeof note, nullptr, false,
+                                     "cuda: cuBLAS is not available for device 0 (X): not loaded");
+  EXPECT_EQ(off, "k-NN inner products: weft_knn_gemm (portable), cuBLAS is off on this device: "
+                 "cuda: cuBLAS is not available for device 0 (X): not loaded");
+  std::string asked = wc_knn_note_text(note, sizeof note, "portable", true, "");
+  EXPECT_NE(asked.find("weft_knn_gemm (portable), asked for by WEFT_CUDA_KNN_GEMM=portable"),
+            std::string::npos) << asked;
+  char tiny[8];
+  EXPECT_EQ(strlen(wc_knn_note_text(tiny, sizeof tiny, nullptr, true, "")), 7u);
+}
