@@ -2,6 +2,7 @@
  * initialisation on its first use, the device guard and the error path. */
 #include "cuda_internal.h"
 
+#include <cuda.h> /* driver types; its functions through cudaGetDriverEntryPointByVersion */
 #include <new>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,40 +92,78 @@ static weft_status wc_enter(int dev) {
   return WEFT_OK;
 }
 
-/* cuDevicePrimaryCtxGetState through the runtime's driver entry points (the library links
- * no libcuda): whether `dev` has a context, without making one. Unknown: true. */
-static bool wc_has_context(int dev) {
-  typedef int (*get_state_fn)(int dev, unsigned *flags, int *active);
-  static get_state_fn get_state = []() -> get_state_fn {
-    void *fn = nullptr;
-    cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
-    if (cudaGetDriverEntryPointByVersion("cuDevicePrimaryCtxGetState", &fn, 12000,
-                                         cudaEnableDefault, &q) != cudaSuccess ||
-        q != cudaDriverEntryPointSuccess) {
-      (void)cudaGetLastError();
-      return nullptr;
-    }
-    return (get_state_fn)fn;
+/* Driver functions reached through the runtime's entry points (the library links no
+ * libcuda), for the device guard; a function not found is nullptr. */
+struct wc_driver_fns {
+  decltype(&cuDevicePrimaryCtxGetState) primary_state = nullptr;
+  decltype(&cuCtxGetCurrent) get_current = nullptr;
+  decltype(&cuCtxSetCurrent) set_current = nullptr;
+};
+
+static void *wc_driver_fn(const char *name) {
+  void *fn = nullptr;
+  cudaDriverEntryPointQueryResult q = cudaDriverEntryPointSymbolNotFound;
+  if (cudaGetDriverEntryPointByVersion(name, &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+      q != cudaDriverEntryPointSuccess) {
+    (void)cudaGetLastError();
+    return nullptr;
+  }
+  return fn;
+}
+
+static const wc_driver_fns &wc_driver(void) {
+  static const wc_driver_fns fns = []() {
+    wc_driver_fns f;
+    f.primary_state = (decltype(f.primary_state))wc_driver_fn("cuDevicePrimaryCtxGetState");
+    f.get_current = (decltype(f.get_current))wc_driver_fn("cuCtxGetCurrent");
+    f.set_current = (decltype(f.set_current))wc_driver_fn("cuCtxSetCurrent");
+    if (!f.get_current || !f.set_current) f.get_current = nullptr, f.set_current = nullptr;
+    return f;
   }();
-  if (!get_state) return true;
+  return fns;
+}
+
+/* Whether `dev` has its primary context, without making one. Unknown: true. */
+static bool wc_has_context(int dev) {
+  const wc_driver_fns &drv = wc_driver();
+  if (!drv.primary_state) return true;
   unsigned flags = 0;
   int active = 0;
-  if (get_state(dev, &flags, &active) != 0) return true;
+  if (drv.primary_state(dev, &flags, &active) != CUDA_SUCCESS) return true;
   return active != 0;
 }
 
+/* The thread's current context, or nullptr (none, or unknown). */
+static CUcontext wc_current_context(void) {
+  CUcontext ctx = nullptr;
+  const wc_driver_fns &drv = wc_driver();
+  if (drv.get_current && drv.get_current(&ctx) != CUDA_SUCCESS) ctx = nullptr;
+  return ctx;
+}
+
 wc_device_guard::wc_device_guard(int dev) {
+  /* The thread's context when it has one (given back exactly, even one the caller made
+   * itself), else the runtime's device */
+  prev_ctx_ = wc_current_context();
   int prev = -1;
   if (cudaGetDevice(&prev) != cudaSuccess) {
     (void)cudaGetLastError();
     prev = -1;
   }
   status = wc_enter(dev);
-  if (prev != dev) prev_ = prev; /* also after a failed first use, which may have set it */
+  if (prev_ctx_) {
+    if (wc_current_context() == prev_ctx_) prev_ctx_ = nullptr; /* nothing moved */
+  } else if (prev != dev) {
+    prev_ = prev; /* also after a failed first use, which may have set it */
+  }
 }
 
 wc_device_guard::~wc_device_guard() {
-  if (prev_ >= 0) wc_restore_device(prev_);
+  if (prev_ctx_) {
+    if (wc_driver().set_current((CUcontext)prev_ctx_) != CUDA_SUCCESS) (void)cudaGetLastError();
+  } else if (prev_ >= 0) {
+    wc_restore_device(prev_);
+  }
 }
 
 void wc_restore_device(int prev) {

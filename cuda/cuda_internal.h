@@ -101,11 +101,13 @@ static inline bool wc_ok(cublasStatus_t s) { return s == CUBLAS_STATUS_SUCCESS; 
 /* Every entry point that works on a device holds one of these for its whole call (RAII):
  * it checks `dev`, initialises it on its first use (context, stream, memory cap, self-test;
  * a device that failed that gives its reason), makes it the calling thread's current device
- * (the host may call from any thread) and, when it leaves, gives the thread back the device
- * it had (cudaGetDevice before, cudaSetDevice after), so a caller's own CUDA code is not
- * moved to another GPU. One exception: when the thread's device was never chosen (device 0
- * by default) and no context exists on it, it is not restored, since cudaSetDevice would
- * create a context on a GPU weft never used (see wc_restore_device). */
+ * (the host may call from any thread) and, when it leaves, gives the thread back what it
+ * had, so a caller's own CUDA code is not moved to another GPU: its current context when it
+ * had one (cuCtxGetCurrent / cuCtxSetCurrent, so a context the caller made itself too), else
+ * its runtime device (cudaGetDevice before, cudaSetDevice after). One exception: when the
+ * thread's device was never chosen (device 0 by default) and no context exists on it, it is
+ * not restored, since cudaSetDevice would create a context on a GPU weft never used (see
+ * wc_restore_device). */
 class wc_device_guard {
  public:
   explicit wc_device_guard(int dev);
@@ -115,7 +117,8 @@ class wc_device_guard {
   weft_status status = WEFT_OK;
 
  private:
-  int prev_ = -1; /* the thread's device before, or -1: nothing to restore */
+  void *prev_ctx_ = nullptr; /* the thread's CUcontext before, when it had one and it moved */
+  int prev_ = -1;            /* else the thread's device before, or -1: nothing to restore */
 };
 /* Declares the guard in the enclosing scope and returns from the enclosing function (which
  * returns weft_status) when it fails. At most once per scope. */
