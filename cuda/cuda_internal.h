@@ -139,10 +139,13 @@ void wc_restore_device(int prev);
  * With WEFT_CUDA_SYNC_CHECK=1 the stream is also synchronised after the launch and the
  * errors checked again, so a fault in the kernel's run (an illegal address...) is reported
  * naming that kernel instead of at a later call (slow: for tracing only). */
-#define WC_LAUNCH(dev, kernel, grid, ...)                                               \
+#define WC_LAUNCH(dev, kernel, grid, ...) \
+  WC_LAUNCH_BLOCK(dev, kernel, grid, WK_GROUP_SIZE, __VA_ARGS__)
+/* The same with `threads` per block, for a kernel that uses no local memory or barrier. */
+#define WC_LAUNCH_BLOCK(dev, kernel, grid, threads, ...)                                \
   do {                                                                                  \
     (void)cudaGetLastError();                                                           \
-    kernel<<<(grid), WK_GROUP_SIZE, 0, wc_g.devs[dev].stream>>>(__VA_ARGS__);           \
+    kernel<<<(grid), (threads), 0, wc_g.devs[dev].stream>>>(__VA_ARGS__);               \
     cudaError_t wc_e_ = cudaGetLastError();                                             \
     if (wc_e_ != cudaSuccess) return wc_fail((dev), #kernel "<<<>>>", wc_e_);           \
     if (wc_g.sync_check) WC_TRY(wc_sync_check((dev), #kernel "<<<>>>"));               \
