@@ -36,6 +36,7 @@ bool resolve_all(void *dl, wc_cublas_api *api, const char **missing) {
          resolve(dl, "cublasDestroy_v2", &api->destroy, missing) &&
          resolve(dl, "cublasSetStream_v2", &api->set_stream, missing) &&
          resolve(dl, "cublasSgemm_v2", &api->sgemm, missing) &&
+         resolve(dl, "cublasSetMathMode", &api->set_math_mode, missing) &&
          resolve(dl, "cublasGetStatusString", &api->status_string, missing);
 }
 

@@ -24,6 +24,7 @@ typedef struct wc_cublas_api {
   decltype(&cublasDestroy_v2) destroy;
   decltype(&cublasSetStream_v2) set_stream;
   decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasSetMathMode) set_math_mode;
   decltype(&cublasGetStatusString) status_string;
 } wc_cublas_api;
 

@@ -1,9 +1,9 @@
-/* Exact k-NN on CUDA: a tile is cublasSgemm (inner products into the scratch tile) then the
+/* Exact k-NN on CUDA: a tile is a GEMM (inner products into the scratch tile) then the
  * portable weft_knn_topk_merge (one block per query folds its row into its list); knn_sort
- * is the portable weft_knn_sort. The kernels are those OpenCL runs (kernels/), which uses
- * weft_knn_gemm for the product; it is compiled here too, for the self-test. When cuBLAS
- * cannot be opened (cuda_cublas.cu), knn_tile fails with the reason and the host reruns the
- * rows on the CPU, saying why in the exec report. */
+ * is the portable weft_knn_sort. The kernels are those OpenCL runs (kernels/). The GEMM is
+ * cublasSgemm, or the portable weft_knn_gemm (what OpenCL runs, in the CPU's rounding
+ * order) when WEFT_CUDA_KNN_GEMM=portable asks for the same ids and distances as the other
+ * devices, or when cuBLAS cannot be loaded or get a handle on the device (cuda_cublas.cu). */
 #include "cuda_internal.h"
 
 #include <limits.h>
@@ -57,6 +57,7 @@ weft_status wc_knn_inner_products(int dev, size_t nq, size_t nb, size_t dim, con
                                  (const float *)base, (int)dim, (const float *)queries, (int)dim,
                                  &zero, (float *)out, (int)nb);
   if (s != CUBLAS_STATUS_SUCCESS) return wc_fail(dev, "cublasSgemm", s);
+  if (wc_g.sync_check) WC_TRY(wc_sync_check(dev, "cublasSgemm"));
   return WEFT_OK;
 }
 
@@ -71,12 +72,32 @@ weft_status wc_knn_gemm_portable(int dev, size_t nq, size_t nb, size_t dim, cons
   return WEFT_OK;
 }
 
+wc_gemm_kind wc_knn_gemm_kind(int dev) {
+  const bool forced = wc_gemm_choice(wc_g.knn_gemm, true) == WC_GEMM_PORTABLE;
+  const bool blas = !forced && wc_cublas_usable(dev);
+  wc_device *d = &wc_g.devs[dev];
+  std::lock_guard<std::mutex> guard(d->lock);
+  if (!d->knn_note[0])
+    wc_knn_note_text(d->knn_note, sizeof d->knn_note, wc_g.knn_gemm, blas, d->cublas_why);
+  return wc_gemm_choice(wc_g.knn_gemm, blas);
+}
+
+const char *wc_knn_note(int dev) {
+  if (dev < 0 || dev >= wc_g.count || !wc_g.devs) return nullptr;
+  wc_device *d = &wc_g.devs[dev];
+  std::lock_guard<std::mutex> guard(d->lock);
+  return d->knn_note[0] ? d->knn_note : nullptr;
+}
+
 weft_status wc_knn_tile(int dev, const weft__knn_tile *t) {
   if (!t) return knn_invalid("tile is NULL");
   if (t->nq == 0 || t->k == 0) return WEFT_OK;
   WC_TRY(check_tile(t));
   WC_ENTER(dev);
-  WC_TRY(wc_knn_inner_products(dev, t->nq, t->nb, t->dim, t->queries, t->base, t->scratch));
+  if (wc_knn_gemm_kind(dev) == WC_GEMM_CUBLAS)
+    WC_TRY(wc_knn_inner_products(dev, t->nq, t->nb, t->dim, t->queries, t->base, t->scratch));
+  else
+    WC_TRY(wc_knn_gemm_portable(dev, t->nq, t->nb, t->dim, t->queries, t->base, t->scratch));
   WC_LAUNCH(dev, weft_knn_topk_merge, knn_grid(t->nq), (const float *)t->scratch, (wk_u64)t->nq,
             (wk_u64)t->nb, (const float *)t->base_norms, (wk_i32)t->metric,
             (const wk_u8 *)t->allowed, (wk_i32)(t->allowed != nullptr), (wk_u64)t->position0,

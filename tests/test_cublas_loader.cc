@@ -19,7 +19,8 @@ bool mapped(const std::string &lib) {
 }
 
 bool empty(const wc_cublas_api &api) {
-  return !api.create && !api.destroy && !api.set_stream && !api.sgemm && !api.status_string;
+  return !api.create && !api.destroy && !api.set_stream && !api.sgemm && !api.set_math_mode &&
+         !api.status_string;
 }
 
 }  // namespace
@@ -36,7 +37,8 @@ TEST(CublasLoader, OpensTheToolkitsLibraryAndResolvesEveryFunction) {
   wc_cublas_api api;
   char why[512];
   ASSERT_EQ(wc_cublas_open(wc_cublas_default_names, &api, why, sizeof why), WEFT_OK) << why;
-  EXPECT_TRUE(api.create && api.destroy && api.set_stream && api.sgemm && api.status_string);
+  EXPECT_TRUE(api.create && api.destroy && api.set_stream && api.sgemm && api.set_math_mode &&
+              api.status_string);
   EXPECT_TRUE(mapped("libcublas.so"));
   // callable without a GPU: the pointer is the function it is named after ("the resource
   // allocation failed" in cuBLAS 13)

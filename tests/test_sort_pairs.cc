@@ -95,6 +95,19 @@ TEST_P(SortPairs, OnePassAndOddPassCounts) {
   }
 }
 
+// More than 128 blocks of 1024 keys: over 2048 digit counts, which CUDA scans in two levels
+// (chunks of 2048, then their totals), on either side of that bound.
+TEST_P(SortPairs, DigitCountsPastOneScanChunk) {
+  std::mt19937_64 rng(3);
+  for (size_t n : {128u * 1024u, 129u * 1024u - 5u, 300007u}) {
+    std::vector<uint64_t> keys(n);
+    std::vector<int64_t> rows(n);
+    for (size_t i = 0; i < n; i++) keys[i] = rng() % 40000, rows[i] = (int64_t)i;
+    SCOPED_TRACE("n=" + std::to_string(n));
+    check(keys, rows, 2, varies_of(keys));
+  }
+}
+
 TEST_P(SortPairs, RejectsBadKeyBytes) {
   void *dk = nullptr;
   ASSERT_EQ(be_->buffer_alloc(0, 64, &dk), WEFT_OK);

@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 source tools/setup.sh
 PY=${PYTHON:-python3}
 JOBS=$(nproc)
+# CI builds the CUDA backend for sm_90 only (compile time); a build by hand or a release
+# gets cuda/CMakeLists.txt's list of architectures unless WEFT_CUDA_ARCH says otherwise.
+if [ "${CI:-}" = "true" ] && [ -z "${WEFT_CUDA_ARCH:-}" ]; then
+  WEFT_CUDA_ARCH=90
+fi
 
 echo "== build (release, all backends)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \

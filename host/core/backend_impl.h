@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to the structs below: the host refuses a backend of another version. */
-#define WEFT_BACKEND_ABI_VERSION 4
+#define WEFT_BACKEND_ABI_VERSION 5
 
 /* What the host offers a backend. */
 typedef struct weft__host_api {
@@ -269,6 +269,11 @@ typedef struct weft__backend {
    * fp64. NULL on the CPU backend, which parses in host/frame/io/csv_read.c. */
   weft_status (*csv_records)(int dev, const weft__csv_launch *launch);
   weft_status (*csv_fields)(int dev, const weft__csv_launch *launch);
+  /* ABI 5. Optional (NULL on cpu and opencl): how knn_tile computes the inner products on
+   * `dev`, for the exec report, e.g. "k-NN inner products: cuBLAS SGEMM" or, where cuBLAS
+   * is off, the portable kernel and why. NULL: nothing to say. The text stays valid until
+   * shutdown. */
+  const char *(*knn_note)(int dev);
 } weft__backend;
 
 /* Device bytes sort_pairs may allocate besides its n keys and rows: one more copy of each

@@ -44,6 +44,9 @@ typedef struct weft__op {
   const char *device_unsupported;
   void *ctx;
   weft_status (*run)(void *ctx, weft__stage *stage, size_t row0, size_t rows);
+  /* Optional: a line the report adds under a device that ran rows (how it ran them), or
+   * NULL for none. */
+  const char *(*device_note)(const weft__device *dev);
 } weft__op;
 
 #endif

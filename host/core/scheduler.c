@@ -309,6 +309,8 @@ weft_status weft__schedule(struct weft_exec *exec, const weft__op *op) {
     weft__report(exec, "  %s: %zu partitions of up to %zu rows, %zu rows%s%s", r->dev->id, r->parts,
                  r->part_rows, r->rows_done, r->failure ? "; failed: " : "",
                  r->failure ? r->message : "");
+    const char *note = op->device_note && r->rows_done > 0 ? op->device_note(r->dev) : NULL;
+    if (note && *note) weft__report(exec, "    %s: %s", r->dev->id, note);
   }
   free_schedule(&s);
   return st;

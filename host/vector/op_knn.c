@@ -156,6 +156,11 @@ static int knn_supported(const weft__device *dev) {
   return dev->backend->knn_tile && dev->backend->knn_sort;
 }
 
+/* Which GEMM a device's backend ran (the CUDA backend: cuBLAS or the portable kernel). */
+static const char *knn_device_note(const weft__device *dev) {
+  return dev->backend->knn_note ? dev->backend->knn_note(dev->backend_device) : NULL;
+}
+
 /* Rows of a device shard: at most a quarter of the smallest device memory available. */
 static size_t device_shard_rows(size_t count, size_t dim) {
   size_t shard = count < DEVICE_SHARD_ROWS ? count : DEVICE_SHARD_ROWS;
@@ -204,6 +209,7 @@ weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, con
                    .ctx = &c,
                    .run = knn_run,
                    .supports = knn_supported,
+                   .device_note = knn_device_note,
                    .align_rows = 1,
                    .cpu_partition_rows = CPU_QUERY_ROWS};
     op.slot_row_bits[SLOT_QUERIES] = dim * 32;
