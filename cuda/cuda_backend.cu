@@ -269,43 +269,49 @@ static weft_status wc_device_desc(int dev, weft__device_desc *out) {
   return WEFT_OK;
 }
 
-static const weft__backend wc_backend = {
-    WEFT_BACKEND_ABI_VERSION, /* abi_version */
-    "cuda",                   /* name */
-    0,                        /* host_memory */
-    wc_init,
-    wc_shutdown,
-    wc_device_count,
-    wc_device_desc,
-    wc_buffer_alloc,
-    wc_buffer_free,
-    wc_buffer_write,
-    wc_buffer_read,
-    wc_buffer_copy,
-    wc_synchronize,
-    wc_axpy,
-    wc_bitmap_and,
-    wc_zero_nulls,
-    wc_reduce,
-    wc_knn_tile,
-    wc_knn_sort,
-    wc_expr_eval,
-    wc_sort_pairs,
-    wc_group_kernel,
-    wc_join_clear,
-    wc_join_insert,
-    wc_join_radix_count,
-    wc_join_radix_scatter,
-    wc_join_bounds,
-    wc_join_probe_count,
-    wc_join_emit,
-    wc_scan_chunks,
-    wc_scan_add,
-    wc_describe_blocks,
-    wc_csv_records,
-    wc_csv_fields,
-    wc_knn_note,
-};
+/* Filled by name, not by position (C++17 has no designated initializers): a reordered or
+ * grown struct cannot misassign an entry. */
+static weft__backend make_backend() {
+  weft__backend b{};
+  b.abi_version = WEFT_BACKEND_ABI_VERSION;
+  b.name = "cuda";
+  b.host_memory = 0;
+  b.init = wc_init;
+  b.shutdown = wc_shutdown;
+  b.device_count = wc_device_count;
+  b.device_desc = wc_device_desc;
+  b.buffer_alloc = wc_buffer_alloc;
+  b.buffer_free = wc_buffer_free;
+  b.buffer_write = wc_buffer_write;
+  b.buffer_read = wc_buffer_read;
+  b.buffer_copy = wc_buffer_copy;
+  b.synchronize = wc_synchronize;
+  b.axpy = wc_axpy;
+  b.bitmap_and = wc_bitmap_and;
+  b.zero_nulls = wc_zero_nulls;
+  b.reduce = wc_reduce;
+  b.knn_tile = wc_knn_tile;
+  b.knn_sort = wc_knn_sort;
+  b.expr_eval = wc_expr_eval;
+  b.sort_pairs = wc_sort_pairs;
+  b.group_kernel = wc_group_kernel;
+  b.join_clear = wc_join_clear;
+  b.join_insert = wc_join_insert;
+  b.join_radix_count = wc_join_radix_count;
+  b.join_radix_scatter = wc_join_radix_scatter;
+  b.join_bounds = wc_join_bounds;
+  b.join_probe_count = wc_join_probe_count;
+  b.join_emit = wc_join_emit;
+  b.scan_chunks = wc_scan_chunks;
+  b.scan_add = wc_scan_add;
+  b.describe_blocks = wc_describe_blocks;
+  b.csv_records = wc_csv_records;
+  b.csv_fields = wc_csv_fields;
+  b.knn_note = wc_knn_note;
+  return b;
+}
+
+static const weft__backend wc_backend = make_backend();
 
 extern "C" WEFT_API const weft__backend *weft_backend_entry(uint32_t abi_version) {
   return abi_version == WEFT_BACKEND_ABI_VERSION ? &wc_backend : nullptr;

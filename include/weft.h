@@ -20,6 +20,14 @@ extern "C" {
 #define WEFT_API __attribute__((visibility("default")))
 #endif
 
+/* A weft_status must be looked at: ignoring one hides an error. The *_free functions, which
+ * fail only on a bad handle, are left out so cleanup code stays short. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WEFT_NODISCARD __attribute__((warn_unused_result))
+#else
+#define WEFT_NODISCARD
+#endif
+
 #define WEFT_VERSION_MAJOR 0
 #define WEFT_VERSION_MINOR 1
 #define WEFT_VERSION_PATCH 0
@@ -45,7 +53,8 @@ WEFT_API const char *weft_status_name(weft_status status);
 WEFT_API const char *weft_last_error(void);
 /* "MAJOR.MINOR.PATCH" */
 WEFT_API const char *weft_version_string(void);
-WEFT_API weft_status weft_version(int *major, int *minor, int *patch);
+/* The library's version numbers (any pointer may be NULL). */
+WEFT_API WEFT_NODISCARD weft_status weft_version(int *major, int *minor, int *patch);
 
 /* ------------------------------------------------------------------ devices */
 
@@ -71,17 +80,20 @@ typedef struct weft_device_info {
 } weft_device_info;
 
 /* Devices found: index 0 is always the CPU, then OpenCL devices, then CUDA devices. The
- * backends are loaded on the first call into the library. */
-WEFT_API weft_status weft_device_count(size_t *count);
-WEFT_API weft_status weft_device_get_info(size_t device, weft_device_info *info);
+ * OpenCL and CUDA backends are opened (once) by the first call that needs a device beyond
+ * the CPU: this one, weft_backend_count, or an operation whose device list or auto choice
+ * could use one. */
+WEFT_API WEFT_NODISCARD weft_status weft_device_count(size_t *count);
+/* What device `device` (0 .. count - 1) is, its memory and its cap. */
+WEFT_API WEFT_NODISCARD weft_status weft_device_get_info(size_t device, weft_device_info *info);
 /* Finds a device by id ("cpu", "cpu:0", "opencl", "opencl:1", "cuda:0"). */
-WEFT_API weft_status weft_device_find(const char *id, size_t *device);
+WEFT_API WEFT_NODISCARD weft_status weft_device_find(const char *id, size_t *device);
 /* Caps the bytes weft may hold on a device (0 restores the physical size). */
-WEFT_API weft_status weft_device_set_memory_limit(size_t device, uint64_t bytes);
+WEFT_API WEFT_NODISCARD weft_status weft_device_set_memory_limit(size_t device, uint64_t bytes);
 /* Returns to the system the freed host blocks weft keeps for reuse (WEFT_SCRATCH_CACHE_MB;
  * they also go by themselves once idle for 2 s, at weft's next large allocation); *bytes
  * (may be NULL) is what was returned. */
-WEFT_API weft_status weft_release_cached_memory(uint64_t *bytes);
+WEFT_API WEFT_NODISCARD weft_status weft_release_cached_memory(uint64_t *bytes);
 
 typedef struct weft_backend_info {
   char name[16];                 /* "cpu", "opencl", "cuda" */
@@ -91,28 +103,41 @@ typedef struct weft_backend_info {
   char reason[WEFT_REASON_MAX];  /* why it was skipped, when loaded == 0 */
 } weft_backend_info;
 
-WEFT_API weft_status weft_backend_count(size_t *count);
-WEFT_API weft_status weft_backend_get_info(size_t backend, weft_backend_info *info);
+/* Backends known (cpu, opencl, cuda), loaded or not. */
+WEFT_API WEFT_NODISCARD weft_status weft_backend_count(size_t *count);
+/* Whether backend `backend` loaded, its devices, and why not when it did not. */
+WEFT_API WEFT_NODISCARD weft_status weft_backend_get_info(size_t backend, weft_backend_info *info);
 
 /* ------------------------------------------------------------------ buffers */
 
 typedef struct weft_buffer weft_buffer;
 
-WEFT_API weft_status weft_buffer_alloc(size_t device, size_t bytes, weft_buffer **out);
+/* Allocates `bytes` on device `device`, within its memory cap (WEFT_ERR_DEVICE_MEMORY past it). */
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_alloc(size_t device, size_t bytes,
+                                                      weft_buffer **out);
+/* Frees a buffer (NULL is a no-op). */
 WEFT_API weft_status weft_buffer_free(weft_buffer *buffer);
-WEFT_API weft_status weft_buffer_size(const weft_buffer *buffer, size_t *bytes);
-WEFT_API weft_status weft_buffer_device(const weft_buffer *buffer, size_t *device);
+/* The buffer's size in bytes. */
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_size(const weft_buffer *buffer, size_t *bytes);
+/* The device index the buffer lives on. */
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_device(const weft_buffer *buffer, size_t *device);
 /* Host -> buffer. The _async form may return before the copy ends: `src` must stay valid
  * and unchanged until weft_device_synchronize(device). */
-WEFT_API weft_status weft_buffer_write(weft_buffer *dst, size_t offset, const void *src, size_t bytes);
-WEFT_API weft_status weft_buffer_write_async(weft_buffer *dst, size_t offset, const void *src, size_t bytes);
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_write(weft_buffer *dst, size_t offset,
+                                                      const void *src, size_t bytes);
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_write_async(weft_buffer *dst, size_t offset,
+                                                            const void *src, size_t bytes);
 /* Buffer -> host. The _async form fills `dst` by weft_device_synchronize(device). */
-WEFT_API weft_status weft_buffer_read(const weft_buffer *src, size_t offset, void *dst, size_t bytes);
-WEFT_API weft_status weft_buffer_read_async(const weft_buffer *src, size_t offset, void *dst, size_t bytes);
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_read(const weft_buffer *src, size_t offset,
+                                                     void *dst, size_t bytes);
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_read_async(const weft_buffer *src, size_t offset,
+                                                           void *dst, size_t bytes);
 /* Buffer -> buffer, on one device or across devices (staged through the host). */
-WEFT_API weft_status weft_buffer_copy(weft_buffer *dst, size_t dst_offset, const weft_buffer *src,
-                                      size_t src_offset, size_t bytes);
-WEFT_API weft_status weft_device_synchronize(size_t device);
+WEFT_API WEFT_NODISCARD weft_status weft_buffer_copy(weft_buffer *dst, size_t dst_offset,
+                                                     const weft_buffer *src, size_t src_offset,
+                                                     size_t bytes);
+/* Waits until every queued copy and kernel on the device has finished. */
+WEFT_API WEFT_NODISCARD weft_status weft_device_synchronize(size_t device);
 
 /* ------------------------------------------------------------------ execution */
 
@@ -120,18 +145,20 @@ WEFT_API weft_status weft_device_synchronize(size_t device);
  * Every operation takes a weft_exec (NULL: device "auto", no report kept). */
 typedef struct weft_exec weft_exec;
 
-WEFT_API weft_status weft_exec_create(weft_exec **out);
+/* A new exec: device "auto", not strict, an empty report. Free it with weft_exec_free. */
+WEFT_API WEFT_NODISCARD weft_status weft_exec_create(weft_exec **out);
+/* Frees an exec and its report (NULL is a no-op). */
 WEFT_API weft_status weft_exec_free(weft_exec *exec);
 /* "auto" (default: by cost; WEFT_DEVICE overrides it), one device id ("cpu", "opencl:0",
  * "cuda"), or several separated by commas ("cpu,opencl:0") to split the rows among them. */
-WEFT_API weft_status weft_exec_set_device(weft_exec *exec, const char *devices);
+WEFT_API WEFT_NODISCARD weft_status weft_exec_set_device(weft_exec *exec, const char *devices);
 /* strict = 1: fail with WEFT_ERR_UNSUPPORTED instead of falling back to the CPU. */
-WEFT_API weft_status weft_exec_set_strict(weft_exec *exec, int strict);
+WEFT_API WEFT_NODISCARD weft_status weft_exec_set_strict(weft_exec *exec, int strict);
 /* Text of what the last operation run with `exec` did: device per partition group, rows,
  * partition size and the reason for each choice. Valid until the next run with `exec`. */
-WEFT_API weft_status weft_exec_report(const weft_exec *exec, const char **text);
+WEFT_API WEFT_NODISCARD weft_status weft_exec_report(const weft_exec *exec, const char **text);
 /* The device the last operation ran on (the first one, when split across several). */
-WEFT_API weft_status weft_exec_last_device(const weft_exec *exec, size_t *device);
+WEFT_API WEFT_NODISCARD weft_status weft_exec_last_device(const weft_exec *exec, size_t *device);
 
 /* ------------------------------------------------------------------ column operations */
 
@@ -143,10 +170,10 @@ typedef enum weft_dtype {
 /* out[i] = a * x[i] + y[i]. Validity bitmaps are Arrow's (bit i of byte i/8, 1 = valid) and
  * may be NULL (all valid); out_valid receives x_valid AND y_valid and may be NULL only when
  * both inputs are. Null slots of `out` hold 0. */
-WEFT_API weft_status weft_axpy(weft_exec *exec, weft_dtype dtype, size_t n, double a,
-                               const void *x, const uint8_t *x_valid,
-                               const void *y, const uint8_t *y_valid,
-                               void *out, uint8_t *out_valid);
+WEFT_API WEFT_NODISCARD weft_status weft_axpy(weft_exec *exec, weft_dtype dtype, size_t n, double a,
+                                              const void *x, const uint8_t *x_valid, const void *y,
+                                              const uint8_t *y_valid, void *out,
+                                              uint8_t *out_valid);
 
 typedef enum weft_reduce_op {
   WEFT_REDUCE_SUM = 0,
@@ -161,8 +188,9 @@ typedef struct weft_reduce_result {
 } weft_reduce_result;
 
 /* Reduces x (nulls in `valid` skipped; float sums accumulate in float64). */
-WEFT_API weft_status weft_reduce(weft_exec *exec, weft_dtype dtype, weft_reduce_op op, size_t n,
-                                 const void *x, const uint8_t *valid, weft_reduce_result *out);
+WEFT_API WEFT_NODISCARD weft_status weft_reduce(weft_exec *exec, weft_dtype dtype,
+                                                weft_reduce_op op, size_t n, const void *x,
+                                                const uint8_t *valid, weft_reduce_result *out);
 
 /* ------------------------------------------------------------------ vector search */
 
@@ -176,7 +204,10 @@ typedef enum weft_metric {
  * many threads at once; add and remove wait for running searches. */
 typedef struct weft_index weft_index;
 
-WEFT_API weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out);
+/* An empty exact index of `dim`-dimensional float32 vectors under `metric`. */
+WEFT_API WEFT_NODISCARD weft_status weft_index_create(size_t dim, weft_metric metric,
+                                                      weft_index **out);
+/* Frees an index; a borrowed array's release is called (NULL is a no-op). */
 WEFT_API weft_status weft_index_free(weft_index *index);
 /* Adds n vectors (n x dim, row-major). ids: n distinct ids in 0..INT64_MAX - 1 not in the
  * index (-1 pads search results), or NULL for the next ids in sequence (0, 1, ... like
@@ -184,8 +215,8 @@ WEFT_API weft_status weft_index_free(weft_index *index);
  * error naming the row, and so is a squared norm outside float32: under cosine below
  * FLT_MIN (zero or subnormal scale) or above FLT_MAX, under l2 and ip above FLT_MAX / 4,
  * past which distances overflow. Queries are checked alike. */
-WEFT_API weft_status weft_index_add(weft_index *index, size_t n, const float *vectors,
-                                    const int64_t *ids);
+WEFT_API WEFT_NODISCARD weft_status weft_index_add(weft_index *index, size_t n,
+                                                   const float *vectors, const int64_t *ids);
 /* Called once when an index stops reading memory it borrowed (weft_index_add_borrowed). */
 typedef void (*weft_release_fn)(void *release_ctx);
 /* Adds n vectors with the next ids in sequence to an EMPTY index WITHOUT copying them: the
@@ -198,30 +229,36 @@ typedef void (*weft_release_fn)(void *release_ctx);
  * cosine metric normalizes rows in the index, so it cannot borrow them (an error). On an
  * error the index is unchanged and release is not called. Save writes the rows; load gives
  * an index owning its copy. */
-WEFT_API weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *vectors,
-                                             weft_release_fn release, void *release_ctx);
+WEFT_API WEFT_NODISCARD weft_status weft_index_add_borrowed(weft_index *index, size_t n,
+                                                            const float *vectors,
+                                                            weft_release_fn release,
+                                                            void *release_ctx);
 /* Removes the given ids; ids not in the index are ignored. *removed (may be NULL) counts. */
-WEFT_API weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids,
-                                       size_t *removed);
-WEFT_API weft_status weft_index_size(const weft_index *index, size_t *count);
-WEFT_API weft_status weft_index_dim(const weft_index *index, size_t *dim);
-WEFT_API weft_status weft_index_metric(const weft_index *index, weft_metric *metric);
+WEFT_API WEFT_NODISCARD weft_status weft_index_remove(weft_index *index, size_t n,
+                                                      const int64_t *ids, size_t *removed);
+/* Vectors in the index. */
+WEFT_API WEFT_NODISCARD weft_status weft_index_size(const weft_index *index, size_t *count);
+/* The index's vector dimension. */
+WEFT_API WEFT_NODISCARD weft_status weft_index_dim(const weft_index *index, size_t *dim);
+/* The index's metric. */
+WEFT_API WEFT_NODISCARD weft_status weft_index_metric(const weft_index *index, weft_metric *metric);
 /* The k nearest of each of nq queries (nq x dim), best first: distances (nq x k) and
  * labels (nq x k ids). Ties go to the smaller id on every device. A row with fewer than k
  * candidates is padded with id -1 and distance +inf (L2) or -inf (ip, cosine).
  * allowed: NULL, or a bitset over ids (bit i of byte i/8 set = id i may be returned) of
  * allowed_bits bits; ids >= allowed_bits are excluded. */
-WEFT_API weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq,
-                                       const float *queries, size_t k, const uint8_t *allowed,
-                                       size_t allowed_bits, float *distances, int64_t *labels);
+WEFT_API WEFT_NODISCARD weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq,
+                                                      const float *queries, size_t k,
+                                                      const uint8_t *allowed, size_t allowed_bits,
+                                                      float *distances, int64_t *labels);
 /* One file: header (magic, format version, dim, metric, count), vectors, ids, checksum.
  * Written to a uniquely named temporary file beside it, synced, then renamed, so a crash
  * never leaves half a file and a failed save (WEFT_ERR_IO) leaves the old file as it was. */
-WEFT_API weft_status weft_index_save(weft_index *index, const char *path);
+WEFT_API WEFT_NODISCARD weft_status weft_index_save(weft_index *index, const char *path);
 /* Loads a file written by weft_index_save; a truncated or corrupted file is
  * WEFT_ERR_CORRUPT, another format or version WEFT_ERR_CORRUPT naming what was found; a
  * missing file, a directory or another non-regular file WEFT_ERR_IO. */
-WEFT_API weft_status weft_index_load(const char *path, weft_index **out);
+WEFT_API WEFT_NODISCARD weft_status weft_index_load(const char *path, weft_index **out);
 
 /* ------------------------------------------------------------------ tables */
 
@@ -284,6 +321,7 @@ typedef enum weft_type {
   WEFT_TYPE_TIMESTAMP_US = 13  /* microseconds since the epoch, int64, no time zone */
 } weft_type;
 
+/* The type's name as Arrow/Polars print it ("int64", "utf8", ...); "?" when unknown. */
 WEFT_API const char *weft_type_name(weft_type type);
 
 /* A column's memory, Arrow's layout: `validity` (bit i of byte i/8, NULL = no nulls),
@@ -306,34 +344,48 @@ typedef struct weft_table weft_table;
 /* Builds a table over caller memory without copying. weft calls release(release_ctx) once
  * no table or exported Arrow array uses that memory any more (release may be NULL when the
  * memory outlives every table). */
-WEFT_API weft_status weft_table_from_columns(size_t ncols, const char *const *names,
-                                             const weft_column_view *columns,
-                                             void (*release)(void *), void *release_ctx,
-                                             weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_from_columns(size_t ncols, const char *const *names,
+                                                            const weft_column_view *columns,
+                                                            void (*release)(void *),
+                                                            void *release_ctx, weft_table **out);
 /* Takes a struct array (a record batch) and its schema; moves both (their release callbacks
  * are called by weft when the last table using them is freed). */
-WEFT_API weft_status weft_table_from_arrow(struct ArrowSchema *schema, struct ArrowArray *array,
-                                           weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_from_arrow(struct ArrowSchema *schema,
+                                                          struct ArrowArray *array,
+                                                          weft_table **out);
 /* Reads every batch of a stream; one batch is taken without copying, several are
  * concatenated. The stream is released. */
-WEFT_API weft_status weft_table_from_stream(struct ArrowArrayStream *stream, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_from_stream(struct ArrowArrayStream *stream,
+                                                           weft_table **out);
 /* Exports without copying; the exported array keeps the table's buffers alive. */
-WEFT_API weft_status weft_table_to_arrow(const weft_table *table, struct ArrowSchema *schema,
-                                         struct ArrowArray *array);
-WEFT_API weft_status weft_table_to_stream(const weft_table *table, struct ArrowArrayStream *stream);
+WEFT_API WEFT_NODISCARD weft_status weft_table_to_arrow(const weft_table *table,
+                                                        struct ArrowSchema *schema,
+                                                        struct ArrowArray *array);
+/* Exports the table as a one-batch Arrow stream, without copying. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_to_stream(const weft_table *table,
+                                                         struct ArrowArrayStream *stream);
+/* Releases the caller's reference (buffers live while other tables share them; NULL is a no-op). */
 WEFT_API weft_status weft_table_free(weft_table *table);
-WEFT_API weft_status weft_table_num_rows(const weft_table *table, int64_t *rows);
-WEFT_API weft_status weft_table_num_columns(const weft_table *table, size_t *columns);
-WEFT_API weft_status weft_table_column_name(const weft_table *table, size_t column, const char **name);
+/* Rows of the table. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_num_rows(const weft_table *table, int64_t *rows);
+/* Columns of the table. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_num_columns(const weft_table *table,
+                                                           size_t *columns);
+/* The name of column `column`, valid while the table lives. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_column_name(const weft_table *table, size_t column,
+                                                           const char **name);
 /* Index of a column by name, or WEFT_ERR_NOT_FOUND naming it and listing the columns. */
-WEFT_API weft_status weft_table_column_index(const weft_table *table, const char *name, size_t *column);
+WEFT_API WEFT_NODISCARD weft_status weft_table_column_index(const weft_table *table,
+                                                            const char *name, size_t *column);
 /* The column's buffers (valid while the table lives); null_count is computed if unknown. */
-WEFT_API weft_status weft_table_column(const weft_table *table, size_t column, weft_column_view *view);
+WEFT_API WEFT_NODISCARD weft_status weft_table_column(const weft_table *table, size_t column,
+                                                      weft_column_view *view);
 /* Rows [offset, offset + length) (clipped to the table), without copying. */
-WEFT_API weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t length,
-                                      weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_slice(const weft_table *table, int64_t offset,
+                                                     int64_t length, weft_table **out);
 /* Rows of every table one after another; the schemas must match (names and types). */
-WEFT_API weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_concat(size_t n, const weft_table *const *tables,
+                                                      weft_table **out);
 
 /* ------------------------------------------------------------------ expressions */
 
@@ -358,41 +410,62 @@ typedef enum weft_unary_op {
   WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER
 } weft_unary_op;
 
-WEFT_API weft_status weft_expr_column(const char *name, weft_expr **out);
-WEFT_API weft_status weft_expr_literal_int64(int64_t value, weft_expr **out);
-WEFT_API weft_status weft_expr_literal_float64(double value, weft_expr **out);
-WEFT_API weft_status weft_expr_literal_bool(int value, weft_expr **out);
-WEFT_API weft_status weft_expr_literal_utf8(const char *value, weft_expr **out);
-WEFT_API weft_status weft_expr_literal_null(weft_type type, weft_expr **out);
-WEFT_API weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left,
-                                      const weft_expr *right, weft_expr **out);
-WEFT_API weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr **out);
+/* The column named `name`, resolved when the expression meets a table. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_column(const char *name, weft_expr **out);
+/* An int64 constant, broadcast to every row. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_int64(int64_t value, weft_expr **out);
+/* A float64 constant, broadcast to every row. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_float64(double value, weft_expr **out);
+/* A bool constant (0 false, else true), broadcast to every row. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_bool(int value, weft_expr **out);
+/* A utf8 constant (copied), broadcast to every row. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_utf8(const char *value, weft_expr **out);
+/* A null of `type` in every row. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_null(weft_type type, weft_expr **out);
+/* left `op` right, with the Polars type promotion and null rules of weft_binary_op. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left,
+                                                     const weft_expr *right, weft_expr **out);
+/* `op` of input (weft_unary_op). */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input,
+                                                    weft_expr **out);
 /* Impossible casts (utf8 -> int of "abc", out-of-range values) are errors naming the column
  * and the value, like Polars' strict cast. */
-WEFT_API weft_status weft_expr_cast(const weft_expr *input, weft_type type, weft_expr **out);
-WEFT_API weft_status weft_expr_fill_null(const weft_expr *input, const weft_expr *fill, weft_expr **out);
-WEFT_API weft_status weft_expr_str_contains(const weft_expr *input, const char *literal, weft_expr **out);
-WEFT_API weft_status weft_expr_str_starts_with(const weft_expr *input, const char *prefix, weft_expr **out);
+WEFT_API WEFT_NODISCARD weft_status weft_expr_cast(const weft_expr *input, weft_type type,
+                                                   weft_expr **out);
+/* input with its nulls replaced by fill's values (as Polars' fill_null). */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_fill_null(const weft_expr *input,
+                                                        const weft_expr *fill, weft_expr **out);
+/* Whether a utf8 input contains `literal` as plain text (no pattern). */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_contains(const weft_expr *input,
+                                                           const char *literal, weft_expr **out);
+/* Whether a utf8 input starts with `prefix`. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_starts_with(const weft_expr *input,
+                                                              const char *prefix, weft_expr **out);
 /* Names the output column (otherwise: the leftmost column name in the tree, or "literal"). */
-WEFT_API weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out);
+WEFT_API WEFT_NODISCARD weft_status weft_expr_alias(const weft_expr *input, const char *name,
+                                                    weft_expr **out);
+/* Releases the caller's reference (NULL is a no-op). */
 WEFT_API weft_status weft_expr_free(weft_expr *expr);
 /* The expression as text, e.g. `(col("v") > 0.5)`. Valid until the expression is freed. */
-WEFT_API weft_status weft_expr_to_string(const weft_expr *expr, const char **text);
+WEFT_API WEFT_NODISCARD weft_status weft_expr_to_string(const weft_expr *expr, const char **text);
 /* Output name and type against a table's schema; type errors name the columns and types. */
-WEFT_API weft_status weft_expr_output(const weft_expr *expr, const weft_table *table,
-                                      const char **name, weft_type *type);
+WEFT_API WEFT_NODISCARD weft_status weft_expr_output(const weft_expr *expr, const weft_table *table,
+                                                     const char **name, weft_type *type);
 
 /* ------------------------------------------------------------------ table operations */
 
 /* Columns computed from expressions, in order. */
-WEFT_API weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n,
-                                       const weft_expr *const *exprs, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_select(weft_exec *exec, const weft_table *table,
+                                                      size_t n, const weft_expr *const *exprs,
+                                                      weft_table **out);
 /* The table plus computed columns (a name already present is replaced in place). */
-WEFT_API weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, size_t n,
-                                             const weft_expr *const *exprs, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_with_columns(weft_exec *exec,
+                                                            const weft_table *table, size_t n,
+                                                            const weft_expr *const *exprs,
+                                                            weft_table **out);
 /* Rows where the boolean predicate is true (null counts as false). */
-WEFT_API weft_status weft_table_filter(weft_exec *exec, const weft_table *table,
-                                       const weft_expr *predicate, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_filter(weft_exec *exec, const weft_table *table,
+                                                      const weft_expr *predicate, weft_table **out);
 
 typedef enum weft_agg_kind {
   WEFT_AGG_SUM = 0, WEFT_AGG_MEAN, WEFT_AGG_MIN, WEFT_AGG_MAX,
@@ -412,17 +485,19 @@ typedef struct weft_agg {
 /* One row per distinct key tuple (nulls form their own group), in order of first
  * appearance, the key columns first, then one column per aggregation. nkeys = 0 aggregates
  * the whole table into one row. */
-WEFT_API weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t nkeys,
-                                         const char *const *keys, size_t naggs,
-                                         const weft_agg *aggs, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_group_by(weft_exec *exec, const weft_table *table,
+                                                        size_t nkeys, const char *const *keys,
+                                                        size_t naggs, const weft_agg *aggs,
+                                                        weft_table **out);
 /* Stable sort by several keys; descending may be NULL (all ascending); nulls last. NaN
  * sorts after every number and before null, as Polars. */
-WEFT_API weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
-                                     const char *const *keys, const int *descending,
-                                     weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_sort(weft_exec *exec, const weft_table *table,
+                                                    size_t nkeys, const char *const *keys,
+                                                    const int *descending, weft_table **out);
 /* The first row of each distinct key tuple (all columns when nkeys = 0), in order. */
-WEFT_API weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t nkeys,
-                                       const char *const *keys, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_unique(weft_exec *exec, const weft_table *table,
+                                                      size_t nkeys, const char *const *keys,
+                                                      weft_table **out);
 
 /* Summary statistics of every column, as Polars' DataFrame.describe(): a first column
  * "statistic" (utf8) naming the rows "count", "null_count", "mean", "std", "min", one row per
@@ -436,9 +511,10 @@ WEFT_API weft_status weft_table_unique(weft_exec *exec, const weft_table *table,
  * 0.75; percentiles may be NULL when npercentiles is 0). A column named "statistic" is an
  * error. Runs on the CPU pool (one read of each column, percentiles by selection) or on an
  * OpenCL / CUDA device the exec chooses, with the CPU's bits (utf8 columns on the CPU). */
-WEFT_API weft_status weft_table_describe(weft_exec *exec, const weft_table *table,
-                                         size_t npercentiles, const double *percentiles,
-                                         weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_describe(weft_exec *exec, const weft_table *table,
+                                                        size_t npercentiles,
+                                                        const double *percentiles,
+                                                        weft_table **out);
 
 typedef enum weft_join_kind {
   WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI
@@ -447,10 +523,12 @@ typedef enum weft_join_kind {
 /* Hash join on equal keys (null never equals null, as Polars). Output: left columns, then
  * the right's non-key columns (a name clash gets `suffix`, default "_right"). Rows in left
  * order; for each left row its matches in right order. */
-WEFT_API weft_status weft_table_join(weft_exec *exec, const weft_table *left,
-                                     const weft_table *right, size_t nkeys,
-                                     const char *const *left_on, const char *const *right_on,
-                                     weft_join_kind kind, const char *suffix, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_table_join(weft_exec *exec, const weft_table *left,
+                                                    const weft_table *right, size_t nkeys,
+                                                    const char *const *left_on,
+                                                    const char *const *right_on,
+                                                    weft_join_kind kind, const char *suffix,
+                                                    weft_table **out);
 
 /* ------------------------------------------------------------------ lazy plans */
 
@@ -471,33 +549,46 @@ typedef struct weft_plan weft_plan;
 
 /* Scans an in-memory table. The plan shares the table's buffers (no copy) and keeps them
  * alive: the caller may free `table` right away. */
-WEFT_API weft_status weft_plan_scan(const weft_table *table, weft_plan **out);
-WEFT_API weft_status weft_plan_filter(const weft_plan *input, const weft_expr *predicate,
-                                      weft_plan **out);
-WEFT_API weft_status weft_plan_select(const weft_plan *input, size_t n,
-                                      const weft_expr *const *exprs, weft_plan **out);
-WEFT_API weft_status weft_plan_with_columns(const weft_plan *input, size_t n,
-                                            const weft_expr *const *exprs, weft_plan **out);
-WEFT_API weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys,
-                                        const char *const *keys, size_t naggs,
-                                        const weft_agg *aggs, weft_plan **out);
+WEFT_API WEFT_NODISCARD weft_status weft_plan_scan(const weft_table *table, weft_plan **out);
+/* Keeps the rows where `predicate` is true (as weft_table_filter). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_filter(const weft_plan *input,
+                                                     const weft_expr *predicate, weft_plan **out);
+/* The columns computed by `exprs` (as weft_table_select). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_select(const weft_plan *input, size_t n,
+                                                     const weft_expr *const *exprs,
+                                                     weft_plan **out);
+/* The input's columns plus, or replaced by, those of `exprs` (as weft_table_with_columns). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_with_columns(const weft_plan *input, size_t n,
+                                                           const weft_expr *const *exprs,
+                                                           weft_plan **out);
+/* One row per distinct key tuple with its aggregations (as weft_table_group_by). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys,
+                                                       const char *const *keys, size_t naggs,
+                                                       const weft_agg *aggs, weft_plan **out);
 /* As weft_table_sort; nulls_last = 0 puts the nulls of each key first (Polars' default),
  * whatever its direction. */
-WEFT_API weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
-                                    const int *descending, int nulls_last, weft_plan **out);
-WEFT_API weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
-                                    const char *const *left_on, const char *const *right_on,
-                                    weft_join_kind kind, const char *suffix, weft_plan **out);
+WEFT_API WEFT_NODISCARD weft_status weft_plan_sort(const weft_plan *input, size_t nkeys,
+                                                   const char *const *keys, const int *descending,
+                                                   int nulls_last, weft_plan **out);
+/* Joins `left` and `right` on equal keys (as weft_table_join). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_join(const weft_plan *left, const weft_plan *right,
+                                                   size_t nkeys, const char *const *left_on,
+                                                   const char *const *right_on, weft_join_kind kind,
+                                                   const char *suffix, weft_plan **out);
 /* Rows [offset, offset + length), clipped to the table; a negative offset counts from the
  * end (a window starting before row 0 is cut there, as Polars' slice). */
-WEFT_API weft_status weft_plan_slice(const weft_plan *input, int64_t offset, int64_t length,
-                                     weft_plan **out);
-WEFT_API weft_status weft_plan_head(const weft_plan *input, int64_t n, weft_plan **out);
-WEFT_API weft_status weft_plan_unique(const weft_plan *input, size_t nkeys,
-                                      const char *const *keys, weft_plan **out);
+WEFT_API WEFT_NODISCARD weft_status weft_plan_slice(const weft_plan *input, int64_t offset,
+                                                    int64_t length, weft_plan **out);
+/* The first `n` rows (a slice from 0). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_head(const weft_plan *input, int64_t n,
+                                                   weft_plan **out);
+/* The first row of each distinct key tuple (as weft_table_unique). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_unique(const weft_plan *input, size_t nkeys,
+                                                     const char *const *keys, weft_plan **out);
+/* Releases the caller's reference; plans built on it stay valid (NULL is a no-op). */
 WEFT_API weft_status weft_plan_free(weft_plan *plan);
 /* The output schema: a table of 0 rows with the plan's column names and types. */
-WEFT_API weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
 /* The optimized plan as an indented tree, the root first, one operator a line with the
  * device it will run on under `exec` (NULL: "auto") and why:
  *   "cpu: auto, small input (N rows, devices <verb> from 100000)"
@@ -510,22 +601,32 @@ WEFT_API weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
  *   "cpu: a view of host memory, no copy"   scans and slices.
  * After a weft_plan_collect of this handle, the text ends with that run's report. `text`
  * is valid until the next explain or collect of this handle, or its free. */
-WEFT_API weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text);
-/* Runs the optimized plan with the eager table operations, except that a filter directly
- * under a group_by without keys runs as one CPU pass, "filter + aggregate (fused)", when
- * every aggregation is a sum, mean, min, max or count of a numeric, bool, date or timestamp
- * expression without a cast, or a len: the filtered rows are never built. Its integer
- * results equal the unfused ones; float sums and means add in fixed ranges of rows merged in
- * order (the same bits whatever the thread count), so they equal the unfused ones to
- * rounding. The exec's report lists each
+WEFT_API WEFT_NODISCARD weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec,
+                                                      const char **text);
+/* Runs the optimized plan with the eager table operations, bottom-up. Where the group_by
+ * would run on the CPU, three shapes run as one pass that never builds the rows between
+ * (explain shows them): a filter directly under a group_by, "filter + aggregate (fused)",
+ * when each aggregation is one the pass computes as group_by does and the keys (if any)
+ * fit its words; a group_by directly over a join, without keys or by left columns, over the
+ * join's rows; and any other group_by without keys. With keys, the pass gives up at run
+ * time on many groups, and over a join when an inner or left join's right keys repeat;
+ * the operators then run one after the other. Integer results equal the unfused ones; float
+ * sums and means add in fixed ranges of rows merged in order (the same bits whatever the
+ * thread count), equal to the unfused ones to rounding. The exec's report lists each
  * operator with the eager operation's own report under it. Strict: a plan with an operator
  * that cannot run on the devices asked for fails (WEFT_ERR_UNSUPPORTED, or
  * WEFT_ERR_BACKEND_UNAVAILABLE) before anything runs. */
-WEFT_API weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec,
+                                                      weft_table **out);
 
 /* ------------------------------------------------------------------ CSV */
 
+/* Options of weft_read_csv. struct_size lets the struct grow without breaking callers built
+ * against an older weft.h: set it to sizeof(weft_csv_options) (weft_csv_options_init does,
+ * with every default). Fields past a caller's struct_size take their defaults; a struct_size
+ * larger than this library's struct, or smaller than its first version, is refused. */
 typedef struct weft_csv_options {
+  size_t struct_size;        /* sizeof(weft_csv_options) as the caller was built */
   char delimiter;            /* 0: ',' */
   int has_header;            /* 1: the first line names the columns */
   const char *null_values;   /* comma-separated strings read as null; NULL: "" only */
@@ -535,13 +636,17 @@ typedef struct weft_csv_options {
   size_t infer_rows;         /* rows sampled for type inference (0: 10000) */
 } weft_csv_options;
 
+/* Fills *options with the defaults (',' delimiter, a header line, "" as null, no
+ * overrides, 10000 rows for inference) and its struct_size. */
+WEFT_API WEFT_NODISCARD weft_status weft_csv_options_init(weft_csv_options *options);
 /* Parallel read with type inference (bool, int64, float64, date32, timestamp_us, utf8);
  * quoted fields ("a,b", "say ""hi"""), CRLF. A malformed file is WEFT_ERR_CORRUPT with
  * the line and column. options may be NULL. */
-WEFT_API weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_options *options,
-                                   weft_table **out);
+WEFT_API WEFT_NODISCARD weft_status weft_read_csv(weft_exec *exec, const char *path,
+                                                  const weft_csv_options *options,
+                                                  weft_table **out);
 /* Written atomically (temporary file + rename); nulls as empty fields. */
-WEFT_API weft_status weft_write_csv(const weft_table *table, const char *path);
+WEFT_API WEFT_NODISCARD weft_status weft_write_csv(const weft_table *table, const char *path);
 
 #ifdef __cplusplus
 }

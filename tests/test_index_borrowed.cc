@@ -57,7 +57,7 @@ struct Index {
 
 size_t size_of(weft_index *ix) {
   size_t n = 0;
-  weft_index_size(ix, &n);
+  weft_test_ok(weft_index_size(ix, &n));
   return n;
 }
 

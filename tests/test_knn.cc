@@ -81,12 +81,12 @@ Result search(weft_index *ix, const std::string &device, const std::vector<float
   size_t nq = q.size() / dim;
   Result r{std::vector<float>(nq * k, 12345.f), std::vector<int64_t>(nq * k, 777)};
   weft_exec *e = nullptr;
-  weft_exec_create(&e);
-  weft_exec_set_device(e, device.c_str());
-  weft_exec_set_strict(e, 1);
+  weft_test_ok(weft_exec_create(&e));
+  weft_test_ok(weft_exec_set_device(e, device.c_str()));
+  weft_test_ok(weft_exec_set_strict(e, 1));
   weft_status st = weft_index_search(ix, e, nq, q.data(), k, allowed, allowed_bits, r.d.data(), r.i.data());
   const char *rep = "";
-  weft_exec_report(e, &rep);
+  weft_test_ok(weft_exec_report(e, &rep));
   EXPECT_EQ(st, WEFT_OK) << weft_last_error() << "\n" << rep;
   weft_exec_free(e);
   return r;
@@ -213,7 +213,7 @@ TEST_P(KnnDevice, BaseLargerThanMemoryCapIsStreamedInShards) {
   ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), nullptr));
   ASSERT_WEFT_OK(weft_device_set_memory_limit(dev, 2 << 20));
   auto got = search(ix.ix, GetParam(), q, dim, k);
-  weft_device_set_memory_limit(dev, 0);
+  weft_test_ok(weft_device_set_memory_limit(dev, 0));
   expect_same(got, reference(base, ids, q, dim, k, WEFT_METRIC_L2), true, "streamed");
 }
 
@@ -244,10 +244,10 @@ TEST(KnnAcrossDevices, SameIdsOnEveryDevice) {
   ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), nullptr));
   Result cpu = search(ix.ix, "cpu", q, dim, k);
   size_t n = 0;
-  weft_device_count(&n);
+  weft_test_ok(weft_device_count(&n));
   for (size_t d = 1; d < n; d++) {
     weft_device_info info;
-    weft_device_get_info(d, &info);
+    weft_test_ok(weft_device_get_info(d, &info));
     Result other = search(ix.ix, info.id, q, dim, k);
     EXPECT_EQ(other.i, cpu.i) << info.id;
     EXPECT_EQ(other.d, cpu.d) << info.id;
@@ -268,9 +268,9 @@ TEST(KnnFiles, SaveLoadRoundTripAndCorruption) {
   ASSERT_WEFT_OK(weft_index_load(path.c_str(), &loaded));
   size_t count = 0, d = 0;
   weft_metric m;
-  weft_index_size(loaded, &count);
-  weft_index_dim(loaded, &d);
-  weft_index_metric(loaded, &m);
+  weft_test_ok(weft_index_size(loaded, &count));
+  weft_test_ok(weft_index_dim(loaded, &d));
+  weft_test_ok(weft_index_metric(loaded, &m));
   EXPECT_EQ(count, nb);
   EXPECT_EQ(d, dim);
   EXPECT_EQ(m, WEFT_METRIC_COSINE);

@@ -55,7 +55,7 @@ TEST_P(Scheduler, InputLargerThanMemoryCapIsStreamed) {
                              nullptr, d.out.data(), d.obits.data());
   weft_reduce_result r{};
   weft_status st2 = weft_reduce(ex.e, WEFT_FLOAT64, WEFT_REDUCE_SUM, n, d.x.data(), d.xbits.data(), &r);
-  weft_device_set_memory_limit(dev, 0);
+  weft_test_ok(weft_device_set_memory_limit(dev, 0));
   ASSERT_EQ(st, WEFT_OK) << weft_last_error();
   ASSERT_EQ(st2, WEFT_OK) << weft_last_error();
   d.check_axpy(-2.5);
@@ -88,12 +88,12 @@ TEST(SchedulerFallback, DeviceTooSmallFallsBackOrFailsWhenStrict) {
   Exec lenient(id.c_str(), 0);
   weft_status st = weft_axpy(lenient.e, WEFT_FLOAT64, n, 3, d.x.data(), d.xbits.data(),
                              d.y.data(), nullptr, d.out.data(), d.obits.data());
-  weft_device_set_memory_limit(dev, 0);
+  weft_test_ok(weft_device_set_memory_limit(dev, 0));
   ASSERT_EQ(st, WEFT_OK) << weft_last_error();
   d.check_axpy(3);
   EXPECT_NE(lenient.report().find("fell back to cpu:0"), std::string::npos) << lenient.report();
   size_t last = 99;
-  weft_exec_last_device(lenient.e, &last);
+  weft_test_ok(weft_exec_last_device(lenient.e, &last));
   EXPECT_EQ(last, 0u);
 }
 
@@ -129,7 +129,7 @@ TEST(SchedulerMulti, RowsSplitAcrossDevicesMatchOneDevice) {
                              nullptr, d.out.data(), d.obits.data());
   weft_reduce_result r{};
   weft_status st2 = weft_reduce(ex.e, WEFT_FLOAT64, WEFT_REDUCE_SUM, n, d.x.data(), d.xbits.data(), &r);
-  weft_device_set_memory_limit(dev, 0);
+  weft_test_ok(weft_device_set_memory_limit(dev, 0));
   ASSERT_EQ(st, WEFT_OK) << weft_last_error();
   ASSERT_EQ(st2, WEFT_OK) << weft_last_error();
   d.check_axpy(0.5);
@@ -164,7 +164,7 @@ TEST(SchedulerThreads, ConcurrentCallersGetTheirOwnAnswers) {
     threads.emplace_back([t, n_dev, &ok] {
       Data d(200000 + (size_t)t * 1001);
       weft_device_info info;
-      weft_device_get_info((size_t)t % n_dev, &info);
+      weft_test_ok(weft_device_get_info((size_t)t % n_dev, &info));
       Exec ex(info.id, 1);
       weft_reduce_result r;
       if (weft_reduce(ex.e, WEFT_FLOAT64, WEFT_REDUCE_SUM, d.x.size(), d.x.data(), d.xbits.data(), &r) != WEFT_OK)

@@ -16,6 +16,12 @@
     ASSERT_EQ(st_, WEFT_OK) << weft_status_name(st_) << ": " << weft_last_error();        \
   } while (0)
 
+// A status the test does not branch on: a failure still fails the test, with the message.
+// An expression (not a statement), so it fits in helpers and comma lists.
+inline void weft_test_ok(weft_status st) {
+  if (st != WEFT_OK) ADD_FAILURE() << weft_status_name(st) << ": " << weft_last_error();
+}
+
 // An exec on `device` (strict by default, so a device test fails instead of quietly falling
 // back to the CPU), freed at scope end, with its report and the device that ran last.
 struct TestExec {
@@ -30,12 +36,12 @@ struct TestExec {
   ~TestExec() { weft_exec_free(e); }
   std::string report() const {
     const char *t = "";
-    weft_exec_report(e, &t);
+    weft_test_ok(weft_exec_report(e, &t));
     return t;
   }
   size_t last_device() const {
     size_t d = 999;
-    weft_exec_last_device(e, &d);
+    weft_test_ok(weft_exec_last_device(e, &d));
     return d;
   }
 };

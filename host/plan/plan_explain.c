@@ -17,7 +17,7 @@ static const char *agg_name(weft_agg_kind kind) {
 static void add_exprs(weft__text *t, size_t n, weft_expr *const *exprs) {
   for (size_t i = 0; i < n; i++) {
     const char *s = "?";
-    weft_expr_to_string(exprs[i], &s);
+    if (weft_expr_to_string(exprs[i], &s) != WEFT_OK) s = "?"; /* out of memory: still explain */
     weft__text_add(t, "%s%s", i ? ", " : "", s);
   }
 }
@@ -29,7 +29,7 @@ static void add_keys(weft__text *t, size_t n, char *const *keys) {
 static void add_aggs(weft__text *t, const weft_plan *p) {
   for (size_t a = 0; a < p->naggs; a++) {
     const char *in = "";
-    if (p->aggs[a].input) weft_expr_to_string(p->aggs[a].input, &in);
+    if (p->aggs[a].input && weft_expr_to_string(p->aggs[a].input, &in) != WEFT_OK) in = "?";
     weft__text_add(t, "%s%s(%s)", a ? ", " : "", agg_name(p->aggs[a].kind), in);
     if (p->aggs[a].name) weft__text_add(t, " as \"%s\"", p->aggs[a].name);
   }

@@ -56,6 +56,23 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
   }
 }
 
+/* The contract of weft__knn_tile as the device kernels need it, checked once here for every
+ * backend (a backend may add its own limits, as cuBLAS's int sizes). */
+static weft_status check_tile(const weft__device *d, const weft__knn_tile *t) {
+  const char *bad = NULL;
+  if (t->metric != WEFT__KNN_L2 && t->metric != WEFT__KNN_IP) bad = "unknown metric";
+  else if (t->k > UINT32_MAX || t->nb > UINT32_MAX || t->position0 > ((uint64_t)1 << 32) - t->nb)
+    bad = "k, nb and the positions must fit 32 bits";
+  else if (!t->list_in || !t->list_out) bad = "NULL list handle";
+  else if (t->list_in == t->list_out) bad = "list_in and list_out must differ on a device";
+  else if (t->nb > 0 && (!t->queries || !t->base || !t->scratch))
+    bad = "NULL queries, base or scratch handle";
+  else if (t->nb > 0 && t->metric == WEFT__KNN_L2 && !t->base_norms) bad = "L2 needs base_norms";
+  if (!bad) return WEFT_OK;
+  return weft__error(WEFT_ERR_INTERNAL, "knn search on %s: a tile breaks the backend contract: %s",
+                     d->id, bad);
+}
+
 static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float *queries_host,
                                  size_t rows, uint64_t *lists) {
   const weft_index *ix = c->ix;
@@ -78,6 +95,7 @@ static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float 
     weft__knn_tile t = {rows, ns, dim, k,
                         ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
                         queries, base, norms, allowed, s0, st->slot[SLOT_SCRATCH], in, out};
+    WEFT_RETURN_NOT_OK(check_tile(st->dev, &t));
     WEFT_RETURN_NOT_OK(be->knn_tile(dev, &t));
     void *swap = in;
     in = out;

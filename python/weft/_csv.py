@@ -87,6 +87,7 @@ def read_csv(path: Union[str, os.PathLike], *, separator: str = ",", has_header:
         *[_type_code(v, k) for k, v in overrides.items()]
     )
     opts = _lib.weft_csv_options(
+        struct_size=ctypes.sizeof(_lib.weft_csv_options),
         delimiter=separator.encode("utf-8"),
         has_header=1 if has_header else 0,
         null_values=nulls,

@@ -690,11 +690,12 @@ weft_table_join = _fn(
 
 
 # typedef struct weft_csv_options {
-#   char delimiter; int has_header; const char *null_values; size_t n_overrides;
+#   size_t struct_size; char delimiter; int has_header; const char *null_values; size_t n_overrides;
 #   const char *const *override_names; const weft_type *override_types; size_t infer_rows;
 # } weft_csv_options;
 class weft_csv_options(Structure):
     _fields_ = [
+        ("struct_size", c_size_t),
         ("delimiter", c_char),
         ("has_header", c_int),
         ("null_values", c_char_p),

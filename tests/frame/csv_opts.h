@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "weft.h"
 
 struct Opts {
@@ -12,7 +13,7 @@ struct Opts {
   std::vector<const char *> cnames;
   std::vector<weft_type> types;
   std::string nulls;  // "" keeps the reader's default
-  Opts() { o.has_header = 1; }
+  Opts() { weft_test_ok(weft_csv_options_init(&o)); }
   Opts &override_type(const std::string &name, weft_type t) {
     names.push_back(name);
     types.push_back(t);

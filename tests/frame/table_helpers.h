@@ -149,13 +149,13 @@ inline Cell cell(const weft_table *t, size_t c, int64_t row) {
 
 inline int64_t num_rows(const weft_table *t) {
   int64_t n = -1;
-  weft_table_num_rows(t, &n);
+  weft_test_ok(weft_table_num_rows(t, &n));
   return n;
 }
 
 inline size_t num_cols(const weft_table *t) {
   size_t n = 0;
-  weft_table_num_columns(t, &n);
+  weft_test_ok(weft_table_num_columns(t, &n));
   return n;
 }
 
@@ -175,7 +175,7 @@ inline std::vector<std::string> names_of(const weft_table *t) {
   std::vector<std::string> out;
   for (size_t c = 0; c < num_cols(t); c++) {
     const char *name = nullptr;
-    weft_table_column_name(t, c, &name);
+    weft_test_ok(weft_table_column_name(t, c, &name));
     out.push_back(name ? name : "<null>");
   }
   return out;
@@ -185,7 +185,7 @@ inline std::vector<weft_type> types_of(const weft_table *t) {
   std::vector<weft_type> out;
   for (size_t c = 0; c < num_cols(t); c++) {
     weft_column_view v;
-    weft_table_column(t, c, &v);
+    weft_test_ok(weft_table_column(t, c, &v));
     out.push_back(v.type);
   }
   return out;

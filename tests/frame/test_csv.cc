@@ -236,7 +236,7 @@ TEST(Csv, MalformedInputs) {
   EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
 
   weft_csv_options o{};
-  o.has_header = 1;
+  ASSERT_EQ(weft_csv_options_init(&o), WEFT_OK);
   o.infer_rows = 2;
   msg = read_error("n,s\n1,a\n2,b\nthree,c\n", WEFT_ERR_CORRUPT, &o);
   EXPECT_NE(msg.find("line 4"), std::string::npos) << msg;
@@ -298,16 +298,16 @@ TEST(Csv, LargeFileInManyChunks) {
   EXPECT_NE(std::string(report).find("chunks"), std::string::npos) << report;
   weft_exec_free(ex);
   int64_t rows;
-  weft_table_num_rows(t, &rows);
+  weft_test_ok(weft_table_num_rows(t, &rows));
   ASSERT_EQ(rows, (int64_t)n);
   EXPECT_EQ(jc::types_of(t), (std::vector<weft_type>{WEFT_TYPE_INT64, WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8,
                                                      WEFT_TYPE_BOOL, WEFT_TYPE_DATE32}));
   weft_column_view k, x, s, b, d;
-  weft_table_column(t, 0, &k);
-  weft_table_column(t, 1, &x);
-  weft_table_column(t, 2, &s);
-  weft_table_column(t, 3, &b);
-  weft_table_column(t, 4, &d);
+  weft_test_ok(weft_table_column(t, 0, &k));
+  weft_test_ok(weft_table_column(t, 1, &x));
+  weft_test_ok(weft_table_column(t, 2, &s));
+  weft_test_ok(weft_table_column(t, 3, &b));
+  weft_test_ok(weft_table_column(t, 4, &d));
   EXPECT_EQ(b.null_count, (int64_t)((n + 2) / 3));
   for (size_t i = 0; i < n; i++) {
     ASSERT_EQ(((const int64_t *)k.values)[i], ks[i]) << i;
@@ -367,3 +367,32 @@ TEST(Csv, RandomTextRoundTripAcrossChunks) {
   weft_table_free(t);
   std::remove(path.c_str());
 }
+
+namespace {
+
+// The options struct can grow: struct_size says which fields the caller knows.
+TEST(Csv, OptionsStructSize) {
+  weft_csv_options o{};
+  ASSERT_EQ(weft_csv_options_init(&o), WEFT_OK);
+  EXPECT_EQ(o.struct_size, sizeof o);
+  EXPECT_EQ(o.delimiter, ',');
+  EXPECT_EQ(o.has_header, 1);
+  o.delimiter = ';';
+  std::string path = write_file("semi.csv", "a;b\n1;x\n2;y\n");
+  weft_table *t = read_ok(path, &o);
+  int64_t rows = -1;
+  ASSERT_EQ(weft_table_num_rows(t, &rows), WEFT_OK);
+  EXPECT_EQ(rows, 2);
+  weft_table_free(t);
+
+  weft_csv_options zero{};  // struct_size left 0: refused with what to do
+  std::string msg = read_error("a\n1\n", WEFT_ERR_INVALID_ARGUMENT, &zero);
+  EXPECT_NE(msg.find("struct_size is 0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("weft_csv_options_init"), std::string::npos) << msg;
+  o.struct_size = sizeof o + 8;  // a caller built against a newer weft.h
+  msg = read_error("a\n1\n", WEFT_ERR_INVALID_ARGUMENT, &o);
+  EXPECT_NE(msg.find("struct_size is " + std::to_string(sizeof o + 8)), std::string::npos) << msg;
+  EXPECT_EQ(weft_csv_options_init(nullptr), WEFT_ERR_INVALID_ARGUMENT);
+}
+
+}  // namespace

@@ -107,9 +107,9 @@ std::unique_ptr<Res> eval(weft_table *t, E e) {
   weft_status st = weft_table_select(nullptr, t, 1, xs, &r->t);
   EXPECT_EQ(st, WEFT_OK) << weft_last_error();
   if (st != WEFT_OK) return nullptr;
-  weft_table_column(r->t, 0, &r->v);
+  weft_test_ok(weft_table_column(r->t, 0, &r->v));
   const char *name;
-  weft_table_column_name(r->t, 0, &name);
+  weft_test_ok(weft_table_column_name(r->t, 0, &name));
   r->name = name;
   return r;
 }
@@ -797,8 +797,8 @@ TEST(Filter, EveryColumnTypeAndPredicates) {
       ASSERT_WEFT_OK(weft_table_num_rows(out, &got_rows));
       ASSERT_EQ(got_rows, (int64_t)rows.size()) << "case " << ci << " n " << n;
       weft_column_view ck, c8, cf, cb, cs;
-      weft_table_column(out, 0, &ck), weft_table_column(out, 1, &c8), weft_table_column(out, 2, &cf);
-      weft_table_column(out, 3, &cb), weft_table_column(out, 4, &cs);
+      weft_test_ok(weft_table_column(out, 0, &ck)), weft_test_ok(weft_table_column(out, 1, &c8)), weft_test_ok(weft_table_column(out, 2, &cf));
+      weft_test_ok(weft_table_column(out, 3, &cb)), weft_test_ok(weft_table_column(out, 4, &cs));
       for (size_t j = 0; j < rows.size(); j++) {
         int64_t r = rows[j];
         auto ok = [&](const weft_column_view &v) { return !v.validity || bit(v.validity, v.offset + j); };
@@ -844,7 +844,7 @@ TEST(Filter, CompactionBlocksSlicesAndDensities) {
         weft_table *out;
         ASSERT_WEFT_OK(weft_table_filter(nullptr, sl, c.first.get(), &out));
         weft_column_view ch, cd, cb;
-        weft_table_column(out, 0, &ch), weft_table_column(out, 1, &cd), weft_table_column(out, 2, &cb);
+        weft_test_ok(weft_table_column(out, 0, &ch)), weft_test_ok(weft_table_column(out, 1, &cd)), weft_test_ok(weft_table_column(out, 2, &cb));
         int64_t j = 0;
         for (int64_t i = 0; i < m; i++) {
           int64_t r = off + i;

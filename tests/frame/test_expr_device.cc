@@ -197,10 +197,10 @@ void expect_same(const weft_column_view &a, const weft_column_view &b, const std
 void expect_same_tables(weft_table *a, weft_table *b, const std::string &what) {
   size_t na = 0, nb = 0;
   int64_t ra = -1, rb = -2;
-  weft_table_num_columns(a, &na);
-  weft_table_num_columns(b, &nb);
-  weft_table_num_rows(a, &ra);
-  weft_table_num_rows(b, &rb);
+  weft_test_ok(weft_table_num_columns(a, &na));
+  weft_test_ok(weft_table_num_columns(b, &nb));
+  weft_test_ok(weft_table_num_rows(a, &ra));
+  weft_test_ok(weft_table_num_rows(b, &rb));
   ASSERT_EQ(na, nb) << what;
   ASSERT_EQ(ra, rb) << what;
   for (size_t c = 0; c < na; c++) {
@@ -208,7 +208,7 @@ void expect_same_tables(weft_table *a, weft_table *b, const std::string &what) {
     const char *name = "";
     ASSERT_WEFT_OK(weft_table_column(a, c, &va));
     ASSERT_WEFT_OK(weft_table_column(b, c, &vb));
-    weft_table_column_name(a, c, &name);
+    weft_test_ok(weft_table_column_name(a, c, &name));
     expect_same(va, vb, what + " column " + name);
     if (::testing::Test::HasFatalFailure()) return;
   }
@@ -231,7 +231,7 @@ void check_select(Fn fn, const std::string &device, size_t dev, weft_table *t, c
   ASSERT_WEFT_OK(fn(cpu.e, t, xs.size(), xs.data(), &want.t));
   ASSERT_WEFT_OK(fn(ex.e, t, xs.size(), xs.data(), &got.t));
   int64_t rows = 0;
-  weft_table_num_rows(t, &rows);
+  weft_test_ok(weft_table_num_rows(t, &rows));
   if (rows > 0) {
     EXPECT_EQ(ex.last_device(), dev) << ex.report();
   }
@@ -244,7 +244,7 @@ void check_filter(const std::string &device, size_t dev, weft_table *t, E pred, 
   ASSERT_WEFT_OK(weft_table_filter(cpu.e, t, pred.get(), &want.t));
   ASSERT_WEFT_OK(weft_table_filter(ex.e, t, pred.get(), &got.t));
   int64_t rows = 0;
-  weft_table_num_rows(t, &rows);
+  weft_test_ok(weft_table_num_rows(t, &rows));
   if (rows > 0) {
     EXPECT_EQ(ex.last_device(), dev) << ex.report();
   }
@@ -320,7 +320,7 @@ TEST_P(ExprDeviceOnly, StreamsOverTheMemoryCap) {
   std::string report = ex.report();
   weft_status fst = weft_table_filter(ex.e, tab.t, few[2].get(), &fgot.t);
   std::string freport = ex.report();
-  weft_device_set_memory_limit(dev, 0);
+  weft_test_ok(weft_device_set_memory_limit(dev, 0));
   ASSERT_WEFT_OK(st);
   ASSERT_WEFT_OK(fst);
   std::smatch m;

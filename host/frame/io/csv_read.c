@@ -9,6 +9,7 @@
  * do exactly to this file's code, so the table and any error are the same on every device.
  * A device that fails falls back to the CPU (strict mode: the error). */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,11 +303,30 @@ static weft_status read_body(weft_exec *exec, read_ctx *c, const char *data, wef
   return st;
 }
 
+weft_status weft_csv_options_init(weft_csv_options *options) {
+  WEFT_CHECK_ARG(options, "weft_csv_options_init: options is NULL");
+  memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+  options->delimiter = ',';
+  options->has_header = 1;
+  options->infer_rows = 10000;
+  return WEFT_OK;
+}
+
+/* The first weft_csv_options with a struct_size ended with infer_rows. */
+#define CSV_OPTIONS_FIRST_SIZE (offsetof(weft_csv_options, infer_rows) + sizeof(size_t))
+
 weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_options *options,
                           weft_table **out) {
   WEFT_CHECK_ARG(out, "read_csv: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(path, "read_csv: path is NULL");
+  WEFT_CHECK_ARG(!options || (options->struct_size >= CSV_OPTIONS_FIRST_SIZE &&
+                              options->struct_size <= sizeof *options),
+                 "read_csv: options->struct_size is %zu, this library takes %zu to %zu: set it to "
+                 "sizeof(weft_csv_options), or fill the options with weft_csv_options_init",
+                 options ? options->struct_size : (size_t)0, (size_t)CSV_OPTIONS_FIRST_SIZE,
+                 sizeof *options);
   char delim = options && options->delimiter ? options->delimiter : ',';
   WEFT_CHECK_ARG(delim != '"' && delim != '\n' && delim != '\r',
                  "read_csv: delimiter %d cannot be a quote or a line break", (int)delim);
