@@ -166,13 +166,9 @@ weft_status wc_csv_fields(int dev, const weft__csv_launch *launch);
 /* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 weft_status wc_group_kernel(int dev, const weft__group_launch *launch);
 
-/* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
- * against weft_knn_gemm, knn_tile over two tiles + knn_sort; without cuBLAS, that knn_tile
- * fails naming it), the expression interpreter
- * (values, a filter mask, a failing cast), the radix sort of (key, row) pairs (against a
- * host stable sort) and the grouping kernels (group ids, first rows, per-group sums over
- * rows sorted by group) on `dev`, compared with a host reference. The message names the
- * failed check and the device. */
+/* cuda_selftest.cu: the smoke check init runs on every device (one axpy launch and a copy
+ * back, no cuBLAS); the full check of every kernel is tests/test_backend_kernels.cc. The
+ * message names the device. */
 weft_status wc_selftest(int dev);
 
 #endif /* WEFT_CUDA_INTERNAL_H */

@@ -1,7 +1,7 @@
 // The backends' read_csv kernels (kernels/csv_parse.kern) on their own, through each backend
-// library's weft__backend table (dlopen, no libweft.so): the seven records of the CUDA
-// self-test's csv case (cuda/cuda_selftest.cu, test_csv) with the same hand-worked values,
-// so the expectations the self-test holds a GPU to are proven here on OpenCL; then two
+// library's weft__backend table (dlopen, no libweft.so): seven records with hand-worked
+// values (once the CUDA backend's built-in self-test; now this file is the one copy, run on
+// OpenCL everywhere and on CUDA by tools/gpu-check.sh); then two
 // chunks of 65536 records whose starts the host computes. A backend that is not built or
 // finds no device is reported as skipped.
 #include <dlfcn.h>
