@@ -65,6 +65,8 @@ static weft_status wc_init_device(int dev) {
   d->name[len] = '\0';
   d->memory_bytes = (uint64_t)p.totalGlobalMem;
   d->compute_units = p.multiProcessorCount;
+  d->pci_domain = (uint32_t)p.pciDomainID, d->pci_bus = (uint32_t)p.pciBusID;
+  d->pci_device = (uint32_t)p.pciDeviceID;
   WC_CHECK(dev, cudaSetDevice(dev));
   WC_CHECK(dev, cudaStreamCreateWithFlags(&d->stream, cudaStreamNonBlocking));
   return WEFT_OK;
@@ -117,6 +119,8 @@ static weft_status wc_device_desc(int dev, weft__device_desc *out) {
   out->compute_units = d->compute_units;
   out->has_fp64 = 1;
   out->is_gpu = 1;
+  out->pci_known = 2;
+  out->pci_domain = d->pci_domain, out->pci_bus = d->pci_bus, out->pci_device = d->pci_device;
   return WEFT_OK;
 }
 

@@ -23,6 +23,7 @@ typedef struct wc_device {
   char name[WEFT_NAME_MAX] = {0};
   uint64_t memory_bytes = 0;
   int compute_units = 0;
+  uint32_t pci_domain = 0, pci_bus = 0, pci_device = 0; /* the host's OpenCL/CUDA match */
   cudaStream_t stream = nullptr; /* non-blocking; all work of this device, in order */
   std::mutex lock;               /* guards the lazy members below and the reduce scratch */
   cublasHandle_t cublas = nullptr; /* lazy (wc_cublas), bound to `stream` */
