@@ -8,6 +8,7 @@
 # Needs nvcc, cmake, ninja and python3 with numpy (torch, pyarrow, pandas, pytest where there);
 # no apt, no pip, no network: GoogleTest comes from third_party/googletest. Steps (each
 # limited with `timeout`; a failed step is recorded and the next one runs):
+#   devices      weft.devices() and weft.backends(): a GPU listed once (cuda:N), not as opencl too
 #   build        weft for the GPU found (nvidia-smi compute_cap -> CMAKE_CUDA_ARCHITECTURES,
 #                default 90) with the tests, GoogleTest vendored
 #   ctest-cuda   every test on CUDA: the backend's kernels against host references
@@ -158,6 +159,18 @@ LIBENV="WEFT_LIBRARY='$BUILD/lib' PYTHONPATH='$ROOT/python'"
 KERNEL_TESTS="weft_backend_kernel_tests weft_csv_kernel_tests weft_sort_pairs_tests"
 CUDA_RE='[Cc]uda|CUDA|[Cc]ublas'
 
+# what weft lists: one GPU must be listed once (cuda:N), not again as opencl:N
+if [ $BUILT -eq 0 ]; then
+  run devices 60 "cd '$ROOT' && $LIBENV $PY -c \"
+import weft
+for d in weft.devices(): print('device', d.id, '|', d.name, '|', d.memory_bytes >> 20, 'MiB')
+for b in weft.backends(): print('backend', b.name, '|', 'loaded' if b.loaded else 'not loaded', '|', b.device_count, 'devices |', b.reason)
+\"" || FAILED_REQUIRED=1
+  while IFS= read -r l; do figure "$l"; done < <(grep -E '^(device|backend) ' "$OUT/devices.log")
+else
+  skip devices "the build failed"
+fi
+
 if [ $DRY -eq 1 ]; then
   # ---- dry run: what needs no GPU ----
   if [ $BUILT -eq 0 ]; then
@@ -205,11 +218,16 @@ else
   if [ $BUILT -eq 0 ]; then
     run ctest-cuda 180 "ctest --test-dir '$BUILD' -R '$CUDA_RE' -j 8 --output-on-failure --timeout 120"
     figure "ctest-cuda: $(ctest_line "$OUT/ctest-cuda.log")"
-    nskip=$(grep -c 'Not Run\|Skipped' "$OUT/ctest-cuda.log")
-    [ "$nskip" -gt 0 ] && figure "ctest-cuda: $nskip lines say skipped: no CUDA device found? (see ctest-cuda.log)"
+    nskip=$(grep -c '\*\*\*Skipped' "$OUT/ctest-cuda.log")
+    [ "$nskip" -gt 0 ] && figure "ctest-cuda: $nskip tests skipped: no CUDA device found? (see ctest-cuda.log)"
     # the kernel checks once more in one process each, gtest's own account
     run kernel-checks 120 "for t in $KERNEL_TESTS; do '$BIN'/\$t --gtest_filter='*/cuda' || exit 1; done"
     figure "kernel checks on cuda: $(gtest_counts "$OUT/kernel-checks.log")"
+    # on a GPU machine a skipped CUDA check is a failure: the backend found no device
+    nskip=$(grep -cE '^\[  SKIPPED \] .* \([0-9]+ ms\)$' "$OUT/kernel-checks.log")
+    if [ "$nskip" -gt 0 ]; then
+      record cuda-found FAIL 0 "$nskip kernel checks skipped: $(grep -m1 -A0 'no device\|not built\|cannot load' "$OUT/kernel-checks.log")"
+    fi
     # one process a binary (no per-test start-up): the kernel checks and the library's cuda:0 cases
     run sync-check 150 "export WEFT_CUDA_SYNC_CHECK=1; s=0; for t in $KERNEL_TESTS; do '$BIN'/\$t --gtest_filter='*/cuda' || s=1; done; '$BIN'/weft_tests --gtest_filter='*cuda_0*' || s=1; exit \$s"
     figure "sync-check: $(gtest_counts "$OUT/sync-check.log")"
@@ -232,7 +250,8 @@ else
     FENG="weft"
     for m in polars duckdb; do "$PY" -c "import $m" 2>/dev/null && FENG="$FENG,$m"; done
     run frames 120 "cd '$ROOT' && $LIBENV $PY bench/frames.py --weft-device cuda --engines $FENG --repeat 1"
-    grep -E 'Problems|^- |\|' "$OUT/frames.log" | head -30 | while IFS= read -r l; do figure "frames: $l"; done
+    while IFS= read -r l; do figure "frames: $l"; done < <(awk '/^query /,/^$/' "$OUT/frames.log" | sed '/^$/d'; grep -A20 '^Problems' "$OUT/frames.log")
+    figure "frames: weft ran on cuda in $(grep -c '\] weft: .*ran on cuda' "$OUT/frames.log") of $(grep -c '\] weft: ' "$OUT/frames.log") queries (the rest: see frames.log)"
     if [ -f "$ROOT/bench/tpch.py" ]; then
       run tpch 120 "cd '$ROOT' && $LIBENV $PY bench/tpch.py --sf 1 --device cuda"
     else
