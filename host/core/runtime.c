@@ -59,7 +59,7 @@ static void library_dir(char *out, size_t cap) {
 static void add_devices(const weft__backend *be, weft_device_kind kind, const int *skip) {
   int n = be->device_count();
   for (int i = 0; i < n && atomic_load(&device_count) < WEFT_MAX_DEVICES; i++) {
-    if (skip && skip[i]) continue;
+    if (skip && i < WEFT_MAX_DEVICES && skip[i]) continue;
     size_t count = atomic_load(&device_count);
     weft__device *d = &devices[count];
     memset(d, 0, sizeof *d);
@@ -153,7 +153,7 @@ static void open_backend(weft__backend_slot *slot, const char *name, weft_device
 static void add_gpu_devices(weft__backend_slot *ocl, weft__backend_slot *cuda) {
   enum { MAX = WEFT_MAX_DEVICES };
   weft__device_desc od[MAX], cd[MAX];
-  int same_as[MAX], skip[MAX];
+  int same_as[MAX], skip[MAX] = {0};
   size_t no = 0, nc = 0;
   if (ocl->backend)
     for (int i = 0; i < ocl->backend->device_count() && no < MAX; i++, no++) {
