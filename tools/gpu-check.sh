@@ -25,7 +25,8 @@
 #   pytest-cuda  the Python suite's CUDA cases
 #   ctest-rest   the rest of the GoogleTest suite (the CPU and OpenCL paths on this machine)
 # --dry-run builds the same way (CUDA on), runs the kernel checks (OpenCL here; CUDA must be
-# reported SKIPPED, never passed), the device de-duplication tests, the vendored GoogleTest,
+# reported SKIPPED, never passed), the device de-duplication tests (the matching, and the
+# runtime on fake backends), weft.devices(), the vendored GoogleTest,
 # the benchmarks' argument parsing and a tiny k-NN run, and writes the summary; exit 0 when
 # those pass.
 #
@@ -175,7 +176,7 @@ if [ $DRY -eq 1 ]; then
   # ---- dry run: what needs no GPU ----
   if [ $BUILT -eq 0 ]; then
     # the kernel checks: OpenCL runs them (PoCL), CUDA must say SKIPPED
-    run kernel-checks 240 "for t in $KERNEL_TESTS weft_device_dedup_tests; do '$BIN'/\$t || exit 1; done" \
+    run kernel-checks 240 "for t in $KERNEL_TESTS weft_device_dedup_tests; do '$BIN'/\$t || exit 1; done && WEFT_BACKEND_PATH='$BUILD/tests/fake_backends' '$BIN'/weft_same_gpu_tests" \
       || FAILED_REQUIRED=1
     figure "kernel checks here: $(gtest_counts "$OUT/kernel-checks.log")"
     nskip=$(grep -cE '^\[  SKIPPED \] .*/cuda \([0-9]+ ms\)$' "$OUT/kernel-checks.log")
