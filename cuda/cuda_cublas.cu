@@ -5,6 +5,7 @@
 #include "cuda_internal.h"
 
 #include <mutex>
+#include <stdlib.h>
 
 namespace {
 
@@ -17,9 +18,13 @@ struct cublas_library {
 
 cublas_library g_cublas;
 
+/* WEFT_CUBLAS_LIBRARY names the library to open instead of the toolkit's sonames (a test
+ * points it at a missing file to prove k-NN's fallback when cuBLAS cannot be opened). */
 void open_cublas(void) {
-  g_cublas.status = wc_cublas_open(wc_cublas_default_names, &g_cublas.api, g_cublas.why,
-                                   sizeof g_cublas.why);
+  const char *env = getenv("WEFT_CUBLAS_LIBRARY");
+  const char *const forced[] = {env, nullptr};
+  g_cublas.status = wc_cublas_open(env && *env ? forced : wc_cublas_default_names, &g_cublas.api,
+                                   g_cublas.why, sizeof g_cublas.why);
 }
 
 }  // namespace

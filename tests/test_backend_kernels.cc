@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "../kernels/describe_blocks.h"
 #include "../kernels/expr_program.h"
 #include "../kernels/join_hash.h"
@@ -347,6 +349,27 @@ TEST_P(BackendKernels, KnnOddSizesEveryDistance) {
     std::sort(want.begin(), want.end());
     for (size_t r = 0; r < k; ++r) ASSERT_EQ(got[i * k + r], want[r]) << "query " << i << " rank " << r;
   }
+}
+
+// Without cuBLAS (WEFT_CUBLAS_LIBRARY naming a missing file: its own ctest entry, see
+// tests/CMakeLists.txt), knn_tile must fail naming cuBLAS, never crash: the host then reruns
+// the rows on the CPU and reports why.
+TEST_P(BackendKernels, KnnWithoutCublasFailsNamingIt) {
+  const char *lib = getenv("WEFT_CUBLAS_LIBRARY");
+  if (std::string(GetParam().name) != "cuda") GTEST_SKIP() << "cuBLAS is the CUDA backend's";
+  if (!lib || !*lib || access(lib, F_OK) == 0)
+    GTEST_SKIP() << "runs with WEFT_CUBLAS_LIBRARY naming a missing file (ctest: "
+                    "cuda_knn_without_cublas)";
+  const size_t nq = 2, nb = 3, dim = 4, k = 2;
+  weft__knn_tile tile;
+  memset(&tile, 0, sizeof tile);
+  tile.nq = nq, tile.nb = nb, tile.dim = dim, tile.k = k, tile.metric = WEFT__KNN_L2;
+  tile.queries = buf(nq * dim * 4), tile.base = buf(nb * dim * 4), tile.base_norms = buf(nb * 4);
+  tile.scratch = buf(nq * nb * 4), tile.list_in = buf(nq * k * 8), tile.list_out = buf(nq * k * 8);
+  ASSERT_FALSE(HasFailure());
+  g_message.clear();
+  EXPECT_EQ(be_->knn_tile(0, &tile), WEFT_ERR_BACKEND_UNAVAILABLE) << g_message;
+  EXPECT_NE(g_message.find("cuBLAS"), std::string::npos) << g_message;
 }
 
 // ---- expressions (kernels/expr_eval.kern) ----
