@@ -224,7 +224,7 @@ else
     nskip=$(grep -c '\*\*\*Skipped' "$OUT/ctest-cuda.log")
     [ "$nskip" -gt 0 ] && figure "ctest-cuda: $nskip tests skipped: no CUDA device found? (see ctest-cuda.log)"
     # the kernel checks once more in one process each, gtest's own account
-    run kernel-checks 120 "for t in $KERNEL_TESTS; do '$BIN'/\$t --gtest_filter=\"\$CUDA_ONLY\" || exit 1; done"
+    run kernel-checks 120 "s=0; for t in $KERNEL_TESTS; do '$BIN'/\$t --gtest_filter=\"\$CUDA_ONLY\" || s=1; done; exit \$s"
     figure "kernel checks on cuda: $(gtest_counts "$OUT/kernel-checks.log")"
     # on a GPU machine a skipped CUDA check is a failure: the backend found no device
     nskip=$(grep -cE '^\[  SKIPPED \] .* \([0-9]+ ms\)$' "$OUT/kernel-checks.log")
@@ -236,7 +236,7 @@ else
     figure "sync-check: $(gtest_counts "$OUT/sync-check.log")"
     SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer 2>/dev/null | head -1)
     if [ -n "$SAN" ]; then
-      run memcheck 90 "for t in weft_backend_kernel_tests weft_csv_kernel_tests; do '$SAN' --tool memcheck --error-exitcode 99 --print-limit 20 '$BIN'/\$t --gtest_filter=\"\$CUDA_ONLY\" || exit 1; done"
+      run memcheck 90 "s=0; for t in weft_backend_kernel_tests weft_csv_kernel_tests; do '$SAN' --tool memcheck --error-exitcode 99 --print-limit 20 '$BIN'/\$t --gtest_filter=\"\$CUDA_ONLY\" || s=1; done; exit \$s"
       figure "memcheck: $(grep -h 'ERROR SUMMARY' "$OUT/memcheck.log" | tr '\n' ' ')"
     else
       skip memcheck "compute-sanitizer not found"
@@ -262,11 +262,12 @@ else
     fi
     if "$PY" -c "import pytest" 2>/dev/null; then
       run pytest-cuda 90 "cd '$ROOT' && $LIBENV $PY -m pytest -q -p no:cacheprovider python/tests -k 'cuda or device'"
+      [ -f "$OUT/pytest-cuda.log" ] && figure "pytest-cuda: $(tail -1 "$OUT/pytest-cuda.log")"
     else
       skip pytest-cuda "pytest not importable"
     fi
     run ctest-rest 120 "ctest --test-dir '$BUILD' -E '$CUDA_RE' -j $JOBS --output-on-failure --timeout 60"
-    figure "ctest-rest: $(ctest_line "$OUT/ctest-rest.log")"
+    [ -f "$OUT/ctest-rest.log" ] && figure "ctest-rest: $(ctest_line "$OUT/ctest-rest.log")"
   else
     for s in knn frames tpch pytest-cuda ctest-rest; do skip $s "the build failed"; done
   fi
