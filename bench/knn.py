@@ -186,9 +186,73 @@ class NumpyEngine:
         return f"query blocks of {self.block}, argpartition on {self.threads} threads"
 
 
-def make_engine(name, borrow=False):
+class TorchEngine:
+    """Brute force on a torch device (default cuda, --torch-device): the base and its norms
+    on the device, then per block of queries |x|^2 - 2 q.x by torch.matmul (cuBLAS sgemm on
+    CUDA, TF32 off) and torch.topk, the k sorted by distance. The note gives the sgemm rate
+    of one (block x dim) x (dim x nb) product alone, timed on the device, for the roofline."""
+
+    def __init__(self, device="cuda"):
+        import torch
+
+        self.torch, self.device = torch, device
+        torch.backends.cuda.matmul.allow_tf32 = False  # exact float32 products, as weft's
+        self.rate = None
+
+    def _sync(self):
+        if self.device.startswith("cuda"):
+            self.torch.cuda.synchronize()
+
+    def build(self, xb):
+        torch = self.torch
+        self.xb = torch.from_numpy(xb).to(self.device)
+        self.norms = (self.xb * self.xb).sum(dim=1)
+        nb = xb.shape[0]
+        # a distance block of at most 2 GiB
+        self.block = int(max(1, min(8192, (2 << 30) // (4 * max(1, nb)))))
+        q = torch.randn(self.block, xb.shape[1], device=self.device)
+        out = torch.empty(self.block, nb, device=self.device)
+        torch.matmul(q, self.xb.T, out=out)  # warm: cuBLAS handle, kernel choice
+        self._sync()
+        reps, t = 5, time.perf_counter()
+        for _ in range(reps):
+            torch.matmul(q, self.xb.T, out=out)
+        self._sync()
+        dt = (time.perf_counter() - t) / reps
+        self.rate = 2.0 * self.block * nb * xb.shape[1] / dt / 1e9
+        del q, out
+
+    def search(self, xq, k):
+        torch = self.torch
+        nq, nb = xq.shape[0], self.xb.shape[0]
+        kk = min(k, nb)
+        D = np.full((nq, k), np.inf, dtype=np.float32)
+        I = np.full((nq, k), -1, dtype=np.int64)
+        q_all = torch.from_numpy(xq).to(self.device)
+        qn = (q_all * q_all).sum(dim=1, keepdim=True)
+        for q0 in range(0, nq, self.block):
+            q = q_all[q0 : q0 + self.block]
+            s = torch.addmm(self.norms.unsqueeze(0), q, self.xb.T, beta=1.0, alpha=-2.0)
+            d, i = torch.topk(s, kk, dim=1, largest=False, sorted=True)
+            D[q0 : q0 + len(q), :kk] = (d + qn[q0 : q0 + len(q)]).cpu().numpy()
+            I[q0 : q0 + len(q), :kk] = i.cpu().numpy()
+        self._sync()
+        return D, I
+
+    def note(self):
+        name = self.device
+        if self.device.startswith("cuda"):
+            name += f" ({self.torch.cuda.get_device_name(self.device)})"
+        return (f"torch {self.torch.__version__} on {name}, query blocks of {self.block}; "
+                f"sgemm {self.block} x {self.xb.shape[1]} x {self.xb.shape[0]}: "
+                f"{self.rate:,.0f} GFLOP/s")
+
+
+def make_engine(name, borrow=False, torch_device="cuda"):
     if name.startswith("weft:"):
         return WeftEngine(name.split(":", 1)[1], borrow)
+    if name == "torch":
+        return TorchEngine(torch_device)
     if name == "faiss":
         return FaissEngine()
     if name == "numpy":
@@ -197,7 +261,7 @@ def make_engine(name, borrow=False):
 
 
 def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budget=float("inf"),
-               borrow=False):
+               borrow=False, torch_device="cuda"):
     """In the child: build, warm up, then best-of-`repeat` per k. Returns a dict.
     coretype: OPENBLAS_CORETYPE for the BLAS this engine loads (not numpy's, loaded already).
     borrow: weft adds with copy=False."""
@@ -206,7 +270,7 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
     rss0 = _rss_mib()
     out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None,
            "peak_by_k": {}}
-    eng = make_engine(name, borrow)
+    eng = make_engine(name, borrow, torch_device)
     t = time.perf_counter()
     eng.build(xb)
     out["build_s"] = time.perf_counter() - t
@@ -253,6 +317,15 @@ def describe_weft():
         "devices": [(d.id, d.name, d.memory_bytes) for d in weft.devices()],
         "skipped_backends": [(b.name, b.reason) for b in weft.backends() if not b.loaded],
     }
+
+
+def describe_torch(device):
+    import torch
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"torch {torch.__version__}: no CUDA device")
+    torch.empty(1, device=device)
+    return torch.__version__
 
 
 def describe_faiss(coretype=None):
@@ -382,7 +455,10 @@ def parse_args(argv):
                    "(default: cpu:0, auto, then every other device)")
     p.add_argument("--borrow", action="store_true",
                    help="weft adds with copy=False (borrows the base instead of copying it)")
-    p.add_argument("--engines", default="weft,faiss,numpy", help="weft, faiss, numpy")
+    p.add_argument("--engines", default="weft,faiss,numpy",
+                   help="weft, faiss, numpy, torch (brute force on --torch-device: matmul + "
+                   "topk, and the sgemm rate alone)")
+    p.add_argument("--torch-device", default="cuda", help="the torch engine's device (cuda)")
     p.add_argument("--repeat", type=int, default=None,
                    help="best of N runs (default: 3 for small cases, 1 when nb*nq >= 5e9, and "
                    "no more once a run took over 5 s)")
@@ -415,7 +491,7 @@ def main(argv=None):
 
     # what runs where (in children: the parent never loads weft or faiss)
     engines = []
-    weft_info = faiss_info = None
+    weft_info = faiss_info = torch_version = None
     if "weft" in args.engines:
         status, weft_info = in_child(describe_weft)
         if status != "ok":
@@ -437,6 +513,13 @@ def main(argv=None):
             engines.append("faiss")
     if "numpy" in args.engines:
         engines.append("numpy")
+    if "torch" in args.engines:
+        status, r = in_child(describe_torch, args.torch_device)
+        if status != "ok":
+            log(f"torch on {args.torch_device} unavailable, skipped:\n{r.strip().splitlines()[-1]}")
+        else:
+            torch_version = r
+            engines.append("torch")
     weft_engines = [e for e in engines if e.startswith("weft:")]
 
     if md:
@@ -459,18 +542,22 @@ def main(argv=None):
         say("weft devices: " + ", ".join(f"{i} ({n})" for i, n, _ in weft_info["devices"]))
         for name, reason in weft_info["skipped_backends"]:
             say(f"weft backend {name} not loaded: {reason}")
+    if torch_version:
+        say(f"torch {torch_version} on {args.torch_device}: matmul (cuBLAS sgemm, TF32 off) + topk")
     say(f"peak for %peak: {args.peak_gflops:g} GFLOP/s; correctness: ids equal up to ties "
         f"(distances within {RTOL:g} relative)")
     print()
 
     headers = ["nb", "data", "k"]
     headers += [f"weft {e.split(':', 1)[1]} QPS" for e in weft_engines]
-    headers += ["faiss QPS", "numpy QPS", "weft/faiss", "GFLOP/s", "%peak"]
+    headers += ["faiss QPS", "numpy QPS"] + (["torch QPS"] if "torch" in engines else [])
+    headers += ["weft/faiss", "GFLOP/s", "%peak"]
     weft_rss = "weft RSS MiB"
     if weft_engines:
         weft_rss = (f"weft {weft_engines[0].split(':', 1)[1]}"
                     f"{' copy=False' if args.borrow else ''} RSS MiB")  # fmt: skip
-    headers += [weft_rss, "faiss RSS MiB", "numpy RSS MiB", "=faiss", "=numpy"]
+    others = ("faiss", "numpy") + (("torch",) if "torch" in engines else ())
+    headers += [weft_rss, "faiss RSS MiB", "numpy RSS MiB"] + [f"={o}" for o in others]
     rows = []
     problems = [w[len("WARNING: "):] for w in blas_warnings("numpy BLAS", _blas_info())]
     if faiss_info:
@@ -493,7 +580,7 @@ def main(argv=None):
                 budget = float("inf") if args.repeat else REPEAT_BUDGET_S
                 limit = args.time_limit if e.startswith("weft:") and e != main_weft else float("inf")
                 status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit,
-                                     coretype, budget, args.borrow)  # fmt: skip
+                                     coretype, budget, args.borrow, args.torch_device)  # fmt: skip
                 if status != "ok":
                     log(f"[{label}] {e} FAILED:\n{r}")
                     problems.append(f"{label} {e}: failed ({r.strip().splitlines()[-1]})")
@@ -511,6 +598,8 @@ def main(argv=None):
                 row = [str(nb), kind, str(k)]
                 row += [fmt_qps(tim(e), args.nq) for e in weft_engines]
                 row += [fmt_qps(tim("faiss"), args.nq), fmt_qps(tim("numpy"), args.nq)]
+                if "torch" in engines:
+                    row.append(fmt_qps(tim("torch"), args.nq))
                 tw, tf = tim(main_weft), tim("faiss")
                 row.append(f"{tf / tw:.2f}" if tw and tf else "-")
                 if tw:
@@ -519,7 +608,7 @@ def main(argv=None):
                 else:
                     row += ["-", "-"]
                 row += [fmt_rss(got.get(e), k) for e in (main_weft, "faiss", "numpy")]
-                for other in ("faiss", "numpy"):
+                for other in others:
                     if res(other) is None or not any(res(e) is not None for e in weft_engines):
                         row.append("-")
                         continue

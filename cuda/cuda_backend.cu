@@ -211,6 +211,8 @@ static weft_status wc_describe_device(int dev) {
    * the headroom. */
   d->memory_bytes = wc_memory_cap(d->total_bytes, d->total_bytes);
   d->compute_units = p.multiProcessorCount;
+  d->pci_domain = (uint32_t)p.pciDomainID, d->pci_bus = (uint32_t)p.pciBusID;
+  d->pci_device = (uint32_t)p.pciDeviceID;
   return WEFT_OK;
 }
 
@@ -266,6 +268,8 @@ static weft_status wc_device_desc(int dev, weft__device_desc *out) {
   out->compute_units = d->compute_units;
   out->has_fp64 = 1;
   out->is_gpu = 1;
+  out->pci_known = 2;
+  out->pci_domain = d->pci_domain, out->pci_bus = d->pci_bus, out->pci_device = d->pci_device;
   return WEFT_OK;
 }
 

@@ -20,6 +20,8 @@ struct cublas_library {
 
 cublas_library g_cublas;
 
+/* WEFT_CUBLAS_LIBRARY names the library to open instead of the toolkit's sonames (a test
+ * points it at a missing file to prove k-NN's fallback when cuBLAS cannot be opened). */
 void open_cublas(void) {
   if (wc_env_on(getenv("WEFT_CUDA_FAIL_CUBLAS"))) { /* test switch: as if it did not load */
     g_cublas.status = WEFT_ERR_BACKEND_UNAVAILABLE;
@@ -27,8 +29,10 @@ void open_cublas(void) {
              "switch)");
     return;
   }
-  g_cublas.status = wc_cublas_open(wc_cublas_default_names, &g_cublas.api, g_cublas.why,
-                                   sizeof g_cublas.why);
+  const char *env = getenv("WEFT_CUBLAS_LIBRARY");
+  const char *const forced[] = {env, nullptr};
+  g_cublas.status = wc_cublas_open(env && *env ? forced : wc_cublas_default_names, &g_cublas.api,
+                                   g_cublas.why, sizeof g_cublas.why);
 }
 
 }  // namespace

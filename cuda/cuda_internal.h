@@ -37,6 +37,7 @@ typedef struct wc_device {
   std::atomic<uint64_t> allocated{0}; /* bytes of live allocations counted against cap_bytes */
   std::mutex sizes_lock;
   std::unordered_map<void *, size_t> sizes; /* each live allocation's bytes (wc_free) */
+  uint32_t pci_domain = 0, pci_bus = 0, pci_device = 0; /* the host's OpenCL/CUDA match */
   cudaStream_t stream = nullptr; /* non-blocking; all work of this device, in order */
   std::mutex lock;               /* guards the lazy members below and the reduce scratch */
   cublasHandle_t cublas = nullptr; /* lazy (wc_cublas), bound to `stream` */
@@ -246,13 +247,9 @@ weft_status wc_csv_fields(int dev, const weft__csv_launch *launch);
 /* cuda_group.cu: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 weft_status wc_group_kernel(int dev, const weft__group_launch *launch);
 
-/* cuda_selftest.cu: axpy, bitmap_and, zero_nulls, reduce, one cublasSgemm and k-NN (cuBLAS
- * against weft_knn_gemm, knn_tile over two tiles + knn_sort; without cuBLAS on the device,
- * knn_tile on weft_knn_gemm), the expression interpreter
- * (values, a filter mask, a failing cast), the radix sort of (key, row) pairs (against a
- * host stable sort) and the grouping kernels (group ids, first rows, per-group sums over
- * rows sorted by group) on `dev`, compared with a host reference. The message names the
- * failed check and the device. */
+/* cuda_selftest.cu: the smoke check each device runs at its first use (one axpy launch and
+ * a copy back, no cuBLAS); the full check of every kernel is tests/test_backend_kernels.cc.
+ * The message names the device. */
 weft_status wc_selftest(int dev);
 
 #endif /* WEFT_CUDA_INTERNAL_H */

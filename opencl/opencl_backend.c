@@ -51,6 +51,55 @@ static int has_extension(cl_device_id id, const char *name) {
   return found;
 }
 
+/* The PCI address of a GPU, when the driver tells it: cl_khr_pci_bus_info, else NVIDIA's
+ * cl_nv_device_attribute_query (bus, and slot = device << 3 | function), else AMD's
+ * topology. Left unknown (pci_known 0) otherwise. */
+#ifndef CL_DEVICE_PCI_BUS_INFO_KHR
+#define CL_DEVICE_PCI_BUS_INFO_KHR 0x410F
+typedef struct {
+  cl_uint pci_domain, pci_bus, pci_device, pci_function;
+} cl_device_pci_bus_info_khr;
+#endif
+#define WEFT_CL_DEVICE_PCI_BUS_ID_NV 0x4008
+#define WEFT_CL_DEVICE_PCI_SLOT_ID_NV 0x4009
+#define WEFT_CL_DEVICE_PCI_DOMAIN_ID_NV 0x400A
+#define WEFT_CL_DEVICE_TOPOLOGY_AMD 0x4037
+
+static void pci_address(cl_device_id id, weft__device_desc *desc) {
+  if (has_extension(id, "cl_khr_pci_bus_info")) {
+    cl_device_pci_bus_info_khr info;
+    if (clGetDeviceInfo(id, CL_DEVICE_PCI_BUS_INFO_KHR, sizeof info, &info, NULL) == CL_SUCCESS) {
+      desc->pci_known = 2;
+      desc->pci_domain = info.pci_domain, desc->pci_bus = info.pci_bus;
+      desc->pci_device = info.pci_device;
+      return;
+    }
+  }
+  if (has_extension(id, "cl_nv_device_attribute_query")) {
+    cl_uint bus = 0, slot = 0, domain = 0;
+    if (clGetDeviceInfo(id, WEFT_CL_DEVICE_PCI_BUS_ID_NV, sizeof bus, &bus, NULL) == CL_SUCCESS &&
+        clGetDeviceInfo(id, WEFT_CL_DEVICE_PCI_SLOT_ID_NV, sizeof slot, &slot, NULL) == CL_SUCCESS) {
+      desc->pci_known = 1;
+      desc->pci_bus = bus, desc->pci_device = slot >> 3;
+      if (clGetDeviceInfo(id, WEFT_CL_DEVICE_PCI_DOMAIN_ID_NV, sizeof domain, &domain, NULL) ==
+          CL_SUCCESS)
+        desc->pci_known = 2, desc->pci_domain = domain;
+    }
+    return;
+  }
+  if (has_extension(id, "cl_amd_device_attribute_query")) {
+    union {
+      struct { cl_uint type, data[5]; } raw;
+      struct { cl_uint type; cl_char unused[17]; cl_char bus, device, function; } pcie;
+    } topo;
+    if (clGetDeviceInfo(id, WEFT_CL_DEVICE_TOPOLOGY_AMD, sizeof topo, &topo, NULL) == CL_SUCCESS &&
+        topo.raw.type == 1 /* CL_DEVICE_TOPOLOGY_TYPE_PCIE_AMD */) {
+      desc->pci_known = 1;
+      desc->pci_bus = (cl_uchar)topo.pcie.bus, desc->pci_device = (cl_uchar)topo.pcie.device;
+    }
+  }
+}
+
 /* Fills d->desc. On failure returns the name of the failing call. */
 static const char *describe(weft_ocl_device *d, cl_int *err) {
   weft__device_desc *desc = &d->desc;
@@ -79,6 +128,7 @@ static const char *describe(weft_ocl_device *d, cl_int *err) {
   desc->compute_units = (int)units;
   desc->has_fp64 = fp64 != 0 || has_extension(d->id, "cl_khr_fp64");
   desc->is_gpu = (type & (CL_DEVICE_TYPE_GPU | CL_DEVICE_TYPE_ACCELERATOR)) != 0;
+  if (desc->is_gpu) pci_address(d->id, desc);
   return NULL;
 }
 

@@ -1,7 +1,7 @@
 // The backends' read_csv kernels (kernels/csv_parse.kern) on their own, through each backend
-// library's weft__backend table (dlopen, no libweft.so): the seven records of the CUDA
-// self-test's csv case (cuda/cuda_selftest.cu, test_csv) with the same hand-worked values,
-// so the expectations the self-test holds a GPU to are proven here on OpenCL; then two
+// library's weft__backend table (dlopen, no libweft.so): seven records with hand-worked
+// values (once the CUDA backend's built-in self-test; now this file is the one copy, run on
+// OpenCL everywhere and on CUDA by tools/gpu-check.sh); then two
 // chunks of 65536 records whose starts the host computes. A backend that is not built or
 // finds no device is reported as skipped.
 #include <dlfcn.h>
@@ -179,6 +179,64 @@ TEST_P(CsvKernels, RecordStartsAcrossBlocks) {
     if (!want_flag[r]) {
       ASSERT_EQ(v, (int64_t)r) << "record " << r;
     }
+  }
+}
+
+// The narrow and unsigned integers at their limits, float32 by way of the exact fast path,
+// nulls zeroed; a value past its type's range (each type once) flags the record for the host.
+TEST_P(CsvKernels, NarrowIntegersAndFloat32) {
+  const char *recs[] = {"-128,-32768,-2147483648,0,0,0,0,0.5\n",
+                        "127,32767,2147483647,255,65535,4294967295,18446744073709551615,-1.25\n",
+                        ",,,,,,,\n",
+                        "128,0,0,0,0,0,0,0\n",
+                        "0,0,0,-1,0,0,0,0\n",
+                        "1,2,3,4,5,6,7,3e2\n",
+                        "0,32768,0,0,0,0,0,0\n",
+                        "0,0,0,0,65536,0,0,0\n",
+                        "0,0,2147483648,0,0,0,0,0\n",
+                        "0,0,0,0,0,4294967296,0,0\n",
+                        "-5,-300,-70000,200,60000,4000000000,9000000000,0.1\n"};
+  const size_t rows = sizeof recs / sizeof *recs, ncols = 8;
+  std::string text;
+  for (const char *r : recs) text += r;
+  Parsed p = parse(text, rows,
+                   {WK_CSV_I8, WK_CSV_I16, WK_CSV_I32, WK_CSV_U8, WK_CSV_U16, WK_CSV_U32,
+                    WK_CSV_U64, WK_CSV_F32},
+                   {1, 2, 4, 1, 2, 4, 8, 4}, "", {0});
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(p.flags, (std::vector<uint8_t>{0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0}));
+  auto at = [&](size_t k, size_t r, size_t w) { return p.out.data() + p.col_off[k] + r * w; };
+  struct Want {
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    float f32;
+  };
+  const std::map<size_t, Want> want = {
+      {0, {-128, -32768, INT32_MIN, 0, 0, 0, 0, 0.5f}},
+      {1, {127, 32767, INT32_MAX, 255, 65535, UINT32_MAX, UINT64_MAX, -1.25f}},
+      {2, {0, 0, 0, 0, 0, 0, 0, 0.0f}},
+      {5, {1, 2, 3, 4, 5, 6, 7, 300.0f}},
+      {10, {-5, -300, -70000, 200, 60000, 4000000000u, 9000000000ull, (float)0.1}}};
+  for (const auto &[r, w] : want) {
+    Want g;
+    memcpy(&g.i8, at(0, r, 1), 1), memcpy(&g.i16, at(1, r, 2), 2), memcpy(&g.i32, at(2, r, 4), 4);
+    memcpy(&g.u8, at(3, r, 1), 1), memcpy(&g.u16, at(4, r, 2), 2), memcpy(&g.u32, at(5, r, 4), 4);
+    memcpy(&g.u64, at(6, r, 8), 8), memcpy(&g.f32, at(7, r, 4), 4);
+    EXPECT_EQ(g.i8, w.i8) << "row " << r;
+    EXPECT_EQ(g.i16, w.i16) << "row " << r;
+    EXPECT_EQ(g.i32, w.i32) << "row " << r;
+    EXPECT_EQ(g.u8, w.u8) << "row " << r;
+    EXPECT_EQ(g.u16, w.u16) << "row " << r;
+    EXPECT_EQ(g.u32, w.u32) << "row " << r;
+    EXPECT_EQ(g.u64, w.u64) << "row " << r;
+    EXPECT_EQ(memcmp(&g.f32, &w.f32, 4), 0) << "row " << r << ": " << g.f32;
+    for (size_t k = 0; k < ncols; k++)
+      EXPECT_EQ(p.valid[k * rows + r], r == 2 ? 0 : 1) << "column " << k << " row " << r;
   }
 }
 

@@ -246,8 +246,9 @@ TEST(LazyBackends, WeftDeviceNamingADeviceOpensThemForAuto) {
   expect_mapped_as_listed();
 }
 
-// cuBLAS is opened by the CUDA backend only for a device it found (its self-test, k-NN):
-// listing the devices on a machine without a GPU must not map it (about 150 MiB resident).
+// cuBLAS is opened by the CUDA backend only when k-NN needs it: listing the devices, with or
+// without a GPU, must not map it (about 150 MiB resident); the smoke check at device open
+// launches one kernel and opens no cuBLAS.
 TEST(LazyBackends, CudaWithoutADeviceDoesNotMapCublas) {
   SKIP_IF_OPENED();
   EXPECT_FALSE(mapped("libcublas")) << "cuBLAS mapped before any backend was opened";
@@ -258,12 +259,8 @@ TEST(LazyBackends, CudaWithoutADeviceDoesNotMapCublas) {
   ASSERT_STREQ(cuda.name, "cuda");
   // the backend library itself must open: no cuBLAS symbol may be left to the loader
   EXPECT_EQ(std::string(cuda.reason).find("undefined symbol"), std::string::npos) << cuda.reason;
-  if (cuda.device_count == 0) {
-    EXPECT_FALSE(mapped("libcublas")) << "no CUDA device (" << cuda.reason
-                                      << "), yet cuBLAS was mapped";
-  } else {  // the self-test of each device opens cuBLAS, proving the loader
-    EXPECT_TRUE(mapped("libcublas")) << cuda.device_count << " CUDA devices, cuBLAS not mapped";
-  }
+  EXPECT_FALSE(mapped("libcublas")) << cuda.device_count << " CUDA devices (" << cuda.reason
+                                    << "), yet listing them mapped cuBLAS";
 }
 
 // explain under auto names the CPU, with the reason, for a large sort where no GPU driver

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up the machine, builds every library (the CUDA
-# backend included), runs the GoogleTest suite on every device found, the sanitizer build of
+# backend included), runs the GoogleTest suite on every device found, the GPU check's dry run
+# (tools/gpu-check.sh --dry-run), the sanitizer build of
 # the CPU path, then installs the Python package with pip and runs pytest against it, and
 # pytest once more against the sanitizer build.
 set -euo pipefail
@@ -24,6 +25,11 @@ clinfo -l || true
 
 echo "== ctest (every device found; absent ones are reported as skipped)"
 ctest --test-dir build/release -j "$JOBS" --output-on-failure
+
+echo "== tools/gpu-check.sh --dry-run (the GPU machine's script, on the release build above)"
+# Everything of the GPU check that needs no GPU, so the script cannot rot: the kernel checks
+# (OpenCL here, CUDA reported skipped), the vendored GoogleTest, the benchmarks' arguments.
+bash tools/gpu-check.sh build/gpu-check-dry-run --dry-run --build-dir build/release --jobs "$JOBS"
 
 echo "== ctest under ASan + UBSan (CPU path)"
 cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON \

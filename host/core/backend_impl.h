@@ -41,6 +41,12 @@ typedef struct weft__device_desc {
   int compute_units;
   int has_fp64;
   int is_gpu;                 /* a discrete/integrated GPU, as opposed to a CPU OpenCL device */
+  /* Added last, with no version bump: the host zeroes the struct before device_desc, so a
+   * backend built before these fields reads as "PCI address unknown". The card's PCI
+   * address, so the host lists a GPU that both OpenCL (NVIDIA's ICD) and CUDA see once
+   * (host/core/device_dedup.c). pci_known: 0 unknown, 1 bus and device, 2 domain too. */
+  int pci_known;
+  uint32_t pci_domain, pci_bus, pci_device;
 } weft__device_desc;
 
 /* Partial result of a reduction over one partition; the host merges them in row order. */

@@ -114,7 +114,11 @@ static weft_status choose_auto(struct weft_exec *exec, const weft__op *op, weft_
     double t = gpu_seconds(bytes, flops);
     weft__report(exec, "  %s estimated %.3g s against %.3g s on cpu:0", d->id, t,
                  cpu_seconds(cpu, bytes, flops));
-    if (t < best) best = t, pick = d, why = "fastest by the cost model";
+    /* on a tie (the model gives every GPU the same estimate) CUDA wins over OpenCL: its
+     * kernels use cuBLAS and its driver is the card's own */
+    if (t < best || (t == best && pick != cpu && pick->kind == WEFT_DEVICE_OPENCL &&
+                     d->kind == WEFT_DEVICE_CUDA))
+      best = t, pick = d, why = "fastest by the cost model";
     else if (pick == cpu) why = "cheaper than moving the data to a GPU (cost model)";
   }
   out->devices[0] = pick;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/device_dedup.h"
 #include "core/error.h"
 
 #define WEFT_MAX_DEVICES 64
@@ -16,7 +17,7 @@
 /* Two stages, each run once: the CPU (always there, device 0) at the first call into the
  * library, the OpenCL and CUDA backends only when something needs a device beyond the CPU
  * (see runtime.h). Opening them maps their drivers (PoCL + LLVM: about 67 MiB resident;
- * the CUDA backend opens cuBLAS only once it has a device), which a CPU-only process must
+ * the CUDA backend opens cuBLAS only at its first k-NN tile), which a CPU-only process must
  * not pay. Entries are written before
  * the counts that publish them (release / acquire), so a reader of the CPU never waits on
  * nor races the backend stage. */
@@ -54,9 +55,11 @@ static void library_dir(char *out, size_t cap) {
   }
 }
 
-static void add_devices(const weft__backend *be, weft_device_kind kind) {
+/* `skip`: NULL, or one flag a backend device: not listed (the same GPU as a CUDA device). */
+static void add_devices(const weft__backend *be, weft_device_kind kind, const int *skip) {
   int n = be->device_count();
   for (int i = 0; i < n && atomic_load(&device_count) < WEFT_MAX_DEVICES; i++) {
+    if (skip && i < WEFT_MAX_DEVICES && skip[i]) continue;
     size_t count = atomic_load(&device_count);
     weft__device *d = &devices[count];
     memset(d, 0, sizeof *d);
@@ -158,7 +161,44 @@ static void open_backend(weft__backend_slot *slot, const char *name, weft_device
   slot->info.device_count = be->device_count();
   if (slot->info.device_count == 0)
     snprintf(slot->info.reason, sizeof slot->info.reason, "%s found no device", name);
-  add_devices(be, kind);
+  (void)kind; /* devices are listed by backends_init_once, once both backends are open */
+}
+
+/* Lists the OpenCL devices but those that are a CUDA device's card (NVIDIA's OpenCL ICD
+ * shows every CUDA GPU again): such a GPU is listed once, as cuda:N, so auto does not see
+ * two equal GPUs and its memory is not booked twice. The OpenCL backend's reason says which
+ * were left out. Then the CUDA devices. */
+static void add_gpu_devices(weft__backend_slot *ocl, weft__backend_slot *cuda) {
+  enum { MAX = WEFT_MAX_DEVICES };
+  weft__device_desc od[MAX], cd[MAX];
+  int same_as[MAX], skip[MAX] = {0};
+  size_t no = 0, nc = 0;
+  if (ocl->backend)
+    for (int i = 0; i < ocl->backend->device_count() && no < MAX; i++, no++) {
+      memset(&od[no], 0, sizeof od[no]);
+      if (ocl->backend->device_desc(i, &od[no]) != WEFT_OK) memset(&od[no], 0, sizeof od[no]);
+    }
+  if (cuda->backend)
+    for (int i = 0; i < cuda->backend->device_count() && nc < MAX; i++, nc++) {
+      memset(&cd[nc], 0, sizeof cd[nc]);
+      if (cuda->backend->device_desc(i, &cd[nc]) != WEFT_OK) memset(&cd[nc], 0, sizeof cd[nc]);
+    }
+  weft__error_clear();
+  size_t dropped = weft__match_same_gpu(od, no, cd, nc, same_as);
+  for (size_t i = 0; i < no; i++) skip[i] = same_as[i] >= 0;
+  if (dropped) {
+    char *r = ocl->info.reason;
+    size_t cap = sizeof ocl->info.reason, len = 0;
+    for (size_t i = 0; i < no; i++) {
+      if (same_as[i] < 0 || len >= cap) continue;
+      int w = snprintf(r + len, cap - len, "%sdevice %zu (%s) not listed: the same GPU as cuda:%d",
+                       len ? "; " : "", i, od[i].name, same_as[i]);
+      if (w > 0) len += (size_t)w;
+    }
+    ocl->info.device_count -= (int)dropped;
+  }
+  if (ocl->backend) add_devices(ocl->backend, WEFT_DEVICE_OPENCL, skip);
+  if (cuda->backend) add_devices(cuda->backend, WEFT_DEVICE_CUDA, NULL);
 }
 
 static weft_status find_device(const char *id, size_t *index);
@@ -235,14 +275,16 @@ static void cpu_init_once(void) {
   cpu->info.loaded = 1;
   cpu->info.device_count = 1;
   publish_backend();
-  add_devices(cpu->backend, WEFT_DEVICE_CPU);
+  add_devices(cpu->backend, WEFT_DEVICE_CPU, NULL);
   apply_memory_limits(0);
 }
 
 static void backends_init_once(void) {
   size_t first = atomic_load(&device_count);
+  size_t slot = atomic_load(&backend_count);
   load_backend("opencl", WEFT_DEVICE_OPENCL);
   load_backend("cuda", WEFT_DEVICE_CUDA);
+  add_gpu_devices(&backends[slot], &backends[slot + 1]);
   /* the new devices only: a cap set on the CPU since (weft_device_set_memory_limit) stays */
   apply_memory_limits(first);
   atomic_store(&backends_loaded, 1);

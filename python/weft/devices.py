@@ -77,11 +77,12 @@ class Backend:
     loaded: bool  # its library loaded and its driver answered
     device_count: int
     library: str  # the shared library tried ("" for cpu, which is built in)
-    reason: str  # why it was skipped, when not loaded
+    reason: str  # why it was skipped, when not loaded; when loaded, devices left out (if any)
 
     def __repr__(self):
         if self.loaded:
-            return f"Backend({self.name!r}, loaded, devices={self.device_count})"
+            note = f", note={self.reason!r}" if self.reason else ""
+            return f"Backend({self.name!r}, loaded, devices={self.device_count}{note})"
         return f"Backend({self.name!r}, not loaded: {self.reason!r})"
 
 

@@ -118,6 +118,7 @@ std::vector<E> numeric_exprs() {
   add(bin(WEFT_OP_MOD, col("k"), lit(-1)), "mod_m1");
   add(bin(WEFT_OP_ADD, col("u64"), col("i64")), "mixed_sign");
   add(bin(WEFT_OP_SUB, col("u32"), col("u8")), "u32_sub");
+  add(bin(WEFT_OP_SUB, col("f32"), col("f64")), "sub_f");
   add(bin(WEFT_OP_LT, col("f64"), col("f32")), "lt_f");
   add(bin(WEFT_OP_EQ, col("f64"), col("f64")), "nan_eq");
   add(bin(WEFT_OP_GE, col("f32"), litf(0.5)), "ge_lit");
