@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "weft.h"
+
 #define WEFT__SPEC_MAX_IDS 16
 #define WEFT__SPEC_ID_CHARS 48
 
@@ -23,5 +25,12 @@ typedef struct weft__placement {
   size_t device;
   char why[200];
 } weft__placement;
+
+/* Splits `text` ("auto" or a comma-separated list) into `out`; WEFT_ERR_INVALID_ARGUMENT
+ * when it has too many or too long ids, or none. */
+weft_status weft__device_spec_parse(const char *text, weft__device_spec *out);
+/* The same without setting an error (WEFT_DEVICE is read while other errors travel): 0 when
+ * `text` is not a list, with the reason in `why`. */
+int weft__device_spec_split(const char *text, weft__device_spec *out, char *why, size_t cap);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/placement.h"
+#include "core/device_spec.h"
 #include "core/runtime.h"
 
 void weft__exec_defaults(struct weft_exec *exec) {

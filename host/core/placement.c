@@ -1,4 +1,4 @@
-/* The device list parsed once, the spec in effect, the small-input rule (placement.h). */
+/* The spec in effect, the small-input rule, a resolved placement (placement.h). */
 #include "core/placement.h"
 
 #include <stdio.h>
@@ -8,42 +8,6 @@
 #include "core/error.h"
 #include "core/exec.h"
 
-/* Splits `text` into `out`: 0 when it is not a list (too many or too long ids, or none),
- * with the reason in `why`. Sets no error: WEFT_DEVICE is read while other errors travel. */
-static int split(const char *text, weft__device_spec *out, char *why, size_t cap) {
-  memset(out, 0, sizeof *out);
-  if (!strcmp(text, "auto")) {
-    out->is_auto = 1;
-    return 1;
-  }
-  for (const char *s = text; *s;) {
-    const char *end = strchr(s, ',');
-    size_t len = end ? (size_t)(end - s) : strlen(s);
-    if (len > 0) {
-      if (out->count == WEFT__SPEC_MAX_IDS) {
-        snprintf(why, cap, "names more than %d devices", WEFT__SPEC_MAX_IDS);
-        return 0;
-      }
-      if (len >= WEFT__SPEC_ID_CHARS) {
-        snprintf(why, cap, "the id '%.*s' is longer than %d characters", (int)len, s,
-                 WEFT__SPEC_ID_CHARS - 1);
-        return 0;
-      }
-      memcpy(out->ids[out->count], s, len);
-      out->ids[out->count++][len] = '\0';
-    }
-    s += len + (end != NULL);
-  }
-  if (out->count == 0) snprintf(why, cap, "names no device");
-  return out->count > 0;
-}
-
-weft_status weft__device_spec_parse(const char *text, weft__device_spec *out) {
-  char why[128];
-  if (split(text, out, why, sizeof why)) return WEFT_OK;
-  return weft__error(WEFT_ERR_INVALID_ARGUMENT, "devices '%s' %s", text, why);
-}
-
 void weft__exec_spec(const struct weft_exec *exec, weft__device_spec *out, const char **source) {
   *source = "requested";
   if (exec && !exec->spec.is_auto) {
@@ -52,7 +16,7 @@ void weft__exec_spec(const struct weft_exec *exec, weft__device_spec *out, const
   }
   const char *env = getenv("WEFT_DEVICE");
   char why[128];
-  if (env && *env && strcmp(env, "auto") && split(env, out, why, sizeof why)) {
+  if (env && *env && strcmp(env, "auto") && weft__device_spec_split(env, out, why, sizeof why)) {
     *source = "forced by WEFT_DEVICE";
     return;
   }

@@ -34,10 +34,6 @@ typedef struct weft__family {
   int (*has_kernels)(const struct weft__device *dev);
 } weft__family;
 
-/* Splits `text` ("auto" or a comma-separated list) into `out`; WEFT_ERR_INVALID_ARGUMENT
- * when it has too many or too long ids. */
-weft_status weft__device_spec_parse(const char *text, weft__device_spec *out);
-
 /* The spec in effect for `exec` (NULL: auto): the exec's own, or WEFT_DEVICE's when the exec
  * says "auto"; *source says which ("requested", "forced by WEFT_DEVICE"). */
 void weft__exec_spec(const struct weft_exec *exec, weft__device_spec *out, const char **source);
