@@ -601,7 +601,7 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_schema(const weft_plan *plan, weft
  *   "cpu: a view of host memory, no copy"   scans and slices.
  * After a weft_plan_collect of this handle, the text ends with that run's report. `text`
  * is valid until the next explain or collect of this handle, or its free. */
-WEFT_API WEFT_NODISCARD weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec,
+WEFT_API WEFT_NODISCARD weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan,
                                                       const char **text);
 /* Runs the optimized plan with the eager table operations, bottom-up. Where the group_by
  * would run on the CPU, three shapes run as one pass that never builds the rows between
@@ -616,7 +616,7 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_explain(weft_plan *plan, const wef
  * operator with the eager operation's own report under it. Strict: a plan with an operator
  * that cannot run on the devices asked for fails (WEFT_ERR_UNSUPPORTED, or
  * WEFT_ERR_BACKEND_UNAVAILABLE) before anything runs. */
-WEFT_API WEFT_NODISCARD weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec,
+WEFT_API WEFT_NODISCARD weft_status weft_plan_collect(weft_exec *exec, weft_plan *plan,
                                                       weft_table **out);
 
 /* ------------------------------------------------------------------ CSV */

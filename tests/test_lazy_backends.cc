@@ -282,7 +282,7 @@ TEST(LazyBackends, ExplainUnderAutoWithoutAGpuDriverNamesTheCpu) {
   ASSERT_WEFT_OK(weft_plan_scan(table, &scan));
   ASSERT_WEFT_OK(weft_plan_sort(scan, 1, names, nullptr, 1, &sorted));
   const char *text = nullptr;
-  ASSERT_WEFT_OK(weft_plan_explain(sorted, nullptr, &text));
+  ASSERT_WEFT_OK(weft_plan_explain(nullptr, sorted, &text));
   std::string t = text;
   if (gpu) {
     EXPECT_EQ(t.find("no GPU driver"), std::string::npos) << t;

@@ -164,7 +164,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   return st;
 }
 
-weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out) {
+weft_status weft_plan_collect(weft_exec *exec, weft_plan *plan, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_plan_collect: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(plan, "weft_plan_collect: plan is NULL");

@@ -157,7 +157,7 @@ static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exe
   if (inputs->right) explain_node(t, inputs->right, exec, depth + 1, why);
 }
 
-weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text) {
+weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan, const char **text) {
   WEFT_CHECK_ARG(text, "weft_plan_explain: text is NULL");
   *text = NULL;
   WEFT_CHECK_ARG(plan, "weft_plan_explain: plan is NULL");

@@ -785,11 +785,11 @@ weft_plan_unique = _fn(
 weft_plan_free = _fn("weft_plan_free", weft_status, [weft_plan_p])
 # weft_status weft_plan_schema(const weft_plan *plan, weft_table **out);
 weft_plan_schema = _fn("weft_plan_schema", weft_status, [weft_plan_p, POINTER(weft_table_p)])
-# weft_status weft_plan_explain(weft_plan *plan, const weft_exec *exec, const char **text);
+# weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan, const char **text);
 weft_plan_explain = _fn(
-    "weft_plan_explain", weft_status, [weft_plan_p, weft_exec_p, POINTER(c_char_p)]
+    "weft_plan_explain", weft_status, [weft_exec_p, weft_plan_p, POINTER(c_char_p)]
 )
-# weft_status weft_plan_collect(weft_plan *plan, weft_exec *exec, weft_table **out);
+# weft_status weft_plan_collect(weft_exec *exec, weft_plan *plan, weft_table **out);
 weft_plan_collect = _fn(
-    "weft_plan_collect", weft_status, [weft_plan_p, weft_exec_p, POINTER(weft_table_p)]
+    "weft_plan_collect", weft_status, [weft_exec_p, weft_plan_p, POINTER(weft_table_p)]
 )

@@ -228,7 +228,7 @@ class LazyFrame:
         ex = _thread_exec()
         ex.configure(device, strict, "LazyFrame.explain")
         text = ctypes.c_char_p()
-        _check(_lib.weft_plan_explain(self._handle, ex.handle, ctypes.byref(text)),
+        _check(_lib.weft_plan_explain(ex.handle, self._handle, ctypes.byref(text)),
                "LazyFrame.explain")
         return text.value.decode("utf-8", "replace") if text.value else ""
 
@@ -239,7 +239,7 @@ class LazyFrame:
         ex = _thread_exec()
         ex.configure(device, strict, "LazyFrame.collect")
         out = _lib.weft_table_p()
-        status = _lib.weft_plan_collect(self._handle, ex.handle, ctypes.byref(out))
+        status = _lib.weft_plan_collect(ex.handle, self._handle, ctypes.byref(out))
         ex._mark_ran()
         _check(status, "LazyFrame.collect")
         return _DataFrame._from_handle(out)

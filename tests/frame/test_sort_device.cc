@@ -207,13 +207,13 @@ TEST_P(SortDevice, LazySortOnTheDevice) {
     for (const std::string &dev : {GetParam(), std::string("cpu")}) {
       TestExec ex(dev);
       const char *text = nullptr;
-      ASSERT_WEFT_OK(weft_plan_explain(sorted, ex.e, &text));
+      ASSERT_WEFT_OK(weft_plan_explain(ex.e, sorted, &text));
       std::string t = text;
       EXPECT_NE(t.find("SORT by [" + k0 + " desc, " + k1 + "] nulls " + std::string(nulls_last ? "last" : "first") +
                        "  [" + (dev == "cpu" ? "cpu: requested" : dev + ": requested") + "]"),
                 std::string::npos) << t;
       weft_table *out = nullptr;
-      ASSERT_WEFT_OK(weft_plan_collect(sorted, ex.e, &out));
+      ASSERT_WEFT_OK(weft_plan_collect(ex.e, sorted, &out));
       std::string r = ex.report();
       if (dev != "cpu") {
         EXPECT_NE(r.find(dev + ": radix sort of "), std::string::npos) << r;

@@ -101,14 +101,14 @@ inline Plan scan(const weft_table *t) {
 
 inline Table collect(const Plan &p, weft_exec *exec = nullptr) {
   weft_table *t = nullptr;
-  weft_status st = weft_plan_collect(p.get(), exec, &t);
+  weft_status st = weft_plan_collect(exec, p.get(), &t);
   EXPECT_EQ(st, WEFT_OK) << weft_last_error();
   return Table(t);
 }
 
 inline std::string explain(const Plan &p, const weft_exec *exec = nullptr) {
   const char *text = nullptr;
-  weft_status st = weft_plan_explain(p.get(), exec, &text);
+  weft_status st = weft_plan_explain(exec, p.get(), &text);
   EXPECT_EQ(st, WEFT_OK) << weft_last_error();
   return text ? text : "";
 }

@@ -154,7 +154,7 @@ TEST(PlanExplain, DevicesAndReasons) {
     text = explain(sp, exec);
     EXPECT_NE(text.find("fails in strict mode: "), std::string::npos) << text;
     weft_table *out = nullptr;
-    weft_status st = weft_plan_collect(sp.get(), exec, &out);
+    weft_status st = weft_plan_collect(exec, sp.get(), &out);
     EXPECT_TRUE(st == WEFT_ERR_UNSUPPORTED || st == WEFT_ERR_BACKEND_UNAVAILABLE)
         << weft_status_name(st) << ": " << weft_last_error();
     EXPECT_EQ(out, nullptr);

@@ -160,7 +160,7 @@ TEST(PlanFuse, PredicateErrorIsTheFiltersError) {
   Plan gp = own_plan(WEFT_OK, g);
   EXPECT_EQ(line_of(explain(gp), "filter + aggregate (fused)"), 0);
   weft_table *out = nullptr;
-  EXPECT_EQ(weft_plan_collect(gp.get(), nullptr, &out), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(weft_plan_collect(nullptr, gp.get(), &out), WEFT_ERR_INVALID_ARGUMENT);
   std::string fused = weft_last_error();
   EXPECT_NE(fused.find(eager.substr(at)), std::string::npos) << fused << "\nvs " << eager;
   EXPECT_EQ(out, nullptr);

@@ -87,7 +87,7 @@ void check(const weft_table *l, const weft_table *r, weft_join_kind kind, bool f
   weft_exec *ex = nullptr;
   ASSERT_WEFT_OK(weft_exec_create(&ex));
   weft_table *got_t = nullptr;
-  ASSERT_WEFT_OK(weft_plan_collect(gp.get(), ex, &got_t));
+  ASSERT_WEFT_OK(weft_plan_collect(ex, gp.get(), &got_t));
   Table got(got_t);
   const char *report = nullptr;
   ASSERT_WEFT_OK(weft_exec_report(ex, &report));
