@@ -29,6 +29,33 @@ typedef struct knn_ctx {
   int64_t *labels;
 } knn_ctx;
 
+/* Whether result (da, ia) comes before (db, ib): the better reported distance first (the
+ * smaller under l2, the larger inner product or cosine), then the smaller id. */
+static int before(int l2, float da, int64_t ia, float db, int64_t ib) {
+  if (da != db) return l2 ? da < db : da > db;
+  return ia < ib;
+}
+
+/* Puts one query's `n` results in (reported distance, id) order. The lists come sorted by
+ * key, whose distance is not always the one reported: under l2 the key holds |x|^2 - 2 q.x
+ * and the reported |q|^2 + that (clamped at 0) can round two keys to one value, leaving a
+ * larger id first. That sum is monotone in the key, so the distances are already in order
+ * and only runs of equal reported distances can be out of id order: an insertion sort
+ * costs O(n) on such a list. */
+static void order_by_distance_then_id(int l2, float *d, int64_t *l, size_t n) {
+  for (size_t j = 1; j < n; j++) {
+    float dj = d[j];
+    int64_t lj = l[j];
+    size_t i = j;
+    for (; i > 0 && before(l2, dj, lj, d[i - 1], l[i - 1]); i--) {
+      d[i] = d[i - 1];
+      l[i] = l[i - 1];
+    }
+    d[i] = dj;
+    l[i] = lj;
+  }
+}
+
 /* query_norms: |q|^2 of the partition's rows (l2 only) */
 static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows,
                    const float *query_norms) {
@@ -37,6 +64,7 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
   for (size_t r = 0; r < rows; r++) {
     float *d = c->distances + (row0 + r) * k;
     int64_t *l = c->labels + (row0 + r) * k;
+    size_t found = 0; /* the non-empty results, a prefix: empty keys sort last */
     for (size_t j = 0; j < k; j++) {
       uint64_t key = lists[r * k + j];
       if (key == WEFT_KNN_EMPTY) {
@@ -44,6 +72,7 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
         d[j] = m == WEFT_METRIC_L2 ? INFINITY : -INFINITY;
         continue;
       }
+      found = j + 1;
       float f = weft__from_orderable((uint32_t)(key >> 32));
       l[j] = c->ix->ids[(uint32_t)key];
       if (m == WEFT_METRIC_L2) {
@@ -53,6 +82,7 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
         d[j] = -f;
       }
     }
+    order_by_distance_then_id(m == WEFT_METRIC_L2, d, l, found);
   }
 }
 
