@@ -22,9 +22,9 @@ if ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
 fi
 
 PY=${PYTHON:-python3}
-pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu)
+pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl)
 need=()
-for m in numpy pytest scikit_build_core pyarrow polars pandas faiss; do
+for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
 if [ ${#need[@]} -gt 0 ]; then
