@@ -505,10 +505,10 @@ def main(argv=None):
     say("peers run in fresh processes: as installed with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE "
         "unset; best kernel with OPENBLAS_L2_SIZE unset and OPENBLAS_CORETYPE = each of "
         + (", ".join(args.coretypes) or "(none)") + ", the fastest per k kept")
-    for line in blas_lines("numpy BLAS (this process)", _blas_info()):
+    for line in blas_lines("numpy BLAS, environment at start", _blas_info()):
         say(line)
     if faiss_info:
-        for line in blas_lines("faiss BLAS (a forked child)", faiss_info["blas"]):
+        for line in blas_lines("faiss BLAS, environment at start", faiss_info["blas"]):
             say(line)
     if weft_info:
         say("weft: no BLAS; its own inner-product kernel (fma in order of dim, AVX-512/AVX2)")
