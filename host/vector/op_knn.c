@@ -41,7 +41,10 @@ static int before(int l2, float da, int64_t ia, float db, int64_t ib) {
  * and the reported |q|^2 + that (clamped at 0) can round two keys to one value, leaving a
  * larger id first. That sum is monotone in the key, so the distances are already in order
  * and only runs of equal reported distances can be out of id order: an insertion sort
- * costs O(n) on such a list. */
+ * costs O(n) on such a list. Which rows make the top k is still decided by the key: when
+ * the k-th and the (k+1)-th keys differ but report one distance, the row kept is the one
+ * with the smaller key, which need not have the smaller id (ranking by the reported value
+ * itself would need |q|^2 in the device kernels). */
 static void order_by_distance_then_id(int l2, float *d, int64_t *l, size_t n) {
   for (size_t j = 1; j < n; j++) {
     float dj = d[j];
