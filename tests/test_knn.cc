@@ -262,8 +262,8 @@ size_t expect_distance_then_id_order(const Result &r, size_t k, weft_metric m, c
 
 // Issue 13 item 5: under l2 the ranking key is |x|^2 - 2 q.x and the reported distance
 // |q|^2 + key; two keys 2e-8 apart round to one D = 1.0355, and the larger id (whose key is
-// smaller) came first. Equal reported distances go by id, with or without an allowed mask,
-// on owned and borrowed rows.
+// smaller) came first, and at k=1 the larger id was the one kept. Equal reported distances
+// go by id, with or without an allowed mask, on owned and borrowed rows.
 TEST_P(KnnDevice, EqualReportedL2DistancesAreInIdOrder) {
   size_t dev;
   WEFT_REQUIRE_DEVICE(GetParam(), dev);
@@ -284,6 +284,11 @@ TEST_P(KnnDevice, EqualReportedL2DistancesAreInIdOrder) {
       std::string what = std::string(borrowed ? "borrowed" : "owned") + (masked ? ", masked" : "");
       EXPECT_EQ(r.d[0], r.d[1]) << what << ": the example needs the two D to round together";
       EXPECT_EQ(r.i, (std::vector<int64_t>{0, 1})) << what << ": D = " << r.d[0] << ", " << r.d[1];
+      // which row makes the top 1 is decided by the distance reported too: the smaller id
+      auto one = masked ? search(ix.ix, GetParam(), q, dim, 1, bits.data(), allow.size())
+                        : search(ix.ix, GetParam(), q, dim, 1);
+      EXPECT_EQ(one.i, (std::vector<int64_t>{0})) << what << ", k=1";
+      EXPECT_EQ(one.d[0], r.d[0]) << what << ", k=1";
     }
   }
 }

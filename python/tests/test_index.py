@@ -340,6 +340,9 @@ def test_equal_reported_l2_distances_are_in_id_order(dev, copy):
         D, I = _search(index, np.array([[1, 0]], dtype=np.float32), 2, dev, allowed=allowed)
         assert D[0, 0] == D[0, 1], D  # the example needs the two to round together
         np.testing.assert_array_equal(I, [[0, 1]], err_msg=f"D = {D}")
+        # the top 1 is decided by the reported distance too: the smaller id is kept
+        D1, I1 = _search(index, np.array([[1, 0]], dtype=np.float32), 1, dev, allowed=allowed)
+        assert I1.tolist() == [[0]] and D1[0, 0] == D[0, 0], (D1, I1)
 
 
 @pytest.mark.parametrize("metric", METRICS)
