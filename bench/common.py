@@ -1,7 +1,9 @@
 """What the benchmarks share: a forked-child runner (so each engine's peak RSS is its own and
-a crash costs one cell of a table, not the run), the CPU's name, and progress lines."""
+a crash costs one cell of a table, not the run), a fresh-process runner with its own
+environment (for libraries that read it as they load), the CPU's name, and progress lines."""
 
 import multiprocessing
+import os
 import platform
 import sys
 import traceback
@@ -50,14 +52,8 @@ def _child_main(conn, fn, args):
         conn.close()
 
 
-def in_child(fn, *args):
-    """("ok", fn(*args)) or ("error", why), fn run in a forked child (the inputs are shared
-    copy-on-write)."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(child, fn, args))
-    proc.start()
-    child.close()
+def _answer(parent, proc):
+    """The child's ("ok", value) or ("error", why), once it has exited."""
     try:
         status, value = parent.recv()
     except EOFError:
@@ -70,6 +66,43 @@ def in_child(fn, *args):
     elif status == "ok" and code not in (0, None):
         status, value = "error", f"child exited with {code}"
     return status, value
+
+
+def in_child(fn, *args):
+    """("ok", fn(*args)) or ("error", why), fn run in a forked child (the inputs are shared
+    copy-on-write)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(child, fn, args))
+    proc.start()
+    child.close()
+    return _answer(parent, proc)
+
+
+def in_fresh_process(fn, *args, unset=(), setenv=None):
+    """in_child, but fn runs in a new interpreter (spawned, not forked) whose environment lacks
+    the variables `unset` and has those of `setenv`: for settings a library reads once as it
+    loads (OPENBLAS_CORETYPE), which a forked child of a process that loaded it cannot change.
+    fn and args are pickled (fn must be a module-level function; pass data by recipe, not as
+    large arrays); the parent's environment is back as it was when this returns."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(child, fn, args))
+    saved = {k: os.environ.get(k) for k in set(unset) | set(setenv or {})}
+    try:
+        for k in unset:
+            os.environ.pop(k, None)
+        for k, v in (setenv or {}).items():
+            os.environ[k] = v
+        proc.start()  # the child's environment is a copy of this one, taken now
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    child.close()
+    return _answer(parent, proc)
 
 
 def sayer(markdown):

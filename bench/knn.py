@@ -3,19 +3,23 @@
 
 Run from the repository root, after a Release build of libweft (cmake --build build):
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE WEFT_LIBRARY=build/lib PYTHONPATH=python \\
-        python3 bench/knn.py
+    WEFT_LIBRARY=build/lib PYTHONPATH=python python3 bench/knn.py
 
-(`env -u` runs OpenBLAS with the kernels and cache sizes it detects itself: a forced
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, as some CI images set, changes every engine's speed;
-the values in force are printed first.) Smoke run: `python3 bench/knn.py --quick`. Table for
-bench/RESULTS.md: add `--markdown`. See bench/README.md for what each column means.
+Each peer (faiss, numpy) runs twice, each time in a fresh interpreter with its own
+environment: "as installed" (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset: the kernels its
+OpenBLAS picks itself), and "best kernel" (OPENBLAS_CORETYPE set to each of --best-coretype
+in turn, OPENBLAS_L2_SIZE unset; the fastest per k is kept). An OpenBLAS older than the CPU
+takes it for an old core and runs SSE kernels (faiss's wheel: OpenBLAS 0.3.15), so only the
+second row is the peer at its best, and the weft/best ratio is the one to quote. The kernel
+each run reports (threadpoolctl) is printed in its row. weft links no BLAS. Smoke run:
+`python3 bench/knn.py --quick`. Table for bench/RESULTS.md: add `--markdown`. See
+bench/README.md for what each column means.
 
-One process run. Each engine (weft on cpu:0, with device "auto" and on each other device;
-faiss; numpy)
-runs in a forked child per dataset, so its peak RSS and its increase over the inputs are
-its own; the parent only makes the data and compares the answers (it never loads weft,
-faiss or OpenMP itself, so forking stays safe).
+One process run. Each weft engine (on cpu:0, with device "auto" and on each other device)
+runs in a forked child per dataset, each peer run in a spawned one (its environment set
+before its BLAS loads), so each peak RSS and its increase over the inputs are the engine's
+own; the parent only makes the data and compares the answers (it never loads weft, faiss or
+OpenMP itself, so forking stays safe).
 """
 
 import argparse
@@ -28,7 +32,7 @@ import time
 
 import numpy as np
 
-from common import cpu_model, in_child, log, reset_peak_rss, sayer, status_kib
+from common import cpu_model, in_child, in_fresh_process, log, reset_peak_rss, sayer, status_kib
 
 OPENBLAS_ENV = {v: os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                                 "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}  # fmt: skip
@@ -40,6 +44,10 @@ NUMPY_BLOCK_BYTES = 128 << 20  # distance block of the numpy engine
 WARMUP_QUERIES = 256  # for the estimate of a run (--time-limit)
 REPEAT_BUDGET_S = 5.0  # default: no more repeats once a run took longer
 RTOL = 1e-5
+PEERS = ("faiss", "numpy")
+# what a peer's "as installed" and "best kernel" runs unset: the kernels and cache sizes
+# OpenBLAS would detect itself (the best-kernel runs then set OPENBLAS_CORETYPE alone)
+OPENBLAS_FORCED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 # ---------------------------------------------------------------------------- data
@@ -186,73 +194,9 @@ class NumpyEngine:
         return f"query blocks of {self.block}, argpartition on {self.threads} threads"
 
 
-class TorchEngine:
-    """Brute force on a torch device (default cuda, --torch-device): the base and its norms
-    on the device, then per block of queries |x|^2 - 2 q.x by torch.matmul (cuBLAS sgemm on
-    CUDA, TF32 off) and torch.topk, the k sorted by distance. The note gives the sgemm rate
-    of one (block x dim) x (dim x nb) product alone, timed on the device, for the roofline."""
-
-    def __init__(self, device="cuda"):
-        import torch
-
-        self.torch, self.device = torch, device
-        torch.backends.cuda.matmul.allow_tf32 = False  # exact float32 products, as weft's
-        self.rate = None
-
-    def _sync(self):
-        if self.device.startswith("cuda"):
-            self.torch.cuda.synchronize()
-
-    def build(self, xb):
-        torch = self.torch
-        self.xb = torch.from_numpy(xb).to(self.device)
-        self.norms = (self.xb * self.xb).sum(dim=1)
-        nb = xb.shape[0]
-        # a distance block of at most 2 GiB
-        self.block = int(max(1, min(8192, (2 << 30) // (4 * max(1, nb)))))
-        q = torch.randn(self.block, xb.shape[1], device=self.device)
-        out = torch.empty(self.block, nb, device=self.device)
-        torch.matmul(q, self.xb.T, out=out)  # warm: cuBLAS handle, kernel choice
-        self._sync()
-        reps, t = 5, time.perf_counter()
-        for _ in range(reps):
-            torch.matmul(q, self.xb.T, out=out)
-        self._sync()
-        dt = (time.perf_counter() - t) / reps
-        self.rate = 2.0 * self.block * nb * xb.shape[1] / dt / 1e9
-        del q, out
-
-    def search(self, xq, k):
-        torch = self.torch
-        nq, nb = xq.shape[0], self.xb.shape[0]
-        kk = min(k, nb)
-        D = np.full((nq, k), np.inf, dtype=np.float32)
-        I = np.full((nq, k), -1, dtype=np.int64)
-        q_all = torch.from_numpy(xq).to(self.device)
-        qn = (q_all * q_all).sum(dim=1, keepdim=True)
-        for q0 in range(0, nq, self.block):
-            q = q_all[q0 : q0 + self.block]
-            s = torch.addmm(self.norms.unsqueeze(0), q, self.xb.T, beta=1.0, alpha=-2.0)
-            d, i = torch.topk(s, kk, dim=1, largest=False, sorted=True)
-            D[q0 : q0 + len(q), :kk] = (d + qn[q0 : q0 + len(q)]).cpu().numpy()
-            I[q0 : q0 + len(q), :kk] = i.cpu().numpy()
-        self._sync()
-        return D, I
-
-    def note(self):
-        name = self.device
-        if self.device.startswith("cuda"):
-            name += f" ({self.torch.cuda.get_device_name(self.device)})"
-        return (f"torch {self.torch.__version__} on {name}, query blocks of {self.block}; "
-                f"sgemm {self.block} x {self.xb.shape[1]} x {self.xb.shape[0]}: "
-                f"{self.rate:,.0f} GFLOP/s")
-
-
-def make_engine(name, borrow=False, torch_device="cuda"):
+def make_engine(name, borrow=False):
     if name.startswith("weft:"):
         return WeftEngine(name.split(":", 1)[1], borrow)
-    if name == "torch":
-        return TorchEngine(torch_device)
     if name == "faiss":
         return FaissEngine()
     if name == "numpy":
@@ -260,17 +204,19 @@ def make_engine(name, borrow=False, torch_device="cuda"):
     raise ValueError(name)
 
 
-def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budget=float("inf"),
-               borrow=False, torch_device="cuda"):
+def run_engine_made(name, xb_recipe, xq_recipe, *rest):
+    """run_engine in a spawned child: the data made there from its recipes (make_data's
+    arguments), not pickled across."""
+    return run_engine(name, make_data(*xb_recipe), make_data(*xq_recipe), *rest)
+
+
+def run_engine(name, xb, xq, ks, repeat, time_limit, repeat_budget=float("inf"), borrow=False):
     """In the child: build, warm up, then best-of-`repeat` per k. Returns a dict.
-    coretype: OPENBLAS_CORETYPE for the BLAS this engine loads (not numpy's, loaded already).
     borrow: weft adds with copy=False."""
-    if coretype:
-        os.environ["OPENBLAS_CORETYPE"] = coretype
     rss0 = _rss_mib()
     out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None,
            "peak_by_k": {}}
-    eng = make_engine(name, borrow, torch_device)
+    eng = make_engine(name, borrow)
     t = time.perf_counter()
     eng.build(xb)
     out["build_s"] = time.perf_counter() - t
@@ -304,6 +250,7 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, coretype=None, repeat_budge
     if name.startswith("weft:"):
         out["report"] = eng.weft.last_report()
     out["blas"] = _blas_info()
+    out["env"] = {v: os.environ.get(v) for v in OPENBLAS_FORCED}
     out["peak_rss"] = _maxrss_mib()
     return out
 
@@ -319,18 +266,7 @@ def describe_weft():
     }
 
 
-def describe_torch(device):
-    import torch
-
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"torch {torch.__version__}: no CUDA device")
-    torch.empty(1, device=device)
-    return torch.__version__
-
-
-def describe_faiss(coretype=None):
-    if coretype:
-        os.environ["OPENBLAS_CORETYPE"] = coretype
+def describe_faiss():
     import faiss
 
     return {"version": faiss.__version__, "blas": _blas_info()}
@@ -372,17 +308,19 @@ def fmt_rss(r, k=None):
     return f"{peak:,.0f} (+{max(0.0, peak - r['rss0']):,.0f})"
 
 
-def print_table(headers, rows, markdown, out=sys.stdout):
+def print_table(headers, rows, markdown, out=sys.stdout, left=5):
+    """The first `left` columns (text) aligned left, the numbers right."""
     if markdown:
         print("| " + " | ".join(headers) + " |", file=out)
-        print("|" + "|".join("---:" if i > 2 else "---" for i in range(len(headers))) + "|", file=out)
+        print("|" + "|".join("---:" if i >= left else "---" for i in range(len(headers))) + "|",
+              file=out)
         for row in rows:
             print("| " + " | ".join(row) + " |", file=out)
         return
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
-    def cells(values):  # the first three columns to the left, numbers to the right
-        return "  ".join(v.rjust(w) if i > 2 else v.ljust(w)
+    def cells(values):
+        return "  ".join(v.rjust(w) if i >= left else v.ljust(w)
                          for i, (v, w) in enumerate(zip(values, widths)))  # fmt: skip
 
     line = cells(headers)
@@ -410,16 +348,39 @@ def cpu_flags():
     return set()
 
 
+def default_coretypes():
+    """OPENBLAS_CORETYPE values worth trying on this CPU, the widest vectors first."""
+    flags = cpu_flags()
+    return (["SkylakeX"] if "avx512f" in flags else []) + (["Haswell"] if "avx2" in flags else [])
+
+
+def engine_blas(engine, info):
+    """The BLAS entry (threadpoolctl) of the library the engine computes with: faiss's own
+    OpenBLAS, numpy's; None when threadpoolctl is missing or shows none."""
+    blas = [i for i in info or () if i.get("internal_api") in ("openblas", "mkl", "blis")]
+    mine = [i for i in blas if engine in str(i.get("filepath", "")).lower()]
+    return (mine or blas or [None])[0]
+
+
+def kernel_label(engine, r):
+    """What a run computed with, for its row: 'OpenBLAS 0.3.15 SkylakeX, 2 threads'."""
+    if engine.startswith("weft:"):
+        return "weft's own"
+    i = engine_blas(engine.split("@")[0], r.get("blas"))
+    if i is None:
+        return "? (pip install threadpoolctl)" if r.get("blas") is None else "no BLAS found"
+    name = {"openblas": "OpenBLAS", "mkl": "MKL", "blis": "BLIS"}.get(i["internal_api"])
+    return f"{name} {i.get('version')} {i.get('architecture')}, {i.get('num_threads')} threads"
+
+
 def blas_warnings(label, info):
     flags = cpu_flags()
     if not info or "avx2" not in flags:
         return []
-    fix = "SkylakeX" if "avx512f" in flags else "Haswell"
-    option = {"faiss BLAS": " or --faiss-coretype"}.get(label, "")
     return [
-        f"WARNING: {label}: OpenBLAS {i.get('version')} runs its {i.get('architecture')} kernels "
-        f"(no AVX2) on this AVX2 CPU (it does not know the CPU), so its numbers are not the "
-        f"library's best: rerun with OPENBLAS_CORETYPE={fix}{option} {fix}"
+        f"{label}: OpenBLAS {i.get('version')} as installed runs its {i.get('architecture')} "
+        f"kernels (no AVX2) on this AVX2 CPU (it does not know the CPU): its best-kernel row, "
+        f"not this one, is the library at its best"
         for i in info
         if i.get("internal_api") == "openblas"
         and str(i.get("architecture", "")).lower() in PRE_AVX2_KERNELS
@@ -436,7 +397,7 @@ def blas_lines(label, info):
         f"{label}: {i['internal_api']} {i.get('version')} arch={i.get('architecture')} "
         f"threads={i.get('num_threads')} ({i.get('threading_layer')}) {i.get('filepath')}"
         for i in blas
-    ] + blas_warnings(label, blas)
+    ]
 
 
 # ---------------------------------------------------------------------------- main
@@ -451,14 +412,11 @@ def parse_args(argv):
     p.add_argument("--data", default="uniform,clustered", help="uniform, clustered")
     p.add_argument("--dim", type=int, default=DIM)
     p.add_argument("--devices", default=None,
-                   help="weft devices, comma-separated; the first gives the weft RSS column "
+                   help="weft devices, comma-separated; the first gives the weft/peer ratios "
                    "(default: cpu:0, auto, then every other device)")
     p.add_argument("--borrow", action="store_true",
                    help="weft adds with copy=False (borrows the base instead of copying it)")
-    p.add_argument("--engines", default="weft,faiss,numpy",
-                   help="weft, faiss, numpy, torch (brute force on --torch-device: matmul + "
-                   "topk, and the sgemm rate alone)")
-    p.add_argument("--torch-device", default="cuda", help="the torch engine's device (cuda)")
+    p.add_argument("--engines", default="weft,faiss,numpy", help="weft, faiss, numpy")
     p.add_argument("--repeat", type=int, default=None,
                    help="best of N runs (default: 3 for small cases, 1 when nb*nq >= 5e9, and "
                    "no more once a run took over 5 s)")
@@ -466,9 +424,14 @@ def parse_args(argv):
                    help="the machine's float32 peak, for the %%peak column")
     p.add_argument("--time-limit", type=float, default=30.0,
                    help="skip a weft device (not auto) whose run is estimated longer (seconds)")
-    p.add_argument("--faiss-coretype", default=None, metavar="TYPE",
-                   help="OPENBLAS_CORETYPE for faiss's own OpenBLAS only (e.g. Haswell, when "
-                   "its old OpenBLAS does not know the CPU and falls back to SSE kernels)")
+    p.add_argument("--best-coretype", "--faiss-coretype", dest="best_coretype", default=None,
+                   metavar="TYPES",
+                   help="OPENBLAS_CORETYPE values the peers' best-kernel runs try, each in a "
+                   "process of its own (comma-separated; default: SkylakeX with AVX-512, "
+                   "Haswell with AVX2; 'none': as-installed runs only)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run every engine once per round, N rounds in turn, and keep each "
+                   "engine's best time: on a shared machine the load then falls on all alike")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true",
                    help="small smoke run: nb 20000, nq 500, k 10")
@@ -480,7 +443,19 @@ def parse_args(argv):
     a.k = [int(x) for x in a.k.split(",") if x]
     a.data = [x.strip() for x in a.data.split(",") if x.strip()]
     a.engines = [x.strip() for x in a.engines.split(",") if x.strip()]
+    if a.best_coretype is None:
+        a.coretypes = default_coretypes()
+    else:
+        a.coretypes = [x.strip() for x in a.best_coretype.split(",")
+                       if x.strip() and x.strip().lower() != "none"]  # fmt: skip
     return a
+
+
+def engine_title(e):
+    if e.startswith("weft:"):
+        return "weft " + e.split(":", 1)[1]
+    name, _, core = e.partition("@")
+    return f"{name} OPENBLAS_CORETYPE={core}" if core else f"{name} as installed"
 
 
 def main(argv=None):
@@ -490,156 +465,178 @@ def main(argv=None):
     say = sayer(md)
 
     # what runs where (in children: the parent never loads weft or faiss)
-    engines = []
-    weft_info = faiss_info = torch_version = None
+    weft_engines = []
+    weft_info = faiss_info = None
     if "weft" in args.engines:
         status, weft_info = in_child(describe_weft)
         if status != "ok":
             log(f"weft unavailable, skipped:\n{weft_info}")
             weft_info = None
         else:
-            # cpu:0 first: the RSS column is the first engine's, and "auto" may open the GPU
+            # cpu:0 first: the ratios are the first engine's, and "auto" may open the GPU
             # backends (their drivers) when the cost model could pick a GPU
             devs = ["cpu:0", "auto"] + [d[0] for d in weft_info["devices"] if d[0] != "cpu:0"]
             if args.devices:
                 devs = args.devices.split(",")
-            engines += [f"weft:{d.strip()}" for d in devs if d.strip()]
+            weft_engines = [f"weft:{d.strip()}" for d in devs if d.strip()]
+    peers = []
     if "faiss" in args.engines:
-        status, faiss_info = in_child(describe_faiss, args.faiss_coretype)
+        status, faiss_info = in_child(describe_faiss)
         if status != "ok":
             log("faiss does not import (pip install faiss-cpu): skipped")
             faiss_info = None
         else:
-            engines.append("faiss")
+            peers.append("faiss")
     if "numpy" in args.engines:
-        engines.append("numpy")
-    if "torch" in args.engines:
-        status, r = in_child(describe_torch, args.torch_device)
-        if status != "ok":
-            log(f"torch on {args.torch_device} unavailable, skipped:\n{r.strip().splitlines()[-1]}")
-        else:
-            torch_version = r
-            engines.append("torch")
-    weft_engines = [e for e in engines if e.startswith("weft:")]
+        peers.append("numpy")
+    # a peer as installed, then with each OPENBLAS_CORETYPE to try
+    peer_runs = {p: [p] + [f"{p}@{c}" for c in args.coretypes] for p in peers}
+    engines = weft_engines + [r for p in peers for r in peer_runs[p]]
 
     if md:
         print(f"### k-NN, {args.dim}-d float32, {args.nq} queries ({datetime.date.today()})\n")
-    say(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
+    say(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
+        f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     say(f"python {platform.python_version()}, numpy {np.__version__}"
         + (f", faiss {faiss_info['version']}" if faiss_info else "")
         + (f", weft {weft_info['version']} ({weft_info['library']})" if weft_info else ""))  # fmt: skip
     say("environment at start: " + ", ".join(f"{k}={v if v is not None else '(unset)'}"
                                              for k, v in OPENBLAS_ENV.items()))  # fmt: skip
-    if args.faiss_coretype:
-        say(f"OPENBLAS_CORETYPE for faiss: {args.faiss_coretype}")
-    for line in blas_lines("numpy BLAS", _blas_info()):
+    say("peers run in fresh processes: as installed with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE "
+        "unset; best kernel with OPENBLAS_L2_SIZE unset and OPENBLAS_CORETYPE = each of "
+        + (", ".join(args.coretypes) or "(none)") + ", the fastest per k kept")
+    for line in blas_lines("numpy BLAS, environment at start", _blas_info()):
         say(line)
     if faiss_info:
-        for line in blas_lines("faiss BLAS", faiss_info["blas"]):
+        for line in blas_lines("faiss BLAS, environment at start", faiss_info["blas"]):
             say(line)
     if weft_info:
         say("weft: no BLAS; its own inner-product kernel (fma in order of dim, AVX-512/AVX2)")
         say("weft devices: " + ", ".join(f"{i} ({n})" for i, n, _ in weft_info["devices"]))
         for name, reason in weft_info["skipped_backends"]:
             say(f"weft backend {name} not loaded: {reason}")
-    if torch_version:
-        say(f"torch {torch_version} on {args.torch_device}: matmul (cuBLAS sgemm, TF32 off) + topk")
     say(f"peak for %peak: {args.peak_gflops:g} GFLOP/s; correctness: ids equal up to ties "
         f"(distances within {RTOL:g} relative)")
     print()
 
-    headers = ["nb", "data", "k"]
-    headers += [f"weft {e.split(':', 1)[1]} QPS" for e in weft_engines]
-    headers += ["faiss QPS", "numpy QPS"] + (["torch QPS"] if "torch" in engines else [])
-    headers += ["weft/faiss", "GFLOP/s", "%peak"]
-    weft_rss = "weft RSS MiB"
-    if weft_engines:
-        weft_rss = (f"weft {weft_engines[0].split(':', 1)[1]}"
-                    f"{' copy=False' if args.borrow else ''} RSS MiB")  # fmt: skip
-    others = ("faiss", "numpy") + (("torch",) if "torch" in engines else ())
-    headers += [weft_rss, "faiss RSS MiB", "numpy RSS MiB"] + [f"={o}" for o in others]
-    rows = []
-    problems = [w[len("WARNING: "):] for w in blas_warnings("numpy BLAS", _blas_info())]
-    if faiss_info:
-        problems += [w[len("WARNING: "):] for w in blas_warnings("faiss BLAS", faiss_info["blas"])]
     main_weft = weft_engines[0] if weft_engines else None
+    ref = main_weft or (engines[0] if engines else None)
+    headers = ["nb", "data", "k", "engine", "kernel", "QPS",
+               f"{engine_title(ref) if ref else 'weft'} speedup", "GFLOP/s", "%peak", "RSS MiB",
+               f"= {engine_title(ref) if ref else 'weft'}"]  # fmt: skip
+    rows, summary = [], []
+    problems = []
+    notes = set()
 
     for nb in args.nb:
         for kind in args.data:
             label = f"{nb} x {args.dim} {kind}"
             log(f"[{label}] making data ...")
             seed = args.seed * 1000 + nb % 997 + (0 if kind == "uniform" else 500)
-            xb = make_data(kind, nb, args.dim, seed)
-            xq = make_data(kind, args.nq, args.dim, seed + 1)
+            xb_recipe = (kind, nb, args.dim, seed)
+            xq_recipe = (kind, args.nq, args.dim, seed + 1)
+            xb, xq = make_data(*xb_recipe), make_data(*xq_recipe)
             scale = sq_norms(xq) + float(sq_norms(xb).max())
             large = nb * args.nq >= 5e9
             repeat = args.repeat or (1 if large else 3)
+            budget = float("inf") if args.repeat else REPEAT_BUDGET_S
             got = {}
-            for e in engines:
-                coretype = args.faiss_coretype if e == "faiss" else None
-                budget = float("inf") if args.repeat else REPEAT_BUDGET_S
-                limit = args.time_limit if e.startswith("weft:") and e != main_weft else float("inf")
-                status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit,
-                                     coretype, budget, args.borrow, args.torch_device)  # fmt: skip
-                if status != "ok":
-                    log(f"[{label}] {e} FAILED:\n{r}")
-                    problems.append(f"{label} {e}: failed ({r.strip().splitlines()[-1]})")
-                    continue
-                got[e] = r
-                times = ", ".join(f"k={k}: {t:.2f} s ({args.nq / t:,.0f} QPS)"
-                                  for k, t in r["times"].items())  # fmt: skip
-                log(f"[{label}] {e}: build {r['build_s']:.2f} s, {times or r['skipped']}; "
-                    f"RSS {r['rss0']:.0f} -> {r['peak_rss']:.0f} MiB; {r['note']}")  # fmt: skip
-                if r["skipped"]:
-                    problems.append(f"{label} {e}: skipped, {r['skipped']}")
-            for k in args.k:
-                res = lambda e: got.get(e, {}).get("results", {}).get(k)  # noqa: E731
-                tim = lambda e: got.get(e, {}).get("times", {}).get(k)  # noqa: E731
-                row = [str(nb), kind, str(k)]
-                row += [fmt_qps(tim(e), args.nq) for e in weft_engines]
-                row += [fmt_qps(tim("faiss"), args.nq), fmt_qps(tim("numpy"), args.nq)]
-                if "torch" in engines:
-                    row.append(fmt_qps(tim("torch"), args.nq))
-                tw, tf = tim(main_weft), tim("faiss")
-                row.append(f"{tf / tw:.2f}" if tw and tf else "-")
-                if tw:
-                    gflops = 2.0 * args.nq * nb * args.dim / tw / 1e9
-                    row += [f"{gflops:,.1f}", f"{100 * gflops / args.peak_gflops:.1f}%"]
-                else:
-                    row += ["-", "-"]
-                row += [fmt_rss(got.get(e), k) for e in (main_weft, "faiss", "numpy")]
-                for other in others:
-                    if res(other) is None or not any(res(e) is not None for e in weft_engines):
-                        row.append("-")
+            failed = set()
+            # --rounds: every engine once per round, so on a shared machine the load over the
+            # run's whole span falls on each engine alike; each engine's best time is kept
+            for rnd in range(args.rounds):
+                for e in (x for x in engines if x not in failed):
+                    if e.startswith("weft:"):
+                        limit = args.time_limit if e != main_weft else float("inf")
+                        status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit, budget,
+                                             args.borrow)  # fmt: skip
+                    else:
+                        core = e.partition("@")[2]
+                        status, r = in_fresh_process(
+                            run_engine_made, e.partition("@")[0], xb_recipe, xq_recipe, args.k,
+                            repeat, float("inf"), budget, False, unset=OPENBLAS_FORCED,
+                            setenv={"OPENBLAS_CORETYPE": core} if core else None)  # fmt: skip
+                    if status != "ok":
+                        log(f"[{label}] {e} FAILED:\n{r}")
+                        problems.append(f"{label} {e}: failed ({r.strip().splitlines()[-1]})")
+                        failed.add(e)
                         continue
-                    verdicts = []
-                    for e in weft_engines:
-                        if res(e) is None:
-                            continue
-                        bad, total = agree(res(e), res(other), scale)
-                        if bad:
-                            verdicts.append(f"{e.split(':', 1)[1]}: {bad}/{total} rows")
-                            problems.append(f"{label} k={k}: {e} differs from {other} beyond ties "
-                                            f"in {bad} of {total} queries")  # fmt: skip
-                    row.append("ok" if not verdicts else "FAIL " + "; ".join(verdicts))
-                rows.append(row)
-            # the weft devices agree with one another too
+                    times = ", ".join(f"k={k}: {t:.2f} s ({args.nq / t:,.0f} QPS)"
+                                      for k, t in r["times"].items())  # fmt: skip
+                    log(f"[{label}] round {rnd + 1}/{args.rounds} {e}: build {r['build_s']:.2f} s, {times or r['skipped']}; "
+                        f"RSS {r['rss0']:.0f} -> {r['peak_rss']:.0f} MiB; {r['note']}; "
+                        f"{kernel_label(e, r)}")  # fmt: skip
+                    if e in got:  # a later round: each k's best time; the first round's rest
+                        for k, t in r["times"].items():
+                            got[e]["times"][k] = min(t, got[e]["times"].get(k, t))
+                        continue
+                    got[e] = r
+                    if r["skipped"]:
+                        problems.append(f"{label} {e}: skipped, {r['skipped']}")
+                    if not e.startswith("weft:") and "@" not in e:
+                        notes.update(blas_warnings(e, [engine_blas(e, r.get("blas")) or {}]))
+            res = lambda e, k: got.get(e, {}).get("results", {}).get(k)  # noqa: E731
+            tim = lambda e, k: got.get(e, {}).get("times", {}).get(k)  # noqa: E731
             for k in args.k:
-                base = got.get(main_weft, {}).get("results", {}).get(k)
-                for e in weft_engines[1:]:
-                    other = got.get(e, {}).get("results", {}).get(k)
-                    if base is not None and other is not None:
-                        bad, total = agree(base, other, scale)
+                t_ref = tim(ref, k)
+
+                def row(e, title, t=None):
+                    t = tim(e, k) if t is None else t
+                    cells = [str(nb), kind, str(k), title, kernel_label(e, got[e]) if e in got else "-",
+                             fmt_qps(t, args.nq)]  # fmt: skip
+                    cells.append(f"{t / t_ref:.2f}" if t and t_ref else "-")
+                    if t:
+                        gflops = 2.0 * args.nq * nb * args.dim / t / 1e9
+                        cells += [f"{gflops:,.1f}", f"{100 * gflops / args.peak_gflops:.1f}%"]
+                    else:
+                        cells += ["-", "-"]
+                    cells.append(fmt_rss(got.get(e), k))
+                    if e == ref or res(e, k) is None or res(ref, k) is None:
+                        cells.append("-")
+                    else:
+                        bad, total = agree(res(ref, k), res(e, k), scale)
+                        cells.append("ok" if not bad else f"FAIL {bad}/{total} rows")
                         if bad:
-                            problems.append(f"{label} k={k}: {e} differs from {main_weft} "
+                            problems.append(f"{label} k={k}: {ref} differs from {e} beyond ties "
                                             f"in {bad} of {total} queries")  # fmt: skip
+                    rows.append(cells)
+
+                for e in weft_engines:
+                    row(e, engine_title(e))
+                for p in peers:
+                    row(p, f"{p} as installed")
+                    timed = [(tim(e, k), e) for e in peer_runs[p] if tim(e, k)]
+                    if not timed or len(peer_runs[p]) == 1:
+                        continue
+                    t_best, best = min(timed)
+                    row(best, f"{p} best kernel" + (" (= as installed)" if best == p else
+                                                    f" (OPENBLAS_CORETYPE={best.partition('@')[2]})"))
+                    for t, e in sorted(timed):
+                        if e not in (best, p):
+                            log(f"[{label}] k={k}: {engine_title(e)} {fmt_qps(t, args.nq)} QPS "
+                                f"({kernel_label(e, got[e])}), slower than the best")
+                    t_inst = tim(p, k)
+                    if t_ref:
+                        summary.append(
+                            f"{label}, k={k}: {engine_title(ref)} is {t_best / t_ref:.2f}x {p} at "
+                            f"its best kernel ({kernel_label(best, got[best])})"
+                            + (f", {t_inst / t_ref:.2f}x {p} as installed "
+                               f"({kernel_label(p, got[p])})" if t_inst else ""))  # fmt: skip
             del xb, xq
 
     print_table(headers, rows, md)
     print()
     if md:
         print("Columns: bench/README.md. QPS: queries per second, best of "
-              f"{args.repeat or '3 (1 for the 1M-row cases)'} runs.")
+              f"{args.repeat or '3 (1 once a run takes over 5 s, and for the 1M-row cases)'} "
+              f"runs in each of {args.rounds} round(s).\n")
+    if summary:
+        print("**Against each peer at its best kernel**" if md else "Against each peer at its best kernel:")
+        for line in summary:
+            print(f"- {line}")
+        print()
+    for n in sorted(notes):
+        say(n)
     if problems:
         print(("**Problems**" if md else "Problems:"))
         for p in problems:

@@ -39,12 +39,15 @@ static weft_status knn_tile_locked(weft_ocl_device *d, const weft__knn_tile *t) 
   }
   cl_mem norms = (cl_mem)t->base_norms, allowed = (cl_mem)t->allowed;
   cl_mem in = (cl_mem)t->list_in, out = (cl_mem)t->list_out;
+  cl_mem qnorms = (cl_mem)t->query_norms;
   cl_int metric = (cl_int)t->metric, has_allowed = t->allowed != NULL;
+  cl_int with_qn = t->metric == WEFT__KNN_L2 && t->query_norms != NULL;
   weft_ocl_arg args[] = {WEFT_OCL_ARG(scratch),     WEFT_OCL_ARG(nq),     WEFT_OCL_ARG(nb),
                          WEFT_OCL_ARG(norms),       WEFT_OCL_ARG(metric), WEFT_OCL_ARG(allowed),
                          WEFT_OCL_ARG(has_allowed), WEFT_OCL_ARG(position0),
-                         WEFT_OCL_ARG(in),          WEFT_OCL_ARG(out),    WEFT_OCL_ARG(k)};
-  return weft_ocl_launch_locked(d, WEFT_OCL_KNN_TOPK_MERGE, args, 11, clamp_groups(t->nq));
+                         WEFT_OCL_ARG(in),          WEFT_OCL_ARG(out),    WEFT_OCL_ARG(k),
+                         WEFT_OCL_ARG(qnorms),      WEFT_OCL_ARG(with_qn)};
+  return weft_ocl_launch_locked(d, WEFT_OCL_KNN_TOPK_MERGE, args, 13, clamp_groups(t->nq));
 }
 
 weft_status weft_ocl_knn_tile(int dev, const weft__knn_tile *t) {

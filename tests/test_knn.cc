@@ -234,6 +234,125 @@ TEST_P(KnnDevice, ConcurrentSearchesOnOneIndex) {
   for (auto &r : many) EXPECT_EQ(r.i, one.i);
 }
 
+// Asserts every query's results are in (reported distance, id) order: D non-decreasing
+// (l2) or non-increasing (ip, cosine), equal D with increasing ids, padding last. Returns
+// the number of adjacent pairs with equal D (the ties the order had to settle).
+size_t expect_distance_then_id_order(const Result &r, size_t k, weft_metric m, const char *what) {
+  size_t ties = 0;
+  for (size_t q = 0; q < r.i.size() / k && !::testing::Test::HasFailure(); q++) {
+    for (size_t j = 1; j < k; j++) {
+      size_t a = q * k + j - 1, b = a + 1;
+      if (r.i[b] == -1) continue;
+      EXPECT_NE(r.i[a], -1) << what << ": padding before a result, query " << q << " rank " << j;
+      float da = r.d[a], db = r.d[b];
+      if (m == WEFT_METRIC_L2) {
+        EXPECT_LE(da, db) << what << ": query " << q << " rank " << j;
+      } else {
+        EXPECT_GE(da, db) << what << ": query " << q << " rank " << j;
+      }
+      if (da == db) {
+        ties++;
+        EXPECT_LT(r.i[a], r.i[b]) << what << ": equal D " << da << " with ids out of order, query "
+                                  << q << " rank " << j;
+      }
+    }
+  }
+  return ties;
+}
+
+// Issue 13 item 5: under l2 the ranking key is |x|^2 - 2 q.x and the reported distance
+// |q|^2 + key; two keys 2e-8 apart round to one D = 1.0355, and the larger id (whose key is
+// smaller) came first, and at k=1 the larger id was the one kept. Equal reported distances
+// go by id, with or without an allowed mask, on owned and borrowed rows.
+TEST_P(KnnDevice, EqualReportedL2DistancesAreInIdOrder) {
+  size_t dev;
+  WEFT_REQUIRE_DEVICE(GetParam(), dev);
+  const size_t dim = 2, k = 2;
+  const std::vector<float> base = {0.f, std::sqrt(0.0355f + 2e-8f), 0.f, std::sqrt(0.0355f)};
+  const std::vector<float> q = {1.f, 0.f};
+  std::vector<bool> allow = {true, true};
+  auto bits = pack_bits(allow);
+  for (int borrowed = 0; borrowed < 2; borrowed++) {
+    Index ix(dim, WEFT_METRIC_L2);
+    if (borrowed)
+      ASSERT_WEFT_OK(weft_index_add_borrowed(ix.ix, 2, base.data(), nullptr, nullptr));
+    else
+      ASSERT_WEFT_OK(weft_index_add(ix.ix, 2, base.data(), nullptr));
+    for (int masked = 0; masked < 2; masked++) {
+      auto r = masked ? search(ix.ix, GetParam(), q, dim, k, bits.data(), allow.size())
+                      : search(ix.ix, GetParam(), q, dim, k);
+      std::string what = std::string(borrowed ? "borrowed" : "owned") + (masked ? ", masked" : "");
+      EXPECT_EQ(r.d[0], r.d[1]) << what << ": the example needs the two D to round together";
+      EXPECT_EQ(r.i, (std::vector<int64_t>{0, 1})) << what << ": D = " << r.d[0] << ", " << r.d[1];
+      // which row makes the top 1 is decided by the distance reported too: the smaller id
+      auto one = masked ? search(ix.ix, GetParam(), q, dim, 1, bits.data(), allow.size())
+                        : search(ix.ix, GetParam(), q, dim, 1);
+      EXPECT_EQ(one.i, (std::vector<int64_t>{0})) << what << ", k=1";
+      EXPECT_EQ(one.d[0], r.d[0]) << what << ", k=1";
+    }
+  }
+}
+
+// Many near ties: each vector stored 6 times, perturbed by a few ulps, under shuffled ids,
+// searched by queries whose large |q|^2 rounds neighbouring keys to one reported l2 distance.
+TEST_P(KnnDevice, NearTiesAreInDistanceThenIdOrderAllMetrics) {
+  size_t dev;
+  WEFT_REQUIRE_DEVICE(GetParam(), dev);
+  std::mt19937_64 rng(13);
+  const size_t dim = 16, distinct = 300, copies = 6, nb = distinct * copies, nq = 40;
+  auto proto = float_vectors(distinct, dim, rng);
+  std::uniform_int_distribution<int> ulps(-4, 4);
+  std::vector<float> base(nb * dim);
+  for (size_t c = 0; c < copies; c++)
+    for (size_t i = 0; i < distinct * dim; i++) {
+      float x = proto[i];
+      for (int u = ulps(rng); u != 0; u += u > 0 ? -1 : 1)
+        x = std::nextafter(x, u > 0 ? INFINITY : -INFINITY);
+      base[c * distinct * dim + i] = c == 0 ? proto[i] : x;  // copy 0 and its exact twin below
+    }
+  std::copy(proto.begin(), proto.begin() + dim, base.begin() + distinct * dim);  // an exact tie
+  std::vector<int64_t> ids(nb);
+  std::iota(ids.begin(), ids.end(), 0);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  auto q = float_vectors(nq, dim, rng);
+  for (size_t i = 0; i < nq * dim; i++) q[i] += 40.f;  // |q|^2 ~ 25600: D's ulp ~ 0.002
+  for (size_t j = 0; j < dim; j++) q[j] = proto[j];     // a query on a stored vector
+  std::vector<bool> allow(nb);
+  for (size_t i = 0; i < nb; i++) allow[i] = i % 3 != 1;
+  auto bits = pack_bits(allow);
+  std::vector<float> sorted_base(nb * dim);  // by id, for the borrowed index (ids 0..nb-1)
+  for (size_t p = 0; p < nb; p++)
+    std::copy(base.begin() + p * dim, base.begin() + (p + 1) * dim,
+              sorted_base.begin() + ids[p] * dim);
+  for (size_t k : {(size_t)10, (size_t)100, nb + 5}) {
+    for (weft_metric m : {WEFT_METRIC_L2, WEFT_METRIC_IP, WEFT_METRIC_COSINE}) {
+      const char *mn = m == WEFT_METRIC_L2 ? "l2" : m == WEFT_METRIC_IP ? "ip" : "cosine";
+      for (int borrowed = 0; borrowed < 2; borrowed++) {
+        if (borrowed && m == WEFT_METRIC_COSINE) continue;  // cosine does not borrow
+        Index ix(dim, m);
+        if (borrowed)
+          ASSERT_WEFT_OK(weft_index_add_borrowed(ix.ix, nb, sorted_base.data(), nullptr, nullptr));
+        else
+          ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), ids.data()));
+        for (int masked = 0; masked < 2; masked++) {
+          auto r = masked ? search(ix.ix, GetParam(), q, dim, k, bits.data(), allow.size())
+                          : search(ix.ix, GetParam(), q, dim, k);
+          std::string what = std::string(mn) + (borrowed ? " borrowed" : "") +
+                             (masked ? " masked" : "") + " k=" + std::to_string(k);
+          size_t ties = expect_distance_then_id_order(r, k, m, what.c_str());
+          if (m == WEFT_METRIC_L2) {
+            EXPECT_GT(ties, nq) << what << ": too few ties to test";
+          }
+          if (masked) {
+            for (auto id : r.i) EXPECT_TRUE(id == -1 || allow[id]) << what << ": id " << id;
+          }
+          if (::testing::Test::HasFailure()) return;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllDevices, KnnDevice, ::testing::ValuesIn(all_device_params()), param_name);
 
 TEST(KnnAcrossDevices, SameIdsOnEveryDevice) {

@@ -86,9 +86,9 @@ fi
 
 weft_choose_python
 echo "setup: Python packages go into $PY: $WEFT_PY_HOW"
-pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu)
+pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl)
 need=()
-for m in numpy pytest scikit_build_core pyarrow polars pandas faiss; do
+for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
 if [ ${#need[@]} -gt 0 ]; then

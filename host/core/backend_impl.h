@@ -68,7 +68,7 @@ typedef struct weft__reduce_partial {
 #define WEFT_KNN_EMPTY UINT64_MAX
 
 typedef enum weft__knn_metric {
-  WEFT__KNN_L2 = 0, /* dist = |x|^2 - 2 q.x */
+  WEFT__KNN_L2 = 0, /* dist = |x|^2 - 2 q.x, or max(0, that + |q|^2) with query_norms */
   WEFT__KNN_IP = 1  /* dist = -q.x (cosine: vectors normalized beforehand) */
 } weft__knn_metric;
 
@@ -83,6 +83,9 @@ typedef struct weft__knn_tile {
   void *scratch;           /* nq x nb float32 for the distance tile (NULL on host-memory backends) */
   const void *list_in;     /* nq x k uint64 keys */
   void *list_out;          /* nq x k uint64 keys: the k smallest of list_in and this tile */
+  /* nq float32 |q|^2, or NULL. With it (L2 only) dist is the distance reported,
+   * max(0, (|x|^2 - 2 q.x) + |q|^2), so the ranking and the report agree exactly. */
+  const void *query_norms;
 } weft__knn_tile;
 
 /* One launch of the expression interpreter (kernels/expr_eval.kern) over a partition. The

@@ -41,10 +41,13 @@ static float bar_of(uint64_t worst) {
 }
 
 static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, size_t base_row,
-                     uint64_t *heap) {
+                     size_t query, uint64_t *heap) {
   const float *norms = t->base_norms;
   const uint8_t *allowed = t->allowed;
   int l2 = t->metric == WEFT__KNN_L2;
+  /* with the query's |q|^2: the distance reported, the sum rounded once, then clamped */
+  const int with_qn = l2 && t->query_norms;
+  const float qn = with_qn ? ((const float *)t->query_norms)[query] : 0.0f;
   float bar = bar_of(heap[0]);
   float dist[SCAN_CHUNK];
   for (size_t j0 = 0; j0 < nb_block; j0 += SCAN_CHUNK) {
@@ -53,6 +56,10 @@ static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, 
     /* vectorized: distances of the chunk and whether any can enter */
     for (size_t j = 0; j < len; j++) {
       float d = l2 ? norms[base_row + j0 + j] - 2.0f * ip[j0 + j] : -ip[j0 + j];
+      if (with_qn) {
+        d = d + qn;
+        d = d < 0.0f ? 0.0f : d;
+      }
       dist[j] = d;
       any |= d <= bar;
     }
@@ -91,7 +98,7 @@ weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
       size_t mq = t->nq - q0 < QUERY_BLOCK ? t->nq - q0 : QUERY_BLOCK;
       /* packs the base block again for each query block: cheap next to the products */
       weft__dot_block(queries + q0 * dim, mq, base + b0 * dim, mb, dim, pack, ip, mb);
-      for (size_t i = 0; i < mq; i++) scan_row(t, ip + i * mb, mb, b0, out + (q0 + i) * k);
+      for (size_t i = 0; i < mq; i++) scan_row(t, ip + i * mb, mb, b0, q0 + i, out + (q0 + i) * k);
     }
   }
   free(ip), free(pack);

@@ -13,7 +13,8 @@
 #include "vector/knn_keys.h"
 #include "core/scheduler.h"
 
-enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NORMS, SLOT_ALLOWED };
+enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NORMS, SLOT_ALLOWED,
+       SLOT_QUERY_NORMS };
 
 #define WEFT_KNN_MAX_K ((size_t)1 << 20)
 #define DEVICE_SHARD_ROWS ((size_t)65536)
@@ -29,14 +30,40 @@ typedef struct knn_ctx {
   int64_t *labels;
 } knn_ctx;
 
-/* query_norms: |q|^2 of the partition's rows (l2 only) */
-static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows,
-                   const float *query_norms) {
+/* Whether result (da, ia) comes before (db, ib): the better reported distance first (the
+ * smaller under l2, the larger inner product or cosine), then the smaller id. */
+static int before(int l2, float da, int64_t ia, float db, int64_t ib) {
+  if (da != db) return l2 ? da < db : da > db;
+  return ia < ib;
+}
+
+/* Puts one query's `n` results in (reported distance, id) order. The keys hold the
+ * distance reported (under l2 the kernels add |q|^2 and clamp, knn_tile's query_norms), so
+ * the lists sorted by (key, position) are in that order already and this only checks it
+ * (O(n) on an ordered list). It is kept so that the order the caller sees never depends on
+ * what a backend put in its keys. */
+static void order_by_distance_then_id(int l2, float *d, int64_t *l, size_t n) {
+  for (size_t j = 1; j < n; j++) {
+    float dj = d[j];
+    int64_t lj = l[j];
+    size_t i = j;
+    for (; i > 0 && before(l2, dj, lj, d[i - 1], l[i - 1]); i--) {
+      d[i] = d[i - 1];
+      l[i] = l[i - 1];
+    }
+    d[i] = dj;
+    l[i] = lj;
+  }
+}
+
+/* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0). */
+static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows) {
   const size_t k = c->k;
   weft_metric m = c->ix->metric;
   for (size_t r = 0; r < rows; r++) {
     float *d = c->distances + (row0 + r) * k;
     int64_t *l = c->labels + (row0 + r) * k;
+    size_t found = 0; /* the non-empty results, a prefix: empty keys sort last */
     for (size_t j = 0; j < k; j++) {
       uint64_t key = lists[r * k + j];
       if (key == WEFT_KNN_EMPTY) {
@@ -44,15 +71,12 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
         d[j] = m == WEFT_METRIC_L2 ? INFINITY : -INFINITY;
         continue;
       }
+      found = j + 1;
       float f = weft__from_orderable((uint32_t)(key >> 32));
       l[j] = c->ix->ids[(uint32_t)key];
-      if (m == WEFT_METRIC_L2) {
-        float dist = f + query_norms[r];
-        d[j] = dist < 0 ? 0 : dist; /* rounding can dip below 0 for a point on itself */
-      } else {
-        d[j] = -f;
-      }
+      d[j] = m == WEFT_METRIC_L2 ? f : -f;
     }
+    order_by_distance_then_id(m == WEFT_METRIC_L2, d, l, found);
   }
 }
 
@@ -74,14 +98,17 @@ static weft_status check_tile(const weft__device *d, const weft__knn_tile *t) {
 }
 
 static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float *queries_host,
-                                 size_t rows, uint64_t *lists) {
+                                 const float *query_norms_host, size_t rows, uint64_t *lists) {
   const weft_index *ix = c->ix;
   const weft__backend *be = st->dev->backend;
   const int dev = st->dev->backend_device;
   const size_t k = c->k, dim = ix->dim;
-  const void *queries, *allowed = NULL, *list_init;
+  const void *queries, *allowed = NULL, *list_init, *query_norms = NULL;
   WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_QUERIES, queries_host, rows * dim * sizeof(float),
                                        &queries));
+  if (query_norms_host)
+    WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_QUERY_NORMS, query_norms_host,
+                                         rows * sizeof(float), &query_norms));
   WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_LIST_A, lists, rows * k * sizeof(uint64_t), &list_init));
   if (c->allowed)
     WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_ALLOWED, c->allowed, (ix->count + 7) / 8, &allowed));
@@ -94,7 +121,8 @@ static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float 
     WEFT_RETURN_NOT_OK(weft__stage_input(st, SLOT_NORMS, ix->norms + s0, ns * sizeof(float), &norms));
     weft__knn_tile t = {rows, ns, dim, k,
                         ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
-                        queries, base, norms, allowed, s0, st->slot[SLOT_SCRATCH], in, out};
+                        queries, base, norms, allowed, s0, st->slot[SLOT_SCRATCH], in, out,
+                        query_norms};
     WEFT_RETURN_NOT_OK(check_tile(st->dev, &t));
     WEFT_RETURN_NOT_OK(be->knn_tile(dev, &t));
     void *swap = in;
@@ -107,7 +135,7 @@ static weft_status run_on_device(const knn_ctx *c, weft__stage *st, const float 
 
 /* The partition's queries as the kernels take them, made per partition so that a search
  * holds no copy of all its queries: under cosine normalized (a copy of these rows), under
- * l2 with |q|^2 for decode. */
+ * l2 with |q|^2, which the kernels add to make each key the distance reported. */
 static weft_status partition_queries(const knn_ctx *c, size_t row0, size_t rows,
                                      const float **queries, float **copy, float **norms) {
   const size_t dim = c->ix->dim;
@@ -148,11 +176,12 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
     if (be->host_memory) {
       weft__knn_tile t = {rows, ix->count, ix->dim, c->k,
                           ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
-                          queries, ix->vectors, ix->norms, c->allowed, 0, NULL, lists, lists};
+                          queries, ix->vectors, ix->norms, c->allowed, 0, NULL, lists, lists,
+                          norms};
       st_run = be->knn_tile(dev, &t);
       if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
     } else {
-      st_run = run_on_device(c, st, queries, rows, lists);
+      st_run = run_on_device(c, st, queries, norms, rows, lists);
       if (st_run != WEFT_OK) {
         /* Copies from `queries` and `lists` may still be queued: they must end before those
          * are freed. The failure's message is the one to keep. */
@@ -163,7 +192,7 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
       }
     }
   }
-  if (st_run == WEFT_OK) decode(c, lists, row0, rows, norms);
+  if (st_run == WEFT_OK) decode(c, lists, row0, rows);
   free(lists);
   free(copy);
   free(norms);
@@ -232,6 +261,7 @@ weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, con
                    .cpu_partition_rows = CPU_QUERY_ROWS};
     op.slot_row_bits[SLOT_QUERIES] = dim * 32;
     op.slot_row_bits[SLOT_LIST_A] = op.slot_row_bits[SLOT_LIST_B] = k * 64;
+    if (index->metric == WEFT_METRIC_L2) op.slot_row_bits[SLOT_QUERY_NORMS] = 32;
     if (pos_bits) op.slot_fixed_bytes[SLOT_ALLOWED] = (index->count + 7) / 8;
     struct weft_exec local;
     if (!exec) weft__exec_defaults(&local);

@@ -311,6 +311,71 @@ def test_exact_ties_go_to_the_smaller_id(dev, metric, rng):
         np.testing.assert_array_equal(D, D0)
 
 
+def _assert_distance_then_id_order(D, I, metric, what=""):
+    """Every query's results in (reported distance, id) order: D non-decreasing (l2) or
+    non-increasing (ip, cosine), ids increasing where D is equal, padding last. Returns the
+    number of adjacent equal-D pairs (ties the order settled)."""
+    ties = 0
+    for r in range(D.shape[0]):
+        n = int((I[r] >= 0).sum())
+        assert np.all(I[r, n:] == -1), f"{what} query {r}: padding before a result"
+        d, i = D[r, :n].astype(np.float64), I[r, :n]
+        step = np.diff(d) if metric == "l2" else -np.diff(d)
+        assert np.all(step >= 0), f"{what} query {r}: D out of order {d}"
+        eq = step == 0
+        assert np.all(np.diff(i)[eq] > 0), f"{what} query {r}: equal D, ids out of order"
+        ties += int(eq.sum())
+    return ties
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["owned", "borrowed"])
+@pytest.mark.parametrize("dev", device_params())
+def test_equal_reported_l2_distances_are_in_id_order(dev, copy):
+    # issue 13 item 5: the l2 ranking key is |x|^2 - 2 q.x, the reported distance |q|^2 +
+    # that; the two keys (2e-8 apart) round to one D = 1.0355 and the larger id came first
+    xb = np.array([[0, np.sqrt(0.0355 + 2e-8)], [0, np.sqrt(0.0355)]], dtype=np.float32)
+    index = weft.FlatIndex(dim=2, metric="l2")
+    index.add(xb, copy=copy)
+    for allowed in (None, np.ones(2, dtype=bool)):
+        D, I = _search(index, np.array([[1, 0]], dtype=np.float32), 2, dev, allowed=allowed)
+        assert D[0, 0] == D[0, 1], D  # the example needs the two to round together
+        np.testing.assert_array_equal(I, [[0, 1]], err_msg=f"D = {D}")
+        # the top 1 is decided by the reported distance too: the smaller id is kept
+        D1, I1 = _search(index, np.array([[1, 0]], dtype=np.float32), 1, dev, allowed=allowed)
+        assert I1.tolist() == [[0]] and D1[0, 0] == D[0, 0], (D1, I1)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("dev", device_params())
+def test_near_ties_are_in_distance_then_id_order(dev, metric, rng):
+    # each vector stored 6 times, perturbed by a few ulps, under shuffled ids; queries with a
+    # large |q|^2 round neighbouring l2 keys to one reported distance
+    dim, distinct, copies = 16, 250, 6
+    proto = _data(rng, distinct, dim)
+    xb = np.concatenate([proto] * copies)
+    steps = rng.integers(-4, 5, size=xb.shape)
+    steps[:distinct] = 0
+    xb = xb.view(np.int32)
+    xb = (xb + np.where(xb >= 0, steps, -steps)).astype(np.int32).view(np.float32)
+    ids = rng.permutation(len(xb)).astype(np.int64)
+    xq = _data(rng, 30, dim) + np.float32(40)
+    xq[0] = proto[0]
+    mask = rng.random(len(xb)) < 0.7
+    cases = [("owned", True, ids, None), ("owned masked", True, ids, mask)]
+    if metric != "cosine":  # cosine does not borrow; the borrowed rows are those of ids 0, 1, ..
+        cases += [("borrowed", False, None, None), ("borrowed masked", False, None, mask)]
+    for k in (10, 100):
+        for name, copy, add_ids, allowed in cases:
+            index = weft.FlatIndex(dim=dim, metric=metric)
+            index.add(xb[np.argsort(ids)] if not copy else xb, ids=add_ids, copy=copy)
+            D, I = _search(index, xq, k, dev, allowed=allowed)
+            ties = _assert_distance_then_id_order(D, I, metric, f"{name} k={k}")
+            if metric == "l2":
+                assert ties > len(xq), f"{name} k={k}: only {ties} ties"
+            if allowed is not None:
+                assert np.all(allowed[I[I >= 0]]), name
+
+
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("dev", device_params())
 def test_identical_float_rows_tie(dev, metric, rng):
