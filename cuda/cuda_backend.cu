@@ -273,6 +273,55 @@ static weft_status wc_device_desc(int dev, weft__device_desc *out) {
   return WEFT_OK;
 }
 
+/* The table's `launch` entry: each kernel id to its function (cuda_join.cu for the join's
+ * steps and the scans; cuda_sort.cu calls the scans directly). */
+static weft_status wc_launch(int dev, const weft__launch *l) {
+  if (!l) return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: launch: the launch is NULL");
+  if (!l->args)
+    return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: launch of kernel 0x%x: args is NULL",
+                    (unsigned)l->kernel);
+  switch (l->kernel) {
+    case WEFT__K_JOIN_CLEAR: {
+      const auto *a = static_cast<const weft__join_clear_args *>(l->args);
+      return wc_join_clear(dev, a->slots, a->owner, a->seg_start, a->seg_end);
+    }
+    case WEFT__K_JOIN_INSERT: {
+      const auto *a = static_cast<const weft__join_insert_args *>(l->args);
+      return wc_join_insert(dev, a->rows, a->words, a->keys, a->valid, a->slots, a->owner,
+                            a->slot_of, a->row_of);
+    }
+    case WEFT__K_JOIN_RADIX_COUNT: {
+      const auto *a = static_cast<const weft__join_radix_count_args *>(l->args);
+      return wc_join_radix_count(dev, a->n, a->shift, a->slot_in, a->hist);
+    }
+    case WEFT__K_JOIN_RADIX_SCATTER: {
+      const auto *a = static_cast<const weft__join_radix_scatter_args *>(l->args);
+      return wc_join_radix_scatter(dev, a->n, a->shift, a->slot_in, a->row_in, a->hist,
+                                   a->slot_out, a->row_out);
+    }
+    case WEFT__K_JOIN_BOUNDS: {
+      const auto *a = static_cast<const weft__join_bounds_args *>(l->args);
+      return wc_join_bounds(dev, a->n, a->slots, a->slot_sorted, a->seg_start, a->seg_end);
+    }
+    case WEFT__K_JOIN_PROBE_COUNT:
+      return wc_join_probe_count(dev, static_cast<const weft__join_probe *>(l->args));
+    case WEFT__K_JOIN_EMIT:
+      return wc_join_emit(dev, static_cast<const weft__join_probe *>(l->args));
+    case WEFT__K_SCAN_CHUNKS: {
+      const auto *a = static_cast<const weft__scan_chunks_args *>(l->args);
+      return wc_scan_chunks(dev, a->n, a->data, a->sums);
+    }
+    case WEFT__K_SCAN_ADD: {
+      const auto *a = static_cast<const weft__scan_add_args *>(l->args);
+      return wc_scan_add(dev, a->n, a->data, a->sums);
+    }
+    default: break;
+  }
+  const char *name = weft__kernel_name(l->kernel);
+  return wc_error(WEFT_ERR_UNSUPPORTED, "cuda: no kernel 0x%x (%s) in this backend",
+                  (unsigned)l->kernel, name ? name : "unknown id");
+}
+
 /* Filled by name, not by position (C++17 has no designated initializers): a reordered or
  * grown struct cannot misassign an entry. */
 static weft__backend make_backend() {
@@ -299,15 +348,7 @@ static weft__backend make_backend() {
   b.expr_eval = wc_expr_eval;
   b.sort_pairs = wc_sort_pairs;
   b.group_kernel = wc_group_kernel;
-  b.join_clear = wc_join_clear;
-  b.join_insert = wc_join_insert;
-  b.join_radix_count = wc_join_radix_count;
-  b.join_radix_scatter = wc_join_radix_scatter;
-  b.join_bounds = wc_join_bounds;
-  b.join_probe_count = wc_join_probe_count;
-  b.join_emit = wc_join_emit;
-  b.scan_chunks = wc_scan_chunks;
-  b.scan_add = wc_scan_add;
+  b.launch = wc_launch;
   b.describe_blocks = wc_describe_blocks;
   b.csv_records = wc_csv_records;
   b.csv_fields = wc_csv_fields;

@@ -224,7 +224,8 @@ weft_status wc_expr_eval(int dev, const weft__expr_launch *launch);
 /* cuda_sort.cu: the stable radix sort of (key, row) pairs (kernels/sort_radix.kern). */
 weft_status wc_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
                           void *rows);
-/* cuda_join.cu: the hash join's steps (kernels/join_hash.kern), as opencl_join.c. */
+/* cuda_join.cu: the hash join's steps (kernels/join_hash.kern), as opencl_join.c; the table
+ * reaches them through its launch entry (cuda_backend.cu), cuda_sort.cu calls the scans. */
 weft_status wc_join_clear(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
 weft_status wc_join_insert(int dev, size_t rows, size_t words, const void *keys, const void *valid,
                            size_t slots, void *owner, void *slot_of, void *row_of);

@@ -258,6 +258,53 @@ static weft_status ocl_device_desc(int dev, weft__device_desc *out) {
   return WEFT_OK;
 }
 
+/* The table's `launch` entry: each kernel id to its function (opencl_join.c for the join's
+ * steps and the scans). */
+static weft_status ocl_launch(int dev, const weft__launch *l) {
+  if (!l) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: launch: the launch is NULL");
+  if (!l->args)
+    return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: launch of kernel 0x%x: args is NULL",
+                          (unsigned)l->kernel);
+  switch (l->kernel) {
+    case WEFT__K_JOIN_CLEAR: {
+      const weft__join_clear_args *a = l->args;
+      return weft_ocl_join_clear(dev, a->slots, a->owner, a->seg_start, a->seg_end);
+    }
+    case WEFT__K_JOIN_INSERT: {
+      const weft__join_insert_args *a = l->args;
+      return weft_ocl_join_insert(dev, a->rows, a->words, a->keys, a->valid, a->slots, a->owner,
+                                  a->slot_of, a->row_of);
+    }
+    case WEFT__K_JOIN_RADIX_COUNT: {
+      const weft__join_radix_count_args *a = l->args;
+      return weft_ocl_join_radix_count(dev, a->n, a->shift, a->slot_in, a->hist);
+    }
+    case WEFT__K_JOIN_RADIX_SCATTER: {
+      const weft__join_radix_scatter_args *a = l->args;
+      return weft_ocl_join_radix_scatter(dev, a->n, a->shift, a->slot_in, a->row_in, a->hist,
+                                         a->slot_out, a->row_out);
+    }
+    case WEFT__K_JOIN_BOUNDS: {
+      const weft__join_bounds_args *a = l->args;
+      return weft_ocl_join_bounds(dev, a->n, a->slots, a->slot_sorted, a->seg_start, a->seg_end);
+    }
+    case WEFT__K_JOIN_PROBE_COUNT: return weft_ocl_join_probe_count(dev, l->args);
+    case WEFT__K_JOIN_EMIT: return weft_ocl_join_emit(dev, l->args);
+    case WEFT__K_SCAN_CHUNKS: {
+      const weft__scan_chunks_args *a = l->args;
+      return weft_ocl_scan_chunks(dev, a->n, a->data, a->sums);
+    }
+    case WEFT__K_SCAN_ADD: {
+      const weft__scan_add_args *a = l->args;
+      return weft_ocl_scan_add(dev, a->n, a->data, a->sums);
+    }
+    default: break;
+  }
+  const char *name = weft__kernel_name(l->kernel);
+  return weft_ocl_error(WEFT_ERR_UNSUPPORTED, "opencl: no kernel 0x%x (%s) in this backend",
+                        (unsigned)l->kernel, name ? name : "unknown id");
+}
+
 static const weft__backend weft_ocl_backend = {
     .abi_version = WEFT_BACKEND_ABI_VERSION,
     .name = "opencl",
@@ -281,15 +328,7 @@ static const weft__backend weft_ocl_backend = {
     .expr_eval = weft_ocl_expr_eval,
     .sort_pairs = weft_ocl_sort_pairs,
     .group_kernel = weft_ocl_group_kernel,
-    .join_clear = weft_ocl_join_clear,
-    .join_insert = weft_ocl_join_insert,
-    .join_radix_count = weft_ocl_join_radix_count,
-    .join_radix_scatter = weft_ocl_join_radix_scatter,
-    .join_bounds = weft_ocl_join_bounds,
-    .join_probe_count = weft_ocl_join_probe_count,
-    .join_emit = weft_ocl_join_emit,
-    .scan_chunks = weft_ocl_scan_chunks,
-    .scan_add = weft_ocl_scan_add,
+    .launch = ocl_launch,
     .describe_blocks = weft_ocl_describe_blocks,
     .csv_records = weft_ocl_csv_records,
     .csv_fields = weft_ocl_csv_fields,

@@ -139,7 +139,8 @@ weft_status weft_ocl_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varie
 /* opencl_group.c: the grouping kernels (kernels/group_hash.kern, group_agg.kern). */
 extern const char *const weft_ocl_group_kernel_names[WEFT__GK_KERNEL_COUNT];
 weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *launch);
-/* opencl_join.c: the hash join's steps (kernels/join_hash.kern). */
+/* opencl_join.c: the hash join's steps (kernels/join_hash.kern), reached through the
+ * table's launch entry (opencl_backend.c). */
 weft_status weft_ocl_join_clear(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
 weft_status weft_ocl_join_insert(int dev, size_t rows, size_t words, const void *keys,
                                  const void *valid, size_t slots, void *owner, void *slot_of,

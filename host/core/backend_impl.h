@@ -19,8 +19,9 @@
 extern "C" {
 #endif
 
-/* Bump on any change to the structs below: the host refuses a backend of another version. */
-#define WEFT_BACKEND_ABI_VERSION 5
+/* Bump on any change to the structs below: the host refuses a backend of another version.
+ * Adding a weft__kernel id with its own args struct is not such a change (ABI 6). */
+#define WEFT_BACKEND_ABI_VERSION 6
 
 /* What the host offers a backend. */
 typedef struct weft__host_api {
@@ -158,6 +159,93 @@ typedef struct weft__join_probe {
   uint64_t emit_base;
 } weft__join_probe;
 
+/* The kernels queued through the table's one `launch` entry (ABI 6): an id, and a pointer
+ * to that kernel's own args struct, declared beside its id. Ids are grouped by family, a
+ * block of 0x100 each, and never reused or renumbered: a new operation adds ids here (and a
+ * case to each backend's switch), not an entry to weft__backend. A backend answers
+ * WEFT_ERR_UNSUPPORTED, naming the id, for an id it does not have. */
+typedef enum weft__kernel {
+  /* The hash join's steps (kernels/join_hash.kern says what each does), queued in order;
+   * host/frame/join/join_device.c drives them. `hist` of a radix pass holds
+   * 16 x ceil(n / 64) uint64. */
+  WEFT__K_JOIN_CLEAR = 0x100,         /* weft__join_clear_args */
+  WEFT__K_JOIN_INSERT = 0x101,        /* weft__join_insert_args */
+  WEFT__K_JOIN_RADIX_COUNT = 0x102,   /* weft__join_radix_count_args */
+  WEFT__K_JOIN_RADIX_SCATTER = 0x103, /* weft__join_radix_scatter_args */
+  WEFT__K_JOIN_BOUNDS = 0x104,        /* weft__join_bounds_args */
+  WEFT__K_JOIN_PROBE_COUNT = 0x105,   /* weft__join_probe */
+  WEFT__K_JOIN_EMIT = 0x106,          /* weft__join_probe */
+  /* Exclusive scan of n uint64 in place, per chunk of 2048; sums[c] = chunk c's total. Then
+   * SCAN_ADD adds the scanned sums back: data[i] += sums[i / 2048]. */
+  WEFT__K_SCAN_CHUNKS = 0x200,        /* weft__scan_chunks_args */
+  WEFT__K_SCAN_ADD = 0x201,           /* weft__scan_add_args */
+  WEFT__K_MAX_ENUM = 0x7fffffff       /* not a kernel: keeps any 31-bit id a valid value */
+} weft__kernel;
+
+typedef struct weft__launch {
+  weft__kernel kernel;
+  const void *args;        /* the kernel's args struct, never NULL */
+} weft__launch;
+
+typedef struct weft__join_clear_args {
+  size_t slots;
+  void *owner, *seg_start, *seg_end;
+} weft__join_clear_args;
+
+typedef struct weft__join_insert_args {
+  size_t rows, words;
+  const void *keys, *valid;
+  size_t slots;
+  void *owner, *slot_of, *row_of;
+} weft__join_insert_args;
+
+typedef struct weft__join_radix_count_args {
+  size_t n;
+  unsigned shift;
+  const void *slot_in;
+  void *hist;
+} weft__join_radix_count_args;
+
+typedef struct weft__join_radix_scatter_args {
+  size_t n;
+  unsigned shift;
+  const void *slot_in, *row_in, *hist;
+  void *slot_out, *row_out;
+} weft__join_radix_scatter_args;
+
+typedef struct weft__join_bounds_args {
+  size_t n, slots;
+  const void *slot_sorted;
+  void *seg_start, *seg_end;
+} weft__join_bounds_args;
+
+typedef struct weft__scan_chunks_args {
+  size_t n;
+  void *data, *sums;
+} weft__scan_chunks_args;
+
+typedef struct weft__scan_add_args {
+  size_t n;
+  void *data;
+  const void *sums;
+} weft__scan_add_args;
+
+/* The kernel's name ("join_clear"), or NULL for an id not listed above. */
+static inline const char *weft__kernel_name(weft__kernel kernel) {
+  switch (kernel) {
+    case WEFT__K_JOIN_CLEAR: return "join_clear";
+    case WEFT__K_JOIN_INSERT: return "join_insert";
+    case WEFT__K_JOIN_RADIX_COUNT: return "join_radix_count";
+    case WEFT__K_JOIN_RADIX_SCATTER: return "join_radix_scatter";
+    case WEFT__K_JOIN_BOUNDS: return "join_bounds";
+    case WEFT__K_JOIN_PROBE_COUNT: return "join_probe_count";
+    case WEFT__K_JOIN_EMIT: return "join_emit";
+    case WEFT__K_SCAN_CHUNKS: return "scan_chunks";
+    case WEFT__K_SCAN_ADD: return "scan_add";
+    default: return NULL;
+  }
+}
+
 /* One launch of describe's block statistics (kernels/describe_blocks.kern) over a column:
  * its values and validity staged from the byte holding row 0's bit, so bit `bit0` is row 0
  * (bool values too); other types from row 0. */
@@ -249,25 +337,11 @@ typedef struct weft__backend {
    * groups with host hash tables (host/frame/group/group_rows.c). WEFT_ERR_UNSUPPORTED for
    * WEFT__GK_AGG and WEFT__GK_AGG_MERGE on a device without fp64. */
   weft_status (*group_kernel)(int dev, const weft__group_launch *launch);
-  /* The hash join's steps (kernels/join_hash.kern says what each does), queued in order;
-   * host/frame/join/join_device.c drives them. NULL on the CPU backend, which joins in
-   * host/frame/join/op_join.c. `hist` of a radix pass holds 16 x ceil(n / 64) uint64. */
-  weft_status (*join_clear)(int dev, size_t slots, void *owner, void *seg_start, void *seg_end);
-  weft_status (*join_insert)(int dev, size_t rows, size_t words, const void *keys,
-                             const void *valid, size_t slots, void *owner, void *slot_of,
-                             void *row_of);
-  weft_status (*join_radix_count)(int dev, size_t n, unsigned shift, const void *slot_in, void *hist);
-  weft_status (*join_radix_scatter)(int dev, size_t n, unsigned shift, const void *slot_in,
-                                    const void *row_in, const void *hist, void *slot_out,
-                                    void *row_out);
-  weft_status (*join_bounds)(int dev, size_t n, size_t slots, const void *slot_sorted,
-                             void *seg_start, void *seg_end);
-  weft_status (*join_probe_count)(int dev, const weft__join_probe *probe);
-  weft_status (*join_emit)(int dev, const weft__join_probe *probe);
-  /* Exclusive scan of n uint64 in place, per chunk of 2048; sums[c] = chunk c's total. Then
-   * scan_add adds the scanned sums back: data[i] += sums[i / 2048]. */
-  weft_status (*scan_chunks)(int dev, size_t n, void *data, void *sums);
-  weft_status (*scan_add)(int dev, size_t n, void *data, const void *sums);
+  /* ABI 6. Queues one kernel of weft__kernel (above) with its own args struct, in order
+   * after earlier work. An id the backend does not have is WEFT_ERR_UNSUPPORTED with a
+   * message naming the id, so a new operation adds kernel ids, not entries here. NULL on
+   * the CPU backend, which runs those operations on the host. */
+  weft_status (*launch)(int dev, const weft__launch *launch);
   /* ABI 4. Queues describe's statistics of each block of one column (weft__describe_launch);
    * WEFT_ERR_UNSUPPORTED on a device without fp64. NULL on the CPU backend, which runs
    * host/frame/describe/op_describe.c's blocks. */

@@ -211,6 +211,7 @@ static const weft__backend cpu_backend = {
     .knn_sort = weft__cpu_knn_sort,
     .expr_eval = NULL, /* select / filter run host/frame/expr/expr_eval.c directly */
     .group_kernel = NULL, /* group_by / unique group with host hash tables (group_rows.c) */
+    .launch = NULL, /* the join runs on the host (op_join.c): no kernel ids */
 };
 
 const weft__backend *weft__cpu_backend(void) { return &cpu_backend; }

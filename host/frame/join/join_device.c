@@ -14,6 +14,7 @@
 
 #include "../../../kernels/join_hash.h"
 #include "frame/families.h"
+#include "core/backend_launch.h"
 #include "core/device_choice.h"
 #include "core/scratch.h"
 #include "core/error.h"
@@ -72,9 +73,8 @@ static int layout_keys(const weft__join_keys *lk, const weft__join_keys *rk, key
 
 static int has_join_kernels(const weft__device *dev) {
   const weft__backend *be = dev->backend;
-  return be->host_memory || (be->join_clear && be->join_insert && be->join_radix_count &&
-                             be->join_radix_scatter && be->join_bounds && be->join_probe_count &&
-                             be->join_emit && be->scan_chunks && be->scan_add);
+  /* the join's steps and scans are weft__kernel ids, queued through the launch entry */
+  return be->host_memory || be->launch;
 }
 
 const weft__family weft__family_join = {.name = "join", .verb = "join",
@@ -189,10 +189,13 @@ static weft_status scan(dev_bufs *b, void *data, size_t n, uint64_t *total) {
   size_t chunks = (n + SCAN_CHUNK - 1) / SCAN_CHUNK;
   void *sums;
   WEFT_RETURN_NOT_OK(alloc(b, chunks * 8, &sums));
-  weft_status st = be->scan_chunks(d, n, data, sums);
+  weft_status st = weft__backend_launch(
+      b->dev, WEFT__K_SCAN_CHUNKS, &(weft__scan_chunks_args){.n = n, .data = data, .sums = sums});
   if (st == WEFT_OK && chunks > 1) {
     st = scan(b, sums, chunks, total);
-    if (st == WEFT_OK) st = be->scan_add(d, n, data, sums);
+    if (st == WEFT_OK)
+      st = weft__backend_launch(b->dev, WEFT__K_SCAN_ADD,
+                                &(weft__scan_add_args){.n = n, .data = data, .sums = sums});
   } else if (st == WEFT_OK && total) {
     st = be->buffer_read(d, sums, 0, total, sizeof *total, 1);
   }
@@ -214,19 +217,35 @@ static weft_status build(dev_bufs *b, const weft__join_probe *p, size_t nr, cons
   }
   WEFT_RETURN_NOT_OK(alloc(b, WK_JOIN_RADIX_DIGITS * chunks * 8, &hist));
   void *owner = (void *)p->owner, *start = (void *)p->seg_start, *end = (void *)p->seg_end;
-  WEFT_RETURN_NOT_OK(be->join_clear(d, p->slots, owner, start, end));
-  WEFT_RETURN_NOT_OK(be->join_insert(d, nr, p->words, rkeys, rvalid, p->slots, owner, slot[0], row[0]));
+  WEFT_RETURN_NOT_OK(weft__backend_launch(
+      b->dev, WEFT__K_JOIN_CLEAR,
+      &(weft__join_clear_args){.slots = p->slots, .owner = owner, .seg_start = start,
+                               .seg_end = end}));
+  WEFT_RETURN_NOT_OK(weft__backend_launch(
+      b->dev, WEFT__K_JOIN_INSERT,
+      &(weft__join_insert_args){.rows = nr, .words = p->words, .keys = rkeys, .valid = rvalid,
+                                .slots = p->slots, .owner = owner, .slot_of = slot[0],
+                                .row_of = row[0]}));
   /* slot ids run to `slots` itself (null rows), so the sort covers log2(slots) + 1 bits */
   unsigned bits = 1;
   while (((size_t)1 << (bits - 1)) < p->slots) bits++;
   int cur = 0;
   for (unsigned shift = 0; shift < bits; shift += WK_JOIN_RADIX_BITS, cur ^= 1) {
-    WEFT_RETURN_NOT_OK(be->join_radix_count(d, nr, shift, slot[cur], hist));
+    WEFT_RETURN_NOT_OK(weft__backend_launch(
+        b->dev, WEFT__K_JOIN_RADIX_COUNT,
+        &(weft__join_radix_count_args){.n = nr, .shift = shift, .slot_in = slot[cur],
+                                       .hist = hist}));
     WEFT_RETURN_NOT_OK(scan(b, hist, WK_JOIN_RADIX_DIGITS * chunks, NULL));
-    WEFT_RETURN_NOT_OK(be->join_radix_scatter(d, nr, shift, slot[cur], row[cur], hist,
-                                              slot[cur ^ 1], row[cur ^ 1]));
+    WEFT_RETURN_NOT_OK(weft__backend_launch(
+        b->dev, WEFT__K_JOIN_RADIX_SCATTER,
+        &(weft__join_radix_scatter_args){.n = nr, .shift = shift, .slot_in = slot[cur],
+                                         .row_in = row[cur], .hist = hist,
+                                         .slot_out = slot[cur ^ 1], .row_out = row[cur ^ 1]}));
   }
-  WEFT_RETURN_NOT_OK(be->join_bounds(d, nr, p->slots, slot[cur], start, end));
+  WEFT_RETURN_NOT_OK(weft__backend_launch(
+      b->dev, WEFT__K_JOIN_BOUNDS,
+      &(weft__join_bounds_args){.n = nr, .slots = p->slots, .slot_sorted = slot[cur],
+                                .seg_start = start, .seg_end = end}));
   /* The queue runs in order: the frees below only return memory to the accounting after
    * the work is queued; the backend keeps a buffer alive until its queued work ends. */
   WEFT_RETURN_NOT_OK(be->synchronize(d));
@@ -251,8 +270,6 @@ static weft_status run(dev_bufs *b, const key_layout *layout, const uint64_t *lw
                        const uint8_t *lvalid, int64_t lrows, const uint64_t *rwords,
                        const uint8_t *rvalid, int64_t rrows, weft_join_kind kind, int64_t **left,
                        int64_t **right, size_t *n, size_t *slices) {
-  const weft__backend *be = b->dev->backend;
-  int d = b->dev->backend_device;
   size_t w = layout->words, nl = (size_t)lrows, nr = (size_t)rrows;
   weft__join_probe p = {.rows = nl, .words = w, .kind = (int)kind};
   p.slots = 16;
@@ -273,7 +290,7 @@ static weft_status run(dev_bufs *b, const key_layout *layout, const uint64_t *lw
   p.keys = lkeys, p.valid = lv;
   WEFT_RETURN_NOT_OK(alloc(b, nl * 4, &p.match));
   WEFT_RETURN_NOT_OK(alloc(b, nl * 8, &p.count));
-  WEFT_RETURN_NOT_OK(be->join_probe_count(d, &p));
+  WEFT_RETURN_NOT_OK(weft__backend_launch(b->dev, WEFT__K_JOIN_PROBE_COUNT, &p));
   uint64_t total = 0;
   WEFT_RETURN_NOT_OK(scan(b, p.count, nl, &total));
   int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
@@ -292,7 +309,7 @@ static weft_status emit_slice(dev_bufs *b, weft__join_probe *p, size_t row0, siz
   const weft__backend *be = b->dev->backend;
   int d = b->dev->backend_device;
   p->emit_row0 = row0, p->emit_rows = rows, p->emit_base = first;
-  WEFT_RETURN_NOT_OK(be->join_emit(d, p));
+  WEFT_RETURN_NOT_OK(weft__backend_launch(b->dev, WEFT__K_JOIN_EMIT, p));
   size_t bytes = (size_t)(last - first) * 8;
   if (bytes == 0) return WEFT_OK;
   WEFT_RETURN_NOT_OK(be->buffer_read(d, p->out_left, 0, left + first, bytes, 1));
