@@ -247,7 +247,7 @@ WEFT_API WEFT_NODISCARD weft_status weft_index_metric(const weft_index *index, w
  * candidates is padded with id -1 and distance +inf (L2) or -inf (ip, cosine).
  * allowed: NULL, or a bitset over ids (bit i of byte i/8 set = id i may be returned) of
  * allowed_bits bits; ids >= allowed_bits are excluded. */
-WEFT_API WEFT_NODISCARD weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq,
+WEFT_API WEFT_NODISCARD weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq,
                                                       const float *queries, size_t k,
                                                       const uint8_t *allowed, size_t allowed_bits,
                                                       float *distances, int64_t *labels);

@@ -43,7 +43,7 @@ Results search(const std::string &device, int strict) {
   r.distances.resize(nq * k);
   r.labels.resize(nq * k);
   TestExec exec(device, strict);
-  r.status = weft_index_search(ix, exec.e, nq, queries.data(), k, nullptr, 0, r.distances.data(),
+  r.status = weft_index_search(exec.e, ix, nq, queries.data(), k, nullptr, 0, r.distances.data(),
                                r.labels.data());
   if (r.status != WEFT_OK) r.error = weft_last_error();
   r.report = exec.report();

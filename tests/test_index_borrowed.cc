@@ -37,7 +37,7 @@ Result search(weft_index *ix, const std::string &device, const std::vector<float
   size_t nq = q.size() / dim;
   Result r{std::vector<float>(nq * k), std::vector<int64_t>(nq * k)};
   TestExec e(device);
-  EXPECT_EQ(weft_index_search(ix, e.e, nq, q.data(), k, nullptr, 0, r.d.data(), r.i.data()),
+  EXPECT_EQ(weft_index_search(e.e, ix, nq, q.data(), k, nullptr, 0, r.d.data(), r.i.data()),
             WEFT_OK)
       << weft_last_error();
   return r;
@@ -182,7 +182,7 @@ TEST(IndexBorrowedFiles, EmptiedByRemoveThenBorrowedAgainReleasesTheFirst) {
   EXPECT_EQ(rb.calls, 0);
   std::vector<float> d(1);
   std::vector<int64_t> l(1);
-  ASSERT_WEFT_OK(weft_index_search(ix.ix, nullptr, 1, b.data() + 3 * dim, 1, nullptr, 0, d.data(),
+  ASSERT_WEFT_OK(weft_index_search(nullptr, ix.ix, 1, b.data() + 3 * dim, 1, nullptr, 0, d.data(),
                                    l.data()));
   EXPECT_EQ(l[0], 13) << "sequential ids go on from the removed ones";
   EXPECT_NEAR(d[0], 0.0f, 1e-5f);  // |q|^2 + |x|^2 - 2 q.x rounds

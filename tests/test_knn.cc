@@ -84,7 +84,7 @@ Result search(weft_index *ix, const std::string &device, const std::vector<float
   weft_test_ok(weft_exec_create(&e));
   weft_test_ok(weft_exec_set_device(e, device.c_str()));
   weft_test_ok(weft_exec_set_strict(e, 1));
-  weft_status st = weft_index_search(ix, e, nq, q.data(), k, allowed, allowed_bits, r.d.data(), r.i.data());
+  weft_status st = weft_index_search(e, ix, nq, q.data(), k, allowed, allowed_bits, r.d.data(), r.i.data());
   const char *rep = "";
   weft_test_ok(weft_exec_report(e, &rep));
   EXPECT_EQ(st, WEFT_OK) << weft_last_error() << "\n" << rep;
@@ -442,12 +442,12 @@ TEST(KnnBadInput, ErrorsNameTheArgument) {
   EXPECT_NE(std::string(weft_last_error()).find("already"), std::string::npos);
   float d[4];
   int64_t l[4];
-  EXPECT_EQ(weft_index_search(ix.ix, nullptr, 1, v, 0, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(weft_index_search(nullptr, ix.ix, 1, v, 0, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(weft_last_error()).find("k must be"), std::string::npos);
   float qnan[4] = {0, INFINITY, 0, 0};
-  EXPECT_EQ(weft_index_search(ix.ix, nullptr, 1, qnan, 1, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(weft_index_search(nullptr, ix.ix, 1, qnan, 1, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(weft_last_error()).find("queries"), std::string::npos);
-  EXPECT_EQ(weft_index_search(ix.ix, nullptr, 1, v, 1, nullptr, 0, nullptr, l), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(weft_index_search(nullptr, ix.ix, 1, v, 1, nullptr, 0, nullptr, l), WEFT_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(weft_index_search(nullptr, nullptr, 1, v, 1, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
   Index cos(4, WEFT_METRIC_COSINE);
   float zero[4] = {0, 0, 0, 0};
@@ -455,7 +455,7 @@ TEST(KnnBadInput, ErrorsNameTheArgument) {
   EXPECT_NE(std::string(weft_last_error()).find("zeros"), std::string::npos);
   // an empty index answers with padding
   Index empty(4, WEFT_METRIC_IP);
-  ASSERT_WEFT_OK(weft_index_search(empty.ix, nullptr, 1, v, 3, nullptr, 0, d, l));
+  ASSERT_WEFT_OK(weft_index_search(nullptr, empty.ix, 1, v, 3, nullptr, 0, d, l));
   for (int j = 0; j < 3; j++) {
     EXPECT_EQ(l[j], -1);
     EXPECT_EQ(d[j], -INFINITY);
@@ -494,7 +494,7 @@ TEST(KnnIds, SequentialIdsStopBeforeInt64Max) {
   float q[2] = {21, 0};
   float d[4];
   int64_t l[4];
-  ASSERT_WEFT_OK(weft_index_search(ix.ix, nullptr, 1, q, 4, nullptr, 0, d, l));
+  ASSERT_WEFT_OK(weft_index_search(nullptr, ix.ix, 1, q, 4, nullptr, 0, d, l));
   EXPECT_EQ(l[0], INT64_MAX - 1);
   EXPECT_EQ(l[1], INT64_MAX - 2);
   EXPECT_EQ(l[2], INT64_MAX - 3);
@@ -590,11 +590,11 @@ TEST(KnnBadInput, NormsOutsideFloat32AreRefusedByRowAndValue) {
   ASSERT_WEFT_OK(weft_index_add(cos.ix, 2, fine, nullptr));
   float d[2];
   int64_t l[2];
-  EXPECT_EQ(weft_index_search(cos.ix, nullptr, 1, ok_and_tiny + 4, 2, nullptr, 0, d, l),
+  EXPECT_EQ(weft_index_search(nullptr, cos.ix, 1, ok_and_tiny + 4, 2, nullptr, 0, d, l),
             WEFT_ERR_INVALID_ARGUMENT);
   EXPECT_NE(last_error().find("queries: row 0"), std::string::npos) << last_error();
-  EXPECT_EQ(weft_index_search(cos.ix, nullptr, 1, huge, 2, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
-  ASSERT_WEFT_OK(weft_index_search(cos.ix, nullptr, 1, fine, 2, nullptr, 0, d, l));
+  EXPECT_EQ(weft_index_search(nullptr, cos.ix, 1, huge, 2, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
+  ASSERT_WEFT_OK(weft_index_search(nullptr, cos.ix, 1, fine, 2, nullptr, 0, d, l));
   EXPECT_EQ(l[0], 0);
   EXPECT_NEAR(d[0], 1.0f, 1e-6);
 
@@ -609,11 +609,11 @@ TEST(KnnBadInput, NormsOutsideFloat32AreRefusedByRowAndValue) {
     float big[8] = {1, 2, 3, 4, 1e18f, -1e18f, 0, 0};  // |x|^2 = 2e36: every distance finite
     ASSERT_WEFT_OK(weft_index_add(ix.ix, 2, big, nullptr));
     float q[4] = {-1e18f, 1e18f, 0, 0};
-    ASSERT_WEFT_OK(weft_index_search(ix.ix, nullptr, 1, q, 2, nullptr, 0, d, l));
+    ASSERT_WEFT_OK(weft_index_search(nullptr, ix.ix, 1, q, 2, nullptr, 0, d, l));
     EXPECT_TRUE(std::isfinite(d[0]) && std::isfinite(d[1]));
     EXPECT_EQ(l[0] + l[1], 1);
     float qbig[4] = {0, 0, 2e19f, 0};
-    EXPECT_EQ(weft_index_search(ix.ix, nullptr, 1, qbig, 2, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(weft_index_search(nullptr, ix.ix, 1, qbig, 2, nullptr, 0, d, l), WEFT_ERR_INVALID_ARGUMENT);
     EXPECT_NE(last_error().find("queries: row 0 has squared norm 4e+38"), std::string::npos)
         << last_error();
   }
@@ -812,7 +812,7 @@ TEST(KnnMemory, AddOutOfIdOrderCopiesTheRowsOnce) {
   EXPECT_LT(grew, 1.3 * rows) << "peak RSS grew " << grew << " MiB adding " << rows << " MiB";
   float d[1];
   int64_t l[1];
-  ASSERT_WEFT_OK(weft_index_search(ix.ix, nullptr, 1, v.data() + 5 * dim, 1, nullptr, 0, d, l));
+  ASSERT_WEFT_OK(weft_index_search(nullptr, ix.ix, 1, v.data() + 5 * dim, 1, nullptr, 0, d, l));
   size_t row = n - (size_t)l[0] / 2;
   EXPECT_EQ(row % 97, 5u) << "id " << l[0];  // row r holds (128 r + j) % 97: row 5 again
 }
@@ -836,10 +836,10 @@ TEST(KnnMemory, CosineSearchNormalizesEachPartitionNotAllQueries) {
   std::vector<int64_t> l(nq * k);
   Index ix(dim, WEFT_METRIC_COSINE);
   ASSERT_WEFT_OK(weft_index_add(ix.ix, 64, q.data(), nullptr));
-  ASSERT_WEFT_OK(weft_index_search(ix.ix, nullptr, 1000, q.data(), k, nullptr, 0, d.data(), l.data()));
+  ASSERT_WEFT_OK(weft_index_search(nullptr, ix.ix, 1000, q.data(), k, nullptr, 0, d.data(), l.data()));
   if (!reset_peak_rss()) GTEST_SKIP() << "cannot reset the peak RSS (/proc/self/clear_refs)";
   double before = status_mib("VmRSS:");
-  ASSERT_WEFT_OK(weft_index_search(ix.ix, nullptr, nq, q.data(), k, nullptr, 0, d.data(), l.data()));
+  ASSERT_WEFT_OK(weft_index_search(nullptr, ix.ix, nq, q.data(), k, nullptr, 0, d.data(), l.data()));
   double grew = status_mib("VmHWM:") - before, queries = nq * dim * sizeof(float) / 1048576.0;
   EXPECT_LT(grew, 0.2 * queries) << "peak RSS grew " << grew << " MiB searching " << queries
                                  << " MiB of queries";

@@ -64,7 +64,7 @@ std::vector<int64_t> search(const Data &d, weft_exec *exec) {
   std::vector<float> dist(d.nq * d.k);
   EXPECT_EQ(weft_index_create(d.dim, WEFT_METRIC_L2, &ix), WEFT_OK);
   EXPECT_EQ(weft_index_add(ix, d.nb, d.xb.data(), nullptr), WEFT_OK) << weft_last_error();
-  EXPECT_EQ(weft_index_search(ix, exec, d.nq, d.xq.data(), d.k, nullptr, 0, dist.data(),
+  EXPECT_EQ(weft_index_search(exec, ix, d.nq, d.xq.data(), d.k, nullptr, 0, dist.data(),
                               labels.data()),
             WEFT_OK)
       << weft_last_error();

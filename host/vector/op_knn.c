@@ -229,7 +229,7 @@ static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, 
   return pos;
 }
 
-weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq, const float *queries,
+weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, const float *queries,
                               size_t k, const uint8_t *allowed, size_t allowed_bits,
                               float *distances, int64_t *labels) {
   WEFT_CHECK_ARG(index, "weft_index_search: index is NULL");

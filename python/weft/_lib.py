@@ -427,15 +427,15 @@ weft_index_dim = _fn("weft_index_dim", weft_status, [weft_index_p, POINTER(c_siz
 # weft_status weft_index_metric(const weft_index *index, weft_metric *metric);
 weft_index_metric = _fn("weft_index_metric", weft_status, [weft_index_p, POINTER(weft_metric)])
 
-# weft_status weft_index_search(weft_index *index, weft_exec *exec, size_t nq,
+# weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq,
 #                               const float *queries, size_t k, const uint8_t *allowed,
 #                               size_t allowed_bits, float *distances, int64_t *labels);
 weft_index_search = _fn(
     "weft_index_search",
     weft_status,
     [
-        weft_index_p,
         weft_exec_p,
+        weft_index_p,
         c_size_t,
         c_float_p,
         c_size_t,
@@ -706,6 +706,8 @@ class weft_csv_options(Structure):
     ]
 
 
+# weft_status weft_csv_options_init(weft_csv_options *options);
+weft_csv_options_init = _fn("weft_csv_options_init", weft_status, [POINTER(weft_csv_options)])
 # weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_options *options,
 #                           weft_table **out);
 weft_read_csv = _fn(

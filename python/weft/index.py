@@ -29,6 +29,7 @@ import itertools
 import os
 import threading
 import warnings
+import weakref
 
 import numpy as np
 
@@ -399,7 +400,7 @@ class FlatIndex:
         metric = _metric_arg(metric)
         handle = _lib.weft_index_p()
         _check(_lib.weft_index_create(dim, _METRICS[metric], ctypes.byref(handle)))
-        self._handle = handle
+        self._own(handle)
         self._dim = dim
         self._metric = metric
 
@@ -412,15 +413,15 @@ class FlatIndex:
         self = cls.__new__(cls)
         self._dim = dim.value
         self._metric = _METRIC_NAMES.get(metric.value, str(metric.value))
-        self._handle = handle  # owned from here on: freed by __del__
+        self._own(handle)
         return self
 
-    def __del__(self, _free=_lib.weft_index_free):
-        # _free is bound at definition: module globals may be gone at interpreter exit.
-        handle = self.__dict__.get("_handle")
-        if handle is not None and handle.value:
-            self._handle = None
-            _free(handle)
+    def _own(self, handle):
+        """Takes ownership of a weft_index handle: freed when the FlatIndex is collected, or at
+        interpreter exit (weakref.finalize, as every handle this package owns). A borrowed
+        array's release runs then, through the module-level _RELEASE_BORROW."""
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _lib.weft_index_free, handle)
 
     # -------------------------------------------------------------- properties
 
@@ -588,7 +589,7 @@ class FlatIndex:
         x = _shaped(queries, "queries", self._dim)
         bits, nbits = _allowed_arg(allowed)
         # no queries: the C library checks k (its range) and nothing else, before we allocate
-        _check(_lib.weft_index_search(self._handle, None, 0, None, k, None, 0, None, None))
+        _check(_lib.weft_index_search(None, self._handle, 0, None, k, None, 0, None, None))
         nq = x.shape[0]
         if not _is_f32(x):  # every block checked before any is searched
             for _ in _blocks(x, "queries"):
@@ -604,7 +605,7 @@ class FlatIndex:
         for q0, block in _blocks(x, "queries"):
             m = block.shape[0]
             status = _lib.weft_index_search(
-                self._handle, ex.handle, m, _f32p(block), k,
+                ex.handle, self._handle, m, _f32p(block), k,
                 None if bits is None else bits.ctypes.data_as(_lib.c_uint8_p), nbits,
                 _f32p(distances[q0 : q0 + m]), _i64p(labels[q0 : q0 + m]),
             )  # fmt: skip
