@@ -41,3 +41,10 @@ weft_status weft__device_spec_parse(const char *text, weft__device_spec *out) {
   if (weft__device_spec_split(text, out, why, sizeof why)) return WEFT_OK;
   return weft__error(WEFT_ERR_INVALID_ARGUMENT, "devices '%s' %s", text, why);
 }
+
+int weft__device_spec_equal(const weft__device_spec *a, const weft__device_spec *b) {
+  if (a->is_auto != b->is_auto || a->count != b->count) return 0;
+  for (int i = 0; i < a->count; i++)
+    if (strcmp(a->ids[i], b->ids[i])) return 0;
+  return 1;
+}

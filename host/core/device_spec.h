@@ -26,6 +26,8 @@ typedef struct weft__placement {
   char why[200];
 } weft__placement;
 
+/* 1 when both name the same devices in the same order (both "auto" included). */
+int weft__device_spec_equal(const weft__device_spec *a, const weft__device_spec *b);
 /* Splits `text` ("auto" or a comma-separated list) into `out`; WEFT_ERR_INVALID_ARGUMENT
  * when it has too many or too long ids, or none. */
 weft_status weft__device_spec_parse(const char *text, weft__device_spec *out);

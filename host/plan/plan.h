@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/device_spec.h"
 #include "core/error.h"
 #include "weft.h"
 
@@ -43,7 +44,8 @@ struct weft_plan {
   int64_t offset, length;        /* slice */
   char *explain_text;            /* the last weft_plan_explain of this handle */
   char *ran;                     /* the report of the last weft_plan_collect of this handle */
-  char ran_devices[256];         /* the exec's devices of that collect ("auto", "cpu", ...) */
+  weft__device_spec ran_spec;    /* the spec in effect at that collect (compared by explain) */
+  char ran_devices[256];         /* the same as the user wrote it, for the message */
 };
 
 typedef struct weft_plan weft_plan;

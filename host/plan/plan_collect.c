@@ -181,6 +181,8 @@ weft_status weft_plan_collect(weft_exec *exec, weft_plan *plan, weft_table **out
   if (st == WEFT_OK && rs.report.s) {
     free(plan->ran);
     plan->ran = rs.report.s;
+    const char *source;
+    weft__exec_spec(exec, &plan->ran_spec, &source);
     snprintf(plan->ran_devices, sizeof plan->ran_devices, "%s", exec ? exec->devices : "auto");
     rs.report.s = NULL;
   }

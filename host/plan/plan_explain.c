@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/exec.h"
+#include "core/placement.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 
@@ -167,8 +168,10 @@ weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan, const char
   explain_node(&t, opt, exec, 0, NULL);
   weft_plan_free(opt);
   /* what the last collect did, when it asked for the devices this explain is about */
-  const char *devices = exec ? exec->devices : "auto";
-  if (plan->ran && !strcmp(plan->ran_devices, devices))
+  weft__device_spec spec;
+  const char *source;
+  weft__exec_spec(exec, &spec, &source);
+  if (plan->ran && weft__device_spec_equal(&plan->ran_spec, &spec))
     weft__text_add(&t, "ran (last collect):\n%s", plan->ran);
   else if (plan->ran)
     weft__text_add(&t, "(the last collect ran with device \"%s\"; explain with that device to "
