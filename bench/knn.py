@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Exact k-NN benchmark: weft.FlatIndex against faiss-cpu (IndexFlatL2) and numpy.
+"""Exact k-NN benchmark: weft.FlatIndex against faiss-cpu (IndexFlatL2) and numpy (and torch).
 
 Run from the repository root, after a Release build of libweft (cmake --build build):
 
@@ -15,10 +15,16 @@ each run reports (threadpoolctl) is printed in its row. weft links no BLAS. Smok
 `python3 bench/knn.py --quick`. Table for bench/RESULTS.md: add `--markdown`. See
 bench/README.md for what each column means.
 
+`--engines ...,torch` adds brute force on a torch device (`--torch-device`, default cuda:
+matmul + topk, TF32 off), checked against weft like the peers, and the device's sgemm rate
+alone (one query block's product) below the table; where torch does not import or the
+device is absent, it is skipped with a one-line message.
+
 One process run. Each weft engine (on cpu:0, with device "auto" and on each other device)
 runs in a forked child per dataset, each peer run in a spawned one (its environment set
-before its BLAS loads), so each peak RSS and its increase over the inputs are the engine's
-own; the parent only makes the data and compares the answers (it never loads weft, faiss or
+before its BLAS loads), torch in a forked child (no OpenBLAS setting to make; it opens the
+device there), so each peak RSS and its increase over the inputs are the engine's own; the
+parent only makes the data and compares the answers (it never loads weft, faiss, torch or
 OpenMP itself, so forking stays safe).
 """
 
@@ -194,9 +200,83 @@ class NumpyEngine:
         return f"query blocks of {self.block}, argpartition on {self.threads} threads"
 
 
-def make_engine(name, borrow=False):
+class TorchEngine:
+    """Brute force on a torch device (default cuda, --torch-device): the base and its norms
+    on the device, then per block of queries |x|^2 - 2 q.x by torch.addmm (cuBLAS sgemm on
+    CUDA, TF32 off) and torch.topk, the k sorted by distance, |q|^2 added to the k kept.
+    sgemm() gives the rate of one (block x dim) x (dim x nb) product alone, timed on
+    the device, for the roofline."""
+
+    def __init__(self, device="cuda"):
+        import torch
+
+        self.torch, self.device = torch, device
+        torch.backends.cuda.matmul.allow_tf32 = False  # exact float32 products, as weft's
+        self.rate = None
+
+    def _sync(self):
+        if self.device.startswith("cuda"):
+            self.torch.cuda.synchronize()
+
+    def build(self, xb):
+        torch = self.torch
+        self.xb = torch.from_numpy(xb).to(self.device)
+        self.norms = (self.xb * self.xb).sum(dim=1)
+        nb = xb.shape[0]
+        # a distance block of at most 2 GiB
+        self.block = int(max(1, min(8192, (2 << 30) // (4 * max(1, nb)))))
+        q = torch.randn(self.block, xb.shape[1], device=self.device)
+        out = torch.empty(self.block, nb, device=self.device)
+        torch.matmul(q, self.xb.T, out=out)  # warm: cuBLAS handle, kernel choice
+        self._sync()
+        reps, t = 5, time.perf_counter()
+        for _ in range(reps):
+            torch.matmul(q, self.xb.T, out=out)
+        self._sync()
+        dt = (time.perf_counter() - t) / reps
+        self.rate = 2.0 * self.block * nb * xb.shape[1] / dt / 1e9
+        del q, out
+
+    def search(self, xq, k):
+        torch = self.torch
+        nq, nb = xq.shape[0], self.xb.shape[0]
+        kk = min(k, nb)
+        D = np.full((nq, k), np.inf, dtype=np.float32)
+        I = np.full((nq, k), -1, dtype=np.int64)
+        q_all = torch.from_numpy(xq).to(self.device)
+        qn = (q_all * q_all).sum(dim=1, keepdim=True)
+        for q0 in range(0, nq, self.block):
+            q = q_all[q0 : q0 + self.block]
+            s = torch.addmm(self.norms.unsqueeze(0), q, self.xb.T, beta=1.0, alpha=-2.0)
+            d, i = torch.topk(s, kk, dim=1, largest=False, sorted=True)
+            D[q0 : q0 + len(q), :kk] = (d + qn[q0 : q0 + len(q)]).cpu().numpy()
+            I[q0 : q0 + len(q), :kk] = i.cpu().numpy()
+        self._sync()
+        return D, I
+
+    def device_name(self):
+        if self.device.startswith("cuda"):
+            return f"{self.device} ({self.torch.cuda.get_device_name(self.device)})"
+        return self.device
+
+    def sgemm(self):
+        """For the roofline: ("sgemm B x D x N alone", GFLOP/s)."""
+        return (f"sgemm {self.block} x {self.xb.shape[1]} x {self.xb.shape[0]} alone", self.rate)
+
+    def kernel(self):
+        return f"torch {self.torch.__version__} {self.device_name()}, TF32 off"
+
+    def note(self):
+        what, rate = self.sgemm()
+        return (f"torch {self.torch.__version__} on {self.device_name()}, query blocks of "
+                f"{self.block}; {what}: {rate:,.0f} GFLOP/s")
+
+
+def make_engine(name, borrow=False, torch_device="cuda"):
     if name.startswith("weft:"):
         return WeftEngine(name.split(":", 1)[1], borrow)
+    if name == "torch":
+        return TorchEngine(torch_device)
     if name == "faiss":
         return FaissEngine()
     if name == "numpy":
@@ -210,13 +290,14 @@ def run_engine_made(name, xb_recipe, xq_recipe, *rest):
     return run_engine(name, make_data(*xb_recipe), make_data(*xq_recipe), *rest)
 
 
-def run_engine(name, xb, xq, ks, repeat, time_limit, repeat_budget=float("inf"), borrow=False):
+def run_engine(name, xb, xq, ks, repeat, time_limit, repeat_budget=float("inf"), borrow=False,
+               torch_device="cuda"):
     """In the child: build, warm up, then best-of-`repeat` per k. Returns a dict.
-    borrow: weft adds with copy=False."""
+    borrow: weft adds with copy=False. torch_device: the torch engine's device."""
     rss0 = _rss_mib()
     out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None,
            "peak_by_k": {}}
-    eng = make_engine(name, borrow)
+    eng = make_engine(name, borrow, torch_device)
     t = time.perf_counter()
     eng.build(xb)
     out["build_s"] = time.perf_counter() - t
@@ -249,6 +330,8 @@ def run_engine(name, xb, xq, ks, repeat, time_limit, repeat_budget=float("inf"),
     out["note"] = eng.note()
     if name.startswith("weft:"):
         out["report"] = eng.weft.last_report()
+    if name == "torch":
+        out["kernel"], out["sgemm"] = eng.kernel(), eng.sgemm()
     out["blas"] = _blas_info()
     out["env"] = {v: os.environ.get(v) for v in OPENBLAS_FORCED}
     out["peak_rss"] = _maxrss_mib()
@@ -264,6 +347,16 @@ def describe_weft():
         "devices": [(d.id, d.name, d.memory_bytes) for d in weft.devices()],
         "skipped_backends": [(b.name, b.reason) for b in weft.backends() if not b.loaded],
     }
+
+
+def describe_torch(device):
+    """torch's version, once a tensor was made on `device` (raises where it cannot be)."""
+    import torch
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"torch {torch.__version__}: no CUDA device")
+    torch.empty(1, device=device)
+    return torch.__version__
 
 
 def describe_faiss():
@@ -366,6 +459,8 @@ def kernel_label(engine, r):
     """What a run computed with, for its row: 'OpenBLAS 0.3.15 SkylakeX, 2 threads'."""
     if engine.startswith("weft:"):
         return "weft's own"
+    if engine == "torch":
+        return r.get("kernel", "torch")
     i = engine_blas(engine.split("@")[0], r.get("blas"))
     if i is None:
         return "? (pip install threadpoolctl)" if r.get("blas") is None else "no BLAS found"
@@ -416,7 +511,10 @@ def parse_args(argv):
                    "(default: cpu:0, auto, then every other device)")
     p.add_argument("--borrow", action="store_true",
                    help="weft adds with copy=False (borrows the base instead of copying it)")
-    p.add_argument("--engines", default="weft,faiss,numpy", help="weft, faiss, numpy")
+    p.add_argument("--engines", default="weft,faiss,numpy",
+                   help="weft, faiss, numpy, torch (brute force on --torch-device: matmul + "
+                   "topk, and the sgemm rate alone)")
+    p.add_argument("--torch-device", default="cuda", help="the torch engine's device (cuda)")
     p.add_argument("--repeat", type=int, default=None,
                    help="best of N runs (default: 3 for small cases, 1 when nb*nq >= 5e9, and "
                    "no more once a run took over 5 s)")
@@ -451,9 +549,11 @@ def parse_args(argv):
     return a
 
 
-def engine_title(e):
+def engine_title(e, torch_device="cuda"):
     if e.startswith("weft:"):
         return "weft " + e.split(":", 1)[1]
+    if e == "torch":
+        return f"torch {torch_device}"
     name, _, core = e.partition("@")
     return f"{name} OPENBLAS_CORETYPE={core}" if core else f"{name} as installed"
 
@@ -464,9 +564,9 @@ def main(argv=None):
     md = args.markdown
     say = sayer(md)
 
-    # what runs where (in children: the parent never loads weft or faiss)
+    # what runs where (in children: the parent never loads weft, faiss or torch)
     weft_engines = []
-    weft_info = faiss_info = None
+    weft_info = faiss_info = torch_version = None
     if "weft" in args.engines:
         status, weft_info = in_child(describe_weft)
         if status != "ok":
@@ -489,9 +589,19 @@ def main(argv=None):
             peers.append("faiss")
     if "numpy" in args.engines:
         peers.append("numpy")
+    if "torch" in args.engines:
+        # a child opens the device: the parent never loads torch (nor CUDA, so forks stay safe)
+        status, r = in_child(describe_torch, args.torch_device)
+        if status != "ok":
+            why = (str(r).strip().splitlines() or ["?"])[-1]
+            log(f"torch on {args.torch_device} unavailable, skipped: {why}")
+        else:
+            torch_version = r
     # a peer as installed, then with each OPENBLAS_CORETYPE to try
     peer_runs = {p: [p] + [f"{p}@{c}" for c in args.coretypes] for p in peers}
     engines = weft_engines + [r for p in peers for r in peer_runs[p]]
+    if torch_version:
+        engines.append("torch")
 
     if md:
         print(f"### k-NN, {args.dim}-d float32, {args.nq} queries ({datetime.date.today()})\n")
@@ -499,6 +609,7 @@ def main(argv=None):
         f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     say(f"python {platform.python_version()}, numpy {np.__version__}"
         + (f", faiss {faiss_info['version']}" if faiss_info else "")
+        + (f", torch {torch_version}" if torch_version else "")
         + (f", weft {weft_info['version']} ({weft_info['library']})" if weft_info else ""))  # fmt: skip
     say("environment at start: " + ", ".join(f"{k}={v if v is not None else '(unset)'}"
                                              for k, v in OPENBLAS_ENV.items()))  # fmt: skip
@@ -515,16 +626,19 @@ def main(argv=None):
         say("weft devices: " + ", ".join(f"{i} ({n})" for i, n, _ in weft_info["devices"]))
         for name, reason in weft_info["skipped_backends"]:
             say(f"weft backend {name} not loaded: {reason}")
+    if torch_version:
+        say(f"torch {torch_version} on {args.torch_device}: its own process (forked), "
+            f"matmul (cuBLAS sgemm on CUDA, TF32 off) + topk; its sgemm rate alone below the table")
     say(f"peak for %peak: {args.peak_gflops:g} GFLOP/s; correctness: ids equal up to ties "
         f"(distances within {RTOL:g} relative)")
     print()
 
     main_weft = weft_engines[0] if weft_engines else None
     ref = main_weft or (engines[0] if engines else None)
-    headers = ["nb", "data", "k", "engine", "kernel", "QPS",
-               f"{engine_title(ref) if ref else 'weft'} speedup", "GFLOP/s", "%peak", "RSS MiB",
-               f"= {engine_title(ref) if ref else 'weft'}"]  # fmt: skip
-    rows, summary = [], []
+    ref_title = engine_title(ref, args.torch_device) if ref else "weft"
+    headers = ["nb", "data", "k", "engine", "kernel", "QPS", f"{ref_title} speedup", "GFLOP/s",
+               "%peak", "RSS MiB", f"= {ref_title}"]  # fmt: skip
+    rows, summary, sgemm_lines = [], [], []
     problems = []
     notes = set()
 
@@ -550,6 +664,9 @@ def main(argv=None):
                         limit = args.time_limit if e != main_weft else float("inf")
                         status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit, budget,
                                              args.borrow)  # fmt: skip
+                    elif e == "torch":
+                        status, r = in_child(run_engine, e, xb, xq, args.k, repeat, float("inf"),
+                                             budget, False, args.torch_device)  # fmt: skip
                     else:
                         core = e.partition("@")[2]
                         status, r = in_fresh_process(
@@ -566,6 +683,8 @@ def main(argv=None):
                     log(f"[{label}] round {rnd + 1}/{args.rounds} {e}: build {r['build_s']:.2f} s, {times or r['skipped']}; "
                         f"RSS {r['rss0']:.0f} -> {r['peak_rss']:.0f} MiB; {r['note']}; "
                         f"{kernel_label(e, r)}")  # fmt: skip
+                    if e == "torch" and e in got:  # the sgemm figure: the best of the rounds
+                        got[e]["sgemm"] = max(got[e]["sgemm"], r["sgemm"], key=lambda s: s[1])
                     if e in got:  # a later round: each k's best time; the first round's rest
                         for k, t in r["times"].items():
                             got[e]["times"][k] = min(t, got[e]["times"].get(k, t))
@@ -573,7 +692,7 @@ def main(argv=None):
                     got[e] = r
                     if r["skipped"]:
                         problems.append(f"{label} {e}: skipped, {r['skipped']}")
-                    if not e.startswith("weft:") and "@" not in e:
+                    if not e.startswith("weft:") and "@" not in e and e != "torch":
                         notes.update(blas_warnings(e, [engine_blas(e, r.get("blas")) or {}]))
             res = lambda e, k: got.get(e, {}).get("results", {}).get(k)  # noqa: E731
             tim = lambda e, k: got.get(e, {}).get("times", {}).get(k)  # noqa: E731
@@ -603,6 +722,8 @@ def main(argv=None):
 
                 for e in weft_engines:
                     row(e, engine_title(e))
+                if "torch" in engines:
+                    row("torch", engine_title("torch", args.torch_device))
                 for p in peers:
                     row(p, f"{p} as installed")
                     timed = [(tim(e, k), e) for e in peer_runs[p] if tim(e, k)]
@@ -618,10 +739,14 @@ def main(argv=None):
                     t_inst = tim(p, k)
                     if t_ref:
                         summary.append(
-                            f"{label}, k={k}: {engine_title(ref)} is {t_best / t_ref:.2f}x {p} at "
+                            f"{label}, k={k}: {ref_title} is {t_best / t_ref:.2f}x {p} at "
                             f"its best kernel ({kernel_label(best, got[best])})"
                             + (f", {t_inst / t_ref:.2f}x {p} as installed "
                                f"({kernel_label(p, got[p])})" if t_inst else ""))  # fmt: skip
+            if "sgemm" in got.get("torch", {}):
+                what, rate = got["torch"]["sgemm"]
+                sgemm_lines.append(f"torch on {args.torch_device}, {label}: {what}: {rate:,.0f} "
+                                   f"GFLOP/s ({got['torch']['kernel']})")
             del xb, xq
 
     print_table(headers, rows, md)
@@ -630,6 +755,10 @@ def main(argv=None):
         print("Columns: bench/README.md. QPS: queries per second, best of "
               f"{args.repeat or '3 (1 once a run takes over 5 s, and for the 1M-row cases)'} "
               f"runs in each of {args.rounds} round(s).\n")
+    for line in sgemm_lines:
+        say(line)
+    if sgemm_lines:
+        print()
     if summary:
         print("**Against each peer at its best kernel**" if md else "Against each peer at its best kernel:")
         for line in summary:
