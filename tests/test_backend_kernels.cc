@@ -121,6 +121,36 @@ class BackendKernels : public BackendTest {
     }
     return v;
   }
+  // One inner-product tile of small integers (so every sum is exact) through knn_tile and
+  // knn_sort, each query's k best keys checked against the host's.
+  void check_ip_tile(size_t nq, size_t nb, size_t dim, size_t k, uint64_t state) {
+    std::vector<float> q(nq * dim), x(nb * dim), norms(nb, 0.0f);
+    for (float &v : q) v = small_int(state, 3);
+    for (float &v : x) v = small_int(state, 3);
+    void *dq = up(q), *dx = up(x), *dn = up(norms), *dscratch = buf(nq * nb * 4);
+    std::vector<uint64_t> empty(nq * k, WEFT_KNN_EMPTY);
+    void *din = up(empty), *dout = buf(nq * k * 8);
+    ASSERT_FALSE(HasFailure());
+    weft__knn_tile tile;
+    memset(&tile, 0, sizeof tile);
+    tile.nq = nq, tile.nb = nb, tile.dim = dim, tile.k = k, tile.metric = WEFT__KNN_IP;
+    tile.queries = dq, tile.base = dx, tile.base_norms = dn, tile.scratch = dscratch;
+    tile.list_in = din, tile.list_out = dout;
+    BE_OK(be_->knn_tile(0, &tile));
+    BE_OK(be_->knn_sort(0, nq, k, dout));
+    std::vector<uint64_t> got = down<uint64_t>(dout, nq * k), want;
+    for (size_t i = 0; i < nq; ++i) {
+      want.clear();
+      for (size_t j = 0; j < nb; ++j) {
+        float s = 0.0f;
+        for (size_t d = 0; d < dim; ++d) s += q[i * dim + d] * x[j * dim + d];
+        want.push_back(knn_key(-s, j));
+      }
+      std::sort(want.begin(), want.end());
+      for (size_t r = 0; r < k; ++r)
+        ASSERT_EQ(got[i * k + r], want[r]) << "query " << i << " rank " << r;
+    }
+  }
 };
 
 // ---- elementwise, buffers, reduce ----
@@ -321,74 +351,18 @@ TEST_P(BackendKernels, KnnTwoTilesThenSort) {
 
 // The inner products on sizes that are no multiples of any tile (70 x 131 x 33): with
 // k = 131 every distance of every query comes back, each checked against the host.
-TEST_P(BackendKernels, KnnOddSizesEveryDistance) {
-  const size_t nq = 70, nb = 131, dim = 33, k = nb;
-  uint64_t state = 7;
-  std::vector<float> q(nq * dim), x(nb * dim), norms(nb, 0.0f);
-  for (float &v : q) v = small_int(state, 3);
-  for (float &v : x) v = small_int(state, 3);
-  void *dq = up(q), *dx = up(x), *dn = up(norms), *dscratch = buf(nq * nb * 4);
-  std::vector<uint64_t> empty(nq * k, WEFT_KNN_EMPTY);
-  void *din = up(empty), *dout = buf(nq * k * 8);
-  ASSERT_FALSE(HasFailure());
-  weft__knn_tile tile;
-  memset(&tile, 0, sizeof tile);
-  tile.nq = nq, tile.nb = nb, tile.dim = dim, tile.k = k, tile.metric = WEFT__KNN_IP;
-  tile.queries = dq, tile.base = dx, tile.base_norms = dn, tile.scratch = dscratch;
-  tile.list_in = din, tile.list_out = dout;
-  BE_OK(be_->knn_tile(0, &tile));
-  BE_OK(be_->knn_sort(0, nq, k, dout));
-  std::vector<uint64_t> got = down<uint64_t>(dout, nq * k), want;
-  for (size_t i = 0; i < nq; ++i) {
-    want.clear();
-    for (size_t j = 0; j < nb; ++j) {
-      float s = 0.0f;
-      for (size_t d = 0; d < dim; ++d) s += q[i * dim + d] * x[j * dim + d];
-      want.push_back(knn_key(-s, j));
-    }
-    std::sort(want.begin(), want.end());
-    for (size_t r = 0; r < k; ++r) ASSERT_EQ(got[i * k + r], want[r]) << "query " << i << " rank " << r;
-  }
-}
+TEST_P(BackendKernels, KnnOddSizesEveryDistance) { check_ip_tile(70, 131, 33, 131, 7); }
 
 // Without cuBLAS (WEFT_CUBLAS_LIBRARY naming a missing file: its own ctest entry, see
-// tests/CMakeLists.txt), knn_tile must fail naming cuBLAS, never crash: the host then reruns
-// the rows on the CPU and reports why.
-// Without cuBLAS a CUDA device keeps k-NN on the portable weft_knn_gemm (the CPU's and
-// OpenCL's rounding order): every distance exact, and the backend's note says why.
+// tests/CMakeLists.txt) a CUDA device keeps k-NN on the portable weft_knn_gemm (the CPU's
+// and OpenCL's rounding order): every distance exact, and the backend's note says why.
 TEST_P(BackendKernels, KnnWithoutCublasRunsThePortableGemm) {
   const char *lib = getenv("WEFT_CUBLAS_LIBRARY");
   if (std::string(GetParam().name) != "cuda") GTEST_SKIP() << "cuBLAS is the CUDA backend's";
   if (!lib || !*lib || access(lib, F_OK) == 0)
     GTEST_SKIP() << "runs with WEFT_CUBLAS_LIBRARY naming a missing file (ctest: "
                     "cuda_knn_without_cublas)";
-  const size_t nq = 9, nb = 37, dim = 5, k = 6;
-  uint64_t state = 5;
-  std::vector<float> q(nq * dim), x(nb * dim), norms(nb, 0.0f);
-  for (float &v : q) v = small_int(state, 3);
-  for (float &v : x) v = small_int(state, 3);
-  void *dq = up(q), *dx = up(x), *dn = up(norms), *dscratch = buf(nq * nb * 4);
-  std::vector<uint64_t> empty(nq * k, WEFT_KNN_EMPTY);
-  void *din = up(empty), *dout = buf(nq * k * 8);
-  ASSERT_FALSE(HasFailure());
-  weft__knn_tile tile;
-  memset(&tile, 0, sizeof tile);
-  tile.nq = nq, tile.nb = nb, tile.dim = dim, tile.k = k, tile.metric = WEFT__KNN_IP;
-  tile.queries = dq, tile.base = dx, tile.base_norms = dn, tile.scratch = dscratch;
-  tile.list_in = din, tile.list_out = dout;
-  BE_OK(be_->knn_tile(0, &tile));
-  BE_OK(be_->knn_sort(0, nq, k, dout));
-  std::vector<uint64_t> got = down<uint64_t>(dout, nq * k), want;
-  for (size_t i = 0; i < nq; ++i) {
-    want.clear();
-    for (size_t j = 0; j < nb; ++j) {
-      float s = 0.0f;
-      for (size_t d = 0; d < dim; ++d) s += q[i * dim + d] * x[j * dim + d];
-      want.push_back(knn_key(-s, j));
-    }
-    std::sort(want.begin(), want.end());
-    for (size_t r = 0; r < k; ++r) ASSERT_EQ(got[i * k + r], want[r]) << "query " << i << " rank " << r;
-  }
+  check_ip_tile(9, 37, 5, 6, 5);
   ASSERT_NE(be_->knn_note, nullptr);
   const char *note = be_->knn_note(0);
   ASSERT_NE(note, nullptr);
