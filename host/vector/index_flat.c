@@ -51,7 +51,7 @@ void weft__normalize_rows(float *v, size_t n, size_t dim) {
   }
 }
 
-static float row_norm(const float *row, size_t dim) {
+float weft__row_norm(const float *row, size_t dim) {
   float s = 0;
   for (size_t j = 0; j < dim; j++) s += row[j] * row[j];
   return s;
@@ -83,7 +83,7 @@ weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, floa
     weft_index_free(ix);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "index of %zu rows: no host memory for norms", count);
   }
-  for (size_t i = 0; i < count; i++) ix->norms[i] = row_norm(vectors + i * dim, dim);
+  for (size_t i = 0; i < count; i++) ix->norms[i] = weft__row_norm(vectors + i * dim, dim);
   ix->vectors = vectors;
   ix->ids = ids;
   ix->count = ix->capacity = count;
@@ -223,7 +223,7 @@ static void put_row(weft_index *ix, size_t at, const float *src, int64_t id) {
   float *dst = ix->vectors + at * ix->dim;
   memcpy(dst, src, ix->dim * sizeof(float));
   if (ix->metric == WEFT_METRIC_COSINE) weft__normalize_rows(dst, 1, ix->dim);
-  ix->norms[at] = row_norm(dst, ix->dim);
+  ix->norms[at] = weft__row_norm(dst, ix->dim);
   ix->ids[at] = id;
 }
 
@@ -346,7 +346,7 @@ weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *ve
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add_borrowed: no host memory for the "
                        "norms and ids of %zu rows", n);
   }
-  for (size_t i = 0; i < n; i++) norms[i] = row_norm(vectors + i * dim, dim);
+  for (size_t i = 0; i < n; i++) norms[i] = weft__row_norm(vectors + i * dim, dim);
   pthread_rwlock_wrlock(&index->lock);
   weft_status st = WEFT_OK;
   borrow_release released = {NULL, NULL};

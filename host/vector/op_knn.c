@@ -30,40 +30,15 @@ typedef struct knn_ctx {
   int64_t *labels;
 } knn_ctx;
 
-/* Whether result (da, ia) comes before (db, ib): the better reported distance first (the
- * smaller under l2, the larger inner product or cosine), then the smaller id. */
-static int before(int l2, float da, int64_t ia, float db, int64_t ib) {
-  if (da != db) return l2 ? da < db : da > db;
-  return ia < ib;
-}
-
-/* Puts one query's `n` results in (reported distance, id) order. The keys hold the
- * distance reported (under l2 the kernels add |q|^2 and clamp, knn_tile's query_norms), so
- * the lists sorted by (key, position) are in that order already and this only checks it
- * (O(n) on an ordered list). It is kept so that the order the caller sees never depends on
- * what a backend put in its keys. */
-static void order_by_distance_then_id(int l2, float *d, int64_t *l, size_t n) {
-  for (size_t j = 1; j < n; j++) {
-    float dj = d[j];
-    int64_t lj = l[j];
-    size_t i = j;
-    for (; i > 0 && before(l2, dj, lj, d[i - 1], l[i - 1]); i--) {
-      d[i] = d[i - 1];
-      l[i] = l[i - 1];
-    }
-    d[i] = dj;
-    l[i] = lj;
-  }
-}
-
-/* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0). */
+/* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0, knn_tile's
+ * query_norms), and keys sorted by (distance, position) are in (reported distance, id) order,
+ * positions ordering like ids: the lists come out as the caller sees them. */
 static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t rows) {
   const size_t k = c->k;
   weft_metric m = c->ix->metric;
   for (size_t r = 0; r < rows; r++) {
     float *d = c->distances + (row0 + r) * k;
     int64_t *l = c->labels + (row0 + r) * k;
-    size_t found = 0; /* the non-empty results, a prefix: empty keys sort last */
     for (size_t j = 0; j < k; j++) {
       uint64_t key = lists[r * k + j];
       if (key == WEFT_KNN_EMPTY) {
@@ -71,12 +46,10 @@ static void decode(const knn_ctx *c, const uint64_t *lists, size_t row0, size_t 
         d[j] = m == WEFT_METRIC_L2 ? INFINITY : -INFINITY;
         continue;
       }
-      found = j + 1;
       float f = weft__from_orderable((uint32_t)(key >> 32));
       l[j] = c->ix->ids[(uint32_t)key];
       d[j] = m == WEFT_METRIC_L2 ? f : -f;
     }
-    order_by_distance_then_id(m == WEFT_METRIC_L2, d, l, found);
   }
 }
 
@@ -150,11 +123,7 @@ static weft_status partition_queries(const knn_ctx *c, size_t row0, size_t rows,
   } else if (c->ix->metric == WEFT_METRIC_L2) {
     if (!(*norms = malloc(rows * sizeof(float))))
       return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu query norms", rows);
-    for (size_t i = 0; i < rows; i++) {
-      float s = 0;
-      for (size_t j = 0; j < dim; j++) s += q[i * dim + j] * q[i * dim + j];
-      (*norms)[i] = s;
-    }
+    for (size_t i = 0; i < rows; i++) (*norms)[i] = weft__row_norm(q + i * dim, dim);
   }
   return WEFT_OK;
 }
