@@ -1,5 +1,6 @@
 #include "core/exec.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,36 @@ void weft__report_clear(struct weft_exec *exec) {
   if (exec->report) exec->report[0] = '\0';
 }
 
+/* "1 keys" -> "1 key" for the counted nouns of explain texts and run reports (their
+ * format strings print "%zu keys" whatever the count). */
+void weft__text_singulars(char *s) {
+  static const char *const nouns[] = {"aggregations", "bytes",  "chunks", "columns",
+                                      "groups",       "keys",   "partitions", "percentiles",
+                                      "ranges",       "rows",   "slices", "words"};
+  if (!s) return;
+  char *w = s, prev = '\0';
+  for (const char *r = s; *r;) {
+    if (r[0] == '1' && r[1] == ' ' && !isdigit((unsigned char)prev) && prev != '.') {
+      size_t k = 0, n = 0;
+      for (; k < sizeof nouns / sizeof *nouns; k++) {
+        n = strlen(nouns[k]);
+        if (!strncmp(r + 2, nouns[k], n) && !isalnum((unsigned char)r[2 + n]) && r[2 + n] != '_')
+          break;
+      }
+      if (k < sizeof nouns / sizeof *nouns) {
+        memmove(w, r, n + 1); /* "1 " and the noun without its final s */
+        w += n + 1;
+        r += n + 2;
+        prev = 'x';
+        continue;
+      }
+    }
+    prev = *r;
+    *w++ = *r++;
+  }
+  *w = '\0';
+}
+
 void weft__report(struct weft_exec *exec, const char *fmt, ...) {
   char line[1024];
   va_list ap;
@@ -42,6 +73,8 @@ void weft__report(struct weft_exec *exec, const char *fmt, ...) {
   va_end(ap);
   if (len < 0) return;
   if ((size_t)len >= sizeof line) len = (int)sizeof line - 1;
+  weft__text_singulars(line); /* "1 partition", whatever the format string said */
+  len = (int)strlen(line);
   size_t need = exec->report_len + (size_t)len + 2;
   if (need > exec->report_cap) {
     size_t cap = need * 2;

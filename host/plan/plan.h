@@ -109,7 +109,5 @@ typedef struct weft__text {
   int ok;
 } weft__text;
 void weft__text_add(weft__text *t, const char *fmt, ...) WEFT_PRINTF(2, 3);
-/* Rewrites "1 keys", "1 partitions", ... as "1 key", "1 partition" in place. */
-void weft__text_singulars(char *s);
 
 #endif

@@ -30,32 +30,3 @@ void weft__text_add(weft__text *t, const char *fmt, ...) {
   t->len += (size_t)len;
 }
 
-/* "1 keys" -> "1 key" for the counted nouns of explain texts and run reports (their
- * format strings print "%zu keys" whatever the count). */
-void weft__text_singulars(char *s) {
-  static const char *const nouns[] = {"aggregations", "bytes",  "chunks", "columns",
-                                      "groups",       "keys",   "partitions", "percentiles",
-                                      "ranges",       "rows",   "slices", "words"};
-  if (!s) return;
-  char *w = s, prev = '\0';
-  for (const char *r = s; *r;) {
-    if (r[0] == '1' && r[1] == ' ' && !isdigit((unsigned char)prev) && prev != '.') {
-      size_t k = 0, n = 0;
-      for (; k < sizeof nouns / sizeof *nouns; k++) {
-        n = strlen(nouns[k]);
-        if (!strncmp(r + 2, nouns[k], n) && !isalnum((unsigned char)r[2 + n]) && r[2 + n] != '_')
-          break;
-      }
-      if (k < sizeof nouns / sizeof *nouns) {
-        memmove(w, r, n + 1); /* "1 " and the noun without its final s */
-        w += n + 1;
-        r += n + 2;
-        prev = 'x';
-        continue;
-      }
-    }
-    prev = *r;
-    *w++ = *r++;
-  }
-  *w = '\0';
-}

@@ -217,3 +217,14 @@ def test_explain_shows_the_last_collect_only_for_its_device():
     assert "ran (last collect):" not in other, other
     assert 'the last collect ran with device "cpu"' in other, other
     assert "cpu:0 (" not in other  # nothing of the CPU run is mixed in
+
+
+def test_last_report_says_one_in_the_singular():
+    # every report line passes through one place (weft__report), so last_report reads as
+    # explain does: "1 key", never "1 keys"
+    import numpy as np
+
+    df = weft.DataFrame({"k": np.arange(5), "v": np.arange(5.0)})
+    df.sort("v")
+    report = weft.last_report()
+    assert "1 key" in report and "1 keys" not in report, report

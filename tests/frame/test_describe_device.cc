@@ -196,7 +196,7 @@ TEST_P(DescribeDevice, Utf8ColumnFallsBackOrFailsStrict) {
   expect_identical(got.get(), want.get(), "with a utf8 column");
   EXPECT_NE(report.find("column 'c1': fell back to cpu: utf8 min and max"), std::string::npos) << report;
   EXPECT_NE(report.find(GetParam() + ": 2 columns (block statistics"), std::string::npos) << report;
-  EXPECT_NE(report.find("cpu:0: 1 columns"), std::string::npos) << report;
+  EXPECT_NE(report.find("cpu:0: 1 column"), std::string::npos) << report;
   TestExec strict(GetParam(), 1);
   weft_table *out = nullptr;
   EXPECT_EQ(weft_table_describe(strict.e, t.get(), kPct.size(), kPct.data(), &out), WEFT_ERR_UNSUPPORTED);
@@ -243,9 +243,9 @@ TEST(DescribeAuto, SmallInputStaysOnCpu) {
   std::string report;
   size_t last = 999;
   TablePtr d = describe_on("auto", t.get(), kPct, &report, &last, 0);
-  EXPECT_NE(report.find("weft_table_describe: 1000 rows, 1 columns"), std::string::npos) << report;
+  EXPECT_NE(report.find("weft_table_describe: 1000 rows, 1 column"), std::string::npos) << report;
   EXPECT_NE(report.find("auto, small input (1000 rows"), std::string::npos) << report;
-  EXPECT_NE(report.find("cpu:0: 1 columns, 7 percentiles by selection"), std::string::npos) << report;
+  EXPECT_NE(report.find("cpu:0: 1 column, 7 percentiles by selection"), std::string::npos) << report;
   EXPECT_EQ(last, 0u);
 }
 

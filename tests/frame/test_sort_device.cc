@@ -246,7 +246,7 @@ TEST(SortDeviceAuto, SmallInputsStayOnTheCpu) {
   std::string r = ex.report();
   EXPECT_NE(r.find("device cpu:0: auto, small input (5000 rows, devices sort from 100000)"),
             std::string::npos) << r;
-  EXPECT_NE(r.find("cpu:0: radix sort by 1 keys on the CPU pool"), std::string::npos) << r;
+  EXPECT_NE(r.find("cpu:0: radix sort by 1 key on the CPU pool"), std::string::npos) << r;
   EXPECT_EQ(ex.last_device(), 0u);
 }
 
