@@ -318,11 +318,25 @@ typedef enum weft_type {
   WEFT_TYPE_FLOAT64 = 10,
   WEFT_TYPE_UTF8 = 11,         /* int32 offsets + bytes */
   WEFT_TYPE_DATE32 = 12,       /* days since 1970-01-01, int32 */
-  WEFT_TYPE_TIMESTAMP_US = 13  /* microseconds since the epoch, int64, no time zone */
+  WEFT_TYPE_TIMESTAMP_US = 13, /* microseconds since the epoch, int64, no time zone */
+  /* decimal128(precision, scale): a 16-byte little-endian two's-complement integer per row,
+   * the value being integer / 10^scale (Arrow's layout). The type value carries precision
+   * (1..38) and scale (0..precision): build it with WEFT_TYPE_DECIMAL(p, s) or
+   * weft_type_decimal; WEFT_TYPE_DECIMAL128 alone is only the tag in the low byte. */
+  WEFT_TYPE_DECIMAL128 = 14
 } weft_type;
 
-/* The type's name as Arrow/Polars print it ("int64", "utf8", ...); "?" when unknown. */
+#define WEFT_TYPE_DECIMAL(precision, scale) \
+  ((weft_type)(WEFT_TYPE_DECIMAL128 | ((precision) << 8) | ((scale) << 16)))
+
+/* The type's name as Arrow/Polars print it ("int64", "utf8", "decimal[15,2]", ...);
+ * "unknown" when it is not a weft type. */
 WEFT_API const char *weft_type_name(weft_type type);
+/* decimal128(precision, scale) as a weft_type; precision 1..38, scale 0..precision, else
+ * WEFT_ERR_INVALID_ARGUMENT naming them. */
+WEFT_API WEFT_NODISCARD weft_status weft_type_decimal(int precision, int scale, weft_type *out);
+/* Whether `type` is a decimal128 type, with its precision and scale (either may be NULL). */
+WEFT_API int weft_type_is_decimal(weft_type type, int *precision, int *scale);
 
 /* A column's memory, Arrow's layout: `validity` (bit i of byte i/8, NULL = no nulls),
  * `values` (fixed-width values; for BOOL a bitmap; for UTF8 the int32 offsets, length + 1

@@ -458,7 +458,14 @@ weft_index_load = _fn("weft_index_load", weft_status, [c_char_p, POINTER(weft_in
 weft_type = c_int
 (WEFT_TYPE_BOOL, WEFT_TYPE_INT8, WEFT_TYPE_INT16, WEFT_TYPE_INT32, WEFT_TYPE_INT64,
  WEFT_TYPE_UINT8, WEFT_TYPE_UINT16, WEFT_TYPE_UINT32, WEFT_TYPE_UINT64, WEFT_TYPE_FLOAT32,
- WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8, WEFT_TYPE_DATE32, WEFT_TYPE_TIMESTAMP_US) = range(14)
+ WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8, WEFT_TYPE_DATE32, WEFT_TYPE_TIMESTAMP_US,
+ WEFT_TYPE_DECIMAL128) = range(15)
+
+
+def WEFT_TYPE_DECIMAL(precision, scale):
+    """#define WEFT_TYPE_DECIMAL(precision, scale): decimal128(p, s) packed in a weft_type."""
+    return WEFT_TYPE_DECIMAL128 | (precision << 8) | (scale << 16)
+
 
 # typedef struct weft_column_view {
 #   weft_type type; int64_t length; int64_t offset; int64_t null_count;
@@ -485,6 +492,10 @@ weft_release_fn = ctypes.CFUNCTYPE(None, c_void_p)
 
 # const char *weft_type_name(weft_type type);
 weft_type_name = _fn("weft_type_name", c_char_p, [weft_type])
+# weft_status weft_type_decimal(int precision, int scale, weft_type *out);
+weft_type_decimal = _fn("weft_type_decimal", weft_status, [c_int, c_int, POINTER(weft_type)])
+# int weft_type_is_decimal(weft_type type, int *precision, int *scale);
+weft_type_is_decimal = _fn("weft_type_is_decimal", c_int, [weft_type, POINTER(c_int), POINTER(c_int)])
 
 # weft_status weft_table_from_columns(size_t ncols, const char *const *names,
 #     const weft_column_view *columns, void (*release)(void *), void *release_ctx,

@@ -130,7 +130,7 @@ weft_status weft_expr_literal_utf8(const char *value, weft_expr **out) {
 }
 
 weft_status weft_expr_literal_null(weft_type type, weft_expr **out) {
-  WEFT_CHECK_ARG((unsigned)type <= WEFT_TYPE_TIMESTAMP_US, "weft_expr_literal_null: unknown type %d",
+  WEFT_CHECK_ARG(weft__type_valid(type), "weft_expr_literal_null: unknown type %d",
                  (int)type);
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(literal(type, out, &e));
@@ -159,7 +159,7 @@ weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr 
 
 weft_status weft_expr_cast(const weft_expr *input, weft_type type, weft_expr **out) {
   WEFT_CHECK_ARG(input, "weft_expr_cast: input is NULL");
-  WEFT_CHECK_ARG((unsigned)type <= WEFT_TYPE_TIMESTAMP_US, "weft_expr_cast: unknown type %d", (int)type);
+  WEFT_CHECK_ARG(weft__type_valid(type), "weft_expr_cast: unknown type %d", (int)type);
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_CAST, NULL, input, NULL, out, &e));
   e->type = type;

@@ -6,7 +6,8 @@
  * once: every signed integer, uint8..uint32, date32 and timestamp lives in int64; uint64 in
  * uint64; float32 and float64 in double; bool in int64 as 0/1; utf8 as (pointer, length).
  * After an operator, the lane is narrowed back to the node's type (integers wrap like Polars'
- * release builds, float32 rounds), so results are those of the node's real type. */
+ * release builds, float32 rounds), so results are those of the node's real type.
+ * decimal128 has its own lane of 128-bit integers at the node's scale (expr_decimal.c). */
 #ifndef WEFT_HOST_FRAME_EXPR_H
 #define WEFT_HOST_FRAME_EXPR_H
 
@@ -34,7 +35,9 @@ struct weft_expr {
   char *text;           /* weft_expr_to_string, made at construction */
 };
 
-enum { WEFT__LANE_I, WEFT__LANE_U, WEFT__LANE_F, WEFT__LANE_S };
+enum { WEFT__LANE_I, WEFT__LANE_U, WEFT__LANE_F, WEFT__LANE_S, WEFT__LANE_D };
+
+typedef __int128 weft__i128;
 
 /* A node of a bound expression: types resolved against one table. */
 typedef struct weft__bnode {
@@ -71,6 +74,7 @@ typedef struct weft__vec {
   weft__val *v;
   const char **sp;  /* utf8 lane: row pointers and lengths */
   int32_t *sl;
+  weft__i128 *d;    /* decimal lane (allocated when the tree has a decimal node) */
   uint8_t *valid;   /* one byte per row; `all_valid` set means ignore it */
   int all_valid;
   char *buf;        /* bytes of strings this node made */
@@ -97,5 +101,25 @@ weft_status weft__cast_vec(weft__eval *ev, int node, int64_t n);
 void weft__normalize(weft__vec *v, weft_type type, int64_t n);
 /* Makes sure the vec's string buffer holds `bytes` (keeps contents only when keep). */
 weft_status weft__vec_reserve(weft__vec *v, size_t bytes);
+
+/* expr_decimal.c: decimal128 type rules and evaluation. */
+/* The type of `op` (weft_binary_op) over ta and tb when either is decimal, as Polars: 1 with
+ * *out set, -1 when the operands do not go together, 0 when neither is decimal. */
+int weft__dec_binary_type(int op, weft_type ta, weft_type tb, weft_type *out);
+/* Polars' supertype of a decimal and another type (fill_null, comparisons); -1: none. */
+int weft__dec_supertype(weft_type a, weft_type b);
+/* A binary node with a decimal operand: computes it (*done = 1), or, when the operation
+ * runs in float64, turns the decimal operands into the F lane for expr_eval.c (*done = 0). */
+weft_status weft__dec_binary(weft__eval *ev, int me, int64_t n, int *done);
+/* A unary node over a decimal: neg and abs computed (*done = 1); others get the F lane. */
+weft_status weft__dec_unary(weft__eval *ev, int me, int64_t n, int *done);
+/* fill_null with a decimal side (*done = 1 when the result is decimal). */
+weft_status weft__dec_fill_null(weft__eval *ev, int me, int64_t n, int *done);
+/* A cast from or to decimal (strict: out-of-range values are errors naming them). */
+weft_status weft__dec_cast(weft__eval *ev, int me, int64_t n);
+/* Writes v at `scale` as text ("-1.25"); returns the length (at most 41 bytes + NUL). */
+int weft__dec_format(char *buf, weft__i128 v, int scale);
+/* 10^k for k in 0..38. */
+weft__i128 weft__dec_pow10(int k);
 
 #endif

@@ -23,7 +23,7 @@ int weft__type_lane(weft_type t) {
     case WEFT_TYPE_UINT64: return WEFT__LANE_U;
     case WEFT_TYPE_FLOAT32: case WEFT_TYPE_FLOAT64: return WEFT__LANE_F;
     case WEFT_TYPE_UTF8: return WEFT__LANE_S;
-    default: return WEFT__LANE_I;
+    default: return weft__type_is_decimal(t) ? WEFT__LANE_D : WEFT__LANE_I;
   }
 }
 
@@ -119,6 +119,7 @@ static int temporal(weft_type t) { return t == WEFT_TYPE_DATE32 || t == WEFT_TYP
 
 /* The common type of two operands for comparisons and fill_null; -1 when there is none. */
 static int common_type(weft_type a, weft_type b) {
+  if (weft__type_is_decimal(a) || weft__type_is_decimal(b)) return weft__dec_supertype(a, b);
   if (weft__type_is_numeric(a) && weft__type_is_numeric(b)) return (int)promote(a, b);
   if (a == b) return (int)a;
   return -1;
@@ -134,7 +135,12 @@ static weft_status bind_binary(weft__bound *b, int me, const weft_expr *e) {
   weft_type ta = b->nodes[x].type, tb = b->nodes[y].type;
   int op = e->op;
   n->nullable = b->nodes[x].nullable || b->nodes[y].nullable;
-  if (op <= WEFT_OP_MOD) {
+  weft_type dt;
+  int dec = weft__dec_binary_type(op, ta, tb, &dt);
+  if (dec) {
+    if (dec < 0) return type_error(b, bin_sym[op], x, y);
+    retype(n, dt);
+  } else if (op <= WEFT_OP_MOD) {
     if (!weft__type_is_numeric(ta) || !weft__type_is_numeric(tb)) return type_error(b, bin_sym[op], x, y);
     weft_type r = promote(ta, tb);
     if (op == WEFT_OP_DIV && r != WEFT_TYPE_FLOAT32)
@@ -161,11 +167,11 @@ static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
   int ok = 1;
   switch (e->op) {
     case WEFT_OP_NOT: ok = t == WEFT_TYPE_BOOL; retype(n, t); break;
-    case WEFT_OP_NEG: ok = is_signed(t) || weft__type_is_float(t); retype(n, t); break;
-    case WEFT_OP_ABS: ok = weft__type_is_numeric(t); retype(n, t); break;
+    case WEFT_OP_NEG: ok = is_signed(t) || weft__type_is_float(t) || weft__type_is_decimal(t); retype(n, t); break;
+    case WEFT_OP_ABS: ok = weft__type_is_numeric(t) || weft__type_is_decimal(t); retype(n, t); break;
     case WEFT_OP_IS_NULL: case WEFT_OP_IS_NOT_NULL: n->nullable = 0; retype(n, WEFT_TYPE_BOOL); break;
     case WEFT_OP_SQRT: case WEFT_OP_LOG: case WEFT_OP_EXP:
-      ok = weft__type_is_numeric(t);
+      ok = weft__type_is_numeric(t) || weft__type_is_decimal(t);
       retype(n, t == WEFT_TYPE_FLOAT32 ? WEFT_TYPE_FLOAT32 : WEFT_TYPE_FLOAT64);
       break;
     case WEFT_OP_STR_LEN: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UINT32); break;
@@ -177,6 +183,10 @@ static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
 
 static int cast_allowed(weft_type from, weft_type to) {
   if (from == to) return 1;
+  if (weft__type_is_decimal(from) || weft__type_is_decimal(to)) { /* numbers and text */
+    weft_type o = weft__type_is_decimal(from) ? to : from;
+    return weft__type_is_decimal(o) || weft__type_is_numeric(o) || o == WEFT_TYPE_UTF8;
+  }
   int fnum = weft__type_is_numeric(from) || from == WEFT_TYPE_BOOL;
   int tnum = weft__type_is_numeric(to) || to == WEFT_TYPE_BOOL;
   if (fnum && tnum) return 1;

@@ -157,6 +157,10 @@ static weft_status numeric(const weft__bnode *A, const weft__bnode *nd, weft__ve
 weft_status weft__cast_vec(weft__eval *ev, int me, int64_t n) {
   const weft__bnode *nd = &ev->bound->nodes[me], *A = &ev->bound->nodes[nd->a];
   weft__vec *out = &ev->vecs[me], *a = &ev->vecs[nd->a];
+  if (A->lane == WEFT__LANE_D || nd->lane == WEFT__LANE_D) {
+    if (A->type != nd->type) return weft__dec_cast(ev, me, n);
+    memcpy(out->d, a->d, (size_t)n * sizeof *out->d); /* then validity as any same-type cast */
+  }
   out->all_valid = a->all_valid;
   if (!a->all_valid) memcpy(out->valid, a->valid, (size_t)n);
   if (A->type == nd->type) {

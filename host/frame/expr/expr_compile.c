@@ -161,6 +161,8 @@ static int node(compiler *c, int me) {
     if (nd->e->kind == WEFT__E_COLUMN) return refuse(c, "utf8 column \"%s\"", nd->e->s);
     return refuse(c, "string expression %s", nd->e->text);
   }
+  if (nd->lane == WEFT__LANE_D) /* 128-bit values: no device lane holds them */
+    return refuse(c, "decimal128 expression %s runs on the CPU", nd->e->text);
   switch (nd->e->kind) {
     case WEFT__E_COLUMN: {
       int col = column(c, nd->col);

@@ -10,7 +10,8 @@
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->bound = bound;
   ev->vecs = calloc((size_t)bound->n, sizeof *ev->vecs);
-  int ok = ev->vecs != NULL;
+  int ok = ev->vecs != NULL, decimal = 0;
+  for (int i = 0; i < bound->n; i++) decimal |= bound->nodes[i].lane == WEFT__LANE_D;
   for (int i = 0; ok && i < bound->n; i++) {
     weft__vec *v = &ev->vecs[i];
     v->v = malloc(WEFT__CHUNK * sizeof *v->v);
@@ -18,7 +19,8 @@ weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
     /* every node gets string slots too: alias swaps vecs with its child (see below) */
     v->sp = malloc(WEFT__CHUNK * sizeof *v->sp);
     v->sl = malloc(WEFT__CHUNK * sizeof *v->sl);
-    ok = v->v && v->valid && v->sp && v->sl;
+    v->d = decimal ? malloc(WEFT__CHUNK * sizeof *v->d) : NULL;
+    ok = v->v && v->valid && v->sp && v->sl && (v->d || !decimal);
   }
   if (!ok) {
     weft__eval_free(ev);
@@ -30,7 +32,7 @@ weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
 void weft__eval_free(weft__eval *ev) {
   for (int i = 0; ev->vecs && i < ev->bound->n; i++) {
     weft__vec *v = &ev->vecs[i];
-    free(v->v), free(v->valid), free(v->sp), free(v->sl), free(v->buf);
+    free(v->v), free(v->valid), free(v->sp), free(v->sl), free(v->buf), free(v->d);
   }
   free(ev->vecs);
   ev->vecs = NULL;
@@ -49,6 +51,8 @@ static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int
   const weft_column_view *cv = &c->view;
   int64_t o = cv->offset + row0;
   weft__val *x = out->v;
+  if (weft__type_is_decimal(cv->type))
+    memcpy(out->d, (const weft__i128 *)cv->values + o, (size_t)n * sizeof *out->d);
   switch (cv->type) {
 #define LOAD(T, CT, F) case T: { const CT *s = (const CT *)cv->values + o; \
       for (int64_t i = 0; i < n; i++) { x[i].F = s[i]; } break; }
@@ -58,6 +62,7 @@ static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int
     LOAD(WEFT_TYPE_FLOAT32, float, f) LOAD(WEFT_TYPE_FLOAT64, double, f)
     LOAD(WEFT_TYPE_DATE32, int32_t, i) LOAD(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
 #undef LOAD
+    default: break; /* decimal128: loaded into d above */
     case WEFT_TYPE_BOOL: {
       const uint8_t *b = cv->values;
       for (int64_t i = 0; i < n; i++) x[i].i = (b[(o + i) >> 3] >> ((o + i) & 7)) & 1;
@@ -85,6 +90,7 @@ static void load_literal(const weft__bnode *nd, weft__vec *out, int64_t n) {
   if (nd->lane == WEFT__LANE_F) x.f = e->type == WEFT_TYPE_FLOAT64 ? e->f : (double)e->i;
   else x.i = e->i;
   for (int64_t i = 0; i < n; i++) out->v[i] = x;
+  if (nd->lane == WEFT__LANE_D) memset(out->d, 0, (size_t)n * sizeof *out->d); /* a null */
   if (nd->lane == WEFT__LANE_S) {
     int32_t len = e->s ? (int32_t)strlen(e->s) : 0;
     for (int64_t i = 0; i < n; i++) out->sp[i] = e->s ? e->s : "", out->sl[i] = len;
@@ -210,6 +216,11 @@ static weft_status eval_binary(weft__eval *ev, int me, int64_t n) {
     kleene(op, out, a, b, n);
     return WEFT_OK;
   }
+  if (A->lane == WEFT__LANE_D || B->lane == WEFT__LANE_D) {
+    int done;
+    WEFT_RETURN_NOT_OK(weft__dec_binary(ev, me, n, &done));
+    if (done) return WEFT_OK;
+  }
   /* the lane both operands are brought to */
   int lane = op == WEFT_OP_DIV ? WEFT__LANE_F : nd->lane;
   if (op >= WEFT_OP_EQ) {
@@ -250,6 +261,11 @@ static weft_status eval_unary(weft__eval *ev, int me, int64_t n) {
   weft__vec *out = &ev->vecs[me], *a = &ev->vecs[nd->a];
   int lane = ev->bound->nodes[nd->a].lane;
   weft__val *o = out->v, *x = a->v;
+  if (lane == WEFT__LANE_D) {
+    int done;
+    WEFT_RETURN_NOT_OK(weft__dec_unary(ev, me, n, &done));
+    if (done) return WEFT_OK;
+  }
   copy_valid(out, a, n);
   switch (nd->e->op) {
     case WEFT_OP_NOT: for (int64_t i = 0; i < n; i++) o[i].i = !x[i].i; break;
@@ -347,7 +363,12 @@ weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
     case WEFT__E_BINARY: return eval_binary(ev, me, n);
     case WEFT__E_UNARY: return eval_unary(ev, me, n);
     case WEFT__E_CAST: return weft__cast_vec(ev, me, n);
-    case WEFT__E_FILL_NULL: fill_null(ev, me, n); return WEFT_OK;
+    case WEFT__E_FILL_NULL: {
+      int done = 0;
+      if (ev->vecs[nd->a].d) WEFT_RETURN_NOT_OK(weft__dec_fill_null(ev, me, n, &done));
+      if (!done) fill_null(ev, me, n);
+      return WEFT_OK;
+    }
     case WEFT__E_CONTAINS: case WEFT__E_STARTS_WITH: return eval_string_test(ev, me, n);
     case WEFT__E_ALIAS: {
       /* the child's vec is the result: swap buffers so nothing is copied */

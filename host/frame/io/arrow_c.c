@@ -28,6 +28,23 @@ static const char *export_format(weft_type type) {
   return (unsigned)type < sizeof formats / sizeof *formats ? formats[type] : NULL;
 }
 
+/* "d:P,S" or "d:P,S,128": decimal128 as weft stores it (the same 16 bytes a row). */
+static weft_status parse_decimal(const char *f, const char *name, weft_type *type) {
+  int p = 0, s = 0, bits = 128, used = 0;
+  int got = sscanf(f, "d:%d,%d%n,%d%n", &p, &s, &used, &bits, &used);
+  if (got < 2 || f[used] != '\0')
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "Arrow column \"%s\" has a malformed decimal "
+                       "format \"%s\"", name, f);
+  if (bits != 128)
+    return weft__error(WEFT_ERR_UNSUPPORTED, "Arrow column \"%s\" is decimal%d (format \"%s\"); "
+                       "weft stores decimal128: cast it to decimal128", name, bits, f);
+  if (p < 1 || p > 38 || s < 0 || s > p)
+    return weft__error(WEFT_ERR_UNSUPPORTED, "Arrow column \"%s\" is decimal128(%d, %d); weft "
+                       "takes precision 1..38 and scale 0..precision, as Polars", name, p, s);
+  *type = WEFT_TYPE_DECIMAL(p, s);
+  return WEFT_OK;
+}
+
 /* The weft type of an Arrow field (a time zone on "tsu:" is accepted: values are UTC). */
 static weft_status parse_field(const struct ArrowSchema *field, weft_type *type, layout *how) {
   const char *f = field->format ? field->format : "";
@@ -45,6 +62,7 @@ static weft_status parse_field(const struct ArrowSchema *field, weft_type *type,
   }
   if (!strcmp(f, "tdD")) return *type = WEFT_TYPE_DATE32, WEFT_OK;
   if (!strncmp(f, "tsu:", 4)) return *type = WEFT_TYPE_TIMESTAMP_US, WEFT_OK;
+  if (f[0] == 'd' && f[1] == ':') return parse_decimal(f, name, type);
   if (!strcmp(f, "U")) return *type = WEFT_TYPE_UTF8, *how = LAYOUT_LARGE_UTF8, WEFT_OK;
   if (!strcmp(f, "vu")) return *type = WEFT_TYPE_UTF8, *how = LAYOUT_UTF8_VIEW, WEFT_OK;
   const char *hint = !strncmp(f, "ts", 2) ? "; weft stores timestamps in microseconds "
@@ -53,7 +71,7 @@ static weft_status parse_field(const struct ArrowSchema *field, weft_type *type,
                    : "";
   return weft__error(WEFT_ERR_UNSUPPORTED, "Arrow column \"%s\" has format \"%s\", which weft "
                      "does not support (bool, int8-64, uint8-64, float32/64, utf8, date32, "
-                     "timestamp[us])%s", name, f, hint);
+                     "timestamp[us], decimal128)%s", name, f, hint);
 }
 
 /* ------------------------------------------------------------------ import */
@@ -361,7 +379,7 @@ static void release_parent_array(struct ArrowArray *a) {
 }
 
 static void release_child_schema(struct ArrowSchema *s) {
-  free(s->private_data); /* the name */
+  free(s->private_data); /* the name, and a decimal's format after it */
   s->release = NULL;
 }
 
@@ -380,9 +398,10 @@ static void release_parent_schema(struct ArrowSchema *s) {
   s->release = NULL;
 }
 
-static char *copy_string(const char *s) {
+/* A copy of s with `extra` bytes free after its terminator. */
+static char *copy_string(const char *s, size_t extra) {
   size_t n = strlen(s) + 1;
-  char *copy = malloc(n);
+  char *copy = malloc(n + extra);
   return copy ? memcpy(copy, s, n) : NULL;
 }
 
@@ -394,9 +413,15 @@ static weft_status export_schema(const weft_table *table, struct ArrowSchema *sc
   int ok = p && p->kids && p->kid_ptrs;
   for (size_t i = 0; ok && i < n; i++) {
     struct ArrowSchema *k = &p->kids[i];
-    char *name = copy_string(table->names[i]);
+    weft_type type = table->cols[i].view.type;
+    char *name = copy_string(table->names[i], weft__type_is_decimal(type) ? 16 : 0);
     if (!name) ok = 0;
-    k->format = export_format(table->cols[i].view.type);
+    k->format = export_format(type);
+    if (name && weft__type_is_decimal(type)) { /* "d:P,S", kept after the name */
+      char *fmt = name + strlen(name) + 1;
+      snprintf(fmt, 16, "d:%d,%d", weft__dec_precision(type), weft__dec_scale(type));
+      k->format = fmt;
+    }
     k->name = name;
     k->flags = ARROW_FLAG_NULLABLE; /* every weft column may hold nulls */
     k->private_data = name;

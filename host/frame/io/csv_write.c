@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "frame/expr/expr.h" /* weft__dec_format */
 #include "frame/io/csv.h"
 
 #define BLOCK_ROWS ((int64_t)8192)
@@ -140,6 +141,12 @@ static void put_cell(out_buf *b, const weft__column *col, int64_t row) {
     }
     case WEFT_TYPE_DATE32: return put_date(b, ((const int32_t *)v->values)[i]);
     case WEFT_TYPE_TIMESTAMP_US: return put_timestamp(b, ((const int64_t *)v->values)[i]);
+    default: { /* decimal128: "-1.25", as Polars writes it */
+      char d[48];
+      weft__i128 x;
+      memcpy(&x, (const char *)v->values + (size_t)i * 16, sizeof x);
+      return put(b, d, (size_t)weft__dec_format(d, x, weft__dec_scale(v->type)));
+    }
   }
 }
 

@@ -51,6 +51,8 @@ static void put_bits(uint8_t *bits, int64_t at, const int64_t *v, const uint8_t 
 static void store(const weft__bnode *root, const weft__vec *v, weft__column *out, int64_t at, int64_t n) {
   void *dst = (void *)out->view.values;
   const weft__val *x = v->v;
+  if (weft__type_is_decimal(root->type))
+    memcpy((weft__i128 *)dst + at, v->d, (size_t)n * sizeof *v->d);
   switch (root->type) {
 #define STORE(T, CT, F) case T: { CT *d = (CT *)dst + at; for (int64_t i = 0; i < n; i++) { d[i] = (CT)x[i].F; } break; }
     STORE(WEFT_TYPE_INT8, int8_t, i) STORE(WEFT_TYPE_INT16, int16_t, i) STORE(WEFT_TYPE_INT32, int32_t, i)
@@ -59,6 +61,7 @@ static void store(const weft__bnode *root, const weft__vec *v, weft__column *out
     STORE(WEFT_TYPE_FLOAT32, float, f) STORE(WEFT_TYPE_FLOAT64, double, f)
     STORE(WEFT_TYPE_DATE32, int32_t, i) STORE(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
 #undef STORE
+    default: break; /* decimal128: stored above */
     case WEFT_TYPE_BOOL: {
       /* the bool lane is int64 0/1: pack from it */
       uint8_t *bits = dst;

@@ -2,6 +2,7 @@
  * live in arrow_c.c. */
 #include "frame/table/table.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +29,53 @@ void weft__owner_unref(weft__owner *owner) {
   free(owner);
 }
 
+/* Every decimal name, written once: the names outlive any call, as the plain ones do. */
+static char decimal_names[39][39][16];
+static pthread_once_t decimal_names_once = PTHREAD_ONCE_INIT;
+
+static void write_decimal_names(void) {
+  for (int p = 1; p <= 38; p++)
+    for (int s = 0; s <= p; s++) snprintf(decimal_names[p][s], sizeof decimal_names[p][s], "decimal[%d,%d]", p, s);
+}
+
 const char *weft_type_name(weft_type type) {
   static const char *names[] = {"bool",    "int8",    "int16",   "int32",  "int64",
                                 "uint8",   "uint16",  "uint32",  "uint64", "float32",
                                 "float64", "utf8",    "date32",  "timestamp[us]"};
+  if (weft__type_is_decimal(type) && weft__type_valid(type)) {
+    pthread_once(&decimal_names_once, write_decimal_names);
+    return decimal_names[weft__dec_precision(type)][weft__dec_scale(type)];
+  }
   return (unsigned)type < sizeof names / sizeof *names ? names[type] : "unknown";
 }
 
+int weft__type_valid(weft_type type) {
+  if (weft__type_is_decimal(type)) {
+    int p = weft__dec_precision(type), s = weft__dec_scale(type);
+    return ((unsigned)type >> 24) == 0 && p >= 1 && p <= 38 && s <= p;
+  }
+  return (unsigned)type <= WEFT_TYPE_TIMESTAMP_US;
+}
+
+weft_status weft_type_decimal(int precision, int scale, weft_type *out) {
+  WEFT_CHECK_ARG(out, "weft_type_decimal: out is NULL");
+  WEFT_CHECK_ARG(precision >= 1 && precision <= 38, "weft_type_decimal: precision %d is not in 1..38",
+                 precision);
+  WEFT_CHECK_ARG(scale >= 0 && scale <= precision, "weft_type_decimal: scale %d is not in 0..%d "
+                 "(the precision)", scale, precision);
+  *out = WEFT_TYPE_DECIMAL(precision, scale);
+  return WEFT_OK;
+}
+
+int weft_type_is_decimal(weft_type type, int *precision, int *scale) {
+  int is = weft__type_is_decimal(type) && weft__type_valid(type);
+  if (precision) *precision = is ? weft__dec_precision(type) : 0;
+  if (scale) *scale = is ? weft__dec_scale(type) : 0;
+  return is;
+}
+
 size_t weft__type_width(weft_type type) {
+  if (weft__type_is_decimal(type)) return 16;
   switch (type) {
     case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
     case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
@@ -222,7 +262,7 @@ weft_status weft_table_from_columns(size_t ncols, const char *const *names,
     WEFT_CHECK_ARG(names[i], "weft_table_from_columns: names[%zu] is NULL", i);
     WEFT_CHECK_ARG(c->length == rows, "weft_table_from_columns: column \"%s\" has %lld rows, "
                    "column \"%s\" has %lld", names[i], (long long)c->length, names[0], (long long)rows);
-    WEFT_CHECK_ARG((unsigned)c->type <= WEFT_TYPE_TIMESTAMP_US,
+    WEFT_CHECK_ARG(weft__type_valid(c->type),
                    "weft_table_from_columns: column \"%s\" has unknown type %d", names[i], (int)c->type);
     WEFT_CHECK_ARG(c->values || rows == 0, "weft_table_from_columns: column \"%s\" has no values", names[i]);
     WEFT_CHECK_ARG(c->type != WEFT_TYPE_UTF8 || c->data || rows == 0,

@@ -35,8 +35,14 @@ struct weft_table {
   weft__column *cols;
 };
 
-/* Bytes per value (BOOL and UTF8: 0, they are not fixed-width bytes). */
+/* Bytes per value (BOOL and UTF8: 0, they are not fixed-width bytes; decimal128: 16). */
 size_t weft__type_width(weft_type type);
+/* decimal128(p, s) packs p and s above the tag byte (weft.h): the tag, precision, scale. */
+static inline int weft__type_is_decimal(weft_type t) { return ((unsigned)t & 0xFF) == WEFT_TYPE_DECIMAL128; }
+static inline int weft__dec_precision(weft_type t) { return (int)(((unsigned)t >> 8) & 0xFF); }
+static inline int weft__dec_scale(weft_type t) { return (int)(((unsigned)t >> 16) & 0xFF); }
+/* A type value weft stores: one of the enum's plain types or a well-formed decimal128. */
+int weft__type_valid(weft_type type);
 int weft__type_is_integer(weft_type type);
 int weft__type_is_float(weft_type type);
 int weft__type_is_numeric(weft_type type); /* integer or float */
