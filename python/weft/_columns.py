@@ -9,6 +9,7 @@ copy), datetime64[D] narrowed to int32 days (a copy); lists are converted.
 import ctypes
 import datetime
 import itertools
+import decimal
 import math
 
 import numpy as np
@@ -18,7 +19,32 @@ from .errors import InvalidArgumentError, _check
 
 __all__ = ["table_from_columns", "column_view", "to_numpy", "to_list", "TYPE_NAMES"]
 
-TYPE_NAMES = {t: _lib.weft_type_name(t).decode("ascii") for t in range(_lib.WEFT_TYPE_TIMESTAMP_US + 1)}
+
+
+class _TypeNames(dict):
+    """weft type int -> its name; decimal types (precision and scale packed in the int, so
+    too many to list) are named on first use ("decimal[15,2]", as Polars prints them)."""
+
+    def __missing__(self, t):
+        if not is_decimal(t):
+            raise KeyError(t)
+        name = _lib.weft_type_name(t).decode("ascii")
+        self[t] = name
+        return name
+
+
+def is_decimal(t):
+    """Whether weft type int `t` is a decimal128 type."""
+    return isinstance(t, int) and bool(_lib.weft_type_is_decimal(t, None, None))
+
+
+def decimal_scale(t):
+    """The scale of decimal type int `t`."""
+    return (t >> 16) & 0xFF
+
+
+TYPE_NAMES = _TypeNames({t: _lib.weft_type_name(t).decode("ascii")
+                         for t in range(_lib.WEFT_TYPE_TIMESTAMP_US + 1)})
 
 _NUMPY_TYPES = {
     np.dtype(np.int8): _lib.WEFT_TYPE_INT8, np.dtype(np.int16): _lib.WEFT_TYPE_INT16,
@@ -348,13 +374,37 @@ def _strings_of(view, owner):
     return out
 
 
+def _decimals_of(view, owner):
+    """A list of decimal.Decimal (None for nulls) of a decimal128 column, exactly (the
+    16-byte little-endian integers with the column's scale as exponent, as Polars gives)."""
+    n, scale = view.length, decimal_scale(view.type)
+    if n == 0:
+        return []
+    words = _wrap(view.values + view.offset * 16, 2 * n, np.int64, owner)
+    lo, hi = words[0::2].view(np.uint64).tolist(), words[1::2].tolist()
+    out = []
+    for low, high in zip(lo, hi):
+        sign, digits, _ = decimal.Decimal((high << 64) | low).as_tuple()
+        out.append(decimal.Decimal((sign, digits, -scale)))
+    valid = _valid(view, owner)
+    if valid is not None:
+        for i in np.flatnonzero(~valid).tolist():
+            out[i] = None
+    return out
+
+
 def to_numpy(view, owner):
     """A numpy array of a column: no copy for numeric and timestamp columns without nulls;
     with nulls, ints and floats become float (NaN for null), dates and timestamps NaT, bool
-    and utf8 object arrays with None."""
+    and utf8 object arrays with None; decimals an object array of decimal.Decimal (as
+    Polars)."""
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return np.array(_strings_of(view, owner), dtype=object)
+    if is_decimal(t):
+        out = np.empty(view.length, dtype=object)
+        out[:] = _decimals_of(view, owner)
+        return out
     values = _values(view, owner)
     valid = _valid(view, owner)
     if t == _lib.WEFT_TYPE_DATE32:
@@ -376,10 +426,12 @@ def to_numpy(view, owner):
 
 def to_list(view, owner):
     """Python values of a column: int, float, bool, str, datetime.date, datetime.datetime
-    (naive, UTC), None for nulls."""
+    (naive, UTC), decimal.Decimal, None for nulls."""
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return _strings_of(view, owner)
+    if is_decimal(t):
+        return _decimals_of(view, owner)
     values = _values(view, owner)
     valid = _valid(view, owner)
     if t == _lib.WEFT_TYPE_DATE32:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import builtins
 import ctypes
 import datetime
+import decimal
+import re
 import weakref
 from typing import Any
 
@@ -46,14 +48,36 @@ _PY_TYPES = {bool: _lib.WEFT_TYPE_BOOL, int: _lib.WEFT_TYPE_INT64, float: _lib.W
              datetime.datetime: _lib.WEFT_TYPE_TIMESTAMP_US}
 
 
+_DECIMAL_NAME = re.compile(r"^\s*decimal(?:128)?\s*[\(\[]\s*(\d+)\s*,\s*(\d+)\s*[\)\]]\s*$", re.I)
+
+
+def _decimal_type(precision, scale, dtype):
+    try:
+        p, s = int(precision), int(scale)
+    except (TypeError, ValueError):
+        p = s = -1
+    if not (1 <= p <= 38 and 0 <= s <= p):
+        raise InvalidArgumentError(
+            f"cast: decimal type {dtype!r} needs precision 1..38 and scale 0..precision "
+            "(Polars' pl.Decimal(precision, scale))"
+        )
+    return _lib.WEFT_TYPE_DECIMAL(p, s)
+
+
 def _weft_type(dtype):
-    """A weft_type int from a name ("int64", "utf8", "date", ...), a numpy dtype, a Python
-    type (int, float, str, bool) or a weft type int."""
+    """A weft_type int from a name ("int64", "utf8", "date", "decimal(15,2)", ...), a numpy
+    dtype, a Python type (int, float, str, bool), Polars' pl.Decimal(p, s), pyarrow's
+    decimal128(p, s) or a weft type int."""
     if isinstance(dtype, int) and not isinstance(dtype, bool):
-        if 0 <= dtype <= _lib.WEFT_TYPE_TIMESTAMP_US:
+        if 0 <= dtype <= _lib.WEFT_TYPE_TIMESTAMP_US or _lib.weft_type_is_decimal(dtype, None, None):
             return dtype
     elif isinstance(dtype, str) and dtype.lower() in _TYPE_NAMES:
         return _TYPE_NAMES[dtype.lower()]
+    elif isinstance(dtype, str) and _DECIMAL_NAME.match(dtype):
+        return _decimal_type(*_DECIMAL_NAME.match(dtype).groups(), dtype)
+    elif "decimal" in type(dtype).__name__.lower() and hasattr(dtype, "precision"):
+        # pl.Decimal(15, 2) and pa.decimal128(15, 2): both carry precision and scale
+        return _decimal_type(dtype.precision, getattr(dtype, "scale", None), dtype)
     elif isinstance(dtype, type) and dtype in _PY_TYPES:
         return _PY_TYPES[dtype]
     else:
@@ -72,7 +96,7 @@ def _weft_type(dtype):
                 return _lib.WEFT_TYPE_UTF8
     raise InvalidArgumentError(
         f"cast: unknown type {dtype!r}; use a name such as 'int64', 'float64', 'utf8', 'bool', "
-        "'date', 'datetime', a numpy dtype or a weft type int"
+        "'date', 'datetime', 'decimal(15,2)', a numpy dtype or a weft type int"
     )
 
 
@@ -268,8 +292,9 @@ def col(name: str) -> Expr:
 
 def lit(value: Any) -> Expr:
     """A literal: int -> int64, float -> float64, bool, str -> utf8, datetime.date -> date,
-    datetime.datetime (or numpy datetime64) -> timestamp[us], None -> null (its type taken
-    from the other operand). An Expr is returned unchanged."""
+    datetime.datetime (or numpy datetime64) -> timestamp[us], decimal.Decimal ->
+    decimal(38, its digits after the point), None -> null (its type taken from the other
+    operand). An Expr is returned unchanged."""
     if isinstance(value, Expr):
         return value
     if value is None:
@@ -285,6 +310,8 @@ def lit(value: Any) -> Expr:
         return _make(_lib.weft_expr_literal_float64, float(value))
     if isinstance(value, (datetime.date, np.datetime64)):
         return _temporal_literal(value)
+    if isinstance(value, decimal.Decimal):
+        return _decimal_literal(value)
     if isinstance(value, str):
         if "\0" in value:
             raise InvalidArgumentError("lit: a string literal may not contain NUL characters")
@@ -318,6 +345,19 @@ def _temporal_literal(value):
         return _make(_lib.weft_expr_literal_int64, micros).cast("datetime")
     days = (value - _EPOCH.date()).days
     return _make(_lib.weft_expr_literal_int64, days).cast("date")
+
+
+def _decimal_literal(value):
+    """decimal(38, digits after the point), as Polars' lit(Decimal(...)): the exact text
+    cast by weft, so no float rounding comes between."""
+    if not value.is_finite():
+        raise InvalidArgumentError(f"lit: {value!r} is not a finite decimal")
+    sign, digits, exponent = value.as_tuple()
+    scale = max(-exponent, 0)
+    if scale > 38 or len(digits) + max(exponent, 0) > 38:
+        raise InvalidArgumentError(f"lit: {value!r} does not fit decimal128 (38 digits)")
+    text = format(value, "f")
+    return _make(_lib.weft_expr_literal_utf8, text.encode("ascii")).cast(_lib.WEFT_TYPE_DECIMAL(38, scale))
 
 
 _expr = lit
