@@ -9,6 +9,7 @@
  * value is 0, the mean/min/max of none null, std/var of fewer than two null. NaN propagates
  * through sum, mean, std and var; min and max skip it unless every value is NaN. */
 #include "frame/group/agg.h"
+#include "frame/group/agg_decimal.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -32,6 +33,14 @@ static int is_unsigned(weft_type t) { return t >= WEFT_TYPE_UINT8 && t <= WEFT_T
 weft_status weft__agg_type(weft_agg_kind kind, weft_type in, const char *name, weft_type *out) {
   int numeric = weft__type_is_numeric(in) || in == WEFT_TYPE_BOOL;
   int ok = 1;
+  if (weft__type_is_decimal(in) && (kind == WEFT_AGG_STD || kind == WEFT_AGG_VAR))
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: %s of \"%s\" (%s) is not "
+                       "supported; cast it to float64 first", agg_name(kind), name, weft_type_name(in));
+  if (weft__type_is_decimal(in) && (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN)) {
+    /* Polars: the sum is decimal(38, s), the mean float64 */
+    *out = kind == WEFT_AGG_SUM ? WEFT_TYPE_DECIMAL(38, weft__dec_scale(in)) : WEFT_TYPE_FLOAT64;
+    return WEFT_OK;
+  }
   switch (kind) {
     case WEFT_AGG_SUM:
       ok = numeric;
@@ -505,5 +514,6 @@ weft_status weft__aggregate(weft_agg_kind kind, const weft__column *in, const we
     default: break;
   }
   if (in->view.type == WEFT_TYPE_UTF8) return by_rows(kind, in, g, rows, name, out);
+  if (weft__type_is_decimal(in->view.type)) return weft__agg_decimal(kind, in, g, rows, name, otype, out);
   return numeric(kind, in, g, rows, name, otype, memo, out);
 }

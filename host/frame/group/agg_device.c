@@ -132,6 +132,10 @@ weft_status weft__aggregate_device(weft__agg_device *c, weft_agg_kind kind, cons
     WEFT_RETURN_NOT_OK(weft__agg_type(kind, in->view.type, name, &otype));
   }
   if (kind == WEFT_AGG_FIRST) return weft__column_gather(in, g->first, g->ngroups, out);
+  if (in && weft__type_is_decimal(in->view.type)) { /* 128-bit values: no device kernel */
+    snprintf(why, cap, "decimal128 aggregation of \"%s\" runs on the CPU", name);
+    return WEFT_ERR_UNSUPPORTED;
+  }
   if (kind == WEFT_AGG_N_UNIQUE) {
     const char *no = weft__group_keys_unsupported(&in, 1, rows);
     if (no) {

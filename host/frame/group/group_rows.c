@@ -22,6 +22,7 @@
 #include "core/scratch.h"
 #include "core/thread_pool.h"
 #include "frame/table/cpu_only.h"
+#include "frame/table/decimal_keys.h"
 #include "frame/group/group_device.h"
 #include "frame/table/hash_keys.h"
 #include "frame/table/vector_clones.h"
@@ -652,9 +653,8 @@ static weft_status group_rows_cpu(weft_exec *exec, const char *opname,
   return st;
 }
 
-weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__column *const *keys,
-                             size_t nkeys, int64_t rows, int want_gid, weft__groups *out) {
-  memset(out, 0, sizeof *out);
+static weft_status group_rows_words(weft_exec *exec, const char *opname, const weft__column *const *keys,
+                                    size_t nkeys, int64_t rows, int want_gid, weft__groups *out) {
   if (!exec || rows > INT32_MAX) return group_rows_cpu(exec, opname, keys, nkeys, rows, want_gid, out);
   weft__device *dev = NULL;
   char why[320];
@@ -680,3 +680,15 @@ weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__co
   return st;
 }
 
+
+weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__column *const *keys,
+                             size_t nkeys, int64_t rows, int want_gid, weft__groups *out) {
+  memset(out, 0, sizeof *out);
+  if (!weft__keys_have_decimal(keys, nkeys))
+    return group_rows_words(exec, opname, keys, nkeys, rows, want_gid, out);
+  weft__split_keys split;
+  WEFT_RETURN_NOT_OK(weft__split_decimal_keys(keys, NULL, nkeys, &split));
+  weft_status st = group_rows_words(exec, opname, split.cols, split.n, rows, want_gid, out);
+  weft__split_keys_free(&split);
+  return st;
+}

@@ -23,6 +23,7 @@
 #include "frame/select/filter_compact.h"
 #include "frame/join/join.h"
 #include "frame/join/join_device.h"
+#include "frame/table/decimal_keys.h"
 
 #define PROBE_ROWS ((size_t)16384) /* left rows per partition */
 
@@ -364,6 +365,18 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
   if (st == WEFT_OK)
     st = weft__join_find_keys(left, right, nkeys, left_on, right_on, lcols, rcols, lidx, ridx);
+  /* decimal keys join on their (high, low) words: two keys each */
+  weft__split_keys lsplit = {0}, rsplit = {0};
+  size_t nkeys_in = nkeys;
+  if (st == WEFT_OK && weft__keys_have_decimal(lcols, nkeys)) {
+    st = weft__split_decimal_keys(lcols, NULL, nkeys, &lsplit);
+    if (st == WEFT_OK) st = weft__split_decimal_keys(rcols, NULL, nkeys, &rsplit);
+    if (st == WEFT_OK) {
+      free(lcols), free(rcols);
+      lcols = lsplit.cols, rcols = rsplit.cols, lsplit.cols = rsplit.cols = NULL;
+      nkeys = lsplit.n;
+    }
+  }
   struct weft_exec local;
   weft_exec *ex = exec;
   if (!exec) weft__exec_defaults(&local), ex = &local;
@@ -419,7 +432,7 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
     free(parts);
     parts = NULL;
     if (st == WEFT_OK)
-      st = assemble(left, right, ridx, nkeys, kind, suffix, &all, direct ? &c : NULL, out);
+      st = assemble(left, right, ridx, nkeys_in, kind, suffix, &all, direct ? &c : NULL, out);
     weft__scratch_free(c.match), free(c.mask);
     if (st == WEFT_OK && !on_device)
       weft__report(ex, "  hash table on %lld right rows; %zu output rows", (long long)right->rows,
@@ -429,5 +442,6 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
   free(parts);
   weft__scratch_free(all.left), weft__scratch_free(all.right);
   free(lcols), free(rcols), free(lidx), free(ridx);
+  weft__split_keys_free(&lsplit), weft__split_keys_free(&rsplit);
   return st;
 }

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/scratch.h"
 #include "core/exec.h"
+#include "frame/table/decimal_keys.h"
 #include "frame/table/gather.h"
 #include "frame/sort/sort_carry.h"
 #include "frame/sort/sort_device.h"
@@ -112,6 +113,20 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     else st = weft__table_find(table, keys[k], &idx);
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
+  /* decimal keys sort as their (high, low) words: two keys each */
+  weft__split_keys split = {0};
+  if (st == WEFT_OK && weft__keys_have_decimal(kcols, nkeys)) {
+    int *dirs = calloc(nkeys, sizeof *dirs);
+    for (size_t k = 0; dirs && k < nkeys; k++) dirs[k] = descending && descending[k];
+    st = dirs ? weft__split_decimal_keys(kcols, dirs, nkeys, &split)
+              : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
+    free(dirs);
+    if (st == WEFT_OK) {
+      free(kcols);
+      kcols = split.cols, split.cols = NULL;
+      nkeys = split.n, descending = split.descending;
+    }
+  }
   size_t key_bytes = 0;
   for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) key_bytes += key_width(kcols[k]->view.type);
   weft__device *dev = NULL;
@@ -141,6 +156,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   for (size_t c = set; gathered && c < table->ncols; c++) weft__column_release(&cols[c]);
   free(cols);
   free(kcols);
+  weft__split_keys_free(&split);
   if (st != WEFT_OK) {
     weft_table_free(res);
     return st;
