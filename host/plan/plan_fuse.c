@@ -27,11 +27,13 @@ static int aggs_supported(const weft_plan *p) {
 }
 
 /* The join's output can be read by the fused pass: its right columns are ones it gathers
- * (fixed width or bool), and its keys are ones it compares as words (not decimal128, which
- * the eager join splits in two). */
+ * (fixed width up to 8 bytes, or bool), and its keys are ones it compares as words (not
+ * decimal128, which the eager join splits in two). */
 static int join_fusable(const weft_plan *j) {
-  for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++)
-    if (j->proto->cols[c].view.type == WEFT_TYPE_UTF8) return 0;
+  for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++) {
+    weft_type t = j->proto->cols[c].view.type;
+    if (t == WEFT_TYPE_UTF8 || weft__type_is_decimal(t)) return 0;
+  }
   for (size_t k = 0; k < j->n; k++) {
     size_t idx;
     if (weft__table_find(j->in->proto, j->keys[k], &idx) != WEFT_OK) {

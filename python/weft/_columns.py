@@ -347,8 +347,11 @@ def _valid(view, owner):
 
 
 def _values(view, owner):
-    """The values of a fixed-width or bool column as a numpy array (no copy unless bool)."""
+    """The values of a fixed-width or bool column as a numpy array (no copy unless bool);
+    decimal128: an (n, 2) int64 array of each value's low and high words."""
     n = view.length
+    if is_decimal(view.type):
+        return _wrap(view.values + view.offset * 16 if view.values else 0, 2 * n, np.int64, owner).reshape(n, 2)
     if view.type == _lib.WEFT_TYPE_BOOL:
         nbytes = (view.offset + n + 7) // 8
         bits = _wrap(view.values, nbytes, np.uint8, owner)

@@ -354,7 +354,7 @@ def _decimal_literal(value):
         raise InvalidArgumentError(f"lit: {value!r} is not a finite decimal")
     sign, digits, exponent = value.as_tuple()
     scale = max(-exponent, 0)
-    if scale > 38 or len(digits) + max(exponent, 0) > 38:
+    if scale > 38 or builtins.len(digits) + max(exponent, 0) > 38:
         raise InvalidArgumentError(f"lit: {value!r} does not fit decimal128 (38 digits)")
     text = format(value, "f")
     return _make(_lib.weft_expr_literal_utf8, text.encode("ascii")).cast(_lib.WEFT_TYPE_DECIMAL(38, scale))

@@ -23,7 +23,8 @@
  *     null;
  *   date32, timestamp[us] -> utf8: counts as integers, the mean as a timestamp truncated to
  *     the microsecond, min, percentiles, max as dates or timestamps (Python's str());
- *   utf8 -> utf8: counts, min and max (by bytes); the rest null. */
+ *   utf8 -> utf8: counts, min and max (by bytes); the rest null;
+ *   decimal128 -> float64: described as its float64 cast, as Polars. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -473,8 +474,46 @@ static weft_status statistic_column(const double *pct, size_t npct, described *d
   return utf8_column(n, d->p, d->len, out);
 }
 
+static weft_status describe_table(weft_exec *exec, const weft_table *table, size_t npercentiles,
+                                  const double *percentiles, weft_table **out);
+
+/* The table with its decimal128 columns cast to float64 (*out = NULL when it has none). */
+static weft_status decimals_as_float(const weft_table *table, weft_table **out) {
+  *out = NULL;
+  size_t n = 0;
+  for (size_t c = 0; c < table->ncols; c++) n += weft__type_is_decimal(table->cols[c].view.type) != 0;
+  if (n == 0) return WEFT_OK;
+  weft_expr **casts = calloc(n, sizeof *casts);
+  if (!casts) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_describe: no host memory");
+  weft_status st = WEFT_OK;
+  size_t made = 0;
+  for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++) {
+    if (!weft__type_is_decimal(table->cols[c].view.type)) continue;
+    weft_expr *column = NULL;
+    st = weft_expr_column(table->names[c], &column);
+    if (st == WEFT_OK) st = weft_expr_cast(column, WEFT_TYPE_FLOAT64, &casts[made]);
+    if (st == WEFT_OK) made++;
+    weft_expr_free(column);
+  }
+  if (st == WEFT_OK) st = weft_table_with_columns(NULL, table, n, (const weft_expr *const *)casts, out);
+  for (size_t i = 0; i < made; i++) weft_expr_free(casts[i]);
+  free(casts);
+  return st;
+}
+
 weft_status weft_table_describe(weft_exec *exec, const weft_table *table, size_t npercentiles,
                                 const double *percentiles, weft_table **out) {
+  WEFT_CHECK_ARG(out && table, "weft_table_describe: table and out must not be NULL");
+  *out = NULL;
+  weft_table *floats;
+  WEFT_RETURN_NOT_OK(decimals_as_float(table, &floats));
+  weft_status st = describe_table(exec, floats ? floats : table, npercentiles, percentiles, out);
+  weft_table_free(floats);
+  return st;
+}
+
+static weft_status describe_table(weft_exec *exec, const weft_table *table, size_t npercentiles,
+                                  const double *percentiles, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_describe: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_describe: table is NULL");

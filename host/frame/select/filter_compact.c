@@ -105,6 +105,8 @@ COMPACT_VALUES(uint8_t)
 COMPACT_VALUES(uint16_t)
 COMPACT_VALUES(uint32_t)
 COMPACT_VALUES(uint64_t)
+typedef struct bytes16 { uint64_t w[2]; } bytes16; /* decimal128 */
+COMPACT_VALUES(bytes16)
 
 /* Bits of `src` (bit offset `off`) at the kept rows of one block into the zeroed `dst`. */
 static void compact_bits(const weft__compact *c, int64_t blk, const uint8_t *src, int64_t off,
@@ -142,6 +144,7 @@ static void compact_block(const job *j, int64_t blk) {
         case 1: values_uint8_t(c, blk, (const uint8_t *)s->values + s->offset, (uint8_t *)d->values); break;
         case 2: values_uint16_t(c, blk, (const uint16_t *)s->values + s->offset, (uint16_t *)d->values); break;
         case 4: values_uint32_t(c, blk, (const uint32_t *)s->values + s->offset, (uint32_t *)d->values); break;
+        case 16: values_bytes16(c, blk, (const bytes16 *)s->values + s->offset, (bytes16 *)d->values); break;
         default: values_uint64_t(c, blk, (const uint64_t *)s->values + s->offset, (uint64_t *)d->values); break;
       }
   }
