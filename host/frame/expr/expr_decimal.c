@@ -72,10 +72,12 @@ static inline weft__i128 div_even128(weft__i128 v, weft__i128 d) {
   if (ar > d - ar || (ar == d - ar && (q & 1))) q += v < 0 ? -1 : 1;
   return q;
 }
+/* The same for int64 and |v| < 2^62, without branches (the hot path of products). */
 static inline int64_t div_even64(int64_t v, int64_t d) {
-  int64_t q = v / d, r = v % d, ar = r < 0 ? -r : r;
-  if (ar > d - ar || (ar == d - ar && (q & 1))) q += v < 0 ? -1 : 1;
-  return q;
+  int64_t q = v / d, r = v - q * d;
+  int64_t s = v >> 63, ar = (r ^ s) - s; /* s: 0 or -1; |r|, r having v's sign */
+  int64_t up = (2 * ar > d) | ((2 * ar == d) & (q & 1));
+  return q + ((up ^ s) - s);
 }
 
 /* The child's values as decimals at `scale` (never below its own) in v->d. Integers are
@@ -91,6 +93,11 @@ static int64_t to_dec(const weft__bnode *nd, weft__vec *v, int scale, int64_t n,
   if (m == 1) return -1;
   for (int64_t i = 0; i < n; i++) {
     weft__i128 x = d[i];
+    /* 64 x 64 bits cannot overflow 128: one multiply, not the 128-bit overflow routine */
+    if (x == (int64_t)x && m <= INT64_MAX) {
+      d[i] = (weft__i128)(int64_t)x * (int64_t)m;
+      continue;
+    }
     if (__builtin_mul_overflow(x, m, &d[i])) {
       if (saturate) d[i] = x < 0 ? I128_MIN : I128_MAX;
       else if (valid_at(v, i)) return i;
@@ -115,7 +122,10 @@ static void and_valid(weft__vec *out, const weft__vec *a, const weft__vec *b, in
 /* Whether any valid row lies outside (-bound, bound). */
 static int out_of_range(const weft__vec *out, weft__i128 bound, int64_t n) {
   int bad = 0;
-  for (int64_t i = 0; i < n; i++) bad |= (out->d[i] >= bound || out->d[i] <= -bound) && valid_at(out, i);
+  if (out->all_valid)
+    for (int64_t i = 0; i < n; i++) bad |= (out->d[i] >= bound) | (out->d[i] <= -bound);
+  else
+    for (int64_t i = 0; i < n; i++) bad |= ((out->d[i] >= bound) | (out->d[i] <= -bound)) & out->valid[i];
   return bad;
 }
 
@@ -196,10 +206,15 @@ weft_status weft__dec_binary(weft__eval *ev, int me, int64_t n, int *done) {
   if (op == WEFT_OP_ADD || op == WEFT_OP_SUB) {
     if (to_dec(A, a, s, n, 0) >= 0 || to_dec(B, b, s, n, 0) >= 0) return overflow(nd);
     weft__i128 *o = out->d;
-    if (op == WEFT_OP_ADD)
-      for (int64_t i = 0; i < n; i++) bad |= __builtin_add_overflow(a->d[i], b->d[i], &o[i]) && valid_at(out, i);
+    const uint8_t *ok = out->valid;
+    if (op == WEFT_OP_ADD && out->all_valid)
+      for (int64_t i = 0; i < n; i++) bad |= __builtin_add_overflow(a->d[i], b->d[i], &o[i]);
+    else if (op == WEFT_OP_ADD)
+      for (int64_t i = 0; i < n; i++) bad |= __builtin_add_overflow(a->d[i], b->d[i], &o[i]) & ok[i];
+    else if (out->all_valid)
+      for (int64_t i = 0; i < n; i++) bad |= __builtin_sub_overflow(a->d[i], b->d[i], &o[i]);
     else
-      for (int64_t i = 0; i < n; i++) bad |= __builtin_sub_overflow(a->d[i], b->d[i], &o[i]) && valid_at(out, i);
+      for (int64_t i = 0; i < n; i++) bad |= __builtin_sub_overflow(a->d[i], b->d[i], &o[i]) & ok[i];
   } else if (op == WEFT_OP_MUL) {
     int sa = scale_of(A->type), sb = scale_of(B->type);
     to_dec(A, a, sa, n, 0); /* integers into the lane, unscaled: cannot overflow */
