@@ -100,6 +100,13 @@ def test_arrow_import_is_zero_copy_and_checks_format():
         weft.from_arrow(pa.table({"y": pa.array([D("1")], pa.decimal256(40, 0))}))
 
 
+def test_python_decimals_build_a_column_like_polars():
+    items = [D("1.5"), None, D("-2.25"), D("1E+3"), D("-0")]
+    same(weft.DataFrame({"x": items}), pl.DataFrame({"x": items}))
+    with pytest.raises(weft.InvalidArgumentError, match="'x'.*NaN"):
+        weft.DataFrame({"x": [D("NaN")]})
+
+
 def test_series_repr_numpy_and_equality():
     df = weft.DataFrame(pl.DataFrame({"x": pl.Series([D("1.25"), None], dtype=pl.Decimal(15, 2))}))
     assert df["x"].dtype == "decimal[15,2]"

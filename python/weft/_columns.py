@@ -190,6 +190,31 @@ def _numeric(name, arr, valid):
     return _view(wtype, len(arr), values, validity, null_count=null_count), keep
 
 
+def _decimals(name, items):
+    """(view, keep) for decimal.Decimal or None: decimal(38, the most digits after the point
+    among them), as Polars infers it; exact (no float between)."""
+    parts = [x.as_tuple() if x is not None else None for x in items]
+    if any(p is not None and not isinstance(p.exponent, int) for p in parts):
+        raise InvalidArgumentError(f"column {name!r} holds a Decimal NaN or infinity; use None for a null")
+    scale = max([-p.exponent for p in parts if p is not None] + [0])
+    words = np.zeros(2 * len(items), dtype=np.uint64)
+    valid = np.ones(len(items), dtype=bool)
+    for i, p in enumerate(parts):
+        if p is None:
+            valid[i] = False
+            continue
+        v = int("".join(map(str, p.digits)) or "0") * 10 ** (p.exponent + scale)
+        if scale > 38 or v >= 10**38:
+            raise InvalidArgumentError(f"column {name!r}: {items[i]!r} does not fit decimal128 (38 digits)")
+        v = -v if p.sign else v
+        words[2 * i], words[2 * i + 1] = v & (2**64 - 1), (v >> 64) & (2**64 - 1)
+    validity, null_count = None, 0
+    if not valid.all():
+        validity, null_count = _bitmap(valid), int(len(valid) - np.count_nonzero(valid))
+    view = _view(_lib.WEFT_TYPE_DECIMAL(38, scale), len(items), words, validity, null_count=null_count)
+    return view, [words, validity]
+
+
 def _strings(name, items):
     """(view, keep) for a sequence of str or None."""
     encoded = []
@@ -255,6 +280,8 @@ def _from_list(name, items):
     kind = kinds.pop()
     if kind == "str":
         return _strings(name, items)
+    if kind == "Decimal":
+        return _decimals(name, items)
     valid = np.fromiter((x is not None for x in items), dtype=bool, count=len(items))
     valid_or_none = None if valid.all() else valid
     if kind == "bool":
