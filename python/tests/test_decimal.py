@@ -195,6 +195,7 @@ CASTS = {  # name: (column, the weft spelling of the type, Polars' type)
     "from_int": ("i", "decimal[10,3]", pl.Decimal(10, 3)),
     "from_float": ("f", pa.decimal128(18, 1), pl.Decimal(18, 1)),
     "text": ("a", "utf8", pl.String),
+    "bool": ("c", "bool", pl.Boolean),
 }
 
 

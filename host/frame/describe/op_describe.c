@@ -503,8 +503,9 @@ static weft_status decimals_as_float(const weft_table *table, weft_table **out) 
 
 weft_status weft_table_describe(weft_exec *exec, const weft_table *table, size_t npercentiles,
                                 const double *percentiles, weft_table **out) {
-  WEFT_CHECK_ARG(out && table, "weft_table_describe: table and out must not be NULL");
+  WEFT_CHECK_ARG(out, "weft_table_describe: out is NULL");
   *out = NULL;
+  WEFT_CHECK_ARG(table, "weft_table_describe: table is NULL");
   weft_table *floats;
   WEFT_RETURN_NOT_OK(decimals_as_float(table, &floats));
   weft_status st = describe_table(exec, floats ? floats : table, npercentiles, percentiles, out);

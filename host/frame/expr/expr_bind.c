@@ -185,7 +185,8 @@ static int cast_allowed(weft_type from, weft_type to) {
   if (from == to) return 1;
   if (weft__type_is_decimal(from) || weft__type_is_decimal(to)) { /* numbers and text */
     weft_type o = weft__type_is_decimal(from) ? to : from;
-    return weft__type_is_decimal(o) || weft__type_is_numeric(o) || o == WEFT_TYPE_UTF8;
+    return weft__type_is_decimal(o) || weft__type_is_numeric(o) || o == WEFT_TYPE_UTF8 ||
+           (o == WEFT_TYPE_BOOL && o == to); /* decimal -> bool: non-zero, as Polars */
   }
   int fnum = weft__type_is_numeric(from) || from == WEFT_TYPE_BOOL;
   int tnum = weft__type_is_numeric(to) || to == WEFT_TYPE_BOOL;

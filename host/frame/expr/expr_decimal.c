@@ -380,6 +380,10 @@ static weft_status cast_from(const weft__bnode *A, const weft__bnode *nd, weft__
     }
     return WEFT_OK;
   }
+  if (to == WEFT_TYPE_BOOL) {
+    for (int64_t i = 0; i < n; i++) out->v[i].i = a->d[i] != 0;
+    return WEFT_OK;
+  }
   if (nd->lane == WEFT__LANE_F) {
     to_f(A, a, n);
     memcpy(out->v, a->v, (size_t)n * sizeof *out->v);
