@@ -14,12 +14,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
 #include "frame/table/table.h"
 
 typedef enum weft__expr_kind {
   WEFT__E_COLUMN, WEFT__E_LITERAL, WEFT__E_BINARY, WEFT__E_UNARY, WEFT__E_CAST,
-  WEFT__E_FILL_NULL, WEFT__E_CONTAINS, WEFT__E_STARTS_WITH, WEFT__E_ALIAS
+  WEFT__E_FILL_NULL, WEFT__E_CONTAINS, WEFT__E_STARTS_WITH, WEFT__E_ALIAS,
+  WEFT__E_WHEN,     /* a: condition, b: a WEFT__E_BRANCHES node (expr_when.c) */
+  WEFT__E_BRANCHES, /* a: then, b: otherwise; only under WEFT__E_WHEN, so every walker of
+                       a and b (plan/plan_names.c, fused/) sees all three operands */
+  WEFT__E_IS_IN,    /* a: input; set/nset: the sorted values (expr_when.c) */
+  WEFT__E_ROUND,    /* a: input; i: decimals (expr_numeric.c) */
+  WEFT__E_STR_OP    /* a: input; op: a weft__str_op (expr_str.c) */
 } weft__expr_kind;
+
+/* String operations with arguments (WEFT__E_STR_OP's op). */
+typedef enum weft__str_op {
+  WEFT__S_ENDS_WITH, WEFT__S_SLICE, WEFT__S_REPLACE, WEFT__S_STRIP
+} weft__str_op;
 
 struct weft_expr {
   _Atomic int64_t refs;
@@ -32,7 +44,20 @@ struct weft_expr {
   char *s;              /* column name, utf8 literal, alias, pattern */
   struct weft_expr *a, *b;
   char *text;           /* weft_expr_to_string, made at construction */
+  char *s2;             /* str.replace's value; is_in's string bytes */
+  int64_t i2;           /* str.slice's length (-1: to the end); str.replace's n (-1: all) */
+  int literal;          /* str.contains / str.replace: the pattern is plain text */
+  int duration;         /* an int64 literal of microseconds (weft_expr_literal_duration) */
+  void *re;             /* the compiled regex (expr_regex.c), NULL for plain text */
+  void *set;            /* is_in: sorted int64, double or weft__str_ref values */
+  int64_t nset;
 };
+
+/* A string of an is_in set. */
+typedef struct weft__str_ref {
+  const char *p;
+  int32_t len;
+} weft__str_ref;
 
 enum { WEFT__LANE_I, WEFT__LANE_U, WEFT__LANE_F, WEFT__LANE_S };
 
@@ -45,6 +70,7 @@ typedef struct weft__bnode {
   const weft__column *col; /* WEFT__E_COLUMN */
   int a, b;              /* children (-1: none) */
   const char *name;      /* output name of this subtree (alias, leftmost column, "literal") */
+  int dur;               /* an int64 duration in microseconds (weft has no duration type) */
 } weft__bnode;
 
 typedef struct weft__bound {
@@ -75,6 +101,7 @@ typedef struct weft__vec {
   int all_valid;
   char *buf;        /* bytes of strings this node made */
   size_t cap;
+  void *md;         /* this thread's regex match data (expr_regex.c), made on first use */
 } weft__vec;
 
 /* Scratch for evaluating a bound expression: one vec per node. */
@@ -97,5 +124,23 @@ weft_status weft__cast_vec(weft__eval *ev, int node, int64_t n);
 void weft__normalize(weft__vec *v, weft_type type, int64_t n);
 /* Makes sure the vec's string buffer holds `bytes` (keeps contents only when keep). */
 weft_status weft__vec_reserve(weft__vec *v, size_t bytes);
+
+/* expr.c: for the constructors of the other files. */
+weft_status weft__expr_new(weft__expr_kind kind, const char *s, const weft_expr *a,
+                           const weft_expr *b, weft_expr **out, weft_expr **made);
+weft_status weft__expr_done(weft_expr *e, char *text, weft_expr **out);
+char *weft__expr_format(const char *fmt, ...) WEFT_PRINTF(1, 2);
+/* expr_eval.c: lane conversion (numeric promotion only) and validity helpers. */
+void weft__to_lane(weft__vec *v, int from, int to, int64_t n);
+void weft__copy_valid(weft__vec *out, const weft__vec *a, int64_t n);
+
+/* The evaluators of the newer families, called by weft__eval_node. */
+weft_status weft__eval_when(weft__eval *ev, int me, int64_t n);    /* expr_when.c */
+weft_status weft__eval_is_in(weft__eval *ev, int me, int64_t n);   /* expr_when.c */
+weft_status weft__eval_numeric(weft__eval *ev, int me, int64_t n); /* expr_numeric.c */
+weft_status weft__eval_temporal(weft__eval *ev, int me, int64_t n); /* expr_temporal.c */
+weft_status weft__eval_str(weft__eval *ev, int me, int64_t n);     /* expr_str.c */
+/* Whether unary `op` is one of the newer ones (floor, ceil, dt.*, len_bytes). */
+int weft__unary_is_newer(int op);
 
 #endif

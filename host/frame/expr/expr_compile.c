@@ -89,6 +89,11 @@ static int literal(compiler *c, const weft__bnode *nd) {
 static int binary(compiler *c, const weft__bnode *nd) {
   const weft__bnode *A = &c->b->nodes[nd->a], *B = &c->b->nodes[nd->b];
   int op = nd->e->op;
+  if (op == WEFT_OP_FLOORDIV) return refuse(c, "floor division (//) in %s has no device bytecode", nd->e->text);
+  if (op <= WEFT_OP_MOD && (A->dur || B->dur || nd->dur || A->type == WEFT_TYPE_DATE32 ||
+                            B->type == WEFT_TYPE_DATE32 || A->type == WEFT_TYPE_TIMESTAMP_US ||
+                            B->type == WEFT_TYPE_TIMESTAMP_US))
+    return refuse(c, "date and duration arithmetic in %s has no device bytecode", nd->e->text);
   if (op == WEFT_OP_AND || op == WEFT_OP_OR)
     return node(c, nd->a) && node(c, nd->b) &&
            emit(c, op == WEFT_OP_AND ? WK_OP_AND : WK_OP_OR, 0, 0, 0, -1);
@@ -121,8 +126,11 @@ static int unary(compiler *c, const weft__bnode *nd) {
        * otherwise, and results must not depend on the device. */
       return refuse(c, "%s: the device math library may round differently from the CPU's",
                     nd->e->op == WEFT_OP_LOG ? "log" : "exp");
-    case WEFT_OP_STR_LEN: case WEFT_OP_STR_LOWER: case WEFT_OP_STR_UPPER:
+    case WEFT_OP_STR_LEN: case WEFT_OP_STR_LOWER: case WEFT_OP_STR_UPPER: case WEFT_OP_STR_LEN_BYTES:
       return refuse(c, "string operation in %s", nd->e->text);
+    case WEFT_OP_FLOOR: case WEFT_OP_CEIL: case WEFT_OP_DT_YEAR: case WEFT_OP_DT_MONTH:
+    case WEFT_OP_DT_DAY: case WEFT_OP_DT_WEEKDAY: case WEFT_OP_DT_TOTAL_DAYS:
+      return refuse(c, "%s has no device bytecode", nd->e->text);
     default: break;
   }
   if (!node(c, nd->a)) return 0;
@@ -180,6 +188,9 @@ static int node(compiler *c, int me) {
     case WEFT__E_CONTAINS: case WEFT__E_STARTS_WITH:
       return refuse(c, "string operation in %s", nd->e->text);
     case WEFT__E_ALIAS: return node(c, nd->a);
+    case WEFT__E_STR_OP: return refuse(c, "string operation in %s", nd->e->text);
+    case WEFT__E_WHEN: case WEFT__E_BRANCHES: case WEFT__E_IS_IN: case WEFT__E_ROUND:
+      return refuse(c, "%s has no device bytecode", nd->e->text);
   }
   return refuse(c, "unknown expression %s", nd->e->text);
 }
