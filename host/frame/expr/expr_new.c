@@ -160,8 +160,6 @@ weft_status weft_expr_is_in(const weft_expr *input, weft_type type, const void *
   } else {
     memcpy(e->set, values, (size_t)n * 8);
     qsort(e->set, (size_t)n, 8, weft__type_is_float(type) ? cmp_f64 : cmp_i64);
-    if (weft__type_is_float(type)) /* NaN sorts last and is never found (Polars' is_in) */
-      while (e->nset > 0 && isnan(((double *)e->set)[e->nset - 1])) e->nset--;
   }
   return weft__expr_done(e, F("%s.is_in([%lld %s values])", input->text, (long long)n,
                               weft_type_name(type)), out);

@@ -1,6 +1,6 @@
 /* Rounding: floor division (//), floor, ceil and round, with Polars' rules: integer // 0 is
  * null and the quotient rounds toward -inf; round breaks ties to even (Polars' default mode)
- * and works in the column's own float width. */
+ * (rint in the default rounding mode). */
 #include <math.h>
 #include <string.h>
 
@@ -38,13 +38,9 @@ static void floordiv(const weft__bnode *nd, weft__vec *out, const weft__vec *a, 
 
 static void round_floats(const weft__bnode *nd, weft__val *o, const weft__val *x, int64_t n) {
   int d = (int)nd->e->i;
-  if (nd->type == WEFT_TYPE_FLOAT32) {
-    float m = powf(10.0f, (float)d);
-    for (int64_t i = 0; i < n; i++) o[i].f = d ? rintf((float)x[i].f * m) / m : rintf((float)x[i].f);
-  } else {
-    double m = pow(10.0, d);
-    for (int64_t i = 0; i < n; i++) o[i].f = d ? rint(x[i].f * m) / m : rint(x[i].f);
-  }
+  double m = pow(10.0, d); /* float32 too is scaled in double, then rounded back (Polars) */
+  for (int64_t i = 0; i < n; i++) o[i].f = d ? rint(x[i].f * m) / m : rint(x[i].f);
+  (void)nd;
 }
 
 weft_status weft__eval_numeric(weft__eval *ev, int me, int64_t n) {

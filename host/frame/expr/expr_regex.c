@@ -64,7 +64,7 @@ weft_status weft__regex_compile(const char *call, const char *pattern, int liter
 #ifdef WEFT_HAVE_PCRE2
   int err = 0;
   PCRE2_SIZE off = 0;
-  uint32_t opts = PCRE2_UTF | PCRE2_UCP;
+  uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY; /* Rust: $ is the end only */
 #ifdef PCRE2_MATCH_INVALID_UTF
   opts |= PCRE2_MATCH_INVALID_UTF;
 #endif

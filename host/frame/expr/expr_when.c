@@ -33,9 +33,9 @@ static int cmp_i64(const void *x, const void *y) {
   int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
   return (a > b) - (a < b);
 }
-static int cmp_f64(const void *x, const void *y) { /* NaN is never found: Polars' is_in */
+static int cmp_f64(const void *x, const void *y) { /* NaN equals NaN (Polars' is_in), -0.0 == 0.0 */
   double a = *(const double *)x, b = *(const double *)y;
-  return (a > b) - (a < b);
+  return isnan(a) ? !isnan(b) : isnan(b) ? -1 : (a > b) - (a < b);
 }
 
 weft_status weft__eval_is_in(weft__eval *ev, int me, int64_t n) {
@@ -52,7 +52,7 @@ weft_status weft__eval_is_in(weft__eval *ev, int me, int64_t n) {
       weft__str_ref key = {a->sp[i], a->sl[i]};
       hit = bsearch(&key, e->set, ns, sizeof key, weft__str_ref_cmp);
     } else if (lane == WEFT__LANE_F) {
-      if (!isnan(a->v[i].f)) hit = bsearch(&a->v[i].f, e->set, ns, 8, cmp_f64);
+      hit = bsearch(&a->v[i].f, e->set, ns, 8, cmp_f64);
     } else if (lane == WEFT__LANE_U) {
       if (a->v[i].u <= (uint64_t)INT64_MAX) hit = bsearch(&a->v[i].i, e->set, ns, 8, cmp_i64);
     } else {
