@@ -1,0 +1,98 @@
+"""String expressions against Polars on random strings with nulls, unicode and empty strings:
+str.contains as a regex (PCRE2, Polars' Rust dialect) and as plain text, replace /
+replace_all, ends_with, slice, strip_chars, len_bytes; eager and lazy."""
+import polars as pl
+import pytest
+
+import weft
+from weft import col
+from weft.errors import InvalidArgumentError
+
+from expr_compare import SIZES, nulls, same
+
+ALPHABET = ["a", "b", "c", "x", "1", "2", " ", "é", "ß", "日", "\n", ".", "-", "A", "B", "_", "\t", "\u00a0"]
+
+
+def frame(rng, n):
+    words = ["".join(rng.choice(ALPHABET, size=int(k))) for k in rng.integers(0, 9, n)]
+    return pl.DataFrame({"s": pl.Series(nulls(rng, words), dtype=pl.String)})
+
+
+PATTERNS = [r"\d+", r"^a", r"b$", r"[aé]x", r"\w\s", r"(ab|cd)+", r".", "ab", "é", r"\bab\b",
+            r"(?i)AB", r"^$", r"x*", r"[^\w]", r"\p{Han}", r"a.c", r"\.", r"^\s*$", r"1{2}"]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_contains_regex_and_literal(rng, n):
+    p = frame(rng, n)
+    w = [col("s").str.contains(pat).alias(f"r{i}") for i, pat in enumerate(PATTERNS)]
+    w += [col("s").str.contains(pat, literal=True).alias(f"l{i}") for i, pat in enumerate(PATTERNS)]
+    q = [pl.col("s").str.contains(pat).alias(f"r{i}") for i, pat in enumerate(PATTERNS)]
+    q += [pl.col("s").str.contains(pat, literal=True).alias(f"l{i}") for i, pat in enumerate(PATTERNS)]
+    same(p, w, q, col("s").str.contains(r"[ab]\d"), pl.col("s").str.contains(r"[ab]\d"))
+
+
+REPLACEMENTS = [(r"\d", "#"), (r"(\w)(\d)", "$2$1"), ("a", ""), (r"x*", "-"), (r"(?<w>[ab])", "<${w}>"),
+                (r"\s+", " "), ("é", "e"), (r"(a)", "$1x$$"), ("", "|")]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_replace(rng, n):
+    p = frame(rng, n)
+    w, q = [], []
+    for i, (pat, val) in enumerate(REPLACEMENTS):
+        w += [col("s").str.replace(pat, val).alias(f"one{i}"),
+              col("s").str.replace_all(pat, val).alias(f"all{i}"),
+              col("s").str.replace(pat, val, n=2, literal=True).alias(f"two{i}"),
+              col("s").str.replace_all(pat, val, literal=True).alias(f"lit{i}")]
+        q += [pl.col("s").str.replace(pat, val).alias(f"one{i}"),
+              pl.col("s").str.replace_all(pat, val).alias(f"all{i}"),
+              pl.col("s").str.replace(pat, val, n=2, literal=True).alias(f"two{i}"),
+              pl.col("s").str.replace_all(pat, val, literal=True).alias(f"lit{i}")]
+    same(p, w, q)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_ends_with_slice_strip_len_bytes(rng, n):
+    p = frame(rng, n)
+    slices = [(0, 2), (1, None), (-3, 2), (-10, 4), (-10, None), (5, 0), (20, 3), (2, 100)]
+    w = [col("s").str.ends_with("a").alias("e1"), col("s").str.ends_with("日").alias("e2"),
+         col("s").str.ends_with("").alias("e3"), col("s").str.len_bytes().alias("lb"),
+         col("s").str.strip_chars().alias("ws"), col("s").str.strip_chars("ab日").alias("set"),
+         col("s").str.strip_chars("").alias("none")]
+    q = [pl.col("s").str.ends_with("a").alias("e1"), pl.col("s").str.ends_with("日").alias("e2"),
+         pl.col("s").str.ends_with("").alias("e3"), pl.col("s").str.len_bytes().alias("lb"),
+         pl.col("s").str.strip_chars().alias("ws"), pl.col("s").str.strip_chars("ab日").alias("set"),
+         pl.col("s").str.strip_chars("").alias("none")]
+    for i, (o, k) in enumerate(slices):
+        w.append(col("s").str.slice(o, k).alias(f"sl{i}"))
+        q.append(pl.col("s").str.slice(o, k).alias(f"sl{i}"))
+    same(p, w, q, col("s").str.ends_with("b"), pl.col("s").str.ends_with("b"))
+
+
+def test_chained_string_ops(rng):
+    p = frame(rng, 3000)
+    w = [col("s").str.strip_chars().str.replace_all(r"\d", "").str.slice(1, 3).str.contains("[aé]").alias("x")]
+    q = [pl.col("s").str.strip_chars().str.replace_all(r"\d", "").str.slice(1, 3).str.contains("[aé]").alias("x")]
+    same(p, w, q)
+
+
+def test_regex_errors():
+    with pytest.raises(InvalidArgumentError, match=r'invalid regular expression "\(a": .* at offset 2'):
+        col("s").str.contains("(a")
+    for pat, what in [(r"(a)\1", "backreferences"), (r"(?=a)", "lookaround"), (r"(?<!a)b", "lookaround"),
+                      (r"a++", "possessive"), (r"(?>a)", "atomic")]:
+        with pytest.raises(InvalidArgumentError, match=what):
+            col("s").str.contains(pat)
+        if what != "possessive":  # Rust reads a++ as (a+)+, PCRE2 as possessive: weft refuses
+            with pytest.raises(pl.exceptions.ComputeError):  # Polars (Rust regex) rejects them too
+                pl.select(pl.lit("a").str.contains(pat))
+    with pytest.raises(InvalidArgumentError, match="replace_all"):
+        col("s").str.replace_all("[", "x")
+    # plain text never needs the regex engine; brackets are fine with literal=True
+    df = weft.from_arrow(pl.DataFrame({"s": ["a(b", "ab"]}))
+    assert df.select(col("s").str.contains("(", literal=True)).to_polars()["s"].to_list() == [True, False]
+    with pytest.raises(InvalidArgumentError, match="str.slice"):
+        col("s").str.slice(0, -1)
+    with pytest.raises(InvalidArgumentError, match="cannot apply str.ends_with"):
+        weft.from_arrow(pl.DataFrame({"i": [1]})).select(col("i").str.ends_with("a"))
