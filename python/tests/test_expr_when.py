@@ -153,3 +153,31 @@ def test_round_errors():
         col("f").round(-1)
     with pytest.raises(InvalidArgumentError, match="mode"):
         col("f").round(1, mode="half_away_from_zero")
+
+
+@pytest.mark.parametrize("device", ["opencl:0", "cuda:0"])
+def test_new_operators_fall_back_to_the_cpu_with_the_reason(device, rng):
+    from device_skip import require
+
+    require(device)
+    p = frame(rng, 300)
+    df = weft.from_arrow(p)
+    cases = [
+        (weft.when(col("i") > 0).then(col("f")).otherwise(0.0), "when"),
+        (col("i").is_in([1, 2]), "is_in"),
+        (col("f").round(1), "round"),
+        (col("f").floor(), "floor"),
+        (col("i") // 3, "floor division"),
+        (col("d").dt.year(), "dt.year"),
+        (col("d") + dt.timedelta(days=1), "date and duration arithmetic"),
+        (col("s").str.contains("s[12]"), "string operation"),
+    ]
+    for e, reason in cases:
+        with pytest.raises(weft.UnsupportedError, match=reason):
+            df.select(e, device=device, strict=True)
+        got = df.select(e, device=device)
+        assert f"fell back to cpu: {reason}" in weft.last_report(), weft.last_report()
+        assert got.to_polars().equals(df.select(e, device="cpu").to_polars())
+    # is_between is comparisons and &: it runs on the device
+    got = df.select(col("i").is_between(-3, 3), device=device, strict=True)
+    assert got.to_polars().equals(p.select(pl.col("i").is_between(-3, 3)))

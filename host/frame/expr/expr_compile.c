@@ -129,8 +129,13 @@ static int unary(compiler *c, const weft__bnode *nd) {
     case WEFT_OP_STR_LEN: case WEFT_OP_STR_LOWER: case WEFT_OP_STR_UPPER: case WEFT_OP_STR_LEN_BYTES:
       return refuse(c, "string operation in %s", nd->e->text);
     case WEFT_OP_FLOOR: case WEFT_OP_CEIL: case WEFT_OP_DT_YEAR: case WEFT_OP_DT_MONTH:
-    case WEFT_OP_DT_DAY: case WEFT_OP_DT_WEEKDAY: case WEFT_OP_DT_TOTAL_DAYS:
-      return refuse(c, "%s has no device bytecode", nd->e->text);
+    case WEFT_OP_DT_DAY: case WEFT_OP_DT_WEEKDAY: case WEFT_OP_DT_TOTAL_DAYS: {
+      static const char *names[] = {"floor", "ceil", "dt.year", "dt.month", "dt.day", "dt.weekday",
+                                    "dt.total_days"};
+      snprintf(c->why, c->why_cap, "%s has no device bytecode (in %s)", names[nd->e->op - WEFT_OP_FLOOR],
+               nd->e->text);
+      return 0;
+    }
     default: break;
   }
   if (!node(c, nd->a)) return 0;
@@ -189,8 +194,10 @@ static int node(compiler *c, int me) {
       return refuse(c, "string operation in %s", nd->e->text);
     case WEFT__E_ALIAS: return node(c, nd->a);
     case WEFT__E_STR_OP: return refuse(c, "string operation in %s", nd->e->text);
-    case WEFT__E_WHEN: case WEFT__E_BRANCHES: case WEFT__E_IS_IN: case WEFT__E_ROUND:
-      return refuse(c, "%s has no device bytecode", nd->e->text);
+    case WEFT__E_WHEN: case WEFT__E_BRANCHES:
+      return refuse(c, "when/then/otherwise has no device bytecode (in %s)", nd->e->text);
+    case WEFT__E_IS_IN: return refuse(c, "is_in has no device bytecode (in %s)", nd->e->text);
+    case WEFT__E_ROUND: return refuse(c, "round has no device bytecode (in %s)", nd->e->text);
   }
   return refuse(c, "unknown expression %s", nd->e->text);
 }
