@@ -170,7 +170,7 @@ def test_new_operators_fall_back_to_the_cpu_with_the_reason(device, rng):
         (col("i") // 3, "floor division"),
         (col("d").dt.year(), "dt.year"),
         (col("d") + dt.timedelta(days=1), "date and duration arithmetic"),
-        (col("s").str.contains("s[12]"), "string operation"),
+        (col("s").str.ends_with("1"), "string operation"),
     ]
     for e, reason in cases:
         with pytest.raises(weft.UnsupportedError, match=reason):
