@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "frame/expr/expr.h"
+#include "weft.h"
 
 /* Whether `pattern` has a regex metacharacter (else it means itself, as plain text). */
 int weft__regex_is_plain(const char *pattern);

@@ -27,8 +27,6 @@ weft_status weft__eval_when(weft__eval *ev, int me, int64_t n) {
   return WEFT_OK;
 }
 
-int weft__str_ref_cmp(const void *x, const void *y); /* expr_new.c */
-
 static int cmp_i64(const void *x, const void *y) {
   int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
   return (a > b) - (a < b);
