@@ -93,7 +93,7 @@ static weft_status put(sink *k, const char *p, size_t n) {
 /* Rust regex's replacement: $N or $name (the longest run of [0-9A-Za-z_]), ${...}, $$. */
 static weft_status expand(sink *k, const weft_expr *e, const char *s, const size_t *ov, int pairs) {
   const char *r = e->s2;
-  if (e->literal || !e->re) return put(k, r, strlen(r));
+  if (e->literal) return put(k, r, strlen(r)); /* a plain-text pattern still expands $0 */
   while (*r) {
     const char *dollar = strchr(r, '$');
     if (!dollar) return put(k, r, strlen(r));
@@ -126,7 +126,7 @@ static weft_status expand(sink *k, const weft_expr *e, const char *s, const size
     buf[m] = 0;
     int digits = strspn(buf, "0123456789") == m, g = -1;
     if (digits) g = m < 9 ? (int)strtol(buf, NULL, 10) : -1;
-    else g = weft__regex_group(e->re, buf);
+    else g = e->re ? weft__regex_group(e->re, buf) : -1;
     if (g >= 0 && g < pairs && ov[2 * g] != SIZE_MAX)
       WEFT_RETURN_NOT_OK(put(k, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
   }
