@@ -6,7 +6,7 @@
 
 weft_status weft_ocl_describe_blocks(int dev, const weft__describe_launch *l) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!l || !l->values || !l->out || l->type < WK_DESC_BOOL || l->type > WK_DESC_TS || l->bit0 > 7)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: describe_blocks: launch is NULL, "
                           "lacks a buffer, or has type %d / bit0 %u out of range",
