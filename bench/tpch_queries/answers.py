@@ -7,9 +7,10 @@ shape, their ORDER BY columns hold the same values in the same order (ties may c
 order, so only those columns are compared row by row), and their rows agree as multisets.
 Values: floats and decimals as floats within RTOL relative (Polars' decimal products keep
 the inputs' scale, truncating each row's product, where SQL's keep every digit: the sums then
-differ in the last cents, which the tolerance covers), the rest exactly. One exception: the
-sum of no rows is NULL in SQL and 0 in Polars, so a one-row, one-column answer of 0 agrees
-with NULL (Q17 at small scale factors)."""
+differ in the last cents, which the tolerance covers; a decimal quotient keeps the dividend's
+scale, so a decimal also agrees within one unit of its last digit), the rest exactly. One
+exception: the sum of no rows is NULL in SQL and 0 in Polars, so a one-row, one-column
+answer of 0 agrees with NULL (Q17 at small scale factors)."""
 
 import datetime
 import math
@@ -33,6 +34,13 @@ def _exact(v):
     return v is None or isinstance(v, (bool, int, str, datetime.date))
 
 
+def _ulp(v):
+    """One unit of a decimal's last digit (0 for anything else)."""
+    if isinstance(v, Decimal) and v.is_finite():
+        return 10.0 ** v.as_tuple().exponent
+    return 0.0
+
+
 def same_value(a, b):
     if a is None or b is None:
         return a is None and b is None
@@ -42,7 +50,8 @@ def same_value(a, b):
         x, y = float(a), float(b)
         if math.isnan(x) or math.isnan(y):
             return math.isnan(x) and math.isnan(y)
-        return abs(x - y) <= RTOL * max(abs(x), abs(y)) or x == y
+        ulp = max(_ulp(a), _ulp(b))
+        return abs(x - y) <= max(RTOL * max(abs(x), abs(y)), ulp) or x == y
     if isinstance(a, datetime.date) != isinstance(b, datetime.date):
         return False
     return a == b
