@@ -364,6 +364,14 @@ def report_mode(mode, results, queries, engines, ref, args, problems):
                       / min(results[(mode, "weft", n)]["times"]) for n in good]
             line += f"; faster peer / weft {geomean(ratios):.2f}"
         print(line)
+    else:
+        parts = []
+        for e in engines:
+            ts = [min(r["times"]) for n in queries if (r := results.get((mode, e, n))) and not r.get("error")]
+            if ts:
+                parts.append(f"{e} {geomean(ts):.3f} s over {len(ts)}")
+        if parts:
+            print("geometric mean over the queries each engine answered: " + ", ".join(parts))
     if "weft" in engines:
         n_ok = sum(1 for n in queries if (r := results.get((mode, "weft", n))) and not r.get("error")
                    and not r.get("differ"))
