@@ -803,39 +803,50 @@ TEST_P(BackendKernels, LaunchOfAnUnknownKernelIsUnsupported) {
 
 // ---- describe (kernels/describe_blocks.kern) ----
 
-// What host/frame/describe/op_describe.c does to a block, on the host: `ints` sums plainly
-// (exact for integers), floats in four lanes; min and max as integers for integer types.
+// What host/frame/describe/describe_stats.c does to a block, written out again: row i of a
+// block goes to lane i % 32, each lane sums its rows in order, the lanes are added by the
+// tree 16, 8, 4, 2, 1; min and max take -0.0 before +0.0; integer types keep integer min/max.
+static double lane_tree_ref(std::vector<double> lanes) {
+  for (size_t w = WK_DESC_LANES / 2; w > 0; w /= 2)
+    for (size_t l = 0; l < w; ++l) lanes[l] = lanes[l] + lanes[l + w];
+  return lanes[0];
+}
+
+static bool before_ref(double a, double b) {
+  return a < b || (a == b && std::signbit(a) && !std::signbit(b));
+}
+
 void desc_ref(const std::vector<double> &x, const std::vector<bool> &ok, bool ints,
               std::vector<uint64_t> &out) {
   size_t n = x.size(), nb = (n + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
   out.assign(nb * WK_DESC_WORDS, 0);
   for (size_t b = 0; b < nb; ++b) {
-    std::vector<double> kept;
-    uint64_t valid = 0, nan = 0;
-    for (size_t r = b * WK_DESC_BLOCK; r < n && r < (b + 1) * WK_DESC_BLOCK; ++r) {
+    std::vector<double> sums(WK_DESC_LANES, 0.0), sq(WK_DESC_LANES, 0.0);
+    uint64_t valid = 0, nan = 0, m = 0;
+    double lo = 0, hi = 0;
+    size_t r0 = b * WK_DESC_BLOCK, r1 = std::min(n, r0 + WK_DESC_BLOCK);
+    for (size_t r = r0; r < r1; ++r) {
       if (!ok[r]) continue;
       valid++;
-      if (x[r] != x[r]) nan++;
-      else kept.push_back(x[r]);
+      if (x[r] != x[r]) {
+        nan++;
+        continue;
+      }
+      sums[(r - r0) % WK_DESC_LANES] += x[r];
+      if (m == 0 || before_ref(x[r], lo)) lo = x[r];
+      if (m == 0 || before_ref(hi, x[r])) hi = x[r];
+      m++;
     }
-    size_t m = kept.size();
-    double sum = 0, mean = 0, m2 = 0, lo = 0, hi = 0;
+    double sum = 0, mean = 0, m2 = 0;
     if (m) {
-      double s4[4] = {0, 0, 0, 0}, q4[4] = {0, 0, 0, 0};
-      if (ints) {
-        for (double v : kept) s4[0] += v;
-      } else {
-        for (size_t j = 0; j < m; ++j) s4[j < (m & ~(size_t)3) ? j & 3 : 0] += kept[j];
-      }
-      sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+      sum = lane_tree_ref(sums);
       mean = sum / (double)m;
-      for (size_t j = 0; !ints && j < m; ++j) {
-        double d = kept[j] - mean;
-        q4[j < (m & ~(size_t)3) ? j & 3 : 0] += d * d;
+      for (size_t r = r0; !ints && r < r1; ++r) {
+        if (!ok[r] || x[r] != x[r]) continue;
+        double d = x[r] - mean;
+        sq[(r - r0) % WK_DESC_LANES] += d * d;
       }
-      m2 = (q4[0] + q4[1]) + (q4[2] + q4[3]);
-      lo = hi = kept[0];
-      for (double v : kept) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+      m2 = ints ? 0.0 : lane_tree_ref(sq);
     }
     uint64_t *o = &out[b * WK_DESC_WORDS];
     o[WK_DESC_VALID] = valid, o[WK_DESC_NAN] = nan, o[WK_DESC_KEPT] = m;
@@ -866,6 +877,9 @@ TEST_P(BackendKernels, DescribeBlocksFloat64AndDate32) {
       if (ok[i]) valid[(i + bit0) / 8] |= (uint8_t)(1u << ((i + bit0) % 8));
       days[i] = (int32_t)((i * 37) % 1001) - 500;
       f64[i] = i % 11 == 5 ? NAN : (double)((int)((i * 53) % 997) - 498) * 0.5;
+      // the last block: only zeros of both signs (and NaN), whose min and max (-0.0, +0.0)
+      // must not depend on the order lanes meet in
+      if (i >= 2 * WK_DESC_BLOCK && f64[i] == f64[i]) f64[i] = i % 3 ? -0.0 : 0.0;
       x[i] = ints ? (double)days[i] : f64[i];
     }
     std::vector<uint64_t> want;
