@@ -132,3 +132,13 @@ def test_plain_patterns_work_with_or_without_pcre2():
         assert "literal=True" in str(err)
     else:
         assert run(e) == [True, False, None, False, True]
+
+
+@needs_pcre2
+def test_long_strings_and_deep_backtracking():
+    """A 100 kB string through a pattern that recurses per character (the JIT's stack may run
+    out: the match is retried by the interpreter rather than failing)."""
+    p = pl.DataFrame({"s": ["ab" * 50000 + "c", "ab" * 50000, "x", None]})
+    w = [col("s").str.contains(r"(a|b)*c").alias("c"), col("s").str.replace_all(r"(ab)+", "-").alias("r")]
+    q = [pl.col("s").str.contains(r"(a|b)*c").alias("c"), pl.col("s").str.replace_all(r"(ab)+", "-").alias("r")]
+    same(p, w, q)

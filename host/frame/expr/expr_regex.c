@@ -111,6 +111,8 @@ int weft__regex_find(const void *re, void **md, const char *s, size_t len, size_
     return -1;
   }
   int rc = pcre2_match(re, (PCRE2_SPTR)(s ? s : ""), len, from, 0, *md, NULL);
+  if (rc == PCRE2_ERROR_JIT_STACKLIMIT) /* the interpreter's heap grows where the JIT's stack cannot */
+    rc = pcre2_match(re, (PCRE2_SPTR)(s ? s : ""), len, from, PCRE2_NO_JIT, *md, NULL);
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
   if (rc < 0) {
     PCRE2_UCHAR msg[256];
