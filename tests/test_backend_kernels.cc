@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <cstring>
 #include <map>
 #include <string>
@@ -475,6 +476,56 @@ TEST_P(ExprKernels, CheckedCastRaisesTheFlag) {
       WK_EXPR_MODE_VALUES);
   if (HasFatalFailure()) return;
   EXPECT_EQ(down<uint32_t>(derr, 1)[0], 1u) << "a cast of -256 to int8 did not raise the flag";
+}
+
+// when/then/otherwise, floor division, rint, date parts and date shifts against host loops
+// (the CPU evaluator's expr_when.c, expr_numeric.c and expr_temporal.c).
+TEST_P(ExprKernels, WhenFloorDivRoundAndDates) {
+  const int64_t lit0 = WK_OP_LIT | 1 << 16;
+  // when(c0 > 0).then(c1).otherwise((double)c0)
+  run(program({load0, 0, lit0, 0, WK_OP_CMP_I | WK_CMP_GT << 8, 0, load1, 0, load0, 0, WK_OP_I2F, 0,
+               WK_OP_WHEN, 0},
+              WK_T_FLOAT64, 0),
+      WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<double> w = down<double>(dout, n);
+  std::vector<uint8_t> valid = down<uint8_t>(dvalid, nb);
+  for (size_t i = 0; i < n; ++i) {
+    bool ok = i % 3 != 0, take = ok && c0[i] > 0;
+    ASSERT_EQ(bit(valid, i), take || ok) << "when: validity of row " << i;
+    if (take || ok) {
+      ASSERT_EQ(w[i], take ? c1[i] : (double)c0[i]) << "when: row " << i;
+    }
+  }
+  // c0 // -7 (int64): toward -inf
+  run(program({load0, 0, lit0, -7, WK_OP_FLOORDIV_I, 0}, WK_T_INT64, 0), WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<int64_t> q = down<int64_t>(dout, n);
+  for (size_t i = 1; i < n; i += 3) ASSERT_EQ(q[i], (int64_t)std::floor(c0[i] / -7.0)) << c0[i];
+  // rint(c1): ties to even
+  run(program({load1, 0, WK_OP_ROUND_F, 0}, WK_T_FLOAT64, 0), WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<double> r = down<double>(dout, n);
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(r[i], std::rint(c1[i])) << c1[i];
+  // c0 as days since the epoch: year, weekday, and c0 - 1 hour (the day before)
+  for (int part : {WK_DT_YEAR, WK_DT_WEEKDAY}) {
+    run(program({load0, 0, WK_OP_DT_PART | part << 8, 0}, WK_T_INT32, 0), WK_EXPR_MODE_VALUES);
+    if (HasFatalFailure()) return;
+    std::vector<int32_t> y = down<int32_t>(dout, n);
+    for (size_t i = 1; i < n; i += 3) {
+      time_t secs = (time_t)c0[i] * 86400;
+      struct tm tm;
+      gmtime_r(&secs, &tm);
+      int want = part == WK_DT_YEAR ? tm.tm_year + 1900 : (tm.tm_wday == 0 ? 7 : tm.tm_wday);
+      ASSERT_EQ(y[i], want) << "part " << part << " of day " << c0[i];
+    }
+  }
+  run(program({load0, 0, lit0, -3600000000LL, WK_OP_TSHIFT | 1 << 16, 1, WK_OP_NORM | WK_T_DATE32 << 8, 0},
+              WK_T_DATE32, 0),
+      WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<int32_t> d = down<int32_t>(dout, n);
+  for (size_t i = 1; i < n; i += 3) ASSERT_EQ(d[i], c0[i] - 1) << "day " << c0[i] << " less an hour";
 }
 
 // ---- grouping (kernels/group_hash.kern, group_agg.kern) ----
