@@ -58,7 +58,7 @@ typedef struct weft__str_ref {
   const char *p;
   int32_t len;
 } weft__str_ref;
-/* Byte-wise order of two weft__str_ref (expr_new.c sorts is_in's set with it). */
+/* Byte-wise order of two weft__str_ref (expr_construct.c sorts is_in's set with it). */
 int weft__str_ref_cmp(const void *x, const void *y);
 
 enum { WEFT__LANE_I, WEFT__LANE_U, WEFT__LANE_F, WEFT__LANE_S };

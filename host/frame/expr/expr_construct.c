@@ -1,5 +1,5 @@
-/* Constructors of the newer expressions: when/then/otherwise, is_in, round, durations, and the
- * string operations with arguments (their evaluators: expr_when.c, expr_numeric.c,
+/* Constructors of the expressions that take arguments beyond their inputs: when/then/
+ * otherwise, is_in, round, durations, and the string operations with arguments (their evaluators: expr_when.c, expr_numeric.c,
  * expr_temporal.c, expr_str.c). Patterns are compiled here, once per expression. */
 #include <math.h>
 #include <stdio.h>
