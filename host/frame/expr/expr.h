@@ -18,7 +18,10 @@
 
 typedef enum weft__expr_kind {
   WEFT__E_COLUMN, WEFT__E_LITERAL, WEFT__E_BINARY, WEFT__E_UNARY, WEFT__E_CAST,
-  WEFT__E_FILL_NULL, WEFT__E_CONTAINS, WEFT__E_STARTS_WITH, WEFT__E_ALIAS
+  WEFT__E_FILL_NULL, WEFT__E_CONTAINS, WEFT__E_STARTS_WITH, WEFT__E_ALIAS,
+  /* expr_agg.c: an aggregation (op: weft_agg_kind, a: input or NULL for len), a window
+   * (a: the expression, b: its first key) and a window key (a: key, b: the next key). */
+  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY
 } weft__expr_kind;
 
 struct weft_expr {
@@ -51,6 +54,11 @@ typedef struct weft__bound {
   weft__bnode *nodes;
   int n, cap;
   int root;
+  /* aggregations: the window being bound (NULL: none) and the column references made for
+   * the aggregations' precomputed values (expr_agg.c), freed with the binding */
+  const struct weft_expr *over;
+  struct weft_expr **made;
+  int nmade;
 } weft__bound;
 
 int weft__type_lane(weft_type type);

@@ -180,6 +180,7 @@ static int node(compiler *c, int me) {
     case WEFT__E_CONTAINS: case WEFT__E_STARTS_WITH:
       return refuse(c, "string operation in %s", nd->e->text);
     case WEFT__E_ALIAS: return node(c, nd->a);
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: break; /* bound as columns */
   }
   return refuse(c, "unknown expression %s", nd->e->text);
 }
