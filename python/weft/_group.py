@@ -117,6 +117,27 @@ def _with_keys(table: ctypes.c_void_p, exprs: list, device: Any, strict: bool,
                 _expr_array(exprs))
 
 
+def _per_row_keys(table: ctypes.c_void_p, exprs: list, keys: list, where: str) -> None:
+    """An error naming a key that is one value (an aggregation without .over), not one per
+    row: a select of it over none of the rows gives a row."""
+    empty = _lib.weft_table_p()
+    _check(_lib.weft_table_slice(table, 0, 0, ctypes.byref(empty)), where)
+    originals = [k for k in keys if isinstance(k, Expr) and not _BARE.fullmatch(str(k))]
+    try:
+        for e, shown in zip(exprs, originals):
+            out = _lib.weft_table_p()
+            _check(_lib.weft_table_select(None, empty, 1, _expr_array([e]), ctypes.byref(out)), where)
+            rows = ctypes.c_int64()
+            _check(_lib.weft_table_num_rows(out, ctypes.byref(rows)))
+            _lib.weft_table_free(out)
+            if rows.value:
+                raise InvalidArgumentError(
+                    f"{where}: the key {shown} is an aggregation, one value rather than one per "
+                    "row; sort by a per-row expression, or aggregate per group with .over(keys)")
+    finally:
+        _lib.weft_table_free(empty)
+
+
 def group_by(table: ctypes.c_void_p, keys: Any, aggs: Sequence[Any],
              device: Any = "auto", strict: bool = False,
              where: str = "DataFrame.group_by(...).agg") -> ctypes.c_void_p:
@@ -170,6 +191,7 @@ def sort(table: ctypes.c_void_p, by: Any,
     if not exprs:
         return _run("DataFrame.sort", _lib.weft_table_sort, device, strict, table, len(keys),
                     _c_names(keys), desc_arr)
+    _per_row_keys(table, exprs, items, "DataFrame.sort")
     src = _with_keys(table, exprs, device, strict, "DataFrame.sort")
     try:
         out = _run("DataFrame.sort", _lib.weft_table_sort, device, strict, src, len(keys),

@@ -597,9 +597,12 @@ class DataFrame:
         return DataFrame._from_handle(
             _select.filter(self._handle, predicate, device=device, strict=strict))
 
-    def group_by(self, *keys: Any) -> "GroupBy":
+    def group_by(self, *keys: Any, maintain_order: bool = True) -> "GroupBy":
         """Groups by key columns or expressions: .agg(weft.col("v").sum(), ...) gives one row
-        per group."""
+        per group, in order of first appearance (weft always keeps it)."""
+        if not maintain_order:
+            raise InvalidArgumentError("group_by: weft always keeps the order of first appearance "
+                                       "(maintain_order=True)")
         return GroupBy(self, _group._key_list(_flatten(keys), "group_by keys"))
 
     def sort(self, by: Any, descending: Union[bool, Sequence[bool]] = False,

@@ -22,7 +22,7 @@ from . import _lib
 from ._args import _c_names, _flatten, _names
 from ._columns import table_schema
 from ._group import (_computed_keys, _descending_flags, _expr_array, _flatten_aggs, _key_list,
-                     _out_name)
+                     _out_name, _per_row_keys)
 from ._join import _how, _keys
 from ._select import _exprs
 from .errors import InvalidArgumentError, NotFoundError, _check
@@ -189,6 +189,15 @@ class LazyFrame:
             raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
         have = self.columns
         lf, keys, renames = self._with_keys(items, "LazyFrame.sort")
+        if renames:  # a key that is one value (an aggregation) is an error, as in the eager sort
+            schema = _lib.weft_table_p()
+            _check(_lib.weft_plan_schema(self._handle, ctypes.byref(schema)), "LazyFrame.sort")
+            try:
+                _per_row_keys(schema, [e.alias(h) for e, h in zip(
+                    [k for k in items if not isinstance(k, str) and keys[items.index(k)] in renames],
+                    [h for h in keys if h in renames])], items, "LazyFrame.sort")
+            finally:
+                _lib.weft_table_free(schema)
         desc_arr = _descending_flags(descending, keys)
         out = _build("LazyFrame.sort", _lib.weft_plan_sort, lf._handle, len(keys), _c_names(keys),
                      desc_arr, 1 if nulls_last else 0)
