@@ -18,7 +18,12 @@ weft_status weft_plan_agg(const weft_plan *input, size_t nkeys, const char *cons
   weft_status st = weft__agg_split_make("weft_plan_agg", input->proto, nkeys, keys, n, exprs, &s);
   weft_plan *grouped = NULL;
   if (st == WEFT_OK) st = weft_plan_group_by(input, nkeys, keys, s.naggs, s.aggs, &grouped);
-  if (st == WEFT_OK) st = weft_plan_select(grouped, s.nproj, (const weft_expr *const *)s.proj, out);
+  if (st == WEFT_OK && s.plain) {
+    *out = grouped;
+    grouped = NULL;
+  } else if (st == WEFT_OK) {
+    st = weft_plan_select(grouped, s.nproj, (const weft_expr *const *)s.proj, out);
+  }
   weft_plan_free(grouped);
   weft__agg_split_free(&s);
   return st;

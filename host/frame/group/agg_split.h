@@ -14,6 +14,9 @@ typedef struct weft__agg_split {
   size_t naggs;
   weft_expr **proj; /* col(key) for each key, then the expressions (references held) */
   size_t nproj;
+  /* Every expression is an aggregation (aliased or not): `aggs` has one per expression,
+   * named as the expression, and the group_by alone is the result (no select). */
+  int plain;
 } weft__agg_split;
 
 /* Errors (naming `opname` and the expression) for a column read outside an aggregation

@@ -29,6 +29,25 @@ weft_status weft__agg_split_make(const char *opname, const weft_table *table, si
   out->aggs = calloc(u->n ? u->n : 1, sizeof *out->aggs);
   out->proj = calloc(nkeys + n ? nkeys + n : 1, sizeof *out->proj);
   if (!out->aggs || !out->proj) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
+  out->plain = 1;
+  for (size_t i = 0; i < n; i++) {
+    const weft_expr *e = exprs[i];
+    while (e->kind == WEFT__E_ALIAS) e = e->a;
+    out->plain &= e->kind == WEFT__E_AGG;
+  }
+  if (out->plain && n > 0) { /* named as the expressions: the group_by's columns are the result */
+    free(out->aggs);
+    out->aggs = calloc(n, sizeof *out->aggs);
+    if (!out->aggs) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
+    for (size_t i = 0; i < n; i++) {
+      const weft_expr *e = exprs[i];
+      while (e->kind == WEFT__E_ALIAS) e = e->a;
+      out->aggs[out->naggs++] = (weft_agg){.kind = (weft_agg_kind)e->op, .input = e->a,
+                                           .name = weft__expr_out_name(exprs[i])};
+    }
+    return WEFT_OK;
+  }
+  out->plain = 0;
   for (size_t i = 0; i < u->n; i++)
     out->aggs[out->naggs++] = (weft_agg){.kind = (weft_agg_kind)u->v[i].agg->op,
                                          .input = u->v[i].agg->a, .name = u->v[i].column};
@@ -61,8 +80,12 @@ weft_status weft_table_agg(weft_exec *exec, const weft_table *table, size_t nkey
   weft_status st = weft__agg_split_make("weft_table_agg", table, nkeys, keys, n, exprs, &s);
   weft_table *grouped = NULL;
   if (st == WEFT_OK) st = weft_table_group_by(exec, table, nkeys, keys, s.naggs, s.aggs, &grouped);
-  if (st == WEFT_OK)
+  if (st == WEFT_OK && s.plain) {
+    *out = grouped;
+    grouped = NULL;
+  } else if (st == WEFT_OK) {
     st = weft_table_select(NULL, grouped, s.nproj, (const weft_expr *const *)s.proj, out);
+  }
   weft_table_free(grouped);
   weft__agg_split_free(&s);
   return st;
