@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "frame/expr/expr_agg.h"
 
 static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|"};
 static const char *un_name[] = {"not", "neg", "is_null", "is_not_null", "abs", "sqrt", "log", "exp",
@@ -193,16 +192,4 @@ weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr 
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_ALIAS, name, input, NULL, out, &e));
   return finish(e, format("%s.alias(\"%s\")", input->text, name), out);
-}
-
-weft_status weft_expr_output(const weft_expr *expr, const weft_table *table, const char **name,
-                             weft_type *type) {
-  WEFT_CHECK_ARG(expr && table, "weft_expr_output: expr and table must not be NULL");
-  if (weft__expr_has_agg(expr)) return weft__agg_output(expr, table, name, type);
-  weft__bound b;
-  WEFT_RETURN_NOT_OK(weft__expr_bind(expr, table, &b));
-  if (name) *name = b.nodes[b.root].name;
-  if (type) *type = b.nodes[b.root].type;
-  weft__expr_unbind(&b);
-  return WEFT_OK;
 }

@@ -220,7 +220,7 @@ weft_status weft__agg_bind_column(weft__bound *b, const weft_expr *agg, const we
   return WEFT_OK;
 }
 
-weft_status weft__agg_output(const weft_expr *expr, const weft_table *table, const char **name,
+static weft_status agg_output(const weft_expr *expr, const weft_table *table, const char **name,
                              weft_type *type) {
   weft_table *empty = NULL, *res = NULL; /* the type from a run over no rows */
   WEFT_RETURN_NOT_OK(weft__table_new(table->ncols, 0, &empty));
@@ -235,4 +235,17 @@ weft_status weft__agg_output(const weft_expr *expr, const weft_table *table, con
   weft_table_free(res);
   weft_table_free(empty);
   return st;
+}
+
+/* Here rather than in expr.c: an expression with aggregations takes agg_output's path. */
+weft_status weft_expr_output(const weft_expr *expr, const weft_table *table, const char **name,
+                             weft_type *type) {
+  WEFT_CHECK_ARG(expr && table, "weft_expr_output: expr and table must not be NULL");
+  if (weft__expr_has_agg(expr)) return agg_output(expr, table, name, type);
+  weft__bound b;
+  WEFT_RETURN_NOT_OK(weft__expr_bind(expr, table, &b));
+  if (name) *name = b.nodes[b.root].name;
+  if (type) *type = b.nodes[b.root].type;
+  weft__expr_unbind(&b);
+  return WEFT_OK;
 }

@@ -48,9 +48,4 @@ void weft__agg_uses_free(weft__agg_uses *u);
 weft_status weft__agg_bind_column(weft__bound *b, const weft_expr *agg, const weft_table *t,
                                   const weft_expr **col);
 
-/* weft_expr_output of an expression with aggregations: its name and the type it has when
- * computed over `table` (run over none of its rows). */
-weft_status weft__agg_output(const weft_expr *expr, const weft_table *table, const char **name,
-                             weft_type *type);
-
 #endif
