@@ -116,6 +116,10 @@ def test_sort_by_expressions(n):
     plt.assert_frame_equal(df.sort([-col("i"), "r"]).to_polars(), want, check_dtypes=False)
     lazy = df.lazy().sort(-col("i"), "r", nulls_last=True).collect().to_polars()
     plt.assert_frame_equal(lazy, want, check_dtypes=False)
+    want = p.sort("g", -pl.col("i"), nulls_last=True)
+    plt.assert_frame_equal(df.sort(["g", -col("i")]).to_polars(), want, check_dtypes=False)
+    lazy = df.lazy().sort("g", -col("i"), nulls_last=True).collect().to_polars()
+    plt.assert_frame_equal(lazy, want, check_dtypes=False)
 
 
 def test_many_groups():
@@ -146,7 +150,7 @@ def test_errors_name_the_expression():
     with pytest.raises(InvalidArgumentError, match=r'col\("v"\)\.sum\(\) is an aggregation, one value'):
         df.sort(col("v").sum())
     with pytest.raises(InvalidArgumentError, match=r"is an aggregation, one value"):
-        df.lazy().sort(col("v").sum() * 2, "k")
+        df.lazy().sort("k", col("v").sum() * 2)
     with pytest.raises(InvalidArgumentError, match=r"window key"):
         df.select(col("v").sum().over(col("k").sum()))
     with pytest.raises(InvalidArgumentError, match=r"appears twice"):

@@ -193,9 +193,7 @@ class LazyFrame:
             schema = _lib.weft_table_p()
             _check(_lib.weft_plan_schema(self._handle, ctypes.byref(schema)), "LazyFrame.sort")
             try:
-                _per_row_keys(schema, [e.alias(h) for e, h in zip(
-                    [k for k in items if not isinstance(k, str) and keys[items.index(k)] in renames],
-                    [h for h in keys if h in renames])], items, "LazyFrame.sort")
+                _per_row_keys(schema, _computed_keys(items, str)[1], items, "LazyFrame.sort")
             finally:
                 _lib.weft_table_free(schema)
         desc_arr = _descending_flags(descending, keys)
