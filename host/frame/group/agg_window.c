@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "frame/fused/masked_agg.h"
 #include "frame/group/agg.h"
 #include "frame/group/group_rows.h"
 #include "frame/table/gather.h"
@@ -90,6 +91,39 @@ static int same_window(const weft_expr *a, const weft_expr *b) {
   return !strcmp(a->s, b->s);
 }
 
+/* The aggregations without a window, when the one-pass aggregate (masked_agg.c, as the lazy
+ * plan's "aggregate (one pass)") computes them all: no group id a row. *done = 0: it cannot. */
+static weft_status whole_table(weft_exec *exec, const weft_table *t, const weft__agg_uses *u,
+                               weft_table *res, size_t *slot, int *done) {
+  *done = 0;
+  size_t n = 0;
+  weft_agg *aggs = calloc(u->n ? u->n : 1, sizeof *aggs);
+  size_t *which = calloc(u->n ? u->n : 1, sizeof *which);
+  weft_status st = aggs && which ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory");
+  int ok = st == WEFT_OK;
+  for (size_t i = 0; ok && i < u->n; i++) {
+    if (u->v[i].over) continue;
+    which[n] = i;
+    aggs[n] = (weft_agg){.kind = (weft_agg_kind)u->v[i].agg->op, .input = u->v[i].agg->a,
+                         .name = u->v[i].column};
+    ok = weft__masked_agg_supports(&aggs[n++], t);
+  }
+  weft_table *empty = NULL, *proto = NULL, *row = NULL;
+  if (ok) st = weft_table_slice(t, 0, 0, &empty);
+  if (ok && st == WEFT_OK) st = weft_table_group_by(NULL, empty, 0, NULL, n, aggs, &proto);
+  if (ok && st == WEFT_OK) st = weft__masked_agg(exec, t, NULL, 0, NULL, n, aggs, proto, &row);
+  for (size_t a = 0; ok && st == WEFT_OK && row && a < n; a++) {
+    weft__column col;
+    st = weft__column_broadcast(&row->cols[a], NULL, t->rows, &col);
+    if (st == WEFT_OK) st = weft__table_set_column(res, (*slot)++, u->v[which[a]].column, col);
+    if (st != WEFT_OK) st = weft__error_context(st, "%s", u->v[which[a]].agg->text);
+  }
+  *done = ok && st == WEFT_OK && row != NULL;
+  weft_table_free(row), weft_table_free(proto), weft_table_free(empty);
+  free(aggs), free(which);
+  return st;
+}
+
 /* Computes the uses of window `over` (the first at `first`) into res's slots from `slot`. */
 static weft_status one_window(weft_exec *exec, const char *opname, const weft_table *t,
                               const weft__agg_uses *u, size_t first, weft_table *res, size_t *slot) {
@@ -147,7 +181,10 @@ weft_status weft__agg_window(weft_exec *exec, const char *opname, const weft_tab
   for (size_t i = 0; st == WEFT_OK && i < u->n; i++) {
     int seen = 0;
     for (size_t j = 0; j < i; j++) seen |= same_window(u->v[j].over, u->v[i].over);
-    if (!seen) st = one_window(exec, opname, t, u, i, res, &slot);
+    if (seen) continue;
+    int done = 0;
+    if (!u->v[i].over) st = whole_table(exec, t, u, res, &slot, &done);
+    if (st == WEFT_OK && !done) st = one_window(exec, opname, t, u, i, res, &slot);
   }
   if (st != WEFT_OK) {
     weft_table_free(res);

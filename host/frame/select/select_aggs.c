@@ -35,32 +35,6 @@ static weft_status drop_hidden(const weft_table *t, weft_table **out) {
   return WEFT_OK;
 }
 
-/* The filter of `table` by `pred` over `wide` (table plus the aggregations' columns): the
- * predicate is computed into a bool column beside `table`'s, so only those columns and the
- * mask are compacted, not the aggregations' columns. */
-static weft_status filter_by_mask(weft_exec *exec, const weft_table *table, const weft_table *wide,
-                                  const weft_expr *pred, weft_table **out) {
-  static const char mask_name[] = "__weft_agg mask";
-  weft_expr *named = NULL, *mask_col = NULL;
-  weft_table *mask = NULL, *with_mask = NULL;
-  weft_status st = weft_expr_alias(pred, mask_name, &named);
-  if (st == WEFT_OK) st = weft_table_select(exec, wide, 1, (const weft_expr *const *)&named, &mask);
-  if (st == WEFT_OK && mask->cols[0].view.type != WEFT_TYPE_BOOL)
-    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_filter: the predicate %s is %s, not bool",
-                     pred->text, weft_type_name(mask->cols[0].view.type));
-  if (st == WEFT_OK) st = weft__table_new(table->ncols + 1, table->rows, &with_mask);
-  for (size_t c = 0; st == WEFT_OK && c <= table->ncols; c++) {
-    weft__column col = c < table->ncols ? table->cols[c] : mask->cols[0];
-    weft__column_retain(&col);
-    st = weft__table_set_column(with_mask, c, c < table->ncols ? table->names[c] : mask_name, col);
-  }
-  if (st == WEFT_OK) st = weft_expr_column(mask_name, &mask_col);
-  if (st == WEFT_OK) st = weft_table_filter(exec, with_mask, mask_col, out);
-  weft_expr_free(named), weft_expr_free(mask_col);
-  weft_table_free(mask), weft_table_free(with_mask);
-  return st;
-}
-
 weft_status weft__select_aggs(weft_exec *exec, int op, const weft_table *table, size_t n,
                               const weft_expr *const *exprs, int *handled, weft_table **out) {
   *handled = 0;
@@ -85,7 +59,7 @@ weft_status weft__select_aggs(weft_exec *exec, int op, const weft_table *table, 
   if (st == WEFT_OK) {
     if (op == WEFT__SELECT) st = weft_table_select(exec, wide, n, exprs, &res);
     else if (op == WEFT__WITH_COLUMNS) st = weft_table_with_columns(exec, wide, n, exprs, &res);
-    else st = filter_by_mask(exec, table, wide, exprs[0], &res);
+    else st = weft_table_filter(exec, wide, exprs[0], &res);
   }
   weft_table_free(wide);
   if (st == WEFT_OK && op != WEFT__SELECT) {
