@@ -12,17 +12,15 @@
 
 static const char *op_names[] = {"weft_table_select", "weft_table_with_columns", "weft_table_filter"};
 
-static int hidden(const char *name) { return !strncmp(name, "__weft_agg ", 11); }
-
-/* `t` less the aggregation columns agg_window.c added (shared, not copied). */
-static weft_status drop_hidden(const weft_table *t, weft_table **out) {
-  size_t keep = 0;
-  for (size_t c = 0; c < t->ncols; c++) keep += !hidden(t->names[c]);
+/* `t` less its columns [from, from + n): the aggregations' columns agg_window.c added after
+ * the input's (shared, not copied). By position, not by name: a user's column keeps its
+ * place whatever it is called. */
+static weft_status drop_added(const weft_table *t, size_t from, size_t n, weft_table **out) {
   weft_table *res = NULL;
-  WEFT_RETURN_NOT_OK(weft__table_new(keep, t->rows, &res));
+  WEFT_RETURN_NOT_OK(weft__table_new(t->ncols - n, t->rows, &res));
   weft_status st = WEFT_OK;
   for (size_t c = 0, at = 0; st == WEFT_OK && c < t->ncols; c++) {
-    if (hidden(t->names[c])) continue;
+    if (c >= from && c < from + n) continue;
     weft__column col = t->cols[c];
     weft__column_retain(&col);
     st = weft__table_set_column(res, at++, t->names[c], col);
@@ -54,6 +52,7 @@ weft_status weft__select_aggs(weft_exec *exec, int op, const weft_table *table, 
     return weft_table_agg(exec, table, 0, NULL, n, exprs, out);
   }
   weft_table *wide = NULL, *res = NULL;
+  size_t added = u.n;
   st = weft__agg_window(exec, opname, table, &u, &wide);
   weft__agg_uses_free(&u);
   if (st == WEFT_OK) {
@@ -64,7 +63,7 @@ weft_status weft__select_aggs(weft_exec *exec, int op, const weft_table *table, 
   weft_table_free(wide);
   if (st == WEFT_OK && op != WEFT__SELECT) {
     weft_table *thin = NULL;
-    st = drop_hidden(res, &thin);
+    st = drop_added(res, table->ncols, added, &thin);
     weft_table_free(res);
     res = thin;
   }
