@@ -126,12 +126,19 @@ TEST(AggExpr, ErrorsNameTheExpression) {
   EXPECT_EQ(weft_table_agg(nullptr, b->table, 1, &key, 1, &r, &out), WEFT_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(weft_last_error()).find("col(\"i\") is read per row"), std::string::npos)
       << weft_last_error();
-  // an aggregation where it cannot be computed: the input of a plain aggregation
+  // an aggregation inside the input of a plain aggregation
   Expr inner = agg(WEFT_AGG_SUM, col("i"));
   weft_agg a = {WEFT_AGG_MAX, inner.get(), "m"};
-  EXPECT_NE(weft_table_group_by(nullptr, b->table, 1, &key, 1, &a, &out), WEFT_OK);
-  EXPECT_NE(std::string(weft_last_error()).find("col(\"i\").sum() is an aggregation"), std::string::npos)
-      << weft_last_error();
+  EXPECT_EQ(weft_table_group_by(nullptr, b->table, 1, &key, 1, &a, &out), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("col(\"i\").sum() of aggregation 0 holds an aggregation"),
+            std::string::npos) << weft_last_error();
+  // the output of an expression with aggregations: its name and type, nothing computed
+  Expr pred = alias(bin(WEFT_OP_GT, col("i"), inner), "p");
+  const char *name = nullptr;
+  weft_type type = WEFT_TYPE_INT8;
+  EXPECT_EQ(weft_expr_output(pred.get(), b->table, &name, &type), WEFT_OK) << weft_last_error();
+  EXPECT_EQ(std::string(name), "p");
+  EXPECT_EQ(type, WEFT_TYPE_BOOL);
   // nested aggregations, nested windows
   Expr nested = agg(WEFT_AGG_MAX, agg(WEFT_AGG_SUM, col("i")));
   r = nested.get();
