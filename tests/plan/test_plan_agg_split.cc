@@ -25,9 +25,13 @@ Expr over(const Expr &in, const std::vector<Expr> &keys) {
   return own(st, e);
 }
 
-Table run(weft_status st, weft_table *t) {
+Plan made(weft_status st, weft_plan **p) { return own_plan(st, *p); }
+
+// The table an operation wrote to *t (read after the call: the arguments' order of
+// evaluation is unspecified).
+Table run(weft_status st, weft_table **t) {
   EXPECT_EQ(st, WEFT_OK) << weft_last_error();
-  return Table(t);
+  return Table(*t);
 }
 
 // The group_by of `key` with sum(i) as a map from the key's cell to the sum's cell.
@@ -35,7 +39,7 @@ std::map<jc::Cell, jc::Cell> sums_by(const weft_table *t, const char *key) {
   Expr i = col("i");
   weft_agg a = {WEFT_AGG_SUM, i.get(), "s"};
   weft_table *out = nullptr;
-  Table g = run(weft_table_group_by(nullptr, t, 1, &key, 1, &a, &out), out);
+  Table g = run(weft_table_group_by(nullptr, t, 1, &key, 1, &a, &out), &out);
   std::map<jc::Cell, jc::Cell> m;
   for (const auto &row : jc::rows_of(g.get())) m[row[0]] = row[1];
   return m;
@@ -49,7 +53,7 @@ TEST(AggExpr, OverBroadcastsEachGroupsValueToItsRows) {
     std::vector<Expr> e = {col("k"), alias(over(agg(WEFT_AGG_SUM, col("i")), {col("k")}), "s")};
     auto r = raw(e);
     weft_table *out = nullptr;
-    Table got = run(weft_table_select(nullptr, b->table, r.size(), r.data(), &out), out);
+    Table got = run(weft_table_select(nullptr, b->table, r.size(), r.data(), &out), &out);
     int64_t rows = -1;
     ASSERT_EQ(weft_table_num_rows(got.get(), &rows), WEFT_OK);
     ASSERT_EQ(rows, (int64_t)n);
@@ -57,7 +61,7 @@ TEST(AggExpr, OverBroadcastsEachGroupsValueToItsRows) {
     // the same through a plan
     weft_plan *p = nullptr;
     Plan s = scan(b->table);
-    Plan q = own_plan(weft_plan_select(s.get(), r.size(), r.data(), &p), p);
+    Plan q = made(weft_plan_select(s.get(), r.size(), r.data(), &p), &p);
     expect_same(collect(q).get(), got.get(), "over, lazy");
   }
 }
@@ -73,16 +77,18 @@ TEST(AggExpr, AggOfExpressionsEqualsGroupByThenSelect) {
     auto r = raw(e);
     const char *key = "g";
     weft_table *out = nullptr;
-    Table got = run(weft_table_agg(nullptr, b->table, 1, &key, r.size(), r.data(), &out), out);
+    Table got = run(weft_table_agg(nullptr, b->table, 1, &key, r.size(), r.data(), &out), &out);
     EXPECT_EQ(jc::names_of(got.get()), (std::vector<std::string>{"g", "s2", "r", "s"}));
     ASSERT_EQ(jc::rows_of(got.get()).size(), want.size());
     for (const auto &row : jc::rows_of(got.get())) {
       EXPECT_EQ(row[3], want[row[0]]);
-      if (row[3]) EXPECT_EQ(std::stoll(*row[1]), 2 * std::stoll(*row[3]));
+      if (row[3]) {
+        EXPECT_EQ(std::stoll(*row[1]), 2 * std::stoll(*row[3]));
+      }
     }
     weft_plan *p = nullptr;
     Plan s = scan(b->table);
-    Plan q = own_plan(weft_plan_agg(s.get(), 1, &key, r.size(), r.data(), &p), p);
+    Plan q = made(weft_plan_agg(s.get(), 1, &key, r.size(), r.data(), &p), &p);
     expect_same(collect(q).get(), got.get(), "agg, lazy");
   }
 }
@@ -94,24 +100,24 @@ TEST(AggExpr, NoFilterCrossesANodeWithAggregations) {
   Expr below_mean = bin(WEFT_OP_LT, col("v"), agg(WEFT_AGG_MEAN, col("v")));
   Expr k1 = bin(WEFT_OP_EQ, col("k"), lit(1));
   weft_plan *p1 = nullptr, *p2 = nullptr;
-  Plan f1 = own_plan(weft_plan_filter(s.get(), below_mean.get(), &p1), p1);
-  Plan f2 = own_plan(weft_plan_filter(f1.get(), k1.get(), &p2), p2);
+  Plan f1 = made(weft_plan_filter(s.get(), below_mean.get(), &p1), &p1);
+  Plan f2 = made(weft_plan_filter(f1.get(), k1.get(), &p2), &p2);
   std::string text = explain(f2);
   int outer = line_of(text, "col(\"k\")"), inner = line_of(text, "mean()");
   ASSERT_GE(outer, 0) << text;
   EXPECT_LT(outer, inner) << "the later filter stays above:\n" << text;
   weft_table *t1 = nullptr, *t2 = nullptr;
-  Table e1 = run(weft_table_filter(nullptr, b->table, below_mean.get(), &t1), t1);
-  Table e2 = run(weft_table_filter(nullptr, e1.get(), k1.get(), &t2), t2);
+  Table e1 = run(weft_table_filter(nullptr, b->table, below_mean.get(), &t1), &t1);
+  Table e2 = run(weft_table_filter(nullptr, e1.get(), k1.get(), &t2), &t2);
   expect_same(collect(f2).get(), e2.get(), "filter over an aggregate filter");
   // a group_by over a filter with an aggregation runs unfused, with the same result
   Expr i = col("i");
   weft_agg a = {WEFT_AGG_SUM, i.get(), "s"};
   weft_plan *p3 = nullptr;
-  Plan g = own_plan(weft_plan_group_by(f1.get(), 0, nullptr, 1, &a, &p3), p3);
+  Plan g = made(weft_plan_group_by(f1.get(), 0, nullptr, 1, &a, &p3), &p3);
   EXPECT_EQ(explain(g).find("filter + aggregate"), std::string::npos) << explain(g);
   weft_table *t3 = nullptr;
-  Table e3 = run(weft_table_group_by(nullptr, e1.get(), 0, nullptr, 1, &a, &t3), t3);
+  Table e3 = run(weft_table_group_by(nullptr, e1.get(), 0, nullptr, 1, &a, &t3), &t3);
   expect_same(collect(g).get(), e3.get(), "group_by over an aggregate filter");
 }
 
