@@ -542,6 +542,26 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_group_by(weft_exec *exec, const w
                                                         size_t nkeys, const char *const *keys,
                                                         size_t naggs, const weft_agg *aggs,
                                                         weft_table **out);
+/* Aggregations inside expressions (Polars' `col("v").sum() * 2`, `col("v") - col("v").mean()`,
+ * `col("v").sum().over("g")`). An aggregation of `input` (NULL only for WEFT_AGG_LEN), with
+ * the types of weft_table_group_by. In weft_table_agg it gives one value per group; in
+ * select, with_columns and filter one value for the whole table, broadcast to every row
+ * beside per-row columns (a select of aggregations only gives one row); elsewhere it is an
+ * error naming it. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_agg(weft_agg_kind kind, const weft_expr *input,
+                                                  weft_expr **out);
+/* `input` per window: its aggregations are computed over the groups of the `nkeys` key
+ * expressions (nulls form a group) and broadcast to each group's rows; its per-row parts stay
+ * per row (Polars' over). For select, with_columns and filter. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_over(const weft_expr *input, size_t nkeys,
+                                                   const weft_expr *const *keys, weft_expr **out);
+/* group_by(keys).agg(exprs): one row per distinct key tuple (as weft_table_group_by), the
+ * keys, then one column per expression, whose aggregations (weft_expr_agg) are per group;
+ * a column read outside an aggregation is an error naming it. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_agg(weft_exec *exec, const weft_table *table,
+                                                   size_t nkeys, const char *const *keys,
+                                                   size_t n, const weft_expr *const *exprs,
+                                                   weft_table **out);
 /* Stable sort by several keys; descending may be NULL (all ascending); nulls last. NaN
  * sorts after every number and before null, as Polars. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_sort(weft_exec *exec, const weft_table *table,
@@ -618,6 +638,11 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_with_columns(const weft_plan *inpu
 WEFT_API WEFT_NODISCARD weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys,
                                                        const char *const *keys, size_t naggs,
                                                        const weft_agg *aggs, weft_plan **out);
+/* group_by(keys).agg(exprs) as weft_table_agg: a group_by node of the plain aggregations
+ * (so it fuses as any group_by) under a select of the expressions. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_agg(const weft_plan *input, size_t nkeys,
+                                                  const char *const *keys, size_t n,
+                                                  const weft_expr *const *exprs, weft_plan **out);
 /* As weft_table_sort; nulls_last = 0 puts the nulls of each key first (Polars' default),
  * whatever its direction. */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_sort(const weft_plan *input, size_t nkeys,

@@ -702,6 +702,21 @@ weft_table_group_by = _fn(
     [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_agg),
      POINTER(weft_table_p)],
 )
+# weft_status weft_expr_agg(weft_agg_kind kind, const weft_expr *input, weft_expr **out);
+weft_expr_agg = _fn("weft_expr_agg", weft_status, [weft_agg_kind, weft_expr_p, POINTER(weft_expr_p)])
+# weft_status weft_expr_over(const weft_expr *input, size_t nkeys, const weft_expr *const *keys,
+#                            weft_expr **out);
+weft_expr_over = _fn(
+    "weft_expr_over", weft_status, [weft_expr_p, c_size_t, POINTER(weft_expr_p), POINTER(weft_expr_p)]
+)
+# weft_status weft_table_agg(weft_exec *exec, const weft_table *table, size_t nkeys,
+#     const char *const *keys, size_t n, const weft_expr *const *exprs, weft_table **out);
+weft_table_agg = _fn(
+    "weft_table_agg",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_expr_p),
+     POINTER(weft_table_p)],
+)
 # weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
 #     const char *const *keys, const int *descending, weft_table **out);
 weft_table_sort = _fn(
@@ -799,6 +814,12 @@ weft_plan_with_columns = _fn(
 weft_plan_group_by = _fn(
     "weft_plan_group_by", weft_status,
     [weft_plan_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_agg), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_agg(const weft_plan *input, size_t nkeys, const char *const *keys,
+#                           size_t n, const weft_expr *const *exprs, weft_plan **out);
+weft_plan_agg = _fn(
+    "weft_plan_agg", weft_status,
+    [weft_plan_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_expr_p), POINTER(weft_plan_p)],
 )
 # weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
 #                            const int *descending, int nulls_last, weft_plan **out);

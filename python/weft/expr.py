@@ -228,6 +228,23 @@ class Expr:
     def first(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_FIRST, self)
     def last(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_LAST, self)
 
+    # -------------------------------------------------------------- windows
+    def over(self, partition_by: Any, *more: Any) -> "Expr":
+        """This expression per group of the keys (column names or expressions; nulls form a
+        group): its aggregations are computed per group and broadcast to the group's rows,
+        as Polars' over (``col("v") / col("v").sum().over("g")``)."""
+        items = list(partition_by) if isinstance(partition_by, (list, tuple)) else [partition_by]
+        items += list(more)
+        keys = [col(k) if isinstance(k, builtins.str) else k for k in items]
+        for k in keys:
+            if not isinstance(k, Expr):
+                raise InvalidArgumentError(f"{self}.over(...): keys must be column names or "
+                                           f"expressions, got {k!r}")
+        if not keys:
+            raise InvalidArgumentError(f"{self}.over(): needs at least one key")
+        arr = (_lib.weft_expr_p * builtins.len(keys))(*[k._handle for k in keys])
+        return _make(_lib.weft_expr_over, self._handle, builtins.len(keys), arr)
+
     # -------------------------------------------------------------- text
     def __str__(self):
         text = ctypes.c_char_p()
@@ -341,31 +358,41 @@ _AGG_NAMES = {
 }
 
 
-class AggExpr:
-    """An aggregation for group_by(...).agg(): `kind` (a weft_agg_kind int), `input` (an
-    Expr, or None for len) and `name` (the output column; None: the input's name)."""
+class AggExpr(Expr):
+    """An aggregation (``col("v").sum()``, ``weft.len()``): an Expr whose value is one per
+    group: per group in group_by(...).agg(), per window with .over(keys), and for the whole
+    table in select / with_columns / filter (broadcast beside per-row columns; a select of
+    aggregations only gives one row). Arithmetic on it gives an Expr
+    (``col("a").sum() / col("b").sum()``). `kind` (a weft_agg_kind int), `input` (an Expr, or
+    None for len) and `name` (the alias; None: the input's name) say what it is."""
 
     __slots__ = ("kind", "input", "name")
 
-    def __init__(self, kind, input=None, name=None):  # noqa: A002
+    def __new__(cls, kind, input=None, name=None):  # noqa: A002
         if kind not in _AGG_NAMES:
             raise InvalidArgumentError(f"unknown aggregation kind {kind!r}")
         if input is not None and not isinstance(input, Expr):
             input = _expr(input)
-        self.kind = kind
-        self.input = input
-        self.name = name
+        out = _lib.weft_expr_p()
+        _check(_lib.weft_expr_agg(kind, input._handle if input is not None else None,
+                                  ctypes.byref(out)))
+        if name is not None:
+            agg = Expr._own(out)
+            out = _lib.weft_expr_p()
+            _check(_lib.weft_expr_alias(agg._handle, _enc(name, "alias name"), ctypes.byref(out)))
+        e = cls._own(out)
+        e.kind, e.input, e.name = kind, input, name
+        return e
+
+    def __init__(self, *args, **kwargs):  # built by __new__
+        pass
 
     def alias(self, name: str) -> "AggExpr":
         _enc(name, "alias name")
         return AggExpr(self.kind, self.input, name)
 
     def __repr__(self):
-        inner = "" if self.input is None else str(self.input)
-        text = f"{inner}.{_AGG_NAMES[self.kind]}()" if inner else f"{_AGG_NAMES[self.kind]}()"
-        if self.name is not None:
-            text += f".alias({self.name!r})"
-        return f"<AggExpr {text}>"
+        return f"<AggExpr {self}>"
 
 
 def col(name: str) -> Expr:

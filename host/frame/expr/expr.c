@@ -221,14 +221,3 @@ weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr 
   WEFT_RETURN_NOT_OK(make(WEFT__E_ALIAS, name, input, NULL, out, &e));
   return finish(e, format("%s.alias(\"%s\")", input->text, name), out);
 }
-
-weft_status weft_expr_output(const weft_expr *expr, const weft_table *table, const char **name,
-                             weft_type *type) {
-  WEFT_CHECK_ARG(expr && table, "weft_expr_output: expr and table must not be NULL");
-  weft__bound b;
-  WEFT_RETURN_NOT_OK(weft__expr_bind(expr, table, &b));
-  if (name) *name = b.nodes[b.root].name;
-  if (type) *type = b.nodes[b.root].type;
-  weft__expr_unbind(&b);
-  return WEFT_OK;
-}

@@ -25,7 +25,10 @@ typedef enum weft__expr_kind {
                        a and b (plan/plan_names.c, fused/) sees all three operands */
   WEFT__E_IS_IN,    /* a: input; set/nset: the sorted values (expr_when.c) */
   WEFT__E_ROUND,    /* a: input; i: decimals (expr_numeric.c) */
-  WEFT__E_STR_OP    /* a: input; op: a weft__str_op (expr_str.c) */
+  WEFT__E_STR_OP,   /* a: input; op: a weft__str_op (expr_str.c) */
+  /* expr_agg.c: an aggregation (op: weft_agg_kind, a: input or NULL for len), a window
+   * (a: the expression, b: its first key) and a window key (a: key, b: the next key). */
+  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY
 } weft__expr_kind;
 
 /* String operations with arguments (WEFT__E_STR_OP's op). */
@@ -79,6 +82,11 @@ typedef struct weft__bound {
   weft__bnode *nodes;
   int n, cap;
   int root;
+  /* aggregations: the window being bound (NULL: none) and the column references made for
+   * the aggregations' precomputed values (expr_agg.c), freed with the binding */
+  const struct weft_expr *over;
+  struct weft_expr **made;
+  int nmade;
 } weft__bound;
 
 int weft__type_lane(weft_type type);

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "frame/expr/expr.h"
+#include "frame/expr/expr_agg.h"
 
 static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|", "//"};
 
@@ -227,6 +228,20 @@ static int cast_allowed(weft_type from, weft_type to) {
 }
 
 static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t, int *out) {
+  if (e->kind == WEFT__E_OVER) { /* its aggregations read the window's columns */
+    const weft_expr *outer = b->over;
+    b->over = e;
+    weft_status st = bind(b, e->a, t, out);
+    b->over = outer;
+    return st;
+  }
+  if (e->kind == WEFT__E_AGG) { /* its precomputed column, under the aggregation's name */
+    const weft_expr *col;
+    WEFT_RETURN_NOT_OK(weft__agg_bind_column(b, e, t, &col));
+    WEFT_RETURN_NOT_OK(bind(b, col, t, out));
+    b->nodes[*out].name = weft__expr_out_name(e);
+    return WEFT_OK;
+  }
   int me = push(b, e);
   if (me < 0) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to bind an expression");
   if (e->a) {
@@ -340,6 +355,8 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       retype(n, e->op == WEFT__S_ENDS_WITH ? WEFT_TYPE_BOOL : WEFT_TYPE_UTF8);
       break;
     }
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* handled above */
+      return weft__error(WEFT_ERR_INTERNAL, "a window key %s bound as an expression", e->text);
   }
   *out = me;
   return st;
@@ -353,6 +370,8 @@ weft_status weft__expr_bind(const weft_expr *expr, const weft_table *table, weft
 }
 
 void weft__expr_unbind(weft__bound *b) {
+  for (int i = 0; i < b->nmade; i++) weft_expr_free(b->made[i]);
+  free(b->made);
   free(b->nodes);
   memset(b, 0, sizeof *b);
 }

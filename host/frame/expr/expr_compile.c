@@ -223,6 +223,7 @@ static int node(compiler *c, int me) {
       weft__val m = {.f = pow(10.0, (double)nd->e->i)};
       return emit(c, WK_OP_ROUND_F, 0, 0, nd->e->i ? m.i : 0, 0) && norm(c, nd->type);
     }
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: break; /* bound as columns */
   }
   return refuse(c, "unknown expression %s", nd->e->text);
 }

@@ -377,6 +377,8 @@ weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
       ev->vecs[nd->a] = tmp;
       return WEFT_OK;
     }
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* bound as columns */
+      return weft__error(WEFT_ERR_INTERNAL, "%s evaluated per row", nd->e->text);
   }
   return WEFT_OK;
 }
