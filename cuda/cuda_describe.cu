@@ -1,8 +1,8 @@
 /* describe's block statistics on CUDA: one launch of kernels/describe_blocks.kern (the kernel
- * OpenCL runs too; opencl/opencl_describe.c is this file's twin), one thread a block of
- * WK_DESC_BLOCK rows, whose additions stay in the CPU's order (the same bits). The kernel
- * uses no local memory or barrier, so its threads go one warp to a CUDA block: the blocks
- * spread over every SM (with 256 threads a block, 10 million rows kept 20 SMs busy). */
+ * OpenCL runs too; opencl/opencl_describe.c is this file's twin): a warp a block of
+ * WK_DESC_BLOCK rows, its 32 threads reading consecutive rows, their sums added in the CPU's
+ * fixed tree (the same bits); WK_GROUP_SIZE threads a CUDA block take 8 blocks of rows, so
+ * 10 million rows make 611 CUDA blocks, over every SM. */
 #include "cuda_internal.h"
 
 #include "dialect.h"
@@ -16,9 +16,9 @@ weft_status wc_describe_blocks(int dev, const weft__describe_launch *l) {
                     l ? l->bit0 : 0u);
   if (l->rows == 0) return WEFT_OK;
   WC_ENTER(dev);
-  const unsigned threads = 32;
+  const unsigned threads = WK_GROUP_SIZE, per_block = threads / WK_DESC_LANES;
   size_t blocks = (l->rows + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
-  size_t grid = (blocks + threads - 1) / threads;
+  size_t grid = (blocks + per_block - 1) / per_block;
   if (grid > WC_MAX_GRID) grid = WC_MAX_GRID;
   const wk_u8 *values = (const wk_u8 *)l->values;
   const wk_u8 *valid = l->valid ? (const wk_u8 *)l->valid : values; /* not read then */

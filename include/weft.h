@@ -414,14 +414,23 @@ typedef enum weft_binary_op {
   WEFT_OP_DIV,     /* true division: float64 result for integers, like Polars */
   WEFT_OP_MOD,     /* sign of the divisor, like Python and Polars */
   WEFT_OP_EQ, WEFT_OP_NE, WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE,
-  WEFT_OP_AND, WEFT_OP_OR
+  WEFT_OP_AND, WEFT_OP_OR,
+  WEFT_OP_FLOORDIV /* floor division (Polars' //): integers round toward -inf and x // 0 is
+                      null; floats give floor(a / b) */
 } weft_binary_op;
 
 typedef enum weft_unary_op {
   WEFT_OP_NOT = 0, WEFT_OP_NEG, WEFT_OP_IS_NULL, WEFT_OP_IS_NOT_NULL,
   WEFT_OP_ABS, WEFT_OP_SQRT, WEFT_OP_LOG, WEFT_OP_EXP,
   WEFT_OP_STR_LEN,  /* length in characters (UTF-8 code points), as Polars' len_chars */
-  WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER
+  WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER,
+  WEFT_OP_STR_LEN_BYTES, /* length in bytes, uint32 */
+  WEFT_OP_FLOOR, WEFT_OP_CEIL, /* floats; integers unchanged */
+  WEFT_OP_DT_YEAR,       /* date or timestamp: int32 */
+  WEFT_OP_DT_MONTH, WEFT_OP_DT_DAY, /* 1-based, int8 */
+  WEFT_OP_DT_WEEKDAY,    /* ISO: Monday 1 .. Sunday 7, int8, as Polars */
+  WEFT_OP_DT_TOTAL_DAYS  /* a duration (date - date, timestamp - timestamp, a duration
+                            literal) in whole days, truncated toward zero, int64 */
 } weft_unary_op;
 
 /* The column named `name`, resolved when the expression meets a table. */
@@ -455,6 +464,50 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_str_contains(const weft_expr *inpu
 /* Whether a utf8 input starts with `prefix`. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_str_starts_with(const weft_expr *input,
                                                               const char *prefix, weft_expr **out);
+/* Whether a utf8 input contains `pattern`: a regular expression (PCRE2, restricted to what
+ * Polars' Rust regex means the same way: backreferences, lookaround and possessive or atomic
+ * groups are errors) unless `literal` is nonzero. The pattern is compiled here, once; an
+ * invalid one is an error naming it, PCRE2's message and the offset. A pattern with no
+ * regex metacharacters is matched as plain text. Built without PCRE2, a real regex is an
+ * error saying so. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_contains_pattern(const weft_expr *input,
+                                                                   const char *pattern,
+                                                                   int literal, weft_expr **out);
+/* Whether a utf8 input ends with `suffix`. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_ends_with(const weft_expr *input,
+                                                            const char *suffix, weft_expr **out);
+/* The substring of `length` characters (negative: to the end) from character `offset`
+ * (negative: from the end), as Polars' str.slice. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_slice(const weft_expr *input, int64_t offset,
+                                                        int64_t length, weft_expr **out);
+/* The first `n` matches (n < 0: all) of `pattern` (a regex unless `literal`, as
+ * weft_expr_str_contains_pattern) replaced by `value` ($1, ${1}, $name: a group's text; $$:
+ * a dollar, unless `literal`). As Polars' str.replace (n = 1) and str.replace_all. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_replace(const weft_expr *input,
+                                                          const char *pattern, const char *value,
+                                                          int literal, int64_t n, weft_expr **out);
+/* The input without leading and trailing characters of `chars` (UTF-8; NULL: Unicode white
+ * space), as Polars' str.strip_chars. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_str_strip_chars(const weft_expr *input,
+                                                              const char *chars, weft_expr **out);
+/* when(cond).then(then).otherwise(otherwise): `then` where cond is true, else `otherwise`
+ * (a null cond counts as false; otherwise NULL: null). Chains nest in `otherwise`. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_when(const weft_expr *cond, const weft_expr *then,
+                                                   const weft_expr *otherwise, weft_expr **out);
+/* Whether input is one of `n` values of `type`: int64_t values for integer, bool, date32 (days)
+ * and timestamp (microseconds) types, double for floats, const char * (UTF-8) for utf8.
+ * A null input gives null. The values are copied. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_is_in(const weft_expr *input, weft_type type,
+                                                    const void *values, int64_t n,
+                                                    weft_expr **out);
+/* A duration of `microseconds` (weft has no duration type: added to or subtracted from a date
+ * or timestamp it shifts it, as Polars' timedelta; on its own it is an int64). */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_duration(int64_t microseconds,
+                                                               weft_expr **out);
+/* Floats rounded to `decimals` (>= 0) places, ties to even (Polars' default round mode);
+ * integers unchanged. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_round(const weft_expr *input, int decimals,
+                                                    weft_expr **out);
 /* Names the output column (otherwise: the leftmost column name in the tree, or "literal"). */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_alias(const weft_expr *input, const char *name,
                                                     weft_expr **out);
@@ -503,6 +556,26 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_group_by(weft_exec *exec, const w
                                                         size_t nkeys, const char *const *keys,
                                                         size_t naggs, const weft_agg *aggs,
                                                         weft_table **out);
+/* Aggregations inside expressions (Polars' `col("v").sum() * 2`, `col("v") - col("v").mean()`,
+ * `col("v").sum().over("g")`). An aggregation of `input` (NULL only for WEFT_AGG_LEN), with
+ * the types of weft_table_group_by. In weft_table_agg it gives one value per group; in
+ * select, with_columns and filter one value for the whole table, broadcast to every row
+ * beside per-row columns (a select of aggregations only gives one row); elsewhere it is an
+ * error naming it. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_agg(weft_agg_kind kind, const weft_expr *input,
+                                                  weft_expr **out);
+/* `input` per window: its aggregations are computed over the groups of the `nkeys` key
+ * expressions (nulls form a group) and broadcast to each group's rows; its per-row parts stay
+ * per row (Polars' over). For select, with_columns and filter. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_over(const weft_expr *input, size_t nkeys,
+                                                   const weft_expr *const *keys, weft_expr **out);
+/* group_by(keys).agg(exprs): one row per distinct key tuple (as weft_table_group_by), the
+ * keys, then one column per expression, whose aggregations (weft_expr_agg) are per group;
+ * a column read outside an aggregation is an error naming it. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_agg(weft_exec *exec, const weft_table *table,
+                                                   size_t nkeys, const char *const *keys,
+                                                   size_t n, const weft_expr *const *exprs,
+                                                   weft_table **out);
 /* Stable sort by several keys; descending may be NULL (all ascending); nulls last. NaN
  * sorts after every number and before null, as Polars. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_sort(weft_exec *exec, const weft_table *table,
@@ -579,6 +652,11 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_with_columns(const weft_plan *inpu
 WEFT_API WEFT_NODISCARD weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys,
                                                        const char *const *keys, size_t naggs,
                                                        const weft_agg *aggs, weft_plan **out);
+/* group_by(keys).agg(exprs) as weft_table_agg: a group_by node of the plain aggregations
+ * (so it fuses as any group_by) under a select of the expressions. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_agg(const weft_plan *input, size_t nkeys,
+                                                  const char *const *keys, size_t n,
+                                                  const weft_expr *const *exprs, weft_plan **out);
 /* As weft_table_sort; nulls_last = 0 puts the nulls of each key first (Polars' default),
  * whatever its direction. */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_sort(const weft_plan *input, size_t nkeys,

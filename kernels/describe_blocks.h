@@ -6,6 +6,13 @@
 
 /* Rows of a block: op_describe.c's block, so a device's blocks start at the CPU's rows. */
 #define WK_DESC_BLOCK 2048
+/* A block's rows are dealt to WK_DESC_LANES lanes (row r0 + i to lane i % WK_DESC_LANES),
+ * each summing its rows in order; the lanes' sums are then added by a fixed tree (lane l
+ * takes lane l + w, for w = 16, 8, 4, 2, 1). The CPU (describe_stats.c) and the kernel do
+ * exactly these additions, so they give the same bits, while a device's 32 threads read 32
+ * consecutive rows at once (a block per thread read rows 2,048 apart). Min and max use the
+ * order -0.0 < +0.0, so they too come out the same whatever order the lanes meet in. */
+#define WK_DESC_LANES 32
 
 /* One block's statistics: WK_DESC_WORDS 64-bit words, in this order (doubles as their bits;
  * min and max as int64 for dates and timestamps). */

@@ -53,6 +53,10 @@
 #define WK_CMP_LE 8
 #define WK_CMP_GT 9
 #define WK_CMP_GE 10
+#define WK_DT_YEAR 0
+#define WK_DT_MONTH 1
+#define WK_DT_DAY 2
+#define WK_DT_WEEKDAY 3
 
 enum wk_expr_op {
   WK_OP_LOAD,        /* a = column */
@@ -74,6 +78,14 @@ enum wk_expr_op {
   WK_OP_CAST_F2I,    /* a = target type: truncates, checked */
   WK_OP_CAST_U2I,    /* a = target type: checked, bits kept */
   WK_OP_CAST_I2I,    /* a = target type, b = source type: date32 <-> timestamp, checked */
+  WK_OP_WHEN,        /* (cond, then, otherwise) -> then where cond is valid and true */
+  WK_OP_FLOOR_F, WK_OP_CEIL_F,
+  WK_OP_ROUND_F,     /* imm = the bits of 10^decimals as a double, 0 for decimals = 0 */
+  WK_OP_FLOORDIV_F, WK_OP_FLOORDIV_I, WK_OP_FLOORDIV_U, /* integer x // 0 is null */
+  WK_OP_DT_PART,     /* a = WK_DT_*, b = 1 for a timestamp (else a date) */
+  WK_OP_TOTAL_DAYS,  /* microseconds -> whole days, toward zero */
+  WK_OP_TSHIFT,      /* x +- y in microseconds; a = 1 to subtract, b = bit 0: x is a date,
+                        bit 1: y is a date; imm = 1 to give a date (floor to the day) */
   WK_OP_COUNT
 };
 

@@ -7,13 +7,42 @@
 
 weft_ocl_state weft_ocl__state;
 
-weft_ocl_device *weft_ocl_device_get(int dev) {
+/* The device `dev` as listed, without opening it. */
+static weft_ocl_device *device_at(int dev) {
   if (dev < 0 || dev >= weft_ocl__state.count) {
     weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: no device %d (%d device(s))", dev,
                    weft_ocl__state.count);
     return NULL;
   }
   return &weft_ocl__state.devices[dev];
+}
+
+static const char *open_context(weft_ocl_device *d, cl_int *err);
+
+weft_ocl_device *weft_ocl_device_get(int dev) {
+  weft_ocl_device *d = device_at(dev);
+  if (!d || atomic_load(&d->opened) == 1) return d;
+  pthread_mutex_lock(&d->open_lock);
+  if (atomic_load(&d->opened) == 0) {
+    cl_int err = CL_SUCCESS;
+    const char *call = open_context(d, &err);
+    if (call) {
+      d->open_status = err == CL_OUT_OF_HOST_MEMORY ? WEFT_ERR_OUT_OF_MEMORY : WEFT_ERR_DEVICE;
+      snprintf(d->open_error, sizeof d->open_error, "opencl: %s failed on device '%s': %s (%d)",
+               call, d->desc.name, weft_ocl_error_name(err), (int)err);
+    }
+    atomic_store(&d->opened, call ? -1 : 1);
+  }
+  pthread_mutex_unlock(&d->open_lock);
+  if (atomic_load(&d->opened) == 1) return d;
+  weft_ocl_error(d->open_status, "%s", d->open_error);
+  return NULL;
+}
+
+weft_status weft_ocl_device_status(int dev) {
+  if (dev < 0 || dev >= weft_ocl__state.count) return WEFT_ERR_INVALID_ARGUMENT;
+  weft_ocl_device *d = &weft_ocl__state.devices[dev];
+  return atomic_load(&d->opened) == -1 ? d->open_status : WEFT_ERR_INVALID_ARGUMENT;
 }
 
 /* A string property, truncated to `size` - 1 characters and right-trimmed. */
@@ -132,25 +161,37 @@ static const char *describe(weft_ocl_device *d, cl_int *err) {
   return NULL;
 }
 
-/* Context + queue for one device. On failure returns the name of the failing call and
- * leaves nothing allocated. */
-static const char *open_device(weft_ocl_device *d, cl_platform_id platform, cl_int *err) {
-  const char *call = describe(d, err);
-  if (call) return call;
-  cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)platform, 0};
+/* Context + queue for one device, on its first use. On failure returns the name of the
+ * failing call and leaves nothing allocated. */
+static const char *open_context(weft_ocl_device *d, cl_int *err) {
+  cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform, 0};
   d->context = clCreateContext(props, 1, &d->id, NULL, NULL, err);
   if (*err != CL_SUCCESS) return "clCreateContext";
   d->queue = clCreateCommandQueue(d->context, d->id, 0, err);
   if (*err != CL_SUCCESS) {
     clReleaseContext(d->context);
+    d->context = NULL;
     return "clCreateCommandQueue";
   }
+  return NULL;
+}
+
+/* What the device is, and its locks; no context yet. On failure returns the name of the
+ * failing call and leaves nothing allocated. */
+static const char *open_device(weft_ocl_device *d, cl_platform_id platform, cl_int *err) {
+  const char *call = describe(d, err);
+  if (call) return call;
+  d->platform = platform;
   if (pthread_mutex_init(&d->lock, NULL) != 0) {
-    clReleaseCommandQueue(d->queue);
-    clReleaseContext(d->context);
     *err = CL_OUT_OF_HOST_MEMORY;
     return "pthread_mutex_init";
   }
+  if (pthread_mutex_init(&d->open_lock, NULL) != 0) {
+    pthread_mutex_destroy(&d->lock);
+    *err = CL_OUT_OF_HOST_MEMORY;
+    return "pthread_mutex_init";
+  }
+  atomic_init(&d->opened, 0);
   return NULL;
 }
 
@@ -158,11 +199,14 @@ static void ocl_shutdown(void) {
   weft_ocl_state *s = &weft_ocl__state;
   for (int i = 0; i < s->count; i++) {
     weft_ocl_device *d = &s->devices[i];
-    clFinish(d->queue);
-    weft_ocl_program_release(d);
-    clReleaseCommandQueue(d->queue);
-    clReleaseContext(d->context);
+    if (atomic_load(&d->opened) == 1) {
+      clFinish(d->queue);
+      weft_ocl_program_release(d);
+      clReleaseCommandQueue(d->queue);
+      clReleaseContext(d->context);
+    }
     pthread_mutex_destroy(&d->lock);
+    pthread_mutex_destroy(&d->open_lock);
   }
   free(s->devices);
   s->devices = NULL;
@@ -251,7 +295,7 @@ static weft_status ocl_init(const weft__host_api *host) {
 static int ocl_device_count(void) { return weft_ocl__state.count; }
 
 static weft_status ocl_device_desc(int dev, weft__device_desc *out) {
-  weft_ocl_device *d = weft_ocl_device_get(dev);
+  weft_ocl_device *d = device_at(dev); /* listing a device does not open it */
   if (!d) return WEFT_ERR_INVALID_ARGUMENT;
   if (!out) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: device_desc: out is NULL");
   *out = d->desc;

@@ -6,7 +6,7 @@
 static weft_status check(int dev, const weft__csv_launch *l, const char *what,
                          weft_ocl_device **out) {
   weft_ocl_device *d = *out = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!l || !l->data || !l->starts)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: %s: launch is NULL or lacks a buffer",
                           what);

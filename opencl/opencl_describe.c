@@ -1,11 +1,12 @@
 /* describe's block statistics on OpenCL: one launch of kernels/describe_blocks.kern (the
- * kernel CUDA runs too; cuda/cuda_describe.cu is this file's twin), one work-item a block. */
+ * kernel CUDA runs too; cuda/cuda_describe.cu is this file's twin), WK_DESC_LANES work-items
+ * a block. */
 #include "../kernels/describe_blocks.h"
 #include "opencl_internal.h"
 
 weft_status weft_ocl_describe_blocks(int dev, const weft__describe_launch *l) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!l || !l->values || !l->out || l->type < WK_DESC_BOOL || l->type > WK_DESC_TS || l->bit0 > 7)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: describe_blocks: launch is NULL, "
                           "lacks a buffer, or has type %d / bit0 %u out of range",
@@ -24,8 +25,14 @@ weft_status weft_ocl_describe_blocks(int dev, const weft__describe_launch *l) {
                          WEFT_OCL_ARG(has_valid), WEFT_OCL_ARG(values), WEFT_OCL_ARG(valid),
                          WEFT_OCL_ARG(out)};
   size_t blocks = (l->rows + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
-  size_t local = d->local[WEFT_OCL_DESCRIBE_BLOCKS];
-  size_t groups = blocks / local + (blocks % local != 0);
+  size_t local = d->local[WEFT_OCL_DESCRIBE_BLOCKS], per_group = local / WK_DESC_LANES;
+  if (per_group == 0 || local % WK_DESC_LANES) {
+    pthread_mutex_unlock(&d->lock);
+    return weft_ocl_error(WEFT_ERR_UNSUPPORTED, "opencl: describe: the kernel needs work-groups "
+                          "of a multiple of %d items; device '%s' allows %zu", WK_DESC_LANES,
+                          d->desc.name, local);
+  }
+  size_t groups = blocks / per_group + (blocks % per_group != 0);
   if (groups > WEFT_OCL_MAX_GROUPS) groups = WEFT_OCL_MAX_GROUPS;
   st = weft_ocl_launch_locked(d, WEFT_OCL_DESCRIBE_BLOCKS, args, 7, groups);
   pthread_mutex_unlock(&d->lock);

@@ -4,7 +4,7 @@
 
 weft_status weft_ocl_expr_eval(int dev, const weft__expr_launch *l) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!l) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: expr_eval: launch is NULL");
   if (l->rows == 0) return WEFT_OK;
   if (!l->program || !l->inputs || !l->out || !l->err || l->rows > l->stride)

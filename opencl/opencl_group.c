@@ -20,7 +20,7 @@ const char *const weft_ocl_group_kernel_names[WEFT__GK_KERNEL_COUNT] = {
 
 weft_status weft_ocl_group_kernel(int dev, const weft__group_launch *l) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!l || (unsigned)l->kernel >= WEFT__GK_KERNEL_COUNT)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: group_kernel: launch is NULL or "
                           "its kernel %d is unknown", l ? (int)l->kernel : -1);

@@ -8,6 +8,7 @@
 #endif
 #include <CL/cl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/backend_impl.h"
 
@@ -57,6 +58,14 @@ enum weft_ocl_kernel {
 
 typedef struct weft_ocl_device {
   cl_device_id id;
+  cl_platform_id platform;
+  /* context and queue are made on the device's first use (weft_ocl_device_get), not when it
+   * is listed: a device the host leaves out (NVIDIA's OpenCL view of a GPU that CUDA lists)
+   * never gets a context, which would take its memory and start its driver for nothing */
+  pthread_mutex_t open_lock;
+  _Atomic int opened;              /* 1: context and queue made; -1: making them failed */
+  weft_status open_status;         /* the failure's status when opened is -1 */
+  char open_error[256];            /* and its message, repeated to later callers */
   cl_context context;
   cl_command_queue queue;          /* in order: work on a device runs in submission order */
   weft__device_desc desc;
@@ -89,8 +98,11 @@ weft_status weft_ocl_error(weft_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* The device `dev`, or NULL after recording WEFT_ERR_INVALID_ARGUMENT. */
+/* The device `dev` with its context and queue (made on its first use), or NULL after
+ * recording why: WEFT_ERR_INVALID_ARGUMENT for no such device, the OpenCL failure otherwise;
+ * weft_ocl_device_status(dev) returns that status for the caller to return. */
 weft_ocl_device *weft_ocl_device_get(int dev);
+weft_status weft_ocl_device_status(int dev);
 
 /* opencl_program.c. With d->lock held: builds the program, kernels and scratch buffers on
  * first use. */

@@ -25,7 +25,7 @@ static size_t groups_for(const weft_ocl_device *d, int k, size_t items) {
 static weft_status launch(int dev, int k, const char *name, const weft_ocl_arg *args,
                           cl_uint nargs, size_t items, int exact_group) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (items == 0) return WEFT_OK;
   weft_status st = weft_ocl_lock_ready(d);
   if (st != WEFT_OK) return st;

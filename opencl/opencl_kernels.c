@@ -80,7 +80,7 @@ static weft_status check_handles(const char *op, const void *a, const void *b, c
 weft_status weft_ocl_axpy(int dev, weft_dtype dtype, size_t n, double a, const void *x,
                           const void *y, void *out) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   weft_status st = check_dtype(d, dtype, "axpy");
   if (st != WEFT_OK || n == 0) return st;
   if ((st = check_handles("axpy", x, y, out)) != WEFT_OK) return st;
@@ -97,7 +97,7 @@ weft_status weft_ocl_axpy(int dev, weft_dtype dtype, size_t n, double a, const v
 
 weft_status weft_ocl_bitmap_and(int dev, size_t nbytes, const void *a, const void *b, void *out) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (nbytes == 0) return WEFT_OK;
   weft_status st = check_handles("bitmap_and", a, b, out);
   if (st != WEFT_OK) return st;
@@ -110,7 +110,7 @@ weft_status weft_ocl_bitmap_and(int dev, size_t nbytes, const void *a, const voi
 
 weft_status weft_ocl_zero_nulls(int dev, weft_dtype dtype, size_t n, const void *valid, void *out) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   weft_status st = check_dtype(d, dtype, "zero_nulls");
   if (st != WEFT_OK || n == 0) return st;
   if ((st = check_handles("zero_nulls", valid, out, out)) != WEFT_OK) return st;
@@ -151,7 +151,7 @@ static weft_status reduce_locked(weft_ocl_device *d, int k, const weft_ocl_arg *
 weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, const void *valid,
                             weft__reduce_partial *out) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!out) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: reduce: out is NULL");
   if (dtype != WEFT_FLOAT32 && dtype != WEFT_FLOAT64)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: reduce: unknown dtype %d", (int)dtype);

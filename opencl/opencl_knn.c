@@ -52,7 +52,7 @@ static weft_status knn_tile_locked(weft_ocl_device *d, const weft__knn_tile *t) 
 
 weft_status weft_ocl_knn_tile(int dev, const weft__knn_tile *t) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!t) return knn_invalid("tile is NULL");
   if (t->nq == 0 || t->k == 0) return WEFT_OK;
   /* the tile's contract was checked by the host (vector/op_knn.c) */
@@ -65,7 +65,7 @@ weft_status weft_ocl_knn_tile(int dev, const weft__knn_tile *t) {
 
 weft_status weft_ocl_knn_sort(int dev, size_t nq, size_t k, void *lists) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (nq == 0 || k <= 1) return WEFT_OK;
   if (!lists) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: knn_sort: lists is NULL");
   weft_status st = weft_ocl_lock_ready(d);

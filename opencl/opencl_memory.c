@@ -4,7 +4,7 @@
 
 weft_status weft_ocl_buffer_alloc(int dev, size_t bytes, void **handle) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (!handle) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: buffer_alloc: handle is NULL");
   *handle = NULL;
   cl_int err = CL_SUCCESS;
@@ -32,7 +32,7 @@ static weft_status check_handle(const void *handle, const char *what) {
 weft_status weft_ocl_buffer_write(int dev, void *dst, size_t dst_offset, const void *src,
                                   size_t bytes, int blocking) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (bytes == 0) return WEFT_OK;
   weft_status st = check_handle(dst, "buffer_write: dst");
   if (st == WEFT_OK) st = check_handle(src, "buffer_write: src");
@@ -45,7 +45,7 @@ weft_status weft_ocl_buffer_write(int dev, void *dst, size_t dst_offset, const v
 weft_status weft_ocl_buffer_read(int dev, const void *src, size_t src_offset, void *dst,
                                  size_t bytes, int blocking) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (bytes == 0) return WEFT_OK;
   weft_status st = check_handle(src, "buffer_read: src");
   if (st == WEFT_OK) st = check_handle(dst, "buffer_read: dst");
@@ -58,7 +58,7 @@ weft_status weft_ocl_buffer_read(int dev, const void *src, size_t src_offset, vo
 weft_status weft_ocl_buffer_copy(int dev, void *dst, size_t dst_offset, const void *src,
                                  size_t src_offset, size_t bytes) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (bytes == 0) return WEFT_OK;
   weft_status st = check_handle(src, "buffer_copy: src");
   if (st == WEFT_OK) st = check_handle(dst, "buffer_copy: dst");
@@ -70,7 +70,7 @@ weft_status weft_ocl_buffer_copy(int dev, void *dst, size_t dst_offset, const vo
 
 weft_status weft_ocl_synchronize(int dev) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   cl_int err = clFinish(d->queue);
   return err == CL_SUCCESS ? WEFT_OK : weft_ocl_fail(d, "clFinish", err);
 }

@@ -69,7 +69,7 @@ static weft_status sort_locked(weft_ocl_device *d, size_t n, int key_bytes, uint
 weft_status weft_ocl_sort_pairs(int dev, size_t n, int key_bytes, uint64_t varies, void *keys,
                                 void *rows) {
   weft_ocl_device *d = weft_ocl_device_get(dev);
-  if (!d) return WEFT_ERR_INVALID_ARGUMENT;
+  if (!d) return weft_ocl_device_status(dev);
   if (key_bytes < 1 || key_bytes > 8)
     return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: sort_pairs: key_bytes %d is not in "
                           "1..8", key_bytes);

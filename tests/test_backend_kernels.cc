@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <cstring>
 #include <map>
 #include <string>
@@ -477,6 +478,56 @@ TEST_P(ExprKernels, CheckedCastRaisesTheFlag) {
   EXPECT_EQ(down<uint32_t>(derr, 1)[0], 1u) << "a cast of -256 to int8 did not raise the flag";
 }
 
+// when/then/otherwise, floor division, rint, date parts and date shifts against host loops
+// (the CPU evaluator's expr_when.c, expr_numeric.c and expr_temporal.c).
+TEST_P(ExprKernels, WhenFloorDivRoundAndDates) {
+  const int64_t lit0 = WK_OP_LIT | 1 << 16;
+  // when(c0 > 0).then(c1).otherwise((double)c0)
+  run(program({load0, 0, lit0, 0, WK_OP_CMP_I | WK_CMP_GT << 8, 0, load1, 0, load0, 0, WK_OP_I2F, 0,
+               WK_OP_WHEN, 0},
+              WK_T_FLOAT64, 0),
+      WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<double> w = down<double>(dout, n);
+  std::vector<uint8_t> valid = down<uint8_t>(dvalid, nb);
+  for (size_t i = 0; i < n; ++i) {
+    bool ok = i % 3 != 0, take = ok && c0[i] > 0;
+    ASSERT_EQ(bit(valid, i), take || ok) << "when: validity of row " << i;
+    if (take || ok) {
+      ASSERT_EQ(w[i], take ? c1[i] : (double)c0[i]) << "when: row " << i;
+    }
+  }
+  // c0 // -7 (int64): toward -inf
+  run(program({load0, 0, lit0, -7, WK_OP_FLOORDIV_I, 0}, WK_T_INT64, 0), WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<int64_t> q = down<int64_t>(dout, n);
+  for (size_t i = 1; i < n; i += 3) ASSERT_EQ(q[i], (int64_t)std::floor(c0[i] / -7.0)) << c0[i];
+  // rint(c1): ties to even
+  run(program({load1, 0, WK_OP_ROUND_F, 0}, WK_T_FLOAT64, 0), WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<double> r = down<double>(dout, n);
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(r[i], std::rint(c1[i])) << c1[i];
+  // c0 as days since the epoch: year, weekday, and c0 - 1 hour (the day before)
+  for (int part : {WK_DT_YEAR, WK_DT_WEEKDAY}) {
+    run(program({load0, 0, WK_OP_DT_PART | part << 8, 0}, WK_T_INT32, 0), WK_EXPR_MODE_VALUES);
+    if (HasFatalFailure()) return;
+    std::vector<int32_t> y = down<int32_t>(dout, n);
+    for (size_t i = 1; i < n; i += 3) {
+      time_t secs = (time_t)c0[i] * 86400;
+      struct tm tm;
+      gmtime_r(&secs, &tm);
+      int want = part == WK_DT_YEAR ? tm.tm_year + 1900 : (tm.tm_wday == 0 ? 7 : tm.tm_wday);
+      ASSERT_EQ(y[i], want) << "part " << part << " of day " << c0[i];
+    }
+  }
+  run(program({load0, 0, lit0, -3600000000LL, WK_OP_TSHIFT | 1 << 16, 1, WK_OP_NORM | WK_T_DATE32 << 8, 0},
+              WK_T_DATE32, 0),
+      WK_EXPR_MODE_VALUES);
+  if (HasFatalFailure()) return;
+  std::vector<int32_t> d = down<int32_t>(dout, n);
+  for (size_t i = 1; i < n; i += 3) ASSERT_EQ(d[i], c0[i] - 1) << "day " << c0[i] << " less an hour";
+}
+
 // ---- grouping (kernels/group_hash.kern, group_agg.kern) ----
 
 // Driven as host/frame/group/group_device.c and agg_device.c drive them: 3000 rows of a
@@ -803,39 +854,50 @@ TEST_P(BackendKernels, LaunchOfAnUnknownKernelIsUnsupported) {
 
 // ---- describe (kernels/describe_blocks.kern) ----
 
-// What host/frame/describe/op_describe.c does to a block, on the host: `ints` sums plainly
-// (exact for integers), floats in four lanes; min and max as integers for integer types.
+// What host/frame/describe/describe_stats.c does to a block, written out again: row i of a
+// block goes to lane i % 32, each lane sums its rows in order, the lanes are added by the
+// tree 16, 8, 4, 2, 1; min and max take -0.0 before +0.0; integer types keep integer min/max.
+static double lane_tree_ref(std::vector<double> lanes) {
+  for (size_t w = WK_DESC_LANES / 2; w > 0; w /= 2)
+    for (size_t l = 0; l < w; ++l) lanes[l] = lanes[l] + lanes[l + w];
+  return lanes[0];
+}
+
+static bool before_ref(double a, double b) {
+  return a < b || (a == b && std::signbit(a) && !std::signbit(b));
+}
+
 void desc_ref(const std::vector<double> &x, const std::vector<bool> &ok, bool ints,
               std::vector<uint64_t> &out) {
   size_t n = x.size(), nb = (n + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
   out.assign(nb * WK_DESC_WORDS, 0);
   for (size_t b = 0; b < nb; ++b) {
-    std::vector<double> kept;
-    uint64_t valid = 0, nan = 0;
-    for (size_t r = b * WK_DESC_BLOCK; r < n && r < (b + 1) * WK_DESC_BLOCK; ++r) {
+    std::vector<double> sums(WK_DESC_LANES, 0.0), sq(WK_DESC_LANES, 0.0);
+    uint64_t valid = 0, nan = 0, m = 0;
+    double lo = 0, hi = 0;
+    size_t r0 = b * WK_DESC_BLOCK, r1 = std::min(n, r0 + WK_DESC_BLOCK);
+    for (size_t r = r0; r < r1; ++r) {
       if (!ok[r]) continue;
       valid++;
-      if (x[r] != x[r]) nan++;
-      else kept.push_back(x[r]);
+      if (x[r] != x[r]) {
+        nan++;
+        continue;
+      }
+      sums[(r - r0) % WK_DESC_LANES] += x[r];
+      if (m == 0 || before_ref(x[r], lo)) lo = x[r];
+      if (m == 0 || before_ref(hi, x[r])) hi = x[r];
+      m++;
     }
-    size_t m = kept.size();
-    double sum = 0, mean = 0, m2 = 0, lo = 0, hi = 0;
+    double sum = 0, mean = 0, m2 = 0;
     if (m) {
-      double s4[4] = {0, 0, 0, 0}, q4[4] = {0, 0, 0, 0};
-      if (ints) {
-        for (double v : kept) s4[0] += v;
-      } else {
-        for (size_t j = 0; j < m; ++j) s4[j < (m & ~(size_t)3) ? j & 3 : 0] += kept[j];
-      }
-      sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+      sum = lane_tree_ref(sums);
       mean = sum / (double)m;
-      for (size_t j = 0; !ints && j < m; ++j) {
-        double d = kept[j] - mean;
-        q4[j < (m & ~(size_t)3) ? j & 3 : 0] += d * d;
+      for (size_t r = r0; !ints && r < r1; ++r) {
+        if (!ok[r] || x[r] != x[r]) continue;
+        double d = x[r] - mean;
+        sq[(r - r0) % WK_DESC_LANES] += d * d;
       }
-      m2 = (q4[0] + q4[1]) + (q4[2] + q4[3]);
-      lo = hi = kept[0];
-      for (double v : kept) lo = v < lo ? v : lo, hi = v > hi ? v : hi;
+      m2 = ints ? 0.0 : lane_tree_ref(sq);
     }
     uint64_t *o = &out[b * WK_DESC_WORDS];
     o[WK_DESC_VALID] = valid, o[WK_DESC_NAN] = nan, o[WK_DESC_KEPT] = m;
@@ -866,6 +928,9 @@ TEST_P(BackendKernels, DescribeBlocksFloat64AndDate32) {
       if (ok[i]) valid[(i + bit0) / 8] |= (uint8_t)(1u << ((i + bit0) % 8));
       days[i] = (int32_t)((i * 37) % 1001) - 500;
       f64[i] = i % 11 == 5 ? NAN : (double)((int)((i * 53) % 997) - 498) * 0.5;
+      // the last block: only zeros of both signs (and NaN), whose min and max (-0.0, +0.0)
+      // must not depend on the order lanes meet in
+      if (i >= 2 * WK_DESC_BLOCK && f64[i] == f64[i]) f64[i] = i % 3 ? -0.0 : 0.0;
       x[i] = ints ? (double)days[i] : f64[i];
     }
     std::vector<uint64_t> want;

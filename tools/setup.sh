@@ -67,7 +67,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = --print-python ]; then  # run,
 fi
 
 debs=(build-essential cmake ninja-build pkg-config libgtest-dev ocl-icd-opencl-dev
-      opencl-headers pocl-opencl-icd clinfo)
+      opencl-headers pocl-opencl-icd clinfo libpcre2-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -86,11 +86,16 @@ fi
 
 weft_choose_python
 echo "setup: Python packages go into $PY: $WEFT_PY_HOW"
-pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl)
+pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl duckdb tpchgen-cli)
 need=()
-for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl; do
+for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl duckdb; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
+# tpchgen-cli (the TPC-H data of test_tpch.py and bench/tpch.py) is a program, no module:
+# pip puts it in the Python's scripts folder, which is not on PATH in an inactive venv.
+"$PY" -c 'import os, shutil, sys, sysconfig
+exe = os.path.join(sysconfig.get_path("scripts"), "tpchgen-cli")
+sys.exit(0 if shutil.which("tpchgen-cli") or os.access(exe, os.X_OK) else 1)' || need+=(tpchgen-cli)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: pip install ${pips[*]}"
   "$PY" -m pip install -q "${pips[@]}"

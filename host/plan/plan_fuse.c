@@ -13,6 +13,7 @@
 #include "frame/fused/masked_agg.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
+#include "plan/plan_agg.h"
 
 static int on_cpu(const weft_plan *p, const weft_exec *exec) {
   weft__plan_device dev;
@@ -63,7 +64,7 @@ static int keys_from_left(const weft_plan *p) {
 
 int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
   if (p->kind != WEFT__P_GROUP_BY || !p->in) return WEFT__FUSE_NONE;
-  if (p->in->kind == WEFT__P_FILTER) {
+  if (p->in->kind == WEFT__P_FILTER && !weft__plan_has_aggs(p->in)) {
     if (!weft__masked_agg_keys_ok(p->in->proto, p->n, (const char *const *)p->keys)) return 0;
     /* the pass runs on the CPU pool: a group_by that a device would run stays unfused */
     return aggs_supported(p) && on_cpu(p, exec) ? WEFT__FUSE_FILTER : WEFT__FUSE_NONE;

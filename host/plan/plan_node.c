@@ -8,6 +8,7 @@
 #include "frame/expr/expr.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
+#include "plan/plan_agg.h"
 
 weft_plan *weft__plan_ref(const weft_plan *plan) {
   weft_plan *p = (weft_plan *)plan;
@@ -163,6 +164,7 @@ static weft_status exprs_node(weft__plan_kind kind, const char *fn, const weft_p
 
 weft_status weft_plan_select(const weft_plan *input, size_t n, const weft_expr *const *exprs,
                              weft_plan **out) {
+  if (input && weft__plan_aggs_only(input, n, exprs)) return weft_plan_agg(input, 0, NULL, n, exprs, out);
   return exprs_node(WEFT__P_SELECT, "weft_plan_select", input, n, exprs, out);
 }
 

@@ -5,13 +5,15 @@
  * holds all their columns (the left side of every join; the right side of an inner join
  * when the columns keep their names there). Where a conjunct stops, the conjuncts gathered
  * there become one filter, AND-ed: consecutive filters merge. Slices, group-bys and uniques
- * stop every conjunct (the rows they make depend on the rows they see). */
+ * stop every conjunct (the rows they make depend on the rows they see), and so do filters,
+ * selects and with_columns whose expressions hold aggregations (plan_agg_split.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "frame/expr/expr.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
+#include "plan/plan_agg.h"
 #include "plan/plan_names.h"
 
 typedef struct preds {
@@ -120,6 +122,11 @@ static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
   weft_status st = WEFT_OK;
   preds down = {0}, stay = {0};
   weft__names names = {0};
+  if (weft__plan_has_aggs(p)) { /* aggregations see every row of the input: nothing crosses */
+    st = through(p, &down, ps, out);
+    preds_free(ps);
+    return st;
+  }
   switch (p->kind) {
     case WEFT__P_FILTER: /* this filter's conjuncts first: they were applied first */
       st = add_conjuncts(&down, p->exprs[0]);

@@ -114,12 +114,14 @@ def test_fused_report_and_fallback(rng):
         p.lazy().filter(pl.col("v") > 0).select(pl.col("i").n_unique().cast(pl.UInt32)).collect())
 
 
-def test_mixing_aggregates_and_columns_is_an_error(rng):
-    df = weft.from_arrow(_frame(rng, 10))
-    with pytest.raises(InvalidArgumentError, match="'i' is a column of every row"):
-        df.select(col("v").sum(), "i")
-    with pytest.raises(InvalidArgumentError, match=r"\(col\(\"i\"\)\) \* \(2\)|col\(\"i\"\)"):
-        df.lazy().select((col("i") * 2), col("v").mean())
+def test_aggregates_beside_columns_broadcast(rng):
+    p = _frame(rng, 10)
+    df = weft.from_arrow(p)
+    want = p.select(pl.col("v").sum(), "i")
+    plt.assert_frame_equal(df.select(col("v").sum(), "i").to_polars(), want, check_dtypes=False)
+    want = p.select(pl.col("i") * 2, pl.col("v").mean())
+    plt.assert_frame_equal(df.lazy().select((col("i") * 2), col("v").mean()).collect().to_polars(),
+                           want, check_dtypes=False)
 
 
 def test_fused_result_independent_of_threads(tmp_path):

@@ -229,6 +229,22 @@ def test_fill_null_and_literals(n):
          pdf.select((pl.col("a") + pl.lit(D("1.5"))).alias("l")))
 
 
+@pytest.mark.parametrize("n", [1, 4099])
+def test_when_then_otherwise_over_decimals(n):
+    # TPC-H Q8 / Q14: sum(when(...).then(price * (1 - discount)).otherwise(0))
+    pdf = frame(n)
+    df = weft.DataFrame(pdf)
+    exprs = lambda c, when: [
+        when(c("k") == 1).then(c("a") * (1 - c("b"))).otherwise(0).alias("promo"),
+        when(c("k") >= 2).then(c("a")).otherwise(c("c")).alias("mixed"),
+        when(c("k") == 0).then(c("a")).otherwise(None).alias("nulls"),
+        when(c("k") == 3).then(c("a")).otherwise(0.5).alias("flt"),
+    ]
+    same(df.select(exprs(col, weft.when)), pdf.select(exprs(pl.col, pl.when)), approx=("flt",))
+    total = lambda c, when: [when(c("k") == 1).then(c("a") * (1 - c("b"))).otherwise(0).sum().alias("s")]
+    same(df.select(total(col, weft.when)), pdf.select(total(pl.col, pl.when)))
+
+
 def test_type_errors_name_the_operation():
     df = weft.DataFrame(frame(3))
     with pytest.raises(weft.InvalidArgumentError, match=r"cannot apply % to decimal\[15,2\] column \"a\""):

@@ -38,7 +38,7 @@ from .errors import (
     WeftIOError,
 )
 from .exec import Exec, last_device, last_report
-from .expr import AggExpr, Expr, col, len, lit
+from .expr import AggExpr, Expr, col, duration, len, lit, when
 from .frame import DataFrame, Series, concat, from_arrow, read_csv, read_parquet
 from .index import Bitset, FlatIndex, load_index
 from .lazy import LazyFrame, LazyGroupBy
@@ -75,6 +75,8 @@ __all__ = [
     "LazyGroupBy",
     "col",
     "lit",
+    "when",
+    "duration",
     "Expr",
     "AggExpr",
     "FlatIndex",

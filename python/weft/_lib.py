@@ -566,10 +566,13 @@ weft_table_concat = _fn(
 
 weft_binary_op = c_int
 (WEFT_OP_ADD, WEFT_OP_SUB, WEFT_OP_MUL, WEFT_OP_DIV, WEFT_OP_MOD, WEFT_OP_EQ, WEFT_OP_NE,
- WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE, WEFT_OP_AND, WEFT_OP_OR) = range(13)
+ WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE, WEFT_OP_AND, WEFT_OP_OR,
+ WEFT_OP_FLOORDIV) = range(14)
 weft_unary_op = c_int
 (WEFT_OP_NOT, WEFT_OP_NEG, WEFT_OP_IS_NULL, WEFT_OP_IS_NOT_NULL, WEFT_OP_ABS, WEFT_OP_SQRT,
- WEFT_OP_LOG, WEFT_OP_EXP, WEFT_OP_STR_LEN, WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER) = range(11)
+ WEFT_OP_LOG, WEFT_OP_EXP, WEFT_OP_STR_LEN, WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER,
+ WEFT_OP_STR_LEN_BYTES, WEFT_OP_FLOOR, WEFT_OP_CEIL, WEFT_OP_DT_YEAR, WEFT_OP_DT_MONTH,
+ WEFT_OP_DT_DAY, WEFT_OP_DT_WEEKDAY, WEFT_OP_DT_TOTAL_DAYS) = range(19)
 
 # weft_status weft_expr_column(const char *name, weft_expr **out);
 weft_expr_column = _fn("weft_expr_column", weft_status, [c_char_p, POINTER(weft_expr_p)])
@@ -615,6 +618,47 @@ weft_expr_str_contains = _fn(
 weft_expr_str_starts_with = _fn(
     "weft_expr_str_starts_with", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)]
 )
+# weft_status weft_expr_str_contains_pattern(const weft_expr *input, const char *pattern,
+#                                            int literal, weft_expr **out);
+weft_expr_str_contains_pattern = _fn(
+    "weft_expr_str_contains_pattern", weft_status,
+    [weft_expr_p, c_char_p, c_int, POINTER(weft_expr_p)],
+)
+# weft_status weft_expr_str_ends_with(const weft_expr *input, const char *suffix, weft_expr **out);
+weft_expr_str_ends_with = _fn(
+    "weft_expr_str_ends_with", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_str_slice(const weft_expr *input, int64_t offset, int64_t length,
+#                                 weft_expr **out);
+weft_expr_str_slice = _fn(
+    "weft_expr_str_slice", weft_status, [weft_expr_p, c_int64, c_int64, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_str_replace(const weft_expr *input, const char *pattern, const char *value,
+#                                   int literal, int64_t n, weft_expr **out);
+weft_expr_str_replace = _fn(
+    "weft_expr_str_replace", weft_status,
+    [weft_expr_p, c_char_p, c_char_p, c_int, c_int64, POINTER(weft_expr_p)],
+)
+# weft_status weft_expr_str_strip_chars(const weft_expr *input, const char *chars, weft_expr **out);
+weft_expr_str_strip_chars = _fn(
+    "weft_expr_str_strip_chars", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_when(const weft_expr *cond, const weft_expr *then,
+#                            const weft_expr *otherwise, weft_expr **out);
+weft_expr_when = _fn(
+    "weft_expr_when", weft_status, [weft_expr_p, weft_expr_p, weft_expr_p, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_is_in(const weft_expr *input, weft_type type, const void *values,
+#                             int64_t n, weft_expr **out);
+weft_expr_is_in = _fn(
+    "weft_expr_is_in", weft_status, [weft_expr_p, c_int, c_void_p, c_int64, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_literal_duration(int64_t microseconds, weft_expr **out);
+weft_expr_literal_duration = _fn(
+    "weft_expr_literal_duration", weft_status, [c_int64, POINTER(weft_expr_p)]
+)
+# weft_status weft_expr_round(const weft_expr *input, int decimals, weft_expr **out);
+weft_expr_round = _fn("weft_expr_round", weft_status, [weft_expr_p, c_int, POINTER(weft_expr_p)])
 # weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out);
 weft_expr_alias = _fn("weft_expr_alias", weft_status, [weft_expr_p, c_char_p, POINTER(weft_expr_p)])
 # weft_status weft_expr_free(weft_expr *expr);
@@ -667,6 +711,21 @@ weft_table_group_by = _fn(
     "weft_table_group_by",
     weft_status,
     [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_agg),
+     POINTER(weft_table_p)],
+)
+# weft_status weft_expr_agg(weft_agg_kind kind, const weft_expr *input, weft_expr **out);
+weft_expr_agg = _fn("weft_expr_agg", weft_status, [weft_agg_kind, weft_expr_p, POINTER(weft_expr_p)])
+# weft_status weft_expr_over(const weft_expr *input, size_t nkeys, const weft_expr *const *keys,
+#                            weft_expr **out);
+weft_expr_over = _fn(
+    "weft_expr_over", weft_status, [weft_expr_p, c_size_t, POINTER(weft_expr_p), POINTER(weft_expr_p)]
+)
+# weft_status weft_table_agg(weft_exec *exec, const weft_table *table, size_t nkeys,
+#     const char *const *keys, size_t n, const weft_expr *const *exprs, weft_table **out);
+weft_table_agg = _fn(
+    "weft_table_agg",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_expr_p),
      POINTER(weft_table_p)],
 )
 # weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
@@ -766,6 +825,12 @@ weft_plan_with_columns = _fn(
 weft_plan_group_by = _fn(
     "weft_plan_group_by", weft_status,
     [weft_plan_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_agg), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_agg(const weft_plan *input, size_t nkeys, const char *const *keys,
+#                           size_t n, const weft_expr *const *exprs, weft_plan **out);
+weft_plan_agg = _fn(
+    "weft_plan_agg", weft_status,
+    [weft_plan_p, c_size_t, POINTER(c_char_p), c_size_t, POINTER(weft_expr_p), POINTER(weft_plan_p)],
 )
 # weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
 #                            const int *descending, int nulls_last, weft_plan **out);

@@ -4,10 +4,12 @@ with the input, not copied. Output names: the alias, else the leftmost column of
 expression, else "literal"; two outputs of one name are an error. A literal alone gives a
 column as long as the table.
 
-Aggregations in select (``df.select(col("v").sum(), col("w").mean().alias("m"))``) give
-one row, as in Polars: they run as a group_by without keys (in C, on the CPU pool). Mixing
-aggregations with per-row columns is an error naming the column (Polars broadcasts the
-aggregate over the rows; weft does not)."""
+Aggregations inside expressions follow Polars: a select of aggregations only
+(``df.select(col("v").sum() * 2, col("w").mean().alias("m"))``) gives one row; beside per-row
+columns, or in with_columns and filter, an aggregation is broadcast to every row
+(``filter(col("v") == col("v").max())``), and ``.over(keys)`` computes it per group of the
+keys and broadcasts it to the group's rows. C splits the work (an aggregation stage by
+group_by's machinery, then the usual evaluation reading each aggregation as a column)."""
 
 from __future__ import annotations
 
@@ -16,9 +18,8 @@ from typing import Any
 
 from . import _lib
 from ._args import _run
-from ._group import group_by
 from .errors import InvalidArgumentError
-from .expr import AggExpr, Expr, col
+from .expr import Expr, col
 
 __all__ = ["select", "with_columns", "filter"]
 
@@ -34,41 +35,11 @@ def _exprs(exprs, what):
             out.append(col(e))
         elif isinstance(e, Expr):
             out.append(e)
-        elif isinstance(e, AggExpr):
-            raise InvalidArgumentError(
-                f"{what}: {e!r} is an aggregation; use it in group_by(...).agg()"
-            )
         else:
             raise InvalidArgumentError(
                 f"{what}: expected expressions (weft.col(...)) or column names, got {e!r}"
             )
     return out
-
-
-def _flat(exprs):
-    items = exprs if isinstance(exprs, (list, tuple)) else [exprs]
-    out = []
-    for e in items:
-        out.extend(_flat(e) if isinstance(e, (list, tuple)) else [e])
-    return out
-
-
-def _agg_select(exprs, what):
-    """The aggregations when `exprs` are all aggregations (a select of one row); None when
-    none is; an error naming the first per-row column when they are mixed."""
-    items = _flat(exprs)
-    aggs = [e for e in items if isinstance(e, AggExpr)]
-    if not aggs:
-        return None
-    for e in items:
-        if not isinstance(e, AggExpr):
-            shown = repr(e) if isinstance(e, str) else f"'{e}'"
-            raise InvalidArgumentError(
-                f"{what}: {shown} is a column of every row but {aggs[0]!r} is an aggregation "
-                "(one row); weft does not broadcast aggregates (Polars does): aggregate every "
-                "output, e.g. col(...).first(), or compute the rows and the aggregates apart"
-            )
-    return aggs
 
 
 def _many(fn, what: str, table: ctypes.c_void_p, exprs: Any, device: Any,
@@ -84,9 +55,6 @@ def select(table: ctypes.c_void_p, exprs: Any, device: Any = "auto",
            strict: bool = False) -> ctypes.c_void_p:
     """A new table handle of the given expressions' columns, in order; of one row when they
     are all aggregations (a group_by without keys)."""
-    aggs = _agg_select(exprs, "select")
-    if aggs is not None:
-        return group_by(table, [], aggs, device=device, strict=strict, where="DataFrame.select")
     return _many(_lib.weft_table_select, "select", table, exprs, device, strict)
 
 

@@ -7,7 +7,12 @@ Python int next to a column takes the column's type when it fits (``col_int32 + 
 int32), ``/`` is always a float, ``%`` takes the sign of the divisor and ``x % 0`` is null on
 integers; comparisons give bool; ``&``, ``|`` and ``~`` are Kleene logic on bool. Casts are
 strict: a value that does not fit or parse raises, naming the column and the value.
-``str.to_lowercase`` / ``to_uppercase`` change ASCII letters only.
+``str.to_lowercase`` / ``to_uppercase`` change ASCII letters only. ``str.contains`` and
+``str.replace`` take a regular expression unless ``literal=True`` (Polars' dialect: patterns
+that Rust regex rejects, such as backreferences and lookaround, raise). weft has no duration
+type: ``date - date`` and ``datetime - datetime`` are int64 microseconds that
+``.dt.total_days()`` reads, and ``datetime.timedelta`` / ``weft.duration(...)`` shift dates
+and datetimes.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import numpy as np
 from . import _lib
 from .errors import InvalidArgumentError, _check
 
-__all__ = ["Expr", "AggExpr", "col", "lit", "len"]
+__all__ = ["Expr", "AggExpr", "col", "lit", "len", "when", "duration"]
 
 _TYPE_NAMES = {  # type names users write (Polars, pyarrow, numpy spellings)
     "bool": _lib.WEFT_TYPE_BOOL, "boolean": _lib.WEFT_TYPE_BOOL,
@@ -158,6 +163,8 @@ class Expr:
     def __rand__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_AND, o, True)
     def __or__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_OR, o)
     def __ror__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_OR, o, True)
+    def __floordiv__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_FLOORDIV, o)
+    def __rfloordiv__(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_FLOORDIV, o, True)
 
     __hash__ = None  # == builds an expression, so Expr cannot be a dict key
 
@@ -183,6 +190,35 @@ class Expr:
     def log(self) -> "Expr": return self._un(_lib.WEFT_OP_LOG)
     def exp(self) -> "Expr": return self._un(_lib.WEFT_OP_EXP)
     def not_(self) -> "Expr": return self._un(_lib.WEFT_OP_NOT)
+    def floor(self) -> "Expr": return self._un(_lib.WEFT_OP_FLOOR)
+    def ceil(self) -> "Expr": return self._un(_lib.WEFT_OP_CEIL)
+    def floordiv(self, o: Any) -> "Expr": return self._bin(_lib.WEFT_OP_FLOORDIV, o)
+
+    def round(self, decimals: int = 0, mode: builtins.str = "half_to_even") -> "Expr":
+        """Floats rounded to `decimals` places, ties to even (Polars' default); integers
+        unchanged."""
+        if mode != "half_to_even":
+            raise InvalidArgumentError(
+                f"round(mode={mode!r}): only mode='half_to_even' (Polars' default) is supported")
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+            raise InvalidArgumentError(f"round(decimals={decimals!r}): decimals must be an int >= 0")
+        return _make(_lib.weft_expr_round, self._handle, decimals)
+
+    def is_in(self, values: Any) -> "Expr":
+        """Whether each value is one of `values` (a list, tuple, set, numpy array or weft
+        Series of ints, floats, strings, dates or datetimes). Nulls in `values` match
+        nothing; a null input gives null. Integers and floats do not mix (as Polars 2)."""
+        return _is_in(self, values)
+
+    def is_between(self, lower_bound: Any, upper_bound: Any, closed: builtins.str = "both") -> "Expr":
+        """lower_bound <= x <= upper_bound; `closed` ("both", "left", "right", "none") says
+        which bounds are included. As Polars, the comparisons are and-ed with Kleene logic."""
+        if closed not in ("both", "left", "right", "none"):
+            raise InvalidArgumentError(
+                f"is_between(closed={closed!r}): use 'both', 'left', 'right' or 'none'")
+        lo = self >= lower_bound if closed in ("both", "left") else self > lower_bound
+        hi = self <= upper_bound if closed in ("both", "right") else self < upper_bound
+        return lo & hi
 
     def fill_null(self, value: Any) -> "Expr":
         """Nulls replaced by `value` (a Python scalar or an Expr of a compatible type)."""
@@ -200,6 +236,10 @@ class Expr:
     def str(self) -> "_StrNamespace":
         return _StrNamespace(self)
 
+    @property
+    def dt(self) -> "_DtNamespace":
+        return _DtNamespace(self)
+
     # -------------------------------------------------------------- aggregations
     def sum(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_SUM, self)
     def mean(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_MEAN, self)
@@ -211,6 +251,23 @@ class Expr:
     def var(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_VAR, self)
     def first(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_FIRST, self)
     def last(self) -> "AggExpr": return AggExpr(_lib.WEFT_AGG_LAST, self)
+
+    # -------------------------------------------------------------- windows
+    def over(self, partition_by: Any, *more: Any) -> "Expr":
+        """This expression per group of the keys (column names or expressions; nulls form a
+        group): its aggregations are computed per group and broadcast to the group's rows,
+        as Polars' over (``col("v") / col("v").sum().over("g")``)."""
+        items = list(partition_by) if isinstance(partition_by, (list, tuple)) else [partition_by]
+        items += list(more)
+        keys = [col(k) if isinstance(k, builtins.str) else k for k in items]
+        for k in keys:
+            if not isinstance(k, Expr):
+                raise InvalidArgumentError(f"{self}.over(...): keys must be column names or "
+                                           f"expressions, got {k!r}")
+        if not keys:
+            raise InvalidArgumentError(f"{self}.over(): needs at least one key")
+        arr = (_lib.weft_expr_p * builtins.len(keys))(*[k._handle for k in keys])
+        return _make(_lib.weft_expr_over, self._handle, builtins.len(keys), arr)
 
     # -------------------------------------------------------------- text
     def __str__(self):
@@ -242,12 +299,79 @@ class _StrNamespace:
         """ASCII letters raised; other characters unchanged."""
         return self._e._un(_lib.WEFT_OP_STR_UPPER)
 
-    def contains(self, literal: str) -> Expr:
-        """Whether the string contains `literal` (a plain substring, not a regex)."""
-        return _make(_lib.weft_expr_str_contains, self._e._handle, _enc(literal, "str.contains literal"))
+    def len_bytes(self) -> Expr:
+        """Length in bytes (UTF-8), uint32."""
+        return self._e._un(_lib.WEFT_OP_STR_LEN_BYTES)
+
+    def contains(self, pattern: str, *, literal: bool = False, strict: bool = True) -> Expr:
+        """Whether the string matches the regular expression `pattern` anywhere (Polars'
+        semantics), or contains it as plain text with ``literal=True``."""
+        p = _enc(pattern, "str.contains pattern")
+        return _make(_lib.weft_expr_str_contains_pattern, self._e._handle, p, 1 if literal else 0)
 
     def starts_with(self, prefix: str) -> Expr:
         return _make(_lib.weft_expr_str_starts_with, self._e._handle, _enc(prefix, "str.starts_with prefix"))
+
+    def ends_with(self, suffix: str) -> Expr:
+        return _make(_lib.weft_expr_str_ends_with, self._e._handle, _enc(suffix, "str.ends_with suffix"))
+
+    def slice(self, offset: int, length: int | None = None) -> Expr:
+        """`length` characters (None: to the end) from character `offset` (negative: from the end)."""
+        for name, v in (("offset", offset), ("length", length)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+                raise InvalidArgumentError(f"str.slice({name}={v!r}): {name} must be an int")
+        if length is not None and length < 0:
+            raise InvalidArgumentError(f"str.slice(length={length!r}): length must be >= 0 or None")
+        return _make(_lib.weft_expr_str_slice, self._e._handle, int(offset),
+                     -1 if length is None else int(length))
+
+    def replace(self, pattern: str, value: str, *, literal: bool = False, n: int = 1) -> Expr:
+        """The first `n` matches of `pattern` (a regex unless ``literal=True``) replaced by
+        `value` ($1, ${name}: a group's text, as Polars)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InvalidArgumentError(f"str.replace(n={n!r}): n must be an int >= 0")
+        return _make(_lib.weft_expr_str_replace, self._e._handle, _enc(pattern, "str.replace pattern"),
+                     _enc(value, "str.replace value"), 1 if literal else 0, n)
+
+    def replace_all(self, pattern: str, value: str, *, literal: bool = False) -> Expr:
+        """Every match of `pattern` (a regex unless ``literal=True``) replaced by `value`."""
+        return _make(_lib.weft_expr_str_replace, self._e._handle,
+                     _enc(pattern, "str.replace_all pattern"), _enc(value, "str.replace_all value"),
+                     1 if literal else 0, -1)
+
+    def strip_chars(self, characters: str | None = None) -> Expr:
+        """Leading and trailing characters of `characters` removed (None: white space)."""
+        chars = None if characters is None else _enc(characters, "str.strip_chars characters")
+        return _make(_lib.weft_expr_str_strip_chars, self._e._handle, chars)
+
+
+class _DtNamespace:
+    """Date and datetime parts: ``col("d").dt.year()`` and so on (Polars' names and types)."""
+
+    __slots__ = ("_e",)
+
+    def __init__(self, e):
+        self._e = e
+
+    def year(self) -> Expr:
+        """The year, int32."""
+        return self._e._un(_lib.WEFT_OP_DT_YEAR)
+
+    def month(self) -> Expr:
+        """The month, 1..12, int8."""
+        return self._e._un(_lib.WEFT_OP_DT_MONTH)
+
+    def day(self) -> Expr:
+        """The day of the month, 1..31, int8."""
+        return self._e._un(_lib.WEFT_OP_DT_DAY)
+
+    def weekday(self) -> Expr:
+        """The ISO weekday: Monday 1 .. Sunday 7, int8."""
+        return self._e._un(_lib.WEFT_OP_DT_WEEKDAY)
+
+    def total_days(self) -> Expr:
+        """Whole days of a duration (date - date, datetime - datetime), toward zero, int64."""
+        return self._e._un(_lib.WEFT_OP_DT_TOTAL_DAYS)
 
 
 _AGG_NAMES = {
@@ -258,31 +382,41 @@ _AGG_NAMES = {
 }
 
 
-class AggExpr:
-    """An aggregation for group_by(...).agg(): `kind` (a weft_agg_kind int), `input` (an
-    Expr, or None for len) and `name` (the output column; None: the input's name)."""
+class AggExpr(Expr):
+    """An aggregation (``col("v").sum()``, ``weft.len()``): an Expr whose value is one per
+    group: per group in group_by(...).agg(), per window with .over(keys), and for the whole
+    table in select / with_columns / filter (broadcast beside per-row columns; a select of
+    aggregations only gives one row). Arithmetic on it gives an Expr
+    (``col("a").sum() / col("b").sum()``). `kind` (a weft_agg_kind int), `input` (an Expr, or
+    None for len) and `name` (the alias; None: the input's name) say what it is."""
 
     __slots__ = ("kind", "input", "name")
 
-    def __init__(self, kind, input=None, name=None):  # noqa: A002
+    def __new__(cls, kind, input=None, name=None):  # noqa: A002
         if kind not in _AGG_NAMES:
             raise InvalidArgumentError(f"unknown aggregation kind {kind!r}")
         if input is not None and not isinstance(input, Expr):
             input = _expr(input)
-        self.kind = kind
-        self.input = input
-        self.name = name
+        out = _lib.weft_expr_p()
+        _check(_lib.weft_expr_agg(kind, input._handle if input is not None else None,
+                                  ctypes.byref(out)))
+        if name is not None:
+            agg = Expr._own(out)
+            out = _lib.weft_expr_p()
+            _check(_lib.weft_expr_alias(agg._handle, _enc(name, "alias name"), ctypes.byref(out)))
+        e = cls._own(out)
+        e.kind, e.input, e.name = kind, input, name
+        return e
+
+    def __init__(self, *args, **kwargs):  # built by __new__
+        pass
 
     def alias(self, name: str) -> "AggExpr":
         _enc(name, "alias name")
         return AggExpr(self.kind, self.input, name)
 
     def __repr__(self):
-        inner = "" if self.input is None else str(self.input)
-        text = f"{inner}.{_AGG_NAMES[self.kind]}()" if inner else f"{_AGG_NAMES[self.kind]}()"
-        if self.name is not None:
-            text += f".alias({self.name!r})"
-        return f"<AggExpr {text}>"
+        return f"<AggExpr {self}>"
 
 
 def col(name: str) -> Expr:
@@ -308,6 +442,12 @@ def lit(value: Any) -> Expr:
         return _make(_lib.weft_expr_literal_int64, v)
     if isinstance(value, (float, np.floating)):
         return _make(_lib.weft_expr_literal_float64, float(value))
+    if isinstance(value, datetime.timedelta):
+        return _make(_lib.weft_expr_literal_duration, value // datetime.timedelta(microseconds=1))
+    if isinstance(value, np.timedelta64):
+        if np.isnat(value):
+            raise InvalidArgumentError("lit: NaT is not a value; use None for a null")
+        return _make(_lib.weft_expr_literal_duration, int(value.astype("timedelta64[us]").astype(np.int64)))
     if isinstance(value, (datetime.date, np.datetime64)):
         return _temporal_literal(value)
     if isinstance(value, decimal.Decimal):
@@ -361,6 +501,157 @@ def _decimal_literal(value):
 
 
 _expr = lit
+
+
+def duration(*, weeks: int = 0, days: int = 0, hours: int = 0, minutes: int = 0, seconds: int = 0,
+             milliseconds: int = 0, microseconds: int = 0) -> Expr:
+    """A constant duration (Polars' ``pl.duration`` with scalar arguments), to add to or
+    subtract from a date or datetime."""
+    parts = dict(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds,
+                 milliseconds=milliseconds, microseconds=microseconds)
+    for k, v in parts.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise InvalidArgumentError(f"duration({k}={v!r}): {k} must be a number (weft takes "
+                                       "scalar durations only)")
+    td = datetime.timedelta(**{k: float(v) for k, v in parts.items()})
+    return lit(td)
+
+
+class _When:
+    """``weft.when(cond)``: waits for ``.then(value)``."""
+
+    __slots__ = ("_conds", "_thens")
+
+    def __init__(self, conds, thens):
+        self._conds = conds
+        self._thens = thens
+
+    def then(self, value: Any) -> "_Then":
+        return _Then(self._conds, self._thens + [_then_value(value)])
+
+
+class _Then(Expr):
+    """A when/then chain: an expression (null where no condition holds) that takes
+    ``.when(...)`` for another branch or ``.otherwise(value)``."""
+
+    __slots__ = ("_conds", "_thens")
+
+    @classmethod
+    def _chain(cls, conds, thens, otherwise):
+        e = otherwise
+        for c, t in zip(reversed(conds), reversed(thens)):
+            e = _make(_lib.weft_expr_when, c._handle, t._handle, None if e is None else e._handle)
+        return e
+
+    def __new__(cls, conds, thens):
+        e = _Then._chain(conds, thens, None)
+        obj = object.__new__(cls)
+        obj._handle = e._handle
+        obj._finalizer = weakref.finalize(obj, _free, e._handle)
+        e._finalizer.detach()
+        obj._conds = conds
+        obj._thens = thens
+        return obj
+
+    def __init__(self, conds, thens):
+        pass
+
+    def when(self, *predicates: Any) -> _When:
+        return _When(self._conds + [_condition(predicates)], self._thens)
+
+    def otherwise(self, value: Any) -> Expr:
+        return _Then._chain(self._conds, self._thens, _then_value(value))
+
+
+def _then_value(value):
+    # Polars reads a str in then/otherwise as a column name; so does weft
+    if isinstance(value, builtins.str):
+        return col(value)
+    return _expr(value)
+
+
+def _condition(predicates):
+    if not predicates:
+        raise InvalidArgumentError("when(): give at least one condition")
+    cond = None
+    for p in predicates:
+        p = col(p) if isinstance(p, builtins.str) else _expr(p)
+        cond = p if cond is None else cond & p
+    return cond
+
+
+def when(*predicates: Any) -> _When:
+    """``when(cond).then(x).otherwise(y)``: x where cond is true, else y (a null cond counts as
+    false; without otherwise, null). Chains: ``.when(c2).then(x2)`` before ``.otherwise``.
+    Several predicates are and-ed, as Polars."""
+    return _When([_condition(predicates)], [])
+
+
+def _is_in(e, values):
+    from .frame import Series  # frame imports expr
+
+    if isinstance(values, Series):
+        values = values.to_list()
+    elif isinstance(values, np.ndarray):
+        if values.dtype.kind == "M":
+            values = [None if np.isnat(v) else v for v in values]
+        else:
+            values = values.tolist()
+    elif isinstance(values, (list, tuple, set, frozenset)):
+        values = list(values)
+    else:
+        raise InvalidArgumentError(
+            f"is_in: values must be a list, tuple, set, numpy array or weft Series, got "
+            f"{type(values).__name__}")
+    vals = [v for v in values if v is not None]
+    if vals and builtins.all(isinstance(v, (bool, np.bool_)) for v in vals):
+        arr = np.array([1 if v else 0 for v in vals], dtype=np.int64)
+        t = _lib.WEFT_TYPE_BOOL
+    elif builtins.all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in vals):
+        try:
+            arr = np.array([int(v) for v in vals], dtype=np.int64)
+        except OverflowError:
+            raise InvalidArgumentError("is_in: an integer value does not fit in int64") from None
+        t = _lib.WEFT_TYPE_INT64
+    elif builtins.all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) for v in vals):
+        arr = np.array([float(v) for v in vals], dtype=np.float64)
+        t = _lib.WEFT_TYPE_FLOAT64
+    elif builtins.all(isinstance(v, builtins.str) for v in vals):
+        enc = [v.encode("utf-8") for v in vals]
+        if builtins.any(b"\0" in b for b in enc):
+            raise InvalidArgumentError("is_in: a string value may not contain NUL characters")
+        arr = (ctypes.c_char_p * builtins.max(builtins.len(enc), 1))(*enc)
+        return _make(_lib.weft_expr_is_in, e._handle, _lib.WEFT_TYPE_UTF8,
+                     ctypes.cast(arr, ctypes.c_void_p), builtins.len(enc))
+    elif builtins.all(isinstance(v, (datetime.datetime, np.datetime64)) and not (
+            isinstance(v, np.datetime64) and np.datetime_data(v.dtype)[0] in ("Y", "M", "W", "D"))
+            for v in vals):
+        arr = np.array([_micros(v) for v in vals], dtype=np.int64)
+        t = _lib.WEFT_TYPE_TIMESTAMP_US
+    elif builtins.all(isinstance(v, (datetime.date, np.datetime64)) and not isinstance(v, datetime.datetime)
+                      for v in vals):
+        arr = np.array([_days(v) for v in vals], dtype=np.int64)
+        t = _lib.WEFT_TYPE_DATE32
+    else:
+        kinds = sorted({type(v).__name__ for v in vals})
+        raise InvalidArgumentError(f"is_in: values must all be ints, floats, strings, dates or "
+                                   f"datetimes, got {', '.join(kinds)}")
+    arr = np.ascontiguousarray(arr)
+    return _make(_lib.weft_expr_is_in, e._handle, t, arr.ctypes.data_as(ctypes.c_void_p), builtins.len(arr))
+
+
+def _micros(v):
+    if isinstance(v, np.datetime64):
+        return int(v.astype("datetime64[us]").astype(np.int64))
+    if v.tzinfo is not None:
+        v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return (v - _EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def _days(v):
+    if isinstance(v, np.datetime64):
+        return int(v.astype("datetime64[D]").astype(np.int64))
+    return (v - _EPOCH.date()).days
 
 
 def len() -> AggExpr:  # noqa: A001 - weft.len() mirrors polars.len()

@@ -597,13 +597,17 @@ class DataFrame:
         return DataFrame._from_handle(
             _select.filter(self._handle, predicate, device=device, strict=strict))
 
-    def group_by(self, *keys: Names) -> "GroupBy":
-        """Groups by key columns: .agg(weft.col("v").sum(), ...) gives one row per group."""
-        return GroupBy(self, _names(_flatten(keys), "group_by keys", allow_empty=True))
+    def group_by(self, *keys: Any, maintain_order: bool = True) -> "GroupBy":
+        """Groups by key columns or expressions: .agg(weft.col("v").sum(), ...) gives one row
+        per group, in order of first appearance (weft always keeps it)."""
+        if not maintain_order:
+            raise InvalidArgumentError("group_by: weft always keeps the order of first appearance "
+                                       "(maintain_order=True)")
+        return GroupBy(self, _group._key_list(_flatten(keys), "group_by keys"))
 
-    def sort(self, by: Names, descending: Union[bool, Sequence[bool]] = False,
+    def sort(self, by: Any, descending: Union[bool, Sequence[bool]] = False,
              device: Any = "auto", strict: bool = False) -> "DataFrame":
-        """Stable sort by one or more columns, nulls last."""
+        """Stable sort by one or more columns or expressions, nulls last."""
         return DataFrame._from_handle(
             _group.sort(self._handle, by, descending=descending, device=device, strict=strict))
 
@@ -652,7 +656,7 @@ class DataFrame:
 class GroupBy:
     """The rows of a DataFrame grouped by key columns; .agg() computes one row per group."""
 
-    def __init__(self, df: DataFrame, keys: list[str]) -> None:
+    def __init__(self, df: DataFrame, keys: list) -> None:
         self._df = df
         self._keys = keys
 

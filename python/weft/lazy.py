@@ -21,9 +21,10 @@ from typing import Any, Callable, Optional, Sequence, Union
 from . import _lib
 from ._args import _c_names, _flatten, _names
 from ._columns import table_schema
-from ._group import _agg_array, _descending_flags, _flatten_aggs
+from ._group import (_computed_keys, _descending_flags, _expr_array, _flatten_aggs, _key_list,
+                     _out_name, _per_row_keys)
 from ._join import _how, _keys
-from ._select import _agg_select, _exprs
+from ._select import _exprs
 from .errors import InvalidArgumentError, NotFoundError, _check
 from .exec import _thread_exec
 from .expr import col
@@ -112,9 +113,6 @@ class LazyFrame:
         """Columns computed from expressions (or column names), in order. All aggregations
         (``col("v").sum()``, ...): one row, a group_by without keys, which runs fused with a
         filter directly under it (one pass, the filtered rows never built)."""
-        aggs = _agg_select(_flatten(exprs), "select")
-        if aggs is not None:
-            return LazyGroupBy(self, []).agg(aggs)
         return self._many(_lib.weft_plan_select, "select", exprs)
 
     def drop(self, *columns: Union[str, Sequence[str]], strict: bool = True) -> "LazyFrame":
@@ -154,25 +152,54 @@ class LazyFrame:
         """The columns plus computed ones (an existing name is replaced in place)."""
         return self._many(_lib.weft_plan_with_columns, "with_columns", exprs)
 
-    def group_by(self, *keys: Union[str, Sequence[str]], maintain_order: bool = True) -> "LazyGroupBy":
-        """Groups by key columns: .agg(...) gives one row per group, in order of first
-        appearance (Polars' maintain_order=True; weft always keeps that order)."""
+    def group_by(self, *keys: Any, maintain_order: bool = True) -> "LazyGroupBy":
+        """Groups by key columns or expressions: .agg(...) gives one row per group, in order
+        of first appearance (Polars' maintain_order=True; weft always keeps that order)."""
         if not maintain_order:
             raise InvalidArgumentError("group_by: weft always keeps the order of first appearance "
                                        "(maintain_order=True)")
-        return LazyGroupBy(self, _names(_flatten(keys), "group_by keys", allow_empty=True))
+        return LazyGroupBy(self, _key_list(_flatten(keys), "group_by keys"))
+
+    def _out_name(self, e: Any, where: str) -> str:
+        out = _lib.weft_table_p()
+        _check(_lib.weft_plan_schema(self._handle, ctypes.byref(out)), where)
+        try:
+            return _out_name(out, e, where)
+        finally:
+            _lib.weft_table_free(out)
+
+    def _with_keys(self, keys: list, where: str) -> tuple:
+        """(plan, names, renames): the plan with the expression keys computed (_group's
+        _computed_keys)."""
+        names, exprs, renames = _computed_keys(keys, lambda e: self._out_name(e, where))
+        lf = self
+        if exprs:
+            lf = _build(where, _lib.weft_plan_with_columns, self._handle, len(exprs), _expr_array(exprs))
+        return lf, names, renames
 
     def sort(self, by: Union[str, Sequence[str]], *more_by: str,
              descending: Union[bool, Sequence[bool]] = False,
              nulls_last: bool = False) -> "LazyFrame":
         """Stable sort by one or more columns; descending: one bool or one per column; the
         nulls of each key first unless nulls_last (Polars' default)."""
-        keys = _names(_flatten([by, *more_by]), "sort by")
+        items = _key_list(_flatten([by, *more_by]), "sort by")
+        if not items:
+            raise InvalidArgumentError("sort by must name at least one column, got []")
         if not isinstance(nulls_last, bool):
             raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
+        have = self.columns
+        lf, keys, renames = self._with_keys(items, "LazyFrame.sort")
+        if renames:  # a key that is one value (an aggregation) is an error, as in the eager sort
+            schema = _lib.weft_table_p()
+            _check(_lib.weft_plan_schema(self._handle, ctypes.byref(schema)), "LazyFrame.sort")
+            try:
+                _per_row_keys(schema, _computed_keys(items, str)[1], items, "LazyFrame.sort")
+            finally:
+                _lib.weft_table_free(schema)
         desc_arr = _descending_flags(descending, keys)
-        return _build("LazyFrame.sort", _lib.weft_plan_sort, self._handle, len(keys), _c_names(keys),
-                      desc_arr, 1 if nulls_last else 0)
+        out = _build("LazyFrame.sort", _lib.weft_plan_sort, lf._handle, len(keys), _c_names(keys),
+                     desc_arr, 1 if nulls_last else 0)
+        return out.select(have) if renames else out
 
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
@@ -254,16 +281,20 @@ class LazyFrame:
 class LazyGroupBy:
     """A LazyFrame grouped by key columns; .agg() gives the LazyFrame of one row per group."""
 
-    def __init__(self, lf: LazyFrame, keys: list[str]) -> None:
+    def __init__(self, lf: LazyFrame, keys: list) -> None:
         self._lf = lf
         self._keys = keys
 
     def agg(self, *aggs: Any) -> LazyFrame:
+        """One row per group: the keys, then each aggregation (or expression of them)."""
+        where = "LazyFrame.group_by(...).agg"
         flat = _flatten_aggs(aggs)
-        arr = _agg_array(flat)
-        keys = self._keys
-        return _build("LazyFrame.group_by(...).agg", _lib.weft_plan_group_by, self._lf._handle,
-                      len(keys), _c_names(keys), len(flat), arr)
+        lf, keys, renames = self._lf._with_keys(self._keys, where)
+        out = _build(where, _lib.weft_plan_agg, lf._handle, len(keys), _c_names(keys), len(flat),
+                     _expr_array(flat))
+        if not renames:
+            return out
+        return out.select([col(n).alias(renames[n]) if n in renames else col(n) for n in out.columns])
 
     def __repr__(self) -> str:
         return f"LazyGroupBy(keys={self._keys!r})"

@@ -40,10 +40,95 @@ void weft__dstats_merge(weft__dstats *a, const weft__dstats *b, int lane,
   a->mean += delta * nb / n;
   a->m2 += b->m2 + delta * delta * na * nb / n;
   a->kept += b->kept;
-  if (b->fmin < a->fmin) a->fmin = b->fmin;
-  if (b->fmax > a->fmax) a->fmax = b->fmax;
+  if (weft__desc_lt(b->fmin, a->fmin)) a->fmin = b->fmin;
+  if (weft__desc_lt(a->fmax, b->fmax)) a->fmax = b->fmax;
   if (b->imin < a->imin) a->imin = b->imin;
   if (b->imax > a->imax) a->imax = b->imax;
+}
+
+#define LANES WK_DESC_LANES
+
+/* lanes[0] = the lanes added by the fixed tree of kernels/describe_blocks.h */
+static double lane_tree(double *lanes) {
+  for (int w = LANES / 2; w > 0; w >>= 1)
+    for (int l = 0; l < w; l++) lanes[l] += lanes[l + w];
+  return lanes[0];
+}
+
+static double masked(double x, uint64_t keep) { /* x where keep is all ones, else +0.0 */
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  u &= keep;
+  memcpy(&x, &u, 8);
+  return x;
+}
+
+/* The zero min or max the order -0.0 < +0.0 gives: `want_neg` a -0.0 among the kept rows,
+ * else a +0.0 (rare: only blocks whose min or max is a zero come here). */
+static double signed_zero(const double *x, const uint64_t *keep, size_t n, int want_neg) {
+  for (size_t i = 0; i < n; i++)
+    if (keep[i] && x[i] == 0.0 && (signbit(x[i]) != 0) == want_neg) return x[i];
+  return want_neg ? 0.0 : -0.0;
+}
+
+/* Rows that are not kept add +0.0 to their lane: that leaves every sum's bits as skipping
+ * the row would (a lane's sum starts at +0.0 and so is never -0.0), and keeps the loops free
+ * of branches (masks, not tests), so they vectorize. */
+void weft__desc_block_f(const double *x, const uint64_t *keep, size_t n, weft__dstats *b) {
+  double s[LANES] = {0}, q[LANES] = {0}, lo[LANES], hi[LANES];
+  int64_t m = 0;
+  for (int l = 0; l < LANES; l++) lo[l] = INFINITY, hi[l] = -INFINITY;
+  /* a whole row of lanes at a time (a constant trip count: the loop vectorizes), then the
+   * block's last, partial row of lanes */
+#define LANE_STEP(l)                                       \
+  do {                                                     \
+    uint64_t k = keep[i0 + (l)];                           \
+    double v = masked(x[i0 + (l)], k);                     \
+    s[l] += v;                                             \
+    m += (int64_t)(k & 1);                                 \
+    double a = k ? v : INFINITY, c = k ? v : -INFINITY;    \
+    lo[l] = a < lo[l] ? a : lo[l];                         \
+    hi[l] = c > hi[l] ? c : hi[l];                         \
+  } while (0)
+  size_t i0 = 0;
+  for (; i0 + LANES <= n; i0 += LANES)
+    for (int l = 0; l < LANES; l++) LANE_STEP(l);
+  for (size_t l = 0; i0 + l < n; l++) LANE_STEP(l);
+#undef LANE_STEP
+  if (m == 0) return;
+  double mn = lo[0], mx = hi[0];
+  for (int l = 1; l < LANES; l++) mn = lo[l] < mn ? lo[l] : mn, mx = hi[l] > mx ? hi[l] : mx;
+  if (mn == 0.0) mn = signed_zero(x, keep, n, 1);
+  if (mx == 0.0) mx = signed_zero(x, keep, n, 0);
+  double sum = lane_tree(s), mean = sum / (double)m;
+#define LANE_STEP(l)                                       \
+  do {                                                     \
+    double d = x[i0 + (l)] - mean;                         \
+    q[l] += masked(d * d, keep[i0 + (l)]);                 \
+  } while (0)
+  for (i0 = 0; i0 + LANES <= n; i0 += LANES)
+    for (int l = 0; l < LANES; l++) LANE_STEP(l);
+  for (size_t l = 0; i0 + l < n; l++) LANE_STEP(l);
+#undef LANE_STEP
+  b->kept = m, b->sum = sum, b->mean = mean, b->m2 = lane_tree(q), b->fmin = mn, b->fmax = mx;
+}
+
+void weft__desc_block_i(const int64_t *x, const uint64_t *keep, size_t n, weft__dstats *b) {
+  double s[LANES] = {0};
+  int64_t m = 0, lo = INT64_MAX, hi = INT64_MIN;
+  size_t i0 = 0;
+  for (; i0 + LANES <= n; i0 += LANES)
+    for (int l = 0; l < LANES; l++) s[l] += masked((double)x[i0 + l], keep[i0 + l]);
+  for (size_t l = 0; i0 + l < n; l++) s[l] += masked((double)x[i0 + l], keep[i0 + l]);
+  for (size_t i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+    m++;
+  }
+  if (m == 0) return;
+  double sum = lane_tree(s);
+  b->kept = m, b->sum = sum, b->mean = sum / (double)m, b->imin = lo, b->imax = hi;
 }
 
 #define PART_MIN_ROWS 65536 /* fewer rows per part cost more in merging than they save */

@@ -5,6 +5,8 @@
 #ifndef WEFT_HOST_FRAME_DESCRIBE_STATS_H
 #define WEFT_HOST_FRAME_DESCRIBE_STATS_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../../kernels/describe_blocks.h"
@@ -26,6 +28,18 @@ typedef struct weft__dstats {
 } weft__dstats;
 
 int weft__desc_lane(weft_type t);
+/* a before b in the order describe's min and max use: numbers, then -0.0 before +0.0 (an
+ * order, unlike `<`, so min and max do not depend on the order values are met in) */
+static inline int weft__desc_lt(double a, double b) {
+  return a < b || (a == b && signbit(a) && !signbit(b));
+}
+/* One block's kept, sum, mean, m2, fmin, fmax from its n rows x (keep[i] all ones: a
+ * non-null, non-NaN value; 0: a row left out, whatever its x): the lanes and tree of
+ * kernels/describe_blocks.h, so the device kernel gives the same bits. valid and nan are
+ * the caller's. */
+void weft__desc_block_f(const double *x, const uint64_t *keep, size_t n, weft__dstats *b);
+/* The same for dates and timestamps (sums in double, imin and imax; m2 stays 0). */
+void weft__desc_block_i(const int64_t *x, const uint64_t *keep, size_t n, weft__dstats *b);
 /* 1 when row a's string of utf8 column v sorts before row b's (by bytes, then length). */
 int weft__desc_utf8_less(const weft_column_view *v, int64_t a, int64_t b);
 /* Empty statistics (no row yet). */

@@ -4,10 +4,11 @@
  *
  * Each column is read once: fixed row ranges ("parts", their number set by the row count
  * alone, so the bits do not depend on the thread count) are claimed by the pool's threads;
- * a part walks its rows a block at a time, moves the block's non-null, non-NaN values to the
- * front (into the percentile buffer when percentiles are asked for, so no second read of
- * the column is needed), and folds the block's count, sum, mean, M2, min and max into its
- * own statistics (M2 by two passes over the block in cache, blocks and parts merged with
+ * a part walks its rows a block at a time, copies the block's non-null, non-NaN values into
+ * the percentile buffer when percentiles are asked for (so no second read of the column is
+ * needed), and folds the block's count, sum, mean, M2, min and max into its own statistics
+ * (describe_stats.c: 32 lane sums a block, the device kernel's additions; M2 by two passes
+ * over the block in cache, blocks and parts merged with
  * Chan et al.'s pairwise update, all in float64; describe_stats.c). Parts are merged in row
  * order.
  * Percentiles are the "nearest" quantiles Polars' describe uses, found by selection
@@ -74,30 +75,6 @@ static void load_f(const weft_column_view *v, int64_t r0, size_t n, double *out)
   }
 }
 
-/* The statistics of a block of m non-NaN values (m >= 1). Four running sums keep the
- * additions independent (faster) and halve the rounding error of one long chain. */
-static void block_stats_f(const double *x, size_t m, stats *b) {
-  double s[4] = {0, 0, 0, 0}, mn = x[0], mx = x[0];
-  size_t i = 0;
-  for (; i + 4 <= m; i += 4)
-    for (int k = 0; k < 4; k++) s[k] += x[i + (size_t)k];
-  for (; i < m; i++) s[0] += x[i];
-  double sum = (s[0] + s[1]) + (s[2] + s[3]), mean = sum / (double)m;
-  double q[4] = {0, 0, 0, 0};
-  for (i = 0; i + 4 <= m; i += 4)
-    for (int k = 0; k < 4; k++) {
-      double d = x[i + (size_t)k] - mean;
-      q[k] += d * d;
-    }
-  for (; i < m; i++) q[0] += (x[i] - mean) * (x[i] - mean);
-  for (i = 0; i < m; i++) {
-    mn = x[i] < mn ? x[i] : mn;
-    mx = x[i] > mx ? x[i] : mx;
-  }
-  b->kept = (int64_t)m, b->sum = sum, b->mean = mean, b->m2 = (q[0] + q[1]) + (q[2] + q[3]);
-  b->fmin = mn, b->fmax = mx;
-}
-
 /* One column's job: parts of `chunk` rows, the percentile buffer (NULL: not wanted), each
  * part writing its kept values from the slot of its first row. */
 typedef struct col_job {
@@ -110,66 +87,66 @@ typedef struct col_job {
   _Atomic int next;
 } col_job;
 
+/* keep[i] = all ones when row b0 + i is valid (every row without a validity bitmap), else 0 */
+static void load_valid(const weft_column_view *v, int64_t b0, size_t n, uint64_t *keep) {
+  if (!v->validity) {
+    memset(keep, 0xff, n * sizeof *keep);
+    return;
+  }
+  int64_t at = v->offset + b0;
+  for (size_t i = 0; i < n; i++) keep[i] = 0 - (uint64_t)bit_at(v->validity, at + (int64_t)i);
+}
+
 static void run_part_f(const col_job *j, int64_t r0, int64_t r1, stats *s) {
   const weft_column_view *v = j->v;
   double tmp[BLOCK];
+  uint64_t keep[BLOCK];
   double *out = j->buf ? (double *)j->buf + r0 : NULL;
   for (int64_t b0 = r0; b0 < r1; b0 += BLOCK) {
     size_t n = (size_t)(r1 - b0 < BLOCK ? r1 - b0 : BLOCK), m = 0;
     load_f(v, b0, n, tmp);
-    /* dst trails the read position (m <= i), so compacting into tmp itself is safe */
-    double *dst = out ? out : tmp;
+    load_valid(v, b0, n, keep);
     stats b = {0};
-    if (!v->validity) {
-      b.valid = (int64_t)n;
-      for (size_t i = 0; i < n; i++) {
-        double x = tmp[i];
-        if (isnan(x)) b.nan++;
-        else dst[m++] = x;
-      }
-    } else {
-      int64_t at = v->offset + b0;
-      for (size_t i = 0; i < n; i++) {
-        if (!bit_at(v->validity, at + (int64_t)i)) continue;
-        double x = tmp[i];
-        b.valid++;
-        if (isnan(x)) b.nan++;
-        else dst[m++] = x;
-      }
+    for (size_t i = 0; i < n; i++) {
+      uint64_t nan = 0 - (uint64_t)(tmp[i] != tmp[i]);
+      b.valid += (int64_t)(keep[i] & 1);
+      b.nan += (int64_t)(keep[i] & nan & 1);
+      keep[i] &= ~nan;
     }
-    if (m) block_stats_f(dst, m, &b);
+    weft__desc_block_f(tmp, keep, n, &b);
+    if (out) {
+      for (size_t i = 0; i < n; i++)
+        if (keep[i]) out[m++] = tmp[i];
+      out += m;
+    }
     weft__dstats_merge(s, &b, LANE_F, v);
-    if (out) out += m;
   }
 }
 
 static void run_part_i(const col_job *j, int64_t r0, int64_t r1, stats *s) {
   const weft_column_view *v = j->v;
   int64_t tmp[BLOCK];
+  uint64_t keep[BLOCK];
   int64_t *out = j->buf ? (int64_t *)j->buf + r0 : NULL;
   for (int64_t b0 = r0; b0 < r1; b0 += BLOCK) {
     size_t n = (size_t)(r1 - b0 < BLOCK ? r1 - b0 : BLOCK), m = 0;
     int64_t at = v->offset + b0;
-    int64_t *dst = out ? out : tmp;
-    for (size_t i = 0; i < n; i++) {
-      if (v->validity && !bit_at(v->validity, at + (int64_t)i)) continue;
-      dst[m++] = v->type == WEFT_TYPE_DATE32 ? ((const int32_t *)v->values)[at + (int64_t)i]
-                                             : ((const int64_t *)v->values)[at + (int64_t)i];
+    if (v->type == WEFT_TYPE_DATE32) {
+      const int32_t *p = (const int32_t *)v->values + at;
+      for (size_t i = 0; i < n; i++) tmp[i] = p[i];
+    } else {
+      memcpy(tmp, (const int64_t *)v->values + at, n * sizeof *tmp);
     }
+    load_valid(v, b0, n, keep);
     stats b = {0};
-    b.valid = (int64_t)m;
-    if (m) {
-      double sum = 0;
-      int64_t mn = dst[0], mx = dst[0];
-      for (size_t i = 0; i < m; i++) {
-        sum += (double)dst[i];
-        mn = dst[i] < mn ? dst[i] : mn;
-        mx = dst[i] > mx ? dst[i] : mx;
-      }
-      b.kept = (int64_t)m, b.sum = sum, b.mean = sum / (double)m, b.imin = mn, b.imax = mx;
+    for (size_t i = 0; i < n; i++) b.valid += (int64_t)(keep[i] & 1);
+    weft__desc_block_i(tmp, keep, n, &b);
+    if (out) {
+      for (size_t i = 0; i < n; i++)
+        if (keep[i]) out[m++] = tmp[i];
+      out += m;
     }
     weft__dstats_merge(s, &b, LANE_I, v);
-    if (out) out += m;
   }
 }
 

@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "frame/expr/expr_regex.h"
 
-static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|"};
+static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|", "//"};
 static const char *un_name[] = {"not", "neg", "is_null", "is_not_null", "abs", "sqrt", "log", "exp",
-                                "str.len_chars", "str.to_lowercase", "str.to_uppercase"};
+                                "str.len_chars", "str.to_lowercase", "str.to_uppercase",
+                                "str.len_bytes", "floor", "ceil", "dt.year", "dt.month", "dt.day",
+                                "dt.weekday", "dt.total_days"};
 
 static char *format(const char *fmt, ...) WEFT_PRINTF(1, 2);
 static char *format(const char *fmt, ...) {
@@ -46,6 +49,28 @@ static weft_status make(weft__expr_kind kind, const char *s, const weft_expr *a,
   return WEFT_OK;
 }
 
+weft_status weft__expr_new(weft__expr_kind kind, const char *s, const weft_expr *a,
+                           const weft_expr *b, weft_expr **out, weft_expr **made) {
+  return make(kind, s, a, b, out, made);
+}
+
+static weft_status finish(weft_expr *e, char *text, weft_expr **out);
+weft_status weft__expr_done(weft_expr *e, char *text, weft_expr **out) { return finish(e, text, out); }
+
+char *weft__expr_format(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char buf[1];
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(buf, 0, fmt, ap);
+  va_end(ap);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (s) vsnprintf(s, (size_t)n + 1, fmt, ap2);
+  va_end(ap2);
+  return s;
+}
+
 static weft_status finish(weft_expr *e, char *text, weft_expr **out) {
   if (!text) {
     weft_expr_free(e);
@@ -60,6 +85,9 @@ weft_status weft_expr_free(weft_expr *expr) {
   while (expr && atomic_fetch_sub(&expr->refs, 1) == 1) {
     weft_expr *b = expr->b, *a = expr->a;
     free(expr->s);
+    free(expr->s2);
+    free(expr->set);
+    weft__regex_free(expr->re);
     free(expr->text);
     free(expr);
     weft_expr_free(b);
@@ -140,7 +168,7 @@ weft_status weft_expr_literal_null(weft_type type, weft_expr **out) {
 
 weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left, const weft_expr *right,
                              weft_expr **out) {
-  WEFT_CHECK_ARG((unsigned)op <= WEFT_OP_OR, "weft_expr_binary: unknown operator %d", (int)op);
+  WEFT_CHECK_ARG((unsigned)op <= WEFT_OP_FLOORDIV, "weft_expr_binary: unknown operator %d", (int)op);
   WEFT_CHECK_ARG(left && right, "weft_expr_binary: left and right must not be NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_BINARY, NULL, left, right, out, &e));
@@ -149,7 +177,7 @@ weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left, const wef
 }
 
 weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr **out) {
-  WEFT_CHECK_ARG((unsigned)op <= WEFT_OP_STR_UPPER, "weft_expr_unary: unknown operator %d", (int)op);
+  WEFT_CHECK_ARG((unsigned)op <= WEFT_OP_DT_TOTAL_DAYS, "weft_expr_unary: unknown operator %d", (int)op);
   WEFT_CHECK_ARG(input, "weft_expr_unary: input is NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_UNARY, NULL, input, NULL, out, &e));
@@ -192,15 +220,4 @@ weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr 
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_ALIAS, name, input, NULL, out, &e));
   return finish(e, format("%s.alias(\"%s\")", input->text, name), out);
-}
-
-weft_status weft_expr_output(const weft_expr *expr, const weft_table *table, const char **name,
-                             weft_type *type) {
-  WEFT_CHECK_ARG(expr && table, "weft_expr_output: expr and table must not be NULL");
-  weft__bound b;
-  WEFT_RETURN_NOT_OK(weft__expr_bind(expr, table, &b));
-  if (name) *name = b.nodes[b.root].name;
-  if (type) *type = b.nodes[b.root].type;
-  weft__expr_unbind(&b);
-  return WEFT_OK;
 }

@@ -15,12 +15,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
 #include "frame/table/table.h"
 
 typedef enum weft__expr_kind {
   WEFT__E_COLUMN, WEFT__E_LITERAL, WEFT__E_BINARY, WEFT__E_UNARY, WEFT__E_CAST,
-  WEFT__E_FILL_NULL, WEFT__E_CONTAINS, WEFT__E_STARTS_WITH, WEFT__E_ALIAS
+  WEFT__E_FILL_NULL, WEFT__E_CONTAINS, WEFT__E_STARTS_WITH, WEFT__E_ALIAS,
+  WEFT__E_WHEN,     /* a: condition, b: a WEFT__E_BRANCHES node (expr_when.c) */
+  WEFT__E_BRANCHES, /* a: then, b: otherwise; only under WEFT__E_WHEN, so every walker of
+                       a and b (plan/plan_names.c, fused/) sees all three operands */
+  WEFT__E_IS_IN,    /* a: input; set/nset: the sorted values (expr_when.c) */
+  WEFT__E_ROUND,    /* a: input; i: decimals (expr_numeric.c) */
+  WEFT__E_STR_OP,   /* a: input; op: a weft__str_op (expr_str.c) */
+  /* expr_agg.c: an aggregation (op: weft_agg_kind, a: input or NULL for len), a window
+   * (a: the expression, b: its first key) and a window key (a: key, b: the next key). */
+  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY
 } weft__expr_kind;
+
+/* String operations with arguments (WEFT__E_STR_OP's op). */
+typedef enum weft__str_op {
+  WEFT__S_ENDS_WITH, WEFT__S_SLICE, WEFT__S_REPLACE, WEFT__S_STRIP
+} weft__str_op;
 
 struct weft_expr {
   _Atomic int64_t refs;
@@ -33,7 +48,22 @@ struct weft_expr {
   char *s;              /* column name, utf8 literal, alias, pattern */
   struct weft_expr *a, *b;
   char *text;           /* weft_expr_to_string, made at construction */
+  char *s2;             /* str.replace's value; is_in's string bytes */
+  int64_t i2;           /* str.slice's length (-1: to the end); str.replace's n (-1: all) */
+  int literal;          /* str.contains / str.replace: the pattern is plain text */
+  int duration;         /* an int64 literal of microseconds (weft_expr_literal_duration) */
+  void *re;             /* the compiled regex (expr_regex.c), NULL for plain text */
+  void *set;            /* is_in: sorted int64, double or weft__str_ref values */
+  int64_t nset;
 };
+
+/* A string of an is_in set. */
+typedef struct weft__str_ref {
+  const char *p;
+  int32_t len;
+} weft__str_ref;
+/* Byte-wise order of two weft__str_ref (expr_construct.c sorts is_in's set with it). */
+int weft__str_ref_cmp(const void *x, const void *y);
 
 enum { WEFT__LANE_I, WEFT__LANE_U, WEFT__LANE_F, WEFT__LANE_S, WEFT__LANE_D };
 
@@ -48,12 +78,18 @@ typedef struct weft__bnode {
   const weft__column *col; /* WEFT__E_COLUMN */
   int a, b;              /* children (-1: none) */
   const char *name;      /* output name of this subtree (alias, leftmost column, "literal") */
+  int dur;               /* an int64 duration in microseconds (weft has no duration type) */
 } weft__bnode;
 
 typedef struct weft__bound {
   weft__bnode *nodes;
   int n, cap;
   int root;
+  /* aggregations: the window being bound (NULL: none) and the column references made for
+   * the aggregations' precomputed values (expr_agg.c), freed with the binding */
+  const struct weft_expr *over;
+  struct weft_expr **made;
+  int nmade;
 } weft__bound;
 
 int weft__type_lane(weft_type type);
@@ -79,6 +115,7 @@ typedef struct weft__vec {
   int all_valid;
   char *buf;        /* bytes of strings this node made */
   size_t cap;
+  void *md;         /* this thread's regex match data (expr_regex.c), made on first use */
 } weft__vec;
 
 /* Scratch for evaluating a bound expression: one vec per node. */
@@ -102,6 +139,24 @@ void weft__normalize(weft__vec *v, weft_type type, int64_t n);
 /* Makes sure the vec's string buffer holds `bytes` (keeps contents only when keep). */
 weft_status weft__vec_reserve(weft__vec *v, size_t bytes);
 
+/* expr.c: for the constructors of the other files. */
+weft_status weft__expr_new(weft__expr_kind kind, const char *s, const weft_expr *a,
+                           const weft_expr *b, weft_expr **out, weft_expr **made);
+weft_status weft__expr_done(weft_expr *e, char *text, weft_expr **out);
+char *weft__expr_format(const char *fmt, ...) WEFT_PRINTF(1, 2);
+/* expr_eval.c: lane conversion (numeric promotion only) and validity helpers. */
+void weft__to_lane(weft__vec *v, int from, int to, int64_t n);
+void weft__copy_valid(weft__vec *out, const weft__vec *a, int64_t n);
+
+/* The evaluators of the newer families, called by weft__eval_node. */
+weft_status weft__eval_when(weft__eval *ev, int me, int64_t n);    /* expr_when.c */
+weft_status weft__eval_is_in(weft__eval *ev, int me, int64_t n);   /* expr_when.c */
+weft_status weft__eval_numeric(weft__eval *ev, int me, int64_t n); /* expr_numeric.c */
+weft_status weft__eval_temporal(weft__eval *ev, int me, int64_t n); /* expr_temporal.c */
+weft_status weft__eval_str(weft__eval *ev, int me, int64_t n);     /* expr_str.c */
+/* Whether unary `op` is one of the newer ones (floor, ceil, dt.*, len_bytes). */
+int weft__unary_is_newer(int op);
+
 /* expr_decimal.c: decimal128 type rules and evaluation. */
 /* The type of `op` (weft_binary_op) over ta and tb when either is decimal, as Polars: 1 with
  * *out set, -1 when the operands do not go together, 0 when neither is decimal. */
@@ -115,6 +170,9 @@ weft_status weft__dec_binary(weft__eval *ev, int me, int64_t n, int *done);
 weft_status weft__dec_unary(weft__eval *ev, int me, int64_t n, int *done);
 /* fill_null with a decimal side (*done = 1 when the result is decimal). */
 weft_status weft__dec_fill_null(weft__eval *ev, int me, int64_t n, int *done);
+/* Brings operand `child` of node `me` (when/then/otherwise's branches) to me's lane when a
+ * decimal is involved: decimals at me's scale in `d`, or doubles when me is float. */
+weft_status weft__dec_operand(weft__eval *ev, int child, int me, int64_t n);
 /* A cast from or to decimal (strict: out-of-range values are errors naming them). */
 weft_status weft__dec_cast(weft__eval *ev, int me, int64_t n);
 /* Writes v at `scale` as text ("-1.25"); returns the length (at most 41 bytes + NUL). */

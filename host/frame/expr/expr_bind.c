@@ -15,8 +15,9 @@
 
 #include "core/error.h"
 #include "frame/expr/expr.h"
+#include "frame/expr/expr_agg.h"
 
-static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|"};
+static const char *bin_sym[] = {"+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&", "|", "//"};
 
 int weft__type_lane(weft_type t) {
   switch (t) {
@@ -90,7 +91,8 @@ static weft_status type_error(const weft__bound *b, const char *what, int x, int
 }
 
 static int is_dyn_int(const weft__bnode *n) {
-  return n->e->kind == WEFT__E_LITERAL && !n->e->is_null && n->e->type == WEFT_TYPE_INT64;
+  return n->e->kind == WEFT__E_LITERAL && !n->e->is_null && n->e->type == WEFT_TYPE_INT64 &&
+         !n->e->duration;
 }
 static int is_dyn_float(const weft__bnode *n) {
   return n->e->kind == WEFT__E_LITERAL && !n->e->is_null && n->e->type == WEFT_TYPE_FLOAT64;
@@ -127,6 +129,20 @@ static int common_type(weft_type a, weft_type b) {
 
 static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t, int *out);
 
+/* Dates and timestamps shifted by durations, and differences of two (Polars' duration, which
+ * weft keeps as int64 microseconds with the node's `dur` mark). */
+static weft_status bind_temporal_arith(weft__bound *b, int me, int op) {
+  weft__bnode *n = &b->nodes[me];
+  const weft__bnode *A = &b->nodes[n->a], *B = &b->nodes[n->b];
+  if (temporal(A->type) && B->dur) retype(n, A->type);
+  else if (op == WEFT_OP_ADD && A->dur && temporal(B->type)) retype(n, B->type);
+  else if (op == WEFT_OP_SUB && temporal(A->type) && A->type == B->type) n->dur = 1;
+  else if (A->dur && B->dur) n->dur = 1;
+  else return type_error(b, bin_sym[op], n->a, n->b);
+  if (n->dur) retype(n, WEFT_TYPE_INT64);
+  return WEFT_OK;
+}
+
 static weft_status bind_binary(weft__bound *b, int me, const weft_expr *e) {
   weft__bnode *n = &b->nodes[me];
   int x = n->a, y = n->b;
@@ -137,9 +153,19 @@ static weft_status bind_binary(weft__bound *b, int me, const weft_expr *e) {
   n->nullable = b->nodes[x].nullable || b->nodes[y].nullable;
   weft_type dt;
   int dec = weft__dec_binary_type(op, ta, tb, &dt);
-  if (dec) {
-    if (dec < 0) return type_error(b, bin_sym[op], x, y);
+  if (dec < 0) return type_error(b, bin_sym[op], x, y);
+  if (dec > 0) {
     retype(n, dt);
+    return WEFT_OK;
+  }
+  if ((op == WEFT_OP_ADD || op == WEFT_OP_SUB) &&
+      (temporal(ta) || temporal(tb) || b->nodes[x].dur || b->nodes[y].dur))
+    return bind_temporal_arith(b, me, op);
+  if (op == WEFT_OP_FLOORDIV) {
+    if (!weft__type_is_numeric(ta) || !weft__type_is_numeric(tb)) return type_error(b, "//", x, y);
+    weft_type r = promote(ta, tb);
+    if (weft__type_is_integer(r)) n->nullable = 1; /* x // 0 is null */
+    retype(n, r);
   } else if (op <= WEFT_OP_MOD) {
     if (!weft__type_is_numeric(ta) || !weft__type_is_numeric(tb)) return type_error(b, bin_sym[op], x, y);
     weft_type r = promote(ta, tb);
@@ -159,7 +185,9 @@ static weft_status bind_binary(weft__bound *b, int me, const weft_expr *e) {
 
 static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
   static const char *names[] = {"~ (not)", "- (neg)", "is_null", "is_not_null", "abs", "sqrt", "log",
-                                "exp", "str.len_chars", "str.to_lowercase", "str.to_uppercase"};
+                                "exp", "str.len_chars", "str.to_lowercase", "str.to_uppercase",
+                                "str.len_bytes", "floor", "ceil", "dt.year", "dt.month", "dt.day",
+                                "dt.weekday", "dt.total_days"};
   int x = b->nodes[me].a;
   weft_type t = b->nodes[x].type;
   weft__bnode *n = &b->nodes[me];
@@ -167,15 +195,32 @@ static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
   int ok = 1;
   switch (e->op) {
     case WEFT_OP_NOT: ok = t == WEFT_TYPE_BOOL; retype(n, t); break;
-    case WEFT_OP_NEG: ok = is_signed(t) || weft__type_is_float(t) || weft__type_is_decimal(t); retype(n, t); break;
+    case WEFT_OP_NEG:
+      ok = is_signed(t) || weft__type_is_float(t) || weft__type_is_decimal(t);
+      retype(n, t);
+      n->dur = b->nodes[x].dur;
+      break;
     case WEFT_OP_ABS: ok = weft__type_is_numeric(t) || weft__type_is_decimal(t); retype(n, t); break;
     case WEFT_OP_IS_NULL: case WEFT_OP_IS_NOT_NULL: n->nullable = 0; retype(n, WEFT_TYPE_BOOL); break;
     case WEFT_OP_SQRT: case WEFT_OP_LOG: case WEFT_OP_EXP:
       ok = weft__type_is_numeric(t) || weft__type_is_decimal(t);
       retype(n, t == WEFT_TYPE_FLOAT32 ? WEFT_TYPE_FLOAT32 : WEFT_TYPE_FLOAT64);
       break;
-    case WEFT_OP_STR_LEN: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UINT32); break;
+    case WEFT_OP_STR_LEN: case WEFT_OP_STR_LEN_BYTES: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UINT32); break;
+    case WEFT_OP_FLOOR: case WEFT_OP_CEIL: ok = weft__type_is_numeric(t); retype(n, t); break;
+    case WEFT_OP_DT_YEAR: ok = temporal(t); retype(n, WEFT_TYPE_INT32); break;
+    case WEFT_OP_DT_MONTH: case WEFT_OP_DT_DAY: case WEFT_OP_DT_WEEKDAY:
+      ok = temporal(t);
+      retype(n, WEFT_TYPE_INT8);
+      break;
+    case WEFT_OP_DT_TOTAL_DAYS: ok = b->nodes[x].dur; retype(n, WEFT_TYPE_INT64); break;
     default: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UTF8); break;
+  }
+  if (!ok && e->op == WEFT_OP_DT_TOTAL_DAYS) {
+    char d[256];
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT,
+                       "cannot apply dt.total_days to %s: it takes a duration (date - date, "
+                       "datetime - datetime or a duration literal)", describe(b, x, d, sizeof d));
   }
   if (!ok) return type_error(b, names[e->op], x, -1);
   return WEFT_OK;
@@ -200,6 +245,20 @@ static int cast_allowed(weft_type from, weft_type to) {
 }
 
 static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t, int *out) {
+  if (e->kind == WEFT__E_OVER) { /* its aggregations read the window's columns */
+    const weft_expr *outer = b->over;
+    b->over = e;
+    weft_status st = bind(b, e->a, t, out);
+    b->over = outer;
+    return st;
+  }
+  if (e->kind == WEFT__E_AGG) { /* its precomputed column, under the aggregation's name */
+    const weft_expr *col;
+    WEFT_RETURN_NOT_OK(weft__agg_bind_column(b, e, t, &col));
+    WEFT_RETURN_NOT_OK(bind(b, col, t, out));
+    b->nodes[*out].name = weft__expr_out_name(e);
+    return WEFT_OK;
+  }
   int me = push(b, e);
   if (me < 0) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to bind an expression");
   if (e->a) {
@@ -230,6 +289,7 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
     }
     case WEFT__E_LITERAL:
       n->nullable = e->is_null;
+      n->dur = e->duration;
       n->name = "literal";
       retype(n, e->type);
       break;
@@ -263,8 +323,57 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
     case WEFT__E_ALIAS:
       n->nullable = A->nullable;
       n->name = e->s;
+      n->dur = A->dur;
       retype(n, A->type);
       break;
+    case WEFT__E_WHEN:
+      if (A->type != WEFT_TYPE_BOOL && !is_null_lit(A)) return type_error(b, "when (a bool condition)", n->a, -1);
+      n->nullable = B->nullable;
+      n->name = B->name;
+      n->dur = B->dur;
+      retype(n, B->type);
+      break;
+    case WEFT__E_BRANCHES: {
+      adopt_literals(b, n->a, n->b);
+      n = &b->nodes[me];
+      const weft__bnode *T = &b->nodes[n->a], *O = &b->nodes[n->b];
+      int ct = common_type(T->type, O->type);
+      if (ct < 0) return type_error(b, "when/then/otherwise", n->a, n->b);
+      n->nullable = T->nullable || O->nullable;
+      n->name = T->name;
+      n->dur = T->dur && (O->dur || is_null_lit(O));
+      retype(n, (weft_type)ct);
+      break;
+    }
+    case WEFT__E_IS_IN: {
+      weft_type st = e->type;
+      /* Polars 2 compares integers with integers and floats with floats, without coercing */
+      int ok = e->nset == 0 || st == A->type ||
+               (weft__type_is_integer(st) && weft__type_is_integer(A->type)) ||
+               (weft__type_is_float(st) && weft__type_is_float(A->type));
+      if (!ok) {
+        char d[256];
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot apply is_in to %s with %s values",
+                           describe(b, n->a, d, sizeof d), weft_type_name(st));
+      }
+      n->nullable = A->nullable;
+      retype(n, WEFT_TYPE_BOOL);
+      break;
+    }
+    case WEFT__E_ROUND:
+      if (!weft__type_is_numeric(A->type)) return type_error(b, "round", n->a, -1);
+      n->nullable = A->nullable;
+      retype(n, A->type);
+      break;
+    case WEFT__E_STR_OP: {
+      static const char *ops[] = {"str.ends_with", "str.slice", "str.replace", "str.strip_chars"};
+      if (A->type != WEFT_TYPE_UTF8) return type_error(b, ops[e->op], n->a, -1);
+      n->nullable = A->nullable;
+      retype(n, e->op == WEFT__S_ENDS_WITH ? WEFT_TYPE_BOOL : WEFT_TYPE_UTF8);
+      break;
+    }
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* handled above */
+      return weft__error(WEFT_ERR_INTERNAL, "a window key %s bound as an expression", e->text);
   }
   *out = me;
   return st;
@@ -278,6 +387,8 @@ weft_status weft__expr_bind(const weft_expr *expr, const weft_table *table, weft
 }
 
 void weft__expr_unbind(weft__bound *b) {
+  for (int i = 0; i < b->nmade; i++) weft_expr_free(b->made[i]);
+  free(b->made);
   free(b->nodes);
   memset(b, 0, sizeof *b);
 }

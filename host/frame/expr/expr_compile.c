@@ -2,6 +2,7 @@
  * emits its children, then the lane conversions and the operator the CPU evaluator
  * (expr_eval.c, expr_cast.c) applies, then the same narrowing (weft__normalize), so the
  * kernel repeats the CPU's arithmetic step for step. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,22 @@ static int literal(compiler *c, const weft__bnode *nd) {
 static int binary(compiler *c, const weft__bnode *nd) {
   const weft__bnode *A = &c->b->nodes[nd->a], *B = &c->b->nodes[nd->b];
   int op = nd->e->op;
+  if (op == WEFT_OP_FLOORDIV) {
+    /* float32 divides in float32 on the CPU; OpenCL's float division need not round right */
+    if (nd->type == WEFT_TYPE_FLOAT32)
+      return refuse(c, "floor division (//) of float32 in %s has no device bytecode", nd->e->text);
+    int code = nd->lane == WEFT__LANE_F ? WK_OP_FLOORDIV_F
+             : nd->lane == WEFT__LANE_U ? WK_OP_FLOORDIV_U : WK_OP_FLOORDIV_I;
+    return node(c, nd->a) && convert(c, A->lane, nd->lane) && node(c, nd->b) &&
+           convert(c, B->lane, nd->lane) && emit(c, code, 0, 0, 0, -1) && norm(c, nd->type);
+  }
+  if ((op == WEFT_OP_ADD || op == WEFT_OP_SUB) &&
+      (A->type == WEFT_TYPE_DATE32 || B->type == WEFT_TYPE_DATE32)) /* shift() in expr_temporal.c */
+    return node(c, nd->a) && node(c, nd->b) &&
+           emit(c, WK_OP_TSHIFT, op == WEFT_OP_SUB,
+                (A->type == WEFT_TYPE_DATE32) | (B->type == WEFT_TYPE_DATE32) << 1,
+                nd->type == WEFT_TYPE_DATE32, -1) &&
+           norm(c, nd->type);
   if (op == WEFT_OP_AND || op == WEFT_OP_OR)
     return node(c, nd->a) && node(c, nd->b) &&
            emit(c, op == WEFT_OP_AND ? WK_OP_AND : WK_OP_OR, 0, 0, 0, -1);
@@ -121,12 +138,23 @@ static int unary(compiler *c, const weft__bnode *nd) {
        * otherwise, and results must not depend on the device. */
       return refuse(c, "%s: the device math library may round differently from the CPU's",
                     nd->e->op == WEFT_OP_LOG ? "log" : "exp");
-    case WEFT_OP_STR_LEN: case WEFT_OP_STR_LOWER: case WEFT_OP_STR_UPPER:
+    case WEFT_OP_STR_LEN: case WEFT_OP_STR_LOWER: case WEFT_OP_STR_UPPER: case WEFT_OP_STR_LEN_BYTES:
       return refuse(c, "string operation in %s", nd->e->text);
     default: break;
   }
   if (!node(c, nd->a)) return 0;
   switch (nd->e->op) {
+    case WEFT_OP_FLOOR: case WEFT_OP_CEIL:
+      if (lane != WEFT__LANE_F) return 1; /* integers are whole */
+      return emit(c, nd->e->op == WEFT_OP_FLOOR ? WK_OP_FLOOR_F : WK_OP_CEIL_F, 0, 0, 0, 0) &&
+             norm(c, nd->type);
+    case WEFT_OP_DT_YEAR: case WEFT_OP_DT_MONTH: case WEFT_OP_DT_DAY: case WEFT_OP_DT_WEEKDAY: {
+      static const int parts[] = {WK_DT_YEAR, WK_DT_MONTH, WK_DT_DAY, WK_DT_WEEKDAY};
+      return emit(c, WK_OP_DT_PART, parts[nd->e->op - WEFT_OP_DT_YEAR],
+                  c->b->nodes[nd->a].type == WEFT_TYPE_TIMESTAMP_US, 0, 0) &&
+             norm(c, nd->type);
+    }
+    case WEFT_OP_DT_TOTAL_DAYS: return emit(c, WK_OP_TOTAL_DAYS, 0, 0, 0, 0);
     case WEFT_OP_NOT: return emit(c, WK_OP_NOT, 0, 0, 0, 0);
     case WEFT_OP_NEG:
       return emit(c, lane == WEFT__LANE_F ? WK_OP_NEG_F : WK_OP_NEG_I, 0, 0, 0, 0) && norm(c, nd->type);
@@ -182,6 +210,22 @@ static int node(compiler *c, int me) {
     case WEFT__E_CONTAINS: case WEFT__E_STARTS_WITH:
       return refuse(c, "string operation in %s", nd->e->text);
     case WEFT__E_ALIAS: return node(c, nd->a);
+    case WEFT__E_STR_OP: return refuse(c, "string operation in %s", nd->e->text);
+    case WEFT__E_WHEN: { /* weft__eval_when in expr_when.c */
+      const weft__bnode *br = &c->b->nodes[nd->b];
+      const weft__bnode *T = &c->b->nodes[br->a], *O = &c->b->nodes[br->b];
+      return node(c, nd->a) && node(c, br->a) && convert(c, T->lane, nd->lane) && node(c, br->b) &&
+             convert(c, O->lane, nd->lane) && emit(c, WK_OP_WHEN, 0, 0, 0, -2) && norm(c, nd->type);
+    }
+    case WEFT__E_BRANCHES: return refuse(c, "then/otherwise outside a when in %s", nd->e->text);
+    case WEFT__E_IS_IN: return refuse(c, "is_in has no device bytecode (in %s)", nd->e->text);
+    case WEFT__E_ROUND: { /* round_floats in expr_numeric.c */
+      if (!node(c, nd->a)) return 0;
+      if (nd->lane != WEFT__LANE_F) return 1;
+      weft__val m = {.f = pow(10.0, (double)nd->e->i)};
+      return emit(c, WK_OP_ROUND_F, 0, 0, nd->e->i ? m.i : 0, 0) && norm(c, nd->type);
+    }
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: break; /* bound as columns */
   }
   return refuse(c, "unknown expression %s", nd->e->text);
 }

@@ -39,9 +39,11 @@ static int valid_at(const weft__vec *v, int64_t i) { return v->all_valid || v->v
 int weft__dec_binary_type(int op, weft_type ta, weft_type tb, weft_type *out) {
   if (!is_dec(ta) && !is_dec(tb)) return 0;
   weft_type other = is_dec(ta) ? tb : ta;
-  if (op == WEFT_OP_MOD || op == WEFT_OP_AND || op == WEFT_OP_OR) return -1;
+  int cmp = op >= WEFT_OP_EQ && op <= WEFT_OP_GE;
+  if (op != WEFT_OP_ADD && op != WEFT_OP_SUB && op != WEFT_OP_MUL && op != WEFT_OP_DIV && !cmp)
+    return -1; /* %, //, & and | */
   if (!is_dec(other) && !weft__type_is_integer(other) && !weft__type_is_float(other)) return -1;
-  if (op >= WEFT_OP_EQ) *out = WEFT_TYPE_BOOL;
+  if (cmp) *out = WEFT_TYPE_BOOL;
   else if (weft__type_is_float(other)) *out = WEFT_TYPE_FLOAT64;
   else *out = WEFT_TYPE_DECIMAL(38, imax(scale_of(ta), scale_of(tb)));
   return 1;
@@ -192,7 +194,7 @@ weft_status weft__dec_binary(weft__eval *ev, int me, int64_t n, int *done) {
   }
   *done = 1;
   and_valid(out, a, b, n);
-  if (op >= WEFT_OP_EQ) {
+  if (op >= WEFT_OP_EQ && op <= WEFT_OP_GE) {
     int s = imax(scale_of(A->type), scale_of(B->type));
     to_dec(A, a, s, n, 1);
     to_dec(B, b, s, n, 1);
@@ -269,6 +271,14 @@ weft_status weft__dec_fill_null(weft__eval *ev, int me, int64_t n, int *done) {
   }
   out->all_valid = all;
   if (out_of_range(out, weft__dec_pow10(weft__dec_precision(nd->type)), n)) return overflow(nd);
+  return WEFT_OK;
+}
+
+weft_status weft__dec_operand(weft__eval *ev, int child, int me, int64_t n) {
+  const weft__bnode *nd = &ev->bound->nodes[me], *C = &ev->bound->nodes[child];
+  weft__vec *v = &ev->vecs[child];
+  if (nd->lane == WEFT__LANE_D && to_dec(C, v, weft__dec_scale(nd->type), n, 0) >= 0) return overflow(nd);
+  if (nd->lane == WEFT__LANE_F && C->lane == WEFT__LANE_D) to_f(C, v, n);
   return WEFT_OK;
 }
 

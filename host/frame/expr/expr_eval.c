@@ -1,11 +1,13 @@
 /* Evaluating a bound expression a chunk at a time: each node fills its vec (expr.h) from its
  * children's, so a chunk's temporaries stay in cache while the whole tree is computed. */
+#define _GNU_SOURCE /* memmem */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "frame/expr/expr.h"
+#include "frame/expr/expr_regex.h"
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->bound = bound;
@@ -33,6 +35,7 @@ void weft__eval_free(weft__eval *ev) {
   for (int i = 0; ev->vecs && i < ev->bound->n; i++) {
     weft__vec *v = &ev->vecs[i];
     free(v->v), free(v->valid), free(v->sp), free(v->sl), free(v->buf), free(v->d);
+    weft__regex_md_free(v->md);
   }
   free(ev->vecs);
   ev->vecs = NULL;
@@ -46,6 +49,8 @@ static void to_lane(weft__vec *v, int from, int to, int64_t n) {
   if (to == WEFT__LANE_F && from == WEFT__LANE_U) for (int64_t i = 0; i < n; i++) x[i].f = (double)x[i].u;
   /* I <-> U: the same bits (mixed signedness is int64, and wraps like an int64 cast) */
 }
+
+void weft__to_lane(weft__vec *v, int from, int to, int64_t n) { to_lane(v, from, to, n); }
 
 static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int64_t n) {
   const weft_column_view *cv = &c->view;
@@ -110,6 +115,8 @@ static void copy_valid(weft__vec *out, const weft__vec *a, int64_t n) {
   out->all_valid = a->all_valid;
   if (!a->all_valid && out != a) memcpy(out->valid, a->valid, (size_t)n);
 }
+
+void weft__copy_valid(weft__vec *out, const weft__vec *a, int64_t n) { copy_valid(out, a, n); }
 
 static int64_t py_mod_i(int64_t a, int64_t b) {
   if (b == -1) return 0; /* INT64_MIN % -1 overflows in C */
@@ -212,6 +219,10 @@ static weft_status eval_binary(weft__eval *ev, int me, int64_t n) {
   const weft__bnode *A = &ev->bound->nodes[nd->a], *B = &ev->bound->nodes[nd->b];
   weft__vec *out = &ev->vecs[me], *a = &ev->vecs[nd->a], *b = &ev->vecs[nd->b];
   int op = nd->e->op;
+  if (op == WEFT_OP_FLOORDIV) return weft__eval_numeric(ev, me, n);
+  if ((op == WEFT_OP_ADD || op == WEFT_OP_SUB) &&
+      (A->type == WEFT_TYPE_DATE32 || B->type == WEFT_TYPE_DATE32))
+    return weft__eval_temporal(ev, me, n);
   if (op == WEFT_OP_AND || op == WEFT_OP_OR) {
     kleene(op, out, a, b, n);
     return WEFT_OK;
@@ -261,6 +272,12 @@ static weft_status eval_unary(weft__eval *ev, int me, int64_t n) {
   weft__vec *out = &ev->vecs[me], *a = &ev->vecs[nd->a];
   int lane = ev->bound->nodes[nd->a].lane;
   weft__val *o = out->v, *x = a->v;
+  if (weft__unary_is_newer(nd->e->op)) {
+    int op = nd->e->op;
+    if (op == WEFT_OP_STR_LEN_BYTES) return weft__eval_str(ev, me, n);
+    if (op == WEFT_OP_FLOOR || op == WEFT_OP_CEIL) return weft__eval_numeric(ev, me, n);
+    return weft__eval_temporal(ev, me, n);
+  }
   if (lane == WEFT__LANE_D) {
     int done;
     WEFT_RETURN_NOT_OK(weft__dec_unary(ev, me, n, &done));
@@ -316,9 +333,7 @@ static weft_status eval_unary(weft__eval *ev, int me, int64_t n) {
 
 static int contains(const char *s, int32_t len, const char *p, size_t plen) {
   if (plen == 0) return 1;
-  for (int32_t i = 0; i + (int64_t)plen <= len; i++)
-    if (s[i] == p[0] && !memcmp(s + i, p, plen)) return 1;
-  return 0;
+  return len > 0 && memmem(s, (size_t)len, p, plen) != NULL;
 }
 
 static weft_status eval_string_test(weft__eval *ev, int me, int64_t n) {
@@ -326,6 +341,7 @@ static weft_status eval_string_test(weft__eval *ev, int me, int64_t n) {
   weft__vec *out = &ev->vecs[me], *a = &ev->vecs[nd->a];
   const char *p = nd->e->s;
   size_t plen = strlen(p);
+  if (nd->e->re) return weft__eval_str(ev, me, n);
   copy_valid(out, a, n);
   if (nd->e->kind == WEFT__E_CONTAINS)
     for (int64_t i = 0; i < n; i++) out->v[i].i = contains(a->sp[i], a->sl[i], p, plen);
@@ -370,6 +386,11 @@ weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
       return WEFT_OK;
     }
     case WEFT__E_CONTAINS: case WEFT__E_STARTS_WITH: return eval_string_test(ev, me, n);
+    case WEFT__E_WHEN: return weft__eval_when(ev, me, n);
+    case WEFT__E_BRANCHES: return WEFT_OK; /* its children are WEFT__E_WHEN's operands */
+    case WEFT__E_IS_IN: return weft__eval_is_in(ev, me, n);
+    case WEFT__E_ROUND: return weft__eval_numeric(ev, me, n);
+    case WEFT__E_STR_OP: return weft__eval_str(ev, me, n);
     case WEFT__E_ALIAS: {
       /* the child's vec is the result: swap buffers so nothing is copied */
       weft__vec tmp = *out;
@@ -377,6 +398,8 @@ weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
       ev->vecs[nd->a] = tmp;
       return WEFT_OK;
     }
+    case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* bound as columns */
+      return weft__error(WEFT_ERR_INTERNAL, "%s evaluated per row", nd->e->text);
   }
   return WEFT_OK;
 }

@@ -10,6 +10,7 @@
 #include "frame/group/agg.h"
 #include "frame/group/agg_device.h"
 #include "frame/expr/expr.h"
+#include "frame/expr/expr_agg.h"
 #include "frame/table/gather.h"
 #include "frame/group/group_rows.h"
 
@@ -29,6 +30,10 @@ static weft_status eval_input(const weft_expr *e, const weft_table *t, size_t i,
     weft__column_retain(out);
     return WEFT_OK;
   }
+  if (weft__expr_has_agg(e)) /* a select would give it one row, not one value a row */
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: the input %s of aggregation "
+                       "%zu holds an aggregation; aggregations of aggregations are not supported "
+                       "(weft_table_agg takes expressions of aggregations)", e->text, i);
   weft_table *sel = NULL;
   weft_status st = weft_table_select(NULL, t, 1, &e, &sel);
   if (st != WEFT_OK)

@@ -17,6 +17,7 @@
 #include "frame/expr/expr.h"
 #include "frame/expr/expr_device.h"
 #include "frame/select/filter_compact.h"
+#include "frame/select/select_aggs.h"
 #include "frame/table/gather.h"
 
 #define PART_ROWS ((size_t)65536)
@@ -268,6 +269,9 @@ weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n
   WEFT_CHECK_ARG(out, "weft_table_select: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table && (n == 0 || exprs), "weft_table_select: table and exprs must not be NULL");
+  int handled;
+  WEFT_RETURN_NOT_OK(weft__select_aggs(exec, WEFT__SELECT, table, n, exprs, &handled, out));
+  if (handled) return WEFT_OK;
   weft_table *res;
   WEFT_RETURN_NOT_OK(weft__table_new(n, n ? table->rows : 0, &res));
   const char **names = calloc(n ? n : 1, sizeof *names);
@@ -300,6 +304,9 @@ weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, si
   WEFT_CHECK_ARG(out, "weft_table_with_columns: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table && (n == 0 || exprs), "weft_table_with_columns: table and exprs must not be NULL");
+  int handled;
+  WEFT_RETURN_NOT_OK(weft__select_aggs(exec, WEFT__WITH_COLUMNS, table, n, exprs, &handled, out));
+  if (handled) return WEFT_OK;
   size_t nc = table->ncols;
   weft__column *cols = calloc(n ? n : 1, sizeof *cols);
   const char **names = calloc(n ? n : 1, sizeof *names);
@@ -342,6 +349,9 @@ weft_status weft_table_filter(weft_exec *exec, const weft_table *table, const we
   WEFT_CHECK_ARG(out, "weft_table_filter: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table && predicate, "weft_table_filter: table and predicate must not be NULL");
+  int handled;
+  WEFT_RETURN_NOT_OK(weft__select_aggs(exec, WEFT__FILTER, table, 1, &predicate, &handled, out));
+  if (handled) return WEFT_OK;
   weft__bound b;
   WEFT_RETURN_NOT_OK(weft__expr_bind(predicate, table, &b));
   const weft__bnode *root = &b.nodes[b.root];
