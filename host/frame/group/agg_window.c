@@ -42,6 +42,8 @@ typedef struct bcast {
 
 #define BCAST_BLOCK 65536
 
+typedef struct bytes16 { uint64_t w[2]; } bytes16; /* decimal128 */
+
 static void bcast_run(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
   bcast *b = ctx;
@@ -54,7 +56,7 @@ static void bcast_run(void *ctx, int worker, int workers) {
 #define COPY(W, T) case W: { const T *s = (const T *)b->src; T *d = (T *)b->dst; \
         if (g) { for (int64_t r = r0; r < r1; r++) d[r] = s[g[r]]; } \
         else { for (int64_t r = r0; r < r1; r++) d[r] = s[0]; } break; }
-      COPY(1, uint8_t) COPY(2, uint16_t) COPY(4, uint32_t) COPY(8, uint64_t)
+      COPY(1, uint8_t) COPY(2, uint16_t) COPY(4, uint32_t) COPY(8, uint64_t) COPY(16, bytes16)
 #undef COPY
       default: break;
     }
