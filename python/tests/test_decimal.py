@@ -311,6 +311,16 @@ def test_sort_group_join_unique_on_decimal_keys(n):
     assert sorted(map(str, df.unique("a")["a"].to_list())) == sorted(map(str, pdf.unique("a")["a"].to_list()))
 
 
+@pytest.mark.parametrize("n", [1, 4099])
+def test_aggregates_broadcast_over_rows(n):
+    # TPC-H Q15: keep the rows whose decimal equals its maximum
+    pdf = frame(n)
+    df = weft.DataFrame(pdf)
+    same(df.filter(col("a") == col("a").max()).select("k", "a"),
+         pdf.filter(pl.col("a") == pl.col("a").max()).select("k", "a"))
+    same(df.select((col("c") - col("c").min()).alias("d")), pdf.select((pl.col("c") - pl.col("c").min()).alias("d")))
+
+
 def test_lazy_filter_group_by_over_decimals():
     pdf = frame(4099)
     df = weft.DataFrame(pdf)
