@@ -104,6 +104,11 @@ weft_status weft__join_layout(const weft_table *left, const weft_table *right, s
                               int coalesce, const char *suffix, weft__join_out **out,
                               size_t *nout);
 void weft__join_layout_free(weft__join_out *cols, size_t n);
+/* The same from the key names and a kind with its flags (the planner's view of a join). */
+weft_status weft__join_layout_of(const weft_table *left, const weft_table *right, size_t nkeys,
+                                 const char *const *left_on, const char *const *right_on,
+                                 weft_join_kind kind_flags, const char *suffix,
+                                 weft__join_out **out, size_t *nout);
 /* Whether a join of `kind` with these flags merges its key columns (Polars' coalesce). */
 int weft__join_coalesces(weft_join_kind kind, int flags);
 

@@ -122,3 +122,26 @@ int weft__join_coalesces(weft_join_kind kind, int flags) {
   if (flags & WEFT_JOIN_NO_COALESCE) return 0;
   return kind != WEFT_JOIN_FULL;
 }
+
+weft_status weft__join_layout_of(const weft_table *left, const weft_table *right, size_t nkeys,
+                                 const char *const *left_on, const char *const *right_on,
+                                 weft_join_kind kind_flags, const char *suffix,
+                                 weft__join_out **out, size_t *nout) {
+  *out = NULL;
+  *nout = 0;
+  size_t nk = nkeys ? nkeys : 1;
+  const weft__column **lcols = calloc(nk, sizeof *lcols), **rcols = calloc(nk, sizeof *rcols);
+  size_t *lidx = calloc(nk, sizeof *lidx), *ridx = calloc(nk, sizeof *ridx);
+  weft_status st = lcols && rcols && lidx && ridx
+                       ? WEFT_OK
+                       : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
+  if (st == WEFT_OK && nkeys)
+    st = weft__join_find_keys(left, right, nkeys, left_on, right_on, lcols, rcols, lidx, ridx);
+  weft_join_kind kind = WEFT__JOIN_KIND(kind_flags);
+  if (st == WEFT_OK)
+    st = weft__join_layout(left, right, nkeys, left_on, right_on, lidx, ridx, kind,
+                           weft__join_coalesces(kind, WEFT__JOIN_FLAGS(kind_flags)),
+                           suffix ? suffix : "_right", out, nout);
+  free(lcols), free(rcols), free(lidx), free(ridx);
+  return st;
+}

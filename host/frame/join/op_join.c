@@ -22,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/device_choice.h"
 #include "core/error.h"
 #include "core/placement.h"
 #include "core/scratch.h"
+#include "frame/families.h"
 #include "frame/select/filter_compact.h"
 #include "frame/join/join.h"
 #include "frame/join/join_device.h"
@@ -266,6 +268,23 @@ weft_status weft__join_find_keys(const weft_table *left, const weft_table *right
   return WEFT_OK;
 }
 
+/* A cross join asks the exec's choice like any join, so a device list hears why it runs on
+ * the CPU (strict mode: fails). */
+static weft_status cross_rows(weft_exec *ex, int64_t lrows, int64_t rrows, join_rows *out) {
+  weft__op op = {.name = "join cross",
+                 .rows = (size_t)(lrows + rrows),
+                 .flops_per_row = 1,
+                 .family = &weft__family_join,
+                 .device_unsupported = "a cross join has no device kernels (no keys to hash: "
+                                       "every pair is listed on the CPU)"};
+  weft__choice choice;
+  WEFT_RETURN_NOT_OK(weft__choose_devices(ex, &op, &choice));
+  ex->last_device = 0;
+  WEFT_RETURN_NOT_OK(weft__join_cross_rows(lrows, rrows, &out->left, &out->right, &out->n));
+  weft__report(ex, "  cpu:0: every pair of rows (no keys, no hash table)");
+  return WEFT_OK;
+}
+
 weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
                             size_t nkeys, const char *const *left_on, const char *const *right_on,
                             weft_join_kind kind_flags, const char *suffix, weft_table **out) {
@@ -308,9 +327,7 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
                  (long long)right->rows);
   }
   if (st == WEFT_OK && kind == WEFT_JOIN_CROSS) {
-    st = weft__join_cross_rows(left->rows, right->rows, &rows.left, &rows.right, &rows.n);
-    ex->last_device = 0;
-    if (st == WEFT_OK) weft__report(ex, "  cpu:0: every pair of rows (no keys, no hash table)");
+    st = cross_rows(ex, left->rows, right->rows, &rows);
   } else if (st == WEFT_OK) {
     for (size_t k = 0; k < nkeys; k++) {
       weft__column_null_count((weft__column *)lcols[k]);
