@@ -111,8 +111,9 @@ static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
   if (lst != WEFT_OK) return lst;
   for (size_t c = 0; c < ncols; c++) {
     const weft__join_out *o = &cols[c];
-    if (o->side == 0 && to_l && !strcmp(o->name, lt->names[o->col])) weft__names_add(&left, o->name);
-    if (o->side == 1 && to_r && !strcmp(o->name, rt->names[o->col])) weft__names_add(&right, o->name);
+    /* the sets keep pointers: the inputs' names, which outlive the layout */
+    if (o->side == 0 && to_l && !strcmp(o->name, lt->names[o->col])) weft__names_add(&left, lt->names[o->col]);
+    if (o->side == 1 && to_r && !strcmp(o->name, rt->names[o->col])) weft__names_add(&right, rt->names[o->col]);
   }
   weft__join_layout_free(cols, ncols);
   preds to_left = {0}, rest = {0}, to_right = {0}, stay = {0};
