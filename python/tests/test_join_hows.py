@@ -184,3 +184,25 @@ def test_errors(rng):
         left.join(right, how="full")
     with pytest.raises(InvalidArgumentError, match="appears twice"):
         left.join(right.rename({"w": "x_right"}), on="k", how="full")
+
+
+@pytest.mark.parametrize("how", ["inner", "left", "right", "full"])
+def test_many_pairs_put_in_left_order(how, rng):
+    """Over 65536 pairs found by the right rows (a table on the smaller left side): the
+    counting sort that restores left order runs in two halves on two threads."""
+    left, right = side(rng, 3000, 1500, "v"), side(rng, 90_001, 1500, "w")
+    got = check(left, right, how, on="k")
+    assert got.height > 65536
+    assert "table on 3000 left rows" in weft.last_report() or how == "right", weft.last_report()
+
+
+def test_explain_pushes_filters_only_into_kept_sides(rng):
+    left, right = to_weft(side(rng, 50, 9, "v")).lazy(), to_weft(side(rng, 40, 9, "w")).lazy()
+    def below_join(how, pred):
+        lines = left.join(right, on="k", how=how).filter(pred).explain().splitlines()
+        join_at = next(i for i, l in enumerate(lines) if "JOIN" in l)
+        return any("FILTER" in l for l in lines[join_at + 1:])
+    assert below_join("inner", weft.col("v") > 0) and below_join("inner", weft.col("w") > 0)
+    assert below_join("left", weft.col("v") > 0) and not below_join("left", weft.col("w") > 0)
+    assert below_join("right", weft.col("w") > 0) and not below_join("right", weft.col("v") > 0)
+    assert not below_join("full", weft.col("v") > 0) and not below_join("full", weft.col("w") > 0)
