@@ -134,6 +134,12 @@ weft_status weft__join_probe_cpu(struct weft_exec *exec, weft_join_kind kind, in
                              weft__join_pairs *parts, int64_t *match, uint8_t *mask,
                              uint8_t *matched);
 
+/* Semi / anti with the table on the left and one non-utf8 key (join_exists.c): matched[l] =
+ * whether some right row has left row l's key, by a set of the left keys that the right rows
+ * probe on the CPU pool. */
+weft_status weft__join_exists(struct weft_exec *exec, const weft__join_keys *lk, int64_t lrows,
+                              const weft__join_keys *rk, int64_t rrows, uint8_t *matched);
+
 /* The pairs of `parts` (in right order) put in left order, stable (join_order.c); with
  * left_outer, each of the `lrows` left rows without a pair gets (l, -1) in its place.
  * *left and *right are scratch blocks. */

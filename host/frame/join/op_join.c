@@ -97,6 +97,19 @@ static weft_status cpu_rows(weft_exec *ex, weft_join_kind core, const weft__join
   weft__join_table table = {0};
   uint8_t *matched = NULL, *mask = NULL;
   weft_status st = parts ? WEFT_OK : no_memory("the probe's partitions", prows);
+  if (st == WEFT_OK && build_left && !pairs && lk->single_word) {
+    /* existence only, one word a key: a set of the left keys (join_exists.c) */
+    if (!(matched = calloc((size_t)lrows + 1, 1))) st = no_memory("the matched flags", lrows);
+    if (st == WEFT_OK) st = weft__join_exists(ex, lk, lrows, rk, rrows, matched);
+    if (st == WEFT_OK) {
+      weft__report(ex, "  key set on %lld left rows, probed by %lld right rows", (long long)lrows,
+                   (long long)rrows);
+      if (!(out->left_mask = mask_of(matched, lrows, core == WEFT_JOIN_ANTI)))
+        st = no_memory("the output mask", lrows);
+    }
+    free(parts), free(matched);
+    return st;
+  }
   if (st == WEFT_OK) st = weft__join_build(build_left ? lk : rk, build_left ? lrows : rrows, &table);
   int direct = st == WEFT_OK && !build_left && table.direct && direct_ok;
   if (st == WEFT_OK && direct) {
