@@ -69,8 +69,8 @@ static void probe_direct(const probe_ctx *c, size_t row0, size_t rows) {
   }
 }
 
-/* One probe row's matches, in build order: calls `on(build row)` for each; stops early when
- * `first_only`. Returns 0 when `on` fails (out of memory). */
+/* Runs BODY with b_ = each build row whose key equals probe row `prow`'s, in build order (a
+ * direct table has at most one); BODY may `break` to stop at the first. */
 #define FOR_EACH_MATCH(t, c, keyv, bucketv, prow, BODY)                                         \
   do {                                                                                         \
     if ((t)->direct) {                                                                         \
