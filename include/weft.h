@@ -590,12 +590,27 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_describe(weft_exec *exec, const w
                                                         weft_table **out);
 
 typedef enum weft_join_kind {
-  WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI
+  WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI, WEFT_JOIN_RIGHT,
+  WEFT_JOIN_FULL, WEFT_JOIN_CROSS,
+  /* Flags OR'ed into a kind, Polars' coalesce=: by default the key columns are merged into
+   * one (the left's; a right join's: the right's) except in a full join, which keeps both,
+   * the right's renamed with the suffix on a clash. WEFT_JOIN_COALESCE merges them in a full
+   * join too (the left key where the row has a left side, else the right key, of the two
+   * keys' common type); WEFT_JOIN_NO_COALESCE keeps both in every join but semi and anti. */
+  WEFT_JOIN_COALESCE = 0x100, WEFT_JOIN_NO_COALESCE = 0x200
 } weft_join_kind;
 
-/* Hash join on equal keys (null never equals null, as Polars). Output: left columns, then
- * the right's non-key columns (a name clash gets `suffix`, default "_right"). Rows in left
- * order; for each left row its matches in right order. */
+/* Hash join on equal keys (null never equals null, as Polars); keys of any integer widths
+ * and signedness compare by value. The hash table is built on the smaller side, whatever the
+ * kind. Output columns as Polars': the left's, then the right's non-key columns (a name
+ * already taken gets `suffix`, default "_right"); a right join gives the left's non-key
+ * columns, then the right's; see the flags above for the keys. A cross join takes no keys
+ * (nkeys = 0) and gives every (left row, right row), left row by left row.
+ * Row order (Polars' maintain_order): inner, left, semi and anti joins keep the left order,
+ * each left row followed by its matches in right order ("left_right"); a right join keeps
+ * the right order, each right row's matches in left order ("right_left"); a full join gives
+ * the left join's rows, then the right rows that matched nothing, in right order
+ * ("left_right"). */
 WEFT_API WEFT_NODISCARD weft_status weft_table_join(weft_exec *exec, const weft_table *left,
                                                     const weft_table *right, size_t nkeys,
                                                     const char *const *left_on,

@@ -7,6 +7,7 @@
 #include "core/exec.h"
 #include "core/placement.h"
 #include "frame/table/table.h"
+#include "frame/join/join.h"
 #include "plan/plan.h"
 
 static const char *agg_name(weft_agg_kind kind) {
@@ -40,7 +41,7 @@ static void add_aggs(weft__text *t, const weft_plan *p) {
  * filter's predicate), then the group_by's keys and aggregations. */
 static void add_fused(weft__text *t, const weft_plan *p, int fused) {
   static const char *how[] = {"inner", "left", "semi", "anti"};
-  const weft_plan *j = p->in;
+  const weft_plan *j = p->in; /* fused: one of these kinds, no flags (plan_fuse.c) */
   switch (fused) {
     case WEFT__FUSE_JOIN:
       weft__text_add(t, "join + aggregate (fused) %s on [", how[j->how]);
@@ -108,13 +109,19 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
       weft__text_add(&t, "] nulls %s", p->nulls_last ? "last" : "first");
       break;
     case WEFT__P_JOIN: {
-      static const char *how[] = {"inner", "left", "semi", "anti"};
-      weft__text_add(&t, "%s on [", how[p->how]);
-      for (size_t k = 0; k < p->n; k++) {
-        weft__text_add(&t, "%s%s", k ? ", " : "", p->keys[k]);
-        if (strcmp(p->keys[k], p->right_keys[k])) weft__text_add(&t, " = %s", p->right_keys[k]);
+      static const char *how[] = {"inner", "left", "semi", "anti", "right", "full", "cross"};
+      weft_join_kind kind = WEFT__JOIN_KIND(p->how);
+      int flags = WEFT__JOIN_FLAGS(p->how);
+      weft__text_add(&t, "%s", how[kind]);
+      if (kind != WEFT_JOIN_CROSS) {
+        weft__text_add(&t, " on [");
+        for (size_t k = 0; k < p->n; k++) {
+          weft__text_add(&t, "%s%s", k ? ", " : "", p->keys[k]);
+          if (strcmp(p->keys[k], p->right_keys[k])) weft__text_add(&t, " = %s", p->right_keys[k]);
+        }
+        weft__text_add(&t, "]");
       }
-      weft__text_add(&t, "]");
+      if (flags) weft__text_add(&t, " coalesce=%s", flags & WEFT_JOIN_COALESCE ? "true" : "false");
       break;
     }
     case WEFT__P_SLICE:

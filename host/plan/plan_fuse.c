@@ -30,6 +30,10 @@ static int aggs_supported(const weft_plan *p) {
 /* The join's output can be read by the fused pass: its right columns are ones it gathers
  * (fixed width or bool). */
 static int join_fusable(const weft_plan *j) {
+  /* the pass knows the layout of these kinds with their keys merged (the default) */
+  if (j->how != WEFT_JOIN_INNER && j->how != WEFT_JOIN_LEFT && j->how != WEFT_JOIN_SEMI &&
+      j->how != WEFT_JOIN_ANTI)
+    return 0;
   for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++)
     if (j->proto->cols[c].view.type == WEFT_TYPE_UTF8) return 0;
   return 1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 #include "plan/plan_agg.h"
@@ -228,9 +229,9 @@ weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t
   WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
   *out = NULL;
   WEFT_CHECK_ARG(left && right, "%s: left and right must not be NULL", fn);
-  WEFT_CHECK_ARG(nkeys > 0 && left_on && right_on, "%s: needs at least one key (nkeys = %zu)", fn, nkeys);
-  WEFT_CHECK_ARG(kind >= WEFT_JOIN_INNER && kind <= WEFT_JOIN_ANTI,
-                 "%s: kind %d is not INNER, LEFT, SEMI or ANTI", fn, (int)kind);
+  /* the kind, flags and keys are checked by weft_table_join on the protos, below */
+  WEFT_CHECK_ARG(nkeys == 0 || (left_on && right_on), "%s: left_on and right_on must not be NULL "
+                 "(nkeys = %zu)", fn, nkeys);
   weft_plan *p = NULL;
   WEFT_RETURN_NOT_OK(node_new(WEFT__P_JOIN, left, right, fn, &p));
   p->n = nkeys;
@@ -243,7 +244,12 @@ weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t
                                              kind, p->suffix, &p->proto)) != WEFT_OK)
     st = weft__error_context(st, "%s", fn);
   /* an estimate: a key join is mostly about as long as its longer side */
-  if (kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT) p->rows = left->rows > right->rows ? left->rows : right->rows;
+  weft_join_kind how = WEFT__JOIN_KIND(kind);
+  int64_t longer = left->rows > right->rows ? left->rows : right->rows;
+  if (how == WEFT_JOIN_INNER || how == WEFT_JOIN_LEFT || how == WEFT_JOIN_RIGHT) p->rows = longer;
+  if (how == WEFT_JOIN_FULL) p->rows = left->rows + right->rows;
+  if (how == WEFT_JOIN_CROSS)
+    p->rows = right->rows && left->rows > INT64_MAX / right->rows ? INT64_MAX : left->rows * right->rows;
   return finish(p, st, out);
 }
 

@@ -733,7 +733,8 @@ weft_table_unique = _fn(
 )
 
 weft_join_kind = c_int
-WEFT_JOIN_INNER, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI = range(4)
+WEFT_JOIN_INNER, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI, WEFT_JOIN_RIGHT, WEFT_JOIN_FULL, WEFT_JOIN_CROSS = range(7)
+WEFT_JOIN_COALESCE, WEFT_JOIN_NO_COALESCE = 0x100, 0x200
 
 # weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
 #     size_t nkeys, const char *const *left_on, const char *const *right_on,

@@ -619,14 +619,18 @@ class DataFrame:
 
     def join(self, other: "DataFrame", on: Optional[Names] = None,
              left_on: Optional[Names] = None, right_on: Optional[Names] = None,
-             how: str = "inner", suffix: str = "_right", device: Any = "auto",
-             strict: bool = False) -> "DataFrame":
-        """Hash join: how = "inner", "left", "semi" or "anti"."""
+             how: str = "inner", suffix: str = "_right", coalesce: Optional[bool] = None,
+             device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """Hash join, built on the smaller side: how = "inner", "left", "right", "full",
+        "semi", "anti" or "cross" (no keys); null keys never match; coalesce as Polars' (None:
+        merge the keys except in a full join). Rows: inner / left / semi / anti in left order,
+        each left row's matches in right order; right in right order, each right row's
+        matches in left order; full as left, then the unmatched right rows in right order."""
         if not isinstance(other, DataFrame):
             raise InvalidArgumentError(f"join: other must be a weft DataFrame, got {type(other).__name__}")
         return DataFrame._from_handle(
             _join.join(self._handle, other._handle, on=on, left_on=left_on, right_on=right_on,
-                       how=how, suffix=suffix, device=device, strict=strict))
+                       how=how, suffix=suffix, coalesce=coalesce, device=device, strict=strict))
 
     def write_csv(self, path: Union[str, os.PathLike]) -> None:
         """Writes a CSV file (header, nulls as empty fields)."""

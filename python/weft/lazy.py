@@ -204,15 +204,16 @@ class LazyFrame:
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
              right_on: Union[None, str, Sequence[str]] = None, how: str = "inner",
-             suffix: str = "_right") -> "LazyFrame":
-        """Hash join with another LazyFrame (or DataFrame): how = "inner", "left", "semi" or
-        "anti"; rows in left order, each left row's matches in right order."""
+             suffix: str = "_right", coalesce: Optional[bool] = None) -> "LazyFrame":
+        """Hash join with another LazyFrame (or DataFrame), as DataFrame.join: how =
+        "inner", "left", "right", "full", "semi", "anti" or "cross"; the same rows in the
+        same order."""
         if isinstance(other, _DataFrame):
             other = other.lazy()
         if not isinstance(other, LazyFrame):
             raise InvalidArgumentError(f"join: other must be a LazyFrame or DataFrame, got {type(other).__name__}")
-        kind = _how(how, suffix)
-        lk, rk = _keys(on, left_on, right_on)
+        kind = _how(how, suffix, coalesce)
+        lk, rk = _keys(on, left_on, right_on, how)
         return _build("LazyFrame.join", _lib.weft_plan_join, self._handle, other._handle, len(lk),
                       _c_names(lk), _c_names(rk), kind, suffix.encode("utf-8"))
 
