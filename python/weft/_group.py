@@ -16,7 +16,7 @@ import ctypes
 from typing import Any, Sequence, Union
 
 from . import _lib
-from ._args import _c_names, _names, _run
+from ._args import _c_names, _flatten, _names, _run
 from .errors import InvalidArgumentError
 from .expr import AggExpr
 
@@ -65,30 +65,65 @@ def group_by(table: ctypes.c_void_p, keys: Union[str, Sequence[str]], aggs: Sequ
     return out
 
 
-def _descending_flags(descending: Union[bool, Sequence[bool]], keys: list[str]) -> ctypes.Array:
-    """The C int array of sort directions: one bool for every key, or one bool per key."""
-    if isinstance(descending, bool):
-        desc = [descending] * len(keys)
-    elif isinstance(descending, (list, tuple)) and all(isinstance(d, bool) for d in descending):
-        desc = list(descending)
-        if len(desc) != len(keys):
+def _bool_flags(value: Union[bool, Sequence[bool]], keys: list[str], what: str,
+                where: str) -> ctypes.Array:
+    """The C int array of one flag per key, from one bool or one bool per key."""
+    if isinstance(value, bool):
+        flags = [value] * len(keys)
+    elif isinstance(value, (list, tuple)) and all(isinstance(d, bool) for d in value):
+        flags = list(value)
+        if len(flags) != len(keys):
             raise InvalidArgumentError(
-                f"sort: descending has {len(desc)} values but by has {len(keys)} columns {keys}"
+                f"{where}: {what} has {len(flags)} values but by has {len(keys)} columns {keys}"
             )
     else:
-        raise InvalidArgumentError(f"sort: descending must be a bool or a list of bools, got {descending!r}")
-    return (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
+        raise InvalidArgumentError(f"{where}: {what} must be a bool or a list of bools, got {value!r}")
+    return (ctypes.c_int * len(keys))(*[1 if d else 0 for d in flags])
 
 
-def sort(table: ctypes.c_void_p, by: Union[str, Sequence[str]],
-         descending: Union[bool, Sequence[bool]] = False, device: Any = "auto",
+def _descending_flags(descending: Union[bool, Sequence[bool]], keys: list[str],
+                      where: str = "sort") -> ctypes.Array:
+    """The C int array of sort directions: one bool for every key, or one bool per key."""
+    return _bool_flags(descending, keys, "descending", where)
+
+
+def _sort_args(by: Any, more_by: Sequence[Any], descending: Any, nulls_last: Any,
+               where: str) -> tuple:
+    """(keys, C names, descending flags, nulls_last flags) of a sort's arguments."""
+    keys = _names(_flatten([by, *more_by]), "sort by")
+    return (keys, _c_names(keys), _descending_flags(descending, keys, where),
+            _bool_flags(nulls_last, keys, "nulls_last", where))
+
+
+def _top_k_args(k: Any, by: Any, reverse: Any, bottom: bool, where: str) -> tuple:
+    """(k, keys, C names, descending flags, nulls_last flags) of top_k / bottom_k: Polars'
+    top_k sorts descending (bottom_k ascending), reverse flips a key, nulls always last."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise InvalidArgumentError(f"{where}: k must be an integer >= 0, got {k!r}")
+    keys = _names(_flatten([by]), f"{where} by")
+    rev = _bool_flags(reverse, keys, "reverse", where)
+    desc = (ctypes.c_int * len(keys))(*[int(bool(r) == bottom) for r in rev])
+    last = (ctypes.c_int * len(keys))(*([1] * len(keys)))
+    return k, keys, _c_names(keys), desc, last
+
+
+def sort(table: ctypes.c_void_p, by: Union[str, Sequence[str]], *more_by: str,
+         descending: Union[bool, Sequence[bool]] = False,
+         nulls_last: Union[bool, Sequence[bool]] = False, device: Any = "auto",
          strict: bool = False) -> ctypes.c_void_p:
-    """A new table handle: `table` sorted (stably) by one or more columns; descending: one
-    bool or one per column."""
-    keys = _names(by, "sort by")
-    desc_arr = _descending_flags(descending, keys)
-    return _run("DataFrame.sort", _lib.weft_table_sort, device, strict, table, len(keys),
-                _c_names(keys), desc_arr)
+    """A new table handle: `table` sorted (stably) by one or more columns; descending and
+    nulls_last: one bool or one per column (nulls first by default, as Polars)."""
+    keys, names, desc, last = _sort_args(by, more_by, descending, nulls_last, "DataFrame.sort")
+    return _run("DataFrame.sort", _lib.weft_table_sort_nulls, device, strict, table, len(keys),
+                names, desc, last)
+
+
+def top_k(table: ctypes.c_void_p, k: int, by: Any, reverse: Any, bottom: bool,
+          device: Any = "auto", strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle: the k rows with the largest (bottom: smallest) values of `by`."""
+    where = "DataFrame.bottom_k" if bottom else "DataFrame.top_k"
+    k, keys, names, desc, last = _top_k_args(k, by, reverse, bottom, where)
+    return _run(where, _lib.weft_table_top_k, device, strict, table, k, len(keys), names, desc, last)
 
 
 def unique(table: ctypes.c_void_p, subset: Union[None, str, Sequence[str]] = None,

@@ -601,11 +601,31 @@ class DataFrame:
         """Groups by key columns: .agg(weft.col("v").sum(), ...) gives one row per group."""
         return GroupBy(self, _names(_flatten(keys), "group_by keys", allow_empty=True))
 
-    def sort(self, by: Names, descending: Union[bool, Sequence[bool]] = False,
+    def sort(self, by: Names, *more_by: str, descending: Union[bool, Sequence[bool]] = False,
+             nulls_last: Union[bool, Sequence[bool]] = False, maintain_order: bool = False,
              device: Any = "auto", strict: bool = False) -> "DataFrame":
-        """Stable sort by one or more columns, nulls last."""
+        """Sort by one or more columns; descending and nulls_last: one bool or one per
+        column; each key's nulls first unless nulls_last (Polars' default). weft's sort is
+        always stable, so maintain_order=True changes nothing."""
+        if not isinstance(maintain_order, bool):
+            raise InvalidArgumentError(f"DataFrame.sort: maintain_order must be a bool, got {maintain_order!r}")
         return DataFrame._from_handle(
-            _group.sort(self._handle, by, descending=descending, device=device, strict=strict))
+            _group.sort(self._handle, by, *more_by, descending=descending, nulls_last=nulls_last,
+                        device=device, strict=strict))
+
+    def top_k(self, k: int, *, by: Names, reverse: Union[bool, Sequence[bool]] = False,
+              device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows with the largest values of `by`, largest first (reverse: smallest, per
+        key); nulls last. Selects the candidates in one pass instead of sorting every row."""
+        return DataFrame._from_handle(
+            _group.top_k(self._handle, k, by, reverse, False, device=device, strict=strict))
+
+    def bottom_k(self, k: int, *, by: Names, reverse: Union[bool, Sequence[bool]] = False,
+                 device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows with the smallest values of `by`, smallest first (reverse: largest, per
+        key); nulls last."""
+        return DataFrame._from_handle(
+            _group.top_k(self._handle, k, by, reverse, True, device=device, strict=strict))
 
     def unique(self, subset: Optional[Names] = None, device: Any = "auto",
                strict: bool = False) -> "DataFrame":

@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 from . import _lib
 from ._args import _c_names, _flatten, _names
 from ._columns import table_schema
-from ._group import _agg_array, _descending_flags, _flatten_aggs
+from ._group import _agg_array, _flatten_aggs, _sort_args, _top_k_args
 from ._join import _how, _keys
 from ._select import _agg_select, _exprs
 from .errors import InvalidArgumentError, NotFoundError, _check
@@ -164,15 +164,33 @@ class LazyFrame:
 
     def sort(self, by: Union[str, Sequence[str]], *more_by: str,
              descending: Union[bool, Sequence[bool]] = False,
-             nulls_last: bool = False) -> "LazyFrame":
-        """Stable sort by one or more columns; descending: one bool or one per column; the
-        nulls of each key first unless nulls_last (Polars' default)."""
-        keys = _names(_flatten([by, *more_by]), "sort by")
-        if not isinstance(nulls_last, bool):
-            raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
-        desc_arr = _descending_flags(descending, keys)
-        return _build("LazyFrame.sort", _lib.weft_plan_sort, self._handle, len(keys), _c_names(keys),
-                      desc_arr, 1 if nulls_last else 0)
+             nulls_last: Union[bool, Sequence[bool]] = False,
+             maintain_order: bool = False) -> "LazyFrame":
+        """Stable sort by one or more columns; descending and nulls_last: one bool or one per
+        column; each key's nulls first unless nulls_last (Polars' default). A slice or head
+        directly above it runs as a top-k (only the first rows are sorted)."""
+        if not isinstance(maintain_order, bool):
+            raise InvalidArgumentError(f"LazyFrame.sort: maintain_order must be a bool, got {maintain_order!r}")
+        keys, names, desc, last = _sort_args(by, more_by, descending, nulls_last, "LazyFrame.sort")
+        return _build("LazyFrame.sort", _lib.weft_plan_sort_nulls, self._handle, len(keys), names,
+                      desc, last)
+
+    def _top_k(self, k: int, by: Any, reverse: Any, bottom: bool) -> "LazyFrame":
+        where = "LazyFrame.bottom_k" if bottom else "LazyFrame.top_k"
+        k, keys, names, desc, last = _top_k_args(k, by, reverse, bottom, where)
+        return _build(where, _lib.weft_plan_top_k, self._handle, k, len(keys), names, desc, last)
+
+    def top_k(self, k: int, *, by: Union[str, Sequence[str]],
+              reverse: Union[bool, Sequence[bool]] = False) -> "LazyFrame":
+        """The k rows with the largest values of `by`, largest first (reverse: smallest, per
+        key); nulls last."""
+        return self._top_k(k, by, reverse, False)
+
+    def bottom_k(self, k: int, *, by: Union[str, Sequence[str]],
+                 reverse: Union[bool, Sequence[bool]] = False) -> "LazyFrame":
+        """The k rows with the smallest values of `by`, smallest first (reverse: largest, per
+        key); nulls last."""
+        return self._top_k(k, by, reverse, True)
 
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
