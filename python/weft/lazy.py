@@ -259,6 +259,11 @@ class LazyFrame:
         out = _lib.weft_table_p()
         status = _lib.weft_plan_collect(ex.handle, self._handle, ctypes.byref(out))
         ex._mark_ran()
+        if status != 0:
+            from ._scan_parquet import take_error
+            err = take_error()  # a scan_parquet read raised: that error, not its echo
+            if err is not None:
+                raise err
         _check(status, "LazyFrame.collect")
         return _DataFrame._from_handle(out)
 
