@@ -7,9 +7,8 @@ above it. That predicate is translated to a pyarrow expression (comparisons of a
 with a literal, &, |, ~, is_null / is_not_null; anything else is dropped from the AND, or
 the whole translation when under | or ~) and used only to skip row groups whose statistics
 rule it out (``ParquetFileFragment.split_by_row_group``). weft's own filter still runs on
-the rows read, so a row group kept that did not need to be costs time, never a wrong row;
-float comparisons add ``| is_nan(column)`` where Polars (and weft) count NaN as greater than
-every number, since Parquet statistics leave NaN out.
+the rows read, so a row group kept that did not need to be costs time, never a wrong row.
+Float comparisons that NaN satisfies are not translated (see _compare).
 """
 
 from __future__ import annotations
@@ -125,13 +124,18 @@ def _column(info: Any, src: _Source) -> Optional[str]:
     return name if name in src.types else None
 
 
-def _compare(op: str, name: str, value: Any, src: _Source, pa: Any, pc: Any, ds: Any) -> Any:
+def _compare(op: str, name: str, value: Any, src: _Source, pa: Any, ds: Any) -> Optional[tuple]:
+    """(pyarrow comparison, exact), or None. A float column's statistics leave NaN out and
+    pyarrow takes them as covering every value, so a comparison that NaN satisfies (NaN is
+    above every number in Polars and weft: >, >=, !=) would skip row groups holding NaN
+    rows: it is not translated, and the others count as inexact (so no ~ over them)."""
+    floating = pa.types.is_floating(src.types[name])
+    if floating and op in (">", ">=", "!="):
+        return None
     field = ds.field(name)
     cmp = {"==": field == value, "!=": field != value, "<": field < value, "<=": field <= value,
            ">": field > value, ">=": field >= value}[op]
-    if pa.types.is_floating(src.types[name]) and op in (">", ">="):
-        cmp = cmp | pc.is_nan(field)  # NaN is above every number (Polars), not in statistics
-    return cmp
+    return cmp, not floating
 
 
 def _translate(handle: int, src: _Source, pa: Any, pc: Any, ds: Any) -> Optional[tuple]:
@@ -157,7 +161,7 @@ def _translate(handle: int, src: _Source, pa: Any, pc: Any, ds: Any) -> Optional
             name, value, op = _column(b, src), _literal(a, pa), _FLIP[op]
         if name is None or value is None:
             return None
-        return _compare(op, name, value, src, pa, pc, ds), True
+        return _compare(op, name, value, src, pa, ds)
     if info.kind == _lib.WEFT_EXPR_UNARY and info.op == _lib.WEFT_OP_NOT:
         inner = _translate(info.a, src, pa, pc, ds)
         return (~inner[0], True) if inner and inner[1] else None  # ~superset is no superset
