@@ -9,7 +9,7 @@ is built (an unknown column or a bad type raises there). collect() optimizes it 
 filters move down (below select / with_columns that pass their columns through, below
 sorts, into the matching side of a join) and merge, and each scan keeps only the columns
 used above it (without copying). The semantics are those of the eager DataFrame methods,
-which run the operators, except sort's nulls_last, which defaults to False like Polars'.
+which run the operators (sort puts nulls first by default in both, as Polars).
 """
 
 from __future__ import annotations
