@@ -92,6 +92,7 @@ weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k
   int64_t rows = table->rows;
   weft_table *cand = NULL, *sorted = NULL;
   weft_status st = WEFT_OK;
+  int64_t ncand = -1;
   if (k < rows / 2 && key->view.type != WEFT_TYPE_BOOL) {
     int64_t *sel = NULL, n = 0;
     int nulls_first = nulls_last ? !nulls_last[0] : 0;
@@ -103,12 +104,16 @@ weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k
     for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++)
       st = weft__table_set_column(cand, c, table->names[c], cols[c]);
     free(cols), free(sel);
-    if (exec && st == WEFT_OK)
-      weft__report(exec, "top-k: %lld of %lld rows are candidates for the first %lld (by %s)",
-                   (long long)n, (long long)rows, (long long)k, keys[0]);
+    ncand = n;
   }
   if (st == WEFT_OK)
     st = weft_table_sort_nulls(exec, cand ? cand : table, nkeys, keys, descending, nulls_last, &sorted);
+  /* after the sort, whose report starts afresh */
+  if (exec && st == WEFT_OK && ncand >= 0)
+    weft__report(exec, "top-k: %lld of %lld rows are candidates for the first %lld (by %s)",
+                 (long long)ncand, (long long)rows, (long long)k, keys[0]);
+  else if (exec && st == WEFT_OK)
+    weft__report(exec, "top-k: the first %lld of %lld rows by a full sort", (long long)k, (long long)rows);
   if (st == WEFT_OK) st = weft_table_slice(sorted, 0, k, out);
   weft_table_free(cand), weft_table_free(sorted);
   return st;
