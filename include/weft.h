@@ -521,6 +521,11 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_sort_nulls(weft_exec *exec, const
                                                           size_t nkeys, const char *const *keys,
                                                           const int *descending,
                                                           const int *nulls_last, weft_table **out);
+/* The table with a first uint32 column `name` numbering the rows from `offset` (Polars'
+ * with_row_index); the other columns are shared. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_with_row_index(const weft_table *table,
+                                                              const char *name, int64_t offset,
+                                                              weft_table **out);
 /* The first k rows of weft_table_sort_nulls, without sorting every row: the k-th smallest
  * value of the first key is selected (O(rows)), only the rows up to it are sorted. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_top_k(weft_exec *exec, const weft_table *table,
@@ -633,6 +638,11 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_top_k(const weft_plan *input, int6
                                                     size_t nkeys, const char *const *keys,
                                                     const int *descending, const int *nulls_last,
                                                     weft_plan **out);
+/* The input with a first column numbering its rows (as weft_table_with_row_index); filters
+ * above it stay above it. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_with_row_index(const weft_plan *input,
+                                                             const char *name, int64_t offset,
+                                                             weft_plan **out);
 /* Joins `left` and `right` on equal keys (as weft_table_join). */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_join(const weft_plan *left, const weft_plan *right,
                                                    size_t nkeys, const char *const *left_on,

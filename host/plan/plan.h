@@ -22,7 +22,8 @@
 typedef enum weft__plan_kind {
   WEFT__P_SCAN, WEFT__P_FILTER, WEFT__P_SELECT, WEFT__P_WITH_COLUMNS, WEFT__P_GROUP_BY,
   WEFT__P_SORT, WEFT__P_JOIN, WEFT__P_SLICE, WEFT__P_UNIQUE,
-  WEFT__P_TOP_K /* made by the optimizer from a slice over a sort (plan_topk.c) */
+  WEFT__P_TOP_K, /* also made by the optimizer from a slice over a sort (plan_topk.c) */
+  WEFT__P_ROW_INDEX /* its name in keys[0] (n = 1), its first number in `offset` */
 } weft__plan_kind;
 
 /* A scan's rows read at collect time by the caller's callback (weft_plan_scan_source),

@@ -54,6 +54,7 @@ static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *i
       return weft_table_slice(in, from, len, out);
     }
     case WEFT__P_UNIQUE: return weft_table_unique(ex, in, p->n, keys, out);
+    case WEFT__P_ROW_INDEX: return weft_table_with_row_index(in, keys[0], p->offset, out);
   }
   return weft__error(WEFT_ERR_INTERNAL, "weft_plan_collect: unknown node kind %d", (int)p->kind);
 }

@@ -108,11 +108,15 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
       break;
     case WEFT__P_SORT: case WEFT__P_TOP_K:
       if (p->kind == WEFT__P_TOP_K) weft__text_add(&t, "%lld ", (long long)p->length);
+      int mixed = 0; /* one "nulls ..." after the keys unless they differ */
+      for (size_t k = 1; k < p->n; k++) mixed |= p->nulls_last[k] != p->nulls_last[0];
       weft__text_add(&t, "by [");
-      for (size_t k = 0; k < p->n; k++)
-        weft__text_add(&t, "%s%s%s nulls %s", k ? ", " : "", p->keys[k],
-                       p->descending[k] ? " desc" : "", p->nulls_last[k] ? "last" : "first");
+      for (size_t k = 0; k < p->n; k++) {
+        weft__text_add(&t, "%s%s%s", k ? ", " : "", p->keys[k], p->descending[k] ? " desc" : "");
+        if (mixed) weft__text_add(&t, " nulls %s", p->nulls_last[k] ? "last" : "first");
+      }
       weft__text_add(&t, "]");
+      if (!mixed) weft__text_add(&t, " nulls %s", p->nulls_last[0] ? "last" : "first");
       break;
     case WEFT__P_JOIN: {
       static const char *how[] = {"inner", "left", "semi", "anti"};
@@ -126,6 +130,9 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
     }
     case WEFT__P_SLICE:
       weft__text_add(&t, "offset %lld, length %lld", (long long)p->offset, (long long)p->length);
+      break;
+    case WEFT__P_ROW_INDEX:
+      weft__text_add(&t, "\"%s\" from %lld", p->keys[0], (long long)p->offset);
       break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) weft__text_add(&t, "(all columns)");

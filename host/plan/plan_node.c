@@ -289,6 +289,22 @@ weft_status weft_plan_top_k(const weft_plan *input, int64_t k, size_t nkeys, con
   return sort_node("weft_plan_top_k", input, k, nkeys, keys, descending, nulls_last, out);
 }
 
+weft_status weft_plan_with_row_index(const weft_plan *input, const char *name, int64_t offset,
+                                     weft_plan **out) {
+  const char *fn = "weft_plan_with_row_index";
+  WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
+  *out = NULL;
+  WEFT_CHECK_ARG(input && name, "%s: input and name must not be NULL", fn);
+  weft_plan *p = NULL;
+  WEFT_RETURN_NOT_OK(node_new(WEFT__P_ROW_INDEX, input, NULL, fn, &p));
+  p->n = 1;
+  p->offset = offset;
+  weft_status st = copy_names(fn, "name", 1, &name, &p->keys);
+  if (st == WEFT_OK && (st = weft_table_with_row_index(input->proto, name, offset, &p->proto)) != WEFT_OK)
+    st = weft__error_context(st, "%s", fn);
+  return finish(p, st, out);
+}
+
 weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
                            const char *const *left_on, const char *const *right_on,
                            weft_join_kind kind, const char *suffix, weft_plan **out) {
@@ -393,12 +409,13 @@ weft_status weft__plan_rebuild(const weft_plan *p, const weft_plan *in, const we
                             p->suffix, out);
     case WEFT__P_SLICE: return weft_plan_slice(in, p->offset, p->length, out);
     case WEFT__P_UNIQUE: return weft_plan_unique(in, p->n, keys, out);
+    case WEFT__P_ROW_INDEX: return weft_plan_with_row_index(in, keys[0], p->offset, out);
   }
   return weft__error(WEFT_ERR_INTERNAL, "weft plan: unknown node kind %d", (int)p->kind);
 }
 
 const char *weft__plan_kind_name(weft__plan_kind kind) {
   static const char *names[] = {"SCAN", "FILTER", "SELECT", "WITH_COLUMNS", "GROUP_BY",
-                                "SORT", "JOIN",   "SLICE",  "UNIQUE", "TOP_K"};
+                                "SORT", "JOIN",   "SLICE",  "UNIQUE", "TOP_K", "WITH_ROW_INDEX"};
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "UNKNOWN";
 }

@@ -695,6 +695,11 @@ weft_table_sort_nulls = _fn(
     [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(c_int),
      POINTER(weft_table_p)],
 )
+# weft_status weft_table_with_row_index(const weft_table *table, const char *name,
+#     int64_t offset, weft_table **out);
+weft_table_with_row_index = _fn(
+    "weft_table_with_row_index", weft_status, [weft_table_p, c_char_p, c_int64, POINTER(weft_table_p)]
+)
 # weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k,
 #     size_t nkeys, const char *const *keys, const int *descending, const int *nulls_last,
 #     weft_table **out);
@@ -827,6 +832,11 @@ weft_plan_top_k = _fn(
     "weft_plan_top_k", weft_status,
     [weft_plan_p, c_int64, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(c_int),
      POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_with_row_index(const weft_plan *input, const char *name,
+#     int64_t offset, weft_plan **out);
+weft_plan_with_row_index = _fn(
+    "weft_plan_with_row_index", weft_status, [weft_plan_p, c_char_p, c_int64, POINTER(weft_plan_p)]
 )
 # weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
 #     const char *const *left_on, const char *const *right_on, weft_join_kind kind,

@@ -19,7 +19,7 @@ import weakref
 from typing import Any, Callable, Optional, Sequence, Union
 
 from . import _lib
-from ._args import _c_names, _flatten, _names
+from ._args import _c_names, _flatten, _names, _row_index_args
 from ._columns import table_schema
 from ._group import _agg_array, _flatten_aggs, _sort_args, _top_k_args
 from ._join import _how, _keys
@@ -191,6 +191,13 @@ class LazyFrame:
         """The k rows with the smallest values of `by`, smallest first (reverse: largest, per
         key); nulls last."""
         return self._top_k(k, by, reverse, True)
+
+    def with_row_index(self, name: str = "index", offset: int = 0) -> "LazyFrame":
+        """A first uint32 column `name` numbering the rows from `offset` (filters written
+        after it stay after it, so the numbers are those of the rows before them)."""
+        name_b, offset = _row_index_args(name, offset, "LazyFrame.with_row_index")
+        return _build("LazyFrame.with_row_index", _lib.weft_plan_with_row_index, self._handle,
+                      name_b, offset)
 
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
