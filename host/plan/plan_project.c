@@ -130,10 +130,16 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
       for (size_t a = 0; a < p->naggs; a++) weft__names_add_expr(&below, p->aggs[a].input);
       st = one_input(p, &below, 0, NULL, out);
       break;
+    case WEFT__P_ROW_INDEX: /* every column it passes, but its own */
+      if (!need) return one_input(p, NULL, 0, NULL, out);
+      for (size_t i = 0; i < need->n; i++)
+        if (strcmp(need->v[i], p->keys[0])) weft__names_add(&below, need->v[i]);
+      st = one_input(p, &below, 0, NULL, out);
+      break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) need = NULL; /* every column is a key */
       /* fall through */
-    case WEFT__P_FILTER: case WEFT__P_SORT: case WEFT__P_SLICE:
+    case WEFT__P_FILTER: case WEFT__P_SORT: case WEFT__P_SLICE: case WEFT__P_TOP_K:
       if (!need) return one_input(p, NULL, 0, NULL, out);
       for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
       for (size_t k = 0; p->kind != WEFT__P_FILTER && p->kind != WEFT__P_SLICE && k < p->n; k++)
