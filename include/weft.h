@@ -515,6 +515,27 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_alias(const weft_expr *input, cons
 WEFT_API weft_status weft_expr_free(weft_expr *expr);
 /* The expression as text, e.g. `(col("v") > 0.5)`. Valid until the expression is freed. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_to_string(const weft_expr *expr, const char **text);
+/* What an expression node is, for callers that translate expressions (weft's Python
+ * scan_parquet turns a pushed-down predicate into a pyarrow filter). Kinds a newer weft adds
+ * are WEFT_EXPR_OTHER to an older caller. */
+typedef enum weft_expr_kind {
+  WEFT_EXPR_COLUMN = 0, WEFT_EXPR_LITERAL, WEFT_EXPR_BINARY, WEFT_EXPR_UNARY, WEFT_EXPR_CAST,
+  WEFT_EXPR_FILL_NULL, WEFT_EXPR_STR_CONTAINS, WEFT_EXPR_STR_STARTS_WITH, WEFT_EXPR_ALIAS,
+  WEFT_EXPR_OTHER = 255
+} weft_expr_kind;
+typedef struct weft_expr_info {
+  weft_expr_kind kind;
+  int op;               /* BINARY: a weft_binary_op; UNARY: a weft_unary_op */
+  weft_type type;       /* LITERAL: its type; CAST: the target */
+  int is_null;          /* LITERAL: a null literal */
+  int64_t int_value;    /* LITERAL of int64 or bool */
+  double float_value;   /* LITERAL of float64 */
+  const char *text;     /* COLUMN: the name; LITERAL utf8: the value; ALIAS: the name;
+                         * STR_*: the pattern (valid while the expression lives) */
+  const weft_expr *a, *b; /* children (NULL: none), borrowed */
+} weft_expr_info;
+/* Fills `info` with the node `expr` (its children by borrowed pointers). */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_inspect(const weft_expr *expr, weft_expr_info *info);
 /* Output name and type against a table's schema; type errors name the columns and types. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_output(const weft_expr *expr, const weft_table *table,
                                                      const char **name, weft_type *type);
@@ -581,6 +602,24 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_agg(weft_exec *exec, const weft_t
 WEFT_API WEFT_NODISCARD weft_status weft_table_sort(weft_exec *exec, const weft_table *table,
                                                     size_t nkeys, const char *const *keys,
                                                     const int *descending, weft_table **out);
+/* As weft_table_sort, with where each key's nulls go: nulls_last[k] = 0 puts them first
+ * whatever the direction (Polars' default), 1 last; nulls_last NULL: all last. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_sort_nulls(weft_exec *exec, const weft_table *table,
+                                                          size_t nkeys, const char *const *keys,
+                                                          const int *descending,
+                                                          const int *nulls_last, weft_table **out);
+/* The table with a first uint32 column `name` numbering the rows from `offset` (Polars'
+ * with_row_index); the other columns are shared. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_with_row_index(const weft_table *table,
+                                                              const char *name, int64_t offset,
+                                                              weft_table **out);
+/* The first k rows of weft_table_sort_nulls, without sorting every row: the k-th smallest
+ * value of the first key is selected (O(rows)), only the rows up to it are sorted. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_top_k(weft_exec *exec, const weft_table *table,
+                                                     int64_t k, size_t nkeys,
+                                                     const char *const *keys,
+                                                     const int *descending, const int *nulls_last,
+                                                     weft_table **out);
 /* The first row of each distinct key tuple (all columns when nkeys = 0), in order. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_unique(weft_exec *exec, const weft_table *table,
                                                       size_t nkeys, const char *const *keys,
@@ -604,12 +643,27 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_describe(weft_exec *exec, const w
                                                         weft_table **out);
 
 typedef enum weft_join_kind {
-  WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI
+  WEFT_JOIN_INNER = 0, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI, WEFT_JOIN_RIGHT,
+  WEFT_JOIN_FULL, WEFT_JOIN_CROSS,
+  /* Flags OR'ed into a kind, Polars' coalesce=: by default the key columns are merged into
+   * one (the left's; a right join's: the right's) except in a full join, which keeps both,
+   * the right's renamed with the suffix on a clash. WEFT_JOIN_COALESCE merges them in a full
+   * join too (the left key where the row has a left side, else the right key, of the two
+   * keys' common type); WEFT_JOIN_NO_COALESCE keeps both in every join but semi and anti. */
+  WEFT_JOIN_COALESCE = 0x100, WEFT_JOIN_NO_COALESCE = 0x200
 } weft_join_kind;
 
-/* Hash join on equal keys (null never equals null, as Polars). Output: left columns, then
- * the right's non-key columns (a name clash gets `suffix`, default "_right"). Rows in left
- * order; for each left row its matches in right order. */
+/* Hash join on equal keys (null never equals null, as Polars); keys of any integer widths
+ * and signedness compare by value. The hash table is built on the smaller side, whatever the
+ * kind. Output columns as Polars': the left's, then the right's non-key columns (a name
+ * already taken gets `suffix`, default "_right"); a right join gives the left's non-key
+ * columns, then the right's; see the flags above for the keys. A cross join takes no keys
+ * (nkeys = 0) and gives every (left row, right row), left row by left row.
+ * Row order (Polars' maintain_order): inner, left, semi and anti joins keep the left order,
+ * each left row followed by its matches in right order ("left_right"); a right join keeps
+ * the right order, each right row's matches in left order ("right_left"); a full join gives
+ * the left join's rows, then the right rows that matched nothing, in right order
+ * ("left_right"). */
 WEFT_API WEFT_NODISCARD weft_status weft_table_join(weft_exec *exec, const weft_table *left,
                                                     const weft_table *right, size_t nkeys,
                                                     const char *const *left_on,
@@ -637,6 +691,24 @@ typedef struct weft_plan weft_plan;
 /* Scans an in-memory table. The plan shares the table's buffers (no copy) and keeps them
  * alive: the caller may free `table` right away. */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_scan(const weft_table *table, weft_plan **out);
+/* What a scan of a source calls at collect time: the rows of the columns named (in that
+ * order) as a new table in *out. `predicate`, when not NULL, is the filter above the scan:
+ * the source may skip rows it proves cannot match (Parquet row groups by their statistics),
+ * since the filter still runs on what it returns. It may write one line for the report into
+ * `note` (note_cap bytes). A status other than WEFT_OK fails the collect. */
+typedef weft_status (*weft_scan_read_fn)(void *ctx, size_t ncols, const char *const *columns,
+                                         const weft_expr *predicate, weft_table **out,
+                                         char *note, size_t note_cap);
+typedef void (*weft_scan_release_fn)(void *ctx);
+/* Scans rows that `read` gives at collect time (a lazy file scan). `schema`: the source's
+ * columns (0 rows are enough); `rows`: its row count (for the planner; an estimate is
+ * fine); `name`: what explain shows. The optimizer asks `read` for only the columns used
+ * above the scan and hands it the filter directly above. `release(ctx)` is called once
+ * when the last plan holding the scan is freed, or at once when this call fails. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_scan_source(const weft_table *schema, int64_t rows,
+                                                          const char *name, weft_scan_read_fn read,
+                                                          weft_scan_release_fn release, void *ctx,
+                                                          weft_plan **out);
 /* Keeps the rows where `predicate` is true (as weft_table_filter). */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_filter(const weft_plan *input,
                                                      const weft_expr *predicate, weft_plan **out);
@@ -662,6 +734,22 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_agg(const weft_plan *input, size_t
 WEFT_API WEFT_NODISCARD weft_status weft_plan_sort(const weft_plan *input, size_t nkeys,
                                                    const char *const *keys, const int *descending,
                                                    int nulls_last, weft_plan **out);
+/* As weft_table_sort_nulls: where each key's nulls go (nulls_last NULL: all last). */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_sort_nulls(const weft_plan *input, size_t nkeys,
+                                                         const char *const *keys,
+                                                         const int *descending,
+                                                         const int *nulls_last, weft_plan **out);
+/* The first k rows of that sort (as weft_table_top_k). The optimizer also makes one of a
+ * slice from row >= 0 directly over a sort. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_top_k(const weft_plan *input, int64_t k,
+                                                    size_t nkeys, const char *const *keys,
+                                                    const int *descending, const int *nulls_last,
+                                                    weft_plan **out);
+/* The input with a first column numbering its rows (as weft_table_with_row_index); filters
+ * above it stay above it. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_with_row_index(const weft_plan *input,
+                                                             const char *name, int64_t offset,
+                                                             weft_plan **out);
 /* Joins `left` and `right` on equal keys (as weft_table_join). */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_join(const weft_plan *left, const weft_plan *right,
                                                    size_t nkeys, const char *const *left_on,

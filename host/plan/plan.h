@@ -21,8 +21,20 @@
 
 typedef enum weft__plan_kind {
   WEFT__P_SCAN, WEFT__P_FILTER, WEFT__P_SELECT, WEFT__P_WITH_COLUMNS, WEFT__P_GROUP_BY,
-  WEFT__P_SORT, WEFT__P_JOIN, WEFT__P_SLICE, WEFT__P_UNIQUE
+  WEFT__P_SORT, WEFT__P_JOIN, WEFT__P_SLICE, WEFT__P_UNIQUE,
+  WEFT__P_TOP_K, /* also made by the optimizer from a slice over a sort (plan_topk.c) */
+  WEFT__P_ROW_INDEX /* its name in keys[0] (n = 1), its first number in `offset` */
 } weft__plan_kind;
+
+/* A scan's rows read at collect time by the caller's callback (weft_plan_scan_source),
+ * shared by the scan and its projected copies. */
+typedef struct weft__scan_source {
+  _Atomic int64_t refs;
+  weft_scan_read_fn read;
+  weft_scan_release_fn release;
+  void *ctx;
+  char *name;
+} weft__scan_source;
 
 struct weft_plan {
   _Atomic int64_t refs;
@@ -30,13 +42,15 @@ struct weft_plan {
   struct weft_plan *in, *right;  /* children (right: the join's right side) */
   weft_table *table;             /* scan: a view of the source, sharing its buffers */
   size_t source_ncols;           /* scan: columns of the source before projection */
+  weft__scan_source *source;     /* scan: read by a callback (then `table` has 0 rows) */
+  weft_expr *scan_predicate;     /* scan of a source: the filter above it, for pruning */
   weft_table *proto;             /* 0 rows, the output schema */
   int64_t rows;                  /* output rows: exact for a scan, else an estimate */
   size_t n;                      /* exprs (filter: 1), or keys */
   weft_expr **exprs;             /* filter, select, with_columns (references held) */
   char **keys, **right_keys;     /* group_by, sort, unique, join (left keys in `keys`) */
-  int *descending;               /* sort: one per key */
-  int nulls_last;                /* sort */
+  int *descending;               /* sort, top_k: one per key */
+  int *nulls_last;               /* sort, top_k: one per key */
   size_t naggs;
   weft_agg *aggs;                /* group_by: inputs referenced, names copied */
   weft_join_kind how;
@@ -67,6 +81,15 @@ const char *weft__plan_kind_name(weft__plan_kind kind);
 weft_status weft__plan_optimize(const weft_plan *plan, weft_plan **out);
 weft_status weft__plan_pushdown(const weft_plan *plan, weft_plan **out);
 weft_status weft__plan_project(const weft_plan *plan, weft_plan **out);
+/* plan_source.c: each filter directly over a scan of a source lends its predicate to the
+ * scan (the filter stays: the source may prune, the filter decides); and the scan's run. */
+weft_status weft__plan_scan_predicates(const weft_plan *plan, weft_plan **out);
+weft_status weft__plan_read_source(weft_exec *exec, const weft_plan *scan, weft_table **out);
+void weft__scan_source_free(weft__scan_source *s);
+/* plan_topk.c: a slice from a row >= 0 directly over a sort becomes a top-k of
+ * offset + length rows, then the slice. */
+weft_status weft__plan_top_k(const weft_plan *plan, weft_plan **out);
+weft_status weft__plan_top_k_node(const weft_plan *sort, int64_t k, weft_plan **out);
 
 /* plan_device.c: where an operator of `rows` input rows runs under `exec` (NULL: auto) and
  * why. force_cpu: run it with device "cpu" (a small input under auto). When the choice would
@@ -82,9 +105,6 @@ void weft__plan_device_choose(const weft_exec *exec, const weft_plan *node,
 /* Rows that flow into the node (both sides for a join). */
 int64_t weft__plan_input_rows(const weft_plan *node);
 
-/* plan_sort.c: weft_table_sort with the nulls of each key first. */
-weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, const weft_table *in,
-                                        weft_table **out);
 
 /* plan_fuse.c: how `p` runs with the node under it, in one pass on the CPU (so only when
  * `exec`, NULL: auto, would run them there):

@@ -34,14 +34,16 @@ static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *i
   const char *const *keys = (const char *const *)p->keys;
   const weft_expr *const *exprs = (const weft_expr *const *)p->exprs;
   switch (p->kind) {
-    case WEFT__P_SCAN: return weft_table_slice(p->table, 0, p->table->rows, out);
+    case WEFT__P_SCAN:
+      if (p->source) return weft__plan_read_source(ex, p, out);
+      return weft_table_slice(p->table, 0, p->table->rows, out);
     case WEFT__P_FILTER: return weft_table_filter(ex, in, exprs[0], out);
     case WEFT__P_SELECT: return weft_table_select(ex, in, p->n, exprs, out);
     case WEFT__P_WITH_COLUMNS: return weft_table_with_columns(ex, in, p->n, exprs, out);
     case WEFT__P_GROUP_BY: return weft_table_group_by(ex, in, p->n, keys, p->naggs, p->aggs, out);
-    case WEFT__P_SORT:
-      if (p->nulls_last) return weft_table_sort(ex, in, p->n, keys, p->descending, out);
-      return weft__plan_sort_nulls_first(ex, p, in, out);
+    case WEFT__P_SORT: return weft_table_sort_nulls(ex, in, p->n, keys, p->descending, p->nulls_last, out);
+    case WEFT__P_TOP_K:
+      return weft_table_top_k(ex, in, p->length, p->n, keys, p->descending, p->nulls_last, out);
     case WEFT__P_JOIN:
       return weft_table_join(ex, in, right, p->n, keys, (const char *const *)p->right_keys, p->how,
                              p->suffix, out);
@@ -52,6 +54,7 @@ static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *i
       return weft_table_slice(in, from, len, out);
     }
     case WEFT__P_UNIQUE: return weft_table_unique(ex, in, p->n, keys, out);
+    case WEFT__P_ROW_INDEX: return weft_table_with_row_index(in, keys[0], p->offset, out);
   }
   return weft__error(WEFT_ERR_INTERNAL, "weft_plan_collect: unknown node kind %d", (int)p->kind);
 }

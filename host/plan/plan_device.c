@@ -29,7 +29,7 @@
 
 static const char *op_name(weft__plan_kind kind) {
   static const char *names[] = {"scan", "filter", "select", "with_columns", "group_by",
-                                "sort", "join",   "slice",  "unique"};
+                                "sort", "join",   "slice",  "unique", "top_k", "with_row_index"};
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
 }
 
@@ -118,6 +118,10 @@ static void add(char *buf, size_t cap, const char *fmt, const char *a, const cha
 
 void weft__plan_device_choose(const weft_exec *exec, const weft_plan *p, weft__plan_device *out) {
   memset(out, 0, sizeof *out);
+  if (p->kind == WEFT__P_SCAN && p->source) {
+    snprintf(out->why, sizeof out->why, "cpu: read by its source");
+    return;
+  }
   if (p->kind == WEFT__P_SCAN || p->kind == WEFT__P_SLICE) {
     snprintf(out->why, sizeof out->why, "cpu: a view of host memory, no copy");
     return;

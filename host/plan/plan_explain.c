@@ -7,6 +7,7 @@
 #include "core/exec.h"
 #include "core/placement.h"
 #include "frame/table/table.h"
+#include "frame/join/join.h"
 #include "plan/plan.h"
 
 static const char *agg_name(weft_agg_kind kind) {
@@ -40,7 +41,7 @@ static void add_aggs(weft__text *t, const weft_plan *p) {
  * filter's predicate), then the group_by's keys and aggregations. */
 static void add_fused(weft__text *t, const weft_plan *p, int fused) {
   static const char *how[] = {"inner", "left", "semi", "anti"};
-  const weft_plan *j = p->in;
+  const weft_plan *j = p->in; /* fused: one of these kinds, no flags (plan_fuse.c) */
   switch (fused) {
     case WEFT__FUSE_JOIN:
       weft__text_add(t, "join + aggregate (fused) %s on [", how[j->how]);
@@ -81,11 +82,16 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
   switch (p->kind) {
     case WEFT__P_SCAN: {
       const weft_table *tb = p->table;
+      if (p->source) weft__text_add(&t, "%s, ", p->source->name);
       weft__text_add(&t, "%lld rows, ", (long long)p->rows);
       if (tb->ncols < p->source_ncols) weft__text_add(&t, "%zu of %zu columns [", tb->ncols, p->source_ncols);
       else weft__text_add(&t, "%zu columns [", tb->ncols);
       add_keys(&t, tb->ncols, tb->names);
       weft__text_add(&t, "]");
+      if (p->scan_predicate) {
+        weft__text_add(&t, " predicate ");
+        add_exprs(&t, 1, &p->scan_predicate);
+      }
       break;
     }
     case WEFT__P_FILTER: add_exprs(&t, 1, p->exprs); break;
@@ -101,24 +107,39 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
       add_aggs(&t, p);
       weft__text_add(&t, "]");
       break;
-    case WEFT__P_SORT:
+    case WEFT__P_SORT: case WEFT__P_TOP_K:
+      if (p->kind == WEFT__P_TOP_K) weft__text_add(&t, "%lld ", (long long)p->length);
+      int mixed = 0; /* one "nulls ..." after the keys unless they differ */
+      for (size_t k = 1; k < p->n; k++) mixed |= p->nulls_last[k] != p->nulls_last[0];
       weft__text_add(&t, "by [");
-      for (size_t k = 0; k < p->n; k++)
-        weft__text_add(&t, "%s%s%s", k ? ", " : "", p->keys[k], p->descending[k] ? " desc" : "");
-      weft__text_add(&t, "] nulls %s", p->nulls_last ? "last" : "first");
-      break;
-    case WEFT__P_JOIN: {
-      static const char *how[] = {"inner", "left", "semi", "anti"};
-      weft__text_add(&t, "%s on [", how[p->how]);
       for (size_t k = 0; k < p->n; k++) {
-        weft__text_add(&t, "%s%s", k ? ", " : "", p->keys[k]);
-        if (strcmp(p->keys[k], p->right_keys[k])) weft__text_add(&t, " = %s", p->right_keys[k]);
+        weft__text_add(&t, "%s%s%s", k ? ", " : "", p->keys[k], p->descending[k] ? " desc" : "");
+        if (mixed) weft__text_add(&t, " nulls %s", p->nulls_last[k] ? "last" : "first");
       }
       weft__text_add(&t, "]");
+      if (!mixed) weft__text_add(&t, " nulls %s", p->nulls_last[0] ? "last" : "first");
+      break;
+    case WEFT__P_JOIN: {
+      static const char *how[] = {"inner", "left", "semi", "anti", "right", "full", "cross"};
+      weft_join_kind kind = WEFT__JOIN_KIND(p->how);
+      int flags = WEFT__JOIN_FLAGS(p->how);
+      weft__text_add(&t, "%s", how[kind]);
+      if (kind != WEFT_JOIN_CROSS) {
+        weft__text_add(&t, " on [");
+        for (size_t k = 0; k < p->n; k++) {
+          weft__text_add(&t, "%s%s", k ? ", " : "", p->keys[k]);
+          if (strcmp(p->keys[k], p->right_keys[k])) weft__text_add(&t, " = %s", p->right_keys[k]);
+        }
+        weft__text_add(&t, "]");
+      }
+      if (flags) weft__text_add(&t, " coalesce=%s", flags & WEFT_JOIN_COALESCE ? "true" : "false");
       break;
     }
     case WEFT__P_SLICE:
       weft__text_add(&t, "offset %lld, length %lld", (long long)p->offset, (long long)p->length);
+      break;
+    case WEFT__P_ROW_INDEX:
+      weft__text_add(&t, "\"%s\" from %lld", p->keys[0], (long long)p->offset);
       break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) weft__text_add(&t, "(all columns)");

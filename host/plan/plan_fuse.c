@@ -31,6 +31,10 @@ static int aggs_supported(const weft_plan *p) {
  * (fixed width up to 8 bytes, or bool), and its keys are ones it compares as words (not
  * decimal128, which the eager join splits in two). */
 static int join_fusable(const weft_plan *j) {
+  /* the pass knows the layout of these kinds with their keys merged (the default) */
+  if (j->how != WEFT_JOIN_INNER && j->how != WEFT_JOIN_LEFT && j->how != WEFT_JOIN_SEMI &&
+      j->how != WEFT_JOIN_ANTI)
+    return 0;
   for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++) {
     weft_type t = j->proto->cols[c].view.type;
     if (t == WEFT_TYPE_UTF8 || weft__type_is_decimal(t)) return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 #include "plan/plan_agg.h"
@@ -38,6 +39,9 @@ weft_status weft_plan_free(weft_plan *p) {
     free_names(p->keys, p->n);
     free_names(p->right_keys, p->n);
     free(p->descending);
+    free(p->nulls_last);
+    weft__scan_source_free(p->source);
+    weft_expr_free(p->scan_predicate);
     for (size_t i = 0; p->aggs && i < p->naggs; i++) {
       weft_expr_free((weft_expr *)p->aggs[i].input);
       free((char *)p->aggs[i].name);
@@ -114,6 +118,45 @@ weft_status weft_plan_scan(const weft_table *table, weft_plan **out) {
   return finish(p, st, out);
 }
 
+weft_status weft_plan_scan_source(const weft_table *schema, int64_t rows, const char *name,
+                                  weft_scan_read_fn read, weft_scan_release_fn release, void *ctx,
+                                  weft_plan **out) {
+  const char *fn = "weft_plan_scan_source";
+  weft__scan_source *src = NULL;
+  weft_status st = WEFT_OK;
+  if (!out) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: out is NULL", fn);
+  else *out = NULL;
+  if (st == WEFT_OK && (!schema || !read || !name))
+    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: schema, read and name must not be NULL", fn);
+  if (st == WEFT_OK && rows < 0) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: rows %lld is negative", fn, (long long)rows);
+  if (st == WEFT_OK && !(src = calloc(1, sizeof *src)))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
+  if (st != WEFT_OK) {
+    if (release) release(ctx); /* the caller's context is released on every path */
+    return st;
+  }
+  atomic_init(&src->refs, 1);
+  src->read = read, src->release = release, src->ctx = ctx;
+  weft_plan *p = NULL;
+  if (!(src->name = strdup(name)) || (st = node_new(WEFT__P_SCAN, NULL, NULL, fn, &p)) != WEFT_OK) {
+    weft__scan_source_free(src);
+    return st != WEFT_OK ? st : weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
+  }
+  p->source = src;
+  p->rows = rows;
+  st = weft_table_slice(schema, 0, 0, &p->table); /* the columns it reads: 0 rows */
+  if (st == WEFT_OK) st = weft_table_slice(schema, 0, 0, &p->proto);
+  if (st == WEFT_OK) st = weft_table_num_columns(schema, &p->source_ncols);
+  return finish(p, st, out);
+}
+
+void weft__scan_source_free(weft__scan_source *s) {
+  if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;
+  if (s->release) s->release(s->ctx);
+  free(s->name);
+  free(s);
+}
+
 weft_status weft__plan_scan_columns(const weft_plan *scan, size_t ncols, const size_t *cols,
                                     weft_plan **out) {
   weft_plan *p = NULL;
@@ -121,6 +164,8 @@ weft_status weft__plan_scan_columns(const weft_plan *scan, size_t ncols, const s
   const weft_table *src = scan->table;
   p->rows = scan->rows;
   p->source_ncols = scan->source_ncols;
+  if ((p->source = scan->source)) atomic_fetch_add(&p->source->refs, 1);
+  p->scan_predicate = expr_ref(scan->scan_predicate);
   weft_status st = weft__table_new(ncols, src->rows, &p->table);
   for (size_t i = 0; st == WEFT_OK && i < ncols; i++) {
     weft__column c = src->cols[cols[i]];
@@ -200,23 +245,65 @@ weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys, const char 
   return finish(p, st, out);
 }
 
-weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
-                           const int *descending, int nulls_last, weft_plan **out) {
-  const char *fn = "weft_plan_sort";
+/* A sort (k < 0) or a top-k of k rows (k >= 0: the first k rows of that sort). */
+static weft_status sort_node(const char *fn, const weft_plan *input, int64_t k, size_t nkeys,
+                             const char *const *keys, const int *descending,
+                             const int *nulls_last, weft_plan **out) {
   WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
   *out = NULL;
   WEFT_CHECK_ARG(input, "%s: input is NULL", fn);
   WEFT_CHECK_ARG(nkeys > 0 && keys, "%s: needs at least one key (nkeys = %zu)", fn, nkeys);
   weft_plan *p = NULL;
-  WEFT_RETURN_NOT_OK(node_new(WEFT__P_SORT, input, NULL, fn, &p));
+  WEFT_RETURN_NOT_OK(node_new(k < 0 ? WEFT__P_SORT : WEFT__P_TOP_K, input, NULL, fn, &p));
   p->n = nkeys;
-  p->nulls_last = nulls_last != 0;
+  if (k >= 0) p->length = k, p->rows = input->rows < k ? input->rows : k;
   weft_status st = copy_names(fn, "keys", nkeys, keys, &p->keys);
-  if (st == WEFT_OK && !(p->descending = calloc(nkeys, sizeof *p->descending)))
+  if (st == WEFT_OK && (!(p->descending = calloc(nkeys, sizeof *p->descending)) ||
+                        !(p->nulls_last = calloc(nkeys, sizeof *p->nulls_last))))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
-  for (size_t i = 0; st == WEFT_OK && descending && i < nkeys; i++) p->descending[i] = descending[i] != 0;
-  if (st == WEFT_OK &&
-      (st = weft_table_sort(NULL, input->proto, nkeys, keys, p->descending, &p->proto)) != WEFT_OK)
+  for (size_t i = 0; st == WEFT_OK && i < nkeys; i++) {
+    p->descending[i] = descending && descending[i] != 0;
+    p->nulls_last[i] = !nulls_last || nulls_last[i] != 0;
+  }
+  if (st == WEFT_OK && (st = weft_table_sort_nulls(NULL, input->proto, nkeys, keys, p->descending,
+                                                   p->nulls_last, &p->proto)) != WEFT_OK)
+    st = weft__error_context(st, "%s", fn);
+  return finish(p, st, out);
+}
+
+weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
+                           const int *descending, int nulls_last, weft_plan **out) {
+  int *last = calloc(nkeys ? nkeys : 1, sizeof *last);
+  if (!last) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_plan_sort: no host memory");
+  for (size_t i = 0; i < nkeys; i++) last[i] = nulls_last != 0;
+  weft_status st = sort_node("weft_plan_sort", input, -1, nkeys, keys, descending, last, out);
+  free(last);
+  return st;
+}
+
+weft_status weft_plan_sort_nulls(const weft_plan *input, size_t nkeys, const char *const *keys,
+                                 const int *descending, const int *nulls_last, weft_plan **out) {
+  return sort_node("weft_plan_sort_nulls", input, -1, nkeys, keys, descending, nulls_last, out);
+}
+
+weft_status weft_plan_top_k(const weft_plan *input, int64_t k, size_t nkeys, const char *const *keys,
+                            const int *descending, const int *nulls_last, weft_plan **out) {
+  WEFT_CHECK_ARG(k >= 0, "weft_plan_top_k: k %lld is negative", (long long)k);
+  return sort_node("weft_plan_top_k", input, k, nkeys, keys, descending, nulls_last, out);
+}
+
+weft_status weft_plan_with_row_index(const weft_plan *input, const char *name, int64_t offset,
+                                     weft_plan **out) {
+  const char *fn = "weft_plan_with_row_index";
+  WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
+  *out = NULL;
+  WEFT_CHECK_ARG(input && name, "%s: input and name must not be NULL", fn);
+  weft_plan *p = NULL;
+  WEFT_RETURN_NOT_OK(node_new(WEFT__P_ROW_INDEX, input, NULL, fn, &p));
+  p->n = 1;
+  p->offset = offset;
+  weft_status st = copy_names(fn, "name", 1, &name, &p->keys);
+  if (st == WEFT_OK && (st = weft_table_with_row_index(input->proto, name, offset, &p->proto)) != WEFT_OK)
     st = weft__error_context(st, "%s", fn);
   return finish(p, st, out);
 }
@@ -228,9 +315,9 @@ weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t
   WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
   *out = NULL;
   WEFT_CHECK_ARG(left && right, "%s: left and right must not be NULL", fn);
-  WEFT_CHECK_ARG(nkeys > 0 && left_on && right_on, "%s: needs at least one key (nkeys = %zu)", fn, nkeys);
-  WEFT_CHECK_ARG(kind >= WEFT_JOIN_INNER && kind <= WEFT_JOIN_ANTI,
-                 "%s: kind %d is not INNER, LEFT, SEMI or ANTI", fn, (int)kind);
+  /* the kind, flags and keys are checked by weft_table_join on the protos, below */
+  WEFT_CHECK_ARG(nkeys == 0 || (left_on && right_on), "%s: left_on and right_on must not be NULL "
+                 "(nkeys = %zu)", fn, nkeys);
   weft_plan *p = NULL;
   WEFT_RETURN_NOT_OK(node_new(WEFT__P_JOIN, left, right, fn, &p));
   p->n = nkeys;
@@ -243,7 +330,12 @@ weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t
                                              kind, p->suffix, &p->proto)) != WEFT_OK)
     st = weft__error_context(st, "%s", fn);
   /* an estimate: a key join is mostly about as long as its longer side */
-  if (kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT) p->rows = left->rows > right->rows ? left->rows : right->rows;
+  weft_join_kind how = WEFT__JOIN_KIND(kind);
+  int64_t longer = left->rows > right->rows ? left->rows : right->rows;
+  if (how == WEFT_JOIN_INNER || how == WEFT_JOIN_LEFT || how == WEFT_JOIN_RIGHT) p->rows = longer;
+  if (how == WEFT_JOIN_FULL) p->rows = left->rows + right->rows;
+  if (how == WEFT_JOIN_CROSS)
+    p->rows = right->rows && left->rows > INT64_MAX / right->rows ? INT64_MAX : left->rows * right->rows;
   return finish(p, st, out);
 }
 
@@ -317,18 +409,21 @@ weft_status weft__plan_rebuild(const weft_plan *p, const weft_plan *in, const we
     case WEFT__P_FILTER: case WEFT__P_SELECT: case WEFT__P_WITH_COLUMNS:
       return weft__plan_rebuild_exprs(p, in, p->n, p->exprs, out);
     case WEFT__P_GROUP_BY: return weft_plan_group_by(in, p->n, keys, p->naggs, p->aggs, out);
-    case WEFT__P_SORT: return weft_plan_sort(in, p->n, keys, p->descending, p->nulls_last, out);
+    case WEFT__P_SORT: return weft_plan_sort_nulls(in, p->n, keys, p->descending, p->nulls_last, out);
+    case WEFT__P_TOP_K:
+      return weft_plan_top_k(in, p->length, p->n, keys, p->descending, p->nulls_last, out);
     case WEFT__P_JOIN:
       return weft_plan_join(in, right, p->n, keys, (const char *const *)p->right_keys, p->how,
                             p->suffix, out);
     case WEFT__P_SLICE: return weft_plan_slice(in, p->offset, p->length, out);
     case WEFT__P_UNIQUE: return weft_plan_unique(in, p->n, keys, out);
+    case WEFT__P_ROW_INDEX: return weft_plan_with_row_index(in, keys[0], p->offset, out);
   }
   return weft__error(WEFT_ERR_INTERNAL, "weft plan: unknown node kind %d", (int)p->kind);
 }
 
 const char *weft__plan_kind_name(weft__plan_kind kind) {
   static const char *names[] = {"SCAN", "FILTER", "SELECT", "WITH_COLUMNS", "GROUP_BY",
-                                "SORT", "JOIN",   "SLICE",  "UNIQUE"};
+                                "SORT", "JOIN",   "SLICE",  "UNIQUE", "TOP_K", "WITH_ROW_INDEX"};
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "UNKNOWN";
 }

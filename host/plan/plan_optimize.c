@@ -1,13 +1,17 @@
 /* The optimizer: predicates first (plan_pushdown.c), so the columns the moved filters read
- * count as used when projections are pushed next (plan_project.c). Each pass builds a new
+ * count as used when projections are pushed next (plan_project.c); then a slice over a sort
+ * becomes a top-k (plan_topk.c) and a filter over a scan of a source lends that scan its
+ * predicate (plan_source.c). Each pass builds a new
  * tree through the public constructors, so every rewritten node is checked again against
  * its new inputs: a wrong rewrite fails loudly rather than computing something else. */
 #include "plan/plan.h"
 
 weft_status weft__plan_optimize(const weft_plan *plan, weft_plan **out) {
-  weft_plan *pushed = NULL;
+  weft_plan *pushed = NULL, *projected = NULL, *topk = NULL;
   WEFT_RETURN_NOT_OK(weft__plan_pushdown(plan, &pushed));
-  weft_status st = weft__plan_project(pushed, out);
-  weft_plan_free(pushed);
+  weft_status st = weft__plan_project(pushed, &projected);
+  if (st == WEFT_OK) st = weft__plan_top_k(projected, &topk);
+  if (st == WEFT_OK) st = weft__plan_scan_predicates(topk, out);
+  weft_plan_free(pushed), weft_plan_free(projected), weft_plan_free(topk);
   return st;
 }

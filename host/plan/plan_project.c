@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 #include "plan/plan_names.h"
@@ -68,46 +69,43 @@ static weft_status project_with_columns(const weft_plan *p, const weft__names *n
   return st;
 }
 
-static int is_right_key(const weft_plan *p, const char *name) {
-  for (size_t k = 0; k < p->n; k++)
-    if (!strcmp(p->right_keys[k], name)) return 1;
-  return 0;
-}
-
+/* Each side keeps its keys and the columns of the output columns asked for, plus those
+ * whose names made an asked-for column take the suffix (dropping them would change its
+ * name). Semi and anti joins read only the right keys. */
 static weft_status project_join(const weft_plan *p, const weft__names *need, weft_plan **out) {
   weft__names left = {0}, right = {0};
   const weft_table *lt = p->in->proto, *rt = p->right->proto;
+  weft_join_kind kind = WEFT__JOIN_KIND(p->how);
   int all_left = need == NULL, all_right = need == NULL;
+  if (kind == WEFT_JOIN_SEMI || kind == WEFT_JOIN_ANTI) all_right = 0;
   for (size_t k = 0; k < p->n; k++) weft__names_add(&left, p->keys[k]), weft__names_add(&right, p->right_keys[k]);
-  for (size_t c = 0; need && c < lt->ncols; c++)
-    if (weft__names_has(need, lt->names[c])) weft__names_add(&left, lt->names[c]);
-  if (p->how == WEFT_JOIN_SEMI || p->how == WEFT_JOIN_ANTI) {
-    all_right = 0; /* only the keys of the right side are read */
-  } else {
-    for (size_t c = 0; need && c < rt->ncols; c++) {
-      const char *name = rt->names[c];
-      if (is_right_key(p, name)) continue;
-      int clash = 0;
-      for (size_t l = 0; l < lt->ncols; l++) clash |= !strcmp(lt->names[l], name);
-      size_t len = strlen(name) + strlen(p->suffix) + 1;
-      char *shown = malloc(len);
-      if (!shown) {
-        left.oom = 1;
-        break;
-      }
-      strcpy(shown, name);
-      if (clash) strcat(shown, p->suffix);
-      if (weft__names_has(need, shown)) {
-        weft__names_add(&right, name);
-        if (clash) weft__names_add(&left, name); /* keeps the suffix */
-      }
-      free(shown);
+  weft__join_out *cols = NULL;
+  size_t ncols = 0;
+  weft_status st = weft__join_layout_of(lt, rt, p->n, (const char *const *)p->keys,
+                                        (const char *const *)p->right_keys, p->how, p->suffix,
+                                        &cols, &ncols);
+  char *kept = st == WEFT_OK ? calloc(ncols + 1, 1) : NULL;
+  if (st == WEFT_OK && !kept) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  for (size_t c = 0; st == WEFT_OK && need && c < ncols; c++) kept[c] = (char)weft__names_has(need, cols[c].name);
+  for (int changed = 1; st == WEFT_OK && need && changed;) {
+    changed = 0;
+    for (size_t c = 0; c < ncols; c++) {
+      if (!kept[c] || cols[c].side != 1 || !strcmp(cols[c].name, rt->names[cols[c].col])) continue;
+      for (size_t j = 0; j < c; j++)
+        if (!kept[j] && !strcmp(cols[j].name, rt->names[cols[c].col])) kept[j] = 1, changed = 1;
     }
   }
+  for (size_t c = 0; st == WEFT_OK && need && c < ncols; c++) {
+    if (!kept[c]) continue;
+    if (cols[c].side != 1) weft__names_add(&left, lt->names[cols[c].col]);
+    if (cols[c].side == 1) weft__names_add(&right, rt->names[cols[c].col]);
+    if (cols[c].side == 2) weft__names_add(&right, rt->names[cols[c].col2]);
+  }
+  free(kept);
+  weft__join_layout_free(cols, ncols);
   weft_plan *l = NULL, *r = NULL;
-  weft_status st = left.oom || right.oom
-                       ? weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory")
-                       : WEFT_OK;
+  if (st == WEFT_OK && (left.oom || right.oom))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   if (st == WEFT_OK) st = project(p->in, all_left ? NULL : &left, &l);
   if (st == WEFT_OK) st = project(p->right, all_right ? NULL : &right, &r);
   if (st == WEFT_OK) st = weft__plan_rebuild(p, l, r, out);
@@ -132,10 +130,16 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
       for (size_t a = 0; a < p->naggs; a++) weft__names_add_expr(&below, p->aggs[a].input);
       st = one_input(p, &below, 0, NULL, out);
       break;
+    case WEFT__P_ROW_INDEX: /* every column it passes, but its own */
+      if (!need) return one_input(p, NULL, 0, NULL, out);
+      for (size_t i = 0; i < need->n; i++)
+        if (strcmp(need->v[i], p->keys[0])) weft__names_add(&below, need->v[i]);
+      st = one_input(p, &below, 0, NULL, out);
+      break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) need = NULL; /* every column is a key */
       /* fall through */
-    case WEFT__P_FILTER: case WEFT__P_SORT: case WEFT__P_SLICE:
+    case WEFT__P_FILTER: case WEFT__P_SORT: case WEFT__P_SLICE: case WEFT__P_TOP_K:
       if (!need) return one_input(p, NULL, 0, NULL, out);
       for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
       for (size_t k = 0; p->kind != WEFT__P_FILTER && p->kind != WEFT__P_SLICE && k < p->n; k++)

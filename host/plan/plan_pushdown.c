@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 #include "plan/plan_agg.h"
@@ -93,16 +94,30 @@ static weft_status through(const weft_plan *p, preds *down, preds *stay, weft_pl
   return st;
 }
 
+/* Which output columns a filter over the join can take below it, per side: those that come
+ * from that side under the same name, on a side whose rows the join keeps or drops but never
+ * pads with nulls (both sides of inner and cross joins, the left of left / semi / anti, the
+ * right of a right join; neither of a full join). */
 static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
   weft__names left = {0}, right = {0};
   const weft_table *lt = p->in->proto, *rt = p->right->proto;
-  for (size_t c = 0; c < lt->ncols; c++) weft__names_add(&left, lt->names[c]);
-  if (p->how == WEFT_JOIN_INNER) /* right columns that keep their names in the output */
-    for (size_t c = 0; c < rt->ncols; c++) {
-      int key = 0;
-      for (size_t k = 0; k < p->n; k++) key |= !strcmp(p->right_keys[k], rt->names[c]);
-      if (!key && !weft__names_has(&left, rt->names[c])) weft__names_add(&right, rt->names[c]);
-    }
+  weft_join_kind kind = WEFT__JOIN_KIND(p->how);
+  int to_l = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT || kind == WEFT_JOIN_SEMI ||
+             kind == WEFT_JOIN_ANTI || kind == WEFT_JOIN_CROSS;
+  int to_r = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_RIGHT || kind == WEFT_JOIN_CROSS;
+  weft__join_out *cols = NULL;
+  size_t ncols = 0;
+  weft_status lst = weft__join_layout_of(lt, rt, p->n, (const char *const *)p->keys,
+                                         (const char *const *)p->right_keys, p->how, p->suffix,
+                                         &cols, &ncols);
+  if (lst != WEFT_OK) return lst;
+  for (size_t c = 0; c < ncols; c++) {
+    const weft__join_out *o = &cols[c];
+    /* the sets keep pointers: the inputs' names, which outlive the layout */
+    if (o->side == 0 && to_l && !strcmp(o->name, lt->names[o->col])) weft__names_add(&left, lt->names[o->col]);
+    if (o->side == 1 && to_r && !strcmp(o->name, rt->names[o->col])) weft__names_add(&right, rt->names[o->col]);
+  }
+  weft__join_layout_free(cols, ncols);
   preds to_left = {0}, rest = {0}, to_right = {0}, stay = {0};
   weft_status st = split(ps, &left, weft__names_covers_expr, &to_left, &rest);
   if (st == WEFT_OK) st = split(&rest, &right, weft__names_covers_expr, &to_right, &stay);

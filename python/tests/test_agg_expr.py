@@ -113,11 +113,11 @@ def test_sort_by_expressions(n):
     p = _frame(np.random.default_rng(40 + n), n).with_row_index("r")
     want = p.sort(-pl.col("i"), "r", nulls_last=True)
     df = weft.from_arrow(p.to_arrow())
-    plt.assert_frame_equal(df.sort([-col("i"), "r"]).to_polars(), want, check_dtypes=False)
+    plt.assert_frame_equal(df.sort([-col("i"), "r"], nulls_last=True).to_polars(), want, check_dtypes=False)
     lazy = df.lazy().sort(-col("i"), "r", nulls_last=True).collect().to_polars()
     plt.assert_frame_equal(lazy, want, check_dtypes=False)
     want = p.sort("g", -pl.col("i"), nulls_last=True)
-    plt.assert_frame_equal(df.sort(["g", -col("i")]).to_polars(), want, check_dtypes=False)
+    plt.assert_frame_equal(df.sort(["g", -col("i")], nulls_last=True).to_polars(), want, check_dtypes=False)
     lazy = df.lazy().sort("g", -col("i"), nulls_last=True).collect().to_polars()
     plt.assert_frame_equal(lazy, want, check_dtypes=False)
 

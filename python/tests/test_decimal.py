@@ -302,9 +302,9 @@ def test_sort_group_join_unique_on_decimal_keys(n):
     pdf = frame(n).with_columns((pl.col("a") / 1000).cast(pl.Decimal(15, 2)).alias("a"))  # repeats
     df = weft.DataFrame(pdf)
     for desc in (False, True):
-        same(df.sort(["a", "k"], descending=desc), pdf.sort(["a", "k"], descending=desc, nulls_last=True))
+        same(df.sort(["a", "k"], descending=desc), pdf.sort(["a", "k"], descending=desc, maintain_order=True))
     same(df.group_by("a").agg(col("k").sum()).sort("a"),
-         pdf.group_by("a").agg(pl.col("k").sum()).sort("a", nulls_last=True))
+         pdf.group_by("a").agg(pl.col("k").sum()).sort("a"))
     right = pdf.select("a", pl.col("i").alias("j")).unique("a", keep="first").filter(pl.col("a").is_not_null())
     got = df.join(weft.DataFrame(right), on="a").sort(["a", "k", "i"])
     same(got, pdf.join(right, on="a").sort(["a", "k", "i"]))

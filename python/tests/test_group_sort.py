@@ -117,7 +117,7 @@ def test_sort_matches_polars(rng, tmp_path, n):
              (["s", "v"], [False, True]), (["b", "k", "i"], [True, False, True]), (["d", "s"], False)]
     for by, desc in cases:
         got = to_polars(df.sort(by, descending=desc))
-        want = frame.sort(by, descending=desc, nulls_last=True, maintain_order=True)
+        want = frame.sort(by, descending=desc, maintain_order=True)  # Polars' default: nulls first
         plt.assert_frame_equal(got, want)
 
 
@@ -147,7 +147,7 @@ def test_dataframe_methods(rng, tmp_path):
     want = frame.group_by(["s", "b"], maintain_order=True).agg(pl.col("v").mean().alias("m"), pl.len())
     plt.assert_frame_equal(got, want, check_exact=False)
     plt.assert_frame_equal(to_polars(df.sort(["k", "v"], descending=[True, False])),
-                           frame.sort(["k", "v"], descending=[True, False], nulls_last=True,
+                           frame.sort(["k", "v"], descending=[True, False],
                                       maintain_order=True))
     plt.assert_frame_equal(to_polars(df.unique(["d"])),
                            frame.unique(subset=["d"], keep="first", maintain_order=True))

@@ -42,6 +42,7 @@ from .expr import AggExpr, Expr, col, duration, len, lit, when
 from .frame import DataFrame, Series, concat, from_arrow, read_csv, read_parquet
 from .index import Bitset, FlatIndex, load_index
 from .lazy import LazyFrame, LazyGroupBy
+from ._scan_parquet import scan_parquet
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 
 __version__ = _lib.weft_version_string().decode("ascii")
@@ -71,6 +72,7 @@ __all__ = [
     "concat",
     "from_arrow",
     "read_parquet",
+    "scan_parquet",
     "LazyFrame",
     "LazyGroupBy",
     "col",

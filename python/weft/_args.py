@@ -50,3 +50,12 @@ def _run(where: str, fn: Callable[..., int], device: Any, strict: bool, *args: A
     ex._mark_ran()
     _check(status, where)
     return out
+
+
+def _row_index_args(name: Any, offset: Any, where: str) -> tuple:
+    """(name as bytes, offset) of with_row_index, checked."""
+    if not isinstance(name, str):
+        raise InvalidArgumentError(f"{where}: name must be a str, got {name!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidArgumentError(f"{where}: offset must be an integer >= 0, got {offset!r}")
+    return name.encode("utf-8"), offset

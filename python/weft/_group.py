@@ -19,7 +19,7 @@ import re
 from typing import Any, Callable, Sequence, Union
 
 from . import _lib
-from ._args import _c_names, _names, _run
+from ._args import _c_names, _flatten, _names, _run
 from ._columns import table_schema
 from .errors import InvalidArgumentError, _check
 from .expr import Expr, col
@@ -163,45 +163,75 @@ def group_by(table: ctypes.c_void_p, keys: Any, aggs: Sequence[Any],
         _lib.weft_table_free(out)
 
 
-def _descending_flags(descending: Union[bool, Sequence[bool]], keys: list[str]) -> ctypes.Array:
-    """The C int array of sort directions: one bool for every key, or one bool per key."""
-    if isinstance(descending, bool):
-        desc = [descending] * len(keys)
-    elif isinstance(descending, (list, tuple)) and all(isinstance(d, bool) for d in descending):
-        desc = list(descending)
-        if len(desc) != len(keys):
+def _bool_flags(value: Union[bool, Sequence[bool]], keys: list[str], what: str,
+                where: str) -> ctypes.Array:
+    """The C int array of one flag per key, from one bool or one bool per key."""
+    if isinstance(value, bool):
+        flags = [value] * len(keys)
+    elif isinstance(value, (list, tuple)) and all(isinstance(d, bool) for d in value):
+        flags = list(value)
+        if len(flags) != len(keys):
             raise InvalidArgumentError(
-                f"sort: descending has {len(desc)} values but by has {len(keys)} columns {keys}"
+                f"{where}: {what} has {len(flags)} values but by has {len(keys)} columns {keys}"
             )
     else:
-        raise InvalidArgumentError(f"sort: descending must be a bool or a list of bools, got {descending!r}")
-    return (ctypes.c_int * len(keys))(*[1 if d else 0 for d in desc])
+        raise InvalidArgumentError(f"{where}: {what} must be a bool or a list of bools, got {value!r}")
+    return (ctypes.c_int * len(keys))(*[1 if d else 0 for d in flags])
 
 
-def sort(table: ctypes.c_void_p, by: Any,
-         descending: Union[bool, Sequence[bool]] = False, device: Any = "auto",
+def _descending_flags(descending: Union[bool, Sequence[bool]], keys: list[str],
+                      where: str = "sort") -> ctypes.Array:
+    """The C int array of sort directions: one bool for every key, or one bool per key."""
+    return _bool_flags(descending, keys, "descending", where)
+
+
+def _top_k_args(k: Any, by: Any, reverse: Any, bottom: bool, where: str) -> tuple:
+    """(k, keys, C names, descending flags, nulls_last flags) of top_k / bottom_k: Polars'
+    top_k sorts descending (bottom_k ascending), reverse flips a key, nulls always last."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise InvalidArgumentError(f"{where}: k must be an integer >= 0, got {k!r}")
+    keys = _names(_flatten([by]), f"{where} by")
+    rev = _bool_flags(reverse, keys, "reverse", where)
+    desc = (ctypes.c_int * len(keys))(*[int(bool(r) == bottom) for r in rev])
+    last = (ctypes.c_int * len(keys))(*([1] * len(keys)))
+    return k, keys, _c_names(keys), desc, last
+
+
+def sort(table: ctypes.c_void_p, by: Any, *more_by: Any,
+         descending: Union[bool, Sequence[bool]] = False,
+         nulls_last: Union[bool, Sequence[bool]] = False, device: Any = "auto",
          strict: bool = False) -> ctypes.c_void_p:
     """A new table handle: `table` sorted (stably) by one or more columns or expressions;
-    descending: one bool or one per key."""
-    items = _key_list(by, "sort by")
+    descending and nulls_last: one bool or one per key (nulls first by default, as Polars)."""
+    where = "DataFrame.sort"
+    items = _key_list(_flatten([by, *more_by]), "sort by")
     if not items:
         raise InvalidArgumentError("sort by must name at least one column, got []")
     keys, exprs, _ = _computed_keys(items, str)
-    desc_arr = _descending_flags(descending, keys)
+    desc = _descending_flags(descending, keys, where)
+    last = _bool_flags(nulls_last, keys, "nulls_last", where)
     if not exprs:
-        return _run("DataFrame.sort", _lib.weft_table_sort, device, strict, table, len(keys),
-                    _c_names(keys), desc_arr)
-    _per_row_keys(table, exprs, items, "DataFrame.sort")
-    src = _with_keys(table, exprs, device, strict, "DataFrame.sort")
+        return _run(where, _lib.weft_table_sort_nulls, device, strict, table, len(keys),
+                    _c_names(keys), desc, last)
+    _per_row_keys(table, exprs, items, where)
+    src = _with_keys(table, exprs, device, strict, where)
     try:
-        out = _run("DataFrame.sort", _lib.weft_table_sort, device, strict, src, len(keys),
-                   _c_names(keys), desc_arr)
+        out = _run(where, _lib.weft_table_sort_nulls, device, strict, src, len(keys),
+                   _c_names(keys), desc, last)
     finally:
         _lib.weft_table_free(src)
     try:
-        return _renamed(out, {}, "DataFrame.sort", keep=[n for n, _ in table_schema(table)])
+        return _renamed(out, {}, where, keep=[n for n, _ in table_schema(table)])
     finally:
         _lib.weft_table_free(out)
+
+
+def top_k(table: ctypes.c_void_p, k: int, by: Any, reverse: Any, bottom: bool,
+          device: Any = "auto", strict: bool = False) -> ctypes.c_void_p:
+    """A new table handle: the k rows with the largest (bottom: smallest) values of `by`."""
+    where = "DataFrame.bottom_k" if bottom else "DataFrame.top_k"
+    k, keys, names, desc, last = _top_k_args(k, by, reverse, bottom, where)
+    return _run(where, _lib.weft_table_top_k, device, strict, table, k, len(keys), names, desc, last)
 
 
 def unique(table: ctypes.c_void_p, subset: Union[None, str, Sequence[str]] = None,

@@ -667,6 +667,28 @@ weft_expr_free = _fn("weft_expr_free", weft_status, [weft_expr_p])
 weft_expr_to_string = _fn(
     "weft_expr_to_string", weft_status, [weft_expr_p, POINTER(c_char_p)]
 )
+
+(WEFT_EXPR_COLUMN, WEFT_EXPR_LITERAL, WEFT_EXPR_BINARY, WEFT_EXPR_UNARY, WEFT_EXPR_CAST,
+ WEFT_EXPR_FILL_NULL, WEFT_EXPR_STR_CONTAINS, WEFT_EXPR_STR_STARTS_WITH, WEFT_EXPR_ALIAS) = range(9)
+WEFT_EXPR_OTHER = 255
+
+
+class weft_expr_info(Structure):
+    _fields_ = [
+        ("kind", c_int),
+        ("op", c_int),
+        ("type", c_int),
+        ("is_null", c_int),
+        ("int_value", c_int64),
+        ("float_value", c_double),
+        ("text", c_char_p),
+        ("a", c_void_p),
+        ("b", c_void_p),
+    ]
+
+
+# weft_status weft_expr_inspect(const weft_expr *expr, weft_expr_info *info);
+weft_expr_inspect = _fn("weft_expr_inspect", weft_status, [weft_expr_p, POINTER(weft_expr_info)])
 # weft_status weft_expr_output(const weft_expr *expr, const weft_table *table,
 #                              const char **name, weft_type *type);
 weft_expr_output = _fn(
@@ -735,6 +757,28 @@ weft_table_sort = _fn(
     weft_status,
     [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(weft_table_p)],
 )
+# weft_status weft_table_sort_nulls(weft_exec *exec, const weft_table *table, size_t nkeys,
+#     const char *const *keys, const int *descending, const int *nulls_last, weft_table **out);
+weft_table_sort_nulls = _fn(
+    "weft_table_sort_nulls",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(c_int),
+     POINTER(weft_table_p)],
+)
+# weft_status weft_table_with_row_index(const weft_table *table, const char *name,
+#     int64_t offset, weft_table **out);
+weft_table_with_row_index = _fn(
+    "weft_table_with_row_index", weft_status, [weft_table_p, c_char_p, c_int64, POINTER(weft_table_p)]
+)
+# weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k,
+#     size_t nkeys, const char *const *keys, const int *descending, const int *nulls_last,
+#     weft_table **out);
+weft_table_top_k = _fn(
+    "weft_table_top_k",
+    weft_status,
+    [weft_exec_p, weft_table_p, c_int64, c_size_t, POINTER(c_char_p), POINTER(c_int),
+     POINTER(c_int), POINTER(weft_table_p)],
+)
 # weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t nkeys,
 #     const char *const *keys, weft_table **out);
 weft_table_unique = _fn(
@@ -744,7 +788,8 @@ weft_table_unique = _fn(
 )
 
 weft_join_kind = c_int
-WEFT_JOIN_INNER, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI = range(4)
+WEFT_JOIN_INNER, WEFT_JOIN_LEFT, WEFT_JOIN_SEMI, WEFT_JOIN_ANTI, WEFT_JOIN_RIGHT, WEFT_JOIN_FULL, WEFT_JOIN_CROSS = range(7)
+WEFT_JOIN_COALESCE, WEFT_JOIN_NO_COALESCE = 0x100, 0x200
 
 # weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
 #     size_t nkeys, const char *const *left_on, const char *const *right_on,
@@ -804,6 +849,20 @@ weft_plan_p = c_void_p
 
 # weft_status weft_plan_scan(const weft_table *table, weft_plan **out);
 weft_plan_scan = _fn("weft_plan_scan", weft_status, [weft_table_p, POINTER(weft_plan_p)])
+# weft_status (*weft_scan_read_fn)(void *ctx, size_t ncols, const char *const *columns,
+#     const weft_expr *predicate, weft_table **out, char *note, size_t note_cap);
+weft_scan_read_fn = ctypes.CFUNCTYPE(
+    c_int, c_void_p, c_size_t, POINTER(c_char_p), c_void_p, POINTER(c_void_p), c_void_p, c_size_t
+)
+# void (*weft_scan_release_fn)(void *ctx);
+weft_scan_release_fn = ctypes.CFUNCTYPE(None, c_void_p)
+# weft_status weft_plan_scan_source(const weft_table *schema, int64_t rows, const char *name,
+#     weft_scan_read_fn read, weft_scan_release_fn release, void *ctx, weft_plan **out);
+weft_plan_scan_source = _fn(
+    "weft_plan_scan_source", weft_status,
+    [weft_table_p, c_int64, c_char_p, weft_scan_read_fn, weft_scan_release_fn, c_void_p,
+     POINTER(weft_plan_p)],
+)
 # weft_status weft_plan_filter(const weft_plan *input, const weft_expr *predicate, weft_plan **out);
 weft_plan_filter = _fn(
     "weft_plan_filter", weft_status, [weft_plan_p, weft_expr_p, POINTER(weft_plan_p)]
@@ -837,6 +896,24 @@ weft_plan_agg = _fn(
 weft_plan_sort = _fn(
     "weft_plan_sort", weft_status,
     [weft_plan_p, c_size_t, POINTER(c_char_p), POINTER(c_int), c_int, POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_sort_nulls(const weft_plan *input, size_t nkeys, const char *const *keys,
+#                                  const int *descending, const int *nulls_last, weft_plan **out);
+weft_plan_sort_nulls = _fn(
+    "weft_plan_sort_nulls", weft_status,
+    [weft_plan_p, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(c_int), POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_top_k(const weft_plan *input, int64_t k, size_t nkeys,
+#     const char *const *keys, const int *descending, const int *nulls_last, weft_plan **out);
+weft_plan_top_k = _fn(
+    "weft_plan_top_k", weft_status,
+    [weft_plan_p, c_int64, c_size_t, POINTER(c_char_p), POINTER(c_int), POINTER(c_int),
+     POINTER(weft_plan_p)],
+)
+# weft_status weft_plan_with_row_index(const weft_plan *input, const char *name,
+#     int64_t offset, weft_plan **out);
+weft_plan_with_row_index = _fn(
+    "weft_plan_with_row_index", weft_status, [weft_plan_p, c_char_p, c_int64, POINTER(weft_plan_p)]
 )
 # weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
 #     const char *const *left_on, const char *const *right_on, weft_join_kind kind,

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _csv, _group, _join, _lib, _select
 from . import lazy as _lazy
-from ._args import _flatten, _names, _run
+from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
 from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
                        to_numpy)
@@ -430,13 +430,19 @@ class DataFrame:
 
     def slice(self, offset: int, length: Optional[int] = None) -> "DataFrame":
         """Rows [offset, offset + length) without copying; a negative offset counts from the
-        end; length None: to the end. Clipped to the table."""
+        end (a window starting before row 0 is cut there, as Polars); length None: to the
+        end. Clipped to the table."""
         offset, h = _int_arg(offset, "slice offset"), self.height
+        if length is not None:
+            length = _int_arg(length, "slice length")
         if offset < 0:
-            offset = max(h + offset, 0)
+            offset += h
+            if offset < 0:  # a window starting before row 0 is cut there, as Polars (and lazy)
+                if length is not None and length >= 0:
+                    length = max(length + offset, 0)
+                offset = 0
         if length is None:
             length = max(h - offset, 0)
-        length = _int_arg(length, "slice length")
         if length < 0:
             length = max(h - offset + length, 0)
         return DataFrame._from_handle(_call("DataFrame.slice", _lib.weft_table_slice, self._handle, offset, length))
@@ -605,11 +611,42 @@ class DataFrame:
                                        "(maintain_order=True)")
         return GroupBy(self, _group._key_list(_flatten(keys), "group_by keys"))
 
-    def sort(self, by: Any, descending: Union[bool, Sequence[bool]] = False,
+    def sort(self, by: Any, *more_by: Any, descending: Union[bool, Sequence[bool]] = False,
+             nulls_last: Union[bool, Sequence[bool]] = False, maintain_order: bool = False,
              device: Any = "auto", strict: bool = False) -> "DataFrame":
-        """Stable sort by one or more columns or expressions, nulls last."""
+        """Sort by one or more columns or expressions; descending and nulls_last: one bool or
+        one per key; each key's nulls first unless nulls_last (Polars' default). weft's sort
+        is always stable, so maintain_order=True changes nothing."""
+        if not isinstance(maintain_order, bool):
+            raise InvalidArgumentError(f"DataFrame.sort: maintain_order must be a bool, got {maintain_order!r}")
         return DataFrame._from_handle(
-            _group.sort(self._handle, by, descending=descending, device=device, strict=strict))
+            _group.sort(self._handle, by, *more_by, descending=descending, nulls_last=nulls_last,
+                        device=device, strict=strict))
+
+    def top_k(self, k: int, *, by: Names, reverse: Union[bool, Sequence[bool]] = False,
+              device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows with the largest values of `by`, largest first (reverse: smallest, per
+        key); nulls last. Selects the candidates in one pass instead of sorting every row."""
+        return DataFrame._from_handle(
+            _group.top_k(self._handle, k, by, reverse, False, device=device, strict=strict))
+
+    def bottom_k(self, k: int, *, by: Names, reverse: Union[bool, Sequence[bool]] = False,
+                 device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows with the smallest values of `by`, smallest first (reverse: largest, per
+        key); nulls last."""
+        return DataFrame._from_handle(
+            _group.top_k(self._handle, k, by, reverse, True, device=device, strict=strict))
+
+    def with_row_index(self, name: str = "index", offset: int = 0) -> "DataFrame":
+        """The frame with a first uint32 column `name` numbering the rows from `offset`."""
+        name, offset = _row_index_args(name, offset, "DataFrame.with_row_index")
+        return DataFrame._from_handle(_call("DataFrame.with_row_index", _lib.weft_table_with_row_index,
+                                            self._handle, name, offset))
+
+    def n_unique(self, subset: Optional[Names] = None) -> int:
+        """The number of distinct rows (of the `subset` columns; all when None), nulls equal
+        to each other, as Polars."""
+        return self.unique(subset=subset).height
 
     def unique(self, subset: Optional[Names] = None, device: Any = "auto",
                strict: bool = False) -> "DataFrame":
@@ -619,14 +656,18 @@ class DataFrame:
 
     def join(self, other: "DataFrame", on: Optional[Names] = None,
              left_on: Optional[Names] = None, right_on: Optional[Names] = None,
-             how: str = "inner", suffix: str = "_right", device: Any = "auto",
-             strict: bool = False) -> "DataFrame":
-        """Hash join: how = "inner", "left", "semi" or "anti"."""
+             how: str = "inner", suffix: str = "_right", coalesce: Optional[bool] = None,
+             device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """Hash join, built on the smaller side: how = "inner", "left", "right", "full",
+        "semi", "anti" or "cross" (no keys); null keys never match; coalesce as Polars' (None:
+        merge the keys except in a full join). Rows: inner / left / semi / anti in left order,
+        each left row's matches in right order; right in right order, each right row's
+        matches in left order; full as left, then the unmatched right rows in right order."""
         if not isinstance(other, DataFrame):
             raise InvalidArgumentError(f"join: other must be a weft DataFrame, got {type(other).__name__}")
         return DataFrame._from_handle(
             _join.join(self._handle, other._handle, on=on, left_on=left_on, right_on=right_on,
-                       how=how, suffix=suffix, device=device, strict=strict))
+                       how=how, suffix=suffix, coalesce=coalesce, device=device, strict=strict))
 
     def write_csv(self, path: Union[str, os.PathLike]) -> None:
         """Writes a CSV file (header, nulls as empty fields)."""

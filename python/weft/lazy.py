@@ -9,7 +9,7 @@ is built (an unknown column or a bad type raises there). collect() optimizes it 
 filters move down (below select / with_columns that pass their columns through, below
 sorts, into the matching side of a join) and merge, and each scan keeps only the columns
 used above it (without copying). The semantics are those of the eager DataFrame methods,
-which run the operators, except sort's nulls_last, which defaults to False like Polars'.
+which run the operators (sort puts nulls first by default in both, as Polars).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import weakref
 from typing import Any, Callable, Optional, Sequence, Union
 
 from . import _lib
-from ._args import _c_names, _flatten, _names
+from ._args import _c_names, _flatten, _names, _row_index_args
 from ._columns import table_schema
-from ._group import (_computed_keys, _descending_flags, _expr_array, _flatten_aggs, _key_list,
-                     _out_name, _per_row_keys)
+from ._group import (_bool_flags, _computed_keys, _descending_flags, _expr_array,
+                     _flatten_aggs, _key_list, _out_name, _per_row_keys, _top_k_args)
 from ._join import _how, _keys
 from ._select import _exprs
 from .errors import InvalidArgumentError, NotFoundError, _check
@@ -179,40 +179,69 @@ class LazyFrame:
 
     def sort(self, by: Union[str, Sequence[str]], *more_by: str,
              descending: Union[bool, Sequence[bool]] = False,
-             nulls_last: bool = False) -> "LazyFrame":
-        """Stable sort by one or more columns; descending: one bool or one per column; the
-        nulls of each key first unless nulls_last (Polars' default)."""
+             nulls_last: Union[bool, Sequence[bool]] = False,
+             maintain_order: bool = False) -> "LazyFrame":
+        """Stable sort by one or more columns or expressions; descending and nulls_last: one
+        bool or one per key; each key's nulls first unless nulls_last (Polars' default). A
+        slice or head directly above a sort by columns runs as a top-k (only the first rows
+        are sorted)."""
+        where = "LazyFrame.sort"
+        if not isinstance(maintain_order, bool):
+            raise InvalidArgumentError(f"{where}: maintain_order must be a bool, got {maintain_order!r}")
         items = _key_list(_flatten([by, *more_by]), "sort by")
         if not items:
             raise InvalidArgumentError("sort by must name at least one column, got []")
-        if not isinstance(nulls_last, bool):
-            raise InvalidArgumentError(f"sort: nulls_last must be a bool, got {nulls_last!r}")
         have = self.columns
-        lf, keys, renames = self._with_keys(items, "LazyFrame.sort")
+        lf, keys, renames = self._with_keys(items, where)
         if renames:  # a key that is one value (an aggregation) is an error, as in the eager sort
             schema = _lib.weft_table_p()
-            _check(_lib.weft_plan_schema(self._handle, ctypes.byref(schema)), "LazyFrame.sort")
+            _check(_lib.weft_plan_schema(self._handle, ctypes.byref(schema)), where)
             try:
-                _per_row_keys(schema, _computed_keys(items, str)[1], items, "LazyFrame.sort")
+                _per_row_keys(schema, _computed_keys(items, str)[1], items, where)
             finally:
                 _lib.weft_table_free(schema)
-        desc_arr = _descending_flags(descending, keys)
-        out = _build("LazyFrame.sort", _lib.weft_plan_sort, lf._handle, len(keys), _c_names(keys),
-                     desc_arr, 1 if nulls_last else 0)
+        desc = _descending_flags(descending, keys, where)
+        last = _bool_flags(nulls_last, keys, "nulls_last", where)
+        out = _build(where, _lib.weft_plan_sort_nulls, lf._handle, len(keys), _c_names(keys),
+                     desc, last)
         return out.select(have) if renames else out
+    def _top_k(self, k: int, by: Any, reverse: Any, bottom: bool) -> "LazyFrame":
+        where = "LazyFrame.bottom_k" if bottom else "LazyFrame.top_k"
+        k, keys, names, desc, last = _top_k_args(k, by, reverse, bottom, where)
+        return _build(where, _lib.weft_plan_top_k, self._handle, k, len(keys), names, desc, last)
+
+    def top_k(self, k: int, *, by: Union[str, Sequence[str]],
+              reverse: Union[bool, Sequence[bool]] = False) -> "LazyFrame":
+        """The k rows with the largest values of `by`, largest first (reverse: smallest, per
+        key); nulls last."""
+        return self._top_k(k, by, reverse, False)
+
+    def bottom_k(self, k: int, *, by: Union[str, Sequence[str]],
+                 reverse: Union[bool, Sequence[bool]] = False) -> "LazyFrame":
+        """The k rows with the smallest values of `by`, smallest first (reverse: largest, per
+        key); nulls last."""
+        return self._top_k(k, by, reverse, True)
+
+    def with_row_index(self, name: str = "index", offset: int = 0) -> "LazyFrame":
+        """A first uint32 column `name` numbering the rows from `offset` (filters written
+        after it stay after it, so the numbers are those of the rows before them)."""
+        name_b, offset = _row_index_args(name, offset, "LazyFrame.with_row_index")
+        return _build("LazyFrame.with_row_index", _lib.weft_plan_with_row_index, self._handle,
+                      name_b, offset)
 
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
              right_on: Union[None, str, Sequence[str]] = None, how: str = "inner",
-             suffix: str = "_right") -> "LazyFrame":
-        """Hash join with another LazyFrame (or DataFrame): how = "inner", "left", "semi" or
-        "anti"; rows in left order, each left row's matches in right order."""
+             suffix: str = "_right", coalesce: Optional[bool] = None) -> "LazyFrame":
+        """Hash join with another LazyFrame (or DataFrame), as DataFrame.join: how =
+        "inner", "left", "right", "full", "semi", "anti" or "cross"; the same rows in the
+        same order."""
         if isinstance(other, _DataFrame):
             other = other.lazy()
         if not isinstance(other, LazyFrame):
             raise InvalidArgumentError(f"join: other must be a LazyFrame or DataFrame, got {type(other).__name__}")
-        kind = _how(how, suffix)
-        lk, rk = _keys(on, left_on, right_on)
+        kind = _how(how, suffix, coalesce)
+        lk, rk = _keys(on, left_on, right_on, how)
         return _build("LazyFrame.join", _lib.weft_plan_join, self._handle, other._handle, len(lk),
                       _c_names(lk), _c_names(rk), kind, suffix.encode("utf-8"))
 
@@ -268,6 +297,11 @@ class LazyFrame:
         out = _lib.weft_table_p()
         status = _lib.weft_plan_collect(ex.handle, self._handle, ctypes.byref(out))
         ex._mark_ran()
+        if status != 0:
+            from ._scan_parquet import take_error
+            err = take_error()  # a scan_parquet read raised: that error, not its echo
+            if err is not None:
+                raise err
         _check(status, "LazyFrame.collect")
         return _DataFrame._from_handle(out)
 

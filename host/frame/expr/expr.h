@@ -122,9 +122,15 @@ typedef struct weft__vec {
 typedef struct weft__eval {
   const weft__bound *bound;
   weft__vec *vecs;
+  /* a program with shared nodes (expr_shared.h): node i holds this chunk's values when
+   * stamp[i] == gen; NULL: every weft__eval_node computes its whole subtree */
+  uint64_t *stamp;
+  uint64_t gen;
 } weft__eval;
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound);
+/* A new chunk: the nodes a shared program computed are stale (no-op without stamps). */
+static inline void weft__eval_begin(weft__eval *ev) { ev->gen++; }
 void weft__eval_free(weft__eval *ev);
 /* Whether comparison `op` (WEFT_OP_EQ ... WEFT_OP_GE) holds for a three-way result c. */
 int weft__cmp_holds(int op, int c);

@@ -11,6 +11,8 @@
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->bound = bound;
+  ev->stamp = NULL;
+  ev->gen = 0;
   ev->vecs = calloc((size_t)bound->n, sizeof *ev->vecs);
   int ok = ev->vecs != NULL, decimal = 0;
   for (int i = 0; i < bound->n; i++) decimal |= bound->nodes[i].lane == WEFT__LANE_D;
@@ -38,7 +40,9 @@ void weft__eval_free(weft__eval *ev) {
     weft__regex_md_free(v->md);
   }
   free(ev->vecs);
+  free(ev->stamp);
   ev->vecs = NULL;
+  ev->stamp = NULL;
 }
 
 /* Lane conversion without checks (numeric promotion, never narrowing). */
@@ -368,7 +372,17 @@ static void fill_null(weft__eval *ev, int me, int64_t n) {
   weft__normalize(out, nd->type, n);
 }
 
+static weft_status eval_node(weft__eval *ev, int me, int64_t row0, int64_t n);
+
 weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
+  if (!ev->stamp) return eval_node(ev, me, row0, n);
+  if (ev->stamp[me] == ev->gen) return WEFT_OK; /* a shared node, computed this chunk */
+  weft_status st = eval_node(ev, me, row0, n);
+  if (st == WEFT_OK) ev->stamp[me] = ev->gen;
+  return st;
+}
+
+static weft_status eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
   const weft__bnode *nd = &ev->bound->nodes[me];
   if (nd->a >= 0) WEFT_RETURN_NOT_OK(weft__eval_node(ev, nd->a, row0, n));
   if (nd->b >= 0) WEFT_RETURN_NOT_OK(weft__eval_node(ev, nd->b, row0, n));
@@ -405,5 +419,6 @@ weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
 }
 
 weft_status weft__eval_chunk(weft__eval *ev, int64_t row0, int64_t n) {
+  weft__eval_begin(ev);
   return weft__eval_node(ev, ev->bound->root, row0, n);
 }

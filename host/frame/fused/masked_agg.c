@@ -24,6 +24,7 @@
 #include "core/thread_pool.h"
 #include "frame/table/cpu_only.h"
 #include "frame/expr/expr.h"
+#include "frame/expr/expr_shared.h"
 #include "frame/table/gather.h"
 #include "frame/fused/masked_hot.h"
 #include "frame/fused/masked_keep.h"
@@ -339,6 +340,7 @@ typedef struct worker_view {
   weft_table *table; /* a source's table of this worker, else NULL */
   const weft__bound *in;
   const weft__column **direct;
+  const int *roots; /* per aggregation: its input's root in the worker's program */
 } worker_view;
 
 /* Row `at` of a float64 column (offset + at first: a source's column has a negative one). */
@@ -376,8 +378,8 @@ static weft_status hot_chunk(agg_ctx *c, const worker_view *wv, weft__eval *ae, 
     } else if (product_of_columns(&wv->in[a], &fx, &fy)) {
       x[a] = column_at(fx, at), y[a] = column_at(fy, at);
     } else {
-      WEFT_RETURN_NOT_OK(weft__eval_chunk(&ae[a], at, n));
-      const weft__vec *v = &ae[a].vecs[wv->in[a].root];
+      WEFT_RETURN_NOT_OK(weft__eval_node(ae, wv->roots[a], at, n));
+      const weft__vec *v = &ae->vecs[wv->roots[a]];
       if (v->all_valid) x[a] = &v->v[0].f;
       else with_nulls[a] = v;
     }
@@ -465,6 +467,7 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
   if (!c->nkeys) memset(grp, 0, sizeof grp); /* the one group */
   for (int64_t at = r0; at < r1; at += WEFT__CHUNK) {
     int64_t n = r1 - at < WEFT__CHUNK ? r1 - at : WEFT__CHUNK, k = 0;
+    weft__eval_begin(ae); /* the inputs' shared subexpressions are computed once a chunk */
     if (c->hot) {
       WEFT_RETURN_NOT_OK(hot_chunk(c, wv, ae, ra, at, n));
       continue;
@@ -521,8 +524,8 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
         keyed_float_sum((const uint64_t *)x, n, keep, grp, chunk_kept, ra->groups, pa, stride);
         continue;
       }
-      WEFT_RETURN_NOT_OK(weft__eval_chunk(&ae[a], at, n));
-      const weft__vec *v = &ae[a].vecs[b->root];
+      WEFT_RETURN_NOT_OK(weft__eval_node(ae, wv->roots[a], at, n));
+      const weft__vec *v = &ae->vecs[wv->roots[a]];
       if (!c->nkeys && float_sum && v->all_valid) {
         p0->d += masked_sum(&v->v[0].f, keep, n);
         p0->n += k;
@@ -561,19 +564,22 @@ static weft_status open_source_view(const agg_ctx *c, worker_view *wv, weft__bou
 static void worker(void *ctx, int w, int workers) {
   (void)w, (void)workers;
   agg_ctx *c = ctx;
-  worker_view wv = {NULL, c->in, c->direct};
+  worker_view wv = {NULL, c->in, c->direct, NULL};
   weft__bound *own_in = NULL;
   const weft__column **own_direct = NULL;
   size_t own_bound = 0;
-  weft__eval pe, *ae = calloc(c->naggs ? c->naggs : 1, sizeof *ae);
+  weft__eval pe, aev, *ae = &aev;
+  weft__program prog = {0};
   uint64_t *words = c->nkeys ? malloc((size_t)WEFT__CHUNK * (c->nkeys + 1) * sizeof *words) : NULL;
-  size_t made = 0;
-  weft_status st = ae && (words || !c->nkeys) ? WEFT_OK : no_memory();
+  weft_status st = words || !c->nkeys ? WEFT_OK : no_memory();
   if (st == WEFT_OK && c->src) st = open_source_view(c, &wv, &own_in, &own_direct, &own_bound);
   if (st == WEFT_OK && c->pred) st = weft__eval_init(&pe, c->pred);
   int pe_ok = st == WEFT_OK && c->pred;
-  for (; st == WEFT_OK && made < c->naggs; made++)
-    if (c->aggs[made].kind != WEFT_AGG_LEN) st = weft__eval_init(&ae[made], &wv.in[made]);
+  /* every aggregation's input in one program: a subexpression two of them share (Q1's
+   * price * (1 - discount)) is computed once a chunk (len's input is empty) */
+  if (st == WEFT_OK) st = weft__program_build(wv.in, c->naggs, &prog);
+  int ae_ok = st == WEFT_OK && (st = weft__program_eval_init(ae, &prog)) == WEFT_OK;
+  wv.roots = prog.roots;
   for (;;) {
     int64_t r = atomic_fetch_add(&c->next, 1);
     if (r >= c->nranges || atomic_load(&c->too_many)) break;
@@ -591,13 +597,13 @@ static void worker(void *ctx, int w, int workers) {
       break;
     }
   }
-  for (size_t a = 0; ae && a < made; a++)
-    if (c->aggs[a].kind != WEFT_AGG_LEN) weft__eval_free(&ae[a]);
+  if (ae_ok) weft__eval_free(ae);
+  weft__program_free(&prog);
   if (pe_ok) weft__eval_free(&pe);
   for (size_t a = 0; own_in && a < own_bound; a++)
     if (c->aggs[a].kind != WEFT_AGG_LEN) weft__expr_unbind(&own_in[a]);
   if (wv.table) c->src->close(c->src->ctx, wv.table);
-  free(own_in), free(own_direct), free(ae), free(words);
+  free(own_in), free(own_direct), free(words);
 }
 
 /* Row j of an output column from a group's partial (kept: the group's kept rows, for len). */
@@ -792,6 +798,15 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     weft__report(exec, "  %lld of %lld rows kept, %d groups, %zu aggregations in one pass on cpu:0 "
                  "(%lld ranges of %lld rows)", (long long)total, (long long)table->rows, g->n,
                  naggs, (long long)nranges, (long long)RANGE_ROWS);
+    weft__program prog; /* what the workers' programs share (the same for each) */
+    if (weft__program_build(in, naggs, &prog) == WEFT_OK) {
+      if (prog.shared_exprs)
+        weft__report(exec, "  %d common subexpressions of the aggregations computed once a chunk",
+                     prog.shared_exprs);
+      weft__program_free(&prog);
+    } else {
+      weft__error_clear(); /* only the report line is lost */
+    }
   }
   if (st == WEFT_OK && exec && !fits)
     weft__report(exec, "  more than %d groups (or a utf8 key over 7 bytes): not fused",

@@ -206,14 +206,24 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
                      "columns, not %zu", join_proto->ncols, left->ncols + nright);
   weft__join_table table = {0};
   int one_match = 0;
+  if (st == WEFT_OK && readable && !pairs && right->rows > left->rows) {
+    /* a semi / anti join builds on the smaller side: the join marks the left rows instead */
+    if (exec)
+      weft__report(exec, "  not fused: the right side (%lld rows) is larger than the left "
+                   "(%lld rows); the join builds its table on the left", (long long)right->rows,
+                   (long long)left->rows);
+    readable = 0;
+    one_match = 1; /* reported */
+  }
   if (st == WEFT_OK && readable) {
     for (size_t k = 0; k < nkeys; k++) {
       weft__column_null_count((weft__column *)lcols[k]);
       weft__column_null_count((weft__column *)rkeys[k]);
     }
     int single = nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
-    weft__join_keys lk = {nkeys, lcols, single}, rk = {nkeys, rkeys, single};
-    st = weft__join_build(&rk, right->rows, &table);
+    weft__join_keys lk = {nkeys, lcols, single, 0}, rk = {nkeys, rkeys, single, 0};
+    st = weft__join_sign_guards(&lk, &rk);
+    if (st == WEFT_OK) st = weft__join_build(&rk, right->rows, &table);
     /* semi and anti ask only whether a match exists; inner and left need at most one */
     one_match = st == WEFT_OK && (table.direct || !pairs || right_keys_unique(&table, &rk));
     if (one_match) {

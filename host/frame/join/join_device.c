@@ -124,6 +124,9 @@ static void pack_keys(const weft__join_keys *keys, const key_layout *layout, int
       uint64_t *dst = words + (size_t)r0 * w + layout->first[k];
       if (v->type != WEFT_TYPE_UTF8) {
         weft__key_words(v, r0, n, block);
+        if (k < 64 && ((keys->sign_guard >> k) & 1)) /* uint64 against signed (join.h) */
+          for (size_t i = 0; i < n; i++)
+            if (block[i] >> 63) valid[r0 + (int64_t)i] = 0;
         for (size_t i = 0; i < n; i++) dst[i * w] = block[i];
         continue;
       }

@@ -22,8 +22,31 @@ void weft__join_block_keys(const weft__join_keys *keys, int64_t row0, size_t n, 
     if (v->validity && v->null_count != 0)
       for (size_t i = 0; i < n; i++) valid[i] &= (uint8_t)valid_at(v, row0 + (int64_t)i);
   }
+  for (size_t k = 0; keys->sign_guard && k < keys->n && k < 64; k++) {
+    if (!((keys->sign_guard >> k) & 1)) continue;
+    const weft_column_view *v = &keys->cols[k]->view;
+    for (size_t i = 0; i < n; i++)
+      if (weft__key_word(v, row0 + (int64_t)i) >> 63) valid[i] = 0;
+  }
   if (keys->single_word) weft__key_words(&keys->cols[0]->view, row0, n, key);
   else weft__hash_rows(keys->cols, keys->n, row0, n, key); /* rows with a null are skipped */
+}
+
+static int is_signed(weft_type t) { return t >= WEFT_TYPE_INT8 && t <= WEFT_TYPE_INT64; }
+
+weft_status weft__join_sign_guards(weft__join_keys *left, weft__join_keys *right) {
+  left->sign_guard = right->sign_guard = 0;
+  for (size_t k = 0; k < left->n; k++) {
+    weft_type a = left->cols[k]->view.type, b = right->cols[k]->view.type;
+    if (!((a == WEFT_TYPE_UINT64 && is_signed(b)) || (b == WEFT_TYPE_UINT64 && is_signed(a))))
+      continue;
+    if (k >= 64)
+      return weft__error(WEFT_ERR_UNSUPPORTED, "weft_table_join: key %zu pairs uint64 with a "
+                         "signed integer; past the 64th key, cast one of them first", k);
+    left->sign_guard |= 1ull << k;
+    right->sign_guard |= 1ull << k;
+  }
+  return WEFT_OK;
 }
 
 int weft__join_rows_equal(const weft__join_keys *left, int64_t l, const weft__join_keys *right,

@@ -84,6 +84,12 @@ static uint64_t radix_key(const weft_column_view *v, int64_t r, int bytes) {
   return (w ^ top) & mask;
 }
 
+uint64_t weft__sort_word(const weft_column_view *v, int64_t r, uint64_t *flip) {
+  int bytes = key_bytes(v->type);
+  *flip = bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
+  return radix_key(v, r, bytes);
+}
+
 /* Encodes the key of rows perm[0..n) (perm NULL: rows 0..n) into keys[], rows into rows[]:
  * used when the key has no nulls, so position i maps to position i. */
 typedef struct encode_ctx {

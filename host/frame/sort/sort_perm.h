@@ -39,4 +39,8 @@ weft_status weft__sort_encode_key(const weft__column *key, int desc, int64_t row
 weft_status weft__sort_decode_primary(const weft__column *key, const weft__sort_run *run,
                                       int64_t rows, weft__column *out);
 
+/* Row r's order-preserving word as the sort encodes it ascending (a utf8 value by its first
+ * 8 bytes, so equal words may still differ); *flip: the mask that reverses it (descending). */
+uint64_t weft__sort_word(const weft_column_view *v, int64_t r, uint64_t *flip);
+
 #endif

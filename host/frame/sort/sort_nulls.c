@@ -1,14 +1,15 @@
-/* A plan's sort with nulls first. weft_table_sort puts nulls last; for nulls first, each
- * key that has nulls is preceded by a helper key is_not_null(key), ascending: false (null)
- * sorts before true whatever the key's own direction, as Polars' nulls_last=False. The
- * helpers are computed as columns (with_columns), sorted on, and dropped (a select of the
- * original columns, which shares their buffers). */
+/* weft_table_sort_nulls: a sort with each key's nulls first or last. weft_table_sort puts
+ * nulls last; for nulls first, each such key that has nulls is preceded by a helper key
+ * is_not_null(key), ascending: false (null) sorts before true whatever the key's own
+ * direction, as Polars' nulls_last=False. The helpers are computed as columns
+ * (with_columns), sorted on, and dropped (a select of the original columns, which shares
+ * their buffers). Eager DataFrame.sort and a lazy plan's sort both run this. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "frame/table/table.h"
-#include "plan/plan.h"
 
 static int has_nulls(const weft_table *t, const char *name) {
   size_t c;
@@ -30,17 +31,23 @@ static weft_status helper_name(const weft_table *t, size_t k, char *buf, size_t 
       return WEFT_OK;
     }
     size_t len = strlen(buf);
-    if (len + 2 > cap) return weft__error(WEFT_ERR_INTERNAL, "weft_plan_collect: no free helper column name");
+    if (len + 2 > cap) return weft__error(WEFT_ERR_INTERNAL, "weft_table_sort: no free helper column name");
     buf[len] = '_', buf[len + 1] = '\0';
   }
 }
 
-weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, const weft_table *in,
-                                        weft_table **out) {
-  const char *const *keys = (const char *const *)p->keys;
-  size_t n = p->n, nhelp = 0;
-  for (size_t k = 0; k < n; k++) nhelp += has_nulls(in, keys[k]);
-  if (nhelp == 0) return weft_table_sort(exec, in, n, keys, p->descending, out);
+#define FIRST(k) (nulls_last && !nulls_last[k])
+
+weft_status weft_table_sort_nulls(weft_exec *exec, const weft_table *in, size_t n,
+                                  const char *const *keys, const int *descending,
+                                  const int *nulls_last, weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_table_sort: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(in, "weft_table_sort: table is NULL");
+  WEFT_CHECK_ARG(n == 0 || keys, "weft_table_sort: keys is NULL with nkeys = %zu", n);
+  size_t nhelp = 0;
+  for (size_t k = 0; k < n; k++) nhelp += keys[k] && FIRST(k) && has_nulls(in, keys[k]);
+  if (nhelp == 0) return weft_table_sort(exec, in, n, keys, descending, out);
 
   size_t ncols = in->ncols, nk = n + nhelp;
   char (*names)[64] = calloc(n, sizeof *names);
@@ -49,10 +56,10 @@ weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, con
   weft_expr **helpers = calloc(nhelp, sizeof *helpers), **originals = calloc(ncols ? ncols : 1, sizeof *originals);
   weft_table *with = NULL, *sorted = NULL;
   weft_status st = names && keys2 && desc2 && helpers && originals
-                       ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_plan_collect: no host memory");
+                       ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
   size_t h = 0, at = 0;
   for (size_t k = 0; st == WEFT_OK && k < n; k++) {
-    if (has_nulls(in, keys[k])) {
+    if (FIRST(k) && has_nulls(in, keys[k])) {
       weft_expr *c = NULL, *nn = NULL;
       st = helper_name(in, k, names[k], sizeof names[k]);
       if (st == WEFT_OK) st = weft_expr_column(keys[k], &c);
@@ -61,7 +68,7 @@ weft_status weft__plan_sort_nulls_first(weft_exec *exec, const weft_plan *p, con
       weft_expr_free(c), weft_expr_free(nn);
       keys2[at] = names[k], desc2[at++] = 0;
     }
-    keys2[at] = keys[k], desc2[at++] = p->descending[k];
+    keys2[at] = keys[k], desc2[at++] = descending && descending[k];
   }
   for (size_t c = 0; st == WEFT_OK && c < ncols; c++) st = weft_expr_column(in->names[c], &originals[c]);
   if (st == WEFT_OK)
