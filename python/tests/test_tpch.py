@@ -26,30 +26,7 @@ SF = 0.01
 
 # What each query needs that weft does not have yet (every table has a decimal(15,2) money
 # column, so every query needs decimals to load its tables; the float64 copy does not).
-NEEDS = {
-    1: [],
-    2: [],
-    3: [],
-    4: [],
-    5: [],
-    6: [],
-    7: [],
-    8: ["arithmetic on aggregates"],
-    9: [],
-    10: [],
-    11: ["arithmetic on aggregates", "cross join"],
-    12: [],
-    13: [],
-    14: ["arithmetic on aggregates"],
-    15: ["broadcast of an aggregate"],
-    16: [],
-    17: ["arithmetic on aggregates"],
-    18: [],
-    19: [],
-    20: ["arithmetic on aggregates"],
-    21: [],
-    22: ["cross join"],
-}
+NEEDS = {n: [] for n in range(1, 23)}
 
 
 def _marks(n, money):
