@@ -2,10 +2,12 @@
  * (group, value) pair packs into one word: gid * span + (value - lo), the last of each span
  * for a null. Grouping those pairs as rows in one hash table (what agg.c does otherwise)
  * runs on one thread when they are mostly distinct, and its table outgrows the caches. Here
- * the pairs are radix-partitioned by hash, in parallel, into partitions small enough for L2;
- * then each thread takes partitions in turn, finds the distinct pairs of each in a small
- * open-addressing set and counts each new one for its group (an atomic add: a group's pairs
- * are spread over partitions). */
+ * the pairs are radix-partitioned, in parallel, into partitions small enough for L2; then
+ * each thread takes partitions in turn, finds the distinct pairs of each in a small
+ * open-addressing set and counts each new one for its group. With many groups a partition
+ * is a range of group ids (its counts its own, in cache; rows sorted by the key, as order
+ * lines are, then scatter almost in order); with few, the pairs' hash chooses (no partition
+ * gets a large group alone) and the counts are atomic adds. */
 #include "frame/group/n_unique.h"
 
 #include <stdatomic.h>
@@ -26,6 +28,7 @@ typedef struct nu_ctx {
   int64_t rows, chunk, lo;
   uint64_t span;
   int nulls, bits, workers;
+  int gshift; /* by group-id range: part = gid >> gshift; -1: by hash */
   int64_t nparts;
   int64_t *hist;       /* [worker][part]: pairs of the worker's rows in each part, then offsets */
   int64_t *part_start; /* [nparts + 1] */
@@ -81,7 +84,12 @@ static void scatter_pass(nu_ctx *c, int w, int write) {
   for (int64_t b = r0; b < r1; b += WEFT_HASH_BLOCK) {
     size_t n = (size_t)(r1 - b < WEFT_HASH_BLOCK ? r1 - b : WEFT_HASH_BLOCK);
     pairs_of(c, b, n, buf);
-    if (!write)
+    const int32_t *gid = c->gid + b;
+    if (c->gshift >= 0 && !write)
+      for (size_t i = 0; i < n; i++) h[gid[i] >> c->gshift]++;
+    else if (c->gshift >= 0)
+      for (size_t i = 0; i < n; i++) c->pairs[h[gid[i] >> c->gshift]++] = buf[i];
+    else if (!write)
       for (size_t i = 0; i < n; i++) h[part_of(c, buf[i])]++;
     else
       for (size_t i = 0; i < n; i++) c->pairs[h[part_of(c, buf[i])]++] = buf[i];
@@ -118,7 +126,10 @@ static void distinct_pass(nu_ctx *c) {
       while (set[s] != EMPTY && set[s] != k) s = (s + 1) & mask;
       if (set[s] == EMPTY) {
         set[s] = k;
-        atomic_fetch_add_explicit(&c->counts[k / c->span], 1, memory_order_relaxed);
+        if (c->gshift >= 0) /* the part owns its groups */
+          ((uint32_t *)c->counts)[k / c->span]++;
+        else
+          atomic_fetch_add_explicit(&c->counts[k / c->span], 1, memory_order_relaxed);
       }
     }
   }
@@ -172,6 +183,11 @@ int weft__n_unique_packed(const weft__column *in, const weft__groups *g, int64_t
   c.lo = lo;
   while (c.bits < 12 && ((int64_t)1 << c.bits) * PART_ROWS < rows) c.bits++;
   c.nparts = (int64_t)1 << c.bits;
+  c.gshift = -1;
+  if ((int64_t)ng >= c.nparts * 64) { /* enough groups that a part of a range of them balances */
+    c.gshift = 0;
+    while (((ng - 1) >> c.gshift) >= (uint64_t)c.nparts) c.gshift++;
+  }
   int ret = -1;
   c.hist = calloc((size_t)c.workers * (size_t)c.nparts, sizeof *c.hist);
   c.part_start = malloc((size_t)(c.nparts + 1) * sizeof *c.part_start);
