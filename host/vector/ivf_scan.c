@@ -29,12 +29,6 @@
 
 typedef struct cand { uint32_t d; int64_t id; } cand;
 
-static int cmp_cand(const void *a, const void *b) {
-  const cand *x = a, *y = b;
-  if (x->d != y->d) return x->d < y->d ? -1 : 1;
-  return (x->id > y->id) - (x->id < y->id);
-}
-
 typedef struct search {
   const weft_ivf *ivf;
   size_t k;
@@ -146,39 +140,40 @@ static void scan_worker(void *ctx, int worker, int workers) {
   free(w.q), free(w.qn), free(w.decoded), free(w.bits);
 }
 
-/* A query's result so far and its new pairs' lists, merged by (distance, id). */
+static int cand_less(cand x, cand y) { return x.d < y.d || (x.d == y.d && x.id < y.id); }
+
+/* A query's result so far and its new pairs' lists, merged by (distance, id): each list is
+ * sorted, so it is read only while it beats the current k-th (an insertion into k slots). */
 static void merge_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
   group *g = ctx;
   const search *s = g->s;
   const size_t k = s->k, r = g->hi - g->lo;
-  cand *c = malloc(k * (r + 1) * sizeof *c);
-  if (!c) {
-    atomic_store(&g->failed, 1);
-    return;
-  }
   for (;;) {
     size_t a = atomic_fetch_add(&g->next, 1);
     if (a >= g->nact) break;
     uint32_t qi = g->query[a];
+    uint32_t *rd = s->res_d + (size_t)qi * k;
+    int64_t *rid = s->res_id + (size_t)qi * k;
     size_t n = s->found[qi];
-    for (size_t j = 0; j < n; j++) c[j] = (cand){s->res_d[qi * k + j], s->res_id[qi * k + j]};
     for (size_t j = 0; j < r; j++) {
-      size_t p = g->pair_of[a * r + j];
-      uint32_t li = (uint32_t)g->coarse[a * g->hi + g->lo + j];
-      const uint64_t *keys = g->partial + p * k;
-      for (size_t e = 0; e < k && keys[e] != WEFT_KNN_EMPTY; e++)
-        c[n++] = (cand){(uint32_t)(keys[e] >> 32), s->ivf->lists[li].ids[(uint32_t)keys[e]]};
-    }
-    qsort(c, n, sizeof *c, cmp_cand);
-    if (n > k) n = k;
-    for (size_t j = 0; j < n; j++) {
-      s->res_d[qi * k + j] = c[j].d;
-      s->res_id[qi * k + j] = c[j].id;
+      const weft__ivf_list *l = &s->ivf->lists[(uint32_t)g->coarse[a * g->hi + g->lo + j]];
+      const uint64_t *keys = g->partial + g->pair_of[a * r + j] * k;
+      for (size_t e = 0; e < k && keys[e] != WEFT_KNN_EMPTY; e++) {
+        cand c = {(uint32_t)(keys[e] >> 32), l->ids[(uint32_t)keys[e]]};
+        if (n == k && !cand_less(c, (cand){rd[k - 1], rid[k - 1]})) break;
+        size_t at = n < k ? n++ : k - 1;
+        while (at > 0 && cand_less(c, (cand){rd[at - 1], rid[at - 1]})) {
+          rd[at] = rd[at - 1];
+          rid[at] = rid[at - 1];
+          at--;
+        }
+        rd[at] = c.d;
+        rid[at] = c.id;
+      }
     }
     s->found[qi] = n;
   }
-  free(c);
 }
 
 /* Probe ranks lo..hi-1 of the queries query[0..nact). */
