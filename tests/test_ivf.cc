@@ -12,6 +12,9 @@
 #include <string>
 
 #include "test_support.h"
+extern "C" {
+#include "vector/kmeans.h"
+}
 
 namespace {
 
@@ -123,22 +126,42 @@ TEST(KMeans, SameSeedSameBitsAndCentersFound) {
   EXPECT_LT(inertia / n, 0.2) << "mean squared distance to the centroid";
 }
 
-TEST(KMeans, EmptyClustersAreSplitFromTheLargest) {
-  // 4 distinct points (one repeated 50 times) into 6 clusters: the start draws repeats,
-  // so clusters come out empty and are refilled by splitting; every centroid stays finite
-  const size_t dim = 4, n = 53, k = 6;
-  std::vector<float> x(n * dim, 0.0f);
-  for (size_t i = 0; i < 50; i++) x[i * dim] = 1.0f;
-  x[50 * dim + 1] = 5.0f;
-  x[51 * dim + 2] = -5.0f;
-  x[52 * dim + 3] = 9.0f;
+TEST(KMeans, EveryClusterEndsWithPointsAfterADuplicateStart) {
+  // 1000 copies of one point and 200 points around it: the start draws mostly copies, equal
+  // centroids send every point to the first of them, and the others come out empty (the
+  // split's own rule is checked exactly below). At the end every cluster holds points and
+  // no two centroids are equal.
+  const size_t dim = 4, n = 1200, k = 8;
+  std::mt19937_64 rng(2);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> x(n * dim, 1.0f);
+  for (size_t i = 1000; i < n; i++)
+    for (size_t d = 0; d < dim; d++) x[i * dim + d] = 1.0f + g(rng);
   std::vector<float> c(k * dim);
   std::vector<int64_t> a(n);
-  ASSERT_WEFT_OK(weft_kmeans(n, dim, x.data(), k, 10, 1, 0, c.data(), a.data()));
+  ASSERT_WEFT_OK(weft_kmeans(n, dim, x.data(), k, 25, 1, 0, c.data(), a.data()));
   for (float v : c) EXPECT_TRUE(std::isfinite(v));
-  // the four distinct points each sit on a centroid of their own
-  std::set<int64_t> own{a[0], a[50], a[51], a[52]};
-  EXPECT_EQ(own.size(), 4u);
+  std::vector<size_t> size(k, 0);
+  for (int64_t v : a) size[(size_t)v]++;
+  for (size_t j = 0; j < k; j++) EXPECT_GT(size[j], 0u) << "cluster " << j;
+  for (size_t i = 0; i < k; i++)
+    for (size_t j = i + 1; j < k; j++)
+      EXPECT_NE(0, memcmp(&c[i * dim], &c[j * dim], dim * sizeof(float))) << i << " " << j;
+}
+
+TEST(KMeans, SplitCopiesTheLargestNudgedApartAndHalvesIt) {
+  // faiss's rule, exactly: c_empty = c_big * (1 +- eps), c_big * (1 -+ eps) by dimension
+  const size_t dim = 3, k = 4;
+  std::vector<float> c = {9, 9, 9, 1, 2, 3, 9, 9, 9, 4, 5, 6};
+  std::vector<size_t> size = {0, 10, 0, 10};  // two empty; the largest of equal sizes is the first
+  weft__kmeans_split_empty(c.data(), size.data(), k, dim);
+  const float e = 1.0f / 1024.0f;
+  // cluster 0 split cluster 1 (10 -> 5 + 5); cluster 2 then split cluster 3, now the largest
+  EXPECT_EQ(size, (std::vector<size_t>{5, 5, 5, 5}));
+  const float want[] = {1 * (1 + e), 2 * (1 - e), 3 * (1 + e), 1 * (1 - e), 2 * (1 + e),
+                        3 * (1 - e), 4 * (1 + e), 5 * (1 - e), 6 * (1 + e), 4 * (1 - e),
+                        5 * (1 + e), 6 * (1 - e)};
+  for (size_t i = 0; i < k * dim; i++) EXPECT_EQ(c[i], want[i]) << i;
 }
 
 TEST(KMeans, BadInputNamesTheArgument) {

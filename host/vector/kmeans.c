@@ -15,7 +15,6 @@
 #include "vector/cpu_topk.h"
 #include "vector/index_flat.h"
 
-#define SPLIT_EPS (1.0f / 1024.0f)
 #define ASSIGN_BLOCK ((size_t)65536) /* points per top-1 call: bounds the key buffer */
 
 /* row indices 0..n-1 permuted in their first m places (Fisher-Yates, partial) */
@@ -93,26 +92,6 @@ static void update_worker(void *ctx, int worker, int workers) {
   free(sum);
 }
 
-/* faiss's split: the empty cluster copies the largest, and the two move apart by 1/1024
- * in alternate directions per dimension; the largest of equal sizes is the first. */
-static void split_empty(float *centroids, size_t *size, size_t k, size_t dim) {
-  for (size_t ci = 0; ci < k; ci++) {
-    if (size[ci] != 0) continue;
-    size_t cj = 0;
-    for (size_t c = 1; c < k; c++)
-      if (size[c] > size[cj]) cj = c;
-    if (size[cj] < 2) return; /* nothing to split (more clusters than distinct points) */
-    float *a = centroids + ci * dim, *b = centroids + cj * dim;
-    for (size_t d = 0; d < dim; d++) {
-      float v = b[d];
-      a[d] = d % 2 == 0 ? v * (1 + SPLIT_EPS) : v * (1 - SPLIT_EPS);
-      b[d] = d % 2 == 0 ? v * (1 - SPLIT_EPS) : v * (1 + SPLIT_EPS);
-    }
-    size[ci] = size[cj] / 2;
-    size[cj] -= size[ci];
-  }
-}
-
 weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x, size_t k,
                          size_t niter, uint64_t seed, size_t max_points_per_centroid,
                          weft__knn_metric metric, float *centroids) {
@@ -162,7 +141,7 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
     for (size_t i = 0; i < m; i++) members[perm[assign[i]]++] = i;
     update_job j = {xs, dim, k, start, members, centroids, 0};
     weft__pool_run(update_worker, &j);
-    split_empty(centroids, size, k, dim);
+    weft__kmeans_split_empty(centroids, size, k, dim);
   }
 done:
   free(sample);

@@ -19,6 +19,11 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
 weft_status weft__nearest_centroid(size_t n, const float *x, size_t k, const float *centroids,
                                    size_t dim, weft__knn_metric metric, int64_t *assign);
 
+/* Each empty cluster (size 0) takes a copy of the largest (the first of equal sizes), the
+ * two then 1/1024 apart in alternate directions per dimension, and half its size (faiss's
+ * split, with the largest cluster in place of faiss's random pick by size). */
+void weft__kmeans_split_empty(float *centroids, size_t *size, size_t k, size_t dim);
+
 /* splitmix64: the one random stream of k-means (its sample and its start). */
 static inline uint64_t weft__splitmix64(uint64_t *state) {
   uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
