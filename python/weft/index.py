@@ -620,12 +620,29 @@ class FlatIndex:
         _check(_lib.weft_index_save(self._handle, _path_arg(path)))
 
 
+def _starts_with(raw_path, magic):
+    """True when the file at raw_path is readable and starts with `magic` (any failure:
+    False, and the load that follows reports it)."""
+    try:
+        with open(raw_path, "rb", buffering=0) as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def load_index(path):
-    """Loads an index written by FlatIndex.save. A truncated or corrupted file, or one of
-    another format, raises weft.CorruptError; a missing file, a directory or another
-    non-regular file weft.WeftIOError (an OSError)."""
+    """Loads an index written by FlatIndex.save (a FlatIndex) or IVFIndex.save (an
+    IVFIndex). A truncated or corrupted file, or one of another format, raises
+    weft.CorruptError; a missing file, a directory or another non-regular file
+    weft.WeftIOError (an OSError)."""
+    raw = _path_arg(path)
+    if os.path.isfile(raw):
+        from .ivf import IVF_MAGIC, _load_ivf  # ivf.py imports this module
+
+        if _starts_with(raw, IVF_MAGIC):
+            return _load_ivf(raw)
     handle = _lib.weft_index_p()
-    _check(_lib.weft_index_load(_path_arg(path), ctypes.byref(handle)))
+    _check(_lib.weft_index_load(raw, ctypes.byref(handle)))
     try:
         return FlatIndex._adopt(handle)
     except BaseException:
