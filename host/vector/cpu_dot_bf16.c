@@ -172,7 +172,7 @@ double weft__bf16_rate_ratio(void) {
     /* best of several short runs each: a loaded machine slows both alike, at worst */
     double best_b = 1e30, best_f = 1e30;
     volatile float sink = 0;
-    for (int rep = 0; rep < 7; rep++) {
+    for (int rep = 0; rep < 15; rep++) {
       double t0 = now_s();
       sink += rate_bf16();
       double t1 = now_s();
