@@ -283,7 +283,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
         fresh--;
       }
     }
-    weft__bf16_base_stale_from(index, at); /* `at`: the first position written */
+    weft__bf16_base_stale_from(index->bf16, at); /* `at`: the first position written */
     index->count = base + n;
     if (hi >= index->next_id) index->next_id = hi + 1;
   }
@@ -312,7 +312,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
       if (st != WEFT_OK) break;
     }
     if (kept != i) {
-      weft__bf16_base_stale_from(index, kept);
+      weft__bf16_base_stale_from(index->bf16, kept);
       memmove(index->vectors + kept * dim, index->vectors + i * dim, dim * sizeof(float));
       index->norms[kept] = index->norms[i];
       index->ids[kept] = index->ids[i];
@@ -321,7 +321,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
   }
   size_t gone = st == WEFT_OK ? index->count - kept : 0;
   if (st == WEFT_OK) index->count = kept;
-  weft__bf16_base_stale_from(index, index->count);
+  weft__bf16_base_stale_from(index->bf16, index->count);
   pthread_rwlock_unlock(&index->lock);
   run_release(released);
   free(sorted);
@@ -374,7 +374,7 @@ weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *ve
     free(index->vectors);
     free(index->norms);
     free(index->ids);
-    weft__bf16_base_stale_from(index, 0);
+    weft__bf16_base_stale_from(index->bf16, 0);
     index->vectors = (float *)vectors; /* read only while borrowed: own_rows copies first */
     index->norms = norms;
     index->ids = ids;

@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "vector/cpu_dot_bf16.h"
-#include "vector/index_flat.h"
 #include "vector/knn_bf16_bound.h"
 
 static weft_status grow(weft__bf16_base *b, size_t rows, size_t dim) {
@@ -27,27 +26,28 @@ static weft_status grow(weft__bf16_base *b, size_t rows, size_t dim) {
   return WEFT_OK;
 }
 
-weft_status weft__bf16_base_sync(weft_index *ix) {
+weft_status weft__bf16_base_sync(weft__bf16_base **copy, pthread_mutex_t *lock,
+                                 const float *vectors, size_t count, size_t dim) {
   weft_status st = WEFT_OK;
-  pthread_mutex_lock(&ix->bf16_lock);
-  if (!ix->bf16 && !(ix->bf16 = calloc(1, sizeof *ix->bf16)))
+  pthread_mutex_lock(lock);
+  if (!*copy && !(*copy = calloc(1, sizeof **copy)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the bf16 copy");
-  weft__bf16_base *b = ix->bf16;
-  if (st == WEFT_OK && b->valid < ix->count) {
-    st = grow(b, ix->count, ix->dim);
-    for (size_t r = b->valid; st == WEFT_OK && r < ix->count; r++) {
-      const float *x = ix->vectors + r * ix->dim;
-      weft__bf16_pack_row(x, ix->dim, r, b->panels);
-      weft__bf16_row_bound(x, ix->dim, &b->norm_up[r], &b->resid_up[r]);
+  weft__bf16_base *b = *copy;
+  if (st == WEFT_OK && b->valid < count) {
+    st = grow(b, count, dim);
+    for (size_t r = b->valid; st == WEFT_OK && r < count; r++) {
+      const float *x = vectors + r * dim;
+      weft__bf16_pack_row(x, dim, r, b->panels);
+      weft__bf16_row_bound(x, dim, &b->norm_up[r], &b->resid_up[r]);
     }
-    if (st == WEFT_OK) b->valid = ix->count;
+    if (st == WEFT_OK) b->valid = count;
   }
-  pthread_mutex_unlock(&ix->bf16_lock);
+  pthread_mutex_unlock(lock);
   return st;
 }
 
-void weft__bf16_base_stale_from(weft_index *ix, size_t position) {
-  if (ix->bf16 && ix->bf16->valid > position) ix->bf16->valid = position;
+void weft__bf16_base_stale_from(weft__bf16_base *b, size_t position) {
+  if (b && b->valid > position) b->valid = position;
 }
 
 void weft__bf16_base_free(weft__bf16_base *b) {

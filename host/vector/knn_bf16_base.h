@@ -5,6 +5,7 @@
 #ifndef WEFT_HOST_KNN_BF16_BASE_H
 #define WEFT_HOST_KNN_BF16_BASE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,13 +19,15 @@ typedef struct weft__bf16_base {
   float *resid_up;  /* ||bf16(x) - x||, rounded up */
 } weft__bf16_base;
 
-/* Brings the copy up to date with the index's rows (making it the first time). Called with
- * the index's lock held for reading; takes the index's bf16 lock, so concurrent searches
- * convert once. */
-weft_status weft__bf16_base_sync(weft_index *ix);
+/* Brings *copy (made the first time) up to date with the index's `count` rows of `dim`.
+ * Called with the index's lock held for reading, under `lock` (the index's bf16 lock), so
+ * concurrent searches convert once. */
+weft_status weft__bf16_base_sync(weft__bf16_base **copy, pthread_mutex_t *lock,
+                                 const float *vectors, size_t count, size_t dim);
 
-/* Rows from `position` on changed (add, remove: under the index's write lock). */
-void weft__bf16_base_stale_from(weft_index *ix, size_t position);
+/* Rows from `position` on changed (add, remove: under the index's write lock); b may be
+ * NULL (no copy yet). */
+void weft__bf16_base_stale_from(weft__bf16_base *b, size_t position);
 
 void weft__bf16_base_free(weft__bf16_base *b);
 

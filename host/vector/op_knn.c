@@ -232,8 +232,9 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
                  ix->count ? 100.0 * (double)c->survivors / (double)c->bf16_queries /
                              (double)ix->count : 0.0,
                  c->fallbacks);
-  weft__report(exec, "    bf16 copy of the rows: %.1f MiB (%zu rows of dim %zu)",
-               (double)weft__bf16_base_bytes(ix->bf16, ix->dim) / (1 << 20), ix->count, ix->dim);
+  double kib = (double)weft__bf16_base_bytes(ix->bf16, ix->dim) / 1024;
+  weft__report(exec, "    bf16 copy of the rows: %.1f %s (%zu rows of dim %zu)",
+               kib < 1024 ? kib : kib / 1024, kib < 1024 ? "KiB" : "MiB", ix->count, ix->dim);
 }
 
 weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, const float *queries,
@@ -259,7 +260,8 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
   if (st == WEFT_OK) {
     weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k, &prec);
     if (prec.bf16) {
-      st = weft__bf16_base_sync(index);
+      st = weft__bf16_base_sync(&index->bf16, &index->bf16_lock, index->vectors, index->count,
+                                index->dim);
       c.bf16 = st == WEFT_OK;
       c.bound_scale = weft__bf16_bound_scale();
     }

@@ -135,6 +135,18 @@ def test_huge_tiny_and_midpoint_values(metric):
         same(ix, xq, k)
 
 
+def test_empty_and_emptied_index():
+    ix = weft.FlatIndex(8, metric="l2")
+    d, i = ix.search(np.ones(8, np.float32), 3, precision="bf16")
+    assert (i == -1).all() and np.isinf(d).all()
+    ix.add(np.ones((3, 8), np.float32))
+    ix.remove(np.arange(3))
+    d, i = ix.search(np.ones(8, np.float32), 3, precision="bf16")
+    assert (i == -1).all()
+    ix.add(np.arange(16, dtype=np.float32).reshape(2, 8))
+    same(ix, np.ones((1, 8), np.float32), 3)
+
+
 def test_d1_and_odd_dims():
     rng = np.random.default_rng(5)
     for dim in (1, 2, 3, 17):
@@ -180,7 +192,7 @@ def test_report_says_which_ran_and_how_many_candidates():
     m = re.search(r"(\d+) candidates ranked again in fp32 \(([\d.]+) a query", rep)
     assert m and 200 <= int(m.group(1)) < 3000 * 20
     assert "0 queries scanned in fp32" in rep
-    assert re.search(r"bf16 copy of the rows: [\d.]+ MiB \(3000 rows of dim 64\)", rep)
+    assert re.search(r"bf16 copy of the rows: [\d.]+ (KiB|MiB) \(3000 rows of dim 64\)", rep)
     ix.search(xq, 10, precision="auto")
     assert re.search(r"precision (fp32|bf16) \(auto", weft.last_report())
     ix.search(xq, 10)  # auto again
