@@ -154,6 +154,17 @@ WEFT_API weft_status weft_exec_free(weft_exec *exec);
 WEFT_API WEFT_NODISCARD weft_status weft_exec_set_device(weft_exec *exec, const char *devices);
 /* strict = 1: fail with WEFT_ERR_UNSUPPORTED instead of falling back to the CPU. */
 WEFT_API WEFT_NODISCARD weft_status weft_exec_set_strict(weft_exec *exec, int strict);
+/* Arithmetic of an exact k-NN search's scan (weft_index_search). Every choice returns the
+ * same ids and distances, bit for bit: a reduced precision only selects candidates, which a
+ * rigorous error bound certifies, and the fp32 scan's own arithmetic ranks them. */
+typedef enum weft_precision {
+  WEFT_PRECISION_AUTO = 0, /* bf16 where the CPU has it and it pays for the shape, else fp32 */
+  WEFT_PRECISION_FP32 = 1, /* the fp32 scan alone */
+  WEFT_PRECISION_BF16 = 2  /* a bf16 candidate pass (AVX512_BF16) and an fp32 re-rank; the
+                            * fp32 scan where the CPU lacks AVX512_BF16 (the report says so) */
+} weft_precision;
+/* Sets the precision of the searches run with `exec` (default WEFT_PRECISION_AUTO). */
+WEFT_API WEFT_NODISCARD weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision);
 /* Text of what the last operation run with `exec` did: device per partition group, rows,
  * partition size and the reason for each choice. Valid until the next run with `exec`. */
 WEFT_API WEFT_NODISCARD weft_status weft_exec_report(const weft_exec *exec, const char **text);

@@ -343,6 +343,9 @@ weft_exec_set_device = _fn("weft_exec_set_device", weft_status, [weft_exec_p, c_
 # weft_status weft_exec_set_strict(weft_exec *exec, int strict);
 weft_exec_set_strict = _fn("weft_exec_set_strict", weft_status, [weft_exec_p, c_int])
 
+# weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision);
+weft_exec_set_precision = _fn("weft_exec_set_precision", weft_status, [weft_exec_p, c_int])
+
 # weft_status weft_exec_report(const weft_exec *exec, const char **text);
 weft_exec_report = _fn("weft_exec_report", weft_status, [weft_exec_p, POINTER(c_char_p)])
 
