@@ -32,7 +32,10 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import resource
+import subprocess
+import tempfile
 import sys
 import time
 
@@ -116,10 +119,10 @@ def _blas_info():
 
 
 class WeftEngine:
-    def __init__(self, device, borrow=False):
+    def __init__(self, device, borrow=False, precision="auto"):
         import weft
 
-        self.weft, self.device, self.borrow = weft, device, borrow
+        self.weft, self.device, self.borrow, self.precision = weft, device, borrow, precision
 
     def build(self, xb):
         self.index = self.weft.FlatIndex(dim=xb.shape[1], metric="l2")
@@ -127,10 +130,15 @@ class WeftEngine:
 
     def search(self, xq, k):
         strict = self.device != "auto"
-        return self.index.search(xq, k, device=self.device, strict=strict)
+        return self.index.search(xq, k, device=self.device, strict=strict,
+                                 precision=self.precision)
 
     def note(self):
-        return f"ran on {self.weft.last_device()}" + (", add(copy=False)" if self.borrow else "")
+        ran = re.search(r"precision (\w+)", self.weft.last_report())
+        cands = re.search(r"([\d.]+) a query", self.weft.last_report())
+        return (f"ran on {self.weft.last_device()}" + (", add(copy=False)" if self.borrow else "")
+                + (f", precision {ran.group(1)}" if ran else "")
+                + (f", {cands.group(1)} candidates a query re-ranked in fp32" if cands else ""))
 
 
 class FaissEngine:
@@ -274,7 +282,8 @@ class TorchEngine:
 
 def make_engine(name, borrow=False, torch_device="cuda"):
     if name.startswith("weft:"):
-        return WeftEngine(name.split(":", 1)[1], borrow)
+        device, _, precision = name.split(":", 1)[1].partition("/")
+        return WeftEngine(device, borrow, precision or "auto")
     if name == "torch":
         return TorchEngine(torch_device)
     if name == "faiss":
@@ -509,6 +518,11 @@ def parse_args(argv):
     p.add_argument("--devices", default=None,
                    help="weft devices, comma-separated; the first gives the weft/peer ratios "
                    "(default: cpu:0, auto, then every other device)")
+    p.add_argument("--precision", default="auto",
+                   help="weft's search precision(s), comma-separated: auto, fp32, bf16 (one "
+                   "weft row per device and precision; with fp32 and bf16 both, their answers "
+                   "must be identical, ids and distance bits, and the bf16 pass's share of "
+                   "the VDPBF16PS peak (bench/bf16_peak.c) is printed)")
     p.add_argument("--borrow", action="store_true",
                    help="weft adds with copy=False (borrows the base instead of copying it)")
     p.add_argument("--engines", default="weft,faiss,numpy",
@@ -541,6 +555,10 @@ def parse_args(argv):
     a.k = [int(x) for x in a.k.split(",") if x]
     a.data = [x.strip() for x in a.data.split(",") if x.strip()]
     a.engines = [x.strip() for x in a.engines.split(",") if x.strip()]
+    a.precision = [x.strip() for x in a.precision.split(",") if x.strip()]
+    for x in a.precision:
+        if x not in ("auto", "fp32", "bf16"):
+            p.error(f"--precision: {x!r} is not auto, fp32 or bf16")
     if a.best_coretype is None:
         a.coretypes = default_coretypes()
     else:
@@ -549,9 +567,26 @@ def parse_args(argv):
     return a
 
 
+def multiply_add_peak(threads):
+    """(bf16, fp32) GFLOP/s of bench/bf16_peak.c on `threads` threads, or None when it does
+    not build (no C compiler, not x86-64)."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bf16_peak.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "bf16_peak")
+        try:
+            subprocess.run([os.environ.get("CC", "cc"), "-O3", "-pthread", src, "-o", exe],
+                           check=True, capture_output=True, timeout=120)
+            out = subprocess.run([exe, str(threads)], check=True, capture_output=True,
+                                 text=True, timeout=300).stdout.split()
+        except (OSError, subprocess.SubprocessError) as e:
+            log(f"bench/bf16_peak.c: not run ({e})")
+            return None
+    return float(out[1]), float(out[3])
+
+
 def engine_title(e, torch_device="cuda"):
     if e.startswith("weft:"):
-        return "weft " + e.split(":", 1)[1]
+        return "weft " + e.split(":", 1)[1].replace("/", " ")
     if e == "torch":
         return f"torch {torch_device}"
     name, _, core = e.partition("@")
@@ -578,7 +613,8 @@ def main(argv=None):
             devs = ["cpu:0", "auto"] + [d[0] for d in weft_info["devices"] if d[0] != "cpu:0"]
             if args.devices:
                 devs = args.devices.split(",")
-            weft_engines = [f"weft:{d.strip()}" for d in devs if d.strip()]
+            weft_engines = [f"weft:{d.strip()}" + ("" if pr == "auto" else f"/{pr}")
+                            for d in devs if d.strip() for pr in args.precision]
     peers = []
     if "faiss" in args.engines:
         status, faiss_info = in_child(describe_faiss)
@@ -639,6 +675,13 @@ def main(argv=None):
     headers = ["nb", "data", "k", "engine", "kernel", "QPS", f"{ref_title} speedup", "GFLOP/s",
                "%peak", "RSS MiB", f"= {ref_title}"]  # fmt: skip
     rows, summary, sgemm_lines = [], [], []
+    peak = None
+    if any(e.endswith("/bf16") for e in weft_engines):
+        peak = multiply_add_peak(os.cpu_count() or 1)
+        if peak:
+            say(f"multiply-add peak (bench/bf16_peak.c, {os.cpu_count()} threads, best of 40 short runs): "
+                f"VDPBF16PS {peak[0]:,.1f} GFLOP/s, fp32 FMA {peak[1]:,.1f} GFLOP/s "
+                f"(bf16/fp32 {peak[0] / max(peak[1], 1e-9):.2f}x)")
     problems = []
     notes = set()
 
@@ -743,6 +786,30 @@ def main(argv=None):
                             f"its best kernel ({kernel_label(best, got[best])})"
                             + (f", {t_inst / t_ref:.2f}x {p} as installed "
                                f"({kernel_label(p, got[p])})" if t_inst else ""))  # fmt: skip
+            # bf16 and fp32 on one device: the same answer, ids and distance bits
+            for e in weft_engines:
+                if not e.endswith("/bf16") or e[:-5] + "/fp32" not in got or e not in got:
+                    continue
+                f32 = e[:-5] + "/fp32"
+                for k in args.k:
+                    a, b = res(f32, k), res(e, k)
+                    if a is None or b is None:
+                        continue
+                    same = np.array_equal(a[1], b[1]) and np.array_equal(
+                        a[0].view(np.uint32), b[0].view(np.uint32))
+                    t_b, t_f = tim(e, k), tim(f32, k)
+                    flops = 2.0 * args.nq * nb * args.dim
+                    line = (f"{label}, k={k}: {engine_title(e)} vs {engine_title(f32)}: "
+                            + ("identical ids and distance bits" if same else "DIFFERENT answers")
+                            + f"; {t_f / t_b:.2f}x the fp32 speed")
+                    if peak and peak[0] and t_b:
+                        line += (f"; {flops / t_b / 1e9:,.1f} GFLOP/s = "
+                                 f"{100 * flops / t_b / 1e9 / peak[0]:.0f}% of the VDPBF16PS peak"
+                                 f" (fp32 search: {100 * flops / t_f / 1e9 / peak[1]:.0f}% of "
+                                 f"the FMA peak)")
+                    summary.append(line)
+                    if not same:
+                        problems.append(f"{label} k={k}: {e} differs from {f32}")
             if "sgemm" in got.get("torch", {}):
                 what, rate = got["torch"]["sgemm"]
                 sgemm_lines.append(f"torch on {args.torch_device}, {label}: {what}: {rate:,.0f} "

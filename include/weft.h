@@ -154,6 +154,17 @@ WEFT_API weft_status weft_exec_free(weft_exec *exec);
 WEFT_API WEFT_NODISCARD weft_status weft_exec_set_device(weft_exec *exec, const char *devices);
 /* strict = 1: fail with WEFT_ERR_UNSUPPORTED instead of falling back to the CPU. */
 WEFT_API WEFT_NODISCARD weft_status weft_exec_set_strict(weft_exec *exec, int strict);
+/* Arithmetic of an exact k-NN search's scan (weft_index_search). Every choice returns the
+ * same ids and distances, bit for bit: a reduced precision only selects candidates, which a
+ * rigorous error bound certifies, and the fp32 scan's own arithmetic ranks them. */
+typedef enum weft_precision {
+  WEFT_PRECISION_AUTO = 0, /* bf16 where the CPU has it and it pays for the shape, else fp32 */
+  WEFT_PRECISION_FP32 = 1, /* the fp32 scan alone */
+  WEFT_PRECISION_BF16 = 2  /* a bf16 candidate pass (AVX512_BF16) and an fp32 re-rank; the
+                            * fp32 scan where the CPU lacks AVX512_BF16 (the report says so) */
+} weft_precision;
+/* Sets the precision of the searches run with `exec` (default WEFT_PRECISION_AUTO). */
+WEFT_API WEFT_NODISCARD weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision);
 /* Text of what the last operation run with `exec` did: device per partition group, rows,
  * partition size and the reason for each choice. Valid until the next run with `exec`. */
 WEFT_API WEFT_NODISCARD weft_status weft_exec_report(const weft_exec *exec, const char **text);
@@ -259,6 +270,75 @@ WEFT_API WEFT_NODISCARD weft_status weft_index_save(weft_index *index, const cha
  * WEFT_ERR_CORRUPT, another format or version WEFT_ERR_CORRUPT naming what was found; a
  * missing file, a directory or another non-regular file WEFT_ERR_IO. */
 WEFT_API WEFT_NODISCARD weft_status weft_index_load(const char *path, weft_index **out);
+
+/* ------------------------------------------------------------------ approximate vector search */
+
+/* k-means (Lloyd) of n points (n x dim float32, row-major) into k centroids, squared L2.
+ * Trains on a sample of at most max_points_per_centroid * k points (0: all points) drawn
+ * with `seed`, starts from k distinct sample points drawn with `seed`, runs niter
+ * iterations (a point's nearest centroid by the exact index's inner-product kernel, ties to
+ * the smaller centroid), and refills an empty cluster by splitting the largest (as faiss).
+ * The same seed gives the same bits whatever the thread count. centroids: k x dim out;
+ * assignments: n out (each point's nearest final centroid), or NULL. n >= k >= 1. */
+WEFT_API WEFT_NODISCARD weft_status weft_kmeans(size_t n, size_t dim, const float *x, size_t k,
+                                                size_t niter, uint64_t seed,
+                                                size_t max_points_per_centroid,
+                                                float *centroids, int64_t *assignments);
+
+/* How an IVF index stores its vectors. */
+typedef enum weft_ivf_codec {
+  WEFT_IVF_FLAT = 0, /* float32 as added (cosine: normalized) */
+  WEFT_IVF_SQ8 = 1   /* one byte a dimension: min/max per dimension trained (faiss QT_8bit) */
+} weft_ivf_codec;
+
+/* An inverted-file index: nlist k-means centroids, each vector kept in the list of its
+ * nearest centroid; a search scans the lists of the nprobe centroids nearest each query.
+ * Searches may run from many threads at once; train, add and remove wait for them. */
+typedef struct weft_ivf weft_ivf;
+
+/* An empty, untrained IVF index of dim-dimensional float32 vectors. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric,
+                                                    weft_ivf_codec codec, weft_ivf **out);
+/* Frees an IVF index (NULL is a no-op). */
+WEFT_API weft_status weft_ivf_free(weft_ivf *ivf);
+/* Trains the centroids (weft_kmeans, under ip by inner product) and the codec on n >= nlist
+ * vectors; an index that holds vectors cannot be trained again (an error). */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors,
+                                                   size_t niter, uint64_t seed);
+/* *trained = 1 once weft_ivf_train succeeded. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_is_trained(const weft_ivf *ivf, int *trained);
+/* Adds n vectors to a trained index; ids as weft_index_add (NULL: the next in sequence). */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors,
+                                                 const int64_t *ids);
+/* Removes the given ids; ids not in the index are ignored. *removed (may be NULL) counts. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids,
+                                                    size_t *removed);
+/* Vectors in the index. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_size(const weft_ivf *ivf, size_t *count);
+/* Dimension, list count, metric and codec of the index. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_info(const weft_ivf *ivf, size_t *dim, size_t *nlist,
+                                                  weft_metric *metric, weft_ivf_codec *codec);
+/* Bytes the index holds in memory: centroids, codec tables, codes, ids and norms. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes);
+/* The trained centroids, nlist x dim (the caller's buffer). */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_centroids(const weft_ivf *ivf, float *centroids);
+/* The k nearest of each query among the lists of its nprobe nearest centroids (1..nlist),
+ * results as weft_index_search (best first, ties to the smaller id, -1 / inf padding).
+ * A batch is grouped by list: each probed list is read once for all the queries probing it,
+ * the lists scanned in parallel, so results do not depend on the thread count. allowed: as
+ * weft_index_search, tested inside the scans; a query that finds fewer than k rows in its
+ * nprobe lists probes the next lists in centroid order until it has k or has probed them
+ * all (the report says how many did). Runs on the CPU: a device in `exec` is reported (strict:
+ * WEFT_ERR_UNSUPPORTED). */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_search(weft_exec *exec, weft_ivf *ivf, size_t nq,
+                                                    const float *queries, size_t k, size_t nprobe,
+                                                    const uint8_t *allowed, size_t allowed_bits,
+                                                    float *distances, int64_t *labels);
+/* One file (header, centroids, codec tables, lists, checksum), saved atomically as
+ * weft_index_save does. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_save(weft_ivf *ivf, const char *path);
+/* Loads a file of weft_ivf_save; errors as weft_index_load. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_load(const char *path, weft_ivf **out);
 
 /* ------------------------------------------------------------------ tables */
 

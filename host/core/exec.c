@@ -22,6 +22,7 @@ void weft__exec_inherit(struct weft_exec *exec, const struct weft_exec *from) {
   exec->spec = from->spec;
   exec->placed = from->placed;
   exec->strict = from->strict;
+  exec->precision = from->precision;
 }
 
 void weft__exec_release(struct weft_exec *exec) {
@@ -132,6 +133,15 @@ weft_status weft_exec_set_device(weft_exec *exec, const char *devices) {
 weft_status weft_exec_set_strict(weft_exec *exec, int strict) {
   WEFT_CHECK_ARG(exec, "weft_exec_set_strict: exec is NULL");
   exec->strict = strict != 0;
+  return WEFT_OK;
+}
+
+weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision) {
+  WEFT_CHECK_ARG(exec, "weft_exec_set_precision: exec is NULL");
+  WEFT_CHECK_ARG(precision == WEFT_PRECISION_AUTO || precision == WEFT_PRECISION_FP32 ||
+                 precision == WEFT_PRECISION_BF16, "weft_exec_set_precision: precision %d is not "
+                 "AUTO (0), FP32 (1) or BF16 (2)", (int)precision);
+  exec->precision = (int)precision;
   return WEFT_OK;
 }
 

@@ -13,6 +13,7 @@ struct weft_exec {
   weft__device_spec spec;  /* the same, parsed once (placement.h) */
   weft__placement placed;  /* resolved above the operation (the planner), or not set */
   int strict;
+  int precision;            /* weft_precision of k-NN searches */
   char *report;
   size_t report_len, report_cap;
   size_t last_device;

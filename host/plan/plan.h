@@ -56,6 +56,9 @@ struct weft_plan {
   weft_join_kind how;
   char *suffix;                  /* join */
   int64_t offset, length;        /* slice */
+  char **keep;                   /* filter: the input columns it outputs (NULL: all), so a
+                                  * column only the predicate reads is not copied */
+  size_t nkeep;
   char *explain_text;            /* the last weft_plan_explain of this handle */
   char *ran;                     /* the report of the last weft_plan_collect of this handle */
   weft__device_spec ran_spec;    /* the spec in effect at that collect (compared by explain) */
@@ -75,6 +78,9 @@ weft_status weft__plan_rebuild(const weft_plan *p, const weft_plan *in, const we
 weft_status weft__plan_rebuild_exprs(const weft_plan *p, const weft_plan *in, size_t n,
                                      weft_expr *const *exprs, weft_plan **out);
 const char *weft__plan_kind_name(weft__plan_kind kind);
+/* A filter of `input` that outputs only the columns `keep` (of the input, in its order). */
+weft_status weft__plan_filter_keep(const weft_plan *input, const weft_expr *predicate,
+                                   size_t nkeep, const char *const *keep, weft_plan **out);
 
 /* The optimized copy of a plan (plan_optimize.c), and its two passes (plan_pushdown.c,
  * plan_project.c). */

@@ -11,6 +11,7 @@
 #include "core/placement.h"
 #include "frame/join/join.h"
 #include "frame/fused/masked_agg.h"
+#include "frame/select/filter_keep.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 
@@ -37,7 +38,9 @@ static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *i
     case WEFT__P_SCAN:
       if (p->source) return weft__plan_read_source(ex, p, out);
       return weft_table_slice(p->table, 0, p->table->rows, out);
-    case WEFT__P_FILTER: return weft_table_filter(ex, in, exprs[0], out);
+    case WEFT__P_FILTER:
+      return weft__table_filter_keep(ex, in, exprs[0], p->keep ? p->nkeep : SIZE_MAX,
+                                     (const char *const *)p->keep, out);
     case WEFT__P_SELECT: return weft_table_select(ex, in, p->n, exprs, out);
     case WEFT__P_WITH_COLUMNS: return weft_table_with_columns(ex, in, p->n, exprs, out);
     case WEFT__P_GROUP_BY: return weft_table_group_by(ex, in, p->n, keys, p->naggs, p->aggs, out);
@@ -81,7 +84,8 @@ static weft_status run_fused(weft_exec *ex, const weft_plan *p, const weft_table
   weft__text notes = {.ok = 1};
   weft__text_add(&notes, "%s", ex->report ? ex->report : "");
   weft_table *kept = NULL;
-  st = weft_table_filter(ex, in, pred, &kept);
+  st = weft__table_filter_keep(ex, in, pred, p->in->keep ? p->in->nkeep : SIZE_MAX,
+                               (const char *const *)p->in->keep, &kept);
   weft__text_add(&notes, "%s", ex->report ? ex->report : "");
   if (st == WEFT_OK) st = run_op(ex, p, kept, NULL, out);
   weft_table_free(kept);

@@ -94,7 +94,14 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
       }
       break;
     }
-    case WEFT__P_FILTER: add_exprs(&t, 1, p->exprs); break;
+    case WEFT__P_FILTER:
+      add_exprs(&t, 1, p->exprs);
+      if (p->keep) {
+        weft__text_add(&t, ", keeps [");
+        add_keys(&t, p->nkeep, p->keep);
+        weft__text_add(&t, "]");
+      }
+      break;
     case WEFT__P_SELECT: case WEFT__P_WITH_COLUMNS:
       weft__text_add(&t, "[");
       add_exprs(&t, p->n, p->exprs);

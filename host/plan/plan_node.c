@@ -8,6 +8,7 @@
 #include "frame/expr/expr.h"
 #include "frame/join/join.h"
 #include "frame/table/table.h"
+#include "frame/select/filter_keep.h"
 #include "plan/plan.h"
 #include "plan/plan_agg.h"
 
@@ -48,6 +49,7 @@ weft_status weft_plan_free(weft_plan *p) {
     }
     free(p->aggs);
     free(p->suffix);
+    free_names(p->keep, p->nkeep);
     free(p->explain_text);
     free(p->ran);
     free(p);
@@ -187,6 +189,30 @@ weft_status weft_plan_filter(const weft_plan *input, const weft_expr *predicate,
   if (st == WEFT_OK && (st = weft_table_filter(NULL, input->proto, predicate, &p->proto)) != WEFT_OK)
     st = weft__error_context(st, "weft_plan_filter: predicate");
   return finish(p, st, out);
+}
+
+weft_status weft__plan_filter_keep(const weft_plan *input, const weft_expr *predicate,
+                                   size_t nkeep, const char *const *keep, weft_plan **out) {
+  weft_plan *p = NULL;
+  WEFT_RETURN_NOT_OK(weft_plan_filter(input, predicate, &p));
+  weft_status st = WEFT_OK;
+  p->keep = calloc(nkeep ? nkeep : 1, sizeof *p->keep);
+  if (!p->keep) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  for (size_t i = 0; st == WEFT_OK && i < nkeep; i++) {
+    p->keep[i] = strdup(keep[i]);
+    p->nkeep = i + 1;
+    if (!p->keep[i]) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  }
+  weft_table *proto = NULL;
+  if (st == WEFT_OK) st = weft__table_filter_keep(NULL, input->proto, predicate, nkeep, keep, &proto);
+  if (st == WEFT_OK) {
+    weft_table_free(p->proto);
+    p->proto = proto;
+    *out = p;
+    return WEFT_OK;
+  }
+  weft_plan_free(p);
+  return st;
 }
 
 static weft_status exprs_node(weft__plan_kind kind, const char *fn, const weft_plan *input, size_t n,
@@ -393,7 +419,9 @@ weft_status weft__plan_rebuild_exprs(const weft_plan *p, const weft_plan *in, si
                                      weft_expr *const *exprs, weft_plan **out) {
   const weft_expr *const *e = (const weft_expr *const *)exprs;
   switch (p->kind) {
-    case WEFT__P_FILTER: return weft_plan_filter(in, e[0], out);
+    case WEFT__P_FILTER:
+      if (p->keep) return weft__plan_filter_keep(in, e[0], p->nkeep, (const char *const *)p->keep, out);
+      return weft_plan_filter(in, e[0], out);
     case WEFT__P_SELECT: return weft_plan_select(in, n, e, out);
     case WEFT__P_WITH_COLUMNS: return weft_plan_with_columns(in, n, e, out);
     default: return weft__error(WEFT_ERR_INTERNAL, "weft plan: node %s has no expressions",

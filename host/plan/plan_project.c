@@ -2,7 +2,8 @@
  * (NULL: all of them, as at the root) and asks its inputs for only the columns it needs
  * for those. A scan of an in-memory table then keeps only those columns, as a view (no
  * copy); with_columns drops the expressions whose output nobody reads. Nodes whose result
- * depends on every column (unique without keys) ask for everything, and a join keeps a
+ * depends on every column (unique without keys) ask for everything, a filter drops the
+ * columns only its predicate reads, and a join keeps a
  * left column whose name a used right column clashes with, so the suffix stays the same. */
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,33 @@ static weft_status project_join(const weft_plan *p, const weft__names *need, wef
   return st;
 }
 
+/* A filter asks its input for what is needed above plus what its predicate reads; a column
+ * only the predicate reads is then dropped by the filter itself (its `keep`), not carried
+ * (and, for strings, copied) past it. */
+static weft_status project_filter(const weft_plan *p, const weft__names *need, weft_plan **out) {
+  if (!need) return one_input(p, NULL, 0, NULL, out);
+  weft__names below = {0};
+  for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
+  weft__names_add_expr(&below, p->exprs[0]);
+  weft_plan *child = NULL;
+  weft_status st = below.oom ? weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory")
+                             : project(p->in, &below, &child);
+  const weft_table *ct = child ? child->proto : NULL;
+  const char **keep = st == WEFT_OK ? calloc(ct->ncols ? ct->ncols : 1, sizeof *keep) : NULL;
+  if (st == WEFT_OK && !keep) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  size_t nkeep = 0;
+  for (size_t c = 0; st == WEFT_OK && c < ct->ncols; c++)
+    if (weft__names_has(need, ct->names[c])) keep[nkeep++] = ct->names[c];
+  if (st == WEFT_OK && nkeep == 0 && ct->ncols > 0) keep[nkeep++] = ct->names[0]; /* the row count */
+  if (st == WEFT_OK)
+    st = nkeep == ct->ncols ? weft__plan_rebuild(p, child, NULL, out)
+                            : weft__plan_filter_keep(child, p->exprs[0], nkeep, keep, out);
+  free(keep);
+  weft_plan_free(child);
+  weft__names_free(&below);
+  return st;
+}
+
 static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out) {
   weft__names below = {0};
   weft_status st;
@@ -136,15 +164,15 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
         if (strcmp(need->v[i], p->keys[0])) weft__names_add(&below, need->v[i]);
       st = one_input(p, &below, 0, NULL, out);
       break;
+    case WEFT__P_FILTER: return project_filter(p, need, out);
     case WEFT__P_UNIQUE:
       if (p->n == 0) need = NULL; /* every column is a key */
       /* fall through */
-    case WEFT__P_FILTER: case WEFT__P_SORT: case WEFT__P_SLICE: case WEFT__P_TOP_K:
+    case WEFT__P_SORT: case WEFT__P_SLICE: case WEFT__P_TOP_K:
       if (!need) return one_input(p, NULL, 0, NULL, out);
       for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
-      for (size_t k = 0; p->kind != WEFT__P_FILTER && p->kind != WEFT__P_SLICE && k < p->n; k++)
+      for (size_t k = 0; p->kind != WEFT__P_SLICE && k < p->n; k++)
         weft__names_add(&below, p->keys[k]);
-      if (p->kind == WEFT__P_FILTER) weft__names_add_expr(&below, p->exprs[0]);
       st = one_input(p, &below, 0, NULL, out);
       break;
     default:

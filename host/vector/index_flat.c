@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "vector/knn_bf16_base.h"
 
 static const char *metric_name(weft_metric m) {
   return m == WEFT_METRIC_L2 ? "l2" : m == WEFT_METRIC_IP ? "ip" : "cosine";
@@ -70,6 +71,7 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
   ix->dim = dim;
   ix->metric = metric;
   pthread_rwlock_init(&ix->lock, NULL);
+  pthread_mutex_init(&ix->bf16_lock, NULL);
   *out = ix;
   return WEFT_OK;
 }
@@ -128,6 +130,8 @@ static weft_status own_rows(weft_index *ix, size_t cap, const char *what,
 weft_status weft_index_free(weft_index *index) {
   if (!index) return WEFT_OK;
   pthread_rwlock_destroy(&index->lock);
+  pthread_mutex_destroy(&index->bf16_lock);
+  weft__bf16_base_free(index->bf16);
   if (index->borrowed) {
     index->vectors = NULL;
     run_release(end_borrow(index));
@@ -279,6 +283,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
         fresh--;
       }
     }
+    weft__bf16_base_stale_from(index->bf16, at); /* `at`: the first position written */
     index->count = base + n;
     if (hi >= index->next_id) index->next_id = hi + 1;
   }
@@ -307,6 +312,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
       if (st != WEFT_OK) break;
     }
     if (kept != i) {
+      weft__bf16_base_stale_from(index->bf16, kept);
       memmove(index->vectors + kept * dim, index->vectors + i * dim, dim * sizeof(float));
       index->norms[kept] = index->norms[i];
       index->ids[kept] = index->ids[i];
@@ -315,6 +321,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
   }
   size_t gone = st == WEFT_OK ? index->count - kept : 0;
   if (st == WEFT_OK) index->count = kept;
+  weft__bf16_base_stale_from(index->bf16, index->count);
   pthread_rwlock_unlock(&index->lock);
   run_release(released);
   free(sorted);
@@ -367,6 +374,7 @@ weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *ve
     free(index->vectors);
     free(index->norms);
     free(index->ids);
+    weft__bf16_base_stale_from(index->bf16, 0);
     index->vectors = (float *)vectors; /* read only while borrowed: own_rows copies first */
     index->norms = norms;
     index->ids = ids;

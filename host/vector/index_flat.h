@@ -32,6 +32,10 @@ struct weft_index {
   void *release_ctx;
   int borrowed;
   pthread_rwlock_t lock; /* searches share it; add, remove and free take it alone */
+  /* The bf16 copy of the rows (knn_bf16_base.h), NULL until a bf16 search; its lock lets
+   * one of several concurrent searches bring it up to date. */
+  struct weft__bf16_base *bf16;
+  pthread_mutex_t bf16_lock;
 };
 
 /* Checks vectors for NaN / inf, and that each row's squared norm keeps the metric's float32

@@ -12,6 +12,11 @@
 #include "core/device_choice.h"
 #include "vector/knn_keys.h"
 #include "core/scheduler.h"
+#include "core/exec.h"
+#include "vector/knn_bf16.h"
+#include "vector/knn_bf16_base.h"
+#include "vector/knn_bf16_bound.h"
+#include "vector/knn_precision.h"
 
 enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NORMS, SLOT_ALLOWED,
        SLOT_QUERY_NORMS };
@@ -28,6 +33,9 @@ typedef struct knn_ctx {
   const uint8_t *allowed;   /* bitset over positions, or NULL */
   float *distances;
   int64_t *labels;
+  int bf16;                 /* the CPU's partitions run the bf16 pass (knn_bf16.h) */
+  double bound_scale;
+  size_t survivors, fallbacks, bf16_queries; /* summed over partitions (atomics) */
 } knn_ctx;
 
 /* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0, knn_tile's
@@ -142,7 +150,16 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
                          rows, c->k);
   if (st_run == WEFT_OK) {
     memset(lists, 0xFF, rows * c->k * sizeof *lists); /* all WEFT_KNN_EMPTY */
-    if (be->host_memory) {
+    if (be->host_memory && c->bf16) {
+      weft__knn_bf16_job job = {ix, queries, norms, rows, c->k, c->allowed, c->bound_scale, lists,
+                                0, 0};
+      st_run = weft__knn_bf16_run(&job);
+      if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
+      knn_ctx *sums = ctx;
+      __atomic_fetch_add(&sums->survivors, job.survivors, __ATOMIC_RELAXED);
+      __atomic_fetch_add(&sums->fallbacks, job.fallbacks, __ATOMIC_RELAXED);
+      __atomic_fetch_add(&sums->bf16_queries, rows, __ATOMIC_RELAXED);
+    } else if (be->host_memory) {
       weft__knn_tile t = {rows, ix->count, ix->dim, c->k,
                           ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
                           queries, ix->vectors, ix->norms, c->allowed, 0, NULL, lists, lists,
@@ -198,6 +215,28 @@ static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, 
   return pos;
 }
 
+/* Which arithmetic the CPU's partitions ran, and what the bf16 pass cost. */
+static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_precision *prec) {
+  if (!prec->bf16) {
+    weft__report(exec, "  precision fp32 (%s)", prec->why);
+    return;
+  }
+  const weft_index *ix = c->ix;
+  weft__report(exec, "  precision bf16 (%s): a candidate pass with bf16 operands (VDPBF16PS), "
+               "certified by an error bound, then the fp32 scan's arithmetic on the survivors",
+               prec->why);
+  if (c->bf16_queries)
+    weft__report(exec, "    %zu candidates ranked again in fp32 (%.1f a query, %.4f%% of the "
+                 "rows); %zu queries scanned in fp32 (too many candidates)", c->survivors,
+                 (double)c->survivors / (double)c->bf16_queries,
+                 ix->count ? 100.0 * (double)c->survivors / (double)c->bf16_queries /
+                             (double)ix->count : 0.0,
+                 c->fallbacks);
+  double kib = (double)weft__bf16_base_bytes(ix->bf16, ix->dim) / 1024;
+  weft__report(exec, "    bf16 copy of the rows: %.1f %s (%zu rows of dim %zu)",
+               kib < 1024 ? kib : kib / 1024, kib < 1024 ? "KiB" : "MiB", ix->count, ix->dim);
+}
+
 weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, const float *queries,
                               size_t k, const uint8_t *allowed, size_t allowed_bits,
                               float *distances, int64_t *labels) {
@@ -216,8 +255,18 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
   pthread_rwlock_rdlock(&index->lock);
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
+  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 1.0, 0, 0, 0};
+  weft__knn_precision prec;
   if (st == WEFT_OK) {
-    knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels};
+    weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k, &prec);
+    if (prec.bf16) {
+      st = weft__bf16_base_sync(&index->bf16, &index->bf16_lock, index->vectors, index->count,
+                                index->dim);
+      c.bf16 = st == WEFT_OK;
+      c.bound_scale = weft__bf16_bound_scale();
+    }
+  }
+  if (st == WEFT_OK) {
     size_t dim = index->dim;
     weft__op op = {.name = "knn search",
                    .rows = nq,
@@ -246,6 +295,7 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
       weft__choice_prepare(exec ? exec : &local, &op);
     } while (!opened && weft__backends_loaded());
     st = weft__schedule(exec ? exec : &local, &op);
+    if (exec) report_precision(exec, &c, &prec);
     if (!exec) weft__exec_release(&local);
   }
   pthread_rwlock_unlock(&index->lock);

@@ -41,6 +41,7 @@ from .exec import Exec, last_device, last_report
 from .expr import AggExpr, Expr, col, duration, len, lit, when
 from .frame import DataFrame, Series, concat, from_arrow, read_csv, read_parquet
 from .index import Bitset, FlatIndex, load_index
+from .ivf import IVFIndex, kmeans
 from .lazy import LazyFrame, LazyGroupBy
 from ._scan_parquet import scan_parquet
 from .ops import ReduceResult, axpy, max, min, reduce, sum
@@ -82,6 +83,8 @@ __all__ = [
     "Expr",
     "AggExpr",
     "FlatIndex",
+    "IVFIndex",
+    "kmeans",
     "Bitset",
     "load_index",
     "WeftError",

@@ -165,6 +165,11 @@ WEFT_METRIC_L2 = 0
 WEFT_METRIC_IP = 1
 WEFT_METRIC_COSINE = 2
 
+# enum weft_ivf_codec
+weft_ivf_codec = c_int
+WEFT_IVF_FLAT = 0
+WEFT_IVF_SQ8 = 1
+
 # ---------------------------------------------------------------------------- structs
 
 
@@ -338,6 +343,9 @@ weft_exec_set_device = _fn("weft_exec_set_device", weft_status, [weft_exec_p, c_
 # weft_status weft_exec_set_strict(weft_exec *exec, int strict);
 weft_exec_set_strict = _fn("weft_exec_set_strict", weft_status, [weft_exec_p, c_int])
 
+# weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision);
+weft_exec_set_precision = _fn("weft_exec_set_precision", weft_status, [weft_exec_p, c_int])
+
 # weft_status weft_exec_report(const weft_exec *exec, const char **text);
 weft_exec_report = _fn("weft_exec_report", weft_status, [weft_exec_p, POINTER(c_char_p)])
 
@@ -451,6 +459,80 @@ weft_index_save = _fn("weft_index_save", weft_status, [weft_index_p, c_char_p])
 
 # weft_status weft_index_load(const char *path, weft_index **out);
 weft_index_load = _fn("weft_index_load", weft_status, [c_char_p, POINTER(weft_index_p)])
+
+# ---------------------------------------------------------------------------- approximate search
+
+# typedef struct weft_ivf weft_ivf;
+weft_ivf_p = c_void_p
+
+# weft_status weft_kmeans(size_t n, size_t dim, const float *x, size_t k, size_t niter,
+#                         uint64_t seed, size_t max_points_per_centroid, float *centroids,
+#                         int64_t *assignments);
+weft_kmeans = _fn(
+    "weft_kmeans", weft_status,
+    [c_size_t, c_size_t, c_float_p, c_size_t, c_size_t, c_uint64, c_size_t, c_float_p, c_int64_p],
+)  # fmt: skip
+
+# weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_ivf_codec codec,
+#                             weft_ivf **out);
+weft_ivf_create = _fn(
+    "weft_ivf_create", weft_status,
+    [c_size_t, c_size_t, weft_metric, weft_ivf_codec, POINTER(weft_ivf_p)],
+)  # fmt: skip
+
+# weft_status weft_ivf_free(weft_ivf *ivf);
+weft_ivf_free = _fn("weft_ivf_free", weft_status, [weft_ivf_p])
+
+# weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t niter,
+#                            uint64_t seed);
+weft_ivf_train = _fn(
+    "weft_ivf_train", weft_status, [weft_ivf_p, c_size_t, c_float_p, c_size_t, c_uint64]
+)
+
+# weft_status weft_ivf_is_trained(const weft_ivf *ivf, int *trained);
+weft_ivf_is_trained = _fn("weft_ivf_is_trained", weft_status, [weft_ivf_p, POINTER(c_int)])
+
+# weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const int64_t *ids);
+weft_ivf_add = _fn("weft_ivf_add", weft_status, [weft_ivf_p, c_size_t, c_float_p, c_int64_p])
+
+# weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t *removed);
+weft_ivf_remove = _fn(
+    "weft_ivf_remove", weft_status, [weft_ivf_p, c_size_t, c_int64_p, POINTER(c_size_t)]
+)
+
+# weft_status weft_ivf_size(const weft_ivf *ivf, size_t *count);
+weft_ivf_size = _fn("weft_ivf_size", weft_status, [weft_ivf_p, POINTER(c_size_t)])
+
+# weft_status weft_ivf_info(const weft_ivf *ivf, size_t *dim, size_t *nlist, weft_metric *metric,
+#                           weft_ivf_codec *codec);
+weft_ivf_info = _fn(
+    "weft_ivf_info", weft_status,
+    [weft_ivf_p, POINTER(c_size_t), POINTER(c_size_t), POINTER(weft_metric),
+     POINTER(weft_ivf_codec)],
+)  # fmt: skip
+
+# weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes);
+weft_ivf_memory_bytes = _fn(
+    "weft_ivf_memory_bytes", weft_status, [weft_ivf_p, POINTER(c_size_t)]
+)
+
+# weft_status weft_ivf_centroids(const weft_ivf *ivf, float *centroids);
+weft_ivf_centroids = _fn("weft_ivf_centroids", weft_status, [weft_ivf_p, c_float_p])
+
+# weft_status weft_ivf_search(weft_exec *exec, weft_ivf *ivf, size_t nq, const float *queries,
+#                             size_t k, size_t nprobe, const uint8_t *allowed,
+#                             size_t allowed_bits, float *distances, int64_t *labels);
+weft_ivf_search = _fn(
+    "weft_ivf_search", weft_status,
+    [weft_exec_p, weft_ivf_p, c_size_t, c_float_p, c_size_t, c_size_t, c_uint8_p, c_size_t,
+     c_float_p, c_int64_p],
+)  # fmt: skip
+
+# weft_status weft_ivf_save(weft_ivf *ivf, const char *path);
+weft_ivf_save = _fn("weft_ivf_save", weft_status, [weft_ivf_p, c_char_p])
+
+# weft_status weft_ivf_load(const char *path, weft_ivf **out);
+weft_ivf_load = _fn("weft_ivf_load", weft_status, [c_char_p, POINTER(weft_ivf_p)])
 
 # ---------------------------------------------------------------------------- tables
 

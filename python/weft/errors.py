@@ -146,6 +146,14 @@ _PYTHON_NAMES = {
     "weft_index_search": "FlatIndex.search",
     "weft_index_save": "FlatIndex.save",
     "weft_index_load": "weft.load_index",
+    "weft_kmeans": "weft.kmeans",
+    "weft_ivf_create": "weft.IVFIndex",
+    "weft_ivf_train": "IVFIndex.train",
+    "weft_ivf_add": "IVFIndex.add",
+    "weft_ivf_remove": "IVFIndex.remove",
+    "weft_ivf_search": "IVFIndex.search",
+    "weft_ivf_save": "IVFIndex.save",
+    "weft_ivf_load": "weft.load_index",
 }
 
 

@@ -57,6 +57,7 @@ class Exec:
         self._finalizer = weakref.finalize(self, _free, handle)
         self._device = None  # the spec last accepted by the C side
         self._strict = None
+        self._precision = 0  # WEFT_PRECISION_AUTO, as weft_exec_create leaves it
         self._ran = False
 
     @property
@@ -85,6 +86,19 @@ class Exec:
             _check(_lib.weft_exec_set_strict(h, strict),
                    f"{where}(strict=...)" if where else "strict=")
             self._strict = strict
+
+    def set_precision(self, precision: str, where: str) -> None:
+        """The arithmetic of k-NN scans: "auto", "fp32" or "bf16" (weft_exec_set_precision);
+        `where` names the Python call for errors."""
+        codes = {"auto": 0, "fp32": 1, "bf16": 2}
+        if not isinstance(precision, str) or precision not in codes:
+            raise InvalidArgumentError(
+                f"{where}(precision=...): precision must be 'auto', 'fp32' or 'bf16', "
+                f"got {precision!r}")
+        code = codes[precision]
+        if code != self._precision:
+            _check(_lib.weft_exec_set_precision(self.handle, code), f"{where}(precision=...)")
+            self._precision = code
 
     def _mark_ran(self):
         self._ran = True

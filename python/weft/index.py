@@ -569,7 +569,8 @@ class FlatIndex:
         )
         return removed.value
 
-    def search(self, queries, k, *, device="auto", strict=False, allowed=None):
+    def search(self, queries, k, *, device="auto", strict=False, allowed=None,
+               precision="auto"):
         """The k nearest vectors of each query, best first: (D, I), D float32 (nq, k)
         distances (or similarities), I int64 (nq, k) ids. One query of length dim gives
         (1, k) arrays.
@@ -584,6 +585,15 @@ class FlatIndex:
         weft.Device, or several (the queries are split among them); strict=True fails
         instead of falling back to the CPU. allowed: a bool mask over ids (allowed[i]
         True = id i may be returned) or a weft.Bitset; ids past its end are excluded.
+
+        precision: "auto" (default), "fp32" or "bf16", the arithmetic of the CPU's scan.
+        The answer is the same, bit for bit, whatever it is: "bf16" computes the inner
+        products with bf16 operands (AVX512_BF16) only to pick candidates, which a rigorous
+        error bound certifies, and ranks those again in fp32. It keeps a bf16 copy of the
+        vectors (half their size) and runs the fp32 scan on CPUs without AVX512_BF16.
+        "auto" takes bf16 where this CPU does bf16 multiply-adds faster than fp32 ones and
+        the shape is large. weft.last_report() says which ran and how many candidates
+        were ranked again.
         """
         k = _int_arg(k, "k", 1)
         x = _shaped(queries, "queries", self._dim)
@@ -600,6 +610,7 @@ class FlatIndex:
             return distances, labels
         ex = _thread_exec()
         ex.configure(device, strict)
+        ex.set_precision(precision, "FlatIndex.search")
         # float32 C-contiguous queries: one call; others a converted block at a time (the
         # report, weft.last_report(), then describes the last block)
         for q0, block in _blocks(x, "queries"):
@@ -620,12 +631,29 @@ class FlatIndex:
         _check(_lib.weft_index_save(self._handle, _path_arg(path)))
 
 
+def _starts_with(raw_path, magic):
+    """True when the file at raw_path is readable and starts with `magic` (any failure:
+    False, and the load that follows reports it)."""
+    try:
+        with open(raw_path, "rb", buffering=0) as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def load_index(path):
-    """Loads an index written by FlatIndex.save. A truncated or corrupted file, or one of
-    another format, raises weft.CorruptError; a missing file, a directory or another
-    non-regular file weft.WeftIOError (an OSError)."""
+    """Loads an index written by FlatIndex.save (a FlatIndex) or IVFIndex.save (an
+    IVFIndex). A truncated or corrupted file, or one of another format, raises
+    weft.CorruptError; a missing file, a directory or another non-regular file
+    weft.WeftIOError (an OSError)."""
+    raw = _path_arg(path)
+    if os.path.isfile(raw):
+        from .ivf import IVF_MAGIC, _load_ivf  # ivf.py imports this module
+
+        if _starts_with(raw, IVF_MAGIC):
+            return _load_ivf(raw)
     handle = _lib.weft_index_p()
-    _check(_lib.weft_index_load(_path_arg(path), ctypes.byref(handle)))
+    _check(_lib.weft_index_load(raw, ctypes.byref(handle)))
     try:
         return FlatIndex._adopt(handle)
     except BaseException:

@@ -79,6 +79,7 @@ typedef struct weft__bnode {
   int a, b;              /* children (-1: none) */
   const char *name;      /* output name of this subtree (alias, leftmost column, "literal") */
   int dur;               /* an int64 duration in microseconds (weft has no duration type) */
+  int constant;          /* no column below: the same value in every row */
 } weft__bnode;
 
 typedef struct weft__bound {
@@ -126,6 +127,11 @@ typedef struct weft__eval {
    * stamp[i] == gen; NULL: every weft__eval_node computes its whole subtree */
   uint64_t *stamp;
   uint64_t gen;
+  /* A constant node's value (a cast literal: a date, a scaled number), computed for one row
+   * at its first evaluation and then only spread over each chunk: folded once per
+   * evaluation, not redone per chunk. cached[i]: 0 not yet, 1 valid value, 2 null. */
+  uint8_t *cached;
+  weft__val *cval;
 } weft__eval;
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound);

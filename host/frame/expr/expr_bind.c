@@ -382,7 +382,20 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
 weft_status weft__expr_bind(const weft_expr *expr, const weft_table *table, weft__bound *out) {
   memset(out, 0, sizeof *out);
   weft_status st = bind(out, expr, table, &out->root);
-  if (st != WEFT_OK) weft__expr_unbind(out);
+  if (st != WEFT_OK) {
+    weft__expr_unbind(out);
+    return st;
+  }
+  /* children come after their parent: bottom-up from the end */
+  for (int i = out->n - 1; i >= 0; i--) {
+    weft__bnode *n = &out->nodes[i];
+    weft__expr_kind k = n->e->kind;
+    int pure = k == WEFT__E_LITERAL || k == WEFT__E_BINARY || k == WEFT__E_UNARY ||
+               k == WEFT__E_CAST || k == WEFT__E_FILL_NULL || k == WEFT__E_CONTAINS ||
+               k == WEFT__E_STARTS_WITH || k == WEFT__E_ALIAS;
+    n->constant = pure && (n->a < 0 || out->nodes[n->a].constant) &&
+                  (n->b < 0 || out->nodes[n->b].constant);
+  }
   return st;
 }
 

@@ -14,7 +14,9 @@ weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->stamp = NULL;
   ev->gen = 0;
   ev->vecs = calloc((size_t)bound->n, sizeof *ev->vecs);
-  int ok = ev->vecs != NULL, decimal = 0;
+  ev->cached = calloc((size_t)bound->n + 1, 1);
+  ev->cval = calloc((size_t)bound->n + 1, sizeof *ev->cval);
+  int ok = ev->vecs && ev->cached && ev->cval, decimal = 0;
   for (int i = 0; i < bound->n; i++) decimal |= bound->nodes[i].lane == WEFT__LANE_D;
   for (int i = 0; ok && i < bound->n; i++) {
     weft__vec *v = &ev->vecs[i];
@@ -39,10 +41,8 @@ void weft__eval_free(weft__eval *ev) {
     free(v->v), free(v->valid), free(v->sp), free(v->sl), free(v->buf), free(v->d);
     weft__regex_md_free(v->md);
   }
-  free(ev->vecs);
-  free(ev->stamp);
-  ev->vecs = NULL;
-  ev->stamp = NULL;
+  free(ev->vecs), free(ev->stamp), free(ev->cached), free(ev->cval);
+  ev->vecs = NULL, ev->stamp = NULL, ev->cached = NULL, ev->cval = NULL;
 }
 
 /* Lane conversion without checks (numeric promotion, never narrowing). */
@@ -374,10 +374,42 @@ static void fill_null(weft__eval *ev, int me, int64_t n) {
 
 static weft_status eval_node(weft__eval *ev, int me, int64_t row0, int64_t n);
 
+/* A constant node other than a literal (whose fill is as cheap) or an alias (which swaps
+ * vecs), of a 64-bit number lane (strings would point into a buffer a parent may take): its value
+ * found once, then spread. A fresh fill each chunk, since parents convert lanes in place. */
+static int foldable(const weft__bnode *nd) {
+  return nd->constant && nd->lane != WEFT__LANE_S && nd->lane != WEFT__LANE_D && /* 128-bit: not in cval */
+         nd->e->kind != WEFT__E_LITERAL &&
+         nd->e->kind != WEFT__E_ALIAS;
+}
+
+/* A foldable node's value: computed for one row at its first evaluation, then spread. */
+static weft_status eval_folded(weft__eval *ev, int me, int64_t row0, int64_t n) {
+  const weft__bnode *nd = &ev->bound->nodes[me];
+  if (!foldable(nd) || !ev->cached) return eval_node(ev, me, row0, n);
+  weft__vec *out = &ev->vecs[me];
+  if (!ev->cached[me]) {
+    /* without the shared-node stamps: the one-row pass must not mark its children as
+     * computed for the whole chunk */
+    uint64_t *stamp = ev->stamp;
+    ev->stamp = NULL;
+    weft_status st = eval_node(ev, me, 0, 1);
+    ev->stamp = stamp;
+    WEFT_RETURN_NOT_OK(st);
+    ev->cval[me] = out->v[0];
+    ev->cached[me] = out->all_valid || out->valid[0] ? 1 : 2;
+  }
+  weft__val x = ev->cval[me];
+  for (int64_t i = 0; i < n; i++) out->v[i] = x;
+  out->all_valid = ev->cached[me] == 1;
+  if (!out->all_valid) memset(out->valid, 0, (size_t)n);
+  return WEFT_OK;
+}
+
 weft_status weft__eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
-  if (!ev->stamp) return eval_node(ev, me, row0, n);
+  if (!ev->stamp) return eval_folded(ev, me, row0, n);
   if (ev->stamp[me] == ev->gen) return WEFT_OK; /* a shared node, computed this chunk */
-  weft_status st = eval_node(ev, me, row0, n);
+  weft_status st = eval_folded(ev, me, row0, n);
   if (st == WEFT_OK) ev->stamp[me] = ev->gen;
   return st;
 }

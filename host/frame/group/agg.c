@@ -10,6 +10,7 @@
  * through sum, mean, std and var; min and max skip it unless every value is NaN. */
 #include "frame/group/agg.h"
 #include "frame/group/agg_decimal.h"
+#include "frame/group/n_unique.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -166,6 +167,9 @@ static weft_status counts(const weft__column *in, const weft__groups *g, int64_t
 /* Distinct (group, value) pairs, found by grouping on both, counted per group. */
 static weft_status n_unique(const weft__column *in, const weft__groups *g, int64_t rows,
                             weft__column *out) {
+  int packed = weft__n_unique_packed(in, g, rows, out);
+  if (packed > 0) return WEFT_OK;
+  if (packed < 0) return no_memory("n_unique");
   weft__column gc = weft__gid_column(g, rows);
   const weft__column *keys[2] = {&gc, in};
   weft__groups pairs;

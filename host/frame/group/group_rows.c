@@ -1,7 +1,8 @@
 /* weft__group_rows. When the exec chooses an OpenCL or CUDA device, the rows are grouped
  * there (group_device.c: the same groups in the same order). On the CPU, a single integer
- * key of small range is grouped by direct indexing, on the CPU pool: one slot array per row
- * range, the ranges' groups merged in row order. Otherwise the rows are split into one
+ * key of small range (at most 2^20, or twice the rows: dense ids such as order numbers) is
+ * grouped by direct indexing, on the CPU pool: one slot array per row range, the ranges'
+ * groups merged in row order. Otherwise the rows are split into one
  * partition per CPU thread (weft__schedule on the CPU: these hash tables live in host memory);
  * each partition builds a local open-addressing hash table, numbering its groups in order
  * of first appearance; the local groups are then merged partition by partition into a
@@ -476,7 +477,7 @@ static void direct_range(direct_ctx *c, int64_t p) {
 static int direct_local(direct_ctx *c, int64_t p) {
   int64_t r0 = p * c->part_rows, r1 = r0 + c->part_rows < c->rows ? r0 + c->part_rows : c->rows;
   int64_t cap = r1 - r0 < c->range + 1 ? r1 - r0 : c->range + 1;
-  int32_t *slot = c->slot[p] = malloc((size_t)(c->range + 1) * sizeof *slot);
+  int32_t *slot = c->slot[p] = weft__scratch_alloc((size_t)(c->range + 1) * sizeof *slot);
   int64_t *first = c->first[p] = malloc((size_t)(cap ? cap : 1) * sizeof *first);
   int64_t *slotv = c->slotv[p] = malloc((size_t)(cap ? cap : 1) * sizeof *slotv);
   if (!slot || !first || !slotv) return 0;
@@ -522,7 +523,7 @@ static void direct_worker(void *ctx, int worker, int workers) {
 
 static void direct_free(direct_ctx *c) {
   for (int64_t p = 0; p < c->nparts; p++) {
-    if (c->slot) free(c->slot[p]);
+    if (c->slot) weft__scratch_free(c->slot[p]);
     if (c->first) free(c->first[p]);
     if (c->slotv) free(c->slotv[p]);
     if (c->map) free(c->map[p]);
@@ -559,12 +560,15 @@ static int direct_groups(const weft__column *key, int64_t rows, weft__groups *ou
     hi = c.hi_of[p] > hi ? c.hi_of[p] : hi;
   }
   ret = 0;
-  if (lo <= hi && (uint64_t)hi - (uint64_t)lo >= (uint64_t)DIRECT_RANGE) goto done;
+  /* a slot array per range of up to twice the rows costs no more than the hash tables
+   * (about 40 bytes a group) would: dense keys such as order numbers are grouped here */
+  uint64_t widest = (uint64_t)(2 * rows > DIRECT_RANGE ? 2 * rows : DIRECT_RANGE);
+  if (lo <= hi && (uint64_t)hi - (uint64_t)lo >= widest) goto done;
   c.lo = lo;
   c.range = lo <= hi ? hi - lo + 1 : 0;
-  /* a slot array per range costs its clearing and merging: more ranges only when it is
-     small next to the rows */
-  if (c.nparts > 1 && (c.range + 1) * c.nparts > rows / 4) { /* the arrays are still empty */
+  /* a slot array per range costs its clearing (a streaming write, a fraction of a row's
+     lookup) and merging: more ranges only while the arrays are not much larger than the rows */
+  if (c.nparts > 1 && (c.range + 1) * c.nparts > rows * 4) { /* the arrays are still empty */
     c.nparts = 1;
     c.part_rows = rows;
   }

@@ -18,6 +18,7 @@
 #include "frame/expr/expr_device.h"
 #include "frame/select/filter_compact.h"
 #include "frame/select/select_aggs.h"
+#include "frame/select/filter_keep.h"
 #include "frame/table/gather.h"
 
 #define PART_ROWS ((size_t)65536)
@@ -346,6 +347,12 @@ weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, si
 
 weft_status weft_table_filter(weft_exec *exec, const weft_table *table, const weft_expr *predicate,
                               weft_table **out) {
+  return weft__table_filter_keep(exec, table, predicate, SIZE_MAX, NULL, out);
+}
+
+weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
+                                    const weft_expr *predicate, size_t nkeep,
+                                    const char *const *keep, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_filter: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table && predicate, "weft_table_filter: table and predicate must not be NULL");
@@ -373,16 +380,20 @@ weft_status weft_table_filter(weft_exec *exec, const weft_table *table, const we
     st = run_eval(exec, "filter", rows, &c, 1, 0);
   }
   if (st == WEFT_OK) st = weft__compact_init(mask, rows, &kept); /* filter_compact.c */
-  if (st == WEFT_OK) st = weft__table_new(table->ncols, kept.kept, &res);
-  for (size_t i = 0; st == WEFT_OK && i < table->ncols; i++) {
+  size_t nout = nkeep == SIZE_MAX ? table->ncols : nkeep;
+  if (st == WEFT_OK) st = weft__table_new(nout, kept.kept, &res);
+  for (size_t j = 0; st == WEFT_OK && j < nout; j++) {
+    size_t i = j;
+    if (nkeep != SIZE_MAX) st = weft__table_find(table, keep[j], &i);
     weft__column col;
+    if (st != WEFT_OK) break;
     if (kept.kept == rows) { /* every row kept: share the buffers */
       col = table->cols[i];
       weft__column_retain(&col);
     } else {
       st = weft__compact_column(&kept, &table->cols[i], &col);
     }
-    if (st == WEFT_OK) st = weft__table_set_column(res, i, table->names[i], col);
+    if (st == WEFT_OK) st = weft__table_set_column(res, j, table->names[i], col);
   }
   free(mask);
   weft__compact_free(&kept);

@@ -1,0 +1,221 @@
+/* IVF index files, little-endian: header | centroids | sq8 min, step | list sizes |
+ * per list: codes, ids | checksum of everything before it. Saved atomically (index_io.c).
+ * A load checks the sizes against the file's length before it allocates, then the checksum,
+ * then what a checksum cannot vouch for (a file written on purpose): finite centroids and
+ * rows, ids ascending in each list and distinct over all of them. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "vector/index_flat.h"
+#include "vector/index_io.h"
+#include "vector/ivf_index.h"
+
+#define MAGIC "WEFTIVF1"
+#define FORMAT_VERSION 1u
+#define FN_LOAD "weft_ivf_load"
+
+typedef struct ivf_header {
+  char magic[8];
+  uint32_t format_version, metric, codec, trained;
+  uint64_t dim, nlist, count, next_id, reserved[2];
+} ivf_header;
+
+static int write_ivf(int fd, void *ctx) {
+  weft_ivf *ivf = ctx;
+  pthread_rwlock_rdlock(&ivf->lock);
+  ivf_header h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, MAGIC, 8);
+  h.format_version = FORMAT_VERSION;
+  h.metric = (uint32_t)ivf->metric;
+  h.codec = (uint32_t)ivf->codec;
+  h.trained = (uint32_t)ivf->trained;
+  h.dim = ivf->dim;
+  h.nlist = ivf->nlist;
+  h.count = ivf->count;
+  h.next_id = (uint64_t)ivf->next_id;
+  weft__checksum c = WEFT__CHECKSUM_INIT;
+  int bad = weft__write_all(fd, &h, sizeof h, &c);
+  if (ivf->trained) {
+    bad = bad || weft__write_all(fd, ivf->centroids, ivf->nlist * ivf->dim * sizeof(float), &c);
+    if (ivf->codec == WEFT_IVF_SQ8)
+      bad = bad || weft__write_all(fd, ivf->sq_min, ivf->dim * sizeof(float), &c) ||
+            weft__write_all(fd, ivf->sq_step, ivf->dim * sizeof(float), &c);
+    for (size_t l = 0; l < ivf->nlist && !bad; l++) {
+      uint64_t n = ivf->lists[l].count;
+      bad = weft__write_all(fd, &n, sizeof n, &c);
+    }
+    for (size_t l = 0; l < ivf->nlist && !bad; l++) {
+      const weft__ivf_list *li = &ivf->lists[l];
+      bad = weft__write_all(fd, li->codes, li->count * ivf->code_size, &c) ||
+            weft__write_all(fd, li->ids, li->count * sizeof(int64_t), &c);
+    }
+  }
+  pthread_rwlock_unlock(&ivf->lock);
+  uint64_t sum = c.h;
+  return bad || weft__write_all(fd, &sum, sizeof sum, NULL) ? -1 : 0;
+}
+
+weft_status weft_ivf_save(weft_ivf *ivf, const char *path) {
+  WEFT_CHECK_ARG(ivf, "weft_ivf_save: ivf is NULL");
+  WEFT_CHECK_ARG(path && *path, "weft_ivf_save: path is NULL or empty");
+  return weft__save_atomic("weft_ivf_save", path, write_ivf, ivf);
+}
+
+static weft_status corrupt(const char *path, const char *what) {
+  return weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' %s", path, what);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int all_finite(const float *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v[i])) return 0;
+  return 1;
+}
+
+/* The header read and checked; *fixed: the bytes before the lists' codes. */
+static weft_status read_header(FILE *f, const char *path, off_t size, ivf_header *h,
+                               weft__checksum *c, uint64_t *fixed) {
+  memset(h, 0, sizeof *h);
+  size_t got = fread(h, 1, sizeof *h, f);
+  if (got < sizeof *h && ferror(f))
+    return weft__error(WEFT_ERR_IO, FN_LOAD ": reading '%s' failed", path);
+  if (got == 0) return corrupt(path, "is empty, not a weft IVF index file");
+  if (got < 8 || memcmp(h->magic, MAGIC, 8) != 0)
+    return corrupt(path, "is not a weft IVF index file (bad magic: it does not start with " MAGIC ")");
+  if (got < sizeof *h) return corrupt(path, "is truncated");
+  weft__checksum_add(c, h, sizeof *h);
+  if (h->format_version != FORMAT_VERSION)
+    return weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' has format version %u; this build reads "
+                       "version %u", path, h->format_version, FORMAT_VERSION);
+  if (h->metric > WEFT_METRIC_COSINE || h->codec > WEFT_IVF_SQ8 || h->trained > 1 || h->dim == 0 ||
+      h->dim > (1u << 20) || h->nlist == 0 || h->nlist > (1u << 24) ||
+      h->count > WEFT_INDEX_MAX_ROWS || h->next_id > (uint64_t)INT64_MAX ||
+      (!h->trained && h->count != 0))
+    return corrupt(path, "has an invalid header (metric, codec, dim, nlist, count or next id)");
+  *fixed = sizeof *h;
+  if (h->trained)
+    *fixed += h->nlist * h->dim * 4 + (h->codec == WEFT_IVF_SQ8 ? 2 * h->dim * 4 : 0) + h->nlist * 8;
+  if ((uint64_t)size < *fixed + 8)
+    return weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' is %lld bytes, its header says at least "
+                       "%llu (truncated or corrupted)", path, (long long)size,
+                       (unsigned long long)(*fixed + 8));
+  return WEFT_OK;
+}
+
+static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_header *h,
+                              uint64_t fixed, weft_ivf *ivf, weft__checksum *c) {
+  const size_t dim = ivf->dim, cs = ivf->code_size;
+  weft_status st = WEFT_OK;
+  st = weft__read_exact(FN_LOAD, f, ivf->centroids, ivf->nlist * dim * sizeof(float), path, c);
+  if (st == WEFT_OK && ivf->codec == WEFT_IVF_SQ8) {
+    st = weft__read_exact(FN_LOAD, f, ivf->sq_min, dim * sizeof(float), path, c);
+    if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, ivf->sq_step, dim * sizeof(float), path, c);
+  }
+  uint64_t total = 0;
+  for (size_t l = 0; st == WEFT_OK && l < ivf->nlist; l++) {
+    uint64_t n;
+    st = weft__read_exact(FN_LOAD, f, &n, sizeof n, path, c);
+    if (st == WEFT_OK && n > h->count - total) st = corrupt(path, "has list sizes past its count");
+    if (st == WEFT_OK) ivf->lists[l].count = n, total += n;
+  }
+  if (st == WEFT_OK && total != h->count) st = corrupt(path, "has list sizes that do not add up to its count");
+  uint64_t want = fixed + h->count * (cs + 8) + 8;
+  if (st == WEFT_OK && (uint64_t)size != want)
+    st = weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' is %lld bytes, its header says %llu "
+                     "(truncated or corrupted)", path, (long long)size, (unsigned long long)want);
+  for (size_t l = 0; st == WEFT_OK && l < ivf->nlist; l++) {
+    weft__ivf_list *li = &ivf->lists[l];
+    size_t n = li->count;
+    li->count = 0;
+    if (n && (st = weft__ivf_reserve(ivf, li, n)) != WEFT_OK) break;
+    li->count = n;
+    st = weft__read_exact(FN_LOAD, f, li->codes, n * cs, path, c);
+    if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, li->ids, n * sizeof(int64_t), path, c);
+  }
+  uint64_t stored = 0;
+  if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, &stored, sizeof stored, path, NULL);
+  if (st == WEFT_OK && stored != c->h) st = corrupt(path, "fails its checksum (corrupted)");
+  return st;
+}
+
+/* What the checksum cannot vouch for. */
+static weft_status check_values(const char *path, weft_ivf *ivf) {
+  const size_t dim = ivf->dim;
+  if (!all_finite(ivf->centroids, ivf->nlist * dim) ||
+      (ivf->codec == WEFT_IVF_SQ8 &&
+       (!all_finite(ivf->sq_min, dim) || !all_finite(ivf->sq_step, dim))))
+    return corrupt(path, "has a centroid or quantizer value that is NaN or inf");
+  for (size_t d = 0; ivf->codec == WEFT_IVF_SQ8 && d < dim; d++)
+    if (ivf->sq_step[d] < 0) return corrupt(path, "has a negative quantizer step");
+  int64_t *all = malloc((ivf->count ? ivf->count : 1) * sizeof *all);
+  if (!all) return weft__error(WEFT_ERR_OUT_OF_MEMORY, FN_LOAD ": no host memory");
+  size_t n = 0;
+  weft_status st = WEFT_OK;
+  for (size_t l = 0; st == WEFT_OK && l < ivf->nlist; l++) {
+    weft__ivf_list *li = &ivf->lists[l];
+    for (size_t i = 0; st == WEFT_OK && i < li->count; i++) {
+      if (li->ids[i] < 0 || li->ids[i] > WEFT_INDEX_MAX_ID || (i && li->ids[i] <= li->ids[i - 1]))
+        st = corrupt(path, "has ids out of order or out of range");
+      all[n++] = li->ids[i];
+    }
+    if (st == WEFT_OK && ivf->codec == WEFT_IVF_FLAT && li->count)
+      for (size_t i = 0; st == WEFT_OK && i < li->count; i++)
+        if (!all_finite((const float *)(const void *)(li->codes + i * ivf->code_size), dim))
+          st = corrupt(path, "has a vector holding NaN or inf");
+    for (size_t i = 0; st == WEFT_OK && i < li->count; i++)
+      li->norms[i] = weft__ivf_code_norm(ivf, li->codes + i * ivf->code_size);
+  }
+  if (st == WEFT_OK) {
+    qsort(all, n, sizeof *all, cmp_i64);
+    for (size_t i = 1; st == WEFT_OK && i < n; i++)
+      if (all[i] == all[i - 1]) st = corrupt(path, "has an id in two lists");
+    if (st == WEFT_OK && n && ivf->next_id <= all[n - 1]) ivf->next_id = all[n - 1] + 1;
+  }
+  free(all);
+  return st;
+}
+
+weft_status weft_ivf_load(const char *path, weft_ivf **out) {
+  WEFT_CHECK_ARG(out, FN_LOAD ": out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(path && *path, FN_LOAD ": path is NULL or empty");
+  FILE *f;
+  off_t size;
+  WEFT_RETURN_NOT_OK(weft__open_for_load(FN_LOAD, path, &f, &size));
+  ivf_header h;
+  weft__checksum c = WEFT__CHECKSUM_INIT;
+  uint64_t fixed = 0;
+  weft_ivf *ivf = NULL;
+  weft_status st = read_header(f, path, size, &h, &c, &fixed);
+  if (st == WEFT_OK)
+    st = weft_ivf_create(h.dim, h.nlist, (weft_metric)h.metric, (weft_ivf_codec)h.codec, &ivf);
+  if (st == WEFT_OK) {
+    ivf->count = h.count;
+    ivf->next_id = (int64_t)h.next_id;
+    if (h.trained) {
+      st = read_lists(f, path, size, &h, fixed, ivf, &c);
+    } else {
+      uint64_t stored = 0;
+      if ((uint64_t)size != sizeof h + 8)
+        st = corrupt(path, "has bytes after the header of an untrained index");
+      if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, &stored, sizeof stored, path, NULL);
+      if (st == WEFT_OK && stored != c.h) st = corrupt(path, "fails its checksum (corrupted)");
+    }
+  }
+  if (st == WEFT_OK && h.trained) st = check_values(path, ivf);
+  if (st == WEFT_OK && h.trained) weft__ivf_finish_train(ivf);
+  fclose(f);
+  if (st != WEFT_OK) {
+    weft_ivf_free(ivf);
+    return st;
+  }
+  *out = ivf;
+  return WEFT_OK;
+}

@@ -1,0 +1,52 @@
+/* The IVF index: k-means centroids and one inverted list per centroid. Each list keeps its
+ * rows sorted by id, so a row's position in its list orders like its id and the k-NN keys
+ * of a list scan break distance ties by the smaller id. */
+#ifndef WEFT_HOST_IVF_INDEX_H
+#define WEFT_HOST_IVF_INDEX_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/backend_impl.h"
+#include "weft.h"
+
+typedef struct weft__ivf_list {
+  size_t count, capacity;
+  uint8_t *codes; /* count x code_size: float32 rows (flat) or uint8 codes (sq8) */
+  float *norms;   /* |x|^2 of the row as scanned (sq8: the decoded row) */
+  int64_t *ids;   /* ascending */
+} weft__ivf_list;
+
+struct weft_ivf {
+  size_t dim, nlist, code_size;
+  weft_metric metric;
+  weft_ivf_codec codec;
+  int trained;
+  float *centroids;      /* nlist x dim */
+  float *centroid_norms; /* nlist */
+  float *sq_min, *sq_step; /* sq8: per dimension, value = min + (code + 0.5) * step */
+  weft__ivf_list *lists;   /* nlist */
+  size_t count;
+  int64_t next_id;
+  pthread_rwlock_t lock;
+};
+
+/* How queries and centroids compare: by inner product under ip, else by L2 (cosine rows
+ * are unit vectors, where the two agree on the order). */
+static inline weft__knn_metric weft__ivf_coarse_metric(const weft_ivf *ivf) {
+  return ivf->metric == WEFT_METRIC_IP ? WEFT__KNN_IP : WEFT__KNN_L2;
+}
+
+/* Writes row `at` of a list (rows already reserved) from a row as the index keeps it
+ * (cosine: normalized). */
+void weft__ivf_put_row(weft_ivf *ivf, weft__ivf_list *l, size_t at, const float *row, int64_t id);
+/* |x|^2 of a stored row as a scan reads it (flat: the row summed in order, as
+ * weft__row_norm; sq8: the decoded row). */
+float weft__ivf_code_norm(const weft_ivf *ivf, const uint8_t *code);
+/* Grows a list to hold `need` rows. */
+weft_status weft__ivf_reserve(weft_ivf *ivf, weft__ivf_list *l, size_t need);
+/* The centroid norms and other state derived after train or load. */
+weft_status weft__ivf_finish_train(weft_ivf *ivf);
+
+#endif
