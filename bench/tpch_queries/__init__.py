@@ -1,5 +1,5 @@
-"""TPC-H in three engines: weft_lazy.py (weft's lazy API, written as a Polars user writes
-Polars), polars_lazy.py (Polars' lazy API), duckdb_sql.py (the standard SQL text), each with
+"""TPC-H in three engines: lazy_queries.py (Polars' lazy API, written once) run over weft
+(weft_lazy.py) and over Polars (polars_lazy.py), duckdb_sql.py (the standard SQL text), each with
 the validation parameters; data.py makes the tables with tpchgen-cli, answers.py compares
 two engines' answers. Used by bench/tpch.py and python/tests/test_tpch.py."""
 
