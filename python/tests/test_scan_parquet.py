@@ -196,3 +196,33 @@ def test_sources_released_with_their_plans(files):
     del lf2
     gc.collect()
     assert len(_scan_parquet._sources) == before
+
+
+def test_literals_take_the_column_type_and_pruning_never_fails_the_query(tmp_path):
+    """Files as tpchgen-cli writes them: string_view text and decimal(15,2) money. pyarrow's
+    statistics filter has no string_view == string kernel and cannot compare decimal(15,2)
+    with an int64 literal as is: the literal is converted (so pruning still works), a float
+    bound of a decimal column is not used to prune, and whatever pyarrow cannot apply skips
+    pruning rather than failing the query; answers as Polars'."""
+    import decimal
+    n = 4 * GROUP
+    money = [decimal.Decimal(i % 5000) / 100 for i in range(n)]  # sorted per row group
+    t = pa.table({
+        "s": pa.array([f"k{i // GROUP}" for i in range(n)], pa.string_view()),
+        "m": pa.array(sorted(money), pa.decimal128(15, 2)),
+        "q": pa.array(np.arange(n) % 50, pa.int64()),
+    })
+    path = tmp_path / "sv.parquet"
+    pq.write_table(t, path, row_group_size=GROUP)
+    p = pl.scan_parquet(path)
+    cases = [
+        (lambda c: c("s") == "k2", 1),                      # string_view column, str literal
+        (lambda c: c("m") < 5, 1),                          # decimal column, int literal
+        (lambda c: (c("m") >= 0.05) & (c("m") <= 0.07), 4),  # float bounds: no pruning
+    ]
+    for pred, groups in cases:
+        got = weft.scan_parquet(str(path)).filter(pred(col)).collect()
+        assert _report_counts()[0] == groups, weft.last_report()
+        want = p.filter(pred(pl.col)).collect()
+        assert got.height == want.height
+        plt.assert_frame_equal(got.to_polars(), want, check_dtypes=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime
+import decimal
 import glob
 import os
 import threading
@@ -132,10 +133,35 @@ def _compare(op: str, name: str, value: Any, src: _Source, pa: Any, ds: Any) -> 
     floating = pa.types.is_floating(src.types[name])
     if floating and op in (">", ">=", "!="):
         return None
+    value = _as_column_type(value, src.types[name], pa)
+    if value is None:
+        return None
     field = ds.field(name)
     cmp = {"==": field == value, "!=": field != value, "<": field < value, "<=": field <= value,
            ">": field > value, ">=": field >= value}[op]
     return cmp, not floating
+
+
+def _as_column_type(value: Any, col_type: Any, pa: Any) -> Any:
+    """The literal in the column's own type when it converts without loss (pyarrow's
+    statistics filter has no kernel for string_view == string, and compares a decimal with a
+    float by a cast that can fail), else as it is; None when it must not be used to prune: a
+    float bound of a decimal column (0.05 has no exact decimal twin, so a superset is not
+    guaranteed)."""
+    if value.type == col_type:
+        return value
+    if pa.types.is_decimal(col_type) and pa.types.is_floating(value.type):
+        return None
+    if pa.types.is_decimal(col_type) and pa.types.is_integer(value.type):
+        # an int widened to the column's scale; decimal(38, s) holds any int64 at s <= 18
+        if col_type.scale <= 18:
+            return pa.scalar(decimal.Decimal(value.as_py()), pa.decimal128(38, col_type.scale))
+        return value
+    try:
+        cast = value.cast(col_type)
+        return cast if cast.cast(value.type) == value else value
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return value
 
 
 def _translate(handle: int, src: _Source, pa: Any, pc: Any, ds: Any) -> Optional[tuple]:
@@ -202,13 +228,16 @@ def _read_impl(ctx: int, ncols: int, columns: Any, predicate: Optional[int], out
     src = _sources[ctx]
     names = [columns[i].decode("utf-8") for i in range(ncols)]
     flt = to_arrow_filter(predicate, src) if predicate else None
-    kept, total = [], 0
-    for frag in src.dataset.get_fragments():
-        total += frag.metadata.num_row_groups
-        if flt is None:
-            kept.append(frag)
-            continue
-        kept.extend(frag.split_by_row_group(filter=flt, schema=src.dataset.schema))
+    frags = list(src.dataset.get_fragments())
+    total = sum(f.metadata.num_row_groups for f in frags)
+    kept, skipped = frags, ""
+    if flt is not None:
+        try:
+            kept = [g for f in frags for g in f.split_by_row_group(filter=flt, schema=src.dataset.schema)]
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+            # pruning only saves reading: a filter pyarrow cannot apply to the statistics
+            # costs the read, never the answer (weft's own filter decides every row)
+            kept, skipped = frags, f" (pruning skipped: pyarrow: {str(e).splitlines()[0]})"
     read = sum(f.metadata.num_row_groups if f.row_groups is None else len(f.row_groups) for f in kept)
     if kept:
         sub = ds.FileSystemDataset(kept, src.dataset.schema, src.dataset.format,
@@ -220,7 +249,7 @@ def _read_impl(ctx: int, ncols: int, columns: Any, predicate: Optional[int], out
     out[0] = _arrow_handle(table, "weft.scan_parquet").value
     _write_note(note, cap, f"parquet: read {read} of {total} row groups, {table.num_rows} rows, "
                 f"{len(names)} columns; row groups pruned by "
-                f"{'(none)' if flt is None else str(flt)}")
+                f"{'(none)' if flt is None else str(flt)}{skipped}")
 
 
 def _read(ctx, ncols, columns, predicate, out, note, cap):  # noqa: ANN001 (ctypes callback)

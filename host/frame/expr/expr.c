@@ -17,19 +17,6 @@ static const char *un_name[] = {"not", "neg", "is_null", "is_not_null", "abs", "
                                 "str.len_bytes", "floor", "ceil", "dt.year", "dt.month", "dt.day",
                                 "dt.weekday", "dt.total_days"};
 
-static char *format(const char *fmt, ...) WEFT_PRINTF(1, 2);
-static char *format(const char *fmt, ...) {
-  va_list ap, ap2;
-  va_start(ap, fmt);
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (s) vsnprintf(s, (size_t)n + 1, fmt, ap2);
-  va_end(ap2);
-  return s;
-}
-
 static weft_status make(weft__expr_kind kind, const char *s, const weft_expr *a, const weft_expr *b,
                         weft_expr **out, weft_expr **made) {
   WEFT_CHECK_ARG(out, "weft_expr: out is NULL");
@@ -106,7 +93,7 @@ weft_status weft_expr_column(const char *name, weft_expr **out) {
   WEFT_CHECK_ARG(name, "weft_expr_column: name is NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_COLUMN, name, NULL, NULL, out, &e));
-  return finish(e, format("col(\"%s\")", name), out);
+  return finish(e, weft__expr_format("col(\"%s\")", name), out);
 }
 
 static weft_status literal(weft_type type, weft_expr **out, weft_expr **e) {
@@ -120,7 +107,7 @@ weft_status weft_expr_literal_int64(int64_t value, weft_expr **out) {
   WEFT_RETURN_NOT_OK(literal(WEFT_TYPE_INT64, out, &e));
   e->i = value;
   e->f = (double)value;
-  return finish(e, format("%lld", (long long)value), out);
+  return finish(e, weft__expr_format("%lld", (long long)value), out);
 }
 
 weft_status weft_expr_literal_float64(double value, weft_expr **out) {
@@ -128,14 +115,14 @@ weft_status weft_expr_literal_float64(double value, weft_expr **out) {
   WEFT_RETURN_NOT_OK(literal(WEFT_TYPE_FLOAT64, out, &e));
   e->f = value;
   /* the shortest of 15, 16 or 17 digits that reads back (0.1, not 0.10000000000000001) */
-  char *t = format("%.15g", value);
+  char *t = weft__expr_format("%.15g", value);
   for (int digits = 16; t && isfinite(value) && strtod(t, NULL) != value && digits <= 17;
        digits++) {
     free(t);
-    t = format("%.*g", digits, value);
+    t = weft__expr_format("%.*g", digits, value);
   }
   if (t && isfinite(value) && !strpbrk(t, ".e")) { /* 1 -> 1.0, as Python prints floats */
-    char *t2 = format("%s.0", t);
+    char *t2 = weft__expr_format("%s.0", t);
     free(t);
     t = t2;
   }
@@ -146,7 +133,7 @@ weft_status weft_expr_literal_bool(int value, weft_expr **out) {
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(literal(WEFT_TYPE_BOOL, out, &e));
   e->i = value != 0;
-  return finish(e, format("%s", value ? "true" : "false"), out);
+  return finish(e, weft__expr_format("%s", value ? "true" : "false"), out);
 }
 
 weft_status weft_expr_literal_utf8(const char *value, weft_expr **out) {
@@ -154,7 +141,7 @@ weft_status weft_expr_literal_utf8(const char *value, weft_expr **out) {
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_LITERAL, value, NULL, NULL, out, &e));
   e->type = WEFT_TYPE_UTF8;
-  return finish(e, format("\"%s\"", value), out);
+  return finish(e, weft__expr_format("\"%s\"", value), out);
 }
 
 weft_status weft_expr_literal_null(weft_type type, weft_expr **out) {
@@ -163,7 +150,7 @@ weft_status weft_expr_literal_null(weft_type type, weft_expr **out) {
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(literal(type, out, &e));
   e->is_null = 1;
-  return finish(e, format("null"), out);
+  return finish(e, weft__expr_format("null"), out);
 }
 
 weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left, const weft_expr *right,
@@ -173,7 +160,7 @@ weft_status weft_expr_binary(weft_binary_op op, const weft_expr *left, const wef
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_BINARY, NULL, left, right, out, &e));
   e->op = (int)op;
-  return finish(e, format("[(%s) %s (%s)]", left->text, bin_sym[op], right->text), out);
+  return finish(e, weft__expr_format("[(%s) %s (%s)]", left->text, bin_sym[op], right->text), out);
 }
 
 weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr **out) {
@@ -182,7 +169,7 @@ weft_status weft_expr_unary(weft_unary_op op, const weft_expr *input, weft_expr 
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_UNARY, NULL, input, NULL, out, &e));
   e->op = (int)op;
-  return finish(e, format("%s.%s()", input->text, un_name[op]), out);
+  return finish(e, weft__expr_format("%s.%s()", input->text, un_name[op]), out);
 }
 
 weft_status weft_expr_cast(const weft_expr *input, weft_type type, weft_expr **out) {
@@ -191,33 +178,33 @@ weft_status weft_expr_cast(const weft_expr *input, weft_type type, weft_expr **o
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_CAST, NULL, input, NULL, out, &e));
   e->type = type;
-  return finish(e, format("%s.strict_cast(%s)", input->text, weft_type_name(type)), out);
+  return finish(e, weft__expr_format("%s.strict_cast(%s)", input->text, weft_type_name(type)), out);
 }
 
 weft_status weft_expr_fill_null(const weft_expr *input, const weft_expr *fill, weft_expr **out) {
   WEFT_CHECK_ARG(input && fill, "weft_expr_fill_null: input and fill must not be NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_FILL_NULL, NULL, input, fill, out, &e));
-  return finish(e, format("%s.fill_null([%s])", input->text, fill->text), out);
+  return finish(e, weft__expr_format("%s.fill_null([%s])", input->text, fill->text), out);
 }
 
 weft_status weft_expr_str_contains(const weft_expr *input, const char *literal_, weft_expr **out) {
   WEFT_CHECK_ARG(input && literal_, "weft_expr_str_contains: input and literal must not be NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_CONTAINS, literal_, input, NULL, out, &e));
-  return finish(e, format("%s.str.contains(\"%s\")", input->text, literal_), out);
+  return finish(e, weft__expr_format("%s.str.contains(\"%s\")", input->text, literal_), out);
 }
 
 weft_status weft_expr_str_starts_with(const weft_expr *input, const char *prefix, weft_expr **out) {
   WEFT_CHECK_ARG(input && prefix, "weft_expr_str_starts_with: input and prefix must not be NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_STARTS_WITH, prefix, input, NULL, out, &e));
-  return finish(e, format("%s.str.starts_with(\"%s\")", input->text, prefix), out);
+  return finish(e, weft__expr_format("%s.str.starts_with(\"%s\")", input->text, prefix), out);
 }
 
 weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out) {
   WEFT_CHECK_ARG(input && name, "weft_expr_alias: input and name must not be NULL");
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(make(WEFT__E_ALIAS, name, input, NULL, out, &e));
-  return finish(e, format("%s.alias(\"%s\")", input->text, name), out);
+  return finish(e, weft__expr_format("%s.alias(\"%s\")", input->text, name), out);
 }

@@ -12,19 +12,6 @@
 static const char *agg_names[] = {"sum", "mean", "min", "max", "count", "n_unique",
                                   "std", "var", "first", "last", "len"};
 
-static char *format(const char *fmt, ...) WEFT_PRINTF(1, 2);
-static char *format(const char *fmt, ...) {
-  va_list ap, ap2;
-  va_start(ap, fmt);
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (s) vsnprintf(s, (size_t)n + 1, fmt, ap2);
-  va_end(ap2);
-  return s;
-}
-
 /* A node holding references to a and b; takes `text` and `s` (malloc'd, may be NULL). */
 static weft_status node(weft__expr_kind kind, int op, const weft_expr *a, const weft_expr *b,
                         char *s, char *text, weft_expr **out) {
@@ -50,7 +37,7 @@ weft_status weft_expr_agg(weft_agg_kind kind, const weft_expr *input, weft_expr 
   WEFT_CHECK_ARG((unsigned)kind <= WEFT_AGG_LEN, "weft_expr_agg: unknown aggregation kind %d", (int)kind);
   WEFT_CHECK_ARG(input || kind == WEFT_AGG_LEN,
                  "weft_expr_agg: input is NULL; only WEFT_AGG_LEN may omit it");
-  char *text = input ? format("%s.%s()", input->text, agg_names[kind]) : format("len()");
+  char *text = input ? weft__expr_format("%s.%s()", input->text, agg_names[kind]) : weft__expr_format("len()");
   return node(WEFT__E_AGG, (int)kind, kind == WEFT_AGG_LEN ? NULL : input, NULL, NULL, text, out);
 }
 
@@ -66,7 +53,7 @@ weft_status weft_expr_over(const weft_expr *input, size_t nkeys, const weft_expr
   weft_status st = WEFT_OK;
   for (size_t k = nkeys; st == WEFT_OK && k-- > 0;) {
     weft_expr *link = NULL;
-    st = node(WEFT__E_OVER_KEY, 0, keys[k], chain, NULL, format("%s", keys[k]->text), &link);
+    st = node(WEFT__E_OVER_KEY, 0, keys[k], chain, NULL, weft__expr_format("%s", keys[k]->text), &link);
     weft_expr_free(chain);
     chain = link;
   }
@@ -81,7 +68,7 @@ weft_status weft_expr_over(const weft_expr *input, size_t nkeys, const weft_expr
       strcat(list, keys[k]->text);
     }
     strcat(list, "]");
-    char *text = format("%s.over(%s)", input->text, list);
+    char *text = weft__expr_format("%s.over(%s)", input->text, list);
     st = node(WEFT__E_OVER, 0, input, chain, list, text, out);
   }
   weft_expr_free(chain);
@@ -111,8 +98,8 @@ const char *weft__expr_out_name(const weft_expr *e) {
 }
 
 char *weft__agg_column_name(const weft_expr *agg, const weft_expr *over) {
-  return over ? format("__weft_agg %s over %s", agg->text, over->s)
-              : format("__weft_agg %s", agg->text);
+  return over ? weft__expr_format("__weft_agg %s over %s", agg->text, over->s)
+              : weft__expr_format("__weft_agg %s", agg->text);
 }
 
 static weft_status add_use(weft__agg_uses *u, const weft_expr *agg, const weft_expr *over,
