@@ -403,7 +403,10 @@ typedef enum weft_type {
    * the value being integer / 10^scale (Arrow's layout). The type value carries precision
    * (1..38) and scale (0..precision): build it with WEFT_TYPE_DECIMAL(p, s) or
    * weft_type_decimal; WEFT_TYPE_DECIMAL128 alone is only the tag in the low byte. */
-  WEFT_TYPE_DECIMAL128 = 14
+  WEFT_TYPE_DECIMAL128 = 14,
+  /* Not a type: widens the enum's range to 31 bits so a decimal's packed value is a valid
+   * weft_type in C++ too (UBSan's enum check), the Vulkan *_MAX_ENUM idiom. */
+  WEFT_TYPE_MAX_ENUM_ = 0x7fffffff
 } weft_type;
 
 #define WEFT_TYPE_DECIMAL(precision, scale) \
