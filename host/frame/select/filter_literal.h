@@ -1,0 +1,42 @@
+/* A filter whose predicate is a conjunction of `column <cmp> constant` terms (dates in a
+ * range, a price under a bound, TPC-H's usual shape) is evaluated straight from the
+ * columns' own types into the keep mask, without the interpreter's 8-byte lanes and
+ * per-node passes. Each term is turned once into what the interpreter would decide per row:
+ * on an integer-like column (ints, dates, timestamps, decimals) every comparison, a float
+ * constant's included, is monotone in the row's integer, so it becomes an integer range
+ * [lo, hi) found by bisection with the interpreter's own arithmetic; on a float column it
+ * stays a comparison with Polars' NaN order. Terms on one column are intersected (is_between
+ * makes one range). Anything else (an OR, a cast column, strings, uint64) is not planned and
+ * goes through the interpreter. */
+#ifndef WEFT_HOST_FRAME_SELECT_FILTER_LITERAL_H
+#define WEFT_HOST_FRAME_SELECT_FILTER_LITERAL_H
+
+#include <stdint.h>
+
+#include "frame/expr/expr.h"
+
+#define WEFT__LIT_MAX_TERMS 16
+
+typedef struct weft__lit_term {
+  const weft_column_view *cv;
+  int is_float; /* a float column: `op` against `c`; else the integer range below */
+  int op;
+  double c;
+  int negate;   /* NE: keep rows outside [lo, hi) */
+  weft__i128 lo, hi;
+} weft__lit_term;
+
+typedef struct weft__lit_pred {
+  int n;
+  int never; /* a null constant or an empty range: no row is kept */
+  weft__lit_term t[WEFT__LIT_MAX_TERMS];
+} weft__lit_pred;
+
+/* 1 when the bound boolean expression has the shape above (out filled), else 0. */
+int weft__lit_pred_plan(const weft__bound *b, weft__lit_pred *out);
+
+/* keep[i] = 1 where row row0 + i is kept (valid and true in every term), 0 elsewhere;
+ * n <= WEFT__CHUNK. */
+void weft__lit_pred_keep(const weft__lit_pred *p, int64_t row0, int64_t n, uint8_t *keep);
+
+#endif
