@@ -157,10 +157,23 @@ _PYTHON_NAMES = {
 }
 
 
+_C_NAME = re.compile(r"(?<![A-Za-z0-9_.])weft_[a-z0-9_]+")
+
+
+def _python_names_inside(message):
+    """C advice quotes C functions ("call weft_ivf_train first"): the Python call instead."""
+    return _C_NAME.sub(lambda m: _PYTHON_NAMES.get(m.group(0), m.group(0)), message)
+
+
 def _python_message(message, where=None):
     """`message` with a leading C function name ("weft_xxx: ") replaced by `where`, the
     Python call ("LazyFrame.filter"); without `where`, by the known Python call of that C
-    function, else left as it is. A message without a C prefix gets `where: ` in front."""
+    function, else left as it is. A message without a C prefix gets `where: ` in front.
+    C functions named further on become their Python calls where known."""
+    return _python_names_inside(_python_prefix(message, where))
+
+
+def _python_prefix(message, where):
     m = _C_PREFIX.match(message)
     if m is None:
         if not where or not message:

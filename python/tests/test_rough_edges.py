@@ -1,0 +1,152 @@
+"""Rough edges a new user hit (issue 16.5): error messages that name the Python call, never
+a C function; Series comparisons for df[mask]; timestamp[ns] through from_arrow."""
+
+import re
+
+import numpy as np
+import pytest
+
+import weft
+from weft import col
+
+# "weft_plan_filter", "weft_table_sort: ...": a C function's name anywhere in a message
+_C_NAME = re.compile(r"(?<![A-Za-z0-9_./-])weft_[a-z0-9_]+")
+
+_DF = weft.DataFrame(
+    {"k": [1, 2, 3], "v": [1.0, None, 3.0], "s": ["a", "bb", None], "b": [True, False, None]}
+)
+_LF = _DF.lazy()
+
+
+def _bad_calls(tmp):
+    """(label, call) pairs: each call is wrong in one way and must raise."""
+    xb = np.random.default_rng(0).random((20, 4), dtype=np.float32)
+    flat = weft.FlatIndex(dim=4)
+    flat.add(xb)
+    ivf = weft.IVFIndex(dim=4, nlist=2)
+    csv = tmp / "some.csv"
+    csv.write_text("a,b\n1,2\n3,4\n")
+    short = tmp / "short.bin"
+    short.write_bytes(b"WEF")
+    bad_csv = tmp / "bad.csv"
+    bad_csv.write_text("a,b\n1,2\n3,4,5\n")
+    return [
+        # vectors
+        ("FlatIndex dim 0", lambda: weft.FlatIndex(dim=0)),
+        ("FlatIndex metric", lambda: weft.FlatIndex(dim=4, metric="hamming")),
+        ("FlatIndex.add dim", lambda: flat.add(np.ones((3, 5), np.float32))),
+        ("FlatIndex.add nan", lambda: flat.add(np.full((1, 4), np.nan, np.float32))),
+        ("FlatIndex.add ids", lambda: flat.add(xb[:2], ids=[1])),
+        ("FlatIndex.add borrowed", lambda: flat.add(xb, copy=False)),
+        ("FlatIndex.search k 0", lambda: flat.search(xb[:1], k=0)),
+        ("FlatIndex.search dim", lambda: flat.search(np.ones((1, 3), np.float32), k=1)),
+        ("FlatIndex.search device", lambda: flat.search(xb[:1], k=1, device="tpu")),
+        ("FlatIndex.search precision", lambda: flat.search(xb[:1], k=1, precision="fp8")),
+        ("FlatIndex.search allowed", lambda: flat.search(xb[:1], k=1, allowed=np.ones(3))),
+        ("FlatIndex.remove", lambda: flat.remove([-1.5])),
+        ("FlatIndex.save", lambda: flat.save(tmp / "no" / "dir" / "x.idx")),
+        ("load_index csv", lambda: weft.load_index(csv)),
+        ("load_index short", lambda: weft.load_index(short)),
+        ("load_index missing", lambda: weft.load_index(tmp / "missing.idx")),
+        ("IVFIndex nlist", lambda: weft.IVFIndex(dim=4, nlist=0)),
+        ("IVFIndex codec", lambda: weft.IVFIndex(dim=4, nlist=2, codec="pq")),
+        ("IVFIndex.add untrained", lambda: ivf.add(xb)),
+        ("IVFIndex.search untrained", lambda: ivf.search(xb[:1], k=1)),
+        ("IVFIndex.train few", lambda: weft.IVFIndex(dim=4, nlist=50).train(xb)),
+        ("IVFIndex.train dim", lambda: ivf.train(np.ones((10, 3), np.float32))),
+        ("kmeans k", lambda: weft.kmeans(xb, k=0)),
+        ("kmeans k > n", lambda: weft.kmeans(xb, k=100)),
+        # arrays and devices
+        ("axpy lengths", lambda: weft.axpy(1.0, np.ones(3), np.ones(4))),
+        ("axpy device", lambda: weft.axpy(1.0, np.ones(3), np.ones(3), device="tpu:3")),
+        ("sum strings", lambda: weft.sum(np.array(["a", "b"]))),
+        ("reduce op", lambda: weft.reduce(np.ones(3), op="median")),
+        ("sum valid", lambda: weft.sum(np.ones(3), valid=np.ones(2, bool))),
+        ("device", lambda: weft.device("tpu")),
+        ("device index", lambda: weft.device(99)),
+        ("set_memory_limit", lambda: weft.set_memory_limit("tpu", 10)),
+        ("set_memory_limit neg", lambda: weft.set_memory_limit("cpu", -1)),
+        # frames
+        ("DataFrame object", lambda: weft.DataFrame(object())),
+        ("DataFrame 3-D", lambda: weft.DataFrame(np.zeros((2, 2, 2)))),
+        ("DataFrame lengths", lambda: weft.DataFrame({"a": [1, 2], "b": [1]})),
+        ("DataFrame dicts", lambda: weft.DataFrame([{"a": 1}, 3])),
+        ("from_arrow", lambda: weft.from_arrow(42)),
+        ("filter not bool", lambda: _DF.filter(col("k") + 1)),
+        ("filter missing", lambda: _DF.filter(col("x") > 1)),
+        ("select missing", lambda: _DF.select(col("x"))),
+        ("select utf8 + int", lambda: _DF.select(col("s") + 1)),
+        ("select bool arith", lambda: _DF.select(col("s") * col("k"))),
+        ("with_columns missing", lambda: _DF.with_columns(col("x") * 2)),
+        ("sort missing", lambda: _DF.sort("x")),
+        ("sort device", lambda: _DF.sort("k", device="tpu")),
+        ("sort descending", lambda: _DF.sort("k", "v", descending=[True])),
+        ("unique missing", lambda: _DF.unique("x")),
+        ("group_by missing", lambda: _DF.group_by("x").agg(col("v").sum())),
+        ("group_by agg missing", lambda: _DF.group_by("k").agg(col("x").sum())),
+        ("group_by agg utf8 sum", lambda: _DF.group_by("k").agg(col("s").sum())),
+        ("join missing", lambda: _DF.join(_DF, on="x")),
+        ("join types", lambda: _DF.join(_DF.rename({"s": "s2", "k": "kk"}), left_on="s", right_on="kk")),
+        ("join how", lambda: _DF.join(_DF, on="k", how="sideways")),
+        ("top_k", lambda: _DF.top_k(-1, by="k")),
+        ("slice", lambda: _DF.slice("a")),
+        ("head", lambda: _DF.head("a")),
+        ("drop missing", lambda: _DF.drop("x")),
+        ("rename missing", lambda: _DF.rename({"x": "y"})),
+        ("rename clash", lambda: _DF.rename({"k": "v"})),
+        ("mask length", lambda: _DF[np.ones(2, bool)]),
+        ("mask dtype", lambda: _DF[_DF["k"]]),
+        ("getitem missing", lambda: _DF["x"]),
+        ("getitem type", lambda: _DF[1.5]),
+        ("describe percentiles", lambda: _DF.describe(percentiles=[1.5])),
+        ("with_row_index clash", lambda: _DF.with_row_index("k")),
+        ("concat schemas", lambda: weft.concat([_DF, _DF.select("k")])),
+        ("write_csv", lambda: _DF.write_csv(tmp / "no" / "dir" / "x.csv")),
+        ("read_csv missing", lambda: weft.read_csv(tmp / "missing.csv")),
+        ("read_csv separator", lambda: weft.read_csv(csv, separator=",,")),
+        ("read_csv ragged", lambda: weft.read_csv(bad_csv)),
+        ("read_csv device", lambda: weft.read_csv(csv, device="tpu")),
+        ("scan_parquet missing", lambda: weft.scan_parquet(tmp / "missing.parquet").collect()),
+        # expressions
+        ("cast", lambda: _DF.select(col("k").cast("complex128"))),
+        ("str on int", lambda: _DF.select(col("k").str.contains("a"))),
+        ("regex", lambda: _DF.select(col("s").str.contains("("))),
+        ("dt on int", lambda: _DF.select(col("k").dt.year())),
+        ("is_in types", lambda: _DF.select(col("k").is_in(["a"]))),
+        ("when types", lambda: _DF.select(weft.when(col("b")).then(col("s")).otherwise(col("k")))),
+        ("when not bool", lambda: _DF.select(weft.when(col("k")).then(1).otherwise(2))),
+        ("over missing", lambda: _DF.select(col("v").sum().over("x"))),
+        ("lit", lambda: _DF.select(weft.lit(object()))),
+        ("mean of utf8", lambda: _DF.select(col("s").mean())),
+        # lazy
+        ("lazy filter", lambda: _LF.filter(col("x") > 1).collect()),
+        ("lazy select", lambda: _LF.select("x").collect()),
+        ("lazy with_columns", lambda: _LF.with_columns(col("s") + 1).collect()),
+        ("lazy sort", lambda: _LF.sort("x").collect()),
+        ("lazy unique", lambda: _LF.unique("x").collect()),
+        ("lazy join", lambda: _LF.join(_LF, on="x").collect()),
+        ("lazy group_by", lambda: _LF.group_by("x").agg(col("v").sum()).collect()),
+        ("lazy agg utf8 sum", lambda: _LF.group_by("k").agg(col("s").sum()).collect()),
+        ("lazy drop", lambda: _LF.drop("x").collect()),
+        ("lazy rename", lambda: _LF.rename({"x": "y"}).collect()),
+        ("collect device", lambda: _LF.collect(device="tpu")),
+        ("collect strict", lambda: _LF.select(col("s").str.contains("a")).collect(device="opencl", strict=True)),
+        ("explain device", lambda: _LF.explain(device="tpu")),
+        ("head", lambda: _LF.head(-1).collect()),
+    ]
+
+
+def test_no_message_names_a_c_function(tmp_path):
+    # C messages start with (and sometimes quote) their function's name; Python users see
+    # the Python call instead, in every message of every kind of bad input
+    leaks, silent = [], []
+    for label, call in _bad_calls(tmp_path):
+        try:
+            call()
+        except (weft.WeftError, ValueError, TypeError, LookupError, OSError) as e:
+            text = str(e)
+            if _C_NAME.search(text):
+                leaks.append(f"{label}: {type(e).__name__}: {text}")
+        else:
+            silent.append(label)
+    assert not leaks and not silent, "\n".join(leaks + [f"raised nothing: {silent}"])
