@@ -150,3 +150,86 @@ def test_no_message_names_a_c_function(tmp_path):
         else:
             silent.append(label)
     assert not leaks and not silent, "\n".join(leaks + [f"raised nothing: {silent}"])
+
+
+# ------------------------------------------------------------- Series operators, df[mask]
+
+
+def _frames(n, seed):
+    """The same random columns (nulls, NaN) in weft and in Polars."""
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(seed)
+    k = [None if rng.random() < 0.2 else int(x) for x in rng.integers(-5, 6, n)]
+    j = [None if rng.random() < 0.2 else int(x) for x in rng.integers(1, 4, n)]
+    v = [None if rng.random() < 0.2 else (float("nan") if rng.random() < 0.1 else float(x))
+         for x in rng.standard_normal(n)]
+    s = [None if rng.random() < 0.2 else str(x) for x in rng.choice(["a", "bb", "c"], n)]
+    data = {"k": k, "j": j, "v": v, "s": s}
+    pdf = pl.DataFrame(data, schema={"k": pl.Int64, "j": pl.Int64, "v": pl.Float64, "s": pl.Utf8})
+    return weft.from_arrow(pdf), pdf
+
+
+_SERIES_OPS = {
+    "v > 0.5": lambda d: d["v"] > 0.5,
+    "k <= j": lambda d: d["k"] <= d["j"],
+    "k == 2": lambda d: d["k"] == 2,
+    "k != j": lambda d: d["k"] != d["j"],
+    "s == 'a'": lambda d: d["s"] == "a",
+    "s >= 'b'": lambda d: d["s"] >= "b",
+    "k + v": lambda d: d["k"] + d["v"],
+    "3 - k": lambda d: 3 - d["k"],
+    "k * j": lambda d: d["k"] * d["j"],
+    "k / j": lambda d: d["k"] / d["j"],
+    "k // j": lambda d: d["k"] // d["j"],
+    "k % j": lambda d: d["k"] % d["j"],
+    "2.5 * v": lambda d: 2.5 * d["v"],
+    "(k > 0) & (v < 0)": lambda d: (d["k"] > 0) & (d["v"] < 0),
+    "(k > 0) | (v < 0)": lambda d: (d["k"] > 0) | (d["v"] < 0),
+    "~(k > 0)": lambda d: ~(d["k"] > 0),
+    "-k": lambda d: -d["k"],
+    "abs(v)": lambda d: abs(d["v"]),
+    "k + k": lambda d: d["k"] + d["k"],
+}
+
+
+@pytest.mark.parametrize("n", [0, 1, 37, 1000])
+@pytest.mark.parametrize("op", list(_SERIES_OPS), ids=str)
+def test_series_operators_match_polars(op, n):
+    df, pdf = _frames(n, seed=n)
+    got, want = _SERIES_OPS[op](df), _SERIES_OPS[op](pdf)
+    assert isinstance(got, weft.Series) and got.name == want.name
+    assert len(got) == n
+    g, w = got.to_list(), want.to_list()
+    assert [x is None for x in g] == [x is None for x in w], op
+    for a, b in zip(g, w):
+        if isinstance(b, float):
+            assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, rel=1e-12), (op, a, b)
+        else:
+            assert a == b, (op, a, b)
+
+
+@pytest.mark.parametrize("n", [0, 1, 37, 1000])
+def test_mask_indexing_matches_polars(n):
+    df, pdf = _frames(n, seed=100 + n)
+    got = df[(df["v"] > 0) & (df["k"] != 1)]
+    want = pdf.filter((pdf["v"] > 0) & (pdf["k"] != 1))
+    from polars.testing import assert_frame_equal
+
+    assert_frame_equal(got.to_polars(), want)  # NaN > 0 is true, as in Polars
+    mask = np.asarray(df["j"].to_numpy() > 1) if n else np.zeros(0, bool)
+    assert df[mask].height == int(mask.sum())
+    assert df.filter(df["s"] == "a").height == pdf.filter(pdf["s"] == "a").height
+
+
+def test_series_operand_errors_name_the_operator():
+    df = weft.DataFrame({"k": [1, 2, 3], "s": ["a", "b", None]})
+    with pytest.raises(weft.InvalidArgumentError, match=r"^Series >: the operands have 3 and 2 values"):
+        df["k"] > df.head(2)["k"]
+    with pytest.raises(weft.InvalidArgumentError, match=r'^Series \+: .*utf8 column "s"'):
+        df["s"] + 1
+    with pytest.raises(weft.InvalidArgumentError, match=r"^Series \*: unsupported value"):
+        df["k"] * object()
+    with pytest.raises(TypeError, match="truth value of a Series is ambiguous"):
+        bool(df["k"] > 1)
+    assert df["k"].equals(weft.DataFrame({"x": [1, 2, 3]})["x"])
+    assert not df["k"].equals(df["s"])

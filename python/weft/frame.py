@@ -33,6 +33,7 @@ from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
 from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
                        to_numpy)
+from ._series_ops import SeriesOps
 from .errors import InvalidArgumentError, UnsupportedError, _check
 from .expr import col
 from .lazy import LazyFrame
@@ -749,8 +750,9 @@ def _cell(x, wtype):
 # ---------------------------------------------------------------------------- Series
 
 
-class Series:
-    """One column of a DataFrame (which it keeps alive)."""
+class Series(SeriesOps):
+    """One column of a DataFrame (which it keeps alive). Its operators (``s > 0.5``,
+    ``s + t``, ``~mask``) give a new Series, as in Polars (see _series_ops.py)."""
 
     def __init__(self, df: DataFrame, index: int) -> None:
         self._df = df
