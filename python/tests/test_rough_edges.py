@@ -233,3 +233,46 @@ def test_series_operand_errors_name_the_operator():
         bool(df["k"] > 1)
     assert df["k"].equals(weft.DataFrame({"x": [1, 2, 3]})["x"])
     assert not df["k"].equals(df["s"])
+
+
+# ------------------------------------------------- timestamps of other units than weft's us
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "ns"])
+@pytest.mark.parametrize("source", ["pyarrow", "pyarrow batch", "polars"])
+def test_timestamps_of_other_units_become_microseconds(unit, source):
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(7)
+    n = 101
+    seconds = rng.integers(-2_000_000_000, 2_000_000_000, n)
+    scale = {"s": 1, "ms": 1_000, "ns": 1_000_000_000}[unit]
+    values = [None if i % 9 == 4 else int(x) * scale for i, x in enumerate(seconds)]
+    table = pa.table({"t": pa.array(values, pa.timestamp(unit, "UTC")), "x": np.arange(n)})
+    obj = {"pyarrow": table, "pyarrow batch": table.to_batches()[0],
+           "polars": pl.from_arrow(table)}[source]
+    df = weft.from_arrow(obj)
+    assert df.schema == {"t": "timestamp[us]", "x": "int64"}
+    want = table.column("t").cast(pa.timestamp("us")).to_pylist()
+    assert df["t"].to_list() == want
+    assert df["x"].to_list() == list(range(n))
+
+
+@pytest.mark.parametrize("source", ["pyarrow", "polars"])
+def test_timestamps_finer_than_a_microsecond_name_the_column(source):
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    table = pa.table({"k": [1, 2], "when": pa.array([1_000, 1_000_001], pa.timestamp("ns"))})
+    obj = table if source == "pyarrow" else pl.from_arrow(table)
+    for make, where in ((weft.from_arrow, "weft.from_arrow"), (weft.DataFrame, "weft.DataFrame")):
+        with pytest.raises(weft.InvalidArgumentError) as e:
+            make(obj)
+        text = str(e.value)
+        assert text.startswith(f"{where}: column 'when' is timestamp[ns]"), text
+
+
+def test_an_arrow_type_weft_lacks_is_refused_by_the_python_call():
+    pa = pytest.importorskip("pyarrow")
+    with pytest.raises(weft.UnsupportedError) as e:
+        weft.from_arrow(pa.table({"d": pa.array([1], pa.duration("s"))}))
+    assert str(e.value).startswith('weft.from_arrow: batch 0: Arrow column "d"'), str(e.value)

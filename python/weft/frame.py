@@ -154,6 +154,28 @@ def _timestamp_us(pa, name, col, where):
         ) from None
 
 
+def _timestamps_to_us(obj, where):
+    """A pyarrow Table / RecordBatch or Polars DataFrame whose timestamps have another unit
+    than weft's (us): a pyarrow Table with them cast (see _timestamp_us); else `obj`."""
+    module = type(obj).__module__.split(".")[0]
+    if module == "polars" and hasattr(obj, "schema") and hasattr(obj, "to_arrow"):
+        units = [getattr(t, "time_unit", None) for t in obj.schema.values()
+                 if str(t).startswith("Datetime")]
+        if not any(u not in (None, "us") for u in units):
+            return obj
+        obj, module = obj.to_arrow(), "pyarrow"
+    if module != "pyarrow" or not hasattr(obj, "schema") or not hasattr(obj, "columns"):
+        return obj
+    import pyarrow as pa
+
+    if not any(pa.types.is_timestamp(f.type) and f.type.unit != "us" for f in obj.schema):
+        return obj
+    columns = [_timestamp_us(pa, f.name, c, where)
+               if pa.types.is_timestamp(f.type) and f.type.unit != "us" else c
+               for f, c in zip(obj.schema, obj.columns)]
+    return pa.table(columns, names=obj.schema.names)
+
+
 def _pandas_to_arrow(obj, where="weft.from_arrow"):
     """A pyarrow Table of a pandas DataFrame / Series in types weft stores."""
     pa = _require("pyarrow", f"{where}(pandas.DataFrame)")
@@ -192,7 +214,8 @@ def _arrow_handle(obj: Any, where: str) -> ctypes.c_void_p:
     """A new table handle of what from_arrow takes (see there)."""
     if type(obj).__module__.split(".")[0] == "pandas":
         obj = _pandas_to_arrow(obj, where)
-    handle = table_from_arrow(obj)
+    obj = _timestamps_to_us(obj, where)
+    handle = table_from_arrow(obj, where)
     if handle is None:
         raise InvalidArgumentError(
             f"{where}: expected an object with __arrow_c_stream__ or __arrow_c_array__ "
@@ -205,10 +228,11 @@ def from_arrow(obj: Any, *, _where: str = "weft.from_arrow") -> "DataFrame":
     """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
     RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
     DataFrame (through pyarrow). One record batch is used without copying; several are
-    concatenated. Polars' string views are copied into weft's utf8. pandas' timestamp[ns]
-    columns become timestamp[us] when no value changes (a copy of that column); else
-    weft.InvalidArgumentError names the column. (Arrow producers' timestamps other than
-    [us] are refused: cast them first.)"""
+    concatenated. Polars' string views are copied into weft's utf8. Timestamps of another
+    unit than weft's microseconds (pandas' ns; pyarrow's and Polars' ns, ms, s) become
+    timestamp[us] when no value changes (a copy of that column); else
+    weft.InvalidArgumentError names the column. (Other Arrow producers' timestamps other
+    than [us] are refused: cast them first.)"""
     if isinstance(obj, DataFrame):
         return obj
     return DataFrame._from_handle(_arrow_handle(obj, _where))
