@@ -276,3 +276,32 @@ def test_an_arrow_type_weft_lacks_is_refused_by_the_python_call():
     with pytest.raises(weft.UnsupportedError) as e:
         weft.from_arrow(pa.table({"d": pa.array([1], pa.duration("s"))}))
     assert str(e.value).startswith('weft.from_arrow: batch 0: Arrow column "d"'), str(e.value)
+
+
+# ------------------------------------------------------------------- the notebook view
+
+_PL_TYPES = {"i64": "int64", "str": "utf8", "bool": "bool"}
+
+
+def _as_weft_types(page):
+    for short, name in _PL_TYPES.items():
+        page = page.replace(f"<td>{short}</td>", f"<td>{name}</td>")
+    return page
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 10, 25])
+def test_repr_html_is_polars(n):
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(n)
+    data = {
+        "id": [None if i % 7 == 3 else int(x) for i, x in enumerate(rng.integers(-99, 99, n))],
+        "name": [None if i % 5 == 1 else f"<n{i}> & \"q\"" for i in range(n)],
+        "ok": [None if i % 4 == 2 else bool(i % 3) for i in range(n)],
+    }
+    schema = {"id": pl.Int64, "name": pl.Utf8, "ok": pl.Boolean}
+    pdf = pl.DataFrame(data, schema=schema)
+    df = weft.from_arrow(pdf)
+    with pl.Config(tbl_rows=10):
+        assert df._repr_html_() == _as_weft_types(pdf._repr_html_())
+        assert df["name"]._repr_html_() == _as_weft_types(pdf["name"]._repr_html_())
+    assert f"<small>shape: ({n}, 3)</small>" in df._repr_html_()

@@ -45,6 +45,9 @@ Names = Union[str, Sequence[str]]
 _REPR_ROWS = 10  # rows shown; more are elided in the middle
 _REPR_COLS = 12  # columns shown; more are elided in the middle
 _REPR_CELL = 32  # characters of a cell shown
+# Polars' notebook style: cells right-aligned, line breaks inside a cell kept
+_HTML_STYLE = ("<style>\n.dataframe > thead > tr,\n.dataframe > tbody > tr {\n  text-align: right;\n"
+               "  white-space: pre-wrap;\n}\n</style>\n")
 
 
 def _require(module, what):
@@ -592,7 +595,10 @@ class DataFrame:
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
-        h, w = self.shape
+        """The notebook view, as Polars': the shape, then a table of names, types and rows."""
+        return self._html(f"({self.height}, {self.width})")
+
+    def _html(self, shape):
         cols, rows = self._cells()
         esc = html.escape
         heads = "".join(f"<th>{esc(self._name(c)) if c is not None else '&hellip;'}</th>" for c in cols)
@@ -602,7 +608,7 @@ class DataFrame:
             "<tr>" + "".join(f"<td>{esc(x) if x is not None else '&hellip;'}</td>" for x in row) + "</tr>"
             for row in rows
         )
-        return (f"<div><small>shape: ({h}, {w})</small><table border=\"1\" class=\"dataframe\">"
+        return (f"<div>{_HTML_STYLE}<small>shape: {shape}</small><table border=\"1\" class=\"dataframe\">"
                 f"<thead><tr>{heads}</tr><tr>{types}</tr></thead><tbody>{body}</tbody></table></div>")
 
     # ------------------------------------------------------------------ operations (in C)
@@ -850,6 +856,10 @@ class Series(SeriesOps):
         if xa.dtype.kind == "f":
             return bool(np.array_equal(xa, xb, equal_nan=True))
         return bool(np.array_equal(xa, xb))
+
+    def _repr_html_(self) -> str:
+        """The notebook view, as Polars': shape (n,), the name, the type and the values."""
+        return self.to_frame()._html(f"({len(self)},)")
 
     def __repr__(self) -> str:
         n = len(self)
