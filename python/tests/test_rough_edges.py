@@ -19,7 +19,8 @@ _LF = _DF.lazy()
 
 
 def _bad_calls(tmp):
-    """(label, call) pairs: each call is wrong in one way and must raise."""
+    """(Python call, call) pairs: each call is wrong in one way and must raise an error
+    whose message starts with the name of the Python call."""
     xb = np.random.default_rng(0).random((20, 4), dtype=np.float32)
     flat = weft.FlatIndex(dim=4)
     flat.add(xb)
@@ -32,124 +33,146 @@ def _bad_calls(tmp):
     bad_csv.write_text("a,b\n1,2\n3,4,5\n")
     return [
         # vectors
-        ("FlatIndex dim 0", lambda: weft.FlatIndex(dim=0)),
-        ("FlatIndex metric", lambda: weft.FlatIndex(dim=4, metric="hamming")),
-        ("FlatIndex.add dim", lambda: flat.add(np.ones((3, 5), np.float32))),
-        ("FlatIndex.add nan", lambda: flat.add(np.full((1, 4), np.nan, np.float32))),
-        ("FlatIndex.add ids", lambda: flat.add(xb[:2], ids=[1])),
-        ("FlatIndex.add borrowed", lambda: flat.add(xb, copy=False)),
-        ("FlatIndex.search k 0", lambda: flat.search(xb[:1], k=0)),
-        ("FlatIndex.search dim", lambda: flat.search(np.ones((1, 3), np.float32), k=1)),
-        ("FlatIndex.search device", lambda: flat.search(xb[:1], k=1, device="tpu")),
-        ("FlatIndex.search precision", lambda: flat.search(xb[:1], k=1, precision="fp8")),
-        ("FlatIndex.search allowed", lambda: flat.search(xb[:1], k=1, allowed=np.ones(3))),
+        ("weft.FlatIndex", lambda: weft.FlatIndex(dim=0)),
+        ("weft.FlatIndex", lambda: weft.FlatIndex(dim=4, metric="hamming")),
+        ("FlatIndex.add", lambda: flat.add(np.ones((3, 5), np.float32))),
+        ("FlatIndex.add", lambda: flat.add(np.full((1, 4), np.nan, np.float32))),
+        ("FlatIndex.add", lambda: flat.add(xb[:2], ids=[1])),
+        ("FlatIndex.add", lambda: flat.add(xb, copy=False)),
+        ("FlatIndex.search", lambda: flat.search(xb[:1], k=0)),
+        ("FlatIndex.search", lambda: flat.search(np.ones((1, 3), np.float32), k=1)),
+        ("FlatIndex.search(device=...)", lambda: flat.search(xb[:1], k=1, device="tpu")),
+        ("FlatIndex.search(precision=...)", lambda: flat.search(xb[:1], k=1, precision="fp8")),
+        ("FlatIndex.search", lambda: flat.search(xb[:1], k=1, allowed=np.ones(3))),
         ("FlatIndex.remove", lambda: flat.remove([-1.5])),
         ("FlatIndex.save", lambda: flat.save(tmp / "no" / "dir" / "x.idx")),
-        ("load_index csv", lambda: weft.load_index(csv)),
-        ("load_index short", lambda: weft.load_index(short)),
-        ("load_index missing", lambda: weft.load_index(tmp / "missing.idx")),
-        ("IVFIndex nlist", lambda: weft.IVFIndex(dim=4, nlist=0)),
-        ("IVFIndex codec", lambda: weft.IVFIndex(dim=4, nlist=2, codec="pq")),
-        ("IVFIndex.add untrained", lambda: ivf.add(xb)),
-        ("IVFIndex.search untrained", lambda: ivf.search(xb[:1], k=1)),
-        ("IVFIndex.train few", lambda: weft.IVFIndex(dim=4, nlist=50).train(xb)),
-        ("IVFIndex.train dim", lambda: ivf.train(np.ones((10, 3), np.float32))),
-        ("kmeans k", lambda: weft.kmeans(xb, k=0)),
-        ("kmeans k > n", lambda: weft.kmeans(xb, k=100)),
+        ("weft.load_index", lambda: weft.load_index(csv)),
+        ("weft.load_index", lambda: weft.load_index(short)),
+        ("weft.load_index", lambda: weft.load_index(tmp / "missing.idx")),
+        ("weft.IVFIndex", lambda: weft.IVFIndex(dim=4, nlist=0)),
+        ("weft.IVFIndex", lambda: weft.IVFIndex(dim=4, nlist=2, codec="pq")),
+        ("IVFIndex.add", lambda: ivf.add(xb)),
+        ("IVFIndex.search", lambda: ivf.search(xb[:1], k=1)),
+        ("IVFIndex.train", lambda: weft.IVFIndex(dim=4, nlist=50).train(xb)),
+        ("IVFIndex.train", lambda: ivf.train(np.ones((10, 3), np.float32))),
+        ("weft.kmeans", lambda: weft.kmeans(xb, k=0)),
+        ("weft.kmeans", lambda: weft.kmeans(xb, k=100)),
         # arrays and devices
-        ("axpy lengths", lambda: weft.axpy(1.0, np.ones(3), np.ones(4))),
-        ("axpy device", lambda: weft.axpy(1.0, np.ones(3), np.ones(3), device="tpu:3")),
-        ("sum strings", lambda: weft.sum(np.array(["a", "b"]))),
-        ("reduce op", lambda: weft.reduce(np.ones(3), op="median")),
-        ("sum valid", lambda: weft.sum(np.ones(3), valid=np.ones(2, bool))),
-        ("device", lambda: weft.device("tpu")),
-        ("device index", lambda: weft.device(99)),
-        ("set_memory_limit", lambda: weft.set_memory_limit("tpu", 10)),
-        ("set_memory_limit neg", lambda: weft.set_memory_limit("cpu", -1)),
+        ("weft.axpy", lambda: weft.axpy(1.0, np.ones(3), np.ones(4))),
+        ("weft.axpy(device=...)", lambda: weft.axpy(1.0, np.ones(3), np.ones(3), device="tpu:3")),
+        ("weft.sum", lambda: weft.sum(np.array(["a", "b"]))),
+        ("weft.reduce", lambda: weft.reduce(np.ones(3), op="median")),
+        ("weft.sum", lambda: weft.sum(np.ones(3), valid=np.ones(2, bool))),
+        ("weft.device", lambda: weft.device("tpu")),
+        ("weft.device", lambda: weft.device(99)),
+        ("weft.set_memory_limit", lambda: weft.set_memory_limit("tpu", 10)),
+        ("weft.set_memory_limit", lambda: weft.set_memory_limit("cpu", -1)),
         # frames
-        ("DataFrame object", lambda: weft.DataFrame(object())),
-        ("DataFrame 3-D", lambda: weft.DataFrame(np.zeros((2, 2, 2)))),
-        ("DataFrame lengths", lambda: weft.DataFrame({"a": [1, 2], "b": [1]})),
-        ("DataFrame dicts", lambda: weft.DataFrame([{"a": 1}, 3])),
-        ("from_arrow", lambda: weft.from_arrow(42)),
-        ("filter not bool", lambda: _DF.filter(col("k") + 1)),
-        ("filter missing", lambda: _DF.filter(col("x") > 1)),
-        ("select missing", lambda: _DF.select(col("x"))),
-        ("select utf8 + int", lambda: _DF.select(col("s") + 1)),
-        ("select bool arith", lambda: _DF.select(col("s") * col("k"))),
-        ("with_columns missing", lambda: _DF.with_columns(col("x") * 2)),
-        ("sort missing", lambda: _DF.sort("x")),
-        ("sort device", lambda: _DF.sort("k", device="tpu")),
-        ("sort descending", lambda: _DF.sort("k", "v", descending=[True])),
-        ("unique missing", lambda: _DF.unique("x")),
-        ("group_by missing", lambda: _DF.group_by("x").agg(col("v").sum())),
-        ("group_by agg missing", lambda: _DF.group_by("k").agg(col("x").sum())),
-        ("group_by agg utf8 sum", lambda: _DF.group_by("k").agg(col("s").sum())),
-        ("join missing", lambda: _DF.join(_DF, on="x")),
-        ("join types", lambda: _DF.join(_DF.rename({"s": "s2", "k": "kk"}), left_on="s", right_on="kk")),
-        ("join how", lambda: _DF.join(_DF, on="k", how="sideways")),
-        ("top_k", lambda: _DF.top_k(-1, by="k")),
-        ("slice", lambda: _DF.slice("a")),
-        ("head", lambda: _DF.head("a")),
-        ("drop missing", lambda: _DF.drop("x")),
-        ("rename missing", lambda: _DF.rename({"x": "y"})),
-        ("rename clash", lambda: _DF.rename({"k": "v"})),
-        ("mask length", lambda: _DF[np.ones(2, bool)]),
-        ("mask dtype", lambda: _DF[_DF["k"]]),
-        ("getitem missing", lambda: _DF["x"]),
-        ("getitem type", lambda: _DF[1.5]),
-        ("describe percentiles", lambda: _DF.describe(percentiles=[1.5])),
-        ("with_row_index clash", lambda: _DF.with_row_index("k")),
-        ("concat schemas", lambda: weft.concat([_DF, _DF.select("k")])),
-        ("write_csv", lambda: _DF.write_csv(tmp / "no" / "dir" / "x.csv")),
-        ("read_csv missing", lambda: weft.read_csv(tmp / "missing.csv")),
-        ("read_csv separator", lambda: weft.read_csv(csv, separator=",,")),
-        ("read_csv ragged", lambda: weft.read_csv(bad_csv)),
-        ("read_csv device", lambda: weft.read_csv(csv, device="tpu")),
-        ("scan_parquet missing", lambda: weft.scan_parquet(tmp / "missing.parquet").collect()),
+        ("weft.DataFrame", lambda: weft.DataFrame(object())),
+        ("weft.DataFrame", lambda: weft.DataFrame(np.zeros((2, 2, 2)))),
+        ("weft.DataFrame", lambda: weft.DataFrame({"a": [1, 2], "b": [1]})),
+        ("weft.DataFrame", lambda: weft.DataFrame([{"a": 1}, 3])),
+        ("weft.from_arrow", lambda: weft.from_arrow(42)),
+        ("DataFrame.filter", lambda: _DF.filter(col("k") + 1)),
+        ("DataFrame.filter", lambda: _DF.filter(col("x") > 1)),
+        ("DataFrame.select", lambda: _DF.select(col("x"))),
+        ("DataFrame.select", lambda: _DF.select(col("s") + 1)),
+        ("DataFrame.select", lambda: _DF.select(col("s") * col("k"))),
+        ("DataFrame.with_columns", lambda: _DF.with_columns(col("x") * 2)),
+        ("DataFrame.sort", lambda: _DF.sort("x")),
+        ("DataFrame.sort(device=...)", lambda: _DF.sort("k", device="tpu")),
+        ("DataFrame.sort", lambda: _DF.sort("k", "v", descending=[True])),
+        ("DataFrame.unique", lambda: _DF.unique("x")),
+        ("DataFrame.group_by(...).agg", lambda: _DF.group_by("x").agg(col("v").sum())),
+        ("DataFrame.group_by(...).agg", lambda: _DF.group_by("k").agg(col("x").sum())),
+        ("DataFrame.group_by(...).agg", lambda: _DF.group_by("k").agg(col("s").sum())),
+        ("DataFrame.join", lambda: _DF.join(_DF, on="x")),
+        ("DataFrame.join", lambda: _DF.join(_DF.rename({"s": "s2", "k": "kk"}), left_on="s", right_on="kk")),
+        ("DataFrame.join", lambda: _DF.join(_DF, on="k", how="sideways")),
+        ("DataFrame.top_k", lambda: _DF.top_k(-1, by="k")),
+        ("DataFrame.slice", lambda: _DF.slice("a")),
+        ("DataFrame.head", lambda: _DF.head("a")),
+        ("DataFrame.drop", lambda: _DF.drop("x")),
+        ("DataFrame.rename", lambda: _DF.rename({"x": "y"})),
+        ("DataFrame.rename", lambda: _DF.rename({"k": "v"})),
+        ("DataFrame[mask]", lambda: _DF[np.ones(2, bool)]),
+        ("DataFrame[mask]", lambda: _DF[_DF["k"]]),
+        ("DataFrame[...]", lambda: _DF["x"]),
+        ("DataFrame[...]", lambda: _DF[1.5]),
+        ("DataFrame.describe", lambda: _DF.describe(percentiles=[1.5])),
+        ("DataFrame.with_row_index", lambda: _DF.with_row_index("k")),
+        ("weft.concat", lambda: weft.concat([_DF, _DF.select("k")])),
+        ("DataFrame.write_csv", lambda: _DF.write_csv(tmp / "no" / "dir" / "x.csv")),
+        ("weft.read_csv", lambda: weft.read_csv(tmp / "missing.csv")),
+        ("weft.read_csv", lambda: weft.read_csv(csv, separator=",,")),
+        ("weft.read_csv", lambda: weft.read_csv(bad_csv)),
+        ("weft.read_csv(device=...)", lambda: weft.read_csv(csv, device="tpu")),
+        ("weft.scan_parquet", lambda: weft.scan_parquet(tmp / "missing.parquet").collect()),
         # expressions
-        ("cast", lambda: _DF.select(col("k").cast("complex128"))),
-        ("str on int", lambda: _DF.select(col("k").str.contains("a"))),
-        ("regex", lambda: _DF.select(col("s").str.contains("("))),
-        ("dt on int", lambda: _DF.select(col("k").dt.year())),
-        ("is_in types", lambda: _DF.select(col("k").is_in(["a"]))),
-        ("when types", lambda: _DF.select(weft.when(col("b")).then(col("s")).otherwise(col("k")))),
-        ("when not bool", lambda: _DF.select(weft.when(col("k")).then(1).otherwise(2))),
-        ("over missing", lambda: _DF.select(col("v").sum().over("x"))),
-        ("lit", lambda: _DF.select(weft.lit(object()))),
-        ("mean of utf8", lambda: _DF.select(col("s").mean())),
+        ("Expr.cast", lambda: _DF.select(col("k").cast("complex128"))),
+        ("DataFrame.select", lambda: _DF.select(col("k").str.contains("a"))),
+        ("str.contains(\"(\")", lambda: _DF.select(col("s").str.contains("("))),
+        ("DataFrame.select", lambda: _DF.select(col("k").dt.year())),
+        ("DataFrame.select", lambda: _DF.select(col("k").is_in(["a"]))),
+        ("DataFrame.select", lambda: _DF.select(weft.when(col("b")).then(col("s")).otherwise(col("k")))),
+        ("DataFrame.select", lambda: _DF.select(weft.when(col("k")).then(1).otherwise(2))),
+        ("DataFrame.select", lambda: _DF.select(col("v").sum().over("x"))),
+        ("weft.lit", lambda: _DF.select(weft.lit(object()))),
+        ("DataFrame.select", lambda: _DF.select(col("s").mean())),
         # lazy
-        ("lazy filter", lambda: _LF.filter(col("x") > 1).collect()),
-        ("lazy select", lambda: _LF.select("x").collect()),
-        ("lazy with_columns", lambda: _LF.with_columns(col("s") + 1).collect()),
-        ("lazy sort", lambda: _LF.sort("x").collect()),
-        ("lazy unique", lambda: _LF.unique("x").collect()),
-        ("lazy join", lambda: _LF.join(_LF, on="x").collect()),
-        ("lazy group_by", lambda: _LF.group_by("x").agg(col("v").sum()).collect()),
-        ("lazy agg utf8 sum", lambda: _LF.group_by("k").agg(col("s").sum()).collect()),
-        ("lazy drop", lambda: _LF.drop("x").collect()),
-        ("lazy rename", lambda: _LF.rename({"x": "y"}).collect()),
-        ("collect device", lambda: _LF.collect(device="tpu")),
-        ("collect strict", lambda: _LF.select(col("s").str.contains("a")).collect(device="opencl", strict=True)),
-        ("explain device", lambda: _LF.explain(device="tpu")),
-        ("head", lambda: _LF.head(-1).collect()),
+        ("LazyFrame.filter", lambda: _LF.filter(col("x") > 1).collect()),
+        ("LazyFrame.select", lambda: _LF.select("x").collect()),
+        ("LazyFrame.with_columns", lambda: _LF.with_columns(col("s") + 1).collect()),
+        ("LazyFrame.sort", lambda: _LF.sort("x").collect()),
+        ("LazyFrame.unique", lambda: _LF.unique("x").collect()),
+        ("LazyFrame.join", lambda: _LF.join(_LF, on="x").collect()),
+        ("LazyFrame.group_by(...).agg", lambda: _LF.group_by("x").agg(col("v").sum()).collect()),
+        ("LazyFrame.group_by(...).agg", lambda: _LF.group_by("k").agg(col("s").sum()).collect()),
+        ("LazyFrame.drop", lambda: _LF.drop("x").collect()),
+        ("LazyFrame.rename", lambda: _LF.rename({"x": "y"}).collect()),
+        ("LazyFrame.collect(device=...)", lambda: _LF.collect(device="tpu")),
+        ("LazyFrame.collect", lambda: _LF.select(col("s").str.contains("a")).collect(device="opencl", strict=True)),
+        ("LazyFrame.explain(device=...)", lambda: _LF.explain(device="tpu")),
+        ("LazyFrame.head", lambda: _LF.head(-1).collect()),
     ]
 
 
-def test_no_message_names_a_c_function(tmp_path):
+def test_every_message_names_the_python_call_and_no_c_function(tmp_path):
     # C messages start with (and sometimes quote) their function's name; Python users see
     # the Python call instead, in every message of every kind of bad input
-    leaks, silent = [], []
-    for label, call in _bad_calls(tmp_path):
+    wrong, silent = [], []
+    for name, call in _bad_calls(tmp_path):
         try:
             call()
         except (weft.WeftError, ValueError, TypeError, LookupError, OSError) as e:
             text = str(e)
-            if _C_NAME.search(text):
-                leaks.append(f"{label}: {type(e).__name__}: {text}")
+            if _C_NAME.search(text) or not text.startswith(name + ": "):
+                wrong.append(f"{name}: {type(e).__name__}: {text}")
         else:
-            silent.append(label)
-    assert not leaks and not silent, "\n".join(leaks + [f"raised nothing: {silent}"])
+            silent.append(name)
+    assert not wrong and not silent, "\n".join(wrong + [f"raised nothing: {silent}"])
+
+
+def test_python_call_names_only_unnamed_errors():
+    from weft.errors import python_call
+
+    @python_call("weft.thing")
+    def thing(message, _where=None):
+        raise weft.InvalidArgumentError(message)
+
+    for message, want in [
+        ("k must be positive", "weft.thing: k must be positive"),
+        ("thing: k must be positive", "weft.thing: k must be positive"),
+        ("weft_thing_make: k", "weft.thing: k"),
+        ("DataFrame.filter: column x", "DataFrame.filter: column x"),
+        ("weft.device: unknown", "weft.device: unknown"),
+    ]:
+        with pytest.raises(weft.InvalidArgumentError) as e:
+            thing(message)
+        assert str(e.value) == want and e.value.args == (want,)
+    with pytest.raises(weft.InvalidArgumentError, match="^weft.other: k"):
+        thing("k", _where="weft.other")
+    assert thing.__name__ == "thing"
 
 
 # ------------------------------------------------------------- Series operators, df[mask]

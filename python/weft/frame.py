@@ -34,7 +34,7 @@ from ._arrow import stream_capsule, table_from_arrow
 from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
                        to_numpy)
 from ._series_ops import SeriesOps
-from .errors import InvalidArgumentError, UnsupportedError, _check
+from .errors import InvalidArgumentError, UnsupportedError, _check, python_call
 from .expr import col
 from .lazy import LazyFrame
 
@@ -106,7 +106,7 @@ def _from_dict(data):
         lengths[name] = view.length
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"{k!r} has {n}" for k, n in lengths.items())
-        raise InvalidArgumentError(f"DataFrame: columns must have the same length: {desc}")
+        raise InvalidArgumentError(f"weft.DataFrame: columns must have the same length: {desc}")
     return table_from_columns(names, views, keep)
 
 
@@ -263,6 +263,7 @@ class DataFrame:
     or None for a DataFrame without columns.
     """
 
+    @python_call("weft.DataFrame")
     def __init__(self, data: Any = None) -> None:
         if data is None:
             data = {}
@@ -456,13 +457,14 @@ class DataFrame:
         views = [self._view(i) for i in indices]
         return DataFrame._from_handle(table_from_columns(names, views, [self]))
 
+    @python_call("DataFrame.slice")
     def slice(self, offset: int, length: Optional[int] = None) -> "DataFrame":
         """Rows [offset, offset + length) without copying; a negative offset counts from the
         end (a window starting before row 0 is cut there, as Polars); length None: to the
         end. Clipped to the table."""
-        offset, h = _int_arg(offset, "slice offset"), self.height
+        offset, h = _int_arg(offset, "offset"), self.height
         if length is not None:
-            length = _int_arg(length, "slice length")
+            length = _int_arg(length, "length")
         if offset < 0:
             offset += h
             if offset < 0:  # a window starting before row 0 is cut there, as Polars (and lazy)
@@ -475,14 +477,16 @@ class DataFrame:
             length = max(h - offset + length, 0)
         return DataFrame._from_handle(_call("DataFrame.slice", _lib.weft_table_slice, self._handle, offset, length))
 
+    @python_call("DataFrame.head")
     def head(self, n: int = 5) -> "DataFrame":
         """The first n rows (n < 0: all but the last -n)."""
-        n = _int_arg(n, "head n")
+        n = _int_arg(n, "n")
         return self.slice(0, n if n >= 0 else max(self.height + n, 0))
 
+    @python_call("DataFrame.tail")
     def tail(self, n: int = 5) -> "DataFrame":
         """The last n rows (n < 0: all but the first -n)."""
-        n, h = _int_arg(n, "tail n"), self.height
+        n, h = _int_arg(n, "n"), self.height
         return self.slice(max(h - n, 0) if n >= 0 else min(-n, h))
 
     # ------------------------------------------------------------------ interchange
@@ -685,6 +689,7 @@ class DataFrame:
         return DataFrame._from_handle(
             _group.unique(self._handle, subset=subset, device=device, strict=strict))
 
+    @python_call("DataFrame.join")
     def join(self, other: "DataFrame", on: Optional[Names] = None,
              left_on: Optional[Names] = None, right_on: Optional[Names] = None,
              how: str = "inner", suffix: str = "_right", coalesce: Optional[bool] = None,
@@ -741,6 +746,7 @@ class GroupBy:
         return f"GroupBy(keys={self._keys!r})"
 
 
+@python_call("weft.read_csv")
 def read_csv(path: Union[str, os.PathLike], *, separator: str = ",", has_header: bool = True,
              null_values: Union[None, str, Sequence[str]] = None,
              schema_overrides: Optional[Mapping[str, Any]] = None,
