@@ -328,3 +328,33 @@ def test_repr_html_is_polars(n):
         assert df._repr_html_() == _as_weft_types(pdf._repr_html_())
         assert df["name"]._repr_html_() == _as_weft_types(pdf["name"]._repr_html_())
     assert f"<small>shape: ({n}, 3)</small>" in df._repr_html_()
+
+
+# ------------------------------------------------- FlatIndex.search: what its docstring says
+
+
+@pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
+@pytest.mark.parametrize("n, k", [(1, 4), (3, 5), (7, 7), (9, 4)])
+def test_search_distances_and_padding_are_as_documented(metric, n, k):
+    rng = np.random.default_rng(n * 10 + k)
+    xb = rng.standard_normal((n, 6)).astype(np.float32)
+    xq = rng.standard_normal((4, 6)).astype(np.float32)
+    index = weft.FlatIndex(dim=6, metric=metric)
+    index.add(xb)
+    D, I = index.search(xq, k=k)
+    assert D.shape == I.shape == (4, k) and D.dtype == np.float32 and I.dtype == np.int64
+    q, b = xq.astype(np.float64), xb.astype(np.float64)
+    if metric == "l2":
+        ref = ((q[:, None, :] - b[None, :, :]) ** 2).sum(-1)  # squared, not the distance
+    elif metric == "ip":
+        ref = q @ b.T
+    else:
+        ref = (q / np.linalg.norm(q, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T
+    m = min(n, k)
+    np.testing.assert_allclose(D[:, :m], np.take_along_axis(ref, I[:, :m], 1), rtol=1e-4, atol=1e-4)
+    order = np.sort(ref, 1) if metric == "l2" else -np.sort(-ref, 1)
+    np.testing.assert_allclose(D[:, :m], order[:, :m], rtol=1e-4, atol=1e-4)
+    assert np.all(I[:, m:] == -1)  # k past the vectors: id -1 ...
+    assert np.all(D[:, m:] == (np.inf if metric == "l2" else -np.inf))  # ... and inf / -inf
+    doc = " ".join(weft.FlatIndex.search.__doc__.split())
+    assert "*squared* Euclidean distances" in doc and "id -1 and distance inf" in doc
