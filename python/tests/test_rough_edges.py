@@ -212,6 +212,8 @@ _SERIES_OPS = {
     "-k": lambda d: -d["k"],
     "abs(v)": lambda d: abs(d["v"]),
     "k + k": lambda d: d["k"] + d["k"],
+    "array - k": lambda d: np.arange(len(d["k"])) - d["k"],
+    "k < array": lambda d: d["k"] < np.arange(len(d["k"])),
 }
 
 

@@ -100,6 +100,9 @@ class SeriesOps:
     def __pos__(self) -> Any: return self
 
     __hash__ = None  # == gives a Series, as in Polars, so a Series is not a dict key
+    # numpy_array * s: numpy steps aside so that Series.__rmul__ answers (a Series), rather
+    # than numpy multiplying each element of s into an object array
+    __array_ufunc__ = None
 
     def __bool__(self) -> bool:
         raise TypeError(
