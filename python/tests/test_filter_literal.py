@@ -51,7 +51,18 @@ def table(n, seed):
         "dec38": pl.Series(nulls(wide), dtype=pl.Decimal(38, 2)),
         "day": pl.Series(nulls([datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d))
                                 for d in days]), dtype=pl.Date),
+        "day2": pl.Series(nulls([datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d))
+                                 for d in rng.integers(9000, 9100, n)]), dtype=pl.Date),
+        "s": pl.Series(nulls([WORDS[int(k)] for k in rng.integers(0, len(WORDS), n)]), dtype=pl.Utf8),
     })
+
+
+WORDS = ["MAIL", "SHIP", "AIR", "AIR REG", "", "MAILS", "MAI", "TRUCK", "é", "RAIL"]
+# string terms: a set (is_in, short and past the 16 a scan takes) or one string (==, !=)
+STRING_TERMS = [["MAIL", "SHIP"], ["AIR REG"], [], ["", "é"], WORDS + [f"w{i}" for i in range(20)],
+                "MAIL", "", "nothing", None]
+# two columns compared: ints of different widths, dates, floats with NaN
+PAIRS = [("i32", "i8"), ("day", "day2"), ("f64", "f32"), ("u16", "i64")]
 
 
 # constants each column is compared with: ints, floats (NaN, inf, between integers and
@@ -77,10 +88,22 @@ def literal(value, for_polars):
     return pl.lit(value) if for_polars else lit(value)
 
 
+def term(c, lit_, name, op, value, for_polars):
+    if name == "pair":
+        return op(c(value[0]), c(value[1]))
+    if name == "s" and isinstance(value, list):
+        return c("s").is_in(value)
+    if name == "s":
+        if value is None:
+            return op(c("s"), lit_(None).cast(pl.Utf8 if for_polars else "utf8"))
+        return (c("s") == value) if op in (operator.eq, operator.le) else (c("s") != value)
+    return op(c(name), literal(value, for_polars))
+
+
 def polars_rows(pdf, terms):
     pred = None
     for name, op, value in terms:
-        t = op(pl.col(name), literal(value, True))
+        t = term(pl.col, pl.lit, name, op, value, True)
         pred = t if pred is None else pred & t
     return pdf.with_row_index("_r").filter(pred)["_r"].to_list()
 
@@ -88,7 +111,7 @@ def polars_rows(pdf, terms):
 def weft_rows(df, terms, planned):
     pred = None
     for name, op, value in terms:
-        t = op(col(name), literal(value, False))
+        t = term(col, lit, name, op, value, False)
         pred = t if pred is None else pred & t
     if not planned:
         pred = pred | lit(False)
@@ -116,15 +139,29 @@ def test_random_conjunctions(seed):
     n = int(rng.choice(SIZES[1:]))
     pdf = table(n, seed)
     df = weft.DataFrame(pdf)
-    names = list(CONSTANTS)
-    for _ in range(25):
+    names = list(CONSTANTS) + ["s", "pair"]
+    for _ in range(40):
         terms = []
         for _ in range(int(rng.integers(1, 5))):
             name = names[int(rng.integers(len(names)))]
-            values = CONSTANTS[name]
+            values = {"s": STRING_TERMS, "pair": PAIRS}.get(name, CONSTANTS.get(name))
             terms.append((name, OPS[int(rng.integers(len(OPS)))], values[int(rng.integers(len(values)))]))
         want = weft_rows(df, terms, planned=False)
         assert weft_rows(df, terms, planned=True) == want, terms
+        assert want == polars_rows(pdf, terms), terms
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_strings_and_column_pairs(n):
+    pdf = table(n, seed=n + 1)
+    df = weft.DataFrame(pdf)
+    cases = [("s", operator.eq, v) for v in STRING_TERMS] + [("s", operator.ne, v) for v in STRING_TERMS]
+    cases += [("pair", op, pair) for pair in PAIRS for op in OPS]
+    for name, op, value in cases:
+        terms = [(name, op, value), ("i32", operator.gt, -40)]
+        want = weft_rows(df, terms, planned=False)
+        assert weft_rows(df, terms, planned=True) == want, terms
+        assert want == polars_rows(pdf, terms), terms
 
 
 def test_between_and_reversed_operands_and_null_constant():

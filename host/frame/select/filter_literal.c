@@ -3,6 +3,7 @@
 #include "frame/select/filter_literal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frame/table/table.h"
@@ -112,11 +113,61 @@ static int read_constant(weft__eval *ev, const weft__bound *b, int idx, constant
   return 1;
 }
 
+static int is_column(const weft__bnode *nd) { return nd->e->kind == WEFT__E_COLUMN && !nd->dur; }
+
+/* Ints of any width (not decimals, not uint64) or floats on both sides: the interpreter
+ * compares them as int64 or as doubles, as the pair kernel does. */
+static int pair_ok(weft_type x, weft_type y) {
+  int ix = int_like(x) && !weft__type_is_decimal(x), iy = int_like(y) && !weft__type_is_decimal(y);
+  return (ix && iy) || (is_float(x) && is_float(y));
+}
+
+/* `utf8 column is_in [strings]` or `utf8 column ==/!= "text"`. */
+static int plan_strings(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pred *p) {
+  const weft__bnode *nd = &b->nodes[idx];
+  if (nd->e->kind == WEFT__E_IS_IN) {
+    const weft__bnode *C = &b->nodes[nd->a];
+    if (!is_column(C) || C->col->view.type != WEFT_TYPE_UTF8 || C->lane != WEFT__LANE_S) return 0;
+    weft__lit_term *t = &p->t[p->n++];
+    memset(t, 0, sizeof *t);
+    t->kind = WEFT__LIT_STR_SET, t->cv = &C->col->view;
+    t->set = nd->e->set, t->nset = nd->e->nset;
+    return 1;
+  }
+  int op = nd->e->op;
+  const weft__bnode *A = &b->nodes[nd->a], *B = &b->nodes[nd->b];
+  const weft__bnode *C = A->constant ? B : A, *K = A->constant ? A : B;
+  if ((op != WEFT_OP_EQ && op != WEFT_OP_NE) || !is_column(C) || !K->constant ||
+      C->col->view.type != WEFT_TYPE_UTF8 || K->e->kind != WEFT__E_LITERAL || K->lane != WEFT__LANE_S)
+    return 0;
+  (void)ev;
+  if (K->e->is_null) {
+    p->never = 1;
+    return 1;
+  }
+  weft__lit_term *t = &p->t[p->n++];
+  memset(t, 0, sizeof *t);
+  t->kind = WEFT__LIT_STR_SET, t->cv = &C->col->view, t->negate = op == WEFT_OP_NE;
+  t->one.p = K->e->s ? K->e->s : "", t->one.len = (int32_t)strlen(t->one.p);
+  t->set = &t->one, t->nset = 1, t->self_set = 1;
+  return 1;
+}
+
 /* One comparison leaf; 0 when it is not `column op constant` of a planned type. */
 static int plan_leaf(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pred *p) {
   const weft__bnode *nd = &b->nodes[idx];
-  if (nd->e->kind != WEFT__E_BINARY || !is_compare(nd->e->op) || p->n == WEFT__LIT_MAX_TERMS) return 0;
+  if (p->n == WEFT__LIT_MAX_TERMS) return 0;
+  if (nd->e->kind == WEFT__E_IS_IN) return plan_strings(ev, b, idx, p);
+  if (nd->e->kind != WEFT__E_BINARY || !is_compare(nd->e->op)) return 0;
   const weft__bnode *A = &b->nodes[nd->a], *B = &b->nodes[nd->b];
+  if (A->lane == WEFT__LANE_S || B->lane == WEFT__LANE_S) return plan_strings(ev, b, idx, p);
+  if (is_column(A) && is_column(B)) {
+    if (!pair_ok(A->col->view.type, B->col->view.type)) return 0;
+    weft__lit_term *t = &p->t[p->n++];
+    memset(t, 0, sizeof *t);
+    t->kind = WEFT__LIT_PAIR, t->cv = &A->col->view, t->cv2 = &B->col->view, t->op = nd->e->op;
+    return 1;
+  }
   int op = nd->e->op, col = nd->a, con = nd->b;
   if (A->constant && B->e->kind == WEFT__E_COLUMN) col = nd->b, con = nd->a, op = flipped(op);
   const weft__bnode *C = &b->nodes[col], *K = &b->nodes[con];
@@ -134,7 +185,7 @@ static int plan_leaf(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pr
   memset(t, 0, sizeof *t);
   t->cv = &C->col->view, t->op = op;
   if (is_float(ty)) {
-    t->is_float = 1;
+    t->kind = WEFT__LIT_FLOAT;
     t->c = k.lane == WEFT__LANE_F ? k.f
          : k.lane == WEFT__LANE_D ? (double)k.d / pow(10.0, k.scale) : (double)k.i;
     return 1;
@@ -156,9 +207,9 @@ static void merge_ranges(weft__lit_pred *p) {
   for (int i = 0; i < p->n; i++) {
     weft__lit_term *t = &p->t[i];
     int merged = 0;
-    for (int j = 0; j < n && !t->is_float && !t->negate; j++) {
+    for (int j = 0; j < n && t->kind == WEFT__LIT_RANGE && !t->negate; j++) {
       weft__lit_term *u = &p->t[j];
-      if (u->cv != t->cv || u->is_float || u->negate) continue;
+      if (u->cv != t->cv || u->kind != WEFT__LIT_RANGE || u->negate) continue;
       if (t->lo > u->lo) u->lo = t->lo;
       if (t->hi < u->hi) u->hi = t->hi;
       merged = 1;
@@ -168,7 +219,17 @@ static void merge_ranges(weft__lit_pred *p) {
   }
   p->n = n;
   for (int i = 0; i < n; i++)
-    if (!p->t[i].is_float && !p->t[i].negate && p->t[i].lo >= p->t[i].hi) p->never = 1;
+    if (p->t[i].kind == WEFT__LIT_RANGE && !p->t[i].negate && p->t[i].lo >= p->t[i].hi) p->never = 1;
+  /* strings last: they are tested only on the rows the cheap terms kept */
+  weft__lit_term strs[WEFT__LIT_MAX_TERMS];
+  int ns = 0, k = 0;
+  for (int i = 0; i < n; i++) {
+    if (p->t[i].kind == WEFT__LIT_STR_SET) strs[ns++] = p->t[i];
+    else p->t[k++] = p->t[i];
+  }
+  for (int i = 0; i < ns; i++) p->t[k++] = strs[i];
+  for (int i = 0; i < n; i++) /* terms moved: `== "text"` points into itself again */
+    if (p->t[i].self_set) p->t[i].set = &p->t[i].one;
 }
 
 int weft__lit_pred_plan(const weft__bound *b, weft__lit_pred *out) {
@@ -265,11 +326,78 @@ FLOAT_TERM(float)
 FLOAT_TERM(double)
 #undef FLOAT_TERM
 
+/* A chunk of an int-like or float column widened to int64 or double. */
+static void widen(const weft_column_view *cv, int64_t o, int64_t n, weft__val *out) {
+  switch (cv->type) {
+#define WIDEN(T, CT, F)                                \
+  case T: {                                            \
+    const CT *s = (const CT *)cv->values + o;          \
+    for (int64_t i = 0; i < n; i++) out[i].F = s[i];   \
+    break;                                             \
+  }
+    WIDEN(WEFT_TYPE_INT8, int8_t, i) WIDEN(WEFT_TYPE_INT16, int16_t, i) WIDEN(WEFT_TYPE_INT32, int32_t, i)
+    WIDEN(WEFT_TYPE_INT64, int64_t, i) WIDEN(WEFT_TYPE_UINT8, uint8_t, i) WIDEN(WEFT_TYPE_UINT16, uint16_t, i)
+    WIDEN(WEFT_TYPE_UINT32, uint32_t, i) WIDEN(WEFT_TYPE_DATE32, int32_t, i)
+    WIDEN(WEFT_TYPE_TIMESTAMP_US, int64_t, i) WIDEN(WEFT_TYPE_FLOAT32, float, f)
+    WIDEN(WEFT_TYPE_FLOAT64, double, f)
+#undef WIDEN
+    default: break;
+  }
+}
+
+static void keep_pair(const weft__lit_term *t, int64_t row0, int64_t n, uint8_t *keep) {
+  weft__val x[WEFT__CHUNK], y[WEFT__CHUNK];
+  widen(t->cv, t->cv->offset + row0, n, x);
+  widen(t->cv2, t->cv2->offset + row0, n, y);
+  int op = t->op;
+  if (is_float(t->cv->type)) {
+    for (int64_t i = 0; i < n; i++) keep[i] &= (uint8_t)weft__cmp_holds(op, cmp_f(x[i].f, y[i].f));
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    int64_t p = x[i].i, q = y[i].i;
+    int hold = op == WEFT_OP_LT ? p < q : op == WEFT_OP_LE ? p <= q : op == WEFT_OP_GT ? p > q
+             : op == WEFT_OP_GE ? p >= q : op == WEFT_OP_EQ ? p == q : p != q;
+    keep[i] &= (uint8_t)hold;
+  }
+}
+
+/* A short set is scanned (lengths first), a long one searched as the interpreter does. */
+static void keep_str_set(const weft__lit_term *t, int64_t o, int64_t n, uint8_t *keep) {
+  const int32_t *of = (const int32_t *)t->cv->values + o;
+  const char *data = t->cv->data;
+  uint8_t flip = (uint8_t)t->negate;
+  for (int64_t i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    weft__str_ref key = {data + of[i], of[i + 1] - of[i]};
+    int hit = 0;
+    if (t->nset <= 16) {
+      for (int64_t k = 0; k < t->nset && !hit; k++)
+        hit = t->set[k].len == key.len && !memcmp(t->set[k].p, key.p, (size_t)key.len);
+    } else {
+      hit = bsearch(&key, t->set, (size_t)t->nset, sizeof key, weft__str_ref_cmp) != NULL;
+    }
+    keep[i] = (uint8_t)(hit ^ flip);
+  }
+}
+
 void weft__lit_pred_keep(const weft__lit_pred *p, int64_t row0, int64_t n, uint8_t *keep) {
   memset(keep, !p->never, (size_t)n);
   for (int j = 0; j < p->n && !p->never; j++) {
     const weft__lit_term *t = &p->t[j];
     int64_t o = t->cv->offset + row0;
+    if (t->kind == WEFT__LIT_PAIR) {
+      keep_pair(t, row0, n, keep);
+      and_validity(t->cv->validity, o, n, keep);
+      and_validity(t->cv2->validity, t->cv2->offset + row0, n, keep);
+      continue;
+    }
+    /* validity first: a string term tests only the rows still kept */
+    if (t->kind == WEFT__LIT_STR_SET) {
+      and_validity(t->cv->validity, o, n, keep);
+      keep_str_set(t, o, n, keep);
+      continue;
+    }
     if (t->cv->type == WEFT_TYPE_FLOAT32) keep_float_float(t, (const float *)t->cv->values + o, n, keep);
     else if (t->cv->type == WEFT_TYPE_FLOAT64) keep_float_double(t, (const double *)t->cv->values + o, n, keep);
     else if (weft__type_is_decimal(t->cv->type)) keep_decimal(t, o, n, keep);

@@ -6,8 +6,10 @@
  * constant's included, is monotone in the row's integer, so it becomes an integer range
  * [lo, hi) found by bisection with the interpreter's own arithmetic; on a float column it
  * stays a comparison with Polars' NaN order. Terms on one column are intersected (is_between
- * makes one range). Anything else (an OR, a cast column, strings, uint64) is not planned and
- * goes through the interpreter. */
+ * makes one range). Two columns compared (l_commitdate < l_receiptdate) and a string column
+ * in a set (is_in, == "text") are terms too, strings tested last and only on rows still
+ * kept. Anything else (an OR, a cast column, uint64, a string order) is not planned and goes
+ * through the interpreter. */
 #ifndef WEFT_HOST_FRAME_SELECT_FILTER_LITERAL_H
 #define WEFT_HOST_FRAME_SELECT_FILTER_LITERAL_H
 
@@ -17,9 +19,18 @@
 
 #define WEFT__LIT_MAX_TERMS 16
 
+enum { WEFT__LIT_RANGE, WEFT__LIT_FLOAT, WEFT__LIT_PAIR, WEFT__LIT_STR_SET };
+
 typedef struct weft__lit_term {
   const weft_column_view *cv;
-  int is_float; /* a float column: `op` against `c`; else the integer range below */
+  int kind;     /* RANGE: an integer-like column in [lo, hi); FLOAT: `op` against `c`;
+                 * PAIR: `op` against column cv2 (both ints or both floats); STR_SET: a
+                 * utf8 column in set[0, nset) (is_in, or == one string) */
+  const weft_column_view *cv2;
+  const weft__str_ref *set;
+  int64_t nset;
+  weft__str_ref one; /* the set of `== "text"` (self_set: set points here) */
+  int self_set;
   int op;
   double c;
   int negate;   /* NE: keep rows outside [lo, hi) */
