@@ -164,6 +164,50 @@ def test_strings_and_column_pairs(n):
         assert want == polars_rows(pdf, terms), terms
 
 
+def conj(c, lit_, terms, for_polars):
+    pred = None
+    for name, op, value in terms:
+        t = term(c, lit_, name, op, value, for_polars)
+        pred = t if pred is None else pred & t
+    return pred
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_or_of_conjunctions(seed):
+    """Q19's shape: top terms AND an OR of conjunctions (nested ORs flattened)."""
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.choice(SIZES[1:]))
+    pdf = table(n, seed)
+    df = weft.DataFrame(pdf)
+    names = list(CONSTANTS) + ["s", "pair"]
+
+    def random_terms(k):
+        out = []
+        for _ in range(k):
+            name = names[int(rng.integers(len(names)))]
+            values = {"s": STRING_TERMS, "pair": PAIRS}.get(name, CONSTANTS.get(name))
+            out.append((name, OPS[int(rng.integers(len(OPS)))], values[int(rng.integers(len(values)))]))
+        return out
+
+    for _ in range(20):
+        top = random_terms(int(rng.integers(0, 3)))
+        ors = [random_terms(int(rng.integers(1, 4))) for _ in range(int(rng.integers(2, 4)))]
+
+        def build(c, lit_, for_polars):
+            disj = None
+            for d in ors:
+                x = conj(c, lit_, d, for_polars)
+                disj = x if disj is None else (disj | x)
+            return disj if not top else conj(c, lit_, top, for_polars) & disj
+
+        pred = build(col, lit, False)
+        got = df.with_row_index("_r").filter(pred)["_r"].to_list()
+        want = df.with_row_index("_r").filter(pred | lit(False))["_r"].to_list()
+        assert got == want, (top, ors)
+        ppred = build(pl.col, pl.lit, True)
+        assert got == pdf.with_row_index("_r").filter(ppred)["_r"].to_list(), (top, ors)
+
+
 def test_between_and_reversed_operands_and_null_constant():
     pdf = table(5000, 7)
     df = weft.DataFrame(pdf)

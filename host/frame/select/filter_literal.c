@@ -113,6 +113,13 @@ static int read_constant(weft__eval *ev, const weft__bound *b, int idx, constant
   return 1;
 }
 
+static weft__lit_term *new_term(weft__lit_pred *p, int kind) {
+  weft__lit_term *t = &p->t[p->n++];
+  memset(t, 0, sizeof *t);
+  t->kind = kind, t->group = p->cur_group;
+  return t;
+}
+
 static int is_column(const weft__bnode *nd) { return nd->e->kind == WEFT__E_COLUMN && !nd->dur; }
 
 /* Ints of any width (not decimals, not uint64) or floats on both sides: the interpreter
@@ -128,9 +135,8 @@ static int plan_strings(weft__eval *ev, const weft__bound *b, int idx, weft__lit
   if (nd->e->kind == WEFT__E_IS_IN) {
     const weft__bnode *C = &b->nodes[nd->a];
     if (!is_column(C) || C->col->view.type != WEFT_TYPE_UTF8 || C->lane != WEFT__LANE_S) return 0;
-    weft__lit_term *t = &p->t[p->n++];
-    memset(t, 0, sizeof *t);
-    t->kind = WEFT__LIT_STR_SET, t->cv = &C->col->view;
+    weft__lit_term *t = new_term(p, WEFT__LIT_STR_SET);
+    t->cv = &C->col->view;
     t->set = nd->e->set, t->nset = nd->e->nset;
     return 1;
   }
@@ -142,12 +148,11 @@ static int plan_strings(weft__eval *ev, const weft__bound *b, int idx, weft__lit
     return 0;
   (void)ev;
   if (K->e->is_null) {
-    p->never = 1;
+    new_term(p, WEFT__LIT_NONE);
     return 1;
   }
-  weft__lit_term *t = &p->t[p->n++];
-  memset(t, 0, sizeof *t);
-  t->kind = WEFT__LIT_STR_SET, t->cv = &C->col->view, t->negate = op == WEFT_OP_NE;
+  weft__lit_term *t = new_term(p, WEFT__LIT_STR_SET);
+  t->cv = &C->col->view, t->negate = op == WEFT_OP_NE;
   t->one.p = K->e->s ? K->e->s : "", t->one.len = (int32_t)strlen(t->one.p);
   t->set = &t->one, t->nset = 1, t->self_set = 1;
   return 1;
@@ -163,9 +168,8 @@ static int plan_leaf(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pr
   if (A->lane == WEFT__LANE_S || B->lane == WEFT__LANE_S) return plan_strings(ev, b, idx, p);
   if (is_column(A) && is_column(B)) {
     if (!pair_ok(A->col->view.type, B->col->view.type)) return 0;
-    weft__lit_term *t = &p->t[p->n++];
-    memset(t, 0, sizeof *t);
-    t->kind = WEFT__LIT_PAIR, t->cv = &A->col->view, t->cv2 = &B->col->view, t->op = nd->e->op;
+    weft__lit_term *t = new_term(p, WEFT__LIT_PAIR);
+    t->cv = &A->col->view, t->cv2 = &B->col->view, t->op = nd->e->op;
     return 1;
   }
   int op = nd->e->op, col = nd->a, con = nd->b;
@@ -178,11 +182,10 @@ static int plan_leaf(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pr
   int is_null = 0;
   if (!read_constant(ev, b, con, &k, &is_null)) return 0;
   if (is_null) {
-    p->never = 1;
+    new_term(p, WEFT__LIT_NONE);
     return 1;
   }
-  weft__lit_term *t = &p->t[p->n++];
-  memset(t, 0, sizeof *t);
+  weft__lit_term *t = new_term(p, WEFT__LIT_RANGE);
   t->cv = &C->col->view, t->op = op;
   if (is_float(ty)) {
     t->kind = WEFT__LIT_FLOAT;
@@ -194,14 +197,34 @@ static int plan_leaf(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pr
   return 1;
 }
 
+static int is_op(const weft__bnode *nd, int op) { return nd->e->kind == WEFT__E_BINARY && nd->e->op == op; }
+
+static int plan_tree(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pred *p);
+
+/* The disjuncts under an OR (nested ORs flattened), each a group of its own. */
+static int plan_or(weft__eval *ev, const weft__bound *b, int idx, int or_id, weft__lit_pred *p) {
+  const weft__bnode *nd = &b->nodes[idx];
+  if (is_op(nd, WEFT_OP_OR))
+    return plan_or(ev, b, nd->a, or_id, p) && plan_or(ev, b, nd->b, or_id, p);
+  if (++p->ndisjunct >= 1024) return 0;
+  p->cur_group = or_id * 1024 + p->ndisjunct;
+  int ok = plan_tree(ev, b, idx, p);
+  p->cur_group = 0;
+  return ok;
+}
+
 static int plan_tree(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pred *p) {
   const weft__bnode *nd = &b->nodes[idx];
-  if (nd->e->kind == WEFT__E_BINARY && nd->e->op == WEFT_OP_AND)
-    return plan_tree(ev, b, nd->a, p) && plan_tree(ev, b, nd->b, p);
+  if (is_op(nd, WEFT_OP_AND)) return plan_tree(ev, b, nd->a, p) && plan_tree(ev, b, nd->b, p);
+  if (is_op(nd, WEFT_OP_OR)) {
+    if (p->cur_group != 0) return 0; /* an OR inside a disjunct */
+    return plan_or(ev, b, idx, ++p->nor, p);
+  }
   return plan_leaf(ev, b, idx, p);
 }
 
-/* Ranges on one column meet in one term (is_between's two bounds: one pass, not two). */
+/* Ranges on one column of one group meet in one term (is_between's two bounds: one pass,
+ * not two); an empty range is no row. */
 static void merge_ranges(weft__lit_pred *p) {
   int n = 0;
   for (int i = 0; i < p->n; i++) {
@@ -209,7 +232,7 @@ static void merge_ranges(weft__lit_pred *p) {
     int merged = 0;
     for (int j = 0; j < n && t->kind == WEFT__LIT_RANGE && !t->negate; j++) {
       weft__lit_term *u = &p->t[j];
-      if (u->cv != t->cv || u->kind != WEFT__LIT_RANGE || u->negate) continue;
+      if (u->cv != t->cv || u->group != t->group || u->kind != WEFT__LIT_RANGE || u->negate) continue;
       if (t->lo > u->lo) u->lo = t->lo;
       if (t->hi < u->hi) u->hi = t->hi;
       merged = 1;
@@ -219,17 +242,26 @@ static void merge_ranges(weft__lit_pred *p) {
   }
   p->n = n;
   for (int i = 0; i < n; i++)
-    if (p->t[i].kind == WEFT__LIT_RANGE && !p->t[i].negate && p->t[i].lo >= p->t[i].hi) p->never = 1;
-  /* strings last: they are tested only on the rows the cheap terms kept */
-  weft__lit_term strs[WEFT__LIT_MAX_TERMS];
-  int ns = 0, k = 0;
-  for (int i = 0; i < n; i++) {
-    if (p->t[i].kind == WEFT__LIT_STR_SET) strs[ns++] = p->t[i];
-    else p->t[k++] = p->t[i];
+    if (p->t[i].kind == WEFT__LIT_RANGE && !p->t[i].negate && p->t[i].lo >= p->t[i].hi)
+      p->t[i].kind = WEFT__LIT_NONE;
+}
+
+/* Each group's terms together, the top conjunction first (the disjuncts are tested only on
+ * the rows it kept), and within a group strings last (tested only on the rows the cheap terms
+ * kept): a stable insertion sort, the order within a rank kept. */
+static int rank(const weft__lit_term *t) { return t->group * 2 + (t->kind == WEFT__LIT_STR_SET); }
+
+static void order_terms(weft__lit_pred *p) {
+  for (int i = 1; i < p->n; i++) {
+    weft__lit_term t = p->t[i];
+    int j = i;
+    for (; j > 0 && rank(&p->t[j - 1]) > rank(&t); j--) p->t[j] = p->t[j - 1];
+    p->t[j] = t;
   }
-  for (int i = 0; i < ns; i++) p->t[k++] = strs[i];
-  for (int i = 0; i < n; i++) /* terms moved: `== "text"` points into itself again */
+  for (int i = 0; i < p->n; i++) { /* terms moved: `== "text"` points into itself again */
     if (p->t[i].self_set) p->t[i].set = &p->t[i].one;
+    if (p->t[i].group == 0 && p->t[i].kind == WEFT__LIT_NONE) p->never = 1;
+  }
 }
 
 int weft__lit_pred_plan(const weft__bound *b, weft__lit_pred *out) {
@@ -238,7 +270,7 @@ int weft__lit_pred_plan(const weft__bound *b, weft__lit_pred *out) {
   if (weft__eval_init(&ev, b) != WEFT_OK) return 0;
   int ok = plan_tree(&ev, b, b->root, out);
   weft__eval_free(&ev);
-  if (ok) merge_ranges(out);
+  if (ok) merge_ranges(out), order_terms(out);
   return ok;
 }
 
@@ -381,27 +413,44 @@ static void keep_str_set(const weft__lit_term *t, int64_t o, int64_t n, uint8_t 
   }
 }
 
+static void apply_term(const weft__lit_term *t, int64_t row0, int64_t n, uint8_t *keep) {
+  if (t->kind == WEFT__LIT_NONE) {
+    memset(keep, 0, (size_t)n);
+    return;
+  }
+  int64_t o = t->cv->offset + row0;
+  if (t->kind == WEFT__LIT_PAIR) {
+    keep_pair(t, row0, n, keep);
+    and_validity(t->cv->validity, o, n, keep);
+    and_validity(t->cv2->validity, t->cv2->offset + row0, n, keep);
+    return;
+  }
+  if (t->kind == WEFT__LIT_STR_SET) { /* validity first: only the rows still kept are tested */
+    and_validity(t->cv->validity, o, n, keep);
+    keep_str_set(t, o, n, keep);
+    return;
+  }
+  if (t->cv->type == WEFT_TYPE_FLOAT32) keep_float_float(t, (const float *)t->cv->values + o, n, keep);
+  else if (t->cv->type == WEFT_TYPE_FLOAT64) keep_float_double(t, (const double *)t->cv->values + o, n, keep);
+  else if (weft__type_is_decimal(t->cv->type)) keep_decimal(t, o, n, keep);
+  else keep_int(t, o, n, keep);
+  and_validity(t->cv->validity, o, n, keep);
+}
+
 void weft__lit_pred_keep(const weft__lit_pred *p, int64_t row0, int64_t n, uint8_t *keep) {
   memset(keep, !p->never, (size_t)n);
-  for (int j = 0; j < p->n && !p->never; j++) {
-    const weft__lit_term *t = &p->t[j];
-    int64_t o = t->cv->offset + row0;
-    if (t->kind == WEFT__LIT_PAIR) {
-      keep_pair(t, row0, n, keep);
-      and_validity(t->cv->validity, o, n, keep);
-      and_validity(t->cv2->validity, t->cv2->offset + row0, n, keep);
-      continue;
+  int j = 0;
+  for (; j < p->n && !p->never && p->t[j].group == 0; j++) apply_term(&p->t[j], row0, n, keep);
+  uint8_t any[WEFT__CHUNK], one[WEFT__CHUNK];
+  while (j < p->n && !p->never) { /* an OR: its disjuncts' terms follow each other */
+    int or_id = p->t[j].group / 1024;
+    memset(any, 0, (size_t)n);
+    while (j < p->n && p->t[j].group / 1024 == or_id) {
+      int g = p->t[j].group;
+      memcpy(one, keep, (size_t)n);
+      for (; j < p->n && p->t[j].group == g; j++) apply_term(&p->t[j], row0, n, one);
+      for (int64_t i = 0; i < n; i++) any[i] |= one[i];
     }
-    /* validity first: a string term tests only the rows still kept */
-    if (t->kind == WEFT__LIT_STR_SET) {
-      and_validity(t->cv->validity, o, n, keep);
-      keep_str_set(t, o, n, keep);
-      continue;
-    }
-    if (t->cv->type == WEFT_TYPE_FLOAT32) keep_float_float(t, (const float *)t->cv->values + o, n, keep);
-    else if (t->cv->type == WEFT_TYPE_FLOAT64) keep_float_double(t, (const double *)t->cv->values + o, n, keep);
-    else if (weft__type_is_decimal(t->cv->type)) keep_decimal(t, o, n, keep);
-    else keep_int(t, o, n, keep);
-    and_validity(t->cv->validity, o, n, keep);
+    memcpy(keep, any, (size_t)n);
   }
 }

@@ -8,8 +8,10 @@
  * stays a comparison with Polars' NaN order. Terms on one column are intersected (is_between
  * makes one range). Two columns compared (l_commitdate < l_receiptdate) and a string column
  * in a set (is_in, == "text") are terms too, strings tested last and only on rows still
- * kept. Anything else (an OR, a cast column, uint64, a string order) is not planned and goes
- * through the interpreter. */
+ * kept. An OR of such conjunctions is planned too (each disjunct a conjunction evaluated on
+ * the rows the top conjunction kept; a row is kept when one disjunct holds: Kleene's OR
+ * under a filter). Anything else (an OR inside a disjunct, a cast column, uint64, a string
+ * order) is not planned and goes through the interpreter. */
 #ifndef WEFT_HOST_FRAME_SELECT_FILTER_LITERAL_H
 #define WEFT_HOST_FRAME_SELECT_FILTER_LITERAL_H
 
@@ -17,15 +19,18 @@
 
 #include "frame/expr/expr.h"
 
-#define WEFT__LIT_MAX_TERMS 16
+#define WEFT__LIT_MAX_TERMS 32
 
-enum { WEFT__LIT_RANGE, WEFT__LIT_FLOAT, WEFT__LIT_PAIR, WEFT__LIT_STR_SET };
+enum { WEFT__LIT_RANGE, WEFT__LIT_FLOAT, WEFT__LIT_PAIR, WEFT__LIT_STR_SET, WEFT__LIT_NONE };
 
 typedef struct weft__lit_term {
   const weft_column_view *cv;
   int kind;     /* RANGE: an integer-like column in [lo, hi); FLOAT: `op` against `c`;
                  * PAIR: `op` against column cv2 (both ints or both floats); STR_SET: a
-                 * utf8 column in set[0, nset) (is_in, or == one string) */
+                 * utf8 column in set[0, nset) (is_in, or == one string); NONE: no row
+                 * (a null constant, an empty range) */
+  int group;    /* 0: the top conjunction; else OR number * 1024 + its disjunct, a
+                 * conjunction of its own (Q19's OR of three ANDs) */
   const weft_column_view *cv2;
   const weft__str_ref *set;
   int64_t nset;
@@ -39,7 +44,9 @@ typedef struct weft__lit_term {
 
 typedef struct weft__lit_pred {
   int n;
-  int never; /* a null constant or an empty range: no row is kept */
+  int never;     /* the top conjunction has a NONE term: no row is kept */
+  int cur_group; /* while planning: the group new terms join */
+  int nor, ndisjunct;
   weft__lit_term t[WEFT__LIT_MAX_TERMS];
 } weft__lit_pred;
 
