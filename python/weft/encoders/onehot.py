@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from ..errors import InvalidArgumentError
 from ..expr import col
+from ..frame import DataFrame
 from ._base import CATEGORICAL_TYPES, Encoder, Frame, plain, register
 from .categories import TYPES_TEXT, unknown_rows, value_counts, value_name
 
@@ -78,8 +79,11 @@ class OneHot(Encoder):
                 out.append(col(name))
                 names.append(name)
                 continue
+            # a DataFrame says whether the column has nulls; without any, == needs no fill_null
+            nulls = not isinstance(frame, DataFrame) or frame[name].null_count() > 0
             for out_name, v in self.output_columns(name):
-                hit = col(name).is_null() if v is None else (col(name) == v).fill_null(False)
+                hit = col(name).is_null() if v is None else (col(name) == v)
+                hit = hit.fill_null(False) if nulls and v is not None else hit
                 out.append(hit.cast("uint8").alias(out_name))
                 names.append(out_name)
         seen = set()
