@@ -363,6 +363,7 @@ def test_pipeline_fit_transform_equals_steps_in_turn(tmp_path):
                                  weft.OneHot("s", drop="first"), weft.Categorify("s", 2), weft.HashBucket("s", 9)])
 def test_each_encoder_saves_and_pickles(tmp_path, enc):
     df = weft.DataFrame({"x": [1.0, None, 4.0, 4.0], "s": ["a", "b", "b", None]})
+    assert enc.fit(df) is enc
     want = enc.fit_transform(df)
     enc.save(tmp_path / "e.json")
     assert weft.load_encoder(tmp_path / "e.json").transform(df).equals(want)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..errors import InvalidArgumentError
+from ..frame import DataFrame
 from ._base import Encoder, Frame, NotFittedError, as_frame, from_dict, register
 
 
@@ -45,6 +46,11 @@ class Pipeline(Encoder):
     def fit(self, data: Any) -> "Pipeline":
         """Fits each step on the output of the steps before it; returns the pipeline."""
         frame = as_frame(data, "weft.Pipeline.fit")
+        # lazily: a step's fit collects only the columns it learns from, so the optimizer
+        # drops the earlier steps' work on the other columns (OneHot after Standardize never
+        # computes the standardized numbers)
+        if isinstance(frame, DataFrame):
+            frame = frame.lazy()
         for i, s in enumerate(self.steps):
             s.fit(frame)
             if i + 1 < len(self.steps):
