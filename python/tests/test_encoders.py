@@ -447,3 +447,27 @@ def test_transform_runs_on_a_device(device):
     for c in ["f64", "i32", "u8"]:
         np.testing.assert_allclose(weft_nan(dev, c), weft_nan(cpu, c), rtol=1e-12, equal_nan=True)
     assert dev["i"].to_list() == cpu["i"].to_list()
+
+
+def test_empty_inputs():
+    empty = weft.from_arrow(pa.table({"s": pa.array([], pa.string()), "i": pa.array([], pa.int64()),
+                                      "x": pa.array([], pa.float64())}))
+    one = weft.DataFrame({"s": ["q"], "i": [4], "x": [2.0]})
+    # learned from nothing: no one-hot columns, unseen codes, nulls for the scalers
+    assert weft.OneHot(["s", "i"]).fit(empty).transform(one).columns == ["x"]
+    assert weft.Categorify(["s", "i"]).fit(empty).transform(one).to_polars().row(0) == (2, 2, 2.0)
+    assert weft.MinMax("x").fit(empty).transform(one)["x"].to_list() == [None]
+    assert weft.FillNull("x", "median").fit(empty).transform(one)["x"].to_list() == [2.0]
+    # applied to nothing: empty, with the output's columns
+    for enc in (weft.OneHot(["s", "i"]), weft.Categorify(["s", "i"]), weft.HashBucket(["s", "i"], 5),
+                weft.Standardize("x"), weft.FillNull("s", "min")):
+        out = enc.fit(one).transform(empty)
+        assert out.height == 0 and out.columns == enc.transform(one).columns
+    assert weft.HashBucket(["s", "i"], 5).fit(one).transform(one).to_polars().row(0) == (
+        reference_bucket("q", 5), reference_bucket(4, 5), 2.0)
+
+
+def test_one_hot_output_name_clash_is_an_error():
+    df = weft.DataFrame({"s": ["a"], "s_a": [1]})
+    with pytest.raises(weft.InvalidArgumentError, match=r"weft\.OneHot\(\['s'\]\)\.transform: output column 's_a'"):
+        weft.OneHot("s").fit_transform(df)
