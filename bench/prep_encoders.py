@@ -8,7 +8,7 @@ null as NaN) and two strings, "city" (~100 values) and "user" (~10,000 values). 
 standardize the 16 numbers (mean, population std) and one-hot encode "city", fitted and
 applied to the same rows. Each peer gets its data in its own form first (untimed: a weft
 DataFrame, a Polars DataFrame, numpy arrays for scikit-learn) and is timed for fit and for
-transform (best of --repeat). The answers are checked against each other (allclose for the
+transform (best of --repeat rounds, the peers taking turns). The answers are checked against each other (allclose for the
 numbers, equal one-hot columns) before any time is printed.
 
     weft:          Pipeline([Standardize(numeric), OneHot("city")]).fit(df), .transform(df)
@@ -40,17 +40,29 @@ def make_data(rows, seed=1):
     return numbers, city, user
 
 
-def best(fn, repeat):
-    times, out = [], None
-    for _ in range(repeat):
-        out = None
+class Peer:
+    """A peer's fit and transform over its own copy of the data, timed in rounds."""
+
+    def __init__(self, config, fit, transform, answer):
+        self.config, self._fit, self._transform, self._answer = config, fit, transform, answer
+        self.fit_s = self.transform_s = float("inf")
+        self.out = None
+
+    def round(self):
+        self.out = None
         t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+        state = self._fit()
+        t_fit = time.perf_counter() - t
+        t = time.perf_counter()
+        self.out = self._transform(state)
+        t_tr = time.perf_counter() - t
+        self.fit_s, self.transform_s = min(self.fit_s, t_fit), min(self.transform_s, t_tr)
+
+    def answer(self):
+        return self._answer(self.out)
 
 
-def run_weft(numbers, city, user, repeat):
+def weft_peer(numbers, city, user):
     import weft
 
     df = weft.DataFrame({**numbers, "city": city, "user": user})
@@ -59,14 +71,13 @@ def run_weft(numbers, city, user, repeat):
     def fit():
         return weft.Pipeline([weft.Standardize(cols), weft.OneHot("city")]).fit(df)
 
-    t_fit, prep = best(fit, repeat)
-    t_tr, out = best(lambda: prep.transform(df), repeat)
-    nums = {c: out[c].to_numpy() for c in cols}
-    dummies = {c: out[c].to_numpy() for c in out.columns if c.startswith("city_")}
-    return t_fit, t_tr, nums, dummies, f"weft {weft.__version__}, device auto (CPU here)"
+    def answer(out):
+        return ({c: out[c].to_numpy() for c in cols},
+                {c: out[c].to_numpy() for c in out.columns if c.startswith("city_")})
+    return Peer(f"weft {weft.__version__}, device auto (CPU here)", fit, lambda p: p.transform(df), answer)
 
 
-def run_polars(numbers, city, user, repeat):
+def polars_peer(numbers, city, user):
     import polars as pl
 
     df = pl.DataFrame({**numbers, "city": city.tolist(), "user": user.tolist()})
@@ -84,14 +95,13 @@ def run_polars(numbers, city, user, repeat):
             [((pl.col(c) - stats[f"m_{c}"]) / stats[f"s_{c}"]).alias(c) for c in cols]
             + [(pl.col("city") == v).cast(pl.UInt8).alias(f"city_{v}") for v in cats]).drop("city")
 
-    t_fit, state = best(fit, repeat)
-    t_tr, out = best(lambda: transform(state), repeat)
-    nums = {c: out[c].to_numpy() for c in cols}
-    dummies = {c: out[c].to_numpy() for c in out.columns if c.startswith("city_")}
-    return t_fit, t_tr, nums, dummies, f"Polars {pl.__version__}, eager expressions, all cores"
+    def answer(out):
+        return ({c: out[c].to_numpy() for c in cols},
+                {c: out[c].to_numpy() for c in out.columns if c.startswith("city_")})
+    return Peer(f"Polars {pl.__version__}, eager expressions, all cores", fit, transform, answer)
 
 
-def run_sklearn(numbers, city, user, repeat):
+def sklearn_peer(numbers, city, user):
     try:
         import sklearn
         from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -109,11 +119,12 @@ def run_sklearn(numbers, city, user, repeat):
         scaler, onehot = state
         return scaler.transform(x), onehot.transform(cities), onehot
 
-    t_fit, state = best(fit, repeat)
-    t_tr, (xs, oh, enc) = best(lambda: transform(state), repeat)
-    nums = {c: xs[:, i] for i, c in enumerate(cols)}
-    dummies = {f"city_{v}": oh[:, k] for k, v in enumerate(enc.categories_[0])}
-    return t_fit, t_tr, nums, dummies, f"scikit-learn {sklearn.__version__}, dense uint8 one-hot"
+    def answer(out):
+        xs, oh, enc = out
+        return ({c: xs[:, i] for i, c in enumerate(cols)},
+                {f"city_{v}": oh[:, k] for k, v in enumerate(enc.categories_[0])})
+    return Peer(f"scikit-learn {sklearn.__version__}, StandardScaler + OneHotEncoder(dense uint8), "
+                "numpy arrays", fit, transform, answer)
 
 
 def check(name, got, ref):
@@ -132,32 +143,37 @@ def check(name, got, ref):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; each peer runs once a round")
     ap.add_argument("--peers", default="weft,polars,sklearn")
     args = ap.parse_args()
     numbers, city, user = make_data(args.rows)
     print(f"rows {args.rows:,}: {N_NUMERIC} float64 + city (~100 values) + user (~10,000 values); "
-          f"Standardize(16 numeric) + OneHot(city); {os.cpu_count()} CPUs; best of {args.repeat}")
-    runners = {"weft": run_weft, "polars": run_polars, "sklearn": run_sklearn}
-    results = {}
+          f"Standardize(16 numeric) + OneHot(city); {os.cpu_count()} CPUs; best of {args.repeat} "
+          "rounds, the peers taking turns (a shared machine's load falls on all of them)")
+    makers = {"weft": weft_peer, "polars": polars_peer, "sklearn": sklearn_peer}
+    peers = {}
     for name in args.peers.split(","):
-        r = runners[name](numbers, city, user, args.repeat)
-        if r is None:
+        p = makers[name](numbers, city, user)
+        if p is None:
             print(f"{name}: not installed, skipped")
             continue
-        results[name] = r
-        print(f"{name:8s} config: {r[4]}")
-    ref = results.get("weft")
+        peers[name] = p
+        print(f"{name:8s} config: {p.config}")
+    for _ in range(args.repeat):
+        for p in peers.values():
+            p.round()
+    ref = peers["weft"].answer() if "weft" in peers else None
     if ref is not None:
-        for name, r in results.items():
+        for name, p in peers.items():
             if name != "weft":
-                check(name, (r[2], r[3]), (ref[2], ref[3]))
+                check(name, p.answer(), ref)
         print("answers: the peers' standardized columns allclose to weft's, one-hot columns equal")
     print(f"{'peer':8s} {'fit s':>8s} {'transform s':>12s} {'total s':>8s} {'total / weft':>13s}")
-    for name, r in results.items():
-        total = r[0] + r[1]
-        ratio = f"{total / (ref[0] + ref[1]):.2f}x" if ref else "-"
-        print(f"{name:8s} {r[0]:8.3f} {r[1]:12.3f} {total:8.3f} {ratio:>13s}")
+    base = peers["weft"].fit_s + peers["weft"].transform_s if "weft" in peers else None
+    for name, p in peers.items():
+        total = p.fit_s + p.transform_s
+        ratio = f"{total / base:.2f}x" if base else "-"
+        print(f"{name:8s} {p.fit_s:8.3f} {p.transform_s:12.3f} {total:8.3f} {ratio:>13s}")
 
 
 if __name__ == "__main__":
