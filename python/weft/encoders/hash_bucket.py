@@ -45,7 +45,9 @@ class HashBucket(Encoder):
     documented in this module (integers: ``((x mod P) * A + B) mod P mod num_buckets`` with
     P = 2**31 - 1, as a weft expression; strings: FNV-1a 64 first); the same value gets the
     same bucket on every run and device. Nulls stay null. fit learns nothing (it checks the
-    columns); num_buckets is 1 .. 2**31 - 1."""
+    columns); num_buckets is 1 .. 2**31 - 1. A string column's distinct values are read at
+    transform time (on a LazyFrame, that part of the plan runs then) and joined with their
+    buckets."""
 
     def __init__(self, columns: Any, num_buckets: int) -> None:
         super().__init__(columns)
