@@ -44,6 +44,8 @@ from .index import Bitset, FlatIndex, load_index
 from .ivf import IVFIndex, kmeans
 from .lazy import LazyFrame, LazyGroupBy
 from ._scan_parquet import scan_parquet
+from .encoders import (Categorify, Encoder, FillNull, HashBucket, MinMax, NotFittedError, OneHot,
+                       Pipeline, Standardize, load_encoder)
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 
 __version__ = _lib.weft_version_string().decode("ascii")
@@ -87,6 +89,16 @@ __all__ = [
     "kmeans",
     "Bitset",
     "load_index",
+    "Encoder",
+    "Standardize",
+    "MinMax",
+    "FillNull",
+    "OneHot",
+    "Categorify",
+    "HashBucket",
+    "Pipeline",
+    "load_encoder",
+    "NotFittedError",
     "WeftError",
     "InvalidArgumentError",
     "OutOfMemoryError",

@@ -98,13 +98,15 @@ static void load_literal(const weft__bnode *nd, weft__vec *out, int64_t n) {
   weft__val x = {0};
   if (nd->lane == WEFT__LANE_F) x.f = e->type == WEFT_TYPE_FLOAT64 ? e->f : (double)e->i;
   else x.i = e->i;
+  weft__vec one = {0}; /* narrowed once, not once a row (a chunk of one-hot comparisons) */
+  one.v = &x;
+  weft__normalize(&one, nd->type, 1);
   for (int64_t i = 0; i < n; i++) out->v[i] = x;
   if (nd->lane == WEFT__LANE_D) memset(out->d, 0, (size_t)n * sizeof *out->d); /* a null */
   if (nd->lane == WEFT__LANE_S) {
     int32_t len = e->s ? (int32_t)strlen(e->s) : 0;
     for (int64_t i = 0; i < n; i++) out->sp[i] = e->s ? e->s : "", out->sl[i] = len;
   }
-  weft__normalize(out, nd->type, n);
 }
 
 /* out->valid = a.valid & b.valid */
