@@ -44,7 +44,20 @@ from .index import Bitset, FlatIndex, load_index
 from .ivf import IVFIndex, kmeans
 from .lazy import LazyFrame, LazyGroupBy
 from ._scan_parquet import scan_parquet
+from .interchange import from_dlpack, from_pandas, from_polars
+from .splits import train_test_split
 from .ops import ReduceResult, axpy, max, min, reduce, sum
+
+
+
+def __getattr__(name: str) -> object:
+    """weft.TorchDataset imports torch, so only when it is first used."""
+    if name == "TorchDataset":
+        from .torch_data import TorchDataset
+
+        return TorchDataset
+    raise AttributeError(f"module 'weft' has no attribute {name!r}")
+
 
 __version__ = _lib.weft_version_string().decode("ascii")
 
@@ -72,6 +85,11 @@ __all__ = [
     "Series",
     "concat",
     "from_arrow",
+    "from_dlpack",
+    "from_pandas",
+    "from_polars",
+    "train_test_split",
+    "TorchDataset",
     "read_parquet",
     "scan_parquet",
     "LazyFrame",
