@@ -175,7 +175,7 @@ def from_dlpack(obj: Any, name: str = "column_0") -> Any:
     row-major, so each column is copied out of it (a column-major array is used in place)."""
     try:
         arr = np.from_dlpack(obj)
-    except (BufferError, RuntimeError, TypeError) as exc:
+    except (AttributeError, BufferError, RuntimeError, TypeError) as exc:
         raise InvalidArgumentError(
             f"weft.from_dlpack: cannot read a {type(obj).__name__} through DLPack in host "
             f"memory ({exc}); move a device tensor to the CPU first (tensor.cpu())") from None
