@@ -89,7 +89,8 @@ def test_sample_and_shuffle(rng, n):
     assert len(rows) == k and len(set(rows.tolist())) == k
     assert np.array_equal(rows, np.sort(np.random.default_rng(3).permutation(n)[:k]))
     assert s.equals(df.sample(n=k, seed=3))
-    assert s["s"].to_list() == [df["s"].to_list()[r] for r in rows]
+    all_s = df["s"].to_list()
+    assert s["s"].to_list() == [all_s[r] for r in rows]
     sh = df.sample(fraction=1.0, shuffle=True, seed=9)
     assert sh["row"].to_numpy().tolist() == np.random.default_rng(9).permutation(n).tolist()
     assert df.sample(fraction=0.5, seed=1).height == int(0.5 * n)

@@ -70,7 +70,7 @@ def _converter(sub: DataFrame, fmt: str, where: str):
     """A function of a table of sub's columns -> {name: array or tensor}."""
     if fmt == "numpy":
         return lambda t: {s.name: s.to_numpy() for s in t}
-    from .interchange import _NUMERIC, _Writable, torch_of
+    from .interchange import _NUMERIC, array_tensor, torch_of
     torch = torch_of(where)
     for s in sub:
         if s._view().type not in _NUMERIC and s.dtype != "bool":
@@ -83,7 +83,7 @@ def _converter(sub: DataFrame, fmt: str, where: str):
             a = s.to_numpy()
             if a.dtype == object:  # bool with nulls: NaN as a float32 tensor
                 a = np.where(np.equal(a, None), np.nan, a).astype(np.float32)
-            out[s.name] = torch.from_dlpack(np.asarray(_Writable(a)))  # t is this loop's own copy
+            out[s.name] = array_tensor(torch, a)
         return out
     return tensors
 

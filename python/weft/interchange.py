@@ -129,6 +129,16 @@ def torch_of(where: str) -> Any:
     return _require("torch", where)
 
 
+def array_tensor(torch: Any, arr: np.ndarray) -> Any:
+    """A tensor over a numpy array's memory (DLPack). bool goes as uint8 and is converted
+    back (a copy), since torch before 2.0 reads no DLPack bool; a read-only array is offered
+    writable, as legacy DLPack requires (the arrays given here are weft's own copies or
+    its immutable columns)."""
+    if arr.dtype == np.bool_:
+        return torch.from_dlpack(np.asarray(_Writable(np.ascontiguousarray(arr).view(np.uint8)))).to(torch.bool)
+    return torch.from_dlpack(np.asarray(_Writable(np.ascontiguousarray(arr))))
+
+
 def _tensor(torch: Any, s: Series, where: str) -> Any:
     """A tensor of one column: weft's buffer itself when DLPack can carry it, else a copy
     of Series.to_numpy() (nulls as NaN)."""
@@ -139,7 +149,7 @@ def _tensor(torch: Any, s: Series, where: str) -> Any:
         arr = s.to_numpy()
         if arr.dtype == object:  # bool with nulls: Polars gives nulls as NaN in float32
             arr = np.where(np.equal(arr, None), np.nan, arr).astype(np.float32)
-        return torch.from_dlpack(np.ascontiguousarray(arr))
+        return array_tensor(torch, arr)
     raise UnsupportedError(f"{where}: column {s.name!r} is {s.dtype}; tensors hold numbers "
                            "and bool: drop or cast it first")
 
@@ -161,7 +171,7 @@ def frame_to_torch(df: DataFrame, return_type: str = "tensor", dtype: Any = None
     arr = frame_to_numpy(df, order="c")
     if arr.dtype == object:  # bool with nulls among the columns
         arr = np.where(np.equal(arr, None), np.nan, arr).astype(np.float32)
-    t = torch.from_dlpack(arr)
+    t = array_tensor(torch, arr)
     return t.to(dtype) if dtype is not None else t
 
 
