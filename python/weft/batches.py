@@ -25,7 +25,7 @@ from .frame import DataFrame
 
 __all__ = ["iter_batches", "take", "check_seed", "permutation"]
 
-_GROUP_BYTES = 32 << 20  # rows gathered per C call: enough to amortise it, small enough for cache-friendly memory
+_GROUP_BYTES = 32 << 20  # rows gathered per C call: enough to amortise it and read each column in a long run
 _FORMATS = ("numpy", "torch")
 
 
@@ -120,5 +120,7 @@ def _batches(sub, perm, start, end, batch_size, convert):
         else:
             part = take(sub, perm[g0:g1], "DataFrame.iter_batches")
         arrays = convert(part)
+        del part
         for b0 in range(0, g1 - g0, batch_size):
             yield {name: a[b0:b0 + batch_size] for name, a in arrays.items()}
+        del arrays  # the group's memory goes back before the next is gathered
