@@ -46,8 +46,9 @@ def test_dlpack_of_a_slice_and_legacy_consumers(rng):
     legacy = np.from_dlpack(_Legacy(df["x"]))  # no max_version: writable, same memory
     assert np.shares_memory(legacy, out)
     np.testing.assert_array_equal(legacy, values[7:57])
-    copied = df["x"].__dlpack__(copy=True, max_version=(1, 0))
-    assert copied is not None
+    copied = np.from_dlpack(_Copied(df["x"]))
+    np.testing.assert_array_equal(copied, values[7:57])
+    assert not np.shares_memory(copied, out)
 
 
 class _Legacy:
@@ -61,6 +62,13 @@ class _Legacy:
 
     def __dlpack_device__(self):
         return self.s.__dlpack_device__()
+
+
+class _Copied(_Legacy):
+    """A consumer asking for a copy (the array API's copy=True)."""
+
+    def __dlpack__(self, stream=None, max_version=None, dl_device=None, copy=None):
+        return self.s.__dlpack__(max_version=max_version, copy=True)
 
 
 def test_dlpack_refuses_nulls_and_other_types(rng):
