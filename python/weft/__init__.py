@@ -62,7 +62,8 @@ def __getattr__(name: str) -> object:
 __version__ = _lib.weft_version_string().decode("ascii")
 
 # weft.len, weft.sum, weft.min and weft.max are attributes, left out of __all__ so that
-# `from weft import *` does not shadow Python's builtins of those names.
+# `from weft import *` does not shadow Python's builtins of those names. weft.TorchDataset is
+# left out too: a star import would import torch.
 
 __all__ = [
     "__version__",
@@ -89,7 +90,6 @@ __all__ = [
     "from_pandas",
     "from_polars",
     "train_test_split",
-    "TorchDataset",
     "read_parquet",
     "scan_parquet",
     "LazyFrame",

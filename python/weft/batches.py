@@ -8,7 +8,8 @@ C gather (weft_table_take) copies the rows of a group of batches at a time, abou
 so the table is never copied whole and memory stays flat; a batch is a view of its group.
 Without shuffle, batches are views of the table itself (no copy) unless a column has
 nulls: to_numpy's rule then applies (ints and floats as float with NaN). The same seed gives
-the same batches.
+the same batches. format="torch" hands the same memory to torch through DLPack (bool and
+columns with nulls are copied); unshuffled tensors therefore share the table's buffers.
 """
 
 from __future__ import annotations
