@@ -183,3 +183,16 @@ def test_train_test_split_bad_input_names_the_call():
         weft.train_test_split(df, stratify="y", shuffle=False)
     with pytest.raises(weft.InvalidArgumentError, match="expected a weft DataFrame"):
         weft.train_test_split({"a": [1]})
+
+
+def test_torch_dataset_without_torch_names_what_is_missing(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
+    monkeypatch.delitem(sys.modules, "weft.torch_data", raising=False)
+    with pytest.raises(ImportError, match="weft.TorchDataset needs torch"):
+        weft.TorchDataset
+    with pytest.raises(ImportError, match=r"DataFrame.to_torch.*needs torch"):
+        weft.DataFrame({"a": [1.0]}).to_torch()
+    with pytest.raises(ImportError, match=r"iter_batches.*needs torch"):
+        weft.DataFrame({"a": [1.0]}).iter_batches(1, format="torch")

@@ -49,12 +49,15 @@ from .splits import train_test_split
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 
 
-
 def __getattr__(name: str) -> object:
     """weft.TorchDataset imports torch, so only when it is first used."""
     if name == "TorchDataset":
-        from .torch_data import TorchDataset
-
+        try:
+            from .torch_data import TorchDataset
+        except ImportError as exc:
+            raise ImportError(f"weft.TorchDataset needs torch ({exc}): pip install torch (the CPU "
+                              "wheel: --index-url https://download.pytorch.org/whl/cpu), or "
+                              "Debian's python3-torch") from None
         return TorchDataset
     raise AttributeError(f"module 'weft' has no attribute {name!r}")
 
