@@ -64,6 +64,20 @@ def test_iter_batches_columns_views_and_seeds(rng):
     assert not np.array_equal(a, b) and sorted(a) == sorted(b) == list(range(1000))
 
 
+def test_iter_batches_gathers_a_group_at_a_time(rng, monkeypatch):
+    import weft.batches as batches
+
+    sizes = []
+    real_take = batches.take
+    monkeypatch.setattr(batches, "_GROUP_BYTES", 64 << 10)
+    monkeypatch.setattr(batches, "take", lambda df, rows, where: sizes.append(len(rows)) or real_take(df, rows, where))
+    df = _frame(rng, 70_001)
+    got = np.concatenate([b["row"] for b in df.iter_batches(1000, shuffle=True, seed=2)])
+    assert got.tolist() == np.random.default_rng(2).permutation(70_001).tolist()
+    assert len(sizes) > 10 and max(sizes) < 70_001 and sum(sizes) == 70_001
+    assert all(k % 1000 == 0 for k in sizes[:-1])  # whole batches per group
+
+
 def test_iter_batches_bad_input_names_the_call():
     df = weft.DataFrame({"a": [1, 2, 3]})
     with pytest.raises(weft.InvalidArgumentError, match=r"iter_batches: batch_size .* got 0"):

@@ -114,6 +114,11 @@ def test_to_numpy_other_types_as_polars():
     assert got.dtype == want.dtype == object
     assert got[:, 1].tolist() == ["x", "y"] and np.isnan(got[1, 0]) and got[0, 0] == 1
     assert weft.DataFrame().to_numpy().shape == (0, 0)
+    days = np.array(["2024-01-01", "NaT", "1999-12-31"], dtype="datetime64[D]")
+    dates = weft.DataFrame({"d": days, "e": days[::-1].copy()})
+    want = pl.DataFrame(dates.to_arrow()).to_numpy()
+    assert dates.to_numpy().dtype == want.dtype == np.dtype("datetime64[D]")
+    np.testing.assert_array_equal(dates.to_numpy(), want)
     with pytest.raises(weft.InvalidArgumentError, match="order"):
         df.to_numpy(order="k")
 
@@ -132,6 +137,13 @@ def test_from_dlpack_one_and_two_dims(rng):
         weft.from_dlpack(np.zeros((2, 2, 2)))
     with pytest.raises(weft.InvalidArgumentError, match="weft.from_dlpack"):
         weft.from_dlpack([1, 2])
+    # The producer stays alive as long as weft reads it.
+    import gc
+    y = rng.normal(size=1000)
+    want, ys = y.copy(), weft.from_dlpack(y)
+    del y
+    gc.collect()
+    np.testing.assert_array_equal(ys.to_numpy(), want)
     # A weft Series round trip: the same buffer again.
     back = weft.from_dlpack(s)
     assert np.shares_memory(back.to_numpy(), x)
