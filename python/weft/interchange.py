@@ -144,7 +144,7 @@ def _tensor(torch: Any, s: Series, where: str) -> Any:
     of Series.to_numpy() (nulls as NaN)."""
     view = s._view()
     if view.type in _NUMERIC and not view.null_count:
-        return torch.from_dlpack(s)
+        return array_tensor(torch, _exportable(s, where))  # weft's buffer itself
     if view.type == _lib.WEFT_TYPE_BOOL or (view.type in _NUMERIC):
         arr = s.to_numpy()
         if arr.dtype == object:  # bool with nulls: Polars gives nulls as NaN in float32
