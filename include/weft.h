@@ -483,6 +483,10 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_slice(const weft_table *table, in
 /* Rows of every table one after another; the schemas must match (names and types). */
 WEFT_API WEFT_NODISCARD weft_status weft_table_concat(size_t n, const weft_table *const *tables,
                                                       weft_table **out);
+/* The rows listed in `rows` (n of them, each in [0, rows of the table), repeats allowed), in
+ * that order, every column copied (Polars' gather); nulls stay null. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_take(const weft_table *table, const int64_t *rows,
+                                                    int64_t n, weft_table **out);
 
 /* ------------------------------------------------------------------ expressions */
 

@@ -644,6 +644,12 @@ weft_table_concat = _fn(
     "weft_table_concat", weft_status, [c_size_t, POINTER(weft_table_p), POINTER(weft_table_p)]
 )
 
+# weft_status weft_table_take(const weft_table *table, const int64_t *rows, int64_t n,
+#                             weft_table **out);
+weft_table_take = _fn(
+    "weft_table_take", weft_status, [weft_table_p, POINTER(c_int64), c_int64, POINTER(weft_table_p)]
+)
+
 # ---------------------------------------------------------------------------- expressions
 
 weft_binary_op = c_int

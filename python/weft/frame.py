@@ -515,6 +515,44 @@ class DataFrame:
             return pd.DataFrame({s.name: s.to_numpy() for s in self})
         return self.to_arrow().to_pandas()
 
+    def to_numpy(self, *, order: str = "fortran") -> np.ndarray:
+        """A 2-D array (rows, columns), as Polars: numbers and bool in their common supertype
+        (numpy's promotion: float64 for int32 with float32), ints with nulls as float (32-bit
+        up to int16, else 64) with NaN; one date or timestamp type: datetime64; anything else
+        an object array. order: "fortran" (column-major, Polars' default) or "c"."""
+        from .interchange import frame_to_numpy
+        return frame_to_numpy(self, order)
+
+    def to_torch(self, return_type: str = "tensor", *, dtype: Any = None) -> Any:
+        """torch tensors (needs torch), as Polars: "tensor" one 2-D tensor of to_numpy()'s
+        supertype; "dict" {name: 1-D tensor}, each numeric column without nulls sharing weft's
+        buffer (DLPack), the others copied (nulls as NaN). dtype: a torch dtype to cast to."""
+        from .interchange import frame_to_torch
+        return frame_to_torch(self, return_type, dtype)
+
+    def iter_batches(self, batch_size: int, columns: Optional[Names] = None, *,
+                     shuffle: bool = False, seed: Optional[int] = None, drop_last: bool = False,
+                     format: str = "numpy") -> Iterator[dict]:
+        """Batches of batch_size rows (the last may be shorter unless drop_last) as dicts of
+        column name -> numpy array (format="torch": tensor); shuffle: in the order of one
+        permutation drawn from seed, gathered in C a group of batches at a time (see
+        weft.batches)."""
+        from .batches import iter_batches
+        return iter_batches(self, batch_size, columns, shuffle, seed, drop_last, format)
+
+    def sample(self, n: Optional[int] = None, *, fraction: Optional[float] = None,
+               with_replacement: bool = False, shuffle: bool = False,
+               seed: Optional[int] = None) -> "DataFrame":
+        """n rows (or int(fraction * height); default 1) drawn at random, as Polars' sample;
+        shuffle=False keeps them in the DataFrame's order. Seeds are numpy's, not Polars'."""
+        from .splits import sample
+        return sample(self, n, fraction, with_replacement, shuffle, seed)
+
+    def shuffle(self, seed: Optional[int] = None) -> "DataFrame":
+        """Every row, in the order of a random permutation (seed: the same one each time)."""
+        from .splits import shuffle
+        return shuffle(self, seed)
+
     def to_dict(self, as_series: bool = True) -> dict[str, Any]:
         """{name: Series}, or {name: list} with as_series=False."""
         return {s.name: (s if as_series else s.to_list()) for s in self}
@@ -842,6 +880,17 @@ class Series(SeriesOps):
         return DataFrame._from_handle(
             table_from_columns([name if name is not None else self.name], [view], [self._df])
         )
+
+    def __dlpack__(self, *, stream: Any = None, max_version: Optional[tuple] = None,
+                   dl_device: Optional[tuple] = None, copy: Optional[bool] = None) -> Any:
+        """DLPack (np.from_dlpack(s), torch.from_dlpack(s)): weft's buffer, not a copy, for
+        numeric columns without nulls; nulls or other types raise (see weft.interchange)."""
+        from .interchange import series_dlpack
+        return series_dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(kDLCPU, 0): weft's columns are in host memory."""
+        return (1, 0)
 
     def to_arrow(self) -> Any:
         """A pyarrow Array sharing the buffers (needs pyarrow)."""
