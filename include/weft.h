@@ -404,6 +404,11 @@ typedef enum weft_type {
    * (1..38) and scale (0..precision): build it with WEFT_TYPE_DECIMAL(p, s) or
    * weft_type_decimal; WEFT_TYPE_DECIMAL128 alone is only the tag in the low byte. */
   WEFT_TYPE_DECIMAL128 = 14,
+  /* A vector of `dim` float32 values per row (Arrow's fixed_size_list<float32, dim>, Polars'
+   * Array(Float32, dim)): row i is the dim floats at values + (offset + i) * dim * 4, a null
+   * row a null vector. The type value carries dim (1..WEFT_VECTOR_MAX_DIM): build it with
+   * WEFT_TYPE_VECTOR(dim) or weft_type_vector; WEFT_TYPE_VECTOR_F32 alone is only the tag. */
+  WEFT_TYPE_VECTOR_F32 = 15,
   /* Not a type: widens the enum's range to 31 bits so a decimal's packed value is a valid
    * weft_type in C++ too (UBSan's enum check), the Vulkan *_MAX_ENUM idiom. */
   WEFT_TYPE_MAX_ENUM_ = 0x7fffffff
@@ -411,8 +416,11 @@ typedef enum weft_type {
 
 #define WEFT_TYPE_DECIMAL(precision, scale) \
   ((weft_type)(WEFT_TYPE_DECIMAL128 | ((precision) << 8) | ((scale) << 16)))
+#define WEFT_VECTOR_MAX_DIM (1 << 20)
+#define WEFT_TYPE_VECTOR(dim) ((weft_type)(WEFT_TYPE_VECTOR_F32 | ((dim) << 8)))
 
-/* The type's name as Arrow/Polars print it ("int64", "utf8", "decimal[15,2]", ...);
+/* The type's name as Arrow/Polars print it ("int64", "utf8", "decimal[15,2]",
+ * "array[f32, 3]", ...);
  * "unknown" when it is not a weft type. */
 WEFT_API const char *weft_type_name(weft_type type);
 /* decimal128(precision, scale) as a weft_type; precision 1..38, scale 0..precision, else
@@ -420,6 +428,11 @@ WEFT_API const char *weft_type_name(weft_type type);
 WEFT_API WEFT_NODISCARD weft_status weft_type_decimal(int precision, int scale, weft_type *out);
 /* Whether `type` is a decimal128 type, with its precision and scale (either may be NULL). */
 WEFT_API int weft_type_is_decimal(weft_type type, int *precision, int *scale);
+/* A vector of `dim` float32 values as a weft_type; dim 1..WEFT_VECTOR_MAX_DIM, else
+ * WEFT_ERR_INVALID_ARGUMENT naming it. */
+WEFT_API WEFT_NODISCARD weft_status weft_type_vector(int dim, weft_type *out);
+/* Whether `type` is a float32 vector type, with its dim (dim may be NULL). */
+WEFT_API int weft_type_is_vector(weft_type type, int *dim);
 
 /* A column's memory, Arrow's layout: `validity` (bit i of byte i/8, NULL = no nulls),
  * `values` (fixed-width values; for BOOL a bitmap; for UTF8 the int32 offsets, length + 1

@@ -541,12 +541,18 @@ weft_type = c_int
 (WEFT_TYPE_BOOL, WEFT_TYPE_INT8, WEFT_TYPE_INT16, WEFT_TYPE_INT32, WEFT_TYPE_INT64,
  WEFT_TYPE_UINT8, WEFT_TYPE_UINT16, WEFT_TYPE_UINT32, WEFT_TYPE_UINT64, WEFT_TYPE_FLOAT32,
  WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8, WEFT_TYPE_DATE32, WEFT_TYPE_TIMESTAMP_US,
- WEFT_TYPE_DECIMAL128) = range(15)
+ WEFT_TYPE_DECIMAL128, WEFT_TYPE_VECTOR_F32) = range(16)
+WEFT_VECTOR_MAX_DIM = 1 << 20
 
 
 def WEFT_TYPE_DECIMAL(precision, scale):
     """#define WEFT_TYPE_DECIMAL(precision, scale): decimal128(p, s) packed in a weft_type."""
     return WEFT_TYPE_DECIMAL128 | (precision << 8) | (scale << 16)
+
+
+def WEFT_TYPE_VECTOR(dim):
+    """#define WEFT_TYPE_VECTOR(dim): a vector of dim float32 values packed in a weft_type."""
+    return WEFT_TYPE_VECTOR_F32 | (dim << 8)
 
 
 # typedef struct weft_column_view {
@@ -578,6 +584,10 @@ weft_type_name = _fn("weft_type_name", c_char_p, [weft_type])
 weft_type_decimal = _fn("weft_type_decimal", weft_status, [c_int, c_int, POINTER(weft_type)])
 # int weft_type_is_decimal(weft_type type, int *precision, int *scale);
 weft_type_is_decimal = _fn("weft_type_is_decimal", c_int, [weft_type, POINTER(c_int), POINTER(c_int)])
+# weft_status weft_type_vector(int dim, weft_type *out);
+weft_type_vector = _fn("weft_type_vector", weft_status, [c_int, POINTER(weft_type)])
+# int weft_type_is_vector(weft_type type, int *dim);
+weft_type_is_vector = _fn("weft_type_is_vector", c_int, [weft_type, POINTER(c_int)])
 
 # weft_status weft_table_from_columns(size_t ncols, const char *const *names,
 #     const weft_column_view *columns, void (*release)(void *), void *release_ctx,

@@ -738,6 +738,8 @@ def _cell(x, wtype):
         text = f"{x:.7g}" if wtype == _lib.WEFT_TYPE_FLOAT32 else f"{x:.10g}"
         if text.lstrip("-").isdigit():
             text += ".0"
+    elif isinstance(x, list):  # a vector
+        text = "[" + ", ".join(f"{v:.4g}" for v in x) + "]"
     elif wtype == _lib.WEFT_TYPE_TIMESTAMP_US and hasattr(x, "isoformat"):
         text = x.isoformat(sep=" ")
     else:

@@ -29,7 +29,10 @@ typedef enum weft__expr_kind {
   WEFT__E_STR_OP,   /* a: input; op: a weft__str_op (expr_str.c) */
   /* expr_agg.c: an aggregation (op: weft_agg_kind, a: input or NULL for len), a window
    * (a: the expression, b: its first key) and a window key (a: key, b: the next key). */
-  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY
+  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY,
+  /* expr_vector.c: a distance of a vector column to one query vector (op: a weft_vec_metric,
+   * a: the column, set: the query's nset float32 values) */
+  WEFT__E_VEC_DISTANCE
 } weft__expr_kind;
 
 /* String operations with arguments (WEFT__E_STR_OP's op). */
