@@ -604,6 +604,16 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_duration(int64_t microseco
  * integers unchanged. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_round(const weft_expr *input, int decimals,
                                                     weft_expr **out);
+/* The distance of each vector of `input` (a vector column, array[f32, dim], or an alias of
+ * one) to `query` (dim floats), as float32, null where the vector is null:
+ * WEFT_METRIC_L2 the squared Euclidean distance (as FlatIndex and Lance; no square root),
+ * WEFT_METRIC_COSINE 1 - cosine similarity (NaN for a zero vector, as numpy), WEFT_METRIC_IP
+ * the inner product. Sums run in float64 and round once. The query is copied; a dim that is
+ * not the column's is an error where the expression is bound. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_vector_distance(const weft_expr *input,
+                                                              weft_metric metric, size_t dim,
+                                                              const float *query,
+                                                              weft_expr **out);
 /* Names the output column (otherwise: the leftmost column name in the tree, or "literal"). */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_alias(const weft_expr *input, const char *name,
                                                     weft_expr **out);

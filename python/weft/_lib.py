@@ -749,6 +749,10 @@ weft_expr_is_in = _fn(
 weft_expr_literal_duration = _fn(
     "weft_expr_literal_duration", weft_status, [c_int64, POINTER(weft_expr_p)]
 )
+# weft_status weft_expr_vector_distance(const weft_expr *input, weft_metric metric, size_t dim,
+#     const float *query, weft_expr **out);
+weft_expr_vector_distance = _fn("weft_expr_vector_distance", weft_status,
+                                [weft_expr_p, c_int, c_size_t, c_void_p, POINTER(weft_expr_p)])
 # weft_status weft_expr_round(const weft_expr *input, int decimals, weft_expr **out);
 weft_expr_round = _fn("weft_expr_round", weft_status, [weft_expr_p, c_int, POINTER(weft_expr_p)])
 # weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out);

@@ -483,6 +483,10 @@ weft_status weft_table_describe(weft_exec *exec, const weft_table *table, size_t
   WEFT_CHECK_ARG(out, "weft_table_describe: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_describe: table is NULL");
+  for (size_t c = 0; c < table->ncols; c++)
+    WEFT_CHECK_ARG(!weft__type_is_vector(table->cols[c].view.type), "weft_table_describe: column "
+                   "\"%s\" is %s, which has no statistics; describe the other columns (drop it)",
+                   table->names[c], weft_type_name(table->cols[c].view.type));
   weft_table *floats;
   WEFT_RETURN_NOT_OK(decimals_as_float(table, &floats));
   weft_status st = describe_table(exec, floats ? floats : table, npercentiles, percentiles, out);

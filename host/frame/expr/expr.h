@@ -172,6 +172,10 @@ weft_status weft__eval_str(weft__eval *ev, int me, int64_t n);     /* expr_str.c
 /* Whether unary `op` is one of the newer ones (floor, ceil, dt.*, len_bytes). */
 int weft__unary_is_newer(int op);
 
+/* expr_vector.c: a vector column's distance to a query: its type (float32) and values. */
+weft_status weft__bind_vector_distance(weft__bound *b, int me);
+weft_status weft__eval_vector_distance(weft__eval *ev, int me, int64_t row0, int64_t n);
+
 /* expr_decimal.c: decimal128 type rules and evaluation. */
 /* The type of `op` (weft_binary_op) over ta and tb when either is decimal, as Polars: 1 with
  * *out set, -1 when the operands do not go together, 0 when neither is decimal. */

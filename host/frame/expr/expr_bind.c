@@ -390,6 +390,7 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       retype(n, e->op == WEFT__S_ENDS_WITH ? WEFT_TYPE_BOOL : WEFT_TYPE_UTF8);
       break;
     }
+    case WEFT__E_VEC_DISTANCE: st = weft__bind_vector_distance(b, me); break;
     case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* handled above */
       return weft__error(WEFT_ERR_INTERNAL, "a window key %s bound as an expression", e->text);
   }
