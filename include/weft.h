@@ -714,6 +714,22 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_sort_nulls(weft_exec *exec, const
                                                           size_t nkeys, const char *const *keys,
                                                           const int *descending,
                                                           const int *nulls_last, weft_table **out);
+/* The k rows of `table` whose vectors in `column` (array[f32, dim]) are nearest each of the
+ * nq queries (nq x dim floats, row-major), by the exact k-NN engine (weft_index_search's,
+ * on the devices `exec` allows): every column of those rows, then a float32 "_distance",
+ * smaller is nearer under every metric (WEFT_METRIC_L2: squared Euclidean; COSINE:
+ * 1 - cosine similarity; IP: minus the inner product), and with batch = 1 a uint32
+ * "_query" (the query's index). k rows a query, in order of distance, ties to the smaller
+ * row. Candidates are the rows where `prefilter` (NULL: none) is true and the vector is not
+ * null, so a query gets k rows whenever k rows pass, fewer when fewer pass. A candidate
+ * vector with NaN or inf (or all zeros, for cosine) is an error naming its row; queries are
+ * checked alike. batch = 0 takes exactly one query. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_nearest(weft_exec *exec, const weft_table *table,
+                                                       const char *column, size_t nq,
+                                                       const float *queries, size_t dim, size_t k,
+                                                       weft_metric metric,
+                                                       const weft_expr *prefilter, int batch,
+                                                       weft_table **out);
 /* The table with a first uint32 column `name` numbering the rows from `offset` (Polars'
  * with_row_index); the other columns are shared. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_with_row_index(const weft_table *table,
@@ -856,6 +872,14 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_top_k(const weft_plan *input, int6
 WEFT_API WEFT_NODISCARD weft_status weft_plan_with_row_index(const weft_plan *input,
                                                              const char *name, int64_t offset,
                                                              weft_plan **out);
+/* The k rows nearest each query by vector column `column` (as weft_table_nearest). A filter
+ * directly below it, or above it on its input's columns (not "_distance" / "_query"), is
+ * its pre-filter: those rows are the search's candidates, so k rows come back whenever k
+ * rows pass; explain shows "prefilter: <predicate> (n of N rows)". */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_nearest(const weft_plan *input, const char *column,
+                                                      size_t nq, const float *queries, size_t dim,
+                                                      size_t k, weft_metric metric, int batch,
+                                                      weft_plan **out);
 /* Joins `left` and `right` on equal keys (as weft_table_join). */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_join(const weft_plan *left, const weft_plan *right,
                                                    size_t nkeys, const char *const *left_on,

@@ -148,6 +148,7 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
     case WEFT__P_ROW_INDEX:
       weft__text_add(&t, "\"%s\" from %lld", p->keys[0], (long long)p->offset);
       break;
+    case WEFT__P_NEAREST: weft__plan_nearest_line(p, &t); break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) weft__text_add(&t, "(all columns)");
       else {

@@ -866,6 +866,12 @@ weft_table_sort_nulls = _fn(
 weft_table_with_row_index = _fn(
     "weft_table_with_row_index", weft_status, [weft_table_p, c_char_p, c_int64, POINTER(weft_table_p)]
 )
+# weft_status weft_table_nearest(weft_exec *exec, const weft_table *table, const char *column,
+#     size_t nq, const float *queries, size_t dim, size_t k, weft_metric metric,
+#     const weft_expr *prefilter, int batch, weft_table **out);
+weft_table_nearest = _fn("weft_table_nearest", weft_status, [c_void_p, weft_table_p, c_char_p, c_size_t,
+                                                             c_void_p, c_size_t, c_size_t, c_int,
+                                                             c_void_p, c_int, POINTER(weft_table_p)])
 # weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k,
 #     size_t nkeys, const char *const *keys, const int *descending, const int *nulls_last,
 #     weft_table **out);
@@ -1011,6 +1017,11 @@ weft_plan_top_k = _fn(
 weft_plan_with_row_index = _fn(
     "weft_plan_with_row_index", weft_status, [weft_plan_p, c_char_p, c_int64, POINTER(weft_plan_p)]
 )
+# weft_status weft_plan_nearest(const weft_plan *input, const char *column, size_t nq,
+#     const float *queries, size_t dim, size_t k, weft_metric metric, int batch, weft_plan **out);
+weft_plan_nearest = _fn("weft_plan_nearest", weft_status, [weft_plan_p, c_char_p, c_size_t, c_void_p,
+                                                           c_size_t, c_size_t, c_int, c_int,
+                                                           POINTER(weft_plan_p)])
 # weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
 #     const char *const *left_on, const char *const *right_on, weft_join_kind kind,
 #     const char *suffix, weft_plan **out);

@@ -38,3 +38,37 @@ def queries(where, query, batch=False):
         where_in = f"[{i[0]}, {i[1]}]" if is_batch else f"[{i[1]}]"
         raise InvalidArgumentError(f"{where}: query{where_in} is {arr[tuple(i)]}; queries must be finite")
     return arr, is_batch
+
+
+_METRICS = {"l2": 0, "dot": 1, "cosine": 2}  # weft_metric: WEFT_METRIC_L2, _IP, _COSINE
+
+
+def nearest_args(where, schema, column, query, k, metric):
+    """(column bytes, queries (nq, dim) float32, k, weft_metric, batch) for nearest(),
+    checked against `schema` ({name: type name}) with errors naming `where` and the value."""
+    if not isinstance(column, str):
+        raise InvalidArgumentError(f"{where}: the column must be a name (str), got {column!r}")
+    if column not in schema:
+        raise InvalidArgumentError(f"{where}: no column {column!r} (columns: {list(schema)})")
+    dtype = schema[column]
+    if not dtype.startswith("array[f32, "):
+        raise InvalidArgumentError(
+            f"{where}: column {column!r} is {dtype}, not a vector column (array[f32, dim]: build it "
+            "from a 2-D float array or a fixed-size list)")
+    dim = int(dtype[len("array[f32, "):-1])
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+        raise InvalidArgumentError(f"{where}: k={k!r}; k must be an int >= 1")
+    if k > 1 << 20:
+        raise InvalidArgumentError(f"{where}: k={k}; the k-NN engine returns at most {1 << 20} rows a query")
+    if metric not in _METRICS:
+        raise InvalidArgumentError(f"{where}: metric={metric!r}; use 'l2', 'cosine' or 'dot'")
+    q, batch = queries(where, query, batch=True)
+    if q.shape[1] != dim:
+        raise InvalidArgumentError(
+            f"{where}: the query has {q.shape[1]} values but column {column!r} holds vectors of {dim}")
+    if metric == "cosine":
+        zero = np.flatnonzero(~(q.astype(np.float64) ** 2).sum(axis=1).astype(bool))
+        if zero.size:
+            which = f"query {int(zero[0])}" if batch else "the query"
+            raise InvalidArgumentError(f"{where}: {which} is all zeros, which has no direction for metric='cosine'")
+    return column.encode("utf-8"), q, int(k), _METRICS[metric], batch

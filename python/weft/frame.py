@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _csv, _group, _join, _lib, _select
+from . import _csv, _group, _join, _lib, _select, _vectors
 from . import lazy as _lazy
 from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
@@ -642,6 +642,13 @@ class DataFrame:
         name, offset = _row_index_args(name, offset, "DataFrame.with_row_index")
         return DataFrame._from_handle(_call("DataFrame.with_row_index", _lib.weft_table_with_row_index,
                                             self._handle, name, offset))
+
+    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2",
+                device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows nearest `query` by vector column `column`, with "_distance" (and
+        "_query" for a 2-D batch of queries): LazyFrame.nearest run at once."""
+        _vectors.nearest_args("DataFrame.nearest", self.schema, column, query, k, metric)
+        return self.lazy().nearest(column, query, k=k, metric=metric).collect(device=device, strict=strict)
 
     def n_unique(self, subset: Optional[Names] = None) -> int:
         """The number of distinct rows (of the `subset` columns; all when None), nulls equal
