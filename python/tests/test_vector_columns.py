@@ -407,3 +407,25 @@ def test_tables_with_vectors_run_on_devices_or_fall_back_with_the_reason(device)
 
 def near_explain(df, q, device):
     return df.lazy().nearest("emb", q, k=3).explain(device=device)
+
+
+# ---------------------------------------------------------------------------- knn_join
+
+
+@pytest.mark.parametrize("metric", ["l2", "cosine", "dot"])
+def test_knn_join_gives_each_left_row_its_k_nearest_right_rows(metric):
+    lx, lvalid = vectors(40, 6, seed=21)
+    rx, rvalid = vectors(300, 6, seed=22)
+    left = weft.DataFrame({"emb": masked(lx, lvalid), "lid": np.arange(40)})
+    right = weft.DataFrame({"emb": masked(rx, rvalid), "name": [f"p{i}" for i in range(300)]})
+    out = weft.knn_join(left, right, left_on="emb", right_on="emb", k=5, metric=metric)
+    assert out.columns == ["emb", "lid", "emb_right", "name", "_distance"]
+    assert out["lid"].to_list() == [i for i in np.flatnonzero(lvalid).tolist() for _ in range(5)]
+    for i in np.flatnonzero(lvalid).tolist():
+        check_nearest(out.filter(col("lid") == i), rx, rvalid, lx[i], 5, metric)
+    none = weft.DataFrame({"emb": masked(lx[:2], np.array([False, False])), "lid": [0, 1]})
+    assert weft.knn_join(none, right, left_on="emb", right_on="emb", k=5).height == 0
+    with pytest.raises(weft.InvalidArgumentError, match="weft.knn_join: left_on='lid' is int64"):
+        weft.knn_join(left, right, left_on="lid", right_on="emb", k=5)
+    with pytest.raises(weft.InvalidArgumentError, match="weft.knn_join: k=0"):
+        weft.knn_join(left, right, left_on="emb", right_on="emb", k=0)

@@ -44,6 +44,7 @@ from .index import Bitset, FlatIndex, load_index
 from .ivf import IVFIndex, kmeans
 from .lazy import LazyFrame, LazyGroupBy
 from ._scan_parquet import scan_parquet
+from ._knn_join import knn_join
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 
 __version__ = _lib.weft_version_string().decode("ascii")
@@ -74,6 +75,7 @@ __all__ = [
     "from_arrow",
     "read_parquet",
     "scan_parquet",
+    "knn_join",
     "LazyFrame",
     "LazyGroupBy",
     "col",
