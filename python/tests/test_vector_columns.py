@@ -429,3 +429,19 @@ def test_knn_join_gives_each_left_row_its_k_nearest_right_rows(metric):
         weft.knn_join(left, right, left_on="lid", right_on="emb", k=5)
     with pytest.raises(weft.InvalidArgumentError, match="weft.knn_join: k=0"):
         weft.knn_join(left, right, left_on="emb", right_on="emb", k=0)
+
+
+def test_describe_counts_vectors_as_polars_describes_an_array():
+    x, valid = vectors(50, 3, seed=30)
+    df = weft.DataFrame({"emb": masked(x, valid), "v": np.arange(50.0)})
+    got = df.describe()
+    want = pl.DataFrame({"emb": pl.Series([list(r) if ok else None for r, ok in zip(x, valid)],
+                                          dtype=pl.Array(pl.Float32, 3)), "v": np.arange(50.0)}).describe()
+    assert got.to_polars().equals(want)
+
+
+def test_a_variable_list_column_says_how_to_make_it_a_vector_column():
+    with pytest.raises(weft.UnsupportedError, match=r'"v" has format "\+l".*pl.Array\(pl.Float32, dim\)'):
+        weft.from_arrow(pa.table({"v": pa.array([[1.0, 2.0], [3.0]])}))
+    fixed = pa.table({"v": pa.array([[1.0, 2.0], [3.0, 4.0]]).cast(pa.list_(pa.float32(), 2))})
+    assert weft.from_arrow(fixed)["v"].to_list() == [[1.0, 2.0], [3.0, 4.0]]

@@ -791,7 +791,8 @@ class Series:
     def to_numpy(self) -> np.ndarray:
         """Numeric and timestamp columns without nulls: a read-only view of weft's memory (no
         copy). With nulls: float (NaN) for numbers, NaT for dates and timestamps. bool with
-        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy)."""
+        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy).
+        Vectors: a (rows, dim) float32 array (no copy without nulls; a null: a row of NaN)."""
         return to_numpy(self._view(), self._df)
 
     def to_list(self) -> list:

@@ -70,6 +70,9 @@ static weft_status parse_field(const struct ArrowSchema *field, weft_type *type,
   const char *hint = !strncmp(f, "ts", 2) ? "; weft stores timestamps in microseconds "
                                             "(\"tsu:\"): cast the column to timestamp[us]"
                    : !strcmp(f, "tdm") ? "; cast date64 to date32"
+                   : !strcmp(f, "+l") || !strcmp(f, "+L") ? "; lists of one length are a vector column "
+                                                            "once cast to fixed_size_list<float32, dim> "
+                                                            "(Polars: pl.Array(pl.Float32, dim))"
                    : "";
   return weft__error(WEFT_ERR_UNSUPPORTED, "Arrow column \"%s\" has format \"%s\", which weft "
                      "does not support (bool, int8-64, uint8-64, float32/64, utf8, date32, "
