@@ -75,7 +75,8 @@ static weft_status build_index(const weft__column *vec, const char *column, weft
   weft_status st = WEFT_OK;
   for (int64_t i = 0; i < n && st == WEFT_OK; i++) {
     memcpy(block + (size_t)i * dim, base + (size_t)rows[i] * dim, dim * sizeof *block);
-    char what[256];
+    if (weft__check_vectors("", 1, dim, block + (size_t)i * dim, metric) == WEFT_OK) continue;
+    char what[256]; /* again, to name the table's row */
     snprintf(what, sizeof what, "weft_table_nearest: column \"%s\" at table row %lld", column,
              (long long)rows[i]);
     st = weft__check_vectors(what, 1, dim, block + (size_t)i * dim, metric);
@@ -175,8 +176,8 @@ weft_status weft_table_nearest(weft_exec *exec, const weft_table *table, const c
   if (st == WEFT_OK) st = assemble(table, metric, nq, kk, dist, labels, batch, out);
   if (st == WEFT_OK && exec) {
     if (kk == 0) weft__report_clear(exec);
-    weft__report(exec, "nearest: %zu of column \"%s\" (%s) for %zu queries", k, column,
-                 metric_word(metric), nq);
+    weft__report(exec, "nearest: %zu of column \"%s\" (%s) for %zu quer%s", k, column,
+                 metric_word(metric), nq, nq == 1 ? "y" : "ies");
     if (prefilter)
       weft__report(exec, "prefilter: %s (%lld of %lld rows)", prefilter->text, (long long)passed,
                    (long long)table->rows);
