@@ -445,3 +445,13 @@ def test_a_variable_list_column_says_how_to_make_it_a_vector_column():
         weft.from_arrow(pa.table({"v": pa.array([[1.0, 2.0], [3.0]])}))
     fixed = pa.table({"v": pa.array([[1.0, 2.0], [3.0, 4.0]]).cast(pa.list_(pa.float32(), 2))})
     assert weft.from_arrow(fixed)["v"].to_list() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 130])
+def test_a_large_sort_carries_vectors_without_nulls(dim):
+    n = 300_000 if dim < 130 else 40_000
+    x, _ = vectors(n, dim, seed=40, null_rate=0.0)
+    key = np.random.default_rng(dim).permutation(n)
+    got = weft.DataFrame({"emb": x, "key": key}).sort("key")
+    order = np.argsort(key)
+    np.testing.assert_array_equal(got["emb"].to_numpy(), x[order])
