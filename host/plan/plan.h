@@ -115,6 +115,9 @@ void weft__text_add(weft__text *t, const char *fmt, ...) WEFT_PRINTF(2, 3);
 weft_status weft__plan_nearest_like(const weft_plan *p, const weft_plan *input,
                                     const weft_expr *prefilter, weft_plan **out);
 void weft__plan_nearest_line(const weft_plan *p, weft__text *t);
+/* `line` (taken over) with the pre-filter's count, "(n of N rows)", for explain only: it runs
+ * the predicate over an in-memory scan (collect's report counts as it runs instead). */
+char *weft__plan_nearest_counted(const weft_plan *p, char *line);
 
 /* plan_device.c: where an operator of `rows` input rows runs under `exec` (NULL: auto) and
  * why. force_cpu: run it with device "cpu" (a small input under auto). When the choice would

@@ -88,7 +88,19 @@ void weft__plan_nearest_line(const weft_plan *p, weft__text *t) {
   if (!p->exprs) return;
   const char *text = "?";
   if (weft_expr_to_string(p->exprs[0], &text) != WEFT_OK) text = "?";
+  weft__text_add(t, ", prefilter: %s", text);
+}
+
+char *weft__plan_nearest_counted(const weft_plan *p, char *line) {
+  if (p->kind != WEFT__P_NEAREST || !p->exprs || !line) return line;
+  weft__text t = {.ok = 1};
   int64_t n = passing_rows(p->in, p->exprs[0]);
-  if (n >= 0) weft__text_add(t, ", prefilter: %s (%lld of %lld rows)", text, (long long)n, (long long)p->in->rows);
-  else weft__text_add(t, ", prefilter: %s (of about %lld rows)", text, (long long)p->in->rows);
+  if (n >= 0) weft__text_add(&t, "%s (%lld of %lld rows)", line, (long long)n, (long long)p->in->rows);
+  else weft__text_add(&t, "%s (of about %lld rows)", line, (long long)p->in->rows);
+  if (!t.ok) {
+    free(t.s);
+    return line;
+  }
+  free(line);
+  return t.s;
 }
