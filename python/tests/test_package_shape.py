@@ -11,7 +11,7 @@ import pytest
 import weft
 
 PKG = Path(weft.__file__).parent
-HELPERS = ["_args.py", "_group.py", "_join.py", "_select.py", "_csv.py", "lazy.py"]
+HELPERS = ["_args.py", "_group.py", "_join.py", "_select.py", "_csv.py", "lazy.py", "_series_ops.py"]
 
 
 def _imports(path):

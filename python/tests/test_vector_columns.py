@@ -373,8 +373,12 @@ def test_a_nan_vector_among_the_candidates_is_an_error_naming_its_row():
     x = np.ones((4, 2), dtype=np.float32)
     x[2, 1] = np.nan
     df = weft.DataFrame({"emb": x, "i": np.arange(4)})
-    with pytest.raises(weft.InvalidArgumentError, match='column "emb" at table row 2'):
+    with pytest.raises(weft.InvalidArgumentError, match='column "emb" row 2 holds nan at element 1'):
         df.nearest("emb", [1, 1], k=2)
+    zero = weft.DataFrame({"emb": np.float32([[1, 0], [0, 0]])})
+    with pytest.raises(weft.InvalidArgumentError, match='row 1 is all zeros'):
+        zero.nearest("emb", [1, 1], k=2, metric="cosine")
+    assert zero.nearest("emb", [1, 1], k=2)["_distance"].to_list() == [1.0, 2.0]
     assert df.lazy().filter(col("i") != 2).nearest("emb", [1, 1], k=2).collect()["i"].to_list() == [0, 1]
 
 

@@ -7,12 +7,13 @@ from typing import Any
 import numpy as np
 
 from . import _vectors
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, python_call
 from .expr import col
 
 __all__ = ["knn_join"]
 
 
+@python_call("weft.knn_join")
 def knn_join(left: Any, right: Any, left_on: str, right_on: str, k: int = 10, metric: str = "l2",
              suffix: str = "_right") -> Any:
     """For each left row with a non-null vector in `left_on`, the k rows of `right` whose

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _lib, _vectors
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, _check, python_call
 
 __all__ = ["Expr", "AggExpr", "col", "lit", "len", "when", "duration"]
 
@@ -245,6 +245,7 @@ class Expr:
         fill = _expr(value)  # held until C has taken its own reference
         return _make(_lib.weft_expr_fill_null, self._handle, fill._handle)
 
+    @python_call("Expr.cast")
     def cast(self, dtype: Any) -> "Expr":
         """Strict cast: raises (naming the column and value) when a value does not fit."""
         return _make(_lib.weft_expr_cast, self._handle, _weft_type(dtype))
@@ -444,6 +445,7 @@ def col(name: str) -> Expr:
     return _make(_lib.weft_expr_column, _enc(name, "column name"))
 
 
+@python_call("weft.lit")
 def lit(value: Any) -> Expr:
     """A literal: int -> int64, float -> float64, bool, str -> utf8, datetime.date -> date,
     datetime.datetime (or numpy datetime64) -> timestamp[us], decimal.Decimal ->

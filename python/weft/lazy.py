@@ -25,7 +25,7 @@ from ._group import (_bool_flags, _computed_keys, _descending_flags, _expr_array
                      _flatten_aggs, _key_list, _out_name, _per_row_keys, _top_k_args)
 from ._join import _how, _keys
 from ._select import _exprs
-from .errors import InvalidArgumentError, NotFoundError, _check
+from .errors import InvalidArgumentError, NotFoundError, _check, python_call
 from .exec import _thread_exec
 from .expr import col
 
@@ -243,6 +243,7 @@ class LazyFrame:
         return _build(where, _lib.weft_plan_nearest, self._handle, name, q.shape[0], q.ctypes.data,
                       q.shape[1], k, m, int(batch))
 
+    @python_call("LazyFrame.join")
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
              right_on: Union[None, str, Sequence[str]] = None, how: str = "inner",
@@ -263,17 +264,17 @@ class LazyFrame:
         """Rows [offset, offset + length); a negative offset counts from the end; length
         None: to the end."""
         if isinstance(offset, bool) or not isinstance(offset, int):
-            raise InvalidArgumentError(f"slice: offset must be an integer, got {offset!r}")
+            raise InvalidArgumentError(f"LazyFrame.slice: offset must be an integer, got {offset!r}")
         if length is None:
             length = 2**63 - 1
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            raise InvalidArgumentError(f"slice: length must be an integer >= 0, got {length!r}")
+            raise InvalidArgumentError(f"LazyFrame.slice: length must be an integer >= 0, got {length!r}")
         return _build("LazyFrame.slice", _lib.weft_plan_slice, self._handle, offset, length)
 
     def head(self, n: int = 5) -> "LazyFrame":
         """The first n rows."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise InvalidArgumentError(f"head: n must be an integer >= 0, got {n!r}")
+            raise InvalidArgumentError(f"LazyFrame.head: n must be an integer >= 0, got {n!r}")
         return _build("LazyFrame.head", _lib.weft_plan_head, self._handle, n)
 
     limit = head

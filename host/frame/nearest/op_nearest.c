@@ -61,6 +61,27 @@ static weft_status candidates(weft_exec *exec, const weft_table *table, const we
   return st;
 }
 
+/* The error for a candidate vector the engine cannot rank, naming the table's row. */
+static weft_status vector_error(const char *column, int64_t row, const float *v, size_t dim,
+                                weft_metric metric) {
+  weft__error_clear();
+  double sq = 0;
+  for (size_t j = 0; j < dim; j++) {
+    if (!isfinite(v[j]))
+      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_nearest: column \"%s\" row %lld "
+                         "holds %g at element %zu; NaN and inf cannot be ranked (filter the row "
+                         "out)", column, (long long)row, (double)v[j], j);
+    sq += (double)v[j] * v[j];
+  }
+  if (metric == WEFT_METRIC_COSINE && sq == 0)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_nearest: column \"%s\" row %lld is "
+                       "all zeros, which has no direction for the cosine metric (filter the row "
+                       "out)", column, (long long)row);
+  return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_nearest: column \"%s\" row %lld has "
+                     "squared norm %g, outside what the %s metric's float32 arithmetic holds "
+                     "(scale the vectors)", column, (long long)row, sq, metric_word(metric));
+}
+
 /* An index over the candidates' vectors, ids their row numbers (taken over). */
 static weft_status build_index(const weft__column *vec, const char *column, weft_metric metric,
                                int64_t *rows, int64_t n, weft_index **out) {
@@ -76,10 +97,7 @@ static weft_status build_index(const weft__column *vec, const char *column, weft
   for (int64_t i = 0; i < n && st == WEFT_OK; i++) {
     memcpy(block + (size_t)i * dim, base + (size_t)rows[i] * dim, dim * sizeof *block);
     if (weft__check_vectors("", 1, dim, block + (size_t)i * dim, metric) == WEFT_OK) continue;
-    char what[256]; /* again, to name the table's row */
-    snprintf(what, sizeof what, "weft_table_nearest: column \"%s\" at table row %lld", column,
-             (long long)rows[i]);
-    st = weft__check_vectors(what, 1, dim, block + (size_t)i * dim, metric);
+    st = vector_error(column, rows[i], block + (size_t)i * dim, dim, metric);
   }
   if (st == WEFT_OK && metric == WEFT_METRIC_COSINE) weft__normalize_rows(block, (size_t)n, dim);
   if (st == WEFT_OK) return weft__index_adopt(dim, metric, (size_t)n, block, rows, out);
