@@ -156,8 +156,8 @@ def test_bad_input_errors():
         weft.DataFrame({"o": [{"a": 1}]})
     with pytest.raises(weft.InvalidArgumentError, match=r"'g'.*int64"):
         weft.DataFrame({"g": [2**70]})
-    with pytest.raises(weft.InvalidArgumentError, match=r"'two'.*shape"):
-        weft.DataFrame({"two": np.zeros((2, 2))})
+    with pytest.raises(weft.InvalidArgumentError, match=r"'three'.*shape"):
+        weft.DataFrame({"three": np.zeros((2, 2, 2))})  # 2-D is a vector column
     with pytest.raises(weft.InvalidArgumentError, match=r"'ns'.*nanoseconds"):
         weft.DataFrame({"ns": np.array([1], dtype="datetime64[ns]")})
     with pytest.raises(weft.InvalidArgumentError):

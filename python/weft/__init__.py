@@ -48,6 +48,7 @@ from .encoders import (Categorify, Encoder, FillNull, HashBucket, MinMax, NotFit
                        Pipeline, Standardize, load_encoder)
 from .interchange import from_dlpack, from_pandas, from_polars
 from .splits import train_test_split
+from ._knn_join import knn_join
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 
 
@@ -97,6 +98,7 @@ __all__ = [
     "train_test_split",
     "read_parquet",
     "scan_parquet",
+    "knn_join",
     "LazyFrame",
     "LazyGroupBy",
     "col",

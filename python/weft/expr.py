@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _lib
+from . import _lib, _vectors
 from .errors import InvalidArgumentError, _check, python_call
 
 __all__ = ["Expr", "AggExpr", "col", "lit", "len", "when", "duration"]
@@ -203,6 +203,26 @@ class Expr:
         if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
             raise InvalidArgumentError(f"round(decimals={decimals!r}): decimals must be an int >= 0")
         return _make(_lib.weft_expr_round, self._handle, decimals)
+
+    def _distance(self, method, metric, query):
+        q, _ = _vectors.queries(f"{self}.{method}(...)", query)
+        return _make(_lib.weft_expr_vector_distance, self._handle, metric, q.shape[1],
+                     q.ctypes.data)
+
+    def l2_distance(self, query: Any) -> "Expr":
+        """The squared Euclidean distance of each vector of this vector column to `query`
+        (a 1-D list or array of numbers, taken as float32): float32, null for a null
+        vector. Squared, as weft's FlatIndex, faiss and Lance (no square root)."""
+        return self._distance("l2_distance", _lib.WEFT_METRIC_L2, query)
+
+    def cosine_distance(self, query: Any) -> "Expr":
+        """1 - the cosine similarity of each vector to `query`: float32, null for a null
+        vector, NaN for a zero vector (as numpy)."""
+        return self._distance("cosine_distance", _lib.WEFT_METRIC_COSINE, query)
+
+    def dot(self, query: Any) -> "Expr":
+        """The inner product of each vector with `query`: float32, null for a null vector."""
+        return self._distance("dot", _lib.WEFT_METRIC_IP, query)
 
     def is_in(self, values: Any) -> "Expr":
         """Whether each value is one of `values` (a list, tuple, set, numpy array or weft

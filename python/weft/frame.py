@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _csv, _group, _join, _lib, _select
+from . import _csv, _group, _join, _lib, _select, _vectors
 from . import lazy as _lazy
 from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
@@ -716,6 +716,13 @@ class DataFrame:
         return DataFrame._from_handle(_call("DataFrame.with_row_index", _lib.weft_table_with_row_index,
                                             self._handle, name, offset))
 
+    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2",
+                device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows nearest `query` by vector column `column`, with "_distance" (and
+        "_query" for a 2-D batch of queries): LazyFrame.nearest run at once."""
+        _vectors.nearest_args("DataFrame.nearest", self.schema, column, query, k, metric)
+        return self.lazy().nearest(column, query, k=k, metric=metric).collect(device=device, strict=strict)
+
     def n_unique(self, subset: Optional[Names] = None) -> int:
         """The number of distinct rows (of the `subset` columns; all when None), nulls equal
         to each other, as Polars."""
@@ -813,6 +820,8 @@ def _cell(x, wtype):
         text = f"{x:.7g}" if wtype == _lib.WEFT_TYPE_FLOAT32 else f"{x:.10g}"
         if text.lstrip("-").isdigit():
             text += ".0"
+    elif isinstance(x, list):  # a vector
+        text = "[" + ", ".join(f"{v:.4g}" for v in x) + "]"
     elif wtype == _lib.WEFT_TYPE_TIMESTAMP_US and hasattr(x, "isoformat"):
         text = x.isoformat(sep=" ")
     else:
@@ -858,7 +867,8 @@ class Series(SeriesOps):
     def to_numpy(self) -> np.ndarray:
         """Numeric and timestamp columns without nulls: a read-only view of weft's memory (no
         copy). With nulls: float (NaN) for numbers, NaT for dates and timestamps. bool with
-        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy)."""
+        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy).
+        Vectors: a (rows, dim) float32 array (no copy without nulls; a null: a row of NaN)."""
         return to_numpy(self._view(), self._df)
 
     def to_list(self) -> list:

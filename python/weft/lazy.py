@@ -18,7 +18,7 @@ import ctypes
 import weakref
 from typing import Any, Callable, Optional, Sequence, Union
 
-from . import _lib
+from . import _lib, _vectors
 from ._args import _c_names, _flatten, _names, _row_index_args
 from ._columns import table_schema
 from ._group import (_bool_flags, _computed_keys, _descending_flags, _expr_array,
@@ -228,6 +228,20 @@ class LazyFrame:
         name_b, offset = _row_index_args(name, offset, "LazyFrame.with_row_index")
         return _build("LazyFrame.with_row_index", _lib.weft_plan_with_row_index, self._handle,
                       name_b, offset)
+
+    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2") -> "LazyFrame":
+        """The k rows whose vectors in `column` (array[f32, dim]) are nearest `query` (a 1-D
+        array or list of dim numbers), with a float32 "_distance" column, nearest first,
+        ties to the smaller row. metric: "l2" (squared Euclidean, as FlatIndex and Lance),
+        "cosine" (1 - cosine similarity) or "dot" (minus the inner product: smaller is
+        nearer). A 2-D query is a batch: k rows per query and a uint32 "_query" column. Rows
+        with a null vector are never returned. A filter below or above it on the input's
+        columns is its pre-filter (explain says "prefilter: ..."): the search runs over the
+        rows that pass, so k rows come back whenever k rows pass (fewer when fewer do)."""
+        where = "LazyFrame.nearest"
+        name, q, k, m, batch = _vectors.nearest_args(where, self.schema, column, query, k, metric)
+        return _build(where, _lib.weft_plan_nearest, self._handle, name, q.shape[0], q.ctypes.data,
+                      q.shape[1], k, m, int(batch))
 
     @python_call("LazyFrame.join")
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,

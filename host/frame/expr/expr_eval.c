@@ -446,6 +446,7 @@ static weft_status eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
       ev->vecs[nd->a] = tmp;
       return WEFT_OK;
     }
+    case WEFT__E_VEC_DISTANCE: return weft__eval_vector_distance(ev, me, row0, n);
     case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* bound as columns */
       return weft__error(WEFT_ERR_INTERNAL, "%s evaluated per row", nd->e->text);
   }
