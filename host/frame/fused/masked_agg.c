@@ -28,6 +28,7 @@
 #include "frame/table/gather.h"
 #include "frame/fused/masked_hot.h"
 #include "frame/fused/masked_keep.h"
+#include "frame/select/filter_literal.h"
 #include "frame/group/small_groups.h"
 
 /* 16 chunks: large enough that a range's partial costs nothing to merge, small enough that
@@ -96,6 +97,7 @@ typedef struct agg_ctx {
   const weft__bound *pred;
   const weft__conj *conjs;
   int nconj;
+  const weft__lit_pred *lit; /* the whole predicate planned by filter_literal.h, or NULL */
   const weft__bound *in;   /* one per aggregation (unused for len) */
   const weft__column **direct; /* per aggregation: a float64 column without nulls, read in place */
   const weft__agg_source *src; /* rows from a source (its tables, one a worker) instead */
@@ -474,9 +476,10 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
     }
     memset(keep, 1, (size_t)n);
     if (c->src) c->src->fill(c->src->ctx, wv->table, at, n, keep);
+    if (c->lit) weft__lit_pred_keep(c->lit, at, n, keep); /* no source: it sets every byte */
     /* every conjunct runs on every chunk (none skipped when nothing is left), so a failing
      * cast fails here as it does in the filter */
-    for (int j = 0; j < c->nconj; j++) {
+    for (int j = 0; !c->lit && j < c->nconj; j++) {
       const weft__conj *cj = &c->conjs[j];
       if (cj->fast) {
         weft__fast_keep(cj, at, n, keep);
@@ -713,6 +716,7 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
   agg_ctx c = {.aggs = aggs, .naggs = naggs, .nkeys = nkeys, .rows = table->rows, .nranges = nranges,
                .src = src};
   weft__bound pred = {0}, *in = calloc(naggs ? naggs : 1, sizeof *in);
+  weft__lit_pred lit;
   const weft__column **kcols = calloc(nkeys ? nkeys : 1, sizeof *kcols);
   c.keys = kcols;
   c.acc = calloc((size_t)(nranges ? nranges : 1), sizeof *c.acc);
@@ -745,6 +749,7 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
       weft__eval_free(&ev);
     }
     c.conjs = conjs;
+    if (st == WEFT_OK && !src && weft__lit_pred_plan(&pred, &lit)) c.lit = &lit;
   }
   for (; st == WEFT_OK && bound < naggs; bound++) {
     if (aggs[bound].kind == WEFT_AGG_LEN) continue;
