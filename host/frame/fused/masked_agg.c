@@ -55,7 +55,7 @@ int weft__masked_agg_supports(const weft_agg *agg, const weft_table *schema) {
     return 0;
   }
   return weft__type_is_numeric(t) || t == WEFT_TYPE_BOOL || t == WEFT_TYPE_DATE32 ||
-         t == WEFT_TYPE_TIMESTAMP_US;
+         t == WEFT_TYPE_TIMESTAMP_US || weft__type_is_decimal(t);
 }
 
 int weft__masked_agg_keys_ok(const weft_table *schema, size_t nkeys, const char *const *keys) {
@@ -77,6 +77,8 @@ typedef struct part {
   double d;
   int64_t i;
   int64_t n;
+  weft__i128 q; /* a decimal's exact sum (overflow: `over`), or its min / max */
+  int over;
 } part;
 
 
@@ -103,6 +105,7 @@ typedef struct agg_ctx {
   const weft__agg_source *src; /* rows from a source (its tables, one a worker) instead */
   const weft__hot_conj *hot;   /* the conjuncts, when the hot loop (masked_hot.h) runs */
   const int *same_as;      /* per aggregation: an earlier one whose partials it shares, or -1 */
+  const int *dec_scale;    /* per aggregation: a decimal input's scale, or -1 */
   int64_t rows, nranges;
   range_acc *acc;          /* per range */
   _Atomic int too_many;    /* a range met more than WEFT__SMALL_GROUPS_MAX groups, or a long string key */
@@ -114,7 +117,17 @@ typedef struct agg_ctx {
 
 static void part_init(part *p, weft_agg_kind kind) {
   p->d = kind == WEFT_AGG_MIN || kind == WEFT_AGG_MAX ? NAN : 0;
-  p->i = 0, p->n = 0;
+  p->i = 0, p->n = 0, p->q = 0, p->over = 0;
+}
+
+/* Folds decimal x (its column's scale) into p, as agg_decimal.c does: sums exact in 128
+ * bits, an overflow on the way remembered. */
+static void fold_dec(part *p, weft_agg_kind kind, weft__i128 x) {
+  if (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) p->over |= __builtin_add_overflow(p->q, x, &p->q);
+  else if ((kind == WEFT_AGG_MIN || kind == WEFT_AGG_MAX) &&
+           (p->n == 0 || (kind == WEFT_AGG_MIN ? x < p->q : x > p->q)))
+    p->q = x;
+  p->n++;
 }
 
 /* Folds value x (the lane of `lane`) into p, as agg.c's accumulate does. */
@@ -144,6 +157,15 @@ static void fold(part *p, weft_agg_kind kind, int lane, weft__val x) {
 
 /* Folds b (later rows) into a, as agg.c's accs_merge does. */
 static void merge(part *a, const part *b, weft_agg_kind kind, int lane) {
+  if (lane == WEFT__LANE_D) {
+    if (b->n == 0) return;
+    if (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN)
+      a->over |= b->over | __builtin_add_overflow(a->q, b->q, &a->q);
+    else if (a->n == 0 || (kind == WEFT_AGG_MIN ? b->q < a->q : kind == WEFT_AGG_MAX && b->q > a->q))
+      a->q = b->q;
+    a->n += b->n;
+    return;
+  }
   if (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) {
     if (lane == WEFT__LANE_F || kind == WEFT_AGG_MEAN) a->d += b->d;
     else a->i = (int64_t)((uint64_t)a->i + (uint64_t)b->i);
@@ -538,6 +560,11 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
         keyed_float_sum((const uint64_t *)v->v, n, keep, grp, chunk_kept, ra->groups, pa, stride);
         continue;
       }
+      if (lane == WEFT__LANE_D) {
+        for (int64_t i = 0; i < n; i++)
+          if (keep[i] && (v->all_valid || v->valid[i])) fold_dec(pa + (size_t)grp[i] * stride, kind, v->d[i]);
+        continue;
+      }
       for (int64_t i = 0; i < n; i++)
         if (keep[i] && (v->all_valid || v->valid[i]))
           fold(pa + (size_t)grp[i] * stride, kind, lane, v->v[i]);
@@ -617,6 +644,11 @@ static void put(weft_column_view *v, int64_t j, const part *p, weft_agg_kind kin
     uint8_t *vb = (uint8_t *)v->validity, bit = (uint8_t)(1u << (j & 7));
     vb[j >> 3] = null ? (uint8_t)(vb[j >> 3] & ~bit) : (uint8_t)(vb[j >> 3] | bit);
   }
+  if (weft__type_is_decimal(v->type)) { /* a decimal's sum, min or max */
+    weft__i128 q = null ? 0 : p->q;
+    memcpy(dst + (size_t)j * 16, &q, sizeof q);
+    return;
+  }
   uint64_t x = (uint64_t)p->i;
   double f = p->d;
   if (kind == WEFT_AGG_COUNT) x = (uint64_t)p->n;
@@ -673,6 +705,25 @@ static int merge_ranges(const agg_ctx *c, const int *lanes, weft__small_groups *
   return 1;
 }
 
+/* A decimal aggregation's partials made ready for put: a sum past 38 digits (or past 128
+ * bits on the way) is an error naming the column, as agg_decimal.c gives; a mean becomes
+ * the float64 of the exact sum over the count. */
+static weft_status decimal_output(const agg_ctx *c, const weft__small_groups *g, const part *parts,
+                                  size_t a, weft_type t, const char *name) {
+  size_t na = c->naggs;
+  weft_agg_kind kind = c->aggs[a].kind;
+  weft__i128 bound = weft__dec_pow10(38);
+  double p10 = pow(10.0, c->dec_scale[a]);
+  for (int j = 0; j < g->n; j++) {
+    part *p = (part *)&parts[(size_t)j * na + a];
+    if (kind == WEFT_AGG_SUM && (p->over || p->q >= bound || p->q <= -bound))
+      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: sum of \"%s\" overflows %s "
+                         "(more than 38 digits)", name, weft_type_name(t));
+    if (kind == WEFT_AGG_MEAN) p->d = p->n ? (double)p->q / p10 : 0; /* put divides by n */
+  }
+  return WEFT_OK;
+}
+
 /* The output table: the key columns at each group's first row, then the aggregations. */
 static weft_status build_output(const agg_ctx *c, const weft__small_groups *g, const part *parts,
                                 const int64_t *kept, const weft_table *proto, weft_table **out) {
@@ -691,7 +742,13 @@ static weft_status build_output(const agg_ctx *c, const weft__small_groups *g, c
     weft__column col;
     st = weft__column_alloc(t, g->n, nullable, 0, &col);
     if (st != WEFT_OK) break;
-    for (int j = 0; j < g->n; j++) put(&col.view, j, &parts[(size_t)j * na + a], kind, kept[j]);
+    if (c->dec_scale[a] >= 0) /* a decimal input: its partials from q, checked */
+      st = decimal_output(c, g, parts, a, t, proto->names[nk + a]);
+    for (int j = 0; st == WEFT_OK && j < g->n; j++) put(&col.view, j, &parts[(size_t)j * na + a], kind, kept[j]);
+    if (st != WEFT_OK) {
+      weft__column_release(&col);
+      break;
+    }
     st = weft__table_set_column(res, nk + a, proto->names[nk + a], col);
   }
   if (st != WEFT_OK) {
@@ -771,7 +828,13 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     c.direct[a] = direct_column(&in[a]);
   }
   int *same_as = calloc(naggs ? naggs : 1, sizeof *same_as);
-  if (st == WEFT_OK && !same_as) st = no_memory();
+  int *dec_scale = calloc(naggs ? naggs : 1, sizeof *dec_scale);
+  if (st == WEFT_OK && (!same_as || !dec_scale)) st = no_memory();
+  for (size_t a = 0; st == WEFT_OK && a < naggs; a++) {
+    weft_type it = aggs[a].kind == WEFT_AGG_LEN ? WEFT_TYPE_INT64 : in[a].nodes[in[a].root].type;
+    dec_scale[a] = lanes[a] == WEFT__LANE_D && aggs[a].kind != WEFT_AGG_COUNT ? weft__dec_scale(it) : -1;
+  }
+  c.dec_scale = dec_scale;
   if (st == WEFT_OK) share_float_sums(aggs, naggs, lanes, same_as);
   c.same_as = same_as;
   weft__hot_conj *hot = st == WEFT_OK && table->rows > 0 ? hot_conjs(&c, lanes) : NULL;
@@ -823,7 +886,7 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     free(c.acc[r].tab), free(c.acc[r].parts), free(c.acc[r].kept);
   for (int64_t r = 0; c.msgs && r < nranges; r++) free(c.msgs[r]);
   free(in), free(kcols), free(c.acc), free(c.errs), free(c.direct), free(c.msgs), free(conjs);
-  free(lanes), free(same_as), free(g), free(parts), free(kept), free(hot);
+  free(lanes), free(same_as), free(dec_scale), free(g), free(parts), free(kept), free(hot);
   return st;
 }
 
