@@ -1,4 +1,5 @@
 #include "core/exec.h"
+#include "core/alloc.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -79,7 +80,7 @@ void weft__report(struct weft_exec *exec, const char *fmt, ...) {
   size_t need = exec->report_len + (size_t)len + 2;
   if (need > exec->report_cap) {
     size_t cap = need * 2;
-    char *grown = realloc(exec->report, cap);
+    char *grown = weft__realloc(exec->report, cap);
     if (!grown) return;
     exec->report = grown;
     exec->report_cap = cap;
@@ -93,7 +94,7 @@ void weft__report(struct weft_exec *exec, const char *fmt, ...) {
 weft_status weft_exec_create(weft_exec **out) {
   WEFT_CHECK_ARG(out, "weft_exec_create: out is NULL");
   weft__runtime_init();
-  weft_exec *e = malloc(sizeof *e);
+  weft_exec *e = weft__malloc(sizeof *e);
   if (!e) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_exec_create: host allocation failed");
   weft__exec_defaults(e);
   *out = e;

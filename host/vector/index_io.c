@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "vector/index_io.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +58,7 @@ static mode_t new_file_mode(void) {
 /* Makes a rename in the directory of `path` durable; best effort, the file is in place. */
 static void sync_directory_of(const char *path) {
   size_t len = strlen(path);
-  char *dir = malloc(len + 2);
+  char *dir = weft__malloc(len + 2);
   if (!dir) return;
   memcpy(dir, path, len + 1);
   char *slash = strrchr(dir, '/');
@@ -77,7 +78,7 @@ weft_status weft__save_atomic(const char *fn, const char *path, int (*write_fn)(
    * several threads or processes to one path never write into each other's file. */
   static const char suffix[] = ".tmp.XXXXXX";
   size_t len = strlen(path);
-  char *tmp = malloc(len + sizeof suffix);
+  char *tmp = weft__malloc(len + sizeof suffix);
   if (!tmp) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   memcpy(tmp, path, len);
   memcpy(tmp + len, suffix, sizeof suffix);

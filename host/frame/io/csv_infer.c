@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "frame/io/csv.h"
+#include "core/alloc.h"
 
 enum { CAN_BOOL = 1, CAN_INT = 2, CAN_FLOAT = 4, CAN_DATE = 8, CAN_TS = 16, CAN_ALL = 31 };
 
@@ -27,8 +28,8 @@ static unsigned fits(const weft__csv_field *f) {
 
 void weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, size_t rows,
                      const weft__csv_nulls *nulls, weft_type *types) {
-  unsigned *can = malloc((ncols ? ncols : 1) * sizeof *can);
-  unsigned char *seen = calloc(ncols ? ncols : 1, 1);
+  unsigned *can = weft__malloc((ncols ? ncols : 1) * sizeof *can);
+  unsigned char *seen = weft__calloc(ncols ? ncols : 1, 1);
   weft__csv_fields fields = {0};
   if (!can || !seen) { /* no memory: every column stays text, which always parses */
     for (size_t c = 0; c < ncols; c++) types[c] = WEFT_TYPE_UTF8;

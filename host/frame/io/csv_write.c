@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/thread_pool.h"
 #include "frame/expr/expr.h" /* weft__dec_format */
 #include "frame/io/csv.h"
@@ -30,7 +31,7 @@ static int reserve(out_buf *b, size_t more) {
   if (b->len + more <= b->cap) return 1;
   size_t cap = b->cap ? b->cap : 1 << 16;
   while (cap < b->len + more) cap *= 2;
-  char *grown = realloc(b->data, cap);
+  char *grown = weft__realloc(b->data, cap);
   if (!grown) return b->failed = 1, 0;
   b->data = grown, b->cap = cap;
   return 1;
@@ -208,8 +209,8 @@ static weft_status write_all(const weft_table *t, FILE *f, out_buf *bufs) {
 weft_status weft_write_csv(const weft_table *table, const char *path) {
   WEFT_CHECK_ARG(table && path, "write_csv: table and path must not be NULL");
   size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
-  out_buf *bufs = calloc(ROUND_BLOCKS, sizeof *bufs);
+  char *tmp = weft__malloc(plen + 16);
+  out_buf *bufs = weft__calloc(ROUND_BLOCKS, sizeof *bufs);
   if (!tmp || !bufs) {
     free(tmp), free(bufs);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "write_csv: no host memory");

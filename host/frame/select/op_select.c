@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "frame/families.h"
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/scheduler.h"
 #include "core/thread_pool.h"
@@ -125,7 +126,7 @@ static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t r
       if (used + add > cap) {
         size_t ncap = cap ? cap : 4096;
         while (ncap < used + add) ncap *= 2;
-        char *p = realloc(piece, ncap);
+        char *p = weft__realloc(piece, ncap);
         if (!p) {
           st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu bytes of strings", ncap);
           break;
@@ -162,7 +163,7 @@ static weft_status run_eval(weft_exec *exec, const char *name, int64_t rows, eva
   if (on_devices) {
     weft__expr_device_slots(&prog, out_bits, out_validity, &op);
     c->prog = &prog;
-    c->cast_err = calloc((size_t)rows / WEFT_PARTITION_ALIGN + 1, sizeof *c->cast_err);
+    c->cast_err = weft__calloc((size_t)rows / WEFT_PARTITION_ALIGN + 1, sizeof *c->cast_err);
     if (!c->cast_err) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", name);
   } else {
     op.slot_row_bits[0] = out_bits;
@@ -196,7 +197,7 @@ static weft_status compute(weft_exec *exec, const char *opname, const weft_table
   size_t nparts = (size_t)t->rows / PART_ROWS + 1;
   eval_ctx c = {.bound = b, .out = out};
   int utf8 = root->type == WEFT_TYPE_UTF8;
-  if (utf8 && !(c.pieces = calloc(nparts, sizeof *c.pieces))) {
+  if (utf8 && !(c.pieces = weft__calloc(nparts, sizeof *c.pieces))) {
     weft__column_release(out);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu partitions", nparts);
   }
@@ -275,7 +276,7 @@ weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n
   if (handled) return WEFT_OK;
   weft_table *res;
   WEFT_RETURN_NOT_OK(weft__table_new(n, n ? table->rows : 0, &res));
-  const char **names = calloc(n ? n : 1, sizeof *names);
+  const char **names = weft__calloc(n ? n : 1, sizeof *names);
   weft_status st = names ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_select: no host memory");
   for (size_t i = 0; st == WEFT_OK && i < n; i++) {
     weft__column col;
@@ -309,8 +310,8 @@ weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, si
   WEFT_RETURN_NOT_OK(weft__select_aggs(exec, WEFT__WITH_COLUMNS, table, n, exprs, &handled, out));
   if (handled) return WEFT_OK;
   size_t nc = table->ncols;
-  weft__column *cols = calloc(n ? n : 1, sizeof *cols);
-  const char **names = calloc(n ? n : 1, sizeof *names);
+  weft__column *cols = weft__calloc(n ? n : 1, sizeof *cols);
+  const char **names = weft__calloc(n ? n : 1, sizeof *names);
   weft_status st = cols && names ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_with_columns: no host memory");
   size_t done = 0, added = 0;
   for (; st == WEFT_OK && done < n; done++) {
@@ -369,7 +370,7 @@ weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
     return st;
   }
   int64_t rows = table->rows;
-  uint8_t *mask = calloc((size_t)rows / 8 + 1, 1);
+  uint8_t *mask = weft__calloc((size_t)rows / 8 + 1, 1);
   weft__compact kept = {0};
   weft_table *res = NULL;
   weft_status st = mask ? WEFT_OK
