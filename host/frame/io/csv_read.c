@@ -369,8 +369,10 @@ weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_opti
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   }
   if (st == WEFT_OK) {
-    weft__csv_infer(data, end, delim, c.ncols, infer_rows, &nulls, c.types);
-    st = apply_overrides(options, &c);
+    if (!weft__csv_infer(data, end, delim, c.ncols, infer_rows, &nulls, c.types))
+      st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory to infer the types");
+    else
+      st = apply_overrides(options, &c);
   }
   if (st == WEFT_OK) st = read_body(exec, &c, data, out);
   if (st != WEFT_OK && st != WEFT_ERR_OUT_OF_MEMORY && strstr(weft_last_error(), path) == NULL)

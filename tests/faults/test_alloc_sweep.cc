@@ -1,0 +1,249 @@
+// Every public operation with each of its allocations failing in turn (fault_sweep.h): an
+// error with a message or the right answer, no crash, no leak (the sanitizer ctest checks
+// leaks at exit), inputs unchanged, and the next call right.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "../frame/group_sort_helpers.h"
+#include "fault_sweep.h"
+
+namespace {
+
+using jc::Col;
+
+constexpr size_t kRows = 3001;  // not a multiple of any tile
+
+std::string render(const weft_table *t) {
+  std::ostringstream o;
+  for (const std::string &n : jc::names_of(t)) o << n << "|";
+  for (weft_type ty : jc::types_of(t)) o << (int)ty << "|";
+  o << "\n";
+  for (const auto &row : jc::rows_of(t)) {
+    for (const auto &c : row) o << (c ? *c : "<null>") << ",";
+    o << "\n";
+  }
+  return o.str();
+}
+
+// Runs an operation that returns a table: its answer is the table as text.
+fs::Op table_op(std::function<weft_status(weft_table **)> f,
+                std::function<std::string()> inputs) {
+  fs::Op op;
+  op.run = [f](std::string *ans, bool *leaked) {
+    weft_table *out = nullptr;
+    weft_status st = f(&out);
+    if (st == WEFT_OK) {
+      *ans = render(out);
+    } else if (out) {
+      *leaked = true;
+    }
+    weft_table_free(out);
+    return st;
+  };
+  op.inputs = std::move(inputs);
+  return op;
+}
+
+struct ExprFree {
+  void operator()(weft_expr *e) const { weft_expr_free(e); }
+};
+using Expr = std::shared_ptr<weft_expr>;
+Expr own(weft_status st, weft_expr *e) {
+  EXPECT_EQ(st, WEFT_OK) << weft_last_error();
+  return Expr(e, ExprFree());
+}
+Expr col(const char *n) { weft_expr *e = nullptr; weft_status st = weft_expr_column(n, &e); return own(st, e); }
+Expr lit(double v) { weft_expr *e = nullptr; weft_status st = weft_expr_literal_float64(v, &e); return own(st, e); }
+Expr lit_i(int64_t v) { weft_expr *e = nullptr; weft_status st = weft_expr_literal_int64(v, &e); return own(st, e); }
+Expr bin(weft_binary_op o, const Expr &a, const Expr &b) {
+  weft_expr *e = nullptr; weft_status st = weft_expr_binary(o, a.get(), b.get(), &e); return own(st, e);
+}
+Expr alias(const Expr &a, const char *n) { weft_expr *e = nullptr; weft_status st = weft_expr_alias(a.get(), n, &e); return own(st, e); }
+Expr agg(weft_agg_kind k, const Expr &a) { weft_expr *e = nullptr; weft_status st = weft_expr_agg(k, a.get(), &e); return own(st, e); }
+
+class AllocSweep : public ::testing::Test {
+ protected:
+  std::unique_ptr<jc::Built> left, right;
+  weft_exec *exec = nullptr;
+  std::string left_text, right_text;
+  void SetUp() override {
+    std::mt19937_64 rng(17);
+    left = jc::build({{"k", WEFT_TYPE_INT64, gs::random_cells(WEFT_TYPE_INT64, kRows, 0.05, 50, rng)},
+                      {"s", WEFT_TYPE_UTF8, gs::random_cells(WEFT_TYPE_UTF8, kRows, 0.05, 40, rng)},
+                      {"v", WEFT_TYPE_FLOAT64, gs::random_cells(WEFT_TYPE_FLOAT64, kRows, 0.05, 900, rng)},
+                      {"i", WEFT_TYPE_INT32, gs::random_cells(WEFT_TYPE_INT32, kRows, 0.0, 1000, rng)}});
+    right = jc::build({{"k", WEFT_TYPE_INT64, gs::random_cells(WEFT_TYPE_INT64, 203, 0.05, 60, rng)},
+                       {"w", WEFT_TYPE_FLOAT64, gs::random_cells(WEFT_TYPE_FLOAT64, 203, 0.1, 99, rng)}});
+    ASSERT_WEFT_OK(weft_exec_create(&exec));
+    ASSERT_WEFT_OK(weft_exec_set_device(exec, "cpu"));
+    left_text = render(left->table);
+    right_text = render(right->table);
+  }
+  void TearDown() override { weft_exec_free(exec); }
+  std::function<std::string()> both() {
+    return [this] { return render(left->table) + render(right->table); };
+  }
+  std::function<std::string()> left_only() {
+    return [this] { return render(left->table); };
+  }
+};
+
+TEST_F(AllocSweep, Sort) {
+  const char *keys[] = {"s", "v", "k"};
+  int desc[] = {0, 1, 0}, nulls_last[] = {1, 0, 1};
+  fs::sweep("sort", table_op([&](weft_table **out) {
+    return weft_table_sort_nulls(exec, left->table, 3, keys, desc, nulls_last, out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, TopK) {
+  const char *keys[] = {"v", "i"};
+  fs::sweep("top_k", table_op([&](weft_table **out) {
+    return weft_table_top_k(exec, left->table, 77, 2, keys, nullptr, nullptr, out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, GroupBy) {
+  Expr v = col("v"), s = col("s");
+  const char *keys[] = {"k", "s"};
+  weft_agg aggs[] = {{WEFT_AGG_SUM, v.get(), "sum"},   {WEFT_AGG_MEAN, v.get(), "mean"},
+                     {WEFT_AGG_N_UNIQUE, s.get(), "nu"}, {WEFT_AGG_MIN, s.get(), "min_s"},
+                     {WEFT_AGG_STD, v.get(), "std"},   {WEFT_AGG_LEN, nullptr, "len"}};
+  fs::sweep("group_by", table_op([&](weft_table **out) {
+    return weft_table_group_by(exec, left->table, 2, keys, 6, aggs, out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, GroupByAggExpressions) {
+  Expr e1 = alias(bin(WEFT_OP_MUL, agg(WEFT_AGG_SUM, col("v")), lit(2.0)), "twice");
+  Expr e2 = alias(agg(WEFT_AGG_LAST, col("s")), "last_s");
+  const weft_expr *exprs[] = {e1.get(), e2.get()};
+  const char *keys[] = {"k"};
+  fs::sweep("agg", table_op([&](weft_table **out) {
+    return weft_table_agg(exec, left->table, 1, keys, 2, exprs, out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, Unique) {
+  const char *keys[] = {"s"};
+  fs::sweep("unique", table_op([&](weft_table **out) {
+    return weft_table_unique(exec, left->table, 1, keys, out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, JoinInnerLeftFull) {
+  const char *on[] = {"k"};
+  for (weft_join_kind kind : {WEFT_JOIN_INNER, WEFT_JOIN_LEFT, WEFT_JOIN_FULL}) {
+    std::string name = "join kind " + std::to_string((int)kind);
+    fs::sweep(name.c_str(), table_op([&](weft_table **out) {
+      return weft_table_join(exec, left->table, right->table, 1, on, on, kind, nullptr, out);
+    }, both()));
+  }
+}
+
+TEST_F(AllocSweep, Filter) {
+  Expr p = bin(WEFT_OP_AND, bin(WEFT_OP_GT, col("v"), lit(-3.0)),
+               bin(WEFT_OP_LT, bin(WEFT_OP_MOD, col("i"), lit_i(7)), lit_i(4)));
+  fs::sweep("filter", table_op([&](weft_table **out) {
+    return weft_table_filter(exec, left->table, p.get(), out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, SelectExpressions) {
+  weft_expr *raw = nullptr;
+  weft_status st = weft_expr_str_contains(col("s").get(), "7", &raw);
+  Expr contains = own(st, raw);
+  st = weft_expr_when(contains.get(), col("v").get(), lit(0.5).get(), &raw);
+  Expr when = own(st, raw);
+  st = weft_expr_cast(col("i").get(), WEFT_TYPE_UTF8, &raw);
+  Expr cast = own(st, raw);
+  st = weft_expr_fill_null(col("k").get(), lit_i(-1).get(), &raw);
+  Expr filled = own(st, raw);
+  Expr centred = bin(WEFT_OP_SUB, col("v"), agg(WEFT_AGG_MEAN, col("v")));
+  Expr es[] = {alias(when, "when"), alias(cast, "cast"), alias(filled, "filled"),
+               alias(centred, "centred"), col("s")};
+  const weft_expr *exprs[] = {es[0].get(), es[1].get(), es[2].get(), es[3].get(), es[4].get()};
+  fs::sweep("select", table_op([&](weft_table **out) {
+    return weft_table_select(exec, left->table, 5, exprs, out);
+  }, left_only()));
+  fs::sweep("with_columns", table_op([&](weft_table **out) {
+    return weft_table_with_columns(exec, left->table, 2, exprs, out);
+  }, left_only()));
+}
+
+TEST_F(AllocSweep, Describe) {
+  double pct[] = {0.1, 0.5};
+  fs::sweep("describe", table_op([&](weft_table **out) {
+    return weft_table_describe(exec, left->table, 2, pct, out);
+  }, left_only()));
+}
+
+std::string temp_path(const char *stem) {
+  return std::string(testing::TempDir()) + stem + std::to_string(getpid());
+}
+
+std::string file_text(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST_F(AllocSweep, ReadCsvFromFile) {
+  std::string path = temp_path("faults_read.csv");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "id,name,score,day,flag\r\n";
+    for (size_t r = 0; r < kRows; r++)
+      f << r << ",\"n " << r % 37 << (r % 5 ? "" : ", \"\"quoted\"\"") << "\","
+        << (r % 11 ? std::to_string(r * 0.25) : "") << ",2024-0" << 1 + r % 9 << "-1"
+        << r % 10 << "," << (r % 3 ? "true" : "false") << "\r\n";
+  }
+  fs::sweep("read_csv", table_op([&](weft_table **out) {
+    return weft_read_csv(exec, path.c_str(), nullptr, out);
+  }, [&] { return file_text(path); }));
+  unlink(path.c_str());
+}
+
+TEST_F(AllocSweep, WriteCsvKeepsTheOldFile) {
+  std::string path = temp_path("faults_write.csv");
+  fs::Op op;
+  op.prepare = [&] { std::ofstream(path, std::ios::binary) << "old\n"; };
+  op.run = [&](std::string *ans, bool *) {
+    weft_status st = weft_write_csv(left->table, path.c_str());
+    if (st == WEFT_OK) *ans = file_text(path);
+    return st;
+  };
+  // After a failed write the file is the old one, whole.
+  op.inputs = [&] {
+    std::string now = file_text(path);
+    return render(left->table) + (now == "old\n" ? "" : "file changed: " + now.substr(0, 40));
+  };
+  fs::sweep("write_csv", op);
+  unlink(path.c_str());
+}
+
+TEST_F(AllocSweep, LazyPlanCollect) {
+  weft_plan *scan = nullptr, *filt = nullptr, *with = nullptr, *grp = nullptr, *sorted = nullptr;
+  Expr pred = bin(WEFT_OP_GT, col("v"), lit(-50.0));
+  Expr w = alias(bin(WEFT_OP_MUL, col("v"), lit(2.0)), "w");
+  const weft_expr *withs[] = {w.get()};
+  Expr sum_w = alias(agg(WEFT_AGG_SUM, col("w")), "sum_w");
+  Expr cnt = alias(agg(WEFT_AGG_COUNT, col("i")), "n");
+  const weft_expr *aggs[] = {sum_w.get(), cnt.get()};
+  const char *keys[] = {"s"};
+  ASSERT_WEFT_OK(weft_plan_scan(left->table, &scan));
+  ASSERT_WEFT_OK(weft_plan_filter(scan, pred.get(), &filt));
+  ASSERT_WEFT_OK(weft_plan_with_columns(filt, 1, withs, &with));
+  ASSERT_WEFT_OK(weft_plan_agg(with, 1, keys, 2, aggs, &grp));
+  ASSERT_WEFT_OK(weft_plan_sort(grp, 1, keys, nullptr, 1, &sorted));
+  fs::sweep("plan collect", table_op([&](weft_table **out) {
+    return weft_plan_collect(exec, sorted, out);
+  }, left_only()));
+  for (weft_plan *p : {scan, filt, with, grp, sorted}) weft_plan_free(p);
+}
+
+}  // namespace
