@@ -35,8 +35,8 @@ struct Sweep {
 
 // Faulted runs per operation: K when it is small, else a stride over 1..K, and a wall-clock
 // cap so the sanitizer build stays bounded (reported when it cuts a sweep short).
-constexpr long long kMaxRuns = 400;
-constexpr double kMaxSeconds = 25.0;
+constexpr long long kMaxRuns = 250;
+constexpr double kMaxSeconds = 15.0;
 
 inline Sweep sweep(const char *name, const Op &op) {
   Sweep s;

@@ -101,9 +101,14 @@ weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k
     if (st == WEFT_OK) st = weft__table_new(table->ncols, n, &cand);
     weft__column *cols = st == WEFT_OK ? weft__calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
     if (st == WEFT_OK && !cols) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_top_k: no host memory");
+    int gathered = 0;
     if (st == WEFT_OK) st = weft__columns_gather(table->cols, table->ncols, sel, n, cols);
-    for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++)
-      st = weft__table_set_column(cand, c, table->names[c], cols[c]);
+    gathered = st == WEFT_OK;
+    size_t set = 0;
+    for (; st == WEFT_OK && set < table->ncols; set++)
+      st = weft__table_set_column(cand, set, table->names[set], cols[set]);
+    /* the columns not handed to the table (a failed set releases its own) */
+    for (size_t c = set; gathered && c < table->ncols; c++) weft__column_release(&cols[c]);
     free(cols), free(sel);
     ncand = n;
   }
