@@ -257,6 +257,32 @@ static weft_status one_column(weft_exec *exec, const weft_table *t, const weft_e
   return st;
 }
 
+/* Each computed expression is one schedule, and a schedule starts the report afresh: a select
+ * of several expressions keeps every expression's lines, so a fallback of an early one (its
+ * reason) is not hidden by the next. Best effort, as the report is. */
+typedef struct {
+  char *text;
+  size_t len;
+} kept_report;
+
+static void keep_report(weft_exec *exec, kept_report *k) {
+  if (!exec || !exec->report_len) return;
+  char *grown = weft__realloc(k->text, k->len + exec->report_len + 1);
+  if (!grown) return;
+  memcpy(grown + k->len, exec->report, exec->report_len + 1);
+  k->text = grown;
+  k->len += exec->report_len;
+  weft__report_clear(exec); /* a bare column schedules nothing: no repeat */
+}
+
+static void restore_report(weft_exec *exec, kept_report *k) {
+  if (exec && k->text) {
+    weft__report_clear(exec);
+    weft__report_text(exec, k->text);
+  }
+  free(k->text);
+}
+
 static weft_status check_unique(const char *opname, const char **names, size_t n) {
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < i; j++)
@@ -278,14 +304,17 @@ weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n
   WEFT_RETURN_NOT_OK(weft__table_new(n, n ? table->rows : 0, &res));
   const char **names = weft__calloc(n ? n : 1, sizeof *names);
   weft_status st = names ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_select: no host memory");
+  kept_report report = {0};
   for (size_t i = 0; st == WEFT_OK && i < n; i++) {
     weft__column col;
     memset(&col, 0, sizeof col);
     st = one_column(exec, table, exprs[i], "weft_table_select", i, &col, &names[i]);
+    keep_report(exec, &report);
     if (st == WEFT_OK) st = check_unique("weft_table_select", names, i + 1);
     if (st == WEFT_OK) st = weft__table_set_column(res, i, names[i], col);
     else weft__column_release(&col);
   }
+  restore_report(exec, &report);
   free(names);
   if (st != WEFT_OK) {
     weft_table_free(res);
@@ -314,12 +343,15 @@ weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, si
   const char **names = weft__calloc(n ? n : 1, sizeof *names);
   weft_status st = cols && names ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_with_columns: no host memory");
   size_t done = 0, added = 0;
+  kept_report report = {0};
   for (; st == WEFT_OK && done < n; done++) {
     st = one_column(exec, table, exprs[done], "weft_table_with_columns", done, &cols[done], &names[done]);
+    keep_report(exec, &report);
     if (st != WEFT_OK) break;
     st = check_unique("weft_table_with_columns", names, done + 1);
     if (find(table, names[done]) < 0) added++;
   }
+  restore_report(exec, &report);
   weft_table *res = NULL;
   if (st == WEFT_OK) st = weft__table_new(nc + added, table->rows, &res);
   for (size_t i = 0; st == WEFT_OK && i < nc; i++) {
