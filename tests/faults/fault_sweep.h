@@ -2,10 +2,13 @@
 // allocations (K), then again with the Nth one failing for N = 1..K (a stride when K is
 // large), and check what a caller may rely on after any failure.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "core/fault_inject.h"
 #include "test_support.h"
@@ -38,7 +41,7 @@ struct Sweep {
 constexpr long long kMaxRuns = 250;
 constexpr double kMaxSeconds = 15.0;
 
-inline Sweep sweep(const char *name, const Op &op) {
+inline Sweep sweep(const char *name, const Op &op, double max_seconds = kMaxSeconds) {
   Sweep s;
   auto call = [&](std::string *ans, long long arm) {
     if (op.prepare) op.prepare();
@@ -61,11 +64,16 @@ inline Sweep sweep(const char *name, const Op &op) {
   EXPECT_GT(k, 0) << name << ": no allocation counted";
   s.sites = k;
   long long stride = k > kMaxRuns ? (k + kMaxRuns - 1) / kMaxRuns : 1;
+  // In a fixed shuffled order, so a sweep the time cap cuts short still samples all of 1..K.
+  std::vector<long long> order;
+  for (long long n = 1; n <= k; n += stride) order.push_back(n);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(0x5eed));
   auto t0 = std::chrono::steady_clock::now();
-  for (long long n = 1; n <= k; n += stride) {
+  for (long long n : order) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (secs > kMaxSeconds) {
-      printf("[ sweep    ] %s: stopped at N = %lld of %lld after %.0f s\n", name, n, k, secs);
+    if (secs > max_seconds) {
+      printf("[ sweep    ] %s: stopped after %lld of %zu runs (%.0f s)\n", name, s.runs,
+             order.size(), secs);
       break;
     }
     std::string got;

@@ -28,15 +28,50 @@ std::string render(const weft_table *t) {
   return o.str();
 }
 
-// Runs an operation that returns a table: its answer is the table as text.
+// A large table's answer: names, types, and a hash of every row's validity and bytes (text
+// would cost more than the operation under the sanitizer).
+std::string digest(const weft_table *t) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const uint8_t *)p)[i]) * 1099511628211ull;
+  };
+  std::string head;
+  for (const std::string &n : jc::names_of(t)) head += n + "|";
+  for (size_t c = 0; c < tt::num_cols(t); c++) {
+    weft_column_view v;
+    weft_test_ok(weft_table_column(t, c, &v));
+    head += std::to_string((int)v.type) + "|";
+    size_t w = v.type == WEFT_TYPE_BOOL || v.type == WEFT_TYPE_UTF8 ? 0 : jc::width(v.type);
+    for (int64_t r = 0; r < v.length; r++) {
+      int64_t i = v.offset + r;
+      uint8_t valid = !v.validity || ((v.validity[i / 8] >> (i % 8)) & 1);
+      mix(&valid, 1);
+      if (!valid) continue;
+      if (v.type == WEFT_TYPE_BOOL) {
+        uint8_t b = (((const uint8_t *)v.values)[i / 8] >> (i % 8)) & 1;
+        mix(&b, 1);
+      } else if (v.type == WEFT_TYPE_UTF8) {
+        const int32_t *o = (const int32_t *)v.values;
+        mix(v.data + o[i], (size_t)(o[i + 1] - o[i]));
+        mix("\0", 1);
+      } else {
+        mix((const char *)v.values + i * w, w);
+      }
+    }
+  }
+  return head + std::to_string(tt::num_rows(t)) + ":" + std::to_string(h);
+}
+
+// Runs an operation that returns a table: its answer is the table as text (a digest when
+// `large`).
 fs::Op table_op(std::function<weft_status(weft_table **)> f,
-                std::function<std::string()> inputs) {
+                std::function<std::string()> inputs, bool large = false) {
   fs::Op op;
-  op.run = [f](std::string *ans, bool *leaked) {
+  op.run = [f, large](std::string *ans, bool *leaked) {
     weft_table *out = nullptr;
     weft_status st = f(&out);
     if (st == WEFT_OK) {
-      *ans = render(out);
+      *ans = large ? digest(out) : render(out);
     } else if (out) {
       *leaked = true;
     }
@@ -69,7 +104,9 @@ class AllocSweep : public ::testing::Test {
   std::unique_ptr<jc::Built> left, right;
   weft_exec *exec = nullptr;
   std::string left_text, right_text;
+  virtual size_t rows() const { return kRows; }
   void SetUp() override {
+    const size_t kRows = rows();
     std::mt19937_64 rng(17);
     left = jc::build({{"k", WEFT_TYPE_INT64, gs::random_cells(WEFT_TYPE_INT64, kRows, 0.05, 50, rng)},
                       {"s", WEFT_TYPE_UTF8, gs::random_cells(WEFT_TYPE_UTF8, kRows, 0.05, 40, rng)},
@@ -87,9 +124,64 @@ class AllocSweep : public ::testing::Test {
     return [this] { return render(left->table) + render(right->table); };
   }
   std::function<std::string()> left_only() {
+    if (rows() != ::kRows) return [this] { return digest(left->table); };
     return [this] { return render(left->table); };
   }
 };
+
+// Past the sizes where the operations split their work over the thread pool (the
+// allocations of workers fail too). Answers and inputs compare by digest, and each sweep
+// is capped at a few seconds: its faulted runs are a shuffled sample of 1..K.
+class AllocSweepLarge : public AllocSweep {
+ protected:
+  size_t rows() const override { return 100003; }
+};
+constexpr double kLargeSeconds = 6.0;
+
+TEST_F(AllocSweepLarge, Sort) {
+  const char *keys[] = {"s", "v"};
+  fs::sweep("sort large", table_op([&](weft_table **out) {
+    return weft_table_sort(exec, left->table, 2, keys, nullptr, out);
+  }, left_only(), true), kLargeSeconds);
+}
+
+TEST_F(AllocSweepLarge, GroupBy) {
+  Expr v = col("v");
+  const char *keys[] = {"k", "s"};
+  weft_agg aggs[] = {{WEFT_AGG_SUM, v.get(), "sum"}, {WEFT_AGG_N_UNIQUE, v.get(), "nu"},
+                     {WEFT_AGG_LEN, nullptr, "len"}};
+  fs::sweep("group_by large", table_op([&](weft_table **out) {
+    return weft_table_group_by(exec, left->table, 2, keys, 3, aggs, out);
+  }, left_only(), true), kLargeSeconds);
+}
+
+TEST_F(AllocSweepLarge, Join) {
+  const char *on[] = {"k"};
+  fs::sweep("join large", table_op([&](weft_table **out) {
+    return weft_table_join(exec, left->table, right->table, 1, on, on, WEFT_JOIN_LEFT, nullptr, out);
+  }, left_only(), true), kLargeSeconds);
+}
+
+TEST_F(AllocSweepLarge, FilterAndSelect) {
+  Expr p = bin(WEFT_OP_GT, bin(WEFT_OP_MUL, col("v"), lit(3.0)), col("i"));
+  Expr w = alias(bin(WEFT_OP_ADD, col("v"), col("k")), "w");
+  const weft_expr *exprs[] = {w.get(), p.get()};
+  fs::sweep("filter large", table_op([&](weft_table **out) {
+    return weft_table_filter(exec, left->table, p.get(), out);
+  }, left_only(), true), kLargeSeconds);
+  fs::sweep("select large", table_op([&](weft_table **out) {
+    return weft_table_select(exec, left->table, 2, exprs, out);
+  }, left_only(), true), kLargeSeconds);
+}
+
+TEST_F(AllocSweepLarge, ReadCsv) {
+  std::string path = std::string(testing::TempDir()) + "faults_large" + std::to_string(getpid()) + ".csv";
+  ASSERT_WEFT_OK(weft_write_csv(left->table, path.c_str()));
+  fs::sweep("read_csv large", table_op([&](weft_table **out) {
+    return weft_read_csv(exec, path.c_str(), nullptr, out);
+  }, nullptr, true), kLargeSeconds);
+  unlink(path.c_str());
+}
 
 TEST_F(AllocSweep, Sort) {
   const char *keys[] = {"s", "v", "k"};
