@@ -39,7 +39,7 @@ struct Sweep {
 // Faulted runs per operation: K when it is small, else a stride over 1..K, and a wall-clock
 // cap so the sanitizer build stays bounded (reported when it cuts a sweep short).
 constexpr long long kMaxRuns = 250;
-constexpr double kMaxSeconds = 15.0;
+constexpr double kMaxSeconds = 10.0;
 
 inline Sweep sweep(const char *name, const Op &op, double max_seconds = kMaxSeconds) {
   Sweep s;

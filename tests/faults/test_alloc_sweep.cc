@@ -318,6 +318,17 @@ TEST_F(AllocSweep, WriteCsvKeepsTheOldFile) {
   unlink(path.c_str());
 }
 
+// Out through the Arrow C Data Interface and back in.
+TEST_F(AllocSweep, ArrowRoundTrip) {
+  fs::sweep("to_arrow + from_arrow", table_op([&](weft_table **out) {
+    struct ArrowSchema schema;
+    struct ArrowArray array;
+    weft_status st = weft_table_to_arrow(left->table, &schema, &array);
+    if (st != WEFT_OK) return st;
+    return weft_table_from_arrow(&schema, &array, out);
+  }, left_only()));
+}
+
 TEST_F(AllocSweep, LazyPlanCollect) {
   weft_plan *scan = nullptr, *filt = nullptr, *with = nullptr, *grp = nullptr, *sorted = nullptr;
   Expr pred = bin(WEFT_OP_GT, col("v"), lit(-50.0));

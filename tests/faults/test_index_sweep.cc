@@ -140,3 +140,44 @@ TEST_F(IndexSweep, SaveAndLoad) {
 }
 
 }  // namespace
+
+namespace {
+
+// The IVF index: train, add, search, save and load, each allocation failing in turn.
+TEST_F(IndexSweep, IvfTrainAddSearchSaveLoad) {
+  std::string path = std::string(testing::TempDir()) + "faults_ivf" + std::to_string(getpid());
+  for (weft_ivf_codec codec : {WEFT_IVF_FLAT, WEFT_IVF_SQ8}) {
+    fs::Op op;
+    op.run = [&](std::string *ans, bool *leaked) {
+      weft_ivf *ivf = nullptr, *loaded = nullptr;
+      weft_status st = weft_ivf_create(kDim, 16, WEFT_METRIC_L2, codec, &ivf);
+      if (st != WEFT_OK && ivf) *leaked = true;
+      if (st == WEFT_OK) st = weft_ivf_train(ivf, kBase, base.data(), 4, 11);
+      if (st == WEFT_OK) st = weft_ivf_add(ivf, kBase, base.data(), nullptr);
+      if (st == WEFT_OK) st = weft_ivf_add(ivf, kBatch, batch.data(), batch_ids.data());
+      if (st == WEFT_OK) st = weft_ivf_save(ivf, path.c_str());
+      if (st == WEFT_OK) st = weft_ivf_load(path.c_str(), &loaded);
+      std::ostringstream o;
+      for (weft_ivf *x : {ivf, loaded}) {
+        std::vector<float> d(kQueries * kK);
+        std::vector<int64_t> l(kQueries * kK);
+        if (st == WEFT_OK)
+          st = weft_ivf_search(exec, x, kQueries, queries.data(), kK, 3, nullptr, 0, d.data(), l.data());
+        for (size_t i = 0; st == WEFT_OK && i < l.size(); i++) {
+          uint32_t bits;
+          memcpy(&bits, &d[i], 4);
+          o << l[i] << "/" << bits << ",";
+        }
+      }
+      if (st == WEFT_OK) *ans = o.str();
+      weft_ivf_free(ivf);
+      weft_ivf_free(loaded);
+      return st;
+    };
+    op.inputs = inputs();
+    fs::sweep(codec == WEFT_IVF_FLAT ? "ivf flat" : "ivf sq8", op);
+  }
+  unlink(path.c_str());
+}
+
+}  // namespace
