@@ -325,7 +325,12 @@ TEST_F(AllocSweep, ArrowRoundTrip) {
     struct ArrowArray array;
     weft_status st = weft_table_to_arrow(left->table, &schema, &array);
     if (st != WEFT_OK) return st;
-    return weft_table_from_arrow(&schema, &array, out);
+    st = weft_table_from_arrow(&schema, &array, out);
+    if (st != WEFT_OK) {  // on failure nothing moved: the exporter's structs are still ours
+      if (array.release) array.release(&array);
+      if (schema.release) schema.release(&schema);
+    }
+    return st;
   }, left_only()));
 }
 
