@@ -355,3 +355,42 @@ TEST_F(AllocSweep, LazyPlanCollect) {
 }
 
 }  // namespace
+
+namespace {
+
+// A plan whose join feeds an aggregation (fused when the right keys repeat) and a window
+// expression (over) in a select.
+TEST_F(AllocSweep, LazyJoinAggAndWindow) {
+  weft_plan *l = nullptr, *r = nullptr, *joined = nullptr, *grouped = nullptr, *win = nullptr;
+  const char *on[] = {"k"};
+  Expr sum_w = alias(agg(WEFT_AGG_SUM, col("w")), "sum_w");
+  Expr mean_v = alias(agg(WEFT_AGG_MEAN, col("v")), "mean_v");
+  const weft_expr *aggs[] = {sum_w.get(), mean_v.get()};
+  weft_expr *over_raw = nullptr;
+  Expr key = col("s");
+  const weft_expr *keys[] = {key.get()};
+  ASSERT_WEFT_OK(weft_expr_over(agg(WEFT_AGG_MAX, col("v")).get(), 1, keys, &over_raw));
+  Expr over = alias(own(WEFT_OK, over_raw), "max_v_by_s");
+  const weft_expr *sel[] = {col("k").get(), over.get()};
+  Expr keep0 = col("k");
+  sel[0] = keep0.get();
+  ASSERT_WEFT_OK(weft_plan_scan(left->table, &l));
+  ASSERT_WEFT_OK(weft_plan_scan(right->table, &r));
+  ASSERT_WEFT_OK(weft_plan_join(l, r, 1, on, on, WEFT_JOIN_INNER, nullptr, &joined));
+  ASSERT_WEFT_OK(weft_plan_agg(joined, 1, on, 2, aggs, &grouped));
+  ASSERT_WEFT_OK(weft_plan_select(l, 2, sel, &win));
+  fs::sweep("plan join + agg", table_op([&](weft_table **out) {
+    weft_table *t = nullptr;
+    weft_status st = weft_plan_collect(exec, grouped, &t);
+    const char *by[] = {"k"};
+    if (st == WEFT_OK) st = weft_table_sort(exec, t, 1, by, nullptr, out);  // groups in any order
+    weft_table_free(t);
+    return st;
+  }, both()));
+  fs::sweep("plan select over", table_op([&](weft_table **out) {
+    return weft_plan_collect(exec, win, out);
+  }, left_only()));
+  for (weft_plan *p : {l, r, joined, grouped, win}) weft_plan_free(p);
+}
+
+}  // namespace

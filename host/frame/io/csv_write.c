@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file_sync.h"
 #include "core/alloc.h"
 #include "core/thread_pool.h"
 #include "frame/expr/expr.h" /* weft__dec_format */
@@ -233,6 +234,7 @@ weft_status weft_write_csv(const weft_table *table, const char *path) {
     if (st == WEFT_ERR_IO)
       weft__error(WEFT_ERR_IO, "write_csv: cannot write \"%s\": %s", path, strerror(err));
     if (st != WEFT_OK) unlink(tmp);
+    else weft__sync_directory_of(path);
   }
   for (size_t k = 0; k < ROUND_BLOCKS; k++) free(bufs[k].data);
   free(bufs);
