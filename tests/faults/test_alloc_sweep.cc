@@ -394,3 +394,68 @@ TEST_F(AllocSweep, LazyJoinAggAndWindow) {
 }
 
 }  // namespace
+
+namespace {
+
+// String expressions (a regex replace through PCRE2 when built with it, a literal one
+// otherwise), is_in, upper-casing and slicing.
+TEST_F(AllocSweep, StringExpressions) {
+  weft_expr *raw = nullptr;
+  weft_status st = weft_expr_str_replace(col("s").get(), "k([0-9])", "<$1>", 0, -1, &raw);
+  if (st != WEFT_OK)  // built without PCRE2: the literal form
+    st = weft_expr_str_replace(col("s").get(), "k1", "<1>", 1, -1, &raw);
+  Expr replaced = own(st, raw);
+  st = weft_expr_str_slice(col("s").get(), 1, 4, &raw);
+  Expr sliced = own(st, raw);
+  const char *words[] = {"k813", "", "k56"};
+  st = weft_expr_is_in(col("s").get(), WEFT_TYPE_UTF8, words, 3, &raw);
+  Expr in = own(st, raw);
+  st = weft_expr_unary(WEFT_OP_STR_UPPER, col("s").get(), &raw);
+  Expr upper = own(st, raw);
+  Expr es[] = {alias(replaced, "r"), alias(sliced, "sl"), alias(in, "in"), alias(upper, "up")};
+  const weft_expr *exprs[] = {es[0].get(), es[1].get(), es[2].get(), es[3].get()};
+  fs::sweep("string expressions", table_op([&](weft_table **out) {
+    return weft_table_select(exec, left->table, 4, exprs, out);
+  }, left_only()));
+}
+
+// Concatenation, a row index and a slice of it.
+TEST_F(AllocSweep, ConcatRowIndexSlice) {
+  fs::sweep("concat + with_row_index + slice", table_op([&](weft_table **out) {
+    const weft_table *parts[] = {left->table, left->table};
+    weft_table *both = nullptr, *indexed = nullptr;
+    weft_status st = weft_table_concat(2, parts, &both);
+    if (st == WEFT_OK) st = weft_table_with_row_index(both, "row", 5, &indexed);
+    if (st == WEFT_OK) st = weft_table_slice(indexed, 2000, 3000, out);
+    weft_table_free(both);
+    weft_table_free(indexed);
+    return st;
+  }, left_only()));
+}
+
+// read_csv with its options: null strings, a delimiter, a type override.
+TEST_F(AllocSweep, ReadCsvWithOptions) {
+  std::string path = temp_path("faults_opts.csv");
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "a;b;c\n";
+    for (size_t r = 0; r < kRows; r++)
+      f << (r % 9 ? std::to_string(r) : "NA") << ";" << (r % 4 ? "x" : "-") << r % 13 << ";"
+        << r * 3 << "\n";
+  }
+  weft_csv_options o;
+  ASSERT_WEFT_OK(weft_csv_options_init(&o));
+  o.delimiter = ';';
+  o.null_values = "NA,-";
+  const char *names[] = {"c"};
+  weft_type types[] = {WEFT_TYPE_FLOAT64};
+  o.n_overrides = 1;
+  o.override_names = names;
+  o.override_types = types;
+  fs::sweep("read_csv options", table_op([&](weft_table **out) {
+    return weft_read_csv(exec, path.c_str(), &o, out);
+  }, [&] { return file_text(path); }));
+  unlink(path.c_str());
+}
+
+}  // namespace
