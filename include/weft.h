@@ -404,6 +404,11 @@ typedef enum weft_type {
    * (1..38) and scale (0..precision): build it with WEFT_TYPE_DECIMAL(p, s) or
    * weft_type_decimal; WEFT_TYPE_DECIMAL128 alone is only the tag in the low byte. */
   WEFT_TYPE_DECIMAL128 = 14,
+  /* A vector of `dim` float32 values per row (Arrow's fixed_size_list<float32, dim>, Polars'
+   * Array(Float32, dim)): row i is the dim floats at values + (offset + i) * dim * 4, a null
+   * row a null vector. The type value carries dim (1..WEFT_VECTOR_MAX_DIM): build it with
+   * WEFT_TYPE_VECTOR(dim) or weft_type_vector; WEFT_TYPE_VECTOR_F32 alone is only the tag. */
+  WEFT_TYPE_VECTOR_F32 = 15,
   /* Not a type: widens the enum's range to 31 bits so a decimal's packed value is a valid
    * weft_type in C++ too (UBSan's enum check), the Vulkan *_MAX_ENUM idiom. */
   WEFT_TYPE_MAX_ENUM_ = 0x7fffffff
@@ -411,8 +416,11 @@ typedef enum weft_type {
 
 #define WEFT_TYPE_DECIMAL(precision, scale) \
   ((weft_type)(WEFT_TYPE_DECIMAL128 | ((precision) << 8) | ((scale) << 16)))
+#define WEFT_VECTOR_MAX_DIM (1 << 20)
+#define WEFT_TYPE_VECTOR(dim) ((weft_type)(WEFT_TYPE_VECTOR_F32 | ((dim) << 8)))
 
-/* The type's name as Arrow/Polars print it ("int64", "utf8", "decimal[15,2]", ...);
+/* The type's name as Arrow/Polars print it ("int64", "utf8", "decimal[15,2]",
+ * "array[f32, 3]", ...);
  * "unknown" when it is not a weft type. */
 WEFT_API const char *weft_type_name(weft_type type);
 /* decimal128(precision, scale) as a weft_type; precision 1..38, scale 0..precision, else
@@ -420,6 +428,11 @@ WEFT_API const char *weft_type_name(weft_type type);
 WEFT_API WEFT_NODISCARD weft_status weft_type_decimal(int precision, int scale, weft_type *out);
 /* Whether `type` is a decimal128 type, with its precision and scale (either may be NULL). */
 WEFT_API int weft_type_is_decimal(weft_type type, int *precision, int *scale);
+/* A vector of `dim` float32 values as a weft_type; dim 1..WEFT_VECTOR_MAX_DIM, else
+ * WEFT_ERR_INVALID_ARGUMENT naming it. */
+WEFT_API WEFT_NODISCARD weft_status weft_type_vector(int dim, weft_type *out);
+/* Whether `type` is a float32 vector type, with its dim (dim may be NULL). */
+WEFT_API int weft_type_is_vector(weft_type type, int *dim);
 
 /* A column's memory, Arrow's layout: `validity` (bit i of byte i/8, NULL = no nulls),
  * `values` (fixed-width values; for BOOL a bitmap; for UTF8 the int32 offsets, length + 1
@@ -484,6 +497,10 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_slice(const weft_table *table, in
 /* Rows of every table one after another; the schemas must match (names and types). */
 WEFT_API WEFT_NODISCARD weft_status weft_table_concat(size_t n, const weft_table *const *tables,
                                                       weft_table **out);
+/* The rows listed in `rows` (n of them, each in [0, rows of the table), repeats allowed), in
+ * that order, every column copied (Polars' gather); nulls stay null. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_take(const weft_table *table, const int64_t *rows,
+                                                    int64_t n, weft_table **out);
 
 /* ------------------------------------------------------------------ expressions */
 
@@ -592,6 +609,16 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_duration(int64_t microseco
  * integers unchanged. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_round(const weft_expr *input, int decimals,
                                                     weft_expr **out);
+/* The distance of each vector of `input` (a vector column, array[f32, dim], or an alias of
+ * one) to `query` (dim floats), as float32, null where the vector is null:
+ * WEFT_METRIC_L2 the squared Euclidean distance (as FlatIndex and Lance; no square root),
+ * WEFT_METRIC_COSINE 1 - cosine similarity (NaN for a zero vector, as numpy), WEFT_METRIC_IP
+ * the inner product. Sums run in float64 and round once. The query is copied; a dim that is
+ * not the column's is an error where the expression is bound. */
+WEFT_API WEFT_NODISCARD weft_status weft_expr_vector_distance(const weft_expr *input,
+                                                              weft_metric metric, size_t dim,
+                                                              const float *query,
+                                                              weft_expr **out);
 /* Names the output column (otherwise: the leftmost column name in the tree, or "literal"). */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_alias(const weft_expr *input, const char *name,
                                                     weft_expr **out);
@@ -692,6 +719,22 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_sort_nulls(weft_exec *exec, const
                                                           size_t nkeys, const char *const *keys,
                                                           const int *descending,
                                                           const int *nulls_last, weft_table **out);
+/* The k rows of `table` whose vectors in `column` (array[f32, dim]) are nearest each of the
+ * nq queries (nq x dim floats, row-major), by the exact k-NN engine (weft_index_search's,
+ * on the devices `exec` allows): every column of those rows, then a float32 "_distance",
+ * smaller is nearer under every metric (WEFT_METRIC_L2: squared Euclidean; COSINE:
+ * 1 - cosine similarity; IP: minus the inner product), and with batch = 1 a uint32
+ * "_query" (the query's index). k rows a query, in order of distance, ties to the smaller
+ * row. Candidates are the rows where `prefilter` (NULL: none) is true and the vector is not
+ * null, so a query gets k rows whenever k rows pass, fewer when fewer pass. A candidate
+ * vector with NaN or inf (or all zeros, for cosine) is an error naming its row; queries are
+ * checked alike. batch = 0 takes exactly one query. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_nearest(weft_exec *exec, const weft_table *table,
+                                                       const char *column, size_t nq,
+                                                       const float *queries, size_t dim, size_t k,
+                                                       weft_metric metric,
+                                                       const weft_expr *prefilter, int batch,
+                                                       weft_table **out);
 /* The table with a first uint32 column `name` numbering the rows from `offset` (Polars'
  * with_row_index); the other columns are shared. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_with_row_index(const weft_table *table,
@@ -834,6 +877,14 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_top_k(const weft_plan *input, int6
 WEFT_API WEFT_NODISCARD weft_status weft_plan_with_row_index(const weft_plan *input,
                                                              const char *name, int64_t offset,
                                                              weft_plan **out);
+/* The k rows nearest each query by vector column `column` (as weft_table_nearest). A filter
+ * directly below it, or above it on its input's columns (not "_distance" / "_query"), is
+ * its pre-filter: those rows are the search's candidates, so k rows come back whenever k
+ * rows pass; explain shows "prefilter: <predicate> (n of N rows)". */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_nearest(const weft_plan *input, const char *column,
+                                                      size_t nq, const float *queries, size_t dim,
+                                                      size_t k, weft_metric metric, int batch,
+                                                      weft_plan **out);
 /* Joins `left` and `right` on equal keys (as weft_table_join). */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_join(const weft_plan *left, const weft_plan *right,
                                                    size_t nkeys, const char *const *left_on,

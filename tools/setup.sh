@@ -86,9 +86,9 @@ fi
 
 weft_choose_python
 echo "setup: Python packages go into $PY: $WEFT_PY_HOW"
-pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl duckdb tpchgen-cli)
+pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl duckdb tpchgen-cli scikit-learn)
 need=()
-for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl duckdb; do
+for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl duckdb sklearn; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
 # tpchgen-cli (the TPC-H data of test_tpch.py and bench/tpch.py) is a program, no module:

@@ -39,7 +39,20 @@ static void *pool_worker(void *arg) {
   return NULL;
 }
 
+/* A forked child (a PyTorch DataLoader worker, multiprocessing) has only the forking thread:
+ * the workers are gone, so the child runs every job on its calling thread, and the locks and
+ * conditions, which another parent thread may have held at the fork, start afresh. */
+static void pool_after_fork(void) {
+  pool_threads = 1;
+  pool_pending = 0;
+  pthread_mutex_init(&pool_busy, NULL);
+  pthread_mutex_init(&pool_lock, NULL);
+  pthread_cond_init(&pool_wake, NULL);
+  pthread_cond_init(&pool_done, NULL);
+}
+
 static void pool_start(void) {
+  pthread_atfork(NULL, NULL, pool_after_fork);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   const char *env = getenv("WEFT_NUM_THREADS");
   long want = env && atol(env) > 0 ? atol(env) : cores;

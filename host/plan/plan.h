@@ -23,7 +23,9 @@ typedef enum weft__plan_kind {
   WEFT__P_SCAN, WEFT__P_FILTER, WEFT__P_SELECT, WEFT__P_WITH_COLUMNS, WEFT__P_GROUP_BY,
   WEFT__P_SORT, WEFT__P_JOIN, WEFT__P_SLICE, WEFT__P_UNIQUE,
   WEFT__P_TOP_K, /* also made by the optimizer from a slice over a sort (plan_topk.c) */
-  WEFT__P_ROW_INDEX /* its name in keys[0] (n = 1), its first number in `offset` */
+  WEFT__P_ROW_INDEX, /* its name in keys[0] (n = 1), its first number in `offset` */
+  WEFT__P_NEAREST    /* plan_nearest.c: the vector column in keys[0] (n = 1), k in `length`,
+                        its pre-filter (or NULL) in exprs[0] */
 } weft__plan_kind;
 
 /* A scan's rows read at collect time by the caller's callback (weft_plan_scan_source),
@@ -59,6 +61,9 @@ struct weft_plan {
   char **keep;                   /* filter: the input columns it outputs (NULL: all), so a
                                   * column only the predicate reads is not copied */
   size_t nkeep;
+  float *queries;                /* nearest: nq x dim floats (copied) */
+  size_t nq, dim;
+  int metric, batch;             /* nearest: a weft_metric; 1 for a batch of queries */
   char *explain_text;            /* the last weft_plan_explain of this handle */
   char *ran;                     /* the report of the last weft_plan_collect of this handle */
   weft__device_spec ran_spec;    /* the spec in effect at that collect (compared by explain) */
@@ -97,6 +102,23 @@ void weft__scan_source_free(weft__scan_source *s);
 weft_status weft__plan_top_k(const weft_plan *plan, weft_plan **out);
 weft_status weft__plan_top_k_node(const weft_plan *sort, int64_t k, weft_plan **out);
 
+/* A growable string; weft__text_add keeps going on allocation failure (ok becomes 0). */
+typedef struct weft__text {
+  char *s;
+  size_t len, cap;
+  int ok;
+} weft__text;
+void weft__text_add(weft__text *t, const char *fmt, ...) WEFT_PRINTF(2, 3);
+
+/* plan_nearest.c: a nearest node like `p` (its column, queries, k, metric) over `input`
+ * with `prefilter` (NULL: none) as its pre-filter; its explain text after the kind. */
+weft_status weft__plan_nearest_like(const weft_plan *p, const weft_plan *input,
+                                    const weft_expr *prefilter, weft_plan **out);
+void weft__plan_nearest_line(const weft_plan *p, weft__text *t);
+/* `line` (taken over) with the pre-filter's count, "(n of N rows)", for explain only: it runs
+ * the predicate over an in-memory scan (collect's report counts as it runs instead). */
+char *weft__plan_nearest_counted(const weft_plan *p, char *line);
+
 /* plan_device.c: where an operator of `rows` input rows runs under `exec` (NULL: auto) and
  * why. force_cpu: run it with device "cpu" (a small input under auto). When the choice would
  * fail in strict mode, *fail is the status and `why` its message. */
@@ -130,12 +152,5 @@ const weft_plan *weft__plan_inputs(const weft_plan *p, int fused);
 /* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */
 char *weft__plan_line(const weft_plan *node, const weft_exec *exec);
 
-/* A growable string; weft__text_add keeps going on allocation failure (ok becomes 0). */
-typedef struct weft__text {
-  char *s;
-  size_t len, cap;
-  int ok;
-} weft__text;
-void weft__text_add(weft__text *t, const char *fmt, ...) WEFT_PRINTF(2, 3);
 
 #endif

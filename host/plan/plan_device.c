@@ -29,7 +29,8 @@
 
 static const char *op_name(weft__plan_kind kind) {
   static const char *names[] = {"scan", "filter", "select", "with_columns", "group_by",
-                                "sort", "join",   "slice",  "unique", "top_k", "with_row_index"};
+                                "sort", "join",   "slice",  "unique", "top_k", "with_row_index",
+                                "nearest"};
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "?";
 }
 

@@ -148,6 +148,7 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
     case WEFT__P_ROW_INDEX:
       weft__text_add(&t, "\"%s\" from %lld", p->keys[0], (long long)p->offset);
       break;
+    case WEFT__P_NEAREST: weft__plan_nearest_line(p, &t); break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) weft__text_add(&t, "(all columns)");
       else {
@@ -168,7 +169,7 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
  * device is shown (the reason is said once, on the line above). */
 static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exec, int depth,
                          const char *parent_why) {
-  char *line = weft__plan_line(p, exec);
+  char *line = weft__plan_nearest_counted(p, weft__plan_line(p, exec));
   weft__plan_device dev;
   weft__plan_device_choose(exec, p, &dev);
   const char *colon = strstr(dev.why, ": ");

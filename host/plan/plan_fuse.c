@@ -37,7 +37,7 @@ static int join_fusable(const weft_plan *j) {
     return 0;
   for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++) {
     weft_type t = j->proto->cols[c].view.type;
-    if (t == WEFT_TYPE_UTF8 || weft__type_is_decimal(t)) return 0;
+    if (t == WEFT_TYPE_UTF8 || weft__type_is_decimal(t) || weft__type_is_vector(t)) return 0;
   }
   for (size_t k = 0; k < j->n; k++) {
     size_t idx;

@@ -51,6 +51,7 @@ weft_status weft_plan_free(weft_plan *p) {
     free(p->aggs);
     free(p->suffix);
     free_names(p->keep, p->nkeep);
+    free(p->queries);
     free(p->explain_text);
     free(p->ran);
     free(p);
@@ -447,12 +448,15 @@ weft_status weft__plan_rebuild(const weft_plan *p, const weft_plan *in, const we
     case WEFT__P_SLICE: return weft_plan_slice(in, p->offset, p->length, out);
     case WEFT__P_UNIQUE: return weft_plan_unique(in, p->n, keys, out);
     case WEFT__P_ROW_INDEX: return weft_plan_with_row_index(in, keys[0], p->offset, out);
+    case WEFT__P_NEAREST:
+      return weft__plan_nearest_like(p, in, p->exprs ? p->exprs[0] : NULL, out);
   }
   return weft__error(WEFT_ERR_INTERNAL, "weft plan: unknown node kind %d", (int)p->kind);
 }
 
 const char *weft__plan_kind_name(weft__plan_kind kind) {
   static const char *names[] = {"SCAN", "FILTER", "SELECT", "WITH_COLUMNS", "GROUP_BY",
-                                "SORT", "JOIN",   "SLICE",  "UNIQUE", "TOP_K", "WITH_ROW_INDEX"};
+                                "SORT", "JOIN",   "SLICE",  "UNIQUE", "TOP_K", "WITH_ROW_INDEX",
+                                "NEAREST"};
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind] : "UNKNOWN";
 }

@@ -166,6 +166,14 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
       st = one_input(p, &below, 0, NULL, out);
       break;
     case WEFT__P_FILTER: return project_filter(p, need, out);
+    case WEFT__P_NEAREST: /* the rows it returns, less its own columns, its vectors and pre-filter */
+      if (!need) return one_input(p, NULL, 0, NULL, out);
+      for (size_t i = 0; i < need->n; i++)
+        if (strcmp(need->v[i], "_distance") && strcmp(need->v[i], "_query")) weft__names_add(&below, need->v[i]);
+      weft__names_add(&below, p->keys[0]);
+      if (p->exprs) weft__names_add_expr(&below, p->exprs[0]);
+      st = one_input(p, &below, 0, NULL, out);
+      break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) need = NULL; /* every column is a key */
       /* fall through */

@@ -133,6 +133,23 @@ static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
   return st;
 }
 
+/* A filter pushed below a nearest node (or already there) is taken into it as its
+ * pre-filter: its rows are the candidates of the search, so k rows come back whenever k
+ * rows pass (a filter above a nearest on its input's columns means the same: it is pushed
+ * here). Conjuncts that go further down stay ordinary filters there. */
+static weft_status push_nearest(const weft_plan *p, preds *down, preds *stay, weft_plan **out) {
+  weft_plan *child = NULL, *node = NULL;
+  if (p->exprs) WEFT_RETURN_NOT_OK(add_conjuncts(down, p->exprs[0])); /* applied first */
+  weft_status st = push(p->in, down, &child);
+  if (st == WEFT_OK && child->kind == WEFT__P_FILTER && !child->keep)
+    st = weft__plan_nearest_like(p, child->in, child->exprs[0], &node);
+  else if (st == WEFT_OK)
+    st = weft__plan_nearest_like(p, child, NULL, &node);
+  weft_plan_free(child);
+  if (st == WEFT_OK) return wrap(node, stay, out);
+  return st;
+}
+
 /* Pushes the conjuncts `ps` (which it empties) as far down `p` as they go. */
 static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
   weft_status st = WEFT_OK;
@@ -170,6 +187,11 @@ static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
       break;
     case WEFT__P_JOIN:
       st = push_join(p, ps, out);
+      break;
+    case WEFT__P_NEAREST: /* conjuncts on the input's columns become its pre-filter */
+      weft__names_add(&names, "_distance"), weft__names_add(&names, "_query");
+      st = split(ps, &names, untouched, &down, &stay);
+      if (st == WEFT_OK) st = push_nearest(p, &down, &stay, out);
       break;
     case WEFT__P_SCAN:
       st = wrap(weft__plan_ref(p), ps, out);

@@ -35,6 +35,10 @@ def test_no_gpu_here_is_said_plainly():
     if cuda[0].loaded:
         pytest.skip("a CUDA backend loaded on this machine")
     assert "insufficient" not in cuda[0].reason, cuda[0].reason
+    built = os.sep in weft._lib.path and (Path(weft._lib.path).parent / "libweft_cuda.so").exists()
+    if built and not list(Path("/dev").glob("nvidia*")):
+        # the real CUDA backend on a machine without NVIDIA's driver or GPU
+        assert cuda[0].reason.startswith("no NVIDIA driver / GPU found"), cuda[0].reason
 
 
 @pytest.mark.parametrize(

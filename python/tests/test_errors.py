@@ -220,5 +220,10 @@ def test_python_message_rewrites_only_a_leading_c_name():
     assert _python_message("weft_index_load: bad", None) == "weft.load_index: bad"
     assert _python_message("weft_unknown_fn: bad", None) == "weft_unknown_fn: bad"
     assert _python_message("", "f") == ""
+    # a C function quoted in the advice becomes its Python call; an unknown one stays
+    assert _python_message("weft_ivf_add: not trained (call weft_ivf_train first)", "IVFIndex.add") == (
+        "IVFIndex.add: not trained (call IVFIndex.train first)"
+    )
+    assert _python_message("bad (use weft_index_add)", None) == "bad (use FlatIndex.add)"
     e = _error(_lib.WEFT_ERR_INVALID_ARGUMENT, "weft_table_sort: bad")  # an explicit message stays
     assert str(e) == "weft_table_sort: bad"

@@ -11,7 +11,7 @@ import pytest
 import weft
 
 PKG = Path(weft.__file__).parent
-HELPERS = ["_args.py", "_group.py", "_join.py", "_select.py", "_csv.py", "lazy.py"]
+HELPERS = ["_args.py", "_group.py", "_join.py", "_select.py", "_csv.py", "lazy.py", "_series_ops.py"]
 
 
 def _imports(path):
@@ -53,6 +53,9 @@ PUBLIC = [
     weft.LazyFrame.filter, weft.LazyFrame.collect, weft.LazyFrame.explain, weft.LazyFrame.join,
     weft.read_csv, weft.from_arrow, weft.concat, weft.read_parquet, weft.col, weft.lit,
     weft.axpy, weft.sum, weft.reduce, weft.devices, weft.backends, weft.last_report,
+    weft.DataFrame.iter_batches, weft.DataFrame.sample, weft.DataFrame.shuffle,
+    weft.DataFrame.to_numpy, weft.DataFrame.to_torch, weft.train_test_split, weft.from_dlpack,
+    weft.from_pandas, weft.from_polars,
 ]
 
 

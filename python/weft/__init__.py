@@ -44,12 +44,32 @@ from .index import Bitset, FlatIndex, load_index
 from .ivf import IVFIndex, kmeans
 from .lazy import LazyFrame, LazyGroupBy
 from ._scan_parquet import scan_parquet
+from .encoders import (Categorify, Encoder, FillNull, HashBucket, MinMax, NotFittedError, OneHot,
+                       Pipeline, Standardize, load_encoder)
+from .interchange import from_dlpack, from_pandas, from_polars
+from .splits import train_test_split
+from ._knn_join import knn_join
 from .ops import ReduceResult, axpy, max, min, reduce, sum
+
+
+def __getattr__(name: str) -> object:
+    """weft.TorchDataset imports torch, so only when it is first used."""
+    if name == "TorchDataset":
+        try:
+            from .torch_data import TorchDataset
+        except ImportError as exc:
+            raise ImportError(f"weft.TorchDataset needs torch ({exc}): pip install torch (the CPU "
+                              "wheel: --index-url https://download.pytorch.org/whl/cpu), or "
+                              "Debian's python3-torch") from None
+        return TorchDataset
+    raise AttributeError(f"module 'weft' has no attribute {name!r}")
+
 
 __version__ = _lib.weft_version_string().decode("ascii")
 
 # weft.len, weft.sum, weft.min and weft.max are attributes, left out of __all__ so that
-# `from weft import *` does not shadow Python's builtins of those names.
+# `from weft import *` does not shadow Python's builtins of those names. weft.TorchDataset is
+# left out too: a star import would import torch.
 
 __all__ = [
     "__version__",
@@ -72,8 +92,13 @@ __all__ = [
     "Series",
     "concat",
     "from_arrow",
+    "from_dlpack",
+    "from_pandas",
+    "from_polars",
+    "train_test_split",
     "read_parquet",
     "scan_parquet",
+    "knn_join",
     "LazyFrame",
     "LazyGroupBy",
     "col",
@@ -87,6 +112,16 @@ __all__ = [
     "kmeans",
     "Bitset",
     "load_index",
+    "Encoder",
+    "Standardize",
+    "MinMax",
+    "FillNull",
+    "OneHot",
+    "Categorify",
+    "HashBucket",
+    "Pipeline",
+    "load_encoder",
+    "NotFittedError",
     "WeftError",
     "InvalidArgumentError",
     "OutOfMemoryError",

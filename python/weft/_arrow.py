@@ -72,14 +72,15 @@ def stream_capsule(handle):
     return _capsule_new(ptr, _STREAM, _stream_destructor)
 
 
-def table_from_arrow(obj):
+def table_from_arrow(obj, where=None):
     """A weft_table handle from an object of the Arrow PyCapsule Interface (a stream of
-    record batches, or one struct array), or None when `obj` speaks neither."""
+    record batches, or one struct array), or None when `obj` speaks neither. `where` names
+    the Python call in errors."""
     out = _lib.weft_table_p()
     if hasattr(obj, "__arrow_c_stream__"):
         capsule = obj.__arrow_c_stream__()
         status = _lib.weft_table_from_stream(_get_pointer(capsule, _STREAM), ctypes.byref(out))
-        _check(status)
+        _check(status, where)
         del capsule  # released by C already: its destructor sees release == NULL
         return out
     if hasattr(obj, "__arrow_c_array__"):
@@ -87,7 +88,7 @@ def table_from_arrow(obj):
         status = _lib.weft_table_from_arrow(
             _get_pointer(schema, _SCHEMA), _get_pointer(array, _ARRAY), ctypes.byref(out)
         )
-        _check(status)  # on failure nothing moved: the capsules release their structs
+        _check(status, where)  # on failure nothing moved: the capsules release their structs
         del schema, array
         return out
     return None

@@ -22,11 +22,12 @@ __all__ = ["table_from_columns", "column_view", "to_numpy", "to_list", "TYPE_NAM
 
 
 class _TypeNames(dict):
-    """weft type int -> its name; decimal types (precision and scale packed in the int, so
-    too many to list) are named on first use ("decimal[15,2]", as Polars prints them)."""
+    """weft type int -> its name; decimal and vector types (precision and scale, or dim,
+    packed in the int, so too many to list) are named on first use ("decimal[15,2]",
+    "array[f32, 3]", as Polars prints them)."""
 
     def __missing__(self, t):
-        if not is_decimal(t):
+        if not is_decimal(t) and not is_vector(t):
             raise KeyError(t)
         name = _lib.weft_type_name(t).decode("ascii")
         self[t] = name
@@ -36,6 +37,16 @@ class _TypeNames(dict):
 def is_decimal(t):
     """Whether weft type int `t` is a decimal128 type."""
     return isinstance(t, int) and bool(_lib.weft_type_is_decimal(t, None, None))
+
+
+def is_vector(t):
+    """Whether weft type int `t` is a float32 vector type (array[f32, dim])."""
+    return isinstance(t, int) and bool(_lib.weft_type_is_vector(t, None))
+
+
+def vector_dim(t):
+    """The dim of vector type int `t`."""
+    return t >> 8
 
 
 def decimal_scale(t):
@@ -215,6 +226,53 @@ def _decimals(name, items):
     return view, [words, validity]
 
 
+def _vectors(name, arr, valid=None):
+    """(view, keep) for a 2-D array (rows, dim) as a vector column: float32 C-contiguous
+    rows are read in place, anything else numeric is converted to float32 (a copy)."""
+    if arr.dtype.kind not in "fiub" or arr.dtype.kind == "b":
+        raise InvalidArgumentError(
+            f"column {name!r} is a 2-D array of {arr.dtype}; a vector column takes numbers "
+            "(float32 kept as is, other numbers converted to float32)")
+    if arr.shape[1] < 1:
+        raise InvalidArgumentError(f"column {name!r} has shape {arr.shape}: vectors need at least 1 value")
+    if arr.shape[1] > _lib.WEFT_VECTOR_MAX_DIM:
+        raise InvalidArgumentError(
+            f"column {name!r} has vectors of {arr.shape[1]} values; weft takes at most {_lib.WEFT_VECTOR_MAX_DIM}")
+    values = np.ascontiguousarray(arr, dtype=np.float32)  # no copy when already so
+    keep = [values]
+    validity, null_count = None, 0
+    if valid is not None and not valid.all():
+        validity = _bitmap(valid)
+        null_count = int(len(valid) - np.count_nonzero(valid))
+        keep.append(validity)
+    view = _view(_lib.WEFT_TYPE_VECTOR(arr.shape[1]), arr.shape[0], values, validity, null_count=null_count)
+    return view, keep
+
+
+def _vectors_from_list(name, items):
+    """(view, keep) for a list of vectors (lists, tuples or 1-D arrays of numbers) and None."""
+    dim = None
+    first = None
+    for i, x in enumerate(items):
+        if x is None:
+            continue
+        n = len(x)
+        if dim is None:
+            dim, first = n, i
+        elif n != dim:
+            raise InvalidArgumentError(
+                f"column {name!r}: row {i} holds {n} values but row {first} holds {dim}; a "
+                "vector column needs one length (ragged lists cannot be a vector column)")
+    if dim is None:
+        raise InvalidArgumentError(f"column {name!r}: every vector is None, so its length is unknown")
+    valid = np.fromiter((x is not None for x in items), dtype=bool, count=len(items))
+    try:
+        arr = np.array([x if x is not None else [0.0] * dim for x in items], dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"column {name!r}: vectors must hold numbers ({exc})") from None
+    return _vectors(name, arr.reshape(len(items), dim), valid)
+
+
 def _strings(name, items):
     """(view, keep) for a sequence of str or None."""
     encoded = []
@@ -271,6 +329,8 @@ def _from_list(name, items):
     kinds = {_kind(x) for x in items if x is not None}
     if kinds == {"int", "float"}:
         kinds = {"float"}
+    if len(kinds) > 1 and kinds <= {"list", "tuple", "ndarray"}:
+        kinds = {"list"}
     if not kinds:
         kinds = {"float"}  # all null: a float64 column of nulls
     if len(kinds) > 1:
@@ -282,6 +342,8 @@ def _from_list(name, items):
         return _strings(name, items)
     if kind == "Decimal":
         return _decimals(name, items)
+    if kind in ("list", "tuple", "ndarray"):
+        return _vectors_from_list(name, items)
     valid = np.fromiter((x is not None for x in items), dtype=bool, count=len(items))
     valid_or_none = None if valid.all() else valid
     if kind == "bool":
@@ -315,6 +377,15 @@ def column_view(name, value):
     if isinstance(value, np.ma.MaskedArray):
         mask = np.ma.getmaskarray(value)
         data = np.ma.getdata(value)
+        if data.ndim == 2:  # a vector column: a row is null when all its values are masked
+            if mask.ndim != 2:
+                mask = np.broadcast_to(mask, data.shape)
+            some, every = mask.any(axis=1), mask.all(axis=1)
+            if (some & ~every).any():
+                row = int(np.flatnonzero(some & ~every)[0])
+                raise InvalidArgumentError(
+                    f"column {name!r}: row {row} is partly masked; a vector is null as a whole")
+            return _vectors(name, data, ~every)
         if data.ndim != 1:
             raise InvalidArgumentError(f"column {name!r} has {data.ndim} dimensions; columns are 1-D")
         if data.dtype.kind in "OU":
@@ -322,9 +393,11 @@ def column_view(name, value):
             return column_view(name, [None if m else x for x, m in zip(items, mask.tolist())])
         return _numeric(name, data, ~mask)
     if isinstance(value, np.ndarray):
+        if value.ndim == 2 and value.dtype.kind != "O":
+            return _vectors(name, value)
         if value.ndim != 1:
             raise InvalidArgumentError(
-                f"column {name!r} has shape {value.shape}; columns are 1-D arrays"
+                f"column {name!r} has shape {value.shape}; columns are 1-D arrays (2-D: a vector column)"
             )
         if value.dtype.kind in "OUS":
             if value.dtype.kind == "S":
@@ -379,6 +452,10 @@ def _values(view, owner):
     n = view.length
     if is_decimal(view.type):
         return _wrap(view.values + view.offset * 16 if view.values else 0, 2 * n, np.int64, owner).reshape(n, 2)
+    if is_vector(view.type):
+        dim = vector_dim(view.type)
+        return _wrap(view.values + view.offset * dim * 4 if view.values else 0, n * dim, np.float32,
+                     owner).reshape(n, dim)
     if view.type == _lib.WEFT_TYPE_BOOL:
         nbytes = (view.offset + n + 7) // 8
         bits = _wrap(view.values, nbytes, np.uint8, owner)
@@ -427,7 +504,7 @@ def to_numpy(view, owner):
     """A numpy array of a column: no copy for numeric and timestamp columns without nulls;
     with nulls, ints and floats become float (NaN for null), dates and timestamps NaT, bool
     and utf8 object arrays with None; decimals an object array of decimal.Decimal (as
-    Polars)."""
+    Polars); vectors a (rows, dim) float32 array (a null vector: a row of NaN)."""
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return np.array(_strings_of(view, owner), dtype=object)
@@ -437,6 +514,12 @@ def to_numpy(view, owner):
         return out
     values = _values(view, owner)
     valid = _valid(view, owner)
+    if is_vector(t):  # (rows, dim) float32; a null vector a row of NaN (a copy)
+        if valid is None:
+            return values
+        out = values.copy()
+        out[~valid] = np.nan
+        return out
     if t == _lib.WEFT_TYPE_DATE32:
         values = values.astype("datetime64[D]")
     if valid is None:
@@ -464,7 +547,9 @@ def to_list(view, owner):
         return _decimals_of(view, owner)
     values = _values(view, owner)
     valid = _valid(view, owner)
-    if t == _lib.WEFT_TYPE_DATE32:
+    if is_vector(t):
+        out = values.tolist()  # a list of floats a row
+    elif t == _lib.WEFT_TYPE_DATE32:
         out = [_date(d) for d in values.tolist()]
     elif t == _lib.WEFT_TYPE_TIMESTAMP_US:
         out = [_datetime(u) for u in values.view(np.int64).tolist()]

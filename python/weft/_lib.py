@@ -541,12 +541,18 @@ weft_type = c_int
 (WEFT_TYPE_BOOL, WEFT_TYPE_INT8, WEFT_TYPE_INT16, WEFT_TYPE_INT32, WEFT_TYPE_INT64,
  WEFT_TYPE_UINT8, WEFT_TYPE_UINT16, WEFT_TYPE_UINT32, WEFT_TYPE_UINT64, WEFT_TYPE_FLOAT32,
  WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8, WEFT_TYPE_DATE32, WEFT_TYPE_TIMESTAMP_US,
- WEFT_TYPE_DECIMAL128) = range(15)
+ WEFT_TYPE_DECIMAL128, WEFT_TYPE_VECTOR_F32) = range(16)
+WEFT_VECTOR_MAX_DIM = 1 << 20
 
 
 def WEFT_TYPE_DECIMAL(precision, scale):
     """#define WEFT_TYPE_DECIMAL(precision, scale): decimal128(p, s) packed in a weft_type."""
     return WEFT_TYPE_DECIMAL128 | (precision << 8) | (scale << 16)
+
+
+def WEFT_TYPE_VECTOR(dim):
+    """#define WEFT_TYPE_VECTOR(dim): a vector of dim float32 values packed in a weft_type."""
+    return WEFT_TYPE_VECTOR_F32 | (dim << 8)
 
 
 # typedef struct weft_column_view {
@@ -578,6 +584,10 @@ weft_type_name = _fn("weft_type_name", c_char_p, [weft_type])
 weft_type_decimal = _fn("weft_type_decimal", weft_status, [c_int, c_int, POINTER(weft_type)])
 # int weft_type_is_decimal(weft_type type, int *precision, int *scale);
 weft_type_is_decimal = _fn("weft_type_is_decimal", c_int, [weft_type, POINTER(c_int), POINTER(c_int)])
+# weft_status weft_type_vector(int dim, weft_type *out);
+weft_type_vector = _fn("weft_type_vector", weft_status, [c_int, POINTER(weft_type)])
+# int weft_type_is_vector(weft_type type, int *dim);
+weft_type_is_vector = _fn("weft_type_is_vector", c_int, [weft_type, POINTER(c_int)])
 
 # weft_status weft_table_from_columns(size_t ncols, const char *const *names,
 #     const weft_column_view *columns, void (*release)(void *), void *release_ctx,
@@ -642,6 +652,12 @@ weft_table_slice = _fn(
 # weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_table **out);
 weft_table_concat = _fn(
     "weft_table_concat", weft_status, [c_size_t, POINTER(weft_table_p), POINTER(weft_table_p)]
+)
+
+# weft_status weft_table_take(const weft_table *table, const int64_t *rows, int64_t n,
+#                             weft_table **out);
+weft_table_take = _fn(
+    "weft_table_take", weft_status, [weft_table_p, POINTER(c_int64), c_int64, POINTER(weft_table_p)]
 )
 
 # ---------------------------------------------------------------------------- expressions
@@ -739,6 +755,10 @@ weft_expr_is_in = _fn(
 weft_expr_literal_duration = _fn(
     "weft_expr_literal_duration", weft_status, [c_int64, POINTER(weft_expr_p)]
 )
+# weft_status weft_expr_vector_distance(const weft_expr *input, weft_metric metric, size_t dim,
+#     const float *query, weft_expr **out);
+weft_expr_vector_distance = _fn("weft_expr_vector_distance", weft_status,
+                                [weft_expr_p, c_int, c_size_t, c_void_p, POINTER(weft_expr_p)])
 # weft_status weft_expr_round(const weft_expr *input, int decimals, weft_expr **out);
 weft_expr_round = _fn("weft_expr_round", weft_status, [weft_expr_p, c_int, POINTER(weft_expr_p)])
 # weft_status weft_expr_alias(const weft_expr *input, const char *name, weft_expr **out);
@@ -852,6 +872,12 @@ weft_table_sort_nulls = _fn(
 weft_table_with_row_index = _fn(
     "weft_table_with_row_index", weft_status, [weft_table_p, c_char_p, c_int64, POINTER(weft_table_p)]
 )
+# weft_status weft_table_nearest(weft_exec *exec, const weft_table *table, const char *column,
+#     size_t nq, const float *queries, size_t dim, size_t k, weft_metric metric,
+#     const weft_expr *prefilter, int batch, weft_table **out);
+weft_table_nearest = _fn("weft_table_nearest", weft_status, [c_void_p, weft_table_p, c_char_p, c_size_t,
+                                                             c_void_p, c_size_t, c_size_t, c_int,
+                                                             c_void_p, c_int, POINTER(weft_table_p)])
 # weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k,
 #     size_t nkeys, const char *const *keys, const int *descending, const int *nulls_last,
 #     weft_table **out);
@@ -997,6 +1023,11 @@ weft_plan_top_k = _fn(
 weft_plan_with_row_index = _fn(
     "weft_plan_with_row_index", weft_status, [weft_plan_p, c_char_p, c_int64, POINTER(weft_plan_p)]
 )
+# weft_status weft_plan_nearest(const weft_plan *input, const char *column, size_t nq,
+#     const float *queries, size_t dim, size_t k, weft_metric metric, int batch, weft_plan **out);
+weft_plan_nearest = _fn("weft_plan_nearest", weft_status, [weft_plan_p, c_char_p, c_size_t, c_void_p,
+                                                           c_size_t, c_size_t, c_int, c_int,
+                                                           POINTER(weft_plan_p)])
 # weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
 #     const char *const *left_on, const char *const *right_on, weft_join_kind kind,
 #     const char *suffix, weft_plan **out);

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, _check, python_call
 
 __all__ = [
     "Device",
@@ -116,7 +116,7 @@ def devices() -> list[Device]:
 
 def _find(device_id):
     index = ctypes.c_size_t()
-    _check(_lib.weft_device_find(device_id.encode("utf-8"), ctypes.byref(index)), "weft.device")
+    _check(_lib.weft_device_find(device_id.encode("utf-8"), ctypes.byref(index)))
     return index.value
 
 
@@ -135,6 +135,7 @@ def _index(device):
     )
 
 
+@python_call("weft.device")
 def device(device: Union[Device, str, int]) -> Device:
     """The Device for an id ("cpu", "opencl:1", "cuda") or an index."""
     return _device_info(_index(device))
@@ -161,6 +162,7 @@ def backends() -> list[Backend]:
     return out
 
 
+@python_call("weft.set_memory_limit")
 def set_memory_limit(device: Union[Device, str, int], nbytes: int) -> None:
     """Caps the bytes weft may hold on `device` (0 restores the physical size)."""
     nbytes = int(nbytes)
@@ -181,10 +183,19 @@ def release_memory() -> int:
 @contextlib.contextmanager
 def memory_limit(device: Union[Device, str, int], nbytes: int) -> Iterator[None]:
     """Context manager: caps `device` at `nbytes` and puts the previous limit back."""
-    index = _index(device)
-    previous = _device_info(index).memory_limit_bytes
-    set_memory_limit(index, nbytes)
+    index, previous = _limit_before(device, nbytes)
     try:
         yield
     finally:
         set_memory_limit(index, previous)
+
+
+@python_call("weft.memory_limit")
+def _limit_before(device, nbytes):
+    """(device index, its limit before) after capping it at `nbytes`: memory_limit's first
+    step, in a function so that its errors name weft.memory_limit (a generator's would be
+    raised past the decorator)."""
+    index = _index(device)
+    previous = _device_info(index).memory_limit_bytes
+    set_memory_limit(index, nbytes)
+    return index, previous

@@ -5,6 +5,7 @@ C messages start with the C function's name ("weft_plan_filter: column 'x' not f
 column 'x' not found"), the one place where C errors become exceptions.
 """
 
+import functools
 import re
 
 from . import _lib
@@ -139,6 +140,7 @@ _C_PREFIX = re.compile(r"(?:weft_[A-Za-z0-9_]+: )+")  # "weft_plan_join: weft_ta
 
 # The Python call behind a C function, for the callers that do not name themselves.
 _PYTHON_NAMES = {
+    "weft_device_find": "weft.device",
     "weft_index_create": "weft.FlatIndex",
     "weft_index_add": "FlatIndex.add",
     "weft_index_add_borrowed": "FlatIndex.add(copy=False)",
@@ -157,10 +159,23 @@ _PYTHON_NAMES = {
 }
 
 
+_C_NAME = re.compile(r"(?<![A-Za-z0-9_.])weft_[a-z0-9_]+")
+
+
+def _python_names_inside(message):
+    """C advice quotes C functions ("call weft_ivf_train first"): the Python call instead."""
+    return _C_NAME.sub(lambda m: _PYTHON_NAMES.get(m.group(0), m.group(0)), message)
+
+
 def _python_message(message, where=None):
     """`message` with a leading C function name ("weft_xxx: ") replaced by `where`, the
     Python call ("LazyFrame.filter"); without `where`, by the known Python call of that C
-    function, else left as it is. A message without a C prefix gets `where: ` in front."""
+    function, else left as it is. A message without a C prefix gets `where: ` in front.
+    C functions named further on become their Python calls where known."""
+    return _python_names_inside(_python_prefix(message, where))
+
+
+def _python_prefix(message, where):
     m = _C_PREFIX.match(message)
     if m is None:
         if not where or not message:
@@ -168,7 +183,8 @@ def _python_message(message, where=None):
         short = where.split("(")[0].split(".")[-1] + ": "  # C's "read_csv: " under weft.read_csv
         if message.startswith(short):
             message = message[len(short):]
-        return f"{where}: {message}"
+        # ... and after a context C put in front ('"a.csv": read_csv: line 3: ...')
+        return f"{where}: {message.replace(': ' + short, ': ')}"
     name = where or _PYTHON_NAMES.get(m.group(0).split(":")[0])
     return f"{name}: {message[m.end():]}" if name else message
 
@@ -192,3 +208,37 @@ def _check(status, where=None):
     before any other call into weft on this thread."""
     if status != _lib.WEFT_OK:
         raise _error(status, where=where)
+
+
+# A message that already names a Python call: "weft.read_csv: ...", "DataFrame.filter: ...",
+# "DataFrame[mask]: ...", "FlatIndex.search(precision=...): ...", "Series >: ...".
+_NAMED = re.compile(r"(?:weft\.\S*|[A-Z][A-Za-z]*(?:[.\[(]\S*)?|str\.\S+|Series [^:]*|abs\(Series\)): ")
+
+
+def _name_the_call(error, where):
+    """`error` (a WeftError) with its message starting with `where`, unless it already
+    names a Python call (an inner call's own name is the more precise one)."""
+    if error.message and not _NAMED.match(error.message):
+        error.message = _python_message(error.message, where)
+        error.args = (error.message,)
+
+
+def python_call(where):
+    """Decorates a public function or method so that every WeftError it raises names it:
+    `where` ("FlatIndex.add") goes in front of a message that names no Python call
+    ("vectors has 5 columns ..." becomes "FlatIndex.add: vectors has 5 columns ..."). A
+    `_where` keyword argument of the call, when given, names it instead (weft.sum calling
+    weft.reduce)."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except WeftError as e:
+                _name_the_call(e, kwargs.get("_where") or where)
+                raise
+
+        return call
+
+    return decorate

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _lib
-from .errors import InvalidArgumentError, _check
+from . import _lib, _vectors
+from .errors import InvalidArgumentError, _check, python_call
 
 __all__ = ["Expr", "AggExpr", "col", "lit", "len", "when", "duration"]
 
@@ -204,6 +204,26 @@ class Expr:
             raise InvalidArgumentError(f"round(decimals={decimals!r}): decimals must be an int >= 0")
         return _make(_lib.weft_expr_round, self._handle, decimals)
 
+    def _distance(self, method, metric, query):
+        q, _ = _vectors.queries(f"{self}.{method}(...)", query)
+        return _make(_lib.weft_expr_vector_distance, self._handle, metric, q.shape[1],
+                     q.ctypes.data)
+
+    def l2_distance(self, query: Any) -> "Expr":
+        """The squared Euclidean distance of each vector of this vector column to `query`
+        (a 1-D list or array of numbers, taken as float32): float32, null for a null
+        vector. Squared, as weft's FlatIndex, faiss and Lance (no square root)."""
+        return self._distance("l2_distance", _lib.WEFT_METRIC_L2, query)
+
+    def cosine_distance(self, query: Any) -> "Expr":
+        """1 - the cosine similarity of each vector to `query`: float32, null for a null
+        vector, NaN for a zero vector (as numpy)."""
+        return self._distance("cosine_distance", _lib.WEFT_METRIC_COSINE, query)
+
+    def dot(self, query: Any) -> "Expr":
+        """The inner product of each vector with `query`: float32, null for a null vector."""
+        return self._distance("dot", _lib.WEFT_METRIC_IP, query)
+
     def is_in(self, values: Any) -> "Expr":
         """Whether each value is one of `values` (a list, tuple, set, numpy array or weft
         Series of ints, floats, strings, dates or datetimes). Nulls in `values` match
@@ -225,6 +245,7 @@ class Expr:
         fill = _expr(value)  # held until C has taken its own reference
         return _make(_lib.weft_expr_fill_null, self._handle, fill._handle)
 
+    @python_call("Expr.cast")
     def cast(self, dtype: Any) -> "Expr":
         """Strict cast: raises (naming the column and value) when a value does not fit."""
         return _make(_lib.weft_expr_cast, self._handle, _weft_type(dtype))
@@ -424,6 +445,7 @@ def col(name: str) -> Expr:
     return _make(_lib.weft_expr_column, _enc(name, "column name"))
 
 
+@python_call("weft.lit")
 def lit(value: Any) -> Expr:
     """A literal: int -> int64, float -> float64, bool, str -> utf8, datetime.date -> date,
     datetime.datetime (or numpy datetime64) -> timestamp[us], decimal.Decimal ->

@@ -27,13 +27,14 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _csv, _group, _join, _lib, _select
+from . import _csv, _group, _join, _lib, _select, _vectors
 from . import lazy as _lazy
 from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
 from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
                        to_numpy)
-from .errors import InvalidArgumentError, UnsupportedError, _check
+from ._series_ops import SeriesOps
+from .errors import InvalidArgumentError, UnsupportedError, _check, python_call
 from .expr import col
 from .lazy import LazyFrame
 
@@ -44,6 +45,9 @@ Names = Union[str, Sequence[str]]
 _REPR_ROWS = 10  # rows shown; more are elided in the middle
 _REPR_COLS = 12  # columns shown; more are elided in the middle
 _REPR_CELL = 32  # characters of a cell shown
+# Polars' notebook style: cells right-aligned, line breaks inside a cell kept
+_HTML_STYLE = ("<style>\n.dataframe > thead > tr,\n.dataframe > tbody > tr {\n  text-align: right;\n"
+               "  white-space: pre-wrap;\n}\n</style>\n")
 
 
 def _require(module, what):
@@ -102,7 +106,7 @@ def _from_dict(data):
         lengths[name] = view.length
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"{k!r} has {n}" for k, n in lengths.items())
-        raise InvalidArgumentError(f"DataFrame: columns must have the same length: {desc}")
+        raise InvalidArgumentError(f"weft.DataFrame: columns must have the same length: {desc}")
     return table_from_columns(names, views, keep)
 
 
@@ -151,6 +155,28 @@ def _timestamp_us(pa, name, col, where):
             f"weft's timestamp[us] (finer than a microsecond, or out of range: {exc}); round "
             "the column to microseconds first (pandas: .dt.floor('us'))"
         ) from None
+
+
+def _timestamps_to_us(obj, where):
+    """A pyarrow Table / RecordBatch or Polars DataFrame whose timestamps have another unit
+    than weft's (us): a pyarrow Table with them cast (see _timestamp_us); else `obj`."""
+    module = type(obj).__module__.split(".")[0]
+    if module == "polars" and hasattr(obj, "schema") and hasattr(obj, "to_arrow"):
+        units = [getattr(t, "time_unit", None) for t in obj.schema.values()
+                 if str(t).startswith("Datetime")]
+        if not any(u not in (None, "us") for u in units):
+            return obj
+        obj, module = obj.to_arrow(), "pyarrow"
+    if module != "pyarrow" or not hasattr(obj, "schema") or not hasattr(obj, "columns"):
+        return obj
+    import pyarrow as pa
+
+    if not any(pa.types.is_timestamp(f.type) and f.type.unit != "us" for f in obj.schema):
+        return obj
+    columns = [_timestamp_us(pa, f.name, c, where)
+               if pa.types.is_timestamp(f.type) and f.type.unit != "us" else c
+               for f, c in zip(obj.schema, obj.columns)]
+    return pa.table(columns, names=obj.schema.names)
 
 
 def _pandas_to_arrow(obj, where="weft.from_arrow"):
@@ -205,7 +231,8 @@ def _arrow_handle(obj: Any, where: str) -> ctypes.c_void_p:
     """A new table handle of what from_arrow takes (see there)."""
     if type(obj).__module__.split(".")[0] == "pandas":
         obj = _pandas_to_arrow(obj, where)
-    handle = table_from_arrow(obj)
+    obj = _timestamps_to_us(obj, where)
+    handle = table_from_arrow(obj, where)
     if handle is None:
         raise InvalidArgumentError(
             f"{where}: expected an object with __arrow_c_stream__ or __arrow_c_array__ "
@@ -218,10 +245,11 @@ def from_arrow(obj: Any, *, _where: str = "weft.from_arrow") -> "DataFrame":
     """A DataFrame from anything that speaks the Arrow PyCapsule Interface (a pyarrow Table,
     RecordBatch or RecordBatchReader, a Polars DataFrame, ...) or a pandas
     DataFrame (through pyarrow). One record batch is used without copying; several are
-    concatenated. Polars' string views are copied into weft's utf8. pandas' timestamp[ns]
-    columns become timestamp[us] when no value changes (a copy of that column); else
-    weft.InvalidArgumentError names the column. (Arrow producers' timestamps other than
-    [us] are refused: cast them first.)"""
+    concatenated. Polars' string views are copied into weft's utf8. Timestamps of another
+    unit than weft's microseconds (pandas' ns; pyarrow's and Polars' ns, ms, s) become
+    timestamp[us] when no value changes (a copy of that column); else
+    weft.InvalidArgumentError names the column. (Other Arrow producers' timestamps other
+    than [us] are refused: cast them first.)"""
     if isinstance(obj, DataFrame):
         return obj
     return DataFrame._from_handle(_arrow_handle(obj, _where))
@@ -249,6 +277,7 @@ class DataFrame:
     or None for a DataFrame without columns.
     """
 
+    @python_call("weft.DataFrame")
     def __init__(self, data: Any = None) -> None:
         if data is None:
             data = {}
@@ -442,13 +471,14 @@ class DataFrame:
         views = [self._view(i) for i in indices]
         return DataFrame._from_handle(table_from_columns(names, views, [self]))
 
+    @python_call("DataFrame.slice")
     def slice(self, offset: int, length: Optional[int] = None) -> "DataFrame":
         """Rows [offset, offset + length) without copying; a negative offset counts from the
         end (a window starting before row 0 is cut there, as Polars); length None: to the
         end. Clipped to the table."""
-        offset, h = _int_arg(offset, "slice offset"), self.height
+        offset, h = _int_arg(offset, "offset"), self.height
         if length is not None:
-            length = _int_arg(length, "slice length")
+            length = _int_arg(length, "length")
         if offset < 0:
             offset += h
             if offset < 0:  # a window starting before row 0 is cut there, as Polars (and lazy)
@@ -461,14 +491,16 @@ class DataFrame:
             length = max(h - offset + length, 0)
         return DataFrame._from_handle(_call("DataFrame.slice", _lib.weft_table_slice, self._handle, offset, length))
 
+    @python_call("DataFrame.head")
     def head(self, n: int = 5) -> "DataFrame":
         """The first n rows (n < 0: all but the last -n)."""
-        n = _int_arg(n, "head n")
+        n = _int_arg(n, "n")
         return self.slice(0, n if n >= 0 else max(self.height + n, 0))
 
+    @python_call("DataFrame.tail")
     def tail(self, n: int = 5) -> "DataFrame":
         """The last n rows (n < 0: all but the first -n)."""
-        n, h = _int_arg(n, "tail n"), self.height
+        n, h = _int_arg(n, "n"), self.height
         return self.slice(max(h - n, 0) if n >= 0 else min(-n, h))
 
     # ------------------------------------------------------------------ interchange
@@ -496,6 +528,44 @@ class DataFrame:
         except ImportError:
             return pd.DataFrame({s.name: s.to_numpy() for s in self})
         return self.to_arrow().to_pandas()
+
+    def to_numpy(self, *, order: str = "fortran") -> np.ndarray:
+        """A 2-D array (rows, columns), as Polars: numbers and bool in their common supertype
+        (numpy's promotion: float64 for int32 with float32), ints with nulls as float (32-bit
+        up to int16, else 64) with NaN; one date or timestamp type: datetime64; anything else
+        an object array. order: "fortran" (column-major, Polars' default) or "c"."""
+        from .interchange import frame_to_numpy
+        return frame_to_numpy(self, order)
+
+    def to_torch(self, return_type: str = "tensor", *, dtype: Any = None) -> Any:
+        """torch tensors (needs torch), as Polars: "tensor" one 2-D tensor of to_numpy()'s
+        supertype; "dict" {name: 1-D tensor}, each numeric column without nulls sharing weft's
+        buffer (DLPack), the others copied (nulls as NaN). dtype: a torch dtype to cast to."""
+        from .interchange import frame_to_torch
+        return frame_to_torch(self, return_type, dtype)
+
+    def iter_batches(self, batch_size: int, columns: Optional[Names] = None, *,
+                     shuffle: bool = False, seed: Optional[int] = None, drop_last: bool = False,
+                     format: str = "numpy") -> Iterator[dict]:
+        """Batches of batch_size rows (the last may be shorter unless drop_last) as dicts of
+        column name -> numpy array (format="torch": tensor); shuffle: in the order of one
+        permutation drawn from seed, gathered in C a group of batches at a time (see
+        weft.batches)."""
+        from .batches import iter_batches
+        return iter_batches(self, batch_size, columns, shuffle, seed, drop_last, format)
+
+    def sample(self, n: Optional[int] = None, *, fraction: Optional[float] = None,
+               with_replacement: bool = False, shuffle: bool = False,
+               seed: Optional[int] = None) -> "DataFrame":
+        """n rows (or int(fraction * height); default 1) drawn at random, as Polars' sample;
+        shuffle=False keeps them in the DataFrame's order. Seeds are numpy's, not Polars'."""
+        from .splits import sample
+        return sample(self, n, fraction, with_replacement, shuffle, seed)
+
+    def shuffle(self, seed: Optional[int] = None) -> "DataFrame":
+        """Every row, in the order of a random permutation (seed: the same one each time)."""
+        from .splits import shuffle
+        return shuffle(self, seed)
 
     def to_dict(self, as_series: bool = True) -> dict[str, Any]:
         """{name: Series}, or {name: list} with as_series=False."""
@@ -581,7 +651,10 @@ class DataFrame:
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
-        h, w = self.shape
+        """The notebook view, as Polars': the shape, then a table of names, types and rows."""
+        return self._html(f"({self.height}, {self.width})")
+
+    def _html(self, shape):
         cols, rows = self._cells()
         esc = html.escape
         heads = "".join(f"<th>{esc(self._name(c)) if c is not None else '&hellip;'}</th>" for c in cols)
@@ -591,7 +664,7 @@ class DataFrame:
             "<tr>" + "".join(f"<td>{esc(x) if x is not None else '&hellip;'}</td>" for x in row) + "</tr>"
             for row in rows
         )
-        return (f"<div><small>shape: ({h}, {w})</small><table border=\"1\" class=\"dataframe\">"
+        return (f"<div>{_HTML_STYLE}<small>shape: {shape}</small><table border=\"1\" class=\"dataframe\">"
                 f"<thead><tr>{heads}</tr><tr>{types}</tr></thead><tbody>{body}</tbody></table></div>")
 
     # ------------------------------------------------------------------ operations (in C)
@@ -657,6 +730,13 @@ class DataFrame:
         return DataFrame._from_handle(_call("DataFrame.with_row_index", _lib.weft_table_with_row_index,
                                             self._handle, name, offset))
 
+    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2",
+                device: Any = "auto", strict: bool = False) -> "DataFrame":
+        """The k rows nearest `query` by vector column `column`, with "_distance" (and
+        "_query" for a 2-D batch of queries): LazyFrame.nearest run at once."""
+        _vectors.nearest_args("DataFrame.nearest", self.schema, column, query, k, metric)
+        return self.lazy().nearest(column, query, k=k, metric=metric).collect(device=device, strict=strict)
+
     def n_unique(self, subset: Optional[Names] = None) -> int:
         """The number of distinct rows (of the `subset` columns; all when None), nulls equal
         to each other, as Polars."""
@@ -668,6 +748,7 @@ class DataFrame:
         return DataFrame._from_handle(
             _group.unique(self._handle, subset=subset, device=device, strict=strict))
 
+    @python_call("DataFrame.join")
     def join(self, other: "DataFrame", on: Optional[Names] = None,
              left_on: Optional[Names] = None, right_on: Optional[Names] = None,
              how: str = "inner", suffix: str = "_right", coalesce: Optional[bool] = None,
@@ -733,6 +814,7 @@ class GroupBy:
         return f"GroupBy(keys={self._keys!r})"
 
 
+@python_call("weft.read_csv")
 def read_csv(path: Union[str, os.PathLike], *, separator: str = ",", has_header: bool = True,
              null_values: Union[None, str, Sequence[str]] = None,
              schema_overrides: Optional[Mapping[str, Any]] = None,
@@ -761,6 +843,8 @@ def _cell(x, wtype):
         text = f"{x:.7g}" if wtype == _lib.WEFT_TYPE_FLOAT32 else f"{x:.10g}"
         if text.lstrip("-").isdigit():
             text += ".0"
+    elif isinstance(x, list):  # a vector
+        text = "[" + ", ".join(f"{v:.4g}" for v in x) + "]"
     elif wtype == _lib.WEFT_TYPE_TIMESTAMP_US and hasattr(x, "isoformat"):
         text = x.isoformat(sep=" ")
     else:
@@ -772,8 +856,9 @@ def _cell(x, wtype):
 # ---------------------------------------------------------------------------- Series
 
 
-class Series:
-    """One column of a DataFrame (which it keeps alive)."""
+class Series(SeriesOps):
+    """One column of a DataFrame (which it keeps alive). Its operators (``s > 0.5``,
+    ``s + t``, ``~mask``) give a new Series, as in Polars (see _series_ops.py)."""
 
     def __init__(self, df: DataFrame, index: int) -> None:
         self._df = df
@@ -805,7 +890,8 @@ class Series:
     def to_numpy(self) -> np.ndarray:
         """Numeric and timestamp columns without nulls: a read-only view of weft's memory (no
         copy). With nulls: float (NaN) for numbers, NaT for dates and timestamps. bool with
-        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy)."""
+        nulls and utf8: object arrays (None for nulls). Dates: datetime64[D] (a copy).
+        Vectors: a (rows, dim) float32 array (no copy without nulls; a null: a row of NaN)."""
         return to_numpy(self._view(), self._df)
 
     def to_list(self) -> list:
@@ -828,6 +914,17 @@ class Series:
             table_from_columns([name if name is not None else self.name], [view], [self._df])
         )
 
+    def __dlpack__(self, *, stream: Any = None, max_version: Optional[tuple] = None,
+                   dl_device: Optional[tuple] = None, copy: Optional[bool] = None) -> Any:
+        """DLPack (np.from_dlpack(s), torch.from_dlpack(s)): weft's buffer, not a copy, for
+        numeric columns without nulls; nulls or other types raise (see weft.interchange)."""
+        from .interchange import series_dlpack
+        return series_dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(kDLCPU, 0): weft's columns are in host memory."""
+        return (1, 0)
+
     def to_arrow(self) -> Any:
         """A pyarrow Array sharing the buffers (needs pyarrow)."""
         return self.to_frame().to_arrow().column(0).combine_chunks()
@@ -847,6 +944,10 @@ class Series:
         if xa.dtype.kind == "f":
             return bool(np.array_equal(xa, xb, equal_nan=True))
         return bool(np.array_equal(xa, xb))
+
+    def _repr_html_(self) -> str:
+        """The notebook view, as Polars': shape (n,), the name, the type and the values."""
+        return self.to_frame()._html(f"({len(self)},)")
 
     def __repr__(self) -> str:
         n = len(self)

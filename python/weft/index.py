@@ -34,7 +34,7 @@ import weakref
 import numpy as np
 
 from . import _lib
-from .errors import InvalidArgumentError, WeftError, _check
+from .errors import InvalidArgumentError, WeftError, _check, python_call
 from .exec import _thread_exec
 
 __all__ = ["FlatIndex", "Bitset", "load_index"]
@@ -394,6 +394,7 @@ class FlatIndex:
     closer; vectors are normalized when added, so a zero vector is refused).
     """
 
+    @python_call("weft.FlatIndex")
     def __init__(self, dim, metric="l2"):
         self._handle = None
         dim = _int_arg(dim, "dim", 1)
@@ -450,6 +451,7 @@ class FlatIndex:
 
     # -------------------------------------------------------------- operations
 
+    @python_call("FlatIndex.add")
     def add(self, vectors, ids=None, *, copy=True):
         """Adds vectors ((n, dim), or one vector of length dim). ids: n distinct int64 ids
         in 0 .. 2**63 - 2 not in the index, or None for the next ids in sequence (0, 1, ...
@@ -557,6 +559,7 @@ class FlatIndex:
             _release_borrow(key)  # not borrowed: the C library does not release it
             _check(status)
 
+    @python_call("FlatIndex.remove")
     def remove(self, ids):
         """Removes the given ids (ids not in the index are ignored); returns how many
         vectors were removed."""
@@ -569,6 +572,7 @@ class FlatIndex:
         )
         return removed.value
 
+    @python_call("FlatIndex.search")
     def search(self, queries, k, *, device="auto", strict=False, allowed=None,
                precision="auto"):
         """The k nearest vectors of each query, best first: (D, I), D float32 (nq, k)
@@ -609,7 +613,7 @@ class FlatIndex:
         if nq == 0:
             return distances, labels
         ex = _thread_exec()
-        ex.configure(device, strict)
+        ex.configure(device, strict, "FlatIndex.search")
         ex.set_precision(precision, "FlatIndex.search")
         # float32 C-contiguous queries: one call; others a converted block at a time (the
         # report, weft.last_report(), then describes the last block)
@@ -624,6 +628,7 @@ class FlatIndex:
             _check(status)
         return distances, labels
 
+    @python_call("FlatIndex.save")
     def save(self, path):
         """Writes the index to one file (atomically: a uniquely named temporary file
         beside it, synced, then renamed). On failure (weft.WeftIOError) the old file, if
@@ -641,6 +646,7 @@ def _starts_with(raw_path, magic):
         return False
 
 
+@python_call("weft.load_index")
 def load_index(path):
     """Loads an index written by FlatIndex.save (a FlatIndex) or IVFIndex.save (an
     IVFIndex). A truncated or corrupted file, or one of another format, raises

@@ -33,7 +33,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, _check, python_call
 from .exec import _thread_exec
 from .index import (
     Bitset,
@@ -96,6 +96,7 @@ def _ivf_allowed(allowed):
     return _allowed_arg(arr)
 
 
+@python_call("weft.kmeans")
 def kmeans(x: Any, k: int, niter: int = 25, seed: int = 0,
            max_points_per_centroid: int = 256) -> Tuple[np.ndarray, np.ndarray]:
     """k-means (Lloyd, squared L2) of the rows of x into k clusters: (centroids, assignments),
@@ -141,6 +142,7 @@ class IVFIndex:
     "flat" (float32 rows) or "sq8" (one byte a dimension).
     """
 
+    @python_call("weft.IVFIndex")
     def __init__(self, dim: int, nlist: int, metric: str = "l2", codec: str = "flat") -> None:
         self._handle = None
         with _call("weft.IVFIndex"):
@@ -231,6 +233,7 @@ class IVFIndex:
 
     # -------------------------------------------------------------- operations
 
+    @python_call("IVFIndex.train")
     def train(self, vectors: Any, niter: int = 25, seed: int = 0) -> None:
         """Trains the centroids by k-means (weft.kmeans on at most 256 * nlist of the
         vectors) and, for "sq8", each dimension's min and max over all of them. Needs at
@@ -249,6 +252,7 @@ class IVFIndex:
                 )
         _check(_lib.weft_ivf_train(self._handle, x.shape[0], _f32p(x), niter, seed), where)
 
+    @python_call("IVFIndex.add")
     def add(self, vectors: Any, ids: Any = None) -> None:
         """Adds vectors ((n, dim), or one vector) to a trained index. ids: n distinct int64
         ids in 0 .. 2**63 - 2 not in the index, or None for the next ids in sequence."""
@@ -261,6 +265,7 @@ class IVFIndex:
             return
         _check(_lib.weft_ivf_add(self._handle, x.shape[0], _f32p(x), _i64p(id_arr)), where)
 
+    @python_call("IVFIndex.remove")
     def remove(self, ids: Any) -> int:
         """Removes the given ids (ids not in the index are ignored); returns how many."""
         with _call("IVFIndex.remove"):
@@ -272,6 +277,7 @@ class IVFIndex:
                                     ctypes.byref(removed)), "IVFIndex.remove")  # fmt: skip
         return removed.value
 
+    @python_call("IVFIndex.search")
     def search(self, queries: Any, k: int, nprobe: int = 1, *, allowed: Any = None,
                device: Any = "auto", strict: bool = False) -> Tuple[np.ndarray, np.ndarray]:
         """The k nearest vectors of each query among the lists of its nprobe nearest
@@ -311,6 +317,7 @@ class IVFIndex:
         _check(status, where)
         return distances, labels
 
+    @python_call("IVFIndex.save")
     def save(self, path: Any) -> None:
         """Writes the index to one file, atomically (a temporary file beside it, synced,
         renamed); weft.load_index reads it back."""

@@ -18,14 +18,14 @@ import ctypes
 import weakref
 from typing import Any, Callable, Optional, Sequence, Union
 
-from . import _lib
+from . import _lib, _vectors
 from ._args import _c_names, _flatten, _names, _row_index_args
 from ._columns import table_schema
 from ._group import (_bool_flags, _computed_keys, _descending_flags, _expr_array,
                      _flatten_aggs, _key_list, _out_name, _per_row_keys, _top_k_args)
 from ._join import _how, _keys
 from ._select import _exprs
-from .errors import InvalidArgumentError, NotFoundError, _check
+from .errors import InvalidArgumentError, NotFoundError, _check, python_call
 from .exec import _thread_exec
 from .expr import col
 
@@ -229,6 +229,21 @@ class LazyFrame:
         return _build("LazyFrame.with_row_index", _lib.weft_plan_with_row_index, self._handle,
                       name_b, offset)
 
+    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2") -> "LazyFrame":
+        """The k rows whose vectors in `column` (array[f32, dim]) are nearest `query` (a 1-D
+        array or list of dim numbers), with a float32 "_distance" column, nearest first,
+        ties to the smaller row. metric: "l2" (squared Euclidean, as FlatIndex and Lance),
+        "cosine" (1 - cosine similarity) or "dot" (minus the inner product: smaller is
+        nearer). A 2-D query is a batch: k rows per query and a uint32 "_query" column. Rows
+        with a null vector are never returned. A filter below or above it on the input's
+        columns is its pre-filter (explain says "prefilter: ..."): the search runs over the
+        rows that pass, so k rows come back whenever k rows pass (fewer when fewer do)."""
+        where = "LazyFrame.nearest"
+        name, q, k, m, batch = _vectors.nearest_args(where, self.schema, column, query, k, metric)
+        return _build(where, _lib.weft_plan_nearest, self._handle, name, q.shape[0], q.ctypes.data,
+                      q.shape[1], k, m, int(batch))
+
+    @python_call("LazyFrame.join")
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
              left_on: Union[None, str, Sequence[str]] = None,
              right_on: Union[None, str, Sequence[str]] = None, how: str = "inner",
@@ -249,17 +264,17 @@ class LazyFrame:
         """Rows [offset, offset + length); a negative offset counts from the end; length
         None: to the end."""
         if isinstance(offset, bool) or not isinstance(offset, int):
-            raise InvalidArgumentError(f"slice: offset must be an integer, got {offset!r}")
+            raise InvalidArgumentError(f"LazyFrame.slice: offset must be an integer, got {offset!r}")
         if length is None:
             length = 2**63 - 1
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            raise InvalidArgumentError(f"slice: length must be an integer >= 0, got {length!r}")
+            raise InvalidArgumentError(f"LazyFrame.slice: length must be an integer >= 0, got {length!r}")
         return _build("LazyFrame.slice", _lib.weft_plan_slice, self._handle, offset, length)
 
     def head(self, n: int = 5) -> "LazyFrame":
         """The first n rows."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise InvalidArgumentError(f"head: n must be an integer >= 0, got {n!r}")
+            raise InvalidArgumentError(f"LazyFrame.head: n must be an integer >= 0, got {n!r}")
         return _build("LazyFrame.head", _lib.weft_plan_head, self._handle, n)
 
     limit = head

@@ -14,7 +14,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _lib
-from .errors import InvalidArgumentError, _check
+from .errors import InvalidArgumentError, _check, python_call
 from .exec import _thread_exec
 
 __all__ = ["axpy", "sum", "min", "max", "reduce", "ReduceResult"]
@@ -98,6 +98,7 @@ def _bits_ptr(bits):
     return None if bits is None else bits.ctypes.data_as(_U8P)
 
 
+@python_call("weft.axpy")
 def axpy(a: float, x: Any, y: Any, *, device: Any = "auto", strict: bool = False,
          x_valid: Optional[np.ndarray] = None, y_valid: Optional[np.ndarray] = None) -> Any:
     """out = a * x + y on a device.
@@ -162,6 +163,7 @@ class ReduceResult:
     is_null: bool  # min/max of no valid value
 
 
+@python_call("weft.reduce")
 def reduce(x: Any, op: str = "sum", *, valid: Optional[np.ndarray] = None, device: Any = "auto",
            strict: bool = False, _where: str = "weft.reduce") -> "ReduceResult":
     """Reduces x with op "sum", "min" or "max"; nulls (valid False, or masked) are skipped.

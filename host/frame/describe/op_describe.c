@@ -354,11 +354,26 @@ static weft_status column_stats_placed(placement *pl, const char *name, const we
   return WEFT_OK;
 }
 
+/* A vector column, as Polars describes an Array: its count and null count, float64 nulls
+ * for the rest (no device sees it). */
+static weft_status describe_vector(const weft__column *col, const described *d, weft__column *out) {
+  int64_t nulls = weft__column_null_count((weft__column *)col);
+  WEFT_RETURN_NOT_OK(weft__column_alloc(WEFT_TYPE_FLOAT64, (int64_t)d->nstat, 1, 0, out));
+  uint8_t *valid = (uint8_t *)out->view.validity;
+  double *values = (double *)out->view.values;
+  for (size_t r = 0; r < d->nstat; r++) {
+    values[r] = r == ROW_COUNT ? (double)(col->view.length - nulls) : r == ROW_NULLS ? (double)nulls : 0;
+    if (r != ROW_COUNT && r != ROW_NULLS) valid[r >> 3] &= (uint8_t)~(1u << (r & 7));
+  }
+  return WEFT_OK;
+}
+
 static weft_status describe_column(placement *pl, const char *name, const weft__column *col,
                                    void *buf, const double *pct, size_t npct, described *d,
                                    weft__column *out) {
   const weft_column_view *v = &col->view;
   weft_type t = v->type;
+  if (weft__type_is_vector(t)) return describe_vector(col, d, out);
   int lane = weft__desc_lane(t);
   int is_bool = t == WEFT_TYPE_BOOL, want_pct = npct && lane != LANE_S && !is_bool;
   stats s;
@@ -513,7 +528,7 @@ static weft_status describe_table(weft_exec *exec, const weft_table *table, size
   int need_buf = 0;
   for (size_t c = 0; c < table->ncols; c++) {
     weft_type t = table->cols[c].view.type;
-    need_buf |= t != WEFT_TYPE_UTF8 && t != WEFT_TYPE_BOOL;
+    need_buf |= t != WEFT_TYPE_UTF8 && t != WEFT_TYPE_BOOL && !weft__type_is_vector(t);
   }
   need_buf = need_buf && npercentiles && table->rows > 0;
   double *pct = weft__malloc((npercentiles ? npercentiles : 1) * sizeof *pct);

@@ -29,7 +29,10 @@ typedef enum weft__expr_kind {
   WEFT__E_STR_OP,   /* a: input; op: a weft__str_op (expr_str.c) */
   /* expr_agg.c: an aggregation (op: weft_agg_kind, a: input or NULL for len), a window
    * (a: the expression, b: its first key) and a window key (a: key, b: the next key). */
-  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY
+  WEFT__E_AGG, WEFT__E_OVER, WEFT__E_OVER_KEY,
+  /* expr_vector.c: a distance of a vector column to one query vector (op: a weft_vec_metric,
+   * a: the column, set: the query's nset float32 values) */
+  WEFT__E_VEC_DISTANCE
 } weft__expr_kind;
 
 /* String operations with arguments (WEFT__E_STR_OP's op). */
@@ -168,6 +171,10 @@ weft_status weft__eval_temporal(weft__eval *ev, int me, int64_t n); /* expr_temp
 weft_status weft__eval_str(weft__eval *ev, int me, int64_t n);     /* expr_str.c */
 /* Whether unary `op` is one of the newer ones (floor, ceil, dt.*, len_bytes). */
 int weft__unary_is_newer(int op);
+
+/* expr_vector.c: a vector column's distance to a query: its type (float32) and values. */
+weft_status weft__bind_vector_distance(weft__bound *b, int me);
+weft_status weft__eval_vector_distance(weft__eval *ev, int me, int64_t row0, int64_t n);
 
 /* expr_decimal.c: decimal128 type rules and evaluation. */
 /* The type of `op` (weft_binary_op) over ta and tb when either is decimal, as Polars: 1 with

@@ -245,6 +245,23 @@ static int cast_allowed(weft_type from, weft_type to) {
   return 0;
 }
 
+/* A vector column is read only by the operations made for it (expr_vector.c), is_null /
+ * is_not_null and an alias; anything else names the column and says what it takes. */
+static weft_status check_vector_operands(const weft__bound *b, int me) {
+  const weft_expr *e = b->nodes[me].e;
+  int takes = e->kind == WEFT__E_ALIAS || e->kind == WEFT__E_VEC_DISTANCE ||
+              (e->kind == WEFT__E_UNARY && (e->op == WEFT_OP_IS_NULL || e->op == WEFT_OP_IS_NOT_NULL));
+  for (int k = 0; k < 2 && !takes; k++) {
+    int x = k ? b->nodes[me].b : b->nodes[me].a;
+    if (x < 0 || !weft__type_is_vector(b->nodes[x].type)) continue;
+    char d[256];
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot apply %s to %s: a vector column takes "
+                       "cosine_distance, l2_distance, dot, is_null and is_not_null", e->text,
+                       describe(b, x, d, sizeof d));
+  }
+  return WEFT_OK;
+}
+
 static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t, int *out) {
   if (e->kind == WEFT__E_OVER) { /* its aggregations read the window's columns */
     const weft_expr *outer = b->over;
@@ -274,6 +291,7 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
   }
   weft__bnode *n = &b->nodes[me];
   const weft__bnode *A = n->a >= 0 ? &b->nodes[n->a] : NULL, *B = n->b >= 0 ? &b->nodes[n->b] : NULL;
+  WEFT_RETURN_NOT_OK(check_vector_operands(b, me));
   /* The leftmost column name names the output, as Polars does. */
   n->name = A ? A->name : (B ? B->name : "literal");
   if (A && !strcmp(A->name, "literal") && B) n->name = B->name;
@@ -373,6 +391,7 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       retype(n, e->op == WEFT__S_ENDS_WITH ? WEFT_TYPE_BOOL : WEFT_TYPE_UTF8);
       break;
     }
+    case WEFT__E_VEC_DISTANCE: st = weft__bind_vector_distance(b, me); break;
     case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* handled above */
       return weft__error(WEFT_ERR_INTERNAL, "a window key %s bound as an expression", e->text);
   }

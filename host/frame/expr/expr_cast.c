@@ -122,6 +122,19 @@ static weft_status numeric(const weft__bnode *A, const weft__bnode *nd, weft__ve
   }
   int64_t lo, hi;
   int_range(to, &lo, &hi);
+  if (from == WEFT_TYPE_BOOL) { /* 0 / 1 fit every integer type: a copy (one-hot encoding) */
+    memcpy(o, x, (size_t)n * sizeof *o);
+    return WEFT_OK;
+  }
+  if (A->lane == WEFT__LANE_I && from != WEFT_TYPE_DATE32 && from != WEFT_TYPE_TIMESTAMP_US) {
+    /* integer to integer: one branch-free pass, the loop below only to name a bad value */
+    int all = 0;
+    if (a->all_valid)
+      for (int64_t i = 0; i < n; i++) o[i].i = x[i].i, all |= x[i].i < lo || x[i].i > hi;
+    else
+      for (int64_t i = 0; i < n; i++) o[i].i = x[i].i, all |= a->valid[i] && (x[i].i < lo || x[i].i > hi);
+    if (!all) return WEFT_OK;
+  }
   for (int64_t i = 0; i < n; i++) {
     int ok = 1;
     if (A->lane == WEFT__LANE_F) {

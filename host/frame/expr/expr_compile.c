@@ -191,6 +191,8 @@ static int node(compiler *c, int me) {
   }
   if (nd->lane == WEFT__LANE_D) /* 128-bit values: no device lane holds them */
     return refuse(c, "decimal128 expression %s runs on the CPU", nd->e->text);
+  if (weft__type_is_vector(nd->type) || nd->e->kind == WEFT__E_VEC_DISTANCE)
+    return refuse(c, "vector expression %s runs on the CPU", nd->e->text);
   switch (nd->e->kind) {
     case WEFT__E_COLUMN: {
       int col = column(c, nd->col);
@@ -226,6 +228,7 @@ static int node(compiler *c, int me) {
       return emit(c, WK_OP_ROUND_F, 0, 0, nd->e->i ? m.i : 0, 0) && norm(c, nd->type);
     }
     case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: break; /* bound as columns */
+    case WEFT__E_VEC_DISTANCE: break; /* refused above */
   }
   return refuse(c, "unknown expression %s", nd->e->text);
 }

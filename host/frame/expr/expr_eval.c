@@ -99,13 +99,15 @@ static void load_literal(const weft__bnode *nd, weft__vec *out, int64_t n) {
   weft__val x = {0};
   if (nd->lane == WEFT__LANE_F) x.f = e->type == WEFT_TYPE_FLOAT64 ? e->f : (double)e->i;
   else x.i = e->i;
+  weft__vec one = {0}; /* narrowed once, not once a row (a chunk of one-hot comparisons) */
+  one.v = &x;
+  weft__normalize(&one, nd->type, 1);
   for (int64_t i = 0; i < n; i++) out->v[i] = x;
   if (nd->lane == WEFT__LANE_D) memset(out->d, 0, (size_t)n * sizeof *out->d); /* a null */
   if (nd->lane == WEFT__LANE_S) {
     int32_t len = e->s ? (int32_t)strlen(e->s) : 0;
     for (int64_t i = 0; i < n; i++) out->sp[i] = e->s ? e->s : "", out->sl[i] = len;
   }
-  weft__normalize(out, nd->type, n);
 }
 
 /* out->valid = a.valid & b.valid */
@@ -445,6 +447,7 @@ static weft_status eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
       ev->vecs[nd->a] = tmp;
       return WEFT_OK;
     }
+    case WEFT__E_VEC_DISTANCE: return weft__eval_vector_distance(ev, me, row0, n);
     case WEFT__E_AGG: case WEFT__E_OVER: case WEFT__E_OVER_KEY: /* bound as columns */
       return weft__error(WEFT_ERR_INTERNAL, "%s evaluated per row", nd->e->text);
   }

@@ -35,6 +35,10 @@ static int is_unsigned(weft_type t) { return t >= WEFT_TYPE_UINT8 && t <= WEFT_T
 weft_status weft__agg_type(weft_agg_kind kind, weft_type in, const char *name, weft_type *out) {
   int numeric = weft__type_is_numeric(in) || in == WEFT_TYPE_BOOL;
   int ok = 1;
+  if (weft__type_is_vector(in) && kind != WEFT_AGG_COUNT && kind != WEFT_AGG_LEN)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: %s of \"%s\" (%s) is not "
+                       "supported: a vector column aggregates only by count and len",
+                       agg_name(kind), name, weft_type_name(in));
   if (weft__type_is_decimal(in) && (kind == WEFT_AGG_STD || kind == WEFT_AGG_VAR))
     return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: %s of \"%s\" (%s) is not "
                        "supported; cast it to float64 first", agg_name(kind), name, weft_type_name(in));

@@ -151,6 +151,7 @@ weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t
   for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
     if (!keys[k]) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: keys[%zu] is NULL", k);
     else st = weft__table_find(table, keys[k], &kidx[k]);
+    if (st == WEFT_OK) st = weft__check_key_type("weft_table_group_by", keys[k], &table->cols[kidx[k]]);
     if (st == WEFT_OK) kcols[k] = &table->cols[kidx[k]];
   }
   weft__groups g = {0};

@@ -20,6 +20,7 @@ weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t n
     size_t idx = k;
     if (nkeys && !keys[k]) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_unique: keys[%zu] is NULL", k);
     else if (nkeys) st = weft__table_find(table, keys[k], &idx);
+    if (st == WEFT_OK) st = weft__check_key_type("weft_table_unique", table->names[idx], &table->cols[idx]);
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
   weft__groups g = {0};

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/alloc.h"
+#include "frame/io/arrow_vector.h"
 #include "frame/table/table.h"
 
 /* Stands in for a NULL values/offsets/data buffer of an empty column, on either side. */
@@ -64,15 +65,19 @@ static weft_status parse_field(const struct ArrowSchema *field, weft_type *type,
   if (!strcmp(f, "tdD")) return *type = WEFT_TYPE_DATE32, WEFT_OK;
   if (!strncmp(f, "tsu:", 4)) return *type = WEFT_TYPE_TIMESTAMP_US, WEFT_OK;
   if (f[0] == 'd' && f[1] == ':') return parse_decimal(f, name, type);
+  if (!strncmp(f, "+w:", 3)) return weft__arrow_vector_type(field, name, type);
   if (!strcmp(f, "U")) return *type = WEFT_TYPE_UTF8, *how = LAYOUT_LARGE_UTF8, WEFT_OK;
   if (!strcmp(f, "vu")) return *type = WEFT_TYPE_UTF8, *how = LAYOUT_UTF8_VIEW, WEFT_OK;
   const char *hint = !strncmp(f, "ts", 2) ? "; weft stores timestamps in microseconds "
                                             "(\"tsu:\"): cast the column to timestamp[us]"
                    : !strcmp(f, "tdm") ? "; cast date64 to date32"
+                   : !strcmp(f, "+l") || !strcmp(f, "+L") ? "; lists of one length are a vector column "
+                                                            "once cast to fixed_size_list<float32, dim> "
+                                                            "(Polars: pl.Array(pl.Float32, dim))"
                    : "";
   return weft__error(WEFT_ERR_UNSUPPORTED, "Arrow column \"%s\" has format \"%s\", which weft "
                      "does not support (bool, int8-64, uint8-64, float32/64, utf8, date32, "
-                     "timestamp[us], decimal128)%s", name, f, hint);
+                     "timestamp[us], decimal128, fixed_size_list<float32>)%s", name, f, hint);
 }
 
 /* ------------------------------------------------------------------ import */
@@ -154,6 +159,12 @@ static weft_status import_column(const struct ArrowSchema *field, const struct A
   WEFT_RETURN_NOT_OK(parse_field(field, &type, &how));
   WEFT_CHECK_ARG(a && a->release, "Arrow column \"%s\": the child array is missing or released",
                  name);
+  if (weft__type_is_vector(type)) {
+    WEFT_RETURN_NOT_OK(weft__arrow_vector_view(a, parent->offset, parent->length, type, name, out));
+    weft__owner_ref(owner);
+    out->owners[0] = owner;
+    return WEFT_OK;
+  }
   int64_t want = type == WEFT_TYPE_UTF8 ? 3 : 2; /* a string_view's last: the data sizes */
   WEFT_CHECK_ARG(a->n_buffers >= want && a->buffers, "Arrow column \"%s\" (format \"%s\") has %lld "
                  "buffers, expected %lld", name, field->format, (long long)a->n_buffers,
@@ -353,10 +364,13 @@ weft_status weft_table_from_stream(struct ArrowArrayStream *stream, weft_table *
 typedef struct child_private {
   const void *buffers[3];
   weft__owner *owners[WEFT_COLUMN_OWNERS];
+  struct ArrowArray item; /* a vector column's float32 child */
+  struct ArrowArray *item_ptr;
 } child_private;
 
 static void release_child_array(struct ArrowArray *a) {
   child_private *p = a->private_data;
+  if (p->item_ptr && p->item.release) p->item.release(&p->item); /* unless moved out */
   for (int i = 0; i < WEFT_COLUMN_OWNERS; i++) weft__owner_unref(p->owners[i]);
   free(p);
   a->release = NULL;
@@ -415,6 +429,11 @@ static weft_status export_schema(const weft_table *table, struct ArrowSchema *sc
   for (size_t i = 0; ok && i < n; i++) {
     struct ArrowSchema *k = &p->kids[i];
     weft_type type = table->cols[i].view.type;
+    if (weft__type_is_vector(type)) { /* "+w:dim" with its float32 child */
+      ok = weft__arrow_vector_schema(k, table->names[i], type);
+      p->kid_ptrs[i] = k;
+      continue;
+    }
     char *name = copy_string(table->names[i], weft__type_is_decimal(type) ? 16 : 0);
     if (!name) ok = 0;
     k->format = export_format(type);
@@ -445,6 +464,26 @@ static weft_status export_schema(const weft_table *table, struct ArrowSchema *sc
   return WEFT_OK;
 }
 
+static int export_child(const weft__column *col, struct ArrowArray *a);
+
+/* A vector column: the list (validity only) over a float32 child of (offset + length) * dim
+ * values from the column's first float, sharing the column's owners. */
+static int export_vector(const weft__column *col, child_private *p, struct ArrowArray *a) {
+  weft__column items = *col;
+  int64_t dim = weft__vec_dim(col->view.type);
+  items.view.type = WEFT_TYPE_FLOAT32;
+  items.view.length = (col->view.offset + col->view.length) * dim;
+  items.view.offset = 0;
+  items.view.validity = NULL;
+  items.view.null_count = 0;
+  if (!export_child(&items, &p->item)) return 0;
+  p->item_ptr = &p->item;
+  a->n_buffers = 1;
+  a->n_children = 1;
+  a->children = &p->item_ptr;
+  return 1;
+}
+
 static int export_child(const weft__column *col, struct ArrowArray *a) {
   child_private *p = weft__calloc(1, sizeof *p);
   if (!p) return 0;
@@ -465,6 +504,10 @@ static int export_child(const weft__column *col, struct ArrowArray *a) {
   a->buffers = p->buffers;
   a->private_data = p;
   a->release = release_child_array;
+  if (weft__type_is_vector(v->type) && !export_vector(col, p, a)) {
+    release_child_array(a);
+    return 0;
+  }
   return 1;
 }
 

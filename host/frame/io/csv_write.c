@@ -209,6 +209,10 @@ static weft_status write_all(const weft_table *t, FILE *f, out_buf *bufs) {
 
 weft_status weft_write_csv(const weft_table *table, const char *path) {
   WEFT_CHECK_ARG(table && path, "write_csv: table and path must not be NULL");
+  for (size_t c = 0; c < table->ncols; c++) /* as Polars: CSV has no nested values */
+    WEFT_CHECK_ARG(!weft__type_is_vector(table->cols[c].view.type), "write_csv: column \"%s\" is "
+                   "%s; CSV holds no vectors (write Parquet, or drop the column)", table->names[c],
+                   weft_type_name(table->cols[c].view.type));
   size_t plen = strlen(path);
   char *tmp = weft__malloc(plen + 16);
   out_buf *bufs = weft__calloc(ROUND_BLOCKS, sizeof *bufs);

@@ -45,6 +45,7 @@ static weft_status find_keys(const weft_table *table, const char *side, size_t n
     weft_status st = weft__table_find(table, names[k], &idx[k]);
     if (st != WEFT_OK)
       return weft__error_context(st, "weft_table_join: %s key %zu", side, k);
+    WEFT_RETURN_NOT_OK(weft__check_key_type("weft_table_join", names[k], &table->cols[idx[k]]));
     cols[k] = &table->cols[idx[k]];
   }
   return WEFT_OK;

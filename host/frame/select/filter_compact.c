@@ -109,6 +109,15 @@ COMPACT_VALUES(uint64_t)
 typedef struct bytes16 { uint64_t w[2]; } bytes16; /* decimal128 */
 COMPACT_VALUES(bytes16)
 
+/* Values of any other width (a vector column's rows: dim * 4 bytes). */
+static void values_wide(const weft__compact *c, int64_t blk, const char *s, char *d, size_t w) {
+  d += (size_t)c->starts[blk] * w;
+  FOR_KEPT(c, blk, {
+    memcpy(d, s + (size_t)r * w, w);
+    d += w;
+  });
+}
+
 /* Bits of `src` (bit offset `off`) at the kept rows of one block into the zeroed `dst`. */
 static void compact_bits(const weft__compact *c, int64_t blk, const uint8_t *src, int64_t off,
                          uint8_t *dst) {
@@ -146,7 +155,11 @@ static void compact_block(const job *j, int64_t blk) {
         case 2: values_uint16_t(c, blk, (const uint16_t *)s->values + s->offset, (uint16_t *)d->values); break;
         case 4: values_uint32_t(c, blk, (const uint32_t *)s->values + s->offset, (uint32_t *)d->values); break;
         case 16: values_bytes16(c, blk, (const bytes16 *)s->values + s->offset, (bytes16 *)d->values); break;
-        default: values_uint64_t(c, blk, (const uint64_t *)s->values + s->offset, (uint64_t *)d->values); break;
+        case 8: values_uint64_t(c, blk, (const uint64_t *)s->values + s->offset, (uint64_t *)d->values); break;
+        default: {
+          size_t w = weft__type_width(s->type);
+          values_wide(c, blk, (const char *)s->values + (size_t)s->offset * w, (char *)d->values, w);
+        }
       }
   }
   if (d->validity) compact_bits(c, blk, s->validity, s->offset, (uint8_t *)d->validity);

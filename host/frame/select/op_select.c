@@ -20,6 +20,7 @@
 #include "frame/select/filter_compact.h"
 #include "frame/select/select_aggs.h"
 #include "frame/select/filter_keep.h"
+#include "frame/select/filter_literal.h"
 #include "frame/table/gather.h"
 
 #define PART_ROWS ((size_t)65536)
@@ -37,6 +38,7 @@ typedef struct eval_ctx {
   const weft__expr_program *prog; /* NULL: the CPU only */
   weft__column *out;     /* select: the output column */
   uint8_t *mask;         /* filter: bit i set where the predicate is true */
+  const weft__lit_pred *lit; /* filter: the predicate's column-against-constant plan, or NULL */
   char **pieces;         /* utf8 output: each partition's bytes */
   uint32_t *cast_err;    /* per WEFT_PARTITION_ALIGN rows: a device's cast error flag */
 } eval_ctx;
@@ -102,6 +104,15 @@ static weft_status device_run(eval_ctx *c, weft__stage *stage, size_t row0, size
 static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t rows) {
   eval_ctx *c = ctx;
   if (!stage->dev->backend->host_memory) return device_run(c, stage, row0, rows);
+  if (c->mask && c->lit) {
+    uint8_t keep[WEFT__CHUNK];
+    for (size_t r = row0; r < row0 + rows; r += WEFT__CHUNK) {
+      int64_t n = (int64_t)(row0 + rows - r < WEFT__CHUNK ? row0 + rows - r : WEFT__CHUNK);
+      weft__lit_pred_keep(c->lit, (int64_t)r, n, keep);
+      put_bits(c->mask, (int64_t)r, NULL, keep, n);
+    }
+    return WEFT_OK;
+  }
   const weft__bnode *root = &c->bound->nodes[c->bound->root];
   weft__eval ev;
   WEFT_RETURN_NOT_OK(weft__eval_init(&ev, c->bound));
@@ -409,7 +420,8 @@ weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_filter: no host memory for %lld rows",
                                (long long)rows);
   if (st == WEFT_OK) {
-    eval_ctx c = {.bound = &b, .mask = mask};
+    weft__lit_pred lit;
+    eval_ctx c = {.bound = &b, .mask = mask, .lit = weft__lit_pred_plan(&b, &lit) ? &lit : NULL};
     st = run_eval(exec, "filter", rows, &c, 1, 0);
   }
   if (st == WEFT_OK) st = weft__compact_init(mask, rows, &kept); /* filter_compact.c */

@@ -112,6 +112,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     size_t idx = 0;
     if (!keys[k]) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_sort: keys[%zu] is NULL", k);
     else st = weft__table_find(table, keys[k], &idx);
+    if (st == WEFT_OK) st = weft__check_key_type("weft_table_sort", keys[k], &table->cols[idx]);
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
   /* decimal keys sort as their (high, low) words: two keys each */

@@ -47,6 +47,7 @@ const char *weft_type_name(weft_type type) {
     pthread_once(&decimal_names_once, write_decimal_names);
     return decimal_names[weft__dec_precision(type)][weft__dec_scale(type)];
   }
+  if (weft__type_is_vector(type) && weft__type_valid(type)) return weft__vector_type_name(type);
   return (unsigned)type < sizeof names / sizeof *names ? names[type] : "unknown";
 }
 
@@ -55,6 +56,7 @@ int weft__type_valid(weft_type type) {
     int p = weft__dec_precision(type), s = weft__dec_scale(type);
     return ((unsigned)type >> 24) == 0 && p >= 1 && p <= 38 && s <= p;
   }
+  if (weft__type_is_vector(type)) return weft__vec_dim(type) >= 1 && weft__vec_dim(type) <= WEFT_VECTOR_MAX_DIM;
   return (unsigned)type <= WEFT_TYPE_TIMESTAMP_US;
 }
 
@@ -77,6 +79,7 @@ int weft_type_is_decimal(weft_type type, int *precision, int *scale) {
 
 size_t weft__type_width(weft_type type) {
   if (weft__type_is_decimal(type)) return 16;
+  if (weft__type_is_vector(type)) return (size_t)weft__vec_dim(type) * sizeof(float);
   switch (type) {
     case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
     case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;

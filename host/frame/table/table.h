@@ -35,12 +35,21 @@ struct weft_table {
   weft__column *cols;
 };
 
-/* Bytes per value (BOOL and UTF8: 0, they are not fixed-width bytes; decimal128: 16). */
+/* Bytes per value (BOOL and UTF8: 0, they are not fixed-width bytes; decimal128: 16; a
+ * vector: dim * 4, its row). */
 size_t weft__type_width(weft_type type);
 /* decimal128(p, s) packs p and s above the tag byte (weft.h): the tag, precision, scale. */
 static inline int weft__type_is_decimal(weft_type t) { return ((unsigned)t & 0xFF) == WEFT_TYPE_DECIMAL128; }
 static inline int weft__dec_precision(weft_type t) { return (int)(((unsigned)t >> 8) & 0xFF); }
 static inline int weft__dec_scale(weft_type t) { return (int)(((unsigned)t >> 16) & 0xFF); }
+/* WEFT_TYPE_VECTOR(dim) packs dim above the tag byte (weft.h). */
+static inline int weft__type_is_vector(weft_type t) { return ((unsigned)t & 0xFF) == WEFT_TYPE_VECTOR_F32; }
+static inline int weft__vec_dim(weft_type t) { return (int)((unsigned)t >> 8); }
+/* "array[f32, <dim>]" (vector_type.c). */
+const char *weft__vector_type_name(weft_type type);
+/* An error naming `opname` and the column when `col` cannot be a sort, group or join key
+ * (a vector column). */
+weft_status weft__check_key_type(const char *opname, const char *name, const struct weft__column *col);
 /* A type value weft stores: one of the enum's plain types or a well-formed decimal128. */
 int weft__type_valid(weft_type type);
 int weft__type_is_integer(weft_type type);

@@ -1,0 +1,76 @@
+/* weft_table_take: the rows a caller lists, in its order (Polars' DataFrame[indices],
+ * gather). Batches for a training loop (Python's iter_batches, sample, train_test_split) are
+ * made this way. */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "core/alloc.h"
+#include "core/thread_pool.h"
+#include "frame/table/gather.h"
+#include "frame/table/table.h"
+
+/* A shuffled list reads each column at random, so the columns are shared out whole, one
+ * thread a column (as Polars does), rather than a block of rows across every column: each
+ * thread then keeps one column in cache, and the pool is woken once, not once a block. */
+typedef struct take_ctx {
+  const weft_table *table;
+  const int64_t *rows;
+  int64_t n;
+  weft__column *cols;
+  weft_status *status;
+  _Atomic size_t next;
+} take_ctx;
+
+static void take_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  take_ctx *t = ctx;
+  for (;;) {
+    size_t c = atomic_fetch_add(&t->next, 1);
+    if (c >= t->table->ncols) return;
+    /* Inside a pool job the gather runs on this thread. */
+    t->status[c] = weft__column_gather(&t->table->cols[c], t->rows, t->n, &t->cols[c]);
+  }
+}
+
+weft_status weft_table_take(const weft_table *table, const int64_t *rows, int64_t n,
+                            weft_table **out) {
+  WEFT_CHECK_ARG(out, "weft_table_take: out is NULL");
+  *out = NULL;
+  WEFT_CHECK_ARG(table, "weft_table_take: table is NULL");
+  WEFT_CHECK_ARG(n >= 0, "weft_table_take: n %lld is negative", (long long)n);
+  WEFT_CHECK_ARG(rows || n == 0, "weft_table_take: rows is NULL for n = %lld", (long long)n);
+  for (int64_t i = 0; i < n; i++)
+    WEFT_CHECK_ARG(rows[i] >= 0 && rows[i] < table->rows, "weft_table_take: rows[%lld] = %lld is "
+                   "outside the table's %lld rows", (long long)i, (long long)rows[i],
+                   (long long)table->rows);
+  size_t ncols = table->ncols;
+  weft__column *cols = weft__calloc(ncols ? ncols : 1, sizeof *cols);
+  weft_status *status = weft__calloc(ncols ? ncols : 1, sizeof *status);
+  if (!cols || !status) {
+    free(cols);
+    free(status);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_take: no host memory");
+  }
+  take_ctx ctx = {table, rows, n, cols, status, 0};
+  if (ncols > 1 && n > 4096) weft__pool_run(take_worker, &ctx);
+  else take_worker(&ctx, 0, 1);
+  weft_status st = WEFT_OK;
+  for (size_t c = 0; c < ncols && st == WEFT_OK; c++) st = status[c];
+  weft_table *res = NULL;
+  if (st == WEFT_OK) st = weft__table_new(ncols, n, &res);
+  size_t given = 0;  /* columns handed to the table, which releases them */
+  for (; st == WEFT_OK && given < ncols; given++)
+    st = weft__table_set_column(res, given, table->names[given], cols[given]);
+  if (st != WEFT_OK) {
+    for (size_t c = given; c < ncols; c++)
+      if (status[c] == WEFT_OK) weft__column_release(&cols[c]);
+    weft_table_free(res);
+    res = NULL;
+  }
+  free(cols);
+  free(status);
+  *out = res;
+  return st;
+}
