@@ -58,7 +58,11 @@ static weft_status candidates(weft_exec *exec, const weft_table *table, const we
   weft_table_free(kept);
   weft_table_free(numbered);
   *n = m;
-  if (st != WEFT_OK) st = weft__error_context(st, "weft_table_nearest: prefilter");
+  if (st != WEFT_OK) {
+    free(*rows); /* the caller gets rows only with WEFT_OK */
+    *rows = NULL;
+    st = weft__error_context(st, "weft_table_nearest: prefilter");
+  }
   return st;
 }
 
@@ -101,7 +105,9 @@ static weft_status build_index(const weft__column *vec, const char *column, weft
     st = vector_error(column, rows[i], block + (size_t)i * dim, dim, metric);
   }
   if (st == WEFT_OK && metric == WEFT_METRIC_COSINE) weft__normalize_rows(block, (size_t)n, dim);
-  if (st == WEFT_OK) return weft__index_adopt(dim, metric, (size_t)n, block, rows, out);
+  /* adopt takes the rows over only when it succeeds */
+  if (st == WEFT_OK) st = weft__index_adopt(dim, metric, (size_t)n, block, rows, out);
+  if (st == WEFT_OK) return WEFT_OK;
   free(block);
   free(rows);
   return st;
