@@ -459,7 +459,8 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_from_columns(size_t ncols, const 
                                                             void (*release)(void *),
                                                             void *release_ctx, weft_table **out);
 /* Takes a struct array (a record batch) and its schema; moves both (their release callbacks
- * are called by weft when the last table using them is freed). */
+ * are called by weft when the last table using them is freed). On failure nothing is moved:
+ * the caller still owns (and releases) both. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_from_arrow(struct ArrowSchema *schema,
                                                           struct ArrowArray *array,
                                                           weft_table **out);

@@ -1,7 +1,10 @@
 /* Kernel launches. Each one holds the device lock from clSetKernelArg to the enqueue (and,
  * for reduce, until its partials are read back), since cl_kernel objects are shared. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "opencl_internal.h"
 
@@ -29,9 +32,42 @@ weft_status weft_ocl_lock_ready(weft_ocl_device *d) {
   return st;
 }
 
+/* Test-only: WEFT_OPENCL_FAIL_LAUNCH=N makes the Nth kernel launch (on any OpenCL device)
+ * after the variable took its current value fail as a driver error would, once, so the
+ * host's fallback to the CPU can be tested in the middle of an operation (tests/faults/).
+ * Whether the variable exists is read once, when the backend loads; only then is its value
+ * read at each launch (a test changes it between calls), so other runs pay nothing. */
+static int fail_switch_present;
+static pthread_once_t fail_switch_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t fail_switch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void fail_switch_read(void) { fail_switch_present = getenv("WEFT_OPENCL_FAIL_LAUNCH") != NULL; }
+
+static int injected_launch_failure(void) {
+  pthread_once(&fail_switch_once, fail_switch_read);
+  if (!fail_switch_present) return 0;
+  static char value[32];
+  static long long launches;
+  pthread_mutex_lock(&fail_switch_lock);
+  const char *env = getenv("WEFT_OPENCL_FAIL_LAUNCH");
+  if (!env) env = "";
+  if (strncmp(env, value, sizeof value) != 0) { /* a new value: count from zero */
+    snprintf(value, sizeof value, "%s", env);
+    launches = 0;
+  }
+  long long n = atoll(value);
+  int fail = n > 0 && ++launches == n;
+  pthread_mutex_unlock(&fail_switch_lock);
+  return fail;
+}
+
 weft_status weft_ocl_launch_locked(weft_ocl_device *d, int k, const weft_ocl_arg *args,
                                    cl_uint nargs, size_t groups) {
   cl_kernel kernel = d->kernels[k];
+  if (injected_launch_failure())
+    return weft_ocl_error(WEFT_ERR_DEVICE, "opencl: kernel launch %d failed on device '%s' "
+                          "(injected by WEFT_OPENCL_FAIL_LAUNCH, a test switch)", k,
+                          d->desc.name);
   for (cl_uint i = 0; i < nargs; i++) {
     cl_int err = clSetKernelArg(kernel, i, args[i].size, args[i].value);
     if (err != CL_SUCCESS) return weft_ocl_fail(d, "clSetKernelArg", err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/scheduler.h"
 
 enum { SLOT_X, SLOT_VALID };
@@ -45,7 +46,7 @@ weft_status weft_reduce(weft_exec *exec, weft_dtype dtype, weft_reduce_op op_kin
   WEFT_CHECK_ARG(n == 0 || x, "weft_reduce: x is NULL with n = %zu", n);
   size_t slots = n / WEFT_PARTITION_ALIGN + 1;
   reduce_ctx c = {dtype, dtype == WEFT_FLOAT32 ? 4 : 8, x, valid,
-                  calloc(slots, sizeof(weft__reduce_partial)), calloc(slots, 1)};
+                  weft__calloc(slots, sizeof(weft__reduce_partial)), weft__calloc(slots, 1)};
   if (!c.partials || !c.filled) {
     free(c.partials);
     free(c.filled);

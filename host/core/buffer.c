@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/runtime.h"
 
 struct weft_buffer {
@@ -17,7 +18,7 @@ weft_status weft_buffer_alloc(size_t device, size_t bytes, weft_buffer **out) {
   WEFT_CHECK_ARG(bytes > 0, "weft_buffer_alloc: bytes must be > 0 (got 0)");
   weft__device *d;
   WEFT_RETURN_NOT_OK(weft__device_get(device, &d));
-  weft_buffer *b = calloc(1, sizeof *b);
+  weft_buffer *b = weft__calloc(1, sizeof *b);
   if (!b) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_buffer_alloc: host allocation failed");
   weft_status st = weft__device_alloc(d, bytes, &b->handle);
   if (st != WEFT_OK) {
@@ -109,7 +110,7 @@ weft_status weft_buffer_copy(weft_buffer *dst, size_t dst_offset, const weft_buf
     return st == WEFT_OK ? st : weft__error_context(st, "weft_buffer_copy on %s", d->id);
   }
   size_t chunk = bytes < WEFT_STAGING_CHUNK ? bytes : WEFT_STAGING_CHUNK;
-  void *staging = malloc(chunk);
+  void *staging = weft__malloc(chunk);
   if (!staging)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_buffer_copy: no host memory for %zu bytes "
                        "of staging", chunk);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/backend_impl.h"
+#include "core/alloc.h"
 #include "core/cpu_backend_impl.h"
 #include "core/error.h"
 #include "core/runtime.h"
@@ -60,7 +61,7 @@ static weft_status cpu_buffer_alloc(int dev, size_t bytes, void **handle) {
   (void)dev;
   /* 64-byte alignment: whole cache lines, aligned AVX-512 loads. */
   size_t rounded = (bytes + 63) & ~(size_t)63;
-  void *p = aligned_alloc(64, rounded ? rounded : 64);
+  void *p = weft__aligned_alloc(64, rounded ? rounded : 64);
   if (!p) return weft__error(WEFT_ERR_DEVICE_MEMORY, "cpu: cannot allocate %zu bytes", bytes);
   *handle = p;
   return WEFT_OK;

@@ -1,4 +1,5 @@
 #include "core/exec.h"
+#include "core/alloc.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -79,7 +80,7 @@ void weft__report(struct weft_exec *exec, const char *fmt, ...) {
   size_t need = exec->report_len + (size_t)len + 2;
   if (need > exec->report_cap) {
     size_t cap = need * 2;
-    char *grown = realloc(exec->report, cap);
+    char *grown = weft__realloc(exec->report, cap);
     if (!grown) return;
     exec->report = grown;
     exec->report_cap = cap;
@@ -90,10 +91,24 @@ void weft__report(struct weft_exec *exec, const char *fmt, ...) {
   exec->report[exec->report_len] = '\0';
 }
 
+void weft__report_text(struct weft_exec *exec, const char *text) {
+  size_t len = text ? strlen(text) : 0;
+  if (!len) return;
+  size_t need = exec->report_len + len + 1;
+  if (need > exec->report_cap) {
+    char *grown = weft__realloc(exec->report, need * 2);
+    if (!grown) return; /* as weft__report: the report is best effort */
+    exec->report = grown;
+    exec->report_cap = need * 2;
+  }
+  memcpy(exec->report + exec->report_len, text, len + 1);
+  exec->report_len += len;
+}
+
 weft_status weft_exec_create(weft_exec **out) {
   WEFT_CHECK_ARG(out, "weft_exec_create: out is NULL");
   weft__runtime_init();
-  weft_exec *e = malloc(sizeof *e);
+  weft_exec *e = weft__malloc(sizeof *e);
   if (!e) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_exec_create: host allocation failed");
   weft__exec_defaults(e);
   *out = e;

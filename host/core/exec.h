@@ -28,6 +28,8 @@ void weft__report_clear(struct weft_exec *exec);
 /* Appends a line to the report (silently truncates on host allocation failure: the report
  * is a diagnostic and must never fail the operation). */
 void weft__report(struct weft_exec *exec, const char *fmt, ...) WEFT_PRINTF(2, 3);
+/* Appends text already made of report lines (each ending in a newline), as it is. */
+void weft__report_text(struct weft_exec *exec, const char *text);
 /* "1 rows" -> "1 row" for the counted nouns of reports and explain, in place: every report line
  * goes through it (weft__report), so format strings may say "%zu rows" whatever the count. */
 void weft__text_singulars(char *s);

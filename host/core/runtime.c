@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/device_dedup.h"
 #include "core/error.h"
 
@@ -393,6 +394,9 @@ uint64_t weft__device_available(const weft__device *dev) {
 }
 
 weft_status weft__device_alloc(weft__device *dev, size_t bytes, void **handle) {
+  if (weft__alloc_fault_hit())
+    return weft__error(WEFT_ERR_DEVICE_MEMORY, "device %s: allocating %zu bytes failed (injected "
+                       "fault, WEFT_FAULT_ALLOC)", dev->id, bytes);
   uint64_t limit = atomic_load(&dev->limit_bytes);
   uint64_t used = atomic_fetch_add(&dev->used_bytes, bytes);
   if (used + bytes > limit) {

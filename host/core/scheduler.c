@@ -1,4 +1,5 @@
 #include "core/scheduler.h"
+#include "core/alloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,7 +54,7 @@ struct schedule {
 static int ranges_push(ranges *r, size_t row0, size_t rows) {
   if (r->count == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 16;
-    range *grown = realloc(r->items, cap * sizeof *grown);
+    range *grown = weft__realloc(r->items, cap * sizeof *grown);
     if (!grown) return 0;
     r->items = grown;
     r->cap = cap;

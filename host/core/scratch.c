@@ -1,6 +1,7 @@
 /* The scratch cache (scratch.h): a few freed large blocks kept for reuse. Blocks under
  * SMALL bytes go straight to malloc: glibc already reuses its heap for them. */
 #include "core/scratch.h"
+#include "core/alloc.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -80,7 +81,7 @@ static void *with_header(void *base, size_t size) {
 void *weft__scratch_alloc(size_t bytes) {
   if (bytes < SMALL) {
     void *base = NULL;
-    if (posix_memalign(&base, HEADER, bytes + HEADER)) return NULL;
+    if (weft__posix_memalign(&base, HEADER, bytes + HEADER)) return NULL;
     return with_header(base, bytes);
   }
   /* whole MiBs: arrays of one row count (a column's block is a few bytes over its values,
@@ -105,7 +106,7 @@ void *weft__scratch_alloc(size_t bytes) {
   for (int i = 0; i < nv; i++) free(victims[i]);
   if (hit) return with_header(hit, hit_size);
   void *base = NULL;
-  if (posix_memalign(&base, HEADER, bytes + HEADER)) return NULL;
+  if (weft__posix_memalign(&base, HEADER, bytes + HEADER)) return NULL;
   return with_header(base, bytes);
 }
 

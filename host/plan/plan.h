@@ -144,8 +144,10 @@ int64_t weft__plan_input_rows(const weft_plan *node);
  *     the same pass with no predicate, no group id a row; its input is its own. */
 enum { WEFT__FUSE_NONE, WEFT__FUSE_FILTER, WEFT__FUSE_JOIN, WEFT__FUSE_PASS };
 int weft__plan_fused(const weft_plan *p, const weft_exec *exec);
-/* The node whose inputs `p` runs on: the node under it when it is fused with it. */
-const weft_plan *weft__plan_inputs(const weft_plan *p, const weft_exec *exec);
+/* The node whose inputs `p` runs on: the node under it when it is fused with it. Takes the
+ * verdict of weft__plan_fused, asked once: asking again could answer otherwise (its device
+ * check allocates, and may fail), and running a fused node on the wrong inputs crashes. */
+const weft_plan *weft__plan_inputs(const weft_plan *p, int fused);
 
 /* plan_explain.c: one line of text for a node (without indent or device), malloc'd. */
 char *weft__plan_line(const weft_plan *node, const weft_exec *exec);

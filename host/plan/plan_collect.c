@@ -135,7 +135,7 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft_status st = WEFT_OK;
   /* a fused node runs the node under it inside it: its inputs are that node's */
   int fused = weft__plan_fused(p, rs->user);
-  const weft_plan *inputs = weft__plan_inputs(p, rs->user);
+  const weft_plan *inputs = weft__plan_inputs(p, fused);
   if (inputs->in) st = run(rs, inputs->in, &in);
   if (st == WEFT_OK && inputs->right) st = run(rs, inputs->right, &right);
   if (st != WEFT_OK) { /* an input failed: its message already names it */

@@ -181,7 +181,7 @@ static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exe
                    dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
   /* a fused node's filter or join is part of its line: that node's inputs come next */
-  const weft_plan *inputs = weft__plan_inputs(p, exec);
+  const weft_plan *inputs = weft__plan_inputs(p, weft__plan_fused(p, exec));
   const char *why = dev.fail ? NULL : dev.why;
   if (inputs->in) explain_node(t, inputs->in, exec, depth + 1, why);
   if (inputs->right) explain_node(t, inputs->right, exec, depth + 1, why);

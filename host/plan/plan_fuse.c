@@ -80,7 +80,6 @@ int weft__plan_fused(const weft_plan *p, const weft_exec *exec) {
   return WEFT__FUSE_NONE;
 }
 
-const weft_plan *weft__plan_inputs(const weft_plan *p, const weft_exec *exec) {
-  int fused = weft__plan_fused(p, exec);
+const weft_plan *weft__plan_inputs(const weft_plan *p, int fused) {
   return fused == WEFT__FUSE_FILTER || fused == WEFT__FUSE_JOIN ? p->in : p;
 }

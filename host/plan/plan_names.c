@@ -1,5 +1,6 @@
 /* Column-name sets for the optimizer: what an expression reads, what a node passes on. */
 #include "plan/plan_names.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ void weft__names_add(weft__names *s, const char *name) {
   if (!name || weft__names_has(s, name)) return;
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 8;
-    const char **v = realloc(s->v, cap * sizeof *v);
+    const char **v = weft__realloc(s->v, cap * sizeof *v);
     if (!v) {
       s->oom = 1;
       return;

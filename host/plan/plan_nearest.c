@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "core/alloc.h"
 #include "frame/select/filter_keep.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
@@ -19,7 +20,7 @@ static weft_status make(const weft_plan *input, const char *column, size_t nq, c
   WEFT_CHECK_ARG(input && column && queries, "%s: input, column and queries must not be NULL", fn);
   WEFT_CHECK_ARG(nq >= 1 && dim >= 1 && nq <= SIZE_MAX / dim / sizeof(float),
                  "%s: %zu queries of %zu floats", fn, nq, dim);
-  weft_plan *p = calloc(1, sizeof *p);
+  weft_plan *p = weft__calloc(1, sizeof *p);
   if (!p) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for a plan node", fn);
   atomic_init(&p->refs, 1);
   p->kind = WEFT__P_NEAREST;
@@ -30,10 +31,10 @@ static weft_status make(const weft_plan *input, const char *column, size_t nq, c
   int64_t per = input->rows < (int64_t)k ? input->rows : (int64_t)k;
   p->rows = per * (int64_t)nq;
   weft_status st = WEFT_OK;
-  p->keys = calloc(1, sizeof *p->keys);
-  p->queries = malloc(nq * dim * sizeof *p->queries);
-  if (p->keys) p->keys[0] = strdup(column);
-  if (prefilter && (p->exprs = calloc(1, sizeof *p->exprs))) {
+  p->keys = weft__calloc(1, sizeof *p->keys);
+  p->queries = weft__malloc(nq * dim * sizeof *p->queries);
+  if (p->keys) p->keys[0] = weft__strdup(column);
+  if (prefilter && (p->exprs = weft__calloc(1, sizeof *p->exprs))) {
     atomic_fetch_add(&((weft_expr *)prefilter)->refs, 1);
     p->exprs[0] = (weft_expr *)prefilter;
   }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "core/alloc.h"
 #include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "frame/select/filter_keep.h"
@@ -61,7 +62,7 @@ weft_status weft_plan_free(weft_plan *p) {
 
 static weft_status node_new(weft__plan_kind kind, const weft_plan *in, const weft_plan *right,
                             const char *fn, weft_plan **out) {
-  weft_plan *p = calloc(1, sizeof *p);
+  weft_plan *p = weft__calloc(1, sizeof *p);
   if (!p) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for a plan node", fn);
   atomic_init(&p->refs, 1);
   p->kind = kind;
@@ -84,17 +85,17 @@ static weft_status finish(weft_plan *p, weft_status st, weft_plan **out) {
 
 static weft_status copy_names(const char *fn, const char *what, size_t n, const char *const *src,
                               char ***dst) {
-  *dst = calloc(n ? n : 1, sizeof **dst);
+  *dst = weft__calloc(n ? n : 1, sizeof **dst);
   if (!*dst) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   for (size_t i = 0; i < n; i++) {
     if (!src[i]) return weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: %s[%zu] is NULL", fn, what, i);
-    if (!((*dst)[i] = strdup(src[i]))) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
+    if (!((*dst)[i] = weft__strdup(src[i]))) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   }
   return WEFT_OK;
 }
 
 static weft_status copy_exprs(const char *fn, size_t n, const weft_expr *const *src, weft_plan *p) {
-  p->exprs = calloc(n ? n : 1, sizeof *p->exprs);
+  p->exprs = weft__calloc(n ? n : 1, sizeof *p->exprs);
   if (!p->exprs) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   p->n = n;
   for (size_t i = 0; i < n; i++) {
@@ -132,7 +133,7 @@ weft_status weft_plan_scan_source(const weft_table *schema, int64_t rows, const 
   if (st == WEFT_OK && (!schema || !read || !name))
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: schema, read and name must not be NULL", fn);
   if (st == WEFT_OK && rows < 0) st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: rows %lld is negative", fn, (long long)rows);
-  if (st == WEFT_OK && !(src = calloc(1, sizeof *src)))
+  if (st == WEFT_OK && !(src = weft__calloc(1, sizeof *src)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   if (st != WEFT_OK) {
     if (release) release(ctx); /* the caller's context is released on every path */
@@ -141,7 +142,7 @@ weft_status weft_plan_scan_source(const weft_table *schema, int64_t rows, const 
   atomic_init(&src->refs, 1);
   src->read = read, src->release = release, src->ctx = ctx;
   weft_plan *p = NULL;
-  if (!(src->name = strdup(name)) || (st = node_new(WEFT__P_SCAN, NULL, NULL, fn, &p)) != WEFT_OK) {
+  if (!(src->name = weft__strdup(name)) || (st = node_new(WEFT__P_SCAN, NULL, NULL, fn, &p)) != WEFT_OK) {
     weft__scan_source_free(src);
     return st != WEFT_OK ? st : weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   }
@@ -197,10 +198,10 @@ weft_status weft__plan_filter_keep(const weft_plan *input, const weft_expr *pred
   weft_plan *p = NULL;
   WEFT_RETURN_NOT_OK(weft_plan_filter(input, predicate, &p));
   weft_status st = WEFT_OK;
-  p->keep = calloc(nkeep ? nkeep : 1, sizeof *p->keep);
+  p->keep = weft__calloc(nkeep ? nkeep : 1, sizeof *p->keep);
   if (!p->keep) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   for (size_t i = 0; st == WEFT_OK && i < nkeep; i++) {
-    p->keep[i] = strdup(keep[i]);
+    p->keep[i] = weft__strdup(keep[i]);
     p->nkeep = i + 1;
     if (!p->keep[i]) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   }
@@ -257,12 +258,12 @@ weft_status weft_plan_group_by(const weft_plan *input, size_t nkeys, const char 
   WEFT_RETURN_NOT_OK(node_new(WEFT__P_GROUP_BY, input, NULL, fn, &p));
   p->n = nkeys;
   weft_status st = copy_names(fn, "keys", nkeys, keys, &p->keys);
-  if (st == WEFT_OK && !(p->aggs = calloc(naggs ? naggs : 1, sizeof *p->aggs)))
+  if (st == WEFT_OK && !(p->aggs = weft__calloc(naggs ? naggs : 1, sizeof *p->aggs)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   for (size_t i = 0; st == WEFT_OK && i < naggs; i++, p->naggs++) {
     p->aggs[i].kind = aggs[i].kind;
     p->aggs[i].input = expr_ref(aggs[i].input);
-    if (aggs[i].name && !(p->aggs[i].name = strdup(aggs[i].name)))
+    if (aggs[i].name && !(p->aggs[i].name = weft__strdup(aggs[i].name)))
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   }
   if (st == WEFT_OK &&
@@ -285,8 +286,8 @@ static weft_status sort_node(const char *fn, const weft_plan *input, int64_t k, 
   p->n = nkeys;
   if (k >= 0) p->length = k, p->rows = input->rows < k ? input->rows : k;
   weft_status st = copy_names(fn, "keys", nkeys, keys, &p->keys);
-  if (st == WEFT_OK && (!(p->descending = calloc(nkeys, sizeof *p->descending)) ||
-                        !(p->nulls_last = calloc(nkeys, sizeof *p->nulls_last))))
+  if (st == WEFT_OK && (!(p->descending = weft__calloc(nkeys, sizeof *p->descending)) ||
+                        !(p->nulls_last = weft__calloc(nkeys, sizeof *p->nulls_last))))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   for (size_t i = 0; st == WEFT_OK && i < nkeys; i++) {
     p->descending[i] = descending && descending[i] != 0;
@@ -300,7 +301,7 @@ static weft_status sort_node(const char *fn, const weft_plan *input, int64_t k, 
 
 weft_status weft_plan_sort(const weft_plan *input, size_t nkeys, const char *const *keys,
                            const int *descending, int nulls_last, weft_plan **out) {
-  int *last = calloc(nkeys ? nkeys : 1, sizeof *last);
+  int *last = weft__calloc(nkeys ? nkeys : 1, sizeof *last);
   if (!last) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_plan_sort: no host memory");
   for (size_t i = 0; i < nkeys; i++) last[i] = nulls_last != 0;
   weft_status st = sort_node("weft_plan_sort", input, -1, nkeys, keys, descending, last, out);
@@ -351,7 +352,7 @@ weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t
   p->how = kind;
   weft_status st = copy_names(fn, "left_on", nkeys, left_on, &p->keys);
   if (st == WEFT_OK) st = copy_names(fn, "right_on", nkeys, right_on, &p->right_keys);
-  if (st == WEFT_OK && !(p->suffix = strdup(suffix ? suffix : "_right")))
+  if (st == WEFT_OK && !(p->suffix = weft__strdup(suffix ? suffix : "_right")))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   if (st == WEFT_OK && (st = weft_table_join(NULL, left->proto, right->proto, nkeys, left_on, right_on,
                                              kind, p->suffix, &p->proto)) != WEFT_OK)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "core/alloc.h"
 #include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
@@ -18,7 +19,7 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
 
 static weft_status project_scan(const weft_plan *p, const weft__names *need, weft_plan **out) {
   const weft_table *t = p->table;
-  size_t *cols = calloc(t->ncols ? t->ncols : 1, sizeof *cols), n = 0;
+  size_t *cols = weft__calloc(t->ncols ? t->ncols : 1, sizeof *cols), n = 0;
   if (!cols) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   for (size_t c = 0; need && c < t->ncols; c++)
     if (weft__names_has(need, t->names[c])) cols[n++] = c;
@@ -49,8 +50,8 @@ static weft_status one_input(const weft_plan *p, const weft__names *need, size_t
 static weft_status project_with_columns(const weft_plan *p, const weft__names *need, weft_plan **out) {
   if (!need) return one_input(p, NULL, 0, NULL, out);
   weft__names below = {0};
-  weft_expr **keep = calloc(p->n ? p->n : 1, sizeof *keep);
-  const char **outs = calloc(p->n ? p->n : 1, sizeof *outs);
+  weft_expr **keep = weft__calloc(p->n ? p->n : 1, sizeof *keep);
+  const char **outs = weft__calloc(p->n ? p->n : 1, sizeof *outs);
   weft_status st = keep && outs ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   size_t nkeep = 0;
   for (size_t i = 0; st == WEFT_OK && i < p->n; i++) {
@@ -85,7 +86,7 @@ static weft_status project_join(const weft_plan *p, const weft__names *need, wef
   weft_status st = weft__join_layout_of(lt, rt, p->n, (const char *const *)p->keys,
                                         (const char *const *)p->right_keys, p->how, p->suffix,
                                         &cols, &ncols);
-  char *kept = st == WEFT_OK ? calloc(ncols + 1, 1) : NULL;
+  char *kept = st == WEFT_OK ? weft__calloc(ncols + 1, 1) : NULL;
   if (st == WEFT_OK && !kept) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   for (size_t c = 0; st == WEFT_OK && need && c < ncols; c++) kept[c] = (char)weft__names_has(need, cols[c].name);
   for (int changed = 1; st == WEFT_OK && need && changed;) {
@@ -127,7 +128,7 @@ static weft_status project_filter(const weft_plan *p, const weft__names *need, w
   weft_status st = below.oom ? weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory")
                              : project(p->in, &below, &child);
   const weft_table *ct = child ? child->proto : NULL;
-  const char **keep = st == WEFT_OK ? calloc(ct->ncols ? ct->ncols : 1, sizeof *keep) : NULL;
+  const char **keep = st == WEFT_OK ? weft__calloc(ct->ncols ? ct->ncols : 1, sizeof *keep) : NULL;
   if (st == WEFT_OK && !keep) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   size_t nkeep = 0;
   for (size_t c = 0; st == WEFT_OK && c < ct->ncols; c++)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
+#include "core/alloc.h"
 #include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
@@ -25,7 +26,7 @@ typedef struct preds {
 static weft_status preds_add(preds *p, const weft_expr *e) {
   if (p->n == p->cap) {
     size_t cap = p->cap ? p->cap * 2 : 8;
-    weft_expr **v = realloc(p->v, cap * sizeof *v);
+    weft_expr **v = weft__realloc(p->v, cap * sizeof *v);
     if (!v) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
     p->v = v, p->cap = cap;
   }

@@ -12,13 +12,14 @@
 #include <string.h>
 
 #include "core/exec.h"
+#include "core/alloc.h"
 #include "frame/expr/expr.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
 
 static weft_status with_predicate(const weft_plan *scan, const weft_expr *pred, weft_plan **out) {
   size_t n = scan->table->ncols;
-  size_t *cols = calloc(n ? n : 1, sizeof *cols);
+  size_t *cols = weft__calloc(n ? n : 1, sizeof *cols);
   if (!cols) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   for (size_t c = 0; c < n; c++) cols[c] = c;
   weft_status st = weft__plan_scan_columns(scan, n, cols, out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan/plan.h"
+#include "core/alloc.h"
 
 void weft__text_add(weft__text *t, const char *fmt, ...) {
   if (!t->ok) return;
@@ -17,7 +18,7 @@ void weft__text_add(weft__text *t, const char *fmt, ...) {
   size_t need = t->len + (size_t)len + 1;
   if (need > t->cap) {
     size_t cap = need * 2;
-    char *s = realloc(t->s, cap);
+    char *s = weft__realloc(t->s, cap);
     if (!s) {
       t->ok = 0;
       return;

@@ -6,6 +6,7 @@
  * Each lane sums its own row over every coordinate pair, so the chain of additions is at
  * most dim long (what docs/knn_bound.md's accumulation term assumes). */
 #include "vector/cpu_dot_bf16.h"
+#include "core/alloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -112,7 +113,7 @@ void weft__dot_rows_fp32(const float *q, const float *base, size_t dim, const ui
                          size_t n, float *out) {
 #ifdef WEFT_X86
   if (__builtin_cpu_supports("avx512f")) {
-    float *panel = malloc(dim * PANEL * sizeof(float));
+    float *panel = weft__malloc(dim * PANEL * sizeof(float));
     if (panel) {
       rows_avx512(q, base, dim, rows, n, out, panel);
       free(panel);

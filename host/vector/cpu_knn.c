@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/backend_impl.h"
+#include "core/alloc.h"
 #include "core/cpu_backend_impl.h"
 #include "vector/cpu_dot_block.h"
 #include "core/error.h"
@@ -80,8 +81,8 @@ static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, 
 weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   (void)dev;
   const size_t k = t->k, dim = t->dim;
-  float *ip = malloc((size_t)QUERY_BLOCK * BASE_BLOCK * sizeof(float));
-  float *pack = malloc(weft__dot_pack_floats(BASE_BLOCK, dim) * sizeof(float));
+  float *ip = weft__malloc((size_t)QUERY_BLOCK * BASE_BLOCK * sizeof(float));
+  float *pack = weft__malloc(weft__dot_pack_floats(BASE_BLOCK, dim) * sizeof(float));
   if (!ip || !pack) {
     free(ip), free(pack);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "knn on cpu: no memory for a distance block");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "vector/index_flat.h"
 #include "vector/index_io.h"
 
@@ -92,8 +93,8 @@ weft_status weft_index_load(const char *path, weft_index **out) {
                      "(truncated or corrupted)", path, (long long)file_size,
                      (unsigned long long)(sizeof h + payload + sizeof(uint64_t)));
   if (st == WEFT_OK) {
-    vectors = malloc(h.count ? h.count * h.dim * sizeof(float) : 1);
-    ids = malloc(h.count ? h.count * sizeof(int64_t) : 1);
+    vectors = weft__malloc(h.count ? h.count * h.dim * sizeof(float) : 1);
+    ids = weft__malloc(h.count ? h.count * sizeof(int64_t) : 1);
     if (!vectors || !ids)
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_load: no host memory for %llu rows",
                        (unsigned long long)h.count);

@@ -1,5 +1,6 @@
 /* weft_index: create, add, remove, accessors. Search is op_knn.c, files index_file.c. */
 #include "vector/index_flat.h"
+#include "core/alloc.h"
 
 #include <float.h>
 #include <math.h>
@@ -66,7 +67,7 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
   WEFT_CHECK_ARG(metric == WEFT_METRIC_L2 || metric == WEFT_METRIC_IP || metric == WEFT_METRIC_COSINE,
                  "weft_index_create: metric %d is not L2 (0), IP (1) or COSINE (2)", (int)metric);
   weft__runtime_init();
-  weft_index *ix = calloc(1, sizeof *ix);
+  weft_index *ix = weft__calloc(1, sizeof *ix);
   if (!ix) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_create: host allocation failed");
   ix->dim = dim;
   ix->metric = metric;
@@ -80,7 +81,7 @@ weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, floa
                               int64_t *ids, weft_index **out) {
   weft_index *ix;
   WEFT_RETURN_NOT_OK(weft_index_create(dim, metric, &ix));
-  ix->norms = malloc((count ? count : 1) * sizeof(float));
+  ix->norms = weft__malloc((count ? count : 1) * sizeof(float));
   if (!ix->norms) {
     weft_index_free(ix);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "index of %zu rows: no host memory for norms", count);
@@ -117,7 +118,7 @@ static weft_status own_rows(weft_index *ix, size_t cap, const char *what,
                             borrow_release *released) {
   if (!ix->borrowed) return WEFT_OK;
   if (cap < ix->count) cap = ix->count;
-  float *own = malloc((cap ? cap : 1) * ix->dim * sizeof(float));
+  float *own = weft__malloc((cap ? cap : 1) * ix->dim * sizeof(float));
   if (!own)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory to copy the %zu borrowed rows "
                        "of dim %zu", what, ix->count, ix->dim);
@@ -159,11 +160,11 @@ static weft_status reserve(weft_index *ix, size_t need, borrow_release *released
   size_t cap = ix->capacity + ix->capacity / 2;
   if (cap < need || cap > WEFT_INDEX_MAX_ROWS) cap = need;
   if (ix->borrowed) WEFT_RETURN_NOT_OK(own_rows(ix, cap, "weft_index_add", released));
-  float *v = realloc(ix->vectors, cap * ix->dim * sizeof(float));
+  float *v = weft__realloc(ix->vectors, cap * ix->dim * sizeof(float));
   if (v) ix->vectors = v;
-  float *nr = v ? realloc(ix->norms, cap * sizeof(float)) : NULL;
+  float *nr = v ? weft__realloc(ix->norms, cap * sizeof(float)) : NULL;
   if (nr) ix->norms = nr;
-  int64_t *id = nr ? realloc(ix->ids, cap * sizeof(int64_t)) : NULL;
+  int64_t *id = nr ? weft__realloc(ix->ids, cap * sizeof(int64_t)) : NULL;
   if (id) ix->ids = id;
   if (!id)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add: no host memory for %zu rows of "
@@ -188,7 +189,7 @@ static weft_status check_ids(size_t n, const int64_t *ids, id_slot **order, int6
   while (ascending < n && ids[ascending] > ids[ascending - 1]) ascending++;
   size_t lo_at = 0, hi_at = n - 1;
   if (ascending < n) {
-    id_slot *o = malloc(n * sizeof *o);
+    id_slot *o = weft__malloc(n * sizeof *o);
     if (!o)
       return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_add: no host memory to sort %zu ids", n);
     for (size_t i = 0; i < n; i++) o[i] = (id_slot){ids[i], i};
@@ -296,7 +297,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
 weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, size_t *removed) {
   WEFT_CHECK_ARG(index, "weft_index_remove: index is NULL");
   WEFT_CHECK_ARG(ids || n == 0, "weft_index_remove: ids is NULL with n = %zu", n);
-  int64_t *sorted = malloc((n ? n : 1) * sizeof *sorted);
+  int64_t *sorted = weft__malloc((n ? n : 1) * sizeof *sorted);
   if (!sorted) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_remove: no host memory");
   if (n) memcpy(sorted, ids, n * sizeof *ids);
   qsort(sorted, n, sizeof *sorted, cmp_i64);
@@ -345,8 +346,8 @@ weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *ve
   const size_t dim = index->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add_borrowed: vectors", n, dim, vectors,
                                          index->metric));
-  float *norms = malloc(n * sizeof *norms);
-  int64_t *ids = malloc(n * sizeof *ids);
+  float *norms = weft__malloc(n * sizeof *norms);
+  int64_t *ids = weft__malloc(n * sizeof *ids);
   if (!norms || !ids) {
     free(norms);
     free(ids);

@@ -48,7 +48,8 @@ weft_status weft__check_vectors(const char *what, size_t n, size_t dim, const fl
 void weft__normalize_rows(float *v, size_t n, size_t dim);
 /* A row's squared norm, summed in order (the base's norms and the queries' under l2 alike). */
 float weft__row_norm(const float *row, size_t dim);
-/* Builds an index from rows already sorted by id and validated (used by load). */
+/* Builds an index from rows already sorted by id and validated (used by load), taking
+ * `vectors` and `ids` over when it succeeds; on failure they stay the caller's. */
 weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, float *vectors,
                               int64_t *ids, weft_index **out);
 

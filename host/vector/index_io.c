@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "vector/index_io.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file_sync.h"
 
 void weft__checksum_add(weft__checksum *c, const void *data, size_t n) {
   const unsigned char *p = data;
@@ -54,30 +56,13 @@ static mode_t new_file_mode(void) {
   return 0666 & ~mask;
 }
 
-/* Makes a rename in the directory of `path` durable; best effort, the file is in place. */
-static void sync_directory_of(const char *path) {
-  size_t len = strlen(path);
-  char *dir = malloc(len + 2);
-  if (!dir) return;
-  memcpy(dir, path, len + 1);
-  char *slash = strrchr(dir, '/');
-  if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
-  else memcpy(dir, ".", 2);
-  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  free(dir);
-}
-
 weft_status weft__save_atomic(const char *fn, const char *path, int (*write_fn)(int fd, void *ctx),
                               void *ctx) {
   /* Beside the target, so the rename stays in one file system; unique, so saves from
    * several threads or processes to one path never write into each other's file. */
   static const char suffix[] = ".tmp.XXXXXX";
   size_t len = strlen(path);
-  char *tmp = malloc(len + sizeof suffix);
+  char *tmp = weft__malloc(len + sizeof suffix);
   if (!tmp) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
   memcpy(tmp, path, len);
   memcpy(tmp + len, suffix, sizeof suffix);
@@ -114,7 +99,7 @@ weft_status weft__save_atomic(const char *fn, const char *path, int (*write_fn)(
     return st;
   }
   free(tmp);
-  sync_directory_of(path);
+  weft__sync_directory_of(path);
   return WEFT_OK;
 }
 

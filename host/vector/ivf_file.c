@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "vector/index_flat.h"
 #include "vector/index_io.h"
 #include "vector/ivf_index.h"
@@ -154,7 +155,7 @@ static weft_status check_values(const char *path, weft_ivf *ivf) {
     return corrupt(path, "has a centroid or quantizer value that is NaN or inf");
   for (size_t d = 0; ivf->codec == WEFT_IVF_SQ8 && d < dim; d++)
     if (ivf->sq_step[d] < 0) return corrupt(path, "has a negative quantizer step");
-  int64_t *all = malloc((ivf->count ? ivf->count : 1) * sizeof *all);
+  int64_t *all = weft__malloc((ivf->count ? ivf->count : 1) * sizeof *all);
   if (!all) return weft__error(WEFT_ERR_OUT_OF_MEMORY, FN_LOAD ": no host memory");
   size_t n = 0;
   weft_status st = WEFT_OK;

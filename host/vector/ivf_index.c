@@ -1,5 +1,6 @@
 /* weft_ivf: create, train, add, remove, accessors. Search is ivf_scan.c, files ivf_file.c. */
 #include "vector/ivf_index.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,12 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
   WEFT_CHECK_ARG(codec == WEFT_IVF_FLAT || codec == WEFT_IVF_SQ8,
                  "weft_ivf_create: codec %d is not FLAT (0) or SQ8 (1)", (int)codec);
   weft__runtime_init();
-  weft_ivf *ivf = calloc(1, sizeof *ivf);
-  if (ivf) ivf->lists = calloc(nlist, sizeof *ivf->lists);
-  if (ivf) ivf->centroids = malloc(nlist * dim * sizeof(float));
-  if (ivf) ivf->centroid_norms = malloc(nlist * sizeof(float));
-  if (ivf) ivf->sq_min = malloc(dim * sizeof(float));
-  if (ivf) ivf->sq_step = malloc(dim * sizeof(float));
+  weft_ivf *ivf = weft__calloc(1, sizeof *ivf);
+  if (ivf) ivf->lists = weft__calloc(nlist, sizeof *ivf->lists);
+  if (ivf) ivf->centroids = weft__malloc(nlist * dim * sizeof(float));
+  if (ivf) ivf->centroid_norms = weft__malloc(nlist * sizeof(float));
+  if (ivf) ivf->sq_min = weft__malloc(dim * sizeof(float));
+  if (ivf) ivf->sq_step = weft__malloc(dim * sizeof(float));
   if (!ivf || !ivf->lists || !ivf->centroids || !ivf->centroid_norms || !ivf->sq_min ||
       !ivf->sq_step) {
     if (ivf) {
@@ -91,14 +92,14 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   float *unit = NULL;
   const float *x = vectors;
   if (ivf->metric == WEFT_METRIC_COSINE) {
-    if (!(unit = malloc(n * dim * sizeof *unit)))
+    if (!(unit = weft__malloc(n * dim * sizeof *unit)))
       return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host memory to normalize "
                          "%zu vectors", n);
     memcpy(unit, vectors, n * dim * sizeof *unit);
     weft__normalize_rows(unit, n, dim);
     x = unit;
   }
-  float *centroids = malloc(ivf->nlist * dim * sizeof *centroids);
+  float *centroids = weft__malloc(ivf->nlist * dim * sizeof *centroids);
   weft_status st = centroids ? WEFT_OK
                              : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host "
                                            "memory for %zu centroids", ivf->nlist);
@@ -136,11 +137,11 @@ weft_status weft__ivf_reserve(weft_ivf *ivf, weft__ivf_list *l, size_t need) {
   if (need <= l->capacity) return WEFT_OK;
   size_t cap = l->capacity + l->capacity / 2;
   if (cap < need) cap = need;
-  uint8_t *c = realloc(l->codes, cap * ivf->code_size);
+  uint8_t *c = weft__realloc(l->codes, cap * ivf->code_size);
   if (c) l->codes = c;
-  float *nr = c ? realloc(l->norms, cap * sizeof(float)) : NULL;
+  float *nr = c ? weft__realloc(l->norms, cap * sizeof(float)) : NULL;
   if (nr) l->norms = nr;
-  int64_t *id = nr ? realloc(l->ids, cap * sizeof(int64_t)) : NULL;
+  int64_t *id = nr ? weft__realloc(l->ids, cap * sizeof(int64_t)) : NULL;
   if (id) l->ids = id;
   if (!id)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for a list of %zu "
@@ -179,7 +180,7 @@ static int cmp_i64(const void *a, const void *b) {
 
 /* ids of an add: distinct, in 0..WEFT_INDEX_MAX_ID, none already held (lock held). */
 static weft_status check_new_ids(const weft_ivf *ivf, size_t n, const int64_t *ids) {
-  int64_t *sorted = malloc(n * sizeof *sorted);
+  int64_t *sorted = weft__malloc(n * sizeof *sorted);
   if (!sorted) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory to check "
                                   "%zu ids", n);
   for (size_t i = 0; i < n; i++) {
@@ -215,9 +216,9 @@ static weft_status sort_list(weft_ivf *ivf, weft__ivf_list *l) {
   for (size_t i = 1; i < n && sorted; i++) sorted = l->ids[i] > l->ids[i - 1];
   if (sorted) return WEFT_OK;
   typedef struct { int64_t id; size_t from; } slot;
-  slot *o = malloc(n * sizeof *o);
-  uint8_t *codes = malloc(n * cs);
-  float *norms = malloc(n * sizeof *norms);
+  slot *o = weft__malloc(n * sizeof *o);
+  uint8_t *codes = weft__malloc(n * cs);
+  float *norms = weft__malloc(n * sizeof *norms);
   if (!o || !codes || !norms) {
     free(o), free(codes), free(norms);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory to order a list "
@@ -243,7 +244,7 @@ static weft_status assign_rows(const weft_ivf *ivf, size_t n, const float *vecto
     return weft__nearest_centroid(n, vectors, ivf->nlist, ivf->centroids, dim,
                                   weft__ivf_coarse_metric(ivf), list);
   size_t block = n < ADD_BLOCK ? n : ADD_BLOCK;
-  float *unit = malloc(block * dim * sizeof *unit);
+  float *unit = weft__malloc(block * dim * sizeof *unit);
   if (!unit) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory to "
                                 "normalize %zu rows", block);
   weft_status st = WEFT_OK;
@@ -264,8 +265,8 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
   WEFT_CHECK_ARG(vectors, "weft_ivf_add: vectors is NULL with n = %zu", n);
   const size_t dim = ivf->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_ivf_add: vectors", n, dim, vectors, ivf->metric));
-  int64_t *list = malloc(n * sizeof *list);
-  float *unit = malloc(dim * sizeof *unit);
+  int64_t *list = weft__malloc(n * sizeof *list);
+  float *unit = weft__malloc(dim * sizeof *unit);
   if (!list || !unit) {
     free(list), free(unit);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for %zu rows", n);
@@ -285,7 +286,7 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
   if (st == WEFT_OK && ids) st = check_new_ids(ivf, n, ids);
   if (st == WEFT_OK) st = assign_rows(ivf, n, vectors, list);
   if (st == WEFT_OK) { /* room in every list first, so a failure adds nothing */
-    size_t *grow = calloc(ivf->nlist, sizeof *grow);
+    size_t *grow = weft__calloc(ivf->nlist, sizeof *grow);
     if (!grow) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory");
     for (size_t i = 0; grow && i < n; i++) grow[list[i]]++;
     for (size_t l = 0; grow && l < ivf->nlist && st == WEFT_OK; l++)
@@ -324,7 +325,7 @@ weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t 
   WEFT_CHECK_ARG(ivf, "weft_ivf_remove: ivf is NULL");
   WEFT_CHECK_ARG(ids || n == 0, "weft_ivf_remove: ids is NULL with n = %zu", n);
   if (removed) *removed = 0;
-  int64_t *sorted = malloc((n ? n : 1) * sizeof *sorted);
+  int64_t *sorted = weft__malloc((n ? n : 1) * sizeof *sorted);
   if (!sorted) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_remove: no host memory");
   if (n) memcpy(sorted, ids, n * sizeof *ids);
   qsort(sorted, n, sizeof *sorted, cmp_i64);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/cpu_backend_impl.h"
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/placement.h"
@@ -65,7 +66,7 @@ typedef struct scratch {
 
 static int grow(void **p, size_t *have, size_t need, size_t unit) {
   if (need <= *have) return 1;
-  void *n = realloc(*p, need * unit);
+  void *n = weft__realloc(*p, need * unit);
   if (!n) return 0;
   *p = n;
   *have = need;
@@ -128,7 +129,7 @@ static void scan_worker(void *ctx, int worker, int workers) {
   scratch w;
   memset(&w, 0, sizeof w);
   if (g->s->ivf->codec == WEFT_IVF_SQ8 &&
-      !(w.decoded = malloc(SQ8_CHUNK * g->s->ivf->dim * sizeof(float)))) {
+      !(w.decoded = weft__malloc(SQ8_CHUNK * g->s->ivf->dim * sizeof(float)))) {
     atomic_store(&g->failed, 1);
     return;
   }
@@ -184,14 +185,14 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
   group g;
   memset(&g, 0, sizeof g);
   g.s = s, g.query = query, g.nact = nact, g.lo = lo, g.hi = hi;
-  float *gq = malloc(nact * dim * sizeof *gq);
-  uint64_t *coarse = malloc(nact * hi * sizeof *coarse);
-  g.pair_start = calloc(nlist + 1, sizeof *g.pair_start);
-  g.pair_owner = malloc(npairs * sizeof *g.pair_owner);
-  g.pair_of = malloc(npairs * sizeof *g.pair_of);
-  g.partial = malloc(npairs * s->k * sizeof *g.partial);
-  g.work = malloc(nlist * sizeof *g.work);
-  size_t *cursor = malloc(nlist * sizeof *cursor);
+  float *gq = weft__malloc(nact * dim * sizeof *gq);
+  uint64_t *coarse = weft__malloc(nact * hi * sizeof *coarse);
+  g.pair_start = weft__calloc(nlist + 1, sizeof *g.pair_start);
+  g.pair_owner = weft__malloc(npairs * sizeof *g.pair_owner);
+  g.pair_of = weft__malloc(npairs * sizeof *g.pair_of);
+  g.partial = weft__malloc(npairs * s->k * sizeof *g.partial);
+  g.work = weft__malloc(nlist * sizeof *g.work);
+  size_t *cursor = weft__malloc(nlist * sizeof *cursor);
   weft_status st = WEFT_OK;
   if (!gq || !coarse || !g.pair_start || !g.pair_owner || !g.pair_of || !g.partial || !g.work ||
       !cursor)
@@ -257,7 +258,7 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
                                 float *distances, int64_t *labels) {
   const weft_ivf *ivf = s->ivf;
   const size_t k = s->k, nlist = ivf->nlist;
-  uint32_t *active = malloc(nq * sizeof *active);
+  uint32_t *active = weft__malloc(nq * sizeof *active);
   if (!active) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory");
   for (size_t i = 0; i < nq; i++) active[i] = (uint32_t)i, s->found[i] = 0;
   size_t nact = nq, lo = 0, hi = nprobe, pairs = 0, rounds = 0, widened = 0, probed = 0;
@@ -338,15 +339,15 @@ weft_status weft_ivf_search(weft_exec *exec, weft_ivf *ivf, size_t nq, const flo
   float *unit = NULL, *qn = NULL;
   search s = {ivf, k, queries, NULL, allowed, allowed_bits, NULL, NULL, NULL};
   if (st == WEFT_OK) {
-    s.res_d = malloc(nq * k * sizeof *s.res_d);
-    s.res_id = malloc(nq * k * sizeof *s.res_id);
-    s.found = malloc(nq * sizeof *s.found);
-    if (ivf->metric == WEFT_METRIC_COSINE && (unit = malloc(nq * dim * sizeof *unit))) {
+    s.res_d = weft__malloc(nq * k * sizeof *s.res_d);
+    s.res_id = weft__malloc(nq * k * sizeof *s.res_id);
+    s.found = weft__malloc(nq * sizeof *s.found);
+    if (ivf->metric == WEFT_METRIC_COSINE && (unit = weft__malloc(nq * dim * sizeof *unit))) {
       memcpy(unit, queries, nq * dim * sizeof *unit);
       weft__normalize_rows(unit, nq, dim);
       s.q = unit;
     }
-    if (ivf->metric == WEFT_METRIC_L2 && (qn = malloc(nq * sizeof *qn)))
+    if (ivf->metric == WEFT_METRIC_L2 && (qn = weft__malloc(nq * sizeof *qn)))
       for (size_t i = 0; i < nq; i++) qn[i] = weft__row_norm(queries + i * dim, dim);
     s.qn = qn;
     if (!s.res_d || !s.res_id || !s.found || (ivf->metric == WEFT_METRIC_COSINE && !unit) ||

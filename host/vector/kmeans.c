@@ -4,6 +4,7 @@
  * The start is k distinct sample points (faiss's default, seeded random), and an empty
  * cluster takes half of the largest one, both copies nudged apart as faiss does. */
 #include "vector/kmeans.h"
+#include "core/alloc.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -19,7 +20,7 @@
 
 /* row indices 0..n-1 permuted in their first m places (Fisher-Yates, partial) */
 static size_t *draw_rows(size_t n, size_t m, uint64_t *rng) {
-  size_t *perm = malloc((n ? n : 1) * sizeof *perm);
+  size_t *perm = weft__malloc((n ? n : 1) * sizeof *perm);
   if (!perm) return NULL;
   for (size_t i = 0; i < n; i++) perm[i] = i;
   for (size_t i = 0; i < m; i++) {
@@ -38,8 +39,8 @@ static int cmp_size(const void *a, const void *b) {
 
 weft_status weft__nearest_centroid(size_t n, const float *x, size_t k, const float *centroids,
                                    size_t dim, weft__knn_metric metric, int64_t *assign) {
-  float *cn = malloc(k * sizeof *cn);
-  uint64_t *keys = malloc((n < ASSIGN_BLOCK ? (n ? n : 1) : ASSIGN_BLOCK) * sizeof *keys);
+  float *cn = weft__malloc(k * sizeof *cn);
+  uint64_t *keys = weft__malloc((n < ASSIGN_BLOCK ? (n ? n : 1) : ASSIGN_BLOCK) * sizeof *keys);
   weft_status st = WEFT_OK;
   if (!cn || !keys)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "nearest centroids: no host memory for %zu points", n);
@@ -68,7 +69,7 @@ static void update_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
   update_job *j = ctx;
   const size_t dim = j->dim;
-  double *sum = malloc(dim * sizeof *sum);
+  double *sum = weft__malloc(dim * sizeof *sum);
   for (;;) {
     size_t c = atomic_fetch_add(&j->next, 1);
     if (c >= j->k) break;
@@ -107,7 +108,7 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
   weft_status st = WEFT_OK;
   if (m < n) { /* the sample, in row order (so it reads the input forward) */
     perm = draw_rows(n, m, &rng);
-    sample = perm ? malloc(m * dim * sizeof *sample) : NULL;
+    sample = perm ? weft__malloc(m * dim * sizeof *sample) : NULL;
     if (!sample) {
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for a training sample of %zu "
                        "points", what, m);
@@ -119,10 +120,10 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
     xs = sample;
   }
   perm = draw_rows(m, k, &rng);
-  assign = malloc(m * sizeof *assign);
-  start = malloc((k + 1) * sizeof *start);
-  size = malloc(k * sizeof *size);
-  members = malloc(m * sizeof *members);
+  assign = weft__malloc(m * sizeof *assign);
+  start = weft__malloc((k + 1) * sizeof *start);
+  size = weft__malloc(k * sizeof *size);
+  members = weft__malloc(m * sizeof *members);
   if (!perm || !assign || !start || !size || !members) {
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for k-means of %zu points into "
                      "%zu clusters", what, m, k);

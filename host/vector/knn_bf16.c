@@ -10,6 +10,7 @@
  * (adversarial near-ties: the bound lets too many through) leaves the pass and is scanned in
  * fp32 at the end: correctness never depends on the buffer. */
 #include "vector/knn_bf16.h"
+#include "core/alloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -82,9 +83,9 @@ static int make_room(const pass *p, query_state *q) {
   size_t cap = q->cap ? 2 * q->cap : FIRST_CAP;
   if (cap > p->limit) cap = p->limit;
   if (cap <= w + w / 4) return 0; /* at the limit and still full: compacting would thrash */
-  uint32_t *np = realloc(q->pos, cap * sizeof *np);
+  uint32_t *np = weft__realloc(q->pos, cap * sizeof *np);
   if (np) q->pos = np;
-  float *nl = np ? realloc(q->low, cap * sizeof *nl) : NULL;
+  float *nl = np ? weft__realloc(q->low, cap * sizeof *nl) : NULL;
   if (nl) q->low = nl;
   if (!nl) return 0; /* no memory: the fp32 scan needs none of this */
   q->cap = cap;
@@ -177,8 +178,8 @@ static weft_status rerank(const pass *p, query_state *q, const float *query, flo
     if (q->low[i] <= T) q->pos[n++] = q->pos[i];
   *survivors += n;
   if (n == 0) return WEFT_OK;
-  float *dots = malloc(n * sizeof *dots);
-  uint64_t *keys = malloc(n * sizeof *keys);
+  float *dots = weft__malloc(n * sizeof *dots);
+  uint64_t *keys = weft__malloc(n * sizeof *keys);
   if (!dots || !keys) {
     free(dots), free(keys);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory to rank %zu candidates", n);
@@ -197,8 +198,8 @@ static weft_status scan_fallbacks(const weft__knn_bf16_job *job, const query_sta
                                   size_t nf) {
   const weft_index *ix = job->ix;
   const size_t dim = ix->dim, k = job->k;
-  float *qv = malloc(nf * dim * sizeof *qv), *qn = malloc(nf * sizeof *qn);
-  uint64_t *lists = malloc(nf * k * sizeof *lists);
+  float *qv = weft__malloc(nf * dim * sizeof *qv), *qn = weft__malloc(nf * sizeof *qn);
+  uint64_t *lists = weft__malloc(nf * k * sizeof *lists);
   weft_status st = WEFT_OK;
   if (!qv || !qn || !lists)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu queries", nf);
@@ -231,11 +232,11 @@ weft_status weft__knn_bf16_run(weft__knn_bf16_job *job) {
   pass p = {ix, ix->bf16, job->allowed, job->query_norms != NULL, k, 4 * k + 1024};
   if (p.limit < 16384) p.limit = 16384;
   job->survivors = job->fallbacks = 0;
-  query_state *qs = calloc(rows, sizeof *qs);
-  float *heaps = malloc(rows * k * sizeof *heaps);
-  float *ip = malloc((size_t)rows * BASE_BLOCK * sizeof *ip);
-  uint32_t *qpairs = malloc(rows * pairs * sizeof *qpairs);
-  weft__bf16_coef *coef = malloc(rows * sizeof *coef);
+  query_state *qs = weft__calloc(rows, sizeof *qs);
+  float *heaps = weft__malloc(rows * k * sizeof *heaps);
+  float *ip = weft__malloc((size_t)rows * BASE_BLOCK * sizeof *ip);
+  uint32_t *qpairs = weft__malloc(rows * pairs * sizeof *qpairs);
+  weft__bf16_coef *coef = weft__malloc(rows * sizeof *coef);
   weft_status st = WEFT_OK;
   if (!qs || !heaps || !ip || !qpairs || !coef)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the bf16 pass of %zu "

@@ -1,5 +1,6 @@
 /* The bf16 copy of an index's rows (knn_bf16_base.h). */
 #include "vector/knn_bf16_base.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 
@@ -13,11 +14,11 @@ static weft_status grow(weft__bf16_base *b, size_t rows, size_t dim) {
   if (cap < rows) cap = rows;
   cap = (cap + 31) / 32 * 32;
   const size_t pairs = weft__bf16_pairs(dim);
-  uint32_t *p = realloc(b->panels, cap * pairs * sizeof(uint32_t));
+  uint32_t *p = weft__realloc(b->panels, cap * pairs * sizeof(uint32_t));
   if (p) b->panels = p;
-  float *n = p ? realloc(b->norm_up, cap * sizeof(float)) : NULL;
+  float *n = p ? weft__realloc(b->norm_up, cap * sizeof(float)) : NULL;
   if (n) b->norm_up = n;
-  float *r = n ? realloc(b->resid_up, cap * sizeof(float)) : NULL;
+  float *r = n ? weft__realloc(b->resid_up, cap * sizeof(float)) : NULL;
   if (r) b->resid_up = r;
   if (!r)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the bf16 copy of %zu "
@@ -30,7 +31,7 @@ weft_status weft__bf16_base_sync(weft__bf16_base **copy, pthread_mutex_t *lock,
                                  const float *vectors, size_t count, size_t dim) {
   weft_status st = WEFT_OK;
   pthread_mutex_lock(lock);
-  if (!*copy && !(*copy = calloc(1, sizeof **copy)))
+  if (!*copy && !(*copy = weft__calloc(1, sizeof **copy)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the bf16 copy");
   weft__bf16_base *b = *copy;
   if (st == WEFT_OK && b->valid < count) {

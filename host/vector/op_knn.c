@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "vector/index_flat.h"
 #include "core/device_choice.h"
 #include "vector/knn_keys.h"
@@ -123,13 +124,13 @@ static weft_status partition_queries(const knn_ctx *c, size_t row0, size_t rows,
   const float *q = c->queries + row0 * dim;
   *queries = q;
   if (c->ix->metric == WEFT_METRIC_COSINE) {
-    if (!(*copy = malloc(rows * dim * sizeof(float))))
+    if (!(*copy = weft__malloc(rows * dim * sizeof(float))))
       return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu queries", rows);
     memcpy(*copy, q, rows * dim * sizeof(float));
     weft__normalize_rows(*copy, rows, dim);
     *queries = *copy;
   } else if (c->ix->metric == WEFT_METRIC_L2) {
-    if (!(*norms = malloc(rows * sizeof(float))))
+    if (!(*norms = weft__malloc(rows * sizeof(float))))
       return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu query norms", rows);
     for (size_t i = 0; i < rows; i++) (*norms)[i] = weft__row_norm(q + i * dim, dim);
   }
@@ -145,7 +146,7 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
   float *copy = NULL, *norms = NULL;
   uint64_t *lists = NULL;
   weft_status st_run = partition_queries(c, row0, rows, &queries, &copy, &norms);
-  if (st_run == WEFT_OK && !(lists = malloc(rows * c->k * sizeof *lists)))
+  if (st_run == WEFT_OK && !(lists = weft__malloc(rows * c->k * sizeof *lists)))
     st_run = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for %zu x %zu results",
                          rows, c->k);
   if (st_run == WEFT_OK) {
@@ -206,7 +207,7 @@ static size_t device_shard_rows(size_t count, size_t dim) {
 
 /* The user's bitset is over ids; the kernels test positions. */
 static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, size_t bits) {
-  uint8_t *pos = calloc((ix->count + 7) / 8 + 1, 1);
+  uint8_t *pos = weft__calloc((ix->count + 7) / 8 + 1, 1);
   if (!pos) return NULL;
   for (size_t p = 0; p < ix->count; p++) {
     uint64_t id = (uint64_t)ix->ids[p];

@@ -207,6 +207,20 @@ def _pyarrow_parquet(what):
     return pq
 
 
+def _sync_directory(folder: str) -> None:
+    """Makes a rename in `folder` durable; best effort (the file is in place already)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def read_parquet(path: Union[str, os.PathLike], columns: Optional[Sequence[str]] = None) -> "DataFrame":
     """A DataFrame from a Parquet file, read by pyarrow (only `columns`, if given)."""
     pq = _pyarrow_parquet("read_parquet")
@@ -756,7 +770,8 @@ class DataFrame:
 
     def write_parquet(self, path: Union[str, os.PathLike], **kwargs: Any) -> None:
         """Writes a Parquet file through pyarrow (kwargs go to pyarrow.parquet.write_table),
-        to a temporary file renamed over `path`, so a failed write leaves no half file."""
+        to a temporary file that is synced, then renamed over `path`, so a failed write or a
+        crash leaves the old file or the new one, never half a file."""
         pq = _pyarrow_parquet("write_parquet")
         path = os.fspath(path)
         folder = os.path.dirname(os.path.abspath(path))
@@ -764,7 +779,15 @@ class DataFrame:
         os.close(fd)
         try:
             pq.write_table(self.to_arrow(), tmp, **kwargs)
+            # On disk before the rename: else a power loss could leave the new name on an
+            # empty file (a process crash alone cannot, the rename is atomic either way).
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
+            _sync_directory(folder)
         except BaseException:
             if os.path.exists(tmp):  # pyarrow may have removed it already
                 os.unlink(tmp)

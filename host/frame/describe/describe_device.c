@@ -2,6 +2,7 @@
  * slices of whole blocks sized to the memory left under the device's cap; each slice's block
  * statistics come back and are folded into the CPU's parts in row order. */
 #include "frame/describe/describe_device.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +204,7 @@ static weft_status sort_kept(weft__device *dev, const weft_column_view *v, int l
   if (order_keys(v, lane, keys) != kept)
     return weft__error(WEFT_ERR_INTERNAL, "weft_table_describe: the device counted %lld kept "
                        "values, the host another number", (long long)kept);
-  int64_t *rows = malloc((size_t)(kept ? kept : 1) * sizeof *rows);
+  int64_t *rows = weft__malloc((size_t)(kept ? kept : 1) * sizeof *rows);
   if (!rows)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_describe: no host memory for %lld "
                        "row numbers", (long long)kept);
@@ -233,7 +234,7 @@ weft_status weft__describe_column_device(weft__device *dev, const weft_column_vi
                        dev->id, weft_type_name(v->type));
   if (v->length == 0) return WEFT_OK;
   size_t nblocks = ((size_t)v->length + WK_DESC_BLOCK - 1) / WK_DESC_BLOCK;
-  uint64_t *words = malloc(nblocks * WK_DESC_WORDS * 8);
+  uint64_t *words = weft__malloc(nblocks * WK_DESC_WORDS * 8);
   if (!words)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_describe: no host memory for the "
                        "statistics of %zu blocks", nblocks);

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "core/thread_pool.h"
 #include "frame/io/csv.h"
@@ -475,7 +476,7 @@ static weft_status decimals_as_float(const weft_table *table, weft_table **out) 
   size_t n = 0;
   for (size_t c = 0; c < table->ncols; c++) n += weft__type_is_decimal(table->cols[c].view.type) != 0;
   if (n == 0) return WEFT_OK;
-  weft_expr **casts = calloc(n, sizeof *casts);
+  weft_expr **casts = weft__calloc(n, sizeof *casts);
   if (!casts) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_describe: no host memory");
   weft_status st = WEFT_OK;
   size_t made = 0;
@@ -530,10 +531,10 @@ static weft_status describe_table(weft_exec *exec, const weft_table *table, size
     need_buf |= t != WEFT_TYPE_UTF8 && t != WEFT_TYPE_BOOL && !weft__type_is_vector(t);
   }
   need_buf = need_buf && npercentiles && table->rows > 0;
-  double *pct = malloc((npercentiles ? npercentiles : 1) * sizeof *pct);
-  described d = {nstat, malloc(nstat * sizeof(double)), malloc(nstat), malloc(nstat * sizeof(char *)),
-                 malloc(nstat * sizeof(size_t)), malloc(nstat * CELL)};
-  void *buf = need_buf ? malloc((size_t)table->rows * 8) : NULL;
+  double *pct = weft__malloc((npercentiles ? npercentiles : 1) * sizeof *pct);
+  described d = {nstat, weft__malloc(nstat * sizeof(double)), weft__malloc(nstat), weft__malloc(nstat * sizeof(char *)),
+                 weft__malloc(nstat * sizeof(size_t)), weft__malloc(nstat * CELL)};
+  void *buf = need_buf ? weft__malloc((size_t)table->rows * 8) : NULL;
   weft_table *res = NULL;
   weft_status st = pct && d.f && d.fvalid && d.p && d.len && d.text && (buf || !need_buf)
                  ? WEFT_OK

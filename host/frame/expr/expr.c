@@ -1,6 +1,7 @@
 /* weft_expr: construction, reference counting, text, and binding against a table (type
  * inference with Polars' rules, simplified; see weft__expr_bind). */
 #include "frame/expr/expr.h"
+#include "core/alloc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -21,8 +22,8 @@ static weft_status make(weft__expr_kind kind, const char *s, const weft_expr *a,
                         weft_expr **out, weft_expr **made) {
   WEFT_CHECK_ARG(out, "weft_expr: out is NULL");
   *out = NULL;
-  weft_expr *e = calloc(1, sizeof *e);
-  if (!e || (s && !(e->s = strdup(s)))) {
+  weft_expr *e = weft__calloc(1, sizeof *e);
+  if (!e || (s && !(e->s = weft__strdup(s)))) {
     free(e);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for an expression");
   }
@@ -52,7 +53,7 @@ char *weft__expr_format(const char *fmt, ...) {
   va_copy(ap2, ap);
   int n = vsnprintf(buf, 0, fmt, ap);
   va_end(ap);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  char *s = n >= 0 ? weft__malloc((size_t)n + 1) : NULL;
   if (s) vsnprintf(s, (size_t)n + 1, fmt, ap2);
   va_end(ap2);
   return s;

@@ -1,6 +1,7 @@
 /* Aggregation and window nodes of weft_expr: construction, the names of the columns that
  * hold their values, and collecting the ones a list of expressions needs (see expr_agg.h). */
 #include "frame/expr/expr_agg.h"
+#include "core/alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@ static const char *agg_names[] = {"sum", "mean", "min", "max", "count", "n_uniqu
 /* A node holding references to a and b; takes `text` and `s` (malloc'd, may be NULL). */
 static weft_status node(weft__expr_kind kind, int op, const weft_expr *a, const weft_expr *b,
                         char *s, char *text, weft_expr **out) {
-  weft_expr *e = text ? calloc(1, sizeof *e) : NULL;
+  weft_expr *e = text ? weft__calloc(1, sizeof *e) : NULL;
   if (!e) {
     free(s), free(text);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for an expression");
@@ -59,7 +60,7 @@ weft_status weft_expr_over(const weft_expr *input, size_t nkeys, const weft_expr
   }
   size_t len = 3;
   for (size_t k = 0; k < nkeys; k++) len += strlen(keys[k]->text) + 2;
-  char *list = st == WEFT_OK ? malloc(len) : NULL;
+  char *list = st == WEFT_OK ? weft__malloc(len) : NULL;
   if (st == WEFT_OK && !list) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for an expression");
   if (st == WEFT_OK) {
     strcpy(list, "[");
@@ -115,7 +116,7 @@ static weft_status add_use(weft__agg_uses *u, const weft_expr *agg, const weft_e
   }
   if (u->n == u->cap) {
     size_t cap = u->cap ? u->cap * 2 : 8;
-    weft__agg_use *v = realloc(u->v, cap * sizeof *v);
+    weft__agg_use *v = weft__realloc(u->v, cap * sizeof *v);
     if (!v) {
       free(name);
       return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for an aggregation");
@@ -195,7 +196,7 @@ weft_status weft__agg_bind_column(weft__bound *b, const weft_expr *agg, const we
                        "filter (broadcast over the rows, or per group with .over(keys)) and in "
                        "group_by(...).agg(); compute it there first", agg->text);
   }
-  weft_expr **made = realloc(b->made, (size_t)(b->nmade + 1) * sizeof *made);
+  weft_expr **made = weft__realloc(b->made, (size_t)(b->nmade + 1) * sizeof *made);
   weft_expr *c = NULL;
   weft_status st = made ? weft_expr_column(name, &c)
                         : weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to bind an expression");

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/expr/expr.h"
 #include "frame/expr/expr_agg.h"
 
@@ -60,7 +61,7 @@ static int int_fits(int64_t v, weft_type t) {
 static int push(weft__bound *b, const weft_expr *e) {
   if (b->n == b->cap) {
     int cap = b->cap ? b->cap * 2 : 16;
-    weft__bnode *n = realloc(b->nodes, (size_t)cap * sizeof *n);
+    weft__bnode *n = weft__realloc(b->nodes, (size_t)cap * sizeof *n);
     if (!n) return -1;
     b->nodes = n;
     b->cap = cap;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/expr/expr.h"
 #include "frame/expr/expr_regex.h"
 
@@ -16,7 +17,7 @@ static weft_status str_op(const weft_expr *input, weft__str_op op, const char *s
                           weft_expr **out, weft_expr **e) {
   WEFT_RETURN_NOT_OK(weft__expr_new(WEFT__E_STR_OP, s, input, NULL, out, e));
   (*e)->op = (int)op;
-  if (s2 && !((*e)->s2 = strdup(s2))) {
+  if (s2 && !((*e)->s2 = weft__strdup(s2))) {
     weft_expr_free(*e);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for an expression");
   }
@@ -139,8 +140,8 @@ weft_status weft_expr_is_in(const weft_expr *input, weft_type type, const void *
       bytes += strlen(s);
     }
   size_t width = type == WEFT_TYPE_UTF8 ? sizeof(weft__str_ref) : 8;
-  e->set = malloc((size_t)n * width + 1);
-  e->s2 = malloc(bytes + 1);
+  e->set = weft__malloc((size_t)n * width + 1);
+  e->s2 = weft__malloc(bytes + 1);
   if (!e->set || !e->s2) {
     weft_expr_free(e);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for is_in's %lld values", (long long)n);

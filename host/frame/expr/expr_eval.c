@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/expr/expr.h"
 #include "frame/expr/expr_regex.h"
 
@@ -13,19 +14,19 @@ weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->bound = bound;
   ev->stamp = NULL;
   ev->gen = 0;
-  ev->vecs = calloc((size_t)bound->n, sizeof *ev->vecs);
-  ev->cached = calloc((size_t)bound->n + 1, 1);
-  ev->cval = calloc((size_t)bound->n + 1, sizeof *ev->cval);
+  ev->vecs = weft__calloc((size_t)bound->n, sizeof *ev->vecs);
+  ev->cached = weft__calloc((size_t)bound->n + 1, 1);
+  ev->cval = weft__calloc((size_t)bound->n + 1, sizeof *ev->cval);
   int ok = ev->vecs && ev->cached && ev->cval, decimal = 0;
   for (int i = 0; i < bound->n; i++) decimal |= bound->nodes[i].lane == WEFT__LANE_D;
   for (int i = 0; ok && i < bound->n; i++) {
     weft__vec *v = &ev->vecs[i];
-    v->v = malloc(WEFT__CHUNK * sizeof *v->v);
-    v->valid = malloc(WEFT__CHUNK);
+    v->v = weft__malloc(WEFT__CHUNK * sizeof *v->v);
+    v->valid = weft__malloc(WEFT__CHUNK);
     /* every node gets string slots too: alias swaps vecs with its child (see below) */
-    v->sp = malloc(WEFT__CHUNK * sizeof *v->sp);
-    v->sl = malloc(WEFT__CHUNK * sizeof *v->sl);
-    v->d = decimal ? malloc(WEFT__CHUNK * sizeof *v->d) : NULL;
+    v->sp = weft__malloc(WEFT__CHUNK * sizeof *v->sp);
+    v->sl = weft__malloc(WEFT__CHUNK * sizeof *v->sl);
+    v->d = decimal ? weft__malloc(WEFT__CHUNK * sizeof *v->d) : NULL;
     ok = v->v && v->valid && v->sp && v->sl && (v->d || !decimal);
   }
   if (!ok) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/expr/expr_shared.h"
 
 static int known_kind(weft__expr_kind k) {
@@ -87,10 +88,10 @@ weft_status weft__program_build(const weft__bound *parts, size_t n, weft__progra
   int total = 0;
   for (size_t i = 0; i < n; i++) total += parts[i].n;
   size_t cap = (size_t)(total ? total : 1);
-  builder b = {malloc(cap * sizeof *b.nodes), malloc(cap * sizeof(int)), calloc(cap, sizeof(int)),
-               malloc(cap * sizeof(int)), 0};
-  int *live = calloc(cap, sizeof *live), *uses = calloc(cap, sizeof *uses), *at = malloc(cap * sizeof *at);
-  out->roots = malloc((n ? n : 1) * sizeof *out->roots);
+  builder b = {weft__malloc(cap * sizeof *b.nodes), weft__malloc(cap * sizeof(int)), weft__calloc(cap, sizeof(int)),
+               weft__malloc(cap * sizeof(int)), 0};
+  int *live = weft__calloc(cap, sizeof *live), *uses = weft__calloc(cap, sizeof *uses), *at = weft__malloc(cap * sizeof *at);
+  out->roots = weft__malloc((n ? n : 1) * sizeof *out->roots);
   out->n = n;
   weft_status st = b.nodes && b.canon && b.keep_apart && b.reps && live && uses && at && out->roots
                        ? WEFT_OK
@@ -122,7 +123,7 @@ weft_status weft__program_build(const weft__bound *parts, size_t n, weft__progra
     for (size_t i = 0; i < n; i++) mark(b.nodes, out->roots[i], live, uses);
     int m = 0;
     for (int j = 0; j < total; j++) at[j] = live[j] ? m++ : -1;
-    out->bound.nodes = malloc((size_t)(m ? m : 1) * sizeof *out->bound.nodes);
+    out->bound.nodes = weft__malloc((size_t)(m ? m : 1) * sizeof *out->bound.nodes);
     if (!out->bound.nodes) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to merge expressions");
     for (int j = 0; st == WEFT_OK && j < total; j++) {
       if (!live[j]) continue;
@@ -151,7 +152,7 @@ void weft__program_free(weft__program *p) {
 weft_status weft__program_eval_init(weft__eval *ev, const weft__program *p) {
   WEFT_RETURN_NOT_OK(weft__eval_init(ev, &p->bound));
   if (!p->shared) return WEFT_OK;
-  ev->stamp = calloc((size_t)(p->bound.n ? p->bound.n : 1), sizeof *ev->stamp);
+  ev->stamp = weft__calloc((size_t)(p->bound.n ? p->bound.n : 1), sizeof *ev->stamp);
   if (!ev->stamp) {
     weft__eval_free(ev);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to evaluate expressions");

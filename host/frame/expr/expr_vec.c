@@ -4,13 +4,14 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/expr/expr.h"
 
 weft_status weft__vec_reserve(weft__vec *v, size_t bytes) {
   if (bytes <= v->cap) return WEFT_OK;
   size_t cap = v->cap ? v->cap : 4096;
   while (cap < bytes) cap *= 2;
-  char *b = realloc(v->buf, cap);
+  char *b = weft__realloc(v->buf, cap);
   if (!b) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu bytes of strings", cap);
   v->buf = b;
   v->cap = cap;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/expr/expr.h"
 
 static const char *method(int metric) {
@@ -32,7 +33,7 @@ weft_status weft_expr_vector_distance(const weft_expr *input, weft_metric metric
   WEFT_RETURN_NOT_OK(weft__expr_new(WEFT__E_VEC_DISTANCE, NULL, input, NULL, out, &e));
   e->op = (int)metric;
   e->nset = (int64_t)dim;
-  if (!(e->set = malloc(dim * sizeof(float)))) {
+  if (!(e->set = weft__malloc(dim * sizeof(float)))) {
     weft_expr_free(e);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_expr_vector_distance: no host memory");
   }

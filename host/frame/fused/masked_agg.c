@@ -13,6 +13,7 @@
  * float sums and means add in another order than agg.c's (which splits by thread count), so
  * they agree to rounding. */
 #include "frame/fused/masked_agg.h"
+#include "core/alloc.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -205,10 +206,10 @@ static int acc_open_group(range_acc *a, const agg_ctx *c) {
   size_t na = c->naggs ? c->naggs : 1;
   if (a->groups == a->cap) {
     int cap = a->cap ? a->cap * 2 : 4;
-    part *np = realloc(a->parts, (size_t)cap * na * sizeof *np);
+    part *np = weft__realloc(a->parts, (size_t)cap * na * sizeof *np);
     if (!np) return 0;
     a->parts = np;
-    int64_t *nk = realloc(a->kept, (size_t)cap * sizeof *nk);
+    int64_t *nk = weft__realloc(a->kept, (size_t)cap * sizeof *nk);
     if (!nk) return 0;
     a->kept = nk;
     a->cap = cap;
@@ -454,7 +455,7 @@ static weft__hot_conj *hot_conjs(const agg_ctx *c, const int *lanes) {
     int float_sum = (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) && lanes[a] == WEFT__LANE_F;
     if (kind != WEFT_AGG_LEN && !float_sum) return NULL;
   }
-  weft__hot_conj *h = calloc((size_t)c->nconj, sizeof *h);
+  weft__hot_conj *h = weft__calloc((size_t)c->nconj, sizeof *h);
   for (int j = 0; h && j < c->nconj; j++) {
     const weft__conj *cj = &c->conjs[j];
     const weft_column_view *v = cj->fast ? &cj->col->view : NULL;
@@ -479,7 +480,7 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
   int64_t r0 = r * RANGE_ROWS, r1 = r0 + RANGE_ROWS < c->rows ? r0 + RANGE_ROWS : c->rows;
   range_acc *ra = &c->acc[r];
   if (c->nkeys) {
-    ra->tab = malloc(sizeof *ra->tab);
+    ra->tab = weft__malloc(sizeof *ra->tab);
     if (!ra->tab) return no_memory();
     weft__small_groups_init(ra->tab, c->nkeys);
   } else if (!acc_open_group(ra, c)) {
@@ -577,8 +578,8 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
 static weft_status open_source_view(const agg_ctx *c, worker_view *wv, weft__bound **in,
                                     const weft__column ***direct, size_t *bound) {
   size_t na = c->naggs ? c->naggs : 1;
-  *in = calloc(na, sizeof **in);
-  *direct = calloc(na, sizeof **direct);
+  *in = weft__calloc(na, sizeof **in);
+  *direct = weft__calloc(na, sizeof **direct);
   if (!*in || !*direct) return no_memory();
   WEFT_RETURN_NOT_OK(c->src->open(c->src->ctx, &wv->table));
   for (; *bound < c->naggs; (*bound)++) {
@@ -600,7 +601,7 @@ static void worker(void *ctx, int w, int workers) {
   size_t own_bound = 0;
   weft__eval pe, aev, *ae = &aev;
   weft__program prog = {0};
-  uint64_t *words = c->nkeys ? malloc((size_t)WEFT__CHUNK * (c->nkeys + 1) * sizeof *words) : NULL;
+  uint64_t *words = c->nkeys ? weft__malloc((size_t)WEFT__CHUNK * (c->nkeys + 1) * sizeof *words) : NULL;
   weft_status st = words || !c->nkeys ? WEFT_OK : no_memory();
   if (st == WEFT_OK && c->src) st = open_source_view(c, &wv, &own_in, &own_direct, &own_bound);
   if (st == WEFT_OK && c->pred) st = weft__eval_init(&pe, c->pred);
@@ -620,7 +621,7 @@ static void worker(void *ctx, int w, int workers) {
     if (st != WEFT_OK) {
       /* the message is this thread's: keep a copy for the caller's thread */
       c->errs[r] = st;
-      c->msgs[r] = strdup(weft_last_error());
+      c->msgs[r] = weft__strdup(weft_last_error());
       int64_t cur = atomic_load(&c->failed_at);
       while (r < cur && !atomic_compare_exchange_weak(&c->failed_at, &cur, r)) {
       }
@@ -772,13 +773,13 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
   int64_t nranges = (table->rows + RANGE_ROWS - 1) / RANGE_ROWS;
   agg_ctx c = {.aggs = aggs, .naggs = naggs, .nkeys = nkeys, .rows = table->rows, .nranges = nranges,
                .src = src};
-  weft__bound pred = {0}, *in = calloc(naggs ? naggs : 1, sizeof *in);
+  weft__bound pred = {0}, *in = weft__calloc(naggs ? naggs : 1, sizeof *in);
   weft__lit_pred lit;
-  const weft__column **kcols = calloc(nkeys ? nkeys : 1, sizeof *kcols);
+  const weft__column **kcols = weft__calloc(nkeys ? nkeys : 1, sizeof *kcols);
   c.keys = kcols;
-  c.acc = calloc((size_t)(nranges ? nranges : 1), sizeof *c.acc);
-  c.errs = calloc((size_t)(nranges ? nranges : 1), sizeof *c.errs);
-  c.msgs = calloc((size_t)(nranges ? nranges : 1), sizeof *c.msgs);
+  c.acc = weft__calloc((size_t)(nranges ? nranges : 1), sizeof *c.acc);
+  c.errs = weft__calloc((size_t)(nranges ? nranges : 1), sizeof *c.errs);
+  c.msgs = weft__calloc((size_t)(nranges ? nranges : 1), sizeof *c.msgs);
   atomic_init(&c.next, 0);
   atomic_init(&c.failed_at, nranges);
   atomic_init(&c.too_many, 0);
@@ -796,7 +797,7 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: the predicate %s is %s, not bool", opname,
                      predicate->text ? predicate->text : "?",
                      weft_type_name(pred.nodes[pred.root].type));
-  weft__conj *conjs = pred_bound ? calloc((size_t)pred.n, sizeof *conjs) : NULL;
+  weft__conj *conjs = pred_bound ? weft__calloc((size_t)pred.n, sizeof *conjs) : NULL;
   if (st == WEFT_OK && predicate && !conjs) st = no_memory();
   if (st == WEFT_OK && predicate && table->rows > 0) { /* no rows: nothing is evaluated, as in the filter */
     weft__eval ev;
@@ -816,8 +817,8 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     if (st != WEFT_OK) break;
   }
   c.pred = predicate ? &pred : NULL, c.in = in;
-  c.direct = calloc(naggs ? naggs : 1, sizeof *c.direct);
-  int *lanes = calloc(naggs ? naggs : 1, sizeof *lanes);
+  c.direct = weft__calloc(naggs ? naggs : 1, sizeof *c.direct);
+  int *lanes = weft__calloc(naggs ? naggs : 1, sizeof *lanes);
   if (st == WEFT_OK && (!c.direct || !lanes)) st = no_memory();
   for (size_t a = 0; st == WEFT_OK && a < naggs; a++) {
     if (aggs[a].kind == WEFT_AGG_LEN) {
@@ -827,8 +828,8 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     lanes[a] = in[a].nodes[in[a].root].lane;
     c.direct[a] = direct_column(&in[a]);
   }
-  int *same_as = calloc(naggs ? naggs : 1, sizeof *same_as);
-  int *dec_scale = calloc(naggs ? naggs : 1, sizeof *dec_scale);
+  int *same_as = weft__calloc(naggs ? naggs : 1, sizeof *same_as);
+  int *dec_scale = weft__calloc(naggs ? naggs : 1, sizeof *dec_scale);
   if (st == WEFT_OK && (!same_as || !dec_scale)) st = no_memory();
   for (size_t a = 0; st == WEFT_OK && a < naggs; a++) {
     weft_type it = aggs[a].kind == WEFT_AGG_LEN ? WEFT_TYPE_INT64 : in[a].nodes[in[a].root].type;
@@ -849,10 +850,10 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
       }
   }
   int fits = !atomic_load(&c.too_many);
-  weft__small_groups *g = st == WEFT_OK && fits ? malloc(sizeof *g) : NULL;
+  weft__small_groups *g = st == WEFT_OK && fits ? weft__malloc(sizeof *g) : NULL;
   size_t na1 = naggs ? naggs : 1;
-  part *parts = g ? malloc(WEFT__SMALL_GROUPS_MAX * na1 * sizeof *parts) : NULL;
-  int64_t *kept = g ? malloc(WEFT__SMALL_GROUPS_MAX * sizeof *kept) : NULL;
+  part *parts = g ? weft__malloc(WEFT__SMALL_GROUPS_MAX * na1 * sizeof *parts) : NULL;
+  int64_t *kept = g ? weft__malloc(WEFT__SMALL_GROUPS_MAX * sizeof *kept) : NULL;
   if (st == WEFT_OK && fits && (!g || !parts || !kept)) st = no_memory();
   if (st == WEFT_OK && fits) {
     weft__small_groups_init(g, nkeys);

@@ -9,6 +9,7 @@
  * value is 0, the mean/min/max of none null, std/var of fewer than two null. NaN propagates
  * through sum, mean, std and var; min and max skip it unless every value is NaN. */
 #include "frame/group/agg.h"
+#include "core/alloc.h"
 #include "frame/group/agg_decimal.h"
 #include "frame/group/n_unique.h"
 
@@ -212,7 +213,7 @@ static int utf8_less(const weft_column_view *v, int64_t a, int64_t b) {
 static weft_status by_rows(weft_agg_kind kind, const weft__column *in, const weft__groups *g,
                            int64_t rows, const char *name, weft__column *out) {
   if (kind == WEFT_AGG_FIRST) return weft__column_gather(in, g->first, g->ngroups, out);
-  int64_t *best = malloc((size_t)(g->ngroups ? g->ngroups : 1) * sizeof *best);
+  int64_t *best = weft__malloc((size_t)(g->ngroups ? g->ngroups : 1) * sizeof *best);
   if (!best) return no_memory(name);
   for (int64_t j = 0; j < g->ngroups; j++) best[j] = -1;
   int check = in->view.validity && in->view.null_count != 0;
@@ -307,8 +308,8 @@ static void accumulate(weft_agg_kind kind, char cls, const weft__column *in, con
 }
 
 static int accs_alloc(accs *a, size_t G, int minmax) {
-  *a = (accs){calloc(G, sizeof(int64_t)), malloc(G * sizeof(double)), calloc(G, sizeof(double)),
-              calloc(G, sizeof(int64_t))};
+  *a = (accs){weft__calloc(G, sizeof(int64_t)), weft__malloc(G * sizeof(double)), weft__calloc(G, sizeof(double)),
+              weft__calloc(G, sizeof(int64_t))};
   if (!a->i || !a->d || !a->m2 || !a->n) return 0;
   for (size_t j = 0; j < G; j++) a->d[j] = minmax ? NAN : 0;
   return 1;

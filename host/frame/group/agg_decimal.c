@@ -4,6 +4,7 @@
  * integers (the scale is the column's). Many rows and few groups: fixed row ranges
  * accumulate on the CPU pool and are merged in row order, as agg.c does. */
 #include "frame/group/agg_decimal.h"
+#include "core/alloc.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -77,8 +78,8 @@ static void worker(void *ctx, int w, int workers) {
 }
 
 static int dacc_alloc(dacc *a, size_t G) {
-  a->v = calloc(G, sizeof *a->v);
-  a->n = calloc(G, sizeof *a->n);
+  a->v = weft__calloc(G, sizeof *a->v);
+  a->n = weft__calloc(G, sizeof *a->n);
   a->overflow = 0;
   return a->v && a->n;
 }

@@ -6,6 +6,7 @@
  * the CPU adds per thread range then merges), everything else equals the CPU's exactly.
  * n_unique groups the (group, value) pairs on the device, as agg.c does on the CPU. */
 #include "frame/group/agg_device.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,8 +81,8 @@ static weft_status run_agg(weft__agg_device *c, weft_agg_kind kind, char cls, co
   int nulls = in && in->view.validity && weft__column_null_count((weft__column *)in) != 0;
   int values = in && kind != WEFT_AGG_LEN && kind != WEFT_AGG_LAST && kind != WEFT_AGG_COUNT;
   int valid = nulls && kind != WEFT_AGG_LEN && kind != WEFT_AGG_LAST;
-  uint64_t *w = values ? malloc(n * 8 + 8) : NULL;
-  uint8_t *ok = valid ? malloc(n + 1) : NULL;
+  uint64_t *w = values ? weft__malloc(n * 8 + 8) : NULL;
+  uint8_t *ok = valid ? weft__malloc(n + 1) : NULL;
   void *vd = NULL, *okd = NULL, *part = NULL, *out = NULL;
   weft_status st = (!values || w) && (!valid || ok)
                  ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "group_by: no host memory");
@@ -155,14 +156,14 @@ weft_status weft__aggregate_device(weft__agg_device *c, weft_agg_kind kind, cons
   }
   int64_t G = g->ngroups;
   char cls = in ? weft__agg_class(kind, in->view.type) : 'i';
-  uint64_t *acc = malloc((size_t)(G ? G : 1) * 24);
+  uint64_t *acc = weft__malloc((size_t)(G ? G : 1) * 24);
   if (!acc) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
   weft_status st = run_agg(c, kind, cls, in, rows, G, acc);
   if (st == WEFT_OK) {
     if (kind == WEFT_AGG_COUNT || kind == WEFT_AGG_LEN) {
       st = counts_column(acc, G, out);
     } else if (kind == WEFT_AGG_LAST) {
-      int64_t *best = malloc((size_t)(G ? G : 1) * sizeof *best);
+      int64_t *best = weft__malloc((size_t)(G ? G : 1) * sizeof *best);
       if (!best) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
       for (int64_t j = 0; best && j < G; j++) best[j] = (int64_t)acc[j];
       if (best) st = weft__column_gather(in, best, G, out);

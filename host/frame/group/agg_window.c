@@ -3,6 +3,7 @@
  * (agg.c) and its values broadcast to the rows by their group id, so a window costs one
  * grouping, the reductions and one pass of loads: no join back. */
 #include "frame/group/agg_window.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ weft_status weft__column_broadcast(const weft__column *in, const int32_t *gid, i
   size_t width = weft__type_width(type);
   int has_nulls = weft__column_null_count((weft__column *)in) > 0;
   if (width == 0 || has_nulls) { /* bool, utf8, nulls: by the general gather */
-    int64_t *rowsv = malloc((size_t)(rows ? rows : 1) * sizeof *rowsv);
+    int64_t *rowsv = weft__malloc((size_t)(rows ? rows : 1) * sizeof *rowsv);
     if (!rowsv) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory to broadcast %lld rows",
                                    (long long)rows);
     for (int64_t r = 0; r < rows; r++) rowsv[r] = gid ? gid[r] : 0;
@@ -99,8 +100,8 @@ static weft_status whole_table(weft_exec *exec, const weft_table *t, const weft_
                                weft_table *res, size_t *slot, int *done) {
   *done = 0;
   size_t n = 0;
-  weft_agg *aggs = calloc(u->n ? u->n : 1, sizeof *aggs);
-  size_t *which = calloc(u->n ? u->n : 1, sizeof *which);
+  weft_agg *aggs = weft__calloc(u->n ? u->n : 1, sizeof *aggs);
+  size_t *which = weft__calloc(u->n ? u->n : 1, sizeof *which);
   weft_status st = aggs && which ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory");
   int ok = st == WEFT_OK;
   for (size_t i = 0; ok && i < u->n; i++) {
@@ -132,8 +133,8 @@ static weft_status one_window(weft_exec *exec, const char *opname, const weft_ta
   const weft_expr *over = u->v[first].over;
   size_t nkeys = 0;
   for (const weft_expr *k = over ? over->b : NULL; k; k = k->b) nkeys++;
-  weft__column *kcols = calloc(nkeys ? nkeys : 1, sizeof *kcols);
-  const weft__column **kptr = calloc(nkeys ? nkeys : 1, sizeof *kptr);
+  weft__column *kcols = weft__calloc(nkeys ? nkeys : 1, sizeof *kcols);
+  const weft__column **kptr = weft__calloc(nkeys ? nkeys : 1, sizeof *kptr);
   weft_status st = kcols && kptr ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
   size_t made = 0;
   for (const weft_expr *k = over ? over->b : NULL; st == WEFT_OK && k; k = k->b, made++) {

@@ -5,6 +5,7 @@
  * group on the device exactly when they are one on the CPU. The table has a power-of-two
  * number of slots, at least twice the rows, so it never fills. */
 #include "frame/group/group_device.h"
+#include "core/alloc.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -177,9 +178,9 @@ weft_status weft__group_rows_device(weft__device *dev, const char *opname,
                        "available under its memory cap", opname, need, n, dev->id,
                        (unsigned long long)weft__device_available(dev));
   for (size_t k = 0; k < nkeys; k++) weft__column_null_count((weft__column *)keys[k]);
-  uint64_t *kw = malloc(n * W * sizeof *kw);
-  out->first = malloc(n * sizeof *out->first);
-  uint32_t *u32 = malloc(n * sizeof *u32);
+  uint64_t *kw = weft__malloc(n * W * sizeof *kw);
+  out->first = weft__malloc(n * sizeof *out->first);
+  uint32_t *u32 = weft__malloc(n * sizeof *u32);
   if (want_gid) out->gid = weft__scratch_alloc(n * sizeof *out->gid);
   weft__gdev g = {.dev = dev};
   weft_status st = kw && out->first && u32 && (!want_gid || out->gid)

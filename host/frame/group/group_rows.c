@@ -12,6 +12,7 @@
  * non-utf8 key as its word, one utf8 key by its 8-byte prefix before its bytes, several
  * keys that each fit a word (utf8 ones of at most 7 bytes) as words, else column by column. */
 #include "frame/group/group_rows.h"
+#include "core/alloc.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,22 +60,22 @@ static void htab_index(htab *t, int64_t g) {
 
 static int htab_grow(htab *t) {
   int64_t cap = t->cap ? t->cap * 2 : 64;
-  uint64_t *h = realloc(t->hash, (size_t)cap * sizeof *h);
+  uint64_t *h = weft__realloc(t->hash, (size_t)cap * sizeof *h);
   if (h) t->hash = h;
-  uint64_t *w = h ? realloc(t->word, (size_t)cap * sizeof *w) : NULL;
+  uint64_t *w = h ? weft__realloc(t->word, (size_t)cap * sizeof *w) : NULL;
   if (w) t->word = w;
-  uint64_t *x = w && t->W ? realloc(t->wide, (size_t)(cap * t->W) * sizeof *x) : NULL;
+  uint64_t *x = w && t->W ? weft__realloc(t->wide, (size_t)(cap * t->W) * sizeof *x) : NULL;
   if (x) t->wide = x;
-  int64_t *f = w && (x || !t->W) ? realloc(t->first, (size_t)cap * sizeof *f) : NULL;
+  int64_t *f = w && (x || !t->W) ? weft__realloc(t->first, (size_t)cap * sizeof *f) : NULL;
   if (f) t->first = f;
-  int32_t *l = f ? realloc(t->len, (size_t)cap * sizeof *l) : NULL;
+  int32_t *l = f ? weft__realloc(t->len, (size_t)cap * sizeof *l) : NULL;
   if (l) t->len = l;
   if (!l) f = NULL;
   /* sparser the smaller the table: at most 1/16 full up to 1024 groups (the slots still fit
    * in L1; a probe that misses its first slot costs a mispredicted branch, measured 15% of
    * a 1,000-string group_by at 1/4), 1/8 and 1/4 while they fit in L2, half beyond */
   uint64_t nslots = (uint64_t)cap * (cap <= ((int64_t)1 << 10) ? 16 : cap <= ((int64_t)1 << 12) ? 8 : cap <= ((int64_t)1 << 16) ? 4 : 2);
-  int32_t *s = f ? malloc(nslots * sizeof *s) : NULL;
+  int32_t *s = f ? weft__malloc(nslots * sizeof *s) : NULL;
   if (!s) return 0;
   memset(s, 0xFF, nslots * sizeof *s);
   free(t->slot);
@@ -350,8 +351,8 @@ static weft_status hash_groups(weft_exec *exec, const char *opname, const weft__
   part_rows = (part_rows + 1023) / 1024 * 1024;
   nparts = (rows + part_rows - 1) / part_rows;
   c.part_rows = part_rows;
-  c.parts = calloc((size_t)nparts, sizeof(htab));
-  c.map = calloc((size_t)nparts, sizeof(int32_t *));
+  c.parts = weft__calloc((size_t)nparts, sizeof(htab));
+  c.map = weft__calloc((size_t)nparts, sizeof(int32_t *));
   int single = nkeys == 1 && keys[0]->view.type != WEFT_TYPE_UTF8;
   int str1 = nkeys == 1 && keys[0]->view.type == WEFT_TYPE_UTF8;
   htab global = {.null_g = -1, .W = c.wide ? (int64_t)nkeys + 1 : 0};
@@ -378,7 +379,7 @@ static weft_status hash_groups(weft_exec *exec, const char *opname, const weft__
   /* Partitions in row order, local groups in their order: global first appearance. */
   for (int64_t p = 0; st == WEFT_OK && nparts > 1 && p < nparts; p++) {
     htab *t = &c.parts[p];
-    c.map[p] = malloc((size_t)(t->n ? t->n : 1) * sizeof(int32_t));
+    c.map[p] = weft__malloc((size_t)(t->n ? t->n : 1) * sizeof(int32_t));
     if (!c.map[p]) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
     for (int64_t j = 0; st == WEFT_OK && j < t->n; j++) {
       int64_t g;
@@ -478,8 +479,8 @@ static int direct_local(direct_ctx *c, int64_t p) {
   int64_t r0 = p * c->part_rows, r1 = r0 + c->part_rows < c->rows ? r0 + c->part_rows : c->rows;
   int64_t cap = r1 - r0 < c->range + 1 ? r1 - r0 : c->range + 1;
   int32_t *slot = c->slot[p] = weft__scratch_alloc((size_t)(c->range + 1) * sizeof *slot);
-  int64_t *first = c->first[p] = malloc((size_t)(cap ? cap : 1) * sizeof *first);
-  int64_t *slotv = c->slotv[p] = malloc((size_t)(cap ? cap : 1) * sizeof *slotv);
+  int64_t *first = c->first[p] = weft__malloc((size_t)(cap ? cap : 1) * sizeof *first);
+  int64_t *slotv = c->slotv[p] = weft__malloc((size_t)(cap ? cap : 1) * sizeof *slotv);
   if (!slot || !first || !slotv) return 0;
   memset(slot, 0xFF, (size_t)(c->range + 1) * sizeof *slot);
   int64_t n = 0;
@@ -547,10 +548,10 @@ static int direct_groups(const weft__column *key, int64_t rows, weft__groups *ou
   if (c.nparts < 1) c.nparts = 1;
   c.part_rows = (rows + c.nparts - 1) / c.nparts;
   size_t np = (size_t)c.nparts;
-  c.lo_of = malloc(np * sizeof *c.lo_of), c.hi_of = malloc(np * sizeof *c.hi_of);
-  c.slot = calloc(np, sizeof *c.slot), c.first = calloc(np, sizeof *c.first);
-  c.slotv = calloc(np, sizeof *c.slotv), c.ngrp = calloc(np, sizeof *c.ngrp);
-  c.map = calloc(np, sizeof *c.map);
+  c.lo_of = weft__malloc(np * sizeof *c.lo_of), c.hi_of = weft__malloc(np * sizeof *c.hi_of);
+  c.slot = weft__calloc(np, sizeof *c.slot), c.first = weft__calloc(np, sizeof *c.first);
+  c.slotv = weft__calloc(np, sizeof *c.slotv), c.ngrp = weft__calloc(np, sizeof *c.ngrp);
+  c.map = weft__calloc(np, sizeof *c.map);
   int ret = -1;
   if (!c.lo_of || !c.hi_of || !c.slot || !c.first || !c.slotv || !c.ngrp || !c.map) goto done;
   direct_pass(&c, 0);
@@ -586,12 +587,12 @@ static int direct_groups(const weft__column *key, int64_t rows, weft__groups *ou
   int64_t total = 0;
   for (int64_t p = 0; p < c.nparts; p++) total += c.ngrp[p];
   int32_t *gslot = c.slot[0]; /* range 0's slot array becomes the global one */
-  int64_t *first = malloc((size_t)(total < c.range + 1 ? total : c.range + 1) * sizeof *first + 8);
+  int64_t *first = weft__malloc((size_t)(total < c.range + 1 ? total : c.range + 1) * sizeof *first + 8);
   if (!first) goto done;
   int64_t n = c.ngrp[0];
   memcpy(first, c.first[0], (size_t)n * sizeof *first);
   for (int64_t p = 1; p < c.nparts; p++) {
-    int32_t *map = c.map[p] = malloc((size_t)(c.ngrp[p] ? c.ngrp[p] : 1) * sizeof *map);
+    int32_t *map = c.map[p] = weft__malloc((size_t)(c.ngrp[p] ? c.ngrp[p] : 1) * sizeof *map);
     if (!map) {
       free(first);
       goto done;
@@ -629,7 +630,7 @@ static weft_status group_rows_cpu(weft_exec *exec, const char *opname,
   for (size_t k = 0; k < nkeys; k++) weft__column_null_count((weft__column *)keys[k]);
   weft_status st = WEFT_OK;
   if (nkeys == 0 || rows == 0) {
-    out->first = malloc(sizeof *out->first);
+    out->first = weft__malloc(sizeof *out->first);
     if (!out->first) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
     else {
       /* no keys: one group, even of no rows (whose first row is none, -1) */

@@ -9,6 +9,7 @@
  * lines are, then scatter almost in order); with few, the pairs' hash chooses (no partition
  * gets a large group alone) and the counts are atomic adds. */
 #include "frame/group/n_unique.h"
+#include "core/alloc.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ static void distinct_pass(nu_ctx *c) {
   }
   uint64_t cap = 16;
   while (cap < (uint64_t)most * 2) cap <<= 1;
-  uint64_t *set = malloc(cap * sizeof *set);
+  uint64_t *set = weft__malloc(cap * sizeof *set);
   if (!set) {
     atomic_store(&c->failed, 1);
     return;
@@ -189,8 +190,8 @@ int weft__n_unique_packed(const weft__column *in, const weft__groups *g, int64_t
     while (((ng - 1) >> c.gshift) >= (uint64_t)c.nparts) c.gshift++;
   }
   int ret = -1;
-  c.hist = calloc((size_t)c.workers * (size_t)c.nparts, sizeof *c.hist);
-  c.part_start = malloc((size_t)(c.nparts + 1) * sizeof *c.part_start);
+  c.hist = weft__calloc((size_t)c.workers * (size_t)c.nparts, sizeof *c.hist);
+  c.part_start = weft__malloc((size_t)(c.nparts + 1) * sizeof *c.part_start);
   c.pairs = weft__scratch_alloc((size_t)rows * sizeof *c.pairs);
   if (!c.hist || !c.part_start || !c.pairs) goto done;
   if (weft__column_alloc(WEFT_TYPE_UINT32, g->ngroups, 0, 0, out) != WEFT_OK) goto done;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/group/agg_split.h"
 
 weft_status weft__agg_split_make(const char *opname, const weft_table *table, size_t nkeys,
@@ -26,8 +27,8 @@ weft_status weft__agg_split_make(const char *opname, const weft_table *table, si
                        ".agg() gives one row per group: aggregate it, e.g. %s.sum(), %s.first() "
                        "or %s.mean()", opname, u->row->text, u->row_in->text, u->row->text,
                        u->row->text, u->row->text);
-  out->aggs = calloc(u->n ? u->n : 1, sizeof *out->aggs);
-  out->proj = calloc(nkeys + n ? nkeys + n : 1, sizeof *out->proj);
+  out->aggs = weft__calloc(u->n ? u->n : 1, sizeof *out->aggs);
+  out->proj = weft__calloc(nkeys + n ? nkeys + n : 1, sizeof *out->proj);
   if (!out->aggs || !out->proj) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
   out->plain = 1;
   for (size_t i = 0; i < n; i++) {
@@ -37,7 +38,7 @@ weft_status weft__agg_split_make(const char *opname, const weft_table *table, si
   }
   if (out->plain && n > 0) { /* named as the expressions: the group_by's columns are the result */
     free(out->aggs);
-    out->aggs = calloc(n, sizeof *out->aggs);
+    out->aggs = weft__calloc(n, sizeof *out->aggs);
     if (!out->aggs) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
     for (size_t i = 0; i < n; i++) {
       const weft_expr *e = exprs[i];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "frame/group/agg.h"
 #include "frame/group/agg_device.h"
@@ -24,7 +25,7 @@ static weft_status eval_input(const weft_expr *e, const weft_table *t, size_t i,
     weft_status st = weft__table_find(t, e->s, &idx);
     if (st != WEFT_OK)
       return weft__error_context(st, "weft_table_group_by: input of aggregation %zu", i);
-    *name = strdup(e->s);
+    *name = weft__strdup(e->s);
     if (!*name) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
     *out = t->cols[idx];
     weft__column_retain(out);
@@ -40,7 +41,7 @@ static weft_status eval_input(const weft_expr *e, const weft_table *t, size_t i,
     return weft__error_context(st, "weft_table_group_by: input of aggregation %zu", i);
   *out = sel->cols[0];
   weft__column_retain(out);
-  *name = strdup(sel->names[0]);
+  *name = weft__strdup(sel->names[0]);
   weft_table_free(sel);
   if (!*name) {
     weft__column_release(out);
@@ -143,8 +144,8 @@ weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t
   WEFT_CHECK_ARG(table, "weft_table_group_by: table is NULL");
   WEFT_CHECK_ARG(nkeys == 0 || keys, "weft_table_group_by: keys is NULL with nkeys = %zu", nkeys);
   WEFT_CHECK_ARG(naggs == 0 || aggs, "weft_table_group_by: aggs is NULL with naggs = %zu", naggs);
-  const weft__column **kcols = calloc(nkeys ? nkeys : 1, sizeof *kcols);
-  size_t *kidx = calloc(nkeys ? nkeys : 1, sizeof *kidx);
+  const weft__column **kcols = weft__calloc(nkeys ? nkeys : 1, sizeof *kcols);
+  size_t *kidx = weft__calloc(nkeys ? nkeys : 1, sizeof *kidx);
   weft_status st = kcols && kidx ? WEFT_OK
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
   for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {

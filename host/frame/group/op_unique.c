@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/table/gather.h"
 #include "frame/group/group_rows.h"
 
@@ -13,7 +14,7 @@ weft_status weft_table_unique(weft_exec *exec, const weft_table *table, size_t n
   WEFT_CHECK_ARG(table, "weft_table_unique: table is NULL");
   WEFT_CHECK_ARG(nkeys == 0 || keys, "weft_table_unique: keys is NULL with nkeys = %zu", nkeys);
   size_t n = nkeys ? nkeys : table->ncols;
-  const weft__column **kcols = calloc(n ? n : 1, sizeof *kcols);
+  const weft__column **kcols = weft__calloc(n ? n : 1, sizeof *kcols);
   weft_status st = kcols ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_unique: no host memory");
   for (size_t k = 0; st == WEFT_OK && k < n; k++) {
     size_t idx = k;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/io/arrow_vector.h"
 #include "frame/table/table.h"
 
@@ -241,7 +242,7 @@ weft_status weft_table_from_arrow(struct ArrowSchema *schema, struct ArrowArray 
   WEFT_CHECK_ARG(out, "weft_table_from_arrow: out is NULL");
   *out = NULL;
   WEFT_RETURN_NOT_OK(check_struct(schema, array));
-  arrow_holder *h = calloc(1, sizeof *h);
+  arrow_holder *h = weft__calloc(1, sizeof *h);
   weft__owner *owner = h ? weft__owner_new(release_holder, h) : NULL;
   if (!owner) {
     free(h);
@@ -303,7 +304,7 @@ static weft_status read_stream(struct ArrowArrayStream *stream, struct ArrowSche
     if (!array.release) return WEFT_OK; /* end of stream */
     if (*n == cap) {
       cap = cap ? 2 * cap : 4;
-      weft_table **grown = realloc(*batches, cap * sizeof *grown);
+      weft_table **grown = weft__realloc(*batches, cap * sizeof *grown);
       if (!grown) {
         array.release(&array);
         return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_from_stream: no host memory");
@@ -311,7 +312,7 @@ static weft_status read_stream(struct ArrowArrayStream *stream, struct ArrowSche
       *batches = grown;
     }
     weft_status st = check_struct(schema, &array);
-    arrow_holder *h = st == WEFT_OK ? calloc(1, sizeof *h) : NULL;
+    arrow_holder *h = st == WEFT_OK ? weft__calloc(1, sizeof *h) : NULL;
     weft__owner *owner = h ? weft__owner_new(release_holder, h) : NULL;
     if (!owner) {
       free(h);
@@ -415,15 +416,15 @@ static void release_parent_schema(struct ArrowSchema *s) {
 /* A copy of s with `extra` bytes free after its terminator. */
 static char *copy_string(const char *s, size_t extra) {
   size_t n = strlen(s) + 1;
-  char *copy = malloc(n + extra);
+  char *copy = weft__malloc(n + extra);
   return copy ? memcpy(copy, s, n) : NULL;
 }
 
 static weft_status export_schema(const weft_table *table, struct ArrowSchema *schema) {
   size_t n = table->ncols;
-  schema_private *p = calloc(1, sizeof *p);
-  if (p) p->kids = calloc(n ? n : 1, sizeof *p->kids);
-  if (p && p->kids) p->kid_ptrs = calloc(n ? n : 1, sizeof *p->kid_ptrs);
+  schema_private *p = weft__calloc(1, sizeof *p);
+  if (p) p->kids = weft__calloc(n ? n : 1, sizeof *p->kids);
+  if (p && p->kids) p->kid_ptrs = weft__calloc(n ? n : 1, sizeof *p->kid_ptrs);
   int ok = p && p->kids && p->kid_ptrs;
   for (size_t i = 0; ok && i < n; i++) {
     struct ArrowSchema *k = &p->kids[i];
@@ -484,7 +485,7 @@ static int export_vector(const weft__column *col, child_private *p, struct Arrow
 }
 
 static int export_child(const weft__column *col, struct ArrowArray *a) {
-  child_private *p = calloc(1, sizeof *p);
+  child_private *p = weft__calloc(1, sizeof *p);
   if (!p) return 0;
   weft__column c = *col; /* a copy: counting nulls must not write to the const table */
   const weft_column_view *v = &c.view;
@@ -512,9 +513,9 @@ static int export_child(const weft__column *col, struct ArrowArray *a) {
 
 static weft_status export_array(const weft_table *table, struct ArrowArray *array) {
   size_t n = table->ncols;
-  parent_private *p = calloc(1, sizeof *p);
-  if (p) p->kids = calloc(n ? n : 1, sizeof *p->kids);
-  if (p && p->kids) p->kid_ptrs = calloc(n ? n : 1, sizeof *p->kid_ptrs);
+  parent_private *p = weft__calloc(1, sizeof *p);
+  if (p) p->kids = weft__calloc(n ? n : 1, sizeof *p->kids);
+  if (p && p->kids) p->kid_ptrs = weft__calloc(n ? n : 1, sizeof *p->kid_ptrs);
   int ok = p && p->kids && p->kid_ptrs;
   for (size_t i = 0; ok && i < n; i++) {
     ok = export_child(&table->cols[i], &p->kids[i]);
@@ -590,7 +591,7 @@ static void stream_release(struct ArrowArrayStream *s) {
 
 weft_status weft_table_to_stream(const weft_table *table, struct ArrowArrayStream *stream) {
   WEFT_CHECK_ARG(table && stream, "weft_table_to_stream: arguments must not be NULL");
-  stream_private *p = calloc(1, sizeof *p);
+  stream_private *p = weft__calloc(1, sizeof *p);
   if (!p) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_to_stream: no host memory");
   weft_status st = weft_table_slice(table, 0, table->rows, &p->table);
   if (st != WEFT_OK) {

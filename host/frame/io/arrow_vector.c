@@ -2,6 +2,7 @@
  * floats are the child array's buffer read in place: weft's row i is the child's rows
  * (offset + i) * dim .. + dim, with the list's validity as the column's. */
 #include "frame/io/arrow_vector.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ static void release_vector_schema(struct ArrowSchema *s) {
 
 int weft__arrow_vector_schema(struct ArrowSchema *k, const char *name, weft_type type) {
   size_t len = strlen(name) + 1;
-  vector_schema *v = calloc(1, sizeof *v + len);
+  vector_schema *v = weft__calloc(1, sizeof *v + len);
   if (!v) return 0;
   memcpy(v->name, name, len);
   snprintf(v->format, sizeof v->format, "+w:%d", weft__vec_dim(type));

@@ -55,9 +55,9 @@ typedef struct weft__csv_nulls {
 int weft__csv_is_null(const weft__csv_nulls *nulls, const weft__csv_field *f);
 
 /* Types of `ncols` columns from the records in [p, end), at most `rows` of them. A record
- * with the wrong number of fields is left to the parser to report. */
-void weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, size_t rows,
-                     const weft__csv_nulls *nulls, weft_type *types);
+ * with the wrong number of fields is left to the parser to report. 0 when out of memory. */
+int weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, size_t rows,
+                    const weft__csv_nulls *nulls, weft_type *types);
 
 /* Records a chunk: csv_read.c parses a chunk as one task, a device walks one a work-item
  * (kernels/csv_parse.h's WK_CSV_CHUNK_ROWS is the same). A multiple of 8: chunks never share

@@ -5,6 +5,7 @@
  * fixed-width values and validity in bulk, text fields appended to the chunk's text with the
  * CPU's store(), flagged records parsed by the CPU's code. */
 #include "frame/io/csv_device.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,13 +106,13 @@ static void job_free_device(job *j) {
 
 static weft_status job_setup(job *j) {
   weft__csv_reader *c = j->c;
-  j->types = calloc(c->ncols, sizeof *j->types);
-  j->col_off = calloc(c->ncols, sizeof *j->col_off);
-  j->widths = calloc(c->ncols, sizeof *j->widths);
+  j->types = weft__calloc(c->ncols, sizeof *j->types);
+  j->col_off = weft__calloc(c->ncols, sizeof *j->col_off);
+  j->widths = weft__calloc(c->ncols, sizeof *j->widths);
   const weft__csv_nulls *nl = c->nulls;
-  j->null_off = calloc(nl->count + 1, sizeof *j->null_off);
+  j->null_off = weft__calloc(nl->count + 1, sizeof *j->null_off);
   for (size_t i = 0; i < nl->count; i++) j->null_bytes += strlen(nl->items[i]);
-  j->null_text = malloc(j->null_bytes + 1);
+  j->null_text = weft__malloc(j->null_bytes + 1);
   if (!j->types || !j->col_off || !j->widths || !j->null_off || !j->null_text)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   size_t at = 0;
@@ -299,11 +300,11 @@ static weft_status apply_slice(job *j) {
 
 static weft_status host_copies(job *j, size_t rows, size_t nch) {
   free(j->starts), free(j->chunk_start), free(j->out), free(j->valid), free(j->flags);
-  j->starts = malloc(8 * rows + 8);
-  j->chunk_start = malloc(8 * nch + 8);
-  j->out = malloc(j->out_row_bytes * rows + 8 * j->c->ncols + 8);
-  j->valid = malloc(j->c->ncols * rows + 8);
-  j->flags = malloc(rows + 8);
+  j->starts = weft__malloc(8 * rows + 8);
+  j->chunk_start = weft__malloc(8 * nch + 8);
+  j->out = weft__malloc(j->out_row_bytes * rows + 8 * j->c->ncols + 8);
+  j->valid = weft__malloc(j->c->ncols * rows + 8);
+  j->flags = weft__malloc(rows + 8);
   if (!j->starts || !j->chunk_start || !j->out || !j->valid || !j->flags)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory for the device's "
                        "results of %zu records", rows);

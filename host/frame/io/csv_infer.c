@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "frame/io/csv.h"
+#include "core/alloc.h"
 
 enum { CAN_BOOL = 1, CAN_INT = 2, CAN_FLOAT = 4, CAN_DATE = 8, CAN_TS = 16, CAN_ALL = 31 };
 
@@ -25,21 +26,25 @@ static unsigned fits(const weft__csv_field *f) {
   return can;
 }
 
-void weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, size_t rows,
-                     const weft__csv_nulls *nulls, weft_type *types) {
-  unsigned *can = malloc((ncols ? ncols : 1) * sizeof *can);
-  unsigned char *seen = calloc(ncols ? ncols : 1, 1);
+int weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, size_t rows,
+                    const weft__csv_nulls *nulls, weft_type *types) {
+  unsigned *can = weft__malloc((ncols ? ncols : 1) * sizeof *can);
+  unsigned char *seen = weft__calloc(ncols ? ncols : 1, 1);
   weft__csv_fields fields = {0};
-  if (!can || !seen) { /* no memory: every column stays text, which always parses */
-    for (size_t c = 0; c < ncols; c++) types[c] = WEFT_TYPE_UTF8;
+  /* No memory is an error, not text columns: the types must not depend on the heap. */
+  if (!can || !seen) {
     free(can), free(seen);
-    return;
+    return 0;
   }
   for (size_t c = 0; c < ncols; c++) can[c] = CAN_ALL;
   for (size_t r = 0; r < rows && p < end; r++) {
     int error;
     const char *at;
     p = weft__csv_record(p, end, delim, &fields, &error, &at);
+    if (error == WEFT_CSV_NO_MEMORY) {
+      free(fields.items), free(can), free(seen);
+      return 0;
+    }
     if (error) break;
     if (fields.count != ncols) continue;
     for (size_t c = 0; c < ncols; c++) {
@@ -66,4 +71,5 @@ void weft__csv_infer(const char *p, const char *end, char delim, size_t ncols, s
   free(fields.items);
   free(can);
   free(seen);
+  return 1;
 }

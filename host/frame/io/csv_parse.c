@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "frame/io/csv.h"
+#include "core/alloc.h"
 
 static int push_field(weft__csv_fields *f, const char *p, size_t len, int quoted, int escaped) {
   if (f->count == f->cap) {
     size_t cap = f->cap ? f->cap * 2 : 16;
-    weft__csv_field *grown = realloc(f->items, cap * sizeof *grown);
+    weft__csv_field *grown = weft__realloc(f->items, cap * sizeof *grown);
     if (!grown) return 0;
     f->items = grown;
     f->cap = cap;
@@ -195,7 +196,7 @@ int weft__csv_parse_double(const char *p, size_t n, double *out) {
     *out = neg ? -v : v;
     return 1;
   }
-  char small[128], *buf = n < sizeof small ? small : malloc(n + 1);
+  char small[128], *buf = n < sizeof small ? small : weft__malloc(n + 1);
   if (!buf) return 0;
   memcpy(buf, p, n);
   buf[n] = 0;

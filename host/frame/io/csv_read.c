@@ -18,6 +18,7 @@
 #include <errno.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/scheduler.h"
 #include "core/exec.h"
 #include "frame/io/csv.h"
@@ -43,7 +44,7 @@ static int host_only(const weft__device *dev) { return dev->backend->host_memory
 /* Column names from the first record (header) or column_1, column_2, ... A name seen before
  * becomes name_duplicated_0, _1, ..., as Polars. */
 static weft_status make_names(const weft__csv_fields *f, int header, char ***out) {
-  char **names = calloc(f->count, sizeof *names);
+  char **names = weft__calloc(f->count, sizeof *names);
   if (!names) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   *out = names;
   size_t dups = 0;
@@ -57,7 +58,7 @@ static weft_status make_names(const weft__csv_fields *f, int header, char ***out
       weft__csv_field g = {tmp, (size_t)snprintf(tmp, sizeof tmp, "column_%zu", c + 1), 0, 0};
       weft__csv_text_append(&t, &g);
     }
-    char *name = malloc(t.len + 40);
+    char *name = weft__malloc(t.len + 40);
     if (!name) return free(t.data), weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
     memcpy(name, t.data ? t.data : "", t.len);
     name[t.len] = 0;
@@ -77,13 +78,13 @@ static weft_status parse_nulls(const char *spec, weft__csv_nulls *out) {
   if (!spec) return WEFT_OK;
   size_t n = 1;
   for (const char *s = spec; *s; s++) n += *s == ',';
-  out->items = calloc(n, sizeof *out->items);
+  out->items = weft__calloc(n, sizeof *out->items);
   if (!out->items) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   for (const char *s = spec;; ) {
     const char *comma = strchr(s, ',');
     size_t len = comma ? (size_t)(comma - s) : strlen(s);
     if (len) {
-      char *item = malloc(len + 1);
+      char *item = weft__malloc(len + 1);
       if (!item) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
       memcpy(item, s, len);
       item[len] = 0;
@@ -112,7 +113,7 @@ static weft_status map_file(const char *path, mapped *m) {
     return weft__error(WEFT_ERR_IO, "read_csv: \"%s\" is not a readable file", path);
   }
   size_t cap = (size_t)sb.st_size + 1, size = 0; /* +1: EOF is seen without a regrow */
-  char *buf = malloc(cap);
+  char *buf = weft__malloc(cap);
   for (;;) {
     if (!buf) {
       close(fd);
@@ -128,7 +129,7 @@ static weft_status map_file(const char *path, mapped *m) {
     if (got == 0) break;
     size += (size_t)got;
     if (size == cap) { /* the file grew while we read it */
-      char *grown = realloc(buf, cap * 2);
+      char *grown = weft__realloc(buf, cap * 2);
       if (!grown) free(buf);
       buf = grown, cap *= 2;
     }
@@ -142,12 +143,12 @@ static weft_status map_file(const char *path, mapped *m) {
 static weft_status split(const char *p, const char *end, char delim, chunk **out, size_t *nchunks,
                          size_t *rows) {
   size_t cap = 16, n = 0, count = 0;
-  chunk *chunks = calloc(cap, sizeof *chunks);
+  chunk *chunks = weft__calloc(cap, sizeof *chunks);
   if (!chunks) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   while (p < end) {
     if (count % CHUNK_ROWS == 0) {
       if (n == cap) {
-        chunk *grown = realloc(chunks, cap * 2 * sizeof *grown);
+        chunk *grown = weft__realloc(chunks, cap * 2 * sizeof *grown);
         if (!grown) return free(chunks), weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
         memset(grown + cap, 0, cap * sizeof *grown);
         chunks = grown, cap *= 2;
@@ -263,8 +264,8 @@ static weft_status read_body(weft_exec *exec, read_ctx *c, const char *data, wef
   WEFT_RETURN_NOT_OK(split(data, c->end, c->delim, &c->chunks, &nchunks, &rows));
   weft_status st = WEFT_OK;
   for (size_t k = 0; k < nchunks && st == WEFT_OK; k++) {
-    c->chunks[k].text = calloc(c->ncols, sizeof(text_buf));
-    c->chunks[k].nulls = calloc(c->ncols, sizeof(int64_t));
+    c->chunks[k].text = weft__calloc(c->ncols, sizeof(text_buf));
+    c->chunks[k].nulls = weft__calloc(c->ncols, sizeof(int64_t));
     if (!c->chunks[k].text || !c->chunks[k].nulls)
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   }
@@ -361,15 +362,17 @@ weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_opti
     st = make_names(&first, header, &c.names);
   }
   if (st == WEFT_OK) {
-    c.types = calloc(c.ncols, sizeof *c.types);
-    c.overridden = calloc(c.ncols, 1);
-    c.cols = calloc(c.ncols, sizeof *c.cols);
+    c.types = weft__calloc(c.ncols, sizeof *c.types);
+    c.overridden = weft__calloc(c.ncols, 1);
+    c.cols = weft__calloc(c.ncols, sizeof *c.cols);
     if (!c.types || !c.overridden || !c.cols)
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
   }
   if (st == WEFT_OK) {
-    weft__csv_infer(data, end, delim, c.ncols, infer_rows, &nulls, c.types);
-    st = apply_overrides(options, &c);
+    if (!weft__csv_infer(data, end, delim, c.ncols, infer_rows, &nulls, c.types))
+      st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory to infer the types");
+    else
+      st = apply_overrides(options, &c);
   }
   if (st == WEFT_OK) st = read_body(exec, &c, data, out);
   if (st != WEFT_OK && st != WEFT_ERR_OUT_OF_MEMORY && strstr(weft_last_error(), path) == NULL)

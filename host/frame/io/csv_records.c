@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/io/csv.h"
 
 typedef weft__csv_text text_buf;
@@ -23,7 +24,7 @@ int weft__csv_text_append(weft__csv_text *t, const weft__csv_field *f) {
   if (t->len + f->len > t->cap) {
     size_t cap = t->cap ? t->cap * 2 : 4096;
     while (cap < t->len + f->len) cap *= 2;
-    char *grown = realloc(t->data, cap);
+    char *grown = weft__realloc(t->data, cap);
     if (!grown) return 0;
     t->data = grown, t->cap = cap;
   }

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/file_sync.h"
+#include "core/alloc.h"
 #include "core/thread_pool.h"
 #include "frame/expr/expr.h" /* weft__dec_format */
 #include "frame/io/csv.h"
@@ -30,7 +32,7 @@ static int reserve(out_buf *b, size_t more) {
   if (b->len + more <= b->cap) return 1;
   size_t cap = b->cap ? b->cap : 1 << 16;
   while (cap < b->len + more) cap *= 2;
-  char *grown = realloc(b->data, cap);
+  char *grown = weft__realloc(b->data, cap);
   if (!grown) return b->failed = 1, 0;
   b->data = grown, b->cap = cap;
   return 1;
@@ -212,8 +214,8 @@ weft_status weft_write_csv(const weft_table *table, const char *path) {
                    "%s; CSV holds no vectors (write Parquet, or drop the column)", table->names[c],
                    weft_type_name(table->cols[c].view.type));
   size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
-  out_buf *bufs = calloc(ROUND_BLOCKS, sizeof *bufs);
+  char *tmp = weft__malloc(plen + 16);
+  out_buf *bufs = weft__calloc(ROUND_BLOCKS, sizeof *bufs);
   if (!tmp || !bufs) {
     free(tmp), free(bufs);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "write_csv: no host memory");
@@ -236,6 +238,7 @@ weft_status weft_write_csv(const weft_table *table, const char *path) {
     if (st == WEFT_ERR_IO)
       weft__error(WEFT_ERR_IO, "write_csv: cannot write \"%s\": %s", path, strerror(err));
     if (st != WEFT_OK) unlink(tmp);
+    else weft__sync_directory_of(path);
   }
   for (size_t k = 0; k < ROUND_BLOCKS; k++) free(bufs[k].data);
   free(bufs);

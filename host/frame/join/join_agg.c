@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "frame/expr/expr.h"
 #include "frame/join/join.h"
@@ -186,10 +187,10 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
                            const char *const *group_keys, size_t naggs, const weft_agg *aggs,
                            const weft_table *proto, weft_table **out) {
   *out = NULL;
-  const weft__column **lcols = calloc(nkeys ? nkeys : 1, sizeof *lcols);
-  const weft__column **rkeys = calloc(nkeys ? nkeys : 1, sizeof *rkeys);
-  const weft__column **rcols = calloc(right->ncols ? right->ncols : 1, sizeof *rcols);
-  size_t *lidx = calloc(nkeys ? nkeys : 1, sizeof *lidx), *ridx = calloc(nkeys ? nkeys : 1, sizeof *ridx);
+  const weft__column **lcols = weft__calloc(nkeys ? nkeys : 1, sizeof *lcols);
+  const weft__column **rkeys = weft__calloc(nkeys ? nkeys : 1, sizeof *rkeys);
+  const weft__column **rcols = weft__calloc(right->ncols ? right->ncols : 1, sizeof *rcols);
+  size_t *lidx = weft__calloc(nkeys ? nkeys : 1, sizeof *lidx), *ridx = weft__calloc(nkeys ? nkeys : 1, sizeof *ridx);
   weft_status st = lcols && rkeys && rcols && lidx && ridx
                  ? weft__join_find_keys(left, right, nkeys, left_on, right_on, lcols, rkeys, lidx, ridx)
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "join + aggregate (fused): no host memory");

@@ -7,6 +7,7 @@
  * The device then builds and probes (kernels/join_hash.kern) and the pairs come back in the
  * CPU's order: left rows ascending, each one's matches in right order. */
 #include "frame/join/join_device.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,7 +337,7 @@ static weft_status emit(dev_bufs *b, weft__join_probe *p, uint64_t total, int64_
   if (right) WEFT_RETURN_NOT_OK(alloc(b, (size_t)fit * 8, &p->out_right));
   *slices = 1;
   if (fit == total) return emit_slice(b, p, 0, nl, 0, total, left, right);
-  uint64_t *offset = malloc((nl + 1) * sizeof *offset);
+  uint64_t *offset = weft__malloc((nl + 1) * sizeof *offset);
   if (!offset)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for %zu offsets", nl);
   weft_status st = be->buffer_read(d, p->count, 0, offset, nl * 8, 1);
@@ -376,8 +377,8 @@ weft_status weft__join_device_pairs(weft__device *dev, const weft__join_keys *lk
     return weft__error(WEFT_ERR_UNSUPPORTED, "join on %s: the right table has %lld rows; the "
                        "device join takes fewer than 2^30", dev->id, (long long)rrows);
   size_t w = layout.words;
-  uint64_t *lwords = malloc((size_t)lrows * w * 8 + 8), *rwords = malloc((size_t)rrows * w * 8 + 8);
-  uint8_t *lvalid = malloc((size_t)lrows + 1), *rvalid = malloc((size_t)rrows + 1);
+  uint64_t *lwords = weft__malloc((size_t)lrows * w * 8 + 8), *rwords = weft__malloc((size_t)rrows * w * 8 + 8);
+  uint8_t *lvalid = weft__malloc((size_t)lrows + 1), *rvalid = weft__malloc((size_t)rrows + 1);
   weft_status st = WEFT_OK;
   if (!lwords || !rwords || !lvalid || !rvalid)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for the key words "

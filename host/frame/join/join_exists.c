@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "core/placement.h"
 #include "core/scheduler.h"
@@ -33,11 +34,11 @@ static uint64_t free_word(const uint64_t *words, const uint8_t *valid, int64_t r
 static weft_status build(const weft__join_keys *lk, int64_t lrows, key_set *s) {
   uint64_t slots = 16;
   while (slots < (uint64_t)lrows * 2) slots *= 2;
-  uint64_t *words = malloc(((size_t)lrows + 1) * sizeof *words);
-  uint8_t *valid = malloc((size_t)lrows + 1);
-  s->keys = malloc(slots * sizeof *s->keys);
-  s->seen = calloc(slots, 1);
-  s->slot = malloc(((size_t)lrows + 1) * sizeof *s->slot);
+  uint64_t *words = weft__malloc(((size_t)lrows + 1) * sizeof *words);
+  uint8_t *valid = weft__malloc((size_t)lrows + 1);
+  s->keys = weft__malloc(slots * sizeof *s->keys);
+  s->seen = weft__calloc(slots, 1);
+  s->slot = weft__malloc(((size_t)lrows + 1) * sizeof *s->slot);
   if (!words || !valid || !s->keys || !s->seen || !s->slot) {
     free(words), free(valid);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory for a key set "

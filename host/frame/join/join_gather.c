@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/thread_pool.h"
 #include "frame/join/join.h"
 
@@ -154,7 +155,7 @@ static void many_worker(void *ctx, int worker, int workers) {
 
 weft_status weft__columns_gather(const weft__column *srcs, size_t ncols, const int64_t *rows,
                                  int64_t n, weft__column *dsts) {
-  gather_ctx *cs = calloc(ncols ? ncols : 1, sizeof *cs);
+  gather_ctx *cs = weft__calloc(ncols ? ncols : 1, sizeof *cs);
   if (!cs) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "gather: no host memory");
   weft_status st = WEFT_OK;
   size_t made = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/table/hash_keys.h"
 #include "frame/join/join.h"
 
@@ -74,7 +75,7 @@ static int build_direct(const uint64_t *keys, const uint8_t *valid, int64_t rows
   if (lo > hi) lo = hi = 0; /* no valid key: an empty table of one slot */
   uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
   if (span == 0 || span > (uint64_t)rows * 4 + 1024) return 0;
-  uint32_t *direct = calloc(span, sizeof *direct);
+  uint32_t *direct = weft__calloc(span, sizeof *direct);
   if (!direct) return 0;
   for (int64_t r = 0; r < rows; r++) {
     if (!valid[r]) continue;
@@ -98,8 +99,8 @@ weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__j
                        "at most %u are supported", (long long)rows, UINT32_MAX - 1);
   uint64_t buckets = 16;
   while (buckets < (uint64_t)rows * 2) buckets *= 2;
-  uint64_t *keys = malloc(((size_t)rows + 1) * sizeof *keys);
-  uint8_t *valid = malloc((size_t)rows + 1);
+  uint64_t *keys = weft__malloc(((size_t)rows + 1) * sizeof *keys);
+  uint8_t *valid = weft__malloc((size_t)rows + 1);
   if (!keys || !valid) {
     free(keys), free(valid);
     return no_memory(rows);
@@ -112,8 +113,8 @@ weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__j
     free(keys), free(valid);
     return WEFT_OK;
   }
-  uint32_t *start = calloc(buckets + 1, sizeof *start);
-  weft__join_entry *entries = malloc(((size_t)rows + 1) * sizeof *entries);
+  uint32_t *start = weft__calloc(buckets + 1, sizeof *start);
+  weft__join_entry *entries = weft__malloc(((size_t)rows + 1) * sizeof *entries);
   if (!start || !entries) {
     free(keys), free(valid), free(start), free(entries);
     return no_memory(rows);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/join/join.h"
 
 typedef struct layout {
@@ -26,7 +27,7 @@ static void add(layout *l, const char *name, const char *suffix, int side, size_
   int clash = 0;
   for (size_t j = 0; j < l->n && !clash; j++) clash = !strcmp(l->cols[j].name, name);
   size_t len = strlen(name) + (clash && suffix ? strlen(suffix) : 0) + 1;
-  char *s = malloc(len);
+  char *s = weft__malloc(len);
   if (!s) {
     l->oom = 1;
     return;
@@ -70,7 +71,7 @@ weft_status weft__join_layout(const weft_table *left, const weft_table *right, s
                               size_t *nout) {
   *out = NULL;
   *nout = 0;
-  layout l = {calloc(left->ncols + right->ncols + 1, sizeof(weft__join_out)), 0, 0};
+  layout l = {weft__calloc(left->ncols + right->ncols + 1, sizeof(weft__join_out)), 0, 0};
   if (!l.cols) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
   weft_status st = WEFT_OK;
   int with_right = kind != WEFT_JOIN_SEMI && kind != WEFT_JOIN_ANTI;
@@ -130,8 +131,8 @@ weft_status weft__join_layout_of(const weft_table *left, const weft_table *right
   *out = NULL;
   *nout = 0;
   size_t nk = nkeys ? nkeys : 1;
-  const weft__column **lcols = calloc(nk, sizeof *lcols), **rcols = calloc(nk, sizeof *rcols);
-  size_t *lidx = calloc(nk, sizeof *lidx), *ridx = calloc(nk, sizeof *ridx);
+  const weft__column **lcols = weft__calloc(nk, sizeof *lcols), **rcols = weft__calloc(nk, sizeof *rcols);
+  size_t *lidx = weft__calloc(nk, sizeof *lidx), *ridx = weft__calloc(nk, sizeof *ridx);
   weft_status st = lcols && rcols && lidx && ridx
                        ? WEFT_OK
                        : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/scratch.h"
 #include "core/thread_pool.h"
 #include "frame/join/join.h"
@@ -125,7 +126,7 @@ weft_status weft__join_order_by_left(const weft__join_pairs *parts, size_t npart
 }
 
 weft_status weft__join_append_unmatched(int64_t rrows, int64_t **left, int64_t **right, size_t *n) {
-  uint8_t *seen = calloc((size_t)rrows + 1, 1);
+  uint8_t *seen = weft__calloc((size_t)rrows + 1, 1);
   if (!seen) return no_memory((size_t)rrows);
   const int64_t *r = *right;
   for (size_t i = 0; i < *n; i++)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "core/placement.h"
 #include "core/scheduler.h"
@@ -27,11 +28,11 @@ typedef struct probe_ctx {
 static int push(weft__join_pairs *p, int64_t l, int64_t r, int pairs) {
   if (p->n == p->cap) {
     size_t cap = p->cap ? p->cap * 2 : 4096;
-    int64_t *nl = realloc(p->left, cap * sizeof *nl);
+    int64_t *nl = weft__realloc(p->left, cap * sizeof *nl);
     if (!nl) return 0;
     p->left = nl;
     if (pairs) {
-      int64_t *nr = realloc(p->right, cap * sizeof *nr);
+      int64_t *nr = weft__realloc(p->right, cap * sizeof *nr);
       if (!nr) return 0;
       p->right = nr;
     }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/device_choice.h"
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/placement.h"
 #include "core/scratch.h"
@@ -74,7 +75,7 @@ static void join_rows_free(join_rows *r) {
 
 /* The bitmap of the left rows a semi (matched) or anti (not matched) join keeps. */
 static uint8_t *mask_of(const uint8_t *matched, int64_t rows, int anti) {
-  uint8_t *mask = calloc((size_t)rows / 8 + 1, 1);
+  uint8_t *mask = weft__calloc((size_t)rows / 8 + 1, 1);
   if (!mask) return NULL;
   for (int64_t l = 0; l < rows; l++)
     if ((matched[l] != 0) != anti) mask[l >> 3] |= (uint8_t)(1u << (l & 7));
@@ -95,13 +96,13 @@ static weft_status cpu_rows(weft_exec *ex, weft_join_kind core, const weft__join
   int pairs = core == WEFT_JOIN_INNER || core == WEFT_JOIN_LEFT;
   int64_t prows = build_left ? rrows : lrows;
   size_t nparts = (size_t)prows / WEFT__JOIN_PROBE_ROWS + 1;
-  weft__join_pairs *parts = calloc(nparts, sizeof *parts);
+  weft__join_pairs *parts = weft__calloc(nparts, sizeof *parts);
   weft__join_table table = {0};
   uint8_t *matched = NULL, *mask = NULL;
   weft_status st = parts ? WEFT_OK : no_memory("the probe's partitions", prows);
   if (st == WEFT_OK && build_left && !pairs && lk->single_word) {
     /* existence only, one word a key: a set of the left keys (join_exists.c) */
-    if (!(matched = calloc((size_t)lrows + 1, 1))) st = no_memory("the matched flags", lrows);
+    if (!(matched = weft__calloc((size_t)lrows + 1, 1))) st = no_memory("the matched flags", lrows);
     if (st == WEFT_OK) st = weft__join_exists(ex, lk, lrows, rk, rrows, matched);
     if (st == WEFT_OK) {
       weft__report(ex, "  key set on %lld left rows, probed by %lld right rows", (long long)lrows,
@@ -116,10 +117,10 @@ static weft_status cpu_rows(weft_exec *ex, weft_join_kind core, const weft__join
   int direct = st == WEFT_OK && !build_left && table.direct && direct_ok;
   if (st == WEFT_OK && direct) {
     out->match = weft__scratch_alloc((size_t)(lrows ? lrows : 1) * sizeof *out->match);
-    mask = calloc((size_t)lrows / 8 + 1, 1);
+    mask = weft__calloc((size_t)lrows / 8 + 1, 1);
     if (!out->match || !mask) st = no_memory("the matches", lrows);
   }
-  if (st == WEFT_OK && build_left && !pairs && !(matched = calloc((size_t)lrows + 1, 1)))
+  if (st == WEFT_OK && build_left && !pairs && !(matched = weft__calloc((size_t)lrows + 1, 1)))
     st = no_memory("the matched flags", lrows);
   if (st == WEFT_OK)
     st = build_left ? weft__join_probe_cpu(ex, core, 1, rk, rrows, lk, &table, parts, NULL, NULL, matched)
@@ -320,8 +321,8 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
                    "weft_table_join: needs at least one key (nkeys = %zu)", nkeys);
   if (!suffix) suffix = "_right";
   size_t nk = nkeys ? nkeys : 1;
-  const weft__column **lcols = calloc(nk, sizeof *lcols), **rcols = calloc(nk, sizeof *rcols);
-  size_t *lidx = calloc(nk, sizeof *lidx), *ridx = calloc(nk, sizeof *ridx);
+  const weft__column **lcols = weft__calloc(nk, sizeof *lcols), **rcols = weft__calloc(nk, sizeof *rcols);
+  size_t *lidx = weft__calloc(nk, sizeof *lidx), *ridx = weft__calloc(nk, sizeof *ridx);
   weft__join_out *cols = NULL;
   size_t ncols = 0;
   join_rows rows = {0};

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "frame/expr/expr.h"
 #include "frame/select/filter_keep.h"
@@ -28,7 +29,7 @@ static const char *metric_word(weft_metric m) {
 static weft_status candidates(weft_exec *exec, const weft_table *table, const weft__column *vec,
                               const weft_expr *prefilter, int64_t **rows, int64_t *n,
                               int64_t *passed) {
-  *rows = malloc((size_t)(table->rows ? table->rows : 1) * sizeof **rows);
+  *rows = weft__malloc((size_t)(table->rows ? table->rows : 1) * sizeof **rows);
   if (!*rows) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_nearest: no host memory for "
                                  "%lld rows", (long long)table->rows);
   int64_t m = 0;
@@ -57,7 +58,11 @@ static weft_status candidates(weft_exec *exec, const weft_table *table, const we
   weft_table_free(kept);
   weft_table_free(numbered);
   *n = m;
-  if (st != WEFT_OK) st = weft__error_context(st, "weft_table_nearest: prefilter");
+  if (st != WEFT_OK) {
+    free(*rows); /* the caller gets rows only with WEFT_OK */
+    *rows = NULL;
+    st = weft__error_context(st, "weft_table_nearest: prefilter");
+  }
   return st;
 }
 
@@ -86,7 +91,7 @@ static weft_status vector_error(const char *column, int64_t row, const float *v,
 static weft_status build_index(const weft__column *vec, const char *column, weft_metric metric,
                                int64_t *rows, int64_t n, weft_index **out) {
   size_t dim = (size_t)weft__vec_dim(vec->view.type);
-  float *block = malloc((size_t)(n ? n : 1) * dim * sizeof *block);
+  float *block = weft__malloc((size_t)(n ? n : 1) * dim * sizeof *block);
   if (!block) {
     free(rows);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_nearest: no host memory for %lld "
@@ -100,7 +105,9 @@ static weft_status build_index(const weft__column *vec, const char *column, weft
     st = vector_error(column, rows[i], block + (size_t)i * dim, dim, metric);
   }
   if (st == WEFT_OK && metric == WEFT_METRIC_COSINE) weft__normalize_rows(block, (size_t)n, dim);
-  if (st == WEFT_OK) return weft__index_adopt(dim, metric, (size_t)n, block, rows, out);
+  /* adopt takes the rows over only when it succeeds */
+  if (st == WEFT_OK) st = weft__index_adopt(dim, metric, (size_t)n, block, rows, out);
+  if (st == WEFT_OK) return WEFT_OK;
   free(block);
   free(rows);
   return st;
@@ -112,7 +119,7 @@ static weft_status assemble(const weft_table *table, weft_metric metric, size_t 
   int64_t rows = (int64_t)(nq * k);
   size_t extra = batch ? 2 : 1;
   weft_table *res = NULL;
-  weft__column *cols = calloc(table->ncols + 1, sizeof *cols);
+  weft__column *cols = weft__calloc(table->ncols + 1, sizeof *cols);
   weft_status st = cols ? weft__table_new(table->ncols + extra, rows, &res)
                         : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_nearest: no host memory");
   if (st == WEFT_OK) st = weft__columns_gather(table->cols, table->ncols, labels, rows, cols);
@@ -185,8 +192,8 @@ weft_status weft_table_nearest(weft_exec *exec, const weft_table *table, const c
   weft_index *ix = NULL;
   weft_status st = build_index(vec, column, metric, rows, n, &ix); /* takes rows over */
   size_t nres = nq * kk > 0 ? nq * kk : 1;
-  float *dist = malloc(nres * sizeof *dist);
-  int64_t *labels = malloc(nres * sizeof *labels);
+  float *dist = weft__malloc(nres * sizeof *dist);
+  int64_t *labels = weft__malloc(nres * sizeof *labels);
   if (st == WEFT_OK && (!dist || !labels))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_nearest: no host memory for %zu results",
                      nq * kk);

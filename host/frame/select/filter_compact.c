@@ -4,6 +4,7 @@
  * validity) do not split on whole bytes, so the bytes a block shares with its neighbours are
  * OR-ed in atomically into a zeroed bitmap and the others stored. */
 #include "frame/select/filter_compact.h"
+#include "core/alloc.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ weft_status weft__compact_init(const uint8_t *mask, int64_t rows, weft__compact 
   out->mask = mask;
   out->rows = rows;
   out->nblocks = (rows + COMPACT_BLOCK - 1) / COMPACT_BLOCK;
-  out->starts = malloc((size_t)(out->nblocks + 1) * sizeof *out->starts);
+  out->starts = weft__malloc((size_t)(out->nblocks + 1) * sizeof *out->starts);
   if (!out->starts)
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_filter: no host memory for %lld rows",
                        (long long)rows);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "frame/families.h"
+#include "core/alloc.h"
 #include "core/error.h"
 #include "core/scheduler.h"
 #include "core/thread_pool.h"
@@ -136,7 +137,7 @@ static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t r
       if (used + add > cap) {
         size_t ncap = cap ? cap : 4096;
         while (ncap < used + add) ncap *= 2;
-        char *p = realloc(piece, ncap);
+        char *p = weft__realloc(piece, ncap);
         if (!p) {
           st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu bytes of strings", ncap);
           break;
@@ -173,7 +174,7 @@ static weft_status run_eval(weft_exec *exec, const char *name, int64_t rows, eva
   if (on_devices) {
     weft__expr_device_slots(&prog, out_bits, out_validity, &op);
     c->prog = &prog;
-    c->cast_err = calloc((size_t)rows / WEFT_PARTITION_ALIGN + 1, sizeof *c->cast_err);
+    c->cast_err = weft__calloc((size_t)rows / WEFT_PARTITION_ALIGN + 1, sizeof *c->cast_err);
     if (!c->cast_err) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", name);
   } else {
     op.slot_row_bits[0] = out_bits;
@@ -207,7 +208,7 @@ static weft_status compute(weft_exec *exec, const char *opname, const weft_table
   size_t nparts = (size_t)t->rows / PART_ROWS + 1;
   eval_ctx c = {.bound = b, .out = out};
   int utf8 = root->type == WEFT_TYPE_UTF8;
-  if (utf8 && !(c.pieces = calloc(nparts, sizeof *c.pieces))) {
+  if (utf8 && !(c.pieces = weft__calloc(nparts, sizeof *c.pieces))) {
     weft__column_release(out);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for %zu partitions", nparts);
   }
@@ -267,6 +268,32 @@ static weft_status one_column(weft_exec *exec, const weft_table *t, const weft_e
   return st;
 }
 
+/* Each computed expression is one schedule, and a schedule starts the report afresh: a select
+ * of several expressions keeps every expression's lines, so a fallback of an early one (its
+ * reason) is not hidden by the next. Best effort, as the report is. */
+typedef struct {
+  char *text;
+  size_t len;
+} kept_report;
+
+static void keep_report(weft_exec *exec, kept_report *k) {
+  if (!exec || !exec->report_len) return;
+  char *grown = weft__realloc(k->text, k->len + exec->report_len + 1);
+  if (!grown) return;
+  memcpy(grown + k->len, exec->report, exec->report_len + 1);
+  k->text = grown;
+  k->len += exec->report_len;
+  weft__report_clear(exec); /* a bare column schedules nothing: no repeat */
+}
+
+static void restore_report(weft_exec *exec, kept_report *k) {
+  if (exec && k->text) {
+    weft__report_clear(exec);
+    weft__report_text(exec, k->text);
+  }
+  free(k->text);
+}
+
 static weft_status check_unique(const char *opname, const char **names, size_t n) {
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < i; j++)
@@ -286,16 +313,19 @@ weft_status weft_table_select(weft_exec *exec, const weft_table *table, size_t n
   if (handled) return WEFT_OK;
   weft_table *res;
   WEFT_RETURN_NOT_OK(weft__table_new(n, n ? table->rows : 0, &res));
-  const char **names = calloc(n ? n : 1, sizeof *names);
+  const char **names = weft__calloc(n ? n : 1, sizeof *names);
   weft_status st = names ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_select: no host memory");
+  kept_report report = {0};
   for (size_t i = 0; st == WEFT_OK && i < n; i++) {
     weft__column col;
     memset(&col, 0, sizeof col);
     st = one_column(exec, table, exprs[i], "weft_table_select", i, &col, &names[i]);
+    keep_report(exec, &report);
     if (st == WEFT_OK) st = check_unique("weft_table_select", names, i + 1);
     if (st == WEFT_OK) st = weft__table_set_column(res, i, names[i], col);
     else weft__column_release(&col);
   }
+  restore_report(exec, &report);
   free(names);
   if (st != WEFT_OK) {
     weft_table_free(res);
@@ -320,16 +350,19 @@ weft_status weft_table_with_columns(weft_exec *exec, const weft_table *table, si
   WEFT_RETURN_NOT_OK(weft__select_aggs(exec, WEFT__WITH_COLUMNS, table, n, exprs, &handled, out));
   if (handled) return WEFT_OK;
   size_t nc = table->ncols;
-  weft__column *cols = calloc(n ? n : 1, sizeof *cols);
-  const char **names = calloc(n ? n : 1, sizeof *names);
+  weft__column *cols = weft__calloc(n ? n : 1, sizeof *cols);
+  const char **names = weft__calloc(n ? n : 1, sizeof *names);
   weft_status st = cols && names ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_with_columns: no host memory");
   size_t done = 0, added = 0;
+  kept_report report = {0};
   for (; st == WEFT_OK && done < n; done++) {
     st = one_column(exec, table, exprs[done], "weft_table_with_columns", done, &cols[done], &names[done]);
+    keep_report(exec, &report);
     if (st != WEFT_OK) break;
     st = check_unique("weft_table_with_columns", names, done + 1);
     if (find(table, names[done]) < 0) added++;
   }
+  restore_report(exec, &report);
   weft_table *res = NULL;
   if (st == WEFT_OK) st = weft__table_new(nc + added, table->rows, &res);
   for (size_t i = 0; st == WEFT_OK && i < nc; i++) {
@@ -380,7 +413,7 @@ weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
     return st;
   }
   int64_t rows = table->rows;
-  uint8_t *mask = calloc((size_t)rows / 8 + 1, 1);
+  uint8_t *mask = weft__calloc((size_t)rows / 8 + 1, 1);
   weft__compact kept = {0};
   weft_table *res = NULL;
   weft_status st = mask ? WEFT_OK

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/scratch.h"
 #include "core/exec.h"
 #include "frame/table/decimal_keys.h"
@@ -103,7 +104,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_sort: table is NULL");
   WEFT_CHECK_ARG(nkeys > 0 && keys, "weft_table_sort: needs at least one key (nkeys = %zu)", nkeys);
-  const weft__column **kcols = calloc(nkeys, sizeof *kcols);
+  const weft__column **kcols = weft__calloc(nkeys, sizeof *kcols);
   weft_status st = kcols ? WEFT_OK
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory for %lld "
                                "rows", (long long)table->rows);
@@ -117,7 +118,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   /* decimal keys sort as their (high, low) words: two keys each */
   weft__split_keys split = {0};
   if (st == WEFT_OK && weft__keys_have_decimal(kcols, nkeys)) {
-    int *dirs = calloc(nkeys, sizeof *dirs);
+    int *dirs = weft__calloc(nkeys, sizeof *dirs);
     for (size_t k = 0; dirs && k < nkeys; k++) dirs[k] = descending && descending[k];
     st = dirs ? weft__split_decimal_keys(kcols, dirs, nkeys, &split)
               : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
@@ -134,7 +135,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
   if (st == WEFT_OK)
     st = weft__sort_device_choose(exec, (size_t)table->rows, nkeys, key_bytes, &dev);
   weft_table *res = NULL;
-  weft__column *cols = st == WEFT_OK ? calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
+  weft__column *cols = st == WEFT_OK ? weft__calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
   if (st == WEFT_OK && !cols) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
   if (st == WEFT_OK) st = weft__table_new(table->ncols, table->rows, &res);
   /* one key on the CPU: the columns move with the keys, no permutation read at random */

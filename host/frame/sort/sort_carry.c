@@ -7,6 +7,7 @@
  * columns that cannot be carried (utf8, bool, with nulls) are gathered by the row numbers,
  * carried as one more column. */
 #include "frame/sort/sort_carry.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ weft_status weft__sort_carried(const weft_table *table, const weft__column *key,
     return WEFT_OK;
   size_t ncols = table->ncols;
   uint64_t *words = weft__scratch_alloc((size_t)rows * sizeof *words);
-  weft__radix_carry *carry = calloc(ncols + 1, sizeof *carry);
+  weft__radix_carry *carry = weft__calloc(ncols + 1, sizeof *carry);
   int64_t *perm = NULL;
   weft_status st = words && carry ? WEFT_OK
                  : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory for "

@@ -2,6 +2,7 @@
  * backend's sort_pairs (kernels/sort_radix.kern). Device memory goes through the host's
  * accounting: the pairs and the backend's temporaries are reserved under the cap first. */
 #include "frame/sort/sort_device.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ weft_status weft__sort_device_pairs(weft__device *dev, uint64_t *keys, int64_t *
   for (int64_t i = 0; i < n; i++) all_or |= keys[i], all_and &= keys[i];
   /* The result lands in host copies first: a read that fails half way must leave keys and
    * rows as they were, for the CPU to sort instead. */
-  uint64_t *back = malloc(pair_bytes * (want_keys ? 2 : 1));
+  uint64_t *back = weft__malloc(pair_bytes * (want_keys ? 2 : 1));
   if (!back) {
     atomic_fetch_sub(&dev->used_bytes, total);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory to read back %lld "

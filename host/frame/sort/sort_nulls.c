@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/table/table.h"
 
 static int has_nulls(const weft_table *t, const char *name) {
@@ -50,10 +51,10 @@ weft_status weft_table_sort_nulls(weft_exec *exec, const weft_table *in, size_t 
   if (nhelp == 0) return weft_table_sort(exec, in, n, keys, descending, out);
 
   size_t ncols = in->ncols, nk = n + nhelp;
-  char (*names)[64] = calloc(n, sizeof *names);
-  const char **keys2 = calloc(nk, sizeof *keys2);
-  int *desc2 = calloc(nk, sizeof *desc2);
-  weft_expr **helpers = calloc(nhelp, sizeof *helpers), **originals = calloc(ncols ? ncols : 1, sizeof *originals);
+  char (*names)[64] = weft__calloc(n, sizeof *names);
+  const char **keys2 = weft__calloc(nk, sizeof *keys2);
+  int *desc2 = weft__calloc(nk, sizeof *desc2);
+  weft_expr **helpers = weft__calloc(nhelp, sizeof *helpers), **originals = weft__calloc(ncols ? ncols : 1, sizeof *originals);
   weft_table *with = NULL, *sorted = NULL;
   weft_status st = names && keys2 && desc2 && helpers && originals
                        ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");

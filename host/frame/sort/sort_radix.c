@@ -10,6 +10,7 @@
  * large or while three or more digits vary, by LSD passes when one or two vary, and by
  * insertion when a handful of pairs is left. Every step is stable, so the whole is. */
 #include "frame/sort/sort_radix.h"
+#include "core/alloc.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -272,7 +273,7 @@ static void queue_range(task_list *tl, range_task r) {
   if (r.n <= 0) return;
   if (tl->len == tl->cap) {
     size_t cap = tl->cap ? 2 * tl->cap : 1024;
-    range_task *t = realloc(tl->t, cap * sizeof *t);
+    range_task *t = weft__realloc(tl->t, cap * sizeof *t);
     if (!t) {
       sort_range(r.sk, r.si, r.bk, r.bi, r.n, r.top, r.into_b);
       return;
@@ -331,7 +332,7 @@ static void split_parallel(pass_ctx *proto, uint64_t *sk, int64_t *si, uint64_t 
     run_pass(&c, PASS_COUNT);
   }
   if (!wide) c.shift = hi, c.mask = 255, c.counts = c.narrow;
-  size_t digits = c.mask + 1, *start = malloc((digits + 1) * sizeof *start);
+  size_t digits = c.mask + 1, *start = weft__malloc((digits + 1) * sizeof *start);
   if (!start) { /* sorted whole by one thread instead */
     queue_range(tl, self);
     return;
@@ -354,8 +355,8 @@ int weft__radix_sort(uint64_t *keys, int64_t *rows, int64_t n, int bytes) {
   int workers = weft__pool_size();
   int nchunks = workers * 2 > MAX_CHUNKS ? MAX_CHUNKS : workers * 2;
   if (n < ((int64_t)1 << 16)) nchunks = 1;
-  size_t *hist = malloc((size_t)nchunks * 256 * sizeof *hist);
-  uint64_t *bits = malloc((size_t)nchunks * 2 * sizeof *bits);
+  size_t *hist = weft__malloc((size_t)nchunks * 256 * sizeof *hist);
+  uint64_t *bits = weft__malloc((size_t)nchunks * 2 * sizeof *bits);
   if (!tk || !ti || !hist || !bits) {
     weft__scratch_free(tk), weft__scratch_free(ti), free(hist), free(bits);
     return 0;
@@ -449,15 +450,15 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
   if (n < WEFT_RADIX_CARRY_MIN_ROWS) return -1;
   int workers = weft__pool_size();
   int nchunks = workers * 2 > WIDE_MAX_CHUNKS ? WIDE_MAX_CHUNKS : workers * 2;
-  size_t *narrow = malloc((size_t)nchunks * 256 * sizeof *narrow);
+  size_t *narrow = weft__malloc((size_t)nchunks * 256 * sizeof *narrow);
   size_t *wide = weft__scratch_alloc((size_t)nchunks * WIDE_DIGITS * sizeof *wide);
-  uint64_t *bits = malloc((size_t)nchunks * 2 * sizeof *bits);
+  uint64_t *bits = weft__malloc((size_t)nchunks * 2 * sizeof *bits);
   int result = 0;
   size_t *start = NULL, *positions = NULL;
   range_task *buckets = NULL;
   uint64_t *tk = NULL;
   int64_t *ti = NULL, *pi = NULL;
-  char **bucket_copy = calloc((size_t)workers, sizeof *bucket_copy);
+  char **bucket_copy = weft__calloc((size_t)workers, sizeof *bucket_copy);
   if (!narrow || !wide || !bits || !bucket_copy) goto done;
   pass_ctx c = {.n = n, .chunk = (n + nchunks - 1) / nchunks, .nchunks = nchunks, .mask = 255,
                 .counts = narrow, .narrow = narrow, .wide = wide, .ors = bits,
@@ -479,8 +480,8 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
   }
   if (!wide_split) c.shift = hi, c.mask = 255, c.counts = narrow;
   size_t digits = c.mask + 1, per_chunk = digits * (size_t)nchunks;
-  start = malloc((digits + 1) * sizeof *start);
-  positions = malloc(per_chunk * sizeof *positions);
+  start = weft__malloc((digits + 1) * sizeof *start);
+  positions = weft__malloc(per_chunk * sizeof *positions);
   result = 0;
   if (!start || !positions) goto done;
   chunk_positions(&c, start);
@@ -507,7 +508,7 @@ int weft__radix_sort_carry(uint64_t *keys, int64_t n, int bytes, size_t ncarry,
   result = -1; /* no memory for the copies: the sort by a permutation needs less */
   if (!have) goto done;
   result = 0;
-  buckets = malloc(nbuckets * sizeof *buckets);
+  buckets = weft__malloc(nbuckets * sizeof *buckets);
   if (!buckets) goto done;
   nbuckets = 0;
   for (size_t d = 0; d < digits; d++)

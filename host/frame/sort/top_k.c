@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/exec.h"
 #include "frame/sort/sort_perm.h"
 #include "frame/table/gather.h"
@@ -47,8 +48,8 @@ static weft_status candidates(const weft__column *key, int desc, int nulls_first
                               int64_t k, int64_t **rows_out, int64_t *n_out) {
   const weft_column_view *v = &key->view;
   int64_t nulls = v->null_count > 0 ? v->null_count : 0, valid = rows - nulls;
-  uint64_t *w = malloc((size_t)(valid ? valid : 1) * sizeof *w);
-  int64_t *keep = malloc((size_t)(rows ? rows : 1) * sizeof *keep);
+  uint64_t *w = weft__malloc((size_t)(valid ? valid : 1) * sizeof *w);
+  int64_t *keep = weft__malloc((size_t)(rows ? rows : 1) * sizeof *keep);
   if (!w || !keep) {
     free(w), free(keep);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_top_k: no host memory for %lld rows",
@@ -98,11 +99,16 @@ weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k
     int nulls_first = nulls_last ? !nulls_last[0] : 0;
     st = candidates(key, descending && descending[0], nulls_first, rows, k, &sel, &n);
     if (st == WEFT_OK) st = weft__table_new(table->ncols, n, &cand);
-    weft__column *cols = st == WEFT_OK ? calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
+    weft__column *cols = st == WEFT_OK ? weft__calloc(table->ncols ? table->ncols : 1, sizeof *cols) : NULL;
     if (st == WEFT_OK && !cols) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_top_k: no host memory");
+    int gathered = 0;
     if (st == WEFT_OK) st = weft__columns_gather(table->cols, table->ncols, sel, n, cols);
-    for (size_t c = 0; st == WEFT_OK && c < table->ncols; c++)
-      st = weft__table_set_column(cand, c, table->names[c], cols[c]);
+    gathered = st == WEFT_OK;
+    size_t set = 0;
+    for (; st == WEFT_OK && set < table->ncols; set++)
+      st = weft__table_set_column(cand, set, table->names[set], cols[set]);
+    /* the columns not handed to the table (a failed set releases its own) */
+    for (size_t c = set; gathered && c < table->ncols; c++) weft__column_release(&cols[c]);
     free(cols), free(sel);
     ncand = n;
   }

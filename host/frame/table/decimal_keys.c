@@ -1,5 +1,6 @@
 /* Decimal keys as two word columns (decimal_keys.h). */
 #include "frame/table/decimal_keys.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,9 @@ weft_status weft__split_decimal_keys(const weft__column *const *keys, const int 
   size_t ndec = 0;
   for (size_t k = 0; k < nkeys; k++) ndec += weft__type_is_decimal(keys[k]->view.type) != 0;
   size_t n = nkeys + ndec;
-  out->cols = calloc(n ? n : 1, sizeof *out->cols);
-  out->made = calloc(2 * ndec + 1, sizeof *out->made);
-  out->descending = descending ? calloc(n ? n : 1, sizeof *out->descending) : NULL;
+  out->cols = weft__calloc(n ? n : 1, sizeof *out->cols);
+  out->made = weft__calloc(2 * ndec + 1, sizeof *out->made);
+  out->descending = descending ? weft__calloc(n ? n : 1, sizeof *out->descending) : NULL;
   if (!out->cols || !out->made || (descending && !out->descending)) {
     weft__split_keys_free(out);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for decimal keys");

@@ -1,6 +1,7 @@
 /* weft_table: construction, access, slices and concatenation. Arrow import and export
  * live in arrow_c.c. */
 #include "frame/table/table.h"
+#include "core/alloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include "core/scratch.h"
 
 weft__owner *weft__owner_new(void (*release)(void *), void *ctx) {
-  weft__owner *o = malloc(sizeof *o);
+  weft__owner *o = weft__malloc(sizeof *o);
   if (!o) return NULL;
   atomic_init(&o->refs, 1);
   o->release = release;
@@ -117,7 +118,7 @@ weft_status weft__column_alloc(weft_type type, int64_t length, int with_validity
                 : n * weft__type_width(type);
   WEFT_CHECK_ARG(type == WEFT_TYPE_BOOL || type == WEFT_TYPE_UTF8 || weft__type_width(type),
                  "column type %d is not a weft type", (int)type);
-  column_block *b = calloc(1, sizeof *b);
+  column_block *b = weft__calloc(1, sizeof *b);
   if (!b) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a column");
   b->validity_at = 0;
   b->values_at = with_validity ? align64(bitmap) : 0;
@@ -198,9 +199,9 @@ weft__column weft__column_slice(const weft__column *col, int64_t offset, int64_t
 }
 
 weft_status weft__table_new(size_t ncols, int64_t rows, weft_table **out) {
-  weft_table *t = calloc(1, sizeof *t);
-  char **names = calloc(ncols ? ncols : 1, sizeof *names);
-  weft__column *cols = calloc(ncols ? ncols : 1, sizeof *cols);
+  weft_table *t = weft__calloc(1, sizeof *t);
+  char **names = weft__calloc(ncols ? ncols : 1, sizeof *names);
+  weft__column *cols = weft__calloc(ncols ? ncols : 1, sizeof *cols);
   if (!t || !names || !cols) {
     free(t), free(names), free(cols);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a table of %zu columns", ncols);
@@ -214,7 +215,7 @@ weft_status weft__table_new(size_t ncols, int64_t rows, weft_table **out) {
 }
 
 weft_status weft__table_set_column(weft_table *table, size_t i, const char *name, weft__column col) {
-  char *copy = strdup(name ? name : "");
+  char *copy = weft__strdup(name ? name : "");
   if (!copy) {
     weft__column_release(&col);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "no host memory for a column name");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "core/thread_pool.h"
 #include "frame/table/gather.h"
 #include "frame/table/table.h"
@@ -45,8 +46,8 @@ weft_status weft_table_take(const weft_table *table, const int64_t *rows, int64_
                    "outside the table's %lld rows", (long long)i, (long long)rows[i],
                    (long long)table->rows);
   size_t ncols = table->ncols;
-  weft__column *cols = calloc(ncols ? ncols : 1, sizeof *cols);
-  weft_status *status = calloc(ncols ? ncols : 1, sizeof *status);
+  weft__column *cols = weft__calloc(ncols ? ncols : 1, sizeof *cols);
+  weft_status *status = weft__calloc(ncols ? ncols : 1, sizeof *status);
   if (!cols || !status) {
     free(cols);
     free(status);

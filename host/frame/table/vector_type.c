@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/error.h"
+#include "core/alloc.h"
 #include "frame/table/table.h"
 
 typedef struct vector_name {
@@ -22,7 +23,7 @@ const char *weft__vector_type_name(weft_type type) {
   pthread_mutex_lock(&names_lock);
   vector_name *n = names;
   while (n && n->dim != dim) n = n->next;
-  if (!n && (n = malloc(sizeof *n)) != NULL) {
+  if (!n && (n = weft__malloc(sizeof *n)) != NULL) {
     n->dim = dim;
     snprintf(n->text, sizeof n->text, "array[f32, %d]", dim); /* as Polars prints it */
     n->next = names;
