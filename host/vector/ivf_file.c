@@ -200,7 +200,8 @@ weft_status weft_ivf_load(const char *path, weft_ivf **out) {
     ivf->count = h.count;
     ivf->next_id = (int64_t)h.next_id;
     if (h.trained) {
-      st = read_lists(f, path, size, &h, fixed, ivf, &c);
+      st = weft__ivf_alloc_tables(ivf, FN_LOAD); /* its size is checked against the file's */
+      if (st == WEFT_OK) st = read_lists(f, path, size, &h, fixed, ivf, &c);
     } else {
       uint64_t stored = 0;
       if ((uint64_t)size != sizeof h + 8)

@@ -27,18 +27,11 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
   WEFT_CHECK_ARG(codec == WEFT_IVF_FLAT || codec == WEFT_IVF_SQ8,
                  "weft_ivf_create: codec %d is not FLAT (0) or SQ8 (1)", (int)codec);
   weft__runtime_init();
+  /* The centroids and the codec's tables come with training (weft__ivf_alloc_tables): an
+   * untrained index of many lists, or a file that claims one, allocates only its lists. */
   weft_ivf *ivf = calloc(1, sizeof *ivf);
   if (ivf) ivf->lists = calloc(nlist, sizeof *ivf->lists);
-  if (ivf) ivf->centroids = malloc(nlist * dim * sizeof(float));
-  if (ivf) ivf->centroid_norms = malloc(nlist * sizeof(float));
-  if (ivf) ivf->sq_min = malloc(dim * sizeof(float));
-  if (ivf) ivf->sq_step = malloc(dim * sizeof(float));
-  if (!ivf || !ivf->lists || !ivf->centroids || !ivf->centroid_norms || !ivf->sq_min ||
-      !ivf->sq_step) {
-    if (ivf) {
-      free(ivf->lists), free(ivf->centroids), free(ivf->centroid_norms);
-      free(ivf->sq_min), free(ivf->sq_step);
-    }
+  if (!ivf || !ivf->lists) {
     free(ivf);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_create: no host memory for %zu lists "
                        "of dim %zu", nlist, dim);
@@ -67,6 +60,20 @@ weft_status weft_ivf_free(weft_ivf *ivf) {
   free(ivf->sq_min);
   free(ivf->sq_step);
   free(ivf);
+  return WEFT_OK;
+}
+
+weft_status weft__ivf_alloc_tables(weft_ivf *ivf, const char *fn) {
+  if (ivf->centroids) return WEFT_OK;
+  float *c = malloc(ivf->nlist * ivf->dim * sizeof(float));
+  float *norms = malloc(ivf->nlist * sizeof(float));
+  float *sq_min = malloc(ivf->dim * sizeof(float)), *sq_step = malloc(ivf->dim * sizeof(float));
+  if (!c || !norms || !sq_min || !sq_step) {
+    free(c), free(norms), free(sq_min), free(sq_step);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for %zu centroids of dim %zu",
+                       fn, ivf->nlist, ivf->dim);
+  }
+  ivf->centroids = c, ivf->centroid_norms = norms, ivf->sq_min = sq_min, ivf->sq_step = sq_step;
   return WEFT_OK;
 }
 
@@ -111,7 +118,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
       st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_train: the index holds %zu vectors, "
                        "whose lists a new training would invalidate (train an empty index)",
                        ivf->count);
-    } else {
+    } else if ((st = weft__ivf_alloc_tables(ivf, "weft_ivf_train")) == WEFT_OK) {
       memcpy(ivf->centroids, centroids, ivf->nlist * dim * sizeof *centroids);
       /* the whole training set, not k-means' sample: faiss's scalar quantizer does so too */
       if (ivf->codec == WEFT_IVF_SQ8) weft__sq8_train(n, dim, x, ivf->sq_min, ivf->sq_step);
