@@ -154,9 +154,10 @@ static weft_status import_column(const struct ArrowSchema *field, const struct A
   WEFT_RETURN_NOT_OK(parse_field(field, &type, &how));
   WEFT_CHECK_ARG(a && a->release, "Arrow column \"%s\": the child array is missing or released",
                  name);
-  int64_t off = a->offset + parent->offset, n = parent->length, nulls = 0;
+  int64_t n = parent->length, nulls = 0;
   WEFT_RETURN_NOT_OK(weft__arrow_check_child(a, type, (weft__arrow_layout)how, parent->offset, n,
                                              name, &nulls));
+  int64_t off = a->offset + parent->offset; /* checked: at most a->offset + a->length */
   if (how != LAYOUT_NATIVE) return copy_strings(a, how, off, n, name, out);
   out->view.type = type;
   out->view.length = n;
