@@ -129,8 +129,8 @@ static weft_status copy_strings(const struct ArrowArray *a, layout how, int64_t 
       dvalid[r >> 3] &= (uint8_t)~(1u << (r & 7));
     } else if (how == LAYOUT_LARGE_UTF8) {
       const int64_t *o = a->buffers[1];
-      src = (const char *)a->buffers[2] + o[i];
       len = (int32_t)(o[i + 1] - o[i]);
+      if (len) src = (const char *)a->buffers[2] + o[i]; /* no data buffer when all are empty */
     } else {
       const int32_t *v = (const int32_t *)a->buffers[1] + 4 * i;
       len = v[0];
