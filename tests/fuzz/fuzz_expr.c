@@ -300,6 +300,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                  text, (long long)(slice_at + r), (long long)slice_at);
     weft_table_free(res), weft_table_free(part);
   }
+  if (fst == WEFT_OK && fv.type == WEFT_TYPE_BOOL) { /* filter keeps exactly the true rows */
+    weft_table *kept = NULL;
+    weft_status st = weft_table_filter(NULL, table, e, &kept);
+    FUZZ_CHECK(st == WEFT_OK, "filter(%s) fails: %s", text, weft_last_error());
+    weft_column_view cols_in[NCOLS], cols_out[NCOLS];
+    for (int c = 0; c < NCOLS; c++) {
+      if (weft_table_column(table, (size_t)c, &cols_in[c]) != WEFT_OK ||
+          weft_table_column(kept, (size_t)c, &cols_out[c]) != WEFT_OK) abort();
+    }
+    int64_t k = 0;
+    for (int64_t r = 0; r < d.rows; r++) {
+      int64_t i = fv.offset + r;
+      if ((fv.validity && !bit(fv.validity, i)) || !bit(fv.values, i)) continue;
+      FUZZ_CHECK(k < cols_out[0].length, "filter(%s) keeps %lld rows, row %lld is true", text,
+                 (long long)cols_out[0].length, (long long)r);
+      for (int c = 0; c < NCOLS; c++)
+        FUZZ_CHECK(same_value(&cols_in[c], r, &cols_out[c], k), "filter(%s): kept row %lld "
+                   "(row %lld) differs in column %s", text, (long long)k, (long long)r, col_names[c]);
+      k++;
+    }
+    FUZZ_CHECK(k == cols_out[0].length, "filter(%s) keeps %lld rows, %lld are true", text,
+               (long long)cols_out[0].length, (long long)k);
+    weft_table_free(kept);
+  }
 out:
   weft_table_free(full);
   weft_expr_free(e);
