@@ -3,7 +3,7 @@
 # replays every committed corpus once (ctest: the crash inputs found earlier stay fixed),
 # then fuzzes each target for SECONDS (default 60) and prints its executions.
 #   tools/fuzz.sh [SECONDS] [TARGET...]      targets: csv index arrow expr (default: all)
-# New inputs go to build/fuzz/runs/<target>/corpus (never into the committed corpus); a crash
+# New inputs go to build/fuzz/out/<target>/corpus (never into the committed corpus); a crash
 # leaves its input there as crash-* and the script exits non-zero. Exit 2: no clang with
 # libFuzzer here (tools/setup.sh installs Debian's clang).
 set -euo pipefail
@@ -43,7 +43,7 @@ ctest --test-dir build/fuzz --output-on-failure
 
 status=0
 for t in "${TARGETS[@]}"; do
-  run=build/fuzz/runs/$t
+  run=build/fuzz/out/$t
   mkdir -p "$run/corpus"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if "build/fuzz/bin/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=20 -print_final_stats=1 \
