@@ -9,7 +9,7 @@
 #include <math.h>
 #include "weft.h"
 
-enum { MAX_ROWS = 24, MAX_NODES = 64, MAX_DEPTH = 4, NCOLS = 5 };
+enum { MAX_ROWS = 24, MAX_NODES = 64, MAX_DEPTH = 4, NCOLS = 5, MAX_REPS = 400 };
 
 static const char *const col_names[NCOLS] = {"a", "b", "c", "d", "e"};
 static const weft_type col_types[NCOLS] = {WEFT_TYPE_INT32, WEFT_TYPE_INT64, WEFT_TYPE_FLOAT64,
@@ -228,6 +228,43 @@ static void fill_columns(cols *d, fuzz_bytes *in) {
   }
 }
 
+/* The input's rows repeated `reps` times (past WEFT__CHUNK = 4096 rows and the scheduler's
+ * partitions): row r's result must be the base table's row r % rows. */
+typedef struct tiled {
+  uint8_t valid[NCOLS][(MAX_ROWS * MAX_REPS + 7) / 8];
+  int32_t a[MAX_ROWS * MAX_REPS];
+  int64_t b[MAX_ROWS * MAX_REPS];
+  double c[MAX_ROWS * MAX_REPS];
+  int32_t d_off[MAX_ROWS * MAX_REPS + 1];
+  char d_data[MAX_ROWS * MAX_REPS * 8];
+  uint8_t e[(MAX_ROWS * MAX_REPS + 7) / 8];
+} tiled;
+
+static weft_table *tile(const cols *d, int64_t reps, tiled *t) {
+  int64_t n = d->rows * reps;
+  memset(t->valid, 0, sizeof t->valid);
+  memset(t->e, 0, sizeof t->e);
+  t->d_off[0] = 0;
+  for (int64_t r = 0; r < n; r++) {
+    int64_t s = r % d->rows;
+    for (int c = 0; c < NCOLS; c++)
+      if ((d->valid[c][s >> 3] >> (s & 7)) & 1) t->valid[c][r >> 3] |= (uint8_t)(1u << (r & 7));
+    t->a[r] = d->a[s], t->b[r] = d->b[s], t->c[r] = d->c[s];
+    if ((d->e[s >> 3] >> (s & 7)) & 1) t->e[r >> 3] |= (uint8_t)(1u << (r & 7));
+    int32_t len = d->d_off[s + 1] - d->d_off[s];
+    memcpy(t->d_data + t->d_off[r], d->d_data + d->d_off[s], (size_t)len);
+    t->d_off[r + 1] = t->d_off[r] + len;
+  }
+  const void *values[NCOLS] = {t->a, t->b, t->c, t->d_off, t->e};
+  weft_column_view views[NCOLS];
+  for (int c = 0; c < NCOLS; c++)
+    views[c] = (weft_column_view){col_types[c], n, 0, -1, t->valid[c], values[c],
+                                  c == 3 ? t->d_data : NULL};
+  weft_table *table = NULL;
+  if (weft_table_from_columns(NCOLS, col_names, views, NULL, NULL, &table) != WEFT_OK) abort();
+  return table;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_bytes in = {data, size};
   static cols d;
@@ -243,6 +280,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   t.count = 0;
   int root = gen(&t, &in, 0);
   int64_t slice_at = fuzz_u8(&in) % d.rows;
+  uint8_t tile_byte = fuzz_u8(&in);
+  int64_t reps = tile_byte < 64 ? 4097 / d.rows + 1 + tile_byte * 5 % MAX_REPS : 0;
+  if (reps > MAX_REPS) reps = MAX_REPS;
   weft_expr *e = NULL;
   weft_table *full = NULL;
   weft_column_view fv;
@@ -323,6 +363,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(k == cols_out[0].length, "filter(%s) keeps %lld rows, %lld are true", text,
                (long long)cols_out[0].length, (long long)k);
     weft_table_free(kept);
+  }
+  if (reps) { /* the same rows, repeated past a chunk */
+    static tiled big;
+    weft_table *bt = tile(&d, reps, &big), *res = NULL;
+    weft_column_view bv;
+    weft_status st = eval(e, bt, &res, &bv);
+    FUZZ_CHECK((st == WEFT_OK) == (fst == WEFT_OK), "%s: %s over %lld rows, %s over their %lld "
+               "repeats", text, fst == WEFT_OK ? "succeeds" : "fails", (long long)d.rows,
+               st == WEFT_OK ? "succeeds" : "fails", (long long)reps);
+    for (int64_t r = 0; st == WEFT_OK && r < bv.length; r++)
+      FUZZ_CHECK(same_value(&fv, r % d.rows, &bv, r), "%s: row %lld of %lld repeats differs from "
+                 "row %lld", text, (long long)r, (long long)reps, (long long)(r % d.rows));
+    weft_table_free(res), weft_table_free(bt);
   }
 out:
   weft_table_free(full);
