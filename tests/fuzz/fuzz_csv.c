@@ -1,7 +1,9 @@
 /* read_csv of arbitrary bytes. The first byte picks the options: bit 0 a schema (type
  * overrides for the first columns, by their header or default names, types from the next
  * bytes), bit 1 no header, bits 2-3 the delimiter, bit 4 extra null strings, bit 5 inference
- * over one row only. The rest is the file. A table read must keep Arrow's invariants; a
+ * over one row only, bits 6-7 both set: the rest repeated (a line break between copies) past
+ * 65536 records, so the file splits into several chunks parsed in parallel. The rest is the
+ * file. A table read must keep Arrow's invariants; a
  * malformed file must be an error, never a crash. */
 #include "fuzz_common.h"
 #include "fuzz_table_check.h"
@@ -40,7 +42,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.override_names = names;
     o.override_types = types;
   }
-  fuzz_file_write(&file, in.p, in.n);
+  if ((how & 0xC0) == 0xC0 && in.n) {
+    size_t lines = 1;
+    for (size_t i = 0; i < in.n; i++) lines += in.p[i] == '\n';
+    size_t copies = 66000 / lines + 1, n = copies * (in.n + 1);
+    uint8_t *big = malloc(n);
+    for (size_t c = 0; c < copies; c++) {
+      memcpy(big + c * (in.n + 1), in.p, in.n);
+      big[c * (in.n + 1) + in.n] = '\n';
+    }
+    fuzz_file_write(&file, big, n);
+    free(big);
+  } else {
+    fuzz_file_write(&file, in.p, in.n);
+  }
   weft_table *t = NULL;
   weft_status st = weft_read_csv(NULL, file.path, &o, &t);
   if (st == WEFT_OK) {
