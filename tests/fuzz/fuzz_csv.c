@@ -42,7 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.override_names = names;
     o.override_types = types;
   }
-  if ((how & 0xC0) == 0xC0 && in.n) {
+  size_t fields = 1; /* of the first line: a wide file repeated is too slow to check */
+  for (size_t i = 0; i < in.n && in.p[i] != '\n'; i++) fields += in.p[i] == (uint8_t)o.delimiter;
+  if ((how & 0xC0) == 0xC0 && in.n && fields <= 8) {
     size_t lines = 1;
     for (size_t i = 0; i < in.n; i++) lines += in.p[i] == '\n';
     size_t copies = 66000 / lines + 1, n = copies * (in.n + 1);
