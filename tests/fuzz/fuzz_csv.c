@@ -1,10 +1,10 @@
 /* read_csv of arbitrary bytes. The first byte picks the options: bit 0 a schema (type
  * overrides for the first columns, by their header or default names, types from the next
  * bytes), bit 1 no header, bits 2-3 the delimiter, bit 4 extra null strings, bit 5 inference
- * over one row only, bits 6-7. A first byte of 0xC0..0xC3 (',', bits 0-1 as above) repeats the
- * rest (a line break between copies) past 65536 records, so the file splits into several
- * chunks parsed in parallel (kept rare: such an input takes ~0.3 s). The rest is the file. A table read must keep Arrow's invariants; a
- * malformed file must be an error, never a crash. */
+ * over one row only. A first byte of 0xC0..0xC3 (',', bits 0-1 as above) repeats the rest (a
+ * line break between copies) past 65536 records, so the file splits into several chunks
+ * parsed in parallel (kept rare: such an input takes ~0.3 s). The rest is the file. A table
+ * read must keep Arrow's invariants; a malformed file must be an error, never a crash. */
 #include "fuzz_common.h"
 #include "fuzz_table_check.h"
 #include "weft.h"
