@@ -459,8 +459,12 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_from_columns(size_t ncols, const 
                                                             void (*release)(void *),
                                                             void *release_ctx, weft_table **out);
 /* Takes a struct array (a record batch) and its schema; moves both (their release callbacks
- * are called by weft when the last table using them is freed). On failure nothing is moved:
- * the caller still owns (and releases) both. */
+ * are called by weft when the last table using them is freed). The buffers are taken to be
+ * as long as Arrow's layout says; what could point outside them (offset and length sums,
+ * utf8 offsets, string views, NULL children or buffers) is checked, and a malformed array is
+ * WEFT_ERR_INVALID_ARGUMENT naming the column. On failure nothing is moved: the caller
+ * still owns (and releases) both. Null counts are counted from the validity bitmaps, not
+ * taken from null_count. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_from_arrow(struct ArrowSchema *schema,
                                                           struct ArrowArray *array,
                                                           weft_table **out);

@@ -399,3 +399,47 @@ TEST(IvfFiles, RoundTripTruncationsAndFlippedBytes) {
   weft_ivf *loaded = nullptr;
   EXPECT_EQ(weft_ivf_load(path.c_str(), &loaded), WEFT_ERR_IO);
 }
+
+// An untrained index allocates its lists only: the centroids (nlist x dim floats, 256 GiB
+// here) come with training. Found by the fuzzer: an 82-byte file whose header claimed an
+// untrained index of many wide lists made weft_ivf_load allocate 240 GB before it checked
+// the file's size.
+TEST(IvfFiles, UntrainedHeaderAllocatesNoCentroids) {
+  weft_ivf *wide = nullptr;
+  ASSERT_WEFT_OK(weft_ivf_create(1u << 20, 1u << 16, WEFT_METRIC_L2, WEFT_IVF_FLAT, &wide));
+  int trained = 1;
+  ASSERT_WEFT_OK(weft_ivf_is_trained(wide, &trained));
+  EXPECT_EQ(trained, 0);
+  std::vector<float> c(1);
+  EXPECT_EQ(weft_ivf_centroids(wide, c.data()), WEFT_ERR_INVALID_ARGUMENT);
+  std::string path = ::testing::TempDir() + "/weft_ivf_wide_" + std::to_string(getpid()) + ".ivf";
+  ASSERT_WEFT_OK(weft_ivf_save(wide, path.c_str()));
+  weft_ivf_free(wide);
+  weft_ivf *loaded = nullptr;
+  ASSERT_WEFT_OK(weft_ivf_load(path.c_str(), &loaded));
+  size_t dim = 0, nlist = 0;
+  weft_metric metric;
+  weft_ivf_codec codec;
+  ASSERT_WEFT_OK(weft_ivf_info(loaded, &dim, &nlist, &metric, &codec));
+  EXPECT_EQ(dim, 1u << 20);
+  EXPECT_EQ(nlist, 1u << 16);
+  weft_ivf_free(loaded);
+  {  // one byte more: refused before anything is allocated
+    std::ofstream(path, std::ios::binary | std::ios::app) << 'x';
+  }
+  EXPECT_EQ(weft_ivf_load(path.c_str(), &loaded), WEFT_ERR_CORRUPT);
+  EXPECT_NE(std::string(weft_last_error()).find("untrained"), std::string::npos) << weft_last_error();
+  EXPECT_EQ(loaded, nullptr);
+  // Training a small index still works (the tables are allocated then).
+  weft_ivf *small = nullptr;
+  ASSERT_WEFT_OK(weft_ivf_create(2, 2, WEFT_METRIC_L2, WEFT_IVF_SQ8, &small));
+  const float v[8] = {0, 0, 1, 1, 10, 10, 11, 11};
+  ASSERT_WEFT_OK(weft_ivf_train(small, 4, v, 5, 1));
+  ASSERT_WEFT_OK(weft_ivf_add(small, 4, v, nullptr));
+  float d[2];
+  int64_t l[2];
+  ASSERT_WEFT_OK(weft_ivf_search(nullptr, small, 1, v + 4, 2, 2, nullptr, 0, d, l));
+  EXPECT_EQ(l[0], 2);
+  weft_ivf_free(small);
+  unlink(path.c_str());
+}

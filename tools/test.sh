@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up the machine, builds every library (the CUDA
 # backend included), runs the GoogleTest suite on every device found, the GPU check's dry run
-# (tools/gpu-check.sh --dry-run), the sanitizer build of
-# the CPU path, then installs the Python package with pip and runs pytest against it, and
-# pytest once more against the sanitizer build.
+# (tools/gpu-check.sh --dry-run), the sanitizer build of the CPU path, the fuzz targets
+# (tools/fuzz.sh: their corpora replayed, then 40 s each, when clang has libFuzzer), then
+# installs the Python package with pip and runs pytest against it, and pytest once more
+# against the sanitizer build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/setup.sh
@@ -37,6 +38,12 @@ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=O
 cmake --build build/sanitize -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/sanitize -j "$JOBS" --output-on-failure
+
+echo "== fuzzing (tools/fuzz.sh: the corpora replayed, then 40 s a target; skipped without libFuzzer)"
+# Four targets at 40 s plus their build: about 5 minutes on 2 cores. Exit 2: no clang.
+fuzz_rc=0
+bash tools/fuzz.sh "${WEFT_FUZZ_SECONDS:-40}" || fuzz_rc=$?
+if [ "$fuzz_rc" -ne 0 ] && [ "$fuzz_rc" -ne 2 ]; then exit "$fuzz_rc"; fi
 
 echo "== pip install . and pytest"
 "$PY" -m pip install -q --no-build-isolation . \

@@ -101,6 +101,8 @@ static weft_status read_header(FILE *f, const char *path, off_t size, ivf_header
       (!h->trained && h->count != 0))
     return corrupt(path, "has an invalid header (metric, codec, dim, nlist, count or next id)");
   *fixed = sizeof *h;
+  if (!h->trained && (uint64_t)size != sizeof *h + 8) /* before weft_ivf_create allocates */
+    return corrupt(path, "has bytes after the header of an untrained index");
   if (h->trained)
     *fixed += h->nlist * h->dim * 4 + (h->codec == WEFT_IVF_SQ8 ? 2 * h->dim * 4 : 0) + h->nlist * 8;
   if ((uint64_t)size < *fixed + 8)
@@ -201,12 +203,11 @@ weft_status weft_ivf_load(const char *path, weft_ivf **out) {
     ivf->count = h.count;
     ivf->next_id = (int64_t)h.next_id;
     if (h.trained) {
-      st = read_lists(f, path, size, &h, fixed, ivf, &c);
+      st = weft__ivf_alloc_tables(ivf, FN_LOAD); /* its size is checked against the file's */
+      if (st == WEFT_OK) st = read_lists(f, path, size, &h, fixed, ivf, &c);
     } else {
-      uint64_t stored = 0;
-      if ((uint64_t)size != sizeof h + 8)
-        st = corrupt(path, "has bytes after the header of an untrained index");
-      if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, &stored, sizeof stored, path, NULL);
+      uint64_t stored = 0; /* the size was checked by read_header */
+      st = weft__read_exact(FN_LOAD, f, &stored, sizeof stored, path, NULL);
       if (st == WEFT_OK && stored != c.h) st = corrupt(path, "fails its checksum (corrupted)");
     }
   }

@@ -28,19 +28,11 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
   WEFT_CHECK_ARG(codec == WEFT_IVF_FLAT || codec == WEFT_IVF_SQ8,
                  "weft_ivf_create: codec %d is not FLAT (0) or SQ8 (1)", (int)codec);
   weft__runtime_init();
+  /* The lists, the centroids and the codec's tables come with training
+   * (weft__ivf_alloc_tables): an untrained index, however many lists it will have (or a
+   * file that claims so), costs nothing until then. */
   weft_ivf *ivf = weft__calloc(1, sizeof *ivf);
-  if (ivf) ivf->lists = weft__calloc(nlist, sizeof *ivf->lists);
-  if (ivf) ivf->centroids = weft__malloc(nlist * dim * sizeof(float));
-  if (ivf) ivf->centroid_norms = weft__malloc(nlist * sizeof(float));
-  if (ivf) ivf->sq_min = weft__malloc(dim * sizeof(float));
-  if (ivf) ivf->sq_step = weft__malloc(dim * sizeof(float));
-  if (!ivf || !ivf->lists || !ivf->centroids || !ivf->centroid_norms || !ivf->sq_min ||
-      !ivf->sq_step) {
-    if (ivf) {
-      free(ivf->lists), free(ivf->centroids), free(ivf->centroid_norms);
-      free(ivf->sq_min), free(ivf->sq_step);
-    }
-    free(ivf);
+  if (!ivf) {
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_create: no host memory for %zu lists "
                        "of dim %zu", nlist, dim);
   }
@@ -57,7 +49,7 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
 weft_status weft_ivf_free(weft_ivf *ivf) {
   if (!ivf) return WEFT_OK;
   pthread_rwlock_destroy(&ivf->lock);
-  for (size_t l = 0; l < ivf->nlist; l++) {
+  for (size_t l = 0; ivf->lists && l < ivf->nlist; l++) {
     free(ivf->lists[l].codes);
     free(ivf->lists[l].norms);
     free(ivf->lists[l].ids);
@@ -68,6 +60,22 @@ weft_status weft_ivf_free(weft_ivf *ivf) {
   free(ivf->sq_min);
   free(ivf->sq_step);
   free(ivf);
+  return WEFT_OK;
+}
+
+weft_status weft__ivf_alloc_tables(weft_ivf *ivf, const char *fn) {
+  if (ivf->centroids) return WEFT_OK;
+  weft__ivf_list *lists = weft__calloc(ivf->nlist, sizeof *lists);
+  float *c = weft__malloc(ivf->nlist * ivf->dim * sizeof(float));
+  float *norms = weft__malloc(ivf->nlist * sizeof(float));
+  float *sq_min = weft__malloc(ivf->dim * sizeof(float)), *sq_step = weft__malloc(ivf->dim * sizeof(float));
+  if (!lists || !c || !norms || !sq_min || !sq_step) {
+    free(lists), free(c), free(norms), free(sq_min), free(sq_step);
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for %zu centroids of dim %zu",
+                       fn, ivf->nlist, ivf->dim);
+  }
+  ivf->lists = lists;
+  ivf->centroids = c, ivf->centroid_norms = norms, ivf->sq_min = sq_min, ivf->sq_step = sq_step;
   return WEFT_OK;
 }
 
@@ -112,7 +120,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
       st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_train: the index holds %zu vectors, "
                        "whose lists a new training would invalidate (train an empty index)",
                        ivf->count);
-    } else {
+    } else if ((st = weft__ivf_alloc_tables(ivf, "weft_ivf_train")) == WEFT_OK) {
       memcpy(ivf->centroids, centroids, ivf->nlist * dim * sizeof *centroids);
       /* the whole training set, not k-means' sample: faiss's scalar quantizer does so too */
       if (ivf->codec == WEFT_IVF_SQ8) weft__sq8_train(n, dim, x, ivf->sq_min, ivf->sq_step);
@@ -198,7 +206,7 @@ static weft_status check_new_ids(const weft_ivf *ivf, size_t n, const int64_t *i
     if (sorted[i] == sorted[i - 1])
       st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: ids: id %lld appears twice",
                        (long long)sorted[i]);
-  for (size_t l = 0; l < ivf->nlist && st == WEFT_OK; l++)
+  for (size_t l = 0; ivf->lists && l < ivf->nlist && st == WEFT_OK; l++)
     for (size_t r = 0; r < ivf->lists[l].count; r++)
       if (bsearch(&ivf->lists[l].ids[r], sorted, n, sizeof *sorted, cmp_i64)) {
         st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: ids: id %lld is already in "
@@ -331,7 +339,7 @@ weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t 
   qsort(sorted, n, sizeof *sorted, cmp_i64);
   pthread_rwlock_wrlock(&ivf->lock);
   size_t gone = 0, cs = ivf->code_size;
-  for (size_t li = 0; li < ivf->nlist && n; li++) {
+  for (size_t li = 0; ivf->lists && li < ivf->nlist && n; li++) {
     weft__ivf_list *l = &ivf->lists[li];
     size_t kept = 0;
     for (size_t i = 0; i < l->count; i++) {
@@ -374,9 +382,11 @@ weft_status weft_ivf_info(const weft_ivf *ivf, size_t *dim, size_t *nlist, weft_
 weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes) {
   WEFT_CHECK_ARG(ivf && bytes, "weft_ivf_memory_bytes: ivf and bytes must not be NULL");
   pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
-  size_t b = sizeof *ivf + ivf->nlist * (sizeof(weft__ivf_list) + (ivf->dim + 1) * sizeof(float)) +
-             2 * ivf->dim * sizeof(float);
-  for (size_t l = 0; l < ivf->nlist; l++)
+  size_t b = sizeof *ivf; /* an untrained index holds nothing else yet */
+  if (ivf->lists)
+    b += ivf->nlist * (sizeof(weft__ivf_list) + (ivf->dim + 1) * sizeof(float)) +
+         2 * ivf->dim * sizeof(float);
+  for (size_t l = 0; ivf->lists && l < ivf->nlist; l++)
     b += ivf->lists[l].capacity * (ivf->code_size + sizeof(float) + sizeof(int64_t));
   pthread_rwlock_unlock((pthread_rwlock_t *)&ivf->lock);
   *bytes = b;

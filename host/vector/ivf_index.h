@@ -23,7 +23,7 @@ struct weft_ivf {
   weft_metric metric;
   weft_ivf_codec codec;
   int trained;
-  float *centroids;      /* nlist x dim */
+  float *centroids;      /* nlist x dim; NULL (and the next three, and lists) until trained */
   float *centroid_norms; /* nlist */
   float *sq_min, *sq_step; /* sq8: per dimension, value = min + (code + 0.5) * step */
   weft__ivf_list *lists;   /* nlist */
@@ -37,6 +37,10 @@ struct weft_ivf {
 static inline weft__knn_metric weft__ivf_coarse_metric(const weft_ivf *ivf) {
   return ivf->metric == WEFT_METRIC_IP ? WEFT__KNN_IP : WEFT__KNN_L2;
 }
+
+/* Allocates the lists, the centroids, their norms and the sq8 tables (once; kept until the
+ * index is freed); `fn` names the caller in the out-of-memory error. */
+weft_status weft__ivf_alloc_tables(weft_ivf *ivf, const char *fn);
 
 /* Writes row `at` of a list (rows already reserved) from a row as the index keeps it
  * (cosine: normalized). */

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/alloc.h"
+#include "frame/io/arrow_check.h"
 #include "frame/io/arrow_vector.h"
 #include "frame/table/table.h"
 
@@ -22,7 +23,11 @@ static const int64_t zero_buffer[2] = {0, 0};
 
 /* ------------------------------------------------------------------ formats */
 
-typedef enum layout { LAYOUT_NATIVE, LAYOUT_LARGE_UTF8, LAYOUT_UTF8_VIEW } layout;
+typedef enum layout {
+  LAYOUT_NATIVE = WEFT__ARROW_NATIVE,
+  LAYOUT_LARGE_UTF8 = WEFT__ARROW_LARGE_UTF8,
+  LAYOUT_UTF8_VIEW = WEFT__ARROW_UTF8_VIEW
+} layout;
 
 static const char *export_format(weft_type type) {
   static const char *formats[] = {"b", "c", "s", "i", "l", "C", "S", "I", "L",
@@ -108,14 +113,10 @@ static weft_status copy_strings(const struct ArrowArray *a, layout how, int64_t 
     bytes = n ? (size_t)(o[off + n] - o[off]) : 0;
   } else {
     const int32_t *views = a->buffers[1];
-    int64_t nvariadic = a->n_buffers - 3;
     for (int64_t r = 0; r < n; r++) {
       const int32_t *v = views + 4 * (off + r);
       if (valid && !bit_at(valid, off + r)) continue;
-      WEFT_CHECK_ARG(v[0] >= 0 && (v[0] <= 12 || (v[2] >= 0 && v[2] < nvariadic)),
-                     "Arrow column \"%s\": string_view row %lld points at data buffer %d of %lld",
-                     name, (long long)r, v[2], (long long)nvariadic);
-      bytes += (size_t)v[0];
+      bytes += (size_t)v[0]; /* checked by weft__arrow_check_child */
     }
   }
   if (bytes > INT32_MAX)
@@ -134,8 +135,8 @@ static weft_status copy_strings(const struct ArrowArray *a, layout how, int64_t 
       dvalid[r >> 3] &= (uint8_t)~(1u << (r & 7));
     } else if (how == LAYOUT_LARGE_UTF8) {
       const int64_t *o = a->buffers[1];
-      src = (const char *)a->buffers[2] + o[i];
       len = (int32_t)(o[i + 1] - o[i]);
+      if (len) src = (const char *)a->buffers[2] + o[i]; /* no data buffer when all are empty */
     } else {
       const int32_t *v = (const int32_t *)a->buffers[1] + 4 * i;
       len = v[0];
@@ -165,27 +166,19 @@ static weft_status import_column(const struct ArrowSchema *field, const struct A
     out->owners[0] = owner;
     return WEFT_OK;
   }
-  int64_t want = type == WEFT_TYPE_UTF8 ? 3 : 2; /* a string_view's last: the data sizes */
-  WEFT_CHECK_ARG(a->n_buffers >= want && a->buffers, "Arrow column \"%s\" (format \"%s\") has %lld "
-                 "buffers, expected %lld", name, field->format, (long long)a->n_buffers,
-                 (long long)want);
-  int64_t off = a->offset + parent->offset, n = parent->length;
-  WEFT_CHECK_ARG(a->offset >= 0 && a->length >= parent->offset + n,
-                 "Arrow column \"%s\" has %lld rows (offset %lld) but the batch needs %lld from "
-                 "row %lld", name, (long long)a->length, (long long)a->offset, (long long)n,
-                 (long long)parent->offset);
-  WEFT_CHECK_ARG(n == 0 || a->buffers[1], "Arrow column \"%s\" has %lld rows but no values buffer",
-                 name, (long long)n);
+  int64_t n = parent->length, nulls = 0;
+  WEFT_RETURN_NOT_OK(weft__arrow_check_child(a, type, (weft__arrow_layout)how, parent->offset, n,
+                                             name, &nulls));
+  int64_t off = a->offset + parent->offset; /* checked: at most a->offset + a->length */
   if (how != LAYOUT_NATIVE) return copy_strings(a, how, off, n, name, out);
   out->view.type = type;
   out->view.length = n;
-  out->view.offset = off;
-  out->view.validity = a->buffers[0];
+  out->view.offset = a->buffers[1] ? off : 0; /* no rows: the stand-in's row 0 */
+  out->view.validity = a->buffers[1] ? a->buffers[0] : NULL;
   out->view.values = a->buffers[1] ? a->buffers[1] : (const void *)zero_buffer;
   out->view.data = type == WEFT_TYPE_UTF8 ? (a->buffers[2] ? a->buffers[2] : (const char *)zero_buffer)
                                           : NULL;
-  int whole = parent->offset == 0 && a->length == n;
-  out->view.null_count = !out->view.validity ? 0 : whole ? a->null_count : -1;
+  out->view.null_count = out->view.validity ? nulls : 0;
   if (out->view.null_count == 0) out->view.validity = NULL;
   weft__owner_ref(owner);
   out->owners[0] = owner;
@@ -201,8 +194,15 @@ static weft_status check_struct(const struct ArrowSchema *schema, const struct A
   WEFT_CHECK_ARG(schema->n_children == array->n_children && schema->n_children >= 0,
                  "Arrow import: the schema has %lld fields but the array %lld children",
                  (long long)schema->n_children, (long long)array->n_children);
-  WEFT_CHECK_ARG(array->length >= 0 && array->offset >= 0, "Arrow import: struct array of length "
+  WEFT_CHECK_ARG(array->length >= 0 && array->offset >= 0 &&
+                 array->length <= INT64_MAX - array->offset, "Arrow import: struct array of length "
                  "%lld at offset %lld", (long long)array->length, (long long)array->offset);
+  WEFT_CHECK_ARG(schema->n_children == 0 || (schema->children && array->children),
+                 "Arrow import: %lld columns but the %s's children are NULL",
+                 (long long)schema->n_children, schema->children ? "array" : "schema");
+  for (int64_t i = 0; i < schema->n_children; i++)
+    WEFT_CHECK_ARG(schema->children[i], "Arrow import: the schema's field %lld is NULL",
+                   (long long)i);
   const uint8_t *valid = array->n_buffers > 0 && array->buffers ? array->buffers[0] : NULL;
   if (valid && array->null_count != 0)
     for (int64_t r = 0; r < array->length; r++)

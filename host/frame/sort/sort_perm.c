@@ -105,7 +105,7 @@ typedef struct encode_ctx {
 } encode_ctx;
 
 
-static void encode_range(const encode_ctx *c, int64_t i0, int64_t i1) {
+static void encode_range(encode_ctx *c, int64_t i0, int64_t i1) {
   const weft_column_view *v = c->v;
   int int64_like = v->type == WEFT_TYPE_INT64 || v->type == WEFT_TYPE_TIMESTAMP_US;
   if (int64_like && c->bytes == 8) { /* the common cases, without the switch a row */
