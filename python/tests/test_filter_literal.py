@@ -133,19 +133,25 @@ def test_each_column_against_each_constant(n):
                     assert got == polars_rows(pdf, terms), (name, op.__name__, value)
 
 
+def random_terms(rng, k):
+    """k random terms: a column against a constant, a string test or two columns compared."""
+    names = list(CONSTANTS) + ["s", "pair"]
+    out = []
+    for _ in range(k):
+        name = names[int(rng.integers(len(names)))]
+        values = {"s": STRING_TERMS, "pair": PAIRS}.get(name, CONSTANTS.get(name))
+        out.append((name, OPS[int(rng.integers(len(OPS)))], values[int(rng.integers(len(values)))]))
+    return out
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_random_conjunctions(seed):
     rng = np.random.default_rng(100 + seed)
     n = int(rng.choice(SIZES[1:]))
     pdf = table(n, seed)
     df = weft.DataFrame(pdf)
-    names = list(CONSTANTS) + ["s", "pair"]
     for _ in range(40):
-        terms = []
-        for _ in range(int(rng.integers(1, 5))):
-            name = names[int(rng.integers(len(names)))]
-            values = {"s": STRING_TERMS, "pair": PAIRS}.get(name, CONSTANTS.get(name))
-            terms.append((name, OPS[int(rng.integers(len(OPS)))], values[int(rng.integers(len(values)))]))
+        terms = random_terms(rng, int(rng.integers(1, 5)))
         want = weft_rows(df, terms, planned=False)
         assert weft_rows(df, terms, planned=True) == want, terms
         assert want == polars_rows(pdf, terms), terms
@@ -179,19 +185,9 @@ def test_or_of_conjunctions(seed):
     n = int(rng.choice(SIZES[1:]))
     pdf = table(n, seed)
     df = weft.DataFrame(pdf)
-    names = list(CONSTANTS) + ["s", "pair"]
-
-    def random_terms(k):
-        out = []
-        for _ in range(k):
-            name = names[int(rng.integers(len(names)))]
-            values = {"s": STRING_TERMS, "pair": PAIRS}.get(name, CONSTANTS.get(name))
-            out.append((name, OPS[int(rng.integers(len(OPS)))], values[int(rng.integers(len(values)))]))
-        return out
-
     for _ in range(20):
-        top = random_terms(int(rng.integers(0, 3)))
-        ors = [random_terms(int(rng.integers(1, 4))) for _ in range(int(rng.integers(2, 4)))]
+        top = random_terms(rng, int(rng.integers(0, 3)))
+        ors = [random_terms(rng, int(rng.integers(1, 4))) for _ in range(int(rng.integers(2, 4)))]
 
         def build(c, lit_, for_polars):
             disj = None
@@ -230,13 +226,8 @@ def test_fused_filter_and_aggregate_takes_the_same_plan(seed):
     n = 140_001 if seed == 0 else 10_003
     pdf = table(n, seed).with_columns((pl.col("i32").fill_null(0) % 3).alias("k"))
     df = weft.DataFrame(pdf)
-    names = list(CONSTANTS) + ["s", "pair"]
     for _ in range(15):
-        terms = []
-        for _ in range(int(rng.integers(1, 4))):
-            name = names[int(rng.integers(len(names)))]
-            values = {"s": STRING_TERMS, "pair": PAIRS}.get(name, CONSTANTS.get(name))
-            terms.append((name, OPS[int(rng.integers(len(OPS)))], values[int(rng.integers(len(values)))]))
+        terms = random_terms(rng, int(rng.integers(1, 4)))
         pred = conj(col, lit, terms, False)
 
         aggs = [col("f64").sum().alias("s"), col("i64").count().alias("c"),
