@@ -86,9 +86,12 @@ fi
 
 weft_choose_python
 echo "setup: Python packages go into $PY: $WEFT_PY_HOW"
-pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl duckdb tpchgen-cli scikit-learn)
+pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl duckdb tpchgen-cli scikit-learn
+      nbclient nbformat ipykernel nbconvert)
 need=()
-for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl duckdb sklearn; do
+# nbclient, ipykernel and nbconvert: examples/tour.ipynb runs on a Jupyter kernel in the tests
+for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl duckdb sklearn \
+    nbclient nbformat ipykernel nbconvert; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
 # tpchgen-cli (the TPC-H data of test_tpch.py and bench/tpch.py) is a program, no module:
