@@ -257,3 +257,22 @@ def test_fused_decimal_sum_overflow_names_the_column():
         lf.collect()
     ok = weft.DataFrame(pdf).lazy().filter(col("x") > 3).group_by("k").agg(col("big").sum()).collect()
     assert ok["big"].to_list() == [D("1.00")]
+
+
+def test_fused_decimal_expression_never_sees_a_dropped_row():
+    """The fused pass evaluates a decimal aggregation's expression on the kept rows only: a
+    product that would overflow on a row the filter drops is no error (the unfused plan
+    never computes it either)."""
+    big = D("9" * 34 + ".00")
+    n = 9000
+    pdf = pl.DataFrame({"k": [i % 3 for i in range(n)], "x": list(range(n)),
+                        "v": pl.Series([big if i == 4500 else D(i).scaleb(-2) for i in range(n)],
+                                       dtype=pl.Decimal(38, 2))})
+    df = weft.DataFrame(pdf)
+    agg = [(col("v") * 1000).sum().alias("s"), col("v").max().alias("m")]
+    got = df.lazy().filter(col("x") != 4500).group_by("k").agg(*agg).sort("k").collect()
+    assert "fused" in weft.last_report()
+    want = df.filter(col("x") != 4500).group_by("k").agg(*agg).sort("k")
+    assert got.to_polars().equals(want.to_polars())
+    with pytest.raises(weft.InvalidArgumentError, match="overflow"):
+        df.lazy().filter(col("x") >= 0).group_by("k").agg(*agg).collect()

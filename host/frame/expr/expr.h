@@ -135,6 +135,10 @@ typedef struct weft__eval {
    * evaluation, not redone per chunk. cached[i]: 0 not yet, 1 valid value, 2 null. */
   uint8_t *cached;
   weft__val *cval;
+  /* NULL: a chunk is rows [row0, row0 + n); else its row i is row0 + sel[i] (the rows a
+   * fused filter kept, so an aggregation's expression never sees a row the filter drops:
+   * a decimal that would overflow there is no error, as in the unfused plan) */
+  const int32_t *sel;
 } weft__eval;
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound);

@@ -13,6 +13,7 @@
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->bound = bound;
   ev->stamp = NULL;
+  ev->sel = NULL;
   ev->gen = 0;
   ev->vecs = weft__calloc((size_t)bound->n, sizeof *ev->vecs);
   ev->cached = weft__calloc((size_t)bound->n + 1, 1);
@@ -90,6 +91,45 @@ static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int
   out->all_valid = cv->validity == NULL;
   if (cv->validity)
     for (int64_t i = 0; i < n; i++) out->valid[i] = (cv->validity[(o + i) >> 3] >> ((o + i) & 7)) & 1;
+}
+
+/* load_column of the rows row0 + sel[i]: the same values, gathered. */
+static void load_selected(const weft__column *c, weft__vec *out, int64_t row0, const int32_t *sel,
+                          int64_t n) {
+  const weft_column_view *cv = &c->view;
+  int64_t o = cv->offset + row0;
+  weft__val *x = out->v;
+  if (weft__type_is_decimal(cv->type))
+    for (int64_t i = 0; i < n; i++)
+      memcpy(&out->d[i], (const weft__i128 *)cv->values + o + sel[i], sizeof *out->d);
+  switch (cv->type) {
+#define LOAD(T, CT, F) case T: { const CT *s = (const CT *)cv->values + o; \
+      for (int64_t i = 0; i < n; i++) { x[i].F = s[sel[i]]; } break; }
+    LOAD(WEFT_TYPE_INT8, int8_t, i) LOAD(WEFT_TYPE_INT16, int16_t, i) LOAD(WEFT_TYPE_INT32, int32_t, i)
+    LOAD(WEFT_TYPE_INT64, int64_t, i) LOAD(WEFT_TYPE_UINT8, uint8_t, i) LOAD(WEFT_TYPE_UINT16, uint16_t, i)
+    LOAD(WEFT_TYPE_UINT32, uint32_t, i) LOAD(WEFT_TYPE_UINT64, uint64_t, u)
+    LOAD(WEFT_TYPE_FLOAT32, float, f) LOAD(WEFT_TYPE_FLOAT64, double, f)
+    LOAD(WEFT_TYPE_DATE32, int32_t, i) LOAD(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
+#undef LOAD
+    default: break;
+    case WEFT_TYPE_BOOL: {
+      const uint8_t *b = cv->values;
+      for (int64_t i = 0; i < n; i++) x[i].i = (b[(o + sel[i]) >> 3] >> ((o + sel[i]) & 7)) & 1;
+      break;
+    }
+    case WEFT_TYPE_UTF8: {
+      const int32_t *of = (const int32_t *)cv->values + o;
+      for (int64_t i = 0; i < n; i++) {
+        out->sp[i] = cv->data + of[sel[i]];
+        out->sl[i] = of[sel[i] + 1] - of[sel[i]];
+      }
+      break;
+    }
+  }
+  out->all_valid = cv->validity == NULL;
+  if (cv->validity)
+    for (int64_t i = 0; i < n; i++)
+      out->valid[i] = (cv->validity[(o + sel[i]) >> 3] >> ((o + sel[i]) & 7)) & 1;
 }
 
 static void load_literal(const weft__bnode *nd, weft__vec *out, int64_t n) {
@@ -423,7 +463,10 @@ static weft_status eval_node(weft__eval *ev, int me, int64_t row0, int64_t n) {
   if (nd->b >= 0) WEFT_RETURN_NOT_OK(weft__eval_node(ev, nd->b, row0, n));
   weft__vec *out = &ev->vecs[me];
   switch (nd->e->kind) {
-    case WEFT__E_COLUMN: load_column(nd->col, out, row0, n); return WEFT_OK;
+    case WEFT__E_COLUMN:
+      if (ev->sel) load_selected(nd->col, out, row0, ev->sel, n);
+      else load_column(nd->col, out, row0, n);
+      return WEFT_OK;
     case WEFT__E_LITERAL: load_literal(nd, out, n); return WEFT_OK;
     case WEFT__E_BINARY: return eval_binary(ev, me, n);
     case WEFT__E_UNARY: return eval_unary(ev, me, n);

@@ -78,7 +78,7 @@ weft_status weft__eval_vector_distance(weft__eval *ev, int me, int64_t row0, int
   for (size_t j = 0; j < dim; j++) qq += (double)q[j] * q[j];
   const float *rows = (const float *)v->values + (size_t)(v->offset + row0) * dim;
   for (int64_t i = 0; i < n; i++) {
-    const float *x = rows + (size_t)i * dim;
+    const float *x = rows + (size_t)(ev->sel ? ev->sel[i] : i) * dim;
     double s = 0, xx = 0;
     switch (nd->e->op) {
       case WEFT_METRIC_L2:

@@ -107,6 +107,7 @@ typedef struct agg_ctx {
   const weft__hot_conj *hot;   /* the conjuncts, when the hot loop (masked_hot.h) runs */
   const int *same_as;      /* per aggregation: an earlier one whose partials it shares, or -1 */
   const int *dec_scale;    /* per aggregation: a decimal input's scale, or -1 */
+  int sparse;              /* an aggregation's expression holds a decimal: sparse_chunk */
   int64_t rows, nranges;
   range_acc *acc;          /* per range */
   _Atomic int too_many;    /* a range met more than WEFT__SMALL_GROUPS_MAX groups, or a long string key */
@@ -475,6 +476,55 @@ static weft__hot_conj *hot_conjs(const agg_ctx *c, const int *lanes) {
   return NULL;
 }
 
+/* A chunk of a pass whose aggregations hold decimals: their expressions are evaluated on the
+ * kept rows only (the evaluator's selection), so a decimal that overflows, or a division by
+ * zero, on a row the filter drops is no error, as in the unfused plan; and the gathered rows
+ * are all the arithmetic is done on. Each value is folded as the dense path folds it: a
+ * float sum into lane (row % LANES) of its group (a dropped row added +0.0 there, which
+ * changes nothing), so the bits are the dense path's. */
+static weft_status sparse_chunk(agg_ctx *c, const worker_view *wv, weft__eval *ae, range_acc *ra,
+                                int64_t at, int64_t n, const uint8_t *keep, const int16_t *grp,
+                                const int64_t *chunk_kept) {
+  int32_t sel[WEFT__CHUNK];
+  int64_t m = 0;
+  for (int64_t i = 0; i < n; i++)
+    if (keep[i]) sel[m++] = (int32_t)i;
+  size_t stride = c->naggs;
+  int groups = c->nkeys ? ra->groups : 1;
+  weft_status st = WEFT_OK;
+  ae->sel = sel;
+  for (size_t a = 0; st == WEFT_OK && a < c->naggs; a++) {
+    weft_agg_kind kind = c->aggs[a].kind;
+    if (kind == WEFT_AGG_LEN || c->same_as[a] >= 0) continue;
+    const weft__bound *b = &wv->in[a];
+    int lane = b->nodes[b->root].lane;
+    st = weft__eval_node(ae, wv->roots[a], at, m);
+    if (st != WEFT_OK) break;
+    const weft__vec *v = &ae->vecs[wv->roots[a]];
+    part *pa = &ra->parts[a];
+    if (lane == WEFT__LANE_D) {
+      for (int64_t j = 0; j < m; j++)
+        if (v->all_valid || v->valid[j]) fold_dec(pa + (size_t)grp[sel[j]] * stride, kind, v->d[j]);
+    } else if ((kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) && lane == WEFT__LANE_F && v->all_valid) {
+      double acc[WEFT__SMALL_GROUPS_MAX][LANES];
+      memset(acc, 0, (size_t)groups * sizeof acc[0]);
+      for (int64_t j = 0; j < m; j++) acc[grp[sel[j]]][sel[j] % LANES] += v->v[j].f;
+      for (int g = 0; g < groups; g++) {
+        int64_t kept = c->nkeys ? chunk_kept[g] : m;
+        if (!kept) continue;
+        part *p = pa + (size_t)g * stride;
+        p->d += lanes_total(acc[g]);
+        p->n += kept;
+      }
+    } else {
+      for (int64_t j = 0; j < m; j++)
+        if (v->all_valid || v->valid[j]) fold(pa + (size_t)grp[sel[j]] * stride, kind, lane, v->v[j]);
+    }
+  }
+  ae->sel = NULL;
+  return st;
+}
+
 static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, weft__eval *ae,
                              uint64_t *words, int64_t r) {
   int64_t r0 = r * RANGE_ROWS, r1 = r0 + RANGE_ROWS < c->rows ? r0 + RANGE_ROWS : c->rows;
@@ -527,6 +577,10 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
       }
       for (int g = 0; g < ra->groups; g++) /* groups opened in this chunk started at 0 */
         chunk_kept[g] = g < before ? ra->kept[g] - chunk_kept[g] : ra->kept[g];
+    }
+    if (c->sparse) {
+      WEFT_RETURN_NOT_OK(sparse_chunk(c, wv, ae, ra, at, n, keep, grp, chunk_kept));
+      continue;
     }
     for (size_t a = 0; a < c->naggs; a++) {
       weft_agg_kind kind = c->aggs[a].kind;
@@ -836,6 +890,9 @@ static weft_status masked_agg_run(weft_exec *exec, const char *opname, const wef
     dec_scale[a] = lanes[a] == WEFT__LANE_D && aggs[a].kind != WEFT_AGG_COUNT ? weft__dec_scale(it) : -1;
   }
   c.dec_scale = dec_scale;
+  for (size_t a = 0; st == WEFT_OK && a < naggs; a++)
+    for (int i = 0; aggs[a].kind != WEFT_AGG_LEN && i < in[a].n; i++)
+      c.sparse |= in[a].nodes[i].lane == WEFT__LANE_D;
   if (st == WEFT_OK) share_float_sums(aggs, naggs, lanes, same_as);
   c.same_as = same_as;
   weft__hot_conj *hot = st == WEFT_OK && table->rows > 0 ? hot_conjs(&c, lanes) : NULL;
