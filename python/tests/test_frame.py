@@ -530,3 +530,21 @@ def test_star_import_keeps_the_builtins():
     assert "DataFrame" in namespace and "col" in namespace
     assert weft.sum(np.arange(4.0)) == 6.0 and weft.min(np.arange(4.0)) == 0.0
     assert callable(weft.len) and callable(weft.max)
+
+
+def test_series_constructor_as_polars():
+    """weft.Series(name, values, dtype) and weft.Series(values), as pl.Series."""
+    import polars as pl
+    cases = [(("x", [1, 2, None]), pl.Series("x", [1, 2, None])),
+             (("y", [1.5, None, -2.0]), pl.Series("y", [1.5, None, -2.0])),
+             (("s", ["a", None, "é"]), pl.Series("s", ["a", None, "é"])),
+             (([3, 4],), pl.Series([3, 4])),
+             (("d", [1, 2], "float64"), pl.Series("d", [1, 2], dtype=pl.Float64)),
+             (("e",), pl.Series("e"))]
+    for args, want in cases:
+        got = weft.Series(*args)
+        assert got.name == want.name, args
+        assert got.to_list() == want.to_list(), args
+        assert len(got) == len(want), args
+        repr(got)  # a Series made this way prints (it used to crash)
+    assert weft.Series("d", [1, 2], "float64").dtype == "float64"

@@ -860,9 +860,23 @@ class Series(SeriesOps):
     """One column of a DataFrame (which it keeps alive). Its operators (``s > 0.5``,
     ``s + t``, ``~mask``) give a new Series, as in Polars (see _series_ops.py)."""
 
-    def __init__(self, df: DataFrame, index: int) -> None:
-        self._df = df
-        self._index = index
+    def __init__(self, name: Any = "", values: Any = None, dtype: Optional[str] = None,
+                 *, _index: Optional[int] = None) -> None:
+        """``weft.Series("x", [1, 2, None])`` as Polars' (name, values, dtype); values
+        alone (``weft.Series([1, 2])``) give the name "". Inside weft a Series is also one
+        column of a DataFrame it keeps alive (``Series(df, i)``)."""
+        if isinstance(name, DataFrame):  # one column of a frame: Series(df, i)
+            self._df, self._index = name, values if _index is None else _index
+            return
+        if not isinstance(name, str):  # Series(values) or Series(values, dtype)
+            name, values, dtype = "", name, values if dtype is None else dtype
+        if values is None:
+            values = []
+        frame = DataFrame({name: values})
+        if dtype is not None:
+            from .expr import col
+            frame = frame.select(col(name).cast(dtype))
+        self._df, self._index = frame, 0
 
     def _view(self):
         return self._df._view(self._index)
