@@ -177,6 +177,7 @@ TEST_P(VectorDims, DistanceExpressionsMatchADoubleReference) {
     weft_expr_free(d);
   }
   weft_expr *d = nullptr;
+  q.push_back(0.5f); /* a query one value longer than the column's vectors */
   ASSERT_EQ(weft_expr_vector_distance(c, WEFT_METRIC_L2, (size_t)f.dim + 1, q.data(), &d), WEFT_OK);
   weft_table *out = nullptr;
   EXPECT_EQ(weft_table_select(nullptr, f.t, 1, &d, &out), WEFT_ERR_INVALID_ARGUMENT);
@@ -273,7 +274,8 @@ TEST(VectorColumn, KeysAndBadNearestArgumentsAreRefusedNamingThem) {
   float nan_q[3] = {1, NAN, 3};
   EXPECT_EQ(weft_table_nearest(nullptr, f.t, "emb", 1, nan_q, 3, 5, WEFT_METRIC_L2, nullptr, 0, &out),
             WEFT_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(weft_table_nearest(nullptr, f.t, "emb", 2, q, 3, 5, WEFT_METRIC_L2, nullptr, 0, &out),
+  float two_q[6] = {1, 2, 3, 4, 5, 6}; /* the caller's buffer holds nq * dim floats */
+  EXPECT_EQ(weft_table_nearest(nullptr, f.t, "emb", 2, two_q, 3, 5, WEFT_METRIC_L2, nullptr, 0, &out),
             WEFT_ERR_INVALID_ARGUMENT); // two queries without batch
 }
 
