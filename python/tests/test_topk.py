@@ -108,3 +108,22 @@ def test_top_k_errors(rng):
         df.top_k(2, by="nope")
     with pytest.raises(weft.NotFoundError):
         df.lazy().top_k(2, by="nope")
+
+
+def test_top_k_of_decimals_wider_than_64_bits_matches_polars():
+    """A 16-byte decimal key sorts in full (the 64-bit candidate cut would be undefined)."""
+    import decimal
+    import numpy as np
+    import polars as pl
+    D = decimal.Decimal
+    rng = np.random.default_rng(1)
+    vals = [None if n else D(int(v)).scaleb(-2) * (10 ** 22 if b else 1)
+            for v, b, n in zip(rng.integers(-10**6, 10**6, 5000), rng.random(5000) < 0.2,
+                               rng.random(5000) < 0.05)]
+    pdf = pl.DataFrame({"v": pl.Series(vals, dtype=pl.Decimal(38, 2)), "i": np.arange(5000)})
+    df = weft.DataFrame(pdf)
+    for desc in (False, True):
+        got = df.lazy().sort("v", "i", descending=desc).head(7).collect().to_polars()
+        want = pdf.sort("v", "i", descending=desc).head(7)
+        assert got.equals(want), desc
+        assert df.top_k(7, by="v").to_polars()["v"].to_list() == pdf.top_k(7, by="v")["v"].to_list()

@@ -86,7 +86,7 @@ static uint64_t radix_key(const weft_column_view *v, int64_t r, int bytes) {
 
 uint64_t weft__sort_word(const weft_column_view *v, int64_t r, uint64_t *flip) {
   int bytes = key_bytes(v->type);
-  *flip = bytes == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
+  *flip = bytes >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (bytes * 8)) - 1;
   return radix_key(v, r, bytes);
 }
 
