@@ -104,6 +104,16 @@ void weft__expr_unbind(weft__bound *b);
 /* One node's values for a chunk of at most WEFT__CHUNK rows. */
 #define WEFT__CHUNK 4096
 
+/* The fixed-width types a vec's 8-byte lane holds, with their C type and lane field: the one
+ * list every switch that loads a column into a vec or stores one back expands (X(type,
+ * C type, field)). Bool, utf8 and decimal have layouts of their own. */
+#define WEFT__FOR_EACH_LANE_TYPE(X)                                                              \
+  X(WEFT_TYPE_INT8, int8_t, i) X(WEFT_TYPE_INT16, int16_t, i) X(WEFT_TYPE_INT32, int32_t, i)     \
+  X(WEFT_TYPE_INT64, int64_t, i) X(WEFT_TYPE_UINT8, uint8_t, i) X(WEFT_TYPE_UINT16, uint16_t, i) \
+  X(WEFT_TYPE_UINT32, uint32_t, i) X(WEFT_TYPE_UINT64, uint64_t, u)                              \
+  X(WEFT_TYPE_FLOAT32, float, f) X(WEFT_TYPE_FLOAT64, double, f)                                 \
+  X(WEFT_TYPE_DATE32, int32_t, i) X(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
+
 typedef union weft__val {
   int64_t i;
   uint64_t u;

@@ -67,11 +67,7 @@ static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int
   switch (cv->type) {
 #define LOAD(T, CT, F) case T: { const CT *s = (const CT *)cv->values + o; \
       for (int64_t i = 0; i < n; i++) { x[i].F = s[i]; } break; }
-    LOAD(WEFT_TYPE_INT8, int8_t, i) LOAD(WEFT_TYPE_INT16, int16_t, i) LOAD(WEFT_TYPE_INT32, int32_t, i)
-    LOAD(WEFT_TYPE_INT64, int64_t, i) LOAD(WEFT_TYPE_UINT8, uint8_t, i) LOAD(WEFT_TYPE_UINT16, uint16_t, i)
-    LOAD(WEFT_TYPE_UINT32, uint32_t, i) LOAD(WEFT_TYPE_UINT64, uint64_t, u)
-    LOAD(WEFT_TYPE_FLOAT32, float, f) LOAD(WEFT_TYPE_FLOAT64, double, f)
-    LOAD(WEFT_TYPE_DATE32, int32_t, i) LOAD(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
+    WEFT__FOR_EACH_LANE_TYPE(LOAD)
 #undef LOAD
     default: break; /* decimal128: loaded into d above */
     case WEFT_TYPE_BOOL: {
@@ -105,11 +101,7 @@ static void load_selected(const weft__column *c, weft__vec *out, int64_t row0, c
   switch (cv->type) {
 #define LOAD(T, CT, F) case T: { const CT *s = (const CT *)cv->values + o; \
       for (int64_t i = 0; i < n; i++) { x[i].F = s[sel[i]]; } break; }
-    LOAD(WEFT_TYPE_INT8, int8_t, i) LOAD(WEFT_TYPE_INT16, int16_t, i) LOAD(WEFT_TYPE_INT32, int32_t, i)
-    LOAD(WEFT_TYPE_INT64, int64_t, i) LOAD(WEFT_TYPE_UINT8, uint8_t, i) LOAD(WEFT_TYPE_UINT16, uint16_t, i)
-    LOAD(WEFT_TYPE_UINT32, uint32_t, i) LOAD(WEFT_TYPE_UINT64, uint64_t, u)
-    LOAD(WEFT_TYPE_FLOAT32, float, f) LOAD(WEFT_TYPE_FLOAT64, double, f)
-    LOAD(WEFT_TYPE_DATE32, int32_t, i) LOAD(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
+    WEFT__FOR_EACH_LANE_TYPE(LOAD)
 #undef LOAD
     default: break;
     case WEFT_TYPE_BOOL: {

@@ -60,11 +60,7 @@ static void store(const weft__bnode *root, const weft__vec *v, weft__column *out
     memcpy((weft__i128 *)dst + at, v->d, (size_t)n * sizeof *v->d);
   switch (root->type) {
 #define STORE(T, CT, F) case T: { CT *d = (CT *)dst + at; for (int64_t i = 0; i < n; i++) { d[i] = (CT)x[i].F; } break; }
-    STORE(WEFT_TYPE_INT8, int8_t, i) STORE(WEFT_TYPE_INT16, int16_t, i) STORE(WEFT_TYPE_INT32, int32_t, i)
-    STORE(WEFT_TYPE_INT64, int64_t, i) STORE(WEFT_TYPE_UINT8, uint8_t, i) STORE(WEFT_TYPE_UINT16, uint16_t, i)
-    STORE(WEFT_TYPE_UINT32, uint32_t, i) STORE(WEFT_TYPE_UINT64, uint64_t, u)
-    STORE(WEFT_TYPE_FLOAT32, float, f) STORE(WEFT_TYPE_FLOAT64, double, f)
-    STORE(WEFT_TYPE_DATE32, int32_t, i) STORE(WEFT_TYPE_TIMESTAMP_US, int64_t, i)
+    WEFT__FOR_EACH_LANE_TYPE(STORE)
 #undef STORE
     default: break; /* decimal128: stored above */
     case WEFT_TYPE_BOOL: {
