@@ -343,3 +343,15 @@ def test_devices_fall_back_to_the_cpu_with_the_reason(device):
     same(got, pdf.select((pl.col("a") * (1 - pl.col("b"))).alias("x")))
     with pytest.raises(weft.UnsupportedError, match="decimal128"):
         df.select(e, device=device, strict=True)
+
+
+def test_sort_report_counts_the_keys_named_not_the_decimal_words():
+    # a decimal key sorts as two 64-bit words; the report still says how many keys were named
+    d = pa.array([decimal.Decimal("1.5"), decimal.Decimal("-2.25"), decimal.Decimal("3")] * 50,
+                 pa.decimal128(30, 2))
+    df = weft.from_arrow(pa.table({"d": d, "x": np.arange(150)}))
+    out = df.sort("d")
+    assert "sort by 1 key on" in weft.last_report()
+    assert [str(v) for v in out["d"].to_list()[:2]] == ["-2.25", "-2.25"]
+    df.sort("x", "d")
+    assert "sort by 2 keys on" in weft.last_report()

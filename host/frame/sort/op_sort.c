@@ -39,14 +39,15 @@ static void report_sorted(weft_exec *exec, const weft__device *dev, const weft__
       utf8 |= kcols[k]->view.type == WEFT_TYPE_UTF8;
     }
     weft__report(exec, "  %s: radix sort of %s-byte keys on the device (%zu key%s)%s", dev->id,
-                 widths, nkeys, nkeys == 1 ? "" : "s",
+                 widths, run->named_keys, run->named_keys == 1 ? "" : "s",
                  utf8 ? "; runs of equal 8-byte utf8 prefixes merge sorted on the CPU" : "");
     return;
   }
   if (!dev->backend->host_memory)
     weft__report(exec, "  %s: fell back to cpu: %s (%zu of %zu keys sorted on the device)",
                  dev->id, run->fallback, run->device_keys, nkeys);
-  weft__report(exec, "  cpu:0: %s sort by %zu keys on the CPU pool", method, nkeys);
+  weft__report(exec, "  cpu:0: %s sort by %zu key%s on the CPU pool", method, run->named_keys,
+               run->named_keys == 1 ? "" : "s");
   exec->last_device = 0;
 }
 
@@ -116,6 +117,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
   /* decimal keys sort as their (high, low) words: two keys each */
+  const size_t named_keys = nkeys;
   weft__split_keys split = {0};
   if (st == WEFT_OK && weft__keys_have_decimal(kcols, nkeys)) {
     int *dirs = weft__calloc(nkeys, sizeof *dirs);
@@ -147,7 +149,8 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
                  "the keys");
     exec->last_device = 0;
   }
-  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1};
+  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1,
+                        .named_keys = named_keys};
   if (st == WEFT_OK && !gathered) st = sort_by_permutation(exec, table, kcols, descending, nkeys,
                                                            dev, &run, cols, &gathered);
   weft__scratch_free(run.primary);
