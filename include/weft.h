@@ -517,11 +517,13 @@ typedef struct weft_expr weft_expr;
 typedef enum weft_binary_op {
   WEFT_OP_ADD = 0, WEFT_OP_SUB, WEFT_OP_MUL,
   WEFT_OP_DIV,     /* true division: float64 result for integers, like Polars */
-  WEFT_OP_MOD,     /* sign of the divisor, like Python and Polars */
+  WEFT_OP_MOD,     /* sign of the divisor, like Python and Polars; floats a - b * floor(a / b)
+                      as Polars (x % 0 and x % inf are NaN); decimals exact, decimal(38, s) */
   WEFT_OP_EQ, WEFT_OP_NE, WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE,
   WEFT_OP_AND, WEFT_OP_OR,
   WEFT_OP_FLOORDIV /* floor division (Polars' //): integers round toward -inf and x // 0 is
-                      null; floats give floor(a / b) */
+                      null; floats give floor(a / b); decimals decimal(38, s), a zero
+                      divisor an error */
 } weft_binary_op;
 
 typedef enum weft_unary_op {
@@ -530,7 +532,8 @@ typedef enum weft_unary_op {
   WEFT_OP_STR_LEN,  /* length in characters (UTF-8 code points), as Polars' len_chars */
   WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER,
   WEFT_OP_STR_LEN_BYTES, /* length in bytes, uint32 */
-  WEFT_OP_FLOOR, WEFT_OP_CEIL, /* floats; integers unchanged */
+  WEFT_OP_FLOOR, WEFT_OP_CEIL, /* floats; integers unchanged; decimal(p, s) gives
+                                  decimal(p + 1, s), as Polars */
   WEFT_OP_DT_YEAR,       /* date or timestamp: int32 */
   WEFT_OP_DT_MONTH, WEFT_OP_DT_DAY, /* 1-based, int8 */
   WEFT_OP_DT_WEEKDAY,    /* ISO: Monday 1 .. Sunday 7, int8, as Polars */
@@ -610,7 +613,8 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_is_in(const weft_expr *input, weft
 WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_duration(int64_t microseconds,
                                                                weft_expr **out);
 /* Floats rounded to `decimals` (>= 0) places, ties to even (Polars' default round mode);
- * integers unchanged. */
+ * integers unchanged; decimals rounded exactly, ties to even, typed decimal(p + 1, s) when
+ * `decimals` < s (Polars' type). */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_round(const weft_expr *input, int decimals,
                                                     weft_expr **out);
 /* The distance of each vector of `input` (a vector column, array[f32, dim], or an alias of

@@ -196,7 +196,8 @@ class Expr:
 
     def round(self, decimals: int = 0, mode: builtins.str = "half_to_even") -> "Expr":
         """Floats rounded to `decimals` places, ties to even (Polars' default); integers
-        unchanged."""
+        unchanged; decimals rounded exactly, ties to even, as decimal(precision + 1, scale)
+        when `decimals` is below the scale (Polars' type)."""
         if mode != "half_to_even":
             raise InvalidArgumentError(
                 f"round(mode={mode!r}): only mode='half_to_even' (Polars' default) is supported")
