@@ -603,7 +603,9 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_str_strip_chars(const weft_expr *i
 WEFT_API WEFT_NODISCARD weft_status weft_expr_when(const weft_expr *cond, const weft_expr *then,
                                                    const weft_expr *otherwise, weft_expr **out);
 /* Whether input is one of `n` values of `type`: int64_t values for integer, bool, date32 (days)
- * and timestamp (microseconds) types, double for floats, const char * (UTF-8) for utf8.
+ * and timestamp (microseconds) types, double for floats, const char * (UTF-8) for utf8,
+ * 16-byte little-endian integers at the type's scale for WEFT_TYPE_DECIMAL(p, s) (a decimal
+ * input of any scale is compared exactly).
  * A null input gives null. The values are copied. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_is_in(const weft_expr *input, weft_type type,
                                                     const void *values, int64_t n,

@@ -401,3 +401,33 @@ def test_rounding_a_full_precision_decimal_overflows_with_an_error():
         zero.select(col("a") % col("b"))
     # a zero divisor beside a null is no error: that row is null
     assert zero.slice(1, 1).select((col("a") // col("b")).alias("q"))["q"].to_list() == [None]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_is_in_with_decimal_values_of_any_scale_matches_polars(n):
+    pdf = frame(n)
+    df = weft.DataFrame(pdf)
+    rng = np.random.default_rng(n + 11)
+    picks = [v for v in pdf["a"].drop_nulls().head(5).to_list()]
+    vals = picks + [D("0.001"), D("-1"), D("123.450")] + [D(int(v)).scaleb(-3) for v in rng.integers(-10**6, 10**6, 20)]
+    got = df.select(col("a").is_in(vals).alias("x"), col("c").is_in(vals).alias("y"))
+    want = pdf.select(pl.col("a").is_in(pl.Series(vals, dtype=pl.Decimal(38, 3)).implode()).alias("x"),
+                      pl.col("c").is_in(pl.Series(vals, dtype=pl.Decimal(38, 3)).implode()).alias("y"))
+    assert got["x"].to_list() == want["x"].to_list()
+    assert got["y"].to_list() == want["y"].to_list()
+    if n >= 7:
+        assert builtins_sum(got["x"].to_list()) >= 1  # the picked values are found
+
+
+def builtins_sum(values):
+    return sum(1 for v in values if v)
+
+
+def test_is_in_decimal_bad_values_name_the_call():
+    df = weft.DataFrame(frame(3))
+    with pytest.raises(weft.InvalidArgumentError, match=r"is_in.*NaN"):
+        df.select(col("a").is_in([D("NaN")]))
+    with pytest.raises(weft.InvalidArgumentError, match=r"is_in.*38"):
+        df.select(col("a").is_in([D("1e-40")]))
+    with pytest.raises(weft.InvalidArgumentError, match="cannot apply is_in to decimal"):
+        df.select(col("a").is_in([1.5]))  # floats do not mix with decimals (Polars refuses too)

@@ -378,7 +378,8 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       /* Polars 2 compares integers with integers and floats with floats, without coercing */
       int ok = e->nset == 0 || st == A->type ||
                (weft__type_is_integer(st) && weft__type_is_integer(A->type)) ||
-               (weft__type_is_float(st) && weft__type_is_float(A->type));
+               (weft__type_is_float(st) && weft__type_is_float(A->type)) ||
+               (weft__type_is_decimal(st) && weft__type_is_decimal(A->type)); /* any scales */
       if (!ok) {
         char d[256];
         return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot apply is_in to %s with %s values",
