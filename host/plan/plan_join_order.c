@@ -60,6 +60,8 @@ typedef struct edge { /* leaf a's column ca equals leaf b's column cb */
 
 typedef struct pred { /* a filter conjunct between joins, and the leaves it reads */
   const weft_expr *e;  /* borrowed from the written plan */
+  ref *reads;          /* the columns it reads, by the names it reads them by */
+  size_t nreads;
   unsigned mask;
   int placed;
 } pred;
@@ -206,18 +208,24 @@ static weft_status add_preds(chain *c, const weft_expr *e, const map *m) {
   }
   weft__names used = {0};
   weft__names_add_expr(&used, e);
-  unsigned mask = 0;
-  for (size_t i = 0; i < used.n; i++) {
-    const ref *r = find(m, used.v[i]);
-    if (!r) c->give_up = 1;
-    else mask |= 1u << r->leaf;
+  weft_status st = used.oom ? oom() : grow((void **)&c->preds, &c->cappred, c->npred, sizeof *c->preds);
+  pred *p = st == WEFT_OK ? &c->preds[c->npred] : NULL;
+  if (p) {
+    *p = (pred){e, weft__calloc(used.n + 1, sizeof *p->reads), 0, 0, 0};
+    if (p->reads) c->npred++;
+    else st = oom();
   }
-  int no_mem = used.oom;
+  for (size_t i = 0; st == WEFT_OK && i < used.n; i++) {
+    const ref *r = find(m, used.v[i]);
+    if (!r) {
+      c->give_up = 1;
+      break;
+    }
+    p->reads[p->nreads++] = (ref){used.v[i], r->leaf, r->col};
+    p->mask |= 1u << r->leaf;
+  }
   weft__names_free(&used);
-  if (no_mem) return oom();
-  WEFT_RETURN_NOT_OK(grow((void **)&c->preds, &c->cappred, c->npred, sizeof *c->preds));
-  c->preds[c->npred++] = (pred){e, mask, 0};
-  return WEFT_OK;
+  return st;
 }
 
 static int is_semi(const weft_plan *p) {
@@ -524,6 +532,7 @@ static void chain_free(chain *c) {
     free(c->rename[i]);
   }
   for (size_t i = 0; i < c->nsemi; i++) free(c->semis[i].keys), weft_plan_free(c->semis[i].right);
+  for (size_t i = 0; i < c->npred; i++) free(c->preds[i].reads);
   free(c->edges), free(c->preds), free(c->semis);
 }
 
@@ -548,6 +557,13 @@ static weft_status reorder(const weft_plan *p, weft_plan **out) {
   was = c.bushy ? INFINITY : work_of(&c, written, c.nleaf);
   if (same || !(best < WRITTEN_MARGIN * was)) goto done;
   if ((st = plan_renames(&c)) != WEFT_OK || c.give_up) goto done;
+  /* a conjunct must find its columns under the names it reads in the new chain (a renamed
+   * column, or a suffixed one whose plain name another leaf holds, would not) */
+  for (size_t i = 0; i < c.npred; i++)
+    for (size_t r = 0; r < c.preds[i].nreads; r++) {
+      const ref *x = &c.preds[i].reads[r];
+      if (strcmp(col_name(&c, x->leaf, x->col), x->name)) goto done;
+    }
   if ((st = build_leaves(&c)) != WEFT_OK) goto done;
   if ((st = build_chain(&c, seq, &joined)) != WEFT_OK) goto done;
   from = weft__calloc(root.n ? root.n : 1, sizeof *from);

@@ -175,6 +175,25 @@ def test_full_output_columns_after_reorder_match_polars():
     assert w.collect().columns == p.collect().columns
 
 
+def test_filters_on_clashing_names():
+    """A filter between joins that reads a column by its suffixed name, or by a name two
+    leaves share: the answer is Polars' whether or not the chain is reordered."""
+    frames = star(np.random.default_rng(14), big=5000)
+    frames["d1"] = frames["d1"].with_columns(polars.col("b_grp").alias("a_grp"))
+
+    def query(t, pl, col):
+        return (t["fact"].join(t["d0"], left_on="a", right_on="a_key")
+                .join(t["d1"], left_on="b", right_on="b_key")
+                .filter(pl.col(col) > 1)
+                .join(t["d2"], left_on="c", right_on="c_key")
+                .filter(pl.col("name") == "n5")
+                .group_by("a_grp").agg(pl.col("amount").sum(), pl.len()).sort("a_grp"))
+
+    for col in ("a_grp", "a_grp_right"):
+        got, want, _ = collect_both(lambda t, pl: query(t, pl, col), frames)
+        plt.assert_frame_equal(got, want, check_dtypes=False)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_row_order_kept_where_it_shows(seed):
     """No aggregate above: the chain stays as written and the rows come in Polars' order."""
