@@ -22,10 +22,15 @@
  * work wins, and replaces the written order only below 0.7 of its work, so a good written
  * order stays as it is.
  *
+ * A semi or anti join over a leaf is a filter of that leaf's rows: it is applied after the
+ * join that brings the leaf in (collect_semi). The filter conjuncts between joins go above
+ * the first join where all their leaves meet.
+ *
  * The new joins keep both key columns (no coalesce) and leaf columns whose names meet in
  * another leaf are renamed ("name~leaf"), so nothing is suffixed; a final select gives the
  * chain's own columns back under their names in their order, and must reproduce the written
- * chain's schema exactly, or the chain stays as written. */
+ * chain's schema exactly, or the chain stays as written (so does a chain where a conjunct
+ * would read a renamed column). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
