@@ -155,6 +155,22 @@ def test_explain_shows_reordered_chain_and_answer_matches():
     assert got.columns == ["name", "b_grp", "amount", "len"]
 
 
+def test_conjunct_over_two_leaves_in_reordered_chain():
+    """A conjunct reading two leaves goes above the first new join where both meet."""
+    frames = star(np.random.default_rng(15))
+
+    def query(t, pl):
+        return (star_chain(t, pl)
+                .filter(((pl.col("name") == "n3") & (pl.col("b_grp") == 1))
+                        | ((pl.col("name") == "n7") & (pl.col("a_grp") == 2)))
+                .group_by("name", "b_grp", "a_grp").agg(pl.col("amount").sum(), pl.len())
+                .sort("name", "b_grp", "a_grp"))
+
+    got, want, plan = collect_both(query, frames)
+    assert REORDERED in plan, plan
+    plt.assert_frame_equal(got, want, check_dtypes=False)
+
+
 def test_full_output_columns_after_reorder_match_polars():
     """An aggregate without keys over every column of a reordered chain: its names, suffixes
     and types as written."""
