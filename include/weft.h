@@ -924,6 +924,9 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_schema(const weft_plan *plan, weft
  *   "fell back to cpu: <reason>"  the device asked for lacks the operation or its backend
  *                                 is not loaded ("fails in strict mode: ..." when strict);
  *   "cpu: a view of host memory, no copy"   scans and slices.
+ * A chain of inner joins whose row order nothing above shows (an aggregate, or groups
+ * sorted by all their keys) may be joined in another order, smaller inputs first; each
+ * of its joins then ends in "(join order by estimated rows: ~N)". The rows are the same.
  * After a weft_plan_collect of this handle, the text ends with that run's report. `text`
  * is valid until the next explain or collect of this handle, or its free. */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan,
