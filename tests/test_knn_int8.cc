@@ -8,6 +8,7 @@
 // (WEFT_TEST_KNN_INT8_BOUND_SCALE) must be caught.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -133,17 +134,19 @@ TEST(KnnInt8Bound, HoldsOnRandomAndAdversarialPairs) {
       {"normal", 128, 20, 500, [&] { return g(rng); }, 0.02},
       {"uniform", 128, 20, 500, [&] { return u(rng); }, 0.02},
       {"aligned errors at code midpoints", 128, 4, 40, midpoint, 0.5},
-      {"d=1", 1, 50, 200, [&] { return g(rng); }, 0.0},
-      {"d=3", 3, 50, 200, [&] { return g(rng); }, 0.02},
+      {"d=1", 1, 50, 200, [&] { return g(rng); }, 0.2},
+      {"d=3", 3, 50, 200, [&] { return g(rng); }, 0.2},
       {"d=129", 129, 10, 100, [&] { return g(rng); }, 0.02},
       {"tiny (subnormal scales)", 64, 10, 100, [&] { return g(rng) * 1e-39f; }, 0.0},
-      {"tiny", 64, 10, 100, [&] { return g(rng) * 1e-30f; }, 0.01},
+      {"tiny (products underflow)", 64, 10, 100, [&] { return g(rng) * 1e-30f; }, 0.0},
+      {"small", 64, 10, 100, [&] { return g(rng) * 1e-15f; }, 0.02},
       {"huge", 64, 10, 100, [&] { return g(rng) * 1e17f; }, 0.02},
       {"one huge coordinate", 100, 10, 100, one_huge, 0.0},
   };
   for (auto &c : cases) {
     auto q = fill(c.nq * c.dim, c.f), x = fill(c.nb * c.dim, c.f);
     double r = worst_ratio(q, x, c.dim);
+    std::printf("  int8 bound, %s: worst |s_hat - s_f| / E = %.3f\n", c.name, r);
     EXPECT_LE(r, 1.0) << c.name;
     EXPECT_GE(r, c.at_least) << c.name;
   }
