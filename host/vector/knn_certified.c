@@ -125,9 +125,9 @@ static void admit(const pass *p, query_state *q, size_t position, float low, flo
 #ifdef WEFT_X86
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void scan_block(const pass *p, query_state *q, const float *ip, size_t b0, size_t mb,
-                       const weft__knn_coef *cf, float qn, float qscale) {
+                       const weft__knn_coef *cf, float qn, float qscale, float qshift) {
   const float *norms = p->ix->norms, *nup = p->norm_up, *rup = p->resid_up;
-  const __m512 vqs = _mm512_set1_ps(qscale);
+  const __m512 vqs = _mm512_set1_ps(qscale), vqm = _mm512_set1_ps(qshift);
   const __m512 alpha = _mm512_set1_ps(cf->alpha), beta = _mm512_set1_ps(cf->beta);
   const __m512 tau = _mm512_set1_ps(cf->tau), vqn = _mm512_set1_ps(qn);
   const __m512 zero = _mm512_setzero_ps();
@@ -143,11 +143,11 @@ static void scan_block(const pass *p, query_state *q, const float *ip, size_t b0
       if (!live) continue;
     }
     __m512 s;
-    if (p->row_scale) /* fl(fl(float(I) * s_x) * s_q), the order the bound assumes */
-      s = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(
-                                          live, (const int32_t *)ip + j0)),
-                                      _mm512_maskz_loadu_ps(live, p->row_scale + r0)),
-                        vqs);
+    if (p->row_scale) /* fma(fl(float(I) * s_y), s_q, m_q), the order the bound assumes */
+      s = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(
+                                            live, (const int32_t *)ip + j0)),
+                                        _mm512_maskz_loadu_ps(live, p->row_scale + r0)),
+                          vqs, vqm);
     else
       s = _mm512_maskz_loadu_ps(live, ip + j0);
     __m512 e = _mm512_fmadd_ps(alpha, _mm512_maskz_loadu_ps(live, rup + r0),
@@ -241,7 +241,8 @@ static weft_status scan_fallbacks(const weft__knn_certified_job *job, const quer
 /* The queries' operands in the pass's format: packed words (bf16 pairs or int8 code groups,
  * `words` a query), scales (int8) and bound coefficients. */
 static weft_status prepare_queries(const weft__knn_certified_job *job, size_t words,
-                                   uint32_t *qwords, float *qscale, weft__knn_coef *coef) {
+                                   uint32_t *qwords, float *qscale, float *qshift,
+                                   weft__knn_coef *coef) {
   const size_t dim = job->ix->dim;
   if (job->pass == WEFT__KNN_PASS_BF16) {
     for (size_t i = 0; i < job->rows; i++)
@@ -251,8 +252,8 @@ static weft_status prepare_queries(const weft__knn_certified_job *job, size_t wo
   int8_t *codes = weft__malloc(dim);
   if (!codes) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for int8 codes");
   for (size_t i = 0; i < job->rows; i++)
-    weft__int8_query(job->queries + i * dim, dim, job->scale, codes, qwords + i * words,
-                     &qscale[i], &coef[i]);
+    weft__int8_query(job->queries + i * dim, job->ix->int8->mu, dim, job->scale, codes,
+                     qwords + i * words, &qscale[i], &qshift[i], &coef[i]);
   free(codes);
   return WEFT_OK;
 }
@@ -277,13 +278,13 @@ weft_status weft__knn_certified_run(weft__knn_certified_job *job) {
   float *heaps = weft__malloc(rows * k * sizeof *heaps);
   float *ip = weft__malloc((size_t)rows * BASE_BLOCK * sizeof *ip); /* int8: int32 products */
   uint32_t *qwords = weft__malloc(rows * words * sizeof *qwords);
-  float *qscale = weft__calloc(rows, sizeof *qscale);
+  float *qscale = weft__calloc(2 * rows, sizeof *qscale), *qshift = qscale + rows;
   weft__knn_coef *coef = weft__malloc(rows * sizeof *coef);
   weft_status st = WEFT_OK;
   if (!qs || !heaps || !ip || !qwords || !qscale || !coef)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the %s pass of %zu "
                      "queries at k = %zu", int8 ? "int8" : "bf16", rows, k);
-  if (st == WEFT_OK) st = prepare_queries(job, words, qwords, qscale, coef);
+  if (st == WEFT_OK) st = prepare_queries(job, words, qwords, qscale, qshift, coef);
   if (st == WEFT_OK) {
     for (size_t i = 0; i < rows * k; i++) heaps[i] = INFINITY;
     for (size_t i = 0; i < rows; i++) qs[i].heap = heaps + i * k;
@@ -297,7 +298,7 @@ weft_status weft__knn_certified_run(weft__knn_certified_job *job) {
       for (size_t i = 0; i < rows; i++)
         if (!qs[i].fallback)
           scan_block(&p, &qs[i], ip + i * mb, b0, mb, &coef[i],
-                     job->query_norms ? job->query_norms[i] : 0.0f, qscale[i]);
+                     job->query_norms ? job->query_norms[i] : 0.0f, qscale[i], qshift[i]);
     }
     for (size_t i = 0; st == WEFT_OK && i < rows; i++) {
       if (qs[i].fallback) {

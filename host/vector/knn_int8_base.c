@@ -36,6 +36,15 @@ static weft_status grow(weft__int8_base *b, size_t rows, size_t dim) {
   return WEFT_OK;
 }
 
+/* The rows' mean, summed in double (its value only tightens the bound, never decides it). */
+static void set_mean(float *mu, const float *vectors, size_t count, size_t dim) {
+  for (size_t i = 0; i < dim; i++) {
+    double t = 0;
+    for (size_t r = 0; r < count; r++) t += vectors[r * dim + i];
+    mu[i] = count ? (float)(t / (double)count) : 0.0f;
+  }
+}
+
 weft_status weft__int8_base_sync(weft__int8_base **copy, pthread_mutex_t *lock,
                                  const float *vectors, size_t count, size_t dim) {
   weft_status st = WEFT_OK;
@@ -44,12 +53,15 @@ weft_status weft__int8_base_sync(weft__int8_base **copy, pthread_mutex_t *lock,
   if (!*copy && !(*copy = weft__calloc(1, sizeof **copy)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the int8 copy");
   weft__int8_base *b = *copy;
+  if (st == WEFT_OK && !b->mu && !(b->mu = weft__calloc(dim, sizeof *b->mu)))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the int8 copy");
   if (st == WEFT_OK && b->valid < count) {
     st = grow(b, count, dim);
+    if (st == WEFT_OK && b->valid == 0) set_mean(b->mu, vectors, count, dim);
     if (st == WEFT_OK && !(codes = weft__malloc(dim)))
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the int8 copy");
     for (size_t r = b->valid; st == WEFT_OK && r < count; r++) {
-      weft__int8_row(vectors + r * dim, dim, codes, &b->scale[r], &b->code_sum[r],
+      weft__int8_row(vectors + r * dim, b->mu, dim, codes, &b->scale[r], &b->code_sum[r],
                      &b->norm_up[r], &b->resid_up[r]);
       weft__int8_pack_row(codes, dim, r, b->panels);
     }
@@ -75,6 +87,7 @@ void weft__int8_base_stale_from(weft__int8_base *b, size_t position) {
 
 void weft__int8_base_free(weft__int8_base *b) {
   if (!b) return;
+  free(b->mu);
   free(b->panels);
   free(b->scale);
   free(b->code_sum);
@@ -84,5 +97,7 @@ void weft__int8_base_free(weft__int8_base *b) {
 }
 
 size_t weft__int8_base_bytes(const weft__int8_base *b, size_t dim) {
-  return b ? b->rows_cap * (weft__int8_groups(dim) * sizeof(uint32_t) + PER_ROW) : 0;
+  return b ? b->rows_cap * (weft__int8_groups(dim) * sizeof(uint32_t) + PER_ROW) +
+                 dim * sizeof(float)
+           : 0;
 }

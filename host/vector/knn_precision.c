@@ -21,8 +21,10 @@
 #define AUTO_MIN_ROWS 32768
 #define AUTO_MIN_QUERIES 32
 #define AUTO_MIN_DIM 32
-/* auto: k at most this share of the rows, or the survivors outnumber the saving */
+/* auto: k at most this share of the rows, or the survivors outnumber the saving; the int8
+ * bound's window is wider (about 4x bf16's residual one), so it takes a smaller share */
 #define AUTO_MAX_K_SHARE 64
+#define AUTO_MAX_K_SHARE_INT8 1024
 
 #define SAY(...) snprintf(out->why, sizeof out->why, __VA_ARGS__)
 
@@ -73,7 +75,10 @@ void weft__knn_precision_choose(int asked, const weft_index *ix, size_t nq, size
     return;
   }
   char int8_why[240];
-  if (can_run(WEFT__KNN_PASS_INT8, "auto", ix, k, out) && !out->scalar) {
+  if (k * AUTO_MAX_K_SHARE_INT8 > ix->count) {
+    SAY("auto: k = %zu is above 1/%d of the %zu rows for the int8 pass", k,
+        AUTO_MAX_K_SHARE_INT8, ix->count);
+  } else if (can_run(WEFT__KNN_PASS_INT8, "auto", ix, k, out) && !out->scalar) {
     double ratio = weft__int8_rate_ratio();
     if (ratio >= AUTO_MIN_RATE_RATIO_INT8) {
       out->pass = WEFT__KNN_PASS_INT8;
