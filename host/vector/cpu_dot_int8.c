@@ -18,6 +18,7 @@
 #endif
 
 #define PANEL WEFT_INT8_PANEL
+_Static_assert(WEFT_INT8_QUERY_ZERO == 1 << 7, "the VNNI tile corrects with a shift by 7");
 
 static int env_on(const char *name) {
   const char *s = getenv(name);
@@ -59,12 +60,6 @@ void weft__int8_pack_query(const int8_t *codes, size_t dim, uint32_t *groups) {
   }
 }
 
-/* The sum of the unsigned query codes times the row's, less 128 times the row's code sum,
- * both modulo 2^32 as VPDPBUSD's int32 lanes wrap: exact when the result fits int32. */
-static inline int32_t corrected(uint32_t acc, int32_t code_sum) {
-  return (int32_t)(acc - (uint32_t)WEFT_INT8_QUERY_ZERO * (uint32_t)code_sum);
-}
-
 /* The portable twin: one row's lane at a time, in int64 (never wraps). */
 static void tile_scalar(const uint32_t *q, const uint32_t *panel, size_t lane, size_t groups,
                         int32_t code_sum, int32_t *out) {
@@ -78,22 +73,28 @@ static void tile_scalar(const uint32_t *q, const uint32_t *panel, size_t lane, s
 }
 
 #ifdef WEFT_X86
+/* One tile: QT queries x 32 rows; the offset's correction (128 times each row's code sum) is
+ * subtracted in the vector lanes (modulo 2^32, as the sums wrap) before the store. */
+#define QT 8
 VNNI_TARGET static void tile_vnni(const uint32_t *const *qrow, const uint32_t *p0,
-                                  const uint32_t *p1, size_t groups, int32_t *acc_out) {
-  __m512i a[8][2];
-  for (int r = 0; r < 8; r++) a[r][0] = a[r][1] = _mm512_setzero_si512();
+                                  const uint32_t *p1, size_t groups, const int32_t *sums,
+                                  int32_t *acc_out, size_t ld) {
+  __m512i a[QT][2];
+  for (int r = 0; r < QT; r++) a[r][0] = a[r][1] = _mm512_setzero_si512();
   for (size_t g = 0; g < groups; g++) {
     __m512i x0 = _mm512_loadu_si512(p0 + g * PANEL);
     __m512i x1 = _mm512_loadu_si512(p1 + g * PANEL);
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < QT; r++) {
       __m512i q = _mm512_set1_epi32((int)qrow[r][g]);
       a[r][0] = _mm512_dpbusd_epi32(a[r][0], q, x0);
       a[r][1] = _mm512_dpbusd_epi32(a[r][1], q, x1);
     }
   }
-  for (int r = 0; r < 8; r++) {
-    _mm512_storeu_si512(acc_out + r * 32, a[r][0]);
-    _mm512_storeu_si512(acc_out + r * 32 + 16, a[r][1]);
+  __m512i c0 = _mm512_slli_epi32(_mm512_loadu_si512(sums), 7);
+  __m512i c1 = _mm512_slli_epi32(_mm512_loadu_si512(sums + 16), 7);
+  for (int r = 0; r < QT; r++) {
+    _mm512_storeu_si512(acc_out + r * ld, _mm512_sub_epi32(a[r][0], c0));
+    _mm512_storeu_si512(acc_out + r * ld + 16, _mm512_sub_epi32(a[r][1], c1));
   }
 }
 #endif
@@ -103,21 +104,24 @@ void weft__dot_int8_block(const uint32_t *qgroups, size_t mq, const uint32_t *pa
                           int32_t *out, size_t ldo, int scalar) {
 #ifdef WEFT_X86
   if (!scalar) {
-    int32_t acc[8 * 32];
-    const uint32_t *qrow[8];
+    int32_t acc[QT * 32];
+    const uint32_t *qrow[QT];
     for (size_t j0 = 0; j0 < nb; j0 += 32) {
       const uint32_t *p0 = panels + (first_row + j0) / PANEL * groups * PANEL;
       const uint32_t *p1 = p0 + groups * PANEL;
-      const int32_t *sums = code_sums + first_row + j0;
+      const int32_t *sums = code_sums + first_row + j0; /* 32 of them: the copy pads */
       size_t nc = nb - j0 < 32 ? nb - j0 : 32;
-      for (size_t i0 = 0; i0 < mq; i0 += 8) {
+      for (size_t i0 = 0; i0 < mq; i0 += QT) {
         /* rows past the block's last query repeat it; their results are dropped */
-        for (size_t r = 0; r < 8; r++) qrow[r] = qgroups + (i0 + r < mq ? i0 + r : mq - 1) * groups;
-        tile_vnni(qrow, p0, p1, groups, acc);
-        size_t mr = mq - i0 < 8 ? mq - i0 : 8;
+        for (size_t r = 0; r < QT; r++) qrow[r] = qgroups + (i0 + r < mq ? i0 + r : mq - 1) * groups;
+        size_t mr = mq - i0 < QT ? mq - i0 : QT;
+        if (mr == QT && nc == 32) { /* a whole tile: straight into `out` */
+          tile_vnni(qrow, p0, p1, groups, sums, out + i0 * ldo + j0, ldo);
+          continue;
+        }
+        tile_vnni(qrow, p0, p1, groups, sums, acc, 32);
         for (size_t r = 0; r < mr; r++)
-          for (size_t j = 0; j < nc; j++)
-            out[(i0 + r) * ldo + j0 + j] = corrected((uint32_t)acc[r * 32 + j], sums[j]);
+          memcpy(out + (i0 + r) * ldo + j0, acc + r * 32, nc * sizeof *out);
       }
     }
     return;

@@ -44,8 +44,8 @@ void weft__int8_pack_query(const int8_t *codes, size_t dim, uint32_t *groups);
 /* out[i * ldo + j] = sum over the coordinates of query i's signed code times row
  * first_row + j's, exact, for i < mq, j < nb: the query's packed groups times the row's
  * codes, less 128 times the row's code sum (code_sums, indexed by row). first_row is a
- * multiple of 32, and the panels hold rows up to first_row + nb rounded up to 32. dim at
- * most WEFT_KNN_INT8_MAX_DIM. `scalar`: the portable twin (the same integers). */
+ * multiple of 32, and the panels and code_sums hold rows up to first_row + nb rounded up to
+ * 32 (zeros past the last). dim at most WEFT_KNN_INT8_MAX_DIM. `scalar`: the portable twin (the same integers). */
 void weft__dot_int8_block(const uint32_t *qgroups, size_t mq, const uint32_t *panels,
                           const int32_t *code_sums, size_t first_row, size_t nb, size_t groups,
                           int32_t *out, size_t ldo, int scalar);
