@@ -36,13 +36,14 @@ static weft_status grow(weft__int8_base *b, size_t rows, size_t dim) {
   return WEFT_OK;
 }
 
-/* The rows' mean, summed in double (its value only tightens the bound, never decides it). */
+/* The rows' mean, summed in double row by row (its value only tightens the bound, never
+ * decides it); all zeros when there is no memory for the sums. */
 static void set_mean(float *mu, const float *vectors, size_t count, size_t dim) {
-  for (size_t i = 0; i < dim; i++) {
-    double t = 0;
-    for (size_t r = 0; r < count; r++) t += vectors[r * dim + i];
-    mu[i] = count ? (float)(t / (double)count) : 0.0f;
-  }
+  double *t = weft__calloc(dim, sizeof *t);
+  for (size_t r = 0; t && r < count; r++)
+    for (size_t i = 0; i < dim; i++) t[i] += vectors[r * dim + i];
+  for (size_t i = 0; i < dim; i++) mu[i] = t && count ? (float)(t[i] / (double)count) : 0.0f;
+  free(t);
 }
 
 weft_status weft__int8_base_sync(weft__int8_base **copy, pthread_mutex_t *lock,
