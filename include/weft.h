@@ -158,10 +158,14 @@ WEFT_API WEFT_NODISCARD weft_status weft_exec_set_strict(weft_exec *exec, int st
  * same ids and distances, bit for bit: a reduced precision only selects candidates, which a
  * rigorous error bound certifies, and the fp32 scan's own arithmetic ranks them. */
 typedef enum weft_precision {
-  WEFT_PRECISION_AUTO = 0, /* bf16 where the CPU has it and it pays for the shape, else fp32 */
+  WEFT_PRECISION_AUTO = 0, /* int8 or bf16 where the CPU has it, runs its multiply-adds faster
+                            * than fp32 FMA (measured once) and the shape pays, else fp32 */
   WEFT_PRECISION_FP32 = 1, /* the fp32 scan alone */
-  WEFT_PRECISION_BF16 = 2  /* a bf16 candidate pass (AVX512_BF16) and an fp32 re-rank; the
+  WEFT_PRECISION_BF16 = 2, /* a bf16 candidate pass (AVX512_BF16) and an fp32 re-rank; the
                             * fp32 scan where the CPU lacks AVX512_BF16 (the report says so) */
+  WEFT_PRECISION_INT8 = 3  /* an int8 candidate pass (per-row scaled codes, exact int32 sums
+                            * with AVX512_VNNI) and an fp32 re-rank; the fp32 scan where the
+                            * CPU lacks AVX512_VNNI or dim > 131072 (the report says so) */
 } weft_precision;
 /* Sets the precision of the searches run with `exec` (default WEFT_PRECISION_AUTO). */
 WEFT_API WEFT_NODISCARD weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "vector/knn_bf16_base.h"
+#include "vector/knn_int8_base.h"
 
 static const char *metric_name(weft_metric m) {
   return m == WEFT_METRIC_L2 ? "l2" : m == WEFT_METRIC_IP ? "ip" : "cosine";
@@ -73,6 +74,7 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
   ix->metric = metric;
   pthread_rwlock_init(&ix->lock, NULL);
   pthread_mutex_init(&ix->bf16_lock, NULL);
+  pthread_mutex_init(&ix->int8_lock, NULL);
   *out = ix;
   return WEFT_OK;
 }
@@ -133,6 +135,8 @@ weft_status weft_index_free(weft_index *index) {
   pthread_rwlock_destroy(&index->lock);
   pthread_mutex_destroy(&index->bf16_lock);
   weft__bf16_base_free(index->bf16);
+  pthread_mutex_destroy(&index->int8_lock);
+  weft__int8_base_free(index->int8);
   if (index->borrowed) {
     index->vectors = NULL;
     run_release(end_borrow(index));
@@ -285,6 +289,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
       }
     }
     weft__bf16_base_stale_from(index->bf16, at); /* `at`: the first position written */
+    weft__int8_base_stale_from(index->int8, at);
     index->count = base + n;
     if (hi >= index->next_id) index->next_id = hi + 1;
   }
@@ -314,6 +319,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
     }
     if (kept != i) {
       weft__bf16_base_stale_from(index->bf16, kept);
+      weft__int8_base_stale_from(index->int8, kept);
       memmove(index->vectors + kept * dim, index->vectors + i * dim, dim * sizeof(float));
       index->norms[kept] = index->norms[i];
       index->ids[kept] = index->ids[i];
@@ -323,6 +329,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
   size_t gone = st == WEFT_OK ? index->count - kept : 0;
   if (st == WEFT_OK) index->count = kept;
   weft__bf16_base_stale_from(index->bf16, index->count);
+  weft__int8_base_stale_from(index->int8, index->count);
   pthread_rwlock_unlock(&index->lock);
   run_release(released);
   free(sorted);
@@ -376,6 +383,7 @@ weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *ve
     free(index->norms);
     free(index->ids);
     weft__bf16_base_stale_from(index->bf16, 0);
+    weft__int8_base_stale_from(index->int8, 0);
     index->vectors = (float *)vectors; /* read only while borrowed: own_rows copies first */
     index->norms = norms;
     index->ids = ids;

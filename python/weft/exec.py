@@ -88,12 +88,12 @@ class Exec:
             self._strict = strict
 
     def set_precision(self, precision: str, where: str) -> None:
-        """The arithmetic of k-NN scans: "auto", "fp32" or "bf16" (weft_exec_set_precision);
-        `where` names the Python call for errors."""
-        codes = {"auto": 0, "fp32": 1, "bf16": 2}
+        """The arithmetic of k-NN scans: "auto", "fp32", "bf16" or "int8"
+        (weft_exec_set_precision); `where` names the Python call for errors."""
+        codes = {"auto": 0, "fp32": 1, "bf16": 2, "int8": 3}
         if not isinstance(precision, str) or precision not in codes:
             raise InvalidArgumentError(
-                f"{where}(precision=...): precision must be 'auto', 'fp32' or 'bf16', "
+                f"{where}(precision=...): precision must be 'auto', 'fp32', 'bf16' or 'int8', "
                 f"got {precision!r}")
         code = codes[precision]
         if code != self._precision:

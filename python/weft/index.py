@@ -590,12 +590,14 @@ class FlatIndex:
         instead of falling back to the CPU. allowed: a bool mask over ids (allowed[i]
         True = id i may be returned) or a weft.Bitset; ids past its end are excluded.
 
-        precision: "auto" (default), "fp32" or "bf16", the arithmetic of the CPU's scan.
-        The answer is the same, bit for bit, whatever it is: "bf16" computes the inner
-        products with bf16 operands (AVX512_BF16) only to pick candidates, which a rigorous
-        error bound certifies, and ranks those again in fp32. It keeps a bf16 copy of the
-        vectors (half their size) and runs the fp32 scan on CPUs without AVX512_BF16.
-        "auto" takes bf16 where this CPU does bf16 multiply-adds faster than fp32 ones and
+        precision: "auto" (default), "fp32", "bf16" or "int8", the arithmetic of the CPU's
+        scan. The answer is the same, bit for bit, whatever it is: "bf16" and "int8" compute
+        the inner products with reduced operands only to pick candidates, which a rigorous
+        error bound certifies, and rank those again in fp32. "bf16" (AVX512_BF16) keeps a
+        bf16 copy of the vectors (half their size); "int8" (AVX512_VNNI: exact int32 sums
+        of per-vector scaled int8 codes) an int8 copy (a quarter, plus 16 bytes a vector).
+        On a CPU without the instructions the fp32 scan runs. "auto" takes int8, else bf16,
+        where this CPU does their multiply-adds faster than fp32 ones (measured once) and
         the shape is large. weft.last_report() says which ran and how many candidates
         were ranked again.
         """
