@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/rwlock.h"
 #include "vector/knn_bf16_base.h"
 
 static const char *metric_name(weft_metric m) {
@@ -71,7 +72,7 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
   if (!ix) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_create: host allocation failed");
   ix->dim = dim;
   ix->metric = metric;
-  pthread_rwlock_init(&ix->lock, NULL);
+  weft__rwlock_init_writer_first(&ix->lock);
   pthread_mutex_init(&ix->bf16_lock, NULL);
   *out = ix;
   return WEFT_OK;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/rwlock.h"
 #include "vector/index_flat.h"
 #include "vector/ivf_codec_sq8.h"
 #include "vector/kmeans.h"
@@ -41,7 +42,7 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
   ivf->metric = metric;
   ivf->codec = codec;
   ivf->code_size = codec == WEFT_IVF_FLAT ? dim * sizeof(float) : dim;
-  pthread_rwlock_init(&ivf->lock, NULL);
+  weft__rwlock_init_writer_first(&ivf->lock);
   *out = ivf;
   return WEFT_OK;
 }
