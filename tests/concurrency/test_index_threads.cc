@@ -172,4 +172,33 @@ TEST(IndexThreads, IvfSearchesWhileOthersAddAndRemove) {
   }
 }
 
+// The first calls of a process made by many threads at once (ctest runs each test in its own
+// process): what is set up lazily on first use (the inner-product kernel's choice, the bf16
+// pass's cost ratio, the thread pool) is set up under contention. Every thread builds the
+// same index and must get the same answer.
+TEST(IndexThreads, FirstSearchesOfAProcessStartTogether) {
+  const int threads = 8;
+  std::vector<Answer> got(threads);
+  cc::Failures fail;
+  cc::run_threads(threads, [&](int t) {
+    std::mt19937_64 rng(21);
+    std::vector<float> base = random_rows(600, 0.f, rng), queries = random_rows(kQueries, 0.f, rng);
+    weft_index *ix = nullptr;
+    if (!fail.ok(weft_index_create(kDim, WEFT_METRIC_L2, &ix), "create")) return;
+    fail.ok(weft_index_add(ix, 600, base.data(), nullptr), "add");
+    weft_exec *e = nullptr;
+    fail.ok(weft_exec_create(&e), "exec");
+    fail.ok(weft_exec_set_precision(e, t % 2 ? WEFT_PRECISION_BF16 : WEFT_PRECISION_AUTO), "precision");
+    got[t].dist.assign(kQueries * kK, 0);
+    got[t].labels.assign(kQueries * kK, 0);
+    fail.ok(weft_index_search(e, ix, kQueries, queries.data(), kK, nullptr, 0, got[t].dist.data(),
+                              got[t].labels.data()),
+            "search");
+    weft_exec_free(e);
+    weft_index_free(ix);
+  });
+  EXPECT_EQ(fail.count(), 0u) << fail.text();
+  for (int t = 1; t < threads; t++) EXPECT_TRUE(got[t] == got[0]) << "thread " << t;
+}
+
 }  // namespace

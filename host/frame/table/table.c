@@ -416,7 +416,13 @@ weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_ta
       }
     }
     weft__column col;
-    weft_status st = weft__column_alloc(type, rows, nulls, bytes, &col);
+    /* utf8 offsets are int32: a longer column would wrap them (Arrow's large_utf8, int64
+     * offsets, is not a weft type) */
+    weft_status st = bytes > INT32_MAX
+        ? weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_concat: column \"%s\" would hold "
+                      "%zu bytes of strings, past the %d a utf8 column's 32-bit offsets address",
+                      first->names[c], bytes, INT32_MAX)
+        : weft__column_alloc(type, rows, nulls, bytes, &col);
     if (st == WEFT_OK) {
       int64_t at = 0;
       size_t used = 0;
