@@ -1,5 +1,5 @@
 """Soak: 16 Python threads mixing every operation on shared data (read_csv, filter, group_by,
-join, sort, lazy plans' collect, FlatIndex and IVFIndex add / search / remove, nearest) for a
+join, sort, lazy plans' collect, a Parquet scan read through a Python callback, FlatIndex and IVFIndex add / search / remove, nearest) for a
 bounded time, each answer checked against the one computed by a single thread first, then
 the process's RSS must come back near its level before the run (a leak of a fraction of the
 operations would not). WEFT_SOAK_SECONDS sets the time (default 60; longer runs locally).
@@ -58,11 +58,13 @@ def make_data(tmp_path):
     right = weft.DataFrame({"k": np.arange(0, 60, 2), "w": [f"w{x}" for x in range(30)]})
     path = str(tmp_path / "left.csv")
     left.write_csv(path)
+    parquet = str(tmp_path / "left.parquet")
+    left.write_parquet(parquet, row_group_size=4000)
     emb = rng.normal(size=(3000, 8)).astype(np.float32)
     vec = weft.DataFrame({"id": np.arange(3000), "emb": emb})
     base = rng.uniform(-1, 1, size=(BASE, DIM)).astype(np.float32)
     queries = rng.uniform(-1, 1, size=(6, DIM)).astype(np.float32)
-    return dict(left=left, right=right, path=path, vec=vec, emb_q=emb[:3] + 0.01,
+    return dict(left=left, right=right, path=path, parquet=parquet, vec=vec, emb_q=emb[:3] + 0.01,
                 base=base, queries=queries)
 
 
@@ -81,6 +83,9 @@ def operations(d, flat, ivf):
                                  .sort("k").collect()),
         "lazy join": lambda: (left.lazy().join(right.lazy(), on="k").filter(col("i") < 500)
                               .select("k", "w", "i").collect()),
+        # a scan whose rows come from a Python callback (ctypes takes the GIL in it)
+        "scan_parquet collect": lambda: (weft.scan_parquet(d["parquet"]).filter(col("i") > 900)
+                                         .select("k", "g", "i").collect()),
         "flat search": lambda: flat.search(d["queries"], 5),
         "ivf search": lambda: ivf.search(d["queries"], 5, nprobe=4),
         "nearest": lambda: d["vec"].nearest("emb", d["emb_q"], k=4),
