@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -197,9 +198,12 @@ __attribute__((target("avx512f"))) static float rate_fp32(void) {
 }
 #endif
 
-double weft__bf16_rate_ratio(void) {
-  static double ratio = -1; /* a benign race: every thread stores about the same */
-  if (ratio >= 0) return ratio;
+/* Measured once (pthread_once): the first bf16 searches of several threads used to measure
+ * at once, slowing each other's timings and racing on the result (ThreadSanitizer). */
+static pthread_once_t ratio_once = PTHREAD_ONCE_INIT;
+static double ratio;
+
+static void measure_ratio(void) {
   double r = 0;
 #ifdef WEFT_X86
   if (weft__bf16_cpu_has()) {
@@ -221,5 +225,9 @@ double weft__bf16_rate_ratio(void) {
   }
 #endif
   ratio = r;
-  return r;
+}
+
+double weft__bf16_rate_ratio(void) {
+  pthread_once(&ratio_once, measure_ratio);
+  return ratio;
 }

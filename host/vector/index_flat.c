@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/rwlock.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_int8_base.h"
 
@@ -72,7 +73,7 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
   if (!ix) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_create: host allocation failed");
   ix->dim = dim;
   ix->metric = metric;
-  pthread_rwlock_init(&ix->lock, NULL);
+  weft__rwlock_init_writer_first(&ix->lock);
   pthread_mutex_init(&ix->bf16_lock, NULL);
   pthread_mutex_init(&ix->int8_lock, NULL);
   *out = ix;
@@ -82,6 +83,8 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
 weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, float *vectors,
                               int64_t *ids, weft_index **out) {
   weft_index *ix;
+  WEFT_CHECK_ARG(count <= WEFT_INDEX_MAX_ROWS, "an index of %zu rows exceeds the limit of %zu "
+                 "(a k-NN key holds a row's position in 32 bits)", count, WEFT_INDEX_MAX_ROWS);
   WEFT_RETURN_NOT_OK(weft_index_create(dim, metric, &ix));
   ix->norms = weft__malloc((count ? count : 1) * sizeof(float));
   if (!ix->norms) {
@@ -240,6 +243,9 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
   WEFT_CHECK_ARG(index, "weft_index_add: index is NULL");
   if (n == 0) return WEFT_OK;
   WEFT_CHECK_ARG(vectors, "weft_index_add: vectors is NULL with n = %zu", n);
+  /* before the vectors are read: a k-NN key holds a row's position in 32 bits (knn_keys.h) */
+  WEFT_CHECK_ARG(n <= WEFT_INDEX_MAX_ROWS, "weft_index_add: n = %zu exceeds the index limit of "
+                 "%zu rows", n, WEFT_INDEX_MAX_ROWS);
   const size_t dim = index->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add: vectors", n, dim, vectors, index->metric));
   id_slot *order = NULL;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/rwlock.h"
 #include "vector/index_flat.h"
 #include "vector/ivf_codec_sq8.h"
 #include "vector/kmeans.h"
@@ -41,7 +42,7 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
   ivf->metric = metric;
   ivf->codec = codec;
   ivf->code_size = codec == WEFT_IVF_FLAT ? dim * sizeof(float) : dim;
-  pthread_rwlock_init(&ivf->lock, NULL);
+  weft__rwlock_init_writer_first(&ivf->lock);
   *out = ivf;
   return WEFT_OK;
 }
@@ -271,6 +272,9 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
   WEFT_CHECK_ARG(ivf, "weft_ivf_add: ivf is NULL");
   if (n == 0) return WEFT_OK;
   WEFT_CHECK_ARG(vectors, "weft_ivf_add: vectors is NULL with n = %zu", n);
+  /* before the vectors are read: a k-NN key holds a row's position in 32 bits (knn_keys.h) */
+  WEFT_CHECK_ARG(n <= WEFT_INDEX_MAX_ROWS, "weft_ivf_add: n = %zu exceeds the index limit of "
+                 "%zu rows", n, WEFT_INDEX_MAX_ROWS);
   const size_t dim = ivf->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_ivf_add: vectors", n, dim, vectors, ivf->metric));
   int64_t *list = weft__malloc(n * sizeof *list);

@@ -250,6 +250,8 @@ static weft_status assemble(const weft_table *left, const weft_table *right, wef
     else
       st = side_column(&right->cols[o->col], r, 1, right_miss, &kept, &col);
     if (st == WEFT_OK) st = weft__table_set_column(t, c, o->name, col);
+    else if (st == WEFT_ERR_INVALID_ARGUMENT) /* a utf8 output past its 32-bit offsets */
+      st = weft__error_context(st, "weft_table_join: column \"%s\"", o->name);
   }
   if (list.view.values) {
     r->right = NULL;
