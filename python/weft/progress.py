@@ -118,7 +118,8 @@ def _on_progress(user: Any, what: bytes, done: int, total: int) -> int:
         if work.bar is None and mode is not False and now - work.start >= config.progress_delay:
             tqdm = _tqdm_class()
             if tqdm is not None:
-                work.bar = tqdm(total=int(total), desc=f"weft {name}", leave=False,
+                work.bar = tqdm(total=int(total), desc=f"weft {name}", leave=False, unit="",
+                                unit_scale=True,
                                 dynamic_ncols=True)
         if work.bar is not None:
             if work.bar.total != total:
