@@ -70,7 +70,8 @@ WEFT_API WEFT_NODISCARD weft_status weft_version(int *major, int *minor, int *pa
  * a short call never calls it. Returning nonzero cancels the work: the call returns
  * WEFT_ERR_CANCELLED soon after (at its next partition or pass) and its inputs are left
  * unchanged (an index being added to, trained or removed from keeps its former contents).
- * Work started from inside other work (a collect's sort) reports as part of the outer one. */
+ * Work started from inside other work (a collect's sort) reports as part of the outer one.
+ * The callback must not call weft: it may run while the call holds an index's lock. */
 typedef int (*weft_progress_fn)(void *user, const char *what, uint64_t done, uint64_t total);
 /* Sets the progress callback of the calling thread's later calls (fn NULL: none, the
  * default). min_interval_s >= 0 (0: at every step, for tests). */
