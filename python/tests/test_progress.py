@@ -164,6 +164,15 @@ def test_ctrl_c_stops_long_work(big):
     assert big.sort("k").height == ROWS
 
 
+def test_ctrl_c_elsewhere_is_still_keyboard_interrupt(big):
+    big.sort("k")  # weft's handler is in place from the first call on the main thread
+    assert signal.getsignal(signal.SIGINT) is weft.progress._on_sigint
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+        for _ in range(1000):  # the handler runs at the next instruction
+            pass
+
+
 def test_other_threads_report_too(big):
     calls = record()
     seen = []

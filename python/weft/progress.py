@@ -13,13 +13,19 @@ only then. What it does is `weft.config.progress`:
   which then raises weft.CancelledError with its inputs unchanged.
 
 Whatever the setting, Ctrl-C during long work cancels it (its inputs unchanged) and raises
-KeyboardInterrupt once weft has stopped: the callback catches the interrupt, tells weft to
-stop, and errors._check raises it again on the calling thread.
+KeyboardInterrupt once weft has stopped: the callback tells weft to stop, and errors._check
+raises the interrupt on the calling thread. Python runs a signal's handler at the first
+instruction of the next Python function, which during long work is this callback, before
+any `try` of its own could catch it (ctypes would print the exception and drop it). So the
+first weft call on the main thread puts a SIGINT handler in front of Python's default one
+(only when that default is the handler in place): in the callback's frame it records the
+interrupt, anywhere else it is the default handler (KeyboardInterrupt).
 """
 
 from __future__ import annotations
 
 import ctypes
+import signal
 import threading
 import time
 from typing import Any, Callable, Optional, Union
@@ -101,31 +107,8 @@ _local = threading.local()
 def _on_progress(user: Any, what: bytes, done: int, total: int) -> int:
     """weft's callback: never raises into C (ctypes would print and return 0)."""
     try:
-        mode = config.progress
-        name = what.decode("utf-8", "replace")
-        if callable(mode) and not isinstance(mode, bool):
-            return 1 if mode(name, int(done), int(total)) else 0
-        now = time.monotonic()
-        work = getattr(_local, "work", None)
-        if work is None:  # the first call comes one interval after the work began
-            work = _local.work = _Work(now - getattr(_local, "interval", _INTERVAL_S))
-        if done >= total:  # the end of this call's work
-            _local.work = None
-            if work.bar is not None:
-                work.bar.update(int(total) - work.bar.n)
-                work.bar.close()
-            return 0
-        if work.bar is None and mode is not False and now - work.start >= config.progress_delay:
-            tqdm = _tqdm_class()
-            if tqdm is not None:
-                work.bar = tqdm(total=int(total), desc=f"weft {name}", leave=False, unit="",
-                                unit_scale=True,
-                                dynamic_ncols=True)
-        if work.bar is not None:
-            if work.bar.total != total:
-                work.bar.total = int(total)
-            work.bar.update(int(done) - work.bar.n)
-        return 0
+        stop = 1 if getattr(_local, "interrupted", False) else 0
+        return _show(what, done, total) or stop
     except KeyboardInterrupt:
         _local.interrupted = True
         return 1
@@ -133,7 +116,61 @@ def _on_progress(user: Any, what: bytes, done: int, total: int) -> int:
         return 0
 
 
+def _show(what: bytes, done: int, total: int) -> int:
+    """The bar (or the user's function) for one callback; 1 to cancel."""
+    mode = config.progress
+    name = what.decode("utf-8", "replace")
+    if callable(mode) and not isinstance(mode, bool):
+        return 1 if mode(name, int(done), int(total)) else 0
+    now = time.monotonic()
+    work = getattr(_local, "work", None)
+    if work is None:  # the first call comes one interval after the work began
+        work = _local.work = _Work(now - getattr(_local, "interval", _INTERVAL_S))
+    if done >= total:  # the end of this call's work
+        _local.work = None
+        if work.bar is not None:
+            work.bar.update(int(total) - work.bar.n)
+            work.bar.close()
+        return 0
+    if work.bar is None and mode is not False and now - work.start >= config.progress_delay:
+        tqdm = _tqdm_class()
+        if tqdm is not None:
+            work.bar = tqdm(total=int(total), desc=f"weft {name}", leave=False, unit="",
+                            unit_scale=True,
+                            dynamic_ncols=True)
+    if work.bar is not None:
+        if work.bar.total != total:
+            work.bar.total = int(total)
+        work.bar.update(int(done) - work.bar.n)
+    return 0
+
+
 _CALLBACK = _lib.weft_progress_fn(_on_progress)  # kept alive for the process's life
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    """SIGINT: recorded for the callback when its frame is the one Python interrupts (the
+    callback then cancels the work); otherwise Python's default, KeyboardInterrupt."""
+    if frame is not None and frame.f_code is _on_progress.__code__:
+        _local.interrupted = True
+        return
+    signal.default_int_handler(signum, frame)
+
+
+_sigint_checked = False
+
+
+def _take_sigint() -> None:
+    """Once, on the main thread: _on_sigint in front of Python's default SIGINT handler."""
+    global _sigint_checked
+    if _sigint_checked or threading.current_thread() is not threading.main_thread():
+        return
+    _sigint_checked = True
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _on_sigint)
+    except (ValueError, OSError):  # no signals here (an embedded interpreter)
+        pass
 
 
 def _ensure() -> None:
@@ -142,6 +179,7 @@ def _ensure() -> None:
     interval = min(_INTERVAL_S, config.progress_delay)
     if getattr(_local, "interval", None) == interval:
         return
+    _take_sigint()
     status = _lib.weft_set_progress(_CALLBACK, None, ctypes.c_double(interval))
     if status == _lib.WEFT_OK:
         _local.interval = interval

@@ -60,6 +60,7 @@ static weft_status by_permutation(weft_exec *exec, const weft_table *table,
                                   weft__column *cols, int *gathered) {
   const char *method = "";
   weft_status st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, run);
+  if (st == WEFT_OK) st = weft__progress_check("weft_table_sort"); /* before the gathers */
   if (st != WEFT_OK) return st;
   report_sorted(exec, dev, run, kcols, nkeys, table->rows, method);
   size_t primary = table->ncols;
