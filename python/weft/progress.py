@@ -16,9 +16,9 @@ Whatever the setting, Ctrl-C during long work cancels it (its inputs unchanged) 
 KeyboardInterrupt once weft has stopped: the callback tells weft to stop, and errors._check
 raises the interrupt on the calling thread. Python runs a signal's handler at the first
 instruction of the next Python function, which during long work is this callback, before
-any `try` of its own could catch it (ctypes would print the exception and drop it). So the
-first weft call on the main thread puts a SIGINT handler in front of Python's default one
-(only when that default is the handler in place): in the callback's frame it records the
+any `try` of its own could catch it (ctypes would print the exception and drop it). So a
+weft call on the main thread puts a SIGINT handler in front of Python's default one (only
+when that default is the handler in place): in the callback's frame it records the
 interrupt, anywhere else it is the default handler (KeyboardInterrupt).
 """
 
@@ -157,15 +157,12 @@ def _on_sigint(signum: int, frame: Any) -> None:
     signal.default_int_handler(signum, frame)
 
 
-_sigint_checked = False
-
-
 def _take_sigint() -> None:
-    """Once, on the main thread: _on_sigint in front of Python's default SIGINT handler."""
-    global _sigint_checked
-    if _sigint_checked or threading.current_thread() is not threading.main_thread():
+    """On the main thread: _on_sigint in front of Python's default SIGINT handler, when that
+    default is in place (checked at each call: a library or a test may have put its own
+    handler there for a while; one that stays is left alone)."""
+    if threading.current_thread() is not threading.main_thread():
         return
-    _sigint_checked = True
     try:
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             signal.signal(signal.SIGINT, _on_sigint)
@@ -176,10 +173,10 @@ def _take_sigint() -> None:
 def _ensure() -> None:
     """Sets the callback for this thread's calls into weft (again when progress_delay went
     under the interval: a delay of 0 shows a bar from the first step, as tests want)."""
+    _take_sigint()
     interval = min(_INTERVAL_S, config.progress_delay)
     if getattr(_local, "interval", None) == interval:
         return
-    _take_sigint()
     status = _lib.weft_set_progress(_CALLBACK, None, ctypes.c_double(interval))
     if status == _lib.WEFT_OK:
         _local.interval = interval
