@@ -43,7 +43,8 @@ typedef enum weft_status {
   WEFT_ERR_BACKEND_UNAVAILABLE = 7, /* backend library or driver missing */
   WEFT_ERR_IO = 8,                /* file could not be read or written */
   WEFT_ERR_CORRUPT = 9,           /* file is truncated, corrupted or of another format */
-  WEFT_ERR_INTERNAL = 10
+  WEFT_ERR_INTERNAL = 10,
+  WEFT_ERR_CANCELLED = 11         /* the progress callback asked to stop (weft_set_progress) */
 } weft_status;
 
 /* Static name of a status, e.g. "WEFT_ERR_INVALID_ARGUMENT". */
@@ -55,6 +56,27 @@ WEFT_API const char *weft_last_error(void);
 WEFT_API const char *weft_version_string(void);
 /* The library's version numbers (any pointer may be NULL). */
 WEFT_API WEFT_NODISCARD weft_status weft_version(int *major, int *minor, int *patch);
+
+/* ------------------------------------------------------------------ progress */
+
+/* Called during long work (read_csv, sort, group_by, join, the indexes' add, train and
+ * search, k-means, plan collect) with what runs ("sort", "read_csv", ...) and how much of it
+ * is done, in units of its own (rows, bytes, iterations): done <= total, done never goes back,
+ * total may grow as the work finds more to do (a collect's operators). Each call of weft
+ * gives zero or more calls with done < total, then, when it made any, exactly one with
+ * done == total at its end (also when it fails or is cancelled): a bar shown can close then.
+ * It runs on the thread that called weft, never on two threads at once for one call, and
+ * at most once per min_interval_s (the first time min_interval_s after the work began), so
+ * a short call never calls it. Returning nonzero cancels the work: the call returns
+ * WEFT_ERR_CANCELLED soon after (at its next partition or pass) and its inputs are left
+ * unchanged (an index being added to, trained or removed from keeps its former contents).
+ * Work started from inside other work (a collect's sort) reports as part of the outer one.
+ * The callback must not call weft: it may run while the call holds an index's lock. */
+typedef int (*weft_progress_fn)(void *user, const char *what, uint64_t done, uint64_t total);
+/* Sets the progress callback of the calling thread's later calls (fn NULL: none, the
+ * default). min_interval_s >= 0 (0: at every step, for tests). */
+WEFT_API WEFT_NODISCARD weft_status weft_set_progress(weft_progress_fn fn, void *user,
+                                                      double min_interval_s);
 
 /* ------------------------------------------------------------------ devices */
 

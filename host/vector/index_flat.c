@@ -1,5 +1,6 @@
 /* weft_index: create, add, remove, accessors. Search is op_knn.c, files index_file.c. */
 #include "vector/index_flat.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 
 #include <float.h>
@@ -247,12 +248,20 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
   WEFT_CHECK_ARG(n <= WEFT_INDEX_MAX_ROWS, "weft_index_add: n = %zu exceeds the index limit of "
                  "%zu rows", n, WEFT_INDEX_MAX_ROWS);
   const size_t dim = index->dim;
-  WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add: vectors", n, dim, vectors, index->metric));
+  /* Progress: the rows checked, then the rows placed; a cancel is taken only before the
+   * first is placed, so a cancelled add leaves the index as it was */
+  weft__progress *progress = weft__progress_begin("index add", 2 * (uint64_t)n);
   id_slot *order = NULL;
   int64_t lo = 0, hi = 0; /* the smallest and largest new id */
-  if (ids) WEFT_RETURN_NOT_OK(check_ids(n, ids, &order, &lo, &hi));
+  weft_status st = weft__check_vectors("weft_index_add: vectors", n, dim, vectors, index->metric);
+  if (st == WEFT_OK && ids) st = check_ids(n, ids, &order, &lo, &hi);
+  if (st == WEFT_OK) weft__progress_add(progress, n);
+  if (st == WEFT_OK) st = weft__progress_check("weft_index_add");
+  if (st != WEFT_OK) {
+    free(order);
+    return weft__progress_end(progress, st);
+  }
   pthread_rwlock_wrlock(&index->lock);
-  weft_status st = WEFT_OK;
   const size_t base = index->count;
   const int64_t first = index->next_id;
   if (n > WEFT_INDEX_MAX_ROWS - base)
@@ -278,7 +287,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
     /* Merged from the back, in place: each held row moves at most once (none when the new
      * ids are all larger, the append case), each new row is copied once, and no temporary
      * copy of the rows is made. */
-    size_t held = base, fresh = n, at = base + n;
+    size_t held = base, fresh = n, at = base + n, placed = 0;
     while (fresh > 0) {
       size_t j = fresh - 1;
       size_t from = order ? order[j].from : j;
@@ -292,8 +301,10 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
       } else {
         put_row(index, at, vectors + from * dim, id);
         fresh--;
+        if (++placed == 0x10000) weft__progress_add(progress, placed), placed = 0;
       }
     }
+    weft__progress_add(progress, placed);
     weft__bf16_base_stale_from(index->bf16, at); /* `at`: the first position written */
     weft__int8_base_stale_from(index->int8, at);
     index->count = base + n;
@@ -302,7 +313,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
   pthread_rwlock_unlock(&index->lock);
   run_release(released);
   free(order);
-  return st;
+  return weft__progress_end(progress, st);
 }
 
 weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, size_t *removed) {

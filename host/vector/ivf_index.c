@@ -1,5 +1,6 @@
 /* weft_ivf: create, train, add, remove, accessors. Search is ivf_scan.c, files ivf_file.c. */
 #include "vector/ivf_index.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 
 #include <stdlib.h>
@@ -109,6 +110,8 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
     x = unit;
   }
   float *centroids = weft__malloc(ivf->nlist * dim * sizeof *centroids);
+  /* Progress: k-means' iterations; cancelled, the index stays untrained */
+  weft__progress *progress = weft__progress_begin("ivf train", 0);
   weft_status st = centroids ? WEFT_OK
                              : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host "
                                            "memory for %zu centroids", ivf->nlist);
@@ -131,7 +134,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   }
   free(centroids);
   free(unit);
-  return st;
+  return weft__progress_end(progress, st);
 }
 
 weft_status weft_ivf_is_trained(const weft_ivf *ivf, int *trained) {
@@ -283,6 +286,9 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
     free(list), free(unit);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for %zu rows", n);
   }
+  /* Progress: the rows assigned to their lists, before anything is added: cancelled there,
+   * the index is unchanged */
+  weft__progress *progress = weft__progress_begin("ivf add", n);
   pthread_rwlock_wrlock(&ivf->lock);
   weft_status st = WEFT_OK;
   if (!ivf->trained)
@@ -297,6 +303,7 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
                      (long long)ivf->next_id, (long long)WEFT_INDEX_MAX_ID);
   if (st == WEFT_OK && ids) st = check_new_ids(ivf, n, ids);
   if (st == WEFT_OK) st = assign_rows(ivf, n, vectors, list);
+  if (st == WEFT_ERR_CANCELLED) weft__error_context(st, "weft_ivf_add");
   if (st == WEFT_OK) { /* room in every list first, so a failure adds nothing */
     size_t *grow = weft__calloc(ivf->nlist, sizeof *grow);
     if (!grow) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory");
@@ -330,7 +337,7 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
   pthread_rwlock_unlock(&ivf->lock);
   free(list);
   free(unit);
-  return st;
+  return weft__progress_end(progress, st);
 }
 
 weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t *removed) {

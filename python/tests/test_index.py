@@ -976,6 +976,7 @@ _MEMORY_CHILD = r"""
 import json, sys
 import numpy as np
 import weft
+weft.config.progress = False  # a search over 1 s would import tqdm for its bar: not the index's memory
 
 def status(key):
     with open("/proc/self/status") as f:

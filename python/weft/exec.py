@@ -13,6 +13,7 @@ import weakref
 from typing import Any, Optional
 
 from . import _lib
+from . import progress as _progress
 from .devices import Device, _device_info
 from .errors import InvalidArgumentError, _check
 
@@ -136,6 +137,7 @@ def _thread_exec():
     ex = getattr(_local, "exec", None)
     if ex is None:
         ex = _local.exec = Exec()
+    _progress._ensure()  # every call made with the thread's exec reports its progress
     return ex
 
 

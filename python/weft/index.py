@@ -34,6 +34,7 @@ import weakref
 import numpy as np
 
 from . import _lib
+from . import progress as _progress
 from .errors import InvalidArgumentError, WeftError, _check, python_call
 from .exec import _thread_exec
 
@@ -484,6 +485,7 @@ class FlatIndex:
             return
         if _is_f32(arr):
             _check_finite(arr, "vectors")
+            _progress._ensure()  # Ctrl-C and the bar for this long call
             _check(_lib.weft_index_add(self._handle, n, _f32p(arr), _i64p(id_arr)))
             return
         # Converted and added a block at a time. Every block is checked first (NaN / inf,
@@ -506,6 +508,7 @@ class FlatIndex:
         try:
             for r0, block in _blocks(arr, "vectors"):
                 part = None if id_arr is None else id_arr[r0 : r0 + block.shape[0]]
+                _progress._ensure()  # Ctrl-C and the bar for this long call
                 _check(_lib.weft_index_add(self._handle, block.shape[0], _f32p(block),
                                            _i64p(part)))  # fmt: skip
                 added += block.shape[0]

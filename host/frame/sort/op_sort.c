@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/scratch.h"
 #include "core/exec.h"
+#include "core/progress.h"
 #include "frame/table/decimal_keys.h"
 #include "frame/table/gather.h"
 #include "frame/sort/sort_carry.h"
@@ -60,6 +61,7 @@ static weft_status by_permutation(weft_exec *exec, const weft_table *table,
                                   weft__column *cols, int *gathered) {
   const char *method = "";
   weft_status st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, run);
+  if (st == WEFT_OK) st = weft__progress_check("weft_table_sort"); /* before the gathers */
   if (st != WEFT_OK) return st;
   report_sorted(exec, dev, run, kcols, nkeys, table->rows, method);
   size_t primary = table->ncols;
@@ -99,8 +101,25 @@ static weft_status sort_by_permutation(weft_exec *exec, const weft_table *table,
   return st;
 }
 
+static weft_status sort_table(weft_exec *exec, const weft_table *table, size_t nkeys,
+                              const char *const *keys, const int *descending, weft_table **out);
+
+/* Progress: the radix passes count the rows they move (sort_radix.c), about three times
+ * the rows in all; the check after the sort gives a cancelled call its status. */
 weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
                             const char *const *keys, const int *descending, weft_table **out) {
+  weft__progress *p = weft__progress_begin("sort", table && table->rows > 0 ? 3 * (uint64_t)table->rows : 0);
+  weft_status st = sort_table(exec, table, nkeys, keys, descending, out);
+  if (st == WEFT_OK && weft__progress_check("weft_table_sort") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(p, st);
+}
+
+static weft_status sort_table(weft_exec *exec, const weft_table *table, size_t nkeys,
+                              const char *const *keys, const int *descending, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_sort: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_sort: table is NULL");
