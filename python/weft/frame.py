@@ -868,6 +868,17 @@ class DataFrame:
                 os.unlink(tmp)
             raise
 
+    def write_dataset(self, path: Union[str, os.PathLike], mode: str = "create") -> Any:
+        """Writes the rows as a dataset folder (weft.write_dataset: mode "create", "append"
+        or "overwrite"), with this frame's indexes saved when it creates or overwrites it;
+        returns the weft.Dataset of the version written."""
+        from .dataset import write_dataset
+        ds = write_dataset(self, path, mode)
+        if mode != "append" or ds.version == 1:
+            for name, (tix, _, _) in self._indexes.items():
+                ds = ds._with_index(tix)
+        return ds
+
     def lazy(self) -> LazyFrame:
         """A LazyFrame scanning this DataFrame (its buffers shared, not copied)."""
         return LazyFrame(self)
