@@ -898,8 +898,11 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_nearest(const weft_plan *input, co
  * fails the query. The index is tied to the column's memory: a nearest uses it only where
  * its input's column is that very buffer with the same row count (the same rows: a filter,
  * sort or join makes a new one), else it runs the exact search and says why. `describe` is
- * what explain and the report show. `release(ctx)` is called once when the last holder
- * frees it, or at once when this call fails. */
+ * what explain and the report show. `scan_fraction` (0, 1]: the share of the rows one search
+ * reads (an IVF index: nprobe / nlist; a flat one: 1): where a pre-filter leaves fewer
+ * candidates than that many rows, the exact search over the candidates reads less and is
+ * exact, and runs instead (the report says so). `release(ctx)` is called once when the last
+ * holder frees it, or at once when this call fails. */
 typedef int (*weft_vector_search_fn)(void *ctx, size_t nq, const float *queries, size_t k,
                                      const uint8_t *allowed, int64_t nbits, float *distances,
                                      int64_t *rows);
@@ -908,6 +911,7 @@ typedef struct weft_vector_index weft_vector_index;
 WEFT_API WEFT_NODISCARD weft_status weft_vector_index_new(const weft_table *table,
                                                           const char *column, weft_metric metric,
                                                           const char *describe,
+                                                          double scan_fraction,
                                                           weft_vector_search_fn search,
                                                           weft_vector_release_fn release,
                                                           void *ctx, weft_vector_index **out);

@@ -74,7 +74,8 @@ def test_exact_kinds_match_numpy(kind, filt):
         q = rng.standard_normal(DIM).astype(np.float32)
         nprobe = None if kind == "flat" else 8  # every list: exact
         got = df.nearest("emb", q, k=10, filter=predicate(filt), nprobe=nprobe)
-        assert "searched" in weft.last_report()
+        # every index read all rows here: fewer candidates are searched exactly instead
+        assert "not needed" in weft.last_report() or ok.sum() == N
         ids, dist = truth(x, ok, q, 10, "l2")
         assert got["row"].to_list() == ids.tolist()
         np.testing.assert_allclose(got["_distance"].to_numpy(), dist, rtol=1e-4, atol=1e-4)
@@ -98,20 +99,41 @@ def test_metrics_and_batches(metric):
 def test_approximate_kinds_keep_the_filter_and_recall():
     df, x, vnull, cat_null, _ = make(5, n=4000, dim=16)
     cat = df["cat"].to_numpy()
-    ok = (cat < 5) & ~cat_null & ~vnull
+    ok = (cat >= 2) & ~cat_null & ~vnull  # about 73 % of the rows: more than nprobe 4 of 16 read
     qs = np.random.default_rng(6).standard_normal((20, 16)).astype(np.float32)
     for kind in ("ivf_flat", "ivf_sq8"):
         df.create_index("emb", kind, nlist=16)
         hits = 0
         for q in qs:
-            got = df.nearest("emb", q, k=10, filter=weft.col("cat") < 5, nprobe=4)
+            got = df.nearest("emb", q, k=10, filter=weft.col("cat") >= 2, nprobe=4)
+            assert "searched" in weft.last_report()
             rows = np.array(got["row"].to_list())
             assert len(rows) == 10 and ok[rows].all()  # never a filtered-out or null row
             hits += len(set(rows) & set(truth(x, ok, q, 10, "l2")[0]))
         assert hits / 200 >= 0.6, (kind, hits)  # nprobe 4 of 16: approximate, not random
-        full = df.nearest("emb", qs[0], k=10, filter=weft.col("cat") < 5, nprobe=16)
+        full = df.nearest("emb", qs[0], k=10, filter=weft.col("cat") >= 2, nprobe=16)
         exact = set(truth(x, ok, qs[0], 10, "l2")[0])
         assert len(set(full["row"].to_list()) & exact) >= (10 if kind == "ivf_flat" else 8)
+        # a filter that leaves fewer rows than the index reads: exact over the candidates
+        few = (cat == 3) & ~cat_null & ~vnull
+        got = df.nearest("emb", qs[1], k=10, filter=weft.col("cat") == 3, nprobe=4)
+        assert "not needed: the %d candidates" % few.sum() in weft.last_report()
+        assert got["row"].to_list() == truth(x, few, qs[1], 10, "l2")[0].tolist()
+
+
+def test_flat_index_is_searched_without_a_filter():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((777, 8)).astype(np.float32)
+    df = weft.DataFrame({"emb": x, "row": np.arange(777)})
+    df.create_index("emb", "flat", metric="cosine")
+    q = rng.standard_normal((3, 8)).astype(np.float32)
+    got = df.nearest("emb", q, k=4, metric="cosine")
+    assert "searched (12 rows found of 12 asked)" in weft.last_report()
+    for i in range(3):
+        ids, dist = truth(x, np.ones(777, bool), q[i], 4, "cosine")
+        part = got.filter(weft.col("_query") == i)
+        assert part["row"].to_list() == ids.tolist()
+        np.testing.assert_allclose(part["_distance"].to_numpy(), dist, rtol=1e-4, atol=1e-5)
 
 
 def test_explain_and_which_operations_keep_the_index():

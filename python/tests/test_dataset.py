@@ -159,7 +159,7 @@ def test_indexes_are_saved_reloaded_and_grown(tmp_path):
     lf = ds.scan().filter(weft.col("cat") < 25).nearest("emb", q, k=10)
     assert 'index: flat(l2) on "emb"' in lf.explain()
     got = lf.collect()
-    assert "searched" in weft.last_report()
+    assert "index: flat(l2)" in weft.last_report()
     exact = ds.to_frame().nearest("emb", q, k=10, filter=weft.col("cat") < 25, use_index=False)
     assert got["id"].to_list() == exact["id"].to_list()
     assert ds.to_frame().indexes[0]["column"] == "emb"

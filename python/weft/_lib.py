@@ -1037,11 +1037,12 @@ weft_vector_search_fn = ctypes.CFUNCTYPE(
 weft_vector_release_fn = ctypes.CFUNCTYPE(None, c_void_p)
 weft_vector_index_p = c_void_p
 # weft_status weft_vector_index_new(const weft_table *table, const char *column,
-#     weft_metric metric, const char *describe, weft_vector_search_fn search,
-#     weft_vector_release_fn release, void *ctx, weft_vector_index **out);
+#     weft_metric metric, const char *describe, double scan_fraction,
+#     weft_vector_search_fn search, weft_vector_release_fn release, void *ctx,
+#     weft_vector_index **out);
 weft_vector_index_new = _fn(
     "weft_vector_index_new", weft_status,
-    [weft_table_p, c_char_p, c_int, c_char_p, weft_vector_search_fn, weft_vector_release_fn,
+    [weft_table_p, c_char_p, c_int, c_char_p, ctypes.c_double, weft_vector_search_fn, weft_vector_release_fn,
      c_void_p, POINTER(weft_vector_index_p)],
 )
 # void weft_vector_index_free(weft_vector_index *index);

@@ -188,9 +188,11 @@ class Binding:
             _bound[ctx] = (tix, nprobe or 1)
         out = _lib.weft_vector_index_p()
         text = tix.describe(nprobe if tix.kind != "flat" else None).encode("utf-8")
+        # the share of the rows one search reads: fewer candidates are searched exactly
+        fraction = 1.0 if tix.kind == "flat" else min(nprobe or 1, tix.params["nlist"]) / tix.params["nlist"]
         _check(_lib.weft_vector_index_new(table_handle, tix.column.encode("utf-8"),
-                                          _C_METRIC[tix.metric], text, _SEARCH, _RELEASE, ctx,
-                                          ctypes.byref(out)), "create_index")
+                                          _C_METRIC[tix.metric], text, fraction, _SEARCH,
+                                          _RELEASE, ctx, ctypes.byref(out)), "create_index")
         self.handle = out
         self._finalizer = weakref.finalize(self, _lib.weft_vector_index_free, out)
 

@@ -214,6 +214,10 @@ weft_status weft__table_nearest_indexed(weft_exec *exec, const weft_table *table
   int use_index = index && !unused;
   int64_t *rows = NULL, n = 0, passed = 0;
   WEFT_RETURN_NOT_OK(candidates(exec, table, vec, prefilter, &rows, &n, &passed));
+  /* fewer candidates than the index would read: the exact search over them reads less */
+  double reads = use_index ? index->scan_fraction * (double)table->rows : 0;
+  int fewer = use_index && (double)n < reads;
+  if (fewer) use_index = 0;
   size_t kk = (size_t)n < k ? (size_t)n : k;
   weft_index *ix = NULL;
   weft_status st = WEFT_OK;
@@ -244,6 +248,9 @@ weft_status weft__table_nearest_indexed(weft_exec *exec, const weft_table *table
     if (use_index)
       weft__report(exec, "index: %s searched (%lld rows found of %zu asked)", index->describe,
                    (long long)found, nq * kk);
+    else if (fewer)
+      weft__report(exec, "index: %s not needed: the %lld candidates are fewer than the %.0f rows "
+                   "it reads; exact search over them", index->describe, (long long)n, reads);
     else if (index)
       weft__report(exec, "index: %s not used: %s; exact search", index->describe, unused);
   }

@@ -17,7 +17,8 @@ static const float *first_vector(const weft__column *vec) {
 }
 
 weft_status weft_vector_index_new(const weft_table *table, const char *column, weft_metric metric,
-                                  const char *describe, weft_vector_search_fn search,
+                                  const char *describe, double scan_fraction,
+                                  weft_vector_search_fn search,
                                   weft_vector_release_fn release, void *ctx,
                                   weft_vector_index **out) {
   const char *fn = "weft_vector_index_new";
@@ -27,6 +28,9 @@ weft_status weft_vector_index_new(const weft_table *table, const char *column, w
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: out, table, column and search must not be NULL", fn);
   else if (metric != WEFT_METRIC_L2 && metric != WEFT_METRIC_IP && metric != WEFT_METRIC_COSINE)
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: metric %d is not l2, ip or cosine", fn, (int)metric);
+  else if (!(scan_fraction > 0 && scan_fraction <= 1))
+    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "%s: scan_fraction %g is not in (0, 1]", fn,
+                     scan_fraction);
   else
     st = weft__table_find(table, column, &idx);
   if (st == WEFT_OK && !weft__type_is_vector(table->cols[idx].view.type))
@@ -48,6 +52,7 @@ weft_status weft_vector_index_new(const weft_table *table, const char *column, w
   ix->rows = table->rows;
   ix->dim = (size_t)weft__vec_dim(table->cols[idx].view.type);
   ix->metric = metric;
+  ix->scan_fraction = scan_fraction;
   ix->search = search, ix->release = release, ix->ctx = ctx;
   *out = ix;
   return WEFT_OK;

@@ -15,6 +15,7 @@ struct weft_vector_index {
   size_t dim;
   weft_metric metric;
   char *describe;
+  double scan_fraction; /* of the rows one search reads: fewer candidates go exact */
   weft_vector_search_fn search;
   weft_vector_release_fn release;
   void *ctx;
