@@ -212,3 +212,22 @@ def test_all_null_vectors_and_tiny_frames():
     one.create_index("emb", "ivf_flat", nlist=1)
     got = one.nearest("emb", [0.0, 0.0], k=3)
     assert got["a"].to_list() == [5] and got["_distance"].to_list() == [5.0]
+
+
+def test_ivf_pq_maps_onto_ivfindex_pq_or_says_it_is_missing():
+    from weft import ivf
+    df, x, vnull, cat_null, _ = make(13, n=3000, dim=16)
+    if "pq" not in getattr(ivf, "_CODECS", {}):
+        with pytest.raises(weft.UnsupportedError, match=r"kind='ivf_pq' needs weft.IVFIndex\(codec='pq'\)"):
+            df.create_index("emb", "ivf_pq", nlist=8, m=4)
+        return
+    with pytest.raises(weft.InvalidArgumentError, match="needs m="):
+        df.create_index("emb", "ivf_pq", nlist=8)
+    df.create_index("emb", "ivf_pq", nlist=8, m=4, refine=8)
+    assert df.indexes[0]["kind"] == "ivf_pq" and df.indexes[0]["m"] == 4
+    ok = ~vnull
+    hits = 0
+    for q in x[:10]:
+        got = df.nearest("emb", q, k=10, nprobe=8)
+        hits += len(set(got["row"].to_list()) & set(truth(x, ok, q, 10, "l2")[0]))
+    assert hits >= 80

@@ -41,7 +41,8 @@ class TableIndex:
 
     def describe(self, nprobe: Optional[int] = None) -> str:
         """What explain and the report call it: kind, parameters, metric and column."""
-        parts = [f"{k}={v}" for k, v in self.params.items() if k in ("nlist", "m", "nbits")]
+        parts = [f"{k}={v}" for k, v in self.params.items()
+                 if k in ("nlist", "m", "nbits", "refine") and v is not None]
         if nprobe is not None:
             parts.append(f"nprobe={nprobe}")
         parts.append(self.metric)
@@ -56,7 +57,7 @@ class TableIndex:
         return f"<weft index {self.describe()}>"
 
 
-def _ivf_codec(kind: str, where: str, m: Optional[int], nbits: int) -> dict:
+def _ivf_codec(kind: str, where: str, m: Optional[int], nbits: int, refine: Optional[int]) -> dict:
     """IVFIndex's codec arguments for an IVF kind (PQ only where IVFIndex has codec "pq")."""
     from . import ivf
 
@@ -77,6 +78,8 @@ def _ivf_codec(kind: str, where: str, m: Optional[int], nbits: int) -> dict:
         args["m"] = m
     if "nbits" in params:
         args["nbits"] = nbits
+    if refine is not None:
+        args["refine"] = refine
     return args
 
 
@@ -87,7 +90,8 @@ def _int(value: Any, name: str, where: str, minimum: int) -> int:
 
 
 def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int], m: Optional[int],
-          nbits: int, niter: int, seed: int, sample_rate: int, where: str) -> TableIndex:
+          nbits: int, niter: int, seed: int, sample_rate: int, where: str,
+          refine: Optional[int] = None) -> TableIndex:
     """The index of `kind` over the non-null vectors of `series`, ids their row numbers."""
     from .index import FlatIndex
     from .ivf import IVFIndex
@@ -114,10 +118,12 @@ def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int]
             raise InvalidArgumentError(
                 f"{where}: nlist={nlist} lists need at least {nlist} non-null vectors to train "
                 f"on; column {column!r} has {ids.size}")
-        codec = _ivf_codec(kind, where, m, nbits)
+        if kind != "ivf_pq" and (m is not None or refine is not None):
+            raise InvalidArgumentError(f"{where}: m= and refine= are for kind='ivf_pq' (kind is {kind!r})")
+        codec = _ivf_codec(kind, where, m, nbits, refine)
         params["nlist"] = nlist
         if kind == "ivf_pq":
-            params.update(m=m, nbits=nbits)
+            params.update(m=m, nbits=nbits, refine=refine)
         index = IVFIndex(dim, nlist, _INDEX_METRIC[metric], **codec)
         take = min(ids.size, nlist * sample_rate)  # as Lance: a sample of rows per list
         sample = vectors if take == ids.size else vectors[

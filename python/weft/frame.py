@@ -770,12 +770,12 @@ class DataFrame:
     def create_index(self, column: str, kind: str = "ivf_flat", *, metric: str = "l2",
                      nlist: Optional[int] = None, m: Optional[int] = None, nbits: int = 8,
                      niter: int = 25, seed: int = 0, sample_rate: int = 256,
-                     replace: bool = True) -> None:
+                     refine: Optional[int] = None, replace: bool = True) -> None:
         """Builds a vector index over `column` (array[f32, dim]) whose ids are this frame's
         row numbers (null vectors left out), kept with the frame by column name (as Lance's
         Table.create_index). kind: "flat" (exact, weft.FlatIndex), "ivf_flat", "ivf_sq8"
         (weft.IVFIndex with codec "flat" / "sq8") or "ivf_pq" (codec "pq", m sub-vectors of
-        nbits bits, where IVFIndex has it). metric: "l2", "cosine" or "dot", the metric of
+        nbits bits, refine: re-rank k * refine candidates exactly; where IVFIndex has it). metric: "l2", "cosine" or "dot", the metric of
         the nearest calls that use it. nlist: IVF lists (default about sqrt(rows)), trained
         by k-means (niter, seed) on up to nlist * sample_rate rows. nearest (eager and
         lazy) on this frame, and on frames made from it that keep the column's rows as
@@ -791,7 +791,7 @@ class DataFrame:
             raise InvalidArgumentError(f"{where}: column {column!r} has an index already "
                                        f"({self._indexes[column][0].describe()}); pass replace=True")
         tix = _table_index.build(self.get_column(column), column, kind, metric, nlist, m, nbits,
-                                 niter, seed, sample_rate, where)
+                                 niter, seed, sample_rate, where, refine)
         self._indexes[column] = (tix, self, _table_index.Binding(self._handle, tix, None))
 
     def drop_index(self, column: str) -> None:
