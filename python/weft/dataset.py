@@ -20,11 +20,10 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-import uuid
 from typing import Any, Optional, Sequence, Union
 
-from . import _fragment_stats, _lib, _manifest
-from . import _table_index
+from . import _dataset_scan, _lib, _manifest, _table_index
+from ._dataset_write import arrow_of, save_index, write_fragment
 from .errors import InvalidArgumentError, NotFoundError, UnsupportedError, _check
 
 __all__ = ["Dataset", "open_dataset", "write_dataset"]
@@ -45,45 +44,6 @@ def _root(path: Any, where: str) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise InvalidArgumentError(f"{where}: the path must be a str or os.PathLike, got {path!r}")
     return os.path.abspath(os.fspath(path))
-
-
-def _write_fragment(root: str, table: Any) -> dict:
-    """One IPC file of `table` as one record batch under root/data: its manifest entry."""
-    pa = _pyarrow("write_dataset")
-    folder = os.path.join(root, _manifest.DATA)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{uuid.uuid4().hex}.arrow")
-    tmp = _manifest.temp_path(folder, "fragment")
-    try:
-        batch = table.combine_chunks().to_batches()
-        with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            for b in batch[:1]:  # combine_chunks leaves at most one batch
-                writer.write_batch(b)
-        _manifest.publish(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return _manifest.file_entry(root, path, rows=table.num_rows,
-                                stats=_fragment_stats.compute(table))
-
-
-def _arrow_of(data: Any, where: str) -> Any:
-    """(pyarrow Table) of a weft DataFrame or what weft.DataFrame takes."""
-    from .frame import DataFrame
-
-    df = data if isinstance(data, DataFrame) else DataFrame(data)
-    return df.to_arrow()
-
-
-def _save_index(root: str, tix: Any) -> dict:
-    folder = os.path.join(root, _manifest.INDICES)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{uuid.uuid4().hex}.idx")
-    tix.index.save(path)  # atomic: a synced temporary file renamed
-    _manifest.sync_directory(folder)
-    return _manifest.file_entry(root, path, column=tix.column, kind=tix.kind, metric=tix.metric,
-                                params=tix.params, rows=tix.rows)
 
 
 class Dataset:
@@ -270,14 +230,12 @@ class Dataset:
         from .lazy import _PLAN_INDEXES, LazyFrame
 
         schema = DataFrame(self._schema.empty_table())
-        with _sources_lock:
-            ctx = _next_ctx[0]
-            _next_ctx[0] += 1
-            _sources[ctx] = self
+        ctx = _dataset_scan.register(self)
         out = _lib.weft_plan_p()
         name = f"dataset {self._root} v{self.version}"
         _check(_lib.weft_plan_scan_source(schema._handle, self.count_rows(), name.encode("utf-8"),
-                                          _READ, _RELEASE, ctx, ctypes.byref(out)), "Dataset.scan")
+                                          _dataset_scan.READ, _dataset_scan.RELEASE, ctx,
+                                          ctypes.byref(out)), "Dataset.scan")
         lf = LazyFrame._own(out)
         entries = self._index_entries()
         if entries:
@@ -300,13 +258,13 @@ class Dataset:
         """A new version with `data`'s rows after these (its columns must be these, same
         names, order and types); saved indexes take the new rows' vectors. Returns the new
         version (this object still reads its own)."""
-        table = _arrow_of(data, "Dataset.append")
+        table = arrow_of(data, "Dataset.append")
         if not table.schema.equals(self._schema):
             raise InvalidArgumentError(f"Dataset.append: the rows have schema {table.schema}; "
                                        f"dataset {self._root} has {self._schema}")
         fragments = list(self._body["fragments"])
         if table.num_rows:
-            fragments.append(_write_fragment(self._root, table))
+            fragments.append(write_fragment(self._root, table))
         indexes = []
         if table.num_rows and self._body["indexes"]:
             from .frame import DataFrame
@@ -320,7 +278,7 @@ class Dataset:
                     tix.index.add(series.to_numpy()[rows], rows.astype(np.int64) + self.count_rows())
                 grown = _table_index.TableIndex(tix.column, tix.kind, tix.metric, tix.params,
                                                 tix.index, self.count_rows() + table.num_rows)
-                indexes.append(_save_index(self._root, grown))
+                indexes.append(save_index(self._root, grown))
             with self._lock:
                 self._source = None  # the loaded index objects took rows this version lacks
         else:
@@ -338,7 +296,7 @@ class Dataset:
 
     def _with_index(self, tix: Any) -> "Dataset":
         """A new version holding the index `tix` (built over exactly these rows)."""
-        entry = _save_index(self._root, tix)
+        entry = save_index(self._root, tix)
         indexes = [e for e in self._body["indexes"] if e["column"] != tix.column] + [entry]
         return self._commit(list(self._body["fragments"]), indexes, self._schema,
                             "Dataset.create_index")
@@ -357,45 +315,6 @@ class Dataset:
 def _arrow_handle(table: Any) -> Any:
     from .frame import _arrow_handle as handle
     return handle(table, "weft dataset")
-
-
-# ---------------------------------------------------------------- the scan's callbacks
-
-_sources: dict = {}
-_next_ctx = [1]
-_sources_lock = threading.Lock()
-
-
-def _read_impl(ctx, ncols, columns, predicate, out, note, cap):  # noqa: ANN001
-    from ._scan_parquet import _write_note
-    ds = _sources[ctx]
-    names = [columns[i].decode("utf-8") for i in range(ncols)]
-    frags = ds._body["fragments"]
-    keep = [i for i, f in enumerate(frags)
-            if _fragment_stats.may_match(predicate, f.get("stats", {}), f["rows"])]
-    table = ds._table(names, None if len(keep) == len(frags) else keep)
-    out[0] = _arrow_handle(table).value
-    _write_note(note, cap, f"dataset: read {len(keep)} of {len(frags)} fragments, "
-                f"{table.num_rows} rows, {len(names)} columns (memory-mapped)")
-
-
-def _read(ctx, ncols, columns, predicate, out, note, cap):  # noqa: ANN001 (ctypes callback)
-    from ._scan_parquet import _errors
-    try:
-        _read_impl(ctx, ncols, columns, predicate, out, note, cap)
-        return 0
-    except BaseException as e:  # raised again by LazyFrame.collect, on this thread
-        _errors.value = e
-        return _lib.WEFT_ERR_INVALID_ARGUMENT
-
-
-def _release(ctx):  # noqa: ANN001 (ctypes callback)
-    with _sources_lock:
-        _sources.pop(ctx, None)
-
-
-_READ = _lib.weft_scan_read_fn(_read)
-_RELEASE = _lib.weft_scan_release_fn(_release)
 
 
 # ---------------------------------------------------------------- open / write
@@ -442,9 +361,9 @@ def write_dataset(data: Any, path: Union[str, os.PathLike], mode: str = "create"
         raise InvalidArgumentError(f"{where}: {root!r} is a file, not a folder")
     if found and mode == "append":
         return open_dataset(root).append(data)
-    table = _arrow_of(data, where)
+    table = arrow_of(data, where)
     os.makedirs(root, exist_ok=True)
-    fragments = [_write_fragment(root, table)]
+    fragments = [write_fragment(root, table)]
     previous = Dataset(root, _manifest.read(root, found[-1])) if found else None
     if previous is None:
         body = _manifest.new_body(1, table.schema, fragments, [])
