@@ -96,25 +96,25 @@ weft_expr *price_below(double x) {
   return p;
 }
 
-std::string explain(const weft_plan *p) {
+std::string explain(weft_plan *p) {
   const char *text = nullptr;
   EXPECT_EQ(weft_plan_explain(nullptr, p, &text), WEFT_OK);
   return text ? text : "";
 }
 
-struct Run {
+struct Outcome {
   std::vector<int64_t> rows;
   std::string report;
 };
 
-Run collect(const weft_plan *p) {
+Outcome collect(weft_plan *p) {
   weft_exec *ex = nullptr;
   EXPECT_EQ(weft_exec_create(&ex), WEFT_OK);
   weft_table *out = nullptr;
   EXPECT_EQ(weft_plan_collect(ex, p, &out), WEFT_OK) << weft_last_error();
   const char *text = nullptr;
   EXPECT_EQ(weft_exec_report(ex, &text), WEFT_OK);
-  Run r{out ? ids(out) : std::vector<int64_t>{}, text ? text : ""};
+  Outcome r{out ? ids(out) : std::vector<int64_t>{}, text ? text : ""};
   weft_table_free(out);
   weft_exec_free(ex);
   return r;
@@ -138,7 +138,7 @@ TEST(VectorIndex, SearchedWhereTheRowsAreTheIndexedOnes) {
   ASSERT_EQ(weft_plan_nearest(filt, "emb", 1, q.data(), 4, 7, WEFT_METRIC_L2, 0, &exact), WEFT_OK);
   weft_vector_index_free(ix);  // the plan holds its own reference
   EXPECT_NE(explain(near).find("index: mine, prefilter"), std::string::npos) << explain(near);
-  Run got = collect(near), want = collect(exact);
+  Outcome got = collect(near), want = collect(exact);
   EXPECT_EQ(s.calls, 1);
   EXPECT_EQ(s.last_nbits, 1000);
   EXPECT_EQ(got.rows, want.rows);
@@ -169,11 +169,11 @@ TEST(VectorIndex, ExactWhereRowsChangedOrCandidatesAreFew) {
   ASSERT_EQ(weft_plan_nearest_indexed(filt, "emb", 1, q.data(), 4, 5, WEFT_METRIC_L2, 0, ix, 0, &few),
             WEFT_OK);
   EXPECT_NE(explain(near).find("index mine not used: its input is a SORT"), std::string::npos);
-  Run a = collect(near);
+  Outcome a = collect(near);
   EXPECT_NE(a.report.find("not used: the input's rows are not the indexed ones"), std::string::npos)
       << a.report;
-  Run b = collect(few);
-  EXPECT_NE(b.report.find("not needed: the 48 candidates are fewer than the 300 rows"),
+  Outcome b = collect(few);
+  EXPECT_NE(b.report.find("not needed: the 60 candidates are fewer than the 300 rows"),
             std::string::npos) << b.report;
   for (int64_t r : b.rows) EXPECT_TRUE(d.ok(r) && r % 10 == 0);
   EXPECT_EQ(s.calls, 0);
@@ -209,7 +209,7 @@ TEST(VectorIndex, StrictRefusesAFilterAfterTheSearch) {
   EXPECT_NE(std::string(weft_last_error()).find("post-filter"), std::string::npos);
   weft_table *out = nullptr;
   EXPECT_EQ(weft_plan_collect(nullptr, post, &out), WEFT_ERR_UNSUPPORTED);
-  Run r = collect(pre);  // on the input's columns: the pre-filter, allowed
+  Outcome r = collect(pre);  // on the input's columns: the pre-filter, allowed
   EXPECT_EQ(r.rows.size(), 5u);
   for (weft_plan *p : {scan, near, post, pre}) weft_plan_free(p);
   for (weft_expr *e : {c, l, dist_pred, pred}) weft_expr_free(e);
