@@ -199,19 +199,22 @@ def test_a_killed_appender_leaves_a_complete_version(tmp_path):
     kills = 0
     start = time.monotonic()
     seen = set()
+    scale = 1.0
     while kills < 60 and time.monotonic() - start < 20:
         before = weft.open_dataset(root).version
         ready = ctx.Event()
         proc = ctx.Process(target=exec, args=(CHILD, {"args": {"root": root, "seed": kills}, "ready": ready}))
         proc.start()
         assert ready.wait(30)
-        time.sleep(rnd.uniform(0, 3 * per_append))
+        time.sleep(rnd.uniform(0, 3 * per_append * scale))
         os.kill(proc.pid, signal.SIGKILL)
         proc.join()
         kills += 1
         ds = weft.open_dataset(root)
         assert ds.version >= before
         seen.add(ds.version - before)
+        # a loaded machine runs the child slower than the parent's timing: aim later
+        scale = scale * 2 if ds.version == before else max(1.0, scale / 2)
         ds.validate()
         v = ds.to_frame()["v"].to_numpy()
         assert len(v) == 200 * ds.version == ds.count_rows()
@@ -219,7 +222,10 @@ def test_a_killed_appender_leaves_a_complete_version(tmp_path):
     print(f"{kills} kills, versions gained per kill: {sorted(seen)}")
     assert kills >= 10
     leftovers = [p for p in os.listdir(os.path.join(root, "_versions")) if p.endswith(".tmp")]
-    assert len(seen) > 1 or leftovers, "no kill landed inside an append"
+    # a fragment no manifest names: a kill between writing it and committing its version
+    named = {os.path.basename(f["file"]) for f in weft.open_dataset(root)._body["fragments"]}
+    orphans = [p for p in os.listdir(os.path.join(root, "data")) if p not in named]
+    assert len(seen) > 1 or leftovers or orphans, "no kill landed inside an append"
 
 
 # ---------------------------------------------------------------- opening is cheap
