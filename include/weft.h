@@ -915,8 +915,9 @@ WEFT_API WEFT_NODISCARD weft_status weft_vector_index_new(const weft_table *tabl
                                                           weft_vector_search_fn search,
                                                           weft_vector_release_fn release,
                                                           void *ctx, weft_vector_index **out);
-/* Drops the caller's reference (plans holding the index keep theirs). NULL is a no-op. */
-WEFT_API void weft_vector_index_free(weft_vector_index *index);
+/* Drops the caller's reference (plans holding the index keep theirs); WEFT_OK. NULL is a
+ * no-op. */
+WEFT_API weft_status weft_vector_index_free(weft_vector_index *index);
 /* 1 when `table`'s `column` is the buffer and row count `index` was made on, else 0. */
 WEFT_API int weft_vector_index_matches(const weft_vector_index *index, const weft_table *table,
                                        const char *column);

@@ -1045,8 +1045,8 @@ weft_vector_index_new = _fn(
     [weft_table_p, c_char_p, c_int, c_char_p, ctypes.c_double, weft_vector_search_fn, weft_vector_release_fn,
      c_void_p, POINTER(weft_vector_index_p)],
 )
-# void weft_vector_index_free(weft_vector_index *index);
-weft_vector_index_free = _fn("weft_vector_index_free", None, [weft_vector_index_p])
+# weft_status weft_vector_index_free(weft_vector_index *index);
+weft_vector_index_free = _fn("weft_vector_index_free", weft_status, [weft_vector_index_p])
 # int weft_vector_index_matches(const weft_vector_index *index, const weft_table *table,
 #     const char *column);
 weft_vector_index_matches = _fn("weft_vector_index_matches", c_int,

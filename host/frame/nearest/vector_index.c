@@ -64,11 +64,12 @@ weft_vector_index *weft__vector_index_ref(const weft_vector_index *index) {
   return ix;
 }
 
-void weft_vector_index_free(weft_vector_index *index) {
-  if (!index || atomic_fetch_sub(&index->refs, 1) != 1) return;
+weft_status weft_vector_index_free(weft_vector_index *index) {
+  if (!index || atomic_fetch_sub(&index->refs, 1) != 1) return WEFT_OK;
   if (index->release) index->release(index->ctx);
   free(index->describe);
   free(index);
+  return WEFT_OK;
 }
 
 const char *weft__vector_index_mismatch(const weft_vector_index *index, const weft__column *vec,
