@@ -921,6 +921,49 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_nearest(const weft_plan *input, co
                                                       size_t nq, const float *queries, size_t dim,
                                                       size_t k, weft_metric metric, int batch,
                                                       weft_plan **out);
+/* An index over a table's vector column, searched by the caller's callback: its ids are
+ * the table's row numbers. `search(ctx, nq, queries, k, allowed, nbits, distances, rows)`
+ * writes, for each query, up to k rows (row-major nq x k, best first, -1 for none) and their
+ * distances as weft_table_nearest gives them (smaller is nearer); `allowed` (NULL: every
+ * row) is a bitset over row numbers (bit r of byte r / 8, nbits bits) of the rows a
+ * pre-filter keeps with a non-null vector. It returns 0, or a nonzero weft_status that
+ * fails the query. The index is tied to the column's memory: a nearest uses it only where
+ * its input's column is that very buffer with the same row count (the same rows: a filter,
+ * sort or join makes a new one), else it runs the exact search and says why. `describe` is
+ * what explain and the report show. `scan_fraction` (0, 1]: the share of the rows one search
+ * reads (an IVF index: nprobe / nlist; a flat one: 1): where a pre-filter leaves fewer
+ * candidates than that many rows, the exact search over the candidates reads less and is
+ * exact, and runs instead (the report says so). `release(ctx)` is called once when the last
+ * holder frees it, or at once when this call fails. */
+typedef int (*weft_vector_search_fn)(void *ctx, size_t nq, const float *queries, size_t k,
+                                     const uint8_t *allowed, int64_t nbits, float *distances,
+                                     int64_t *rows);
+typedef void (*weft_vector_release_fn)(void *ctx);
+typedef struct weft_vector_index weft_vector_index;
+WEFT_API WEFT_NODISCARD weft_status weft_vector_index_new(const weft_table *table,
+                                                          const char *column, weft_metric metric,
+                                                          const char *describe,
+                                                          double scan_fraction,
+                                                          weft_vector_search_fn search,
+                                                          weft_vector_release_fn release,
+                                                          void *ctx, weft_vector_index **out);
+/* Drops the caller's reference (plans holding the index keep theirs); WEFT_OK. NULL is a
+ * no-op. */
+WEFT_API weft_status weft_vector_index_free(weft_vector_index *index);
+/* 1 when `table`'s `column` is the buffer and row count `index` was made on, else 0. */
+WEFT_API int weft_vector_index_matches(const weft_vector_index *index, const weft_table *table,
+                                       const char *column);
+/* weft_plan_nearest with an index (NULL: none) searched instead of the exact engine where
+ * it applies (see weft_vector_index_new), and strict = 1: the optimized plan must not
+ * filter the nearest's rows after the search (a filter left above it, on "_distance" or a
+ * column computed above it): explain and collect fail instead, naming the filter. */
+WEFT_API WEFT_NODISCARD weft_status weft_plan_nearest_indexed(const weft_plan *input,
+                                                              const char *column, size_t nq,
+                                                              const float *queries, size_t dim,
+                                                              size_t k, weft_metric metric,
+                                                              int batch,
+                                                              const weft_vector_index *index,
+                                                              int strict, weft_plan **out);
 /* Joins `left` and `right` on equal keys (as weft_table_join). */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_join(const weft_plan *left, const weft_plan *right,
                                                    size_t nkeys, const char *const *left_on,

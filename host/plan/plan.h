@@ -66,6 +66,8 @@ struct weft_plan {
   int metric, batch;             /* nearest: a weft_metric; 1 for a batch of queries */
   int reordered;                 /* join: placed by plan_join_order.c (explain says so) */
   double estimate;               /* join placed by plan_join_order.c: its estimated rows */
+  weft_vector_index *vindex;     /* nearest: the index it searches where it applies, or NULL */
+  int no_post_filter;            /* nearest: strict, no filter of its rows above it */
   char *explain_text;            /* the last weft_plan_explain of this handle */
   char *ran;                     /* the report of the last weft_plan_collect of this handle */
   weft__device_spec ran_spec;    /* the spec in effect at that collect (compared by explain) */
@@ -135,6 +137,9 @@ void weft__plan_nearest_line(const weft_plan *p, weft__text *t);
 /* `line` (taken over) with the pre-filter's count, "(n of N rows)", for explain only: it runs
  * the predicate over an in-memory scan (collect's report counts as it runs instead). */
 char *weft__plan_nearest_counted(const weft_plan *p, char *line);
+/* An error naming the filter when the optimized `plan` filters a strict nearest's rows after
+ * its search (a filter above it that could not become its pre-filter). */
+weft_status weft__plan_check_post_filters(const weft_plan *plan);
 
 /* plan_device.c: where an operator of `rows` input rows runs under `exec` (NULL: auto) and
  * why. force_cpu: run it with device "cpu" (a small input under auto). When the choice would

@@ -12,6 +12,7 @@
 #include "core/placement.h"
 #include "frame/join/join.h"
 #include "frame/fused/masked_agg.h"
+#include "frame/nearest/op_nearest.h"
 #include "frame/select/filter_keep.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
@@ -60,8 +61,9 @@ static weft_status run_op(weft_exec *ex, const weft_plan *p, const weft_table *i
     case WEFT__P_UNIQUE: return weft_table_unique(ex, in, p->n, keys, out);
     case WEFT__P_ROW_INDEX: return weft_table_with_row_index(in, keys[0], p->offset, out);
     case WEFT__P_NEAREST:
-      return weft_table_nearest(ex, in, keys[0], p->nq, p->queries, p->dim, (size_t)p->length,
-                                (weft_metric)p->metric, p->exprs ? exprs[0] : NULL, p->batch, out);
+      return weft__table_nearest_indexed(ex, in, keys[0], p->nq, p->queries, p->dim,
+                                         (size_t)p->length, (weft_metric)p->metric,
+                                         p->exprs ? exprs[0] : NULL, p->batch, p->vindex, out);
   }
   return weft__error(WEFT_ERR_INTERNAL, "weft_plan_collect: unknown node kind %d", (int)p->kind);
 }

@@ -8,12 +8,15 @@
 #include "frame/expr/expr.h"
 #include "core/alloc.h"
 #include "frame/select/filter_keep.h"
+#include "frame/nearest/vector_index.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
+#include "plan/plan_agg.h"
 
 static weft_status make(const weft_plan *input, const char *column, size_t nq, const float *queries,
                         size_t dim, size_t k, weft_metric metric, int batch,
-                        const weft_expr *prefilter, weft_plan **out) {
+                        const weft_expr *prefilter, const weft_vector_index *index, int strict,
+                        weft_plan **out) {
   const char *fn = "weft_plan_nearest";
   WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
   *out = NULL;
@@ -28,6 +31,8 @@ static weft_status make(const weft_plan *input, const char *column, size_t nq, c
   p->n = 1;
   p->length = (int64_t)k;
   p->nq = nq, p->dim = dim, p->metric = (int)metric, p->batch = batch != 0;
+  p->vindex = weft__vector_index_ref(index);
+  p->no_post_filter = strict != 0;
   int64_t per = input->rows < (int64_t)k ? input->rows : (int64_t)k;
   p->rows = per * (int64_t)nq;
   weft_status st = WEFT_OK;
@@ -57,13 +62,21 @@ static weft_status make(const weft_plan *input, const char *column, size_t nq, c
 weft_status weft_plan_nearest(const weft_plan *input, const char *column, size_t nq,
                               const float *queries, size_t dim, size_t k, weft_metric metric,
                               int batch, weft_plan **out) {
-  return make(input, column, nq, queries, dim, k, metric, batch, NULL, out);
+  return make(input, column, nq, queries, dim, k, metric, batch, NULL, NULL, 0, out);
+}
+
+weft_status weft_plan_nearest_indexed(const weft_plan *input, const char *column, size_t nq,
+                                      const float *queries, size_t dim, size_t k,
+                                      weft_metric metric, int batch,
+                                      const weft_vector_index *index, int strict,
+                                      weft_plan **out) {
+  return make(input, column, nq, queries, dim, k, metric, batch, NULL, index, strict, out);
 }
 
 weft_status weft__plan_nearest_like(const weft_plan *p, const weft_plan *input,
                                     const weft_expr *prefilter, weft_plan **out) {
   return make(input, p->keys[0], p->nq, p->queries, p->dim, (size_t)p->length,
-              (weft_metric)p->metric, p->batch, prefilter, out);
+              (weft_metric)p->metric, p->batch, prefilter, p->vindex, p->no_post_filter, out);
 }
 
 /* Rows of an in-memory scan where `pred` holds (-1: not a scan of memory, or it failed):
@@ -81,11 +94,37 @@ static int64_t passing_rows(const weft_plan *in, const weft_expr *pred) {
   return n;
 }
 
+/* Whether the index will be searched, as far as the plan tells before it runs: the rows
+ * reach the nearest unchanged through selects and with_columns from an in-memory scan (known
+ * now) or a scan of a source (known when it has read them: the report says). */
+static void index_words(const weft_plan *p, weft__text *t) {
+  const weft_plan *in = p->in;
+  while (in->kind == WEFT__P_SELECT || in->kind == WEFT__P_WITH_COLUMNS || in->kind == WEFT__P_ROW_INDEX)
+    in = in->in;
+  size_t idx;
+  if (in->kind != WEFT__P_SCAN) {
+    weft__text_add(t, ", index %s not used: its input is a %s, not the indexed rows",
+                   p->vindex->describe, weft__plan_kind_name(in->kind));
+  } else if (in->source) {
+    weft__text_add(t, ", index: %s (if the scan's rows are the indexed ones)", p->vindex->describe);
+  } else if (weft__table_find(in->table, p->keys[0], &idx) != WEFT_OK) {
+    weft__error_clear();
+    weft__text_add(t, ", index: %s (checked at collect)", p->vindex->describe);
+  } else {
+    const char *why = weft__vector_index_mismatch(p->vindex, &in->table->cols[idx], in->table->rows,
+                                                  (weft_metric)p->metric);
+    if (why) weft__text_add(t, ", index %s not used: %s", p->vindex->describe, why);
+    else weft__text_add(t, ", index: %s", p->vindex->describe);
+  }
+}
+
 void weft__plan_nearest_line(const weft_plan *p, weft__text *t) {
   static const char *metric[] = {"l2", "dot", "cosine"};
   weft__text_add(t, "%lld by \"%s\" (%s, %zu quer%s of %zu floats)", (long long)p->length,
                  p->keys[0], (unsigned)p->metric < 3 ? metric[p->metric] : "?", p->nq,
                  p->nq == 1 ? "y" : "ies", p->dim);
+  if (p->vindex) index_words(p, t);
+  if (p->no_post_filter) weft__text_add(t, ", strict");
   if (!p->exprs) return;
   const char *text = "?";
   if (weft_expr_to_string(p->exprs[0], &text) != WEFT_OK) text = "?";
@@ -104,4 +143,37 @@ char *weft__plan_nearest_counted(const weft_plan *p, char *line) {
   }
   free(line);
   return t.s;
+}
+
+/* A strict nearest found under `p` through operators that keep its rows one for one (the
+ * rows a filter above them drops are rows the search chose), or NULL. */
+static const weft_plan *strict_nearest_under(const weft_plan *p) {
+  for (;;) {
+    switch (p->kind) {
+      case WEFT__P_NEAREST: return p->no_post_filter ? p : NULL;
+      case WEFT__P_FILTER: case WEFT__P_SELECT: case WEFT__P_WITH_COLUMNS: case WEFT__P_SORT:
+      case WEFT__P_SLICE: case WEFT__P_TOP_K: case WEFT__P_ROW_INDEX:
+        if (weft__plan_has_aggs(p)) return NULL;
+        p = p->in;
+        break;
+      default: return NULL;
+    }
+  }
+}
+
+weft_status weft__plan_check_post_filters(const weft_plan *plan) {
+  for (const weft_plan *p = plan; p; p = p->in) {
+    if (p->right) WEFT_RETURN_NOT_OK(weft__plan_check_post_filters(p->right));
+    if (p->kind != WEFT__P_FILTER) continue;
+    const weft_plan *nn = strict_nearest_under(p->in);
+    if (!nn) continue;
+    const char *text = "?";
+    if (weft_expr_to_string(p->exprs[0], &text) != WEFT_OK) text = "?";
+    return weft__error(WEFT_ERR_UNSUPPORTED, "nearest(strict=True) by \"%s\": the filter %s "
+                       "cannot run before the search (it reads \"_distance\", \"_query\" or a "
+                       "column made above the nearest), so it would drop rows after the k were "
+                       "chosen (a post-filter, fewer than k rows); filter on the input's columns "
+                       "before nearest, or drop strict=True", nn->keys[0], text);
+  }
+  return WEFT_OK;
 }

@@ -52,6 +52,7 @@ weft_status weft_plan_free(weft_plan *p) {
     free(p->suffix);
     free_names(p->keep, p->nkeep);
     free(p->queries);
+    weft_vector_index_free(p->vindex);
     free(p->explain_text);
     free(p->ran);
     free(p);

@@ -17,6 +17,10 @@ weft_status weft__plan_optimize(const weft_plan *plan, weft_plan **out) {
   if (st == WEFT_OK) st = weft__plan_project(repushed, &projected);
   if (st == WEFT_OK) st = weft__plan_top_k(projected, &topk);
   if (st == WEFT_OK) st = weft__plan_scan_predicates(topk, out);
+  if (st == WEFT_OK && (st = weft__plan_check_post_filters(*out)) != WEFT_OK) {
+    weft_plan_free(*out);
+    *out = NULL;
+  }
   weft_plan_free(pushed), weft_plan_free(ordered), weft_plan_free(repushed);
   weft_plan_free(projected), weft_plan_free(topk);
   return st;

@@ -50,6 +50,7 @@ from .encoders import (Categorify, Encoder, FillNull, HashBucket, MinMax, NotFit
 from .interchange import from_dlpack, from_pandas, from_polars
 from .splits import train_test_split
 from ._knn_join import knn_join
+from .dataset import Dataset, open_dataset, write_dataset
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 from .progress import config, set_progress
 
@@ -103,6 +104,9 @@ __all__ = [
     "read_parquet",
     "scan_parquet",
     "knn_join",
+    "Dataset",
+    "open_dataset",
+    "write_dataset",
     "LazyFrame",
     "LazyGroupBy",
     "col",

@@ -1037,6 +1037,37 @@ weft_plan_with_row_index = _fn(
 weft_plan_nearest = _fn("weft_plan_nearest", weft_status, [weft_plan_p, c_char_p, c_size_t, c_void_p,
                                                            c_size_t, c_size_t, c_int, c_int,
                                                            POINTER(weft_plan_p)])
+# int (*weft_vector_search_fn)(void *ctx, size_t nq, const float *queries, size_t k,
+#     const uint8_t *allowed, int64_t nbits, float *distances, int64_t *rows);
+weft_vector_search_fn = ctypes.CFUNCTYPE(
+    c_int, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_int64, c_void_p, c_void_p
+)
+# void (*weft_vector_release_fn)(void *ctx);
+weft_vector_release_fn = ctypes.CFUNCTYPE(None, c_void_p)
+weft_vector_index_p = c_void_p
+# weft_status weft_vector_index_new(const weft_table *table, const char *column,
+#     weft_metric metric, const char *describe, double scan_fraction,
+#     weft_vector_search_fn search, weft_vector_release_fn release, void *ctx,
+#     weft_vector_index **out);
+weft_vector_index_new = _fn(
+    "weft_vector_index_new", weft_status,
+    [weft_table_p, c_char_p, c_int, c_char_p, ctypes.c_double, weft_vector_search_fn, weft_vector_release_fn,
+     c_void_p, POINTER(weft_vector_index_p)],
+)
+# weft_status weft_vector_index_free(weft_vector_index *index);
+weft_vector_index_free = _fn("weft_vector_index_free", weft_status, [weft_vector_index_p])
+# int weft_vector_index_matches(const weft_vector_index *index, const weft_table *table,
+#     const char *column);
+weft_vector_index_matches = _fn("weft_vector_index_matches", c_int,
+                                [weft_vector_index_p, weft_table_p, c_char_p])
+# weft_status weft_plan_nearest_indexed(const weft_plan *input, const char *column, size_t nq,
+#     const float *queries, size_t dim, size_t k, weft_metric metric, int batch,
+#     const weft_vector_index *index, int strict, weft_plan **out);
+weft_plan_nearest_indexed = _fn(
+    "weft_plan_nearest_indexed", weft_status,
+    [weft_plan_p, c_char_p, c_size_t, c_void_p, c_size_t, c_size_t, c_int, c_int,
+     weft_vector_index_p, c_int, POINTER(weft_plan_p)],
+)
 # weft_status weft_plan_join(const weft_plan *left, const weft_plan *right, size_t nkeys,
 #     const char *const *left_on, const char *const *right_on, weft_join_kind kind,
 #     const char *suffix, weft_plan **out);

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _csv, _group, _join, _lib, _select, _vectors
+from . import _csv, _group, _join, _lib, _select, _table_index, _vectors
 from . import lazy as _lazy
 from ._atomic import atomic_path
 from ._args import _flatten, _names, _row_index_args, _run
@@ -48,6 +48,11 @@ _REPR_CELL = 32  # characters of a cell shown
 # Polars' notebook style: cells right-aligned, line breaks inside a cell kept
 _HTML_STYLE = ("<style>\n.dataframe > thead > tr,\n.dataframe > tbody > tr {\n  text-align: right;\n"
                "  white-space: pre-wrap;\n}\n</style>\n")
+
+
+def _vector_dim(df, column, where):
+    dtype = df.schema.get(column, "") if isinstance(column, str) else ""
+    return int(dtype[len("array[f32, "):-1]) if dtype.startswith("array[f32, ") else 1
 
 
 def _require(module, what):
@@ -269,6 +274,9 @@ class DataFrame:
             data = {}
         if isinstance(data, DataFrame):
             handle = _call("weft.DataFrame", _lib.weft_table_slice, data._handle, 0, data.height)  # shares buffers
+            self._own(handle)
+            data._keeping_indexes(self)
+            return
         elif isinstance(data, dict):
             handle = _from_dict(data)
         elif isinstance(data, np.ndarray) and not isinstance(data, np.ma.MaskedArray):
@@ -290,6 +298,15 @@ class DataFrame:
         at interpreter exit (weakref.finalize, as every handle this package owns)."""
         self._handle = handle
         self._finalizer = weakref.finalize(self, _lib.weft_table_free, handle)
+        self._indexes = {}  # column -> (TableIndex, the frame it was made on, its Binding)
+
+    def _keeping_indexes(self, out: "DataFrame") -> "DataFrame":
+        """`out` (made from this frame) with the indexes whose column it still holds as it
+        is here: the same buffer and rows (see _table_index)."""
+        for name, entry in self._indexes.items():
+            if _table_index.matches(out._handle, entry[0], entry[2]):
+                out._indexes[name] = entry
+        return out
 
     @classmethod
     def _from_handle(cls, handle: Union[ctypes.c_void_p, int]) -> "DataFrame":
@@ -440,7 +457,12 @@ class DataFrame:
         if len(set(new)) != len(new):
             raise InvalidArgumentError(f"DataFrame.rename: column names repeat in {new}")
         views = [self._view(i) for i in range(len(have))]
-        return DataFrame._from_handle(table_from_columns(new, views, [self]))
+        out = DataFrame._from_handle(table_from_columns(new, views, [self]))
+        renamed = dict(zip(have, new))
+        for name, (tix, src, ident) in self._indexes.items():  # the index follows its column
+            if renamed[name] == name:
+                out._indexes[name] = (tix, src, ident)
+        return out
 
     def __contains__(self, name: object) -> bool:
         return name in self.columns
@@ -455,7 +477,7 @@ class DataFrame:
         if len(set(names)) != len(names):
             raise InvalidArgumentError(f"DataFrame: column names repeat in {names}")
         views = [self._view(i) for i in indices]
-        return DataFrame._from_handle(table_from_columns(names, views, [self]))
+        return self._keeping_indexes(DataFrame._from_handle(table_from_columns(names, views, [self])))
 
     @python_call("DataFrame.slice")
     def slice(self, offset: int, length: Optional[int] = None) -> "DataFrame":
@@ -658,13 +680,13 @@ class DataFrame:
     def select(self, *exprs: Any, device: Any = "auto", strict: bool = False) -> "DataFrame":
         """Columns computed from expressions (or column names), in order; all aggregations:
         one row."""
-        return DataFrame._from_handle(
-            _select.select(self._handle, _flatten(exprs), device=device, strict=strict))
+        return self._keeping_indexes(DataFrame._from_handle(
+            _select.select(self._handle, _flatten(exprs), device=device, strict=strict)))
 
     def with_columns(self, *exprs: Any, device: Any = "auto", strict: bool = False) -> "DataFrame":
         """The DataFrame plus computed columns (an existing name is replaced in place)."""
-        return DataFrame._from_handle(
-            _select.with_columns(self._handle, _flatten(exprs), device=device, strict=strict))
+        return self._keeping_indexes(DataFrame._from_handle(
+            _select.with_columns(self._handle, _flatten(exprs), device=device, strict=strict)))
 
     def filter(self, predicate: Any, device: Any = "auto", strict: bool = False) -> "DataFrame":
         """The rows where the boolean expression (or a bool Series / numpy bool array) is
@@ -713,15 +735,68 @@ class DataFrame:
     def with_row_index(self, name: str = "index", offset: int = 0) -> "DataFrame":
         """The frame with a first uint32 column `name` numbering the rows from `offset`."""
         name, offset = _row_index_args(name, offset, "DataFrame.with_row_index")
-        return DataFrame._from_handle(_call("DataFrame.with_row_index", _lib.weft_table_with_row_index,
-                                            self._handle, name, offset))
+        return self._keeping_indexes(DataFrame._from_handle(_call(
+            "DataFrame.with_row_index", _lib.weft_table_with_row_index, self._handle, name, offset)))
 
     def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2",
-                device: Any = "auto", strict: bool = False) -> "DataFrame":
+                device: Any = "auto", strict: bool = False, *, filter: Any = None,
+                nprobe: Optional[int] = None, use_index: bool = True) -> "DataFrame":
         """The k rows nearest `query` by vector column `column`, with "_distance" (and
-        "_query" for a 2-D batch of queries): LazyFrame.nearest run at once."""
+        "_query" for a 2-D batch of queries): LazyFrame.nearest run at once. filter: a
+        predicate whose rows are the candidates (a pre-filter, so k rows come back whenever
+        k rows pass). With an index on the column (create_index) of this metric, the index
+        is searched (nprobe: IVF lists a query scans, default min(20, nlist)); use_index=False
+        runs the exact search. strict: as collect's (a device that cannot run it is an
+        error, not a fallback)."""
         _vectors.nearest_args("DataFrame.nearest", self.schema, column, query, k, metric)
-        return self.lazy().nearest(column, query, k=k, metric=metric).collect(device=device, strict=strict)
+        lf = self.lazy() if filter is None else self.lazy().filter(filter)
+        return lf.nearest(column, query, k=k, metric=metric, nprobe=nprobe,
+                          use_index=use_index).collect(device=device, strict=strict)
+
+    def create_index(self, column: str, kind: str = "ivf_flat", *, metric: str = "l2",
+                     nlist: Optional[int] = None, m: Optional[int] = None, nbits: int = 8,
+                     niter: int = 25, seed: int = 0, sample_rate: int = 256,
+                     refine: Optional[int] = None, replace: bool = True) -> None:
+        """Builds a vector index over `column` (array[f32, dim]) whose ids are this frame's
+        row numbers (null vectors left out), kept with the frame by column name (as Lance's
+        Table.create_index). kind: "flat" (exact, weft.FlatIndex), "ivf_flat", "ivf_sq8"
+        (weft.IVFIndex with codec "flat" / "sq8") or "ivf_pq" (codec "pq", m sub-vectors of
+        nbits bits, refine: re-rank k * refine candidates exactly; where IVFIndex has it). metric: "l2", "cosine" or "dot", the metric of
+        the nearest calls that use it. nlist: IVF lists (default about sqrt(rows)), trained
+        by k-means (niter, seed) on up to nlist * sample_rate rows. nearest (eager and
+        lazy) on this frame, and on frames made from it that keep the column's rows as
+        they are (select, with_columns, drop, rename, with_row_index, their lazy plans),
+        searches it; a filter, sort, join or slice makes new rows, which lose it (indexes).
+        replace=False refuses a column that has an index already."""
+        where = "DataFrame.create_index"
+        _vectors.nearest_args(where, self.schema, column, [0.0] * _vector_dim(self, column, where),
+                              1, "l2")
+        if not isinstance(replace, bool):
+            raise InvalidArgumentError(f"{where}: replace must be a bool, got {replace!r}")
+        if not replace and column in self._indexes:
+            raise InvalidArgumentError(f"{where}: column {column!r} has an index already "
+                                       f"({self._indexes[column][0].describe()}); pass replace=True")
+        tix = _table_index.build(self.get_column(column), column, kind, metric, nlist, m, nbits,
+                                 niter, seed, sample_rate, where, refine)
+        self._indexes[column] = (tix, self, _table_index.Binding(self._handle, tix, None))
+
+    def drop_index(self, column: str) -> None:
+        """Removes the index on `column` (its name as `indexes` lists it, "<column>_idx", is
+        taken too)."""
+        name = column[:-4] if isinstance(column, str) and column.endswith("_idx") and \
+            column not in self._indexes else column
+        if name not in self._indexes:
+            raise InvalidArgumentError(f"DataFrame.drop_index: no index on {column!r} (indexes: "
+                                       f"{[i['name'] for i in self.indexes]})")
+        del self._indexes[name]
+
+    @property
+    def indexes(self) -> list[dict]:
+        """The vector indexes this frame holds, one dict each (name, column, kind, metric,
+        parameters, rows), as Lance's list_indices."""
+        return [entry[0].info() for entry in self._indexes.values()]
+
+    list_indices = indexes.fget
 
     def n_unique(self, subset: Optional[Names] = None) -> int:
         """The number of distinct rows (of the `subset` columns; all when None), nulls equal
@@ -761,6 +836,17 @@ class DataFrame:
         pq = _pyarrow_parquet("write_parquet")
         with atomic_path(path) as tmp:
             pq.write_table(self.to_arrow(), tmp, **kwargs)
+
+    def write_dataset(self, path: Union[str, os.PathLike], mode: str = "create") -> Any:
+        """Writes the rows as a dataset folder (weft.write_dataset: mode "create", "append"
+        or "overwrite"), with this frame's indexes saved when it creates or overwrites it;
+        returns the weft.Dataset of the version written."""
+        from .dataset import write_dataset
+        ds = write_dataset(self, path, mode)
+        if mode != "append" or ds.version == 1:
+            for name, (tix, _, _) in self._indexes.items():
+                ds = ds._with_index(tix)
+        return ds
 
     def lazy(self) -> LazyFrame:
         """A LazyFrame scanning this DataFrame (its buffers shared, not copied)."""

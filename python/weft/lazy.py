@@ -18,7 +18,7 @@ import ctypes
 import weakref
 from typing import Any, Callable, Optional, Sequence, Union
 
-from . import _lib, _vectors
+from . import _lib, _table_index, _vectors
 from ._args import _c_names, _flatten, _names, _row_index_args
 from ._columns import table_schema
 from ._group import (_bool_flags, _computed_keys, _descending_flags, _expr_array,
@@ -41,7 +41,15 @@ def _bind(frame_type: type) -> None:
     _DataFrame = frame_type
 
 
+# The vector indexes a plan's rows may carry (DataFrame.create_index), by plan handle:
+# {column: (TableIndex, source frame, Binding)}, passed on to every plan built over it. A
+# nearest hands its column's index to the C plan, which searches it only where its input
+# is still the indexed rows (_table_index), so passing it on too far costs nothing wrong.
+_PLAN_INDEXES: dict = {}
+
+
 def _free(handle: ctypes.c_void_p) -> None:
+    _PLAN_INDEXES.pop(handle.value, None)
     _lib.weft_plan_free(handle)
 
 
@@ -49,7 +57,14 @@ def _build(where: str, fn: Callable[..., int], *args: Any) -> "LazyFrame":
     """fn(*args, &out) -> a LazyFrame owning the new plan; `where` names the Python call."""
     out = _lib.weft_plan_p()
     _check(fn(*args, ctypes.byref(out)), where)
-    return LazyFrame._own(out)
+    indexes: dict = {}
+    for a in args:  # the plans it is built over
+        if isinstance(a, ctypes.c_void_p) and a.value in _PLAN_INDEXES:
+            indexes.update(_PLAN_INDEXES[a.value])
+    lf = LazyFrame._own(out)
+    if indexes:
+        _PLAN_INDEXES[out.value] = indexes
+    return lf
 
 
 class LazyFrame:
@@ -71,6 +86,8 @@ class LazyFrame:
         _check(_lib.weft_plan_scan(df._handle, ctypes.byref(out)), "weft.LazyFrame")  # shares df's buffers
         self._handle = out
         self._finalizer = weakref.finalize(self, _free, out)
+        if df._indexes:
+            _PLAN_INDEXES[out.value] = dict(df._indexes)
 
     # ------------------------------------------------------------------ schema
 
@@ -229,7 +246,9 @@ class LazyFrame:
         return _build("LazyFrame.with_row_index", _lib.weft_plan_with_row_index, self._handle,
                       name_b, offset)
 
-    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2") -> "LazyFrame":
+    def nearest(self, column: str, query: Any, k: int = 10, metric: str = "l2", *,
+                nprobe: Optional[int] = None, use_index: bool = True,
+                strict: bool = False) -> "LazyFrame":
         """The k rows whose vectors in `column` (array[f32, dim]) are nearest `query` (a 1-D
         array or list of dim numbers), with a float32 "_distance" column, nearest first,
         ties to the smaller row. metric: "l2" (squared Euclidean, as FlatIndex and Lance),
@@ -237,11 +256,37 @@ class LazyFrame:
         nearer). A 2-D query is a batch: k rows per query and a uint32 "_query" column. Rows
         with a null vector are never returned. A filter below or above it on the input's
         columns is its pre-filter (explain says "prefilter: ..."): the search runs over the
-        rows that pass, so k rows come back whenever k rows pass (fewer when fewer do)."""
+        rows that pass, so k rows come back whenever k rows pass (fewer when fewer do).
+
+        An index on the column (DataFrame.create_index, Dataset.create_index) of this metric
+        is searched instead of every candidate when the nearest's input is still the indexed
+        rows (explain says "index: ..." or why not): the pre-filter's rows become its allowed
+        set, ids are row numbers. nprobe: the IVF lists a query scans (default min(20,
+        nlist)); use_index=False: the exact search. strict=True: a plan that would filter the
+        rows after the search (a filter on "_distance" or on a column made above the
+        nearest, which cannot be its pre-filter) is an error at explain and collect."""
         where = "LazyFrame.nearest"
         name, q, k, m, batch = _vectors.nearest_args(where, self.schema, column, query, k, metric)
-        return _build(where, _lib.weft_plan_nearest, self._handle, name, q.shape[0], q.ctypes.data,
-                      q.shape[1], k, m, int(batch))
+        if not isinstance(use_index, bool) or not isinstance(strict, bool):
+            raise InvalidArgumentError(f"{where}: use_index and strict are bools, got "
+                                       f"{use_index!r}, {strict!r}")
+        entry = _PLAN_INDEXES.get(self._handle.value, {}).get(column) if use_index else None
+        if nprobe is not None:
+            if isinstance(nprobe, bool) or not isinstance(nprobe, int) or nprobe < 1:
+                raise InvalidArgumentError(f"{where}: nprobe={nprobe!r}; it must be an int >= 1")
+            if entry is None or entry[0].kind == "flat":
+                raise InvalidArgumentError(
+                    f"{where}: nprobe={nprobe} applies to an IVF index, and column {column!r} has "
+                    f"{'none here' if entry is None else 'a flat index'} (create_index(kind='ivf_flat'))")
+        binding = None
+        if entry is not None:
+            tix, src = entry[0], entry[1]
+            if tix.kind != "flat":
+                nprobe = min(nprobe or 20, tix.params["nlist"])
+            binding = _table_index.Binding(src._handle, tix, nprobe)
+        return _build(where, _lib.weft_plan_nearest_indexed, self._handle, name, q.shape[0],
+                      q.ctypes.data, q.shape[1], k, m, int(batch),
+                      binding.handle if binding else None, int(strict))
 
     @python_call("LazyFrame.join")
     def join(self, other: Any, on: Union[None, str, Sequence[str]] = None,
@@ -318,7 +363,11 @@ class LazyFrame:
             if err is not None:
                 raise err
         _check(status, "LazyFrame.collect")
-        return _DataFrame._from_handle(out)
+        df = _DataFrame._from_handle(out)
+        for name, entry in _PLAN_INDEXES.get(self._handle.value, {}).items():
+            if _table_index.matches(df._handle, entry[0], entry[2]):  # rows kept: index kept
+                df._indexes[name] = entry
+        return df
 
     def lazy(self) -> "LazyFrame":
         return self

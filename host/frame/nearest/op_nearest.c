@@ -17,6 +17,8 @@
 #include "frame/select/filter_keep.h"
 #include "frame/table/gather.h"
 #include "frame/table/table.h"
+#include "frame/nearest/op_nearest.h"
+#include "frame/nearest/vector_index.h"
 #include "vector/index_flat.h"
 
 #define NEAREST_MAX_K ((size_t)1 << 20) /* the k-NN engine's limit (op_knn.c) */
@@ -118,10 +120,11 @@ static weft_status build_index(const weft__column *vec, const char *column, weft
   return st;
 }
 
-/* The output: the matched rows of every column, "_distance", and "_query" for a batch. */
-static weft_status assemble(const weft_table *table, weft_metric metric, size_t nq, size_t k,
-                            const float *dist, const int64_t *labels, int batch, weft_table **out) {
-  int64_t rows = (int64_t)(nq * k);
+/* The output: the matched rows of every column, "_distance" (smaller is nearer) and, for a
+ * batch, "_query" (the query of each row). */
+static weft_status assemble(const weft_table *table, int64_t rows, const float *dist,
+                            const int64_t *labels, const uint32_t *query, int batch,
+                            weft_table **out) {
   size_t extra = batch ? 2 : 1;
   weft_table *res = NULL;
   weft__column *cols = weft__calloc(table->ncols + 1, sizeof *cols);
@@ -135,17 +138,13 @@ static weft_status assemble(const weft_table *table, weft_metric metric, size_t 
   weft__column d;
   if (st == WEFT_OK) st = weft__column_alloc(WEFT_TYPE_FLOAT32, rows, 0, 0, &d);
   if (st == WEFT_OK) {
-    float *v = (float *)d.view.values;
-    /* smaller is nearer for every metric: the engine's similarities turned around */
-    for (int64_t i = 0; i < rows; i++)
-      v[i] = metric == WEFT_METRIC_L2 ? dist[i] : metric == WEFT_METRIC_IP ? -dist[i] : 1.0f - dist[i];
+    if (rows) memcpy((void *)d.view.values, dist, (size_t)rows * sizeof *dist);
     st = weft__table_set_column(res, table->ncols, "_distance", d);
   }
   weft__column q;
   if (st == WEFT_OK && batch) st = weft__column_alloc(WEFT_TYPE_UINT32, rows, 0, 0, &q);
   if (st == WEFT_OK && batch) {
-    uint32_t *v = (uint32_t *)q.view.values;
-    for (int64_t i = 0; i < rows; i++) v[i] = (uint32_t)((size_t)i / k);
+    if (rows) memcpy((void *)q.view.values, query, (size_t)rows * sizeof *query);
     st = weft__table_set_column(res, table->ncols + 1, "_query", q);
   }
   for (size_t c = 0; cols && c < table->ncols; c++) weft__column_release(&cols[c]);
@@ -156,6 +155,22 @@ static weft_status assemble(const weft_table *table, weft_metric metric, size_t 
   }
   *out = res;
   return WEFT_OK;
+}
+
+/* The results in place, the rows of label -1 dropped (an index may find fewer than k), and
+ * each row's query; returns the rows kept. The exact engine's similarities are turned into
+ * distances (smaller is nearer for every metric) when `similarities`. */
+static int64_t compact(size_t nq, size_t k, weft_metric metric, int similarities, float *dist,
+                       int64_t *labels, uint32_t *query) {
+  int64_t m = 0;
+  for (size_t i = 0; i < nq * k; i++) {
+    if (labels[i] < 0) continue;
+    float v = dist[i];
+    if (similarities) v = metric == WEFT_METRIC_L2 ? v : metric == WEFT_METRIC_IP ? -v : 1.0f - v;
+    dist[m] = v, labels[m] = labels[i], query[m] = (uint32_t)(i / k);
+    m++;
+  }
+  return m;
 }
 
 static weft_status check_args(const weft_table *table, const char *column, size_t nq,
@@ -186,35 +201,68 @@ weft_status weft_table_nearest(weft_exec *exec, const weft_table *table, const c
                                size_t nq, const float *queries, size_t dim, size_t k,
                                weft_metric metric, const weft_expr *prefilter, int batch,
                                weft_table **out) {
+  return weft__table_nearest_indexed(exec, table, column, nq, queries, dim, k, metric, prefilter,
+                                     batch, NULL, out);
+}
+
+weft_status weft__table_nearest_indexed(weft_exec *exec, const weft_table *table,
+                                        const char *column, size_t nq, const float *queries,
+                                        size_t dim, size_t k, weft_metric metric,
+                                        const weft_expr *prefilter, int batch,
+                                        const weft_vector_index *index, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_nearest: out is NULL");
   *out = NULL;
   const weft__column *vec = NULL;
   WEFT_RETURN_NOT_OK(check_args(table, column, nq, queries, dim, k, metric, &vec));
   WEFT_CHECK_ARG(batch || nq == 1, "weft_table_nearest: %zu queries without batch", nq);
+  const char *unused = index ? weft__vector_index_mismatch(index, vec, table->rows, metric) : NULL;
+  int use_index = index && !unused;
   int64_t *rows = NULL, n = 0, passed = 0;
   WEFT_RETURN_NOT_OK(candidates(exec, table, vec, prefilter, &rows, &n, &passed));
+  /* fewer candidates than the index would read: the exact search over them reads less */
+  double reads = use_index ? index->scan_fraction * (double)table->rows : 0;
+  int fewer = use_index && (double)n < reads;
+  if (fewer) use_index = 0;
   size_t kk = (size_t)n < k ? (size_t)n : k;
   weft_index *ix = NULL;
-  weft_status st = build_index(vec, column, metric, rows, n, &ix); /* takes rows over */
+  weft_status st = WEFT_OK;
+  if (!use_index) st = build_index(vec, column, metric, rows, n, &ix); /* takes rows over */
   size_t nres = nq * kk > 0 ? nq * kk : 1;
   float *dist = weft__malloc(nres * sizeof *dist);
   int64_t *labels = weft__malloc(nres * sizeof *labels);
-  if (st == WEFT_OK && (!dist || !labels))
+  uint32_t *query = weft__malloc(nres * sizeof *query);
+  if (st == WEFT_OK && (!dist || !labels || !query))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_nearest: no host memory for %zu results",
                      nq * kk);
-  if (st == WEFT_OK && kk > 0) st = weft_index_search(exec, ix, nq, queries, kk, NULL, 0, dist, labels);
-  if (st == WEFT_OK) st = assemble(table, metric, nq, kk, dist, labels, batch, out);
+  if (st == WEFT_OK && kk > 0 && use_index) /* no pre-filter and no null: every row allowed */
+    st = weft__vector_index_search(index, table->rows, prefilter || n < table->rows ? rows : NULL,
+                                   n, nq, queries, kk, dist, labels);
+  else if (st == WEFT_OK && kk > 0)
+    st = weft_index_search(exec, ix, nq, queries, kk, NULL, 0, dist, labels);
+  int64_t found = 0;
+  if (st == WEFT_OK && kk > 0) found = compact(nq, kk, metric, !use_index, dist, labels, query);
+  if (st == WEFT_OK) st = assemble(table, found, dist, labels, query, batch, out);
   if (st == WEFT_OK && exec) {
-    if (kk == 0) weft__report_clear(exec);
+    if (kk == 0 || use_index) weft__report_clear(exec);
     weft__report(exec, "nearest: %zu of column \"%s\" (%s) for %zu quer%s", k, column,
                  metric_word(metric), nq, nq == 1 ? "y" : "ies");
     if (prefilter)
       weft__report(exec, "prefilter: %s (%lld of %lld rows)", prefilter->text, (long long)passed,
                    (long long)table->rows);
     weft__report(exec, "candidates: %lld rows (those passing with a non-null vector)", (long long)n);
+    if (use_index)
+      weft__report(exec, "index: %s searched (%lld rows found of %zu asked)", index->describe,
+                   (long long)found, nq * kk);
+    else if (fewer)
+      weft__report(exec, "index: %s not needed: the %lld candidates are fewer than the %.0f rows "
+                   "it reads; exact search over them", index->describe, (long long)n, reads);
+    else if (index)
+      weft__report(exec, "index: %s not used: %s; exact search", index->describe, unused);
   }
+  free(use_index ? rows : NULL);
   weft_index_free(ix);
   free(dist);
   free(labels);
+  free(query);
   return st;
 }
