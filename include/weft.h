@@ -317,6 +317,9 @@ WEFT_API WEFT_NODISCARD weft_status weft_ivf_create_pq(size_t dim, size_t nlist,
                                                        size_t m, size_t nbits, weft_ivf **out);
 /* m and nbits of a pq index (0 and 0 under flat and sq8); either pointer may be NULL. */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_pq_info(const weft_ivf *ivf, size_t *m, size_t *nbits);
+/* The trained pq codebooks, m x 2^nbits x (dim / m) (faiss's ProductQuantizer layout), into
+ * the caller's buffer; an error unless the index is a trained pq index. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_pq_codebooks(const weft_ivf *ivf, float *codebooks);
 /* Re-ranking (faiss IndexRefineFlat): with k_factor >= 1 a search takes the k * k_factor best
  * candidates of the codes and returns the k best of them by exact distance to the float32
  * rows, which the index then keeps beside the codes (dim * 4 bytes a vector, saved in its

@@ -19,11 +19,9 @@ weft_status weft__pq_train(const weft_ivf *ivf, size_t n, const float *x, const 
 /* The codes (n x m) of n rows as added (cosine: normalized here) in the lists `list`. */
 weft_status weft__pq_encode(const weft_ivf *ivf, size_t n, const float *x, const int64_t *list,
                             uint8_t *codes);
-/* pq_transposed from pq_centroids (after train or load). */
-void weft__pq_transpose(weft_ivf *ivf);
-
-/* Scratch of one scanning thread: the list's and the pair's tables. */
+/* Scratch of one scanning thread: the codebooks transposed, the list's and the pair's tables. */
 typedef struct weft__pq_scratch {
+  float *transposed; /* m x dsub x ksub: the lookup tables' inner loops run over ksub */
   float *list_table; /* m x ksub: |r|^2 + 2 c.r of each sub-centroid r (l2) */
   float *table;      /* m x ksub: the pair's lookup table */
   float *dist;       /* a chunk of row distances */

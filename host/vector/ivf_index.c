@@ -84,7 +84,6 @@ weft_status weft_ivf_free(weft_ivf *ivf) {
     free(ivf->lists[l].ids);
   }
   free(ivf->pq_centroids);
-  free(ivf->pq_transposed);
   free(ivf->lists);
   free(ivf->centroids);
   free(ivf->centroid_norms);
@@ -102,22 +101,20 @@ weft_status weft__ivf_alloc_tables(weft_ivf *ivf, const char *fn) {
   float *sq_min = weft__malloc(ivf->dim * sizeof(float)), *sq_step = weft__malloc(ivf->dim * sizeof(float));
   size_t pq = ivf->pq_ksub * ivf->dim; /* 0 unless pq */
   float *pq_c = pq ? weft__malloc(pq * sizeof(float)) : NULL;
-  float *pq_t = pq ? weft__malloc(pq * sizeof(float)) : NULL;
-  if (!lists || !c || !norms || !sq_min || !sq_step || (pq && (!pq_c || !pq_t))) {
-    free(lists), free(c), free(norms), free(sq_min), free(sq_step), free(pq_c), free(pq_t);
+  if (!lists || !c || !norms || !sq_min || !sq_step || (pq && !pq_c)) {
+    free(lists), free(c), free(norms), free(sq_min), free(sq_step), free(pq_c);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for %zu centroids of dim %zu",
                        fn, ivf->nlist, ivf->dim);
   }
   ivf->lists = lists;
   ivf->centroids = c, ivf->centroid_norms = norms, ivf->sq_min = sq_min, ivf->sq_step = sq_step;
-  ivf->pq_centroids = pq_c, ivf->pq_transposed = pq_t;
+  ivf->pq_centroids = pq_c;
   return WEFT_OK;
 }
 
 weft_status weft__ivf_finish_train(weft_ivf *ivf) {
   for (size_t c = 0; c < ivf->nlist; c++)
     ivf->centroid_norms[c] = weft__row_norm(ivf->centroids + c * ivf->dim, ivf->dim);
-  if (ivf->codec == WEFT_IVF_PQ) weft__pq_transpose(ivf);
   ivf->trained = 1;
   return WEFT_OK;
 }
@@ -208,10 +205,10 @@ weft_status weft__ivf_reserve(weft_ivf *ivf, weft__ivf_list *l, size_t need) {
   return resize(ivf, l, cap < need ? need : cap);
 }
 
-/* After an add: a list whose slack passes 1/16 of its rows shrinks to 1/32, so memory stays
+/* After an add: a list whose slack passes 1/64 of its rows shrinks to 1/128, so memory stays
  * near the rows held (the pq index's bytes are n * (m + 8)) while small adds stay cheap. */
 static void trim(weft_ivf *ivf, weft__ivf_list *l) {
-  if (l->capacity > l->count + l->count / 16 + 16) (void)resize(ivf, l, l->count + l->count / 32);
+  if (l->capacity > l->count + l->count / 64 + 4) (void)resize(ivf, l, l->count + l->count / 128);
 }
 
 float weft__ivf_code_norm(const weft_ivf *ivf, const uint8_t *code) {

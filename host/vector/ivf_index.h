@@ -39,7 +39,6 @@ struct weft_ivf {
   float *sq_min, *sq_step; /* sq8: per dimension, value = min + (code + 0.5) * step */
   size_t pq_m, pq_nbits, pq_ksub, pq_dsub; /* pq: m sub-quantizers of ksub = 2^nbits */
   float *pq_centroids;     /* pq: m x ksub x dsub, faiss's layout (the file's) */
-  float *pq_transposed;    /* pq: m x dsub x ksub, for the lookup tables' vector loops */
   size_t refine;           /* re-rank k * refine candidates on the kept rows; 0: none */
   int keep_rows;           /* lists keep the float32 rows (set by weft_ivf_set_refine) */
   weft__ivf_list *lists;   /* nlist */

@@ -35,9 +35,9 @@ weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes) {
   WEFT_CHECK_ARG(ivf && bytes, "weft_ivf_memory_bytes: ivf and bytes must not be NULL");
   pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
   size_t b = sizeof *ivf; /* an untrained index holds nothing else yet */
-  if (ivf->lists) /* lists, centroids and their norms, sq8 ranges, pq codebooks (twice) */
+  if (ivf->lists) /* lists, centroids and their norms, sq8 ranges, pq codebooks */
     b += ivf->nlist * (sizeof(weft__ivf_list) + (ivf->dim + 1) * sizeof(float)) +
-         2 * ivf->dim * sizeof(float) + 2 * ivf->pq_ksub * ivf->dim * sizeof(float);
+         (2 * ivf->dim + ivf->pq_ksub * ivf->dim) * sizeof(float);
   for (size_t l = 0; ivf->lists && l < ivf->nlist; l++) {
     weft__ivf_row_array a[WEFT__IVF_ROW_ARRAYS];
     weft__ivf_row_arrays(ivf, &ivf->lists[l], a);
@@ -62,6 +62,17 @@ weft_status weft_ivf_pq_info(const weft_ivf *ivf, size_t *m, size_t *nbits) {
   WEFT_CHECK_ARG(ivf, "weft_ivf_pq_info: ivf is NULL");
   if (m) *m = ivf->pq_m;
   if (nbits) *nbits = ivf->pq_nbits;
+  return WEFT_OK;
+}
+
+weft_status weft_ivf_pq_codebooks(const weft_ivf *ivf, float *codebooks) {
+  WEFT_CHECK_ARG(ivf && codebooks, "weft_ivf_pq_codebooks: ivf and codebooks must not be NULL");
+  WEFT_CHECK_ARG(ivf->codec == WEFT_IVF_PQ, "weft_ivf_pq_codebooks: the index's codec is not pq");
+  pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
+  int trained = ivf->trained;
+  if (trained) memcpy(codebooks, ivf->pq_centroids, ivf->pq_ksub * ivf->dim * sizeof(float));
+  pthread_rwlock_unlock((pthread_rwlock_t *)&ivf->lock);
+  WEFT_CHECK_ARG(trained, "weft_ivf_pq_codebooks: the index is not trained");
   return WEFT_OK;
 }
 

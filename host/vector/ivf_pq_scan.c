@@ -20,38 +20,48 @@ weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w) {
   w->list_table = weft__malloc(t * sizeof(float));
   w->table = weft__malloc(t * sizeof(float));
   w->dist = weft__malloc(CHUNK * sizeof(float));
-  if (w->list_table && w->table && w->dist) return WEFT_OK;
+  w->transposed = weft__malloc(t * ivf->pq_dsub * sizeof(float));
+  if (w->list_table && w->table && w->dist && w->transposed) {
+    const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
+    for (size_t j = 0; j < m; j++)
+      for (size_t c = 0; c < ksub; c++)
+        for (size_t d = 0; d < dsub; d++)
+          w->transposed[(j * dsub + d) * ksub + c] = ivf->pq_centroids[(j * ksub + c) * dsub + d];
+    return WEFT_OK;
+  }
   weft__pq_scratch_free(w);
   return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for pq tables");
 }
 
 void weft__pq_scratch_free(weft__pq_scratch *w) {
-  free(w->list_table), free(w->table), free(w->dist);
-  w->list_table = w->table = w->dist = NULL;
+  free(w->list_table), free(w->table), free(w->dist), free(w->transposed);
+  w->list_table = w->table = w->dist = w->transposed = NULL;
 }
 
 /* out[j][c] = v_j . r_jc: a vector's slices against every sub-centroid, ksub at a time (the
  * transposed codebooks make the inner loop contiguous). */
-static void sub_products(const weft_ivf *ivf, const float *v, float *out) {
+static void sub_products(const weft_ivf *ivf, const weft__pq_scratch *w, const float *v,
+                         float *out) {
   const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
   for (size_t j = 0; j < m; j++) {
     float *o = out + j * ksub;
     for (size_t c = 0; c < ksub; c++) o[c] = 0.0f;
     for (size_t d = 0; d < dsub; d++) {
-      const float vd = v[j * dsub + d], *t = ivf->pq_transposed + (j * dsub + d) * ksub;
+      const float vd = v[j * dsub + d], *t = w->transposed + (j * dsub + d) * ksub;
       for (size_t c = 0; c < ksub; c++) o[c] += vd * t[c];
     }
   }
 }
 
 /* l2: |r_jc|^2 + 2 c_j.r_jc for the list's centroid c. */
-static void list_table(const weft_ivf *ivf, const float *centroid, float *out) {
+static void list_table(const weft_ivf *ivf, const weft__pq_scratch *w, const float *centroid,
+                       float *out) {
   const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
   for (size_t j = 0; j < m; j++) {
     float *o = out + j * ksub;
     for (size_t c = 0; c < ksub; c++) o[c] = 0.0f;
     for (size_t d = 0; d < dsub; d++) {
-      const float cd = 2.0f * centroid[j * dsub + d], *t = ivf->pq_transposed + (j * dsub + d) * ksub;
+      const float cd = 2.0f * centroid[j * dsub + d], *t = w->transposed + (j * dsub + d) * ksub;
       for (size_t c = 0; c < ksub; c++) o[c] += t[c] * (t[c] + cd);
     }
   }
@@ -108,10 +118,10 @@ void weft__pq_scan_list(const weft_ivf *ivf, size_t li, size_t npairs, const flo
   const float *centroid = ivf->centroids + li * dim;
   const int l2 = ivf->metric == WEFT_METRIC_L2;
   if (l->count == 0) return;
-  if (l2) list_table(ivf, centroid, w->list_table);
+  if (l2) list_table(ivf, w, centroid, w->list_table);
   for (size_t p = 0; p < npairs; p++) {
     const float *q = queries + p * dim;
-    sub_products(ivf, q, w->table);
+    sub_products(ivf, w, q, w->table);
     float base = 0.0f;
     if (l2) {
       for (size_t d = 0; d < dim; d++) base += (q[d] - centroid[d]) * (q[d] - centroid[d]);

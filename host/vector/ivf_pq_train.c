@@ -78,11 +78,3 @@ weft_status weft__pq_encode(const weft_ivf *ivf, size_t n, const float *x, const
   free(res), free(slice), free(assign);
   return st;
 }
-
-void weft__pq_transpose(weft_ivf *ivf) {
-  const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
-  for (size_t j = 0; j < m; j++)
-    for (size_t c = 0; c < ksub; c++)
-      for (size_t d = 0; d < dsub; d++)
-        ivf->pq_transposed[(j * dsub + d) * ksub + c] = ivf->pq_centroids[(j * ksub + c) * dsub + d];
-}

@@ -264,6 +264,14 @@ class IVFIndex:
                 raise InvalidArgumentError(
                     f"refine must be in 1..{_lib.WEFT_IVF_MAX_REFINE} or None, got {value}"
                 )
+            keeps = ctypes.c_int()
+            _check(_lib.weft_ivf_refine(self._handle, None, ctypes.byref(keeps)))
+            if factor and not keeps.value and len(self):
+                raise InvalidArgumentError(
+                    f"refine = {factor} needs the float32 rows, which an index keeps only when "
+                    f"made with refine= or given it before its first add (this one holds "
+                    f"{len(self)} vectors without them)"
+                )
         _check(_lib.weft_ivf_set_refine(self._handle, factor), "IVFIndex.refine")
 
     @property
@@ -283,6 +291,18 @@ class IVFIndex:
         """The trained centroids, float32 (nlist, dim) (a copy)."""
         out = np.empty((self._nlist, self._dim), dtype=np.float32)
         _check(_lib.weft_ivf_centroids(self._handle, _f32p(out)), "IVFIndex.centroids")
+        return out
+
+    @property
+    def pq_codebooks(self) -> np.ndarray:
+        """pq: the trained sub-quantizers, float32 (m, 2**nbits, dim // m) (a copy; faiss's
+        ProductQuantizer.centroids in that shape)."""
+        if self._m is None:
+            raise InvalidArgumentError(
+                f"IVFIndex.pq_codebooks: the index's codec is {self._codec!r}, not 'pq'"
+            )
+        out = np.empty((self._m, 1 << self._nbits, self._dim // self._m), dtype=np.float32)
+        _check(_lib.weft_ivf_pq_codebooks(self._handle, _f32p(out)), "IVFIndex.pq_codebooks")
         return out
 
     def memory_bytes(self) -> int:
