@@ -19,9 +19,16 @@ weft_status weft__pq_train(const weft_ivf *ivf, size_t n, const float *x, const 
 /* The codes (n x m) of n rows as added (cosine: normalized here) in the lists `list`. */
 weft_status weft__pq_encode(const weft_ivf *ivf, size_t n, const float *x, const int64_t *list,
                             uint8_t *codes);
+/* The codebooks as m x dsub x ksub (the tables' inner loops then run over ksub). */
+void weft__pq_transpose(const weft_ivf *ivf, float *out);
+/* out[j][c] = q_j . r_jc: a query's slices against every sub-centroid (m x ksub), from the
+ * transposed codebooks. A search makes them once a query, for all its probed lists. */
+void weft__pq_query_products(const weft_ivf *ivf, const float *transposed, const float *q,
+                             float *out);
+
 /* Scratch of one scanning thread: the codebooks transposed, the list's and the pair's tables. */
 typedef struct weft__pq_scratch {
-  float *transposed; /* m x dsub x ksub: the lookup tables' inner loops run over ksub */
+  float *transposed; /* m x dsub x ksub */
   float *list_table; /* m x ksub: |r|^2 + 2 c.r of each sub-centroid r (l2) */
   float *table;      /* m x ksub: the pair's lookup table */
   float *dist;       /* a chunk of row distances */
@@ -31,10 +38,12 @@ weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w);
 void weft__pq_scratch_free(weft__pq_scratch *w);
 
 /* The k best keys ((orderable distance << 32) | position, unsorted) of each of npairs queries
- * (npairs x dim, as scanned: cosine normalized) among the rows of list `li` allowed by the
- * position bitset `allowed` (NULL: all), into keys (npairs x k, filled with WEFT_KNN_EMPTY
- * by the caller). Distances: l2 |q - c - r|^2, ip and cosine -q.(c + r). */
+ * (npairs x dim, as scanned: cosine normalized; pair p's products are the m x ksub floats at
+ * products + owner[p] * m * ksub) among the rows of list `li` allowed by the position bitset
+ * `allowed` (NULL: all), into keys (npairs x k, filled with WEFT_KNN_EMPTY by the caller).
+ * Distances: l2 |q - c - r|^2, ip and cosine -q.(c + r). */
 void weft__pq_scan_list(const weft_ivf *ivf, size_t li, size_t npairs, const float *queries,
-                        const uint8_t *allowed, size_t k, weft__pq_scratch *w, uint64_t *keys);
+                        const float *products, const uint32_t *owner, const uint8_t *allowed,
+                        size_t k, weft__pq_scratch *w, uint64_t *keys);
 
 #endif

@@ -29,6 +29,8 @@
 /* keys of the pairs' top-k lists held at once (32 MiB): bounds a group of queries */
 #define PAIR_KEYS ((size_t)1 << 22)
 #define SQ8_CHUNK ((size_t)1024) /* sq8 rows decoded at a time for the kernel */
+/* pq: the group's queries' products with the codebooks held at once (64 MiB) */
+#define PQ_TABLE_FLOATS ((size_t)1 << 24)
 
 typedef struct cand { uint32_t d; int64_t id; } cand;
 
@@ -55,6 +57,7 @@ typedef struct group {
   uint32_t *pair_owner;    /* per pair: index into query[] */
   size_t *pair_of;         /* nact x (hi - lo): the pair of (query, rank) */
   uint64_t *partial;       /* npairs x k */
+  float *pq_products;      /* pq: nact x m x ksub, each query's weft__pq_query_products */
   uint32_t *work;          /* lists with pairs */
   size_t nwork;
   _Atomic size_t next;
@@ -107,7 +110,8 @@ static int scan_list(group *g, scratch *w, uint32_t li) {
     allowed = w->bits;
   }
   if (ivf->codec == WEFT_IVF_PQ) {
-    weft__pq_scan_list(ivf, li, m, w->q, allowed, k, &w->pq, lists);
+    weft__pq_scan_list(ivf, li, m, w->q, g->pq_products, g->pair_owner + p0, allowed, k, &w->pq,
+                       lists);
     return weft__cpu_knn_sort(0, m, k, lists) == WEFT_OK;
   }
   weft__knn_tile t = {m, l->count, dim, k,
@@ -194,6 +198,27 @@ static void merge_worker(void *ctx, int worker, int workers) {
   }
 }
 
+/* pq: each query's products with the codebooks, once for all its probes. */
+static void products_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  group *g = ctx;
+  const weft_ivf *ivf = g->s->ivf;
+  const size_t table = ivf->pq_m * ivf->pq_ksub;
+  float *transposed = weft__malloc(table * ivf->pq_dsub * sizeof *transposed);
+  if (!transposed) {
+    atomic_store(&g->failed, 1);
+    return;
+  }
+  weft__pq_transpose(ivf, transposed);
+  for (;;) {
+    size_t a = atomic_fetch_add(&g->next, 1);
+    if (a >= g->nact) break;
+    weft__pq_query_products(ivf, transposed, g->s->q + (size_t)g->query[a] * ivf->dim,
+                            g->pq_products + a * table);
+  }
+  free(transposed);
+}
+
 /* Probe ranks lo..hi-1 of the queries query[0..nact). */
 static weft_status run_group(const search *s, const uint32_t *query, size_t nact, size_t lo,
                              size_t hi) {
@@ -210,9 +235,11 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
   g.partial = weft__malloc(npairs * s->k * sizeof *g.partial);
   g.work = weft__malloc(nlist * sizeof *g.work);
   size_t *cursor = weft__malloc(nlist * sizeof *cursor);
+  if (ivf->codec == WEFT_IVF_PQ)
+    g.pq_products = weft__malloc(nact * ivf->pq_m * ivf->pq_ksub * sizeof *g.pq_products);
   weft_status st = WEFT_OK;
   if (!gq || !coarse || !g.pair_start || !g.pair_owner || !g.pair_of || !g.partial || !g.work ||
-      !cursor)
+      !cursor || (ivf->codec == WEFT_IVF_PQ && !g.pq_products))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for %zu queries "
                      "x %zu lists", nact, r);
   if (st == WEFT_OK) { /* the nearest hi centroids of each (ranks below lo were scanned) */
@@ -238,7 +265,11 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
       }
     atomic_init(&g.next, 0);
     atomic_init(&g.failed, 0);
-    weft__pool_run(scan_worker, &g);
+    if (g.pq_products) {
+      weft__pool_run(products_worker, &g);
+      atomic_store(&g.next, 0);
+    }
+    if (!atomic_load(&g.failed)) weft__pool_run(scan_worker, &g);
     if (!atomic_load(&g.failed)) {
       atomic_store(&g.next, 0);
       weft__pool_run(merge_worker, &g);
@@ -248,7 +279,7 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
                        "scan's buffers");
   }
   free(gq), free(coarse), free(g.pair_start), free(g.pair_owner), free(g.pair_of);
-  free(g.partial), free(g.work), free(cursor);
+  free(g.partial), free(g.work), free(cursor), free(g.pq_products);
   return st;
 }
 
@@ -282,6 +313,8 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
   weft_status st = WEFT_OK;
   while (st == WEFT_OK && nact > 0) {
     size_t per = PAIR_KEYS / ((hi - lo) * k);
+    if (ivf->codec == WEFT_IVF_PQ && per > PQ_TABLE_FLOATS / (ivf->pq_m * ivf->pq_ksub))
+      per = PQ_TABLE_FLOATS / (ivf->pq_m * ivf->pq_ksub);
     if (per == 0) per = 1;
     for (size_t a0 = 0; a0 < nact && st == WEFT_OK; a0 += per)
       st = run_group(s, active + a0, nact - a0 < per ? nact - a0 : per, lo, hi);
