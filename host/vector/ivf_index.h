@@ -70,6 +70,11 @@ void weft__ivf_put_row(weft_ivf *ivf, weft__ivf_list *l, size_t at, const float 
 float weft__ivf_code_norm(const weft_ivf *ivf, const uint8_t *code);
 /* Grows a list to hold `need` rows. */
 weft_status weft__ivf_reserve(weft_ivf *ivf, weft__ivf_list *l, size_t need);
+/* After an add: a list whose slack passes 1/64 of its rows shrinks to 1/128, so memory stays
+ * near the rows held (the pq index's bytes are n * (m + 8)) while small adds stay cheap. */
+void weft__ivf_trim(weft_ivf *ivf, weft__ivf_list *l);
+/* Sorts a list's rows by id (after an add put rows with smaller ids at its end). */
+weft_status weft__ivf_sort_list(weft_ivf *ivf, weft__ivf_list *l);
 /* The centroid norms and other state derived after train or load. */
 weft_status weft__ivf_finish_train(weft_ivf *ivf);
 

@@ -128,16 +128,14 @@ def test_recall_within_003_of_faiss_ivfpq_trained_on_its_own(data, metric):
 
 
 @pytest.mark.parametrize("metric", ["l2", "ip", "cosine"])
-def test_refine_raises_recall_and_with_every_list_is_the_exact_answer(data, metric):
+def test_refine_raises_recall_and_with_every_list_is_the_exact_answer(data, indexes, metric):
     xb, xq = data
     ix = weft.IVFIndex(DIM, NLIST, metric, codec="pq", m=M, refine=4)
     assert ix.refine == 4
     ix.train(xb[:5000])
     ix.add(xb)
     D0, I0 = exact(xb, xq, 10, metric)
-    plain = weft.IVFIndex(DIM, NLIST, metric, codec="pq", m=M)
-    plain.train(xb[:5000])
-    plain.add(xb)
+    plain = indexes[metric]  # trained alike: the same codes
     for nprobe in (4, 16):
         r_plain = recall(plain.search(xq, 10, nprobe=nprobe)[1], I0)
         r_refined = recall(ix.search(xq, 10, nprobe=nprobe)[1], I0)
@@ -217,7 +215,7 @@ def test_nbytes_is_codes_and_ids_plus_codebooks(data):
     n = xb.shape[0]
     for m, refine in ((8, None), (16, None), (4, 2)):
         ix = weft.IVFIndex(DIM, NLIST, codec="pq", m=m, refine=refine)
-        ix.train(xb[:5000])
+        ix.train(xb[:5000], niter=4)
         for part in np.array_split(np.arange(n), 7):  # several adds: capacity stays near n
             ix.add(xb[part], ids=part)
         codebooks = NLIST * DIM * 4 + 256 * DIM * 4
