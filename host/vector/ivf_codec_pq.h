@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vector/ivf_index.h"
+#include "weft.h" /* weft_ivf, opaque here: the codec's files include ivf_index.h */
 
 /* The m codebooks (m x ksub x dsub into `out`) from n training rows as the index keeps them
  * (cosine: normalized) and the trained coarse `centroids`: each row's residual to its nearest

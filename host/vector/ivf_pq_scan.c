@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "vector/ivf_codec_pq.h"
+#include "vector/ivf_index.h"
 #include "vector/knn_keys.h"
 
 #define CHUNK 64 /* rows summed before their threshold test */

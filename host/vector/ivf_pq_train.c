@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "vector/index_flat.h"
 #include "vector/ivf_codec_pq.h"
+#include "vector/ivf_index.h"
 #include "vector/kmeans.h"
 
 /* faiss trains each sub-quantizer on at most 256 points a centroid */
