@@ -1,8 +1,8 @@
 /* Multiply-add peak of this CPU, for bench/knn.py --precision: VDPBF16PS (bf16 pairs into
- * fp32, 32 multiply-adds an instruction) and fp32 FMA (16), each on N threads, best of
- * several runs. Independent chains cover the latency, so this is the issue rate alone.
- * Prints "bf16 <GFLOP/s> fp32 <GFLOP/s>" (2 flops a multiply-add); "bf16 0" without
- * AVX512_BF16. Build with -O3 (GCC 12 at -O2 keeps the FMA chains in memory, a third of
+ * fp32, 32 multiply-adds an instruction), fp32 FMA (16) and VPDPBUSD (u8 x s8 quads into
+ * int32, 64), each on N threads, best of several runs. Independent chains cover the latency,
+ * so this is the issue rate alone. Prints "bf16 <GFLOP/s> fp32 <GFLOP/s> int8 <GOP/s>" (2
+ * operations a multiply-add); 0 for an instruction the CPU lacks. Build with -O3 (GCC 12 at -O2 keeps the FMA chains in memory, a third of
  * the rate):  cc -O3 -pthread bench/bf16_peak.c -o bf16_peak && ./bf16_peak 2 */
 #include <immintrin.h>
 #include <pthread.h>
@@ -43,6 +43,18 @@ __attribute__((target("avx512f"))) static void *fp32(void *out) {
   return NULL;
 }
 
+__attribute__((target("avx512vnni,avx512f,avx512bw"))) static void *int8(void *out) {
+  __m512i a[CHAINS];
+  for (int i = 0; i < CHAINS; i++) a[i] = _mm512_setzero_si512();
+  __m512i x = _mm512_set1_epi32(0x01010101), y = _mm512_set1_epi32(0x01020304);
+  for (long s = 0; s < STEPS; s++)
+    for (int i = 0; i < CHAINS; i++) a[i] = _mm512_dpbusd_epi32(a[i], x, y);
+  int t = 0;
+  for (int i = 0; i < CHAINS; i++) t += _mm512_reduce_add_epi32(a[i]);
+  *(float *)out = (float)t;
+  return NULL;
+}
+
 static double rate(void *(*f)(void *), int threads, double flops_per_instr) {
   double best = 0;
   for (int rep = 0; rep < 40; rep++) {
@@ -64,6 +76,7 @@ int main(int argc, char **argv) {
   __builtin_cpu_init();
   double b = __builtin_cpu_supports("avx512bf16") ? rate(bf16, threads, 64) : 0;
   double f = __builtin_cpu_supports("avx512f") ? rate(fp32, threads, 32) : 0;
-  printf("bf16 %.1f fp32 %.1f\n", b, f);
+  double i8 = __builtin_cpu_supports("avx512vnni") ? rate(int8, threads, 128) : 0;
+  printf("bf16 %.1f fp32 %.1f int8 %.1f\n", b, f, i8);
   return 0;
 }

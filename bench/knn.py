@@ -519,10 +519,10 @@ def parse_args(argv):
                    help="weft devices, comma-separated; the first gives the weft/peer ratios "
                    "(default: cpu:0, auto, then every other device)")
     p.add_argument("--precision", default="auto",
-                   help="weft's search precision(s), comma-separated: auto, fp32, bf16 (one "
-                   "weft row per device and precision; with fp32 and bf16 both, their answers "
-                   "must be identical, ids and distance bits, and the bf16 pass's share of "
-                   "the VDPBF16PS peak (bench/bf16_peak.c) is printed)")
+                   help="weft's search precision(s), comma-separated: auto, fp32, bf16, int8 "
+                   "(one weft row per device and precision; with fp32 and bf16 or int8, their "
+                   "answers must be identical, ids and distance bits, and the pass's share of "
+                   "the VDPBF16PS or VPDPBUSD peak (bench/bf16_peak.c) is printed)")
     p.add_argument("--borrow", action="store_true",
                    help="weft adds with copy=False (borrows the base instead of copying it)")
     p.add_argument("--engines", default="weft,faiss,numpy",
@@ -557,8 +557,8 @@ def parse_args(argv):
     a.engines = [x.strip() for x in a.engines.split(",") if x.strip()]
     a.precision = [x.strip() for x in a.precision.split(",") if x.strip()]
     for x in a.precision:
-        if x not in ("auto", "fp32", "bf16"):
-            p.error(f"--precision: {x!r} is not auto, fp32 or bf16")
+        if x not in ("auto", "fp32", "bf16", "int8"):
+            p.error(f"--precision: {x!r} is not auto, fp32, bf16 or int8")
     if a.best_coretype is None:
         a.coretypes = default_coretypes()
     else:
@@ -568,8 +568,8 @@ def parse_args(argv):
 
 
 def multiply_add_peak(threads):
-    """(bf16, fp32) GFLOP/s of bench/bf16_peak.c on `threads` threads, or None when it does
-    not build (no C compiler, not x86-64)."""
+    """(bf16 GFLOP/s, fp32 GFLOP/s, int8 GOP/s) of bench/bf16_peak.c on `threads` threads,
+    or None when it does not build (no C compiler, not x86-64)."""
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bf16_peak.c")
     with tempfile.TemporaryDirectory() as tmp:
         exe = os.path.join(tmp, "bf16_peak")
@@ -581,7 +581,7 @@ def multiply_add_peak(threads):
         except (OSError, subprocess.SubprocessError) as e:
             log(f"bench/bf16_peak.c: not run ({e})")
             return None
-    return float(out[1]), float(out[3])
+    return float(out[1]), float(out[3]), float(out[5])
 
 
 def engine_title(e, torch_device="cuda"):
@@ -676,12 +676,13 @@ def main(argv=None):
                "%peak", "RSS MiB", f"= {ref_title}"]  # fmt: skip
     rows, summary, sgemm_lines = [], [], []
     peak = None
-    if any(e.endswith("/bf16") for e in weft_engines):
+    if any(e.endswith(("/bf16", "/int8")) for e in weft_engines):
         peak = multiply_add_peak(os.cpu_count() or 1)
         if peak:
             say(f"multiply-add peak (bench/bf16_peak.c, {os.cpu_count()} threads, best of 40 short runs): "
                 f"VDPBF16PS {peak[0]:,.1f} GFLOP/s, fp32 FMA {peak[1]:,.1f} GFLOP/s "
-                f"(bf16/fp32 {peak[0] / max(peak[1], 1e-9):.2f}x)")
+                f"(bf16/fp32 {peak[0] / max(peak[1], 1e-9):.2f}x), VPDPBUSD {peak[2]:,.1f} GOP/s "
+                f"(int8/fp32 {peak[2] / max(peak[1], 1e-9):.2f}x)")
     problems = []
     notes = set()
 
@@ -786,10 +787,12 @@ def main(argv=None):
                             f"its best kernel ({kernel_label(best, got[best])})"
                             + (f", {t_inst / t_ref:.2f}x {p} as installed "
                                f"({kernel_label(p, got[p])})" if t_inst else ""))  # fmt: skip
-            # bf16 and fp32 on one device: the same answer, ids and distance bits
+            # bf16 or int8 and fp32 on one device: the same answer, ids and distance bits
             for e in weft_engines:
-                if not e.endswith("/bf16") or e[:-5] + "/fp32" not in got or e not in got:
+                if not e.endswith(("/bf16", "/int8")) or e[:-5] + "/fp32" not in got \
+                        or e not in got:
                     continue
+                int8 = e.endswith("/int8")
                 f32 = e[:-5] + "/fp32"
                 for k in args.k:
                     a, b = res(f32, k), res(e, k)
@@ -802,9 +805,11 @@ def main(argv=None):
                     line = (f"{label}, k={k}: {engine_title(e)} vs {engine_title(f32)}: "
                             + ("identical ids and distance bits" if same else "DIFFERENT answers")
                             + f"; {t_f / t_b:.2f}x the fp32 speed")
-                    if peak and peak[0] and t_b:
-                        line += (f"; {flops / t_b / 1e9:,.1f} GFLOP/s = "
-                                 f"{100 * flops / t_b / 1e9 / peak[0]:.0f}% of the VDPBF16PS peak"
+                    top = peak[2 if int8 else 0] if peak else 0
+                    if top and t_b:
+                        line += (f"; {flops / t_b / 1e9:,.1f} G{'OP' if int8 else 'FLOP'}/s = "
+                                 f"{100 * flops / t_b / 1e9 / top:.0f}% of the "
+                                 f"{'VPDPBUSD' if int8 else 'VDPBF16PS'} peak"
                                  f" (fp32 search: {100 * flops / t_f / 1e9 / peak[1]:.0f}% of "
                                  f"the FMA peak)")
                     summary.append(line)

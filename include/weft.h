@@ -43,7 +43,8 @@ typedef enum weft_status {
   WEFT_ERR_BACKEND_UNAVAILABLE = 7, /* backend library or driver missing */
   WEFT_ERR_IO = 8,                /* file could not be read or written */
   WEFT_ERR_CORRUPT = 9,           /* file is truncated, corrupted or of another format */
-  WEFT_ERR_INTERNAL = 10
+  WEFT_ERR_INTERNAL = 10,
+  WEFT_ERR_CANCELLED = 11         /* the progress callback asked to stop (weft_set_progress) */
 } weft_status;
 
 /* Static name of a status, e.g. "WEFT_ERR_INVALID_ARGUMENT". */
@@ -55,6 +56,27 @@ WEFT_API const char *weft_last_error(void);
 WEFT_API const char *weft_version_string(void);
 /* The library's version numbers (any pointer may be NULL). */
 WEFT_API WEFT_NODISCARD weft_status weft_version(int *major, int *minor, int *patch);
+
+/* ------------------------------------------------------------------ progress */
+
+/* Called during long work (read_csv, sort, group_by, join, the indexes' add, train and
+ * search, k-means, plan collect) with what runs ("sort", "read_csv", ...) and how much of it
+ * is done, in units of its own (rows, bytes, iterations): done <= total, done never goes back,
+ * total may grow as the work finds more to do (a collect's operators). Each call of weft
+ * gives zero or more calls with done < total, then, when it made any, exactly one with
+ * done == total at its end (also when it fails or is cancelled): a bar shown can close then.
+ * It runs on the thread that called weft, never on two threads at once for one call, and
+ * at most once per min_interval_s (the first time min_interval_s after the work began), so
+ * a short call never calls it. Returning nonzero cancels the work: the call returns
+ * WEFT_ERR_CANCELLED soon after (at its next partition or pass) and its inputs are left
+ * unchanged (an index being added to, trained or removed from keeps its former contents).
+ * Work started from inside other work (a collect's sort) reports as part of the outer one.
+ * The callback must not call weft: it may run while the call holds an index's lock. */
+typedef int (*weft_progress_fn)(void *user, const char *what, uint64_t done, uint64_t total);
+/* Sets the progress callback of the calling thread's later calls (fn NULL: none, the
+ * default). min_interval_s >= 0 (0: at every step, for tests). */
+WEFT_API WEFT_NODISCARD weft_status weft_set_progress(weft_progress_fn fn, void *user,
+                                                      double min_interval_s);
 
 /* ------------------------------------------------------------------ devices */
 
@@ -158,10 +180,14 @@ WEFT_API WEFT_NODISCARD weft_status weft_exec_set_strict(weft_exec *exec, int st
  * same ids and distances, bit for bit: a reduced precision only selects candidates, which a
  * rigorous error bound certifies, and the fp32 scan's own arithmetic ranks them. */
 typedef enum weft_precision {
-  WEFT_PRECISION_AUTO = 0, /* bf16 where the CPU has it and it pays for the shape, else fp32 */
+  WEFT_PRECISION_AUTO = 0, /* int8 or bf16 where the CPU has it, runs its multiply-adds faster
+                            * than fp32 FMA (measured once) and the shape pays, else fp32 */
   WEFT_PRECISION_FP32 = 1, /* the fp32 scan alone */
-  WEFT_PRECISION_BF16 = 2  /* a bf16 candidate pass (AVX512_BF16) and an fp32 re-rank; the
+  WEFT_PRECISION_BF16 = 2, /* a bf16 candidate pass (AVX512_BF16) and an fp32 re-rank; the
                             * fp32 scan where the CPU lacks AVX512_BF16 (the report says so) */
+  WEFT_PRECISION_INT8 = 3  /* an int8 candidate pass (per-row scaled codes, exact int32 sums
+                            * with AVX512_VNNI) and an fp32 re-rank; the fp32 scan where the
+                            * CPU lacks AVX512_VNNI or dim > 131072 (the report says so) */
 } weft_precision;
 /* Sets the precision of the searches run with `exec` (default WEFT_PRECISION_AUTO). */
 WEFT_API WEFT_NODISCARD weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision);
@@ -549,11 +575,13 @@ typedef struct weft_expr weft_expr;
 typedef enum weft_binary_op {
   WEFT_OP_ADD = 0, WEFT_OP_SUB, WEFT_OP_MUL,
   WEFT_OP_DIV,     /* true division: float64 result for integers, like Polars */
-  WEFT_OP_MOD,     /* sign of the divisor, like Python and Polars */
+  WEFT_OP_MOD,     /* sign of the divisor, like Python and Polars; floats a - b * floor(a / b)
+                      as Polars (x % 0 and x % inf are NaN); decimals exact, decimal(38, s) */
   WEFT_OP_EQ, WEFT_OP_NE, WEFT_OP_LT, WEFT_OP_LE, WEFT_OP_GT, WEFT_OP_GE,
   WEFT_OP_AND, WEFT_OP_OR,
   WEFT_OP_FLOORDIV /* floor division (Polars' //): integers round toward -inf and x // 0 is
-                      null; floats give floor(a / b) */
+                      null; floats give floor(a / b); decimals decimal(38, s), a zero
+                      divisor an error */
 } weft_binary_op;
 
 typedef enum weft_unary_op {
@@ -562,7 +590,8 @@ typedef enum weft_unary_op {
   WEFT_OP_STR_LEN,  /* length in characters (UTF-8 code points), as Polars' len_chars */
   WEFT_OP_STR_LOWER, WEFT_OP_STR_UPPER,
   WEFT_OP_STR_LEN_BYTES, /* length in bytes, uint32 */
-  WEFT_OP_FLOOR, WEFT_OP_CEIL, /* floats; integers unchanged */
+  WEFT_OP_FLOOR, WEFT_OP_CEIL, /* floats; integers unchanged; decimal(p, s) gives
+                                  decimal(p + 1, s), as Polars */
   WEFT_OP_DT_YEAR,       /* date or timestamp: int32 */
   WEFT_OP_DT_MONTH, WEFT_OP_DT_DAY, /* 1-based, int8 */
   WEFT_OP_DT_WEEKDAY,    /* ISO: Monday 1 .. Sunday 7, int8, as Polars */
@@ -632,7 +661,9 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_str_strip_chars(const weft_expr *i
 WEFT_API WEFT_NODISCARD weft_status weft_expr_when(const weft_expr *cond, const weft_expr *then,
                                                    const weft_expr *otherwise, weft_expr **out);
 /* Whether input is one of `n` values of `type`: int64_t values for integer, bool, date32 (days)
- * and timestamp (microseconds) types, double for floats, const char * (UTF-8) for utf8.
+ * and timestamp (microseconds) types, double for floats, const char * (UTF-8) for utf8,
+ * 16-byte little-endian integers at the type's scale for WEFT_TYPE_DECIMAL(p, s) (a decimal
+ * input of any scale is compared exactly).
  * A null input gives null. The values are copied. */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_is_in(const weft_expr *input, weft_type type,
                                                     const void *values, int64_t n,
@@ -642,7 +673,8 @@ WEFT_API WEFT_NODISCARD weft_status weft_expr_is_in(const weft_expr *input, weft
 WEFT_API WEFT_NODISCARD weft_status weft_expr_literal_duration(int64_t microseconds,
                                                                weft_expr **out);
 /* Floats rounded to `decimals` (>= 0) places, ties to even (Polars' default round mode);
- * integers unchanged. */
+ * integers unchanged; decimals rounded exactly, ties to even, typed decimal(p + 1, s) when
+ * `decimals` < s (Polars' type). */
 WEFT_API WEFT_NODISCARD weft_status weft_expr_round(const weft_expr *input, int decimals,
                                                     weft_expr **out);
 /* The distance of each vector of `input` (a vector column, array[f32, dim], or an alias of
@@ -950,6 +982,9 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_schema(const weft_plan *plan, weft
  *   "fell back to cpu: <reason>"  the device asked for lacks the operation or its backend
  *                                 is not loaded ("fails in strict mode: ..." when strict);
  *   "cpu: a view of host memory, no copy"   scans and slices.
+ * A chain of inner joins whose row order nothing above shows (an aggregate, or groups
+ * sorted by all their keys) may be joined in another order, smaller inputs first; each
+ * of its joins then ends in "(join order by estimated rows: ~N)". The rows are the same.
  * After a weft_plan_collect of this handle, the text ends with that run's report. `text`
  * is valid until the next explain or collect of this handle, or its free. */
 WEFT_API WEFT_NODISCARD weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan,

@@ -26,7 +26,7 @@ double worst_ratio(const std::vector<float> &q, const std::vector<float> &x, siz
   size_t rows_cap = (nb + 31) / 32 * 32;
   std::vector<uint32_t> panels(rows_cap * pairs), qp(nq * pairs);
   std::vector<float> nup(nb), rup(nb), s_hat(nq * nb), s_f(nq * nb);
-  std::vector<weft__bf16_coef> cf(nq);
+  std::vector<weft__knn_coef> cf(nq);
   for (size_t j = 0; j < nb; j++) {
     weft__bf16_pack_row(&x[j * dim], dim, j, panels.data());
     weft__bf16_row_bound(&x[j * dim], dim, &nup[j], &rup[j]);
@@ -201,7 +201,7 @@ TEST(KnnBf16, SetPrecisionRefusesAnUnknownValue) {
   weft_exec *e = nullptr;
   ASSERT_WEFT_OK(weft_exec_create(&e));
   EXPECT_EQ(weft_exec_set_precision(e, (weft_precision)7), WEFT_ERR_INVALID_ARGUMENT);
-  EXPECT_NE(std::string(weft_last_error()).find("precision 7 is not AUTO (0), FP32 (1) or BF16 (2)"),
+  EXPECT_NE(std::string(weft_last_error()).find("precision 7 is not AUTO (0), FP32 (1), BF16 (2) or INT8 (3)"),
             std::string::npos) << weft_last_error();
   EXPECT_EQ(weft_exec_set_precision(nullptr, WEFT_PRECISION_BF16), WEFT_ERR_INVALID_ARGUMENT);
   weft_exec_free(e);

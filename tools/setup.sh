@@ -87,11 +87,12 @@ fi
 weft_choose_python
 echo "setup: Python packages go into $PY: $WEFT_PY_HOW"
 pips=(numpy pytest scikit-build-core pyarrow polars pandas faiss-cpu threadpoolctl duckdb tpchgen-cli scikit-learn
-      nbclient nbformat ipykernel nbconvert)
+      nbclient nbformat ipykernel nbconvert tqdm)
 need=()
 # nbclient, ipykernel and nbconvert: examples/tour.ipynb runs on a Jupyter kernel in the tests
+# tqdm: weft's progress bars (python/weft/progress.py; test_progress.py checks the bar)
 for m in numpy pytest scikit_build_core pyarrow polars pandas faiss threadpoolctl duckdb sklearn \
-    nbclient nbformat ipykernel nbconvert; do
+    nbclient nbformat ipykernel nbconvert tqdm; do
   "$PY" -c "import $m" 2>/dev/null || need+=("$m")
 done
 # tpchgen-cli (the TPC-H data of test_tpch.py and bench/tpch.py) is a program, no module:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README: sets up the machine, builds every library (the CUDA
 # backend included), runs the GoogleTest suite on every device found, the GPU check's dry run
-# (tools/gpu-check.sh --dry-run), the sanitizer build of the CPU path, the fuzz targets
+# (tools/gpu-check.sh --dry-run), the sanitizer build of the CPU path, the concurrency tests
+# under ThreadSanitizer, the fuzz targets
 # (tools/fuzz.sh: their corpora replayed, then 40 s each, when clang has libFuzzer), then
 # installs the Python package with pip and runs pytest against it, and pytest once more
 # against the sanitizer build.
@@ -38,6 +39,16 @@ cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=O
 cmake --build build/sanitize -j "$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/sanitize -j "$JOBS" --output-on-failure
+
+echo "== concurrency tests under ThreadSanitizer (CPU path: libweft and the one test binary)"
+# tests/concurrency/ (also run by every ctest above): searches while others add and remove,
+# shared tables and plans, the pool, the scratch cache, fork, per-thread errors. A race
+# report fails the test (exit code 66). About 4 minutes on 2 cores, the build included.
+cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=thread \
+  -DWEFT_BUILD_CUDA=OFF -DWEFT_BUILD_OPENCL=OFF >/dev/null
+cmake --build build/tsan -j "$JOBS" --target weft weft_concurrency_tests
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build/tsan -L concurrency -j "$JOBS" --output-on-failure --timeout 600
 
 echo "== fuzzing (tools/fuzz.sh: the corpora replayed, then 40 s a target; skipped without libFuzzer)"
 # Four targets at 40 s plus their build: about 5 minutes on 2 cores. Exit 2: no clang.

@@ -45,6 +45,7 @@ const char *weft_status_name(weft_status status) {
     case WEFT_ERR_IO: return "WEFT_ERR_IO";
     case WEFT_ERR_CORRUPT: return "WEFT_ERR_CORRUPT";
     case WEFT_ERR_INTERNAL: return "WEFT_ERR_INTERNAL";
+    case WEFT_ERR_CANCELLED: return "WEFT_ERR_CANCELLED";
   }
   return "WEFT_ERR_UNKNOWN";
 }

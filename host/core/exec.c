@@ -154,8 +154,9 @@ weft_status weft_exec_set_strict(weft_exec *exec, int strict) {
 weft_status weft_exec_set_precision(weft_exec *exec, weft_precision precision) {
   WEFT_CHECK_ARG(exec, "weft_exec_set_precision: exec is NULL");
   WEFT_CHECK_ARG(precision == WEFT_PRECISION_AUTO || precision == WEFT_PRECISION_FP32 ||
-                 precision == WEFT_PRECISION_BF16, "weft_exec_set_precision: precision %d is not "
-                 "AUTO (0), FP32 (1) or BF16 (2)", (int)precision);
+                 precision == WEFT_PRECISION_BF16 || precision == WEFT_PRECISION_INT8,
+                 "weft_exec_set_precision: precision %d is not AUTO (0), FP32 (1), BF16 (2) or "
+                 "INT8 (3)", (int)precision);
   exec->precision = (int)precision;
   return WEFT_OK;
 }

@@ -10,6 +10,7 @@
 #include "core/device_choice.h"
 #include "core/error.h"
 #include "core/placement.h"
+#include "core/progress.h"
 #include "core/thread_pool.h"
 
 /* A CPU partition of about this many bytes stays in L2 while a thread works on it. */
@@ -49,6 +50,7 @@ struct schedule {
   ranges redo;         /* claimed by a device that then failed: re-run on the CPU */
   size_t redo_next;    /* fallback: next index of `redo` to claim (under lock) */
   runner *cpu;         /* the runner the pool workers serve */
+  weft__progress *progress; /* rows count into the caller's scope, from any thread */
 };
 
 static int ranges_push(ranges *r, size_t row0, size_t rows) {
@@ -138,6 +140,11 @@ static void run_claims(runner *r, weft__stage *st, size_t *parts, size_t *rows_d
     }
     *parts += 1;
     *rows_done += rows;
+    if (weft__progress_add(r->sched->progress, rows)) {
+      record_failure(r, weft__error(WEFT_ERR_CANCELLED, "%s: cancelled by the progress "
+                                    "callback", op->name));
+      return;
+    }
   }
 }
 
@@ -209,6 +216,11 @@ static void cpu_redo_worker(void *ctx, int worker, int workers) {
     r->parts++;
     r->rows_done += rg.rows;
     pthread_mutex_unlock(&s->lock);
+    if (weft__progress_add(s->progress, rg.rows)) {
+      record_failure(r, weft__error(WEFT_ERR_CANCELLED, "%s: cancelled by the progress "
+                                    "callback", s->op->name));
+      return;
+    }
   }
 }
 
@@ -233,6 +245,9 @@ static weft_status execute(struct weft_exec *exec, schedule *s) {
   if (s->cpu) weft__pool_run(cpu_worker, s);
   for (int i = 0; i < s->count; i++)
     if (started[i]) pthread_join(threads[i], NULL);
+  /* cancelled: no fallback for the rows left, whoever stopped */
+  if (weft__progress_cancelled(s->progress))
+    return weft__error(WEFT_ERR_CANCELLED, "%s: cancelled by the progress callback", op->name);
 
   if (s->cpu && s->cpu->failure != WEFT_OK)
     return weft__error(s->cpu->failure, "%s", s->cpu->message);
@@ -301,7 +316,8 @@ weft_status weft__schedule(struct weft_exec *exec, const weft__op *op) {
     r->part_rows = rows;
     if (d->backend->host_memory) s.cpu = r;
   }
-  weft_status st = execute(exec, &s);
+  s.progress = weft__progress_begin(op->name, op->rows);
+  weft_status st = weft__progress_end(s.progress, execute(exec, &s));
   exec->last_device = 0; /* the CPU, unless a chosen device did the work */
   for (int i = s.count - 1; i >= 0; i--)
     if (s.runners[i].rows_done > 0) exec->last_device = weft__device_index(s.runners[i].dev);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/progress.h"
+
 #define WEFT_POOL_MAX 256
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
@@ -16,6 +18,7 @@ static unsigned long pool_generation;
 static int pool_pending;
 static weft__pool_fn pool_fn;
 static void *pool_ctx;
+static weft__progress *pool_progress; /* the caller's scope: workers count into it */
 static _Thread_local int in_pool_job;
 
 static void *pool_worker(void *arg) {
@@ -28,9 +31,12 @@ static void *pool_worker(void *arg) {
     seen = pool_generation;
     weft__pool_fn fn = pool_fn;
     void *ctx = pool_ctx;
+    weft__progress *progress = pool_progress;
     pthread_mutex_unlock(&pool_lock);
 
+    weft__progress_enter(progress);
     fn(ctx, worker, pool_threads);
+    weft__progress_enter(NULL);
 
     pthread_mutex_lock(&pool_lock);
     if (--pool_pending == 0) pthread_cond_signal(&pool_done);
@@ -84,6 +90,7 @@ void weft__pool_run(weft__pool_fn fn, void *ctx) {
   pthread_mutex_lock(&pool_lock);
   pool_fn = fn;
   pool_ctx = ctx;
+  pool_progress = weft__progress_current();
   pool_pending = pool_threads - 1;
   pool_generation++;
   pthread_cond_broadcast(&pool_wake);

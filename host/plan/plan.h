@@ -64,6 +64,8 @@ struct weft_plan {
   float *queries;                /* nearest: nq x dim floats (copied) */
   size_t nq, dim;
   int metric, batch;             /* nearest: a weft_metric; 1 for a batch of queries */
+  int reordered;                 /* join: placed by plan_join_order.c (explain says so) */
+  double estimate;               /* join placed by plan_join_order.c: its estimated rows */
   char *explain_text;            /* the last weft_plan_explain of this handle */
   char *ran;                     /* the report of the last weft_plan_collect of this handle */
   weft__device_spec ran_spec;    /* the spec in effect at that collect (compared by explain) */
@@ -90,7 +92,22 @@ weft_status weft__plan_filter_keep(const weft_plan *input, const weft_expr *pred
 /* The optimized copy of a plan (plan_optimize.c), and its two passes (plan_pushdown.c,
  * plan_project.c). */
 weft_status weft__plan_optimize(const weft_plan *plan, weft_plan **out);
-weft_status weft__plan_pushdown(const weft_plan *plan, weft_plan **out);
+/* implied: also lend each join side the filter an OR above the join implies there (the
+ * first pass only: a second would add those filters again). */
+weft_status weft__plan_pushdown(const weft_plan *plan, int implied, weft_plan **out);
+/* plan_implied_filter.c: the OR over the branches of `e` (an OR of conjunctions) of each
+ * branch's conjuncts that read only columns of `side`; *out NULL when a branch has none, or
+ * `e` is no OR, or `side` covers all of it. */
+struct weft__names;
+weft_status weft__plan_implied_filter(const weft_expr *e, const struct weft__names *side,
+                                      weft_expr **out);
+/* plan_join_order.c: chains of inner joins whose output order nothing above depends on
+ * (a sort by unique keys, an aggregate) are joined again in the order of least estimated
+ * work, when that is clearly less than the written order's. */
+weft_status weft__plan_join_order(const weft_plan *plan, weft_plan **out);
+/* plan_estimate.c: estimated output rows of a node (filters' selectivity sampled on
+ * in-memory scans, else guessed from the predicate's shape). */
+double weft__plan_estimate_rows(const weft_plan *p);
 weft_status weft__plan_project(const weft_plan *plan, weft_plan **out);
 /* plan_source.c: each filter directly over a scan of a source lends its predicate to the
  * scan (the filter stays: the source may prune, the filter decides); and the scan's run. */

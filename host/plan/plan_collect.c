@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/exec.h"
 #include "core/placement.h"
 #include "frame/join/join.h"
@@ -174,7 +175,21 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   return st;
 }
 
+static weft_status weft_plan_collect_run(weft_exec *exec, weft_plan *plan, weft_table **out);
+
+/* Progress: one scope for the whole plan, which each operator's work joins. */
 weft_status weft_plan_collect(weft_exec *exec, weft_plan *plan, weft_table **out) {
+  weft__progress *progress = weft__progress_begin("collect", 0);
+  weft_status st = weft_plan_collect_run(exec, plan, out);
+  if (st == WEFT_OK && weft__progress_check("weft_plan_collect") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(progress, st);
+}
+
+static weft_status weft_plan_collect_run(weft_exec *exec, weft_plan *plan, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_plan_collect: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(plan, "weft_plan_collect: plan is NULL");

@@ -140,6 +140,7 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
         weft__text_add(&t, "]");
       }
       if (flags) weft__text_add(&t, " coalesce=%s", flags & WEFT_JOIN_COALESCE ? "true" : "false");
+      if (p->reordered) weft__text_add(&t, " (join order by estimated rows: ~%.0f)", p->estimate);
       break;
     }
     case WEFT__P_SLICE:

@@ -442,9 +442,12 @@ weft_status weft__plan_rebuild(const weft_plan *p, const weft_plan *in, const we
     case WEFT__P_SORT: return weft_plan_sort_nulls(in, p->n, keys, p->descending, p->nulls_last, out);
     case WEFT__P_TOP_K:
       return weft_plan_top_k(in, p->length, p->n, keys, p->descending, p->nulls_last, out);
-    case WEFT__P_JOIN:
-      return weft_plan_join(in, right, p->n, keys, (const char *const *)p->right_keys, p->how,
-                            p->suffix, out);
+    case WEFT__P_JOIN: {
+      weft_status st = weft_plan_join(in, right, p->n, keys, (const char *const *)p->right_keys,
+                                      p->how, p->suffix, out);
+      if (st == WEFT_OK) (*out)->reordered = p->reordered, (*out)->estimate = p->estimate;
+      return st;
+    }
     case WEFT__P_SLICE: return weft_plan_slice(in, p->offset, p->length, out);
     case WEFT__P_UNIQUE: return weft_plan_unique(in, p->n, keys, out);
     case WEFT__P_ROW_INDEX: return weft_plan_with_row_index(in, keys[0], p->offset, out);

@@ -1,7 +1,7 @@
 /* Projection pushdown: each node is told which of its output columns are used above it
  * (NULL: all of them, as at the root) and asks its inputs for only the columns it needs
  * for those. A scan of an in-memory table then keeps only those columns, as a view (no
- * copy); with_columns drops the expressions whose output nobody reads. Nodes whose result
+ * copy); with_columns and select drop the expressions whose output nobody reads. Nodes whose result
  * depends on every column (unique without keys) ask for everything, a filter drops the
  * columns only its predicate reads, and a join keeps a
  * left column whose name a used right column clashes with, so the suffix stays the same. */
@@ -13,6 +13,7 @@
 #include "frame/join/join.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
+#include "plan/plan_agg.h"
 #include "plan/plan_names.h"
 
 static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out);
@@ -68,6 +69,30 @@ static weft_status project_with_columns(const weft_plan *p, const weft__names *n
   if (st == WEFT_OK) st = nkeep ? one_input(p, &below, nkeep, keep, out) : project(p->in, &below, out);
   free(keep), free(outs);
   weft__names_free(&below);
+  return st;
+}
+
+/* A select drops the expressions whose output nobody reads (as with_columns), when it holds
+ * no aggregation and a kept expression reads a column (a select of literals alone would
+ * make one row). The join order's select that renames a chain's columns back
+ * (plan_join_order.c) lists them all; this is what lets its scans keep only those used. */
+static weft_status project_select(const weft_plan *p, const weft__names *need, weft_plan **out) {
+  weft__names below = {0}, read = {0};
+  weft_expr **keep = weft__calloc(p->n ? p->n : 1, sizeof *keep);
+  weft_status st = keep ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  size_t nkeep = 0;
+  for (size_t i = 0; st == WEFT_OK && i < p->n; i++) {
+    const char *name;
+    weft_type type;
+    st = weft_expr_output(p->exprs[i], p->in->proto, &name, &type);
+    if (st == WEFT_OK && (!need || weft__names_has(need, name))) keep[nkeep++] = p->exprs[i];
+  }
+  for (size_t i = 0; i < nkeep; i++) weft__names_add_expr(&read, keep[i]);
+  int prune = need && nkeep < p->n && read.n > 0 && !weft__plan_has_aggs(p);
+  for (size_t i = 0; i < (prune ? nkeep : p->n); i++) weft__names_add_expr(&below, prune ? keep[i] : p->exprs[i]);
+  if (st == WEFT_OK) st = one_input(p, &below, prune ? nkeep : 0, prune ? keep : NULL, out);
+  free(keep);
+  weft__names_free(&below), weft__names_free(&read);
   return st;
 }
 
@@ -150,10 +175,7 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
     case WEFT__P_SCAN: return project_scan(p, need, out);
     case WEFT__P_WITH_COLUMNS: return project_with_columns(p, need, out);
     case WEFT__P_JOIN: return project_join(p, need, out);
-    case WEFT__P_SELECT:
-      for (size_t i = 0; i < p->n; i++) weft__names_add_expr(&below, p->exprs[i]);
-      st = one_input(p, &below, 0, NULL, out);
-      break;
+    case WEFT__P_SELECT: return project_select(p, need, out);
     case WEFT__P_GROUP_BY:
       for (size_t k = 0; k < p->n; k++) weft__names_add(&below, p->keys[k]);
       for (size_t a = 0; a < p->naggs; a++) weft__names_add_expr(&below, p->aggs[a].input);

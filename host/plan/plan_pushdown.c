@@ -6,7 +6,9 @@
  * when the columns keep their names there). Where a conjunct stops, the conjuncts gathered
  * there become one filter, AND-ed: consecutive filters merge. Slices, group-bys and uniques
  * stop every conjunct (the rows they make depend on the rows they see), and so do filters,
- * selects and with_columns whose expressions hold aggregations (plan_agg_split.c). */
+ * selects and with_columns whose expressions hold aggregations (plan_agg_split.c). A
+ * conjunct that stays above a join lends each side the filter it implies there
+ * (plan_implied_filter.c), when `implied` asks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +74,7 @@ static weft_status wrap(weft_plan *node, const preds *ps, weft_plan **out) {
   return st;
 }
 
-static weft_status push(const weft_plan *p, preds *ps, weft_plan **out);
+static weft_status push(const weft_plan *p, preds *ps, int implied, weft_plan **out);
 
 /* Splits `ps` into the conjuncts `keep(names, e)` lets go down and the rest. */
 static weft_status split(preds *ps, const weft__names *names, int (*down_ok)(const weft__names *, const weft_expr *),
@@ -86,9 +88,10 @@ static weft_status split(preds *ps, const weft__names *names, int (*down_ok)(con
 static int untouched(const weft__names *s, const weft_expr *e) { return !weft__names_touches_expr(s, e); }
 
 /* A one-input node whose rows a conjunct in `down` may be tested below. */
-static weft_status through(const weft_plan *p, preds *down, preds *stay, weft_plan **out) {
+static weft_status through(const weft_plan *p, preds *down, preds *stay, int implied,
+                           weft_plan **out) {
   weft_plan *child = NULL, *node = NULL;
-  weft_status st = push(p->in, down, &child);
+  weft_status st = push(p->in, down, implied, &child);
   if (st == WEFT_OK) st = weft__plan_rebuild(p, child, NULL, &node);
   weft_plan_free(child);
   if (st == WEFT_OK) return wrap(node, stay, out);
@@ -99,7 +102,7 @@ static weft_status through(const weft_plan *p, preds *down, preds *stay, weft_pl
  * from that side under the same name, on a side whose rows the join keeps or drops but never
  * pads with nulls (both sides of inner and cross joins, the left of left / semi / anti, the
  * right of a right join; neither of a full join). */
-static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
+static weft_status push_join(const weft_plan *p, preds *ps, int implied, weft_plan **out) {
   weft__names left = {0}, right = {0};
   const weft_table *lt = p->in->proto, *rt = p->right->proto;
   weft_join_kind kind = WEFT__JOIN_KIND(p->how);
@@ -122,9 +125,18 @@ static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
   preds to_left = {0}, rest = {0}, to_right = {0}, stay = {0};
   weft_status st = split(ps, &left, weft__names_covers_expr, &to_left, &rest);
   if (st == WEFT_OK) st = split(&rest, &right, weft__names_covers_expr, &to_right, &stay);
+  /* an OR over both sides stays, and lends each side what it implies there */
+  for (size_t i = 0; implied && st == WEFT_OK && i < stay.n; i++) {
+    weft_expr *l_implied = NULL, *r_implied = NULL;
+    if (to_l) st = weft__plan_implied_filter(stay.v[i], &left, &l_implied);
+    if (st == WEFT_OK && l_implied) st = preds_add(&to_left, l_implied);
+    if (st == WEFT_OK && to_r) st = weft__plan_implied_filter(stay.v[i], &right, &r_implied);
+    if (st == WEFT_OK && r_implied) st = preds_add(&to_right, r_implied);
+    weft_expr_free(l_implied), weft_expr_free(r_implied);
+  }
   weft_plan *l = NULL, *r = NULL, *node = NULL;
-  if (st == WEFT_OK) st = push(p->in, &to_left, &l);
-  if (st == WEFT_OK) st = push(p->right, &to_right, &r);
+  if (st == WEFT_OK) st = push(p->in, &to_left, implied, &l);
+  if (st == WEFT_OK) st = push(p->right, &to_right, implied, &r);
   if (st == WEFT_OK) st = weft__plan_rebuild(p, l, r, &node);
   if (st == WEFT_OK) st = wrap(node, &stay, out);
   weft_plan_free(l), weft_plan_free(r);
@@ -137,10 +149,11 @@ static weft_status push_join(const weft_plan *p, preds *ps, weft_plan **out) {
  * pre-filter: its rows are the candidates of the search, so k rows come back whenever k
  * rows pass (a filter above a nearest on its input's columns means the same: it is pushed
  * here). Conjuncts that go further down stay ordinary filters there. */
-static weft_status push_nearest(const weft_plan *p, preds *down, preds *stay, weft_plan **out) {
+static weft_status push_nearest(const weft_plan *p, preds *down, preds *stay, int implied,
+                                weft_plan **out) {
   weft_plan *child = NULL, *node = NULL;
   if (p->exprs) WEFT_RETURN_NOT_OK(add_conjuncts(down, p->exprs[0])); /* applied first */
-  weft_status st = push(p->in, down, &child);
+  weft_status st = push(p->in, down, implied, &child);
   if (st == WEFT_OK && child->kind == WEFT__P_FILTER && !child->keep)
     st = weft__plan_nearest_like(p, child->in, child->exprs[0], &node);
   else if (st == WEFT_OK)
@@ -151,12 +164,12 @@ static weft_status push_nearest(const weft_plan *p, preds *down, preds *stay, we
 }
 
 /* Pushes the conjuncts `ps` (which it empties) as far down `p` as they go. */
-static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
+static weft_status push(const weft_plan *p, preds *ps, int implied, weft_plan **out) {
   weft_status st = WEFT_OK;
   preds down = {0}, stay = {0};
   weft__names names = {0};
   if (weft__plan_has_aggs(p)) { /* aggregations see every row of the input: nothing crosses */
-    st = through(p, &down, ps, out);
+    st = through(p, &down, ps, implied, out);
     preds_free(ps);
     return st;
   }
@@ -164,13 +177,13 @@ static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
     case WEFT__P_FILTER: /* this filter's conjuncts first: they were applied first */
       st = add_conjuncts(&down, p->exprs[0]);
       for (size_t i = 0; st == WEFT_OK && i < ps->n; i++) st = preds_add(&down, ps->v[i]);
-      if (st == WEFT_OK) st = push(p->in, &down, out);
+      if (st == WEFT_OK) st = push(p->in, &down, implied, out);
       break;
     case WEFT__P_SELECT: /* columns passed through as they are */
       for (size_t i = 0; i < p->n; i++)
         if (p->exprs[i]->kind == WEFT__E_COLUMN) weft__names_add(&names, p->exprs[i]->s);
       st = split(ps, &names, weft__names_covers_expr, &down, &stay);
-      if (st == WEFT_OK) st = through(p, &down, &stay, out);
+      if (st == WEFT_OK) st = through(p, &down, &stay, implied, out);
       break;
     case WEFT__P_WITH_COLUMNS: /* columns not recomputed */
       for (size_t i = 0; st == WEFT_OK && i < p->n; i++) {
@@ -180,24 +193,24 @@ static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
         weft__names_add(&names, name);
       }
       if (st == WEFT_OK) st = split(ps, &names, untouched, &down, &stay);
-      if (st == WEFT_OK) st = through(p, &down, &stay, out);
+      if (st == WEFT_OK) st = through(p, &down, &stay, implied, out);
       break;
     case WEFT__P_SORT:
-      st = through(p, ps, &stay, out);
+      st = through(p, ps, &stay, implied, out);
       break;
     case WEFT__P_JOIN:
-      st = push_join(p, ps, out);
+      st = push_join(p, ps, implied, out);
       break;
     case WEFT__P_NEAREST: /* conjuncts on the input's columns become its pre-filter */
       weft__names_add(&names, "_distance"), weft__names_add(&names, "_query");
       st = split(ps, &names, untouched, &down, &stay);
-      if (st == WEFT_OK) st = push_nearest(p, &down, &stay, out);
+      if (st == WEFT_OK) st = push_nearest(p, &down, &stay, implied, out);
       break;
     case WEFT__P_SCAN:
       st = wrap(weft__plan_ref(p), ps, out);
       break;
     default: /* slice, group_by, unique: every conjunct stays above */
-      st = through(p, &down, ps, out);
+      st = through(p, &down, ps, implied, out);
       break;
   }
   preds_free(&down), preds_free(&stay), preds_free(ps);
@@ -205,7 +218,7 @@ static weft_status push(const weft_plan *p, preds *ps, weft_plan **out) {
   return st;
 }
 
-weft_status weft__plan_pushdown(const weft_plan *plan, weft_plan **out) {
+weft_status weft__plan_pushdown(const weft_plan *plan, int implied, weft_plan **out) {
   preds none = {0};
-  return push(plan, &none, out);
+  return push(plan, &none, implied, out);
 }

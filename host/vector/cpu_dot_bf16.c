@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -88,20 +89,57 @@ void weft__dot_bf16_block(const uint32_t *qpairs, size_t mq, const uint32_t *pan
 }
 
 #ifdef WEFT_X86
-/* 16 gathered rows at a time, transposed so a lane holds one row: each lane is the fma
- * chain of cpu_dot_block.c's kernels, so the bits are theirs. */
+/* Rows r[0..15] (16 floats each) become columns: r[c] holds coordinate c of the 16 rows.
+ * Unpack pairs, then quads (lane L of u holds columns 4L + j), then 128-bit lanes. */
+__attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 4; g++) { /* rows 4g .. 4g+3: u[4g + j] = column j of each lane */
+    __m512 *tt = t + 4 * g;
+    u[4 * g + 0] = _mm512_shuffle_ps(tt[0], tt[2], 0x44);
+    u[4 * g + 1] = _mm512_shuffle_ps(tt[0], tt[2], 0xEE);
+    u[4 * g + 2] = _mm512_shuffle_ps(tt[1], tt[3], 0x44);
+    u[4 * g + 3] = _mm512_shuffle_ps(tt[1], tt[3], 0xEE);
+  }
+  for (int j = 0; j < 4; j++) {
+    __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
+    __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+    __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
+    __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+    r[0 + j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+    r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+    r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+  }
+}
+
+/* 16 gathered rows at a time, transposed in registers 16 coordinates at a time so that a
+ * lane holds one row: each lane is the fma chain of cpu_dot_block.c's kernels (coordinates
+ * in order, none added past dim), so the bits are theirs. The next rows are prefetched:
+ * the survivors are scattered over the base. */
 __attribute__((target("avx512f"))) static void rows_avx512(const float *q, const float *base,
                                                            size_t dim, const uint32_t *rows,
-                                                           size_t n, float *out, float *panel) {
+                                                           size_t n, float *out) {
   for (size_t j0 = 0; j0 < n; j0 += PANEL) {
     size_t m = n - j0 < PANEL ? n - j0 : PANEL;
-    for (size_t l = 0; l < PANEL; l++) {
-      const float *x = base + (size_t)rows[j0 + (l < m ? l : m - 1)] * dim;
-      for (size_t c = 0; c < dim; c++) panel[c * PANEL + l] = x[c];
+    const float *x[PANEL];
+    for (size_t l = 0; l < PANEL; l++) x[l] = base + (size_t)rows[j0 + (l < m ? l : m - 1)] * dim;
+    for (size_t l = 0; j0 + PANEL + l < n && l < PANEL; l++) {
+      const char *nx = (const char *)(base + (size_t)rows[j0 + PANEL + l] * dim);
+      for (size_t b = 0; b < dim * sizeof(float); b += 64) _mm_prefetch(nx + b, _MM_HINT_T0);
     }
     __m512 a = _mm512_setzero_ps();
-    for (size_t c = 0; c < dim; c++)
-      a = _mm512_fmadd_ps(_mm512_set1_ps(q[c]), _mm512_loadu_ps(panel + c * PANEL), a);
+    for (size_t c0 = 0; c0 < dim; c0 += 16) {
+      size_t w = dim - c0 < 16 ? dim - c0 : 16;
+      __mmask16 cm = (__mmask16)((1u << w) - 1);
+      __m512 r[16];
+      for (int l = 0; l < 16; l++) r[l] = _mm512_maskz_loadu_ps(cm, x[l] + c0);
+      transpose16(r);
+      for (size_t c = 0; c < w; c++) a = _mm512_fmadd_ps(_mm512_set1_ps(q[c0 + c]), r[c], a);
+    }
     float lanes[PANEL];
     _mm512_storeu_ps(lanes, a);
     memcpy(out + j0, lanes, m * sizeof(float));
@@ -113,12 +151,8 @@ void weft__dot_rows_fp32(const float *q, const float *base, size_t dim, const ui
                          size_t n, float *out) {
 #ifdef WEFT_X86
   if (__builtin_cpu_supports("avx512f")) {
-    float *panel = weft__malloc(dim * PANEL * sizeof(float));
-    if (panel) {
-      rows_avx512(q, base, dim, rows, n, out, panel);
-      free(panel);
-      return;
-    }
+    rows_avx512(q, base, dim, rows, n, out);
+    return;
   }
 #endif
   for (size_t j = 0; j < n; j++) {
@@ -164,9 +198,12 @@ __attribute__((target("avx512f"))) static float rate_fp32(void) {
 }
 #endif
 
-double weft__bf16_rate_ratio(void) {
-  static double ratio = -1; /* a benign race: every thread stores about the same */
-  if (ratio >= 0) return ratio;
+/* Measured once (pthread_once): the first bf16 searches of several threads used to measure
+ * at once, slowing each other's timings and racing on the result (ThreadSanitizer). */
+static pthread_once_t ratio_once = PTHREAD_ONCE_INIT;
+static double ratio;
+
+static void measure_ratio(void) {
   double r = 0;
 #ifdef WEFT_X86
   if (weft__bf16_cpu_has()) {
@@ -188,5 +225,9 @@ double weft__bf16_rate_ratio(void) {
   }
 #endif
   ratio = r;
-  return r;
+}
+
+double weft__bf16_rate_ratio(void) {
+  pthread_once(&ratio_once, measure_ratio);
+  return ratio;
 }

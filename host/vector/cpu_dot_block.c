@@ -10,6 +10,7 @@
  * coordinates; queries are broadcast from their rows. Register tiles: 8 queries x 32 rows on
  * AVX-512, 6 x 16 on AVX2, 1 x 16 in plain C (fmaf) elsewhere. */
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "vector/cpu_dot_block.h"
@@ -104,9 +105,11 @@ static weft__dot_isa detect_isa(void) {
 }
 
 weft__dot_isa weft__dot_best_isa(void) {
-  static weft__dot_isa isa = WEFT_DOT_UNKNOWN; /* a benign race: every thread stores the same */
-  if (isa == WEFT_DOT_UNKNOWN) isa = detect_isa();
-  return isa;
+  /* atomic: the first searches of several threads detect at once (every one finds the same) */
+  static _Atomic int isa = WEFT_DOT_UNKNOWN;
+  int got = atomic_load_explicit(&isa, memory_order_relaxed);
+  if (got == WEFT_DOT_UNKNOWN) atomic_store_explicit(&isa, got = detect_isa(), memory_order_relaxed);
+  return (weft__dot_isa)got;
 }
 
 /* Rows of a tile past the block's last query repeat that query; their results are dropped. */

@@ -1,5 +1,6 @@
 /* weft_index: create, add, remove, accessors. Search is op_knn.c, files index_file.c. */
 #include "vector/index_flat.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 
 #include <float.h>
@@ -9,7 +10,9 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/rwlock.h"
 #include "vector/knn_bf16_base.h"
+#include "vector/knn_int8_base.h"
 
 static const char *metric_name(weft_metric m) {
   return m == WEFT_METRIC_L2 ? "l2" : m == WEFT_METRIC_IP ? "ip" : "cosine";
@@ -71,8 +74,9 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
   if (!ix) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_index_create: host allocation failed");
   ix->dim = dim;
   ix->metric = metric;
-  pthread_rwlock_init(&ix->lock, NULL);
+  weft__rwlock_init_writer_first(&ix->lock);
   pthread_mutex_init(&ix->bf16_lock, NULL);
+  pthread_mutex_init(&ix->int8_lock, NULL);
   *out = ix;
   return WEFT_OK;
 }
@@ -80,6 +84,8 @@ weft_status weft_index_create(size_t dim, weft_metric metric, weft_index **out) 
 weft_status weft__index_adopt(size_t dim, weft_metric metric, size_t count, float *vectors,
                               int64_t *ids, weft_index **out) {
   weft_index *ix;
+  WEFT_CHECK_ARG(count <= WEFT_INDEX_MAX_ROWS, "an index of %zu rows exceeds the limit of %zu "
+                 "(a k-NN key holds a row's position in 32 bits)", count, WEFT_INDEX_MAX_ROWS);
   WEFT_RETURN_NOT_OK(weft_index_create(dim, metric, &ix));
   ix->norms = weft__malloc((count ? count : 1) * sizeof(float));
   if (!ix->norms) {
@@ -133,6 +139,8 @@ weft_status weft_index_free(weft_index *index) {
   pthread_rwlock_destroy(&index->lock);
   pthread_mutex_destroy(&index->bf16_lock);
   weft__bf16_base_free(index->bf16);
+  pthread_mutex_destroy(&index->int8_lock);
+  weft__int8_base_free(index->int8);
   if (index->borrowed) {
     index->vectors = NULL;
     run_release(end_borrow(index));
@@ -236,13 +244,24 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
   WEFT_CHECK_ARG(index, "weft_index_add: index is NULL");
   if (n == 0) return WEFT_OK;
   WEFT_CHECK_ARG(vectors, "weft_index_add: vectors is NULL with n = %zu", n);
+  /* before the vectors are read: a k-NN key holds a row's position in 32 bits (knn_keys.h) */
+  WEFT_CHECK_ARG(n <= WEFT_INDEX_MAX_ROWS, "weft_index_add: n = %zu exceeds the index limit of "
+                 "%zu rows", n, WEFT_INDEX_MAX_ROWS);
   const size_t dim = index->dim;
-  WEFT_RETURN_NOT_OK(weft__check_vectors("weft_index_add: vectors", n, dim, vectors, index->metric));
+  /* Progress: the rows checked, then the rows placed; a cancel is taken only before the
+   * first is placed, so a cancelled add leaves the index as it was */
+  weft__progress *progress = weft__progress_begin("index add", 2 * (uint64_t)n);
   id_slot *order = NULL;
   int64_t lo = 0, hi = 0; /* the smallest and largest new id */
-  if (ids) WEFT_RETURN_NOT_OK(check_ids(n, ids, &order, &lo, &hi));
+  weft_status st = weft__check_vectors("weft_index_add: vectors", n, dim, vectors, index->metric);
+  if (st == WEFT_OK && ids) st = check_ids(n, ids, &order, &lo, &hi);
+  if (st == WEFT_OK) weft__progress_add(progress, n);
+  if (st == WEFT_OK) st = weft__progress_check("weft_index_add");
+  if (st != WEFT_OK) {
+    free(order);
+    return weft__progress_end(progress, st);
+  }
   pthread_rwlock_wrlock(&index->lock);
-  weft_status st = WEFT_OK;
   const size_t base = index->count;
   const int64_t first = index->next_id;
   if (n > WEFT_INDEX_MAX_ROWS - base)
@@ -268,7 +287,7 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
     /* Merged from the back, in place: each held row moves at most once (none when the new
      * ids are all larger, the append case), each new row is copied once, and no temporary
      * copy of the rows is made. */
-    size_t held = base, fresh = n, at = base + n;
+    size_t held = base, fresh = n, at = base + n, placed = 0;
     while (fresh > 0) {
       size_t j = fresh - 1;
       size_t from = order ? order[j].from : j;
@@ -282,16 +301,19 @@ weft_status weft_index_add(weft_index *index, size_t n, const float *vectors, co
       } else {
         put_row(index, at, vectors + from * dim, id);
         fresh--;
+        if (++placed == 0x10000) weft__progress_add(progress, placed), placed = 0;
       }
     }
+    weft__progress_add(progress, placed);
     weft__bf16_base_stale_from(index->bf16, at); /* `at`: the first position written */
+    weft__int8_base_stale_from(index->int8, at);
     index->count = base + n;
     if (hi >= index->next_id) index->next_id = hi + 1;
   }
   pthread_rwlock_unlock(&index->lock);
   run_release(released);
   free(order);
-  return st;
+  return weft__progress_end(progress, st);
 }
 
 weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, size_t *removed) {
@@ -314,6 +336,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
     }
     if (kept != i) {
       weft__bf16_base_stale_from(index->bf16, kept);
+      weft__int8_base_stale_from(index->int8, kept);
       memmove(index->vectors + kept * dim, index->vectors + i * dim, dim * sizeof(float));
       index->norms[kept] = index->norms[i];
       index->ids[kept] = index->ids[i];
@@ -323,6 +346,7 @@ weft_status weft_index_remove(weft_index *index, size_t n, const int64_t *ids, s
   size_t gone = st == WEFT_OK ? index->count - kept : 0;
   if (st == WEFT_OK) index->count = kept;
   weft__bf16_base_stale_from(index->bf16, index->count);
+  weft__int8_base_stale_from(index->int8, index->count);
   pthread_rwlock_unlock(&index->lock);
   run_release(released);
   free(sorted);
@@ -376,6 +400,7 @@ weft_status weft_index_add_borrowed(weft_index *index, size_t n, const float *ve
     free(index->norms);
     free(index->ids);
     weft__bf16_base_stale_from(index->bf16, 0);
+    weft__int8_base_stale_from(index->int8, 0);
     index->vectors = (float *)vectors; /* read only while borrowed: own_rows copies first */
     index->norms = norms;
     index->ids = ids;

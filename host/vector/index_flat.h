@@ -36,6 +36,9 @@ struct weft_index {
    * one of several concurrent searches bring it up to date. */
   struct weft__bf16_base *bf16;
   pthread_mutex_t bf16_lock;
+  /* The int8 copy (knn_int8_base.h), NULL until an int8 search; likewise locked. */
+  struct weft__int8_base *int8;
+  pthread_mutex_t int8_lock;
 };
 
 /* Checks vectors for NaN / inf, and that each row's squared norm keeps the metric's float32

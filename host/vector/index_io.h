@@ -1,6 +1,6 @@
-/* What the index files (index_file.c, ivf_file.c) share: the checksum, the atomic save
- * (a uniquely named temporary file beside the target, synced, renamed over it) and the
- * checked open and reads of a load. `fn` names the public call in messages. */
+/* What the index files (index_file.c, ivf_file.c) share: the checksum and the checked open
+ * and reads of a load (their atomic save is core/file_sync.h's). `fn` names the public call
+ * in messages. */
 #ifndef WEFT_HOST_INDEX_IO_H
 #define WEFT_HOST_INDEX_IO_H
 
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "core/file_sync.h"
 #include "weft.h"
 
 /* FNV-1a over 64-bit words (bytes for the tail): cheap enough for GB files. */
@@ -17,11 +18,6 @@ void weft__checksum_add(weft__checksum *c, const void *data, size_t n);
 
 /* Writes n bytes (adding them to c, if not NULL); -1 with errno on failure. */
 int weft__write_all(int fd, const void *data, size_t n, weft__checksum *c);
-
-/* Saves through write(fd, ctx) (0, or -1 with errno set) into a temporary file beside
- * `path`, then renames it over `path`; a failure leaves the old file as it was. */
-weft_status weft__save_atomic(const char *fn, const char *path, int (*write)(int fd, void *ctx),
-                              void *ctx);
 
 /* Opens a regular file for reading (a FIFO is refused without waiting); *size its bytes. */
 weft_status weft__open_for_load(const char *fn, const char *path, FILE **f, off_t *size);

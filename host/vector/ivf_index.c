@@ -1,6 +1,7 @@
 /* weft_ivf: create, train, add, remove. A list's rows are ivf_lists.c, accessors ivf_info.c,
  * search ivf_scan.c, files ivf_file.c, the pq codec ivf_pq_*.c. */
 #include "vector/ivf_index.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "core/rwlock.h"
 #include "vector/index_flat.h"
 #include "vector/ivf_codec_pq.h"
 #include "vector/ivf_codec_sq8.h"
@@ -51,7 +53,7 @@ static weft_status create(const char *fn, size_t dim, size_t nlist, weft_metric 
   ivf->code_size = codec == WEFT_IVF_FLAT ? dim * sizeof(float) : codec == WEFT_IVF_PQ ? m : dim;
   if (codec == WEFT_IVF_PQ) /* one byte a code whatever nbits: the scan reads bytes */
     ivf->pq_m = m, ivf->pq_nbits = nbits, ivf->pq_ksub = (size_t)1 << nbits, ivf->pq_dsub = dim / m;
-  pthread_rwlock_init(&ivf->lock, NULL);
+  weft__rwlock_init_writer_first(&ivf->lock);
   *out = ivf;
   return WEFT_OK;
 }
@@ -146,6 +148,8 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   float *centroids = weft__malloc(ivf->nlist * dim * sizeof *centroids);
   size_t pq = ivf->pq_ksub * dim;
   float *pq_c = pq ? weft__malloc(pq * sizeof *pq_c) : NULL;
+  /* Progress: k-means' iterations; cancelled, the index stays untrained */
+  weft__progress *progress = weft__progress_begin("ivf train", 0);
   weft_status st = centroids && (!pq || pq_c)
                        ? WEFT_OK
                        : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host memory "
@@ -172,7 +176,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   free(centroids);
   free(pq_c);
   free(unit);
-  return st;
+  return weft__progress_end(progress, st);
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -237,6 +241,9 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
   WEFT_CHECK_ARG(ivf, "weft_ivf_add: ivf is NULL");
   if (n == 0) return WEFT_OK;
   WEFT_CHECK_ARG(vectors, "weft_ivf_add: vectors is NULL with n = %zu", n);
+  /* before the vectors are read: a k-NN key holds a row's position in 32 bits (knn_keys.h) */
+  WEFT_CHECK_ARG(n <= WEFT_INDEX_MAX_ROWS, "weft_ivf_add: n = %zu exceeds the index limit of "
+                 "%zu rows", n, WEFT_INDEX_MAX_ROWS);
   const size_t dim = ivf->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_ivf_add: vectors", n, dim, vectors, ivf->metric));
   int64_t *list = weft__malloc(n * sizeof *list);
@@ -245,6 +252,9 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
     free(list), free(unit);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for %zu rows", n);
   }
+  /* Progress: the rows assigned to their lists, before anything is added: cancelled there,
+   * the index is unchanged */
+  weft__progress *progress = weft__progress_begin("ivf add", n);
   pthread_rwlock_wrlock(&ivf->lock);
   weft_status st = WEFT_OK;
   if (!ivf->trained)
@@ -264,6 +274,7 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
       !(pq_codes = weft__malloc(n * ivf->code_size)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for %zu codes", n);
   if (st == WEFT_OK && pq_codes) st = weft__pq_encode(ivf, n, vectors, list, pq_codes);
+  if (st == WEFT_ERR_CANCELLED) weft__error_context(st, "weft_ivf_add");
   if (st == WEFT_OK) { /* room in every list first, so a failure adds nothing */
     size_t *grow = weft__calloc(ivf->nlist, sizeof *grow);
     if (!grow) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory");
@@ -299,7 +310,7 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
   free(pq_codes);
   free(list);
   free(unit);
-  return st;
+  return weft__progress_end(progress, st);
 }
 
 weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t *removed) {

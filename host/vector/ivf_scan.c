@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/cpu_backend_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
@@ -311,13 +312,20 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
   for (size_t i = 0; i < nq; i++) active[i] = (uint32_t)i, s->found[i] = 0;
   size_t nact = nq, lo = 0, hi = nprobe, pairs = 0, rounds = 0, widened = 0, probed = 0;
   weft_status st = WEFT_OK;
+  /* Progress: the (query, list) pairs scanned; a round that probes more lists adds its own */
+  weft__progress *progress = weft__progress_begin("ivf search", (uint64_t)nq * nprobe);
   while (st == WEFT_OK && nact > 0) {
     size_t per = PAIR_KEYS / ((hi - lo) * k);
     if (ivf->codec == WEFT_IVF_PQ && per > PQ_TABLE_FLOATS / (ivf->pq_m * ivf->pq_ksub))
       per = PQ_TABLE_FLOATS / (ivf->pq_m * ivf->pq_ksub);
     if (per == 0) per = 1;
-    for (size_t a0 = 0; a0 < nact && st == WEFT_OK; a0 += per)
-      st = run_group(s, active + a0, nact - a0 < per ? nact - a0 : per, lo, hi);
+    if (rounds > 0) weft__progress_grow(progress, (uint64_t)nact * (hi - lo));
+    for (size_t a0 = 0; a0 < nact && st == WEFT_OK; a0 += per) {
+      size_t m = nact - a0 < per ? nact - a0 : per;
+      st = run_group(s, active + a0, m, lo, hi);
+      if (st == WEFT_OK && weft__progress_add(progress, (uint64_t)m * (hi - lo)))
+        st = weft__progress_check("weft_ivf_search");
+    }
     pairs += nact * (hi - lo);
     rounds++;
     probed = hi;
@@ -331,6 +339,7 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
     hi = hi > nlist / 2 ? nlist : 2 * hi;
   }
   free(active);
+  st = weft__progress_end(progress, st);
   if (st != WEFT_OK) return st;
   size_t still = 0;
   for (size_t i = 0; i < nq; i++) still += s->found[i] < k && s->found[i] < ivf->count;

@@ -4,6 +4,7 @@
  * The start is k distinct sample points (faiss's default, seeded random), and an empty
  * cluster takes half of the largest one, both copies nudged apart as faiss does. */
 #include "vector/kmeans.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 
 #include <math.h>
@@ -50,6 +51,8 @@ weft_status weft__nearest_centroid(size_t n, const float *x, size_t k, const flo
     size_t m = n - p0 < ASSIGN_BLOCK ? n - p0 : ASSIGN_BLOCK;
     st = weft__topk_rows(m, x + p0 * dim, NULL, k, centroids, cn, dim, metric, 1, keys);
     for (size_t i = 0; st == WEFT_OK && i < m; i++) assign[p0 + i] = (int64_t)(uint32_t)keys[i];
+    if (st == WEFT_OK && weft__progress_tick(m))
+      st = weft__error(WEFT_ERR_CANCELLED, "cancelled by the progress callback");
   }
   free(cn);
   free(keys);
@@ -130,9 +133,13 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
     goto done;
   }
   for (size_t c = 0; c < k; c++) memcpy(centroids + c * dim, xs + perm[c] * dim, dim * sizeof(float));
+  /* Progress: each iteration's assignment counts its points (a scope of its own, or part of
+   * the caller's: weft_ivf_train). */
+  weft__progress *progress = weft__progress_begin("kmeans", (uint64_t)niter * m);
   for (size_t it = 0; it < niter; it++) {
     st = weft__nearest_centroid(m, xs, k, centroids, dim, metric, assign);
-    if (st != WEFT_OK) goto done;
+    if (st == WEFT_ERR_CANCELLED) weft__error_context(st, "%s", what);
+    if (st != WEFT_OK) break;
     /* counting sort of the points by cluster, point order kept within each */
     memset(size, 0, k * sizeof *size);
     for (size_t i = 0; i < m; i++) size[assign[i]]++;
@@ -144,6 +151,7 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
     weft__pool_run(update_worker, &j);
     weft__kmeans_split_empty(centroids, size, k, dim);
   }
+  st = weft__progress_end(progress, st);
 done:
   free(sample);
   free(perm);
@@ -165,8 +173,13 @@ weft_status weft_kmeans(size_t n, size_t dim, const float *x, size_t k, size_t n
   WEFT_CHECK_ARG(n >= k, "weft_kmeans: k = %zu clusters need at least as many points, got "
                  "n = %zu", k, n);
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_kmeans: x", n, dim, x, WEFT_METRIC_L2));
-  WEFT_RETURN_NOT_OK(weft__kmeans("weft_kmeans", n, dim, x, k, niter, seed,
-                                  max_points_per_centroid, WEFT__KNN_L2, centroids));
-  if (!assignments) return WEFT_OK;
-  return weft__nearest_centroid(n, x, k, centroids, dim, WEFT__KNN_L2, assignments);
+  /* one scope: the iterations (weft__kmeans adds them), then the assignment of every point */
+  weft__progress *progress = weft__progress_begin("kmeans", assignments ? n : 0);
+  weft_status st = weft__kmeans("weft_kmeans", n, dim, x, k, niter, seed,
+                                max_points_per_centroid, WEFT__KNN_L2, centroids);
+  if (st == WEFT_OK && assignments) {
+    st = weft__nearest_centroid(n, x, k, centroids, dim, WEFT__KNN_L2, assignments);
+    if (st == WEFT_ERR_CANCELLED) weft__error_context(st, "weft_kmeans");
+  }
+  return weft__progress_end(progress, st);
 }

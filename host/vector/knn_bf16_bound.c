@@ -24,19 +24,6 @@
 
 #include "vector/cpu_dot_bf16.h"
 
-/* v (>= 0, computed with relative error under `rel`) rounded up to a float. */
-static float up(double v, double rel) {
-  v *= 1.0 + rel;
-  float f = (float)v;
-  if ((double)f < v) f = nextafterf(f, INFINITY);
-  return f;
-}
-
-/* Relative error bound of sqrt(sum of n exact squares) in double, with room to spare. */
-static double norm_rel(size_t n) { return ((double)n + 4.0) * 0x1p-52; }
-
-static double gamma_n(double n, double u) { return n * u / (1.0 - n * u); }
-
 void weft__bf16_row_bound(const float *x, size_t dim, float *norm_up, float *resid_up) {
   double s2 = 0, r2 = 0;
   for (size_t i = 0; i < dim; i++) {
@@ -44,12 +31,12 @@ void weft__bf16_row_bound(const float *x, size_t dim, float *norm_up, float *res
     s2 += v * v;
     r2 += c * c;
   }
-  *norm_up = up(sqrt(s2), norm_rel(dim));
-  *resid_up = up(sqrt(r2), norm_rel(dim));
+  *norm_up = weft__knn_up(sqrt(s2), weft__knn_norm_rel(dim));
+  *resid_up = weft__knn_up(sqrt(r2), weft__knn_norm_rel(dim));
 }
 
 void weft__bf16_query(const float *q, size_t dim, double scale, uint32_t *pairs,
-                      weft__bf16_coef *coef) {
+                      weft__knn_coef *coef) {
   const size_t np = weft__bf16_pairs(dim);
   double s2 = 0, r2 = 0;
   for (size_t p = 0; p < np; p++) {
@@ -61,17 +48,19 @@ void weft__bf16_query(const float *q, size_t dim, double scale, uint32_t *pairs,
     s2 += v * v;
     r2 += a * a;
   }
-  const double rel = norm_rel(dim);
-  const double nq = (double)up(sqrt(s2), rel), aq = (double)up(sqrt(r2), rel);
-  const double g1 = gamma_n(2.0 * (double)np, 0x1p-23), g0 = gamma_n((double)dim, 0x1p-24);
+  const double rel = weft__knn_norm_rel(dim);
+  const double nq = (double)weft__knn_up(sqrt(s2), rel);
+  const double aq = (double)weft__knn_up(sqrt(r2), rel);
+  const double g1 = weft__knn_gamma(2.0 * (double)np, 0x1p-23);
+  const double g0 = weft__knn_gamma((double)dim, 0x1p-24);
   const double alpha = (nq + aq) * (1.0 + g1);
   const double beta = aq + g1 * (nq + aq) + g0 * nq;
   /* a flush of at most 2^-126 per product, per partial sum and per accumulator read, and
    * the fp32 scan's gradual underflow, 2^-150 a step */
   const double tau = (3.0 * 2.0 * (double)np + 3.0) * 0x1p-126 + (double)dim * 0x1p-150;
-  coef->alpha = up(alpha * scale, 0x1p-20);
-  coef->beta = up(beta * scale, 0x1p-20);
-  coef->tau = up(tau * scale, 0x1p-20);
+  coef->alpha = weft__knn_up(alpha * scale, 0x1p-20);
+  coef->beta = weft__knn_up(beta * scale, 0x1p-20);
+  coef->tau = weft__knn_up(tau * scale, 0x1p-20);
 }
 
 double weft__bf16_bound_scale(void) {

@@ -7,11 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct weft__bf16_coef {
-  float alpha; /* multiplies the row's residual norm ||bf16(x) - x|| */
-  float beta;  /* multiplies the row's norm ||x|| */
-  float tau;   /* underflow flushes */
-} weft__bf16_coef;
+#include "vector/knn_coef.h"
 
 /* A row's ||x|| and ||bf16(x) - x||, each rounded up to a float. */
 void weft__bf16_row_bound(const float *x, size_t dim, float *norm_up, float *resid_up);
@@ -19,7 +15,7 @@ void weft__bf16_row_bound(const float *x, size_t dim, float *norm_up, float *res
 /* A query's bf16 coordinate pairs (weft__bf16_pairs(dim) of them) and its coefficients,
  * multiplied by `scale` (1 but in the test that loosens the bound on purpose). */
 void weft__bf16_query(const float *q, size_t dim, double scale, uint32_t *pairs,
-                      weft__bf16_coef *coef);
+                      weft__knn_coef *coef);
 
 /* 1, or the test switch WEFT_TEST_KNN_BF16_BOUND_SCALE (a positive number): a test divides
  * the bound by 1000 to check that the equality tests can fail. */

@@ -1,5 +1,5 @@
-/* Which arithmetic an exact k-NN search's CPU scan runs: fp32 alone, or the certified bf16
- * candidate pass (knn_bf16.h), and why, for the report. */
+/* Which arithmetic an exact k-NN search's CPU scan runs: fp32 alone, or a certified
+ * candidate pass (knn_certified.h) with bf16 or int8 operands, and why, for the report. */
 #ifndef WEFT_HOST_KNN_PRECISION_H
 #define WEFT_HOST_KNN_PRECISION_H
 
@@ -8,8 +8,9 @@
 #include "weft.h"
 
 typedef struct weft__knn_precision {
-  int bf16;
-  char why[200];
+  int pass;    /* 0: the fp32 scan; else a weft__knn_pass */
+  int scalar;  /* int8: the kernel's portable twin (a test switch) */
+  char why[240];
 } weft__knn_precision;
 
 /* `asked` is the exec's weft_precision. */

@@ -14,9 +14,11 @@
 #include "vector/knn_keys.h"
 #include "core/scheduler.h"
 #include "core/exec.h"
-#include "vector/knn_bf16.h"
+#include "vector/knn_certified.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_bf16_bound.h"
+#include "vector/knn_int8_base.h"
+#include "vector/knn_int8_bound.h"
 #include "vector/knn_precision.h"
 
 enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NORMS, SLOT_ALLOWED,
@@ -34,9 +36,10 @@ typedef struct knn_ctx {
   const uint8_t *allowed;   /* bitset over positions, or NULL */
   float *distances;
   int64_t *labels;
-  int bf16;                 /* the CPU's partitions run the bf16 pass (knn_bf16.h) */
+  int pass;                 /* the CPU's partitions run a certified pass (knn_certified.h) */
+  int scalar;               /* int8: its portable kernel (a test switch) */
   double bound_scale;
-  size_t survivors, fallbacks, bf16_queries; /* summed over partitions (atomics) */
+  size_t survivors, fallbacks, pass_queries; /* summed over partitions (atomics) */
 } knn_ctx;
 
 /* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0, knn_tile's
@@ -151,15 +154,15 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
                          rows, c->k);
   if (st_run == WEFT_OK) {
     memset(lists, 0xFF, rows * c->k * sizeof *lists); /* all WEFT_KNN_EMPTY */
-    if (be->host_memory && c->bf16) {
-      weft__knn_bf16_job job = {ix, queries, norms, rows, c->k, c->allowed, c->bound_scale, lists,
-                                0, 0};
-      st_run = weft__knn_bf16_run(&job);
+    if (be->host_memory && c->pass) {
+      weft__knn_certified_job job = {ix, c->pass, c->scalar, queries, norms, rows, c->k,
+                                     c->allowed, c->bound_scale, lists, 0, 0};
+      st_run = weft__knn_certified_run(&job);
       if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
       knn_ctx *sums = ctx;
       __atomic_fetch_add(&sums->survivors, job.survivors, __ATOMIC_RELAXED);
       __atomic_fetch_add(&sums->fallbacks, job.fallbacks, __ATOMIC_RELAXED);
-      __atomic_fetch_add(&sums->bf16_queries, rows, __ATOMIC_RELAXED);
+      __atomic_fetch_add(&sums->pass_queries, rows, __ATOMIC_RELAXED);
     } else if (be->host_memory) {
       weft__knn_tile t = {rows, ix->count, ix->dim, c->k,
                           ix->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
@@ -216,26 +219,31 @@ static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, 
   return pos;
 }
 
-/* Which arithmetic the CPU's partitions ran, and what the bf16 pass cost. */
+/* Which arithmetic the CPU's partitions ran, and what the certified pass cost. */
 static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_precision *prec) {
-  if (!prec->bf16) {
+  if (!c->pass) {
     weft__report(exec, "  precision fp32 (%s)", prec->why);
     return;
   }
   const weft_index *ix = c->ix;
-  weft__report(exec, "  precision bf16 (%s): a candidate pass with bf16 operands (VDPBF16PS), "
-               "certified by an error bound, then the fp32 scan's arithmetic on the survivors",
-               prec->why);
-  if (c->bf16_queries)
+  const int int8 = c->pass == WEFT__KNN_PASS_INT8;
+  weft__report(exec, "  precision %s (%s): a candidate pass with %s, certified by an error "
+               "bound, then the fp32 scan's arithmetic on the survivors", int8 ? "int8" : "bf16",
+               prec->why, int8 ? (c->scalar ? "int8 codes (portable kernel)"
+                                            : "int8 codes (VPDPBUSD, exact int32 sums)")
+                               : "bf16 operands (VDPBF16PS)");
+  if (c->pass_queries)
     weft__report(exec, "    %zu candidates ranked again in fp32 (%.1f a query, %.4f%% of the "
                  "rows); %zu queries scanned in fp32 (too many candidates)", c->survivors,
-                 (double)c->survivors / (double)c->bf16_queries,
-                 ix->count ? 100.0 * (double)c->survivors / (double)c->bf16_queries /
+                 (double)c->survivors / (double)c->pass_queries,
+                 ix->count ? 100.0 * (double)c->survivors / (double)c->pass_queries /
                              (double)ix->count : 0.0,
                  c->fallbacks);
-  double kib = (double)weft__bf16_base_bytes(ix->bf16, ix->dim) / 1024;
-  weft__report(exec, "    bf16 copy of the rows: %.1f %s (%zu rows of dim %zu)",
-               kib < 1024 ? kib : kib / 1024, kib < 1024 ? "KiB" : "MiB", ix->count, ix->dim);
+  double kib = (double)(int8 ? weft__int8_base_bytes(ix->int8, ix->dim)
+                              : weft__bf16_base_bytes(ix->bf16, ix->dim)) / 1024;
+  weft__report(exec, "    %s copy of the rows: %.1f %s (%zu rows of dim %zu)",
+               int8 ? "int8" : "bf16", kib < 1024 ? kib : kib / 1024, kib < 1024 ? "KiB" : "MiB",
+               ix->count, ix->dim);
 }
 
 weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, const float *queries,
@@ -256,16 +264,21 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
   pthread_rwlock_rdlock(&index->lock);
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
-  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 1.0, 0, 0, 0};
+  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 0, 1.0, 0, 0, 0};
   weft__knn_precision prec;
   if (st == WEFT_OK) {
     weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k, &prec);
-    if (prec.bf16) {
+    if (prec.pass == WEFT__KNN_PASS_BF16) {
       st = weft__bf16_base_sync(&index->bf16, &index->bf16_lock, index->vectors, index->count,
                                 index->dim);
-      c.bf16 = st == WEFT_OK;
       c.bound_scale = weft__bf16_bound_scale();
+    } else if (prec.pass == WEFT__KNN_PASS_INT8) {
+      st = weft__int8_base_sync(&index->int8, &index->int8_lock, index->vectors, index->count,
+                                index->dim);
+      c.bound_scale = weft__int8_bound_scale();
+      c.scalar = prec.scalar;
     }
+    if (st == WEFT_OK) c.pass = prec.pass;
   }
   if (st == WEFT_OK) {
     size_t dim = index->dim;

@@ -247,8 +247,8 @@ def test_when_then_otherwise_over_decimals(n):
 
 def test_type_errors_name_the_operation():
     df = weft.DataFrame(frame(3))
-    with pytest.raises(weft.InvalidArgumentError, match=r"cannot apply % to decimal\[15,2\] column \"a\""):
-        df.select(col("a") % col("b"))
+    with pytest.raises(weft.InvalidArgumentError, match=r"cannot apply & to decimal\[15,2\] column \"a\""):
+        df.select(col("a") & col("b"))
     with pytest.raises(weft.InvalidArgumentError, match="decimal"):
         df.select(col("a").cast("decimal(39,2)"))
 
@@ -343,3 +343,91 @@ def test_devices_fall_back_to_the_cpu_with_the_reason(device):
     same(got, pdf.select((pl.col("a") * (1 - pl.col("b"))).alias("x")))
     with pytest.raises(weft.UnsupportedError, match="decimal128"):
         df.select(e, device=device, strict=True)
+
+
+def test_sort_report_counts_the_keys_named_not_the_decimal_words():
+    # a decimal key sorts as two 64-bit words; the report still says how many keys were named
+    d = pa.array([decimal.Decimal("1.5"), decimal.Decimal("-2.25"), decimal.Decimal("3")] * 50,
+                 pa.decimal128(30, 2))
+    df = weft.from_arrow(pa.table({"d": d, "x": np.arange(150)}))
+    out = df.sort("d")
+    assert "sort by 1 key on" in weft.last_report()
+    assert [str(v) for v in out["d"].to_list()[:2]] == ["-2.25", "-2.25"]
+    df.sort("x", "d")
+    assert "sort by 2 keys on" in weft.last_report()
+
+
+# ---------------------------------------------------------------------------- rounding
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_round_floor_ceil_mod_floordiv_match_polars(n):
+    # Polars' types (round/floor/ceil: one more digit; % and //: decimal(38, larger scale)),
+    # ties to even, // toward -inf, % with the divisor's sign; divisors without zeros (a zero
+    # divisor is an error in both, tested below)
+    pdf = frame(n)
+    rng = np.random.default_rng(n + 5)
+    nz = [D(int(v)).scaleb(-3) for v in rng.choice([-1, 1], n) * rng.integers(1, 5000, n)]
+    pdf = pdf.with_columns(pl.Series("z", nz, dtype=pl.Decimal(12, 3)),
+                           pl.Series("iz", rng.choice([-7, -2, 3, 5], n)))
+    df = weft.DataFrame(pdf)
+    exprs = {
+        "r0": lambda c: c("a").round(0), "r1": lambda c: c("a").round(1),
+        "r2": lambda c: c("c").round(2), "r9": lambda c: c("c").round(9),
+        "fl": lambda c: c("c").floor(), "ce": lambda c: c("a").ceil(),
+        "mz": lambda c: c("a") % c("z"), "fz": lambda c: c("a") // c("z"),
+        "mi": lambda c: c("c") % c("iz"), "fi": lambda c: c("c") // c("iz"),
+        "im": lambda c: c("iz") % c("z"),
+        # float divisors with exact reciprocals: Polars divides by a constant as a product
+        # with its reciprocal, which rounds differently from a division (weft divides)
+        "ff": lambda c: c("a") // 0.5, "mf": lambda c: c("a") % 0.25,
+    }
+    got = df.select(*[f(col).alias(k) for k, f in exprs.items()]).to_polars()
+    want = pdf.select(*[f(pl.col).alias(k) for k, f in exprs.items()])
+    assert got.schema == want.schema
+    for k in exprs:
+        assert got[k].to_list() == want[k].to_list(), k
+
+
+def test_rounding_a_full_precision_decimal_overflows_with_an_error():
+    # decimal(38, 1) holding 10^37 - 0.1 rounded to a whole number needs 39 digits: an error
+    big = pa.array([D("9" * 37 + ".9"), D(5)], pa.decimal128(38, 1))
+    df = weft.from_arrow(pa.table({"a": big}))
+    with pytest.raises(weft.InvalidArgumentError, match="decimal overflow"):
+        df.select(col("a").round(0))
+    zero = weft.from_arrow(pa.table({"a": pa.array([D("1.5"), None], pa.decimal128(5, 1)),
+                                     "b": pa.array([D("0.0"), D("0.0")], pa.decimal128(5, 1))}))
+    with pytest.raises(weft.InvalidArgumentError, match="division by zero"):
+        zero.select(col("a") % col("b"))
+    # a zero divisor beside a null is no error: that row is null
+    assert zero.slice(1, 1).select((col("a") // col("b")).alias("q"))["q"].to_list() == [None]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_is_in_with_decimal_values_of_any_scale_matches_polars(n):
+    pdf = frame(n)
+    df = weft.DataFrame(pdf)
+    rng = np.random.default_rng(n + 11)
+    picks = [v for v in pdf["a"].drop_nulls().head(5).to_list()]
+    vals = picks + [D("0.001"), D("-1"), D("123.450")] + [D(int(v)).scaleb(-3) for v in rng.integers(-10**6, 10**6, 20)]
+    got = df.select(col("a").is_in(vals).alias("x"), col("c").is_in(vals).alias("y"))
+    want = pdf.select(pl.col("a").is_in(pl.Series(vals, dtype=pl.Decimal(38, 3)).implode()).alias("x"),
+                      pl.col("c").is_in(pl.Series(vals, dtype=pl.Decimal(38, 3)).implode()).alias("y"))
+    assert got["x"].to_list() == want["x"].to_list()
+    assert got["y"].to_list() == want["y"].to_list()
+    if n >= 7:
+        assert builtins_sum(got["x"].to_list()) >= 1  # the picked values are found
+
+
+def builtins_sum(values):
+    return sum(1 for v in values if v)
+
+
+def test_is_in_decimal_bad_values_name_the_call():
+    df = weft.DataFrame(frame(3))
+    with pytest.raises(weft.InvalidArgumentError, match=r"is_in.*NaN"):
+        df.select(col("a").is_in([D("NaN")]))
+    with pytest.raises(weft.InvalidArgumentError, match=r"is_in.*38"):
+        df.select(col("a").is_in([D("1e-40")]))
+    with pytest.raises(weft.InvalidArgumentError, match="cannot apply is_in to decimal"):
+        df.select(col("a").is_in([1.5]))  # floats do not mix with decimals (Polars refuses too)

@@ -5,6 +5,8 @@ A device weft did not find is skipped with the backend's reason."""
 import math
 import struct
 
+import polars as pl
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -121,3 +123,20 @@ def test_strings_stay_on_the_cpu(device, rng):
     assert_same(df.select(e, device="cpu"), got)
     with pytest.raises(weft.UnsupportedError, match='utf8 column "s"'):
         df.filter(col("s") == "v1", device=device, strict=True)
+
+
+@pytest.mark.parametrize("device", ["cpu"] + DEVICE_IDS)
+def test_float_modulo_is_polars_formula_on_every_device(device, rng):
+    # Polars' a - b * floor(a / b), not fmod's exact remainder: x % inf and x % 0 are NaN,
+    # -0.0 % 3 is 0.0, and a divisor such as 0.3 rounds as the formula does
+    if device != "cpu":
+        require(device)
+    n = 5000
+    x = np.concatenate([[5.0, -5.0, np.inf, 5.0, 0.0, -0.0, 5.0, np.nan, 7.0, 2.35, -2.35],
+                        rng.normal(0, 1e6, n)])
+    y = np.concatenate([[np.inf, np.inf, 2.0, 0.0, 3.0, 3.0, -np.inf, 1.0, 0.3, 0.3, 0.3],
+                        rng.choice([0.3, -0.7, 1e-3, 7.0, -2.5], n)])
+    got = weft.DataFrame({"x": x, "y": y}).lazy().select((col("x") % col("y")).alias("m")) \
+        .collect(device=device)["m"].to_numpy()
+    want = pl.DataFrame({"x": x, "y": y}).select((pl.col("x") % pl.col("y")).alias("m"))["m"].to_numpy()
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), np.flatnonzero(got != want)[:5]

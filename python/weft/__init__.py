@@ -26,6 +26,7 @@ from .devices import (
 )
 from .errors import (
     BackendUnavailableError,
+    CancelledError,
     CorruptError,
     DeviceError,
     DeviceMemoryError,
@@ -50,6 +51,7 @@ from .interchange import from_dlpack, from_pandas, from_polars
 from .splits import train_test_split
 from ._knn_join import knn_join
 from .ops import ReduceResult, axpy, max, min, reduce, sum
+from .progress import config, set_progress
 
 
 def __getattr__(name: str) -> object:
@@ -82,6 +84,8 @@ __all__ = [
     "release_memory",
     "set_memory_limit",
     "Exec",
+    "config",
+    "set_progress",
     "last_device",
     "last_report",
     "ReduceResult",
@@ -133,4 +137,5 @@ __all__ = [
     "WeftIOError",
     "CorruptError",
     "InternalError",
+    "CancelledError",
 ]

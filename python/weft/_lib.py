@@ -141,6 +141,7 @@ WEFT_ERR_BACKEND_UNAVAILABLE = 7
 WEFT_ERR_IO = 8
 WEFT_ERR_CORRUPT = 9
 WEFT_ERR_INTERNAL = 10
+WEFT_ERR_CANCELLED = 11
 
 # enum weft_device_kind
 weft_device_kind = c_int
@@ -254,6 +255,14 @@ weft_version_string = _fn("weft_version_string", c_char_p, [])
 
 # weft_status weft_version(int *major, int *minor, int *patch);
 weft_version = _fn("weft_version", weft_status, [POINTER(c_int), POINTER(c_int), POINTER(c_int)])
+
+# ---------------------------------------------------------------------------- progress
+
+# typedef int (*weft_progress_fn)(void *user, const char *what, uint64_t done, uint64_t total);
+weft_progress_fn = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_uint64, c_uint64)
+
+# weft_status weft_set_progress(weft_progress_fn fn, void *user, double min_interval_s);
+weft_set_progress = _fn("weft_set_progress", weft_status, [weft_progress_fn, c_void_p, c_double])
 
 # ---------------------------------------------------------------------------- devices
 

@@ -9,6 +9,7 @@ import functools
 import re
 
 from . import _lib
+from . import progress as _progress
 
 __all__ = [
     "WeftError",
@@ -114,6 +115,13 @@ class InternalError(WeftError):
     status = _lib.WEFT_ERR_INTERNAL
 
 
+class CancelledError(WeftError):
+    """WEFT_ERR_CANCELLED: the progress callback (weft.config.progress set to a function)
+    asked the work to stop; its inputs are unchanged. Ctrl-C raises KeyboardInterrupt."""
+
+    status = _lib.WEFT_ERR_CANCELLED
+
+
 _BY_STATUS = {
     cls.status: cls
     for cls in (
@@ -127,6 +135,7 @@ _BY_STATUS = {
         WeftIOError,
         CorruptError,
         InternalError,
+        CancelledError,
     )
 }
 
@@ -207,7 +216,12 @@ def _check(status, where=None):
     the C function name the message starts with. Call it straight after the C function,
     before any other call into weft on this thread."""
     if status != _lib.WEFT_OK:
+        if status == _lib.WEFT_ERR_CANCELLED and _progress._take_interrupt():
+            raise KeyboardInterrupt
         raise _error(status, where=where)
+    if _progress._local.__dict__.get("interrupted"):  # Ctrl-C after the work had finished
+        _progress._take_interrupt()
+        raise KeyboardInterrupt
 
 
 # A message that already names a Python call: "weft.read_csv: ...", "DataFrame.filter: ...",

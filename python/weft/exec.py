@@ -13,6 +13,7 @@ import weakref
 from typing import Any, Optional
 
 from . import _lib
+from . import progress as _progress
 from .devices import Device, _device_info
 from .errors import InvalidArgumentError, _check
 
@@ -88,12 +89,12 @@ class Exec:
             self._strict = strict
 
     def set_precision(self, precision: str, where: str) -> None:
-        """The arithmetic of k-NN scans: "auto", "fp32" or "bf16" (weft_exec_set_precision);
-        `where` names the Python call for errors."""
-        codes = {"auto": 0, "fp32": 1, "bf16": 2}
+        """The arithmetic of k-NN scans: "auto", "fp32", "bf16" or "int8"
+        (weft_exec_set_precision); `where` names the Python call for errors."""
+        codes = {"auto": 0, "fp32": 1, "bf16": 2, "int8": 3}
         if not isinstance(precision, str) or precision not in codes:
             raise InvalidArgumentError(
-                f"{where}(precision=...): precision must be 'auto', 'fp32' or 'bf16', "
+                f"{where}(precision=...): precision must be 'auto', 'fp32', 'bf16' or 'int8', "
                 f"got {precision!r}")
         code = codes[precision]
         if code != self._precision:
@@ -136,6 +137,7 @@ def _thread_exec():
     ex = getattr(_local, "exec", None)
     if ex is None:
         ex = _local.exec = Exec()
+    _progress._ensure()  # every call made with the thread's exec reports its progress
     return ex
 
 

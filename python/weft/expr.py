@@ -196,7 +196,8 @@ class Expr:
 
     def round(self, decimals: int = 0, mode: builtins.str = "half_to_even") -> "Expr":
         """Floats rounded to `decimals` places, ties to even (Polars' default); integers
-        unchanged."""
+        unchanged; decimals rounded exactly, ties to even, as decimal(precision + 1, scale)
+        when `decimals` is below the scale (Polars' type)."""
         if mode != "half_to_even":
             raise InvalidArgumentError(
                 f"round(mode={mode!r}): only mode='half_to_even' (Polars' default) is supported")
@@ -226,8 +227,9 @@ class Expr:
 
     def is_in(self, values: Any) -> "Expr":
         """Whether each value is one of `values` (a list, tuple, set, numpy array or weft
-        Series of ints, floats, strings, dates or datetimes). Nulls in `values` match
-        nothing; a null input gives null. Integers and floats do not mix (as Polars 2)."""
+        Series of ints, floats, strings, dates, datetimes or decimal.Decimal). Nulls in
+        `values` match nothing; a null input gives null. Integers and floats do not mix (as
+        Polars 2); a decimal column takes Decimal values, compared exactly at any scale."""
         return _is_in(self, values)
 
     def is_between(self, lower_bound: Any, upper_bound: Any, closed: builtins.str = "both") -> "Expr":
@@ -654,12 +656,33 @@ def _is_in(e, values):
                       for v in vals):
         arr = np.array([_days(v) for v in vals], dtype=np.int64)
         t = _lib.WEFT_TYPE_DATE32
+    elif vals and builtins.all(isinstance(v, decimal.Decimal) for v in vals):
+        return _is_in_decimals(e, vals)
     else:
         kinds = sorted({type(v).__name__ for v in vals})
         raise InvalidArgumentError(f"is_in: values must all be ints, floats, strings, dates or "
                                    f"datetimes, got {', '.join(kinds)}")
     arr = np.ascontiguousarray(arr)
     return _make(_lib.weft_expr_is_in, e._handle, t, arr.ctypes.data_as(ctypes.c_void_p), builtins.len(arr))
+
+
+def _is_in_decimals(e, vals):
+    """is_in with decimal.Decimal values: 128-bit integers at the largest scale among them
+    (a decimal column of any scale compares with them exactly, as Polars' is_in)."""
+    where = f"{e}.is_in(...)"
+    if builtins.any(not v.is_finite() for v in vals):
+        raise InvalidArgumentError(f"{where}: a Decimal value is NaN or infinite")
+    scale = builtins.max(builtins.max(-v.as_tuple().exponent, 0) for v in vals)
+    if scale > 38:
+        raise InvalidArgumentError(f"{where}: a Decimal value has {scale} digits after the point; "
+                                   f"a decimal holds at most 38")
+    ints = [int(v.scaleb(scale)) for v in vals]
+    if builtins.any(abs(i) >= 10 ** 38 for i in ints):
+        raise InvalidArgumentError(f"{where}: a Decimal value does not fit decimal(38, {scale})")
+    buf = b"".join(i.to_bytes(16, "little", signed=True) for i in ints)
+    arr = ctypes.create_string_buffer(buf, builtins.len(buf))
+    return _make(_lib.weft_expr_is_in, e._handle, _lib.WEFT_TYPE_DECIMAL(38, scale),
+                 ctypes.cast(arr, ctypes.c_void_p), builtins.len(ints))
 
 
 def _micros(v):

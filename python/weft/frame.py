@@ -21,7 +21,6 @@ import ctypes
 import html
 import importlib
 import os
-import tempfile
 import weakref
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -29,6 +28,7 @@ import numpy as np
 
 from . import _csv, _group, _join, _lib, _select, _vectors
 from . import lazy as _lazy
+from ._atomic import atomic_path
 from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
 from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
@@ -205,20 +205,6 @@ def _pyarrow_parquet(what):
         raise UnsupportedError(f"{what}: Parquet goes through pyarrow, which is not installed "
                                "(pip install pyarrow)") from e
     return pq
-
-
-def _sync_directory(folder: str) -> None:
-    """Makes a rename in `folder` durable; best effort (the file is in place already)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def read_parquet(path: Union[str, os.PathLike], columns: Optional[Sequence[str]] = None) -> "DataFrame":
@@ -773,25 +759,8 @@ class DataFrame:
         to a temporary file that is synced, then renamed over `path`, so a failed write or a
         crash leaves the old file or the new one, never half a file."""
         pq = _pyarrow_parquet("write_parquet")
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             pq.write_table(self.to_arrow(), tmp, **kwargs)
-            # On disk before the rename: else a power loss could leave the new name on an
-            # empty file (a process crash alone cannot, the rename is atomic either way).
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-            _sync_directory(folder)
-        except BaseException:
-            if os.path.exists(tmp):  # pyarrow may have removed it already
-                os.unlink(tmp)
-            raise
 
     def lazy(self) -> LazyFrame:
         """A LazyFrame scanning this DataFrame (its buffers shared, not copied)."""

@@ -34,6 +34,7 @@ import weakref
 import numpy as np
 
 from . import _lib
+from . import progress as _progress
 from .errors import InvalidArgumentError, WeftError, _check, python_call
 from .exec import _thread_exec
 
@@ -484,6 +485,7 @@ class FlatIndex:
             return
         if _is_f32(arr):
             _check_finite(arr, "vectors")
+            _progress._ensure()  # Ctrl-C and the bar for this long call
             _check(_lib.weft_index_add(self._handle, n, _f32p(arr), _i64p(id_arr)))
             return
         # Converted and added a block at a time. Every block is checked first (NaN / inf,
@@ -506,6 +508,7 @@ class FlatIndex:
         try:
             for r0, block in _blocks(arr, "vectors"):
                 part = None if id_arr is None else id_arr[r0 : r0 + block.shape[0]]
+                _progress._ensure()  # Ctrl-C and the bar for this long call
                 _check(_lib.weft_index_add(self._handle, block.shape[0], _f32p(block),
                                            _i64p(part)))  # fmt: skip
                 added += block.shape[0]
@@ -590,12 +593,14 @@ class FlatIndex:
         instead of falling back to the CPU. allowed: a bool mask over ids (allowed[i]
         True = id i may be returned) or a weft.Bitset; ids past its end are excluded.
 
-        precision: "auto" (default), "fp32" or "bf16", the arithmetic of the CPU's scan.
-        The answer is the same, bit for bit, whatever it is: "bf16" computes the inner
-        products with bf16 operands (AVX512_BF16) only to pick candidates, which a rigorous
-        error bound certifies, and ranks those again in fp32. It keeps a bf16 copy of the
-        vectors (half their size) and runs the fp32 scan on CPUs without AVX512_BF16.
-        "auto" takes bf16 where this CPU does bf16 multiply-adds faster than fp32 ones and
+        precision: "auto" (default), "fp32", "bf16" or "int8", the arithmetic of the CPU's
+        scan. The answer is the same, bit for bit, whatever it is: "bf16" and "int8" compute
+        the inner products with reduced operands only to pick candidates, which a rigorous
+        error bound certifies, and rank those again in fp32. "bf16" (AVX512_BF16) keeps a
+        bf16 copy of the vectors (half their size); "int8" (AVX512_VNNI: exact int32 sums
+        of per-vector scaled int8 codes) an int8 copy (a quarter, plus 16 bytes a vector).
+        On a CPU without the instructions the fp32 scan runs. "auto" takes int8, else bf16,
+        where this CPU does their multiply-adds faster than fp32 ones (measured once) and
         the shape is large. weft.last_report() says which ran and how many candidates
         were ranked again.
         """

@@ -37,6 +37,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from . import _lib
+from . import progress as _progress
 from .errors import InvalidArgumentError, _check, python_call
 from .exec import _thread_exec
 from .index import (
@@ -131,6 +132,7 @@ def kmeans(x: Any, k: int, niter: int = 25, seed: int = 0,
             raise InvalidArgumentError(f"k = {k} clusters need at least as many rows, x has {n}")
     centroids = np.empty((k, dim), dtype=np.float32)
     assign = np.empty(n, dtype=np.int64)
+    _progress._ensure()  # Ctrl-C and the bar for this long call
     _check(_lib.weft_kmeans(n, dim, _f32p(data), k, niter, seed, mppc, _f32p(centroids),
                             _i64p(assign)), where)  # fmt: skip
     return centroids, assign
@@ -356,6 +358,7 @@ class IVFIndex:
                     f"({1 << self._nbits} centroids a sub-quantizer): k-means needs at least "
                     "one vector a centroid"
                 )
+        _progress._ensure()  # Ctrl-C and the bar for this long call
         _check(_lib.weft_ivf_train(self._handle, x.shape[0], _f32p(x), niter, seed), where)
 
     @python_call("IVFIndex.add")
@@ -369,6 +372,7 @@ class IVFIndex:
             x = _matrix(arr, "vectors", self._dim)
         if x.shape[0] == 0:
             return
+        _progress._ensure()  # Ctrl-C and the bar for this long call
         _check(_lib.weft_ivf_add(self._handle, x.shape[0], _f32p(x), _i64p(id_arr)), where)
 
     @python_call("IVFIndex.remove")

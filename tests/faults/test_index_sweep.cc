@@ -113,12 +113,15 @@ TEST_F(IndexSweep, AddToAnIndexLeavesItUnchangedOnError) {
 }
 
 TEST_F(IndexSweep, Search) {
-  for (weft_precision p : {WEFT_PRECISION_FP32, WEFT_PRECISION_BF16}) {
+  for (weft_precision p : {WEFT_PRECISION_FP32, WEFT_PRECISION_BF16, WEFT_PRECISION_INT8}) {
     ASSERT_WEFT_OK(weft_exec_set_precision(exec, p));
     fs::Op op;
     op.run = [&](std::string *ans, bool *) { return search(index.get(), ans); };
     op.inputs = inputs();
-    fs::sweep(p == WEFT_PRECISION_FP32 ? "index search fp32" : "index search bf16", op);
+    fs::sweep(p == WEFT_PRECISION_FP32   ? "index search fp32"
+              : p == WEFT_PRECISION_BF16 ? "index search bf16"
+                                         : "index search int8",
+              op);
   }
 }
 

@@ -139,4 +139,89 @@ TEST(ArrowMalformed, NullCountIsCountedNotTrusted) {
   expect_import_error({bad}, 4, WEFT_ERR_INVALID_ARGUMENT, {"\"x\"", "null_count"});
 }
 
+// A fixed_size_list<float32, 2> column (weft's vector type) of 4 lists, validity 1,0,1,1,
+// whose float child the caller shapes; import() returns the status and, when OK, the view.
+struct VectorBatch {
+  std::vector<float> items = std::vector<float>(16, 1.0f);
+  ArrowArray item{};
+  ArrowSchema item_schema{};
+  ArrowArray *item_ptr = &item;
+  ArrowSchema *item_schema_ptr = &item_schema;
+  const void *item_buffers[2] = {nullptr, nullptr};
+  int64_t list_null_count = -1, list_offset = 0;
+
+  VectorBatch() {
+    item.length = 8;
+    item.null_count = 0;
+    item.n_buffers = 2;
+    item_buffers[1] = items.data();
+    item.buffers = item_buffers;
+    item.release = release_nothing_array;
+    item_schema.format = "f";
+    item_schema.name = "item";
+    item_schema.release = release_nothing_schema;
+  }
+  weft_status import(weft_column_view *view) {
+    Counters counters;
+    ArrowSchema schema;
+    ArrowArray array;
+    make_batch({HandChild{"+w:2", "v", 4, list_offset, list_null_count,
+                          {pack_bits({true, false, true, true})}, {}}},
+               4, 0, &counters, &schema, &array);
+    schema.children[0]->n_children = 1;
+    schema.children[0]->children = &item_schema_ptr;
+    array.children[0]->n_children = 1;
+    array.children[0]->children = &item_ptr;
+    weft_table *t = nullptr;
+    weft_status st = weft_table_from_arrow(&schema, &array, &t);
+    if (st == WEFT_OK) {
+      EXPECT_EQ(weft_table_column(t, 0, view), WEFT_OK);
+      weft_table_free(t);
+    } else {
+      array.release(&array);
+      schema.release(&schema);
+    }
+    return st;
+  }
+};
+
+// A vector column's null_count is counted from its bitmap too (found by the fuzzer once
+// fixed-size lists were in it: a claimed 0 or 7 was taken as is).
+TEST(ArrowMalformed, VectorNullCountIsCountedNotTrusted) {
+  for (int64_t claimed : {int64_t(0), int64_t(3), int64_t(-1)}) {
+    VectorBatch b;
+    b.list_null_count = claimed;
+    weft_column_view view;
+    ASSERT_WEFT_OK(b.import(&view));
+    EXPECT_EQ(view.null_count, 1) << "claimed " << claimed;
+  }
+  VectorBatch bad;
+  bad.list_null_count = 7;
+  weft_column_view view;
+  EXPECT_EQ(bad.import(&view), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("null_count 7"), std::string::npos) << weft_last_error();
+}
+
+// A float child too short for the lists, or at an offset so large that offset + rows * dim
+// wraps: refused naming the column, never read.
+TEST(ArrowMalformed, VectorChildTooShortOrWrappingIsRefused) {
+  weft_column_view view;
+  VectorBatch short_child;
+  short_child.item.length = 7;
+  EXPECT_EQ(short_child.import(&view), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("\"v\""), std::string::npos) << weft_last_error();
+  VectorBatch wraps;
+  wraps.item.offset = INT64_MAX - 4;
+  EXPECT_EQ(wraps.import(&view), WEFT_ERR_INVALID_ARGUMENT);
+  VectorBatch huge_list_offset;
+  huge_list_offset.list_offset = INT64_MAX / 2;
+  EXPECT_EQ(huge_list_offset.import(&view), WEFT_ERR_INVALID_ARGUMENT);
+  VectorBatch no_values;
+  no_values.item_buffers[1] = nullptr;
+  EXPECT_EQ(no_values.import(&view), WEFT_ERR_INVALID_ARGUMENT);
+  VectorBatch fine;
+  ASSERT_WEFT_OK(fine.import(&view));
+  EXPECT_EQ(view.length, 4);
+}
+
 }  // namespace

@@ -9,7 +9,10 @@
  * elements (each its own allocation, so ASan sees one byte more); a utf8 / large_utf8 data
  * buffer holds the last offset's bytes; a string view's data buffers hold the sizes its last
  * buffer lists. Contents (offsets, views, bitmaps, null counts) are whatever the bytes say,
- * and the struct's own length, offset and null count may be anything, huge ones included. */
+ * and the struct's own length, offset and null count may be anything, huge ones included.
+ * A fixed-size list ("+w:dim", weft's vector columns) gets one item child whose format,
+ * length, offset, null count and buffers come from the bytes too; its buffers, as every
+ * child's, are as long as its own declared offset and length say. */
 #include "fuzz_common.h"
 #include "fuzz_table_check.h"
 #include "weft.h"
@@ -19,13 +22,13 @@ enum { MAX_CHILDREN = 4, CHILD_CAP = 64, DATA_CAP = 256, MAX_BUFS = 8 };
 static const char *const formats[] = {
     "b", "c", "s", "i", "l", "C", "S", "I", "L", "f", "g", "u", "tdD", "tsu:", "tsu:UTC",
     "d:10,2", "d:38,0,128", "d:5,2,256", "d:39,1", "d:abc", "d:9,2,", "U", "vu", "tsn:", "tdm",
-    "+s", "z", "", NULL};
+    "+s", "z", "", "+w:3", "+w:1", "+w:4", "+w:0", "+w:-2", "+w:x", "+w:99999999999", NULL};
 #define NFORMATS (sizeof formats / sizeof *formats)
 
 static const int64_t specials[] = {-1, INT64_MIN, INT64_MAX, INT64_MAX - 1, (int64_t)1 << 40,
                                    (int64_t)INT32_MAX + 1, -((int64_t)1 << 40), 3};
 
-typedef enum kind { K_BITS, K_FIXED, K_UTF8, K_LARGE_UTF8, K_VIEW } kind;
+typedef enum kind { K_BITS, K_FIXED, K_UTF8, K_LARGE_UTF8, K_VIEW, K_LIST } kind;
 
 static kind kind_of(const char *f, size_t *width) {
   *width = 8;
@@ -34,6 +37,7 @@ static kind kind_of(const char *f, size_t *width) {
   if (!strcmp(f, "u")) return K_UTF8;
   if (!strcmp(f, "U")) return K_LARGE_UTF8;
   if (!strcmp(f, "vu")) return K_VIEW;
+  if (!strncmp(f, "+w:", 3)) return K_LIST;
   if (f[0] == 'd') return *width = 16, K_FIXED;
   if (strchr("cC", f[0]) && f[0] && !f[1]) return *width = 1, K_FIXED;
   if (strchr("sS", f[0]) && f[0] && !f[1]) return *width = 2, K_FIXED;
@@ -76,6 +80,7 @@ static int64_t make_buffers(pool *p, fuzz_bytes *in, const char *format, int64_t
   size_t e = (size_t)elems;
   bufs[0] = with_validity ? pool_alloc(p, (e + 7) / 8, in) : NULL;
   switch (k) {
+    case K_LIST: return 1; /* the values are the item child's */
     case K_BITS: bufs[1] = pool_alloc(p, (e + 7) / 8, in); return 2;
     case K_FIXED: bufs[1] = pool_alloc(p, e * width, in); return 2;
     case K_UTF8: {
@@ -107,6 +112,52 @@ static int64_t make_buffers(pool *p, fuzz_bytes *in, const char *format, int64_t
   return 2;
 }
 
+/* The item child of a fixed-size list of `elems` lists: mostly float32 of elems * dim
+ * items, but its format, length, offset, null count and child count may lie. */
+typedef struct list_item {
+  struct ArrowSchema schema, *schema_ptr;
+  struct ArrowArray array, *array_ptr;
+  const void *bufs[2];
+} list_item;
+
+static void make_list_item(pool *p, fuzz_bytes *in, const char *list_format, int64_t elems,
+                           list_item *it, struct ArrowSchema *cs, struct ArrowArray *ca) {
+  static const char *const item_formats[] = {"f", "f", "f", "g", "i", "e", "+w:2", NULL};
+  long dim = strtol(list_format + 3, NULL, 10);
+  if (dim < 0 || dim > 8) dim = 2;
+  uint8_t o1 = fuzz_u8(in), o2 = fuzz_u8(in), o3 = fuzz_u8(in);
+  memset(it, 0, sizeof *it);
+  it->schema.format = item_formats[o1 % 8];
+  it->schema.name = "item";
+  it->schema.release = release_child_schema;
+  it->array.release = release_child_array;
+  it->array.offset = (o2 & 7) < 6 ? (o2 & 7) % 3 : (o2 & 1 ? -1 : INT64_MIN);
+  int64_t want = elems * dim;
+  switch ((o2 >> 3) & 3) { /* the item length: honest, one short, longer, or negative */
+    case 0: case 1: it->array.length = want; break;
+    case 2: it->array.length = want > 0 ? want - 1 : 0; break;
+    case 3: it->array.length = (o2 & 32) ? want + 3 : -1; break;
+  }
+  int64_t items = it->array.length >= 0 && it->array.offset >= 0
+                      ? it->array.length + it->array.offset : 0;
+  it->bufs[0] = (o3 & 1) ? pool_alloc(p, ((size_t)items + 7) / 8, in) : NULL;
+  it->bufs[1] = (o3 & 2) ? NULL : pool_alloc(p, (size_t)items * 4, in);
+  it->array.n_buffers = (o3 & 4) ? 1 : 2;
+  it->array.buffers = it->bufs;
+  it->array.null_count = (o3 & 8) ? fuzz_u8(in) % 4 : (o3 & 1) ? -1 : 0;
+  it->schema_ptr = &it->schema;
+  it->array_ptr = &it->array;
+  /* one child, as the layout says, or none, a NULL pointer, or counts that disagree */
+  switch ((o3 >> 4) & 7) {
+    case 5: cs->n_children = 0, ca->n_children = 0; return;
+    case 6: cs->n_children = 1, cs->children = NULL, ca->n_children = 1, ca->children = NULL; return;
+    case 7: cs->n_children = 1, ca->n_children = 0; break; /* the schema's child, no array's */
+    default: cs->n_children = ca->n_children = 1;
+  }
+  cs->children = &it->schema_ptr;
+  ca->children = &it->array_ptr;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_bytes in = {data, size};
   pool p = {.n = 0};
@@ -119,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const void *parent_bufs[1];
   const void *child_bufs[MAX_CHILDREN][MAX_BUFS];
   char names[MAX_CHILDREN][8];
+  list_item items[MAX_CHILDREN];
   memset(&schema, 0, sizeof schema);
   memset(&array, 0, sizeof array);
   memset(&dict, 0, sizeof dict);
@@ -174,6 +226,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ca->offset = oo < 240 ? oo % 8 : (oo & 1 ? -1 : INT64_MIN);
     int64_t elems = ca->length >= 0 && ca->offset >= 0 ? ca->length + ca->offset : 0;
     int64_t nb = make_buffers(&p, &in, cs->format, elems, opts & 1, child_bufs[i]);
+    if (kind_of(cs->format, &(size_t){0}) == K_LIST)
+      make_list_item(&p, &in, cs->format, elems, &items[i], cs, ca);
     for (int64_t b = nb; b < MAX_BUFS; b++) child_bufs[i][b] = NULL;
     for (int64_t b = 0; b < nb; b++)
       if (opts & (2 << (b < 3 ? b : 2)) && b > 0) child_bufs[i][b] = NULL; /* a missing buffer */

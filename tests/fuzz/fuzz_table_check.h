@@ -16,6 +16,7 @@ static inline size_t fuzz_type_width(weft_type t) {
     case WEFT_TYPE_INT64: case WEFT_TYPE_UINT64: case WEFT_TYPE_FLOAT64:
     case WEFT_TYPE_TIMESTAMP_US: return 8;
     case WEFT_TYPE_DECIMAL128: return 16;
+    case WEFT_TYPE_VECTOR_F32: return 4 * (size_t)((unsigned)t >> 8); /* dim floats a row */
     default: return 0; /* bool: bits */
   }
 }

@@ -208,6 +208,12 @@ weft_status weft__dec_fill_null(weft__eval *ev, int me, int64_t n, int *done);
 weft_status weft__dec_operand(weft__eval *ev, int child, int me, int64_t n);
 /* A cast from or to decimal (strict: out-of-range values are errors naming them). */
 weft_status weft__dec_cast(weft__eval *ev, int me, int64_t n);
+/* qsort / bsearch order of two weft__i128 (is_in's decimal sets). */
+int weft__i128_cmp(const void *x, const void *y);
+/* round / floor / ceil of a decimal (expr_decimal_round.c): Polars' types, ties to even. */
+weft_status weft__dec_round(weft__eval *ev, int me, int64_t n);
+/* x % y and x // y into a decimal lane (expr_decimal_round.c). */
+weft_status weft__dec_mod_floordiv(weft__eval *ev, int me, int64_t n);
 /* Writes v at `scale` as text ("-1.25"); returns the length (at most 41 bytes + NUL). */
 int weft__dec_format(char *buf, weft__i128 v, int scale);
 /* 10^k for k in 0..38. */

@@ -184,6 +184,12 @@ static weft_status bind_binary(weft__bound *b, int me, const weft_expr *e) {
   return WEFT_OK;
 }
 
+/* decimal(p, s) -> decimal(p + 1, s), at most 38 digits: what a carry out of rounding needs. */
+static weft_type decimal_one_more_digit(weft_type t) {
+  int p = weft__dec_precision(t);
+  return WEFT_TYPE_DECIMAL(p < 38 ? p + 1 : 38, weft__dec_scale(t));
+}
+
 static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
   static const char *names[] = {"~ (not)", "- (neg)", "is_null", "is_not_null", "abs", "sqrt", "log",
                                 "exp", "str.len_chars", "str.to_lowercase", "str.to_uppercase",
@@ -208,7 +214,10 @@ static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
       retype(n, t == WEFT_TYPE_FLOAT32 ? WEFT_TYPE_FLOAT32 : WEFT_TYPE_FLOAT64);
       break;
     case WEFT_OP_STR_LEN: case WEFT_OP_STR_LEN_BYTES: ok = t == WEFT_TYPE_UTF8; retype(n, WEFT_TYPE_UINT32); break;
-    case WEFT_OP_FLOOR: case WEFT_OP_CEIL: ok = weft__type_is_numeric(t); retype(n, t); break;
+    case WEFT_OP_FLOOR: case WEFT_OP_CEIL:
+      ok = weft__type_is_numeric(t) || weft__type_is_decimal(t);
+      retype(n, weft__type_is_decimal(t) ? decimal_one_more_digit(t) : t);
+      break;
     case WEFT_OP_DT_YEAR: ok = temporal(t); retype(n, WEFT_TYPE_INT32); break;
     case WEFT_OP_DT_MONTH: case WEFT_OP_DT_DAY: case WEFT_OP_DT_WEEKDAY:
       ok = temporal(t);
@@ -369,7 +378,8 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       /* Polars 2 compares integers with integers and floats with floats, without coercing */
       int ok = e->nset == 0 || st == A->type ||
                (weft__type_is_integer(st) && weft__type_is_integer(A->type)) ||
-               (weft__type_is_float(st) && weft__type_is_float(A->type));
+               (weft__type_is_float(st) && weft__type_is_float(A->type)) ||
+               (weft__type_is_decimal(st) && weft__type_is_decimal(A->type)); /* any scales */
       if (!ok) {
         char d[256];
         return weft__error(WEFT_ERR_INVALID_ARGUMENT, "cannot apply is_in to %s with %s values",
@@ -380,9 +390,12 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       break;
     }
     case WEFT__E_ROUND:
-      if (!weft__type_is_numeric(A->type)) return type_error(b, "round", n->a, -1);
+      if (!weft__type_is_numeric(A->type) && !weft__type_is_decimal(A->type))
+        return type_error(b, "round", n->a, -1);
       n->nullable = A->nullable;
-      retype(n, A->type);
+      /* Polars: a decimal rounded to fewer places than its scale gains a digit */
+      retype(n, weft__type_is_decimal(A->type) && e->i < weft__dec_scale(A->type)
+                    ? decimal_one_more_digit(A->type) : A->type);
       break;
     case WEFT__E_STR_OP: {
       static const char *ops[] = {"str.ends_with", "str.slice", "str.replace", "str.strip_chars"};

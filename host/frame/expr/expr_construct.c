@@ -124,7 +124,11 @@ int weft__str_ref_cmp(const void *x, const void *y) {
 weft_status weft_expr_is_in(const weft_expr *input, weft_type type, const void *values, int64_t n,
                             weft_expr **out) {
   WEFT_CHECK_ARG(input && (values || n == 0) && n >= 0, "is_in: input and values must not be NULL");
-  WEFT_CHECK_ARG((unsigned)type <= WEFT_TYPE_TIMESTAMP_US, "is_in: unknown type %d", (int)type);
+  int dec = weft__type_is_decimal(type);
+  WEFT_CHECK_ARG((unsigned)type <= WEFT_TYPE_TIMESTAMP_US ||
+                     (dec && weft__dec_precision(type) >= 1 && weft__dec_precision(type) <= 38 &&
+                      weft__dec_scale(type) <= weft__dec_precision(type)),
+                 "is_in: unknown type %d", (int)type);
   weft_expr *e = NULL;
   WEFT_RETURN_NOT_OK(weft__expr_new(WEFT__E_IS_IN, NULL, input, NULL, out, &e));
   e->type = type;
@@ -139,7 +143,7 @@ weft_status weft_expr_is_in(const weft_expr *input, weft_type type, const void *
       }
       bytes += strlen(s);
     }
-  size_t width = type == WEFT_TYPE_UTF8 ? sizeof(weft__str_ref) : 8;
+  size_t width = type == WEFT_TYPE_UTF8 ? sizeof(weft__str_ref) : dec ? sizeof(weft__i128) : 8;
   e->set = weft__malloc((size_t)n * width + 1);
   e->s2 = weft__malloc(bytes + 1);
   if (!e->set || !e->s2) {
@@ -158,6 +162,9 @@ weft_status weft_expr_is_in(const weft_expr *input, weft_type type, const void *
       w += len;
     }
     qsort(r, (size_t)n, sizeof *r, weft__str_ref_cmp);
+  } else if (dec) { /* unscaled 128-bit integers at the type's scale */
+    memcpy(e->set, values, (size_t)n * sizeof(weft__i128));
+    qsort(e->set, (size_t)n, sizeof(weft__i128), weft__i128_cmp);
   } else {
     memcpy(e->set, values, (size_t)n * 8);
     qsort(e->set, (size_t)n, 8, weft__type_is_float(type) ? cmp_f64 : cmp_i64);

@@ -40,8 +40,9 @@ int weft__dec_binary_type(int op, weft_type ta, weft_type tb, weft_type *out) {
   if (!is_dec(ta) && !is_dec(tb)) return 0;
   weft_type other = is_dec(ta) ? tb : ta;
   int cmp = op >= WEFT_OP_EQ && op <= WEFT_OP_GE;
-  if (op != WEFT_OP_ADD && op != WEFT_OP_SUB && op != WEFT_OP_MUL && op != WEFT_OP_DIV && !cmp)
-    return -1; /* %, //, & and | */
+  if (op != WEFT_OP_ADD && op != WEFT_OP_SUB && op != WEFT_OP_MUL && op != WEFT_OP_DIV &&
+      op != WEFT_OP_MOD && op != WEFT_OP_FLOORDIV && !cmp)
+    return -1; /* & and | */
   if (!is_dec(other) && !weft__type_is_integer(other) && !weft__type_is_float(other)) return -1;
   if (cmp) *out = WEFT_TYPE_BOOL;
   else if (weft__type_is_float(other)) *out = WEFT_TYPE_FLOAT64;
@@ -193,6 +194,7 @@ weft_status weft__dec_binary(weft__eval *ev, int me, int64_t n, int *done) {
     return WEFT_OK;
   }
   *done = 1;
+  if (op == WEFT_OP_MOD) return weft__dec_mod_floordiv(ev, me, n);
   and_valid(out, a, b, n);
   if (op >= WEFT_OP_EQ && op <= WEFT_OP_GE) {
     int s = imax(scale_of(A->type), scale_of(B->type));

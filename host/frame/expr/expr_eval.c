@@ -163,11 +163,9 @@ static int64_t py_mod_i(int64_t a, int64_t b) {
   return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
 }
 
-static double py_mod_f(double a, double b) {
-  double r = fmod(a, b);
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
+/* Polars' float modulo, a - b * floor(a / b) (the divisor's sign; x % 0 and x % inf are
+ * NaN), rounded step by step as kernels/expr_eval.kern does, not fmod's exact remainder. */
+static double py_mod_f(double a, double b) { return a - b * floor(a / b); }
 
 static void arith(int op, int lane, weft__val *o, const weft__val *x, const weft__val *y, int64_t n,
                   uint8_t *valid, int *all_valid) {

@@ -1,4 +1,5 @@
-/* Rounding: floor division (//), floor, ceil and round, with Polars' rules: integer // 0 is
+/* Rounding: floor division (//), floor, ceil and round, with Polars' rules (decimals in
+ * expr_decimal_round.c): integer // 0 is
  * null and the quotient rounds toward -inf; round breaks ties to even (Polars' default mode)
  * (rint in the default rounding mode). */
 #include <math.h>
@@ -49,12 +50,23 @@ weft_status weft__eval_numeric(weft__eval *ev, int me, int64_t n) {
   const weft__bnode *A = &ev->bound->nodes[nd->a];
   if (nd->e->kind == WEFT__E_BINARY) { /* // */
     weft__vec *b = &ev->vecs[nd->b];
-    weft__to_lane(a, A->lane, nd->lane, n);
-    weft__to_lane(b, ev->bound->nodes[nd->b].lane, nd->lane, n);
+    int lb = ev->bound->nodes[nd->b].lane, la = A->lane;
+    if (nd->lane == WEFT__LANE_D) return weft__dec_mod_floordiv(ev, me, n);
+    if (la == WEFT__LANE_D) { /* a float result: the decimal side as doubles */
+      WEFT_RETURN_NOT_OK(weft__dec_operand(ev, nd->a, me, n));
+      la = WEFT__LANE_F;
+    }
+    if (lb == WEFT__LANE_D) {
+      WEFT_RETURN_NOT_OK(weft__dec_operand(ev, nd->b, me, n));
+      lb = WEFT__LANE_F;
+    }
+    weft__to_lane(a, la, nd->lane, n);
+    weft__to_lane(b, lb, nd->lane, n);
     floordiv(nd, out, a, b, n);
     weft__normalize(out, nd->type, n);
     return WEFT_OK;
   }
+  if (nd->lane == WEFT__LANE_D) return weft__dec_round(ev, me, n);
   weft__copy_valid(out, a, n);
   if (nd->lane != WEFT__LANE_F) { /* integers are already whole */
     memcpy(out->v, a->v, (size_t)n * sizeof *out->v);

@@ -41,6 +41,25 @@ static int cmp_f64(const void *x, const void *y) { /* NaN equals NaN (Polars' is
   return isnan(a) ? !isnan(b) : isnan(b) ? -1 : (a > b) - (a < b);
 }
 
+int weft__i128_cmp(const void *x, const void *y) {
+  weft__i128 a, b;
+  memcpy(&a, x, sizeof a), memcpy(&b, y, sizeof b);
+  return (a > b) - (a < b);
+}
+
+/* Whether decimal x (scale sx) is in the sorted set (scale ss): compared at the larger scale,
+ * a value too big to scale up, or with digits below the set's scale, is in no set. */
+static int dec_in(weft__i128 x, int sx, const weft_expr *e, int ss) {
+  if (sx < ss) {
+    if (__builtin_mul_overflow(x, weft__dec_pow10(ss - sx), &x)) return 0;
+  } else if (sx > ss) {
+    weft__i128 m = weft__dec_pow10(sx - ss);
+    if (x % m) return 0;
+    x /= m;
+  }
+  return bsearch(&x, e->set, (size_t)e->nset, sizeof x, weft__i128_cmp) != NULL;
+}
+
 weft_status weft__eval_is_in(weft__eval *ev, int me, int64_t n) {
   const weft__bnode *nd = &ev->bound->nodes[me];
   const weft_expr *e = nd->e;
@@ -51,6 +70,10 @@ weft_status weft__eval_is_in(weft__eval *ev, int me, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     const void *hit = NULL;
     if (ns == 0) {
+    } else if (lane == WEFT__LANE_D) {
+      out->v[i].i = dec_in(a->d[i], weft__dec_scale(ev->bound->nodes[nd->a].type), e,
+                           weft__dec_scale(e->type));
+      continue;
     } else if (lane == WEFT__LANE_S) {
       weft__str_ref key = {a->sp[i], a->sl[i]};
       hit = bsearch(&key, e->set, ns, sizeof key, weft__str_ref_cmp);

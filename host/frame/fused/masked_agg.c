@@ -49,6 +49,9 @@ int weft__masked_agg_supports(const weft_agg *agg, const weft_table *schema) {
     default: return 0;
   }
   if (!agg->input || has_cast(agg->input)) return 0;
+  const weft_expr *e = agg->input;
+  while (e->kind == WEFT__E_ALIAS) e = e->a;
+  if (agg->kind == WEFT_AGG_COUNT && e->kind == WEFT__E_COLUMN) return 1; /* counted_column: any type */
   const char *name;
   weft_type t;
   if (weft_expr_output(agg->input, schema, &name, &t) != WEFT_OK) {
@@ -374,6 +377,29 @@ static const double *column_at(const weft__column *col, int64_t at) {
   return (const double *)col->view.values + (col->view.offset + at);
 }
 
+/* The column a count() reads as is (any type, through aliases), or NULL: its count is the
+ * kept rows where the column is valid, with no value loaded. */
+static const weft__column *counted_column(const weft_agg *agg, const weft__bound *b) {
+  if (agg->kind != WEFT_AGG_COUNT) return NULL;
+  int node = b->root;
+  while (b->nodes[node].e->kind == WEFT__E_ALIAS) node = b->nodes[node].a;
+  return b->nodes[node].e->kind == WEFT__E_COLUMN ? b->nodes[node].col : NULL;
+}
+
+/* count(column) of every group over the chunk's kept rows: validity bits only. */
+static void count_valid(part *pa, size_t stride, const weft__column *col, int64_t at, int64_t n,
+                        const uint8_t *keep, const int16_t *grp, int keyed, int64_t kept) {
+  const uint8_t *valid = col->view.validity;
+  int64_t o = col->view.offset + at; /* a source's column is seen from a negative offset */
+  if (!valid && !keyed) {
+    pa->n += kept;
+    return;
+  }
+  for (int64_t i = 0; i < n; i++)
+    if (keep[i] && (!valid || ((valid[(o + i) >> 3] >> ((o + i) & 7)) & 1)))
+      pa[(size_t)grp[i] * stride].n++;
+}
+
 /* 1 when the aggregation's input is the product of two float64 columns without nulls. */
 static int product_of_columns(const weft__bound *b, const weft__column **x, const weft__column **y) {
   int node = b->root;
@@ -497,6 +523,7 @@ static weft_status sparse_chunk(agg_ctx *c, const worker_view *wv, weft__eval *a
     weft_agg_kind kind = c->aggs[a].kind;
     if (kind == WEFT_AGG_LEN || c->same_as[a] >= 0) continue;
     const weft__bound *b = &wv->in[a];
+    if (counted_column(&c->aggs[a], b)) continue; /* counted by run_range */
     int lane = b->nodes[b->root].lane;
     st = weft__eval_node(ae, wv->roots[a], at, m);
     if (st != WEFT_OK) break;
@@ -578,6 +605,10 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
       for (int g = 0; g < ra->groups; g++) /* groups opened in this chunk started at 0 */
         chunk_kept[g] = g < before ? ra->kept[g] - chunk_kept[g] : ra->kept[g];
     }
+    for (size_t a = 0; a < c->naggs; a++) {
+      const weft__column *cc = c->same_as[a] < 0 ? counted_column(&c->aggs[a], &wv->in[a]) : NULL;
+      if (cc) count_valid(&ra->parts[a], c->naggs, cc, at, n, keep, grp, c->nkeys > 0, k);
+    }
     if (c->sparse) {
       WEFT_RETURN_NOT_OK(sparse_chunk(c, wv, ae, ra, at, n, keep, grp, chunk_kept));
       continue;
@@ -586,6 +617,7 @@ static weft_status run_range(agg_ctx *c, const worker_view *wv, weft__eval *pe, 
       weft_agg_kind kind = c->aggs[a].kind;
       if (kind == WEFT_AGG_LEN || c->same_as[a] >= 0) continue;
       const weft__bound *b = &wv->in[a];
+      if (counted_column(&c->aggs[a], b)) continue; /* counted above */
       int lane = b->nodes[b->root].lane;
       part *p0 = &ra->parts[a]; /* the one group's partial when there are no keys */
       int float_sum = (kind == WEFT_AGG_SUM || kind == WEFT_AGG_MEAN) && lane == WEFT__LANE_F;

@@ -237,9 +237,40 @@ typedef struct accs {
   int64_t *n;
 } accs;
 
-/* Accumulates rows [r0, rows) into their groups. `cls`: 'f' double, 'i' int64, 'u' uint64. */
+/* One group's std / var partial over a block: its count, mean and M2 by two passes over the
+ * block (sums in 4 independent lanes, no division a row), folded into (n, mean, m2) by Chan
+ * et al.'s update, as accs_merge folds partials. A serial Welford update waits on a division
+ * a row; this is the keyless case (a select of col.std(), Standardize's std). */
+static void block_moments(const double *f, const uint8_t *ok, size_t n, accs *a) {
+  double s[4] = {0, 0, 0, 0};
+  int64_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double x = ok[i] ? f[i] : 0.0;
+    s[i & 3] += x;
+    m += ok[i];
+  }
+  if (m == 0) return;
+  double mean = (s[0] + s[1] + s[2] + s[3]) / (double)m, q[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < n; i++) {
+    double d = ok[i] ? f[i] - mean : 0.0;
+    q[i & 3] += d * d;
+  }
+  double m2 = q[0] + q[1] + q[2] + q[3];
+  int64_t na = a->n[0];
+  if (na == 0) {
+    a->d[0] = mean, a->m2[0] = m2, a->n[0] = m;
+    return;
+  }
+  double total = (double)(na + m), delta = mean - a->d[0];
+  a->d[0] += delta * (double)m / total;
+  a->m2[0] += m2 + delta * delta * (double)na * (double)m / total;
+  a->n[0] = na + m;
+}
+
+/* Accumulates rows [r0, rows) into their groups (`single`: all in group 0). `cls`: 'f'
+ * double, 'i' int64, 'u' uint64. */
 static void accumulate(weft_agg_kind kind, char cls, const weft__column *in, const int32_t *gid,
-                       int64_t r0, int64_t rows, accs *a) {
+                       int single, int64_t r0, int64_t rows, accs *a) {
   int mean = kind == WEFT_AGG_MEAN;
   if ((kind == WEFT_AGG_SUM || mean) && cls == 'f' && in->view.type == WEFT_TYPE_FLOAT64 &&
       !(in->view.validity && weft__column_null_count((weft__column *)in) != 0)) {
@@ -278,6 +309,10 @@ static void accumulate(weft_agg_kind kind, char cls, const weft__column *in, con
           if (ok[i]) a->d[gg[i]] += f[i], a->n[gg[i]]++;
         break;
       case WEFT_AGG_STD: case WEFT_AGG_VAR:
+        if (single) {
+          block_moments(f, ok, n, a);
+          break;
+        }
         for (size_t i = 0; i < n; i++) {
           if (!ok[i]) continue;
           int32_t j = gg[i];
@@ -365,6 +400,7 @@ typedef struct par_ctx {
   char cls;
   const weft__column *in;
   const int32_t *gid;
+  int single;
   int64_t rows, chunk;
   accs *parts;
   int nparts;
@@ -378,7 +414,7 @@ static void par_worker(void *ctx, int worker, int workers) {
     int p = atomic_fetch_add(&c->next, 1);
     if (p >= c->nparts) return;
     int64_t r0 = (int64_t)p * c->chunk, r1 = r0 + c->chunk < c->rows ? r0 + c->chunk : c->rows;
-    accumulate(c->kind, c->cls, c->in, c->gid, r0, r1, &c->parts[p]);
+    accumulate(c->kind, c->cls, c->in, c->gid, c->single, r0, r1, &c->parts[p]);
   }
 }
 
@@ -386,7 +422,7 @@ static int accumulate_all(weft_agg_kind kind, char cls, const weft__column *in, 
                           int64_t rows, size_t G, int minmax, accs *a) {
   const int nparts = AGG_PARTS;
   if (rows < ((int64_t)1 << 17) || (int64_t)G * nparts > rows / 8) {
-    accumulate(kind, cls, in, g->gid, 0, rows, a);
+    accumulate(kind, cls, in, g->gid, G == 1, 0, rows, a);
     return 1;
   }
   accs parts[AGG_PARTS];
@@ -394,7 +430,7 @@ static int accumulate_all(weft_agg_kind kind, char cls, const weft__column *in, 
   int ok = 1, made = 1;
   for (; made < nparts && ok; made++) ok = accs_alloc(&parts[made], G, minmax);
   if (ok) {
-    par_ctx c = {kind, cls, in, g->gid, rows, (rows + nparts - 1) / nparts, parts, nparts, 0};
+    par_ctx c = {kind, cls, in, g->gid, G == 1, rows, (rows + nparts - 1) / nparts, parts, nparts, 0};
     weft__pool_run(par_worker, &c);
     for (int p = 1; p < nparts; p++) accs_merge(kind, cls, a, &parts[p], G);
   }

@@ -12,6 +12,7 @@
  * non-utf8 key as its word, one utf8 key by its 8-byte prefix before its bytes, several
  * keys that each fit a word (utf8 ones of at most 7 bytes) as words, else column by column. */
 #include "frame/group/group_rows.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 
 #include <stdatomic.h>
@@ -514,6 +515,8 @@ static void direct_worker(void *ctx, int worker, int workers) {
       direct_range(c, p);
     } else if (c->pass == 1) {
       if (!direct_local(c, p)) c->failed = 1;
+      int64_t r0 = p * c->part_rows;
+      weft__progress_tick((uint64_t)(c->rows - r0 < c->part_rows ? c->rows - r0 : c->part_rows));
     } else if (p > 0) { /* the first range's local groups are global ones */
       int64_t r0 = p * c->part_rows, r1 = r0 + c->part_rows < c->rows ? r0 + c->part_rows : c->rows;
       const int32_t *map = c->map[p];
@@ -534,6 +537,7 @@ static void direct_free(direct_ctx *c) {
 }
 
 static void direct_pass(direct_ctx *c, int pass) {
+  if (pass == 1) weft__progress_grow(weft__progress_current(), (uint64_t)c->rows); /* ticked above */
   c->pass = pass;
   atomic_store(&c->next, 0);
   weft__pool_run(direct_worker, c);

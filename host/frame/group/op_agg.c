@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/error.h"
 #include "core/alloc.h"
 #include "frame/group/agg_split.h"
@@ -71,9 +72,27 @@ void weft__agg_split_free(weft__agg_split *s) {
   memset(s, 0, sizeof *s);
 }
 
+static weft_status weft_table_agg_run(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                      const char *const *keys, size_t n, const weft_expr *const *exprs,
+                                      weft_table **out);
+
+/* Progress: as weft_table_group_by, one scope over the group_by and the select. */
 weft_status weft_table_agg(weft_exec *exec, const weft_table *table, size_t nkeys,
                            const char *const *keys, size_t n, const weft_expr *const *exprs,
                            weft_table **out) {
+  weft__progress *progress = weft__progress_begin("group_by", 0);
+  weft_status st = weft_table_agg_run(exec, table, nkeys, keys, n, exprs, out);
+  if (st == WEFT_OK && weft__progress_check("weft_table_agg") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(progress, st);
+}
+
+static weft_status weft_table_agg_run(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                      const char *const *keys, size_t n, const weft_expr *const *exprs,
+                                      weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_agg: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_agg: table is NULL");

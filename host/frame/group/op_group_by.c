@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/error.h"
 #include "core/alloc.h"
 #include "core/exec.h"
@@ -136,9 +137,27 @@ static weft_status aggregate_one(const weft_table *table, const weft_agg *agg, s
   return st;
 }
 
+static weft_status weft_table_group_by_run(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                           const char *const *keys, size_t naggs, const weft_agg *aggs,
+                                           weft_table **out);
+
+/* Progress: the rows numbered by their group (a scheduled op) count; cancelled: checked after. */
 weft_status weft_table_group_by(weft_exec *exec, const weft_table *table, size_t nkeys,
                                 const char *const *keys, size_t naggs, const weft_agg *aggs,
                                 weft_table **out) {
+  weft__progress *progress = weft__progress_begin("group_by", 0);
+  weft_status st = weft_table_group_by_run(exec, table, nkeys, keys, naggs, aggs, out);
+  if (st == WEFT_OK && weft__progress_check("weft_table_group_by") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(progress, st);
+}
+
+static weft_status weft_table_group_by_run(weft_exec *exec, const weft_table *table, size_t nkeys,
+                                           const char *const *keys, size_t naggs, const weft_agg *aggs,
+                                           weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_group_by: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_group_by: table is NULL");

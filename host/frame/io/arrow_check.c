@@ -7,7 +7,7 @@
 static int bit_at(const uint8_t *bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
 
 /* Set bits in [off, off + n): bit by bit to a byte boundary, then whole bytes. */
-static int64_t count_set(const uint8_t *bits, int64_t off, int64_t n) {
+int64_t weft__arrow_count_set(const uint8_t *bits, int64_t off, int64_t n) {
   int64_t set = 0, i = off, end = off + n;
   for (; i < end && (i & 7); i++) set += bit_at(bits, i);
   for (; i + 8 <= end; i += 8) set += __builtin_popcount(bits[i >> 3]);
@@ -95,6 +95,6 @@ weft_status weft__arrow_check_child(const struct ArrowArray *a, weft_type type,
   /* Counted, not taken from null_count: a wrong count would make weft drop real nulls or
    * size a compaction wrongly. A bitmap over a few rows is cheap next to any operation. */
   const uint8_t *valid = a->buffers[0];
-  if (valid) *nulls = n - count_set(valid, off, n);
+  if (valid) *nulls = n - weft__arrow_count_set(valid, off, n);
   return WEFT_OK;
 }

@@ -25,4 +25,8 @@ weft_status weft__arrow_check_child(const struct ArrowArray *a, weft_type type,
                                     weft__arrow_layout how, int64_t parent_offset, int64_t n,
                                     const char *name, int64_t *nulls);
 
+/* The set bits of bits[off, off + n): a bitmap's valid rows, counted, never taken from an
+ * array's null_count. */
+int64_t weft__arrow_count_set(const uint8_t *bits, int64_t off, int64_t n);
+
 #endif

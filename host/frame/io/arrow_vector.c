@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "frame/io/arrow_check.h"
 
 weft_status weft__arrow_vector_type(const struct ArrowSchema *field, const char *name,
                                     weft_type *type) {
@@ -45,15 +46,23 @@ weft_status weft__arrow_vector_view(const struct ArrowArray *a, int64_t parent_o
                  "Arrow column \"%s\" (fixed_size_list) has %lld buffers and %lld children, "
                  "expected 1 and 1", name, (long long)a->n_buffers, (long long)a->n_children);
   const struct ArrowArray *c = a->children[0];
-  int64_t off = a->offset + parent_offset;
-  WEFT_CHECK_ARG(a->offset >= 0 && a->length >= parent_offset + n,
+  /* parent_offset + n cannot overflow: the batch's own offset and length were checked */
+  WEFT_CHECK_ARG(a->offset >= 0 && a->length >= 0 && a->length <= INT64_MAX - a->offset &&
+                 a->length >= parent_offset + n,
                  "Arrow column \"%s\" has %lld rows (offset %lld) but the batch needs %lld from "
                  "row %lld", name, (long long)a->length, (long long)a->offset, (long long)n,
                  (long long)parent_offset);
-  WEFT_CHECK_ARG(c->n_buffers >= 2 && c->buffers && c->offset >= 0 &&
-                 c->length >= (off + n) * dim,
-                 "Arrow column \"%s\": its float32 child has %lld values, the rows need %lld",
-                 name, (long long)c->length, (long long)((off + n) * dim));
+  WEFT_CHECK_ARG(a->null_count >= -1 && a->null_count <= a->length,
+                 "Arrow column \"%s\" has null_count %lld for %lld rows", name,
+                 (long long)a->null_count, (long long)a->length);
+  const int64_t off = a->offset + parent_offset; /* <= a->offset + a->length: no overflow */
+  /* the child's items [c->offset, c->offset + (off + n) * dim) must exist, every product
+   * and sum of them in range (a huge offset would wrap and pass the length test) */
+  WEFT_CHECK_ARG(c->n_buffers >= 2 && c->buffers && c->offset >= 0 && c->length >= 0 &&
+                 c->length <= INT64_MAX - c->offset && off + n <= c->length / dim,
+                 "Arrow column \"%s\": its float32 child has %lld values (offset %lld), the rows "
+                 "need %lld x %lld", name, (long long)c->length, (long long)c->offset,
+                 (long long)(off + n), (long long)dim);
   WEFT_CHECK_ARG(n == 0 || c->buffers[1], "Arrow column \"%s\" has %lld rows but no float "
                  "values buffer", name, (long long)n);
   const uint8_t *valid = a->buffers[0];
@@ -75,8 +84,9 @@ weft_status weft__arrow_vector_view(const struct ArrowArray *a, int64_t parent_o
   out->view.values = c->buffers[1] ? (const void *)((const float *)c->buffers[1] + c->offset)
                                    : (const void *)none;
   out->view.validity = valid;
-  int whole = parent_offset == 0 && a->length == n;
-  out->view.null_count = !valid ? 0 : whole ? a->null_count : -1;
+  /* counted, as every imported column's (arrow_check.h): a wrong null_count would drop
+   * real nulls or size a compaction wrongly */
+  out->view.null_count = valid ? n - weft__arrow_count_set(valid, off, n) : 0;
   if (out->view.null_count == 0) out->view.validity = NULL;
   return WEFT_OK;
 }

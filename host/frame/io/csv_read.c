@@ -18,6 +18,7 @@
 #include <errno.h>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/alloc.h"
 #include "core/scheduler.h"
 #include "core/exec.h"
@@ -145,8 +146,14 @@ static weft_status split(const char *p, const char *end, char delim, chunk **out
   size_t cap = 16, n = 0, count = 0;
   chunk *chunks = weft__calloc(cap, sizeof *chunks);
   if (!chunks) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
+  const char *counted = p; /* the bytes split so far count as progress, a chunk at a time */
   while (p < end) {
     if (count % CHUNK_ROWS == 0) {
+      if (weft__progress_tick((uint64_t)(p - counted))) {
+        free(chunks);
+        return weft__error(WEFT_ERR_CANCELLED, "read_csv: cancelled by the progress callback");
+      }
+      counted = p;
       if (n == cap) {
         chunk *grown = weft__realloc(chunks, cap * 2 * sizeof *grown);
         if (!grown) return free(chunks), weft__error(WEFT_ERR_OUT_OF_MEMORY, "read_csv: no host memory");
@@ -158,6 +165,7 @@ static weft_status split(const char *p, const char *end, char delim, chunk **out
     p = weft__csv_skip_record(p, end, delim);
     count++;
   }
+  weft__progress_tick((uint64_t)(p - counted));
   *out = chunks, *nchunks = n, *rows = count;
   return WEFT_OK;
 }
@@ -335,6 +343,8 @@ weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_opti
   size_t infer_rows = options && options->infer_rows ? options->infer_rows : 10000;
   mapped m;
   WEFT_RETURN_NOT_OK(map_file(path, &m));
+  /* Progress: the bytes split into records, then the rows parsed (the schedule adds them). */
+  weft__progress *progress = weft__progress_begin("read_csv", m.size);
   const char *p = m.data, *end = m.data + m.size;
   if (m.size >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* a UTF-8 byte order mark */
   weft__csv_nulls nulls = {0};
@@ -375,7 +385,12 @@ weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_opti
       st = apply_overrides(options, &c);
   }
   if (st == WEFT_OK) st = read_body(exec, &c, data, out);
-  if (st != WEFT_OK && st != WEFT_ERR_OUT_OF_MEMORY && strstr(weft_last_error(), path) == NULL)
+  if (st == WEFT_OK && weft__progress_check("read_csv") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  if (st != WEFT_OK && st != WEFT_ERR_OUT_OF_MEMORY && st != WEFT_ERR_CANCELLED && strstr(weft_last_error(), path) == NULL)
     weft__error_context(st, "\"%s\"", path);
   for (size_t i = 0; c.cols && i < c.ncols; i++) weft__column_release(&c.cols[i]);
   for (size_t i = 0; c.names && i < c.ncols; i++) free(c.names[i]);
@@ -383,5 +398,5 @@ weft_status weft_read_csv(weft_exec *exec, const char *path, const weft_csv_opti
   free(nulls.items), free(first.items), free(c.names), free(c.types), free(c.overridden);
   free(c.cols), free(c.chunks);
   free((void *)m.data);
-  return st;
+  return weft__progress_end(progress, st);
 }

@@ -183,16 +183,18 @@ static void format_worker(void *ctx, int worker, int workers) {
   }
 }
 
-static weft_status write_all(const weft_table *t, FILE *f, out_buf *bufs) {
+/* The header and the rows into f; 0, or -1 with errno set (ENOMEM when a buffer could not
+ * grow). */
+static int write_all(const weft_table *t, FILE *f, out_buf *bufs) {
   out_buf *head = &bufs[0];
   for (size_t c = 0; c < t->ncols; c++) {
     if (c) put(head, ",", 1);
     put_text(head, t->names[c], strlen(t->names[c]));
   }
   if (t->ncols) put(head, "\n", 1);
-  if (head->failed) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "write_csv: no host memory");
-  if (fwrite(head->data, 1, head->len, f) != head->len) return WEFT_ERR_IO;
-  if (!t->ncols) return WEFT_OK;
+  if (head->failed) return errno = ENOMEM, -1;
+  if (fwrite(head->data, 1, head->len, f) != head->len) return -1;
+  if (!t->ncols) return 0;
   for (int64_t row0 = 0; row0 < t->rows; row0 += BLOCK_ROWS * ROUND_BLOCKS) {
     int64_t left = t->rows - row0;
     size_t blocks = (size_t)((left + BLOCK_ROWS - 1) / BLOCK_ROWS);
@@ -200,11 +202,33 @@ static weft_status write_all(const weft_table *t, FILE *f, out_buf *bufs) {
     if (w.blocks == 1) format_worker(&w, 0, 1);
     else weft__pool_run(format_worker, &w);
     for (size_t k = 0; k < w.blocks; k++) {
-      if (bufs[k].failed) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "write_csv: no host memory");
-      if (fwrite(bufs[k].data, 1, bufs[k].len, f) != bufs[k].len) return WEFT_ERR_IO;
+      if (bufs[k].failed) return errno = ENOMEM, -1;
+      if (fwrite(bufs[k].data, 1, bufs[k].len, f) != bufs[k].len) return -1;
     }
   }
-  return WEFT_OK;
+  return 0;
+}
+
+typedef struct csv_file {
+  const weft_table *table;
+  out_buf *bufs;
+} csv_file;
+
+/* weft__save_atomic's writer: through a stdio stream of its own (a dup, so closing the
+ * stream leaves the descriptor to the saver). */
+static int write_csv_file(int fd, void *ctx) {
+  const csv_file *cf = ctx;
+  int fd2 = dup(fd);
+  FILE *f = fd2 >= 0 ? fdopen(fd2, "wb") : NULL;
+  if (!f) {
+    int err = errno;
+    if (fd2 >= 0) close(fd2);
+    return errno = err, -1;
+  }
+  int bad = write_all(cf->table, f, cf->bufs);
+  int err = errno;
+  if (fclose(f) != 0 && !bad) bad = 1, err = errno;
+  return bad ? (errno = err, -1) : 0;
 }
 
 weft_status weft_write_csv(const weft_table *table, const char *path) {
@@ -213,35 +237,11 @@ weft_status weft_write_csv(const weft_table *table, const char *path) {
     WEFT_CHECK_ARG(!weft__type_is_vector(table->cols[c].view.type), "write_csv: column \"%s\" is "
                    "%s; CSV holds no vectors (write Parquet, or drop the column)", table->names[c],
                    weft_type_name(table->cols[c].view.type));
-  size_t plen = strlen(path);
-  char *tmp = weft__malloc(plen + 16);
   out_buf *bufs = weft__calloc(ROUND_BLOCKS, sizeof *bufs);
-  if (!tmp || !bufs) {
-    free(tmp), free(bufs);
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "write_csv: no host memory");
-  }
-  snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-  weft_status st;
-  if (!f) {
-    st = weft__error(WEFT_ERR_IO, "write_csv: cannot create a file next to \"%s\": %s", path,
-                     strerror(errno));
-    if (fd >= 0) close(fd), unlink(tmp);
-  } else {
-    fchmod(fd, 0644);
-    st = write_all(table, f, bufs);
-    int err = errno;
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) st = st ? st : WEFT_ERR_IO, err = errno;
-    if (fclose(f) != 0 && st == WEFT_OK) st = WEFT_ERR_IO, err = errno;
-    if (st == WEFT_OK && rename(tmp, path) != 0) st = WEFT_ERR_IO, err = errno;
-    if (st == WEFT_ERR_IO)
-      weft__error(WEFT_ERR_IO, "write_csv: cannot write \"%s\": %s", path, strerror(err));
-    if (st != WEFT_OK) unlink(tmp);
-    else weft__sync_directory_of(path);
-  }
+  if (!bufs) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "write_csv: no host memory");
+  csv_file cf = {table, bufs};
+  weft_status st = weft__save_atomic("write_csv", path, write_csv_file, &cf);
   for (size_t k = 0; k < ROUND_BLOCKS; k++) free(bufs[k].data);
   free(bufs);
-  free(tmp);
   return st;
 }

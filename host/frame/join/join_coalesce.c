@@ -38,8 +38,9 @@ weft_status weft__join_coalesce_keys(const weft__column *src_left, const weft__c
       }
       if (total > INT32_MAX) {
         weft__column_release(dst);
-        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: a utf8 output column "
-                           "would hold more than 2 GiB of strings (%lld rows)", (long long)n);
+        return weft__error(WEFT_ERR_INVALID_ARGUMENT, "a utf8 column of these %lld rows would "
+                           "hold more than the %d bytes of strings its 32-bit offsets address",
+                           (long long)n, INT32_MAX);
       }
       dof[i + 1] = (int32_t)total;
     }

@@ -100,8 +100,9 @@ static weft_status utf8_offsets(const weft__column *src, const int64_t *rows, in
   for (int64_t i = 0; i < n; i++) {
     if (rows[i] >= 0) total += so[rows[i] + 1] - so[rows[i]];
     if (total > INT32_MAX)
-      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: a utf8 output column would "
-                         "hold more than 2 GiB of strings (%lld rows)", (long long)n);
+      return weft__error(WEFT_ERR_INVALID_ARGUMENT, "a utf8 column of these %lld rows would hold "
+                         "more than the %d bytes of strings its 32-bit offsets address",
+                         (long long)n, INT32_MAX);
     dof[i + 1] = (int32_t)total;
   }
   return weft__column_grow_utf8(dst, (size_t)total);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/device_choice.h"
 #include "core/alloc.h"
 #include "core/error.h"
@@ -250,6 +251,8 @@ static weft_status assemble(const weft_table *left, const weft_table *right, wef
     else
       st = side_column(&right->cols[o->col], r, 1, right_miss, &kept, &col);
     if (st == WEFT_OK) st = weft__table_set_column(t, c, o->name, col);
+    else if (st == WEFT_ERR_INVALID_ARGUMENT) /* a utf8 output past its 32-bit offsets */
+      st = weft__error_context(st, "weft_table_join: column \"%s\"", o->name);
   }
   if (list.view.values) {
     r->right = NULL;
@@ -301,9 +304,27 @@ static weft_status cross_rows(weft_exec *ex, int64_t lrows, int64_t rrows, join_
   return WEFT_OK;
 }
 
+static weft_status weft_table_join_run(weft_exec *exec, const weft_table *left, const weft_table *right,
+                                       size_t nkeys, const char *const *left_on, const char *const *right_on,
+                                       weft_join_kind kind_flags, const char *suffix, weft_table **out);
+
+/* Progress: the probe's partitions count their rows; cancelled: checked after. */
 weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_table *right,
                             size_t nkeys, const char *const *left_on, const char *const *right_on,
                             weft_join_kind kind_flags, const char *suffix, weft_table **out) {
+  weft__progress *progress = weft__progress_begin("join", 0);
+  weft_status st = weft_table_join_run(exec, left, right, nkeys, left_on, right_on, kind_flags, suffix, out);
+  if (st == WEFT_OK && weft__progress_check("weft_table_join") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(progress, st);
+}
+
+static weft_status weft_table_join_run(weft_exec *exec, const weft_table *left, const weft_table *right,
+                                       size_t nkeys, const char *const *left_on, const char *const *right_on,
+                                       weft_join_kind kind_flags, const char *suffix, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_join: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(left && right, "weft_table_join: left and right must not be NULL");

@@ -91,6 +91,11 @@ static weft_status vector_error(const char *column, int64_t row, const float *v,
 static weft_status build_index(const weft__column *vec, const char *column, weft_metric metric,
                                int64_t *rows, int64_t n, weft_index **out) {
   size_t dim = (size_t)weft__vec_dim(vec->view.type);
+  if ((uint64_t)n > WEFT_INDEX_MAX_ROWS) { /* the engine's keys hold 32-bit positions */
+    free(rows);
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_nearest: %lld candidate rows exceed "
+                       "the %zu an exact search ranks at once", (long long)n, WEFT_INDEX_MAX_ROWS);
+  }
   float *block = weft__malloc((size_t)(n ? n : 1) * dim * sizeof *block);
   if (!block) {
     free(rows);

@@ -21,6 +21,7 @@
 #include "frame/select/select_aggs.h"
 #include "frame/select/filter_keep.h"
 #include "frame/select/filter_literal.h"
+#include "frame/select/select_literal.h"
 #include "frame/table/gather.h"
 
 #define PART_ROWS ((size_t)65536)
@@ -38,7 +39,8 @@ typedef struct eval_ctx {
   const weft__expr_program *prog; /* NULL: the CPU only */
   weft__column *out;     /* select: the output column */
   uint8_t *mask;         /* filter: bit i set where the predicate is true */
-  const weft__lit_pred *lit; /* filter: the predicate's column-against-constant plan, or NULL */
+  const weft__lit_pred *lit; /* the predicate's column-against-constant plan, or NULL: a
+                              * filter's mask, or a select's 0 / 1 values (select_literal.h) */
   char **pieces;         /* utf8 output: each partition's bytes */
   uint32_t *cast_err;    /* per WEFT_PARTITION_ALIGN rows: a device's cast error flag */
 } eval_ctx;
@@ -106,6 +108,22 @@ static weft_status eval_run(void *ctx, weft__stage *stage, size_t row0, size_t r
       int64_t n = (int64_t)(row0 + rows - r < WEFT__CHUNK ? row0 + rows - r : WEFT__CHUNK);
       weft__lit_pred_keep(c->lit, (int64_t)r, n, keep);
       put_bits(c->mask, (int64_t)r, NULL, keep, n);
+    }
+    return WEFT_OK;
+  }
+  if (c->lit) { /* a select's predicate values: bits, or 0 / 1 of the integer type */
+    uint8_t keep[WEFT__CHUNK];
+    void *dst = (void *)c->out->view.values;
+    weft_type t = c->out->view.type;
+    size_t w = t == WEFT_TYPE_BOOL ? 0 : weft__type_width(t);
+    for (size_t r = row0; r < row0 + rows; r += WEFT__CHUNK) {
+      int64_t n = (int64_t)(row0 + rows - r < WEFT__CHUNK ? row0 + rows - r : WEFT__CHUNK);
+      weft__lit_pred_keep(c->lit, (int64_t)r, n, keep);
+      if (w == 0) put_bits(dst, (int64_t)r, NULL, keep, n);
+      else if (w == 1) memcpy((uint8_t *)dst + r, keep, (size_t)n);
+      else if (w == 2) for (int64_t i = 0; i < n; i++) ((uint16_t *)dst)[r + i] = keep[i];
+      else if (w == 4) for (int64_t i = 0; i < n; i++) ((uint32_t *)dst)[r + i] = keep[i];
+      else for (int64_t i = 0; i < n; i++) ((uint64_t *)dst)[r + i] = keep[i];
     }
     return WEFT_OK;
   }
@@ -203,6 +221,8 @@ static weft_status compute(weft_exec *exec, const char *opname, const weft_table
   WEFT_RETURN_NOT_OK(weft__column_alloc(root->type, t->rows, root->nullable, 0, out));
   size_t nparts = (size_t)t->rows / PART_ROWS + 1;
   eval_ctx c = {.bound = b, .out = out};
+  weft__lit_pred lit;
+  if (!out->view.validity && weft__lit_value_plan(b, &lit)) c.lit = &lit;
   int utf8 = root->type == WEFT_TYPE_UTF8;
   if (utf8 && !(c.pieces = weft__calloc(nparts, sizeof *c.pieces))) {
     weft__column_release(out);
@@ -210,6 +230,9 @@ static weft_status compute(weft_exec *exec, const char *opname, const weft_table
   }
   size_t bits = root->type == WEFT_TYPE_BOOL ? 1 : utf8 ? 64 : weft__type_width(root->type) * 8;
   weft_status st = run_eval(exec, opname, t->rows, &c, bits, out->view.validity != NULL);
+  if (st == WEFT_OK && c.lit && exec)
+    weft__report(exec, "  cpu:0 partitions: the predicate's 0 / 1 values as a filter's keep bytes "
+                 "(column against constant)");
   if (st == WEFT_OK && utf8) {
     int32_t *of = (int32_t *)out->view.values;
     int64_t total = 0;

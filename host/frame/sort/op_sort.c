@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/scratch.h"
 #include "core/exec.h"
+#include "core/progress.h"
 #include "frame/table/decimal_keys.h"
 #include "frame/table/gather.h"
 #include "frame/sort/sort_carry.h"
@@ -39,14 +40,15 @@ static void report_sorted(weft_exec *exec, const weft__device *dev, const weft__
       utf8 |= kcols[k]->view.type == WEFT_TYPE_UTF8;
     }
     weft__report(exec, "  %s: radix sort of %s-byte keys on the device (%zu key%s)%s", dev->id,
-                 widths, nkeys, nkeys == 1 ? "" : "s",
+                 widths, run->named_keys, run->named_keys == 1 ? "" : "s",
                  utf8 ? "; runs of equal 8-byte utf8 prefixes merge sorted on the CPU" : "");
     return;
   }
   if (!dev->backend->host_memory)
     weft__report(exec, "  %s: fell back to cpu: %s (%zu of %zu keys sorted on the device)",
                  dev->id, run->fallback, run->device_keys, nkeys);
-  weft__report(exec, "  cpu:0: %s sort by %zu keys on the CPU pool", method, nkeys);
+  weft__report(exec, "  cpu:0: %s sort by %zu key%s on the CPU pool", method, run->named_keys,
+               run->named_keys == 1 ? "" : "s");
   exec->last_device = 0;
 }
 
@@ -59,6 +61,7 @@ static weft_status by_permutation(weft_exec *exec, const weft_table *table,
                                   weft__column *cols, int *gathered) {
   const char *method = "";
   weft_status st = weft__sort_perm(kcols, descending, nkeys, table->rows, perm, &method, run);
+  if (st == WEFT_OK) st = weft__progress_check("weft_table_sort"); /* before the gathers */
   if (st != WEFT_OK) return st;
   report_sorted(exec, dev, run, kcols, nkeys, table->rows, method);
   size_t primary = table->ncols;
@@ -98,8 +101,25 @@ static weft_status sort_by_permutation(weft_exec *exec, const weft_table *table,
   return st;
 }
 
+static weft_status sort_table(weft_exec *exec, const weft_table *table, size_t nkeys,
+                              const char *const *keys, const int *descending, weft_table **out);
+
+/* Progress: the radix passes count the rows they move (sort_radix.c), about three times
+ * the rows in all; the check after the sort gives a cancelled call its status. */
 weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nkeys,
                             const char *const *keys, const int *descending, weft_table **out) {
+  weft__progress *p = weft__progress_begin("sort", table && table->rows > 0 ? 3 * (uint64_t)table->rows : 0);
+  weft_status st = sort_table(exec, table, nkeys, keys, descending, out);
+  if (st == WEFT_OK && weft__progress_check("weft_table_sort") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(p, st);
+}
+
+static weft_status sort_table(weft_exec *exec, const weft_table *table, size_t nkeys,
+                              const char *const *keys, const int *descending, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_sort: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table, "weft_table_sort: table is NULL");
@@ -116,6 +136,7 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
   /* decimal keys sort as their (high, low) words: two keys each */
+  const size_t named_keys = nkeys;
   weft__split_keys split = {0};
   if (st == WEFT_OK && weft__keys_have_decimal(kcols, nkeys)) {
     int *dirs = weft__calloc(nkeys, sizeof *dirs);
@@ -147,7 +168,8 @@ weft_status weft_table_sort(weft_exec *exec, const weft_table *table, size_t nke
                  "the keys");
     exec->last_device = 0;
   }
-  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1};
+  weft__sort_run run = {.dev = dev, .strict = exec && exec->strict, .want_primary = 1,
+                        .named_keys = named_keys};
   if (st == WEFT_OK && !gathered) st = sort_by_permutation(exec, table, kcols, descending, nkeys,
                                                            dev, &run, cols, &gathered);
   weft__scratch_free(run.primary);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
 #include "core/error.h"
 #include "core/alloc.h"
 #include "frame/table/table.h"
@@ -39,9 +40,27 @@ static weft_status helper_name(const weft_table *t, size_t k, char *buf, size_t 
 
 #define FIRST(k) (nulls_last && !nulls_last[k])
 
+static weft_status weft_table_sort_nulls_run(weft_exec *exec, const weft_table *in, size_t n,
+                                             const char *const *keys, const int *descending,
+                                             const int *nulls_last, weft_table **out);
+
+/* Progress and cancellation: one "sort" scope over the helper columns and the sort. */
 weft_status weft_table_sort_nulls(weft_exec *exec, const weft_table *in, size_t n,
                                   const char *const *keys, const int *descending,
                                   const int *nulls_last, weft_table **out) {
+  weft__progress *progress = weft__progress_begin("sort", 0);
+  weft_status st = weft_table_sort_nulls_run(exec, in, n, keys, descending, nulls_last, out);
+  if (st == WEFT_OK && weft__progress_check("weft_table_sort_nulls") != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+    st = WEFT_ERR_CANCELLED;
+  }
+  return weft__progress_end(progress, st);
+}
+
+static weft_status weft_table_sort_nulls_run(weft_exec *exec, const weft_table *in, size_t n,
+                                             const char *const *keys, const int *descending,
+                                             const int *nulls_last, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_sort: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(in, "weft_table_sort: table is NULL");

@@ -19,6 +19,8 @@ typedef struct weft__sort_run {
   uint64_t *primary;      /* out: those words (weft__scratch_free them), or NULL */
   uint64_t primary_flip;
   int primary_bytes;
+  size_t named_keys;      /* in: the keys the caller named (a decimal key sorts as two
+                           * words, so the sort may see more), for the report */
 } weft__sort_run;
 
 /* perm: `rows` row numbers, the first row of the sorted table first. *method names the

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/thread_pool.h"
+#include "core/progress.h"
 #include "core/scratch.h"
 
 #define MAX_CHUNKS 64
@@ -190,7 +191,9 @@ static void pass_worker(void *ctx, int worker, int workers) {
       for (int64_t i = r0; i < r1; i++) h[(k[i] >> s) & m]++;
     } else if (c->mode == PASS_CARRY) {
       carry_chunk(c, h, r0, r1);
+      weft__progress_tick((uint64_t)(r1 - r0));
     } else {
+      weft__progress_tick((uint64_t)(r1 - r0));
       for (int64_t i = r0; i < r1; i++) {
         uint64_t key = k[i];
         size_t at = h[(key >> s) & m]++;
@@ -296,6 +299,7 @@ static void task_worker(void *ctx, int worker, int workers) {
     if (i >= tl->len) return;
     range_task *r = &tl->t[i];
     sort_range(r->sk, r->si, r->bk, r->bi, r->n, r->top, r->into_b);
+    weft__progress_tick((uint64_t)r->n);
   }
 }
 
@@ -442,6 +446,7 @@ static void carry_worker(void *ctx, int worker, int workers) {
     if (i >= c->nbuckets) return;
     const range_task *b = &c->buckets[i];
     carry_bucket(c, worker, (size_t)(b->sk - c->tk), (size_t)b->n);
+    weft__progress_tick((uint64_t)b->n);
   }
 }
 

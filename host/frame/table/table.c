@@ -181,12 +181,25 @@ int weft__column_valid(const weft__column *col, int64_t row) {
   return (col->view.validity[i >> 3] >> (i & 7)) & 1;
 }
 
+/* Clear bits of the validity bitmap over the column's rows, a 64-bit word at a time. */
+static int64_t count_nulls(const weft__column *col) {
+  const uint8_t *v = col->view.validity;
+  if (!v) return 0;
+  int64_t i = col->view.offset, end = col->view.offset + col->view.length, nulls = 0;
+  for (; i < end && (i & 63); i++) nulls += !((v[i >> 3] >> (i & 7)) & 1);
+  for (; i + 64 <= end; i += 64) {
+    uint64_t w;
+    memcpy(&w, v + (i >> 3), 8);
+    nulls += 64 - __builtin_popcountll(w);
+  }
+  for (; i < end; i++) nulls += !((v[i >> 3] >> (i & 7)) & 1);
+  return nulls;
+}
+
 int64_t weft__column_null_count(weft__column *col) {
   if (col->view.null_count >= 0) return col->view.null_count;
-  int64_t nulls = 0;
-  for (int64_t r = 0; r < col->view.length; r++) nulls += !weft__column_valid(col, r);
-  col->view.null_count = nulls;
-  return nulls;
+  col->view.null_count = count_nulls(col);
+  return col->view.null_count;
 }
 
 weft__column weft__column_slice(const weft__column *col, int64_t offset, int64_t length) {
@@ -223,6 +236,10 @@ weft_status weft__table_set_column(weft_table *table, size_t i, const char *name
   free(table->names[i]);
   weft__column_release(&table->cols[i]);
   table->names[i] = copy;
+  /* Counted now, while one thread holds the table: weft__column_null_count caches the count
+   * in the column, and a table's columns are read by many threads at once (ThreadSanitizer
+   * found two operations on one table writing it together). */
+  if (col.view.null_count < 0) col.view.null_count = count_nulls(&col);
   table->cols[i] = col;
   return WEFT_OK;
 }
@@ -416,7 +433,13 @@ weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_ta
       }
     }
     weft__column col;
-    weft_status st = weft__column_alloc(type, rows, nulls, bytes, &col);
+    /* utf8 offsets are int32: a longer column would wrap them (Arrow's large_utf8, int64
+     * offsets, is not a weft type) */
+    weft_status st = bytes > INT32_MAX
+        ? weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_concat: column \"%s\" would hold "
+                      "%zu bytes of strings, past the %d a utf8 column's 32-bit offsets address",
+                      first->names[c], bytes, INT32_MAX)
+        : weft__column_alloc(type, rows, nulls, bytes, &col);
     if (st == WEFT_OK) {
       int64_t at = 0;
       size_t used = 0;

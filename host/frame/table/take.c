@@ -2,6 +2,7 @@
  * gather). Batches for a training loop (Python's iter_batches, sample, train_test_split) are
  * made this way. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -21,6 +22,11 @@ typedef struct take_ctx {
   weft__column *cols;
   weft_status *status;
   _Atomic size_t next;
+  /* The first failing column's message: it was set on the thread that gathered the column,
+   * a pool worker's thread-local error, and is raised again on the caller's thread. */
+  _Atomic int failed;
+  size_t failed_col;
+  char message[512];
 } take_ctx;
 
 static void take_worker(void *ctx, int worker, int workers) {
@@ -31,6 +37,11 @@ static void take_worker(void *ctx, int worker, int workers) {
     if (c >= t->table->ncols) return;
     /* Inside a pool job the gather runs on this thread. */
     t->status[c] = weft__column_gather(&t->table->cols[c], t->rows, t->n, &t->cols[c]);
+    int none = 0;
+    if (t->status[c] != WEFT_OK && atomic_compare_exchange_strong(&t->failed, &none, 1)) {
+      t->failed_col = c;
+      snprintf(t->message, sizeof t->message, "%s", weft_last_error());
+    }
   }
 }
 
@@ -53,11 +64,13 @@ weft_status weft_table_take(const weft_table *table, const int64_t *rows, int64_
     free(status);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_take: no host memory");
   }
-  take_ctx ctx = {table, rows, n, cols, status, 0};
+  take_ctx ctx = {table, rows, n, cols, status, 0, 0, 0, ""};
   if (ncols > 1 && n > 4096) weft__pool_run(take_worker, &ctx);
   else take_worker(&ctx, 0, 1);
   weft_status st = WEFT_OK;
-  for (size_t c = 0; c < ncols && st == WEFT_OK; c++) st = status[c];
+  if (atomic_load(&ctx.failed))
+    st = weft__error(status[ctx.failed_col], "weft_table_take: column \"%s\": %s",
+                     table->names[ctx.failed_col], ctx.message);
   weft_table *res = NULL;
   if (st == WEFT_OK) st = weft__table_new(ncols, n, &res);
   size_t given = 0;  /* columns handed to the table, which releases them */

@@ -4,7 +4,9 @@
 #ifndef WEFT_HOST_FRAME_VECTOR_CLONES_H
 #define WEFT_HOST_FRAME_VECTOR_CLONES_H
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Not under ThreadSanitizer: the clones' resolver (an IFUNC) runs while the library is being
+ * relocated, before TSan's runtime is up, and GCC instruments it, so the program crashed at load. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define WEFT_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define WEFT_VECTOR_CLONES

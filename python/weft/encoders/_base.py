@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any, Optional, Union
 
+from .._atomic import atomic_path
 from ..errors import CorruptError, InvalidArgumentError, WeftIOError
 from ..frame import DataFrame
 from ..lazy import LazyFrame
@@ -179,24 +179,12 @@ class Encoder:
         renamed over `path`, so a failed write leaves no half file."""
         where = f"{self._call('save')}({os.fspath(path)!r})"
         text = json.dumps(self.to_dict(), indent=1)
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
+            with atomic_path(path) as tmp:
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write(text)
         except OSError as e:
             raise WeftIOError(f"{where}: {e}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException as e:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            if isinstance(e, OSError):
-                raise WeftIOError(f"{where}: {e}") from None
-            raise
 
 
 def from_dict(d: Any, where: str) -> Encoder:

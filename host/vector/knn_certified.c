@@ -1,5 +1,8 @@
-/* The bf16 candidate pass and its fp32 re-rank (knn_bf16.h; docs/knn_bound.md sections 3
- * and 4). Per query: a max-heap of the k smallest upper bounds U (its root is the running
+/* The certified candidate pass and its fp32 re-rank (knn_certified.h; docs/knn_bound.md
+ * sections 3, 4, 8 and 9). The two operand formats differ only in how a block of estimates
+ * s_hat is made (bf16: fp32 sums of VDPBF16PS; int8: the exact int32 products of VPDPBUSD,
+ * scaled by s_x and s_q as the scan reads them) and in the per-row norms of the bound. Per
+ * query: a max-heap of the k smallest upper bounds U (its root is the running
  * T, which only falls) and a buffer of (position, L) for the rows with L <= T when seen.
  * Keys under l2 are K(t) = max(0, fl(fl(n_x - 2t) + n_q)), the fp32 scan's expression, which
  * is non-increasing in t; so with E >= |s_hat - s_f|, L = K(s_hat + E) <= key <= K(s_hat - E)
@@ -9,7 +12,7 @@
  * A query whose buffer passes max(4k + 1024, 16384) rows after dropping those above T
  * (adversarial near-ties: the bound lets too many through) leaves the pass and is scanned in
  * fp32 at the end: correctness never depends on the buffer. */
-#include "vector/knn_bf16.h"
+#include "vector/knn_certified.h"
 #include "core/alloc.h"
 
 #include <math.h>
@@ -23,6 +26,9 @@
 #include "vector/index_flat.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_bf16_bound.h"
+#include "vector/cpu_dot_int8.h"
+#include "vector/knn_int8_base.h"
+#include "vector/knn_int8_bound.h"
 #include "vector/knn_keys.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -30,7 +36,8 @@
 #define WEFT_X86 1
 #endif
 
-/* 512 rows of a 128-dim base in bf16 = 128 KB, with 256 queries' products = 512 KB: L2. */
+/* 512 rows of a 128-dim base in bf16 = 128 KB (int8: 64 KB), with 256 queries' products =
+ * 512 KB: L2. */
 #define BASE_BLOCK 512
 #define FIRST_CAP 256
 
@@ -44,7 +51,8 @@ typedef struct query_state {
 
 typedef struct pass {
   const weft_index *ix;
-  const weft__bf16_base *b;
+  const float *norm_up, *resid_up; /* the bound's per-row norms, of the pass's copy */
+  const float *row_scale;          /* int8: s_x per row (the block holds int32 products) */
   const uint8_t *allowed;
   int l2;
   size_t k, limit;
@@ -117,8 +125,9 @@ static void admit(const pass *p, query_state *q, size_t position, float low, flo
 #ifdef WEFT_X86
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void scan_block(const pass *p, query_state *q, const float *ip, size_t b0, size_t mb,
-                       const weft__bf16_coef *cf, float qn) {
-  const float *norms = p->ix->norms, *nup = p->b->norm_up, *rup = p->b->resid_up;
+                       const weft__knn_coef *cf, float qn, float qscale, float qshift) {
+  const float *norms = p->ix->norms, *nup = p->norm_up, *rup = p->resid_up;
+  const __m512 vqs = _mm512_set1_ps(qscale), vqm = _mm512_set1_ps(qshift);
   const __m512 alpha = _mm512_set1_ps(cf->alpha), beta = _mm512_set1_ps(cf->beta);
   const __m512 tau = _mm512_set1_ps(cf->tau), vqn = _mm512_set1_ps(qn);
   const __m512 zero = _mm512_setzero_ps();
@@ -133,7 +142,14 @@ static void scan_block(const pass *p, query_state *q, const float *ip, size_t b0
       live &= bits;
       if (!live) continue;
     }
-    __m512 s = _mm512_maskz_loadu_ps(live, ip + j0);
+    __m512 s;
+    if (p->row_scale) /* fma(fl(float(I) * s_y), s_q, m_q), the order the bound assumes */
+      s = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(
+                                            live, (const int32_t *)ip + j0)),
+                                        _mm512_maskz_loadu_ps(live, p->row_scale + r0)),
+                          vqs, vqm);
+    else
+      s = _mm512_maskz_loadu_ps(live, ip + j0);
     __m512 e = _mm512_fmadd_ps(alpha, _mm512_maskz_loadu_ps(live, rup + r0),
                                _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(live, nup + r0), tau));
     __m512 hi = _mm512_add_ps(s, e), low;
@@ -194,7 +210,7 @@ static weft_status rerank(const pass *p, query_state *q, const float *query, flo
 }
 
 /* The queries that left the pass, scanned by the fp32 kernel. */
-static weft_status scan_fallbacks(const weft__knn_bf16_job *job, const query_state *qs,
+static weft_status scan_fallbacks(const weft__knn_certified_job *job, const query_state *qs,
                                   size_t nf) {
   const weft_index *ix = job->ix;
   const size_t dim = ix->dim, k = job->k;
@@ -222,38 +238,67 @@ static weft_status scan_fallbacks(const weft__knn_bf16_job *job, const query_sta
   return st;
 }
 
-weft_status weft__knn_bf16_run(weft__knn_bf16_job *job) {
+/* The queries' operands in the pass's format: packed words (bf16 pairs or int8 code groups,
+ * `words` a query), scales (int8) and bound coefficients. */
+static weft_status prepare_queries(const weft__knn_certified_job *job, size_t words,
+                                   uint32_t *qwords, float *qscale, float *qshift,
+                                   weft__knn_coef *coef) {
+  const size_t dim = job->ix->dim;
+  if (job->pass == WEFT__KNN_PASS_BF16) {
+    for (size_t i = 0; i < job->rows; i++)
+      weft__bf16_query(job->queries + i * dim, dim, job->scale, qwords + i * words, &coef[i]);
+    return WEFT_OK;
+  }
+  int8_t *codes = weft__malloc(dim);
+  if (!codes) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for int8 codes");
+  for (size_t i = 0; i < job->rows; i++)
+    weft__int8_query(job->queries + i * dim, job->ix->int8->mu, dim, job->scale, codes,
+                     qwords + i * words, &qscale[i], &qshift[i], &coef[i]);
+  free(codes);
+  return WEFT_OK;
+}
+
+weft_status weft__knn_certified_run(weft__knn_certified_job *job) {
 #ifndef WEFT_X86
   (void)job;
-  return weft__error(WEFT_ERR_INTERNAL, "knn bf16 pass: not built for this architecture");
+  return weft__error(WEFT_ERR_INTERNAL, "knn certified pass: not built for this architecture");
 #else
   const weft_index *ix = job->ix;
-  const size_t dim = ix->dim, k = job->k, rows = job->rows, pairs = weft__bf16_pairs(dim);
-  pass p = {ix, ix->bf16, job->allowed, job->query_norms != NULL, k, 4 * k + 1024};
+  const int int8 = job->pass == WEFT__KNN_PASS_INT8;
+  const size_t dim = ix->dim, k = job->k, rows = job->rows;
+  const size_t words = int8 ? weft__int8_groups(dim) : weft__bf16_pairs(dim);
+  pass p = {ix, NULL, NULL, NULL, job->allowed, job->query_norms != NULL, k, 4 * k + 1024};
+  if (int8)
+    p.norm_up = ix->int8->norm_up, p.resid_up = ix->int8->resid_up, p.row_scale = ix->int8->scale;
+  else
+    p.norm_up = ix->bf16->norm_up, p.resid_up = ix->bf16->resid_up;
   if (p.limit < 16384) p.limit = 16384;
   job->survivors = job->fallbacks = 0;
   query_state *qs = weft__calloc(rows, sizeof *qs);
   float *heaps = weft__malloc(rows * k * sizeof *heaps);
-  float *ip = weft__malloc((size_t)rows * BASE_BLOCK * sizeof *ip);
-  uint32_t *qpairs = weft__malloc(rows * pairs * sizeof *qpairs);
-  weft__bf16_coef *coef = weft__malloc(rows * sizeof *coef);
+  float *ip = weft__malloc((size_t)rows * BASE_BLOCK * sizeof *ip); /* int8: int32 products */
+  uint32_t *qwords = weft__malloc(rows * words * sizeof *qwords);
+  float *qscale = weft__calloc(2 * rows, sizeof *qscale), *qshift = qscale + rows;
+  weft__knn_coef *coef = weft__malloc(rows * sizeof *coef);
   weft_status st = WEFT_OK;
-  if (!qs || !heaps || !ip || !qpairs || !coef)
-    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the bf16 pass of %zu "
-                     "queries at k = %zu", rows, k);
+  if (!qs || !heaps || !ip || !qwords || !qscale || !coef)
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the %s pass of %zu "
+                     "queries at k = %zu", int8 ? "int8" : "bf16", rows, k);
+  if (st == WEFT_OK) st = prepare_queries(job, words, qwords, qscale, qshift, coef);
   if (st == WEFT_OK) {
     for (size_t i = 0; i < rows * k; i++) heaps[i] = INFINITY;
-    for (size_t i = 0; i < rows; i++) {
-      qs[i].heap = heaps + i * k;
-      weft__bf16_query(job->queries + i * dim, dim, job->scale, qpairs + i * pairs, &coef[i]);
-    }
+    for (size_t i = 0; i < rows; i++) qs[i].heap = heaps + i * k;
     for (size_t b0 = 0; b0 < ix->count; b0 += BASE_BLOCK) {
       size_t mb = ix->count - b0 < BASE_BLOCK ? ix->count - b0 : BASE_BLOCK;
-      weft__dot_bf16_block(qpairs, rows, p.b->panels, b0, mb, pairs, ip, mb);
+      if (int8)
+        weft__dot_int8_block(qwords, rows, ix->int8->panels, ix->int8->code_sum, b0, mb, words,
+                             (int32_t *)ip, mb, job->scalar);
+      else
+        weft__dot_bf16_block(qwords, rows, ix->bf16->panels, b0, mb, words, ip, mb);
       for (size_t i = 0; i < rows; i++)
         if (!qs[i].fallback)
           scan_block(&p, &qs[i], ip + i * mb, b0, mb, &coef[i],
-                     job->query_norms ? job->query_norms[i] : 0.0f);
+                     job->query_norms ? job->query_norms[i] : 0.0f, qscale[i], qshift[i]);
     }
     for (size_t i = 0; st == WEFT_OK && i < rows; i++) {
       if (qs[i].fallback) {
@@ -267,7 +312,7 @@ weft_status weft__knn_bf16_run(weft__knn_bf16_job *job) {
     if (st == WEFT_OK && job->fallbacks) st = scan_fallbacks(job, qs, job->fallbacks);
   }
   for (size_t i = 0; qs && i < rows; i++) free(qs[i].pos), free(qs[i].low);
-  free(qs), free(heaps), free(ip), free(qpairs), free(coef);
+  free(qs), free(heaps), free(ip), free(qwords), free(qscale), free(coef);
   return st;
 #endif
 }
