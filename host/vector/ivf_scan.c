@@ -45,6 +45,8 @@ typedef struct search {
   uint32_t *res_d; /* nq x k orderable distances, best first */
   int64_t *res_id; /* nq x k */
   uint64_t *res_loc; /* refine: nq x k (list << 32) | position, else NULL */
+  size_t want;       /* the rows a query must find before it stops widening: the caller's k
+                        (refine keeps k * refine candidates, but widens as faiss for k) */
   size_t *found;   /* nq */
 } search;
 
@@ -332,7 +334,7 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
     if (hi == nlist) break;
     size_t short_of_k = 0;
     for (size_t a = 0; a < nact; a++)
-      if (s->found[active[a]] < k && s->found[active[a]] < ivf->count) active[short_of_k++] = active[a];
+      if (s->found[active[a]] < s->want && s->found[active[a]] < ivf->count) active[short_of_k++] = active[a];
     nact = short_of_k;
     if (rounds == 1) widened = nact;
     lo = hi;
@@ -342,7 +344,7 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
   st = weft__progress_end(progress, st);
   if (st != WEFT_OK) return st;
   size_t still = 0;
-  for (size_t i = 0; i < nq; i++) still += s->found[i] < k && s->found[i] < ivf->count;
+  for (size_t i = 0; i < nq; i++) still += s->found[i] < s->want && s->found[i] < ivf->count;
   for (size_t i = 0; i < nq && !s->res_loc; i++) {
     size_t n = s->found[i];
     for (size_t j = 0; j < k; j++) {
@@ -363,11 +365,11 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
     if (widened)
       weft__report(exec, "ivf search: %zu queries found fewer than k = %zu %srows in their %zu "
                    "nearest lists: probed more lists in centroid order, up to %zu (%zu rounds)%s",
-                   widened, k, s->allowed ? "allowed " : "", nprobe, probed, rounds,
+                   widened, s->want, s->allowed ? "allowed " : "", nprobe, probed, rounds,
                    still ? "" : "; every one then had k");
     if (still)
       weft__report(exec, "ivf search: %zu queries have fewer than k = %zu %srows in all %zu "
-                   "lists: padded with id -1", still, k, s->allowed ? "allowed " : "", nlist);
+                   "lists: padded with id -1", still, s->want, s->allowed ? "allowed " : "", nlist);
   }
   return WEFT_OK;
 }
@@ -403,7 +405,8 @@ weft_status weft_ivf_search(weft_exec *exec, weft_ivf *ivf, size_t nq, const flo
   /* refine: the scans keep k * refine candidates, re-ranked on the rows after the rounds */
   const int refine = ivf->refine && ivf->keep_rows;
   size_t kc = refine ? (k > IVF_MAX_K / ivf->refine ? IVF_MAX_K : k * ivf->refine) : k;
-  search s = {ivf, kc, queries, NULL, allowed, allowed_bits, NULL, NULL, NULL, NULL};
+  search s = {.ivf = ivf, .k = kc, .q = queries, .allowed = allowed,
+              .allowed_bits = allowed_bits, .want = k};
   if (st == WEFT_OK) {
     s.res_d = weft__malloc(nq * kc * sizeof *s.res_d);
     s.res_id = weft__malloc(nq * kc * sizeof *s.res_id);
