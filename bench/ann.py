@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Approximate k-NN benchmark: weft.IVFIndex against faiss-cpu's IndexIVFFlat and
-IndexIVFScalarQuantizer (QT_8bit) with the same nlist, over an nprobe sweep.
+"""Approximate k-NN benchmark: weft.IVFIndex against faiss-cpu's IndexIVFFlat,
+IndexIVFScalarQuantizer (QT_8bit) and IndexIVFPQ with the same nlist (and m), over an nprobe
+sweep, and (codec pq) hnswlib's HNSW graph (M = 16) over an ef sweep.
 
 Run from the repository root, after a Release build of libweft:
 
@@ -17,6 +18,15 @@ OPENBLAS_CORETYPE worth trying on this CPU (as bench/knn.py: its wheel's OpenBLA
 cores for old ones), the fastest run per nprobe kept: faiss at its best kernel. weft runs in
 a forked child (its own RSS). The ratio column is weft QPS / faiss QPS at that nprobe (recall
 shown for both: the two k-means differ, so equal nprobe is near, not equal, recall).
+
+Codec pq (--codecs ...,pq; m = --pq-m sub-quantizers of 8 bits): weft.IVFIndex(codec="pq")
+alone and with refine=--refine (the float32 rows kept, k * refine candidates re-ranked), faiss
+IndexIVFPQ alone and wrapped in IndexRefineFlat with the same k_factor (faiss at its best
+kernel as above), and hnswlib (`pip install hnswlib`; M = 16, ef_construction = 200, all
+cores, ef swept from k up). Its table gives each engine's build time, index bytes (weft:
+memory_bytes(); faiss: serialized size; hnswlib: index_file_size()), peak RSS, recall@k and
+QPS per setting, then the best QPS among the settings that reach recall 0.90 / 0.95 / 0.99
+(- where none does).
 """
 
 import argparse
@@ -94,6 +104,133 @@ def run_faiss(n, nq, k, nlist, codec, nprobes, truth):
             "threads": faiss.omp_get_max_threads()}  # fmt: skip
 
 
+def run_weft_pq(n, nq, k, nlist, m, refine, nprobes, truth):
+    import weft
+
+    xb, xq = make_data("clustered", n, DIM, 1), make_data("clustered", nq, DIM, 2)
+    t0 = time.perf_counter()
+    ix = weft.IVFIndex(DIM, nlist, codec="pq", m=m, refine=refine)
+    ix.train(xb)
+    ix.add(xb)
+    build = time.perf_counter() - t0
+    ix.search(xq[:100], k, nprobe=nprobes[0])  # warm: the thread pool, first touches
+    rows = []
+    for nprobe in nprobes:
+        t0 = time.perf_counter()
+        _, I = ix.search(xq, k, nprobe=nprobe)
+        rows.append((nprobe, recall(I, truth), nq / (time.perf_counter() - t0)))
+    return {"build_s": build, "bytes": ix.nbytes, "rows": rows,
+            "peak_mib": status_kib("VmHWM") / 1024}  # fmt: skip
+
+
+def run_faiss_pq(n, nq, k, nlist, m, refine, nprobes, truth):
+    import faiss
+
+    xb, xq = make_data("clustered", n, DIM, 1), make_data("clustered", nq, DIM, 2)
+    t0 = time.perf_counter()
+    quantizer = faiss.IndexFlatL2(DIM)
+    ivf = faiss.IndexIVFPQ(quantizer, DIM, nlist, m, 8)
+    ix = ivf
+    if refine:
+        ix = faiss.IndexRefineFlat(ivf)
+        ix.k_factor = refine
+    ix.train(xb)
+    ix.add(xb)
+    build = time.perf_counter() - t0
+    ivf.nprobe = nprobes[0]
+    ix.search(xq[:100], k)  # warm: OpenMP's threads, first touches
+    rows = []
+    for nprobe in nprobes:
+        ivf.nprobe = nprobe
+        t0 = time.perf_counter()
+        _, I = ix.search(xq, k)
+        rows.append((nprobe, recall(I, truth), nq / (time.perf_counter() - t0)))
+    size = int(faiss.serialize_index(ix).size)
+    return {"build_s": build, "bytes": size, "rows": rows, "peak_mib": status_kib("VmHWM") / 1024,
+            "threads": faiss.omp_get_max_threads()}  # fmt: skip
+
+
+def run_hnswlib(n, nq, k, efs, truth):
+    import hnswlib
+
+    xb, xq = make_data("clustered", n, DIM, 1), make_data("clustered", nq, DIM, 2)
+    t0 = time.perf_counter()
+    ix = hnswlib.Index(space="l2", dim=DIM)
+    ix.init_index(max_elements=n, M=16, ef_construction=200, random_seed=100)
+    ix.set_num_threads(os.cpu_count())
+    ix.add_items(xb, np.arange(n))
+    build = time.perf_counter() - t0
+    ix.set_ef(efs[0])
+    ix.knn_query(xq[:100], k)  # warm
+    rows = []
+    for ef in efs:
+        ix.set_ef(ef)
+        t0 = time.perf_counter()
+        I, _ = ix.knn_query(xq, k)
+        rows.append((ef, recall(I, truth), nq / (time.perf_counter() - t0)))
+    return {"build_s": build, "bytes": int(ix.index_file_size()), "rows": rows,
+            "peak_mib": status_kib("VmHWM") / 1024}  # fmt: skip
+
+
+def qps_at(rows, target):
+    """The best QPS among the settings whose recall reaches target, or None."""
+    ok = [q for _, r, q in rows if r >= target]
+    return max(ok) if ok else None
+
+
+def faiss_best(fn, args, coretypes):
+    """fn run in a fresh interpreter as installed and per OPENBLAS_CORETYPE: the best of."""
+    runs = []
+    for core in [None] + coretypes:
+        log(f"  faiss {'as installed' if core is None else 'OPENBLAS_CORETYPE=' + core} ...")
+        status, r = in_fresh_process(fn, *args, unset=OPENBLAS_FORCED,
+                                     setenv={"OPENBLAS_CORETYPE": core} if core else None)  # fmt: skip
+        if status == "ok":
+            runs.append(("as installed" if core is None else core, r))
+        else:
+            log(f"  failed: {r}")
+    return best_of(runs) if runs else None
+
+
+def pq_section(a, nprobes, coretypes, truth):
+    engines = []  # (name, setting name, result)
+    for refine in (None, a.refine):
+        tag = f"weft IVFPQ m={a.pq_m}" + (f" + refine {refine}" if refine else "")
+        log(f"{tag} ...")
+        status, r = in_child(run_weft_pq, a.n, a.nq, a.k, a.nlist, a.pq_m, refine, nprobes, truth)
+        if status != "ok":
+            raise SystemExit(f"{tag} failed: {r}")
+        engines.append((tag, "nprobe", r))
+        tag = f"faiss IndexIVFPQ m={a.pq_m}" + (f" + IndexRefineFlat {refine}" if refine else "")
+        log(f"{tag} ...")
+        r = faiss_best(run_faiss_pq, (a.n, a.nq, a.k, a.nlist, a.pq_m, refine, nprobes, truth),
+                       coretypes)  # fmt: skip
+        if r:
+            engines.append((tag + f" ({r['threads']} threads; best of {r['kernels']})", "nprobe", r))
+    try:
+        import hnswlib  # noqa: F401
+
+        efs = [e for e in (10, 16, 32, 64, 128, 256, 512) if e >= a.k]
+        log("hnswlib M=16 ...")
+        status, r = in_child(run_hnswlib, a.n, a.nq, a.k, efs, truth)
+        if status == "ok":
+            engines.append(("hnswlib HNSW M=16 ef_construction=200", "ef", r))
+        else:
+            log(f"  hnswlib failed: {r}")
+    except ImportError:
+        log("hnswlib not installed (pip install hnswlib): its rows are left out")
+    print(f"\n## codec pq: weft.IVFIndex(codec='pq', m={a.pq_m}) vs faiss IndexIVFPQ and hnswlib")
+    print("| engine | build s | index MiB | peak RSS MiB | QPS @ recall 0.90 | @ 0.95 | @ 0.99 |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    fmt = lambda q: "-" if q is None else f"{q:,.0f}"  # noqa: E731
+    for name, _, r in engines:
+        print(f"| {name} | {r['build_s']:.1f} | {r['bytes'] / 2**20:.1f} | {r['peak_mib']:.0f} | "
+              + " | ".join(fmt(qps_at(r["rows"], t)) for t in (0.90, 0.95, 0.99)) + " |")
+    for name, setting, r in engines:
+        print(f"\n{name}: " + ", ".join(f"{setting} {p}: recall {rc:.4f} at {q:,.0f} QPS"
+                                       for p, rc, q in r["rows"]))  # fmt: skip
+
+
 def best_of(runs):
     """Per nprobe the fastest run's row; build time the fastest; bytes and RSS the largest."""
     best = dict(runs[0][1])
@@ -112,7 +249,9 @@ def main(argv=None):
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--nlist", type=int, default=1024)
     p.add_argument("--nprobe", default="1,2,4,8,16,32,64,128")
-    p.add_argument("--codecs", default="flat,sq8")
+    p.add_argument("--codecs", default="flat,sq8,pq")
+    p.add_argument("--pq-m", type=int, default=16, help="pq sub-quantizers (bytes a vector)")
+    p.add_argument("--refine", type=int, default=4, help="pq rows' re-rank factor (k * refine)")
     p.add_argument("--coretypes", default=None,
                    help="OPENBLAS_CORETYPE values for faiss's best-kernel runs (default: by CPU)")
     p.add_argument("--quick", action="store_true", help="20k rows, 1k queries, nlist 128")
@@ -129,6 +268,9 @@ def main(argv=None):
     if status != "ok":
         raise SystemExit(f"ground truth failed: {truth}")
     for codec in a.codecs.split(","):
+        if codec == "pq":
+            pq_section(a, nprobes, coretypes, truth)
+            continue
         log(f"weft {codec} ...")
         status, mine = in_child(run_weft, a.n, a.nq, a.k, a.nlist, codec, nprobes, truth)
         if status != "ok":

@@ -314,8 +314,16 @@ WEFT_API WEFT_NODISCARD weft_status weft_kmeans(size_t n, size_t dim, const floa
 /* How an IVF index stores its vectors. */
 typedef enum weft_ivf_codec {
   WEFT_IVF_FLAT = 0, /* float32 as added (cosine: normalized) */
-  WEFT_IVF_SQ8 = 1   /* one byte a dimension: min/max per dimension trained (faiss QT_8bit) */
+  WEFT_IVF_SQ8 = 1,  /* one byte a dimension: min/max per dimension trained (faiss QT_8bit) */
+  WEFT_IVF_PQ = 2    /* product quantizer of the residual to the list's centroid (faiss
+                        IndexIVFPQ, by_residual): m bytes a vector (weft_ivf_create_pq) */
 } weft_ivf_codec;
+
+/* The bits of a pq sub-quantizer's code (2^nbits centroids each; one byte a code stored). */
+#define WEFT_IVF_PQ_MIN_NBITS 4
+#define WEFT_IVF_PQ_MAX_NBITS 8
+/* The largest refine factor (candidates re-ranked: k * factor). */
+#define WEFT_IVF_MAX_REFINE 1024
 
 /* An inverted-file index: nlist k-means centroids, each vector kept in the list of its
  * nearest centroid; a search scans the lists of the nprobe centroids nearest each query.
@@ -325,10 +333,33 @@ typedef struct weft_ivf weft_ivf;
 /* An empty, untrained IVF index of dim-dimensional float32 vectors. */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric,
                                                     weft_ivf_codec codec, weft_ivf **out);
+/* An empty, untrained IVF-PQ index: each vector stored as the codes of its residual to its
+ * list's centroid under m sub-quantizers (m divides dim) of 2^nbits centroids (nbits in
+ * WEFT_IVF_PQ_MIN_NBITS..WEFT_IVF_PQ_MAX_NBITS), one byte a code: m bytes and an 8-byte id a
+ * vector. A search sums per-(query, list) tables of m x 2^nbits distances (asymmetric
+ * distance: the query itself against the decoded residuals); cosine normalizes as the flat
+ * codec does and ranks by inner product with the decoded vector. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_create_pq(size_t dim, size_t nlist, weft_metric metric,
+                                                       size_t m, size_t nbits, weft_ivf **out);
+/* m and nbits of a pq index (0 and 0 under flat and sq8); either pointer may be NULL. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_pq_info(const weft_ivf *ivf, size_t *m, size_t *nbits);
+/* The trained pq codebooks, m x 2^nbits x (dim / m) (faiss's ProductQuantizer layout), into
+ * the caller's buffer; an error unless the index is a trained pq index. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_pq_codebooks(const weft_ivf *ivf, float *codebooks);
+/* Re-ranking (faiss IndexRefineFlat): with k_factor >= 1 a search takes the k * k_factor best
+ * candidates of the codes and returns the k best of them by exact distance to the float32
+ * rows, which the index then keeps beside the codes (dim * 4 bytes a vector, saved in its
+ * file). Rows are kept from the first add on, so turning refine on needs an index without
+ * vectors; later calls may change the factor, and 0 stops the re-ranking (the rows stay). */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_set_refine(weft_ivf *ivf, size_t k_factor);
+/* The refine factor (0: none) and whether the index keeps its rows; either may be NULL. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_refine(const weft_ivf *ivf, size_t *k_factor,
+                                                    int *keeps_rows);
 /* Frees an IVF index (NULL is a no-op). */
 WEFT_API weft_status weft_ivf_free(weft_ivf *ivf);
 /* Trains the centroids (weft_kmeans, under ip by inner product) and the codec on n >= nlist
- * vectors; an index that holds vectors cannot be trained again (an error). */
+ * vectors (pq: also n >= 2^nbits; each sub-quantizer a weft_kmeans of the residuals' slice,
+ * seed + 1 + its index); an index that holds vectors cannot be trained again (an error). */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors,
                                                    size_t niter, uint64_t seed);
 /* *trained = 1 once weft_ivf_train succeeded. */
@@ -344,7 +375,8 @@ WEFT_API WEFT_NODISCARD weft_status weft_ivf_size(const weft_ivf *ivf, size_t *c
 /* Dimension, list count, metric and codec of the index. */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_info(const weft_ivf *ivf, size_t *dim, size_t *nlist,
                                                   weft_metric *metric, weft_ivf_codec *codec);
-/* Bytes the index holds in memory: centroids, codec tables, codes, ids and norms. */
+/* Bytes the index holds in memory: centroids, codec tables, codes, ids, norms (flat, sq8)
+ * and rows kept for refine. */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes);
 /* The trained centroids, nlist x dim (the caller's buffer). */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_centroids(const weft_ivf *ivf, float *centroids);

@@ -1,5 +1,8 @@
-/* IVF index files, little-endian: header | centroids | sq8 min, step | list sizes |
- * per list: codes, ids | checksum of everything before it. Saved atomically (index_io.c).
+/* IVF index files, little-endian: header | centroids | sq8 min, step | pq codebooks | list
+ * sizes | per list: codes, ids, kept rows (refine) | checksum of everything before it. Saved
+ * atomically (index_io.c). Version 2 added pq and refine (the header's reserved words: m and
+ * nbits, the refine factor and whether rows are kept); version 1 files (flat, sq8, those
+ * words 0) read as before.
  * A load checks the sizes against the file's length before it allocates, then the checksum,
  * then what a checksum cannot vouch for (a file written on purpose): finite centroids and
  * rows, ids ascending in each list and distinct over all of them. */
@@ -14,14 +17,25 @@
 #include "vector/ivf_index.h"
 
 #define MAGIC "WEFTIVF1"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
+#define OLDEST_VERSION 1u
 #define FN_LOAD "weft_ivf_load"
 
 typedef struct ivf_header {
   char magic[8];
   uint32_t format_version, metric, codec, trained;
-  uint64_t dim, nlist, count, next_id, reserved[2];
+  uint64_t dim, nlist, count, next_id;
+  uint64_t pq;     /* v2: m | nbits << 32 (pq), else 0 */
+  uint64_t refine; /* v2: refine factor | keep_rows << 32 */
 } ivf_header;
+
+static size_t pq_floats(const ivf_header *h) {
+  return h->codec == WEFT_IVF_PQ ? ((size_t)1 << (h->pq >> 32)) * h->dim : 0;
+}
+
+static size_t code_bytes(const ivf_header *h) {
+  return h->codec == WEFT_IVF_FLAT ? h->dim * 4 : h->codec == WEFT_IVF_PQ ? (uint32_t)h->pq : h->dim;
+}
 
 static int write_ivf(int fd, void *ctx) {
   weft_ivf *ivf = ctx;
@@ -37,6 +51,8 @@ static int write_ivf(int fd, void *ctx) {
   h.nlist = ivf->nlist;
   h.count = ivf->count;
   h.next_id = (uint64_t)ivf->next_id;
+  h.pq = ivf->pq_m | (uint64_t)ivf->pq_nbits << 32;
+  h.refine = ivf->refine | (uint64_t)ivf->keep_rows << 32;
   weft__checksum c = WEFT__CHECKSUM_INIT;
   int bad = weft__write_all(fd, &h, sizeof h, &c);
   if (ivf->trained) {
@@ -44,6 +60,8 @@ static int write_ivf(int fd, void *ctx) {
     if (ivf->codec == WEFT_IVF_SQ8)
       bad = bad || weft__write_all(fd, ivf->sq_min, ivf->dim * sizeof(float), &c) ||
             weft__write_all(fd, ivf->sq_step, ivf->dim * sizeof(float), &c);
+    if (ivf->codec == WEFT_IVF_PQ)
+      bad = bad || weft__write_all(fd, ivf->pq_centroids, ivf->pq_ksub * ivf->dim * sizeof(float), &c);
     for (size_t l = 0; l < ivf->nlist && !bad; l++) {
       uint64_t n = ivf->lists[l].count;
       bad = weft__write_all(fd, &n, sizeof n, &c);
@@ -51,7 +69,8 @@ static int write_ivf(int fd, void *ctx) {
     for (size_t l = 0; l < ivf->nlist && !bad; l++) {
       const weft__ivf_list *li = &ivf->lists[l];
       bad = weft__write_all(fd, li->codes, li->count * ivf->code_size, &c) ||
-            weft__write_all(fd, li->ids, li->count * sizeof(int64_t), &c);
+            weft__write_all(fd, li->ids, li->count * sizeof(int64_t), &c) ||
+            (ivf->keep_rows && weft__write_all(fd, li->rows, li->count * ivf->dim * sizeof(float), &c));
     }
   }
   pthread_rwlock_unlock(&ivf->lock);
@@ -92,10 +111,18 @@ static weft_status read_header(FILE *f, const char *path, off_t size, ivf_header
     return corrupt(path, "is not a weft IVF index file (bad magic: it does not start with " MAGIC ")");
   if (got < sizeof *h) return corrupt(path, "is truncated");
   weft__checksum_add(c, h, sizeof *h);
-  if (h->format_version != FORMAT_VERSION)
+  if (h->format_version < OLDEST_VERSION || h->format_version > FORMAT_VERSION)
     return weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' has format version %u; this build reads "
-                       "version %u", path, h->format_version, FORMAT_VERSION);
-  if (h->metric > WEFT_METRIC_COSINE || h->codec > WEFT_IVF_SQ8 || h->trained > 1 || h->dim == 0 ||
+                       "versions %u..%u", path, h->format_version, OLDEST_VERSION, FORMAT_VERSION);
+  const uint64_t m = (uint32_t)h->pq, nbits = h->pq >> 32, keep = h->refine >> 32;
+  int pq_ok = h->codec == WEFT_IVF_PQ
+                  ? m >= 1 && m <= h->dim && h->dim % m == 0 && nbits >= WEFT_IVF_PQ_MIN_NBITS &&
+                        nbits <= WEFT_IVF_PQ_MAX_NBITS
+                  : h->pq == 0;
+  if (!pq_ok || keep > 1 || (uint32_t)h->refine > WEFT_IVF_MAX_REFINE || (h->refine && !keep) ||
+      (h->format_version == 1 && (h->codec > WEFT_IVF_SQ8 || h->refine)))
+    return corrupt(path, "has an invalid header (pq m, nbits or refine)");
+  if (h->metric > WEFT_METRIC_COSINE || h->codec > WEFT_IVF_PQ || h->trained > 1 || h->dim == 0 ||
       h->dim > (1u << 20) || h->nlist == 0 || h->nlist > (1u << 24) ||
       h->count > WEFT_INDEX_MAX_ROWS || h->next_id > (uint64_t)INT64_MAX ||
       (!h->trained && h->count != 0))
@@ -104,7 +131,8 @@ static weft_status read_header(FILE *f, const char *path, off_t size, ivf_header
   if (!h->trained && (uint64_t)size != sizeof *h + 8) /* before weft_ivf_create allocates */
     return corrupt(path, "has bytes after the header of an untrained index");
   if (h->trained)
-    *fixed += h->nlist * h->dim * 4 + (h->codec == WEFT_IVF_SQ8 ? 2 * h->dim * 4 : 0) + h->nlist * 8;
+    *fixed += h->nlist * h->dim * 4 + (h->codec == WEFT_IVF_SQ8 ? 2 * h->dim * 4 : 0) +
+              pq_floats(h) * 4 + h->nlist * 8;
   if ((uint64_t)size < *fixed + 8)
     return weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' is %lld bytes, its header says at least "
                        "%llu (truncated or corrupted)", path, (long long)size,
@@ -121,6 +149,8 @@ static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_h
     st = weft__read_exact(FN_LOAD, f, ivf->sq_min, dim * sizeof(float), path, c);
     if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, ivf->sq_step, dim * sizeof(float), path, c);
   }
+  if (st == WEFT_OK && ivf->codec == WEFT_IVF_PQ)
+    st = weft__read_exact(FN_LOAD, f, ivf->pq_centroids, pq_floats(h) * sizeof(float), path, c);
   uint64_t total = 0;
   for (size_t l = 0; st == WEFT_OK && l < ivf->nlist; l++) {
     uint64_t n;
@@ -129,7 +159,7 @@ static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_h
     if (st == WEFT_OK) ivf->lists[l].count = n, total += n;
   }
   if (st == WEFT_OK && total != h->count) st = corrupt(path, "has list sizes that do not add up to its count");
-  uint64_t want = fixed + h->count * (cs + 8) + 8;
+  uint64_t want = fixed + h->count * (code_bytes(h) + 8 + (ivf->keep_rows ? dim * 4 : 0)) + 8;
   if (st == WEFT_OK && (uint64_t)size != want)
     st = weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' is %lld bytes, its header says %llu "
                      "(truncated or corrupted)", path, (long long)size, (unsigned long long)want);
@@ -141,6 +171,8 @@ static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_h
     li->count = n;
     st = weft__read_exact(FN_LOAD, f, li->codes, n * cs, path, c);
     if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, li->ids, n * sizeof(int64_t), path, c);
+    if (st == WEFT_OK && ivf->keep_rows)
+      st = weft__read_exact(FN_LOAD, f, li->rows, n * dim * sizeof(float), path, c);
   }
   uint64_t stored = 0;
   if (st == WEFT_OK) st = weft__read_exact(FN_LOAD, f, &stored, sizeof stored, path, NULL);
@@ -155,6 +187,8 @@ static weft_status check_values(const char *path, weft_ivf *ivf) {
       (ivf->codec == WEFT_IVF_SQ8 &&
        (!all_finite(ivf->sq_min, dim) || !all_finite(ivf->sq_step, dim))))
     return corrupt(path, "has a centroid or quantizer value that is NaN or inf");
+  if (ivf->codec == WEFT_IVF_PQ && !all_finite(ivf->pq_centroids, ivf->pq_ksub * dim))
+    return corrupt(path, "has a pq codebook value that is NaN or inf");
   for (size_t d = 0; ivf->codec == WEFT_IVF_SQ8 && d < dim; d++)
     if (ivf->sq_step[d] < 0) return corrupt(path, "has a negative quantizer step");
   int64_t *all = weft__malloc((ivf->count ? ivf->count : 1) * sizeof *all);
@@ -172,7 +206,11 @@ static weft_status check_values(const char *path, weft_ivf *ivf) {
       for (size_t i = 0; st == WEFT_OK && i < li->count; i++)
         if (!all_finite((const float *)(const void *)(li->codes + i * ivf->code_size), dim))
           st = corrupt(path, "has a vector holding NaN or inf");
-    for (size_t i = 0; st == WEFT_OK && i < li->count; i++)
+    if (st == WEFT_OK && ivf->keep_rows && !all_finite(li->rows, li->count * dim))
+      st = corrupt(path, "has a kept row holding NaN or inf");
+    for (size_t i = 0; st == WEFT_OK && ivf->codec == WEFT_IVF_PQ && i < li->count * ivf->code_size; i++)
+      if (li->codes[i] >= ivf->pq_ksub) st = corrupt(path, "has a pq code past 2^nbits");
+    for (size_t i = 0; st == WEFT_OK && ivf->codec != WEFT_IVF_PQ && i < li->count; i++)
       li->norms[i] = weft__ivf_code_norm(ivf, li->codes + i * ivf->code_size);
   }
   if (st == WEFT_OK) {
@@ -198,8 +236,11 @@ weft_status weft_ivf_load(const char *path, weft_ivf **out) {
   weft_ivf *ivf = NULL;
   weft_status st = read_header(f, path, size, &h, &c, &fixed);
   if (st == WEFT_OK)
-    st = weft_ivf_create(h.dim, h.nlist, (weft_metric)h.metric, (weft_ivf_codec)h.codec, &ivf);
+    st = weft__ivf_create_as(h.dim, h.nlist, (weft_metric)h.metric, (weft_ivf_codec)h.codec,
+                             (uint32_t)h.pq, h.pq >> 32, &ivf);
   if (st == WEFT_OK) {
+    ivf->refine = (uint32_t)h.refine;
+    ivf->keep_rows = (int)(h.refine >> 32);
     ivf->count = h.count;
     ivf->next_id = (int64_t)h.next_id;
     if (h.trained) {

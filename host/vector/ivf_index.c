@@ -1,4 +1,5 @@
-/* weft_ivf: create, train, add, remove, accessors. Search is ivf_scan.c, files ivf_file.c. */
+/* weft_ivf: create, train, add, remove. A list's rows are ivf_lists.c, accessors ivf_info.c,
+ * search ivf_scan.c, files ivf_file.c, the pq codec ivf_pq_*.c. */
 #include "vector/ivf_index.h"
 #include "core/progress.h"
 #include "core/alloc.h"
@@ -10,6 +11,7 @@
 #include "core/runtime.h"
 #include "core/rwlock.h"
 #include "vector/index_flat.h"
+#include "vector/ivf_codec_pq.h"
 #include "vector/ivf_codec_sq8.h"
 #include "vector/kmeans.h"
 
@@ -17,18 +19,24 @@
 #define MAX_POINTS_PER_CENTROID 256
 #define ADD_BLOCK ((size_t)65536) /* rows normalized at a time (cosine) to find their list */
 
-weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_ivf_codec codec,
-                            weft_ivf **out) {
-  WEFT_CHECK_ARG(out, "weft_ivf_create: out is NULL");
+/* What weft_ivf_create and weft_ivf_create_pq share (fn: the caller, for errors). */
+static weft_status create(const char *fn, size_t dim, size_t nlist, weft_metric metric,
+                          weft_ivf_codec codec, size_t m, size_t nbits, weft_ivf **out) {
+  WEFT_CHECK_ARG(out, "%s: out is NULL", fn);
   *out = NULL;
-  WEFT_CHECK_ARG(dim > 0 && dim <= (1u << 20), "weft_ivf_create: dim must be in 1..%u (got %zu)",
+  WEFT_CHECK_ARG(dim > 0 && dim <= (1u << 20), "%s: dim must be in 1..%u (got %zu)", fn,
                  1u << 20, dim);
-  WEFT_CHECK_ARG(nlist >= 1 && nlist <= (1u << 24), "weft_ivf_create: nlist must be in 1..%u "
-                 "(got %zu)", 1u << 24, nlist);
+  WEFT_CHECK_ARG(nlist >= 1 && nlist <= (1u << 24), "%s: nlist must be in 1..%u (got %zu)", fn,
+                 1u << 24, nlist);
   WEFT_CHECK_ARG(metric == WEFT_METRIC_L2 || metric == WEFT_METRIC_IP || metric == WEFT_METRIC_COSINE,
-                 "weft_ivf_create: metric %d is not L2 (0), IP (1) or COSINE (2)", (int)metric);
-  WEFT_CHECK_ARG(codec == WEFT_IVF_FLAT || codec == WEFT_IVF_SQ8,
-                 "weft_ivf_create: codec %d is not FLAT (0) or SQ8 (1)", (int)codec);
+                 "%s: metric %d is not L2 (0), IP (1) or COSINE (2)", fn, (int)metric);
+  if (codec == WEFT_IVF_PQ) {
+    WEFT_CHECK_ARG(m >= 1 && m <= dim && dim % m == 0, "%s: m = %zu sub-quantizers must divide "
+                   "dim = %zu", fn, m, dim);
+    WEFT_CHECK_ARG(nbits >= WEFT_IVF_PQ_MIN_NBITS && nbits <= WEFT_IVF_PQ_MAX_NBITS,
+                   "%s: nbits must be in %d..%d (got %zu)", fn, WEFT_IVF_PQ_MIN_NBITS,
+                   WEFT_IVF_PQ_MAX_NBITS, nbits);
+  }
   weft__runtime_init();
   /* The lists, the centroids and the codec's tables come with training
    * (weft__ivf_alloc_tables): an untrained index, however many lists it will have (or a
@@ -42,10 +50,30 @@ weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_i
   ivf->nlist = nlist;
   ivf->metric = metric;
   ivf->codec = codec;
-  ivf->code_size = codec == WEFT_IVF_FLAT ? dim * sizeof(float) : dim;
+  ivf->code_size = codec == WEFT_IVF_FLAT ? dim * sizeof(float) : codec == WEFT_IVF_PQ ? m : dim;
+  if (codec == WEFT_IVF_PQ) /* one byte a code whatever nbits: the scan reads bytes */
+    ivf->pq_m = m, ivf->pq_nbits = nbits, ivf->pq_ksub = (size_t)1 << nbits, ivf->pq_dsub = dim / m;
   weft__rwlock_init_writer_first(&ivf->lock);
   *out = ivf;
   return WEFT_OK;
+}
+
+weft_status weft_ivf_create(size_t dim, size_t nlist, weft_metric metric, weft_ivf_codec codec,
+                            weft_ivf **out) {
+  WEFT_CHECK_ARG(codec == WEFT_IVF_FLAT || codec == WEFT_IVF_SQ8,
+                 "weft_ivf_create: codec %d is not FLAT (0) or SQ8 (1) (PQ: weft_ivf_create_pq)",
+                 (int)codec);
+  return create("weft_ivf_create", dim, nlist, metric, codec, 0, 0, out);
+}
+
+weft_status weft_ivf_create_pq(size_t dim, size_t nlist, weft_metric metric, size_t m,
+                               size_t nbits, weft_ivf **out) {
+  return create("weft_ivf_create_pq", dim, nlist, metric, WEFT_IVF_PQ, m, nbits, out);
+}
+
+weft_status weft__ivf_create_as(size_t dim, size_t nlist, weft_metric metric, weft_ivf_codec codec,
+                                size_t m, size_t nbits, weft_ivf **out) {
+  return create("weft_ivf_load", dim, nlist, metric, codec, m, nbits, out);
 }
 
 weft_status weft_ivf_free(weft_ivf *ivf) {
@@ -54,8 +82,10 @@ weft_status weft_ivf_free(weft_ivf *ivf) {
   for (size_t l = 0; ivf->lists && l < ivf->nlist; l++) {
     free(ivf->lists[l].codes);
     free(ivf->lists[l].norms);
+    free(ivf->lists[l].rows);
     free(ivf->lists[l].ids);
   }
+  free(ivf->pq_centroids);
   free(ivf->lists);
   free(ivf->centroids);
   free(ivf->centroid_norms);
@@ -71,13 +101,16 @@ weft_status weft__ivf_alloc_tables(weft_ivf *ivf, const char *fn) {
   float *c = weft__malloc(ivf->nlist * ivf->dim * sizeof(float));
   float *norms = weft__malloc(ivf->nlist * sizeof(float));
   float *sq_min = weft__malloc(ivf->dim * sizeof(float)), *sq_step = weft__malloc(ivf->dim * sizeof(float));
-  if (!lists || !c || !norms || !sq_min || !sq_step) {
-    free(lists), free(c), free(norms), free(sq_min), free(sq_step);
+  size_t pq = ivf->pq_ksub * ivf->dim; /* 0 unless pq */
+  float *pq_c = pq ? weft__malloc(pq * sizeof(float)) : NULL;
+  if (!lists || !c || !norms || !sq_min || !sq_step || (pq && !pq_c)) {
+    free(lists), free(c), free(norms), free(sq_min), free(sq_step), free(pq_c);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for %zu centroids of dim %zu",
                        fn, ivf->nlist, ivf->dim);
   }
   ivf->lists = lists;
   ivf->centroids = c, ivf->centroid_norms = norms, ivf->sq_min = sq_min, ivf->sq_step = sq_step;
+  ivf->pq_centroids = pq_c;
   return WEFT_OK;
 }
 
@@ -96,6 +129,9 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
                  TRAIN_NITER_MAX, niter);
   WEFT_CHECK_ARG(n >= ivf->nlist, "weft_ivf_train: vectors: %zu training vectors for nlist = %zu "
                  "lists: k-means needs at least one vector a list", n, ivf->nlist);
+  WEFT_CHECK_ARG(n >= ivf->pq_ksub, "weft_ivf_train: vectors: %zu training vectors for nbits = %zu "
+                 "(%zu centroids a sub-quantizer): k-means needs at least one vector a centroid",
+                 n, ivf->pq_nbits, ivf->pq_ksub);
   const size_t dim = ivf->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_ivf_train: vectors", n, dim, vectors, ivf->metric));
   /* cosine trains on the unit vectors the lists will hold */
@@ -110,14 +146,18 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
     x = unit;
   }
   float *centroids = weft__malloc(ivf->nlist * dim * sizeof *centroids);
+  size_t pq = ivf->pq_ksub * dim;
+  float *pq_c = pq ? weft__malloc(pq * sizeof *pq_c) : NULL;
   /* Progress: k-means' iterations; cancelled, the index stays untrained */
   weft__progress *progress = weft__progress_begin("ivf train", 0);
-  weft_status st = centroids ? WEFT_OK
-                             : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host "
-                                           "memory for %zu centroids", ivf->nlist);
+  weft_status st = centroids && (!pq || pq_c)
+                       ? WEFT_OK
+                       : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host memory "
+                                     "for %zu centroids", ivf->nlist);
   if (st == WEFT_OK)
     st = weft__kmeans("weft_ivf_train", n, dim, x, ivf->nlist, niter, seed,
                       MAX_POINTS_PER_CENTROID, weft__ivf_coarse_metric(ivf), centroids);
+  if (st == WEFT_OK && pq) st = weft__pq_train(ivf, n, x, centroids, niter, seed, pq_c);
   if (st == WEFT_OK) {
     pthread_rwlock_wrlock(&ivf->lock);
     if (ivf->count != 0) {
@@ -128,61 +168,15 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
       memcpy(ivf->centroids, centroids, ivf->nlist * dim * sizeof *centroids);
       /* the whole training set, not k-means' sample: faiss's scalar quantizer does so too */
       if (ivf->codec == WEFT_IVF_SQ8) weft__sq8_train(n, dim, x, ivf->sq_min, ivf->sq_step);
+      if (pq) memcpy(ivf->pq_centroids, pq_c, pq * sizeof *pq_c);
       weft__ivf_finish_train(ivf);
     }
     pthread_rwlock_unlock(&ivf->lock);
   }
   free(centroids);
+  free(pq_c);
   free(unit);
   return weft__progress_end(progress, st);
-}
-
-weft_status weft_ivf_is_trained(const weft_ivf *ivf, int *trained) {
-  WEFT_CHECK_ARG(ivf && trained, "weft_ivf_is_trained: ivf and trained must not be NULL");
-  pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
-  *trained = ivf->trained;
-  pthread_rwlock_unlock((pthread_rwlock_t *)&ivf->lock);
-  return WEFT_OK;
-}
-
-weft_status weft__ivf_reserve(weft_ivf *ivf, weft__ivf_list *l, size_t need) {
-  if (need <= l->capacity) return WEFT_OK;
-  size_t cap = l->capacity + l->capacity / 2;
-  if (cap < need) cap = need;
-  uint8_t *c = weft__realloc(l->codes, cap * ivf->code_size);
-  if (c) l->codes = c;
-  float *nr = c ? weft__realloc(l->norms, cap * sizeof(float)) : NULL;
-  if (nr) l->norms = nr;
-  int64_t *id = nr ? weft__realloc(l->ids, cap * sizeof(int64_t)) : NULL;
-  if (id) l->ids = id;
-  if (!id)
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for a list of %zu "
-                       "rows of dim %zu", cap, ivf->dim);
-  l->capacity = cap;
-  return WEFT_OK;
-}
-
-float weft__ivf_code_norm(const weft_ivf *ivf, const uint8_t *code) {
-  const size_t dim = ivf->dim;
-  /* flat rows are float-aligned (realloc'd, code_size a multiple of 4): the exact index's
-   * own norm, so nprobe = nlist gives its distances bit for bit */
-  if (ivf->codec == WEFT_IVF_FLAT) return weft__row_norm((const float *)(const void *)code, dim);
-  /* sq8: the norm of the row as a scan decodes it, so l2 distances are
-   * |x'|^2 - 2 q.x' + |q|^2 of one vector x' */
-  float s = 0;
-  for (size_t d = 0; d < dim; d++) {
-    float v = ivf->sq_min[d] + ((float)code[d] + 0.5f) * ivf->sq_step[d];
-    s += v * v;
-  }
-  return s;
-}
-
-void weft__ivf_put_row(weft_ivf *ivf, weft__ivf_list *l, size_t at, const float *row, int64_t id) {
-  uint8_t *code = l->codes + at * ivf->code_size;
-  if (ivf->codec == WEFT_IVF_FLAT) memcpy(code, row, ivf->dim * sizeof(float));
-  else weft__sq8_encode(ivf->dim, ivf->sq_min, ivf->sq_step, row, code);
-  l->norms[at] = weft__ivf_code_norm(ivf, code);
-  l->ids[at] = id;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -219,34 +213,6 @@ static weft_status check_new_ids(const weft_ivf *ivf, size_t n, const int64_t *i
       }
   free(sorted);
   return st;
-}
-
-/* Sorts a list's rows by id (after an add put rows with smaller ids at its end). */
-static weft_status sort_list(weft_ivf *ivf, weft__ivf_list *l) {
-  size_t n = l->count, cs = ivf->code_size;
-  int sorted = 1;
-  for (size_t i = 1; i < n && sorted; i++) sorted = l->ids[i] > l->ids[i - 1];
-  if (sorted) return WEFT_OK;
-  typedef struct { int64_t id; size_t from; } slot;
-  slot *o = weft__malloc(n * sizeof *o);
-  uint8_t *codes = weft__malloc(n * cs);
-  float *norms = weft__malloc(n * sizeof *norms);
-  if (!o || !codes || !norms) {
-    free(o), free(codes), free(norms);
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory to order a list "
-                       "of %zu rows", n);
-  }
-  for (size_t i = 0; i < n; i++) o[i] = (slot){l->ids[i], i};
-  qsort(o, n, sizeof *o, cmp_i64); /* the id is the slot's first member */
-  for (size_t i = 0; i < n; i++) {
-    memcpy(codes + i * cs, l->codes + o[i].from * cs, cs);
-    norms[i] = l->norms[o[i].from];
-  }
-  for (size_t i = 0; i < n; i++) l->ids[i] = o[i].id;
-  memcpy(l->codes, codes, n * cs);
-  memcpy(l->norms, norms, n * sizeof *norms);
-  free(o), free(codes), free(norms);
-  return WEFT_OK;
 }
 
 /* Each row's list: the nearest centroid of the row as kept (cosine: normalized). */
@@ -303,6 +269,11 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
                      (long long)ivf->next_id, (long long)WEFT_INDEX_MAX_ID);
   if (st == WEFT_OK && ids) st = check_new_ids(ivf, n, ids);
   if (st == WEFT_OK) st = assign_rows(ivf, n, vectors, list);
+  uint8_t *pq_codes = NULL; /* each row's code, found in blocks (a k-means assignment each) */
+  if (st == WEFT_OK && ivf->codec == WEFT_IVF_PQ &&
+      !(pq_codes = weft__malloc(n * ivf->code_size)))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_add: no host memory for %zu codes", n);
+  if (st == WEFT_OK && pq_codes) st = weft__pq_encode(ivf, n, vectors, list, pq_codes);
   if (st == WEFT_ERR_CANCELLED) weft__error_context(st, "weft_ivf_add");
   if (st == WEFT_OK) { /* room in every list first, so a failure adds nothing */
     size_t *grow = weft__calloc(ivf->nlist, sizeof *grow);
@@ -323,18 +294,20 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
         weft__normalize_rows(unit, 1, dim);
         row = unit;
       }
-      weft__ivf_put_row(ivf, l, l->count++, row, id);
+      weft__ivf_put_row(ivf, l, l->count++, row, id, pq_codes ? pq_codes + i * ivf->code_size : NULL);
       hi = id > hi ? id : hi;
     }
     ivf->count += n;
     if (hi >= ivf->next_id) ivf->next_id = hi + 1;
     /* an out-of-memory here leaves a list unsorted: ties may then go to a larger id */
     for (size_t l = 0; l < ivf->nlist; l++) {
-      weft_status s = sort_list(ivf, &ivf->lists[l]);
+      weft_status s = weft__ivf_sort_list(ivf, &ivf->lists[l]);
       if (st == WEFT_OK) st = s;
+      weft__ivf_trim(ivf, &ivf->lists[l]);
     }
   }
   pthread_rwlock_unlock(&ivf->lock);
+  free(pq_codes);
   free(list);
   free(unit);
   return weft__progress_end(progress, st);
@@ -349,16 +322,17 @@ weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t 
   if (n) memcpy(sorted, ids, n * sizeof *ids);
   qsort(sorted, n, sizeof *sorted, cmp_i64);
   pthread_rwlock_wrlock(&ivf->lock);
-  size_t gone = 0, cs = ivf->code_size;
+  size_t gone = 0;
   for (size_t li = 0; ivf->lists && li < ivf->nlist && n; li++) {
     weft__ivf_list *l = &ivf->lists[li];
+    weft__ivf_row_array a[WEFT__IVF_ROW_ARRAYS];
+    weft__ivf_row_arrays(ivf, l, a);
     size_t kept = 0;
     for (size_t i = 0; i < l->count; i++) {
       if (bsearch(&l->ids[i], sorted, n, sizeof *sorted, cmp_i64)) continue;
-      if (kept != i) {
-        memmove(l->codes + kept * cs, l->codes + i * cs, cs);
-        l->norms[kept] = l->norms[i];
-        l->ids[kept] = l->ids[i];
+      for (int k = 0; k < WEFT__IVF_ROW_ARRAYS && kept != i; k++) {
+        size_t rb = a[k].row_bytes;
+        if (rb) memmove((uint8_t *)*a[k].at + kept * rb, (uint8_t *)*a[k].at + i * rb, rb);
       }
       kept++;
     }
@@ -372,44 +346,3 @@ weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t 
   return WEFT_OK;
 }
 
-weft_status weft_ivf_size(const weft_ivf *ivf, size_t *count) {
-  WEFT_CHECK_ARG(ivf && count, "weft_ivf_size: ivf and count must not be NULL");
-  pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
-  *count = ivf->count;
-  pthread_rwlock_unlock((pthread_rwlock_t *)&ivf->lock);
-  return WEFT_OK;
-}
-
-weft_status weft_ivf_info(const weft_ivf *ivf, size_t *dim, size_t *nlist, weft_metric *metric,
-                          weft_ivf_codec *codec) {
-  WEFT_CHECK_ARG(ivf, "weft_ivf_info: ivf is NULL");
-  if (dim) *dim = ivf->dim;
-  if (nlist) *nlist = ivf->nlist;
-  if (metric) *metric = ivf->metric;
-  if (codec) *codec = ivf->codec;
-  return WEFT_OK;
-}
-
-weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes) {
-  WEFT_CHECK_ARG(ivf && bytes, "weft_ivf_memory_bytes: ivf and bytes must not be NULL");
-  pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
-  size_t b = sizeof *ivf; /* an untrained index holds nothing else yet */
-  if (ivf->lists)
-    b += ivf->nlist * (sizeof(weft__ivf_list) + (ivf->dim + 1) * sizeof(float)) +
-         2 * ivf->dim * sizeof(float);
-  for (size_t l = 0; ivf->lists && l < ivf->nlist; l++)
-    b += ivf->lists[l].capacity * (ivf->code_size + sizeof(float) + sizeof(int64_t));
-  pthread_rwlock_unlock((pthread_rwlock_t *)&ivf->lock);
-  *bytes = b;
-  return WEFT_OK;
-}
-
-weft_status weft_ivf_centroids(const weft_ivf *ivf, float *centroids) {
-  WEFT_CHECK_ARG(ivf && centroids, "weft_ivf_centroids: ivf and centroids must not be NULL");
-  pthread_rwlock_rdlock((pthread_rwlock_t *)&ivf->lock);
-  int trained = ivf->trained;
-  if (trained) memcpy(centroids, ivf->centroids, ivf->nlist * ivf->dim * sizeof(float));
-  pthread_rwlock_unlock((pthread_rwlock_t *)&ivf->lock);
-  WEFT_CHECK_ARG(trained, "weft_ivf_centroids: the index is not trained");
-  return WEFT_OK;
-}

@@ -20,14 +20,18 @@
 #include "core/thread_pool.h"
 #include "vector/cpu_topk.h"
 #include "vector/index_flat.h"
+#include "vector/ivf_codec_pq.h"
 #include "vector/ivf_codec_sq8.h"
 #include "vector/ivf_index.h"
+#include "vector/ivf_refine.h"
 #include "vector/knn_keys.h"
 
 #define IVF_MAX_K ((size_t)1 << 20)
 /* keys of the pairs' top-k lists held at once (32 MiB): bounds a group of queries */
 #define PAIR_KEYS ((size_t)1 << 22)
 #define SQ8_CHUNK ((size_t)1024) /* sq8 rows decoded at a time for the kernel */
+/* pq: the group's queries' products with the codebooks held at once (64 MiB) */
+#define PQ_TABLE_FLOATS ((size_t)1 << 24)
 
 typedef struct cand { uint32_t d; int64_t id; } cand;
 
@@ -40,6 +44,9 @@ typedef struct search {
   size_t allowed_bits;
   uint32_t *res_d; /* nq x k orderable distances, best first */
   int64_t *res_id; /* nq x k */
+  uint64_t *res_loc; /* refine: nq x k (list << 32) | position, else NULL */
+  size_t want;       /* the rows a query must find before it stops widening: the caller's k
+                        (refine keeps k * refine candidates, but widens as faiss for k) */
   size_t *found;   /* nq */
 } search;
 
@@ -53,6 +60,7 @@ typedef struct group {
   uint32_t *pair_owner;    /* per pair: index into query[] */
   size_t *pair_of;         /* nact x (hi - lo): the pair of (query, rank) */
   uint64_t *partial;       /* npairs x k */
+  float *pq_products;      /* pq: nact x m x ksub, each query's weft__pq_query_products */
   uint32_t *work;          /* lists with pairs */
   size_t nwork;
   _Atomic size_t next;
@@ -60,6 +68,7 @@ typedef struct group {
 } group;
 
 typedef struct scratch {
+  weft__pq_scratch pq;
   float *q, *qn, *decoded;
   uint8_t *bits;
   size_t q_cap, qn_cap, bits_bytes;
@@ -103,6 +112,11 @@ static int scan_list(group *g, scratch *w, uint32_t li) {
     }
     allowed = w->bits;
   }
+  if (ivf->codec == WEFT_IVF_PQ) {
+    weft__pq_scan_list(ivf, li, m, w->q, g->pq_products, g->pair_owner + p0, allowed, k, &w->pq,
+                       lists);
+    return weft__cpu_knn_sort(0, m, k, lists) == WEFT_OK;
+  }
   weft__knn_tile t = {m, l->count, dim, k,
                       ivf->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
                       w->q, l->codes, l->norms, allowed, 0, NULL, lists, lists,
@@ -134,12 +148,17 @@ static void scan_worker(void *ctx, int worker, int workers) {
     atomic_store(&g->failed, 1);
     return;
   }
+  if (g->s->ivf->codec == WEFT_IVF_PQ && weft__pq_scratch_init(g->s->ivf, &w.pq) != WEFT_OK) {
+    atomic_store(&g->failed, 1);
+    return;
+  }
   for (;;) {
     size_t i = atomic_fetch_add(&g->next, 1);
     if (i >= g->nwork) break;
     if (!scan_list(g, &w, g->work[i])) atomic_store(&g->failed, 1);
   }
   free(w.q), free(w.qn), free(w.decoded), free(w.bits);
+  weft__pq_scratch_free(&w.pq);
 }
 
 static int cand_less(cand x, cand y) { return x.d < y.d || (x.d == y.d && x.id < y.id); }
@@ -157,9 +176,11 @@ static void merge_worker(void *ctx, int worker, int workers) {
     uint32_t qi = g->query[a];
     uint32_t *rd = s->res_d + (size_t)qi * k;
     int64_t *rid = s->res_id + (size_t)qi * k;
+    uint64_t *rloc = s->res_loc ? s->res_loc + (size_t)qi * k : NULL;
     size_t n = s->found[qi];
     for (size_t j = 0; j < r; j++) {
-      const weft__ivf_list *l = &s->ivf->lists[(uint32_t)g->coarse[a * g->hi + g->lo + j]];
+      const uint32_t li = (uint32_t)g->coarse[a * g->hi + g->lo + j];
+      const weft__ivf_list *l = &s->ivf->lists[li];
       const uint64_t *keys = g->partial + g->pair_of[a * r + j] * k;
       for (size_t e = 0; e < k && keys[e] != WEFT_KNN_EMPTY; e++) {
         cand c = {(uint32_t)(keys[e] >> 32), l->ids[(uint32_t)keys[e]]};
@@ -168,14 +189,37 @@ static void merge_worker(void *ctx, int worker, int workers) {
         while (at > 0 && cand_less(c, (cand){rd[at - 1], rid[at - 1]})) {
           rd[at] = rd[at - 1];
           rid[at] = rid[at - 1];
+          if (rloc) rloc[at] = rloc[at - 1];
           at--;
         }
         rd[at] = c.d;
         rid[at] = c.id;
+        if (rloc) rloc[at] = ((uint64_t)li << 32) | (uint32_t)keys[e];
       }
     }
     s->found[qi] = n;
   }
+}
+
+/* pq: each query's products with the codebooks, once for all its probes. */
+static void products_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  group *g = ctx;
+  const weft_ivf *ivf = g->s->ivf;
+  const size_t table = ivf->pq_m * ivf->pq_ksub;
+  float *transposed = weft__malloc(table * ivf->pq_dsub * sizeof *transposed);
+  if (!transposed) {
+    atomic_store(&g->failed, 1);
+    return;
+  }
+  weft__pq_transpose(ivf, transposed);
+  for (;;) {
+    size_t a = atomic_fetch_add(&g->next, 1);
+    if (a >= g->nact) break;
+    weft__pq_query_products(ivf, transposed, g->s->q + (size_t)g->query[a] * ivf->dim,
+                            g->pq_products + a * table);
+  }
+  free(transposed);
 }
 
 /* Probe ranks lo..hi-1 of the queries query[0..nact). */
@@ -194,9 +238,11 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
   g.partial = weft__malloc(npairs * s->k * sizeof *g.partial);
   g.work = weft__malloc(nlist * sizeof *g.work);
   size_t *cursor = weft__malloc(nlist * sizeof *cursor);
+  if (ivf->codec == WEFT_IVF_PQ)
+    g.pq_products = weft__malloc(nact * ivf->pq_m * ivf->pq_ksub * sizeof *g.pq_products);
   weft_status st = WEFT_OK;
   if (!gq || !coarse || !g.pair_start || !g.pair_owner || !g.pair_of || !g.partial || !g.work ||
-      !cursor)
+      !cursor || (ivf->codec == WEFT_IVF_PQ && !g.pq_products))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for %zu queries "
                      "x %zu lists", nact, r);
   if (st == WEFT_OK) { /* the nearest hi centroids of each (ranks below lo were scanned) */
@@ -222,7 +268,11 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
       }
     atomic_init(&g.next, 0);
     atomic_init(&g.failed, 0);
-    weft__pool_run(scan_worker, &g);
+    if (g.pq_products) {
+      weft__pool_run(products_worker, &g);
+      atomic_store(&g.next, 0);
+    }
+    if (!atomic_load(&g.failed)) weft__pool_run(scan_worker, &g);
     if (!atomic_load(&g.failed)) {
       atomic_store(&g.next, 0);
       weft__pool_run(merge_worker, &g);
@@ -232,7 +282,7 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
                        "scan's buffers");
   }
   free(gq), free(coarse), free(g.pair_start), free(g.pair_owner), free(g.pair_of);
-  free(g.partial), free(g.work), free(cursor);
+  free(g.partial), free(g.work), free(cursor), free(g.pq_products);
   return st;
 }
 
@@ -268,6 +318,8 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
   weft__progress *progress = weft__progress_begin("ivf search", (uint64_t)nq * nprobe);
   while (st == WEFT_OK && nact > 0) {
     size_t per = PAIR_KEYS / ((hi - lo) * k);
+    if (ivf->codec == WEFT_IVF_PQ && per > PQ_TABLE_FLOATS / (ivf->pq_m * ivf->pq_ksub))
+      per = PQ_TABLE_FLOATS / (ivf->pq_m * ivf->pq_ksub);
     if (per == 0) per = 1;
     if (rounds > 0) weft__progress_grow(progress, (uint64_t)nact * (hi - lo));
     for (size_t a0 = 0; a0 < nact && st == WEFT_OK; a0 += per) {
@@ -282,7 +334,7 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
     if (hi == nlist) break;
     size_t short_of_k = 0;
     for (size_t a = 0; a < nact; a++)
-      if (s->found[active[a]] < k && s->found[active[a]] < ivf->count) active[short_of_k++] = active[a];
+      if (s->found[active[a]] < s->want && s->found[active[a]] < ivf->count) active[short_of_k++] = active[a];
     nact = short_of_k;
     if (rounds == 1) widened = nact;
     lo = hi;
@@ -292,9 +344,9 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
   st = weft__progress_end(progress, st);
   if (st != WEFT_OK) return st;
   size_t still = 0;
-  for (size_t i = 0; i < nq; i++) {
+  for (size_t i = 0; i < nq; i++) still += s->found[i] < s->want && s->found[i] < ivf->count;
+  for (size_t i = 0; i < nq && !s->res_loc; i++) {
     size_t n = s->found[i];
-    still += n < k && n < ivf->count;
     for (size_t j = 0; j < k; j++) {
       float f = j < n ? weft__from_orderable(s->res_d[i * k + j]) : INFINITY;
       distances[i * k + j] = ivf->metric == WEFT_METRIC_L2 ? f : -f;
@@ -305,15 +357,19 @@ static weft_status search_batch(weft_exec *exec, search *s, size_t nq, size_t np
     weft__report(exec, "ivf search: %zu queries, k = %zu, nprobe = %zu of %zu lists, %s codec, "
                  "on cpu:0 (%d threads): %zu (query, list) pairs grouped by list, each probed "
                  "list read once per group of queries", nq, k, nprobe, nlist,
-                 ivf->codec == WEFT_IVF_FLAT ? "flat" : "sq8", weft__pool_size(), pairs);
+                 ivf->codec == WEFT_IVF_FLAT ? "flat" : ivf->codec == WEFT_IVF_SQ8 ? "sq8" : "pq",
+                 weft__pool_size(), pairs);
+    if (s->res_loc)
+      weft__report(exec, "ivf search: refine: each query's best %zu candidates re-ranked by "
+                   "exact distance on the kept rows", k);
     if (widened)
       weft__report(exec, "ivf search: %zu queries found fewer than k = %zu %srows in their %zu "
                    "nearest lists: probed more lists in centroid order, up to %zu (%zu rounds)%s",
-                   widened, k, s->allowed ? "allowed " : "", nprobe, probed, rounds,
+                   widened, s->want, s->allowed ? "allowed " : "", nprobe, probed, rounds,
                    still ? "" : "; every one then had k");
     if (still)
       weft__report(exec, "ivf search: %zu queries have fewer than k = %zu %srows in all %zu "
-                   "lists: padded with id -1", still, k, s->allowed ? "allowed " : "", nlist);
+                   "lists: padded with id -1", still, s->want, s->allowed ? "allowed " : "", nlist);
   }
   return WEFT_OK;
 }
@@ -346,10 +402,15 @@ weft_status weft_ivf_search(weft_exec *exec, weft_ivf *ivf, size_t nq, const flo
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_search: the index is not trained (call "
                      "weft_ivf_train, then weft_ivf_add)");
   float *unit = NULL, *qn = NULL;
-  search s = {ivf, k, queries, NULL, allowed, allowed_bits, NULL, NULL, NULL};
+  /* refine: the scans keep k * refine candidates, re-ranked on the rows after the rounds */
+  const int refine = ivf->refine && ivf->keep_rows;
+  size_t kc = refine ? (k > IVF_MAX_K / ivf->refine ? IVF_MAX_K : k * ivf->refine) : k;
+  search s = {.ivf = ivf, .k = kc, .q = queries, .allowed = allowed,
+              .allowed_bits = allowed_bits, .want = k};
   if (st == WEFT_OK) {
-    s.res_d = weft__malloc(nq * k * sizeof *s.res_d);
-    s.res_id = weft__malloc(nq * k * sizeof *s.res_id);
+    s.res_d = weft__malloc(nq * kc * sizeof *s.res_d);
+    s.res_id = weft__malloc(nq * kc * sizeof *s.res_id);
+    if (refine) s.res_loc = weft__malloc(nq * kc * sizeof *s.res_loc);
     s.found = weft__malloc(nq * sizeof *s.found);
     if (ivf->metric == WEFT_METRIC_COSINE && (unit = weft__malloc(nq * dim * sizeof *unit))) {
       memcpy(unit, queries, nq * dim * sizeof *unit);
@@ -359,13 +420,16 @@ weft_status weft_ivf_search(weft_exec *exec, weft_ivf *ivf, size_t nq, const flo
     if (ivf->metric == WEFT_METRIC_L2 && (qn = weft__malloc(nq * sizeof *qn)))
       for (size_t i = 0; i < nq; i++) qn[i] = weft__row_norm(queries + i * dim, dim);
     s.qn = qn;
-    if (!s.res_d || !s.res_id || !s.found || (ivf->metric == WEFT_METRIC_COSINE && !unit) ||
+    if (!s.res_d || !s.res_id || !s.found || (refine && !s.res_loc) || (ivf->metric == WEFT_METRIC_COSINE && !unit) ||
         (ivf->metric == WEFT_METRIC_L2 && !qn))
       st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for %zu queries "
                        "x k = %zu results", nq, k);
   }
   if (st == WEFT_OK) st = search_batch(exec, &s, nq, nprobe, distances, labels);
+  if (st == WEFT_OK && refine)
+    st = weft__ivf_refine(ivf, nq, s.q, s.qn, kc, s.found, s.res_loc, s.res_id, k, distances,
+                          labels);
   pthread_rwlock_unlock(&ivf->lock);
-  free(s.res_d), free(s.res_id), free(s.found), free(unit), free(qn);
+  free(s.res_d), free(s.res_id), free(s.found), free(s.res_loc), free(unit), free(qn);
   return st;
 }

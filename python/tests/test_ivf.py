@@ -247,8 +247,8 @@ def test_bad_input_names_the_call_argument_and_value(data):
     xb, xq = data
     with pytest.raises(weft.InvalidArgumentError, match=r"weft.IVFIndex: nlist must be a positive integer, got 0"):
         weft.IVFIndex(DIM, 0)
-    with pytest.raises(weft.InvalidArgumentError, match=r"weft.IVFIndex: codec must be 'flat' or 'sq8', got 'pq'"):
-        weft.IVFIndex(DIM, 4, codec="pq")
+    with pytest.raises(weft.InvalidArgumentError, match=r"weft.IVFIndex: codec must be 'flat', 'sq8' or 'pq', got 'pq4'"):
+        weft.IVFIndex(DIM, 4, codec="pq4")
     ix = weft.IVFIndex(DIM, 64)
     with pytest.raises(weft.InvalidArgumentError, match=r"IVFIndex.search: the index is not trained"):
         ix.search(xq, 5)

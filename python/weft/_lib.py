@@ -170,6 +170,10 @@ WEFT_METRIC_COSINE = 2
 weft_ivf_codec = c_int
 WEFT_IVF_FLAT = 0
 WEFT_IVF_SQ8 = 1
+WEFT_IVF_PQ = 2
+WEFT_IVF_PQ_MIN_NBITS = 4
+WEFT_IVF_PQ_MAX_NBITS = 8
+WEFT_IVF_MAX_REFINE = 1024
 
 # ---------------------------------------------------------------------------- structs
 
@@ -488,6 +492,29 @@ weft_ivf_create = _fn(
     "weft_ivf_create", weft_status,
     [c_size_t, c_size_t, weft_metric, weft_ivf_codec, POINTER(weft_ivf_p)],
 )  # fmt: skip
+
+# weft_status weft_ivf_create_pq(size_t dim, size_t nlist, weft_metric metric, size_t m,
+#                                size_t nbits, weft_ivf **out);
+weft_ivf_create_pq = _fn(
+    "weft_ivf_create_pq", weft_status,
+    [c_size_t, c_size_t, weft_metric, c_size_t, c_size_t, POINTER(weft_ivf_p)],
+)
+
+# weft_status weft_ivf_pq_info(const weft_ivf *ivf, size_t *m, size_t *nbits);
+weft_ivf_pq_info = _fn(
+    "weft_ivf_pq_info", weft_status, [weft_ivf_p, POINTER(c_size_t), POINTER(c_size_t)]
+)
+
+# weft_status weft_ivf_pq_codebooks(const weft_ivf *ivf, float *codebooks);
+weft_ivf_pq_codebooks = _fn("weft_ivf_pq_codebooks", weft_status, [weft_ivf_p, c_float_p])
+
+# weft_status weft_ivf_set_refine(weft_ivf *ivf, size_t k_factor);
+weft_ivf_set_refine = _fn("weft_ivf_set_refine", weft_status, [weft_ivf_p, c_size_t])
+
+# weft_status weft_ivf_refine(const weft_ivf *ivf, size_t *k_factor, int *keeps_rows);
+weft_ivf_refine = _fn(
+    "weft_ivf_refine", weft_status, [weft_ivf_p, POINTER(c_size_t), POINTER(c_int)]
+)
 
 # weft_status weft_ivf_free(weft_ivf *ivf);
 weft_ivf_free = _fn("weft_ivf_free", weft_status, [weft_ivf_p])

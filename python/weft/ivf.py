@@ -2,6 +2,7 @@
 
     >>> centroids, assign = weft.kmeans(x, k=256, niter=25, seed=0)
     >>> index = weft.IVFIndex(dim=128, nlist=1024, metric="l2", codec="flat")  # or "sq8"
+    >>> index = weft.IVFIndex(dim=128, nlist=1024, codec="pq", m=16, refine=4)  # 16 bytes + id
     >>> index.train(xb)                                 # k-means centroids (+ sq8 ranges)
     >>> index.add(xb)                                   # ids 0..n-1, or ids=my_ids
     >>> D, I = index.search(xq, k=10, nprobe=16)        # (nq, k) float32, (nq, k) int64
@@ -18,9 +19,12 @@ rows padded with id -1 and +inf (l2) / -inf (ip, cosine). A query that finds few
 or has probed every list; weft.last_report() says how many queries did.
 
 codec "sq8" stores one byte a dimension (faiss's QT_8bit: per dimension the min and max of
-the training vectors); "flat" the float32 vectors. Product quantization (PQ) is not here
-yet. The search runs on the CPU: a device= other than the CPU is reported as such
-(strict=True refuses it).
+the training vectors); "flat" the float32 vectors; "pq" m bytes a vector (faiss's IndexIVFPQ:
+the residual to the list's centroid through m sub-quantizers of 2**nbits centroids, searched
+by asymmetric distance through per-(query, list) lookup tables). refine=r (any codec, faiss's
+IndexRefineFlat) keeps the float32 rows too and re-ranks each query's k * r best candidates
+by exact distance. The search runs on the CPU: a device= other than the CPU is reported as
+such (strict=True refuses it).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from .index import (
 
 __all__ = ["IVFIndex", "kmeans"]
 
-_CODECS = {"flat": _lib.WEFT_IVF_FLAT, "sq8": _lib.WEFT_IVF_SQ8}
+_CODECS = {"flat": _lib.WEFT_IVF_FLAT, "sq8": _lib.WEFT_IVF_SQ8, "pq": _lib.WEFT_IVF_PQ}
 _CODEC_NAMES = {v: k for k, v in _CODECS.items()}
 IVF_MAGIC = b"WEFTIVF1"
 
@@ -135,17 +139,23 @@ def kmeans(x: Any, k: int, niter: int = 25, seed: int = 0,
 
 
 class IVFIndex:
-    """An inverted-file index of float32 vectors with int64 ids (faiss's IndexIVFFlat and
-    IndexIVFScalarQuantizer(QT_8bit)).
+    """An inverted-file index of float32 vectors with int64 ids (faiss's IndexIVFFlat,
+    IndexIVFScalarQuantizer(QT_8bit) and IndexIVFPQ).
 
     nlist: the number of k-means lists. metric: "l2" (squared Euclidean distance, smaller
     is closer), "ip" (inner product, larger is closer; lists by largest inner product, as
     faiss) or "cosine" (vectors normalized when trained, added and searched). codec:
-    "flat" (float32 rows) or "sq8" (one byte a dimension).
+    "flat" (float32 rows), "sq8" (one byte a dimension) or "pq" (m bytes a vector: m
+    sub-quantizers, m dividing dim, of 2**nbits centroids, nbits 4..8, each code one byte).
+    refine: None, or r >= 1 to keep the float32 rows beside the codes and re-rank each
+    query's k * r best candidates by exact distance (faiss's IndexRefineFlat; the index then
+    holds dim * 4 more bytes a vector).
     """
 
     @python_call("weft.IVFIndex")
-    def __init__(self, dim: int, nlist: int, metric: str = "l2", codec: str = "flat") -> None:
+    def __init__(self, dim: int, nlist: int, metric: str = "l2", codec: str = "flat", *,
+                 m: Optional[int] = None, nbits: int = 8,
+                 refine: Optional[int] = None) -> None:  # fmt: skip
         self._handle = None
         with _call("weft.IVFIndex"):
             dim = _int_arg(dim, "dim", 1)
@@ -153,11 +163,36 @@ class IVFIndex:
             metric = _metric_arg(metric)
             key = codec.lower() if isinstance(codec, str) else None
             if key not in _CODECS:
-                raise InvalidArgumentError(f"codec must be 'flat' or 'sq8', got {codec!r}")
+                raise InvalidArgumentError(f"codec must be 'flat', 'sq8' or 'pq', got {codec!r}")
+            if key == "pq":
+                if m is None:
+                    raise InvalidArgumentError("codec='pq' needs m= (sub-quantizers, dividing dim)")
+                m = _int_arg(m, "m", 1)
+                if dim % m != 0:
+                    raise InvalidArgumentError(f"m = {m} sub-quantizers must divide dim = {dim}")
+                nbits = _int_arg(nbits, "nbits", 1)
+                lo, hi = _lib.WEFT_IVF_PQ_MIN_NBITS, _lib.WEFT_IVF_PQ_MAX_NBITS
+                if not lo <= nbits <= hi:
+                    raise InvalidArgumentError(f"nbits must be in {lo}..{hi}, got {nbits}")
+            elif m is not None:
+                raise InvalidArgumentError(f"m = {m!r} is for codec='pq' (codec is {key!r})")
+            if refine is not None:
+                refine = _int_arg(refine, "refine", 1)
+                if refine > _lib.WEFT_IVF_MAX_REFINE:
+                    raise InvalidArgumentError(
+                        f"refine must be in 1..{_lib.WEFT_IVF_MAX_REFINE} or None, got {refine}"
+                    )
         handle = _lib.weft_ivf_p()
-        _check(_lib.weft_ivf_create(dim, nlist, _METRICS[metric], _CODECS[key],
-                                    ctypes.byref(handle)), "weft.IVFIndex")  # fmt: skip
+        if key == "pq":
+            status = _lib.weft_ivf_create_pq(dim, nlist, _METRICS[metric], m, nbits,
+                                             ctypes.byref(handle))  # fmt: skip
+        else:
+            status = _lib.weft_ivf_create(dim, nlist, _METRICS[metric], _CODECS[key],
+                                          ctypes.byref(handle))  # fmt: skip
+        _check(status, "weft.IVFIndex")
         self._own(handle)
+        if refine is not None:
+            _check(_lib.weft_ivf_set_refine(handle, refine), "weft.IVFIndex")
 
     @classmethod
     def _adopt(cls, handle):
@@ -176,6 +211,10 @@ class IVFIndex:
         self._dim, self._nlist = dim.value, nlist.value
         self._metric = _METRIC_NAMES.get(metric.value, str(metric.value))
         self._codec = _CODEC_NAMES.get(codec.value, str(codec.value))
+        m, nbits = ctypes.c_size_t(), ctypes.c_size_t()
+        _check(_lib.weft_ivf_pq_info(handle, ctypes.byref(m), ctypes.byref(nbits)))
+        self._m = m.value or None
+        self._nbits = nbits.value or None
 
     # -------------------------------------------------------------- properties
 
@@ -196,8 +235,46 @@ class IVFIndex:
 
     @property
     def codec(self) -> str:
-        """'flat' or 'sq8'."""
+        """'flat', 'sq8' or 'pq'."""
         return self._codec
+
+    @property
+    def m(self) -> Optional[int]:
+        """pq: the number of sub-quantizers (code bytes a vector); None for flat and sq8."""
+        return self._m
+
+    @property
+    def nbits(self) -> Optional[int]:
+        """pq: bits of each sub-quantizer's code (2**nbits centroids); None for flat and sq8."""
+        return self._nbits
+
+    @property
+    def refine(self) -> Optional[int]:
+        """The re-ranking factor (k * refine candidates re-ranked on the kept rows), or None.
+        Settable: None stops re-ranking; a factor needs an index that keeps its rows (made
+        with refine=, or still without vectors)."""
+        factor = ctypes.c_size_t()
+        _check(_lib.weft_ivf_refine(self._handle, ctypes.byref(factor), None))
+        return factor.value or None
+
+    @refine.setter
+    @python_call("IVFIndex.refine")
+    def refine(self, value: Optional[int]) -> None:
+        with _call("IVFIndex.refine"):
+            factor = 0 if value is None else _int_arg(value, "refine", 1)
+            if factor > _lib.WEFT_IVF_MAX_REFINE:
+                raise InvalidArgumentError(
+                    f"refine must be in 1..{_lib.WEFT_IVF_MAX_REFINE} or None, got {value}"
+                )
+            keeps = ctypes.c_int()
+            _check(_lib.weft_ivf_refine(self._handle, None, ctypes.byref(keeps)))
+            if factor and not keeps.value and len(self):
+                raise InvalidArgumentError(
+                    f"refine = {factor} needs the float32 rows, which an index keeps only when "
+                    f"made with refine= or given it before its first add (this one holds "
+                    f"{len(self)} vectors without them)"
+                )
+        _check(_lib.weft_ivf_set_refine(self._handle, factor), "IVFIndex.refine")
 
     @property
     def is_trained(self) -> bool:
@@ -218,11 +295,29 @@ class IVFIndex:
         _check(_lib.weft_ivf_centroids(self._handle, _f32p(out)), "IVFIndex.centroids")
         return out
 
+    @property
+    def pq_codebooks(self) -> np.ndarray:
+        """pq: the trained sub-quantizers, float32 (m, 2**nbits, dim // m) (a copy; faiss's
+        ProductQuantizer.centroids in that shape)."""
+        if self._m is None:
+            raise InvalidArgumentError(
+                f"IVFIndex.pq_codebooks: the index's codec is {self._codec!r}, not 'pq'"
+            )
+        out = np.empty((self._m, 1 << self._nbits, self._dim // self._m), dtype=np.float32)
+        _check(_lib.weft_ivf_pq_codebooks(self._handle, _f32p(out)), "IVFIndex.pq_codebooks")
+        return out
+
     def memory_bytes(self) -> int:
-        """Bytes the index holds: centroids, codec ranges, codes, ids and norms."""
+        """Bytes the index holds: centroids, codec tables (sq8 ranges, pq codebooks), codes,
+        ids, norms (flat, sq8) and the rows kept for refine."""
         out = ctypes.c_size_t()
         _check(_lib.weft_ivf_memory_bytes(self._handle, ctypes.byref(out)))
         return out.value
+
+    @property
+    def nbytes(self) -> int:
+        """memory_bytes(), as numpy names it (pq: about n * (m + 8) plus the codebooks)."""
+        return self.memory_bytes()
 
     def __len__(self) -> int:
         count = ctypes.c_size_t()
@@ -230,16 +325,21 @@ class IVFIndex:
         return count.value
 
     def __repr__(self) -> str:
+        pq = f", m={self._m}, nbits={self._nbits}" if self._m else ""
+        refine = self.refine
+        extra = pq + (f", refine={refine}" if refine else "")
         return (f"IVFIndex(dim={self._dim}, nlist={self._nlist}, metric={self._metric!r}, "
-                f"codec={self._codec!r}, ntotal={len(self)})")  # fmt: skip
+                f"codec={self._codec!r}{extra}, ntotal={len(self)})")  # fmt: skip
 
     # -------------------------------------------------------------- operations
 
     @python_call("IVFIndex.train")
     def train(self, vectors: Any, niter: int = 25, seed: int = 0) -> None:
         """Trains the centroids by k-means (weft.kmeans on at most 256 * nlist of the
-        vectors) and, for "sq8", each dimension's min and max over all of them. Needs at
-        least nlist vectors; an index holding vectors cannot be trained again."""
+        vectors) and, for "sq8", each dimension's min and max over all of them; for "pq"
+        each sub-quantizer by k-means (seed + 1 + its index) on its slice of the residuals
+        to the centroids (of at most 256 * 2**nbits vectors). Needs at least nlist vectors
+        (pq: and 2**nbits); an index holding vectors cannot be trained again."""
         where = "IVFIndex.train"
         with _call(where):
             niter = _int_arg(niter, "niter", 0)
@@ -251,6 +351,12 @@ class IVFIndex:
                 raise InvalidArgumentError(
                     f"vectors: {x.shape[0]} training vectors for nlist = {self._nlist} lists: "
                     "k-means needs at least one vector a list"
+                )
+            if self._nbits and x.shape[0] < 1 << self._nbits:
+                raise InvalidArgumentError(
+                    f"vectors: {x.shape[0]} training vectors for nbits = {self._nbits} "
+                    f"({1 << self._nbits} centroids a sub-quantizer): k-means needs at least "
+                    "one vector a centroid"
                 )
         _progress._ensure()  # Ctrl-C and the bar for this long call
         _check(_lib.weft_ivf_train(self._handle, x.shape[0], _f32p(x), niter, seed), where)

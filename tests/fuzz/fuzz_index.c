@@ -41,21 +41,25 @@ static void fix_checksum(uint8_t *file, size_t n, int ivf) {
     hash_piece(&c, 64);
     if (dim <= (1u << 20) && count <= UINT32_MAX) hash_piece(&c, count * dim * 4);
     hash_piece(&c, c.left);
-  } else { /* header (72) | centroids | sq8 min, step | list sizes | per list codes, ids */
+  } else { /* header (72) | centroids | sq8 min, step | pq codebooks | list sizes | per list
+            * codes, ids, kept rows (v2: pq m, nbits at 56, 60; keep_rows at 68) */
     uint32_t codec = (uint32_t)field(file, n, 16, 4), trained = (uint32_t)field(file, n, 20, 4);
     uint64_t dim = field(file, n, 24, 8), nlist = field(file, n, 32, 8);
+    uint64_t m = field(file, n, 56, 4), nbits = field(file, n, 60, 4), keep = field(file, n, 68, 4);
     hash_piece(&c, 72);
-    if (trained == 1 && dim && dim <= (1u << 20) && nlist && nlist <= (1u << 24)) {
+    if (trained == 1 && dim && dim <= (1u << 20) && nlist && nlist <= (1u << 24) && nbits <= 8) {
       hash_piece(&c, nlist * dim * 4);
       if (codec == 1) hash_piece(&c, dim * 4), hash_piece(&c, dim * 4);
+      if (codec == 2) hash_piece(&c, ((uint64_t)1 << nbits) * dim * 4);
       const uint8_t *sizes = c.p;
       for (uint64_t l = 0; l < nlist && c.left; l++) hash_piece(&c, 8);
-      uint64_t cs = codec == 1 ? dim : dim * 4;
+      uint64_t cs = codec == 1 ? dim : codec == 2 ? m : dim * 4;
       for (uint64_t l = 0; l < nlist && c.left; l++) {
         uint64_t rows = field(sizes, (size_t)(file + n - sizes), (size_t)(8 * l), 8);
         if (rows > UINT32_MAX) break;
         hash_piece(&c, rows * cs);
         hash_piece(&c, rows * 8);
+        if (keep) hash_piece(&c, rows * dim * 4);
       }
     }
     hash_piece(&c, c.left);

@@ -65,5 +65,23 @@ int main(int argc, char **argv) {
     prefix_file(dir, name, tmp, 0x01);
     weft_ivf_free(ivf);
   }
+  /* pq (m = 2 of dim 4, nbits 4: 16 training rows at least), with and without kept rows */
+  float w[20 * 4];
+  for (int i = 0; i < 80; i++) w[i] = (float)((i * 7) % 13) - 6.0f;
+  for (int refine = 0; refine < 2; refine++) {
+    weft_ivf *ivf;
+    OK(weft_ivf_create_pq(4, 2, WEFT_METRIC_L2, 2, 4, &ivf));
+    if (refine) OK(weft_ivf_set_refine(ivf, 2));
+    char name[64];
+    snprintf(name, sizeof name, "ivf_untrained_pq_refine%d", refine);
+    OK(weft_ivf_save(ivf, tmp));
+    prefix_file(dir, name, tmp, 0x01);
+    OK(weft_ivf_train(ivf, 20, w, 4, 7));
+    OK(weft_ivf_add(ivf, 20, w, NULL));
+    snprintf(name, sizeof name, "ivf_pq_refine%d", refine);
+    OK(weft_ivf_save(ivf, tmp));
+    prefix_file(dir, name, tmp, 0x01);
+    weft_ivf_free(ivf);
+  }
   return 0;
 }

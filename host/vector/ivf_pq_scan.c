@@ -1,0 +1,173 @@
+/* The pq codec's list scan. Per (query, list) pair a lookup table of m x ksub floats: under
+ * l2, |q - c - r|^2 = |q - c|^2 + sum_j (|r_j|^2 + 2 c_j.r_j - 2 q_j.r_j), whose query-free
+ * part (|r_j|^2 + 2 c_j.r_j) is made once per list for all its pairs (faiss precomputes it
+ * for every list; here the scan is grouped by list, so that costs no memory); under ip and
+ * cosine -(q.c + sum_j q_j.r_j). A row's distance is the pair's base plus its m table
+ * entries summed in code order (the same bits on any thread count); the sums run over a
+ * chunk of rows one code at a time, so the adds of different rows are independent. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "vector/ivf_codec_pq.h"
+#include "vector/ivf_index.h"
+#include "vector/knn_keys.h"
+
+#define CHUNK 64 /* rows summed before their threshold test */
+#define LANES 8  /* rows summed side by side: independent add chains */
+
+/* x86-64: an AVX2 copy of the table and sum loops beside the baseline one, picked at load
+ * time. Neither contracts to fused multiply-adds (no fma target), so both give the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w) {
+  size_t t = ivf->pq_m * ivf->pq_ksub;
+  w->list_table = weft__malloc(t * sizeof(float));
+  w->table = weft__malloc(t * sizeof(float));
+  w->dist = weft__malloc(CHUNK * sizeof(float));
+  w->transposed = weft__malloc(t * ivf->pq_dsub * sizeof(float));
+  if (w->list_table && w->table && w->dist && w->transposed) {
+    weft__pq_transpose(ivf, w->transposed);
+    return WEFT_OK;
+  }
+  weft__pq_scratch_free(w);
+  return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for pq tables");
+}
+
+void weft__pq_scratch_free(weft__pq_scratch *w) {
+  free(w->list_table), free(w->table), free(w->dist), free(w->transposed);
+  w->list_table = w->table = w->dist = w->transposed = NULL;
+}
+
+void weft__pq_transpose(const weft_ivf *ivf, float *out) {
+  const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
+  for (size_t j = 0; j < m; j++)
+    for (size_t c = 0; c < ksub; c++)
+      for (size_t d = 0; d < dsub; d++)
+        out[(j * dsub + d) * ksub + c] = ivf->pq_centroids[(j * ksub + c) * dsub + d];
+}
+
+void weft__pq_query_products(const weft_ivf *ivf, const float *transposed, const float *v,
+                             float *out) {
+  const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
+  for (size_t j = 0; j < m; j++) {
+    float *o = out + j * ksub;
+    for (size_t c = 0; c < ksub; c++) o[c] = 0.0f;
+    for (size_t d = 0; d < dsub; d++) {
+      const float vd = v[j * dsub + d], *t = transposed + (j * dsub + d) * ksub;
+      for (size_t c = 0; c < ksub; c++) o[c] += vd * t[c];
+    }
+  }
+}
+
+/* l2: |r_jc|^2 + 2 c_j.r_jc for the list's centroid c. */
+static void list_table(const weft_ivf *ivf, const weft__pq_scratch *w, const float *centroid,
+                       float *out) {
+  const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
+  for (size_t j = 0; j < m; j++) {
+    float *o = out + j * ksub;
+    for (size_t c = 0; c < ksub; c++) o[c] = 0.0f;
+    for (size_t d = 0; d < dsub; d++) {
+      const float cd = 2.0f * centroid[j * dsub + d], *t = w->transposed + (j * dsub + d) * ksub;
+      for (size_t c = 0; c < ksub; c++) o[c] += t[c] * (t[c] + cd);
+    }
+  }
+}
+
+/* A max-heap of k keys: the root is the worst of the best k. */
+static void sift_down(uint64_t *h, size_t k, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < k && h[l] > h[m]) m = l;
+    if (r < k && h[r] > h[m]) m = r;
+    if (m == i) return;
+    uint64_t t = h[i];
+    h[i] = h[m], h[m] = t;
+    i = m;
+  }
+}
+
+static float bar_of(uint64_t worst) {
+  return worst == WEFT_KNN_EMPTY ? INFINITY : weft__from_orderable((uint32_t)(worst >> 32));
+}
+
+/* dist[i] = base + table[0][code 0] + ... + table[m-1][code m-1] of each row, in that order. */
+VECTOR_CLONES static void sum_rows(const uint8_t *codes, size_t len, size_t m, size_t ksub,
+                                   const float *table, float base, float *dist) {
+  size_t i = 0;
+  for (; i + LANES <= len; i += LANES) {
+    float s[LANES];
+    for (size_t r = 0; r < LANES; r++) s[r] = base;
+    for (size_t j = 0; j < m; j++) {
+      const float *t = table + j * ksub;
+      for (size_t r = 0; r < LANES; r++) s[r] += t[codes[(i + r) * m + j]];
+    }
+    for (size_t r = 0; r < LANES; r++) dist[i + r] = s[r];
+  }
+  for (; i < len; i++) {
+    float s = base;
+    for (size_t j = 0; j < m; j++) s += table[j * ksub + codes[i * m + j]];
+    dist[i] = s;
+  }
+}
+
+/* The pair's table: l2 the list's part minus twice the query's products, ip minus those. */
+VECTOR_CLONES static void pair_table(size_t n, const float *list_part, const float *products,
+                                     int l2, float *out) {
+  if (l2) {
+    for (size_t e = 0; e < n; e++) out[e] = list_part[e] - 2.0f * products[e];
+  } else {
+    for (size_t e = 0; e < n; e++) out[e] = -products[e];
+  }
+}
+
+/* The rows of one list against one pair's table, into its heap. */
+static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const float *table,
+                       float base, int l2, const uint8_t *allowed, size_t k, float *dist,
+                       uint64_t *heap) {
+  float bar = bar_of(heap[0]);
+  for (size_t i0 = 0; i0 < l->count; i0 += CHUNK) {
+    const size_t len = l->count - i0 < CHUNK ? l->count - i0 : CHUNK;
+    sum_rows(l->codes + i0 * m, len, m, ksub, table, base, dist);
+    for (size_t i = 0; i < len; i++) {
+      float d = l2 && dist[i] < 0.0f ? 0.0f : dist[i]; /* rounding below 0 */
+      if (!(d <= bar)) continue;
+      size_t pos = i0 + i;
+      if (allowed && !((allowed[pos >> 3] >> (pos & 7)) & 1)) continue;
+      uint64_t key = weft__knn_key(d, pos);
+      if (key >= heap[0]) continue;
+      heap[0] = key;
+      sift_down(heap, k, 0);
+      bar = bar_of(heap[0]);
+    }
+  }
+}
+
+void weft__pq_scan_list(const weft_ivf *ivf, size_t li, size_t npairs, const float *queries,
+                        const float *products, const uint32_t *owner, const uint8_t *allowed,
+                        size_t k, weft__pq_scratch *w, uint64_t *keys) {
+  const weft__ivf_list *l = &ivf->lists[li];
+  const size_t dim = ivf->dim, m = ivf->pq_m, ksub = ivf->pq_ksub;
+  const float *centroid = ivf->centroids + li * dim;
+  const int l2 = ivf->metric == WEFT_METRIC_L2;
+  if (l->count == 0) return;
+  if (l2) list_table(ivf, w, centroid, w->list_table);
+  for (size_t p = 0; p < npairs; p++) {
+    const float *q = queries + p * dim;
+    const float *qp = products + (size_t)owner[p] * m * ksub;
+    float base = 0.0f;
+    if (l2) {
+      for (size_t d = 0; d < dim; d++) base += (q[d] - centroid[d]) * (q[d] - centroid[d]);
+    } else {
+      for (size_t d = 0; d < dim; d++) base += q[d] * centroid[d];
+      base = -base;
+    }
+    pair_table(m * ksub, w->list_table, qp, l2, w->table);
+    scan_codes(l, m, ksub, w->table, base, l2, allowed, k, w->dist, keys + p * k);
+  }
+}
