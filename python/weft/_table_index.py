@@ -14,7 +14,6 @@ operation keeps the indexes whose column it still holds that way (DataFrame.inde
 from __future__ import annotations
 
 import ctypes
-import inspect
 import threading
 import weakref
 from typing import Any, Optional
@@ -22,7 +21,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import _lib
-from .errors import InvalidArgumentError, UnsupportedError, _check
+from .errors import InvalidArgumentError, _check
 
 KINDS = ("flat", "ivf_flat", "ivf_sq8", "ivf_pq")
 _INDEX_METRIC = {"l2": "l2", "dot": "ip", "ip": "ip", "cosine": "cosine"}
@@ -58,26 +57,14 @@ class TableIndex:
 
 
 def _ivf_codec(kind: str, where: str, m: Optional[int], nbits: int, refine: Optional[int]) -> dict:
-    """IVFIndex's codec arguments for an IVF kind (PQ only where IVFIndex has codec "pq")."""
-    from . import ivf
-
+    """IVFIndex's codec arguments for an IVF kind."""
     if kind == "ivf_flat":
         return {"codec": "flat"}
     if kind == "ivf_sq8":
         return {"codec": "sq8"}
-    codecs = getattr(ivf, "_CODECS", {})
-    if "pq" not in codecs:
-        raise UnsupportedError(
-            f"{where}: kind='ivf_pq' needs weft.IVFIndex(codec='pq'), which this build does not "
-            "have yet; use kind='ivf_sq8' (one byte a dimension) or 'ivf_flat'")
     if m is None:
         raise InvalidArgumentError(f"{where}: kind='ivf_pq' needs m= (sub-vectors a vector)")
-    args = {"codec": "pq"}
-    params = inspect.signature(ivf.IVFIndex).parameters
-    if "m" in params:
-        args["m"] = m
-    if "nbits" in params:
-        args["nbits"] = nbits
+    args = {"codec": "pq", "m": m, "nbits": nbits}
     if refine is not None:
         args["refine"] = refine
     return args
