@@ -13,7 +13,8 @@ takes it for an old core and runs SSE kernels (faiss's wheel: OpenBLAS 0.3.15), 
 second row is the peer at its best, and the weft/best ratio is the one to quote. The kernel
 each run reports (threadpoolctl) is printed in its row. weft links no BLAS. Smoke run:
 `python3 bench/knn.py --quick`. Table for bench/RESULTS.md: add `--markdown`. See
-bench/README.md for what each column means.
+bench/README.md for what each column means. `--data real,real-ip --nb N`: the real 384-d
+set of bench/embeddings.py (squared L2, inner product), its held-out rows the queries.
 
 `--engines ...,torch` adds brute force on a torch device (`--torch-device`, default cuda:
 matmul + topk, TF32 off), checked against weft like the peers, and the device's sgemm rate
