@@ -174,7 +174,7 @@ def check_reference(model):
     e = model.embed(REFERENCE_SENTENCES)
     sim = e.astype(np.float64) @ e.T.astype(np.float64)
     err = float(np.abs(sim - REFERENCE_SIMILARITY).max())
-    if err > 6e-4:
+    if err > 1e-4:  # 4 decimals published: 5e-5 of rounding, plus float32 noise
         raise AssertionError(f"similarities {np.round(sim, 4).tolist()} differ from "
                              f"sentence-transformers' {REFERENCE_SIMILARITY.tolist()} by {err:.4f}")  # fmt: skip
     if np.abs(np.linalg.norm(e, axis=1) - 1).max() > 1e-5:
