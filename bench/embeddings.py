@@ -16,7 +16,7 @@ Sources, fetched into bench/data/embeddings/src by their ordinary clients on fir
   fixed seed: any prefix of the rows is a uniform sample, and the rows never change as the
   set grows.
 
-Rows are embedded in parts of PART rows (one .npy each under parts/), so an interrupted or
+The cache folder is $WEFT_EMBEDDINGS_DIR where set. Rows are embedded in parts of PART rows (one .npy each under parts/), so an interrupted or
 partial build goes on where it stopped. The result, under bench/data/embeddings/:
 minilm_wordnet_384.npy (float32, rows in text order), minilm_wordnet_texts.txt (one text a
 line), minilm_wordnet_384.json (provenance: versions, sha256 of the weights, corpus package,
@@ -37,7 +37,8 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = os.path.join(HERE, "data", "embeddings")
+# $WEFT_EMBEDDINGS_DIR: one cache for several checkouts (as $WEFT_TPCH_DIR for tpch.py)
+DATA_DIR = os.environ.get("WEFT_EMBEDDINGS_DIR") or os.path.join(HERE, "data", "embeddings")
 SRC_DIR = os.path.join(DATA_DIR, "src")
 PARTS_DIR = os.path.join(DATA_DIR, "parts")
 NAME = "minilm_wordnet_384"
