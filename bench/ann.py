@@ -50,21 +50,30 @@ def recall(found, truth):
     return hits / (truth.shape[0] * k)
 
 
-def ground_truth(n, nq, k):
+def ann_data(data, n, nq):
+    """(base, queries): knn.py's clustered set, or (data "real") bench/embeddings.py's 384-d
+    real set, its held-out rows as the queries (squared L2; the rows are L2-normalised, so
+    the same neighbours as inner product)."""
+    if data == "real":
+        return make_data(data, n, 384, 1), make_data(data, nq, 384, 2, "queries")
+    return make_data(data, n, DIM, 1), make_data(data, nq, DIM, 2)
+
+
+def ground_truth(n, nq, k, data="clustered"):
     import weft
 
-    xb, xq = make_data("clustered", n, DIM, 1), make_data("clustered", nq, DIM, 2)
-    flat = weft.FlatIndex(DIM)
+    xb, xq = ann_data(data, n, nq)
+    flat = weft.FlatIndex(xb.shape[1])
     flat.add(xb, copy=False)
     return flat.search(xq, k, device="cpu")[1]
 
 
-def run_weft(n, nq, k, nlist, codec, nprobes, truth):
+def run_weft(n, nq, k, nlist, codec, nprobes, truth, data="clustered"):
     import weft
 
-    xb, xq = make_data("clustered", n, DIM, 1), make_data("clustered", nq, DIM, 2)
+    xb, xq = ann_data(data, n, nq)
     t0 = time.perf_counter()
-    ix = weft.IVFIndex(DIM, nlist, codec=codec)
+    ix = weft.IVFIndex(xb.shape[1], nlist, codec=codec)
     ix.train(xb)
     ix.add(xb)
     build = time.perf_counter() - t0
@@ -78,16 +87,17 @@ def run_weft(n, nq, k, nlist, codec, nprobes, truth):
             "peak_mib": status_kib("VmHWM") / 1024}  # fmt: skip
 
 
-def run_faiss(n, nq, k, nlist, codec, nprobes, truth):
+def run_faiss(n, nq, k, nlist, codec, nprobes, truth, data="clustered"):
     import faiss
 
-    xb, xq = make_data("clustered", n, DIM, 1), make_data("clustered", nq, DIM, 2)
+    xb, xq = ann_data(data, n, nq)
+    dim = xb.shape[1]
     t0 = time.perf_counter()
-    quantizer = faiss.IndexFlatL2(DIM)
+    quantizer = faiss.IndexFlatL2(dim)
     if codec == "flat":
-        ix = faiss.IndexIVFFlat(quantizer, DIM, nlist)
+        ix = faiss.IndexIVFFlat(quantizer, dim, nlist)
     else:
-        ix = faiss.IndexIVFScalarQuantizer(quantizer, DIM, nlist, faiss.ScalarQuantizer.QT_8bit)
+        ix = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit)
     ix.train(xb)
     ix.add(xb)
     build = time.perf_counter() - t0
@@ -254,6 +264,8 @@ def main(argv=None):
     p.add_argument("--refine", type=int, default=4, help="pq rows' re-rank factor (k * refine)")
     p.add_argument("--coretypes", default=None,
                    help="OPENBLAS_CORETYPE values for faiss's best-kernel runs (default: by CPU)")
+    p.add_argument("--data", default="clustered", choices=("clustered", "real"),
+                   help="clustered (synthetic, 128-d) or real (bench/embeddings.py's 384-d set)")
     p.add_argument("--quick", action="store_true", help="20k rows, 1k queries, nlist 128")
     a = p.parse_args(argv)
     if a.quick:
@@ -261,10 +273,10 @@ def main(argv=None):
     nprobes = [int(x) for x in a.nprobe.split(",") if int(x) <= a.nlist]
     coretypes = default_coretypes() if a.coretypes is None else [
         c.strip() for c in a.coretypes.split(",") if c.strip()]  # fmt: skip
-    print(f"# ann: {a.n} x {DIM} clustered, {a.nq} queries in one batch, k = {a.k}, "
+    print(f"# ann: {a.n} x {384 if a.data == 'real' else DIM} {a.data}, {a.nq} queries in one batch, k = {a.k}, "
           f"nlist = {a.nlist}; {cpu_model()}, {os.cpu_count()} cores")
     log("ground truth (weft.FlatIndex, exact) ...")
-    status, truth = in_child(ground_truth, a.n, a.nq, a.k)
+    status, truth = in_child(ground_truth, a.n, a.nq, a.k, a.data)
     if status != "ok":
         raise SystemExit(f"ground truth failed: {truth}")
     for codec in a.codecs.split(","):
@@ -272,14 +284,14 @@ def main(argv=None):
             pq_section(a, nprobes, coretypes, truth)
             continue
         log(f"weft {codec} ...")
-        status, mine = in_child(run_weft, a.n, a.nq, a.k, a.nlist, codec, nprobes, truth)
+        status, mine = in_child(run_weft, a.n, a.nq, a.k, a.nlist, codec, nprobes, truth, a.data)
         if status != "ok":
             raise SystemExit(f"weft {codec} failed: {mine}")
         runs = []
         for core in [None] + coretypes:
             log(f"faiss {codec} {'as installed' if core is None else 'OPENBLAS_CORETYPE=' + core} ...")
             status, r = in_fresh_process(run_faiss, a.n, a.nq, a.k, a.nlist, codec, nprobes,
-                                         truth, unset=OPENBLAS_FORCED,
+                                         truth, a.data, unset=OPENBLAS_FORCED,
                                          setenv={"OPENBLAS_CORETYPE": core} if core else None)  # fmt: skip
             if status == "ok":
                 runs.append(("as installed" if core is None else core, r))

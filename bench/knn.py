@@ -13,7 +13,8 @@ takes it for an old core and runs SSE kernels (faiss's wheel: OpenBLAS 0.3.15), 
 second row is the peer at its best, and the weft/best ratio is the one to quote. The kernel
 each run reports (threadpoolctl) is printed in its row. weft links no BLAS. Smoke run:
 `python3 bench/knn.py --quick`. Table for bench/RESULTS.md: add `--markdown`. See
-bench/README.md for what each column means.
+bench/README.md for what each column means. `--data real,real-ip --nb N`: the real 384-d
+set of bench/embeddings.py (squared L2, inner product), its held-out rows the queries.
 
 `--engines ...,torch` adds brute force on a torch device (`--torch-device`, default cuda:
 matmul + topk, TF32 off), checked against weft like the peers, and the device's sgemm rate
@@ -53,6 +54,9 @@ NUMPY_BLOCK_BYTES = 128 << 20  # distance block of the numpy engine
 WARMUP_QUERIES = 256  # for the estimate of a run (--time-limit)
 REPEAT_BUDGET_S = 5.0  # default: no more repeats once a run took longer
 RTOL = 1e-5
+# --data kinds from bench/embeddings.py's real set (384-d MiniLM embeddings of WordNet
+# glosses, L2-normalised): the queries are its held-out rows; each kind names its metric
+REAL_DATA = {"real": "l2", "real-ip": "ip"}
 PEERS = ("faiss", "numpy")
 # what a peer's "as installed" and "best kernel" runs unset: the kernels and cache sizes
 # OpenBLAS would detect itself (the best-kernel runs then set OPENBLAS_CORETYPE alone)
@@ -62,10 +66,17 @@ OPENBLAS_FORCED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # ---------------------------------------------------------------------------- data
 
 
-def make_data(kind, n, dim, seed):
+def make_data(kind, n, dim, seed, role="base"):
     """n x dim float32: "uniform" in [0, 1), or "clustered": CLUSTERS gaussian blobs
     (sigma CLUSTER_SIGMA) around centers uniform in [0, 1). Made in chunks (bounded memory).
-    The centers are always the same, so the queries come from the database's blobs."""
+    The centers are always the same, so the queries come from the database's blobs.
+    A REAL_DATA kind: the real set's first n base rows, or (role "queries") its held-out rows."""
+    if kind in REAL_DATA:
+        from embeddings import query_split
+
+        if dim != 384:
+            raise SystemExit(f"--data {kind}: the real set is 384-d, not --dim {dim}")
+        return query_split(nb=n)[0] if role == "base" else query_split(nb=1, nq=n)[1]
     out = np.empty((n, dim), dtype=np.float32)
     rng = np.random.default_rng(seed)
     centers = np.random.default_rng(12345).random((CLUSTERS, dim), dtype=np.float32)
@@ -81,7 +92,7 @@ def make_data(kind, n, dim, seed):
             block += centers[labels]
             out[r0 : r0 + m] = block
         else:
-            raise SystemExit(f"unknown --data {kind!r} (uniform, clustered)")
+            raise SystemExit(f"unknown --data {kind!r} (uniform, clustered, real, real-ip)")
     return out
 
 
@@ -119,13 +130,14 @@ def _blas_info():
 
 
 class WeftEngine:
-    def __init__(self, device, borrow=False, precision="auto"):
+    def __init__(self, device, borrow=False, precision="auto", metric="l2"):
         import weft
 
         self.weft, self.device, self.borrow, self.precision = weft, device, borrow, precision
+        self.metric = metric
 
     def build(self, xb):
-        self.index = self.weft.FlatIndex(dim=xb.shape[1], metric="l2")
+        self.index = self.weft.FlatIndex(dim=xb.shape[1], metric=self.metric)
         self.index.add(xb, copy=not self.borrow)
 
     def search(self, xq, k):
@@ -142,13 +154,14 @@ class WeftEngine:
 
 
 class FaissEngine:
-    def __init__(self):
+    def __init__(self, metric="l2"):
         import faiss
 
-        self.faiss = faiss
+        self.faiss, self.metric = faiss, metric
 
     def build(self, xb):
-        self.index = self.faiss.IndexFlatL2(xb.shape[1])
+        flat = self.faiss.IndexFlatIP if self.metric == "ip" else self.faiss.IndexFlatL2
+        self.index = flat(xb.shape[1])
         self.index.add(xb)
 
     def search(self, xq, k):
@@ -162,13 +175,17 @@ class NumpyEngine:
     """GEMM + argpartition over query blocks: a (block, nb) float32 distance block at a
     time (BLAS sgemm on all cores), then np.argpartition row by row on a thread per core
     (1-D argpartition is an order of magnitude faster than axis=1 on a 2-D block in numpy
-    2, and releases the GIL), and the k kept sorted by (distance, id)."""
+    2, and releases the GIL), and the k kept sorted by (distance, id). Metric "ip": the
+    same on -q.x (|x|^2 and |q|^2 taken as 0), the similarities negated back."""
+
+    def __init__(self, metric="l2"):
+        self.ip = metric == "ip"
 
     def build(self, xb):
         from concurrent.futures import ThreadPoolExecutor
 
         self.xb = xb  # no copy
-        self.norms = np.einsum("ij,ij->i", xb, xb)
+        self.norms = np.zeros(len(xb), np.float32) if self.ip else np.einsum("ij,ij->i", xb, xb)
         self.block = int(max(1, min(4096, NUMPY_BLOCK_BYTES // (4 * max(1, xb.shape[0])))))
         self.buf = np.empty((self.block, xb.shape[0]), dtype=np.float32)
         self.threads = os.cpu_count() or 1
@@ -189,12 +206,12 @@ class NumpyEngine:
         D = np.full((nq, k), np.inf, dtype=np.float32)
         I = np.full((nq, k), -1, dtype=np.int64)
         kk = min(k, nb)
-        qn = np.einsum("ij,ij->i", xq, xq)
+        qn = np.zeros(nq, np.float32) if self.ip else np.einsum("ij,ij->i", xq, xq)
         for q0 in range(0, nq, self.block):
             q = xq[q0 : q0 + self.block]
             m = len(q)
             s = self.buf[:m]
-            np.matmul(q * np.float32(-2), self.xb.T, out=s)
+            np.matmul(q * np.float32(-1 if self.ip else -2), self.xb.T, out=s)
             s += self.norms  # |x|^2 - 2 q.x
             step = -(-m // self.threads)
             jobs = [self.pool.submit(self._select, s, qn[q0 : q0 + m], kk, D[q0 : q0 + m],
@@ -202,7 +219,7 @@ class NumpyEngine:
                     for r in range(0, m, step)]  # fmt: skip
             for j in jobs:
                 j.result()
-        return D, I
+        return (-D if self.ip else D), I
 
     def note(self):
         return f"query blocks of {self.block}, argpartition on {self.threads} threads"
@@ -215,10 +232,10 @@ class TorchEngine:
     sgemm() gives the rate of one (block x dim) x (dim x nb) product alone, timed on
     the device, for the roofline."""
 
-    def __init__(self, device="cuda"):
+    def __init__(self, device="cuda", metric="l2"):
         import torch
 
-        self.torch, self.device = torch, device
+        self.torch, self.device, self.ip = torch, device, metric == "ip"
         torch.backends.cuda.matmul.allow_tf32 = False  # exact float32 products, as weft's
         self.rate = None
 
@@ -229,7 +246,7 @@ class TorchEngine:
     def build(self, xb):
         torch = self.torch
         self.xb = torch.from_numpy(xb).to(self.device)
-        self.norms = (self.xb * self.xb).sum(dim=1)
+        self.norms = (self.xb * self.xb).sum(dim=1) * (0 if self.ip else 1)
         nb = xb.shape[0]
         # a distance block of at most 2 GiB
         self.block = int(max(1, min(8192, (2 << 30) // (4 * max(1, nb)))))
@@ -252,12 +269,14 @@ class TorchEngine:
         D = np.full((nq, k), np.inf, dtype=np.float32)
         I = np.full((nq, k), -1, dtype=np.int64)
         q_all = torch.from_numpy(xq).to(self.device)
-        qn = (q_all * q_all).sum(dim=1, keepdim=True)
+        qn = (q_all * q_all).sum(dim=1, keepdim=True) * (0 if self.ip else 1)
         for q0 in range(0, nq, self.block):
             q = q_all[q0 : q0 + self.block]
-            s = torch.addmm(self.norms.unsqueeze(0), q, self.xb.T, beta=1.0, alpha=-2.0)
+            s = torch.addmm(self.norms.unsqueeze(0), q, self.xb.T, beta=1.0,
+                            alpha=-1.0 if self.ip else -2.0)  # fmt: skip
             d, i = torch.topk(s, kk, dim=1, largest=False, sorted=True)
-            D[q0 : q0 + len(q), :kk] = (d + qn[q0 : q0 + len(q)]).cpu().numpy()
+            d = -d if self.ip else d + qn[q0 : q0 + len(q)]
+            D[q0 : q0 + len(q), :kk] = d.cpu().numpy()
             I[q0 : q0 + len(q), :kk] = i.cpu().numpy()
         self._sync()
         return D, I
@@ -280,33 +299,35 @@ class TorchEngine:
                 f"{self.block}; {what}: {rate:,.0f} GFLOP/s")
 
 
-def make_engine(name, borrow=False, torch_device="cuda"):
+def make_engine(name, borrow=False, torch_device="cuda", metric="l2"):
     if name.startswith("weft:"):
         device, _, precision = name.split(":", 1)[1].partition("/")
-        return WeftEngine(device, borrow, precision or "auto")
+        return WeftEngine(device, borrow, precision or "auto", metric)
     if name == "torch":
-        return TorchEngine(torch_device)
+        return TorchEngine(torch_device, metric)
     if name == "faiss":
-        return FaissEngine()
+        return FaissEngine(metric)
     if name == "numpy":
-        return NumpyEngine()
+        return NumpyEngine(metric)
     raise ValueError(name)
 
 
 def run_engine_made(name, xb_recipe, xq_recipe, *rest):
     """run_engine in a spawned child: the data made there from its recipes (make_data's
     arguments), not pickled across."""
-    return run_engine(name, make_data(*xb_recipe), make_data(*xq_recipe), *rest)
+    return run_engine(name, make_data(*xb_recipe), make_data(*xq_recipe), *rest,
+                      metric=REAL_DATA.get(xb_recipe[0], "l2"))
 
 
 def run_engine(name, xb, xq, ks, repeat, time_limit, repeat_budget=float("inf"), borrow=False,
-               torch_device="cuda"):
+               torch_device="cuda", metric="l2"):
     """In the child: build, warm up, then best-of-`repeat` per k. Returns a dict.
-    borrow: weft adds with copy=False. torch_device: the torch engine's device."""
+    borrow: weft adds with copy=False. torch_device: the torch engine's device. metric: "l2"
+    or "ip" (inner product, larger is closer: IndexFlatIP)."""
     rss0 = _rss_mib()
     out = {"engine": name, "rss0": rss0, "times": {}, "results": {}, "skipped": None,
            "peak_by_k": {}}
-    eng = make_engine(name, borrow, torch_device)
+    eng = make_engine(name, borrow, torch_device, metric)
     t = time.perf_counter()
     eng.build(xb)
     out["build_s"] = time.perf_counter() - t
@@ -513,8 +534,10 @@ def parse_args(argv):
     p.add_argument("--nb", default="200000,1000000", help="database sizes (comma-separated)")
     p.add_argument("--nq", type=int, default=10000, help="queries")
     p.add_argument("--k", default="10,100", help="k values (comma-separated)")
-    p.add_argument("--data", default="uniform,clustered", help="uniform, clustered")
-    p.add_argument("--dim", type=int, default=DIM)
+    p.add_argument("--data", default="uniform,clustered",
+                   help="uniform, clustered (synthetic, squared L2), real (bench/embeddings.py's "
+                   "384-d set, squared L2), real-ip (the same, inner product)")
+    p.add_argument("--dim", type=int, default=None, help=f"{DIM}; 384 with real data")
     p.add_argument("--devices", default=None,
                    help="weft devices, comma-separated; the first gives the weft/peer ratios "
                    "(default: cpu:0, auto, then every other device)")
@@ -554,6 +577,7 @@ def parse_args(argv):
     a.nb = [int(float(x)) for x in a.nb.split(",") if x]
     a.k = [int(x) for x in a.k.split(",") if x]
     a.data = [x.strip() for x in a.data.split(",") if x.strip()]
+    a.dim = a.dim or (384 if any(d in REAL_DATA for d in a.data) else DIM)
     a.engines = [x.strip() for x in a.engines.split(",") if x.strip()]
     a.precision = [x.strip() for x in a.precision.split(",") if x.strip()]
     for x in a.precision:
@@ -692,7 +716,8 @@ def main(argv=None):
             log(f"[{label}] making data ...")
             seed = args.seed * 1000 + nb % 997 + (0 if kind == "uniform" else 500)
             xb_recipe = (kind, nb, args.dim, seed)
-            xq_recipe = (kind, args.nq, args.dim, seed + 1)
+            xq_recipe = (kind, args.nq, args.dim, seed + 1, "queries")
+            metric = REAL_DATA.get(kind, "l2")
             xb, xq = make_data(*xb_recipe), make_data(*xq_recipe)
             scale = sq_norms(xq) + float(sq_norms(xb).max())
             large = nb * args.nq >= 5e9
@@ -707,10 +732,10 @@ def main(argv=None):
                     if e.startswith("weft:"):
                         limit = args.time_limit if e != main_weft else float("inf")
                         status, r = in_child(run_engine, e, xb, xq, args.k, repeat, limit, budget,
-                                             args.borrow)  # fmt: skip
+                                             args.borrow, "cuda", metric)  # fmt: skip
                     elif e == "torch":
                         status, r = in_child(run_engine, e, xb, xq, args.k, repeat, float("inf"),
-                                             budget, False, args.torch_device)  # fmt: skip
+                                             budget, False, args.torch_device, metric)  # fmt: skip
                     else:
                         core = e.partition("@")[2]
                         status, r = in_fresh_process(
