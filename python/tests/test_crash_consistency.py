@@ -20,7 +20,8 @@ import weft
 pq = pytest.importorskip("pyarrow.parquet")
 
 KILLS = 100           # per writer, at most
-SECONDS = 18.0        # per writer, at most
+SECONDS = 18.0        # per writer, after which it stops once it has MIN_KILLS
+MAX_SECONDS = 120.0   # per writer, at most: a loaded machine starts writers slowly
 MIN_KILLS = 15        # fewer means the machine was too slow for the test to mean anything
 
 # What both the test and the child run: the two versions of each writer's content, and the
@@ -108,7 +109,8 @@ def test_a_killed_writer_leaves_the_old_file_or_the_new_one(kind, tmp_path):
     kills = mid_write = 0
     start = time.monotonic()
     child_globals = {"args": {"kind": kind, "path": path}}
-    while kills < KILLS and time.monotonic() - start < SECONDS:
+    while kills < KILLS and (time.monotonic() - start < SECONDS or
+                             (kills < MIN_KILLS and time.monotonic() - start < MAX_SECONDS)):
         ready = ctx.Event()
         child_globals["ready"] = ready
         proc = ctx.Process(target=exec, args=(CHILD, child_globals))
@@ -136,5 +138,5 @@ def test_a_killed_writer_leaves_the_old_file_or_the_new_one(kind, tmp_path):
             os.unlink(tmp_path / p)
     print(f"{kind}: {kills} kills, {mid_write} of them during a write, "
           f"{time.monotonic() - start:.1f} s")
-    assert kills >= MIN_KILLS, f"{kind}: only {kills} kills in {SECONDS} s"
+    assert kills >= MIN_KILLS, f"{kind}: only {kills} kills in {MAX_SECONDS} s"
     assert mid_write > 0, f"{kind}: no kill landed inside a write"
