@@ -45,7 +45,8 @@ def _new_file_mode(path: str) -> int:
     return 0o666 & ~mask
 
 
-def _fsync_file(path: str) -> None:
+def fsync_file(path: str) -> None:
+    """Syncs the file's content to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -68,7 +69,7 @@ def atomic_path(path: Union[str, os.PathLike]) -> Iterator[str]:
         yield tmp
         # On disk before the rename: else a power loss could leave the new name on an
         # empty file (a process crash alone cannot, the rename is atomic either way).
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, path)
         sync_directory(folder)
     except BaseException:

@@ -24,6 +24,7 @@ import tempfile
 import zlib
 from typing import Any
 
+from ._atomic import fsync_file, sync_directory  # noqa: F401 (sync_directory: _dataset_write)
 from .errors import CorruptError, NotFoundError, WeftIOError
 
 FORMAT = "weft-dataset"
@@ -32,28 +33,6 @@ VERSIONS = "_versions"
 DATA = "data"
 INDICES = "_indices"
 _NAME = re.compile(r"^(\d+)\.manifest$")
-
-
-def sync_directory(folder: str) -> None:
-    """Makes the names created in `folder` durable (best effort: some file systems refuse)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def crc32_file(path: str) -> int:
