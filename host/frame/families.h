@@ -13,5 +13,6 @@ extern const weft__family weft__family_group;    /* group/: group_by, unique */
 extern const weft__family weft__family_join;     /* join/ */
 extern const weft__family weft__family_describe; /* describe/ */
 extern const weft__family weft__family_read_csv; /* io/: read_csv's parse */
+extern const weft__family weft__family_nearest;  /* nearest/: k nearest rows (vector/'s k-NN) */
 
 #endif

@@ -63,6 +63,7 @@ static const weft__family *family_of(weft__plan_kind kind) {
     case WEFT__P_SORT: return &weft__family_sort;
     case WEFT__P_GROUP_BY: case WEFT__P_UNIQUE: return &weft__family_group;
     case WEFT__P_JOIN: return &weft__family_join;
+    case WEFT__P_NEAREST: return &weft__family_nearest;
     default: return NULL;
   }
 }

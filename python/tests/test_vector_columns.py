@@ -404,13 +404,18 @@ def test_tables_with_vectors_run_on_devices_or_fall_back_with_the_reason(device)
     np.testing.assert_allclose(out["d"].to_numpy()[valid], distances(x, q, "l2")[valid], rtol=1e-6)
     with pytest.raises(weft.UnsupportedError, match="vector expression"):
         df.select(col("emb").l2_distance(q).alias("d"), device=device, strict=True)
-    near = df.lazy().filter(col("price") < 20).nearest("emb", q, k=10).collect(device=device)
+    lf = df.lazy().filter(col("price") < 20).nearest("emb", q, k=10)
+    near = lf.collect(device=device)
     check_nearest(near, x, valid & (r["price"] < 20), q, 10, "l2")
-    assert "no kernel for nearest" in near_explain(df, q, device)
-
-
-def near_explain(df, q, device):
-    return df.lazy().nearest("emb", q, k=3).explain(device=device)
+    # nearest is placed on the device (its search is the exact k-NN's kernels there), with
+    # the CPU's answer bit for bit
+    assert f"[{device}: requested]" in lf.explain(device=device).splitlines()[0]
+    assert f"{device}: 1 partition" in weft.last_report(), weft.last_report()
+    cpu = lf.collect(device="cpu")
+    assert near["name"].to_list() == cpu["name"].to_list()
+    assert near["_distance"].to_numpy().tobytes() == cpu["_distance"].to_numpy().tobytes()
+    batch = df.lazy().nearest("emb", np.stack([q, -q]), k=7)
+    assert batch.collect(device=device).to_polars().equals(batch.collect(device="cpu").to_polars())
 
 
 # ---------------------------------------------------------------------------- knn_join

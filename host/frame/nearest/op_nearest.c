@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "core/alloc.h"
 #include "core/exec.h"
+#include "core/runtime.h"
+#include "frame/families.h"
 #include "frame/expr/expr.h"
 #include "frame/select/filter_keep.h"
 #include "frame/table/gather.h"
@@ -22,6 +24,17 @@
 #include "vector/index_flat.h"
 
 #define NEAREST_MAX_K ((size_t)1 << 20) /* the k-NN engine's limit (op_knn.c) */
+
+/* A device runs nearest where its backend has the exact k-NN's kernels (the candidate rows'
+ * search goes through weft_index_search with the node's exec); the pre-filter is an
+ * expression, evaluated (or fallen back) as any filter's. */
+static int can_search(const weft__device *dev) {
+  return dev->backend->host_memory || (dev->backend->knn_tile && dev->backend->knn_sort);
+}
+
+const weft__family weft__family_nearest = {.name = "nearest", .verb = "search",
+                                           .min_rows_auto = WEFT__AUTO_MIN_ROWS,
+                                           .has_kernels = can_search};
 
 static const char *metric_word(weft_metric m) {
   return m == WEFT_METRIC_L2 ? "l2" : m == WEFT_METRIC_IP ? "dot" : "cosine";
