@@ -53,7 +53,7 @@ def test_arithmetic_on_aggregates_in_agg(n):
         ((c("w") * c("i")).sum() / c("i").count()).alias("m"),
         c("i").max().alias("mx"),
         (c("i").max() - c("i").min()).alias("span"),
-        pl.len() if c is pl.col else weft.len()), rtol=1e-9)
+        pl.len() if c is pl.col else weft.len()), rel_tol=1e-9)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -61,16 +61,16 @@ def test_select_of_aggregates_gives_one_row(n):
     p = _frame(np.random.default_rng(10 + n), n)
     _check(p, lambda f, c: f.select(
         (c("w").sum() * 2).alias("s2"), (c("w").mean() + c("i").max()).alias("x"),
-        c("i").count().alias("cnt"), (c("i").sum() / c("w").count()).alias("q")), rtol=1e-9)
+        c("i").count().alias("cnt"), (c("i").sum() / c("w").count()).alias("q")), rel_tol=1e-9)
 
 
 @pytest.mark.parametrize("n", SIZES)
 def test_aggregates_broadcast_beside_rows(n):
     p = _frame(np.random.default_rng(20 + n), n)
     _check(p, lambda f, c: f.select(c("i"), c("i").sum().alias("s"),
-                                     (c("w") - c("w").mean()).alias("d")), rtol=1e-9)
+                                     (c("w") - c("w").mean()).alias("d")), rel_tol=1e-9)
     _check(p, lambda f, c: f.with_columns((c("w") - c("w").mean()).alias("d"),
-                                          (c("i") * c("i").max()).alias("m")), rtol=1e-9)
+                                          (c("i") * c("i").max()).alias("m")), rel_tol=1e-9)
     _check(p, lambda f, c: f.filter(c("w") == c("w").max()))
     _check(p, lambda f, c: f.filter(c("i") > c("i").mean()))
     _check(p, lambda f, c: f.filter((c("w") > 0.3) & (c("w") < c("w").mean())))
@@ -88,7 +88,7 @@ def test_filter_with_aggregate_is_not_pushed_down():
 def test_group_by_expressions(n):
     p = _frame(np.random.default_rng(30 + n), n)
     _check(p, lambda f, c: f.group_by((c("i") % 2).alias("odd"), maintain_order=True).agg(
-        c("w").sum(), c("i").count().alias("k")), rtol=1e-9)
+        c("w").sum(), c("i").count().alias("k")), rel_tol=1e-9)
     # the key's name is a column the aggregation reads: the column's own values are summed
     _check(p, lambda f, c: f.group_by((c("g") * 2).alias("g2"), "g", maintain_order=True)
            .agg(c("i").sum()))
@@ -105,7 +105,7 @@ def test_group_by_date_expression():
     # a key computed from the dates (weekday number: days since 1970 modulo 7)
     _check(p, lambda f, c: f.group_by((c("d").cast(pl.Int32 if c is pl.col else "int32") % 7)
                                       .alias("dow"), maintain_order=True)
-           .agg(c("v").sum(), c("d").max().alias("last")), rtol=1e-9)
+           .agg(c("v").sum(), c("d").max().alias("last")), rel_tol=1e-9)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -127,7 +127,7 @@ def test_many_groups():
     p = _frame(rng, 20000, groups=5000)
     _check(p, lambda f, c: f.group_by("g", maintain_order=True).agg(
         (c("w").sum() / c("w").count()).alias("m"), (c("i").max() - c("i").min()).alias("r")),
-        rtol=1e-9)
+        rel_tol=1e-9)
 
 
 def test_aggexpr_api_kept():
