@@ -12,18 +12,15 @@
 #include "core/error.h"
 #include "vector/ivf_codec_pq.h"
 #include "vector/ivf_index.h"
+#include "core/vector_clones.h"
 #include "vector/knn_keys.h"
 
 #define CHUNK 64 /* rows summed before their threshold test */
 #define LANES 8  /* rows summed side by side: independent add chains */
 
 /* x86-64: an AVX2 copy of the table and sum loops beside the baseline one, picked at load
- * time. Neither contracts to fused multiply-adds (no fma target), so both give the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
+ * time (core/vector_clones.h). Neither contracts to fused multiply-adds (no fma target), so
+ * both give the same bits. */
 
 weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w) {
   size_t t = ivf->pq_m * ivf->pq_ksub;
@@ -97,7 +94,7 @@ static float bar_of(uint64_t worst) {
 }
 
 /* dist[i] = base + table[0][code 0] + ... + table[m-1][code m-1] of each row, in that order. */
-VECTOR_CLONES static void sum_rows(const uint8_t *codes, size_t len, size_t m, size_t ksub,
+WEFT_VECTOR_CLONES static void sum_rows(const uint8_t *codes, size_t len, size_t m, size_t ksub,
                                    const float *table, float base, float *dist) {
   size_t i = 0;
   for (; i + LANES <= len; i += LANES) {
@@ -117,7 +114,7 @@ VECTOR_CLONES static void sum_rows(const uint8_t *codes, size_t len, size_t m, s
 }
 
 /* The pair's table: l2 the list's part minus twice the query's products, ip minus those. */
-VECTOR_CLONES static void pair_table(size_t n, const float *list_part, const float *products,
+WEFT_VECTOR_CLONES static void pair_table(size_t n, const float *list_part, const float *products,
                                      int l2, float *out) {
   if (l2) {
     for (size_t e = 0; e < n; e++) out[e] = list_part[e] - 2.0f * products[e];

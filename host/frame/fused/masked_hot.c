@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "frame/expr/expr.h"
-#include "frame/table/vector_clones.h"
+#include "core/vector_clones.h"
 
 #define LANES WEFT__HOT_LANES
 

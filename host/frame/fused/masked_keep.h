@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "frame/expr/expr.h"
-#include "frame/table/vector_clones.h"
+#include "core/vector_clones.h"
 
 /* A conjunct of the predicate (the predicate is true where every conjunct is valid and
  * true, exactly when its Kleene AND is true). `fast`: a numeric column compared with a

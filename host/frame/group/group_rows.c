@@ -28,7 +28,7 @@
 #include "frame/table/decimal_keys.h"
 #include "frame/group/group_device.h"
 #include "frame/table/hash_keys.h"
-#include "frame/table/vector_clones.h"
+#include "core/vector_clones.h"
 
 #define DIRECT_RANGE ((int64_t)1 << 20)
 #define MIN_PART_ROWS ((int64_t)1 << 16)
