@@ -16,6 +16,7 @@
 /* 256 queries x 512 base rows of float32 = 512 KB: the block that stays in L2. */
 #define QUERY_BLOCK 256
 #define BASE_BLOCK 512
+#define PACK_BYTES ((size_t)64 << 20)
 #define SCAN_CHUNK 16
 
 /* A max-heap of k keys: the root is the worst of the best k, the bar to beat. */
@@ -81,8 +82,15 @@ static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, 
 weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   (void)dev;
   const size_t k = t->k, dim = t->dim;
-  float *ip = weft__malloc((size_t)QUERY_BLOCK * BASE_BLOCK * sizeof(float));
-  float *pack = weft__malloc(weft__dot_pack_floats(BASE_BLOCK, dim) * sizeof(float));
+  /* rows a base block: BASE_BLOCK, fewer where the index has fewer, and fewer for huge dims
+   * so the packed block stays near PACK_BYTES (a dim of 2^20 packed 512 rows into 2 GiB).
+   * Each distance sums over dim alone and each query meets its rows in ascending order
+   * whatever the block, so the results are the same bits. */
+  size_t bb = BASE_BLOCK, fit = dim ? PACK_BYTES / (dim * sizeof(float)) : BASE_BLOCK;
+  if (fit < bb) bb = fit < 16 ? 16 : fit;
+  if (t->nb < bb) bb = t->nb ? t->nb : 1;
+  float *ip = weft__malloc((size_t)QUERY_BLOCK * bb * sizeof(float));
+  float *pack = weft__malloc(weft__dot_pack_floats(bb, dim) * sizeof(float));
   if (!ip || !pack) {
     free(ip), free(pack);
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "knn on cpu: no memory for a distance block");
@@ -93,8 +101,8 @@ weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   if (out != in) memcpy(out, in, t->nq * k * sizeof *out);
   for (size_t i = 0; i < t->nq; i++) heapify(out + i * k, k);
   /* base blocks outside, so a packed block serves every query block while it is in cache */
-  for (size_t b0 = 0; b0 < t->nb; b0 += BASE_BLOCK) {
-    size_t mb = t->nb - b0 < BASE_BLOCK ? t->nb - b0 : BASE_BLOCK;
+  for (size_t b0 = 0; b0 < t->nb; b0 += bb) {
+    size_t mb = t->nb - b0 < bb ? t->nb - b0 : bb;
     for (size_t q0 = 0; q0 < t->nq; q0 += QUERY_BLOCK) {
       size_t mq = t->nq - q0 < QUERY_BLOCK ? t->nq - q0 : QUERY_BLOCK;
       /* packs the base block again for each query block: cheap next to the products */
