@@ -7,6 +7,7 @@
  * see WEFT_KNN_INT8_MAX_DIM). */
 #include "vector/cpu_dot_int8.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,9 +172,12 @@ __attribute__((target("avx512f"))) static float rate_fp32(void) {
 }
 #endif
 
-double weft__int8_rate_ratio(void) {
-  static double ratio = -1; /* a benign race: every thread stores about the same */
-  if (ratio >= 0) return ratio;
+/* Measured once (pthread_once), as cpu_dot_bf16.c's ratio: several threads' first searches
+ * measuring at once slowed each other's timings and raced on the result. */
+static pthread_once_t ratio_once = PTHREAD_ONCE_INIT;
+static double ratio;
+
+static void measure_ratio(void) {
   double r = 0;
 #ifdef WEFT_X86
   if (weft__int8_cpu_has()) {
@@ -195,5 +199,9 @@ double weft__int8_rate_ratio(void) {
   }
 #endif
   ratio = r;
-  return r;
+}
+
+double weft__int8_rate_ratio(void) {
+  pthread_once(&ratio_once, measure_ratio);
+  return ratio;
 }
