@@ -3,13 +3,42 @@
 #include "vector/cpu_topk.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/cpu_backend_impl.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 
 #define TOPK_BLOCK 256
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Rows whose distance is NaN (finite centroids far enough apart overflow |c|^2 - 2q.c to
+ * inf - inf) never enter a k-NN list, which left empty slots. The callers index lists by
+ * these keys (an IVF probe, a k-means assignment) and a scan over every list must still
+ * see every row, so the missing rows come last, in row order, with the largest distance
+ * key short of empty. The keys before them are sorted, so their rows are found by a walk. */
+static void fill_unranked(uint64_t *keys, size_t k, size_t nb) {
+  size_t want = k < nb ? k : nb, have = 0;
+  while (have < want && keys[have] != WEFT_KNN_EMPTY) have++;
+  if (have == want) return;
+  uint32_t *taken = weft__malloc((have ? have : 1) * sizeof *taken);
+  if (!taken) return; /* checked by the caller: an empty slot stays an error there */
+  for (size_t i = 0; i < have; i++) taken[i] = (uint32_t)keys[i];
+  qsort(taken, have, sizeof *taken, cmp_u32);
+  size_t t = 0;
+  for (uint64_t row = 0; have < want && row < nb; row++) {
+    while (t < have && taken[t] < row) t++;
+    if (t < have && taken[t] == row) continue;
+    keys[have++] = ((uint64_t)UINT32_MAX << 32) | row;
+  }
+  free(taken);
+}
 
 typedef struct topk_job {
   weft__knn_tile t; /* the whole batch; each block takes its rows */
@@ -31,8 +60,15 @@ static void topk_worker(void *ctx, int worker, int workers) {
     uint64_t *lists = (uint64_t *)j->t.list_out + b * k;
     memset(lists, 0xFF, t.nq * k * sizeof *lists);
     t.list_in = t.list_out = lists;
-    if (weft__cpu_knn_tile(0, &t) != WEFT_OK || weft__cpu_knn_sort(0, t.nq, k, lists) != WEFT_OK)
+    if (weft__cpu_knn_tile(0, &t) != WEFT_OK || weft__cpu_knn_sort(0, t.nq, k, lists) != WEFT_OK) {
       atomic_store(&j->failed, 1);
+      continue;
+    }
+    for (size_t i = 0; i < t.nq; i++) {
+      fill_unranked(lists + i * k, k, t.nb);
+      if (k && t.nb && lists[i * k + (k < t.nb ? k : t.nb) - 1] == WEFT_KNN_EMPTY)
+        atomic_store(&j->failed, 1);
+    }
   }
 }
 

@@ -10,6 +10,8 @@
 #include "core/backend_impl.h"
 
 /* keys: nq x k sorted keys (orderable(dist) << 32 | base row), WEFT_KNN_EMPTY past nb.
+ * Every slot below nb holds a row: rows at a NaN distance come last, in row order, keyed
+ * UINT32_MAX << 32 | row.
  * qnorms (L2, or NULL): the keys' distances then include |q|^2. WEFT_ERR_OUT_OF_MEMORY
  * (message set) when a block's scratch cannot be allocated. */
 weft_status weft__topk_rows(size_t nq, const float *q, const float *qnorms, size_t nb,

@@ -99,6 +99,20 @@ static int all_finite(const float *v, size_t n) {
   return 1;
 }
 
+/* Finite, and each row's squared norm within the bound add() and train() hold vectors to:
+ * past it |c|^2 - 2q.c is inf - inf, a NaN distance that ranks nothing. */
+static int rows_bounded(const float *v, size_t rows, size_t dim) {
+  for (size_t i = 0; i < rows; i++) {
+    double sq = 0;
+    for (size_t j = 0; j < dim; j++) {
+      if (!isfinite(v[i * dim + j])) return 0;
+      sq += (double)v[i * dim + j] * v[i * dim + j];
+    }
+    if (sq > WEFT_INDEX_MAX_SQUARED_NORM) return 0;
+  }
+  return 1;
+}
+
 /* The header read and checked; *fixed: the bytes before the lists' codes. */
 static weft_status read_header(FILE *f, const char *path, off_t size, ivf_header *h,
                                weft__checksum *c, uint64_t *fixed) {
@@ -183,10 +197,11 @@ static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_h
 /* What the checksum cannot vouch for. */
 static weft_status check_values(const char *path, weft_ivf *ivf) {
   const size_t dim = ivf->dim;
-  if (!all_finite(ivf->centroids, ivf->nlist * dim) ||
+  if (!rows_bounded(ivf->centroids, ivf->nlist, dim) ||
       (ivf->codec == WEFT_IVF_SQ8 &&
        (!all_finite(ivf->sq_min, dim) || !all_finite(ivf->sq_step, dim))))
-    return corrupt(path, "has a centroid or quantizer value that is NaN or inf");
+    return corrupt(path, "has a centroid or quantizer value that is NaN or inf, or a centroid "
+                   "past float32 max / 4 squared");
   if (ivf->codec == WEFT_IVF_PQ && !all_finite(ivf->pq_centroids, ivf->pq_ksub * dim))
     return corrupt(path, "has a pq codebook value that is NaN or inf");
   for (size_t d = 0; ivf->codec == WEFT_IVF_SQ8 && d < dim; d++)
@@ -204,10 +219,10 @@ static weft_status check_values(const char *path, weft_ivf *ivf) {
     }
     if (st == WEFT_OK && ivf->codec == WEFT_IVF_FLAT && li->count)
       for (size_t i = 0; st == WEFT_OK && i < li->count; i++)
-        if (!all_finite((const float *)(const void *)(li->codes + i * ivf->code_size), dim))
-          st = corrupt(path, "has a vector holding NaN or inf");
-    if (st == WEFT_OK && ivf->keep_rows && !all_finite(li->rows, li->count * dim))
-      st = corrupt(path, "has a kept row holding NaN or inf");
+        if (!rows_bounded((const float *)(const void *)(li->codes + i * ivf->code_size), 1, dim))
+          st = corrupt(path, "has a vector holding NaN or inf, or past float32 max / 4 squared");
+    if (st == WEFT_OK && ivf->keep_rows && !rows_bounded(li->rows, li->count, dim))
+      st = corrupt(path, "has a kept row holding NaN or inf, or past float32 max / 4 squared");
     for (size_t i = 0; st == WEFT_OK && ivf->codec == WEFT_IVF_PQ && i < li->count * ivf->code_size; i++)
       if (li->codes[i] >= ivf->pq_ksub) st = corrupt(path, "has a pq code past 2^nbits");
     for (size_t i = 0; st == WEFT_OK && ivf->codec != WEFT_IVF_PQ && i < li->count; i++)
