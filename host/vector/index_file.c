@@ -110,6 +110,11 @@ weft_status weft_index_load(const char *path, weft_index **out) {
   for (size_t i = 0; st == WEFT_OK && i < h.count; i++)
     if (ids[i] < 0 || ids[i] > WEFT_INDEX_MAX_ID || (i > 0 && ids[i] <= ids[i - 1]))
       st = corrupt(path, "has ids out of order or out of range");
+  /* what the checksum cannot vouch for (a file written on purpose): add()'s own checks */
+  if (st == WEFT_OK && weft__check_vectors("a stored vector", h.count, h.dim, vectors,
+                                           (weft_metric)h.metric) != WEFT_OK)
+    st = weft__error_context(WEFT_ERR_CORRUPT, "weft_index_load: '%s' holds a vector add() "
+                             "refuses", path);
   fclose(f);
   if (st == WEFT_OK)
     st = weft__index_adopt(h.dim, (weft_metric)h.metric, h.count, vectors, ids, out);

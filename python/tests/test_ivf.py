@@ -292,3 +292,52 @@ def test_device_request_runs_on_the_cpu_and_says_so(data):
     assert "no device kernels yet: ran on cpu:0" in weft.last_report()
     with pytest.raises(weft.UnsupportedError, match="IVFIndex.search"):
         ix.search(xq, 5, nprobe=4, device="opencl", strict=True)
+
+
+def _fnv_pieces(raw, pieces):
+    """The files' checksum (index_io.c): FNV-1a over each piece's 64-bit words, then its
+    tail bytes. Lets a test write a file that is well-formed but holds values on purpose."""
+    h, at, mask = 0xCBF29CE484222325, 0, (1 << 64) - 1
+    for n in pieces + [len(raw) - 8 - sum(pieces)]:
+        piece = raw[at:at + n]
+        words = n // 8
+        for w in np.frombuffer(piece[:words * 8], dtype="<u8").tolist():
+            h = ((h ^ w) * 0x100000001B3) & mask
+        for b in piece[words * 8:]:
+            h = ((h ^ b) * 0x100000001B3) & mask
+        at += n
+    return raw[:-8] + h.to_bytes(8, "little")
+
+
+@pytest.mark.parametrize("value", [3e38, float("nan")])
+def test_files_holding_vectors_add_refuses_are_corrupt(tmp_path, value):
+    # Found by fuzz_index in CI: a file whose checksum was right but whose centroid's
+    # squared norm was inf. |c|^2 - 2q.c was then NaN, the probe slot empty, and the search
+    # read list 0xFFFFFFFF. A loader holds files to add()'s checks.
+    xb = clustered(60, 5, dim=4)
+    ix = weft.IVFIndex(4, 3, codec="flat")
+    ix.train(xb)
+    ix.add(xb)
+    path = tmp_path / "v.ivf"
+    ix.save(path)
+    raw = bytearray(path.read_bytes())
+    sizes = [int.from_bytes(raw[72 + 48 + 8 * i:72 + 56 + 8 * i], "little") for i in range(3)]
+    pieces = [72, 48] + [8] * 3 + [p for r in sizes for p in (r * 16, r * 8)]
+    good = _fnv_pieces(bytes(raw), pieces)
+    assert good == bytes(raw)  # the test's checksum is the loader's
+    for at in (72, 72 + 48 + 24):  # centroid 0; the first stored vector
+        bad = bytearray(raw)
+        bad[at:at + 16] = np.full(4, value, dtype="<f4").tobytes()
+        path.write_bytes(_fnv_pieces(bytes(bad), pieces))
+        with pytest.raises(weft.CorruptError, match="NaN or inf, or .*past float32 max"):
+            weft.load_index(path)
+    flat = weft.FlatIndex(4)
+    flat.add(xb)
+    flat.save(path)
+    raw = path.read_bytes()
+    assert _fnv_pieces(raw, [64, 60 * 16]) == raw
+    bad = bytearray(raw)
+    bad[64 + 16 * 7:64 + 16 * 8] = np.full(4, value, dtype="<f4").tobytes()
+    path.write_bytes(_fnv_pieces(bytes(bad), [64, 60 * 16]))
+    with pytest.raises(weft.CorruptError, match="holds a vector add.. refuses: a stored vector: row 7"):
+        weft.load_index(path)
