@@ -6,12 +6,12 @@
  * Each lane sums its own row over every coordinate pair, so the chain of additions is at
  * most dim long (what docs/knn_bound.md's accumulation term assumes). */
 #include "vector/cpu_dot_bf16.h"
+#include "vector/knn_rate.h"
 #include "core/alloc.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -165,35 +165,15 @@ void weft__dot_rows_fp32(const float *q, const float *base, size_t dim, const ui
 
 /* ---------------------------------------------------------------- the rate check */
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 #ifdef WEFT_X86
-#define RATE_CHAINS 16
-#define RATE_STEPS 4096
-/* Independent chains, enough to cover either instruction's latency: throughput alone. */
 BF16_TARGET static float rate_bf16(void) {
-  __m512 a[RATE_CHAINS];
-  for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
+  __m512 a[WEFT_RATE_CHAINS];
+  for (int i = 0; i < WEFT_RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
   __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80), y = (__m512bh)_mm512_set1_epi32(0x00010001);
-  for (int s = 0; s < RATE_STEPS; s++)
-    for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_dpbf16_ps(a[i], x, y);
+  for (int s = 0; s < WEFT_RATE_STEPS; s++)
+    for (int i = 0; i < WEFT_RATE_CHAINS; i++) a[i] = _mm512_dpbf16_ps(a[i], x, y);
   float t = 0;
-  for (int i = 0; i < RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
-  return t;
-}
-
-__attribute__((target("avx512f"))) static float rate_fp32(void) {
-  __m512 a[RATE_CHAINS];
-  for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
-  __m512 x = _mm512_set1_ps(1.0f), y = _mm512_set1_ps(1e-30f);
-  for (int s = 0; s < RATE_STEPS; s++)
-    for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_fmadd_ps(x, y, a[i]);
-  float t = 0;
-  for (int i = 0; i < RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
+  for (int i = 0; i < WEFT_RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
   return t;
 }
 #endif
@@ -204,27 +184,10 @@ static pthread_once_t ratio_once = PTHREAD_ONCE_INIT;
 static double ratio;
 
 static void measure_ratio(void) {
-  double r = 0;
 #ifdef WEFT_X86
-  if (weft__bf16_cpu_has()) {
-    /* best of several short runs each: a loaded machine slows both alike, at worst */
-    double best_b = 1e30, best_f = 1e30;
-    volatile float sink = 0;
-    for (int rep = 0; rep < 15; rep++) {
-      double t0 = now_s();
-      sink += rate_bf16();
-      double t1 = now_s();
-      sink += rate_fp32();
-      double t2 = now_s();
-      if (t1 - t0 < best_b) best_b = t1 - t0;
-      if (t2 - t1 < best_f) best_f = t2 - t1;
-    }
-    (void)sink;
-    /* 32 multiply-adds a VDPBF16PS, 16 an fp32 FMA */
-    r = best_b > 0 ? (32.0 / best_b) / (16.0 / best_f) : 0;
-  }
+  /* 32 multiply-adds a VDPBF16PS */
+  if (weft__bf16_cpu_has()) ratio = weft__rate_ratio(rate_bf16, 32.0);
 #endif
-  ratio = r;
 }
 
 double weft__bf16_rate_ratio(void) {
