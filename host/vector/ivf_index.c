@@ -148,8 +148,11 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   float *centroids = weft__malloc(ivf->nlist * dim * sizeof *centroids);
   size_t pq = ivf->pq_ksub * dim;
   float *pq_c = pq ? weft__malloc(pq * sizeof *pq_c) : NULL;
-  /* Progress: k-means' iterations; cancelled, the index stays untrained */
-  weft__progress *progress = weft__progress_begin("ivf train", 0);
+  /* Progress: k-means' iterations, then pq's, sized up front so the bar's total holds;
+   * cancelled, the index stays untrained */
+  uint64_t work = (uint64_t)niter * weft__kmeans_sample(n, ivf->nlist, MAX_POINTS_PER_CENTROID);
+  if (pq) work += weft__pq_train_work(ivf, n, niter);
+  weft__progress *progress = weft__progress_begin_sized("ivf train", work);
   weft_status st = centroids && (!pq || pq_c)
                        ? WEFT_OK
                        : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host memory "
