@@ -223,6 +223,8 @@ static weft_status check_values(const char *path, weft_ivf *ivf) {
           st = corrupt(path, "has a vector holding NaN or inf, or past float32 max / 4 squared");
     if (st == WEFT_OK && ivf->keep_rows && !rows_bounded(li->rows, li->count, dim))
       st = corrupt(path, "has a kept row holding NaN or inf, or past float32 max / 4 squared");
+    for (size_t i = 0; st == WEFT_OK && ivf->keep_rows && i < li->count; i++)
+      li->row_norms[i] = weft__row_norm(li->rows + i * dim, dim);
     for (size_t i = 0; st == WEFT_OK && ivf->codec == WEFT_IVF_PQ && i < li->count * ivf->code_size; i++)
       if (li->codes[i] >= ivf->pq_ksub) st = corrupt(path, "has a pq code past 2^nbits");
     for (size_t i = 0; st == WEFT_OK && ivf->codec != WEFT_IVF_PQ && i < li->count; i++)

@@ -83,6 +83,7 @@ weft_status weft_ivf_free(weft_ivf *ivf) {
     free(ivf->lists[l].codes);
     free(ivf->lists[l].norms);
     free(ivf->lists[l].rows);
+    free(ivf->lists[l].row_norms);
     free(ivf->lists[l].ids);
   }
   free(ivf->pq_centroids);

@@ -16,12 +16,14 @@ typedef struct weft__ivf_list {
   uint8_t *codes; /* count x code_size: float32 rows (flat), uint8 codes (sq8, pq: m bytes) */
   float *norms;   /* |x|^2 of the row as scanned (sq8: the decoded row); NULL under pq */
   float *rows;    /* count x dim float32 rows as kept, for refine; NULL unless keep_rows */
+  float *row_norms; /* |x|^2 of each kept row (weft__row_norm: the exact index's); NULL unless
+                     * keep_rows. Not in files: computed at load */
   int64_t *ids;   /* ascending */
 } weft__ivf_list;
 
 /* The per-row arrays of a list, as the code that grows, orders and compacts lists sees them:
  * where each pointer lives and its bytes a row (0: absent under this index's codec). */
-#define WEFT__IVF_ROW_ARRAYS 4
+#define WEFT__IVF_ROW_ARRAYS 5
 typedef struct weft__ivf_row_array {
   void **at;
   size_t row_bytes;
