@@ -255,6 +255,12 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
         g.pair_owner[p] = (uint32_t)a;
         g.pair_of[a * r + (j - lo)] = p;
       }
+    /* a mapped index's lists this group reaches first: made ready here, on the caller's
+     * thread, so an error's message is the caller's */
+    for (size_t w = 0; st == WEFT_OK && w < g.nwork; w++)
+      st = weft__ivf_prepare_list((weft_ivf *)ivf, g.work[w]);
+  }
+  if (st == WEFT_OK) {
     atomic_init(&g.next, 0);
     atomic_init(&g.failed, 0);
     if (g.pq_products) {
