@@ -22,6 +22,7 @@ typedef struct reuse_class {
   uint64_t hash;
   int in, right;        /* the children's classes (-1: none) */
   int uses;             /* the times collect's walk meets it */
+  int64_t occ;          /* weft__reuse_classes: the times a walk of the whole tree meets it */
   int order;            /* when that walk first met it */
   int id;               /* 1.. when shared (met more than once, worth keeping), else 0 */
   int seen;             /* the uses weft__reuse_visit has met so far */
@@ -31,6 +32,7 @@ typedef struct reuse_class {
 typedef struct node_slot {
   const weft_plan *p;
   int cls;
+  int64_t occ; /* weft__reuse_classes: the times a walk of the tree meets this node */
 } node_slot;
 
 struct weft__reuse {
@@ -40,6 +42,7 @@ struct weft__reuse {
   size_t nslots, nnodes;
   int *byhash;      /* open addressing: class indices by their hash (-1: empty) */
   size_t nbyhash;
+  const weft_plan **order; /* the distinct nodes, children before parents */
 };
 
 /* ---------------------------------------------------------------- equality */
@@ -202,7 +205,12 @@ static weft_status oom(void) {
 static weft_status grow_nodes(weft__reuse *r) {
   size_t n = r->nslots ? r->nslots * 2 : 64;
   node_slot *s = weft__calloc(n, sizeof *s);
-  if (!s) return oom();
+  const weft_plan **order = weft__realloc(r->order, n / 2 * sizeof *order);
+  if (order) r->order = order;
+  if (!s || !order) {
+    free(s);
+    return oom();
+  }
   for (size_t i = 0; i < r->nslots; i++) {
     if (!r->nodes[i].p) continue;
     size_t j = ptr_slot(r->nodes[i].p, n);
@@ -269,10 +277,11 @@ static weft_status classify(weft__reuse *r, const weft_plan *p, int *cls) {
     }
   }
   if ((r->nnodes + 1) * 2 > r->nslots) WEFT_RETURN_NOT_OK(grow_nodes(r));
+  if (!r->order) return oom();
   size_t j = ptr_slot(p, r->nslots);
   while (r->nodes[j].p) j = (j + 1) & (r->nslots - 1);
-  r->nodes[j] = (node_slot){p, found};
-  r->nnodes++;
+  r->nodes[j] = (node_slot){p, found, 0};
+  r->order[r->nnodes++] = p;
   *cls = found;
   return WEFT_OK;
 }
@@ -335,6 +344,7 @@ void weft__reuse_free(weft__reuse *r) {
   free(r->classes);
   free(r->nodes);
   free(r->byhash);
+  free(r->order);
   free(r);
 }
 
@@ -367,4 +377,51 @@ weft_status weft__reuse_take(weft__reuse *r, const weft_plan *p, weft_table **ou
     k->result = NULL;
   }
   return st;
+}
+
+/* ---------------------------------------------------------------- the optimizer's view */
+
+static node_slot *slot_of(const weft__reuse *r, const weft_plan *p) {
+  if (!r->nslots) return NULL;
+  for (size_t j = ptr_slot(p, r->nslots); r->nodes[j].p; j = (j + 1) & (r->nslots - 1))
+    if (r->nodes[j].p == p) return &r->nodes[j];
+  return NULL;
+}
+
+weft_status weft__reuse_classes(const weft_plan *plan, weft__reuse **out) {
+  *out = NULL;
+  weft__reuse *r = weft__calloc(1, sizeof *r);
+  if (!r) return oom();
+  int root = -1;
+  weft_status st = classify(r, plan, &root);
+  if (st != WEFT_OK) {
+    weft__reuse_free(r);
+    return st;
+  }
+  /* a node is met as often as its parents are, summed over them: parents first (the
+   * reverse of classify's order), saturating far below overflow */
+  const int64_t cap = (int64_t)1 << 40;
+  slot_of(r, plan)->occ = 1;
+  for (size_t i = r->nnodes; i-- > 0;) {
+    const weft_plan *p = r->order[i];
+    int64_t occ = slot_of(r, p)->occ;
+    const weft_plan *kids[2] = {p->in, p->right};
+    for (int k = 0; k < 2; k++) {
+      if (!kids[k]) continue;
+      node_slot *c = slot_of(r, kids[k]);
+      c->occ = c->occ + occ > cap ? cap : c->occ + occ;
+    }
+    reuse_class *k = &r->classes[slot_of(r, p)->cls];
+    k->occ = k->occ + occ > cap ? cap : k->occ + occ;
+  }
+  *out = r;
+  return WEFT_OK;
+}
+
+int weft__reuse_nclasses(const weft__reuse *r) { return r ? r->nclasses : 0; }
+
+int weft__reuse_class_of(const weft__reuse *r, const weft_plan *p, int *repeated) {
+  int cls = r ? lookup(r, p) : -1;
+  *repeated = cls >= 0 && r->classes[cls].occ > 1;
+  return cls;
 }

@@ -45,4 +45,13 @@ weft_status weft__reuse_keep(weft__reuse *r, const weft_plan *p, const weft_tabl
  * NULL when none is kept (a use the count did not foresee): then run the node. */
 weft_status weft__reuse_take(weft__reuse *r, const weft_plan *p, weft_table **out);
 
+/* The optimizer's view (plan_project.c keeps the columns every use of a repeated sub-tree
+ * needs, so its copies stay equal): the classes of equal sub-trees of `plan`, numbered
+ * 0 .. weft__reuse_nclasses - 1, and whether a walk of the whole tree meets each more than
+ * once (through any parents). Free with weft__reuse_free. */
+weft_status weft__reuse_classes(const weft_plan *plan, weft__reuse **out);
+int weft__reuse_nclasses(const weft__reuse *r);
+/* The class of `p` (-1: not a node of that plan); *repeated: met more than once. */
+int weft__reuse_class_of(const weft__reuse *r, const weft_plan *p, int *repeated);
+
 #endif
