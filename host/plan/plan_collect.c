@@ -142,7 +142,12 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   int id = 0, uses = 1;
   weft__reuse_verdict reuse = weft__reuse_visit(rs->reuse, p, &id, &uses);
   if (reuse == WEFT__REUSE_AGAIN) { /* a later use of a shared sub-plan: its first result */
-    WEFT_RETURN_NOT_OK(weft__reuse_take(rs->reuse, p, out));
+    if ((st = weft__reuse_take(rs->reuse, p, out)) != WEFT_OK) {
+      char *line = weft__plan_line(p, rs->user);
+      st = weft__error_context(st, "weft_plan_collect: reused %s", line ? line : "?");
+      free(line);
+      return st;
+    }
     if (*out) {
       char *line = weft__plan_line(p, rs->user);
       weft__text_add(&rs->report, "reused #%d: %s\n", id, line ? line : "?");

@@ -4,7 +4,9 @@
  * copy); with_columns and select drop the expressions whose output nobody reads. Nodes whose result
  * depends on every column (unique without keys) ask for everything, a filter drops the
  * columns only its predicate reads, and a join keeps a
- * left column whose name a used right column clashes with, so the suffix stays the same. */
+ * left column whose name a used right column clashes with, so the suffix stays the same.
+ * A sub-tree met more than once is asked for what all its uses need (below), so collect can
+ * run it once. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,7 +282,7 @@ static weft_status project(project_ctx *ctx, const weft_plan *p, const weft__nam
 weft_status weft__plan_project(const weft_plan *plan, weft_plan **out) {
   project_ctx ctx = {0};
   weft__reuse *classes = NULL;
-  weft_status st = weft__reuse_classes(plan, &classes);
+  weft_status st = weft__reuse_enabled() ? weft__reuse_classes(plan, &classes) : WEFT_OK;
   int n = weft__reuse_nclasses(classes), shared = 0;
   if (st == WEFT_OK && n > 0 && !(ctx.u = weft__calloc((size_t)n, sizeof *ctx.u)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");

@@ -289,7 +289,7 @@ static weft_status classify(weft__reuse *r, const weft_plan *p, int *cls) {
 /* ---------------------------------------------------------------- uses */
 
 /* Collect's walk: a fused node runs its inputs' inputs; a later use runs nothing below it. */
-static void count_uses(weft__reuse *r, const weft_plan *p, const weft_exec *exec, int *next_id) {
+static void count_uses(weft__reuse *r, const weft_plan *p, const weft_exec *exec, int *next) {
   int cls = lookup(r, p);
   if (cls < 0) return; /* classify met every node */
   reuse_class *k = &r->classes[cls];
@@ -297,10 +297,10 @@ static void count_uses(weft__reuse *r, const weft_plan *p, const weft_exec *exec
     if (!k->id && !(k->rep->kind == WEFT__P_SCAN && !k->rep->source)) k->id = -1; /* numbered below */
     return;
   }
-  k->order = (*next_id)++;
+  k->order = (*next)++;
   const weft_plan *inputs = weft__plan_inputs(p, weft__plan_fused(p, exec));
-  if (inputs->in) count_uses(r, inputs->in, exec, next_id);
-  if (inputs->right) count_uses(r, inputs->right, exec, next_id);
+  if (inputs->in) count_uses(r, inputs->in, exec, next);
+  if (inputs->right) count_uses(r, inputs->right, exec, next);
 }
 
 static int by_order(const void *x, const void *y) {
@@ -308,10 +308,14 @@ static int by_order(const void *x, const void *y) {
   return (a->order > b->order) - (a->order < b->order);
 }
 
+int weft__reuse_enabled(void) {
+  const char *off = getenv("WEFT_TEST_NO_PLAN_REUSE");
+  return !(off && *off && strcmp(off, "0"));
+}
+
 weft_status weft__reuse_find(const weft_plan *plan, const weft_exec *exec, weft__reuse **out) {
   *out = NULL;
-  const char *off = getenv("WEFT_TEST_NO_PLAN_REUSE");
-  if (!plan || (off && *off && strcmp(off, "0"))) return WEFT_OK;
+  if (!plan || !weft__reuse_enabled()) return WEFT_OK;
   weft__reuse *r = weft__calloc(1, sizeof *r);
   if (!r) return oom();
   int root = -1;
@@ -324,7 +328,7 @@ weft_status weft__reuse_find(const weft_plan *plan, const weft_exec *exec, weft_
     if (nshared && !(shared = weft__malloc((size_t)nshared * sizeof *shared))) st = oom();
     for (int c = 0, s = 0; st == WEFT_OK && c < r->nclasses; c++)
       if (r->classes[c].id < 0) shared[s++] = &r->classes[c];
-    if (st == WEFT_OK && nshared) { /* numbered in the order collect first runs them */
+    if (st == WEFT_OK && nshared) { /* numbered top-down, as explain shows them */
       qsort(shared, (size_t)nshared, sizeof *shared, by_order);
       for (int s = 0; s < nshared; s++) shared[s]->id = s + 1;
     }

@@ -22,13 +22,17 @@
 
 typedef struct weft__reuse weft__reuse;
 
+/* 0 under WEFT_TEST_NO_PLAN_REUSE (set, not "0"): no sharing, and projection asks each use
+ * alone, as before sharing existed. */
+int weft__reuse_enabled(void);
+
 /* The shared sub-plans of the optimized `plan` as collect (exec: its device choice, NULL:
  * auto) would run it. *out is NULL when sharing is off. */
 weft_status weft__reuse_find(const weft_plan *plan, const weft_exec *exec, weft__reuse **out);
 /* Frees the table and any result still held. NULL is a no-op. */
 void weft__reuse_free(weft__reuse *r);
 
-/* What to do with node `p` (NULL r: always RUN). id: its shared number, 1.. in run order. */
+/* What to do with node `p` (NULL r: always RUN). id: its shared number, 1.. top-down. */
 typedef enum weft__reuse_verdict {
   WEFT__REUSE_RUN,   /* not shared: run it */
   WEFT__REUSE_FIRST, /* shared, first use: run it (and weft__reuse_keep its result) */
