@@ -1,8 +1,8 @@
 /* A semi or anti join whose right side is a group_by (under filters) by the join's keys
  * tests only the groups of keys the left side holds, and a group's row depends on its own
  * rows only: so the group_by may read just the rows whose keys the left side holds. When
- * the left side is estimated far smaller than the group_by's input, that input is first
- * semi-joined with the left side's keys:
+ * the left side is estimated far smaller than the group_by's input (of 4096 rows or more),
+ * that input is first semi-joined with the left side's keys:
  *
  *   semi(L, filter(group_by_k(R)))  ->  semi(L, filter(group_by_k(semi(R, L))))
  *
@@ -24,6 +24,8 @@
 /* How much smaller the left side must be estimated than the group_by's input: the probe of
  * every input row by the left keys must pay for itself in the rows the group_by skips. */
 #define WEFT__SEMI_REDUCE_RATIO 10.0
+/* Under this many input rows the group_by is cheap anyway: the plan stays as written. */
+#define WEFT__SEMI_REDUCE_MIN_ROWS 4096.0
 
 /* Rows of `p` as estimated; a join placed by the join order carries its own estimate. */
 static double left_rows(const weft_plan *p) {
@@ -57,7 +59,10 @@ static const weft_plan *reducible(const weft_plan *j) {
     }
   for (size_t k = 0; k < j->n; k++)
     if (!has_key(g, j->right_keys[k])) return NULL;
-  if (left_rows(j->in) * WEFT__SEMI_REDUCE_RATIO > weft__plan_estimate_rows(g->in)) return NULL;
+  if (g->in == j->in) return NULL; /* its own keys: nothing to drop */
+  double input = weft__plan_estimate_rows(g->in);
+  if (input < WEFT__SEMI_REDUCE_MIN_ROWS || left_rows(j->in) * WEFT__SEMI_REDUCE_RATIO > input)
+    return NULL;
   return g;
 }
 
