@@ -116,19 +116,9 @@ def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int]
         sample = vectors if take == ids.size else vectors[
             np.sort(np.random.default_rng(seed).choice(ids.size, take, replace=False))]
         index.train(sample, niter=niter, seed=seed)
-    if ids.size and _borrowable(kind, metric, vectors, ids.size == len(series)):
-        index.add(vectors, copy=False)  # the column's own memory: ids 0.. are its row numbers
-    elif ids.size:
+    if ids.size:
         index.add(vectors, ids)
     return TableIndex(column, kind, metric, params, index, len(series))
-
-
-def _borrowable(kind: str, metric: str, vectors: np.ndarray, every_row: bool) -> bool:
-    """A flat index can read the column in place (FlatIndex.add(copy=False)), halving the
-    memory of an indexed frame: every row valid (ids are then the row numbers), a metric
-    that keeps rows as given (cosine normalizes its copy), float32 laid out C-contiguous."""
-    return (kind == "flat" and every_row and metric != "cosine" and vectors.dtype == np.float32
-            and vectors.flags.c_contiguous and vectors.flags.aligned)
 
 
 # ---------------------------------------------------------------- the search callback
