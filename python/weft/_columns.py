@@ -55,7 +55,7 @@ def decimal_scale(t):
 
 
 TYPE_NAMES = _TypeNames({t: _lib.weft_type_name(t).decode("ascii")
-                         for t in range(_lib.WEFT_TYPE_TIMESTAMP_US + 1)})
+                         for t in [*range(_lib.WEFT_TYPE_TIMESTAMP_US + 1), _lib.WEFT_TYPE_CATEGORICAL]})
 
 _NUMPY_TYPES = {
     np.dtype(np.int8): _lib.WEFT_TYPE_INT8, np.dtype(np.int16): _lib.WEFT_TYPE_INT16,
@@ -66,6 +66,7 @@ _NUMPY_TYPES = {
 }
 _NUMPY_OF = {v: k for k, v in _NUMPY_TYPES.items()}
 _NUMPY_OF[_lib.WEFT_TYPE_DATE32] = np.dtype(np.int32)
+_NUMPY_OF[_lib.WEFT_TYPE_CATEGORICAL] = np.dtype(np.uint32)  # the codes
 _NUMPY_OF[_lib.WEFT_TYPE_TIMESTAMP_US] = np.dtype("datetime64[us]")
 _INT64 = (-(2**63), 2**63 - 1)
 _EPOCH = datetime.datetime(1970, 1, 1)
@@ -500,6 +501,17 @@ def _decimals_of(view, owner):
     return out
 
 
+def _categories_of(view, owner):
+    """A list of str (None for nulls) of a categorical column: its codes looked up in the
+    dictionary the view carries (DataFrame._view sets view.dictionary)."""
+    strings = _strings_of(view.dictionary, owner)
+    codes = _values(view, owner).tolist()
+    valid = _valid(view, owner)
+    if valid is None:
+        return [strings[c] for c in codes]
+    return [strings[c] if ok else None for c, ok in zip(codes, valid.tolist())]
+
+
 def to_numpy(view, owner):
     """A numpy array of a column: no copy for numeric and timestamp columns without nulls;
     with nulls, ints and floats become float (NaN for null), dates and timestamps NaT, bool
@@ -508,6 +520,8 @@ def to_numpy(view, owner):
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return np.array(_strings_of(view, owner), dtype=object)
+    if t == _lib.WEFT_TYPE_CATEGORICAL:
+        return np.array(_categories_of(view, owner), dtype=object)
     if is_decimal(t):
         out = np.empty(view.length, dtype=object)
         out[:] = _decimals_of(view, owner)
@@ -543,6 +557,8 @@ def to_list(view, owner):
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return _strings_of(view, owner)
+    if t == _lib.WEFT_TYPE_CATEGORICAL:
+        return _categories_of(view, owner)
     if is_decimal(t):
         return _decimals_of(view, owner)
     values = _values(view, owner)

@@ -193,8 +193,9 @@ def _pandas_to_arrow(obj, where="weft.from_arrow"):
     columns = []
     for field, col in zip(table.schema, table.columns):
         t = field.type
-        if pa.types.is_dictionary(t):  # pandas Categorical
-            col = col.cast(t.value_type)
+        if pa.types.is_dictionary(t) and not (pa.types.is_string(t.value_type)
+                                              or pa.types.is_large_string(t.value_type)):
+            col = col.cast(t.value_type)  # a pandas Categorical of numbers: its values
         elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns
             col = _timestamp_us(pa, field.name, col, where)
         elif pa.types.is_null(t):  # an all-None object column
@@ -348,6 +349,11 @@ class DataFrame:
     def _view(self, i):
         view = _lib.weft_column_view()
         _check(_lib.weft_table_column(self._handle, i, ctypes.byref(view)))
+        if view.type == _lib.WEFT_TYPE_CATEGORICAL:  # its strings, for to_list / to_numpy
+            view.dictionary = _lib.weft_column_view()
+            view.ordered = ctypes.c_int()
+            _check(_lib.weft_table_column_dictionary(self._handle, i, ctypes.byref(view.dictionary),
+                                                     ctypes.byref(view.ordered)))
         return view
 
     def _index(self, name, where="DataFrame[...]"):

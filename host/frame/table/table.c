@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/scratch.h"
+#include "frame/table/categorical.h"
 
 weft__owner *weft__owner_new(void (*release)(void *), void *ctx) {
   weft__owner *o = weft__malloc(sizeof *o);
@@ -43,6 +44,7 @@ const char *weft_type_name(weft_type type) {
   static const char *names[] = {"bool",    "int8",    "int16",   "int32",  "int64",
                                 "uint8",   "uint16",  "uint32",  "uint64", "float32",
                                 "float64", "utf8",    "date32",  "timestamp[us]"};
+  if (type == WEFT_TYPE_CATEGORICAL) return "categorical";
   if (weft__type_is_decimal(type) && weft__type_valid(type)) {
     pthread_once(&decimal_names_once, write_decimal_names);
     return decimal_names[weft__dec_precision(type)][weft__dec_scale(type)];
@@ -57,7 +59,7 @@ int weft__type_valid(weft_type type) {
     return ((unsigned)type >> 24) == 0 && p >= 1 && p <= 38 && s <= p;
   }
   if (weft__type_is_vector(type)) return weft__vec_dim(type) >= 1 && weft__vec_dim(type) <= WEFT_VECTOR_MAX_DIM;
-  return (unsigned)type <= WEFT_TYPE_TIMESTAMP_US;
+  return (unsigned)type <= WEFT_TYPE_TIMESTAMP_US || type == WEFT_TYPE_CATEGORICAL;
 }
 
 weft_status weft_type_decimal(int precision, int scale, weft_type *out) {
@@ -83,7 +85,8 @@ size_t weft__type_width(weft_type type) {
   switch (type) {
     case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
     case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
-    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32: return 4;
+    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32:
+    case WEFT_TYPE_CATEGORICAL: return 4; /* its uint32 codes */
     case WEFT_TYPE_INT64: case WEFT_TYPE_UINT64: case WEFT_TYPE_FLOAT64: case WEFT_TYPE_TIMESTAMP_US: return 8;
     default: return 0;
   }
@@ -164,8 +167,17 @@ weft_status weft__column_grow_utf8(weft__column *col, size_t utf8_bytes) {
   return WEFT_OK;
 }
 
+weft_status weft__column_alloc_like(const weft__column *src, int64_t length, int with_validity,
+                                    weft__column *out) {
+  WEFT_RETURN_NOT_OK(weft__column_alloc(src->view.type, length, with_validity, 0, out));
+  out->dict = src->dict;
+  weft__dict_ref(out->dict);
+  return WEFT_OK;
+}
+
 void weft__column_retain(const weft__column *col) {
   for (int i = 0; i < WEFT_COLUMN_OWNERS; i++) weft__owner_ref(col->owners[i]);
+  weft__dict_ref(col->dict);
 }
 
 void weft__column_release(weft__column *col) {
@@ -173,6 +185,8 @@ void weft__column_release(weft__column *col) {
     weft__owner_unref(col->owners[i]);
     col->owners[i] = NULL;
   }
+  weft__dict_unref(col->dict);
+  col->dict = NULL;
 }
 
 int weft__column_valid(const weft__column *col, int64_t row) {
@@ -286,6 +300,9 @@ weft_status weft_table_from_columns(size_t ncols, const char *const *names,
     WEFT_CHECK_ARG(weft__type_valid(c->type),
                    "weft_table_from_columns: column \"%s\" has unknown type %d", names[i], (int)c->type);
     WEFT_CHECK_ARG(c->values || rows == 0, "weft_table_from_columns: column \"%s\" has no values", names[i]);
+    WEFT_CHECK_ARG(c->type != WEFT_TYPE_CATEGORICAL, "weft_table_from_columns: column \"%s\" is "
+                   "categorical, whose dictionary a view cannot carry: import it from Arrow "
+                   "(dictionary<int32, utf8>) or cast a utf8 column", names[i]);
     WEFT_CHECK_ARG(c->type != WEFT_TYPE_UTF8 || c->data || rows == 0,
                    "weft_table_from_columns: utf8 column \"%s\" has no data buffer", names[i]);
     for (size_t j = 0; j < i; j++)
