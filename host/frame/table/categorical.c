@@ -284,3 +284,53 @@ weft_status weft_table_column_dictionary(const weft_table *table, size_t column,
   if (ordered) *ordered = c->dict->ordered;
   return WEFT_OK;
 }
+
+weft_status weft__column_ranks(const weft__column *src, weft__column *out) {
+  uint32_t *rank;
+  WEFT_RETURN_NOT_OK(weft__dict_ranks(src->dict, &rank));
+  weft_status st = weft__column_recode(src, rank, NULL, out);
+  free(rank);
+  if (st == WEFT_OK) out->view.type = WEFT_TYPE_UINT32;
+  return st;
+}
+
+int weft__keys_have_categorical(const weft__column *const *cols, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (cols[i]->view.type == WEFT_TYPE_CATEGORICAL) return 1;
+  return 0;
+}
+
+weft__column weft__column_codes(const weft__column *col) {
+  weft__column c = *col;
+  c.view.type = WEFT_TYPE_UINT32;
+  c.dict = NULL;
+  return c;
+}
+
+weft_status weft__concat_categorical(const weft_table *const *tables, size_t n, size_t c,
+                                     int64_t rows, weft__column *out) {
+  const weft__column **srcs = weft__calloc(n, sizeof *srcs);
+  weft__column *same = weft__calloc(n, sizeof *same);
+  weft_status st = srcs && same ? WEFT_OK : oom();
+  int nulls = 0;
+  for (size_t t = 0; st == WEFT_OK && t < n; t++) {
+    srcs[t] = &tables[t]->cols[c];
+    nulls |= weft__column_null_count((weft__column *)srcs[t]) > 0;
+  }
+  if (st == WEFT_OK) st = weft__columns_unify(srcs, n, same);
+  if (st == WEFT_OK) st = weft__column_alloc_like(&same[0], rows, nulls, out);
+  int64_t at = 0;
+  for (size_t t = 0; st == WEFT_OK && t < n; t++) {
+    const weft__column *s = &same[t];
+    uint8_t *bits = (uint8_t *)out->view.validity;
+    for (int64_t r = 0; bits && r < s->view.length; r++)
+      if (!weft__column_valid(s, r)) bits[(at + r) >> 3] &= (uint8_t)~(1u << ((at + r) & 7));
+    if (s->view.length)
+      memcpy((uint32_t *)out->view.values + at, (const uint32_t *)s->view.values + s->view.offset,
+             (size_t)s->view.length * sizeof(uint32_t));
+    at += s->view.length;
+  }
+  for (size_t t = 0; same && t < n; t++) weft__column_release(&same[t]);
+  free(srcs), free(same);
+  return st;
+}

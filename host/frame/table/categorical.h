@@ -59,5 +59,17 @@ weft_status weft__column_decode(const weft__column *src, weft__column *out);
 weft_status weft__columns_unify(const weft__column *const *cols, size_t n, weft__column *outs);
 /* rank[code]: the position of the code's string in byte order (by code when ordered). */
 weft_status weft__dict_ranks(const weft__dict *d, uint32_t **rank);
+/* Column c of every table (categorical, `rows` in all) one after another, over one
+ * dictionary (weft__columns_unify), as weft_table_concat needs. */
+weft_status weft__concat_categorical(const weft_table *const *tables, size_t n, size_t c,
+                                     int64_t rows, weft__column *out);
+/* Whether any of the columns is categorical. */
+int weft__keys_have_categorical(const weft__column *const *cols, size_t n);
+/* The column's codes seen as a uint32 column: the same buffers, no new reference (valid while
+ * the column is), no dictionary. What group_by, unique and join compare. */
+weft__column weft__column_codes(const weft__column *col);
+/* A uint32 column of each row's rank (nulls kept): what a sort orders a categorical key by,
+ * the strings' byte order as Polars' Categorical, the codes' for an ordered one (Enum). */
+weft_status weft__column_ranks(const weft__column *src, weft__column *out);
 
 #endif

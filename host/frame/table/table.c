@@ -450,6 +450,15 @@ weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_ta
       }
     }
     weft__column col;
+    if (type == WEFT_TYPE_CATEGORICAL) { /* dictionaries unified, as Polars */
+      weft_status st = weft__concat_categorical(tables, n, c, rows, &col);
+      if (st == WEFT_OK) st = weft__table_set_column(res, c, first->names[c], col);
+      if (st != WEFT_OK) {
+        weft_table_free(res);
+        return st;
+      }
+      continue;
+    }
     /* utf8 offsets are int32: a longer column would wrap them (Arrow's large_utf8, int64
      * offsets, is not a weft type) */
     weft_status st = bytes > INT32_MAX
