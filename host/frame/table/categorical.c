@@ -9,15 +9,13 @@
 #include "core/error.h"
 #include "frame/table/hash_keys.h"
 
-void weft__dict_ref(weft__dict *d) {
-  if (d) atomic_fetch_add(&d->refs, 1);
-}
+void weft__dict_ref(weft__dict *d) { weft__owner_ref(weft__dict_owner(d)); }
 
-void weft__dict_unref(weft__dict *d) {
-  if (!d || atomic_fetch_sub(&d->refs, 1) != 1) return;
-  weft__column_release(&d->strings);
-  free(d);
-}
+/* The last reference: the strings go; weft__owner_unref then frees the dictionary itself
+ * (its owner is its first member, the same pointer). */
+static void release_strings(void *ctx) { weft__column_release(&((weft__dict *)ctx)->strings); }
+
+void weft__dict_unref(weft__dict *d) { weft__owner_unref(weft__dict_owner(d)); }
 
 /* ------------------------------------------------------------------ interning */
 
@@ -108,7 +106,9 @@ weft_status weft__interner_finish(weft__interner *in, int ordered, weft__dict **
     if (in->used) memcpy((void *)d->strings.view.data, in->bytes, in->used);
     d->strings.view.null_count = 0;
     d->ordered = ordered;
-    atomic_init(&d->refs, 1);
+    atomic_init(&d->owner.refs, 1);
+    d->owner.release = release_strings;
+    d->owner.ctx = d;
     *out = d;
   } else {
     free(d);

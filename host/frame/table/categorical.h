@@ -10,7 +10,7 @@
 #include "frame/table/table.h"
 
 typedef struct weft__dict {
-  _Atomic int64_t refs;
+  weft__owner owner;    /* first: table.c counts references through it (weft__dict_owner) */
   weft__column strings; /* utf8, no nulls, each string once, offset 0 */
   int ordered;          /* Arrow's ordered flag, Polars' Enum: sorts by code */
 } weft__dict;

@@ -20,9 +20,13 @@ weft__owner *weft__owner_new(void (*release)(void *), void *ctx); /* refs = 1; N
 void weft__owner_ref(weft__owner *owner);
 void weft__owner_unref(weft__owner *owner);
 
+/* A categorical column's dictionary (categorical.h) begins with the owner that counts its
+ * references, so tables keep it alive without knowing what it holds. */
+struct weft__dict;
+static inline weft__owner *weft__dict_owner(struct weft__dict *d) { return (weft__owner *)(void *)d; }
+
 #define WEFT_COLUMN_OWNERS 3
 
-struct weft__dict; /* a categorical column's dictionary (categorical.h) */
 
 /* A column: its view plus the owners of its buffers; a categorical column also holds a
  * reference to its dictionary (NULL for every other type). */
