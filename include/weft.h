@@ -567,6 +567,11 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_column_dictionary(const weft_tabl
                                                                  size_t column,
                                                                  weft_column_view *dictionary,
                                                                  int *ordered);
+/* A table of n columns, column columns[i] of tables[i] named names[i], sharing their buffers
+ * (and dictionaries); every table must have the same rows and the names must differ. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_pick(size_t n, const weft_table *const *tables,
+                                                    const size_t *columns,
+                                                    const char *const *names, weft_table **out);
 /* Rows [offset, offset + length) (clipped to the table), without copying. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_slice(const weft_table *table, int64_t offset,
                                                      int64_t length, weft_table **out);

@@ -333,3 +333,62 @@ def test_on_a_device_codes_run_there_strings_fall_back(rng, device):
     assert f"{device}: fell back to cpu: string operation in col(\"c\")" in weft.last_report()
     with pytest.raises(weft.WeftError, match="strict"):
         df.select(col("c").str.contains("an"), device=device, strict=True)
+
+
+# ---------------------------------------------------------------------------- frames and encoders
+
+def test_column_selection_rename_drop_and_masks_keep_the_dictionary(rng):
+    df, p = frame(rng, 300)
+    want = p["c"].to_list()
+    assert df[["c"]].schema == {"c": "categorical"} and df[["c"]]["c"].to_list() == want
+    assert df.drop("v")["c"].to_list() == want
+    assert df.rename({"c": "k"})["k"].to_list() == want
+    mask = np.arange(300) % 2 == 0
+    assert df[mask]["c"].to_list() == want[::2]
+    assert df[df["v"] > 100]["c"].to_list() == want[101:]
+    both = weft.DataFrame({"k": df["c"], "n": np.arange(300)})
+    assert both.schema == {"k": "categorical", "n": "int64"} and both["k"].to_list() == want
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_categorify_as_categorical(lazy, tmp_path):
+    train = weft.DataFrame({"city": ["b", "a", "b", "c", "b", "a", None], "n": [1, 2, 3, 4, 5, 6, 7]})
+    test = weft.DataFrame({"city": ["a", "zz", None, "b", "c"]})
+    enc = weft.Categorify("city", as_categorical=True).fit(train)
+    out = enc.transform(test.lazy() if lazy else test)
+    out = out.collect() if lazy else out
+    assert out.schema == {"city": "categorical"}
+    assert out["city"].to_list() == ["a", None, None, "b", "c"]  # unseen and null: null
+    arr = pa.table(out).column("city").combine_chunks()
+    assert arr.dictionary.to_pylist() == enc.vocabulary_["city"] == ["b", "a", "c"]
+    codes = weft.Categorify("city").fit(train).transform(test)["city"].to_list()
+    assert [None if i is None else i + 3 for i in arr.indices.to_pylist()] == \
+        [c if c >= 3 else None for c in codes]  # NVTabular's code - 3
+    enc.save(tmp_path / "enc.json")
+    again = weft.load_encoder(tmp_path / "enc.json")
+    assert again.as_categorical and again.transform(test)["city"].to_list() == out["city"].to_list()
+    with pytest.raises(weft.InvalidArgumentError, match="as_categorical=True takes string"):
+        weft.Categorify("n", as_categorical=True).fit(train).transform(train)
+
+
+def test_encoders_take_categorical_columns(rng):
+    df, p = frame(rng, 200)
+    codes = weft.Categorify("c").fit(df).transform(df)["c"].to_list()
+    plain = weft.DataFrame({"c": p["c"].to_list(), "v": p["v"].to_numpy()})
+    assert codes == weft.Categorify("c").fit(plain).transform(plain)["c"].to_list()
+    assert weft.OneHot("c").fit(df).transform(df).to_dict(as_series=False) == \
+        weft.OneHot("c").fit(plain).transform(plain).to_dict(as_series=False)
+
+
+def test_csv_describe_and_top_k(rng, tmp_path):
+    df, p = frame(rng, 500)
+    df.write_csv(tmp_path / "c.csv")
+    back = pl.read_csv(tmp_path / "c.csv", schema_overrides={"c": pl.String})
+    # the strings written; "" and null may read back alike (an empty field)
+    assert back["c"].fill_null("").to_list() == p["c"].fill_null("").to_list()
+    d = df.describe()
+    assert d["c"].to_list()[:2] == [p["c"].len() - p["c"].null_count(), p["c"].null_count()]
+    want = p.with_columns(pl.col("c").cast(pl.Categorical)).top_k(7, by="c")["c"].cast(pl.String)
+    assert sorted(df.top_k(7, by="c")["c"].to_list(), key=str) == sorted(want.to_list(), key=str)
+    assert df.lazy().sort("c").head(5).collect()["c"].to_list() == \
+        p.with_columns(pl.col("c").cast(pl.Categorical)).sort("c").head(5)["c"].cast(pl.String).to_list()

@@ -17,7 +17,7 @@ import numpy as np
 from . import _lib
 from .errors import InvalidArgumentError, _check
 
-__all__ = ["table_from_columns", "column_view", "to_numpy", "to_list", "TYPE_NAMES"]
+__all__ = ["table_from_columns", "pick_columns", "column_view", "to_numpy", "to_list", "TYPE_NAMES"]
 
 
 
@@ -103,6 +103,18 @@ def table_from_columns(names, views, keep):
     if status != _lib.WEFT_OK:
         _KEEP.pop(key, None)  # on failure weft never calls release
         _check(status)
+    return out
+
+
+def pick_columns(sources, names):
+    """A weft_table handle of columns of other tables: sources[i] = (table handle, column
+    index), named names[i]; buffers (and categorical dictionaries) shared in C."""
+    n = len(names)
+    c_tables = (_lib.weft_table_p * max(n, 1))(*[h for h, _ in sources])
+    c_cols = (ctypes.c_size_t * max(n, 1))(*[i for _, i in sources])
+    c_names = (ctypes.c_char_p * max(n, 1))(*[s.encode("utf-8") for s in names])
+    out = _lib.weft_table_p()
+    _check(_lib.weft_table_pick(n, c_tables, c_cols, c_names, ctypes.byref(out)))
     return out
 
 

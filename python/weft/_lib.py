@@ -686,6 +686,13 @@ weft_table_column_dictionary = _fn(
     [weft_table_p, c_size_t, POINTER(weft_column_view), POINTER(c_int)]
 )
 
+# weft_status weft_table_pick(size_t n, const weft_table *const *tables, const size_t *columns,
+#                             const char *const *names, weft_table **out);
+weft_table_pick = _fn(
+    "weft_table_pick", weft_status,
+    [c_size_t, POINTER(weft_table_p), POINTER(c_size_t), POINTER(c_char_p), POINTER(weft_table_p)]
+)
+
 # weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t length,
 #                              weft_table **out);
 weft_table_slice = _fn(
