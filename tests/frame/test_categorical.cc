@@ -148,6 +148,35 @@ TEST(Categorical, SortByStringsGroupByCodes) {
   weft_table_free(t);
 }
 
+TEST(Categorical, PickSharesTheDictionaryAndChecksItsArguments) {
+  Batch b;
+  make(b, {1, 0, -1}, {"x", "y"});
+  weft_table *t = nullptr;
+  ASSERT_EQ(weft_table_from_arrow(&b.parent_s, &b.parent, &t), WEFT_OK) << weft_last_error();
+  int64_t v[3] = {7, 8, 9};
+  weft_column_view col = {WEFT_TYPE_INT64, 3, 0, 0, nullptr, v, nullptr};
+  const char *vname = "v";
+  weft_table *nums = nullptr;
+  ASSERT_EQ(weft_table_from_columns(1, &vname, &col, nullptr, nullptr, &nums), WEFT_OK);
+  const weft_table *tables[] = {nums, t, t};
+  size_t cols[] = {0, 0, 0};
+  const char *names[] = {"n", "a", "b"};
+  weft_table *picked = nullptr;
+  const char *twice[] = {"n", "a", "a"};
+  EXPECT_EQ(weft_table_pick(3, tables, cols, twice, &picked), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("\"a\" appears twice"), std::string::npos);
+  size_t past[] = {4};
+  EXPECT_EQ(weft_table_pick(1, tables, past, names, &picked), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("column 4 of tables[0]"), std::string::npos);
+  ASSERT_EQ(weft_table_pick(3, tables, cols, names, &picked), WEFT_OK) << weft_last_error();
+  weft_table_free(t);  // the picked table keeps the codes and the dictionary alive
+  weft_table_free(nums);
+  EXPECT_EQ(cells(picked, 1), (std::vector<std::string>{"y", "x", "<null>"}));
+  EXPECT_EQ(cells(picked, 2), cells(picked, 1));
+  weft_table_free(picked);
+  EXPECT_EQ(b.released, 2);
+}
+
 TEST(Categorical, DictionaryOfAnotherTypeAndViewsAreRefused) {
   int64_t v[2] = {1, 2};
   weft_column_view col = {WEFT_TYPE_INT64, 2, 0, 0, nullptr, v, nullptr};
