@@ -476,6 +476,13 @@ typedef enum weft_type {
    * row a null vector. The type value carries dim (1..WEFT_VECTOR_MAX_DIM): build it with
    * WEFT_TYPE_VECTOR(dim) or weft_type_vector; WEFT_TYPE_VECTOR_F32 alone is only the tag. */
   WEFT_TYPE_VECTOR_F32 = 15,
+  /* Dictionary-encoded utf8 (Arrow's dictionary<int32, utf8>, Polars' Categorical / Enum,
+   * pandas' category): `values` holds a uint32 code per row, an index into the column's
+   * dictionary, a utf8 column without nulls holding each string once (read it with
+   * weft_table_column_dictionary). Build one by Arrow import or weft_expr_cast to this type.
+   * group_by, join, unique and n_unique work on the codes; sort orders by the strings
+   * (Polars' Categorical), or by the codes when the dictionary is ordered (Polars' Enum). */
+  WEFT_TYPE_CATEGORICAL = 16,
   /* Not a type: widens the enum's range to 31 bits so a decimal's packed value is a valid
    * weft_type in C++ too (UBSan's enum check), the Vulkan *_MAX_ENUM idiom. */
   WEFT_TYPE_MAX_ENUM_ = 0x7fffffff
@@ -562,6 +569,18 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_column_index(const weft_table *ta
 /* The column's buffers (valid while the table lives); null_count is computed if unknown. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_column(const weft_table *table, size_t column,
                                                       weft_column_view *view);
+/* The dictionary of a categorical column (a utf8 view, no nulls, each string once; valid
+ * while the table lives) and whether it is ordered (sorts by code, Polars' Enum); ordered
+ * may be NULL. WEFT_ERR_INVALID_ARGUMENT naming the column when it is not categorical. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_column_dictionary(const weft_table *table,
+                                                                 size_t column,
+                                                                 weft_column_view *dictionary,
+                                                                 int *ordered);
+/* A table of n columns, column columns[i] of tables[i] named names[i], sharing their buffers
+ * (and dictionaries); every table must have the same rows and the names must differ. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_pick(size_t n, const weft_table *const *tables,
+                                                    const size_t *columns,
+                                                    const char *const *names, weft_table **out);
 /* Rows [offset, offset + length) (clipped to the table), without copying. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_slice(const weft_table *table, int64_t offset,
                                                      int64_t length, weft_table **out);

@@ -37,7 +37,9 @@ static int join_fusable(const weft_plan *j) {
     return 0;
   for (size_t c = j->in->proto->ncols; c < j->proto->ncols; c++) {
     weft_type t = j->proto->cols[c].view.type;
-    if (t == WEFT_TYPE_UTF8 || weft__type_is_decimal(t) || weft__type_is_vector(t)) return 0;
+    if (t == WEFT_TYPE_UTF8 || t == WEFT_TYPE_CATEGORICAL || weft__type_is_decimal(t) ||
+        weft__type_is_vector(t))
+      return 0;
   }
   for (size_t k = 0; k < j->n; k++) {
     size_t idx;
@@ -45,7 +47,8 @@ static int join_fusable(const weft_plan *j) {
       weft__error_clear();
       return 0;
     }
-    if (weft__type_is_decimal(j->in->proto->cols[idx].view.type)) return 0;
+    weft_type kt = j->in->proto->cols[idx].view.type;
+    if (weft__type_is_decimal(kt) || kt == WEFT_TYPE_CATEGORICAL) return 0; /* codes: the eager join's */
   }
   return 1;
 }

@@ -54,6 +54,10 @@ from .dataset import Dataset, open_dataset, write_dataset
 from .ops import ReduceResult, axpy, max, min, reduce, sum
 from .progress import config, set_progress
 
+#: The categorical dtype (dictionary-encoded utf8: Polars' Categorical / Enum, pandas'
+#: category, Arrow's dictionary<int32, utf8>), for ``col(...).cast(weft.Categorical)``.
+Categorical = "categorical"
+
 
 def __getattr__(name: str) -> object:
     """weft.TorchDataset imports torch, so only when it is first used."""
@@ -76,6 +80,7 @@ __version__ = _lib.weft_version_string().decode("ascii")
 
 __all__ = [
     "__version__",
+    "Categorical",
     "Backend",
     "Device",
     "backends",

@@ -17,7 +17,7 @@ import numpy as np
 from . import _lib
 from .errors import InvalidArgumentError, _check
 
-__all__ = ["table_from_columns", "column_view", "to_numpy", "to_list", "TYPE_NAMES"]
+__all__ = ["table_from_columns", "pick_columns", "column_view", "to_numpy", "to_list", "TYPE_NAMES"]
 
 
 
@@ -55,7 +55,7 @@ def decimal_scale(t):
 
 
 TYPE_NAMES = _TypeNames({t: _lib.weft_type_name(t).decode("ascii")
-                         for t in range(_lib.WEFT_TYPE_TIMESTAMP_US + 1)})
+                         for t in [*range(_lib.WEFT_TYPE_TIMESTAMP_US + 1), _lib.WEFT_TYPE_CATEGORICAL]})
 
 _NUMPY_TYPES = {
     np.dtype(np.int8): _lib.WEFT_TYPE_INT8, np.dtype(np.int16): _lib.WEFT_TYPE_INT16,
@@ -66,6 +66,7 @@ _NUMPY_TYPES = {
 }
 _NUMPY_OF = {v: k for k, v in _NUMPY_TYPES.items()}
 _NUMPY_OF[_lib.WEFT_TYPE_DATE32] = np.dtype(np.int32)
+_NUMPY_OF[_lib.WEFT_TYPE_CATEGORICAL] = np.dtype(np.uint32)  # the codes
 _NUMPY_OF[_lib.WEFT_TYPE_TIMESTAMP_US] = np.dtype("datetime64[us]")
 _INT64 = (-(2**63), 2**63 - 1)
 _EPOCH = datetime.datetime(1970, 1, 1)
@@ -102,6 +103,18 @@ def table_from_columns(names, views, keep):
     if status != _lib.WEFT_OK:
         _KEEP.pop(key, None)  # on failure weft never calls release
         _check(status)
+    return out
+
+
+def pick_columns(sources, names):
+    """A weft_table handle of columns of other tables: sources[i] = (table handle, column
+    index), named names[i]; buffers (and categorical dictionaries) shared in C."""
+    n = len(names)
+    c_tables = (_lib.weft_table_p * max(n, 1))(*[h for h, _ in sources])
+    c_cols = (ctypes.c_size_t * max(n, 1))(*[i for _, i in sources])
+    c_names = (ctypes.c_char_p * max(n, 1))(*[s.encode("utf-8") for s in names])
+    out = _lib.weft_table_p()
+    _check(_lib.weft_table_pick(n, c_tables, c_cols, c_names, ctypes.byref(out)))
     return out
 
 
@@ -500,6 +513,17 @@ def _decimals_of(view, owner):
     return out
 
 
+def _categories_of(view, owner):
+    """A list of str (None for nulls) of a categorical column: its codes looked up in the
+    dictionary the view carries (DataFrame._view sets view.dictionary)."""
+    strings = _strings_of(view.dictionary, owner)
+    codes = _values(view, owner).tolist()
+    valid = _valid(view, owner)
+    if valid is None:
+        return [strings[c] for c in codes]
+    return [strings[c] if ok else None for c, ok in zip(codes, valid.tolist())]
+
+
 def to_numpy(view, owner):
     """A numpy array of a column: no copy for numeric and timestamp columns without nulls;
     with nulls, ints and floats become float (NaN for null), dates and timestamps NaT, bool
@@ -508,6 +532,8 @@ def to_numpy(view, owner):
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return np.array(_strings_of(view, owner), dtype=object)
+    if t == _lib.WEFT_TYPE_CATEGORICAL:
+        return np.array(_categories_of(view, owner), dtype=object)
     if is_decimal(t):
         out = np.empty(view.length, dtype=object)
         out[:] = _decimals_of(view, owner)
@@ -543,6 +569,8 @@ def to_list(view, owner):
     t = view.type
     if t == _lib.WEFT_TYPE_UTF8:
         return _strings_of(view, owner)
+    if t == _lib.WEFT_TYPE_CATEGORICAL:
+        return _categories_of(view, owner)
     if is_decimal(t):
         return _decimals_of(view, owner)
     values = _values(view, owner)

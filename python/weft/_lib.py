@@ -579,7 +579,7 @@ weft_type = c_int
 (WEFT_TYPE_BOOL, WEFT_TYPE_INT8, WEFT_TYPE_INT16, WEFT_TYPE_INT32, WEFT_TYPE_INT64,
  WEFT_TYPE_UINT8, WEFT_TYPE_UINT16, WEFT_TYPE_UINT32, WEFT_TYPE_UINT64, WEFT_TYPE_FLOAT32,
  WEFT_TYPE_FLOAT64, WEFT_TYPE_UTF8, WEFT_TYPE_DATE32, WEFT_TYPE_TIMESTAMP_US,
- WEFT_TYPE_DECIMAL128, WEFT_TYPE_VECTOR_F32) = range(16)
+ WEFT_TYPE_DECIMAL128, WEFT_TYPE_VECTOR_F32, WEFT_TYPE_CATEGORICAL) = range(17)
 WEFT_VECTOR_MAX_DIM = 1 << 20
 
 
@@ -679,6 +679,20 @@ weft_table_column_index = _fn(
 # weft_status weft_table_column(const weft_table *table, size_t column, weft_column_view *view);
 weft_table_column = _fn(
     "weft_table_column", weft_status, [weft_table_p, c_size_t, POINTER(weft_column_view)]
+)
+
+# weft_status weft_table_column_dictionary(const weft_table *table, size_t column,
+#                                          weft_column_view *dictionary, int *ordered);
+weft_table_column_dictionary = _fn(
+    "weft_table_column_dictionary", weft_status,
+    [weft_table_p, c_size_t, POINTER(weft_column_view), POINTER(c_int)]
+)
+
+# weft_status weft_table_pick(size_t n, const weft_table *const *tables, const size_t *columns,
+#                             const char *const *names, weft_table **out);
+weft_table_pick = _fn(
+    "weft_table_pick", weft_status,
+    [c_size_t, POINTER(weft_table_p), POINTER(c_size_t), POINTER(c_char_p), POINTER(weft_table_p)]
 )
 
 # weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t length,

@@ -41,6 +41,7 @@ _TYPE_NAMES = {  # type names users write (Polars, pyarrow, numpy spellings)
     "float32": _lib.WEFT_TYPE_FLOAT32, "float64": _lib.WEFT_TYPE_FLOAT64,
     "float": _lib.WEFT_TYPE_FLOAT32, "double": _lib.WEFT_TYPE_FLOAT64,
     "utf8": _lib.WEFT_TYPE_UTF8, "str": _lib.WEFT_TYPE_UTF8, "string": _lib.WEFT_TYPE_UTF8,
+    "categorical": _lib.WEFT_TYPE_CATEGORICAL, "category": _lib.WEFT_TYPE_CATEGORICAL,
     "large_string": _lib.WEFT_TYPE_UTF8, "large_utf8": _lib.WEFT_TYPE_UTF8,
     "date": _lib.WEFT_TYPE_DATE32, "date32": _lib.WEFT_TYPE_DATE32,
     "date32[day]": _lib.WEFT_TYPE_DATE32,
@@ -74,8 +75,12 @@ def _weft_type(dtype):
     dtype, a Python type (int, float, str, bool), Polars' pl.Decimal(p, s), pyarrow's
     decimal128(p, s) or a weft type int."""
     if isinstance(dtype, int) and not isinstance(dtype, bool):
-        if 0 <= dtype <= _lib.WEFT_TYPE_TIMESTAMP_US or _lib.weft_type_is_decimal(dtype, None, None):
+        if (0 <= dtype <= _lib.WEFT_TYPE_TIMESTAMP_US or dtype == _lib.WEFT_TYPE_CATEGORICAL
+                or _lib.weft_type_is_decimal(dtype, None, None)):
             return dtype
+    elif getattr(dtype, "__name__", type(dtype).__name__) in ("Categorical", "Enum") and \
+            "polars" in (getattr(dtype, "__module__", "") or type(dtype).__module__):
+        return _lib.WEFT_TYPE_CATEGORICAL  # pl.Categorical / pl.Enum(...): weft's categorical
     elif isinstance(dtype, str) and dtype.lower() in _TYPE_NAMES:
         return _TYPE_NAMES[dtype.lower()]
     elif isinstance(dtype, str) and _DECIMAL_NAME.match(dtype):

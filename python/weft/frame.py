@@ -31,8 +31,8 @@ from . import lazy as _lazy
 from ._atomic import atomic_path
 from ._args import _flatten, _names, _row_index_args, _run
 from ._arrow import stream_capsule, table_from_arrow
-from ._columns import (TYPE_NAMES, _valid, _values, column_view, table_from_columns, to_list,
-                       to_numpy)
+from ._columns import (TYPE_NAMES, _valid, _values, column_view, pick_columns, table_from_columns,
+                       to_list, to_numpy)
 from ._series_ops import SeriesOps
 from .errors import InvalidArgumentError, UnsupportedError, _check, python_call
 from .expr import col
@@ -93,7 +93,7 @@ def _foreign_column(name, value):
 
 
 def _from_dict(data):
-    names, views, keep, lengths = [], [], [], {}
+    names, views, keep, lengths, frames = [], [], [], {}, []
     for name, value in data.items():
         if not isinstance(name, str):
             raise InvalidArgumentError(f"DataFrame: column names must be str, got {name!r}")
@@ -105,6 +105,7 @@ def _from_dict(data):
             view, held = value._view(0), [value]
         else:
             view, held = column_view(name, value)
+        frames.append(value if isinstance(value, DataFrame) else None)
         names.append(name)
         views.append(view)
         keep.extend(held)
@@ -112,6 +113,13 @@ def _from_dict(data):
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"{k!r} has {n}" for k, n in lengths.items())
         raise InvalidArgumentError(f"weft.DataFrame: columns must have the same length: {desc}")
+    if any(v.type == _lib.WEFT_TYPE_CATEGORICAL for v in views):  # a dictionary: shared in C
+        plain = [i for i, v in enumerate(views) if v.type != _lib.WEFT_TYPE_CATEGORICAL]
+        rest = DataFrame._from_handle(table_from_columns(
+            [names[i] for i in plain], [views[i] for i in plain], keep)) if plain else None
+        sources = [(frames[i]._handle, 0) if v.type == _lib.WEFT_TYPE_CATEGORICAL
+                   else (rest._handle, plain.index(i)) for i, v in enumerate(views)]
+        return pick_columns(sources, names)
     return table_from_columns(names, views, keep)
 
 
@@ -193,8 +201,9 @@ def _pandas_to_arrow(obj, where="weft.from_arrow"):
     columns = []
     for field, col in zip(table.schema, table.columns):
         t = field.type
-        if pa.types.is_dictionary(t):  # pandas Categorical
-            col = col.cast(t.value_type)
+        if pa.types.is_dictionary(t) and not (pa.types.is_string(t.value_type)
+                                              or pa.types.is_large_string(t.value_type)):
+            col = col.cast(t.value_type)  # a pandas Categorical of numbers: its values
         elif pa.types.is_timestamp(t) and t.unit != "us":  # pandas' ns
             col = _timestamp_us(pa, field.name, col, where)
         elif pa.types.is_null(t):  # an all-None object column
@@ -348,6 +357,11 @@ class DataFrame:
     def _view(self, i):
         view = _lib.weft_column_view()
         _check(_lib.weft_table_column(self._handle, i, ctypes.byref(view)))
+        if view.type == _lib.WEFT_TYPE_CATEGORICAL:  # its strings, for to_list / to_numpy
+            view.dictionary = _lib.weft_column_view()
+            view.ordered = ctypes.c_int()
+            _check(_lib.weft_table_column_dictionary(self._handle, i, ctypes.byref(view.dictionary),
+                                                     ctypes.byref(view.ordered)))
         return view
 
     def _index(self, name, where="DataFrame[...]"):
@@ -414,8 +428,11 @@ class DataFrame:
         tmp = "__weft_mask__"
         while tmp in names:
             tmp += "_"
-        views = [self._view(i) for i in range(len(names))] + [view]
-        both = DataFrame._from_handle(table_from_columns(names + [tmp], views, [self] + held))
+        mask_df = mask._df if isinstance(mask, Series) else \
+            DataFrame._from_handle(table_from_columns([tmp], [view], held))
+        mask_at = mask._index if isinstance(mask, Series) else 0
+        sources = [(self._handle, i) for i in range(len(names))] + [(mask_df._handle, mask_at)]
+        both = DataFrame._from_handle(pick_columns(sources, names + [tmp]))
         kept = both.filter(col(tmp))
         return kept._columns(range(len(names)))
 
@@ -456,8 +473,7 @@ class DataFrame:
                 raise InvalidArgumentError(f"DataFrame.rename: new names are str, got {n!r}")
         if len(set(new)) != len(new):
             raise InvalidArgumentError(f"DataFrame.rename: column names repeat in {new}")
-        views = [self._view(i) for i in range(len(have))]
-        out = DataFrame._from_handle(table_from_columns(new, views, [self]))
+        out = DataFrame._from_handle(pick_columns([(self._handle, i) for i in range(len(have))], new))
         renamed = dict(zip(have, new))
         for name, (tix, src, ident) in self._indexes.items():  # the index follows its column
             if renamed[name] == name:
@@ -476,8 +492,8 @@ class DataFrame:
         names = [self._name(i) for i in indices]
         if len(set(names)) != len(names):
             raise InvalidArgumentError(f"DataFrame: column names repeat in {names}")
-        views = [self._view(i) for i in indices]
-        return self._keeping_indexes(DataFrame._from_handle(table_from_columns(names, views, [self])))
+        return self._keeping_indexes(DataFrame._from_handle(
+            pick_columns([(self._handle, i) for i in indices], names)))
 
     @python_call("DataFrame.slice")
     def slice(self, offset: int, length: Optional[int] = None) -> "DataFrame":
@@ -978,10 +994,8 @@ class Series(SeriesOps):
 
     def to_frame(self, name: Optional[str] = None) -> DataFrame:
         """A one-column DataFrame sharing the buffers."""
-        view = self._view()
-        return DataFrame._from_handle(
-            table_from_columns([name if name is not None else self.name], [view], [self._df])
-        )
+        return DataFrame._from_handle(pick_columns([(self._df._handle, self._index)],
+                                                   [name if name is not None else self.name]))
 
     def __dlpack__(self, *, stream: Any = None, max_version: Optional[tuple] = None,
                    dl_device: Optional[tuple] = None, copy: Optional[bool] = None) -> Any:

@@ -283,18 +283,24 @@ TEST(Arrow, ImportErrorsNameTheColumnAndFormat) {
   expect_import_error({few}, 3, WEFT_ERR_INVALID_ARGUMENT, {"\"strs\"", "2 buffers", "expected 3"});
 }
 
-TEST(Arrow, DictionaryIsRefused) {
+// Dictionaries of utf8 are categorical columns (test_categorical.cc); one of ints is refused,
+// and so is a dictionary schema whose array has no dictionary.
+TEST(Arrow, DictionaryOfIntsOrWithoutItsArrayIsRefused) {
   std::vector<int32_t> idx = {0, 1};
   std::vector<HandChild> kids = {{"i", "cat", 2, 0, 0, {{0}, bytes_of(idx)}, {true, false}}};
   Counters counters;
   ArrowSchema schema, dict{};
   ArrowArray array;
   make_batch(kids, 2, 0, &counters, &schema, &array);
-  dict.format = "u";
+  dict.format = "i";
   schema.children[0]->dictionary = &dict;
   weft_table *t = nullptr;
   EXPECT_EQ(weft_table_from_arrow(&schema, &array, &t), WEFT_ERR_UNSUPPORTED);
   EXPECT_NE(std::string(weft_last_error()).find("dictionary"), std::string::npos);
+  dict.format = "u";
+  EXPECT_EQ(weft_table_from_arrow(&schema, &array, &t), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("\"cat\" is dictionary-encoded but its array has no "
+                                                "dictionary"), std::string::npos) << weft_last_error();
   schema.children[0]->dictionary = nullptr;
   array.release(&array);
   schema.release(&schema);

@@ -12,7 +12,8 @@
  * and the struct's own length, offset and null count may be anything, huge ones included.
  * A fixed-size list ("+w:dim", weft's vector columns) gets one item child whose format,
  * length, offset, null count and buffers come from the bytes too; its buffers, as every
- * child's, are as long as its own declared offset and length say. */
+ * child's, are as long as its own declared offset and length say. A dictionary-encoded child
+ * gets a dictionary schema and array the same way (make_dictionary). */
 #include "fuzz_common.h"
 #include "fuzz_table_check.h"
 #include "weft.h"
@@ -158,12 +159,44 @@ static void make_list_item(pool *p, fuzz_bytes *in, const char *list_format, int
   ca->children = &it->array_ptr;
 }
 
+/* A dictionary-encoded child: integer indices (or a format weft refuses) over a utf8,
+ * large_utf8 or string_view dictionary (or an int one) of up to 11 entries at offset 0 or 1,
+ * whose contents (offsets, views, validity, the indices themselves) come from the bytes; or
+ * a schema's dictionary with no dictionary array. */
+typedef struct dictionary {
+  struct ArrowSchema schema;
+  struct ArrowArray array;
+  const void *bufs[MAX_BUFS];
+} dictionary;
+
+static void make_dictionary(pool *p, fuzz_bytes *in, struct ArrowSchema *cs, struct ArrowArray *ca,
+                            dictionary *d) {
+  static const char *const index_formats[] = {"c", "s", "i", "l", "C", "S", "I", "L", "u", "f"};
+  static const char *const value_formats[] = {"u", "U", "vu", "i"};
+  uint8_t o = fuzz_u8(in), o2 = fuzz_u8(in);
+  memset(d, 0, sizeof *d);
+  cs->format = index_formats[o % 10];
+  d->schema.format = value_formats[(o >> 4) & 3];
+  d->schema.name = "";
+  d->schema.release = release_child_schema;
+  cs->dictionary = &d->schema;
+  if (o & 64) return; /* no dictionary array */
+  d->array.length = o2 % 12;
+  d->array.offset = (o2 >> 4) & 1;
+  int64_t nb = make_buffers(p, in, d->schema.format, d->array.length + d->array.offset, o2 & 32, d->bufs);
+  d->array.n_buffers = nb;
+  d->array.buffers = d->bufs;
+  d->array.null_count = -1;
+  d->array.release = release_child_array;
+  ca->dictionary = &d->array;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_bytes in = {data, size};
   pool p = {.n = 0};
   uint8_t top = fuzz_u8(&in), flags = fuzz_u8(&in);
   int64_t nchildren = top % (MAX_CHILDREN + 1);
-  struct ArrowSchema schema, child_schemas[MAX_CHILDREN], dict;
+  struct ArrowSchema schema, child_schemas[MAX_CHILDREN];
   struct ArrowArray array, child_arrays[MAX_CHILDREN];
   struct ArrowSchema *schema_children[MAX_CHILDREN + 1];
   struct ArrowArray *array_children[MAX_CHILDREN + 1];
@@ -171,11 +204,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const void *child_bufs[MAX_CHILDREN][MAX_BUFS];
   char names[MAX_CHILDREN][8];
   list_item items[MAX_CHILDREN];
+  dictionary dicts[MAX_CHILDREN];
   memset(&schema, 0, sizeof schema);
   memset(&array, 0, sizeof array);
-  memset(&dict, 0, sizeof dict);
-  dict.format = "i";
-  dict.release = release_child_schema;
 
   schema.format = (flags & 16) ? "+l" : "+s";
   schema.name = "";
@@ -215,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       case 6: cs->name = "c0"; break; /* a duplicate when i > 0 */
       default: cs->name = names[i];
     }
-    if (nm % 8 == 7) cs->dictionary = &dict;
+    if (nm % 8 == 7) make_dictionary(&p, &in, cs, ca, &dicts[i]);
     cs->release = release_child_schema;
     schema_children[i] = (opts2 & 1) ? NULL : cs;
     array_children[i] = (opts2 & 2) ? NULL : ca;

@@ -13,6 +13,7 @@ static inline size_t fuzz_type_width(weft_type t) {
     case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
     case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32:
     case WEFT_TYPE_UTF8: return 4; /* offsets */
+    case WEFT_TYPE_CATEGORICAL: return 4; /* codes */
     case WEFT_TYPE_INT64: case WEFT_TYPE_UINT64: case WEFT_TYPE_FLOAT64:
     case WEFT_TYPE_TIMESTAMP_US: return 8;
     case WEFT_TYPE_DECIMAL128: return 16;
@@ -46,6 +47,21 @@ static inline void fuzz_check_table(const weft_table *t) {
                (long long)nulls, (long long)v.null_count);
     if (!v.length) continue;
     FUZZ_CHECK(v.values != NULL, "column %zu has no values buffer", c);
+    if (v.type == WEFT_TYPE_CATEGORICAL) { /* every valid row's code inside the dictionary */
+      weft_column_view d;
+      FUZZ_CHECK(weft_table_column_dictionary(t, c, &d, NULL) == WEFT_OK && !d.validity,
+                 "column %zu: %s", c, weft_last_error());
+      const uint32_t *codes = v.values;
+      const int32_t *o = d.values;
+      for (int64_t r = 0; r < v.length; r++) {
+        if (v.validity && !fuzz_bit(v.validity, v.offset + r)) continue;
+        uint32_t k = codes[v.offset + r];
+        FUZZ_CHECK(k < (uint64_t)d.length, "column %zu: row %lld has code %u of %lld entries", c,
+                   (long long)r, k, (long long)d.length);
+        for (int32_t b = o[k]; b < o[k + 1]; b++) fuzz_sink ^= (uint8_t)d.data[b];
+      }
+      continue;
+    }
     if ((v.type & 0xff) == WEFT_TYPE_UTF8) {
       const int32_t *o = v.values;
       FUZZ_CHECK(o[v.offset] >= 0, "column %zu: first offset %d", c, o[v.offset]);

@@ -355,7 +355,7 @@ static weft_status column_stats_placed(placement *pl, const char *name, const we
 }
 
 /* A vector column, as Polars describes an Array: its count and null count, float64 nulls
- * for the rest (no device sees it). */
+ * for the rest (no device sees it); a categorical column the same way. */
 static weft_status describe_vector(const weft__column *col, const described *d, weft__column *out) {
   int64_t nulls = weft__column_null_count((weft__column *)col);
   WEFT_RETURN_NOT_OK(weft__column_alloc(WEFT_TYPE_FLOAT64, (int64_t)d->nstat, 1, 0, out));
@@ -373,7 +373,8 @@ static weft_status describe_column(placement *pl, const char *name, const weft__
                                    weft__column *out) {
   const weft_column_view *v = &col->view;
   weft_type t = v->type;
-  if (weft__type_is_vector(t)) return describe_vector(col, d, out);
+  /* a vector, or a categorical column (its codes are no statistic): counts only */
+  if (weft__type_is_vector(t) || t == WEFT_TYPE_CATEGORICAL) return describe_vector(col, d, out);
   int lane = weft__desc_lane(t);
   int is_bool = t == WEFT_TYPE_BOOL, want_pct = npct && lane != LANE_S && !is_bool;
   stats s;
@@ -528,7 +529,8 @@ static weft_status describe_table(weft_exec *exec, const weft_table *table, size
   int need_buf = 0;
   for (size_t c = 0; c < table->ncols; c++) {
     weft_type t = table->cols[c].view.type;
-    need_buf |= t != WEFT_TYPE_UTF8 && t != WEFT_TYPE_BOOL && !weft__type_is_vector(t);
+    need_buf |= t != WEFT_TYPE_UTF8 && t != WEFT_TYPE_BOOL && t != WEFT_TYPE_CATEGORICAL &&
+                !weft__type_is_vector(t);
   }
   need_buf = need_buf && npercentiles && table->rows > 0;
   double *pct = weft__malloc((npercentiles ? npercentiles : 1) * sizeof *pct);

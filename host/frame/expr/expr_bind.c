@@ -238,6 +238,7 @@ static weft_status bind_unary(weft__bound *b, int me, const weft_expr *e) {
 
 static int cast_allowed(weft_type from, weft_type to) {
   if (from == to) return 1;
+  if (to == WEFT_TYPE_CATEGORICAL) return from == WEFT_TYPE_UTF8; /* as Polars: strings only */
   if (weft__type_is_decimal(from) || weft__type_is_decimal(to)) { /* numbers and text */
     weft_type o = weft__type_is_decimal(from) ? to : from;
     return weft__type_is_decimal(o) || weft__type_is_numeric(o) || o == WEFT_TYPE_UTF8 ||
@@ -312,7 +313,8 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
       n->col = &t->cols[ci];
       n->nullable = weft__column_null_count((weft__column *)n->col) > 0;
       n->name = e->s;
-      retype(n, n->col->view.type);
+      /* a categorical column reads as its strings (expr_eval.c looks the codes up) */
+      retype(n, n->col->view.type == WEFT_TYPE_CATEGORICAL ? WEFT_TYPE_UTF8 : n->col->view.type);
       break;
     }
     case WEFT__E_LITERAL:
@@ -330,7 +332,8 @@ static weft_status bind(weft__bound *b, const weft_expr *e, const weft_table *t,
                            describe(b, n->a, d, sizeof d), weft_type_name(e->type));
       }
       n->nullable = A->nullable;
-      retype(n, e->type);
+      /* to categorical: strings here; a select encodes its result once (op_select.c) */
+      retype(n, e->type == WEFT_TYPE_CATEGORICAL ? WEFT_TYPE_UTF8 : e->type);
       break;
     case WEFT__E_FILL_NULL: {
       adopt_literals(b, n->a, n->b);

@@ -186,6 +186,8 @@ static int cast(compiler *c, const weft__bnode *nd) {
 static int node(compiler *c, int me) {
   const weft__bnode *nd = &c->b->nodes[me];
   if (nd->type == WEFT_TYPE_UTF8) {
+    if (nd->e->kind == WEFT__E_COLUMN && nd->col && nd->col->view.type == WEFT_TYPE_CATEGORICAL)
+      return refuse(c, "categorical column \"%s\" (read as its strings, which no device holds)", nd->e->s);
     if (nd->e->kind == WEFT__E_COLUMN) return refuse(c, "utf8 column \"%s\"", nd->e->s);
     return refuse(c, "string expression %s", nd->e->text);
   }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/alloc.h"
 #include "frame/expr/expr.h"
+#include "frame/table/categorical.h"
 #include "frame/expr/expr_regex.h"
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
@@ -58,6 +59,22 @@ static void to_lane(weft__vec *v, int from, int to, int64_t n) {
 
 void weft__to_lane(weft__vec *v, int from, int to, int64_t n) { to_lane(v, from, to, n); }
 
+/* A categorical column's rows (o + i, or o + sel[i]) as pointers into its dictionary; a null
+ * row's code is not read (it may be anything a producer left there). */
+static void load_categories(const weft__column *c, weft__vec *out, int64_t o, const int32_t *sel,
+                            int64_t n) {
+  const uint32_t *codes = (const uint32_t *)c->view.values + o;
+  const uint8_t *valid = c->view.validity;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t r = sel ? sel[i] : i;
+    if (valid && !((valid[(o + r) >> 3] >> ((o + r) & 7)) & 1)) {
+      out->sp[i] = "", out->sl[i] = 0;
+      continue;
+    }
+    out->sp[i] = weft__dict_str(c->dict, codes[r], &out->sl[i]);
+  }
+}
+
 static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int64_t n) {
   const weft_column_view *cv = &c->view;
   int64_t o = cv->offset + row0;
@@ -83,6 +100,7 @@ static void load_column(const weft__column *c, weft__vec *out, int64_t row0, int
       }
       break;
     }
+    case WEFT_TYPE_CATEGORICAL: load_categories(c, out, o, NULL, n); break;
   }
   out->all_valid = cv->validity == NULL;
   if (cv->validity)
@@ -117,6 +135,7 @@ static void load_selected(const weft__column *c, weft__vec *out, int64_t row0, c
       }
       break;
     }
+    case WEFT_TYPE_CATEGORICAL: load_categories(c, out, o, sel, n); break;
   }
   out->all_valid = cv->validity == NULL;
   if (cv->validity)

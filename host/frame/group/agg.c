@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "frame/group/agg_decimal.h"
 #include "frame/group/n_unique.h"
+#include "frame/table/categorical.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -39,6 +40,11 @@ weft_status weft__agg_type(weft_agg_kind kind, weft_type in, const char *name, w
     return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: %s of \"%s\" (%s) is not "
                        "supported: a vector column aggregates only by count and len",
                        agg_name(kind), name, weft_type_name(in));
+  if (in == WEFT_TYPE_CATEGORICAL && kind != WEFT_AGG_COUNT && kind != WEFT_AGG_LEN &&
+      kind != WEFT_AGG_N_UNIQUE && kind != WEFT_AGG_FIRST && kind != WEFT_AGG_LAST)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: %s of \"%s\" (categorical) "
+                       "is not supported: a categorical column aggregates by count, n_unique, "
+                       "first, last and len; cast it to utf8 first", agg_name(kind), name);
   if (weft__type_is_decimal(in) && (kind == WEFT_AGG_STD || kind == WEFT_AGG_VAR))
     return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_group_by: %s of \"%s\" (%s) is not "
                        "supported; cast it to float64 first", agg_name(kind), name, weft_type_name(in));
@@ -172,6 +178,8 @@ static weft_status counts(const weft__column *in, const weft__groups *g, int64_t
 /* Distinct (group, value) pairs, found by grouping on both, counted per group. */
 static weft_status n_unique(const weft__column *in, const weft__groups *g, int64_t rows,
                             weft__column *out) {
+  weft__column codes; /* a categorical column: its distinct codes are its distinct strings */
+  if (in->view.type == WEFT_TYPE_CATEGORICAL) codes = weft__column_codes(in), in = &codes;
   int packed = weft__n_unique_packed(in, g, rows, out);
   if (packed > 0) return WEFT_OK;
   if (packed < 0) return no_memory("n_unique");

@@ -6,6 +6,7 @@
  * the CPU adds per thread range then merges), everything else equals the CPU's exactly.
  * n_unique groups the (group, value) pairs on the device, as agg.c does on the CPU. */
 #include "frame/group/agg_device.h"
+#include "frame/table/categorical.h"
 #include "core/alloc.h"
 
 #include <stdio.h>
@@ -136,6 +137,14 @@ weft_status weft__aggregate_device(weft__agg_device *c, weft_agg_kind kind, cons
   if (in && weft__type_is_decimal(in->view.type)) { /* 128-bit values: no device kernel */
     snprintf(why, cap, "decimal128 aggregation of \"%s\" runs on the CPU", name);
     return WEFT_ERR_UNSUPPORTED;
+  }
+  weft__column codes; /* a categorical column counts its codes */
+  if (in && in->view.type == WEFT_TYPE_CATEGORICAL) {
+    if (kind == WEFT_AGG_LAST) {
+      snprintf(why, cap, "last of categorical \"%s\" runs on the CPU", name);
+      return WEFT_ERR_UNSUPPORTED;
+    }
+    codes = weft__column_codes(in), in = &codes;
   }
   if (kind == WEFT_AGG_N_UNIQUE) {
     const char *no = weft__group_keys_unsupported(&in, 1, rows);

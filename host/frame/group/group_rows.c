@@ -12,6 +12,7 @@
  * non-utf8 key as its word, one utf8 key by its 8-byte prefix before its bytes, several
  * keys that each fit a word (utf8 ones of at most 7 bytes) as words, else column by column. */
 #include "frame/group/group_rows.h"
+#include "frame/table/categorical.h"
 #include "core/progress.h"
 #include "core/alloc.h"
 
@@ -693,6 +694,22 @@ static weft_status group_rows_words(weft_exec *exec, const char *opname, const w
 weft_status weft__group_rows(weft_exec *exec, const char *opname, const weft__column *const *keys,
                              size_t nkeys, int64_t rows, int want_gid, weft__groups *out) {
   memset(out, 0, sizeof *out);
+  if (weft__keys_have_categorical(keys, nkeys)) { /* grouped by their codes */
+    weft__column *codes = weft__calloc(nkeys, sizeof *codes);
+    const weft__column **ptrs = weft__calloc(nkeys, sizeof *ptrs);
+    weft_status st = codes && ptrs ? WEFT_OK
+                   : weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", opname);
+    for (size_t k = 0; st == WEFT_OK && k < nkeys; k++) {
+      ptrs[k] = keys[k];
+      if (keys[k]->view.type != WEFT_TYPE_CATEGORICAL) continue;
+      codes[k] = weft__column_codes(keys[k]);
+      ptrs[k] = &codes[k];
+    }
+    if (st == WEFT_OK) st = weft__group_rows(exec, opname, ptrs, nkeys, rows, want_gid, out);
+    free(codes);
+    free(ptrs);
+    return st;
+  }
   if (!weft__keys_have_decimal(keys, nkeys))
     return group_rows_words(exec, opname, keys, nkeys, rows, want_gid, out);
   weft__split_keys split;

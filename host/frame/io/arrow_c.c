@@ -15,6 +15,8 @@
 #include "core/error.h"
 #include "core/alloc.h"
 #include "frame/io/arrow_check.h"
+#include "frame/io/arrow_dictionary.h"
+#include "frame/table/categorical.h"
 #include "frame/io/arrow_vector.h"
 #include "frame/table/table.h"
 
@@ -57,10 +59,9 @@ static weft_status parse_field(const struct ArrowSchema *field, weft_type *type,
   const char *f = field->format ? field->format : "";
   const char *name = field->name ? field->name : "";
   *how = LAYOUT_NATIVE;
-  if (field->dictionary)
-    return weft__error(WEFT_ERR_UNSUPPORTED, "Arrow column \"%s\" is dictionary-encoded (format "
-                       "\"%s\"); decode it first (pyarrow: .dictionary_decode(), Polars: "
-                       ".cast(pl.String))", name, f);
+  int dictionary = 0;
+  WEFT_RETURN_NOT_OK(weft__arrow_dict_field(field, name, &dictionary));
+  if (dictionary) return *type = WEFT_TYPE_CATEGORICAL, WEFT_OK;
   static const char singles[] = "bcsilCSILfgu";
   if (f[0] && !f[1] && strchr(singles, f[0])) {
     for (int t = 0; t <= WEFT_TYPE_UTF8; t++)
@@ -160,6 +161,8 @@ static weft_status import_column(const struct ArrowSchema *field, const struct A
   WEFT_RETURN_NOT_OK(parse_field(field, &type, &how));
   WEFT_CHECK_ARG(a && a->release, "Arrow column \"%s\": the child array is missing or released",
                  name);
+  if (type == WEFT_TYPE_CATEGORICAL)
+    return weft__arrow_dict_import(field, a, parent->offset, parent->length, name, owner, out);
   if (weft__type_is_vector(type)) {
     WEFT_RETURN_NOT_OK(weft__arrow_vector_view(a, parent->offset, parent->length, type, name, out));
     weft__owner_ref(owner);
@@ -281,6 +284,8 @@ static weft_status empty_table(const struct ArrowSchema *schema, weft_table **ou
     weft__column col;
     weft_status st = parse_field(schema->children[i], &type, &how);
     if (st == WEFT_OK) st = weft__column_alloc(type, 0, 0, 0, &col);
+    if (st == WEFT_OK && type == WEFT_TYPE_CATEGORICAL && (st = weft__arrow_dict_empty(&col)) != WEFT_OK)
+      weft__column_release(&col);
     if (st == WEFT_OK) st = weft__table_set_column(t, i, schema->children[i]->name, col);
     if (st != WEFT_OK) {
       weft_table_free(t);
@@ -364,7 +369,7 @@ weft_status weft_table_from_stream(struct ArrowArrayStream *stream, weft_table *
 typedef struct child_private {
   const void *buffers[3];
   weft__owner *owners[WEFT_COLUMN_OWNERS];
-  struct ArrowArray item; /* a vector column's float32 child */
+  struct ArrowArray item; /* a vector column's float32 child, or a categorical one's dictionary */
   struct ArrowArray *item_ptr;
 } child_private;
 
@@ -431,6 +436,11 @@ static weft_status export_schema(const weft_table *table, struct ArrowSchema *sc
     weft_type type = table->cols[i].view.type;
     if (weft__type_is_vector(type)) { /* "+w:dim" with its float32 child */
       ok = weft__arrow_vector_schema(k, table->names[i], type);
+      p->kid_ptrs[i] = k;
+      continue;
+    }
+    if (type == WEFT_TYPE_CATEGORICAL) { /* int32 indices with their utf8 dictionary */
+      ok = weft__arrow_dict_schema(k, table->names[i], &table->cols[i]);
       p->kid_ptrs[i] = k;
       continue;
     }
@@ -504,6 +514,14 @@ static int export_child(const weft__column *col, struct ArrowArray *a) {
   a->buffers = p->buffers;
   a->private_data = p;
   a->release = release_child_array;
+  if (v->type == WEFT_TYPE_CATEGORICAL) { /* the dictionary, its own array */
+    if (!col->dict || !export_child(&col->dict->strings, &p->item)) {
+      release_child_array(a);
+      return 0;
+    }
+    p->item_ptr = &p->item;
+    a->dictionary = &p->item;
+  }
   if (weft__type_is_vector(v->type) && !export_vector(col, p, a)) {
     release_child_array(a);
     return 0;

@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/thread_pool.h"
 #include "frame/expr/expr.h" /* weft__dec_format */
+#include "frame/table/categorical.h"
 #include "frame/io/csv.h"
 
 #define BLOCK_ROWS ((int64_t)8192)
@@ -143,6 +144,11 @@ static void put_cell(out_buf *b, const weft__column *col, int64_t row) {
     }
     case WEFT_TYPE_DATE32: return put_date(b, ((const int32_t *)v->values)[i]);
     case WEFT_TYPE_TIMESTAMP_US: return put_timestamp(b, ((const int64_t *)v->values)[i]);
+    case WEFT_TYPE_CATEGORICAL: { /* its string, as Polars writes it */
+      int32_t len;
+      const char *p = weft__dict_str(col->dict, ((const uint32_t *)v->values)[i], &len);
+      return put_text(b, p, (size_t)len);
+    }
     default: { /* decimal128: "-1.25", as Polars writes it */
       char d[48];
       weft__i128 x;

@@ -59,7 +59,7 @@ static weft_status source_open(void *ctx, weft_table **out) {
     const weft__column *src = j->rcols[k];
     int nullable = right_nullable(j, src);
     weft__column col;
-    st = weft__column_alloc(src->view.type, WEFT__CHUNK, nullable, 0, &col);
+    st = weft__column_alloc_like(src, WEFT__CHUNK, nullable, &col);
     if (st != WEFT_OK) break;
     /* rows of the whole left side as far as binding can tell; only a chunk's are stored */
     col.view.length = left->rows;
@@ -197,9 +197,13 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
   int pairs = kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT;
   size_t nright = 0;
   int readable = st == WEFT_OK;
+  /* categorical keys join on unified codes (weft_table_join does that): not fused */
+  for (size_t k = 0; readable && k < nkeys; k++)
+    if (lcols[k]->view.type == WEFT_TYPE_CATEGORICAL) readable = 0;
   for (size_t c = 0; readable && pairs && c < right->ncols; c++) {
     if (is_right_key(ridx, nkeys, c)) continue;
-    if (right->cols[c].view.type == WEFT_TYPE_UTF8) readable = 0; /* strings: not gathered here */
+    if (right->cols[c].view.type == WEFT_TYPE_UTF8 || right->cols[c].view.type == WEFT_TYPE_CATEGORICAL)
+      readable = 0; /* strings: not gathered here */
     rcols[nright++] = &right->cols[c];
   }
   if (readable && join_proto->ncols != left->ncols + nright)
@@ -243,7 +247,7 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
   }
   if (st == WEFT_OK && !*out && exec && !one_match)
     weft__report(exec, "  %s: not fused", readable ? "the right keys repeat (a left row may match "
-                 "several right rows)" : "a right column is utf8");
+                 "several right rows)" : "a right column is utf8, or a key categorical");
   free(lcols), free(rkeys), free(rcols), free(lidx), free(ridx);
   return st;
 }

@@ -22,7 +22,8 @@ static void set_bit(uint8_t *bits, int64_t i, int on) {
 weft_status weft__join_coalesce_keys(const weft__column *src_left, const weft__column *src_right,
                                      const int64_t *lrows, const int64_t *rrows, int64_t n,
                                      weft_type type, weft__column *dst) {
-  WEFT_RETURN_NOT_OK(weft__column_alloc(type, n, 1, 0, dst));
+  WEFT_RETURN_NOT_OK(type == WEFT_TYPE_CATEGORICAL ? weft__column_alloc_like(src_left, n, 1, dst)
+                                                  : weft__column_alloc(type, n, 1, 0, dst));
   weft_column_view *d = &dst->view;
   int64_t nulls = 0;
   if (type == WEFT_TYPE_UTF8) {

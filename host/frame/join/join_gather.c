@@ -125,7 +125,7 @@ static weft_status utf8_offsets(const weft__column *src, const int64_t *rows, in
 static weft_status gather_target(const weft__column *src, const int64_t *rows, int64_t n,
                                  int may_have_minus_one, weft__column *dst) {
   int nulls = may_have_minus_one || weft__column_null_count((weft__column *)src) > 0;
-  WEFT_RETURN_NOT_OK(weft__column_alloc(src->view.type, n, nulls, 0, dst));
+  WEFT_RETURN_NOT_OK(weft__column_alloc_like(src, n, nulls, dst));
   if (src->view.type == WEFT_TYPE_UTF8) {
     weft_status st = utf8_offsets(src, rows, n, dst);
     if (st != WEFT_OK) {

@@ -31,6 +31,7 @@
 #include "frame/families.h"
 #include "frame/select/filter_compact.h"
 #include "frame/join/join.h"
+#include "frame/join/join_categorical.h"
 #include "frame/join/join_device.h"
 #include "frame/table/decimal_keys.h"
 
@@ -313,7 +314,15 @@ weft_status weft_table_join(weft_exec *exec, const weft_table *left, const weft_
                             size_t nkeys, const char *const *left_on, const char *const *right_on,
                             weft_join_kind kind_flags, const char *suffix, weft_table **out) {
   weft__progress *progress = weft__progress_begin("join", 0);
-  weft_status st = weft_table_join_run(exec, left, right, nkeys, left_on, right_on, kind_flags, suffix, out);
+  /* categorical keys over different dictionaries: onto one first (join_categorical.c) */
+  weft_table *l2 = NULL, *r2 = NULL;
+  weft_status st = WEFT_OK;
+  if (left && right && out)
+    st = weft__join_unify_categorical(left, right, nkeys, left_on, right_on, &l2, &r2);
+  if (st == WEFT_OK)
+    st = weft_table_join_run(exec, l2 ? l2 : left, r2 ? r2 : right, nkeys, left_on, right_on,
+                             kind_flags, suffix, out);
+  weft_table_free(l2), weft_table_free(r2);
   if (st == WEFT_OK && weft__progress_check("weft_table_join") != WEFT_OK) {
     weft_table_free(*out);
     *out = NULL;
@@ -357,6 +366,8 @@ static weft_status weft_table_join_run(weft_exec *exec, const weft_table *left, 
                            weft__join_coalesces(kind, flags), suffix, &cols, &ncols);
   /* decimal keys join on their (high, low) words: two keys each */
   weft__split_keys lsplit = {0}, rsplit = {0};
+  weft__column *key_codes = st == WEFT_OK ? weft__calloc(2 * nk, sizeof *key_codes) : NULL;
+  if (st == WEFT_OK && !key_codes) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_join: no host memory");
   if (st == WEFT_OK && weft__keys_have_decimal(lcols, nkeys)) {
     st = weft__split_decimal_keys(lcols, NULL, nkeys, &lsplit);
     if (st == WEFT_OK) st = weft__split_decimal_keys(rcols, NULL, nkeys, &rsplit);
@@ -381,6 +392,7 @@ static weft_status weft_table_join_run(weft_exec *exec, const weft_table *left, 
       weft__column_null_count((weft__column *)lcols[k]);
       weft__column_null_count((weft__column *)rcols[k]);
     }
+    weft__join_key_codes(lcols, rcols, nkeys, key_codes);
     int single = nkeys == 1 && lcols[0]->view.type != WEFT_TYPE_UTF8;
     weft__join_keys lk = {nkeys, lcols, single, 0}, rk = {nkeys, rcols, single, 0};
     st = weft__join_sign_guards(&lk, &rk);
@@ -391,7 +403,7 @@ static weft_status weft_table_join_run(weft_exec *exec, const weft_table *left, 
   if (!exec) weft__exec_release(&local);
   join_rows_free(&rows);
   weft__join_layout_free(cols, ncols);
-  free(lcols), free(rcols), free(lidx), free(ridx);
+  free(lcols), free(rcols), free(lidx), free(ridx), free(key_codes);
   weft__split_keys_free(&lsplit), weft__split_keys_free(&rsplit);
   return st;
 }

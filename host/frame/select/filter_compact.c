@@ -196,7 +196,7 @@ weft_status weft__compact_column(weft__compact *c, const weft__column *src, weft
     return weft__column_gather(src, c->idx, c->kept, out);
   }
   int nulls = weft__column_null_count((weft__column *)src) > 0;
-  WEFT_RETURN_NOT_OK(weft__column_alloc(src->view.type, c->kept, nulls, 0, out));
+  WEFT_RETURN_NOT_OK(weft__column_alloc_like(src, c->kept, nulls, out));
   size_t bytes = (size_t)(c->kept + 7) / 8;
   if (nulls) memset((void *)out->view.validity, 0, bytes);
   if (src->view.type == WEFT_TYPE_BOOL) memset((void *)out->view.values, 0, bytes);

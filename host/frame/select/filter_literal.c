@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame/table/categorical.h"
 #include "frame/table/table.h"
 
 #define I128_MAX ((weft__i128)(((unsigned __int128)1 << 127) - 1))
@@ -129,11 +130,50 @@ static int pair_ok(weft_type x, weft_type y) {
   return (ix && iy) || (is_float(x) && is_float(y));
 }
 
+/* The code of `s` in the column's dictionary, or -1. */
+static int64_t code_of(const weft__column *col, const char *s, int32_t len) {
+  for (int64_t c = 0; c < weft__dict_size(col->dict); c++) {
+    int32_t l;
+    const char *p = weft__dict_str(col->dict, (uint32_t)c, &l);
+    if (l == len && (len == 0 || !memcmp(p, s, (size_t)len))) return c;
+  }
+  return -1;
+}
+
+/* `categorical column ==/!= "text"` or `is_in` one string of its dictionary (or none): the
+ * string looked up once, then a range of one code on the codes (or no row). */
+static int plan_categorical(const weft__bnode *C, const weft__str_ref *set, int64_t nset,
+                            int negate, weft__lit_pred *p) {
+  int64_t code = -1;
+  for (int64_t i = 0; i < nset; i++) {
+    int64_t c = code_of(C->col, set[i].p ? set[i].p : "", set[i].len);
+    if (c < 0) continue;
+    if (code >= 0 && c != code) return 0; /* several codes: the interpreter's strings */
+    code = c;
+  }
+  if (code < 0 && !negate) {
+    new_term(p, WEFT__LIT_NONE);
+    return 1;
+  }
+  weft__lit_term *t = new_term(p, WEFT__LIT_RANGE);
+  t->codes = C->col->view;
+  t->codes.type = WEFT_TYPE_UINT32;
+  t->cv = &t->codes, t->self_codes = 1;
+  t->lo = code < 0 ? 0 : code, t->hi = code < 0 ? 0 : code + 1; /* != a missing string: every row */
+  t->negate = negate;
+  return 1;
+}
+
+static int is_categorical(const weft__bnode *nd) {
+  return nd->e->kind == WEFT__E_COLUMN && nd->col && nd->col->view.type == WEFT_TYPE_CATEGORICAL;
+}
+
 /* `utf8 column is_in [strings]` or `utf8 column ==/!= "text"`. */
 static int plan_strings(weft__eval *ev, const weft__bound *b, int idx, weft__lit_pred *p) {
   const weft__bnode *nd = &b->nodes[idx];
   if (nd->e->kind == WEFT__E_IS_IN) {
     const weft__bnode *C = &b->nodes[nd->a];
+    if (is_categorical(C)) return plan_categorical(C, nd->e->set, nd->e->nset, 0, p);
     if (!is_column(C) || C->col->view.type != WEFT_TYPE_UTF8 || C->lane != WEFT__LANE_S) return 0;
     weft__lit_term *t = new_term(p, WEFT__LIT_STR_SET);
     t->cv = &C->col->view;
@@ -143,6 +183,15 @@ static int plan_strings(weft__eval *ev, const weft__bound *b, int idx, weft__lit
   int op = nd->e->op;
   const weft__bnode *A = &b->nodes[nd->a], *B = &b->nodes[nd->b];
   const weft__bnode *C = A->constant ? B : A, *K = A->constant ? A : B;
+  if ((op == WEFT_OP_EQ || op == WEFT_OP_NE) && is_categorical(C) && K->constant &&
+      K->e->kind == WEFT__E_LITERAL && K->lane == WEFT__LANE_S) {
+    if (K->e->is_null) {
+      new_term(p, WEFT__LIT_NONE);
+      return 1;
+    }
+    weft__str_ref one = {K->e->s ? K->e->s : "", (int32_t)strlen(K->e->s ? K->e->s : "")};
+    return plan_categorical(C, &one, 1, op == WEFT_OP_NE, p);
+  }
   if ((op != WEFT_OP_EQ && op != WEFT_OP_NE) || !is_column(C) || !K->constant ||
       C->col->view.type != WEFT_TYPE_UTF8 || K->e->kind != WEFT__E_LITERAL || K->lane != WEFT__LANE_S)
     return 0;
@@ -260,6 +309,7 @@ static void order_terms(weft__lit_pred *p) {
   }
   for (int i = 0; i < p->n; i++) { /* terms moved: `== "text"` points into itself again */
     if (p->t[i].self_set) p->t[i].set = &p->t[i].one;
+    if (p->t[i].self_codes) p->t[i].cv = &p->t[i].codes;
     if (p->t[i].group == 0 && p->t[i].kind == WEFT__LIT_NONE) p->never = 1;
   }
 }

@@ -36,6 +36,8 @@ typedef struct weft__lit_term {
   int64_t nset;
   weft__str_ref one; /* the set of `== "text"` (self_set: set points here) */
   int self_set;
+  weft_column_view codes; /* a categorical column's codes (self_codes: cv points here) */
+  int self_codes;
   int op;
   double c;
   int negate;   /* NE: keep rows outside [lo, hi) */

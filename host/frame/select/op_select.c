@@ -18,6 +18,7 @@
 #include "frame/expr/expr.h"
 #include "frame/expr/expr_device.h"
 #include "frame/select/filter_compact.h"
+#include "frame/table/categorical.h"
 #include "frame/select/select_aggs.h"
 #include "frame/select/filter_keep.h"
 #include "frame/select/filter_literal.h"
@@ -261,11 +262,23 @@ static weft_status compute(weft_exec *exec, const char *opname, const weft_table
   return st;
 }
 
-/* The column an expression is, when it is one (under aliases): shared, not computed. */
+/* The column an expression is, when it is one (under aliases), or a categorical column cast to
+ * categorical: shared, not computed. */
 static const weft__column *bare_column(const weft__bound *b) {
   const weft__bnode *n = &b->nodes[b->root];
   while (n->e->kind == WEFT__E_ALIAS) n = &b->nodes[n->a];
+  if (n->e->kind == WEFT__E_CAST && n->e->type == WEFT_TYPE_CATEGORICAL) {
+    const weft__bnode *a = &b->nodes[n->a];
+    return a->e->kind == WEFT__E_COLUMN && a->col->view.type == WEFT_TYPE_CATEGORICAL ? a->col : NULL;
+  }
   return n->e->kind == WEFT__E_COLUMN ? n->col : NULL;
+}
+
+/* Whether the expression's result is cast to categorical: computed as strings, then encoded. */
+static int to_categorical(const weft__bound *b) {
+  const weft__bnode *n = &b->nodes[b->root];
+  while (n->e->kind == WEFT__E_ALIAS) n = &b->nodes[n->a];
+  return n->e->kind == WEFT__E_CAST && n->e->type == WEFT_TYPE_CATEGORICAL;
 }
 
 /* Binds and computes expression i; *name points into the expression. */
@@ -282,6 +295,11 @@ static weft_status one_column(weft_exec *exec, const weft_table *t, const weft_e
     weft__column_retain(out);
   } else {
     st = compute(exec, opname + 11, t, &b, out); /* "weft_table_select" -> "select" */
+    if (st == WEFT_OK && to_categorical(&b)) {
+      weft__column strings = *out;
+      st = weft__column_encode(&strings, out);
+      weft__column_release(&strings);
+    }
   }
   weft__expr_unbind(&b);
   return st;

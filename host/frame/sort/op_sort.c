@@ -11,6 +11,7 @@
 #include "core/scratch.h"
 #include "core/exec.h"
 #include "core/progress.h"
+#include "frame/table/categorical.h"
 #include "frame/table/decimal_keys.h"
 #include "frame/table/gather.h"
 #include "frame/sort/sort_carry.h"
@@ -135,6 +136,12 @@ static weft_status sort_table(weft_exec *exec, const weft_table *table, size_t n
     if (st == WEFT_OK) st = weft__check_key_type("weft_table_sort", keys[k], &table->cols[idx]);
     if (st == WEFT_OK) kcols[k] = &table->cols[idx];
   }
+  /* a categorical key sorts by its strings' ranks; the column itself is carried */
+  weft__column *ranked = st == WEFT_OK ? weft__calloc(nkeys, sizeof *ranked) : NULL;
+  if (st == WEFT_OK && !ranked) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_sort: no host memory");
+  for (size_t k = 0; st == WEFT_OK && k < nkeys; k++)
+    if (kcols[k]->view.type == WEFT_TYPE_CATEGORICAL && (st = weft__column_ranks(kcols[k], &ranked[k])) == WEFT_OK)
+      kcols[k] = &ranked[k];
   /* decimal keys sort as their (high, low) words: two keys each */
   const size_t named_keys = nkeys;
   weft__split_keys split = {0};
@@ -180,6 +187,8 @@ static weft_status sort_table(weft_exec *exec, const weft_table *table, size_t n
   for (size_t c = set; gathered && c < table->ncols; c++) weft__column_release(&cols[c]);
   free(cols);
   free(kcols);
+  for (size_t k = 0; ranked && k < named_keys; k++) weft__column_release(&ranked[k]);
+  free(ranked);
   weft__split_keys_free(&split);
   if (st != WEFT_OK) {
     weft_table_free(res);

@@ -51,7 +51,7 @@ weft_status weft__sort_carried(const weft_table *table, const weft__column *key,
       continue;
     }
     size_t w = weft__type_width(src->view.type);
-    st = weft__column_alloc(src->view.type, rows, 0, 0, &cols[c]);
+    st = weft__column_alloc_like(src, rows, 0, &cols[c]);
     if (st == WEFT_OK)
       carry[ncarry++] = (weft__radix_carry){(const char *)src->view.values + (size_t)src->view.offset * w,
                                             (void *)cols[c].view.values, (int)w};

@@ -96,7 +96,9 @@ weft_status weft_table_top_k(weft_exec *exec, const weft_table *table, int64_t k
   int64_t ncand = -1;
   /* the candidates' cut compares one 64-bit sort word a row: exact for keys of up to 8
    * bytes (and utf8 prefixes, ties kept), not for 16-byte decimals, which sort in full */
-  if (k < rows / 2 && key->view.type != WEFT_TYPE_BOOL && !weft__type_is_decimal(key->view.type)) {
+  /* a categorical key sorts by its strings' ranks (op_sort.c), not its codes' words */
+  if (k < rows / 2 && key->view.type != WEFT_TYPE_BOOL && key->view.type != WEFT_TYPE_CATEGORICAL &&
+      !weft__type_is_decimal(key->view.type)) {
     int64_t *sel = NULL, n = 0;
     int nulls_first = nulls_last ? !nulls_last[0] : 0;
     st = candidates(key, descending && descending[0], nulls_first, rows, k, &sel, &n);

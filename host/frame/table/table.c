@@ -43,6 +43,7 @@ const char *weft_type_name(weft_type type) {
   static const char *names[] = {"bool",    "int8",    "int16",   "int32",  "int64",
                                 "uint8",   "uint16",  "uint32",  "uint64", "float32",
                                 "float64", "utf8",    "date32",  "timestamp[us]"};
+  if (type == WEFT_TYPE_CATEGORICAL) return "categorical";
   if (weft__type_is_decimal(type) && weft__type_valid(type)) {
     pthread_once(&decimal_names_once, write_decimal_names);
     return decimal_names[weft__dec_precision(type)][weft__dec_scale(type)];
@@ -57,7 +58,7 @@ int weft__type_valid(weft_type type) {
     return ((unsigned)type >> 24) == 0 && p >= 1 && p <= 38 && s <= p;
   }
   if (weft__type_is_vector(type)) return weft__vec_dim(type) >= 1 && weft__vec_dim(type) <= WEFT_VECTOR_MAX_DIM;
-  return (unsigned)type <= WEFT_TYPE_TIMESTAMP_US;
+  return (unsigned)type <= WEFT_TYPE_TIMESTAMP_US || type == WEFT_TYPE_CATEGORICAL;
 }
 
 weft_status weft_type_decimal(int precision, int scale, weft_type *out) {
@@ -83,7 +84,8 @@ size_t weft__type_width(weft_type type) {
   switch (type) {
     case WEFT_TYPE_INT8: case WEFT_TYPE_UINT8: return 1;
     case WEFT_TYPE_INT16: case WEFT_TYPE_UINT16: return 2;
-    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32: return 4;
+    case WEFT_TYPE_INT32: case WEFT_TYPE_UINT32: case WEFT_TYPE_FLOAT32: case WEFT_TYPE_DATE32:
+    case WEFT_TYPE_CATEGORICAL: return 4; /* its uint32 codes */
     case WEFT_TYPE_INT64: case WEFT_TYPE_UINT64: case WEFT_TYPE_FLOAT64: case WEFT_TYPE_TIMESTAMP_US: return 8;
     default: return 0;
   }
@@ -164,8 +166,17 @@ weft_status weft__column_grow_utf8(weft__column *col, size_t utf8_bytes) {
   return WEFT_OK;
 }
 
+weft_status weft__column_alloc_like(const weft__column *src, int64_t length, int with_validity,
+                                    weft__column *out) {
+  WEFT_RETURN_NOT_OK(weft__column_alloc(src->view.type, length, with_validity, 0, out));
+  out->dict = src->dict;
+  weft__owner_ref(weft__dict_owner(out->dict));
+  return WEFT_OK;
+}
+
 void weft__column_retain(const weft__column *col) {
   for (int i = 0; i < WEFT_COLUMN_OWNERS; i++) weft__owner_ref(col->owners[i]);
+  weft__owner_ref(weft__dict_owner(col->dict));
 }
 
 void weft__column_release(weft__column *col) {
@@ -173,6 +184,8 @@ void weft__column_release(weft__column *col) {
     weft__owner_unref(col->owners[i]);
     col->owners[i] = NULL;
   }
+  weft__owner_unref(weft__dict_owner(col->dict));
+  col->dict = NULL;
 }
 
 int weft__column_valid(const weft__column *col, int64_t row) {
@@ -286,6 +299,9 @@ weft_status weft_table_from_columns(size_t ncols, const char *const *names,
     WEFT_CHECK_ARG(weft__type_valid(c->type),
                    "weft_table_from_columns: column \"%s\" has unknown type %d", names[i], (int)c->type);
     WEFT_CHECK_ARG(c->values || rows == 0, "weft_table_from_columns: column \"%s\" has no values", names[i]);
+    WEFT_CHECK_ARG(c->type != WEFT_TYPE_CATEGORICAL, "weft_table_from_columns: column \"%s\" is "
+                   "categorical, whose dictionary a view cannot carry: import it from Arrow "
+                   "(dictionary<int32, utf8>) or cast a utf8 column", names[i]);
     WEFT_CHECK_ARG(c->type != WEFT_TYPE_UTF8 || c->data || rows == 0,
                    "weft_table_from_columns: utf8 column \"%s\" has no data buffer", names[i]);
     for (size_t j = 0; j < i; j++)
@@ -369,91 +385,3 @@ weft_status weft_table_slice(const weft_table *table, int64_t offset, int64_t le
   return WEFT_OK;
 }
 
-/* Appends rows [0, length) of `src` to `dst` at row `at` (dst: fresh buffers). */
-static void copy_rows(weft__column *dst, int64_t at, const weft__column *src, size_t *data_used) {
-  const weft_column_view *s = &src->view;
-  uint8_t *valid = (uint8_t *)dst->view.validity;
-  for (int64_t r = 0; r < s->length; r++) {
-    int64_t i = s->offset + r, o = at + r;
-    if (valid && !weft__column_valid(src, r)) valid[o >> 3] &= (uint8_t)~(1u << (o & 7));
-    if (s->type == WEFT_TYPE_BOOL) {
-      uint8_t *bits = (uint8_t *)dst->view.values;
-      int bit = (((const uint8_t *)s->values)[i >> 3] >> (i & 7)) & 1;
-      if (bit) bits[o >> 3] |= (uint8_t)(1u << (o & 7));
-      else bits[o >> 3] &= (uint8_t)~(1u << (o & 7));
-    } else if (s->type == WEFT_TYPE_UTF8) {
-      const int32_t *so = s->values;
-      int32_t *dofs = (int32_t *)dst->view.values;
-      size_t len = (size_t)(so[i + 1] - so[i]);
-      memcpy((char *)dst->view.data + *data_used, s->data + so[i], len);
-      *data_used += len;
-      dofs[o + 1] = (int32_t)*data_used;
-    }
-  }
-  if (s->type != WEFT_TYPE_BOOL && s->type != WEFT_TYPE_UTF8) {
-    size_t w = weft__type_width(s->type);
-    memcpy((char *)dst->view.values + (size_t)at * w, (const char *)s->values + (size_t)s->offset * w,
-           (size_t)s->length * w);
-  }
-}
-
-weft_status weft_table_concat(size_t n, const weft_table *const *tables, weft_table **out) {
-  WEFT_CHECK_ARG(out, "weft_table_concat: out is NULL");
-  *out = NULL;
-  WEFT_CHECK_ARG(n > 0 && tables, "weft_table_concat: needs at least one table");
-  const weft_table *first = tables[0];
-  int64_t rows = 0;
-  for (size_t t = 0; t < n; t++) {
-    WEFT_CHECK_ARG(tables[t], "weft_table_concat: tables[%zu] is NULL", t);
-    WEFT_CHECK_ARG(tables[t]->ncols == first->ncols, "weft_table_concat: tables[%zu] has %zu "
-                   "columns, tables[0] has %zu", t, tables[t]->ncols, first->ncols);
-    for (size_t c = 0; c < first->ncols; c++) {
-      WEFT_CHECK_ARG(!strcmp(tables[t]->names[c], first->names[c]),
-                     "weft_table_concat: tables[%zu] column %zu is \"%s\", tables[0] has \"%s\"", t,
-                     c, tables[t]->names[c], first->names[c]);
-      WEFT_CHECK_ARG(tables[t]->cols[c].view.type == first->cols[c].view.type,
-                     "weft_table_concat: column \"%s\" is %s in tables[%zu] but %s in tables[0]",
-                     first->names[c], weft_type_name(tables[t]->cols[c].view.type), t,
-                     weft_type_name(first->cols[c].view.type));
-    }
-    rows += tables[t]->rows;
-  }
-  weft_table *res;
-  WEFT_RETURN_NOT_OK(weft__table_new(first->ncols, rows, &res));
-  for (size_t c = 0; c < first->ncols; c++) {
-    int nulls = 0;
-    size_t bytes = 0;
-    weft_type type = first->cols[c].view.type;
-    for (size_t t = 0; t < n; t++) {
-      weft__column *src = &((weft_table *)tables[t])->cols[c];
-      nulls |= weft__column_null_count(src) > 0;
-      if (type == WEFT_TYPE_UTF8 && src->view.length) {
-        const int32_t *o = src->view.values;
-        bytes += (size_t)(o[src->view.offset + src->view.length] - o[src->view.offset]);
-      }
-    }
-    weft__column col;
-    /* utf8 offsets are int32: a longer column would wrap them (Arrow's large_utf8, int64
-     * offsets, is not a weft type) */
-    weft_status st = bytes > INT32_MAX
-        ? weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_concat: column \"%s\" would hold "
-                      "%zu bytes of strings, past the %d a utf8 column's 32-bit offsets address",
-                      first->names[c], bytes, INT32_MAX)
-        : weft__column_alloc(type, rows, nulls, bytes, &col);
-    if (st == WEFT_OK) {
-      int64_t at = 0;
-      size_t used = 0;
-      for (size_t t = 0; t < n; t++) {
-        copy_rows(&col, at, &tables[t]->cols[c], &used);
-        at += tables[t]->rows;
-      }
-      st = weft__table_set_column(res, c, first->names[c], col);
-    }
-    if (st != WEFT_OK) {
-      weft_table_free(res);
-      return st;
-    }
-  }
-  *out = res;
-  return WEFT_OK;
-}

@@ -20,12 +20,20 @@ weft__owner *weft__owner_new(void (*release)(void *), void *ctx); /* refs = 1; N
 void weft__owner_ref(weft__owner *owner);
 void weft__owner_unref(weft__owner *owner);
 
+/* A categorical column's dictionary (categorical.h) begins with the owner that counts its
+ * references, so tables keep it alive without knowing what it holds. */
+struct weft__dict;
+static inline weft__owner *weft__dict_owner(struct weft__dict *d) { return (weft__owner *)(void *)d; }
+
 #define WEFT_COLUMN_OWNERS 3
 
-/* A column: its view plus the owners of its buffers. */
+
+/* A column: its view plus the owners of its buffers; a categorical column also holds a
+ * reference to its dictionary (NULL for every other type). */
 typedef struct weft__column {
   weft_column_view view;
   weft__owner *owners[WEFT_COLUMN_OWNERS];
+  struct weft__dict *dict;
 } weft__column;
 
 struct weft_table {
@@ -64,6 +72,10 @@ weft_status weft__column_alloc(weft_type type, int64_t length, int with_validity
 /* Grows a fresh UTF8 column's data buffer (keeps the contents); only for columns from
  * weft__column_alloc that nothing else references yet. */
 weft_status weft__column_grow_utf8(weft__column *col, size_t utf8_bytes);
+/* weft__column_alloc of src's type for `length` rows, sharing src's dictionary when it is
+ * categorical: what gathers, filters and sorts that copy src's values make. */
+weft_status weft__column_alloc_like(const weft__column *src, int64_t length, int with_validity,
+                                    weft__column *out);
 void weft__column_retain(const weft__column *col);
 void weft__column_release(weft__column *col);
 int weft__column_valid(const weft__column *col, int64_t row); /* row relative to the view */

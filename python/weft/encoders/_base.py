@@ -26,7 +26,7 @@ VERSION = 1
 NUMERIC_TYPES = frozenset(["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                            "uint64", "float32", "float64"])
 INTEGER_TYPES = NUMERIC_TYPES - {"float32", "float64"}
-CATEGORICAL_TYPES = INTEGER_TYPES | {"utf8", "bool"}
+CATEGORICAL_TYPES = INTEGER_TYPES | {"utf8", "categorical", "bool"}
 
 _REGISTRY: dict = {}
 

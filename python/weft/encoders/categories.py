@@ -9,7 +9,7 @@ from ..errors import InvalidArgumentError
 from ..expr import col, len as count_rows
 from ._base import CATEGORICAL_TYPES, Frame, collect
 
-TYPES_TEXT = "string, integer or bool columns (cast floats first)"
+TYPES_TEXT = "string, categorical, integer or bool columns (cast floats first)"
 
 
 def value_counts(frame: Frame, c: str) -> tuple:
