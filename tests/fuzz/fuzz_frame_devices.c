@@ -197,7 +197,17 @@ static void run_group_by(fuzz_bytes *in, const weft_table *t, const gen_spec *sp
   for (size_t x = 0; x < naggs; x++) weft_expr_free(inputs[x]);
 }
 
-static void run_join(fuzz_bytes *in, const weft_table *left, const gen_spec *lspec) {
+/* About how many distinct values column c's cells take (booleans 2, utf8 at most the words). */
+static uint64_t domain(const gen_col_spec *g) {
+  uint64_t d = g->distinct;
+  if (g->type == WEFT_TYPE_BOOL && d > 2) d = 2;
+  if (g->type == WEFT_TYPE_UTF8 && d > GEN_NWORDS) d = GEN_NWORDS + d / 2;
+  return d;
+}
+
+enum { MAX_JOIN_ROWS = 1 << 17 }; /* about; more takes seconds under ASan, not more coverage */
+
+static void run_join(fuzz_bytes *in, const weft_table *left, int64_t lrows, const gen_spec *lspec) {
   /* The right side: the left's columns and value domains, its own nulls, rows and cells;
    * int32 keys may be int64 there (keys compare by value across integer widths). */
   gen_spec rspec = *lspec;
@@ -208,16 +218,27 @@ static void run_join(fuzz_bytes *in, const weft_table *left, const gen_spec *lsp
   }
   int64_t rrows = gen_read_rows(in);
   uint64_t rseed = fuzz_u64(in, 4) ^ 0x5bd1e995u;
-  weft_table *right = make_table(&rspec, rrows, rseed, 0, col_names, "rid");
   size_t nkeys = 1 + (fuzz_u8(in) & 1);
   const char *lk[2], *rk[2];
+  uint64_t distinct = 1;
   for (size_t k = 0; k < nkeys; k++) {
     uint8_t b = fuzz_u8(in);
     lk[k] = col_names[b % lspec->ncols];
     /* mostly the same column on both sides; sometimes another (a type clash: both fail) */
     rk[k] = b >= 240 ? col_names[(b / 3) % lspec->ncols] : lk[k];
+    uint64_t d = domain(&lspec->col[b % lspec->ncols]);
+    distinct = distinct * d > (1u << 20) ? (1u << 20) : distinct * d;
   }
+  /* few distinct keys on both sides: fewer right rows, so the output stays near MAX_JOIN_ROWS */
+  if (lrows && (uint64_t)lrows * (uint64_t)rrows / distinct > MAX_JOIN_ROWS)
+    rrows = (int64_t)((uint64_t)MAX_JOIN_ROWS * distinct / (uint64_t)lrows);
   weft_join_kind kind = (weft_join_kind)(fuzz_u8(in) % 4);
+  weft_table *right = make_table(&rspec, rrows, rseed, 0, col_names, "rid");
+  if (getenv("WEFT_FUZZ_VERBOSE")) {
+    fuzz_print_table("right", right);
+    fprintf(stderr, "join kind %d on %s=%s%s%s%s\n", (int)kind, lk[0], rk[0], nkeys > 1 ? ", " : "",
+            nkeys > 1 ? lk[1] : "", nkeys > 1 ? rk[1] : "");
+  }
   weft_table *a = NULL, *b = NULL;
   weft_status sa = weft_table_join(cpu_exec, left, right, nkeys, lk, rk, kind, NULL, &a);
   char err[512];
@@ -243,7 +264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (getenv("WEFT_FUZZ_VERBOSE")) fuzz_print_table(op_names[op], t);
   if (op == 0) run_sort(&in, t, spec.ncols);
   else if (op == 1) run_group_by(&in, t, &spec);
-  else run_join(&in, t, &spec);
+  else run_join(&in, t, rows, &spec);
   weft_table_free(t);
   return 0;
 }
