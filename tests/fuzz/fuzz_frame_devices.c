@@ -4,8 +4,9 @@
  * order, the documented order); group_by: the same groups in order of first appearance,
  * every aggregation bit for bit except float sums, means, std and var (within 1e-12
  * relative, tests/frame/test_group_device.cc's promise), and the device's two runs the same
- * bits. The tables come from fuzz_table_gen.h (up to 4200 rows, NaN, -0.0, inf, extremes,
- * nulls, utf8 past 7 bytes, slices starting mid-byte); the input also picks the keys,
+ * bits. The tables come from fuzz_table_gen.h (up to 4200 rows, now and then 70000; NaN,
+ * -0.0, inf, extremes, nulls, utf8 past 7 bytes, slices starting mid-byte); the input also
+ * picks the keys,
  * directions, null placement, aggregations and join kind. The device exec is not strict:
  * what a device cannot take falls back to the CPU, as users get it.
  *
@@ -220,18 +221,21 @@ static void run_join(fuzz_bytes *in, const weft_table *left, int64_t lrows, cons
   uint64_t rseed = fuzz_u64(in, 4) ^ 0x5bd1e995u;
   size_t nkeys = 1 + (fuzz_u8(in) & 1);
   const char *lk[2], *rk[2];
-  uint64_t distinct = 1;
+  /* Matches a left row finds, about: the share of a right row in its key's value (1 /
+   * distinct), plus the special values (NaN, 0, -1, extremes: 6 of them) shared by both. */
+  double per_left = 1.0;
   for (size_t k = 0; k < nkeys; k++) {
     uint8_t b = fuzz_u8(in);
+    const gen_col_spec *g = &lspec->col[b % lspec->ncols];
     lk[k] = col_names[b % lspec->ncols];
     /* mostly the same column on both sides; sometimes another (a type clash: both fail) */
     rk[k] = b >= 240 ? col_names[(b / 3) % lspec->ncols] : lk[k];
-    uint64_t d = domain(&lspec->col[b % lspec->ncols]);
-    distinct = distinct * d > (1u << 20) ? (1u << 20) : distinct * d;
+    double s = g->special / 256.0;
+    per_left *= 1.0 / (double)domain(g) + s * s / 6;
   }
-  /* few distinct keys on both sides: fewer right rows, so the output stays near MAX_JOIN_ROWS */
-  if (lrows && (uint64_t)lrows * (uint64_t)rrows / distinct > MAX_JOIN_ROWS)
-    rrows = (int64_t)((uint64_t)MAX_JOIN_ROWS * distinct / (uint64_t)lrows);
+  /* many matches: fewer right rows, so the output stays near MAX_JOIN_ROWS */
+  if ((double)lrows * (double)rrows * per_left > MAX_JOIN_ROWS)
+    rrows = (int64_t)(MAX_JOIN_ROWS / ((double)lrows * per_left));
   weft_join_kind kind = (weft_join_kind)(fuzz_u8(in) % 4);
   weft_table *right = make_table(&rspec, rrows, rseed, 0, col_names, "rid");
   if (getenv("WEFT_FUZZ_VERBOSE")) {

@@ -12,7 +12,7 @@
 #include <math.h>
 #include "weft.h"
 
-enum { GEN_MAX_COLS = 6, GEN_MAX_ROWS = 4200 };
+enum { GEN_MAX_COLS = 6, GEN_MAX_ROWS = 4200, GEN_BIG_ROWS = 70000 };
 
 static const weft_type gen_types[] = {WEFT_TYPE_INT32, WEFT_TYPE_INT64, WEFT_TYPE_FLOAT64,
                                       WEFT_TYPE_UTF8,  WEFT_TYPE_BOOL,  WEFT_TYPE_DATE32};
@@ -68,12 +68,14 @@ static void gen_read_spec(fuzz_bytes *in, size_t ncols, gen_spec *s) {
   }
 }
 
-/* The rows of a table: a small count most of the time, up to GEN_MAX_ROWS otherwise. */
+/* The rows of a table: a small count most of the time, up to GEN_MAX_ROWS often, and now and
+ * then up to GEN_BIG_ROWS (past 2^16 rows: more tiles and radix digits than a block). */
 static int64_t gen_read_rows(fuzz_bytes *in) {
   uint8_t r = fuzz_u8(in);
   if (r < 96) return r % 24;
   if (r < 160) return (int64_t)fuzz_u64(in, 2) % 1100;
-  return (int64_t)fuzz_u64(in, 2) % (GEN_MAX_ROWS + 1);
+  if (r < 250) return (int64_t)fuzz_u64(in, 2) % (GEN_MAX_ROWS + 1);
+  return GEN_MAX_ROWS + (int64_t)fuzz_u64(in, 3) % (GEN_BIG_ROWS - GEN_MAX_ROWS + 1);
 }
 
 /* The value of domain index k: integers spread over the type's range or small, floats on a

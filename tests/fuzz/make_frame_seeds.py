@@ -24,7 +24,9 @@ def rows(n):
         return bytes([n])
     if n < 1100:
         return bytes([100]) + struct.pack("<H", n)
-    return bytes([200]) + struct.pack("<H", n)
+    if n <= 4200:
+        return bytes([200]) + struct.pack("<H", n)
+    return bytes([250]) + struct.pack("<I", n - 4200)[:3]
 
 
 def table(op, cols, n, seed, skip=0):
@@ -62,6 +64,13 @@ def main(folder):
         seeds[f"group_nokeys_{n}"] = table(GROUP_BY, [column("int64", 2, 5, 1, 0),
                                                       column("utf8", 0, 3, 0, 0)], n, n) + bytes(
             [0, 0, 7, 8, 1, 9, 1, 9, 0, 0, 0, 2, 0, 3, 0, 5, 1, 10, 1])
+    # past 2^16 rows: more device tiles and radix digits than one block holds
+    big = [column("int64", 2, 6, 1, 0), column("utf8", 1, 5, 0, 0), column("float64", 3, 7, 2, 0)]
+    seeds["sort_big_70000"] = table(SORT, big, 70000, 3) + bytes([1, (1 << 2) | 2, (0 << 2) | 1])
+    seeds["group_big_66000"] = table(GROUP_BY, big, 66000, 4) + bytes(
+        [0b11, 2, 5, 0, 2, 2, 2, 5, 0, 9, 1, 6, 2, 10, 0])
+    seeds["join_big_70000"] = table(JOIN, big, 70000, 5) + bytes([0, 0]) + rows(3000) + \
+        struct.pack("<I", 9) + bytes([0, 0, 1])
     for name, data in seeds.items():
         with open(os.path.join(folder, name), "wb") as f:
             f.write(data)
