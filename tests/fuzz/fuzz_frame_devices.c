@@ -6,9 +6,8 @@
  * relative, tests/frame/test_group_device.cc's promise), and the device's two runs the same
  * bits. The tables come from fuzz_table_gen.h (up to 4200 rows, now and then 70000; NaN,
  * -0.0, inf, extremes, nulls, utf8 past 7 bytes, slices starting mid-byte); the input also
- * picks the keys,
- * directions, null placement, aggregations and join kind. The device exec is not strict:
- * what a device cannot take falls back to the CPU, as users get it.
+ * picks the keys, directions, null placement, aggregations and join kind. The device exec is
+ * not strict: what a device cannot take falls back to the CPU, as users get it.
  *
  * The two execs live across inputs (PoCL compiles weft's kernels at their first use). With
  * no OpenCL device the target says so and exits 0, unless WEFT_FUZZ_REQUIRE_OPENCL=1
