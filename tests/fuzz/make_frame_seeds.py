@@ -26,7 +26,7 @@ def rows(n):
         return bytes([100]) + struct.pack("<H", n)
     if n <= 4200:
         return bytes([200]) + struct.pack("<H", n)
-    return bytes([250]) + struct.pack("<I", n - 4200)[:3]
+    return bytes([250]) + struct.pack("<I", n - 4200)[:3]  # bit 23 clear: big
 
 
 def table(op, cols, n, seed, skip=0):
