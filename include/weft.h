@@ -397,6 +397,15 @@ WEFT_API WEFT_NODISCARD weft_status weft_ivf_search(weft_exec *exec, weft_ivf *i
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_save(weft_ivf *ivf, const char *path);
 /* Loads a file of weft_ivf_save; errors as weft_index_load. */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_load(const char *path, weft_ivf **out);
+/* Opens a file of weft_ivf_save by mapping it read-only instead of reading it: the load reads
+ * the header, the centroids and codec tables and the list sizes (checked against the file's
+ * length), and the lists' codes, ids and kept rows stay in the file's pages, read as searches
+ * touch them. A list's derived data (norms) is computed at its first scan. Not checked until
+ * a change: the checksum and the rows (which would read the whole file); an invalid pq code
+ * is found at its list's first scan (WEFT_ERR_CORRUPT from that search). The first add or
+ * remove copies the lists into memory, checks them as weft_ivf_load does (WEFT_ERR_CORRUPT)
+ * and unmaps the file. The file must not change while mapped. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_load_mapped(const char *path, weft_ivf **out);
 
 /* ------------------------------------------------------------------ tables */
 

@@ -225,6 +225,36 @@ std::vector<float> random_vectors(size_t n, size_t dim, uint32_t seed) {
   return x;
 }
 
+// IVF training runs k-means more than once (the coarse quantizer, then each pq slice): the
+// bar's total once grew at each, so it neared its end 17 times. Sized up front, it holds,
+// and the work counted is the work done.
+TEST(Progress, IvfTrainTotalIsKnownAtTheStart) {
+  const size_t dim = 16, n = 60000;
+  std::vector<float> x = random_vectors(n, dim, 3);
+  for (int pq = 0; pq < 2; pq++) {
+    weft_ivf *ivf = nullptr;
+    if (pq) ASSERT_WEFT_OK(weft_ivf_create_pq(dim, 32, WEFT_METRIC_L2, 4, 8, &ivf));
+    else ASSERT_WEFT_OK(weft_ivf_create(dim, 32, WEFT_METRIC_L2, WEFT_IVF_FLAT, &ivf));
+    Recorder r;
+    {
+      ProgressScope scope(&r, 0);
+      ASSERT_WEFT_OK(weft_ivf_train(ivf, n, x.data(), 4, 1));
+    }
+    check_calls(r, "ivf train");
+    ASSERT_GE(r.calls.size(), 3u);
+    for (const Call &c : r.calls) EXPECT_EQ(c.total, r.calls[0].total) << "pq " << pq;
+    // the coarse k-means: 4 iterations over min(n, 32 x 256); pq: 4 slices of 256 centroids
+    uint64_t want = 4 * std::min<uint64_t>(n, 32 * 256);
+    if (pq) want += std::min<uint64_t>(n, 256 * 256) * (1 + 4 * 4);
+    EXPECT_EQ(r.calls[0].total, want) << "pq " << pq;
+    // counted past the total, calls would stick at total - 1 (clamped) until the end
+    size_t stuck = 0;
+    for (const Call &c : r.calls) stuck += c.done == c.total - 1;
+    EXPECT_LE(stuck, 1u) << "pq " << pq;
+    weft_ivf_free(ivf);
+  }
+}
+
 TEST(Progress, VectorIndexes) {
   const size_t dim = 16, n = 200000, nq = 4096;
   std::vector<float> x = random_vectors(n, dim, 1), q = random_vectors(nq, dim, 2);

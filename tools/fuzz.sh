@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz/, clang, ASan + UBSan) into build/fuzz, replays
 # every committed corpus once (ctest: the crash inputs found earlier stay fixed), then fuzzes
 # each target for SECONDS (default 60) and prints its executions.
-#   tools/fuzz.sh [SECONDS] [TARGET...]   targets: csv index arrow expr frame_devices (default: all)
+#   tools/fuzz.sh [SECONDS] [TARGET...]  targets: csv index arrow expr frame_devices (default all)
 # New inputs go to build/fuzz/out/<target>/corpus (never into the committed corpus); a crash
 # leaves its input there as crash-* and the script exits non-zero. Exit 2: no clang with
 # libFuzzer here (tools/setup.sh installs Debian's clang).
@@ -10,6 +10,9 @@
 # (ASan + coverage as well) where the OpenCL headers and loader are installed. Where an ICD is
 # installed (/etc/OpenCL/vendors/*.icd: PoCL in CI) the target must find a device
 # (WEFT_FUZZ_REQUIRE_OPENCL=1): a missing one fails the run instead of passing unseen.
+# WEFT_FUZZ_SEED=N starts every target from seed N (libFuzzer's -seed; 0 or unset: a new seed
+# each run). CI sets one (tools/test.sh), so a CI run explores what the same command explored
+# here, and a landing is not decided by a draw: longer runs with fresh seeds find new inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
@@ -68,6 +71,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$run/corpus"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
   if "build/fuzz/bin/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=20 -print_final_stats=1 \
+       -seed="${WEFT_FUZZ_SEED:-0}" \
        -artifact_prefix="$run/" "$run/corpus" "tests/fuzz/corpus/fuzz_$t" >"$run/log" 2>&1; then
     echo "fuzz_$t: $(grep -m1 '^stat::number_of_executed_units' "$run/log" | awk '{print $2}') executions, no crash"
     # where each operation ran (fuzz_frame_devices), or that no device was there

@@ -16,6 +16,7 @@ struct weft__progress {
   pthread_t owner;
   /* the owner thread's alone: */
   int depth;           /* scopes opened inside this one */
+  int sized;           /* its total was known at begin: inner scopes do not add theirs */
   int called;          /* the callback ran: the end owes it a last call */
   uint64_t next_ns;    /* when the callback may run again */
 };
@@ -48,7 +49,7 @@ weft__progress *weft__progress_begin(const char *what, uint64_t total) {
   weft__progress *p = tl_current;
   if (p) { /* inside other work: part of it */
     if (pthread_equal(p->owner, pthread_self())) p->depth++;
-    weft__progress_grow(p, total);
+    if (!p->sized) weft__progress_grow(p, total);
     return p;
   }
   if (!tl_fn) return NULL;
@@ -62,9 +63,17 @@ weft__progress *weft__progress_begin(const char *what, uint64_t total) {
   atomic_store(&p->cancelled, 0);
   p->owner = pthread_self();
   p->depth = 0;
+  p->sized = 0;
   p->called = 0;
   p->next_ns = now_ns() + p->interval_ns;
   tl_current = p;
+  return p;
+}
+
+weft__progress *weft__progress_begin_sized(const char *what, uint64_t total) {
+  const int inner = tl_current != NULL;
+  weft__progress *p = weft__progress_begin(what, total);
+  if (p && !inner) p->sized = 1;
   return p;
 }
 

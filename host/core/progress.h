@@ -18,6 +18,10 @@ typedef struct weft__progress weft__progress;
  * returns it (NULL when the thread has no callback and no scope is open: every function
  * below takes NULL as "nothing to report, never cancelled"). */
 weft__progress *weft__progress_begin(const char *what, uint64_t total);
+/* As begin, where the caller knows the whole work's size up front: scopes opened inside it
+ * (k-means under an IVF training) count into it without adding their totals, so the bar's
+ * total stays put. Inside another scope it is a plain begin. */
+weft__progress *weft__progress_begin_sized(const char *what, uint64_t total);
 /* Closes the scope opened by the matching begin; the last callback (done == total) when any
  * was made. Returns `st`, or WEFT_ERR_CANCELLED with its message when the work was
  * cancelled and `st` is WEFT_OK is kept (finished work is not thrown away). */

@@ -110,6 +110,9 @@ weft_status weft__plan_join_order(const weft_plan *plan, weft_plan **out);
 /* plan_estimate.c: estimated output rows of a node (filters' selectivity sampled on
  * in-memory scans, else guessed from the predicate's shape). */
 double weft__plan_estimate_rows(const weft_plan *p);
+/* plan_semi_reduce.c: a semi or anti join of a small left side with a group_by by its keys
+ * (under filters) has the group_by read only the rows of the left side's keys. */
+weft_status weft__plan_semi_reduce(const weft_plan *plan, weft_plan **out);
 weft_status weft__plan_project(const weft_plan *plan, weft_plan **out);
 /* plan_source.c: each filter directly over a scan of a source lends its predicate to the
  * scan (the filter stays: the source may prune, the filter decides); and the scan's run. */

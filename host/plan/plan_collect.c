@@ -2,7 +2,8 @@
  * operator runs with an exec of its own (the caller's device choice and strict flag, or
  * "cpu" for a small input under "auto": plan_device.c) and its report is added under the
  * operator's line; the whole report goes to the caller's exec and to the plan, for explain.
- * A strict plan that some operator could not run as asked fails before anything runs. */
+ * A strict plan that some operator could not run as asked fails before anything runs. A
+ * sub-plan used more than once runs once, its later uses take its result (plan_reuse.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "frame/select/filter_keep.h"
 #include "frame/table/table.h"
 #include "plan/plan.h"
+#include "plan/plan_reuse.h"
 
 static weft_status check_strict(const weft_plan *p, const weft_exec *exec) {
   for (; p; p = p->in) {
@@ -131,11 +133,29 @@ typedef struct run_state {
   const weft_exec *user;
   weft__text report;
   size_t last_device;
+  weft__reuse *reuse; /* the shared sub-plans (plan_reuse.c), NULL: none */
 } run_state;
 
 static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   weft_table *in = NULL, *right = NULL;
   weft_status st = WEFT_OK;
+  int id = 0, uses = 1;
+  weft__reuse_verdict reuse = weft__reuse_visit(rs->reuse, p, &id, &uses);
+  if (reuse == WEFT__REUSE_AGAIN) { /* a later use of a shared sub-plan: its first result */
+    if ((st = weft__reuse_take(rs->reuse, p, out)) != WEFT_OK) {
+      char *line = weft__plan_line(p, rs->user);
+      st = weft__error_context(st, "weft_plan_collect: reused %s", line ? line : "?");
+      free(line);
+      return st;
+    }
+    if (*out) {
+      char *line = weft__plan_line(p, rs->user);
+      weft__text_add(&rs->report, "reused #%d: %s\n", id, line ? line : "?");
+      free(line);
+      return WEFT_OK;
+    }
+    reuse = WEFT__REUSE_RUN; /* none kept: it runs again, as it would without sharing */
+  }
   /* a fused node runs the node under it inside it: its inputs are that node's */
   int fused = weft__plan_fused(p, rs->user);
   const weft_plan *inputs = weft__plan_inputs(p, fused);
@@ -155,9 +175,17 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
      : fused == WEFT__FUSE_JOIN ? run_join_fused(&ex, p, in, right, out)
      : fused == WEFT__FUSE_PASS ? weft__masked_agg(&ex, in, NULL, 0, NULL, p->naggs, p->aggs, p->proto, out)
      : run_op(&ex, p, in, right, out);
+  if (st == WEFT_OK && reuse == WEFT__REUSE_FIRST && (st = weft__reuse_keep(rs->reuse, p, *out)) != WEFT_OK) {
+    weft_table_free(*out);
+    *out = NULL;
+  }
   if (st == WEFT_OK) {
     char *line = weft__plan_line(p, rs->user);
-    weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);
+    if (reuse == WEFT__REUSE_FIRST)
+      weft__text_add(&rs->report, "%s (shared #%d: runs once, %d uses)  [%s]\n", line ? line : "?",
+                     id, uses, dev.why);
+    else
+      weft__text_add(&rs->report, "%s  [%s]\n", line ? line : "?", dev.why);
     free(line);
     /* the eager operation's own report, indented under its operator */
     for (const char *s = ex.report ? ex.report : ""; *s;) {
@@ -199,7 +227,10 @@ static weft_status weft_plan_collect_run(weft_exec *exec, weft_plan *plan, weft_
   WEFT_RETURN_NOT_OK(weft__plan_optimize(plan, &opt));
   run_state rs = {.user = exec, .report = {.ok = 1}};
   weft_status st = exec && exec->strict ? check_strict(opt, exec) : WEFT_OK;
+  if (st == WEFT_OK && (st = weft__reuse_find(opt, exec, &rs.reuse)) != WEFT_OK)
+    st = weft__error_context(st, "weft_plan_collect");
   if (st == WEFT_OK) st = run(&rs, opt, out);
+  weft__reuse_free(rs.reuse);
   weft_plan_free(opt);
   if (exec) {
     report_replace(exec, rs.report.s);

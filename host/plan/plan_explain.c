@@ -1,6 +1,9 @@
 /* weft_plan_explain: the optimized plan as an indented tree, one operator a line (the root
  * first, inputs indented under it), each with the device it will run on and why; after a
- * weft_plan_collect of the same handle, the report of what ran. */
+ * weft_plan_collect of the same handle, the report of what ran. A shared sub-plan shows its
+ * tree at its first use, marked "(shared #N: runs once, K uses)"; a later use is one line,
+ * "reused #N: ...". */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +12,7 @@
 #include "frame/table/table.h"
 #include "frame/join/join.h"
 #include "plan/plan.h"
+#include "plan/plan_reuse.h"
 
 static const char *agg_name(weft_agg_kind kind) {
   static const char *names[] = {"sum", "mean", "min", "max", "count", "n_unique",
@@ -169,23 +173,33 @@ char *weft__plan_line(const weft_plan *p, const weft_exec *exec) {
 /* `why` is "device: reason"; under an operator of the same device and reason only the
  * device is shown (the reason is said once, on the line above). */
 static void explain_node(weft__text *t, const weft_plan *p, const weft_exec *exec, int depth,
-                         const char *parent_why) {
-  char *line = weft__plan_nearest_counted(p, weft__plan_line(p, exec));
+                         const char *parent_why, weft__reuse *reuse) {
+  int id = 0, uses = 1;
+  weft__reuse_verdict verdict = weft__reuse_visit(reuse, p, &id, &uses);
+  char *line = weft__plan_line(p, exec);
+  if (verdict == WEFT__REUSE_AGAIN) { /* runs nothing: its first use's result */
+    weft__text_add(t, "%*sreused #%d: %s\n", 2 * depth, "", id, line ? line : "?");
+    free(line);
+    return;
+  }
+  line = weft__plan_nearest_counted(p, line);
+  char shared[64] = "";
+  if (verdict == WEFT__REUSE_FIRST) snprintf(shared, sizeof shared, " (shared #%d: runs once, %d uses)", id, uses);
   weft__plan_device dev;
   weft__plan_device_choose(exec, p, &dev);
   const char *colon = strstr(dev.why, ": ");
   if (!dev.fail && colon && parent_why && !strcmp(parent_why, dev.why))
-    weft__text_add(t, "%*s%s  [%.*s]\n", 2 * depth, "", line ? line : "?",
+    weft__text_add(t, "%*s%s%s  [%.*s]\n", 2 * depth, "", line ? line : "?", shared,
                    (int)(colon - dev.why), dev.why);
   else
-    weft__text_add(t, "%*s%s  [%s%s]\n", 2 * depth, "", line ? line : "?",
+    weft__text_add(t, "%*s%s%s  [%s%s]\n", 2 * depth, "", line ? line : "?", shared,
                    dev.fail ? "fails in strict mode: " : "", dev.why);
   free(line);
   /* a fused node's filter or join is part of its line: that node's inputs come next */
   const weft_plan *inputs = weft__plan_inputs(p, weft__plan_fused(p, exec));
   const char *why = dev.fail ? NULL : dev.why;
-  if (inputs->in) explain_node(t, inputs->in, exec, depth + 1, why);
-  if (inputs->right) explain_node(t, inputs->right, exec, depth + 1, why);
+  if (inputs->in) explain_node(t, inputs->in, exec, depth + 1, why, reuse);
+  if (inputs->right) explain_node(t, inputs->right, exec, depth + 1, why, reuse);
 }
 
 weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan, const char **text) {
@@ -194,8 +208,15 @@ weft_status weft_plan_explain(const weft_exec *exec, weft_plan *plan, const char
   WEFT_CHECK_ARG(plan, "weft_plan_explain: plan is NULL");
   weft_plan *opt = NULL;
   WEFT_RETURN_NOT_OK(weft__plan_optimize(plan, &opt));
+  weft__reuse *reuse = NULL;
+  weft_status st = weft__reuse_find(opt, exec, &reuse);
+  if (st != WEFT_OK) {
+    weft_plan_free(opt);
+    return weft__error_context(st, "weft_plan_explain");
+  }
   weft__text t = {.ok = 1};
-  explain_node(&t, opt, exec, 0, NULL);
+  explain_node(&t, opt, exec, 0, NULL, reuse);
+  weft__reuse_free(reuse);
   weft_plan_free(opt);
   /* what the last collect did, when it asked for the devices this explain is about */
   weft__device_spec spec;

@@ -4,7 +4,9 @@
  * copy); with_columns and select drop the expressions whose output nobody reads. Nodes whose result
  * depends on every column (unique without keys) ask for everything, a filter drops the
  * columns only its predicate reads, and a join keeps a
- * left column whose name a used right column clashes with, so the suffix stays the same. */
+ * left column whose name a used right column clashes with, so the suffix stays the same.
+ * A sub-tree met more than once is asked for what all its uses need (below), so collect can
+ * run it once. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +17,11 @@
 #include "plan/plan.h"
 #include "plan/plan_agg.h"
 #include "plan/plan_names.h"
+#include "plan/plan_reuse.h"
 
-static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out);
+typedef struct project_ctx project_ctx;
+static weft_status project(project_ctx *ctx, const weft_plan *p, const weft__names *need,
+                           weft_plan **out);
 
 static weft_status project_scan(const weft_plan *p, const weft__names *need, weft_plan **out) {
   const weft_table *t = p->table;
@@ -37,19 +42,19 @@ static weft_status project_scan(const weft_plan *p, const weft__names *need, wef
 }
 
 /* `p` over its input projected to `need`, with exprs `keep` (NULL: its own). */
-static weft_status one_input(const weft_plan *p, const weft__names *need, size_t nkeep,
+static weft_status one_input(project_ctx *ctx, const weft_plan *p, const weft__names *need, size_t nkeep,
                              weft_expr *const *keep, weft_plan **out) {
   if (need && need->oom) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
   weft_plan *child = NULL;
-  weft_status st = project(p->in, need, &child);
+  weft_status st = project(ctx, p->in, need, &child);
   if (st == WEFT_OK)
     st = keep ? weft__plan_rebuild_exprs(p, child, nkeep, keep, out) : weft__plan_rebuild(p, child, NULL, out);
   weft_plan_free(child);
   return st;
 }
 
-static weft_status project_with_columns(const weft_plan *p, const weft__names *need, weft_plan **out) {
-  if (!need) return one_input(p, NULL, 0, NULL, out);
+static weft_status project_with_columns(project_ctx *ctx, const weft_plan *p, const weft__names *need, weft_plan **out) {
+  if (!need) return one_input(ctx, p, NULL, 0, NULL, out);
   weft__names below = {0};
   weft_expr **keep = weft__calloc(p->n ? p->n : 1, sizeof *keep);
   const char **outs = weft__calloc(p->n ? p->n : 1, sizeof *outs);
@@ -66,7 +71,7 @@ static weft_status project_with_columns(const weft_plan *p, const weft__names *n
     if (!computed) weft__names_add(&below, need->v[i]);
   }
   for (size_t i = 0; i < nkeep; i++) weft__names_add_expr(&below, keep[i]);
-  if (st == WEFT_OK) st = nkeep ? one_input(p, &below, nkeep, keep, out) : project(p->in, &below, out);
+  if (st == WEFT_OK) st = nkeep ? one_input(ctx, p, &below, nkeep, keep, out) : project(ctx, p->in, &below, out);
   free(keep), free(outs);
   weft__names_free(&below);
   return st;
@@ -76,7 +81,7 @@ static weft_status project_with_columns(const weft_plan *p, const weft__names *n
  * no aggregation and a kept expression reads a column (a select of literals alone would
  * make one row). The join order's select that renames a chain's columns back
  * (plan_join_order.c) lists them all; this is what lets its scans keep only those used. */
-static weft_status project_select(const weft_plan *p, const weft__names *need, weft_plan **out) {
+static weft_status project_select(project_ctx *ctx, const weft_plan *p, const weft__names *need, weft_plan **out) {
   weft__names below = {0}, read = {0};
   weft_expr **keep = weft__calloc(p->n ? p->n : 1, sizeof *keep);
   weft_status st = keep ? WEFT_OK : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
@@ -90,7 +95,7 @@ static weft_status project_select(const weft_plan *p, const weft__names *need, w
   for (size_t i = 0; i < nkeep; i++) weft__names_add_expr(&read, keep[i]);
   int prune = need && nkeep < p->n && read.n > 0 && !weft__plan_has_aggs(p);
   for (size_t i = 0; i < (prune ? nkeep : p->n); i++) weft__names_add_expr(&below, prune ? keep[i] : p->exprs[i]);
-  if (st == WEFT_OK) st = one_input(p, &below, prune ? nkeep : 0, prune ? keep : NULL, out);
+  if (st == WEFT_OK) st = one_input(ctx, p, &below, prune ? nkeep : 0, prune ? keep : NULL, out);
   free(keep);
   weft__names_free(&below), weft__names_free(&read);
   return st;
@@ -99,7 +104,7 @@ static weft_status project_select(const weft_plan *p, const weft__names *need, w
 /* Each side keeps its keys and the columns of the output columns asked for, plus those
  * whose names made an asked-for column take the suffix (dropping them would change its
  * name). Semi and anti joins read only the right keys. */
-static weft_status project_join(const weft_plan *p, const weft__names *need, weft_plan **out) {
+static weft_status project_join(project_ctx *ctx, const weft_plan *p, const weft__names *need, weft_plan **out) {
   weft__names left = {0}, right = {0};
   const weft_table *lt = p->in->proto, *rt = p->right->proto;
   weft_join_kind kind = WEFT__JOIN_KIND(p->how);
@@ -133,8 +138,8 @@ static weft_status project_join(const weft_plan *p, const weft__names *need, wef
   weft_plan *l = NULL, *r = NULL;
   if (st == WEFT_OK && (left.oom || right.oom))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
-  if (st == WEFT_OK) st = project(p->in, all_left ? NULL : &left, &l);
-  if (st == WEFT_OK) st = project(p->right, all_right ? NULL : &right, &r);
+  if (st == WEFT_OK) st = project(ctx, p->in, all_left ? NULL : &left, &l);
+  if (st == WEFT_OK) st = project(ctx, p->right, all_right ? NULL : &right, &r);
   if (st == WEFT_OK) st = weft__plan_rebuild(p, l, r, out);
   weft_plan_free(l), weft_plan_free(r);
   weft__names_free(&left), weft__names_free(&right);
@@ -144,14 +149,14 @@ static weft_status project_join(const weft_plan *p, const weft__names *need, wef
 /* A filter asks its input for what is needed above plus what its predicate reads; a column
  * only the predicate reads is then dropped by the filter itself (its `keep`), not carried
  * (and, for strings, copied) past it. */
-static weft_status project_filter(const weft_plan *p, const weft__names *need, weft_plan **out) {
-  if (!need) return one_input(p, NULL, 0, NULL, out);
+static weft_status project_filter(project_ctx *ctx, const weft_plan *p, const weft__names *need, weft_plan **out) {
+  if (!need) return one_input(ctx, p, NULL, 0, NULL, out);
   weft__names below = {0};
   for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
   weft__names_add_expr(&below, p->exprs[0]);
   weft_plan *child = NULL;
   weft_status st = below.oom ? weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory")
-                             : project(p->in, &below, &child);
+                             : project(ctx, p->in, &below, &child);
   const weft_table *ct = child ? child->proto : NULL;
   const char **keep = st == WEFT_OK ? weft__calloc(ct->ncols ? ct->ncols : 1, sizeof *keep) : NULL;
   if (st == WEFT_OK && !keep) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
@@ -168,43 +173,44 @@ static weft_status project_filter(const weft_plan *p, const weft__names *need, w
   return st;
 }
 
-static weft_status project(const weft_plan *p, const weft__names *need, weft_plan **out) {
+static weft_status project_node(project_ctx *ctx, const weft_plan *p, const weft__names *need,
+                                weft_plan **out) {
   weft__names below = {0};
   weft_status st;
   switch (p->kind) {
     case WEFT__P_SCAN: return project_scan(p, need, out);
-    case WEFT__P_WITH_COLUMNS: return project_with_columns(p, need, out);
-    case WEFT__P_JOIN: return project_join(p, need, out);
-    case WEFT__P_SELECT: return project_select(p, need, out);
+    case WEFT__P_WITH_COLUMNS: return project_with_columns(ctx, p, need, out);
+    case WEFT__P_JOIN: return project_join(ctx, p, need, out);
+    case WEFT__P_SELECT: return project_select(ctx, p, need, out);
     case WEFT__P_GROUP_BY:
       for (size_t k = 0; k < p->n; k++) weft__names_add(&below, p->keys[k]);
       for (size_t a = 0; a < p->naggs; a++) weft__names_add_expr(&below, p->aggs[a].input);
-      st = one_input(p, &below, 0, NULL, out);
+      st = one_input(ctx, p, &below, 0, NULL, out);
       break;
     case WEFT__P_ROW_INDEX: /* every column it passes, but its own */
-      if (!need) return one_input(p, NULL, 0, NULL, out);
+      if (!need) return one_input(ctx, p, NULL, 0, NULL, out);
       for (size_t i = 0; i < need->n; i++)
         if (strcmp(need->v[i], p->keys[0])) weft__names_add(&below, need->v[i]);
-      st = one_input(p, &below, 0, NULL, out);
+      st = one_input(ctx, p, &below, 0, NULL, out);
       break;
-    case WEFT__P_FILTER: return project_filter(p, need, out);
+    case WEFT__P_FILTER: return project_filter(ctx, p, need, out);
     case WEFT__P_NEAREST: /* the rows it returns, less its own columns, its vectors and pre-filter */
-      if (!need) return one_input(p, NULL, 0, NULL, out);
+      if (!need) return one_input(ctx, p, NULL, 0, NULL, out);
       for (size_t i = 0; i < need->n; i++)
         if (strcmp(need->v[i], "_distance") && strcmp(need->v[i], "_query")) weft__names_add(&below, need->v[i]);
       weft__names_add(&below, p->keys[0]);
       if (p->exprs) weft__names_add_expr(&below, p->exprs[0]);
-      st = one_input(p, &below, 0, NULL, out);
+      st = one_input(ctx, p, &below, 0, NULL, out);
       break;
     case WEFT__P_UNIQUE:
       if (p->n == 0) need = NULL; /* every column is a key */
       /* fall through */
     case WEFT__P_SORT: case WEFT__P_SLICE: case WEFT__P_TOP_K:
-      if (!need) return one_input(p, NULL, 0, NULL, out);
+      if (!need) return one_input(ctx, p, NULL, 0, NULL, out);
       for (size_t i = 0; i < need->n; i++) weft__names_add(&below, need->v[i]);
       for (size_t k = 0; p->kind != WEFT__P_SLICE && k < p->n; k++)
         weft__names_add(&below, p->keys[k]);
-      st = one_input(p, &below, 0, NULL, out);
+      st = one_input(ctx, p, &below, 0, NULL, out);
       break;
     default:
       st = weft__error(WEFT_ERR_INTERNAL, "weft plan optimizer: unknown node kind %d", (int)p->kind);
@@ -213,6 +219,94 @@ static weft_status project(const weft_plan *p, const weft__names *need, weft_pla
   return st;
 }
 
+/* A sub-tree met more than once (the same node under two parents, or equal copies) is
+ * asked, at every use, for the columns all its uses need: its copies then stay equal, and
+ * collect runs it once (plan_reuse.c). The union is found by repeating the pass until no
+ * use adds a column (twice, usually: a use's need can depend on another shared sub-tree's
+ * union above it); a plan whose unions do not settle in a few passes is projected use by
+ * use, as without sharing. In-memory scans are left out: they are views, free to repeat. */
+typedef struct col_union {
+  int seen, all;      /* some use was met; some use needs every column */
+  char **v;           /* the names (copies) */
+  size_t n, cap;
+} col_union;
+
+struct project_ctx {
+  const weft__reuse *classes; /* NULL: each use projected alone */
+  col_union *u;               /* per class */
+  int changed;                /* a union grew in this pass */
+};
+
+/* `need` merged into the class's union; 0 on allocation failure. */
+static int union_add(project_ctx *ctx, col_union *u, const weft__names *need) {
+  if (!u->seen) u->seen = 1, ctx->changed = 1;
+  if (u->all) return 1;
+  if (!need) {
+    u->all = 1, ctx->changed = 1;
+    return 1;
+  }
+  for (size_t i = 0; i < need->n; i++) {
+    size_t j = 0;
+    while (j < u->n && strcmp(u->v[j], need->v[i])) j++;
+    if (j < u->n) continue;
+    if (u->n == u->cap) {
+      size_t cap = u->cap ? u->cap * 2 : 8;
+      char **v = weft__realloc(u->v, cap * sizeof *v);
+      if (!v) return 0;
+      u->v = v, u->cap = cap;
+    }
+    if (!(u->v[u->n] = weft__strdup(need->v[i]))) return 0;
+    u->n++;
+    ctx->changed = 1;
+  }
+  return 1;
+}
+
+static weft_status project(project_ctx *ctx, const weft_plan *p, const weft__names *need,
+                           weft_plan **out) {
+  int repeated = 0;
+  int cls = ctx->classes ? weft__reuse_class_of(ctx->classes, p, &repeated) : -1;
+  if (cls < 0 || !repeated || (p->kind == WEFT__P_SCAN && !p->source)) return project_node(ctx, p, need, out);
+  col_union *u = &ctx->u[cls];
+  if (need && need->oom) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  if (!union_add(ctx, u, need)) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  if (u->all) return project_node(ctx, p, NULL, out);
+  weft__names merged = {0};
+  for (size_t i = 0; i < u->n; i++) weft__names_add(&merged, u->v[i]);
+  weft_status st = merged.oom ? weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory")
+                              : project_node(ctx, p, &merged, out);
+  weft__names_free(&merged);
+  return st;
+}
+
 weft_status weft__plan_project(const weft_plan *plan, weft_plan **out) {
-  return project(plan, NULL, out);
+  project_ctx ctx = {0};
+  weft__reuse *classes = NULL;
+  weft_status st = weft__reuse_enabled() ? weft__reuse_classes(plan, &classes) : WEFT_OK;
+  int n = weft__reuse_nclasses(classes), shared = 0;
+  if (st == WEFT_OK && n > 0 && !(ctx.u = weft__calloc((size_t)n, sizeof *ctx.u)))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft plan optimizer: no host memory");
+  ctx.classes = classes;
+  *out = NULL;
+  /* until no union grows: the last pass's tree has every use of a class asked the same */
+  for (int pass = 0; st == WEFT_OK && ctx.classes && pass < 6; pass++) {
+    ctx.changed = 0;
+    weft_plan *tree = NULL;
+    st = project(&ctx, plan, NULL, &tree);
+    if (st == WEFT_OK && !ctx.changed) {
+      *out = tree;
+      shared = 1;
+      break;
+    }
+    weft_plan_free(tree);
+  }
+  ctx.classes = NULL;
+  if (st == WEFT_OK && !shared) st = project(&ctx, plan, NULL, out); /* unsettled: use by use */
+  for (int c = 0; ctx.u && c < n; c++) {
+    for (size_t i = 0; i < ctx.u[c].n; i++) free(ctx.u[c].v[i]);
+    free(ctx.u[c].v);
+  }
+  free(ctx.u);
+  weft__reuse_free(classes);
+  return st;
 }

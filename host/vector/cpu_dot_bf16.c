@@ -1,17 +1,18 @@
-/* bf16 inner products for the k-NN candidate pass, and the fp32 products of its re-rank.
+/* bf16 inner products for the k-NN candidate pass.
  * VDPBF16PS is reached through a target attribute and a runtime check, so the library needs
  * no AVX-512 flag and runs on any x86-64 (the pass is then never chosen).
  *
  * Register tile: 8 queries x 32 rows (two panels), one VDPBF16PS a query, panel and pair.
  * Each lane sums its own row over every coordinate pair, so the chain of additions is at
- * most dim long (what docs/knn_bound.md's accumulation term assumes). */
+ * most dim long (what docs/knn_bound.md's accumulation term assumes). The re-rank's fp32
+ * products are cpu_dot_rows.c's. */
 #include "vector/cpu_dot_bf16.h"
+#include "vector/knn_rate.h"
 #include "core/alloc.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -88,112 +89,17 @@ void weft__dot_bf16_block(const uint32_t *qpairs, size_t mq, const uint32_t *pan
 #endif
 }
 
-#ifdef WEFT_X86
-/* Rows r[0..15] (16 floats each) become columns: r[c] holds coordinate c of the 16 rows.
- * Unpack pairs, then quads (lane L of u holds columns 4L + j), then 128-bit lanes. */
-__attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int g = 0; g < 4; g++) { /* rows 4g .. 4g+3: u[4g + j] = column j of each lane */
-    __m512 *tt = t + 4 * g;
-    u[4 * g + 0] = _mm512_shuffle_ps(tt[0], tt[2], 0x44);
-    u[4 * g + 1] = _mm512_shuffle_ps(tt[0], tt[2], 0xEE);
-    u[4 * g + 2] = _mm512_shuffle_ps(tt[1], tt[3], 0x44);
-    u[4 * g + 3] = _mm512_shuffle_ps(tt[1], tt[3], 0xEE);
-  }
-  for (int j = 0; j < 4; j++) {
-    __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
-    __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
-    __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
-    __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
-    r[0 + j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
-    r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
-    r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
-    r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
-  }
-}
-
-/* 16 gathered rows at a time, transposed in registers 16 coordinates at a time so that a
- * lane holds one row: each lane is the fma chain of cpu_dot_block.c's kernels (coordinates
- * in order, none added past dim), so the bits are theirs. The next rows are prefetched:
- * the survivors are scattered over the base. */
-__attribute__((target("avx512f"))) static void rows_avx512(const float *q, const float *base,
-                                                           size_t dim, const uint32_t *rows,
-                                                           size_t n, float *out) {
-  for (size_t j0 = 0; j0 < n; j0 += PANEL) {
-    size_t m = n - j0 < PANEL ? n - j0 : PANEL;
-    const float *x[PANEL];
-    for (size_t l = 0; l < PANEL; l++) x[l] = base + (size_t)rows[j0 + (l < m ? l : m - 1)] * dim;
-    for (size_t l = 0; j0 + PANEL + l < n && l < PANEL; l++) {
-      const char *nx = (const char *)(base + (size_t)rows[j0 + PANEL + l] * dim);
-      for (size_t b = 0; b < dim * sizeof(float); b += 64) _mm_prefetch(nx + b, _MM_HINT_T0);
-    }
-    __m512 a = _mm512_setzero_ps();
-    for (size_t c0 = 0; c0 < dim; c0 += 16) {
-      size_t w = dim - c0 < 16 ? dim - c0 : 16;
-      __mmask16 cm = (__mmask16)((1u << w) - 1);
-      __m512 r[16];
-      for (int l = 0; l < 16; l++) r[l] = _mm512_maskz_loadu_ps(cm, x[l] + c0);
-      transpose16(r);
-      for (size_t c = 0; c < w; c++) a = _mm512_fmadd_ps(_mm512_set1_ps(q[c0 + c]), r[c], a);
-    }
-    float lanes[PANEL];
-    _mm512_storeu_ps(lanes, a);
-    memcpy(out + j0, lanes, m * sizeof(float));
-  }
-}
-#endif
-
-void weft__dot_rows_fp32(const float *q, const float *base, size_t dim, const uint32_t *rows,
-                         size_t n, float *out) {
-#ifdef WEFT_X86
-  if (__builtin_cpu_supports("avx512f")) {
-    rows_avx512(q, base, dim, rows, n, out);
-    return;
-  }
-#endif
-  for (size_t j = 0; j < n; j++) {
-    const float *x = base + (size_t)rows[j] * dim;
-    float acc = 0.0f;
-    for (size_t c = 0; c < dim; c++) acc = fmaf(q[c], x[c], acc);
-    out[j] = acc;
-  }
-}
-
 /* ---------------------------------------------------------------- the rate check */
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 #ifdef WEFT_X86
-#define RATE_CHAINS 16
-#define RATE_STEPS 4096
-/* Independent chains, enough to cover either instruction's latency: throughput alone. */
 BF16_TARGET static float rate_bf16(void) {
-  __m512 a[RATE_CHAINS];
-  for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
+  __m512 a[WEFT_RATE_CHAINS];
+  for (int i = 0; i < WEFT_RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
   __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80), y = (__m512bh)_mm512_set1_epi32(0x00010001);
-  for (int s = 0; s < RATE_STEPS; s++)
-    for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_dpbf16_ps(a[i], x, y);
+  for (int s = 0; s < WEFT_RATE_STEPS; s++)
+    for (int i = 0; i < WEFT_RATE_CHAINS; i++) a[i] = _mm512_dpbf16_ps(a[i], x, y);
   float t = 0;
-  for (int i = 0; i < RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
-  return t;
-}
-
-__attribute__((target("avx512f"))) static float rate_fp32(void) {
-  __m512 a[RATE_CHAINS];
-  for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
-  __m512 x = _mm512_set1_ps(1.0f), y = _mm512_set1_ps(1e-30f);
-  for (int s = 0; s < RATE_STEPS; s++)
-    for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_fmadd_ps(x, y, a[i]);
-  float t = 0;
-  for (int i = 0; i < RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
+  for (int i = 0; i < WEFT_RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
   return t;
 }
 #endif
@@ -204,27 +110,10 @@ static pthread_once_t ratio_once = PTHREAD_ONCE_INIT;
 static double ratio;
 
 static void measure_ratio(void) {
-  double r = 0;
 #ifdef WEFT_X86
-  if (weft__bf16_cpu_has()) {
-    /* best of several short runs each: a loaded machine slows both alike, at worst */
-    double best_b = 1e30, best_f = 1e30;
-    volatile float sink = 0;
-    for (int rep = 0; rep < 15; rep++) {
-      double t0 = now_s();
-      sink += rate_bf16();
-      double t1 = now_s();
-      sink += rate_fp32();
-      double t2 = now_s();
-      if (t1 - t0 < best_b) best_b = t1 - t0;
-      if (t2 - t1 < best_f) best_f = t2 - t1;
-    }
-    (void)sink;
-    /* 32 multiply-adds a VDPBF16PS, 16 an fp32 FMA */
-    r = best_b > 0 ? (32.0 / best_b) / (16.0 / best_f) : 0;
-  }
+  /* 32 multiply-adds a VDPBF16PS */
+  if (weft__bf16_cpu_has()) ratio = weft__rate_ratio(rate_bf16, 32.0);
 #endif
-  ratio = r;
 }
 
 double weft__bf16_rate_ratio(void) {

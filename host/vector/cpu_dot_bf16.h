@@ -1,5 +1,5 @@
 /* The CPU kernels of the bf16 k-NN candidate pass (knn_bf16.c): bf16 rounding, the packed
- * bf16 base, inner products with VDPBF16PS, the fp32 re-rank's inner products. */
+ * bf16 base, inner products with VDPBF16PS. */
 #ifndef WEFT_HOST_CPU_DOT_BF16_H
 #define WEFT_HOST_CPU_DOT_BF16_H
 
@@ -49,10 +49,5 @@ void weft__bf16_pack_row(const float *x, size_t dim, size_t row, uint32_t *panel
  * multiple of 32, and the panels hold rows up to first_row + nb rounded up to 32. */
 void weft__dot_bf16_block(const uint32_t *qpairs, size_t mq, const uint32_t *panels,
                           size_t first_row, size_t nb, size_t pairs, float *out, size_t ldo);
-
-/* out[j] = fl(q . base[rows[j]]) summed as cpu_dot_block.c does (fma from zero in order of
- * the coordinates): the same bits as the fp32 scan, for n gathered rows. */
-void weft__dot_rows_fp32(const float *q, const float *base, size_t dim, const uint32_t *rows,
-                         size_t n, float *out);
 
 #endif

@@ -6,11 +6,11 @@
  * four coordinates: 64 multiply-adds an instruction, summed in int32 exactly (modulo 2^32;
  * see WEFT_KNN_INT8_MAX_DIM). */
 #include "vector/cpu_dot_int8.h"
+#include "vector/knn_rate.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -139,36 +139,16 @@ void weft__dot_int8_block(const uint32_t *qgroups, size_t mq, const uint32_t *pa
 
 /* ---------------------------------------------------------------- the rate check */
 
-static double now_s(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 #ifdef WEFT_X86
-#define RATE_CHAINS 16
-#define RATE_STEPS 4096
-/* Independent chains, enough to cover either instruction's latency: throughput alone. */
-VNNI_TARGET static int rate_int8(void) {
-  __m512i a[RATE_CHAINS];
-  for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_setzero_si512();
+VNNI_TARGET static float rate_int8(void) {
+  __m512i a[WEFT_RATE_CHAINS];
+  for (int i = 0; i < WEFT_RATE_CHAINS; i++) a[i] = _mm512_setzero_si512();
   __m512i x = _mm512_set1_epi32(0x01010101), y = _mm512_set1_epi32(0x01020304);
-  for (int s = 0; s < RATE_STEPS; s++)
-    for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_dpbusd_epi32(a[i], x, y);
+  for (int s = 0; s < WEFT_RATE_STEPS; s++)
+    for (int i = 0; i < WEFT_RATE_CHAINS; i++) a[i] = _mm512_dpbusd_epi32(a[i], x, y);
   int t = 0;
-  for (int i = 0; i < RATE_CHAINS; i++) t += _mm512_reduce_add_epi32(a[i]);
-  return t;
-}
-
-__attribute__((target("avx512f"))) static float rate_fp32(void) {
-  __m512 a[RATE_CHAINS];
-  for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_setzero_ps();
-  __m512 x = _mm512_set1_ps(1.0f), y = _mm512_set1_ps(1e-30f);
-  for (int s = 0; s < RATE_STEPS; s++)
-    for (int i = 0; i < RATE_CHAINS; i++) a[i] = _mm512_fmadd_ps(x, y, a[i]);
-  float t = 0;
-  for (int i = 0; i < RATE_CHAINS; i++) t += _mm512_reduce_add_ps(a[i]);
-  return t;
+  for (int i = 0; i < WEFT_RATE_CHAINS; i++) t += _mm512_reduce_add_epi32(a[i]);
+  return (float)t;
 }
 #endif
 
@@ -178,27 +158,10 @@ static pthread_once_t ratio_once = PTHREAD_ONCE_INIT;
 static double ratio;
 
 static void measure_ratio(void) {
-  double r = 0;
 #ifdef WEFT_X86
-  if (weft__int8_cpu_has()) {
-    /* best of several short runs each: a loaded machine slows both alike, at worst */
-    double best_i = 1e30, best_f = 1e30;
-    volatile float sink = 0;
-    for (int rep = 0; rep < 15; rep++) {
-      double t0 = now_s();
-      sink += (float)rate_int8();
-      double t1 = now_s();
-      sink += rate_fp32();
-      double t2 = now_s();
-      if (t1 - t0 < best_i) best_i = t1 - t0;
-      if (t2 - t1 < best_f) best_f = t2 - t1;
-    }
-    (void)sink;
-    /* 64 multiply-adds a VPDPBUSD, 16 an fp32 FMA */
-    r = best_i > 0 ? (64.0 / best_i) / (16.0 / best_f) : 0;
-  }
+  /* 64 multiply-adds a VPDPBUSD */
+  if (weft__int8_cpu_has()) ratio = weft__rate_ratio(rate_int8, 64.0);
 #endif
-  ratio = r;
 }
 
 double weft__int8_rate_ratio(void) {

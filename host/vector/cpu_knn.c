@@ -12,6 +12,7 @@
 #include "vector/cpu_dot_block.h"
 #include "core/error.h"
 #include "vector/knn_keys.h"
+#include "vector/knn_sort_keys.h"
 
 /* 256 queries x 512 base rows of float32 = 512 KB: the block that stays in L2. */
 #define QUERY_BLOCK 256
@@ -114,14 +115,9 @@ weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   return WEFT_OK;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 weft_status weft__cpu_knn_sort(int dev, size_t nq, size_t k, void *lists) {
   (void)dev;
   uint64_t *l = lists;
-  for (size_t i = 0; i < nq; i++) qsort(l + i * k, k, sizeof *l, cmp_u64);
+  for (size_t i = 0; i < nq; i++) weft__sort_keys(l + i * k, k);
   return WEFT_OK;
 }

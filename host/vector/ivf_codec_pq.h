@@ -16,6 +16,9 @@
  * centroid, then one weft__kmeans per slice (seed + 1 + slice). */
 weft_status weft__pq_train(const weft_ivf *ivf, size_t n, const float *x, const float *centroids,
                            size_t niter, uint64_t seed, float *out);
+/* The progress units weft__pq_train counts for n rows: the residuals' assignment, then each
+ * slice's k-means iterations. */
+uint64_t weft__pq_train_work(const weft_ivf *ivf, size_t n, size_t niter);
 /* The codes (n x m) of n rows as added (cosine: normalized here) in the lists `list`. */
 weft_status weft__pq_encode(const weft_ivf *ivf, size_t n, const float *x, const int64_t *list,
                             uint8_t *codes);

@@ -6,7 +6,9 @@
  * A load checks the sizes against the file's length before it allocates, then the checksum,
  * then what a checksum cannot vouch for (a file written on purpose): finite centroids and
  * rows, ids ascending in each list and distinct over all of them. */
+#include <errno.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +156,8 @@ static weft_status read_header(FILE *f, const char *path, off_t size, ivf_header
   return WEFT_OK;
 }
 
+/* The tables, the list sizes (checked against the file's length), then each list's rows
+ * and the checksum; with c NULL (a mapped load) the tables and sizes only. */
 static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_header *h,
                               uint64_t fixed, weft_ivf *ivf, weft__checksum *c) {
   const size_t dim = ivf->dim, cs = ivf->code_size;
@@ -177,6 +181,7 @@ static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_h
   if (st == WEFT_OK && (uint64_t)size != want)
     st = weft__error(WEFT_ERR_CORRUPT, FN_LOAD ": '%s' is %lld bytes, its header says %llu "
                      "(truncated or corrupted)", path, (long long)size, (unsigned long long)want);
+  if (!c) return st; /* mapped: the lists stay in the file (map_lists), unchecksummed */
   for (size_t l = 0; st == WEFT_OK && l < ivf->nlist; l++) {
     weft__ivf_list *li = &ivf->lists[l];
     size_t n = li->count;
@@ -194,8 +199,8 @@ static weft_status read_lists(FILE *f, const char *path, off_t size, const ivf_h
   return st;
 }
 
-/* What the checksum cannot vouch for. */
-static weft_status check_values(const char *path, weft_ivf *ivf) {
+/* What the checksum cannot vouch for: the tables. */
+static weft_status check_tables(const char *path, weft_ivf *ivf) {
   const size_t dim = ivf->dim;
   if (!rows_bounded(ivf->centroids, ivf->nlist, dim) ||
       (ivf->codec == WEFT_IVF_SQ8 &&
@@ -206,39 +211,87 @@ static weft_status check_values(const char *path, weft_ivf *ivf) {
     return corrupt(path, "has a pq codebook value that is NaN or inf");
   for (size_t d = 0; ivf->codec == WEFT_IVF_SQ8 && d < dim; d++)
     if (ivf->sq_step[d] < 0) return corrupt(path, "has a negative quantizer step");
-  int64_t *all = weft__malloc((ivf->count ? ivf->count : 1) * sizeof *all);
-  if (!all) return weft__error(WEFT_ERR_OUT_OF_MEMORY, FN_LOAD ": no host memory");
-  size_t n = 0;
-  weft_status st = WEFT_OK;
-  for (size_t l = 0; st == WEFT_OK && l < ivf->nlist; l++) {
-    weft__ivf_list *li = &ivf->lists[l];
-    for (size_t i = 0; st == WEFT_OK && i < li->count; i++) {
-      if (li->ids[i] < 0 || li->ids[i] > WEFT_INDEX_MAX_ID || (i && li->ids[i] <= li->ids[i - 1]))
-        st = corrupt(path, "has ids out of order or out of range");
-      all[n++] = li->ids[i];
-    }
-    if (st == WEFT_OK && ivf->codec == WEFT_IVF_FLAT && li->count)
-      for (size_t i = 0; st == WEFT_OK && i < li->count; i++)
-        if (!rows_bounded((const float *)(const void *)(li->codes + i * ivf->code_size), 1, dim))
-          st = corrupt(path, "has a vector holding NaN or inf, or past float32 max / 4 squared");
-    if (st == WEFT_OK && ivf->keep_rows && !rows_bounded(li->rows, li->count, dim))
-      st = corrupt(path, "has a kept row holding NaN or inf, or past float32 max / 4 squared");
-    for (size_t i = 0; st == WEFT_OK && ivf->codec == WEFT_IVF_PQ && i < li->count * ivf->code_size; i++)
-      if (li->codes[i] >= ivf->pq_ksub) st = corrupt(path, "has a pq code past 2^nbits");
-    for (size_t i = 0; st == WEFT_OK && ivf->codec != WEFT_IVF_PQ && i < li->count; i++)
-      li->norms[i] = weft__ivf_code_norm(ivf, li->codes + i * ivf->code_size);
-  }
-  if (st == WEFT_OK) {
-    qsort(all, n, sizeof *all, cmp_i64);
-    for (size_t i = 1; st == WEFT_OK && i < n; i++)
-      if (all[i] == all[i - 1]) st = corrupt(path, "has an id in two lists");
-    if (st == WEFT_OK && n && ivf->next_id <= all[n - 1]) ivf->next_id = all[n - 1] + 1;
-  }
-  free(all);
-  return st;
+  return WEFT_OK;
 }
 
-weft_status weft_ivf_load(const char *path, weft_ivf **out) {
+weft_status weft__ivf_check_lists(const char *fn, const char *path, weft_ivf *ivf) {
+  const size_t dim = ivf->dim;
+  int64_t *all = weft__malloc((ivf->count ? ivf->count : 1) * sizeof *all);
+  if (!all) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory", fn);
+  size_t n = 0;
+  const char *bad = NULL;
+  for (size_t l = 0; !bad && l < ivf->nlist; l++) {
+    weft__ivf_list *li = &ivf->lists[l];
+    for (size_t i = 0; !bad && i < li->count; i++) {
+      if (li->ids[i] < 0 || li->ids[i] > WEFT_INDEX_MAX_ID || (i && li->ids[i] <= li->ids[i - 1]))
+        bad = "has ids out of order or out of range";
+      all[n++] = li->ids[i];
+    }
+    if (!bad && ivf->codec == WEFT_IVF_FLAT && li->count)
+      for (size_t i = 0; !bad && i < li->count; i++)
+        if (!rows_bounded((const float *)(const void *)(li->codes + i * ivf->code_size), 1, dim))
+          bad = "has a vector holding NaN or inf, or past float32 max / 4 squared";
+    if (!bad && ivf->keep_rows && !rows_bounded(li->rows, li->count, dim))
+      bad = "has a kept row holding NaN or inf, or past float32 max / 4 squared";
+    for (size_t i = 0; !bad && ivf->keep_rows && i < li->count; i++)
+      li->row_norms[i] = weft__row_norm(li->rows + i * dim, dim);
+    for (size_t i = 0; !bad && ivf->codec == WEFT_IVF_PQ && i < li->count * ivf->code_size; i++)
+      if (li->codes[i] >= ivf->pq_ksub) bad = "has a pq code past 2^nbits";
+    for (size_t i = 0; !bad && ivf->codec != WEFT_IVF_PQ && i < li->count; i++)
+      li->norms[i] = weft__ivf_code_norm(ivf, li->codes + i * ivf->code_size);
+  }
+  if (!bad) {
+    qsort(all, n, sizeof *all, cmp_i64);
+    for (size_t i = 1; !bad && i < n; i++)
+      if (all[i] == all[i - 1]) bad = "has an id in two lists";
+    if (!bad && n && ivf->next_id <= all[n - 1]) ivf->next_id = all[n - 1] + 1;
+  }
+  free(all);
+  return bad ? weft__error(WEFT_ERR_CORRUPT, "%s: '%s' %s", fn, path, bad) : WEFT_OK;
+}
+
+/* weft_ivf_load_mapped: each list's codes, ids and kept rows where they lie in the mapping
+ * (a copy where one is misaligned for its type: flat codes and rows 4 bytes, ids 8), the
+ * list marked unready (ivf_mapped.c prepares it at its first scan). */
+static weft_status map_lists(FILE *f, const char *path, off_t size, weft_ivf *ivf) {
+  const size_t dim = ivf->dim, cs = ivf->code_size;
+  long at = ftell(f);
+  void *base = at < 0 ? MAP_FAILED : mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+  if (base == MAP_FAILED)
+    return weft__error(WEFT_ERR_IO, "weft_ivf_load_mapped: mapping '%s' failed: %s", path,
+                       strerror(errno));
+  ivf->map_base = base;
+  ivf->map_size = (size_t)size;
+  uint8_t *p = (uint8_t *)base + at;
+  for (size_t l = 0; l < ivf->nlist; l++) {
+    weft__ivf_list *li = &ivf->lists[l];
+    const size_t n = li->count;
+    li->capacity = n;
+    if (n == 0) continue;
+    uint8_t *arrays[3] = {p, p + n * cs, ivf->keep_rows ? p + n * (cs + 8) : NULL};
+    const size_t bytes[3] = {n * cs, n * 8, n * dim * 4};
+    const size_t align[3] = {ivf->codec == WEFT_IVF_FLAT ? 4 : 1, 8, 4};
+    void **dst[3] = {(void **)&li->codes, (void **)&li->ids, (void **)&li->rows};
+    const unsigned bit[3] = {1u << 0, 1u << 3, 1u << 2}; /* weft__ivf_row_arrays' order */
+    for (int a = 0; a < 3; a++) {
+      if (!arrays[a]) continue;
+      if ((uintptr_t)arrays[a] % align[a] == 0) {
+        *dst[a] = arrays[a];
+        li->mapped |= bit[a];
+      } else if (!(*dst[a] = weft__malloc(bytes[a]))) {
+        return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_load_mapped: no host memory for "
+                           "a misaligned list of %zu rows", n);
+      } else {
+        memcpy(*dst[a], arrays[a], bytes[a]);
+      }
+    }
+    p += n * (cs + 8 + (ivf->keep_rows ? dim * 4 : 0));
+    atomic_store(&li->unready, 1);
+  }
+  return WEFT_OK;
+}
+
+static weft_status load(const char *path, int mapped, weft_ivf **out) {
   WEFT_CHECK_ARG(out, FN_LOAD ": out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(path && *path, FN_LOAD ": path is NULL or empty");
@@ -260,14 +313,18 @@ weft_status weft_ivf_load(const char *path, weft_ivf **out) {
     ivf->next_id = (int64_t)h.next_id;
     if (h.trained) {
       st = weft__ivf_alloc_tables(ivf, FN_LOAD); /* its size is checked against the file's */
-      if (st == WEFT_OK) st = read_lists(f, path, size, &h, fixed, ivf, &c);
+      if (st == WEFT_OK) st = read_lists(f, path, size, &h, fixed, ivf, mapped ? NULL : &c);
+      if (st == WEFT_OK && mapped) st = map_lists(f, path, size, ivf);
     } else {
       uint64_t stored = 0; /* the size was checked by read_header */
       st = weft__read_exact(FN_LOAD, f, &stored, sizeof stored, path, NULL);
       if (st == WEFT_OK && stored != c.h) st = corrupt(path, "fails its checksum (corrupted)");
     }
   }
-  if (st == WEFT_OK && h.trained) st = check_values(path, ivf);
+  if (st == WEFT_OK && h.trained) st = check_tables(path, ivf);
+  if (st == WEFT_OK && h.trained && !mapped) st = weft__ivf_check_lists(FN_LOAD, path, ivf);
+  if (st == WEFT_OK && mapped && !(ivf->map_path = strdup(path)))
+    st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_load_mapped: no host memory");
   if (st == WEFT_OK && h.trained) weft__ivf_finish_train(ivf);
   fclose(f);
   if (st != WEFT_OK) {
@@ -276,4 +333,10 @@ weft_status weft_ivf_load(const char *path, weft_ivf **out) {
   }
   *out = ivf;
   return WEFT_OK;
+}
+
+weft_status weft_ivf_load(const char *path, weft_ivf **out) { return load(path, 0, out); }
+
+weft_status weft_ivf_load_mapped(const char *path, weft_ivf **out) {
+  return load(path, 1, out);
 }

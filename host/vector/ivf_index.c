@@ -54,6 +54,7 @@ static weft_status create(const char *fn, size_t dim, size_t nlist, weft_metric 
   if (codec == WEFT_IVF_PQ) /* one byte a code whatever nbits: the scan reads bytes */
     ivf->pq_m = m, ivf->pq_nbits = nbits, ivf->pq_ksub = (size_t)1 << nbits, ivf->pq_dsub = dim / m;
   weft__rwlock_init_writer_first(&ivf->lock);
+  pthread_mutex_init(&ivf->prepare_lock, NULL);
   *out = ivf;
   return WEFT_OK;
 }
@@ -79,12 +80,14 @@ weft_status weft__ivf_create_as(size_t dim, size_t nlist, weft_metric metric, we
 weft_status weft_ivf_free(weft_ivf *ivf) {
   if (!ivf) return WEFT_OK;
   pthread_rwlock_destroy(&ivf->lock);
+  pthread_mutex_destroy(&ivf->prepare_lock);
   for (size_t l = 0; ivf->lists && l < ivf->nlist; l++) {
-    free(ivf->lists[l].codes);
-    free(ivf->lists[l].norms);
-    free(ivf->lists[l].rows);
-    free(ivf->lists[l].ids);
+    weft__ivf_row_array a[WEFT__IVF_ROW_ARRAYS];
+    weft__ivf_row_arrays(ivf, &ivf->lists[l], a);
+    for (int i = 0; i < WEFT__IVF_ROW_ARRAYS; i++) /* mapped arrays go with the mapping */
+      if (!(ivf->lists[l].mapped & (1u << i))) free(*a[i].at);
   }
+  weft__ivf_unmap(ivf);
   free(ivf->pq_centroids);
   free(ivf->lists);
   free(ivf->centroids);
@@ -148,8 +151,11 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   float *centroids = weft__malloc(ivf->nlist * dim * sizeof *centroids);
   size_t pq = ivf->pq_ksub * dim;
   float *pq_c = pq ? weft__malloc(pq * sizeof *pq_c) : NULL;
-  /* Progress: k-means' iterations; cancelled, the index stays untrained */
-  weft__progress *progress = weft__progress_begin("ivf train", 0);
+  /* Progress: k-means' iterations, then pq's, sized up front so the bar's total holds;
+   * cancelled, the index stays untrained */
+  uint64_t work = (uint64_t)niter * weft__kmeans_sample(n, ivf->nlist, MAX_POINTS_PER_CENTROID);
+  if (pq) work += weft__pq_train_work(ivf, n, niter);
+  weft__progress *progress = weft__progress_begin_sized("ivf train", work);
   weft_status st = centroids && (!pq || pq_c)
                        ? WEFT_OK
                        : weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_train: no host memory "
@@ -256,8 +262,10 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
    * the index is unchanged */
   weft__progress *progress = weft__progress_begin("ivf add", n);
   pthread_rwlock_wrlock(&ivf->lock);
-  weft_status st = WEFT_OK;
-  if (!ivf->trained)
+  weft_status st = weft__ivf_own(ivf, "weft_ivf_add"); /* a mapped index: into memory first */
+  if (st != WEFT_OK)
+    ;
+  else if (!ivf->trained)
     st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: the index is not trained (call "
                      "weft_ivf_train first)");
   else if (n > WEFT_INDEX_MAX_ROWS - ivf->count)
@@ -322,6 +330,12 @@ weft_status weft_ivf_remove(weft_ivf *ivf, size_t n, const int64_t *ids, size_t 
   if (n) memcpy(sorted, ids, n * sizeof *ids);
   qsort(sorted, n, sizeof *sorted, cmp_i64);
   pthread_rwlock_wrlock(&ivf->lock);
+  weft_status owned = n ? weft__ivf_own(ivf, "weft_ivf_remove") : WEFT_OK;
+  if (owned != WEFT_OK) {
+    pthread_rwlock_unlock(&ivf->lock);
+    free(sorted);
+    return owned;
+  }
   size_t gone = 0;
   for (size_t li = 0; ivf->lists && li < ivf->nlist && n; li++) {
     weft__ivf_list *l = &ivf->lists[li];

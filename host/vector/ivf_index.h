@@ -5,6 +5,7 @@
 #define WEFT_HOST_IVF_INDEX_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,15 +14,22 @@
 
 typedef struct weft__ivf_list {
   size_t count, capacity;
+  /* weft_ivf_load_mapped: which row arrays (bit i: weft__ivf_row_arrays' i) lie in the file's
+   * mapping, and whether the list still needs weft__ivf_prepare_list (its norms, row norms
+   * and pq codes' check) before a scan reads it. 0 and 0 for every list in memory. */
+  unsigned mapped;
+  _Atomic int unready;
   uint8_t *codes; /* count x code_size: float32 rows (flat), uint8 codes (sq8, pq: m bytes) */
   float *norms;   /* |x|^2 of the row as scanned (sq8: the decoded row); NULL under pq */
   float *rows;    /* count x dim float32 rows as kept, for refine; NULL unless keep_rows */
+  float *row_norms; /* |x|^2 of each kept row (weft__row_norm: the exact index's); NULL unless
+                     * keep_rows. Not in files: computed at load */
   int64_t *ids;   /* ascending */
 } weft__ivf_list;
 
 /* The per-row arrays of a list, as the code that grows, orders and compacts lists sees them:
  * where each pointer lives and its bytes a row (0: absent under this index's codec). */
-#define WEFT__IVF_ROW_ARRAYS 4
+#define WEFT__IVF_ROW_ARRAYS 5
 typedef struct weft__ivf_row_array {
   void **at;
   size_t row_bytes;
@@ -45,6 +53,11 @@ struct weft_ivf {
   size_t count;
   int64_t next_id;
   pthread_rwlock_t lock;
+  /* weft_ivf_load_mapped: the file's read-only mapping, until weft__ivf_own copies it */
+  void *map_base;
+  size_t map_size;
+  char *map_path; /* the mapped file's path, for errors found after the load */
+  pthread_mutex_t prepare_lock; /* a mapped list's preparation, once, by the first scan */
 };
 
 /* How queries and centroids compare: by inner product under ip, else by L2 (cosine rows
@@ -75,6 +88,21 @@ weft_status weft__ivf_reserve(weft_ivf *ivf, weft__ivf_list *l, size_t need);
 void weft__ivf_trim(weft_ivf *ivf, weft__ivf_list *l);
 /* Sorts a list's rows by id (after an add put rows with smaller ids at its end). */
 weft_status weft__ivf_sort_list(weft_ivf *ivf, weft__ivf_list *l);
+/* The checks of weft_ivf_load on the lists (ids ascending in each and distinct over all,
+ * finite bounded rows, pq codes below 2^nbits), filling norms and row norms as it goes;
+ * WEFT_ERR_CORRUPT "<fn>: '<path>' <what>". */
+weft_status weft__ivf_check_lists(const char *fn, const char *path, weft_ivf *ivf);
+/* A mapped list made ready to scan (ivf_mapped.c): its norms (flat, sq8) and kept rows'
+ * norms computed, its pq codes checked below 2^nbits. Once, by whichever search reaches it
+ * first, on the calling thread of that search (so an error's message is that caller's).
+ * WEFT_ERR_CORRUPT when the list's codes are invalid (and on every later call). */
+weft_status weft__ivf_prepare_list(weft_ivf *ivf, size_t li);
+/* Before a change to the lists (add, remove, set_refine), under the write lock: copies a
+ * mapped index's lists into memory, checks them as weft_ivf_load would (`fn` names the
+ * caller: WEFT_ERR_CORRUPT), and unmaps the file. WEFT_OK at once for an index in memory. */
+weft_status weft__ivf_own(weft_ivf *ivf, const char *fn);
+/* Unmaps a mapped index's file (no list may point into it any more), frees its path. */
+void weft__ivf_unmap(weft_ivf *ivf);
 /* The centroid norms and other state derived after train or load. */
 weft_status weft__ivf_finish_train(weft_ivf *ivf);
 

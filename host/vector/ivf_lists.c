@@ -20,6 +20,7 @@ void weft__ivf_row_arrays(const weft_ivf *ivf, weft__ivf_list *l,
   out[1] = (weft__ivf_row_array){(void **)&l->norms, ivf->codec == WEFT_IVF_PQ ? 0 : sizeof(float)};
   out[2] = (weft__ivf_row_array){(void **)&l->rows, ivf->keep_rows ? ivf->dim * sizeof(float) : 0};
   out[3] = (weft__ivf_row_array){(void **)&l->ids, sizeof(int64_t)};
+  out[4] = (weft__ivf_row_array){(void **)&l->row_norms, ivf->keep_rows ? sizeof(float) : 0};
 }
 
 /* Gives a list room for exactly `cap` rows (cap >= count); a failure keeps what it had. */
@@ -70,7 +71,10 @@ void weft__ivf_put_row(weft_ivf *ivf, weft__ivf_list *l, size_t at, const float 
   else if (ivf->codec == WEFT_IVF_SQ8) weft__sq8_encode(ivf->dim, ivf->sq_min, ivf->sq_step, row, code);
   else memcpy(code, pq_code, ivf->code_size);
   if (ivf->codec != WEFT_IVF_PQ) l->norms[at] = weft__ivf_code_norm(ivf, code);
-  if (ivf->keep_rows) memcpy(l->rows + at * ivf->dim, row, ivf->dim * sizeof(float));
+  if (ivf->keep_rows) {
+    memcpy(l->rows + at * ivf->dim, row, ivf->dim * sizeof(float));
+    l->row_norms[at] = weft__row_norm(row, ivf->dim);
+  }
   l->ids[at] = id;
 }
 

@@ -123,11 +123,19 @@ WEFT_VECTOR_CLONES static void pair_table(size_t n, const float *list_part, cons
   }
 }
 
-/* The rows of one list against one pair's table, into its heap. */
+static void heapify(uint64_t *h, size_t k) {
+  for (size_t i = k / 2; i-- > 0;) sift_down(h, k, i);
+}
+
+/* The rows of one list against one pair's table, into its k keys (empty on entry; any order
+ * on return: the merge reads them all). The first k rows that pass go in as they come; the
+ * heap is built once they fill it, so a list of fewer than k rows (the common case when
+ * refine asks for k * refine candidates) costs no heap work at all. */
 static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const float *table,
                        float base, int l2, const uint8_t *allowed, size_t k, float *dist,
                        uint64_t *heap) {
-  float bar = bar_of(heap[0]);
+  size_t filled = 0;
+  float bar = INFINITY;
   for (size_t i0 = 0; i0 < l->count; i0 += CHUNK) {
     const size_t len = l->count - i0 < CHUNK ? l->count - i0 : CHUNK;
     sum_rows(l->codes + i0 * m, len, m, ksub, table, base, dist);
@@ -137,6 +145,14 @@ static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const flo
       size_t pos = i0 + i;
       if (allowed && !((allowed[pos >> 3] >> (pos & 7)) & 1)) continue;
       uint64_t key = weft__knn_key(d, pos);
+      if (filled < k) {
+        heap[filled++] = key;
+        if (filled == k) {
+          heapify(heap, k);
+          bar = bar_of(heap[0]);
+        }
+        continue;
+      }
       if (key >= heap[0]) continue;
       heap[0] = key;
       sift_down(heap, k, 0);

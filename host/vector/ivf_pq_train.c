@@ -14,11 +14,21 @@
 #define TRAIN_POINTS_PER_CENTROID 256
 #define ENCODE_BLOCK ((size_t)16384)
 
+static size_t train_points(const weft_ivf *ivf, size_t n) {
+  const size_t most = TRAIN_POINTS_PER_CENTROID * ivf->pq_ksub;
+  return n < most ? n : most;
+}
+
+uint64_t weft__pq_train_work(const weft_ivf *ivf, size_t n, size_t niter) {
+  const size_t ns = train_points(ivf, n);
+  return (uint64_t)ns + (uint64_t)ivf->pq_m * niter * weft__kmeans_sample(ns, ivf->pq_ksub, 0);
+}
+
 weft_status weft__pq_train(const weft_ivf *ivf, size_t n, const float *x, const float *centroids,
                            size_t niter, uint64_t seed, float *out) {
   const size_t dim = ivf->dim, m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
   /* an even stride through the rows: the residuals of a sample, not of all n */
-  size_t ns = n < TRAIN_POINTS_PER_CENTROID * ksub ? n : TRAIN_POINTS_PER_CENTROID * ksub;
+  const size_t ns = train_points(ivf, n);
   float *res = weft__malloc(ns * dim * sizeof *res);
   float *slice = weft__malloc(ns * dsub * sizeof *slice);
   int64_t *assign = weft__malloc(ns * sizeof *assign);

@@ -1,8 +1,8 @@
-/* IVF re-ranking (faiss IndexRefineFlat): a query's candidates from the codes, ordered by id,
- * their kept float32 rows against the query through the exact index's inner-product kernel
- * (cpu_dot_block.c: a row's product does not depend on where it sits in the block) and its
- * norm, so the distances and the tie order (the smaller id) are the exact index's. The
- * queries are shared out to the pool's workers; each writes only its own rows of output. */
+/* IVF re-ranking (faiss IndexRefineFlat): a query's candidates from the codes, their kept
+ * float32 rows against the query with the exact scan's products (cpu_dot_rows.c, read where
+ * they lie) and norms, so the distances are the exact index's; the k best by (distance, id)
+ * through a heap, so ties go to the smaller id as there. The queries are shared out to the
+ * pool's workers; each writes only its own rows of output. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,12 +11,10 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
-#include "vector/cpu_dot_block.h"
+#include "vector/cpu_dot_rows.h"
 #include "vector/index_flat.h"
 #include "vector/ivf_refine.h"
 #include "vector/knn_keys.h"
-
-#define BLOCK ((size_t)512) /* candidate rows gathered at a time */
 
 typedef struct refine {
   const weft_ivf *ivf;
@@ -31,70 +29,90 @@ typedef struct refine {
   atomic_int failed;
 } refine;
 
-typedef struct cand { int64_t id; uint64_t loc; } cand;
+/* A candidate by its exact distance (orderable bits) and id: ties go to the smaller id. */
+typedef struct ranked { uint32_t d; int64_t id; } ranked;
 
-static int cmp_cand(const void *a, const void *b) {
-  int64_t x = ((const cand *)a)->id, y = ((const cand *)b)->id;
-  return (x > y) - (x < y);
+static int worse(ranked x, ranked y) { return x.d > y.d || (x.d == y.d && x.id > y.id); }
+
+/* A max-heap of the k best so far, the worst on top. */
+static void sift_down(ranked *h, size_t n, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, m = i;
+    if (l < n && worse(h[l], h[m])) m = l;
+    if (l + 1 < n && worse(h[l + 1], h[m])) m = l + 1;
+    if (m == i) return;
+    ranked t = h[i];
+    h[i] = h[m];
+    h[m] = t;
+    i = m;
+  }
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
+static void sift_up(ranked *h, size_t i) {
+  while (i > 0 && worse(h[i], h[(i - 1) / 2])) {
+    ranked t = h[i];
+    h[i] = h[(i - 1) / 2];
+    h[(i - 1) / 2] = t;
+    i = (i - 1) / 2;
+  }
 }
 
-static void one_query(const refine *r, size_t qi, cand *c, uint64_t *keys, float *rows,
-                      float *pack, float *ip) {
+static void one_query(const refine *r, size_t qi, const float **rows, float *ip, ranked *best) {
   const weft_ivf *ivf = r->ivf;
   const size_t dim = ivf->dim, n = r->found[qi], k = r->k;
   const int l2 = ivf->metric == WEFT_METRIC_L2;
   const float *q = r->q + qi * dim;
-  for (size_t e = 0; e < n; e++) c[e] = (cand){r->ids[qi * r->kc + e], r->loc[qi * r->kc + e]};
-  qsort(c, n, sizeof *c, cmp_cand); /* positions in id order: ties go to the smaller id */
-  for (size_t b0 = 0; b0 < n; b0 += BLOCK) {
-    size_t nb = n - b0 < BLOCK ? n - b0 : BLOCK;
-    for (size_t e = 0; e < nb; e++) {
-      const weft__ivf_list *l = &ivf->lists[c[b0 + e].loc >> 32];
-      memcpy(rows + e * dim, l->rows + (c[b0 + e].loc & 0xFFFFFFFFu) * dim, dim * sizeof *rows);
+  const uint64_t *loc = r->loc + qi * r->kc;
+  const int64_t *ids = r->ids + qi * r->kc;
+  for (size_t e = 0; e < n; e++)
+    rows[e] = ivf->lists[loc[e] >> 32].rows + (loc[e] & 0xFFFFFFFFu) * dim;
+  weft__dot_ptrs_fp32(q, rows, dim, n, ip);
+  size_t have = 0;
+  for (size_t e = 0; e < n; e++) {
+    float d; /* as the exact kernel's scan: (|x|^2 - 2 q.x) + |q|^2, clamped; ip: -q.x */
+    if (l2) {
+      d = ivf->lists[loc[e] >> 32].row_norms[loc[e] & 0xFFFFFFFFu] - 2.0f * ip[e];
+      d = d + r->qn[qi];
+      d = d < 0.0f ? 0.0f : d;
+    } else {
+      d = -ip[e];
     }
-    weft__dot_block(q, 1, rows, nb, dim, pack, ip, nb);
-    for (size_t e = 0; e < nb; e++) {
-      float d; /* as the exact kernel's scan: (|x|^2 - 2 q.x) + |q|^2, clamped; ip: -q.x */
-      if (l2) {
-        d = weft__row_norm(rows + e * dim, dim) - 2.0f * ip[e];
-        d = d + r->qn[qi];
-        d = d < 0.0f ? 0.0f : d;
-      } else {
-        d = -ip[e];
-      }
-      keys[b0 + e] = weft__knn_key(d, b0 + e);
+    ranked c = {weft__orderable(d), ids[e]};
+    if (have < k) {
+      best[have] = c;
+      sift_up(best, have++);
+    } else if (worse(best[0], c)) {
+      best[0] = c;
+      sift_down(best, k, 0);
     }
   }
-  qsort(keys, n, sizeof *keys, cmp_u64);
+  for (size_t j = have; j-- > 0;) { /* pop the worst into the last free slot */
+    ranked top = best[0];
+    best[0] = best[j];
+    sift_down(best, j, 0);
+    best[j] = top;
+  }
   for (size_t j = 0; j < k; j++) {
-    float f = j < n ? weft__from_orderable((uint32_t)(keys[j] >> 32)) : INFINITY;
+    float f = j < have ? weft__from_orderable(best[j].d) : INFINITY;
     r->distances[qi * k + j] = l2 ? f : -f;
-    r->labels[qi * k + j] = j < n ? c[(uint32_t)keys[j]].id : -1;
+    r->labels[qi * k + j] = j < have ? best[j].id : -1;
   }
 }
 
 static void refine_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
   refine *r = ctx;
-  const size_t dim = r->ivf->dim;
-  cand *c = weft__malloc(r->kc * sizeof *c);
-  uint64_t *keys = weft__malloc(r->kc * sizeof *keys);
-  float *rows = weft__malloc(BLOCK * dim * sizeof *rows);
-  float *pack = weft__malloc(weft__dot_pack_floats(BLOCK, dim) * sizeof *pack);
-  float *ip = weft__malloc(BLOCK * sizeof *ip);
-  if (!c || !keys || !rows || !pack || !ip) atomic_store(&r->failed, 1);
+  const float **rows = weft__malloc(r->kc * sizeof *rows);
+  float *ip = weft__malloc(r->kc * sizeof *ip);
+  ranked *best = weft__malloc((r->k ? r->k : 1) * sizeof *best);
+  if (!rows || !ip || !best) atomic_store(&r->failed, 1);
   for (;;) {
     if (atomic_load(&r->failed)) break;
     size_t qi = atomic_fetch_add(&r->next, 1);
     if (qi >= r->nq) break;
-    one_query(r, qi, c, keys, rows, pack, ip);
+    one_query(r, qi, rows, ip, best);
   }
-  free(c), free(keys), free(rows), free(pack), free(ip);
+  free(rows), free(ip), free(best);
 }
 
 weft_status weft__ivf_refine(const weft_ivf *ivf, size_t nq, const float *q, const float *qn,

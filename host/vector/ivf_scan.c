@@ -4,8 +4,9 @@
  * order). The (query, list) pairs of a group of queries are grouped by list, so each list
  * is read once for all its queries: one weft__cpu_knn_tile call (the exact index's kernel,
  * a small GEMM and a threshold scan) per list, the lists claimed by the pool's workers.
- * Each pair leaves its own sorted top-k, and each query merges its pairs by (distance, id):
- * no shared heap, so the result does not depend on the thread count or the claim order. */
+ * Each pair leaves its own top-k, and each query merges its pairs by (distance, id)
+ * (ivf_merge.c): no shared heap, so the result does not depend on the thread count or the
+ * claim order. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "vector/ivf_codec_pq.h"
 #include "vector/ivf_codec_sq8.h"
 #include "vector/ivf_index.h"
+#include "vector/ivf_merge.h"
 #include "vector/ivf_refine.h"
 #include "vector/knn_keys.h"
 
@@ -32,8 +34,6 @@
 #define SQ8_CHUNK ((size_t)1024) /* sq8 rows decoded at a time for the kernel */
 /* pq: the group's queries' products with the codebooks held at once (64 MiB) */
 #define PQ_TABLE_FLOATS ((size_t)1 << 24)
-
-typedef struct cand { uint32_t d; int64_t id; } cand;
 
 typedef struct search {
   const weft_ivf *ivf;
@@ -115,7 +115,7 @@ static int scan_list(group *g, scratch *w, uint32_t li) {
   if (ivf->codec == WEFT_IVF_PQ) {
     weft__pq_scan_list(ivf, li, m, w->q, g->pq_products, g->pair_owner + p0, allowed, k, &w->pq,
                        lists);
-    return weft__cpu_knn_sort(0, m, k, lists) == WEFT_OK;
+    return 1;
   }
   weft__knn_tile t = {m, l->count, dim, k,
                       ivf->metric == WEFT_METRIC_L2 ? WEFT__KNN_L2 : WEFT__KNN_IP,
@@ -135,7 +135,7 @@ static int scan_list(group *g, scratch *w, uint32_t li) {
       if (weft__cpu_knn_tile(0, &t) != WEFT_OK) return 0;
     }
   }
-  return weft__cpu_knn_sort(0, m, k, lists) == WEFT_OK;
+  return 1;
 }
 
 static void scan_worker(void *ctx, int worker, int workers) {
@@ -161,44 +161,33 @@ static void scan_worker(void *ctx, int worker, int workers) {
   weft__pq_scratch_free(&w.pq);
 }
 
-static int cand_less(cand x, cand y) { return x.d < y.d || (x.d == y.d && x.id < y.id); }
-
-/* A query's result so far and its new pairs' lists, merged by (distance, id): each list is
- * sorted, so it is read only while it beats the current k-th (an insertion into k slots). */
+/* Each query's result so far merged with its new pairs' lists (ivf_merge.c). */
 static void merge_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
   group *g = ctx;
   const search *s = g->s;
   const size_t k = s->k, r = g->hi - g->lo;
+  weft__ivf_hit *heap = weft__malloc((k ? k : 1) * sizeof *heap);
+  weft__ivf_pair_keys *pairs = weft__malloc((r ? r : 1) * sizeof *pairs);
+  if (!heap || !pairs) {
+    atomic_store(&g->failed, 1);
+    free(heap), free(pairs);
+    return;
+  }
   for (;;) {
     size_t a = atomic_fetch_add(&g->next, 1);
     if (a >= g->nact) break;
     uint32_t qi = g->query[a];
-    uint32_t *rd = s->res_d + (size_t)qi * k;
-    int64_t *rid = s->res_id + (size_t)qi * k;
-    uint64_t *rloc = s->res_loc ? s->res_loc + (size_t)qi * k : NULL;
-    size_t n = s->found[qi];
     for (size_t j = 0; j < r; j++) {
       const uint32_t li = (uint32_t)g->coarse[a * g->hi + g->lo + j];
-      const weft__ivf_list *l = &s->ivf->lists[li];
-      const uint64_t *keys = g->partial + g->pair_of[a * r + j] * k;
-      for (size_t e = 0; e < k && keys[e] != WEFT_KNN_EMPTY; e++) {
-        cand c = {(uint32_t)(keys[e] >> 32), l->ids[(uint32_t)keys[e]]};
-        if (n == k && !cand_less(c, (cand){rd[k - 1], rid[k - 1]})) break;
-        size_t at = n < k ? n++ : k - 1;
-        while (at > 0 && cand_less(c, (cand){rd[at - 1], rid[at - 1]})) {
-          rd[at] = rd[at - 1];
-          rid[at] = rid[at - 1];
-          if (rloc) rloc[at] = rloc[at - 1];
-          at--;
-        }
-        rd[at] = c.d;
-        rid[at] = c.id;
-        if (rloc) rloc[at] = ((uint64_t)li << 32) | (uint32_t)keys[e];
-      }
+      pairs[j] = (weft__ivf_pair_keys){g->partial + g->pair_of[a * r + j] * k,
+                                       &s->ivf->lists[li], li};
     }
-    s->found[qi] = n;
+    s->found[qi] = weft__ivf_merge(k, s->found[qi], s->res_d + (size_t)qi * k,
+                                   s->res_id + (size_t)qi * k,
+                                   s->res_loc ? s->res_loc + (size_t)qi * k : NULL, pairs, r, heap);
   }
+  free(heap), free(pairs);
 }
 
 /* pq: each query's products with the codebooks, once for all its probes. */
@@ -266,6 +255,12 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
         g.pair_owner[p] = (uint32_t)a;
         g.pair_of[a * r + (j - lo)] = p;
       }
+    /* a mapped index's lists this group reaches first: made ready here, on the caller's
+     * thread, so an error's message is the caller's */
+    for (size_t w = 0; st == WEFT_OK && w < g.nwork; w++)
+      st = weft__ivf_prepare_list((weft_ivf *)ivf, g.work[w]);
+  }
+  if (st == WEFT_OK) {
     atomic_init(&g.next, 0);
     atomic_init(&g.failed, 0);
     if (g.pq_products) {

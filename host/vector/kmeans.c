@@ -96,14 +96,18 @@ static void update_worker(void *ctx, int worker, int workers) {
   free(sum);
 }
 
+size_t weft__kmeans_sample(size_t n, size_t k, size_t max_points_per_centroid) {
+  if (max_points_per_centroid && k <= SIZE_MAX / max_points_per_centroid &&
+      n > k * max_points_per_centroid)
+    return k * max_points_per_centroid;
+  return n;
+}
+
 weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x, size_t k,
                          size_t niter, uint64_t seed, size_t max_points_per_centroid,
                          weft__knn_metric metric, float *centroids) {
   uint64_t rng = seed;
-  size_t m = n;
-  if (max_points_per_centroid && k <= SIZE_MAX / max_points_per_centroid &&
-      n > k * max_points_per_centroid)
-    m = k * max_points_per_centroid;
+  const size_t m = weft__kmeans_sample(n, k, max_points_per_centroid);
   const float *xs = x;
   float *sample = NULL;
   size_t *perm = NULL, *start = NULL, *members = NULL, *size = NULL;

@@ -15,6 +15,10 @@ weft_status weft__kmeans(const char *what, size_t n, size_t dim, const float *x,
                          size_t niter, uint64_t seed, size_t max_points_per_centroid,
                          weft__knn_metric metric, float *centroids);
 
+/* How many of n points weft__kmeans iterates over for k centroids: a sample of at most
+ * k x max_points_per_centroid (0: all). Each iteration counts that many progress units. */
+size_t weft__kmeans_sample(size_t n, size_t k, size_t max_points_per_centroid);
+
 /* Each point's nearest centroid (ties to the smaller index), by `metric`. */
 weft_status weft__nearest_centroid(size_t n, const float *x, size_t k, const float *centroids,
                                    size_t dim, weft__knn_metric metric, int64_t *assign);

@@ -23,7 +23,9 @@
 #include "core/cpu_backend_impl.h"
 #include "core/error.h"
 #include "vector/cpu_dot_bf16.h"
+#include "vector/cpu_dot_rows.h"
 #include "vector/index_flat.h"
+#include "vector/knn_sort_keys.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_bf16_bound.h"
 #include "vector/cpu_dot_int8.h"
@@ -180,11 +182,6 @@ static void scan_block(const pass *p, query_state *q, const float *ip, size_t b0
 #endif
 
 /* The survivors' fp32 keys by the scan's own arithmetic; the k smallest into `list`. */
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 static weft_status rerank(const pass *p, query_state *q, const float *query, float qn,
                           uint64_t *list, size_t *survivors) {
   const weft_index *ix = p->ix;
@@ -203,7 +200,7 @@ static weft_status rerank(const pass *p, query_state *q, const float *query, flo
   weft__dot_rows_fp32(query, ix->vectors, ix->dim, q->pos, n, dots);
   for (size_t i = 0; i < n; i++)
     keys[i] = weft__knn_key(key_of(p->l2, ix->norms[q->pos[i]], qn, dots[i]), q->pos[i]);
-  qsort(keys, n, sizeof *keys, cmp_u64);
+  weft__sort_keys(keys, n);
   memcpy(list, keys, (n < p->k ? n : p->k) * sizeof *keys);
   free(dots), free(keys);
   return WEFT_OK;

@@ -226,3 +226,23 @@ def test_ivf_pq_maps_onto_ivfindex_pq():
         got = df.nearest("emb", q, k=10, nprobe=8)
         hits += len(set(got["row"].to_list()) & set(truth(x, ok, q, 10, "l2")[0]))
     assert hits >= 80
+
+
+def test_a_flat_index_reads_a_column_without_nulls_in_place():
+    from weft import index as index_module
+
+    df, x, _, _, _ = make(seed=4, null_rate=0.0)
+    col = df["emb"].to_numpy()
+    before = len(index_module._BORROWED)
+    df.create_index("emb", "flat")
+    borrowed = [a for a in index_module._BORROWED.values() if np.shares_memory(a, col)]
+    assert len(index_module._BORROWED) == before + 1 and borrowed  # no copy of the rows
+    q = x[3] + 0.01
+    got = df.nearest("emb", q, k=9, filter=weft.col("cat") < 10)
+    rows, _ = truth(x, (df["cat"].to_numpy() < 10), q, 9, "l2")
+    assert got["row"].to_list() == rows.tolist()
+    # a column with nulls (ids are not the row numbers) or cosine (normalized rows): a copy
+    for frame, metric in ((make(seed=4)[0], "l2"), (make(seed=4, null_rate=0.0)[0], "cosine")):
+        n = len(index_module._BORROWED)
+        frame.create_index("emb", "flat", metric=metric)
+        assert len(index_module._BORROWED) == n

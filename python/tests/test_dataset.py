@@ -145,6 +145,32 @@ def test_pruning_skips_fragments(tmp_path):
     assert got.height == 0 and "read 0 of 2 fragments" in weft.last_report()
 
 
+def test_pruning_by_strings_and_dates(tmp_path):
+    # three fragments: names "a.."/"m.."/"é.." (UTF-8 bytes order é after z), days in 2020,
+    # 2021 and 2022; one fragment's names all null
+    def part(prefix, year, n=200, null_names=False):
+        return pa.table({
+            "name": pa.array([None if null_names else f"{prefix}{i:04d}" for i in range(n)], pa.string()),
+            "day": pa.array([datetime.date(year, 1, 1) + datetime.timedelta(days=i) for i in range(n)]),
+            "v": pa.array(np.arange(n, dtype=np.int64)),
+        })
+    ds = weft.from_arrow(part("a", 2020)).write_dataset(tmp_path / "d")
+    ds = ds.append(weft.from_arrow(part("m", 2021))).append(weft.from_arrow(part("é", 2022, null_names=True)))
+    whole = ds.to_frame()
+    cases = [
+        (weft.col("name") == "m0007", 1), (weft.col("name") >= "m", 1), (weft.col("name") < "b", 1),
+        (weft.col("name") > "zzz", 0), (weft.col("name") == "é0001", 0), (weft.col("name") != "q", 2),
+        (weft.col("day") >= datetime.date(2022, 1, 1), 1), (weft.col("day") < datetime.date(2020, 3, 1), 1),
+        (datetime.date(2021, 6, 1) <= weft.col("day"), 2), (weft.col("day") == datetime.date(2019, 1, 1), 0),
+        ((weft.col("name") >= "m") & (weft.col("day") < datetime.date(2021, 2, 1)), 1),
+        (weft.col("name").is_null(), 1), (weft.col("v") == 3, 3),
+    ]
+    for pred, frags in cases:
+        got = ds.scan().filter(pred).collect()
+        assert f"read {frags} of 3 fragments" in weft.last_report(), (pred, weft.last_report())
+        assert got.equals(whole.filter(pred)), pred
+
+
 def test_indexes_are_saved_reloaded_and_grown(tmp_path):
     t0, x0 = table(2000, seed=0, dim=8)
     df = weft.from_arrow(t0)

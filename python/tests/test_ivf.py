@@ -341,3 +341,23 @@ def test_files_holding_vectors_add_refuses_are_corrupt(tmp_path, value):
     path.write_bytes(_fnv_pieces(bytes(bad), [64, 60 * 16]))
     with pytest.raises(weft.CorruptError, match="holds a vector add.. refuses: a stored vector: row 7"):
         weft.load_index(path)
+
+
+@pytest.mark.parametrize("codec,refine", [("flat", None), ("sq8", 64), ("pq", 64)])
+def test_ties_go_to_the_smaller_id_as_in_the_flat_index(codec, refine):
+    # Integer-valued rows, each one repeated several times, so most distances tie: the
+    # pairs' lists and the merge across lists (a heap on (distance, id)) must keep the
+    # smaller ids, as the exact index does, whatever list a duplicate lies in.
+    rng = np.random.default_rng(5)
+    base = rng.integers(-3, 4, (150, 8)).astype(np.float32)
+    xb = base[rng.integers(0, 150, 1500)]
+    xq = rng.integers(-3, 4, (40, 8)).astype(np.float32)
+    kw = {"m": 4} if codec == "pq" else {}
+    ix = weft.IVFIndex(8, 16, codec=codec, refine=refine, **kw)
+    ix.train(xb)
+    ix.add(xb)
+    for k in (1, 7, 40):
+        D0, I0 = exact(xb, xq, k)
+        D, I = ix.search(xq, k, nprobe=16)
+        np.testing.assert_array_equal(D, D0)
+        np.testing.assert_array_equal(I, I0)

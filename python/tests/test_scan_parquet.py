@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import weft
-from weft import _scan_parquet, col
+from weft import _plan_callbacks, _scan_parquet, col
 
 GROUP = 1000  # rows per row group
 
@@ -180,7 +180,7 @@ def test_a_failing_read_raises_its_own_error(tmp_path, rng):
     path.unlink()
     with pytest.raises(OSError):
         lf.collect()
-    assert _scan_parquet.take_error() is None  # taken once
+    assert _plan_callbacks.take_error() is None  # taken once
 
 
 def test_sources_released_with_their_plans(files):

@@ -569,6 +569,8 @@ weft_ivf_save = _fn("weft_ivf_save", weft_status, [weft_ivf_p, c_char_p])
 
 # weft_status weft_ivf_load(const char *path, weft_ivf **out);
 weft_ivf_load = _fn("weft_ivf_load", weft_status, [c_char_p, POINTER(weft_ivf_p)])
+# weft_status weft_ivf_load_mapped(const char *path, weft_ivf **out);
+weft_ivf_load_mapped = _fn("weft_ivf_load_mapped", weft_status, [c_char_p, POINTER(weft_ivf_p)])
 
 # ---------------------------------------------------------------------------- tables
 

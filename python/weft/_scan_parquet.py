@@ -18,25 +18,15 @@ import datetime
 import decimal
 import glob
 import os
-import threading
 from typing import Any, Optional, Sequence, Union
 
 from . import _lib
+from ._plan_callbacks import Registry, guarded, write_note
 from .errors import InvalidArgumentError, NotFoundError, UnsupportedError, _check
 
 __all__ = ["scan_parquet"]
 
-_sources: dict = {}          # ctx id -> _Source, while a plan holds the scan
-_next_id = [1]
-_lock = threading.Lock()
-_errors = threading.local()  # the exception a read raised, re-raised by collect
-
-
-def take_error() -> Optional[BaseException]:
-    """The exception the last failed read on this thread raised (once), or None."""
-    err = getattr(_errors, "value", None)
-    _errors.value = None
-    return err
+_sources = Registry()  # ctx id -> _Source, while a plan holds the scan
 
 
 class _Source:
@@ -212,12 +202,6 @@ def to_arrow_filter(predicate: int, src: _Source) -> Any:
 # ---------------------------------------------------------------- the callbacks
 
 
-def _write_note(note: int, cap: int, text: str) -> None:
-    data = text.encode("utf-8")[: max(cap - 1, 0)]
-    if cap > 0:
-        ctypes.memmove(note, data + b"\0", len(data) + 1)
-
-
 def _read_impl(ctx: int, ncols: int, columns: Any, predicate: Optional[int], out: Any,
                note: int, cap: int) -> None:
     import pyarrow as pa
@@ -247,27 +231,13 @@ def _read_impl(ctx: int, ncols: int, columns: Any, predicate: Optional[int], out
         table = src.dataset.schema.empty_table().select(names)
     src.last = (read, total, table.num_rows)
     out[0] = _arrow_handle(table, "weft.scan_parquet").value
-    _write_note(note, cap, f"parquet: read {read} of {total} row groups, {table.num_rows} rows, "
+    write_note(note, cap, f"parquet: read {read} of {total} row groups, {table.num_rows} rows, "
                 f"{len(names)} columns; row groups pruned by "
                 f"{'(none)' if flt is None else str(flt)}{skipped}")
 
 
-def _read(ctx, ncols, columns, predicate, out, note, cap):  # noqa: ANN001 (ctypes callback)
-    try:
-        _read_impl(ctx, ncols, columns, predicate, out, note, cap)
-        return 0
-    except BaseException as e:  # raised again by LazyFrame.collect, on this thread
-        _errors.value = e
-        return _lib.WEFT_ERR_INVALID_ARGUMENT
-
-
-def _release(ctx):  # noqa: ANN001 (ctypes callback)
-    with _lock:
-        _sources.pop(ctx, None)
-
-
-_READ = _lib.weft_scan_read_fn(_read)
-_RELEASE = _lib.weft_scan_release_fn(_release)
+_READ = _lib.weft_scan_read_fn(guarded(_read_impl))
+_RELEASE = _lib.weft_scan_release_fn(_sources.release)
 
 
 def scan_parquet(source: Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]]) -> Any:
@@ -290,10 +260,7 @@ def scan_parquet(source: Union[str, os.PathLike, Sequence[Union[str, os.PathLike
     schema = DataFrame(dataset.schema.empty_table())  # checks the column types weft takes
     rows = sum(f.metadata.num_rows for f in dataset.get_fragments())
     src = _Source(dataset, files)
-    with _lock:
-        ctx = _next_id[0]
-        _next_id[0] += 1
-        _sources[ctx] = src
+    ctx = _sources.add(src)
     name = files[0] if len(files) == 1 else f"{len(files)} files ({files[0]}, ...)"
     out = _lib.weft_plan_p()
     _check(_lib.weft_plan_scan_source(schema._handle, rows, f"parquet {name}".encode("utf-8"),

@@ -14,13 +14,13 @@ operation keeps the indexes whose column it still holds that way (DataFrame.inde
 from __future__ import annotations
 
 import ctypes
-import threading
 import weakref
 from typing import Any, Optional
 
 import numpy as np
 
 from . import _lib
+from ._plan_callbacks import Registry, guarded
 from .errors import InvalidArgumentError, _check
 
 KINDS = ("flat", "ivf_flat", "ivf_sq8", "ivf_pq")
@@ -116,16 +116,24 @@ def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int]
         sample = vectors if take == ids.size else vectors[
             np.sort(np.random.default_rng(seed).choice(ids.size, take, replace=False))]
         index.train(sample, niter=niter, seed=seed)
-    if ids.size:
+    if ids.size and _borrowable(kind, metric, vectors, ids.size == len(series)):
+        index.add(vectors, copy=False)  # the column's own memory: ids 0.. are its row numbers
+    elif ids.size:
         index.add(vectors, ids)
     return TableIndex(column, kind, metric, params, index, len(series))
 
 
+def _borrowable(kind: str, metric: str, vectors: np.ndarray, every_row: bool) -> bool:
+    """A flat index can read the column in place (FlatIndex.add(copy=False)), halving the
+    memory of an indexed frame: every row valid (ids are then the row numbers), a metric
+    that keeps rows as given (cosine normalizes its copy), float32 laid out C-contiguous."""
+    return (kind == "flat" and every_row and metric != "cosine" and vectors.dtype == np.float32
+            and vectors.flags.c_contiguous and vectors.flags.aligned)
+
+
 # ---------------------------------------------------------------- the search callback
 
-_bound: dict = {}  # ctx id -> (TableIndex, nprobe), while a plan holds the binding
-_next = [1]
-_lock = threading.Lock()
+_bound = Registry()  # ctx id -> (TableIndex, nprobe), while a plan holds the binding
 
 
 def _search_impl(ctx: int, nq: int, q: int, k: int, allowed: Optional[int], nbits: int,
@@ -149,23 +157,8 @@ def _search_impl(ctx: int, nq: int, q: int, k: int, allowed: Optional[int], nbit
             np.subtract(np.float32(1), d, out=d)
 
 
-def _search(ctx, nq, q, k, allowed, nbits, dist, rows):  # noqa: ANN001 (ctypes callback)
-    from ._scan_parquet import _errors  # collect raises what a callback raised
-    try:
-        _search_impl(ctx, nq, q, k, allowed, nbits, dist, rows)
-        return 0
-    except BaseException as e:
-        _errors.value = e
-        return _lib.WEFT_ERR_INVALID_ARGUMENT
-
-
-def _release(ctx):  # noqa: ANN001 (ctypes callback)
-    with _lock:
-        _bound.pop(ctx, None)
-
-
-_SEARCH = _lib.weft_vector_search_fn(_search)
-_RELEASE = _lib.weft_vector_release_fn(_release)
+_SEARCH = _lib.weft_vector_search_fn(guarded(_search_impl))
+_RELEASE = _lib.weft_vector_release_fn(_bound.release)
 
 
 class Binding:
@@ -175,10 +168,7 @@ class Binding:
     __slots__ = ("handle", "_finalizer", "__weakref__")
 
     def __init__(self, table_handle: Any, tix: TableIndex, nprobe: Optional[int]) -> None:
-        with _lock:
-            ctx = _next[0]
-            _next[0] += 1
-            _bound[ctx] = (tix, nprobe or 1)
+        ctx = _bound.add((tix, nprobe or 1))
         out = _lib.weft_vector_index_p()
         text = tix.describe(nprobe if tix.kind != "flat" else None).encode("utf-8")
         # the share of the rows one search reads: fewer candidates are searched exactly

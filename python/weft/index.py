@@ -652,17 +652,29 @@ def _starts_with(raw_path, magic):
 
 
 @python_call("weft.load_index")
-def load_index(path):
+def load_index(path, mmap=False):
     """Loads an index written by FlatIndex.save (a FlatIndex) or IVFIndex.save (an
     IVFIndex). A truncated or corrupted file, or one of another format, raises
     weft.CorruptError; a missing file, a directory or another non-regular file
-    weft.WeftIOError (an OSError)."""
+    weft.WeftIOError (an OSError).
+
+    mmap=True (IVF files) maps the file instead of reading it, as faiss's IO_FLAG_MMAP:
+    opening reads the header, centroids, codebooks and list sizes only, and memory grows
+    with the lists searches touch. The checksum and rows are not checked then (that would
+    read the whole file); a bad pq code raises weft.CorruptError from the search that
+    reaches its list, and the first add or remove copies the lists into memory and checks
+    them as a plain load does. The file must not change while the index maps it."""
     raw = _path_arg(path)
+    if not isinstance(mmap, bool):
+        raise InvalidArgumentError(f"weft.load_index: mmap must be True or False, got {mmap!r}")
     if os.path.isfile(raw):
         from .ivf import IVF_MAGIC, _load_ivf  # ivf.py imports this module
 
         if _starts_with(raw, IVF_MAGIC):
-            return _load_ivf(raw)
+            return _load_ivf(raw, mmap)
+    if mmap and os.path.isfile(raw) and _starts_with(raw, b"WEFTIDX1"):
+        raise InvalidArgumentError(f"weft.load_index: mmap=True maps IVF index files; {path!r} "
+                                   "holds a FlatIndex, which loads with mmap=False")
     handle = _lib.weft_index_p()
     _check(_lib.weft_index_load(raw, ctypes.byref(handle)))
     try:

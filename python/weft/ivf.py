@@ -436,9 +436,10 @@ class IVFIndex:
         _check(_lib.weft_ivf_save(self._handle, raw), "IVFIndex.save")
 
 
-def _load_ivf(raw_path):
+def _load_ivf(raw_path, mmap=False):
     handle = _lib.weft_ivf_p()
-    _check(_lib.weft_ivf_load(raw_path, ctypes.byref(handle)), "weft.load_index")
+    load = _lib.weft_ivf_load_mapped if mmap else _lib.weft_ivf_load
+    _check(load(raw_path, ctypes.byref(handle)), "weft.load_index")
     try:
         return IVFIndex._adopt(handle)
     except BaseException:

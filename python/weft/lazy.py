@@ -358,8 +358,8 @@ class LazyFrame:
         status = _lib.weft_plan_collect(ex.handle, self._handle, ctypes.byref(out))
         ex._mark_ran()
         if status != 0:
-            from ._scan_parquet import take_error
-            err = take_error()  # a scan_parquet read raised: that error, not its echo
+            from ._plan_callbacks import take_error
+            err = take_error()  # a scan's read or an index search raised: it, not its echo
             if err is not None:
                 raise err
         _check(status, "LazyFrame.collect")

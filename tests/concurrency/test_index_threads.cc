@@ -4,7 +4,10 @@
 // over the base rows alone, whatever the writers have done by then: the searches compare,
 // bit for bit, with a single-threaded search made before the threads start. At the end the
 // index holds exactly the base rows again.
+#include <unistd.h>
+
 #include <cstring>
+#include <string>
 #include <random>
 
 #include "concurrency_helpers.h"
@@ -51,15 +54,20 @@ struct Ops {
   std::function<size_t()> size;
 };
 
-void hammer(const Ops &ops, const std::vector<float> &queries, bool bf16_too) {
+// `reference` answers the single-threaded searches (default: ops itself; a mapped index is
+// checked against its file loaded into memory, so that its lists are first prepared by the
+// threads, under contention).
+void hammer(const Ops &ops, const std::vector<float> &queries, bool bf16_too,
+            const Ops *reference = nullptr) {
   std::vector<uint8_t> allowed = allowed_bits();
+  const Ops &ref = reference ? *reference : ops;
   // The references: one thread, before any writer.
   Answer want_all, want_allowed;
   {
     TestExec ex("cpu");
     ASSERT_WEFT_OK(weft_exec_set_precision(ex.e, WEFT_PRECISION_FP32));
-    ASSERT_WEFT_OK(ops.search(ex.e, queries.data(), nullptr, 0, want_all));
-    ASSERT_WEFT_OK(ops.search(ex.e, queries.data(), allowed.data(), kBase, want_allowed));
+    ASSERT_WEFT_OK(ref.search(ex.e, queries.data(), nullptr, 0, want_all));
+    ASSERT_WEFT_OK(ref.search(ex.e, queries.data(), allowed.data(), kBase, want_allowed));
   }
   for (size_t i = 0; i < want_all.labels.size(); i++) ASSERT_LT(want_all.labels[i], (int64_t)kBase);
   cc::Failures fail;
@@ -140,6 +148,27 @@ TEST(IndexThreads, FlatSearchesWhileOthersAddAndRemove) {
   }
 }
 
+Ops ivf_ops(weft_ivf *ivf) {
+  Ops ops;
+  // nprobe 3: the far rows land in some list; the answer must still be the base rows'.
+  ops.search = [ivf](weft_exec *e, const float *q, const uint8_t *allowed, size_t bits, Answer &a) {
+    a.dist.assign(kQueries * kK, 0);
+    a.labels.assign(kQueries * kK, 0);
+    return weft_ivf_search(e, ivf, kQueries, q, kK, 3, allowed, bits, a.dist.data(), a.labels.data());
+  };
+  ops.add = [ivf](size_t n, const float *v, const int64_t *ids) { return weft_ivf_add(ivf, n, v, ids); };
+  ops.remove = [ivf](size_t n, const int64_t *ids, size_t *removed) {
+    return weft_ivf_remove(ivf, n, ids, removed);
+  };
+  ops.size = [ivf] {
+    size_t n = 0, bytes = 0;
+    weft_test_ok(weft_ivf_size(ivf, &n));
+    weft_test_ok(weft_ivf_memory_bytes(ivf, &bytes));
+    return n;
+  };
+  return ops;
+}
+
 TEST(IndexThreads, IvfSearchesWhileOthersAddAndRemove) {
   for (weft_ivf_codec codec : {WEFT_IVF_FLAT, WEFT_IVF_SQ8}) {
     SCOPED_TRACE(codec == WEFT_IVF_FLAT ? "flat" : "sq8");
@@ -150,25 +179,33 @@ TEST(IndexThreads, IvfSearchesWhileOthersAddAndRemove) {
     ASSERT_WEFT_OK(weft_ivf_create(kDim, nlist, WEFT_METRIC_L2, codec, &ivf));
     ASSERT_WEFT_OK(weft_ivf_train(ivf, kBase, base.data(), 4, 1));
     ASSERT_WEFT_OK(weft_ivf_add(ivf, kBase, base.data(), nullptr));
-    Ops ops;
-    // nprobe 3: the far rows land in some list; the answer must still be the base rows'.
-    ops.search = [&](weft_exec *e, const float *q, const uint8_t *allowed, size_t bits, Answer &a) {
-      a.dist.assign(kQueries * kK, 0);
-      a.labels.assign(kQueries * kK, 0);
-      return weft_ivf_search(e, ivf, kQueries, q, kK, 3, allowed, bits, a.dist.data(), a.labels.data());
-    };
-    ops.add = [&](size_t n, const float *v, const int64_t *ids) { return weft_ivf_add(ivf, n, v, ids); };
-    ops.remove = [&](size_t n, const int64_t *ids, size_t *removed) {
-      return weft_ivf_remove(ivf, n, ids, removed);
-    };
-    ops.size = [&] {
-      size_t n = 0, bytes = 0;
-      weft_test_ok(weft_ivf_size(ivf, &n));
-      weft_test_ok(weft_ivf_memory_bytes(ivf, &bytes));
-      return n;
-    };
-    hammer(ops, queries, false);
+    hammer(ivf_ops(ivf), queries, false);
     weft_ivf_free(ivf);
+  }
+}
+
+// A mapped index (weft_ivf_load_mapped): its lists are prepared (norms computed) by whichever
+// search reaches them first, while the first add copies every list into memory and unmaps
+// the file under the writers' lock: the answers stay those of the file loaded into memory.
+TEST(IndexThreads, MappedIvfPreparesListsUnderContention) {
+  for (weft_ivf_codec codec : {WEFT_IVF_FLAT, WEFT_IVF_SQ8}) {
+    SCOPED_TRACE(codec == WEFT_IVF_FLAT ? "flat" : "sq8");
+    std::mt19937_64 rng(13);
+    std::vector<float> base = random_rows(kBase, 0.f, rng), queries = random_rows(kQueries, 0.f, rng);
+    weft_ivf *built = nullptr, *plain = nullptr, *mapped = nullptr;
+    ASSERT_WEFT_OK(weft_ivf_create(kDim, 16, WEFT_METRIC_L2, codec, &built));
+    ASSERT_WEFT_OK(weft_ivf_train(built, kBase, base.data(), 4, 1));
+    ASSERT_WEFT_OK(weft_ivf_add(built, kBase, base.data(), nullptr));
+    std::string path = ::testing::TempDir() + "/weft_mapped_" + std::to_string(getpid()) + ".ivf";
+    ASSERT_WEFT_OK(weft_ivf_save(built, path.c_str()));
+    weft_ivf_free(built);
+    ASSERT_WEFT_OK(weft_ivf_load(path.c_str(), &plain));
+    ASSERT_WEFT_OK(weft_ivf_load_mapped(path.c_str(), &mapped));
+    Ops reference = ivf_ops(plain);
+    hammer(ivf_ops(mapped), queries, false, &reference);
+    weft_ivf_free(mapped);
+    weft_ivf_free(plain);
+    unlink(path.c_str());
   }
 }
 

@@ -357,6 +357,28 @@ TEST_F(AllocSweep, LazyPlanCollect) {
   for (weft_plan *p : {scan, filt, with, grp, sorted}) weft_plan_free(p);
 }
 
+// A filter shared by two uses (plan_reuse.c: run once, its result kept for the later use,
+// projection's union of the columns the uses need): a failure anywhere leaves no kept result
+// behind.
+TEST_F(AllocSweep, LazyPlanSharedSubPlan) {
+  weft_plan *scan = nullptr, *filt = nullptr, *grp = nullptr, *semi = nullptr;
+  Expr pred = bin(WEFT_OP_GT, col("v"), lit(-50.0));
+  Expr u = alias(agg(WEFT_AGG_N_UNIQUE, col("i")), "u");
+  const weft_expr *aggs[] = {u.get()};
+  const char *keys[] = {"s"};
+  ASSERT_WEFT_OK(weft_plan_scan(left->table, &scan));
+  ASSERT_WEFT_OK(weft_plan_filter(scan, pred.get(), &filt));
+  ASSERT_WEFT_OK(weft_plan_agg(filt, 1, keys, 1, aggs, &grp));
+  ASSERT_WEFT_OK(weft_plan_join(filt, grp, 1, keys, keys, WEFT_JOIN_SEMI, nullptr, &semi));
+  fs::sweep("plan shared sub-plan", table_op([&](weft_table **out) {
+    return weft_plan_collect(exec, semi, out);
+  }, left_only()));
+  const char *report = nullptr;
+  ASSERT_WEFT_OK(weft_exec_report(exec, &report));
+  EXPECT_NE(std::string(report ? report : "").find("reused #1: FILTER"), std::string::npos) << report;
+  for (weft_plan *p : {scan, filt, grp, semi}) weft_plan_free(p);
+}
+
 }  // namespace
 
 namespace {

@@ -1,0 +1,36 @@
+// weft__sort_keys against std::sort: random keys, few distinct values, the empty slots'
+// all-ones runs, sorted and reversed input (quicksort's bad cases, which the depth limit
+// turns into a heap sort), and every size up to past the insertion-sort cutoff.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+extern "C" {
+#include "vector/knn_sort_keys.h"
+}
+
+TEST(KnnSortKeys, EqualsStdSortOnEveryShape) {
+  std::mt19937_64 rng(7);
+  for (int shape = 0; shape < 6; shape++) {
+    for (size_t n : {0u, 1u, 2u, 3u, 23u, 24u, 25u, 100u, 320u, 1000u, 4097u, 100000u}) {
+      std::vector<uint64_t> a(n);
+      for (size_t i = 0; i < n; i++) {
+        switch (shape) {
+          case 0: a[i] = rng(); break;
+          case 1: a[i] = rng() % 3; break;
+          case 2: a[i] = i; break;
+          case 3: a[i] = n - i; break;
+          case 4: a[i] = rng() % 4 == 0 ? UINT64_MAX : rng() % 50; break;
+          default: a[i] = (i % 2) ? UINT64_MAX : i; break;  // organ pipe of empties
+        }
+      }
+      std::vector<uint64_t> want = a;
+      std::sort(want.begin(), want.end());
+      weft__sort_keys(a.data(), a.size());
+      ASSERT_EQ(a, want) << "shape " << shape << " n " << n;
+    }
+  }
+}
