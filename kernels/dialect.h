@@ -44,7 +44,9 @@ typedef short wk_i16;
 #define WK_GROUP_ID() ((wk_u64)get_group_id(0))
 #define WK_NUM_GROUPS() ((wk_u64)get_num_groups(0))
 #define WK_INLINE inline
-#define WK_NAN_F64 ((double)NAN)
+/* The CPU's NaN bits (0x7ff8...): OpenCL's NAN is a float whose payload some compilers
+ * widen to 0x7fffffffe0000000, which a min/max of only NaN (group_by) then returned. */
+#define WK_NAN_F64 as_double(0x7ff8000000000000UL)
 /* A double's bits and back (only with WK_HAS_FP64). */
 #define WK_AS_F64(bits) as_double(bits)
 #define WK_F64_AS_I64(x) as_long(x)

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (tests/fuzz/, clang, ASan + UBSan, CPU only) into build/fuzz,
-# replays every committed corpus once (ctest: the crash inputs found earlier stay fixed),
-# then fuzzes each target for SECONDS (default 60) and prints its executions.
-#   tools/fuzz.sh [SECONDS] [TARGET...]      targets: csv index arrow expr (default: all)
+# Builds the libFuzzer targets (tests/fuzz/, clang, ASan + UBSan) into build/fuzz, replays
+# every committed corpus once (ctest: the crash inputs found earlier stay fixed), then fuzzes
+# each target for SECONDS (default 60) and prints its executions.
+#   tools/fuzz.sh [SECONDS] [TARGET...]  targets: csv index arrow expr frame_devices (default all)
 # New inputs go to build/fuzz/out/<target>/corpus (never into the committed corpus); a crash
 # leaves its input there as crash-* and the script exits non-zero. Exit 2: no clang with
 # libFuzzer here (tools/setup.sh installs Debian's clang).
+# frame_devices compares the CPU with the OpenCL device, so the OpenCL backend is built too
+# (ASan + coverage as well) where the OpenCL headers and loader are installed. Where an ICD is
+# installed (/etc/OpenCL/vendors/*.icd: PoCL in CI) the target must find a device
+# (WEFT_FUZZ_REQUIRE_OPENCL=1): a missing one fails the run instead of passing unseen.
 # WEFT_FUZZ_SEED=N starts every target from seed N (libFuzzer's -seed; 0 or unset: a new seed
 # each run). CI sets one (tools/test.sh), so a CI run explores what the same command explored
 # here, and a landing is not decided by a draw: longer runs with fresh seeds find new inputs.
@@ -14,7 +18,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv index arrow expr)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv index arrow expr frame_devices)
 CC=${WEFT_FUZZ_CC:-clang}
 
 # clang with libFuzzer's runtime: a program with -fsanitize=fuzzer must link.
@@ -34,10 +38,27 @@ if ! weft_have_libfuzzer; then
   exit 2
 fi
 
+# The OpenCL backend: where its headers and loader are (ocl-icd-opencl-dev, opencl-headers).
+OPENCL=OFF
+if echo '#include <CL/cl.h>' | "$CC" -E -x c - >/dev/null 2>&1 &&
+   { ldconfig -p 2>/dev/null | grep -q 'libOpenCL\.so '; }; then
+  OPENCL=ON
+fi
+ICDS=$(ls /etc/OpenCL/vendors/*.icd 2>/dev/null || true)
+if [ -n "$ICDS" ]; then
+  export WEFT_FUZZ_REQUIRE_OPENCL=1
+  [ "$OPENCL" = ON ] || echo "fuzz: *** an OpenCL ICD is installed ($ICDS) but not the OpenCL" \
+    "headers/loader: fuzz_frame_devices will fail (tools/setup.sh installs them)"
+else
+  echo "fuzz: *** no OpenCL ICD installed: fuzz_frame_devices compares nothing (it says so, exit 0)"
+fi
+# PoCL and its LLVM are not built with ASan: their own allocations are suppressed, weft's not.
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan_opencl.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
 LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$CC" \
-  -DWEFT_FUZZ=ON -DWEFT_BUILD_CUDA=OFF -DWEFT_BUILD_OPENCL=OFF -DWEFT_BUILD_TESTS=OFF \
+  -DWEFT_FUZZ=ON -DWEFT_BUILD_CUDA=OFF -DWEFT_BUILD_OPENCL="$OPENCL" -DWEFT_BUILD_TESTS=OFF \
   "${LAUNCHER[@]}" >/dev/null
 cmake --build build/fuzz -j "$(nproc)"
 
@@ -53,6 +74,8 @@ for t in "${TARGETS[@]}"; do
        -seed="${WEFT_FUZZ_SEED:-0}" \
        -artifact_prefix="$run/" "$run/corpus" "tests/fuzz/corpus/fuzz_$t" >"$run/log" 2>&1; then
     echo "fuzz_$t: $(grep -m1 '^stat::number_of_executed_units' "$run/log" | awk '{print $2}') executions, no crash"
+    # where each operation ran (fuzz_frame_devices), or that no device was there
+    grep -E '^fuzz_frame_devices: ran on|NO OPENCL DEVICE' "$run/log" | tail -1 || true
   else
     status=1
     echo "fuzz_$t: FAILED ($(grep -m1 '^stat::number_of_executed_units' "$run/log" | awk '{print $2}') executions); the report:"

@@ -51,7 +51,8 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build/tsan -L concurrency -j "$JOBS" --output-on-failure --timeout 600
 
 echo "== fuzzing (tools/fuzz.sh: the corpora replayed, then 40 s a target; skipped without libFuzzer)"
-# Four targets at 40 s plus their build: about 5 minutes on 2 cores. Exit 2: no clang.
+# Five targets at 40 s plus their build (the OpenCL backend too, and PoCL compiling its
+# kernels cold, ~15 s): about 6 minutes on 2 cores. Exit 2: no clang.
 # A fixed seed: the same exploration as a local `WEFT_FUZZ_SEED=1 tools/fuzz.sh 40` from an
 # empty build/fuzz/out, so a crash it finds is one a developer reproduces before landing.
 fuzz_rc=0

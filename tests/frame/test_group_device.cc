@@ -3,6 +3,7 @@
 // 1e-12 relative, everything else exactly: groups, their order, first rows, counts, integer
 // sums, min/max with NaN and nulls, first/last) and the plain reference of group_ref_helpers.h.
 #include <algorithm>
+#include <cstring>
 
 #include "group_ref_helpers.h"
 
@@ -279,6 +280,58 @@ TEST_P(GroupDevice, FallbacksAreReported) {
   EXPECT_NE(std::string(weft_last_error()).find("longer than 7 bytes"), std::string::npos)
       << weft_last_error();
   weft_expr_free(s);
+}
+
+// fuzz_frame_devices found these two: with no keys an empty table is one group of no rows,
+// whose last (as first) is null -- the device took row 0 of the empty table; and a min/max
+// of only NaN is the CPU's NaN bits (0x7ff8...), not OpenCL's float NAN widened.
+TEST_P(GroupDevice, NoKeysOverNoRowsFirstAndLastAreNull) {
+  size_t idx;
+  WEFT_REQUIRE_DEVICE(GetParam(), idx);
+  auto b = jc::build({{"i", WEFT_TYPE_INT64, {}}, {"s", WEFT_TYPE_UTF8, {}}});
+  weft_expr *i = nullptr, *s = nullptr;
+  ASSERT_WEFT_OK(weft_expr_column("i", &i));
+  ASSERT_WEFT_OK(weft_expr_column("s", &s));
+  weft_agg aggs[] = {{WEFT_AGG_LAST, i, "li"}, {WEFT_AGG_LAST, s, "ls"}, {WEFT_AGG_FIRST, i, "fi"},
+                     {WEFT_AGG_FIRST, s, "fs"}, {WEFT_AGG_LEN, nullptr, "n"}};
+  TestExec dev(GetParam());
+  weft_table *out = nullptr;
+  ASSERT_WEFT_OK(weft_table_group_by(dev.e, b->table, 0, nullptr, 5, aggs, &out));
+  if (GetParam() != "cpu") EXPECT_EQ(dev.last_device(), idx) << dev.report();
+  jc::Rows want = {{std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::string("0")}};
+  EXPECT_EQ(jc::rows_of(out), want) << dev.report();
+  weft_table_free(out), weft_expr_free(i), weft_expr_free(s);
+}
+
+TEST_P(GroupDevice, MinAndMaxOfOnlyNaNAreTheCpusBits) {
+  size_t idx;
+  WEFT_REQUIRE_DEVICE(GetParam(), idx);
+  auto b = jc::build({{"k", WEFT_TYPE_INT64, {std::string("1"), std::string("2"), std::string("1"),
+                                              std::string("3"), std::string("3")}},
+                      {"v", WEFT_TYPE_FLOAT64, {std::string("nan"), std::string("1.5"),
+                                                std::string("-nan"), std::nullopt, std::string("nan")}}});
+  weft_expr *v = nullptr;
+  ASSERT_WEFT_OK(weft_expr_column("v", &v));
+  weft_agg aggs[] = {{WEFT_AGG_MIN, v, "mn"}, {WEFT_AGG_MAX, v, "mx"}};
+  const char *key = "k";
+  TestExec dev(GetParam()), cpu("cpu");
+  weft_table *got = nullptr, *want = nullptr;
+  ASSERT_WEFT_OK(weft_table_group_by(dev.e, b->table, 1, &key, 2, aggs, &got));
+  ASSERT_WEFT_OK(weft_table_group_by(cpu.e, b->table, 1, &key, 2, aggs, &want));
+  for (size_t c = 1; c <= 2; c++) {
+    weft_column_view g, w;
+    ASSERT_WEFT_OK(weft_table_column(got, c, &g));
+    ASSERT_WEFT_OK(weft_table_column(want, c, &w));
+    ASSERT_EQ(g.length, 3);
+    for (int64_t r = 0; r < 3; r++) {
+      uint64_t gb, wb;
+      memcpy(&gb, (const double *)g.values + g.offset + r, 8);
+      memcpy(&wb, (const double *)w.values + w.offset + r, 8);
+      EXPECT_EQ(gb, wb) << "column " << c << " group " << r << " on " << GetParam();
+      if (r != 1) EXPECT_EQ(wb, 0x7ff8000000000000ull) << "group " << r << ": NaN only";
+    }
+  }
+  weft_table_free(got), weft_table_free(want), weft_expr_free(v);
 }
 
 TEST(GroupDeviceAuto, SmallInputsStayOnTheCpu) {

@@ -51,6 +51,12 @@ static inline void fuzz_file_write(fuzz_file *f, const uint8_t *data, size_t siz
   }
 }
 
+/* How a failed check stops: abort() (libFuzzer writes the input out); a target may define it
+ * before including this file. */
+#ifndef FUZZ_ABORT
+#define FUZZ_ABORT() abort()
+#endif
+
 /* A broken invariant of something weft returned as valid: a bug, stop here. */
 #define FUZZ_CHECK(cond, ...)                                                     \
   do {                                                                            \
@@ -58,7 +64,7 @@ static inline void fuzz_file_write(fuzz_file *f, const uint8_t *data, size_t siz
       fprintf(stderr, "fuzz check failed at %s:%d: %s: ", __FILE__, __LINE__, #cond); \
       fprintf(stderr, __VA_ARGS__);                                               \
       fprintf(stderr, "\n");                                                      \
-      abort();                                                                    \
+      FUZZ_ABORT();                                                               \
     }                                                                             \
   } while (0)
 

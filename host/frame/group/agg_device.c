@@ -174,7 +174,9 @@ weft_status weft__aggregate_device(weft__agg_device *c, weft_agg_kind kind, cons
     } else if (kind == WEFT_AGG_LAST) {
       int64_t *best = weft__malloc((size_t)(G ? G : 1) * sizeof *best);
       if (!best) st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_group_by: no host memory");
-      for (int64_t j = 0; best && j < G; j++) best[j] = (int64_t)acc[j];
+      /* a group of no rows (no keys, an empty table: the one group) has no last row: null,
+       * as on the CPU, not row 0 */
+      for (int64_t j = 0; best && j < G; j++) best[j] = acc[2 * G + j] ? (int64_t)acc[j] : -1;
       if (best) st = weft__column_gather(in, best, G, out);
       free(best);
     } else {
