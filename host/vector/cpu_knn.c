@@ -12,31 +12,13 @@
 #include "vector/cpu_dot_block.h"
 #include "core/error.h"
 #include "vector/knn_keys.h"
-#include "vector/knn_sort_keys.h"
+#include "vector/knn_key_heap.h"
 
 /* 256 queries x 512 base rows of float32 = 512 KB: the block that stays in L2. */
 #define QUERY_BLOCK 256
 #define BASE_BLOCK 512
 #define PACK_BYTES ((size_t)64 << 20)
 #define SCAN_CHUNK 16
-
-/* A max-heap of k keys: the root is the worst of the best k, the bar to beat. */
-static void heap_sift_down(uint64_t *h, size_t k, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < k && h[l] > h[m]) m = l;
-    if (r < k && h[r] > h[m]) m = r;
-    if (m == i) return;
-    uint64_t t = h[i];
-    h[i] = h[m];
-    h[m] = t;
-    i = m;
-  }
-}
-
-static void heapify(uint64_t *h, size_t k) {
-  for (size_t i = k / 2; i-- > 0;) heap_sift_down(h, k, i);
-}
 
 /* The float a distance must not exceed to have a chance (ties are settled by the key). */
 static float bar_of(uint64_t worst) {
@@ -74,7 +56,7 @@ static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, 
       uint64_t key = weft__knn_key(dist[j], pos);
       if (key >= heap[0]) continue;
       heap[0] = key;
-      heap_sift_down(heap, t->k, 0);
+      weft__keys_sift_down(heap, t->k, 0);
       bar = bar_of(heap[0]);
     }
   }
@@ -100,7 +82,7 @@ weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   const uint64_t *in = t->list_in;
   uint64_t *out = t->list_out;
   if (out != in) memcpy(out, in, t->nq * k * sizeof *out);
-  for (size_t i = 0; i < t->nq; i++) heapify(out + i * k, k);
+  for (size_t i = 0; i < t->nq; i++) weft__keys_heapify(out + i * k, k);
   /* base blocks outside, so a packed block serves every query block while it is in cache */
   for (size_t b0 = 0; b0 < t->nb; b0 += bb) {
     size_t mb = t->nb - b0 < bb ? t->nb - b0 : bb;

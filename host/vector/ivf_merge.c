@@ -32,7 +32,7 @@ static void sift_up(weft__ivf_hit *h, size_t i) {
   h[i] = v;
 }
 
-static void offer(weft__ivf_hit *h, size_t k, size_t *n, weft__ivf_hit c) {
+void weft__ivf_hits_offer(weft__ivf_hit *h, size_t k, size_t *n, weft__ivf_hit c) {
   if (*n < k) {
     h[*n] = c;
     sift_up(h, (*n)++);
@@ -42,11 +42,20 @@ static void offer(weft__ivf_hit *h, size_t k, size_t *n, weft__ivf_hit c) {
   }
 }
 
+void weft__ivf_hits_sort(weft__ivf_hit *heap, size_t n) {
+  for (size_t j = n; j-- > 0;) { /* the worst left goes to the last free slot */
+    weft__ivf_hit top = heap[0];
+    heap[0] = heap[j];
+    sift_down(heap, j, 0);
+    heap[j] = top;
+  }
+}
+
 size_t weft__ivf_merge(size_t k, size_t n, uint32_t *rd, int64_t *rid, uint64_t *rloc,
                        const weft__ivf_pair_keys *pairs, size_t r, weft__ivf_hit *heap) {
   if (k == 0) return 0;
   size_t have = 0;
-  for (size_t i = 0; i < n; i++) offer(heap, k, &have, (weft__ivf_hit){rd[i], rid[i], rloc ? rloc[i] : 0});
+  for (size_t i = 0; i < n; i++) weft__ivf_hits_offer(heap, k, &have, (weft__ivf_hit){rd[i], rid[i], rloc ? rloc[i] : 0});
   for (size_t j = 0; j < r; j++) {
     const uint64_t *keys = pairs[j].keys;
     const weft__ivf_list *l = pairs[j].list;
@@ -55,15 +64,10 @@ size_t weft__ivf_merge(size_t k, size_t n, uint32_t *rd, int64_t *rid, uint64_t 
       if (key == WEFT_KNN_EMPTY) continue;
       const uint32_t d = (uint32_t)(key >> 32), pos = (uint32_t)key;
       if (have == k && d > heap[0].d) continue; /* the common case: not even a tie */
-      offer(heap, k, &have, (weft__ivf_hit){d, l->ids[pos], ((uint64_t)pairs[j].list_index << 32) | pos});
+      weft__ivf_hits_offer(heap, k, &have, (weft__ivf_hit){d, l->ids[pos], ((uint64_t)pairs[j].list_index << 32) | pos});
     }
   }
-  for (size_t j = have; j-- > 0;) { /* the worst left goes to the last free slot */
-    weft__ivf_hit top = heap[0];
-    heap[0] = heap[j];
-    sift_down(heap, j, 0);
-    heap[j] = top;
-  }
+  weft__ivf_hits_sort(heap, have);
   for (size_t i = 0; i < have; i++) {
     rd[i] = heap[i].d;
     rid[i] = heap[i].id;

@@ -22,6 +22,13 @@ typedef struct weft__ivf_pair_keys {
   uint32_t list_index;
 } weft__ivf_pair_keys;
 
+/* A bounded max-heap of the k best hits by (distance, id), the worst on top (ties to the
+ * smaller id, as the exact index): `c` enters while fewer than k are held (*n counts them)
+ * or when it beats the top. */
+void weft__ivf_hits_offer(weft__ivf_hit *heap, size_t k, size_t *n, weft__ivf_hit c);
+/* The n hits of such a heap in place, best first. */
+void weft__ivf_hits_sort(weft__ivf_hit *heap, size_t n);
+
 /* The k best by (distance, id) of a query's result so far (rd, rid, rloc: n entries, best
  * first; rloc may be NULL) and its r pairs' keys, written back best first; returns the new
  * count. `heap` holds k hits of scratch. The result does not depend on the order of the

@@ -13,6 +13,7 @@
 #include "vector/ivf_codec_pq.h"
 #include "vector/ivf_index.h"
 #include "core/vector_clones.h"
+#include "vector/knn_key_heap.h"
 #include "vector/knn_keys.h"
 
 #define CHUNK 64 /* rows summed before their threshold test */
@@ -76,19 +77,6 @@ static void list_table(const weft_ivf *ivf, const weft__pq_scratch *w, const flo
   }
 }
 
-/* A max-heap of k keys: the root is the worst of the best k. */
-static void sift_down(uint64_t *h, size_t k, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < k && h[l] > h[m]) m = l;
-    if (r < k && h[r] > h[m]) m = r;
-    if (m == i) return;
-    uint64_t t = h[i];
-    h[i] = h[m], h[m] = t;
-    i = m;
-  }
-}
-
 static float bar_of(uint64_t worst) {
   return worst == WEFT_KNN_EMPTY ? INFINITY : weft__from_orderable((uint32_t)(worst >> 32));
 }
@@ -123,10 +111,6 @@ WEFT_VECTOR_CLONES static void pair_table(size_t n, const float *list_part, cons
   }
 }
 
-static void heapify(uint64_t *h, size_t k) {
-  for (size_t i = k / 2; i-- > 0;) sift_down(h, k, i);
-}
-
 /* The rows of one list against one pair's table, into its k keys (empty on entry; any order
  * on return: the merge reads them all). The first k rows that pass go in as they come; the
  * heap is built once they fill it, so a list of fewer than k rows (the common case when
@@ -148,14 +132,14 @@ static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const flo
       if (filled < k) {
         heap[filled++] = key;
         if (filled == k) {
-          heapify(heap, k);
+          weft__keys_heapify(heap, k);
           bar = bar_of(heap[0]);
         }
         continue;
       }
       if (key >= heap[0]) continue;
       heap[0] = key;
-      sift_down(heap, k, 0);
+      weft__keys_sift_down(heap, k, 0);
       bar = bar_of(heap[0]);
     }
   }

@@ -1,7 +1,7 @@
 /* IVF re-ranking (faiss IndexRefineFlat): a query's candidates from the codes, their kept
  * float32 rows against the query with the exact scan's products (cpu_dot_rows.c, read where
  * they lie) and norms, so the distances are the exact index's; the k best by (distance, id)
- * through a heap, so ties go to the smaller id as there. The queries are shared out to the
+ * through ivf_merge.c's heap, so ties go to the smaller id as there. The queries are shared out to the
  * pool's workers; each writes only its own rows of output. */
 #include <math.h>
 #include <stdatomic.h>
@@ -13,6 +13,7 @@
 #include "core/thread_pool.h"
 #include "vector/cpu_dot_rows.h"
 #include "vector/index_flat.h"
+#include "vector/ivf_merge.h"
 #include "vector/ivf_refine.h"
 #include "vector/knn_keys.h"
 
@@ -29,35 +30,8 @@ typedef struct refine {
   atomic_int failed;
 } refine;
 
-/* A candidate by its exact distance (orderable bits) and id: ties go to the smaller id. */
-typedef struct ranked { uint32_t d; int64_t id; } ranked;
-
-static int worse(ranked x, ranked y) { return x.d > y.d || (x.d == y.d && x.id > y.id); }
-
-/* A max-heap of the k best so far, the worst on top. */
-static void sift_down(ranked *h, size_t n, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, m = i;
-    if (l < n && worse(h[l], h[m])) m = l;
-    if (l + 1 < n && worse(h[l + 1], h[m])) m = l + 1;
-    if (m == i) return;
-    ranked t = h[i];
-    h[i] = h[m];
-    h[m] = t;
-    i = m;
-  }
-}
-
-static void sift_up(ranked *h, size_t i) {
-  while (i > 0 && worse(h[i], h[(i - 1) / 2])) {
-    ranked t = h[i];
-    h[i] = h[(i - 1) / 2];
-    h[(i - 1) / 2] = t;
-    i = (i - 1) / 2;
-  }
-}
-
-static void one_query(const refine *r, size_t qi, const float **rows, float *ip, ranked *best) {
+static void one_query(const refine *r, size_t qi, const float **rows, float *ip,
+                      weft__ivf_hit *best) {
   const weft_ivf *ivf = r->ivf;
   const size_t dim = ivf->dim, n = r->found[qi], k = r->k;
   const int l2 = ivf->metric == WEFT_METRIC_L2;
@@ -77,21 +51,9 @@ static void one_query(const refine *r, size_t qi, const float **rows, float *ip,
     } else {
       d = -ip[e];
     }
-    ranked c = {weft__orderable(d), ids[e]};
-    if (have < k) {
-      best[have] = c;
-      sift_up(best, have++);
-    } else if (worse(best[0], c)) {
-      best[0] = c;
-      sift_down(best, k, 0);
-    }
+    weft__ivf_hits_offer(best, k, &have, (weft__ivf_hit){weft__orderable(d), ids[e], 0});
   }
-  for (size_t j = have; j-- > 0;) { /* pop the worst into the last free slot */
-    ranked top = best[0];
-    best[0] = best[j];
-    sift_down(best, j, 0);
-    best[j] = top;
-  }
+  weft__ivf_hits_sort(best, have);
   for (size_t j = 0; j < k; j++) {
     float f = j < have ? weft__from_orderable(best[j].d) : INFINITY;
     r->distances[qi * k + j] = l2 ? f : -f;
@@ -104,7 +66,7 @@ static void refine_worker(void *ctx, int worker, int workers) {
   refine *r = ctx;
   const float **rows = weft__malloc(r->kc * sizeof *rows);
   float *ip = weft__malloc(r->kc * sizeof *ip);
-  ranked *best = weft__malloc((r->k ? r->k : 1) * sizeof *best);
+  weft__ivf_hit *best = weft__malloc((r->k ? r->k : 1) * sizeof *best);
   if (!rows || !ip || !best) atomic_store(&r->failed, 1);
   for (;;) {
     if (atomic_load(&r->failed)) break;

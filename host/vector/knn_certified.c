@@ -25,7 +25,7 @@
 #include "vector/cpu_dot_bf16.h"
 #include "vector/cpu_dot_rows.h"
 #include "vector/index_flat.h"
-#include "vector/knn_sort_keys.h"
+#include "vector/knn_key_heap.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_bf16_bound.h"
 #include "vector/cpu_dot_int8.h"

@@ -297,7 +297,9 @@ TEST_P(GroupDevice, NoKeysOverNoRowsFirstAndLastAreNull) {
   TestExec dev(GetParam());
   weft_table *out = nullptr;
   ASSERT_WEFT_OK(weft_table_group_by(dev.e, b->table, 0, nullptr, 5, aggs, &out));
-  if (GetParam() != "cpu") EXPECT_EQ(dev.last_device(), idx) << dev.report();
+  if (GetParam() != "cpu") {
+    EXPECT_EQ(dev.last_device(), idx) << dev.report();
+  }
   jc::Rows want = {{std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::string("0")}};
   EXPECT_EQ(jc::rows_of(out), want) << dev.report();
   weft_table_free(out), weft_expr_free(i), weft_expr_free(s);
@@ -328,7 +330,9 @@ TEST_P(GroupDevice, MinAndMaxOfOnlyNaNAreTheCpusBits) {
       memcpy(&gb, (const double *)g.values + g.offset + r, 8);
       memcpy(&wb, (const double *)w.values + w.offset + r, 8);
       EXPECT_EQ(gb, wb) << "column " << c << " group " << r << " on " << GetParam();
-      if (r != 1) EXPECT_EQ(wb, 0x7ff8000000000000ull) << "group " << r << ": NaN only";
+      if (r != 1) {
+        EXPECT_EQ(wb, 0x7ff8000000000000ull) << "group " << r << ": NaN only";
+      }
     }
   }
   weft_table_free(got), weft_table_free(want), weft_expr_free(v);

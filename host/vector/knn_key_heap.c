@@ -1,7 +1,7 @@
 /* Quicksort with a median-of-three pivot and Hoare's partition (equal keys, such as the
  * empty slots' all-ones, split evenly rather than piling up on one side), insertion sort
  * below 24 keys, and a heap sort once the depth passes 2 log2 n: O(n log n) on any input. */
-#include "vector/knn_sort_keys.h"
+#include "vector/knn_key_heap.h"
 
 #define SMALL 24
 
@@ -17,26 +17,13 @@ static void insertion(uint64_t *a, size_t n) {
   }
 }
 
-static void sift_down(uint64_t *a, size_t n, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, m = i;
-    if (l < n && a[l] > a[m]) m = l;
-    if (l + 1 < n && a[l + 1] > a[m]) m = l + 1;
-    if (m == i) return;
-    uint64_t t = a[i];
-    a[i] = a[m];
-    a[m] = t;
-    i = m;
-  }
-}
-
 static void heap_sort(uint64_t *a, size_t n) {
-  for (size_t i = n / 2; i-- > 0;) sift_down(a, n, i);
+  weft__keys_heapify(a, n);
   for (size_t end = n; end-- > 1;) {
     uint64_t t = a[0];
     a[0] = a[end];
     a[end] = t;
-    sift_down(a, end, 0);
+    weft__keys_sift_down(a, end, 0);
   }
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 extern "C" {
-#include "vector/knn_sort_keys.h"
+#include "vector/knn_key_heap.h"
 }
 
 TEST(KnnSortKeys, EqualsStdSortOnEveryShape) {
