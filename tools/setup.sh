@@ -104,3 +104,11 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: pip install ${pips[*]}"
   "$PY" -m pip install -q "${pips[@]}"
 fi
+# torch, for the tests only (tools/test.sh sets WEFT_SETUP_TORCH=1): DLPack memory identity
+# with torch.from_dlpack, format="torch" batches, the DataLoader wrapper with workers and the
+# notebook's training loop must run in CI, not skip. PyPI's Linux wheel brings the CUDA
+# runtime (about 4 GB installed, minutes to fetch), so the demo does not install it.
+if [ "${WEFT_SETUP_TORCH:-0}" = 1 ] && ! "$PY" -c "import torch" 2>/dev/null; then
+  echo "setup: pip install torch (for the tests)"
+  "$PY" -m pip install -q torch
+fi

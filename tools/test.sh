@@ -8,7 +8,7 @@
 # against the sanitizer build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source tools/setup.sh
+WEFT_SETUP_TORCH=1 source tools/setup.sh
 PY=${PYTHON:-python3}
 JOBS=$(nproc)
 # CI builds the CUDA backend for sm_90 only (compile time); a build by hand or a release
@@ -63,9 +63,9 @@ echo "== pip install . and pytest"
 "$PY" -m pip install -q --no-build-isolation . \
   ${WEFT_CUDA_ARCH:+-Ccmake.define.CMAKE_CUDA_ARCHITECTURES=$WEFT_CUDA_ARCH}
 # Run from outside the source tree so the installed package, with its libraries, is tested.
-(cd /tmp && "$PY" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
+(cd /tmp && WEFT_REQUIRE_TORCH=1 "$PY" -m pytest -q -p no:cacheprovider "$OLDPWD/python/tests")
 
 echo "== pytest against the ASan + UBSan library (CPU path; the RSS tests left out: ASan's allocator changes RSS)"
-ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+WEFT_REQUIRE_TORCH=1 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)" WEFT_LIBRARY="$PWD/build/sanitize/lib" \
   PYTHONPATH="$PWD/python" "$PY" -m pytest -q -s -p no:cacheprovider python/tests -k "not memory and not rss"

@@ -243,6 +243,24 @@ static weft_status assign_rows(const weft_ivf *ivf, size_t n, const float *vecto
   return st;
 }
 
+/* Under the write lock, before anything changes: a mapped index comes into memory first
+ * (its lists must be writable), then the index must be trained and have room for n rows
+ * and their ids. */
+static weft_status check_room_to_add(weft_ivf *ivf, size_t n, const int64_t *ids) {
+  WEFT_RETURN_NOT_OK(weft__ivf_own(ivf, "weft_ivf_add"));
+  if (!ivf->trained)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: the index is not trained (call "
+                       "weft_ivf_train first)");
+  if (n > WEFT_INDEX_MAX_ROWS - ivf->count)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: %zu + %zu rows exceed the "
+                       "index limit of %zu", ivf->count, n, WEFT_INDEX_MAX_ROWS);
+  if (!ids && (uint64_t)n > (uint64_t)WEFT_INDEX_MAX_ID + 1 - (uint64_t)ivf->next_id)
+    return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: ids is NULL, and the %zu "
+                       "sequential ids from %lld would pass the largest id %lld", n,
+                       (long long)ivf->next_id, (long long)WEFT_INDEX_MAX_ID);
+  return ids ? check_new_ids(ivf, n, ids) : WEFT_OK;
+}
+
 weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const int64_t *ids) {
   WEFT_CHECK_ARG(ivf, "weft_ivf_add: ivf is NULL");
   if (n == 0) return WEFT_OK;
@@ -262,20 +280,7 @@ weft_status weft_ivf_add(weft_ivf *ivf, size_t n, const float *vectors, const in
    * the index is unchanged */
   weft__progress *progress = weft__progress_begin("ivf add", n);
   pthread_rwlock_wrlock(&ivf->lock);
-  weft_status st = weft__ivf_own(ivf, "weft_ivf_add"); /* a mapped index: into memory first */
-  if (st != WEFT_OK)
-    ;
-  else if (!ivf->trained)
-    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: the index is not trained (call "
-                     "weft_ivf_train first)");
-  else if (n > WEFT_INDEX_MAX_ROWS - ivf->count)
-    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: %zu + %zu rows exceed the index "
-                     "limit of %zu", ivf->count, n, WEFT_INDEX_MAX_ROWS);
-  else if (!ids && (uint64_t)n > (uint64_t)WEFT_INDEX_MAX_ID + 1 - (uint64_t)ivf->next_id)
-    st = weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_ivf_add: ids is NULL, and the %zu "
-                     "sequential ids from %lld would pass the largest id %lld", n,
-                     (long long)ivf->next_id, (long long)WEFT_INDEX_MAX_ID);
-  if (st == WEFT_OK && ids) st = check_new_ids(ivf, n, ids);
+  weft_status st = check_room_to_add(ivf, n, ids);
   if (st == WEFT_OK) st = assign_rows(ivf, n, vectors, list);
   uint8_t *pq_codes = NULL; /* each row's code, found in blocks (a k-means assignment each) */
   if (st == WEFT_OK && ivf->codec == WEFT_IVF_PQ &&

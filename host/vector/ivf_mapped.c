@@ -15,6 +15,20 @@
 #include "vector/index_flat.h"
 #include "vector/ivf_index.h"
 
+/* The arrays a list's first scan (or its copy into memory) fills: code norms (not for pq,
+ * whose tables hold them) and kept-row norms. Either may be there already: a failed
+ * weft__ivf_own leaves what it allocated, and a retry goes on from it. */
+static weft_status alloc_list_norms(weft_ivf *ivf, weft__ivf_list *l, const char *fn) {
+  const size_t n = l->count ? l->count : 1;
+  if (ivf->codec != WEFT_IVF_PQ && !l->norms && !(l->norms = weft__malloc(n * sizeof(float))))
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for the norms of a mapped "
+                       "list of %zu rows", fn, l->count);
+  if (ivf->keep_rows && !l->row_norms && !(l->row_norms = weft__malloc(n * sizeof(float))))
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "%s: no host memory for the row norms of a "
+                       "mapped list of %zu rows", fn, l->count);
+  return WEFT_OK;
+}
+
 static weft_status prepare_locked(weft_ivf *ivf, size_t li) {
   weft__ivf_list *l = &ivf->lists[li];
   const int state = atomic_load_explicit(&l->unready, memory_order_relaxed);
@@ -28,14 +42,8 @@ static weft_status prepare_locked(weft_ivf *ivf, size_t li) {
       atomic_store_explicit(&l->unready, -1, memory_order_relaxed);
       return prepare_locked(ivf, li);
     }
-  /* (a failed weft__ivf_own may have left them allocated) */
+  WEFT_RETURN_NOT_OK(alloc_list_norms(ivf, l, "weft_ivf_search"));
   float *norms = l->norms, *row_norms = l->row_norms;
-  if (ivf->codec != WEFT_IVF_PQ && !norms && !(norms = l->norms = weft__malloc(n * sizeof *norms)))
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for the norms "
-                       "of a mapped list of %zu rows", n);
-  if (ivf->keep_rows && !row_norms && !(row_norms = l->row_norms = weft__malloc(n * sizeof *row_norms)))
-    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for the norms "
-                       "of a mapped list of %zu rows", n);
   for (size_t i = 0; norms && i < n; i++)
     norms[i] = weft__ivf_code_norm(ivf, l->codes + i * ivf->code_size);
   for (size_t i = 0; row_norms && i < n; i++) row_norms[i] = weft__row_norm(l->rows + i * dim, dim);
@@ -76,17 +84,9 @@ weft_status weft__ivf_own(weft_ivf *ivf, const char *fn) {
       *a[i].at = copy;
       l->mapped &= ~(1u << i);
     }
-    if (atomic_load_explicit(&l->unready, memory_order_relaxed) != 0) {
-      /* check_lists below computes them; arrays of the right size first */
-      weft_status st = WEFT_OK;
-      if (ivf->codec != WEFT_IVF_PQ && !l->norms && !(l->norms = weft__malloc((l->count ? l->count : 1) * sizeof(float))))
-        st = WEFT_ERR_OUT_OF_MEMORY;
-      if (ivf->keep_rows && !l->row_norms && !(l->row_norms = weft__malloc((l->count ? l->count : 1) * sizeof(float))))
-        st = WEFT_ERR_OUT_OF_MEMORY;
-      if (st != WEFT_OK)
-        return weft__error(st, "%s: no host memory for the norms of a list of %zu rows", fn,
-                           l->count);
-    }
+    /* check_lists below computes them; arrays of the right size first */
+    if (atomic_load_explicit(&l->unready, memory_order_relaxed) != 0)
+      WEFT_RETURN_NOT_OK(alloc_list_norms(ivf, l, fn));
   }
   /* every check a load makes, now that the rows are in memory; the norms with them */
   WEFT_RETURN_NOT_OK(weft__ivf_check_lists(fn, ivf->map_path, ivf));

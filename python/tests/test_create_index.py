@@ -226,3 +226,48 @@ def test_ivf_pq_maps_onto_ivfindex_pq():
         got = df.nearest("emb", q, k=10, nprobe=8)
         hits += len(set(got["row"].to_list()) & set(truth(x, ok, q, 10, "l2")[0]))
     assert hits >= 80
+
+
+# ---------------------------------------------------------------------------- devices
+
+
+@pytest.mark.parametrize("device", ["opencl:0", "cuda:0"])
+@pytest.mark.parametrize("metric", ["l2", "cosine", "dot"])
+def test_an_indexed_nearest_searches_on_the_device_its_plan_chose(device, metric):
+    from device_skip import require
+    require(device)
+    # no null vector and no pre-filter: the candidates are the index's rows, so it is searched
+    df, x, vnull, cat_null, price = make(seed=31, null_rate=0)
+    df.create_index("emb", "flat", metric=metric)
+    q = np.stack([x[3], -x[7]])
+    lf = df.lazy().nearest("emb", q, k=9, metric=metric)
+    assert f"[{device}: requested]" in lf.explain(device=device).splitlines()[0]
+    near = lf.collect(device=device)
+    report = weft.last_report()
+    assert 'index: flat(' in report and 'searched (18 rows found of 18 asked)' in report, report
+    assert f"device {device}" in report and f"{device}: 1 partition" in report, report
+    cpu = lf.collect(device="cpu")
+    assert f"device {device}" not in weft.last_report()
+    assert near["row"].to_list() == cpu["row"].to_list()
+    assert near["_distance"].to_numpy().tobytes() == cpu["_distance"].to_numpy().tobytes()
+    for i in range(2):
+        want, _ = truth(x, ~vnull, q[i], 9, metric)
+        got = near.filter(weft.col("_query") == i)["row"].to_list()
+        assert got == want.tolist()
+
+
+@pytest.mark.parametrize("device", ["opencl:0", "cuda:0"])
+def test_an_ivf_index_on_a_device_plan_scans_on_the_cpu_and_says_why(device):
+    from device_skip import require
+    require(device)
+    df, x, vnull, cat_null, price = make(seed=32, null_rate=0)
+    df.create_index("emb", "ivf_flat", nlist=8)
+    lf = df.lazy().nearest("emb", x[5], k=6, nprobe=4)
+    got = lf.collect(device=device)
+    report = weft.last_report()
+    assert f"device '{device}' (requested): IVF list scans have no device kernels yet: ran on cpu:0" \
+        in report, report
+    assert "searched (6 rows found of 6 asked)" in report, report
+    assert got.to_polars().equals(lf.collect(device="cpu").to_polars())
+    with pytest.raises(weft.UnsupportedError, match="IVF list scans have no device kernels yet"):
+        lf.collect(device=device, strict=True)

@@ -1080,10 +1080,10 @@ weft_plan_with_row_index = _fn(
 weft_plan_nearest = _fn("weft_plan_nearest", weft_status, [weft_plan_p, c_char_p, c_size_t, c_void_p,
                                                            c_size_t, c_size_t, c_int, c_int,
                                                            POINTER(weft_plan_p)])
-# int (*weft_vector_search_fn)(void *ctx, size_t nq, const float *queries, size_t k,
-#     const uint8_t *allowed, int64_t nbits, float *distances, int64_t *rows);
+# int (*weft_vector_search_fn)(void *ctx, weft_exec *exec, size_t nq, const float *queries,
+#     size_t k, const uint8_t *allowed, int64_t nbits, float *distances, int64_t *rows);
 weft_vector_search_fn = ctypes.CFUNCTYPE(
-    c_int, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_int64, c_void_p, c_void_p
+    c_int, c_void_p, weft_exec_p, c_size_t, c_void_p, c_size_t, c_void_p, c_int64, c_void_p, c_void_p
 )
 # void (*weft_vector_release_fn)(void *ctx);
 weft_vector_release_fn = ctypes.CFUNCTYPE(None, c_void_p)

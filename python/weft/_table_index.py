@@ -126,17 +126,19 @@ def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int]
 _bound = Registry()  # ctx id -> (TableIndex, nprobe), while a plan holds the binding
 
 
-def _search_impl(ctx: int, nq: int, q: int, k: int, allowed: Optional[int], nbits: int,
-                 dist: int, rows: int) -> None:
+def _search_impl(ctx: int, exec_: Optional[int], nq: int, q: int, k: int,
+                 allowed: Optional[int], nbits: int, dist: int, rows: int) -> None:
+    # exec_: the nearest's own exec, on the device the plan placed it (its report gets the
+    # search's lines: where it ran, or why an IVF scan stayed on the CPU)
     tix, nprobe = _bound[ctx]
     index = tix.index
     fp, lp = ctypes.cast(dist, _lib.c_float_p), ctypes.cast(rows, _lib.c_int64_p)
     qp = ctypes.cast(q, _lib.c_float_p)
     ap = ctypes.cast(allowed, _lib.c_uint8_p) if allowed else None
     if tix.kind == "flat":
-        status = _lib.weft_index_search(None, index._handle, nq, qp, k, ap, nbits, fp, lp)
+        status = _lib.weft_index_search(exec_, index._handle, nq, qp, k, ap, nbits, fp, lp)
     else:
-        status = _lib.weft_ivf_search(None, index._handle, nq, qp, k, min(nprobe, index.nlist),
+        status = _lib.weft_ivf_search(exec_, index._handle, nq, qp, k, min(nprobe, index.nlist),
                                       ap, nbits, fp, lp)
     _check(status, "nearest (index search)")
     if tix.metric != "l2":  # similarities to distances: smaller is nearer, as exact nearest

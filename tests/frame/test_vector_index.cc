@@ -50,13 +50,15 @@ struct Searcher {
   const Data *d;
   int calls = 0, released = 0, fail = 0;
   int64_t last_nbits = -1;
+  bool had_exec = false;  // the nearest's exec, for the index's own search (its device)
 };
 
-int search(void *ctx, size_t nq, const float *q, size_t k, const uint8_t *allowed, int64_t nbits,
-           float *dist, int64_t *rows) {
+int search(void *ctx, weft_exec *exec, size_t nq, const float *q, size_t k,
+           const uint8_t *allowed, int64_t nbits, float *dist, int64_t *rows) {
   Searcher *s = (Searcher *)ctx;
   s->calls++;
   s->last_nbits = allowed ? nbits : -1;
+  s->had_exec = exec != nullptr;
   if (s->fail) return WEFT_ERR_IO;
   for (size_t i = 0; i < nq; i++) {
     std::vector<std::pair<float, int64_t>> all;
@@ -140,6 +142,7 @@ TEST(VectorIndex, SearchedWhereTheRowsAreTheIndexedOnes) {
   EXPECT_NE(explain(near).find("index: mine, prefilter"), std::string::npos) << explain(near);
   Outcome got = collect(near), want = collect(exact);
   EXPECT_EQ(s.calls, 1);
+  EXPECT_TRUE(s.had_exec);
   EXPECT_EQ(s.last_nbits, 1000);
   EXPECT_EQ(got.rows, want.rows);
   ASSERT_EQ(got.rows.size(), 7u);

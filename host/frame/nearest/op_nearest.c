@@ -248,15 +248,16 @@ weft_status weft__table_nearest_indexed(weft_exec *exec, const weft_table *table
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_nearest: no host memory for %zu results",
                      nq * kk);
   if (st == WEFT_OK && kk > 0 && use_index) /* no pre-filter and no null: every row allowed */
-    st = weft__vector_index_search(index, table->rows, prefilter || n < table->rows ? rows : NULL,
-                                   n, nq, queries, kk, dist, labels);
+    st = weft__vector_index_search(exec, index, table->rows,
+                                   prefilter || n < table->rows ? rows : NULL, n, nq, queries, kk,
+                                   dist, labels);
   else if (st == WEFT_OK && kk > 0)
     st = weft_index_search(exec, ix, nq, queries, kk, NULL, 0, dist, labels);
   int64_t found = 0;
   if (st == WEFT_OK && kk > 0) found = compact(nq, kk, metric, !use_index, dist, labels, query);
   if (st == WEFT_OK) st = assemble(table, found, dist, labels, query, batch, out);
   if (st == WEFT_OK && exec) {
-    if (kk == 0 || use_index) weft__report_clear(exec);
+    if (kk == 0) weft__report_clear(exec); /* else the search's lines say where it ran */
     weft__report(exec, "nearest: %zu of column \"%s\" (%s) for %zu quer%s", k, column,
                  metric_word(metric), nq, nq == 1 ? "y" : "ies");
     if (prefilter)

@@ -94,7 +94,8 @@ int weft_vector_index_matches(const weft_vector_index *index, const weft_table *
          weft__vector_index_mismatch(index, vec, table->rows, index->metric) == NULL;
 }
 
-weft_status weft__vector_index_search(const weft_vector_index *index, int64_t table_rows,
+weft_status weft__vector_index_search(weft_exec *exec, const weft_vector_index *index,
+                                      int64_t table_rows,
                                       const int64_t *rows, int64_t n, size_t nq,
                                       const float *queries, size_t k, float *dist,
                                       int64_t *labels) {
@@ -105,7 +106,7 @@ weft_status weft__vector_index_search(const weft_vector_index *index, int64_t ta
                                   "bitset of %lld rows", (long long)table_rows);
     for (int64_t i = 0; i < n; i++) bits[rows[i] >> 3] |= (uint8_t)(1u << (rows[i] & 7));
   }
-  int rc = index->search(index->ctx, nq, queries, k, bits, rows ? table_rows : 0, dist, labels);
+  int rc = index->search(index->ctx, exec, nq, queries, k, bits, rows ? table_rows : 0, dist, labels);
   free(bits);
   if (rc != 0)
     return weft__error(rc > 0 ? (weft_status)rc : WEFT_ERR_INTERNAL, "nearest: the search of "

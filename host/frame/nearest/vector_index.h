@@ -28,7 +28,8 @@ const char *weft__vector_index_mismatch(const weft_vector_index *index, const we
                                         int64_t rows, weft_metric metric);
 /* The index's k rows of each query among the candidate rows (`rows`, ascending, n of them;
  * all: NULL): distances (smaller is nearer) and row numbers (-1: none), nq x k each. */
-weft_status weft__vector_index_search(const weft_vector_index *index, int64_t table_rows,
+weft_status weft__vector_index_search(weft_exec *exec, const weft_vector_index *index,
+                                      int64_t table_rows,
                                       const int64_t *rows, int64_t n, size_t nq,
                                       const float *queries, size_t k, float *dist,
                                       int64_t *labels);
