@@ -147,21 +147,33 @@ TEST_F(IndexSweep, SaveAndLoad) {
 namespace {
 
 // The IVF index: train, add, search, save and load, each allocation failing in turn.
+// Every IVF codec (pq with refine too), loaded plainly and mapped: a mapped index's first
+// search prepares its lists (norms) and its first add copies them into memory, both of which
+// allocate.
 TEST_F(IndexSweep, IvfTrainAddSearchSaveLoad) {
   std::string path = std::string(testing::TempDir()) + "faults_ivf" + std::to_string(getpid());
-  for (weft_ivf_codec codec : {WEFT_IVF_FLAT, WEFT_IVF_SQ8}) {
+  enum Kind { kFlat, kSq8, kPqRefine, kPqMapped };
+  const char *names[] = {"ivf flat", "ivf sq8", "ivf pq + refine", "ivf pq mapped + add"};
+  for (Kind kind : {kFlat, kSq8, kPqRefine, kPqMapped}) {
     fs::Op op;
     op.run = [&](std::string *ans, bool *leaked) {
       weft_ivf *ivf = nullptr, *loaded = nullptr;
-      weft_status st = weft_ivf_create(kDim, 16, WEFT_METRIC_L2, codec, &ivf);
+      weft_status st =
+          kind == kFlat  ? weft_ivf_create(kDim, 16, WEFT_METRIC_L2, WEFT_IVF_FLAT, &ivf)
+          : kind == kSq8 ? weft_ivf_create(kDim, 16, WEFT_METRIC_L2, WEFT_IVF_SQ8, &ivf)
+                         : weft_ivf_create_pq(kDim, 16, WEFT_METRIC_L2, 6, 5, &ivf);
       if (st != WEFT_OK && ivf) *leaked = true;
+      if (st == WEFT_OK && kind == kPqRefine) st = weft_ivf_set_refine(ivf, 4);
       if (st == WEFT_OK) st = weft_ivf_train(ivf, kBase, base.data(), 4, 11);
       if (st == WEFT_OK) st = weft_ivf_add(ivf, kBase, base.data(), nullptr);
-      if (st == WEFT_OK) st = weft_ivf_add(ivf, kBatch, batch.data(), batch_ids.data());
+      if (st == WEFT_OK && kind != kPqMapped)
+        st = weft_ivf_add(ivf, kBatch, batch.data(), batch_ids.data());
       if (st == WEFT_OK) st = weft_ivf_save(ivf, path.c_str());
-      if (st == WEFT_OK) st = weft_ivf_load(path.c_str(), &loaded);
+      if (st == WEFT_OK)
+        st = kind == kPqMapped ? weft_ivf_load_mapped(path.c_str(), &loaded)
+                               : weft_ivf_load(path.c_str(), &loaded);
       std::ostringstream o;
-      for (weft_ivf *x : {ivf, loaded}) {
+      auto search_into = [&](weft_ivf *x) {
         std::vector<float> d(kQueries * kK);
         std::vector<int64_t> l(kQueries * kK);
         if (st == WEFT_OK)
@@ -171,6 +183,15 @@ TEST_F(IndexSweep, IvfTrainAddSearchSaveLoad) {
           memcpy(&bits, &d[i], 4);
           o << l[i] << "/" << bits << ",";
         }
+      };
+      search_into(ivf);
+      search_into(loaded);
+      if (kind == kPqMapped) { /* the add copies the mapped lists in: both must then agree */
+        if (st == WEFT_OK) st = weft_ivf_add(ivf, kBatch, batch.data(), batch_ids.data());
+        if (st == WEFT_OK) st = weft_ivf_add(loaded, kBatch, batch.data(), batch_ids.data());
+        o << "|";
+        search_into(ivf);
+        search_into(loaded);
       }
       if (st == WEFT_OK) *ans = o.str();
       weft_ivf_free(ivf);
@@ -178,7 +199,7 @@ TEST_F(IndexSweep, IvfTrainAddSearchSaveLoad) {
       return st;
     };
     op.inputs = inputs();
-    fs::sweep(codec == WEFT_IVF_FLAT ? "ivf flat" : "ivf sq8", op);
+    fs::sweep(names[kind], op);
   }
   unlink(path.c_str());
 }
