@@ -67,7 +67,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = --print-python ]; then  # run,
 fi
 
 debs=(build-essential cmake ninja-build pkg-config libgtest-dev ocl-icd-opencl-dev
-      opencl-headers pocl-opencl-icd clinfo libpcre2-dev clang)  # clang: libFuzzer (tools/fuzz.sh)
+      opencl-headers pocl-opencl-icd clinfo libpcre2-dev libicu-dev clang)  # clang: libFuzzer (tools/fuzz.sh)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -99,8 +99,9 @@ def _from_dict(data):
             raise InvalidArgumentError(f"DataFrame: column names must be str, got {name!r}")
         if isinstance(value, Series):
             value = value.to_frame(name)
-        else:
-            value = _foreign_column(name, value) or value
+        else:  # (not `or`: an empty frame is falsy)
+            foreign = _foreign_column(name, value)
+            value = value if foreign is None else foreign
         if isinstance(value, DataFrame):  # one column, used in place
             view, held = value._view(0), [value]
         else:

@@ -10,6 +10,7 @@
 #include "frame/expr/expr.h"
 #include "frame/table/categorical.h"
 #include "frame/expr/expr_regex.h"
+#include "frame/expr/str_case.h"
 
 weft_status weft__eval_init(weft__eval *ev, const weft__bound *bound) {
   ev->bound = bound;
@@ -364,23 +365,11 @@ static weft_status eval_unary(weft__eval *ev, int me, int64_t n) {
       break;
     }
     case WEFT_OP_STR_LEN: for (int64_t i = 0; i < n; i++) o[i].i = utf8_chars(a->sp[i], a->sl[i]); break;
-    default: { /* lower / upper: ASCII letters only; other bytes (all of multi-byte UTF-8) kept */
+    default: { /* lower / upper: Unicode's full mappings (str_case.c), lengths may change */
       size_t total = 0;
       for (int64_t i = 0; i < n; i++) total += (size_t)a->sl[i];
-      WEFT_RETURN_NOT_OK(weft__vec_reserve(out, total + 1));
-      int upper = nd->e->op == WEFT_OP_STR_UPPER;
-      char *w = out->buf;
-      for (int64_t i = 0; i < n; i++) {
-        const char *s = a->sp[i];
-        out->sp[i] = w;
-        out->sl[i] = a->sl[i];
-        for (int32_t k = 0; k < a->sl[i]; k++) {
-          char c = s[k];
-          if (upper && c >= 'a' && c <= 'z') c = (char)(c - 32);
-          if (!upper && c >= 'A' && c <= 'Z') c = (char)(c + 32);
-          *w++ = c;
-        }
-      }
+      WEFT_RETURN_NOT_OK(weft__vec_reserve(out, total * WEFT__STR_CASE_GROWTH + 1));
+      WEFT_RETURN_NOT_OK(weft__str_case_map(nd->e->op == WEFT_OP_STR_UPPER, a, out, n));
     }
   }
   weft__normalize(out, nd->type, n);
