@@ -94,12 +94,24 @@ def test_every_wired_call_reports(big, tmp_path):
     check_protocol(calls, "knn search")
 
 
-def test_a_bar_on_long_work(big, capsys):
+def test_a_bar_on_long_work(big, capsys, monkeypatch):
+    monkeypatch.setattr(weft.progress, "_watched", lambda: True)  # as on a terminal
     weft.config.progress = "auto"
     weft.config.progress_delay = 0
     big.sort("k")
     err = capsys.readouterr().err
     assert "weft sort" in err
+
+
+def test_auto_leaves_an_unwatched_stderr_alone_and_true_does_not(big, capsys):
+    weft.config.progress_delay = 0
+    weft.config.progress = "auto"  # pytest's captured stderr is no terminal, nor a kernel
+    assert not weft.progress._watched()
+    big.sort("k")
+    assert capsys.readouterr().err == ""
+    weft.config.progress = True
+    big.sort("k")
+    assert "weft sort" in capsys.readouterr().err
 
 
 def test_short_work_prints_nothing(capsys):

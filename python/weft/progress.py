@@ -6,8 +6,11 @@ add, train and search, k-means, collect), never for a short call. The callback t
 only then. What it does is `weft.config.progress`:
 
 - "auto" (the default): a tqdm bar (tqdm.auto: the notebook widget in Jupyter) once the
-  work has lasted `weft.config.progress_delay` seconds (1 s), when tqdm is installed;
-- True: the same, and tqdm must be installed (an ImportError when set without it);
+  work has lasted `weft.config.progress_delay` seconds (1 s), when tqdm is installed and
+  someone is watching: stderr is a terminal, or this is a Jupyter kernel (a log file or a
+  CI job's output gets no bars);
+- True: a bar wherever stderr goes, and tqdm must be installed (an ImportError when set
+  without it);
 - False: no bar;
 - a function f(what, done, total): called instead of a bar; a true result cancels the work,
   which then raises weft.CancelledError with its inputs unchanged.
@@ -132,7 +135,8 @@ def _show(what: bytes, done: int, total: int) -> int:
             work.bar.update(int(total) - work.bar.n)
             work.bar.close()
         return 0
-    if work.bar is None and mode is not False and now - work.start >= config.progress_delay:
+    if (work.bar is None and mode is not False and now - work.start >= config.progress_delay
+            and (mode is True or _watched())):
         tqdm = _tqdm_class()
         if tqdm is not None:
             work.bar = tqdm(total=int(total), desc=f"weft {name}", leave=False, unit="",
@@ -143,6 +147,18 @@ def _show(what: bytes, done: int, total: int) -> int:
             work.bar.total = int(total)
         work.bar.update(int(done) - work.bar.n)
     return 0
+
+
+def _watched() -> bool:
+    """Whether a bar would be seen: stderr is a terminal, or a Jupyter kernel shows it."""
+    import sys
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            return True
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        pass
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and hasattr(shell, "kernel")
 
 
 _CALLBACK = _lib.weft_progress_fn(_on_progress)  # kept alive for the process's life
