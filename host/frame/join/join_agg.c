@@ -175,6 +175,10 @@ static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t
   }
 }
 
+/* Right rows from which an inner or left join larger on the right than on the left is not
+ * fused: building on the right costs more than the join output it would save. */
+#define WEFT__JOIN_AGG_BIG_RIGHT 65536
+
 static int is_right_key(const size_t *ridx, size_t nkeys, size_t c) {
   for (size_t k = 0; k < nkeys; k++)
     if (ridx[k] == c) return 1;
@@ -211,8 +215,12 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
                      "columns, not %zu", join_proto->ncols, left->ncols + nright);
   weft__join_table table = {0};
   int one_match = 0;
-  if (st == WEFT_OK && readable && !pairs && right->rows > left->rows) {
-    /* a semi / anti join builds on the smaller side: the join marks the left rows instead */
+  if (st == WEFT_OK && readable && right->rows > left->rows &&
+      (!pairs || right->rows >= WEFT__JOIN_AGG_BIG_RIGHT)) {
+    /* the join builds on the smaller side: a semi / anti join marks the left rows instead,
+     * an inner or left join probes by the right rows (a large right side larger than the
+     * left mostly repeats its keys, as TPC-H Q13's orders by customer: a table built on it
+     * would be thrown away once it shows a repeat) */
     if (exec)
       weft__report(exec, "  not fused: the right side (%lld rows) is larger than the left "
                    "(%lld rows); the join builds its table on the left", (long long)right->rows,
