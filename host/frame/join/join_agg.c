@@ -115,18 +115,6 @@ static int32_t first_match(const join_source *j, int64_t l, uint64_t key) {
   return -1;
 }
 
-/* 1 when no two right rows of the hash table have equal keys. */
-static int right_keys_unique(const weft__join_table *t, const weft__join_keys *rk) {
-  for (uint64_t b = 0; b <= t->mask; b++)
-    for (uint32_t e = t->start[b]; e < t->start[b + 1]; e++)
-      for (uint32_t f = e + 1; f < t->start[b + 1]; f++) {
-        const weft__join_entry *x = &t->entries[e], *y = &t->entries[f];
-        if (x->key == y->key && (rk->single_word || weft__join_rows_equal(rk, x->row, rk, y->row)))
-          return 0;
-      }
-  return 1;
-}
-
 static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t *keep) {
   const join_source *j = ctx;
   const weft__join_table *tab = j->table;
@@ -213,6 +201,11 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
   if (readable && join_proto->ncols != left->ncols + nright)
     st = weft__error(WEFT_ERR_INTERNAL, "join + aggregate (fused): the join has %zu output "
                      "columns, not %zu", join_proto->ncols, left->ncols + nright);
+  if (st == WEFT_OK && readable && pairs) {
+    st = weft__join_group_count(exec, left, right, nkeys, left_on, lcols, rkeys, kind, join_proto,
+                                rcols, nright, ngroup_keys, group_keys, naggs, aggs, proto, out);
+    if (st != WEFT_OK || *out) readable = 0; /* done (or failed) */
+  }
   weft__join_table table = {0};
   int one_match = 0;
   if (st == WEFT_OK && readable && right->rows > left->rows &&
@@ -238,7 +231,7 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
     st = weft__join_sign_guards(&lk, &rk);
     if (st == WEFT_OK) st = weft__join_build(&rk, right->rows, &table);
     /* semi and anti ask only whether a match exists; inner and left need at most one */
-    one_match = st == WEFT_OK && (table.direct || !pairs || right_keys_unique(&table, &rk));
+    one_match = st == WEFT_OK && (table.direct || !pairs || weft__join_keys_unique(&table, &rk));
     if (one_match) {
       join_source j = {kind, left, join_proto, &lk, &rk, &table, rcols, nright};
       weft__agg_source src = {"join + aggregate (fused)", &j, source_open, source_fill, source_close};
