@@ -165,3 +165,16 @@ def test_int64_keys_without_nulls_probed_in_place(rng, how):
     left = left.with_columns(pl.col("k").fill_null(-5))  # no nulls: the keys are read in place
     _check(left, right, how, fused_run=True)
     _check(left.slice(3, 60_000), right, how, fused_run=True)  # a view starting mid-column
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_large_right_side_is_not_built_on(rng, how):
+    """An inner or left join whose right side (64k rows or more) is larger than the left is
+    not fused: a table on the right would mostly be thrown away (its keys repeat, as Q13's
+    orders by customer); the join builds on the left and the answer is Polars' either way.
+    A right side under 64k rows is still fused."""
+    left, right = _sides(rng, 1000, 70_000)
+    _check(left, right, how, fused_run=False)
+    assert "not fused: the right side (70000 rows) is larger than the left" in weft.last_report()
+    left, right = _sides(rng, 1000, 60_000)
+    _check(left, right, how, fused_run=True)

@@ -208,3 +208,24 @@ def test_explain_pushes_filters_only_into_kept_sides(rng):
     assert below_join("left", weft.col("v") > 0) and not below_join("left", weft.col("w") > 0)
     assert below_join("right", weft.col("w") > 0) and not below_join("right", weft.col("v") > 0)
     assert not below_join("full", weft.col("v") > 0) and not below_join("full", weft.col("w") > 0)
+
+
+@pytest.mark.parametrize("how", ["semi", "anti"])
+@pytest.mark.parametrize("spread", [1, 10**12])
+@pytest.mark.parametrize("key_types", [(pl.Int64, pl.Int64), (pl.Int32, pl.Int64)])
+def test_key_set_as_a_bitmap_or_a_hash_set(how, spread, key_types, rng):
+    """A semi or anti join of the smaller left side keeps its keys as a bitmap of their
+    range when the range is narrow (negative keys and nulls included), else as a hash set;
+    the same rows as Polars either way, and the report says which."""
+    if key_types[0] == pl.Int32 and spread > 1:
+        spread = 10**6  # still spread: 10**9 apart from end to end
+    def keys(n, lo, hi, dtype):
+        return pl.Series(with_nulls(rng, (rng.integers(lo, hi, n) * spread).tolist()), dtype=dtype)
+    left = pl.DataFrame({"k": keys(300, -500, 500, key_types[0]), "v": np.arange(300)})
+    right = pl.DataFrame({"k": keys(5000, -700, 700, key_types[1]), "w": np.arange(5000)})
+    check(left, right, how, on="k")
+    report = weft.last_report()
+    assert "key set on 300 left rows" in report, report
+    assert ("a bitmap of the left keys' range" in report) == (spread == 1), report
+    check(left.head(1), right, how, on="k")  # one left row: a range of one key
+    check(left.filter(pl.col("k").is_null()), right, how, on="k")  # no valid left key

@@ -79,7 +79,21 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
                            const char *const *group_keys, size_t naggs, const weft_agg *aggs,
                            const weft_table *proto, weft_table **out);
 
+/* An inner or left join grouped by the left join keys (unique, never null on the left) into
+ * lens and counts of right columns, without listing the join's rows (join_group.c): the
+ * left rows in order with their counts. *out NULL (WEFT_OK) for any other shape. */
+weft_status weft__join_group_count(weft_exec *exec, const weft_table *left, const weft_table *right,
+                                   size_t nkeys, const char *const *left_on,
+                                   const weft__column *const *lcols,
+                                   const weft__column *const *rkeys, weft_join_kind kind,
+                                   const weft_table *join_proto, const weft__column *const *rcols,
+                                   size_t nright, size_t ngroup_keys,
+                                   const char *const *group_keys, size_t naggs,
+                                   const weft_agg *aggs, const weft_table *proto, weft_table **out);
+
 weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out);
+/* 1 when no two rows of the hash table `t` (built on `keys`) have equal keys. */
+int weft__join_keys_unique(const weft__join_table *t, const weft__join_keys *keys);
 void weft__join_table_free(weft__join_table *t);
 
 /* Kinds without flags, and the flags (weft.h). */

@@ -115,18 +115,6 @@ static int32_t first_match(const join_source *j, int64_t l, uint64_t key) {
   return -1;
 }
 
-/* 1 when no two right rows of the hash table have equal keys. */
-static int right_keys_unique(const weft__join_table *t, const weft__join_keys *rk) {
-  for (uint64_t b = 0; b <= t->mask; b++)
-    for (uint32_t e = t->start[b]; e < t->start[b + 1]; e++)
-      for (uint32_t f = e + 1; f < t->start[b + 1]; f++) {
-        const weft__join_entry *x = &t->entries[e], *y = &t->entries[f];
-        if (x->key == y->key && (rk->single_word || weft__join_rows_equal(rk, x->row, rk, y->row)))
-          return 0;
-      }
-  return 1;
-}
-
 static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t *keep) {
   const join_source *j = ctx;
   const weft__join_table *tab = j->table;
@@ -175,6 +163,10 @@ static void source_fill(void *ctx, weft_table *t, int64_t at, int64_t n, uint8_t
   }
 }
 
+/* Right rows from which an inner or left join larger on the right than on the left is not
+ * fused: building on the right costs more than the join output it would save. */
+#define WEFT__JOIN_AGG_BIG_RIGHT 65536
+
 static int is_right_key(const size_t *ridx, size_t nkeys, size_t c) {
   for (size_t k = 0; k < nkeys; k++)
     if (ridx[k] == c) return 1;
@@ -209,10 +201,19 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
   if (readable && join_proto->ncols != left->ncols + nright)
     st = weft__error(WEFT_ERR_INTERNAL, "join + aggregate (fused): the join has %zu output "
                      "columns, not %zu", join_proto->ncols, left->ncols + nright);
+  if (st == WEFT_OK && readable && pairs) {
+    st = weft__join_group_count(exec, left, right, nkeys, left_on, lcols, rkeys, kind, join_proto,
+                                rcols, nright, ngroup_keys, group_keys, naggs, aggs, proto, out);
+    if (st != WEFT_OK || *out) readable = 0; /* done (or failed) */
+  }
   weft__join_table table = {0};
   int one_match = 0;
-  if (st == WEFT_OK && readable && !pairs && right->rows > left->rows) {
-    /* a semi / anti join builds on the smaller side: the join marks the left rows instead */
+  if (st == WEFT_OK && readable && right->rows > left->rows &&
+      (!pairs || right->rows >= WEFT__JOIN_AGG_BIG_RIGHT)) {
+    /* the join builds on the smaller side: a semi / anti join marks the left rows instead,
+     * an inner or left join probes by the right rows (a large right side larger than the
+     * left mostly repeats its keys, as TPC-H Q13's orders by customer: a table built on it
+     * would be thrown away once it shows a repeat) */
     if (exec)
       weft__report(exec, "  not fused: the right side (%lld rows) is larger than the left "
                    "(%lld rows); the join builds its table on the left", (long long)right->rows,
@@ -230,7 +231,7 @@ weft_status weft__join_agg(weft_exec *exec, const weft_table *left, const weft_t
     st = weft__join_sign_guards(&lk, &rk);
     if (st == WEFT_OK) st = weft__join_build(&rk, right->rows, &table);
     /* semi and anti ask only whether a match exists; inner and left need at most one */
-    one_match = st == WEFT_OK && (table.direct || !pairs || right_keys_unique(&table, &rk));
+    one_match = st == WEFT_OK && (table.direct || !pairs || weft__join_keys_unique(&table, &rk));
     if (one_match) {
       join_source j = {kind, left, join_proto, &lk, &rk, &table, rcols, nright};
       weft__agg_source src = {"join + aggregate (fused)", &j, source_open, source_fill, source_close};

@@ -140,6 +140,17 @@ weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__j
   return WEFT_OK;
 }
 
+int weft__join_keys_unique(const weft__join_table *t, const weft__join_keys *keys) {
+  for (uint64_t b = 0; t->start && b <= t->mask; b++)
+    for (uint32_t e = t->start[b]; e < t->start[b + 1]; e++)
+      for (uint32_t f = e + 1; f < t->start[b + 1]; f++) {
+        const weft__join_entry *x = &t->entries[e], *y = &t->entries[f];
+        if (x->key == y->key && (keys->single_word || weft__join_rows_equal(keys, x->row, keys, y->row)))
+          return 0;
+      }
+  return 1;
+}
+
 void weft__join_table_free(weft__join_table *t) {
   free(t->direct);
   free(t->start);
