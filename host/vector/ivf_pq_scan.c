@@ -7,6 +7,7 @@
  * a chunk of rows one code at a time, so the adds of different rows are independent. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -39,18 +40,36 @@ void weft__pq_scratch_free(weft__pq_scratch *w) {
 }
 
 /* The products summed over each slice's dimensions in order, then scaled by -2 (l2) or -1:
- * exact, so a pair's l2 entry terms + (-2 q.r) has the bits of terms - 2 (q.r). */
+ * exact, so a pair's l2 entry terms + (-2 q.r) has the bits of terms - 2 (q.r). 32
+ * sub-centroids at a time, their sums held in four 8-float registers over the slice's
+ * dimensions (left to itself GCC kept them on the stack: a third of a search's time). */
+typedef float v8 __attribute__((vector_size(32)));
+#define LOAD8(v, p) memcpy(&(v), (p), sizeof(v8))
+
 WEFT_VECTOR_CLONES void weft__pq_query_table(const weft_ivf *ivf, const float *v, float *out) {
   const size_t m = ivf->pq_m, ksub = ivf->pq_ksub, dsub = ivf->pq_dsub;
   const float scale = ivf->metric == WEFT_METRIC_L2 ? -2.0f : -1.0f;
   for (size_t j = 0; j < m; j++) {
+    const float *vj = v + j * dsub, *tj = ivf->pq_transposed + j * dsub * ksub;
     float *o = out + j * ksub;
-    for (size_t c = 0; c < ksub; c++) o[c] = 0.0f;
-    for (size_t d = 0; d < dsub; d++) {
-      const float vd = v[j * dsub + d], *t = ivf->pq_transposed + (j * dsub + d) * ksub;
-      for (size_t c = 0; c < ksub; c++) o[c] += vd * t[c];
+    size_t c0 = 0;
+    for (; c0 + 32 <= ksub; c0 += 32) {
+      v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+      for (size_t d = 0; d < dsub; d++) {
+        const float vd = vj[d], *t = tj + d * ksub + c0;
+        v8 t0, t1, t2, t3;
+        LOAD8(t0, t), LOAD8(t1, t + 8), LOAD8(t2, t + 16), LOAD8(t3, t + 24);
+        a0 += vd * t0, a1 += vd * t1, a2 += vd * t2, a3 += vd * t3;
+      }
+      a0 *= scale, a1 *= scale, a2 *= scale, a3 *= scale;
+      memcpy(o + c0, &a0, sizeof a0), memcpy(o + c0 + 8, &a1, sizeof a1);
+      memcpy(o + c0 + 16, &a2, sizeof a2), memcpy(o + c0 + 24, &a3, sizeof a3);
     }
-    for (size_t c = 0; c < ksub; c++) o[c] *= scale;
+    for (size_t c = c0; c < ksub; c++) { /* nbits 4: 16 sub-centroids */
+      float acc = 0.0f;
+      for (size_t d = 0; d < dsub; d++) acc += vj[d] * tj[d * ksub + c];
+      o[c] = acc * scale;
+    }
   }
 }
 
