@@ -42,7 +42,7 @@ typedef struct search {
   const float *qn; /* L2: |q|^2, else NULL */
   const uint8_t *allowed;
   size_t allowed_bits;
-  uint32_t *res_d; /* nq x k orderable distances, best first */
+  uint32_t *res_d; /* nq x k orderable distances, best first (refine: in no order) */
   int64_t *res_id; /* nq x k */
   uint64_t *res_loc; /* refine: nq x k (list << 32) | position, else NULL */
   size_t want;       /* the rows a query must find before it stops widening: the caller's k
@@ -167,7 +167,7 @@ static void merge_worker(void *ctx, int worker, int workers) {
   group *g = ctx;
   const search *s = g->s;
   const size_t k = s->k, r = g->hi - g->lo;
-  weft__ivf_hit *heap = weft__malloc((k ? k : 1) * sizeof *heap);
+  weft__ivf_hit *heap = weft__malloc((k ? 2 * k : 1) * sizeof *heap);
   weft__ivf_pair_keys *pairs = weft__malloc((r ? r : 1) * sizeof *pairs);
   if (!heap || !pairs) {
     atomic_store(&g->failed, 1);
