@@ -41,11 +41,13 @@ size_t weft__pq_derived_bytes(const weft_ivf *ivf);
 void weft__pq_free_derived(weft_ivf *ivf);
 
 /* Scratch of one scanning thread: the list's terms when not in the table, the pair's
- * table, a chunk's distances. */
+ * table, a chunk's distances, a pair's candidates. */
 typedef struct weft__pq_scratch {
   float *list_terms; /* m x ksub */
   float *table;      /* m x ksub: the pair's lookup table (l2) */
   float *dist;       /* a chunk of row distances */
+  uint64_t *cand;    /* 2k keys: a pair's candidates (grown by the caller: cand_cap) */
+  size_t cand_cap;
 } weft__pq_scratch;
 
 weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w);

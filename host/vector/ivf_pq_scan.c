@@ -29,14 +29,17 @@ weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w) {
   w->list_terms = weft__malloc(t * sizeof(float));
   w->table = weft__malloc(t * sizeof(float));
   w->dist = weft__malloc(CHUNK * sizeof(float));
+  w->cand = NULL, w->cand_cap = 0;
   if (w->list_terms && w->table && w->dist) return WEFT_OK;
   weft__pq_scratch_free(w);
   return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for pq tables");
 }
 
 void weft__pq_scratch_free(weft__pq_scratch *w) {
-  free(w->list_terms), free(w->table), free(w->dist);
+  free(w->list_terms), free(w->table), free(w->dist), free(w->cand);
   w->list_terms = w->table = w->dist = NULL;
+  w->cand = NULL;
+  w->cand_cap = 0;
 }
 
 /* The products summed over each slice's dimensions in order, then scaled by -2 (l2) or -1:
@@ -104,14 +107,17 @@ WEFT_VECTOR_CLONES static void pair_table(size_t n, const float *terms, const fl
 }
 
 /* The rows of one list against one pair's table, into its k keys (empty on entry; any order
- * on return: the merge reads them all). The first k rows that pass go in as they come; the
- * heap is built once they fill it, so a list of fewer than k rows (the common case when
- * refine asks for k * refine candidates) costs no heap work at all. */
+ * on return: the merge reads them all). The rows that pass go into a buffer of 2k keys, cut
+ * back to its k best by a selection when full, whose worst is then the bar a row must beat:
+ * O(1) a row where a heap of k took O(log k) (refine's k * refine candidates, a list of more
+ * rows than that: the heap's sifts had been a tenth of a refined search). A list of fewer
+ * than 2k rows costs no selection until the end, and one of fewer than k none at all. */
 static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const float *table,
                        float base, int l2, const uint8_t *allowed, size_t k, float *dist,
-                       uint64_t *heap) {
-  size_t filled = 0;
+                       uint64_t *buf, uint64_t *out) {
+  size_t n = 0;
   float bar = INFINITY;
+  uint64_t bar_key = WEFT_KNN_EMPTY;
   for (size_t i0 = 0; i0 < l->count; i0 += CHUNK) {
     const size_t len = l->count - i0 < CHUNK ? l->count - i0 : CHUNK;
     sum_rows(l->codes + i0 * m, len, m, ksub, table, base, dist);
@@ -121,20 +127,18 @@ static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const flo
       size_t pos = i0 + i;
       if (allowed && !((allowed[pos >> 3] >> (pos & 7)) & 1)) continue;
       uint64_t key = weft__knn_key(d, pos);
-      if (filled < k) {
-        heap[filled++] = key;
-        if (filled == k) {
-          weft__keys_heapify(heap, k);
-          bar = bar_of(heap[0]);
-        }
-        continue;
-      }
-      if (key >= heap[0]) continue;
-      heap[0] = key;
-      weft__keys_sift_down(heap, k, 0);
-      bar = bar_of(heap[0]);
+      if (key >= bar_key) continue;
+      buf[n++] = key;
+      if (n < 2 * k) continue;
+      weft__select_keys(buf, n, k);
+      n = k;
+      bar_key = buf[0];
+      for (size_t e = 1; e < k; e++) bar_key = buf[e] > bar_key ? buf[e] : bar_key;
+      bar = bar_of(bar_key);
     }
   }
+  if (n > k) weft__select_keys(buf, n, k), n = k;
+  memcpy(out, buf, n * sizeof *buf);
 }
 
 void weft__pq_scan_list(const weft_ivf *ivf, size_t li, size_t npairs, const float *queries,
@@ -158,6 +162,6 @@ void weft__pq_scan_list(const weft_ivf *ivf, size_t li, size_t npairs, const flo
       for (size_t d = 0; d < dim; d++) base += q[d] * centroid[d];
       base = -base;
     }
-    scan_codes(l, m, ksub, table, base, l2, allowed, k, w->dist, keys + p * k);
+    scan_codes(l, m, ksub, table, base, l2, allowed, k, w->dist, w->cand, keys + p * k);
   }
 }

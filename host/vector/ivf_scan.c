@@ -113,6 +113,7 @@ static int scan_list(group *g, scratch *w, uint32_t li) {
     allowed = w->bits;
   }
   if (ivf->codec == WEFT_IVF_PQ) {
+    if (!grow((void **)&w->pq.cand, &w->pq.cand_cap, 2 * k, sizeof *w->pq.cand)) return 0;
     weft__pq_scan_list(ivf, li, m, w->q, g->pq_tables, g->pair_owner + p0, allowed, k, &w->pq,
                        lists);
     return 1;
