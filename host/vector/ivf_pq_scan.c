@@ -106,15 +106,20 @@ WEFT_VECTOR_CLONES static void pair_table(size_t n, const float *terms, const fl
   for (size_t e = 0; e < n; e++) out[e] = terms[e] + query[e];
 }
 
+/* Below this k a pair keeps a heap of its k best; from it on, a buffer cut by selections. */
+#define HEAP_K 64
+
 /* The rows of one list against one pair's table, into its k keys (empty on entry; any order
- * on return: the merge reads them all). The rows that pass go into a buffer of 2k keys, cut
- * back to its k best by a selection when full, whose worst is then the bar a row must beat:
- * O(1) a row where a heap of k took O(log k) (refine's k * refine candidates, a list of more
- * rows than that: the heap's sifts had been a tenth of a refined search). A list of fewer
- * than 2k rows costs no selection until the end, and one of fewer than k none at all. */
+ * on return: the merge reads them all). The rows that pass the bar (the worst kept) go in:
+ * for a small k into a heap of k, built once k rows passed; for a large k (refine's
+ * k * refine candidates) into a buffer of 2k cut back to its k best by a selection when
+ * full, O(1) a row where the heap's O(log k) sifts had been a tenth of a refined search.
+ * A list of fewer than k rows (2k for the buffer) costs neither until the end. */
 static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const float *table,
                        float base, int l2, const uint8_t *allowed, size_t k, float *dist,
                        uint64_t *buf, uint64_t *out) {
+  const int heap = k < HEAP_K;
+  uint64_t *keep = heap ? out : buf;
   size_t n = 0;
   float bar = INFINITY;
   uint64_t bar_key = WEFT_KNN_EMPTY;
@@ -128,15 +133,25 @@ static void scan_codes(const weft__ivf_list *l, size_t m, size_t ksub, const flo
       if (allowed && !((allowed[pos >> 3] >> (pos & 7)) & 1)) continue;
       uint64_t key = weft__knn_key(d, pos);
       if (key >= bar_key) continue;
-      buf[n++] = key;
-      if (n < 2 * k) continue;
-      weft__select_keys(buf, n, k);
-      n = k;
-      bar_key = buf[0];
-      for (size_t e = 1; e < k; e++) bar_key = buf[e] > bar_key ? buf[e] : bar_key;
+      if (heap && n == k) { /* full: the key replaces the worst */
+        keep[0] = key;
+        weft__keys_sift_down(keep, k, 0);
+      } else {
+        keep[n++] = key;
+        if (heap ? n < k : n < 2 * k) continue;
+        if (heap) {
+          weft__keys_heapify(keep, k);
+        } else {
+          weft__select_keys(keep, n, k);
+          n = k;
+        }
+      }
+      bar_key = keep[0];
+      for (size_t e = 1; !heap && e < k; e++) bar_key = keep[e] > bar_key ? keep[e] : bar_key;
       bar = bar_of(bar_key);
     }
   }
+  if (heap) return;
   if (n > k) weft__select_keys(buf, n, k), n = k;
   memcpy(out, buf, n * sizeof *buf);
 }
