@@ -35,7 +35,9 @@ struct Budget {  // the terms' budget while an index is trained or loaded
 weft_ivf *build(weft_metric metric, size_t refine, const std::vector<float> &x) {
   weft_ivf *ix = nullptr;
   EXPECT_EQ(weft_ivf_create_pq(kDim, kNlist, metric, kM, kNbits, &ix), WEFT_OK) << weft_last_error();
-  if (refine) EXPECT_EQ(weft_ivf_set_refine(ix, refine), WEFT_OK) << weft_last_error();
+  if (refine) {
+    EXPECT_EQ(weft_ivf_set_refine(ix, refine), WEFT_OK) << weft_last_error();
+  }
   EXPECT_EQ(weft_ivf_train(ix, kN, x.data(), 6, 3), WEFT_OK) << weft_last_error();
   EXPECT_EQ(weft_ivf_add(ix, kN, x.data(), nullptr), WEFT_OK) << weft_last_error();
   return ix;
