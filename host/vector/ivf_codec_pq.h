@@ -24,29 +24,42 @@ weft_status weft__pq_encode(const weft_ivf *ivf, size_t n, const float *x, const
                             uint8_t *codes);
 /* The codebooks as m x dsub x ksub (the tables' inner loops then run over ksub). */
 void weft__pq_transpose(const weft_ivf *ivf, float *out);
-/* out[j][c] = q_j . r_jc: a query's slices against every sub-centroid (m x ksub), from the
- * transposed codebooks. A search makes them once a query, for all its probed lists. */
-void weft__pq_query_products(const weft_ivf *ivf, const float *transposed, const float *q,
-                             float *out);
+/* The query's part of every pair's table (m x ksub, from ivf->pq_transposed): under l2
+ * -2 q_j.r_jc, under ip and cosine -q_j.r_jc, for each sub-centroid r_jc. A search makes it
+ * once a query, for all its probed lists. */
+void weft__pq_query_table(const weft_ivf *ivf, const float *q, float *out);
 
-/* Scratch of one scanning thread: the codebooks transposed, the list's and the pair's tables. */
+/* ivf_pq_table.c, after train or load (weft__ivf_finish_train): the transposed codebooks
+ * and, under l2 and within the budget, the lists' terms table, made now for every list
+ * when fill_now, else each at its first scan (a mapped load). */
+weft_status weft__pq_derive(weft_ivf *ivf, int fill_now);
+/* l2: list li's terms |r_jc|^2 + 2 c_j.r_jc (m x ksub): the table's row, made first if
+ * need be, or (past the budget, or while a concurrent search makes the row) made into
+ * `spare` (m x ksub floats), the same bits either way. */
+const float *weft__pq_list_terms(const weft_ivf *ivf, size_t li, float *spare);
+size_t weft__pq_derived_bytes(const weft_ivf *ivf);
+void weft__pq_free_derived(weft_ivf *ivf);
+
+/* Scratch of one scanning thread: the list's terms when not in the table, the pair's
+ * table, a chunk's distances, a pair's candidates. */
 typedef struct weft__pq_scratch {
-  float *transposed; /* m x dsub x ksub */
-  float *list_table; /* m x ksub: |r|^2 + 2 c.r of each sub-centroid r (l2) */
-  float *table;      /* m x ksub: the pair's lookup table */
+  float *list_terms; /* m x ksub */
+  float *table;      /* m x ksub: the pair's lookup table (l2) */
   float *dist;       /* a chunk of row distances */
+  uint64_t *cand;    /* 2k keys: a pair's candidates (grown by the caller: cand_cap) */
+  size_t cand_cap;
 } weft__pq_scratch;
 
 weft_status weft__pq_scratch_init(const weft_ivf *ivf, weft__pq_scratch *w);
 void weft__pq_scratch_free(weft__pq_scratch *w);
 
 /* The k best keys ((orderable distance << 32) | position, unsorted) of each of npairs queries
- * (npairs x dim, as scanned: cosine normalized; pair p's products are the m x ksub floats at
- * products + owner[p] * m * ksub) among the rows of list `li` allowed by the position bitset
- * `allowed` (NULL: all), into keys (npairs x k, filled with WEFT_KNN_EMPTY by the caller).
+ * (npairs x dim, as scanned: cosine normalized; pair p's weft__pq_query_table the m x ksub
+ * floats at query_tables + owner[p] * m * ksub) among the rows of list `li` allowed by the
+ * position bitset `allowed` (NULL: all), into keys (npairs x k, filled with WEFT_KNN_EMPTY by the caller).
  * Distances: l2 |q - c - r|^2, ip and cosine -q.(c + r). */
 void weft__pq_scan_list(const weft_ivf *ivf, size_t li, size_t npairs, const float *queries,
-                        const float *products, const uint32_t *owner, const uint8_t *allowed,
+                        const float *query_tables, const uint32_t *owner, const uint8_t *allowed,
                         size_t k, weft__pq_scratch *w, uint64_t *keys);
 
 #endif

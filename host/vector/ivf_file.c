@@ -325,7 +325,7 @@ static weft_status load(const char *path, int mapped, weft_ivf **out) {
   if (st == WEFT_OK && h.trained && !mapped) st = weft__ivf_check_lists(FN_LOAD, path, ivf);
   if (st == WEFT_OK && mapped && !(ivf->map_path = strdup(path)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_load_mapped: no host memory");
-  if (st == WEFT_OK && h.trained) weft__ivf_finish_train(ivf);
+  if (st == WEFT_OK && h.trained) st = weft__ivf_finish_train(ivf);
   fclose(f);
   if (st != WEFT_OK) {
     weft_ivf_free(ivf);

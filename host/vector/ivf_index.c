@@ -89,6 +89,7 @@ weft_status weft_ivf_free(weft_ivf *ivf) {
   }
   weft__ivf_unmap(ivf);
   free(ivf->pq_centroids);
+  weft__pq_free_derived(ivf);
   free(ivf->lists);
   free(ivf->centroids);
   free(ivf->centroid_norms);
@@ -120,6 +121,8 @@ weft_status weft__ivf_alloc_tables(weft_ivf *ivf, const char *fn) {
 weft_status weft__ivf_finish_train(weft_ivf *ivf) {
   for (size_t c = 0; c < ivf->nlist; c++)
     ivf->centroid_norms[c] = weft__row_norm(ivf->centroids + c * ivf->dim, ivf->dim);
+  /* a mapped index leaves each list's pq terms to its first scan */
+  if (ivf->codec == WEFT_IVF_PQ) WEFT_RETURN_NOT_OK(weft__pq_derive(ivf, !ivf->map_base));
   ivf->trained = 1;
   return WEFT_OK;
 }
@@ -175,7 +178,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
       /* the whole training set, not k-means' sample: faiss's scalar quantizer does so too */
       if (ivf->codec == WEFT_IVF_SQ8) weft__sq8_train(n, dim, x, ivf->sq_min, ivf->sq_step);
       if (pq) memcpy(ivf->pq_centroids, pq_c, pq * sizeof *pq_c);
-      weft__ivf_finish_train(ivf);
+      st = weft__ivf_finish_train(ivf);
     }
     pthread_rwlock_unlock(&ivf->lock);
   }

@@ -47,6 +47,12 @@ struct weft_ivf {
   float *sq_min, *sq_step; /* sq8: per dimension, value = min + (code + 0.5) * step */
   size_t pq_m, pq_nbits, pq_ksub, pq_dsub; /* pq: m sub-quantizers of ksub = 2^nbits */
   float *pq_centroids;     /* pq: m x ksub x dsub, faiss's layout (the file's) */
+  /* pq, derived at train and load (ivf_pq_table.c), not in files: the codebooks as
+   * m x dsub x ksub; l2 within the budget, each list's terms (nlist x m x ksub, faiss's
+   * precomputed table, else NULL) and whether each is made (0 no, 1 being made, 2 made) */
+  float *pq_transposed;
+  float *pq_terms;
+  _Atomic unsigned char *pq_terms_state;
   size_t refine;           /* re-rank k * refine candidates on the kept rows; 0: none */
   int keep_rows;           /* lists keep the float32 rows (set by weft_ivf_set_refine) */
   weft__ivf_list *lists;   /* nlist */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "vector/ivf_codec_pq.h"
 #include "vector/ivf_index.h"
 
 weft_status weft_ivf_is_trained(const weft_ivf *ivf, int *trained) {
@@ -37,7 +38,7 @@ weft_status weft_ivf_memory_bytes(const weft_ivf *ivf, size_t *bytes) {
   size_t b = sizeof *ivf; /* an untrained index holds nothing else yet */
   if (ivf->lists) /* lists, centroids and their norms, sq8 ranges, pq codebooks */
     b += ivf->nlist * (sizeof(weft__ivf_list) + (ivf->dim + 1) * sizeof(float)) +
-         (2 * ivf->dim + ivf->pq_ksub * ivf->dim) * sizeof(float);
+         (2 * ivf->dim + ivf->pq_ksub * ivf->dim) * sizeof(float) + weft__pq_derived_bytes(ivf);
   for (size_t l = 0; ivf->lists && l < ivf->nlist; l++) {
     weft__ivf_row_array a[WEFT__IVF_ROW_ARRAYS];
     weft__ivf_row_arrays(ivf, &ivf->lists[l], a);

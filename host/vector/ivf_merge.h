@@ -29,10 +29,10 @@ void weft__ivf_hits_offer(weft__ivf_hit *heap, size_t k, size_t *n, weft__ivf_hi
 /* The n hits of such a heap in place, best first. */
 void weft__ivf_hits_sort(weft__ivf_hit *heap, size_t n);
 
-/* The k best by (distance, id) of a query's result so far (rd, rid, rloc: n entries, best
- * first; rloc may be NULL) and its r pairs' keys, written back best first; returns the new
- * count. `heap` holds k hits of scratch. The result does not depend on the order of the
- * pairs or of the keys within them. */
+/* The k best by (distance, id) of a query's result so far (rd, rid, rloc: n entries) and its
+ * r pairs' keys, written back best first, or with rloc (refine, whose re-rank orders them
+ * itself) in no order; returns the new count. `heap` holds 2k hits of scratch. The set
+ * kept does not depend on the order of the pairs or of the keys within them. */
 size_t weft__ivf_merge(size_t k, size_t n, uint32_t *rd, int64_t *rid, uint64_t *rloc,
                        const weft__ivf_pair_keys *pairs, size_t r, weft__ivf_hit *heap);
 

@@ -32,7 +32,7 @@
 /* keys of the pairs' top-k lists held at once (32 MiB): bounds a group of queries */
 #define PAIR_KEYS ((size_t)1 << 22)
 #define SQ8_CHUNK ((size_t)1024) /* sq8 rows decoded at a time for the kernel */
-/* pq: the group's queries' products with the codebooks held at once (64 MiB) */
+/* pq: the group's queries' tables held at once (64 MiB) */
 #define PQ_TABLE_FLOATS ((size_t)1 << 24)
 
 typedef struct search {
@@ -42,7 +42,7 @@ typedef struct search {
   const float *qn; /* L2: |q|^2, else NULL */
   const uint8_t *allowed;
   size_t allowed_bits;
-  uint32_t *res_d; /* nq x k orderable distances, best first */
+  uint32_t *res_d; /* nq x k orderable distances, best first (refine: in no order) */
   int64_t *res_id; /* nq x k */
   uint64_t *res_loc; /* refine: nq x k (list << 32) | position, else NULL */
   size_t want;       /* the rows a query must find before it stops widening: the caller's k
@@ -60,7 +60,7 @@ typedef struct group {
   uint32_t *pair_owner;    /* per pair: index into query[] */
   size_t *pair_of;         /* nact x (hi - lo): the pair of (query, rank) */
   uint64_t *partial;       /* npairs x k */
-  float *pq_products;      /* pq: nact x m x ksub, each query's weft__pq_query_products */
+  float *pq_tables;        /* pq: nact x m x ksub, each query's weft__pq_query_table */
   uint32_t *work;          /* lists with pairs */
   size_t nwork;
   _Atomic size_t next;
@@ -113,7 +113,8 @@ static int scan_list(group *g, scratch *w, uint32_t li) {
     allowed = w->bits;
   }
   if (ivf->codec == WEFT_IVF_PQ) {
-    weft__pq_scan_list(ivf, li, m, w->q, g->pq_products, g->pair_owner + p0, allowed, k, &w->pq,
+    if (!grow((void **)&w->pq.cand, &w->pq.cand_cap, 2 * k, sizeof *w->pq.cand)) return 0;
+    weft__pq_scan_list(ivf, li, m, w->q, g->pq_tables, g->pair_owner + p0, allowed, k, &w->pq,
                        lists);
     return 1;
   }
@@ -167,7 +168,7 @@ static void merge_worker(void *ctx, int worker, int workers) {
   group *g = ctx;
   const search *s = g->s;
   const size_t k = s->k, r = g->hi - g->lo;
-  weft__ivf_hit *heap = weft__malloc((k ? k : 1) * sizeof *heap);
+  weft__ivf_hit *heap = weft__malloc((k ? 2 * k : 1) * sizeof *heap);
   weft__ivf_pair_keys *pairs = weft__malloc((r ? r : 1) * sizeof *pairs);
   if (!heap || !pairs) {
     atomic_store(&g->failed, 1);
@@ -190,25 +191,18 @@ static void merge_worker(void *ctx, int worker, int workers) {
   free(heap), free(pairs);
 }
 
-/* pq: each query's products with the codebooks, once for all its probes. */
-static void products_worker(void *ctx, int worker, int workers) {
+/* pq: each query's table (weft__pq_query_table), once for all its probes. */
+static void query_table_worker(void *ctx, int worker, int workers) {
   (void)worker, (void)workers;
   group *g = ctx;
   const weft_ivf *ivf = g->s->ivf;
   const size_t table = ivf->pq_m * ivf->pq_ksub;
-  float *transposed = weft__malloc(table * ivf->pq_dsub * sizeof *transposed);
-  if (!transposed) {
-    atomic_store(&g->failed, 1);
-    return;
-  }
-  weft__pq_transpose(ivf, transposed);
   for (;;) {
     size_t a = atomic_fetch_add(&g->next, 1);
     if (a >= g->nact) break;
-    weft__pq_query_products(ivf, transposed, g->s->q + (size_t)g->query[a] * ivf->dim,
-                            g->pq_products + a * table);
+    weft__pq_query_table(ivf, g->s->q + (size_t)g->query[a] * ivf->dim,
+                         g->pq_tables + a * table);
   }
-  free(transposed);
 }
 
 /* Probe ranks lo..hi-1 of the queries query[0..nact). */
@@ -228,10 +222,10 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
   g.work = weft__malloc(nlist * sizeof *g.work);
   size_t *cursor = weft__malloc(nlist * sizeof *cursor);
   if (ivf->codec == WEFT_IVF_PQ)
-    g.pq_products = weft__malloc(nact * ivf->pq_m * ivf->pq_ksub * sizeof *g.pq_products);
+    g.pq_tables = weft__malloc(nact * ivf->pq_m * ivf->pq_ksub * sizeof *g.pq_tables);
   weft_status st = WEFT_OK;
   if (!gq || !coarse || !g.pair_start || !g.pair_owner || !g.pair_of || !g.partial || !g.work ||
-      !cursor || (ivf->codec == WEFT_IVF_PQ && !g.pq_products))
+      !cursor || (ivf->codec == WEFT_IVF_PQ && !g.pq_tables))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_ivf_search: no host memory for %zu queries "
                      "x %zu lists", nact, r);
   if (st == WEFT_OK) { /* the nearest hi centroids of each (ranks below lo were scanned) */
@@ -263,8 +257,8 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
   if (st == WEFT_OK) {
     atomic_init(&g.next, 0);
     atomic_init(&g.failed, 0);
-    if (g.pq_products) {
-      weft__pool_run(products_worker, &g);
+    if (g.pq_tables) {
+      weft__pool_run(query_table_worker, &g);
       atomic_store(&g.next, 0);
     }
     if (!atomic_load(&g.failed)) weft__pool_run(scan_worker, &g);
@@ -277,7 +271,7 @@ static weft_status run_group(const search *s, const uint32_t *query, size_t nact
                        "scan's buffers");
   }
   free(gq), free(coarse), free(g.pair_start), free(g.pair_owner), free(g.pair_of);
-  free(g.partial), free(g.work), free(cursor), free(g.pq_products);
+  free(g.partial), free(g.work), free(cursor), free(g.pq_tables);
   return st;
 }
 

@@ -150,6 +150,35 @@ def test_refine_raises_recall_and_with_every_list_is_the_exact_answer(data, inde
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("metric", ["l2", "ip"])
+def test_refine_reranks_exactly_the_k_times_refine_best_codes(data, metric):
+    """refine = the exact index over the k * refine best rows by pq distance (ties to the
+    smaller id), checked per query: those candidates from the unrefined index's search for
+    k * refine, then the exact index allowed only them. Every seventh row duplicates the one
+    before (ties in both distances); about 1250 rows in 4 lists against 30 candidates, so the
+    candidate set is cut back many times (ivf_merge.c's selection)."""
+    xb, xq = data
+    xb = xb[:20000].copy()
+    xb[1::7] = xb[0::7][: len(xb[1::7])]
+    xq = xq[:25]
+    ix = weft.IVFIndex(DIM, NLIST, metric, codec="pq", m=M, refine=3)
+    ix.train(xb[:5000])
+    ix.add(xb)
+    flat = weft.FlatIndex(DIM, metric)
+    flat.add(xb)
+    for nprobe in (1, 4, NLIST):
+        ix.refine = None
+        _, cand = ix.search(xq, 30, nprobe=nprobe)
+        ix.refine = 3
+        D, I = ix.search(xq, 10, nprobe=nprobe)
+        for q in range(len(xq)):
+            allowed = np.zeros(len(xb), dtype=bool)
+            allowed[cand[q]] = True
+            D0, I0 = flat.search(xq[q : q + 1], 10, allowed=allowed, device="cpu")
+            np.testing.assert_array_equal(I[q], I0[0], err_msg=f"nprobe {nprobe} query {q}")
+            np.testing.assert_array_equal(D[q], D0[0], err_msg=f"nprobe {nprobe} query {q}")
+
+
 def test_refine_on_the_sq8_and_flat_codecs(data):
     xb, xq = data
     D0, I0 = exact(xb, xq, 10)
@@ -210,7 +239,7 @@ def test_filter_keeps_k_results_and_equals_filtered_exact_when_refined(data, ref
         np.testing.assert_array_equal(D, D0)
 
 
-def test_nbytes_is_codes_and_ids_plus_codebooks(data):
+def test_nbytes_is_codes_and_ids_plus_codebooks_and_terms(data):
     xb, _ = data
     n = xb.shape[0]
     for m, refine in ((8, None), (16, None), (4, 2)):
@@ -219,7 +248,10 @@ def test_nbytes_is_codes_and_ids_plus_codebooks(data):
         for part in np.array_split(np.arange(n), 7):  # several adds: capacity stays near n
             ix.add(xb[part], ids=part)
         codebooks = NLIST * DIM * 4 + 256 * DIM * 4
-        want = n * (m + 8) + codebooks + (n * DIM * 4 if refine else 0)
+        # derived at train: the codebooks transposed, l2's terms of every list (faiss's
+        # precomputed table) and a byte of state a list
+        derived = 256 * DIM * 4 + NLIST * (m * 256 * 4 + 1)
+        want = n * (m + 8) + codebooks + derived + (n * DIM * 4 if refine else 0)
         assert abs(ix.nbytes - want) <= 0.05 * want, (m, ix.nbytes, want)
         assert ix.nbytes == ix.memory_bytes()
 
