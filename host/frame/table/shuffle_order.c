@@ -19,7 +19,29 @@ void weft__shuffle_order_init(weft__shuffle_order *o, int64_t n, uint64_t seed) 
 
 #define WALK_CHUNK 1024
 
+/* Few rows: Fisher-Yates, each draw an unbiased integer below i + 1 (Lemire's multiply and
+ * reject) from splitmix64 seeded by the first key. */
+static void small_rows(const weft__shuffle_order *o, int64_t p0, int64_t len, int64_t *rows) {
+  int64_t perm[WEFT_SHUFFLE_SMALL];
+  uint64_t state = o->keys[0];
+  for (int64_t i = 0; i < o->n; i++) perm[i] = i;
+  for (int64_t i = o->n - 1; i > 0; i--) {
+    uint64_t bound = (uint64_t)i + 1, threshold = -bound % bound;
+    unsigned __int128 m;
+    do m = (unsigned __int128)weft__mix64(state += 0x9e3779b97f4a7c15ull) * bound;
+    while ((uint64_t)m < threshold);
+    int64_t j = (int64_t)(m >> 64), t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  for (int64_t k = 0; k < len; k++) rows[k] = perm[p0 + k];
+}
+
 void weft__shuffle_rows(const weft__shuffle_order *o, int64_t p0, int64_t len, int64_t *rows) {
+  if (o->n <= WEFT_SHUFFLE_SMALL) {
+    small_rows(o, p0, len, rows);
+    return;
+  }
   uint32_t walking[WALK_CHUNK];
   uint64_t n = (uint64_t)o->n;
   for (int64_t c0 = 0; c0 < len; c0 += WALK_CHUNK) {
