@@ -83,6 +83,25 @@ def test_iter_batches_torch(rng):
         weft.DataFrame({"s": ["a"]}).iter_batches(1, format="torch")
 
 
+def test_iter_batches_torch_numbers_held_through_buffer_reuse(rng, monkeypatch):
+    import weft.batches as batches
+    from weft.batches import shuffled_rows
+
+    monkeypatch.setattr(batches, "_GROUP_BYTES", 64 << 10)  # many groups: buffers reused
+    x = rng.normal(size=40_000).astype(np.float32)
+    df = weft.DataFrame({"row": np.arange(40_000), "x": x})
+    held, order = [], shuffled_rows(40_000, 6)
+    for k, b in enumerate(df.iter_batches(700, shuffle=True, seed=6, format="torch")):
+        assert b["x"].dtype == torch.float32 and b["row"].dtype == torch.int64
+        if k % 3 == 0:
+            held.append((k, b))  # tensors only: their numpy buffer must not be handed out again
+    assert len(held) > 10
+    for k, b in held:
+        want = order[k * 700:(k + 1) * 700]
+        assert _np(b["row"]).tolist() == want.tolist()
+        np.testing.assert_array_equal(_np(b["x"]), x[want])
+
+
 @pytest.mark.parametrize("workers", [0, 2, 3])
 @pytest.mark.parametrize("n", [0, 1, 10_001, 60_000])
 def test_torch_dataset_workers_see_each_row_once(rng, workers, n):
