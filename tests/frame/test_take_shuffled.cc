@@ -82,7 +82,7 @@ TEST(TakeShuffled, EqualsTakeOfTheShuffledRows) {
   std::mt19937_64 rng(21);
   tt::Owned own;
   std::vector<weft_type> types = fixed_types();
-  for (int64_t n : {0, 1, 37, 20000, 70001}) {
+  for (int64_t n : {0, 1, 37, 20000, 70001, 300001}) {  // 300,001: past one chunk of a column
     weft_table *t0 = tt::random_table(own, types, n + 5, 0.0, rng);
     weft_table *t = nullptr;
     ASSERT_WEFT_OK(weft_table_slice(t0, 5, n, &t));  // an offset into every column
