@@ -162,7 +162,7 @@ class _Groups:
             rows = shuffled_rows(self.sub.height, self.seed, g0, g1 - g0)
             return _as_numpy(take(self.sub, rows, "DataFrame.iter_batches"))
         count = g1 - g0
-        sizes = [-(-count * d.itemsize // 64) * 64 for d in self.dtypes]  # each column 64-byte aligned
+        sizes = [-(-count * d.itemsize // 64) * 64 for d in self.dtypes]  # 64-byte aligned
         buf = self._buffer(sum(sizes))
         arrays, ptrs, at = {}, (ctypes.c_void_p * max(len(sizes), 1))(), 0
         for j, (s, d, size) in enumerate(zip(self.sub, self.dtypes, sizes)):

@@ -14,7 +14,8 @@ void weft__shuffle_order_init(weft__shuffle_order *o, int64_t n, uint64_t seed) 
   /* splitmix64's stream from the seed; n is mixed in so that two sizes differ in more than
    * where the cycle walk stops. */
   uint64_t state = seed ^ weft__mix64((uint64_t)n + 0x632be59bd9b4e019ull);
-  for (int r = 0; r < WEFT_SHUFFLE_ROUNDS; r++) o->keys[r] = weft__mix64(state += 0x9e3779b97f4a7c15ull);
+  for (int r = 0; r < WEFT_SHUFFLE_ROUNDS; r++)
+    o->keys[r] = weft__mix64(state += 0x9e3779b97f4a7c15ull);
 }
 
 #define WALK_CHUNK 1024

@@ -10,8 +10,10 @@
 
 #include <stdint.h>
 
-#define WEFT_SHUFFLE_ROUNDS 4 /* Luby-Rackoff: 4 rounds of a good hash make a strong pseudo-random permutation */
-#define WEFT_SHUFFLE_SMALL 1024 /* from 1,025 rows, the network's rows per position measure uniform */
+/* Luby-Rackoff: 4 rounds of a good hash make a strong pseudo-random permutation. */
+#define WEFT_SHUFFLE_ROUNDS 4
+/* From 1,025 rows on, the network's rows per position measure uniform. */
+#define WEFT_SHUFFLE_SMALL 1024
 
 typedef struct weft__shuffle_order {
   int64_t n;

@@ -42,7 +42,8 @@ static void rows_worker(void *ctx, int worker, int workers) {
   for (;;) {
     int64_t p = atomic_fetch_add(&c->next, BLOCK);
     if (p >= c->count) return;
-    weft__shuffle_rows(&c->order, c->start + p, c->count - p < BLOCK ? c->count - p : BLOCK, c->rows + p);
+    int64_t len = c->count - p < BLOCK ? c->count - p : BLOCK;
+    weft__shuffle_rows(&c->order, c->start + p, len, c->rows + p);
   }
 }
 
@@ -112,12 +113,14 @@ weft_status weft_table_take_shuffled(const weft_table *table, uint64_t seed, int
   shuffled_ctx c = {.table = table, .start = start, .count = count, .out = out,
                     .chunks = (count + CHUNK - 1) / CHUNK};
   c.rows = weft__malloc((size_t)(count + AHEAD) * sizeof *c.rows);
-  if (!c.rows) return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_take_shuffled: no host memory "
-                                  "for %lld row numbers", (long long)count);
+  if (!c.rows)
+    return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_take_shuffled: no host memory for "
+                       "%lld row numbers", (long long)count);
   weft__shuffle_order_init(&c.order, n, seed);
   if (count <= BLOCK) rows_worker(&c, 0, 1);
   else weft__pool_run(rows_worker, &c);
-  for (int64_t i = count; i < count + AHEAD; i++) c.rows[i] = c.rows[0];  /* prefetched, never read */
+  /* The padding is prefetched, never read. */
+  for (int64_t i = count; i < count + AHEAD; i++) c.rows[i] = c.rows[0];
   atomic_store(&c.next, 0);
   if (count * (int64_t)table->ncols <= BLOCK) gather_worker(&c, 0, 1);
   else weft__pool_run(gather_worker, &c);
