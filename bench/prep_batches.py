@@ -35,6 +35,26 @@ def weft_epochs(X, batch, seed):
     return config, epoch, lambda b: np.column_stack(list(b.values()))
 
 
+def weft_gather_alone(X, seed, repeat):
+    """Seconds of the C gather alone (weft_table_take_shuffled over the whole epoch, 32 MiB
+    groups into one reused buffer): iter_batches without its Python per-batch work."""
+    import ctypes
+    import weft
+    from weft import _lib
+    df = weft.DataFrame({f"f{j}": X[:, j] for j in range(X.shape[1])})
+    n, cols = X.shape
+    group = max(1, (32 << 20) // (4 * cols))
+    buf = np.empty((cols, group), dtype=np.float32)
+    ptrs = (ctypes.c_void_p * cols)(*[buf[j].ctypes.data for j in range(cols)])
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for g0 in range(0, n, group):
+            assert _lib.weft_table_take_shuffled(df._handle, seed, g0, min(group, n - g0), ptrs) == 0
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def polars_epochs(X, batch, seed):
     import polars as pl
     df = pl.DataFrame({f"f{j}": X[:, j] for j in range(X.shape[1])})
@@ -120,8 +140,11 @@ def main():
         engines.append(("torch", lambda: torch_epochs(X, a.batch, a.seed, fast=True)))
         if a.slow_torch:
             engines.append(("torch-default", lambda: torch_epochs(X, a.batch, a.seed, fast=False)))
-    except ImportError:
-        print("torch: not installed, not timed")
+    except ImportError as e:
+        print(f"torch: not timed, import failed: {e}")
+    secs = weft_gather_alone(X, a.seed, a.repeat)
+    print(f"- weft gather alone (weft_table_take_shuffled, {os.environ.get('WEFT_NUM_THREADS', 'all')} "
+          f"threads): {secs:.3f} s, {gb / secs:.2f} GB/s")
     results = {}
     for name, make in engines:
         log(f"{name}: setting up")

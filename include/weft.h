@@ -591,6 +591,18 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_concat(size_t n, const weft_table
  * that order, every column copied (Polars' gather); nulls stay null. */
 WEFT_API WEFT_NODISCARD weft_status weft_table_take(const weft_table *table, const int64_t *rows,
                                                     int64_t n, weft_table **out);
+/* Positions [start, start + count) of a seeded permutation of 0..n-1, written to rows. Each
+ * position's row depends on (n, seed, position) alone (a keyed Feistel network, cycle-walked
+ * into [0, n); no memory beyond rows), so any split of the positions gives the same order;
+ * every row comes once. Not numpy's permutation. */
+WEFT_API WEFT_NODISCARD weft_status weft_shuffled_rows(int64_t n, uint64_t seed, int64_t start,
+                                                       int64_t count, int64_t *rows);
+/* The table's rows at positions [start, start + count) of weft_shuffled_rows(rows of the
+ * table, seed), copied into out[c] (count values of column c's width each), on the CPU
+ * pool. Every column must be fixed-width (not bool or utf8) and without nulls. */
+WEFT_API WEFT_NODISCARD weft_status weft_table_take_shuffled(const weft_table *table, uint64_t seed,
+                                                             int64_t start, int64_t count,
+                                                             void *const *out);
 
 /* ------------------------------------------------------------------ expressions */
 

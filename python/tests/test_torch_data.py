@@ -74,7 +74,9 @@ def test_weft_from_dlpack_of_tensors():
 def test_iter_batches_torch(rng):
     df = _frame(rng, 1000)
     batches = list(df.iter_batches(128, shuffle=True, seed=3, format="torch"))
-    order = np.random.default_rng(3).permutation(1000)
+    from weft.batches import shuffled_rows
+
+    order = shuffled_rows(1000, 3)  # weft's own permutation
     rows = np.concatenate([_np(b["row"]) for b in batches])
     assert rows.tolist() == order.tolist()
     x = np.concatenate([_np(b["x"]) for b in batches])
@@ -82,6 +84,25 @@ def test_iter_batches_torch(rng):
     assert batches[0]["i"].dtype == torch.float64  # nulls as NaN
     with pytest.raises(weft.InvalidArgumentError, match="'s' is utf8"):
         weft.DataFrame({"s": ["a"]}).iter_batches(1, format="torch")
+
+
+def test_iter_batches_torch_numbers_held_through_buffer_reuse(rng, monkeypatch):
+    import weft.batches as batches
+    from weft.batches import shuffled_rows
+
+    monkeypatch.setattr(batches, "_GROUP_BYTES", 64 << 10)  # many groups: buffers reused
+    x = rng.normal(size=40_000).astype(np.float32)
+    df = weft.DataFrame({"row": np.arange(40_000), "x": x})
+    held, order = [], shuffled_rows(40_000, 6)
+    for k, b in enumerate(df.iter_batches(700, shuffle=True, seed=6, format="torch")):
+        assert b["x"].dtype == torch.float32 and b["row"].dtype == torch.int64
+        if k % 3 == 0:
+            held.append((k, b))  # tensors only: their numpy buffer must not be handed out again
+    assert len(held) > 10
+    for k, b in held:
+        want = order[k * 700:(k + 1) * 700]
+        assert _np(b["row"]).tolist() == want.tolist()
+        np.testing.assert_array_equal(_np(b["x"]), x[want])
 
 
 @pytest.mark.parametrize("workers", [0, 2, 3])

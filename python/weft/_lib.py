@@ -712,6 +712,18 @@ weft_table_take = _fn(
     "weft_table_take", weft_status, [weft_table_p, POINTER(c_int64), c_int64, POINTER(weft_table_p)]
 )
 
+# weft_status weft_shuffled_rows(int64_t n, uint64_t seed, int64_t start, int64_t count,
+#                                int64_t *rows);
+weft_shuffled_rows = _fn(
+    "weft_shuffled_rows", weft_status, [c_int64, c_uint64, c_int64, c_int64, POINTER(c_int64)]
+)
+
+# weft_status weft_table_take_shuffled(const weft_table *table, uint64_t seed, int64_t start,
+#                                      int64_t count, void *const *out);
+weft_table_take_shuffled = _fn(
+    "weft_table_take_shuffled", weft_status, [weft_table_p, c_uint64, c_int64, c_int64, POINTER(c_void_p)]
+)
+
 # ---------------------------------------------------------------------------- expressions
 
 weft_binary_op = c_int

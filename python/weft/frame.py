@@ -573,9 +573,9 @@ class DataFrame:
                      shuffle: bool = False, seed: Optional[int] = None, drop_last: bool = False,
                      format: str = "numpy") -> Iterator[dict]:
         """Batches of batch_size rows (the last may be shorter unless drop_last) as dicts of
-        column name -> numpy array (format="torch": tensor); shuffle: in the order of one
-        permutation drawn from seed, gathered in C a group of batches at a time (see
-        weft.batches)."""
+        column name -> numpy array (format="torch": tensor); shuffle: in the order of weft's
+        own seeded permutation (weft.batches.shuffled_rows; the same on any thread count, not
+        numpy's), gathered in C a group of batches at a time (see weft.batches)."""
         from .batches import iter_batches
         return iter_batches(self, batch_size, columns, shuffle, seed, drop_last, format)
 
