@@ -993,22 +993,22 @@ WEFT_API WEFT_NODISCARD weft_status weft_plan_nearest(const weft_plan *input, co
                                                       size_t nq, const float *queries, size_t dim,
                                                       size_t k, weft_metric metric, int batch,
                                                       weft_plan **out);
-/* An index over a table's vector column, searched by the caller's callback: its ids are
- * the table's row numbers. `search(ctx, exec, nq, queries, k, allowed, nbits, distances,
- * rows)` writes, for each query, up to k rows (row-major nq x k, best first, -1 for none) and their
- * distances as weft_table_nearest gives them (smaller is nearer); `allowed` (NULL: every
- * row) is a bitset over row numbers (bit r of byte r / 8, nbits bits) of the rows a
- * pre-filter keeps with a non-null vector. `exec` is the one the nearest runs with (NULL or
- * an exec whose device the plan chose for the nearest): the index's own search takes it, so
- * the search runs on that device and its report lines join the nearest's. It returns 0, or a nonzero weft_status that
- * fails the query. The index is tied to the column's memory: a nearest uses it only where
- * its input's column is that very buffer with the same row count (the same rows: a filter,
- * sort or join makes a new one), else it runs the exact search and says why. `describe` is
- * what explain and the report show. `scan_fraction` (0, 1]: the share of the rows one search
- * reads (an IVF index: nprobe / nlist; a flat one: 1): where a pre-filter leaves fewer
- * candidates than that many rows, the exact search over the candidates reads less and is
- * exact, and runs instead (the report says so). `release(ctx)` is called once when the last
- * holder frees it, or at once when this call fails. */
+/* An index over a table's vector column, searched by the caller's callback: its ids are the
+ * table's row numbers. `search(ctx, exec, nq, queries, k, allowed, nbits, distances, rows)`
+ * writes, for each query, up to k rows (row-major nq x k, best first, -1 for none) and their
+ * distances as weft_table_nearest gives them (smaller is nearer); `allowed` (NULL: every row)
+ * is a bitset over row numbers (bit r of byte r / 8, nbits bits) of the rows a pre-filter keeps
+ * with a non-null vector. `exec` is the one the nearest runs with (NULL or an exec whose device
+ * the plan chose for the nearest): the index's own search takes it, so the search runs on that
+ * device and its report lines join the nearest's. It returns 0, or a nonzero weft_status that
+ * fails the query. The index is tied to the column's memory: a nearest uses it only where its
+ * input's column is that very buffer with the same row count (the same rows: a filter, sort or
+ * join makes a new one), else it runs the exact search and says why. `describe` is what explain
+ * and the report show. `scan_fraction` (0, 1]: the share of the rows one search reads (an IVF
+ * index: nprobe / nlist; a flat one: 1): where a pre-filter leaves fewer candidates than that
+ * many rows, the exact search over the candidates reads less and is exact, and runs instead
+ * (the report says so). `release(ctx)` is called once when the last holder frees it, or at once
+ * when this call fails. */
 typedef int (*weft_vector_search_fn)(void *ctx, weft_exec *exec, size_t nq,
                                      const float *queries, size_t k, const uint8_t *allowed,
                                      int64_t nbits, float *distances, int64_t *rows);
