@@ -212,6 +212,16 @@ def recall(ids, truth, k):
     return hit / total if total else 1.0
 
 
+def table_row(label, per, truth, k):
+    """One engine's row of the table: recall / QPS / rows returned per filter."""
+    cells = []
+    for f in FILTERS:
+        ids, secs, nq = per[f[0]]
+        rec = recall(ids, truth[f[0]][:nq], k)
+        cells.append(f"{rec:.3f} / {nq / secs:,.0f} / {(ids >= 0).sum() / nq:.1f}")
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=1_000_000)
@@ -239,6 +249,9 @@ def main():
             continue
         results[label] = {f[0]: (r[f[0]]["ids"], r[f[0]]["seconds"], a.nq) for f in FILTERS}
         log(f"{label}: build {r['build_s']:.1f} s")
+        if "weft nearest (exact)" in results:  # each row as it comes: a stopped run keeps them
+            truth = {f[0]: results["weft nearest (exact)"][f[0]][0] for f in FILTERS}
+            log(table_row(label, results[label], truth, k))
     truth = {f[0]: results["weft nearest (exact)"][f[0]][0] for f in FILTERS}
     for selector in ("batch", "bitmap"):
         best = None
@@ -260,6 +273,7 @@ def main():
             label = f"faiss IndexFlatL2 + IDSelector{selector.title()} ({best[1] or 'as installed'})"
             results[label] = {f[0]: (best[2][f[0]]["ids"], best[2][f[0]]["seconds"], a.nq)
                               for f in FILTERS}
+            log(table_row(label, results[label], truth, k))
     lnq = min(a.lance_nq, a.nq)
     for ivf in ([0] if a.no_lance_ivf else [0, a.nlist // 4]):
         folder = tempfile.mkdtemp(prefix="vector_tables_lance_")
@@ -275,6 +289,7 @@ def main():
                      f" {'prefilter' if pre else 'postfilter'}")
             results[label] = {f[0]: (r[(f[0], pre)]["ids"], r[(f[0], pre)]["seconds"], lnq)
                               for f in FILTERS}
+            log(table_row(label, results[label], truth, k))
         if ivf:
             log(f"LanceDB IVF_PQ build {r['build_s']:.1f} s")
     folder = tempfile.mkdtemp(prefix="vector_tables_dataset_")
@@ -298,14 +313,7 @@ def main():
     print("|" + "---|" * (len(FILTERS) + 1))
     base = {f[0]: results["weft flat index"][f[0]] for f in FILTERS} if "weft flat index" in results else None
     for label, per in results.items():
-        cells = []
-        for f in FILTERS:
-            ids, secs, nq = per[f[0]]
-            rec = recall(ids, truth[f[0]][:nq], k)
-            qps = nq / secs
-            rows = (ids >= 0).sum() / nq
-            cells.append(f"{rec:.3f} / {qps:,.0f} / {rows:.1f}")
-        print(f"| {label} | " + " | ".join(cells) + " |")
+        print(table_row(label, per, truth, k))
     if base:
         print()
         print("QPS ratio, weft flat index / engine (above 1: weft faster):")
