@@ -13,21 +13,28 @@ extern "C" {
 #include "vector/knn_key_heap.h"
 }
 
+// n keys of one of 6 shapes: random, few distinct, ascending, descending, empties
+// (UINT64_MAX) among small values, and an organ pipe of empties.
+static std::vector<uint64_t> shaped_keys(int shape, size_t n, std::mt19937_64 &rng) {
+  std::vector<uint64_t> a(n);
+  for (size_t i = 0; i < n; i++) {
+    switch (shape) {
+      case 0: a[i] = rng(); break;
+      case 1: a[i] = rng() % 3; break;
+      case 2: a[i] = i; break;
+      case 3: a[i] = n - i; break;
+      case 4: a[i] = rng() % 4 == 0 ? UINT64_MAX : rng() % 50; break;
+      default: a[i] = (i % 2) ? UINT64_MAX : i; break;
+    }
+  }
+  return a;
+}
+
 TEST(KnnSortKeys, EqualsStdSortOnEveryShape) {
   std::mt19937_64 rng(7);
   for (int shape = 0; shape < 6; shape++) {
     for (size_t n : {0u, 1u, 2u, 3u, 23u, 24u, 25u, 100u, 320u, 1000u, 4097u, 100000u}) {
-      std::vector<uint64_t> a(n);
-      for (size_t i = 0; i < n; i++) {
-        switch (shape) {
-          case 0: a[i] = rng(); break;
-          case 1: a[i] = rng() % 3; break;
-          case 2: a[i] = i; break;
-          case 3: a[i] = n - i; break;
-          case 4: a[i] = rng() % 4 == 0 ? UINT64_MAX : rng() % 50; break;
-          default: a[i] = (i % 2) ? UINT64_MAX : i; break;  // organ pipe of empties
-        }
-      }
+      std::vector<uint64_t> a = shaped_keys(shape, n, rng);
       std::vector<uint64_t> want = a;
       std::sort(want.begin(), want.end());
       weft__sort_keys(a.data(), a.size());
@@ -46,17 +53,7 @@ TEST(KnnSelectKeys, KeepsTheKSmallestOnEveryShape) {
       for (size_t k = 0; k <= n; k += n <= 100 ? 1 : n / 7 + 1) ks.push_back(k);
       ks.push_back(n / 2), ks.push_back(n - 1), ks.push_back(n);
       for (size_t k : ks) {
-        std::vector<uint64_t> a(n);
-        for (size_t i = 0; i < n; i++) {
-          switch (shape) {
-            case 0: a[i] = rng(); break;
-            case 1: a[i] = rng() % 3; break;
-            case 2: a[i] = i; break;
-            case 3: a[i] = n - i; break;
-            case 4: a[i] = rng() % 4 == 0 ? UINT64_MAX : rng() % 50; break;
-            default: a[i] = (i % 2) ? UINT64_MAX : i; break;
-          }
-        }
+        std::vector<uint64_t> a = shaped_keys(shape, n, rng);
         std::vector<uint64_t> want = a;
         std::sort(want.begin(), want.end());
         weft__select_keys(a.data(), n, k);
