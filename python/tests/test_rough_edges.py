@@ -296,6 +296,32 @@ def test_timestamps_finer_than_a_microsecond_name_the_column(source):
         assert text.startswith(f"{where}: column 'when' is timestamp[ns]"), text
 
 
+@pytest.mark.parametrize("n", [0, 1, 5, 70_001])
+@pytest.mark.parametrize("source", ["pyarrow", "pyarrow batch", "polars", "polars series", "pandas"])
+def test_an_all_null_column_comes_in_as_float64_nulls(n, source):
+    """Arrow's null type (Polars' Null dtype, pa.nulls, an all-None pandas column) has no
+    weft type of its own: it becomes float64 with every row null, beside untouched columns."""
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    pd = pytest.importorskip("pandas")
+    words = [str(i) for i in range(n)]  # typed below: an empty list alone has no type
+    table = pa.table({"k": np.arange(n), "none": pa.nulls(n), "s": pa.array(words, pa.string())})
+    obj = {"pyarrow": table, "pyarrow batch": table.combine_chunks().to_batches()[0] if n else table,
+           "polars": pl.from_arrow(table),
+           "polars series": {"k": np.arange(n), "none": pl.Series("none", [None] * n),
+                             "s": pl.Series("s", words, dtype=pl.String)},
+           "pandas": pd.DataFrame({"k": np.arange(n), "none": [None] * n,
+                                   "s": pd.Series(words, dtype="string")})}[source]
+    df = weft.DataFrame(obj)
+    assert df.schema == {"k": "int64", "none": "float64", "s": "utf8"}
+    assert df.height == n
+    assert df["none"].null_count() == n
+    assert df["k"].to_list() == list(range(n))
+    back = pl.from_arrow(df.to_arrow())
+    assert back["none"].dtype == pl.Float64 and back["none"].null_count() == n
+    assert back["s"].to_list() == words
+
+
 def test_an_arrow_type_weft_lacks_is_refused_by_the_python_call():
     pa = pytest.importorskip("pyarrow")
     with pytest.raises(weft.UnsupportedError) as e:

@@ -171,25 +171,35 @@ def _timestamp_us(pa, name, col, where):
         ) from None
 
 
-def _timestamps_to_us(obj, where):
-    """A pyarrow Table / RecordBatch or Polars DataFrame whose timestamps have another unit
-    than weft's (us): a pyarrow Table with them cast (see _timestamp_us); else `obj`."""
+def _to_stored_types(obj, where):
+    """A pyarrow Table / RecordBatch or Polars DataFrame with columns in types weft does not
+    store as they are: a pyarrow Table with them cast; else `obj` itself (no copy).
+    Timestamps of another unit than weft's (us) are cast (see _timestamp_us). Arrow's null
+    type (a Polars Null column, pa.nulls) becomes float64 of nulls, as an all-None pandas
+    column does: weft has no column type without values."""
     module = type(obj).__module__.split(".")[0]
     if module == "polars" and hasattr(obj, "schema") and hasattr(obj, "to_arrow"):
+        dtypes = [str(t) for t in obj.schema.values()]
         units = [getattr(t, "time_unit", None) for t in obj.schema.values()
                  if str(t).startswith("Datetime")]
-        if not any(u not in (None, "us") for u in units):
+        if not any(u not in (None, "us") for u in units) and "Null" not in dtypes:
             return obj
         obj, module = obj.to_arrow(), "pyarrow"
     if module != "pyarrow" or not hasattr(obj, "schema") or not hasattr(obj, "columns"):
         return obj
     import pyarrow as pa
 
-    if not any(pa.types.is_timestamp(f.type) and f.type.unit != "us" for f in obj.schema):
+    def stored(field, col):
+        if pa.types.is_timestamp(field.type) and field.type.unit != "us":
+            return _timestamp_us(pa, field.name, col, where)
+        if pa.types.is_null(field.type):
+            return col.cast(pa.float64())
+        return col
+
+    if not any((pa.types.is_timestamp(f.type) and f.type.unit != "us") or pa.types.is_null(f.type)
+               for f in obj.schema):
         return obj
-    columns = [_timestamp_us(pa, f.name, c, where)
-               if pa.types.is_timestamp(f.type) and f.type.unit != "us" else c
-               for f, c in zip(obj.schema, obj.columns)]
+    columns = [stored(f, c) for f, c in zip(obj.schema, obj.columns)]
     return pa.table(columns, names=obj.schema.names)
 
 
@@ -232,7 +242,7 @@ def _arrow_handle(obj: Any, where: str) -> ctypes.c_void_p:
     """A new table handle of what from_arrow takes (see there)."""
     if type(obj).__module__.split(".")[0] == "pandas":
         obj = _pandas_to_arrow(obj, where)
-    obj = _timestamps_to_us(obj, where)
+    obj = _to_stored_types(obj, where)
     handle = table_from_arrow(obj, where)
     if handle is None:
         raise InvalidArgumentError(
