@@ -6,7 +6,7 @@ IDSelectorBatch / IDSelectorBitmap, the same queries and filters in one run.
 Run from the repository root after a Release build of libweft:
 
     WEFT_LIBRARY=build/lib PYTHONPATH=python python3 bench/vector_tables.py [--n 1000000]
-        [--nq 10000] [--lance-nq 500] [--quick] [--no-lance-ivf]
+        [--nq 10000] [--lance-nq 500] [--faiss-nq 0] [--quick] [--no-lance-ivf]
 
 Peers: `pip install lancedb pylance faiss-cpu` (optional: an engine that does not import is
 skipped). The table: rows "embedding" (bench/knn.py's clustered 128-d set), "category"
@@ -16,7 +16,8 @@ Ground truth: the exact k nearest among the rows that pass (weft's exact nearest
 against faiss's IDSelector search, which must agree). Per engine and filter: recall@k
 against it, queries per second, and the rows returned per query (a post-filter returns
 fewer than k when the filter drops them). weft and faiss search the whole batch in one
-call; LanceDB takes a query a call (its API), over the first --lance-nq queries. faiss runs
+call; LanceDB takes a query a call (its API), over the first --lance-nq queries (faiss over
+the first --faiss-nq, when given: its selector search scans every row a query). faiss runs
 in fresh interpreters as installed and with each OPENBLAS_CORETYPE worth trying (its wheel's
 OpenBLAS takes new cores for old ones; see bench/knn.py), the fastest kept.
 """
@@ -100,11 +101,11 @@ def _ids_of(r, nq, k):
     return ids
 
 
-def run_faiss(n, nq, k, selector):
+def run_faiss(n, nq, k, selector, nq_all):
     import faiss
 
     cols = columns(n)
-    q = queries(nq)
+    q = queries(nq_all)[:nq]  # the same first queries as the others' batch
     index = faiss.IndexFlatL2(DIM)
     index.add(cols["embedding"])
     out = {"blas": faiss_blas()}
@@ -227,6 +228,10 @@ def main():
     p.add_argument("--n", type=int, default=1_000_000)
     p.add_argument("--nq", type=int, default=10_000)
     p.add_argument("--lance-nq", type=int, default=500)
+    p.add_argument("--faiss-nq", type=int, default=0,
+                   help="faiss's IDSelector searches over the first N queries only (0: all): "
+                        "they scan every row a query, without BLAS, so 10,000 take an hour "
+                        "on 2 loaded cores; the QPS is per query either way")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--nlist", type=int, default=1024)
     p.add_argument("--nprobe", type=int, default=20)
@@ -237,7 +242,7 @@ def main():
         a.n, a.nq, a.lance_nq, a.nlist = 20_000, 200, 50, 128
     k = a.k
     print(f"# vector_tables: {a.n} rows x {DIM} (clustered), {a.nq} queries (LanceDB: "
-          f"{min(a.lance_nq, a.nq)}), k = {k}, {os.cpu_count()} CPUs ({cpu_model()}), "
+          f"{min(a.lance_nq, a.nq)}, faiss: {min(a.faiss_nq or a.nq, a.nq)}), k = {k}, {os.cpu_count()} CPUs ({cpu_model()}), "
           f"load {os.getloadavg()[0]:.1f}")
     results = {}  # engine -> {filter: (ids, seconds, nq)}
     for kind in ("exact", "flat", "ivf_flat"):
@@ -253,6 +258,7 @@ def main():
             truth = {f[0]: results["weft nearest (exact)"][f[0]][0] for f in FILTERS}
             log(table_row(label, results[label], truth, k))
     truth = {f[0]: results["weft nearest (exact)"][f[0]][0] for f in FILTERS}
+    fnq = min(a.faiss_nq or a.nq, a.nq)
     for selector in ("batch", "bitmap"):
         best = None
         for core in [None] + default_coretypes():
@@ -260,7 +266,7 @@ def main():
                 continue  # as installed it runs that kernel already
             if core and best and best[1] is None and default_coretypes()[0].lower() in (best[2]["blas"] or "").lower():
                 continue  # as installed it runs the widest kernel: a narrower one is slower
-            status, r = in_fresh_process(run_faiss, a.n, a.nq, k, selector, unset=OPENBLAS_FORCED,
+            status, r = in_fresh_process(run_faiss, a.n, fnq, k, selector, a.nq, unset=OPENBLAS_FORCED,
                                          setenv={"OPENBLAS_CORETYPE": core} if core else None)
             if status != "ok":
                 log(f"faiss ({selector}, {core}): {r.splitlines()[-1] if r else r}")
@@ -271,7 +277,7 @@ def main():
                 best = (total, core, r)
         if best:
             label = f"faiss IndexFlatL2 + IDSelector{selector.title()} ({best[1] or 'as installed'})"
-            results[label] = {f[0]: (best[2][f[0]]["ids"], best[2][f[0]]["seconds"], a.nq)
+            results[label] = {f[0]: (best[2][f[0]]["ids"], best[2][f[0]]["seconds"], fnq)
                               for f in FILTERS}
             log(table_row(label, results[label], truth, k))
     lnq = min(a.lance_nq, a.nq)
