@@ -11,6 +11,7 @@
 #include "core/backend_impl.h"
 #include "core/alloc.h"
 #include "core/cpu_backend_impl.h"
+#include "core/cpu_count.h"
 #include "core/error.h"
 #include "core/runtime.h"
 
@@ -51,8 +52,7 @@ static weft_status cpu_device_desc(int dev, weft__device_desc *out) {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   out->memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
   out->max_alloc_bytes = out->memory_bytes;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  out->compute_units = cores > 0 ? (int)cores : 1;
+  out->compute_units = weft__cpu_count();
   out->has_fp64 = 1;
   return WEFT_OK;
 }

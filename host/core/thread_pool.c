@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/cpu_count.h"
 #include "core/progress.h"
 
 #define WEFT_POOL_MAX 256
@@ -59,7 +60,7 @@ static void pool_after_fork(void) {
 
 static void pool_start(void) {
   pthread_atfork(NULL, NULL, pool_after_fork);
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long cores = weft__cpu_count();
   const char *env = getenv("WEFT_NUM_THREADS");
   long want = env && atol(env) > 0 ? atol(env) : cores;
   if (want < 1) want = 1;

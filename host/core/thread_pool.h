@@ -5,7 +5,8 @@
 
 typedef void (*weft__pool_fn)(void *ctx, int worker, int workers);
 
-/* Threads the pool runs a job on, the caller included (WEFT_NUM_THREADS, else the cores). */
+/* Threads the pool runs a job on, the caller included (WEFT_NUM_THREADS, else the CPUs
+ * this process may use: weft__cpu_count). */
 int weft__pool_size(void);
 /* Runs fn(ctx, w, workers) once on each of `workers` threads, the caller being worker 0, and
  * returns when all have returned. Each fn claims its own work (an atomic counter). A call

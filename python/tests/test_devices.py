@@ -38,6 +38,21 @@ def test_cpu_is_first():
     assert cpu.has_fp64
 
 
+def test_cpu_units_follow_the_affinity_mask_not_the_machine():
+    """A process pinned to one CPU (taskset, a cpuset container) gets a one-thread pool and
+    one compute unit, not one per CPU of the machine (was sysconf's online count)."""
+    import subprocess
+    import sys
+
+    code = ("import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); "
+            "import weft; print(weft.devices()[0].compute_units)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=os.environ, check=True).stdout
+    assert out.strip() == "1"
+    # a cgroup CPU quota may lower it further (tests/test_cpu_count.cc reads fake ones)
+    assert 1 <= weft.devices()[0].compute_units <= len(os.sched_getaffinity(0))
+
+
 def test_device_order_ids_and_ordinals():
     devs = weft.devices()
     order = {"cpu": 0, "opencl": 1, "cuda": 2}
