@@ -258,7 +258,7 @@ weft_status weft__key_filter_narrow(void *ctx, weft_exec *exec, const weft_table
     if (st == WEFT_OK) {
       weft__pool_run(narrow_worker, &j);
       int64_t after = kept_rows(mask, rows);
-      weft__report(exec, "  join key prefilter: %lld of %lld kept rows have a key among the "
+      weft__report(exec, "  join key prefilter: %lld of %lld rows kept, by the keys of the "
                    "other side's %lld rows%s", (long long)after, (long long)before,
                    (long long)f->other->rows,
                    atomic_load(&j.stop) ? " (stopped early: most rows matched)" : "");
