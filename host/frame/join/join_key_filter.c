@@ -23,8 +23,8 @@
 /* Once this many kept rows were tested and more than 3 in 4 matched, the rest are left
  * alone: the join drops too few of them to pay for the probes. */
 #define SAMPLE_ROWS ((int64_t)1 << 16)
-/* Bits a key of the other side may take in the bitmap form. */
-#define BITS_PER_KEY 64
+/* Bits a key of the other side may take in the bitmap form (as join_exists.c's set). */
+#define BITS_PER_KEY 128
 
 struct weft__key_filter {
   weft_table *other; /* a new reference */
@@ -130,13 +130,14 @@ static void set_add(weft__key_filter *f, uint64_t w) {
   f->slots[h] = w;
 }
 
-static inline int set_has(const weft__key_filter *f, uint64_t w) {
+/* Whether `w` is in the set; `h`: its first slot (the set form). */
+static inline int set_has(const weft__key_filter *f, uint64_t w, uint64_t h) {
   if (f->bits) {
     uint64_t b = w - f->base;
     return b < f->span && ((f->bits[b >> 6] >> (b & 63)) & 1);
   }
   if (w == 0) return f->has_zero;
-  for (uint64_t h = weft__hash_mix(w) & f->slot_mask; f->slots[h]; h = (h + 1) & f->slot_mask)
+  for (; f->slots[h]; h = (h + 1) & f->slot_mask)
     if (f->slots[h] == w) return 1;
   return 0;
 }
@@ -195,8 +196,9 @@ typedef struct narrow_job {
 
 /* Clears the bits of block `blk`'s rows whose keys the set lacks; counts the tested rows. */
 static void narrow_block(narrow_job *j, int64_t blk) {
-  uint64_t key[WEFT_JOIN_BLOCK];
+  uint64_t key[WEFT_JOIN_BLOCK], slot[WEFT_JOIN_BLOCK];
   uint8_t valid[WEFT_JOIN_BLOCK];
+  const weft__key_filter *f = j->f;
   int64_t r1 = (blk + 1) * NARROW_BLOCK < j->rows ? (blk + 1) * NARROW_BLOCK : j->rows;
   int64_t tested = 0, kept = 0;
   for (int64_t r0 = blk * NARROW_BLOCK; r0 < r1; r0 += WEFT_JOIN_BLOCK) {
@@ -206,10 +208,14 @@ static void narrow_block(narrow_job *j, int64_t blk) {
     while (b < nbytes && !m[b]) b++;
     if (b == nbytes) continue;
     weft__join_block_keys(j->keys, r0, n, valid, key);
+    if (!f->bits)
+      for (size_t i = 0; i < n; i++) slot[i] = weft__hash_mix(key[i]) & f->slot_mask;
     for (size_t i = 0; i < n; i++) {
+      /* a set larger than the cache: fetch a later row's slot while this one waits */
+      if (!f->bits && i + 16 < n) __builtin_prefetch(&f->slots[slot[i + 16]]);
       if (!((m[i >> 3] >> (i & 7)) & 1)) continue;
       tested++;
-      if (valid[i] && set_has(j->f, key[i])) kept++;
+      if (valid[i] && set_has(f, key[i], f->bits ? 0 : slot[i])) kept++;
       else m[i >> 3] &= (uint8_t)~(1u << (i & 7));
     }
   }
