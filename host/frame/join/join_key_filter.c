@@ -194,28 +194,42 @@ typedef struct narrow_job {
   _Atomic int stop; /* the sample mostly matched */
 } narrow_job;
 
-/* Clears the bits of block `blk`'s rows whose keys the set lacks; counts the tested rows. */
+/* Mask word `w` of a run of `nbytes` mask bytes (the last one may be short). */
+static uint64_t mask_word(const uint8_t *m, size_t w, size_t nbytes) {
+  uint64_t word = 0;
+  size_t take = nbytes - w * 8 < 8 ? nbytes - w * 8 : 8;
+  memcpy(&word, m + w * 8, take); /* little-endian: row 64w + b is bit b */
+  return word;
+}
+
+/* Clears the bits of block `blk`'s rows whose keys the set lacks; counts the tested rows.
+ * The kept rows of each run of 1024 are listed first (a word at a time), so the test loop
+ * has no branch on the mask and can fetch a later row's slot of the set ahead. */
 static void narrow_block(narrow_job *j, int64_t blk) {
-  uint64_t key[WEFT_JOIN_BLOCK], slot[WEFT_JOIN_BLOCK];
+  uint64_t key[WEFT_JOIN_BLOCK];
   uint8_t valid[WEFT_JOIN_BLOCK];
+  uint16_t at[WEFT_JOIN_BLOCK];
   const weft__key_filter *f = j->f;
   int64_t r1 = (blk + 1) * NARROW_BLOCK < j->rows ? (blk + 1) * NARROW_BLOCK : j->rows;
   int64_t tested = 0, kept = 0;
   for (int64_t r0 = blk * NARROW_BLOCK; r0 < r1; r0 += WEFT_JOIN_BLOCK) {
     size_t n = (size_t)(r1 - r0 < WEFT_JOIN_BLOCK ? r1 - r0 : WEFT_JOIN_BLOCK);
     uint8_t *m = j->mask + r0 / 8;
-    size_t nbytes = (n + 7) / 8, b = 0;
-    while (b < nbytes && !m[b]) b++;
-    if (b == nbytes) continue;
+    size_t nbytes = (n + 7) / 8, nk = 0;
+    for (size_t w = 0; w * 64 < n; w++) {
+      uint64_t word = mask_word(m, w, nbytes);
+      if (n - w * 64 < 64) word &= (1ULL << (n - w * 64)) - 1; /* bits past the rows */
+      for (; word; word &= word - 1) at[nk++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(word));
+    }
+    if (!nk) continue;
+    tested += (int64_t)nk;
     weft__join_block_keys(j->keys, r0, n, valid, key);
-    if (!f->bits)
-      for (size_t i = 0; i < n; i++) slot[i] = weft__hash_mix(key[i]) & f->slot_mask;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < nk; k++) {
+      size_t i = at[k];
       /* a set larger than the cache: fetch a later row's slot while this one waits */
-      if (!f->bits && i + 16 < n) __builtin_prefetch(&f->slots[slot[i + 16]]);
-      if (!((m[i >> 3] >> (i & 7)) & 1)) continue;
-      tested++;
-      if (valid[i] && set_has(f, key[i], f->bits ? 0 : slot[i])) kept++;
+      if (!f->bits && k + 16 < nk)
+        __builtin_prefetch(&f->slots[weft__hash_mix(key[at[k + 16]]) & f->slot_mask]);
+      if (valid[i] && set_has(f, key[i], f->bits ? 0 : weft__hash_mix(key[i]) & f->slot_mask)) kept++;
       else m[i >> 3] &= (uint8_t)~(1u << (i & 7));
     }
   }
@@ -237,9 +251,9 @@ static void narrow_worker(void *ctx, int w, int workers) {
 }
 
 static int64_t kept_rows(const uint8_t *mask, int64_t rows) {
-  int64_t n = 0, full = rows / 8;
-  for (int64_t b = 0; b < full; b++) n += __builtin_popcount(mask[b]);
-  if (rows % 8) n += __builtin_popcount(mask[full] & ((1u << (rows % 8)) - 1));
+  int64_t n = 0, words = rows / 64;
+  for (int64_t w = 0; w < words; w++) n += __builtin_popcountll(mask_word(mask, (size_t)w, (size_t)w * 8 + 8));
+  for (int64_t r = words * 64; r < rows; r++) n += (mask[r >> 3] >> (r & 7)) & 1;
   return n;
 }
 
