@@ -151,3 +151,23 @@ def test_a_shared_filter_is_left_whole(monkeypatch):
     plt.assert_frame_equal(sorted_frame(got), sorted_frame(want), check_dtypes=False)
     assert "reused #1" in report, report
     assert "join key prefilter" not in report, report
+
+
+@pytest.mark.parametrize("keys", list(KEYS) + ["uint64"])
+def test_a_selective_filter_tests_its_kept_rows_one_by_one(keys, monkeypatch):
+    """About 1% of the rows kept: a single key's words are read row by row for the kept rows
+    only (several or utf8 keys still a run at a time); uint64 keys against int32 ones
+    (signed): a word past 2^63 would match nothing."""
+    rng = np.random.default_rng(17)
+    big, small = big_frame(rng, 200001, 3000), small_frame(rng, 300, 3000)
+    on = KEYS.get(keys, ["k"])
+    if keys == "uint64":
+        big = big.with_columns(polars.col("k").cast(polars.UInt64))
+
+    def query(t, pl):
+        return t["small"].join(t["big"].filter(pl.col("v") == 7), on=on)
+
+    got, report, want, lazy = collect(query, small, big)
+    plt.assert_frame_equal(sorted_frame(got), sorted_frame(want), check_dtypes=False)
+    assert " rows kept, by the keys of the other side's 300 rows" in report, report
+    check_against_unfiltered(lazy, got, monkeypatch)

@@ -223,13 +223,27 @@ static void narrow_block(narrow_job *j, int64_t blk) {
     }
     if (!nk) continue;
     tested += (int64_t)nk;
-    weft__join_block_keys(j->keys, r0, n, valid, key);
+    /* key[k] / valid[k]: the k-th kept row's, read one by one where few rows are kept (the
+     * key column's other rows are never read), else a run's at once */
+    if (j->keys->single_word && nk * 8 < n) {
+      const weft_column_view *v = &j->keys->cols[0]->view;
+      for (size_t k = 0; k < nk; k++) {
+        int64_t r = r0 + at[k], vi = v->offset + r;
+        key[k] = weft__key_word(v, r);
+        valid[k] = (uint8_t)((!v->validity || v->null_count == 0 ||
+                              ((v->validity[vi >> 3] >> (vi & 7)) & 1)) &&
+                             !((j->keys->sign_guard & 1) && (key[k] >> 63)));
+      }
+    } else {
+      weft__join_block_keys(j->keys, r0, n, valid, key);
+      for (size_t k = 0; k < nk; k++) key[k] = key[at[k]], valid[k] = valid[at[k]];
+    }
     for (size_t k = 0; k < nk; k++) {
       size_t i = at[k];
       /* a set larger than the cache: fetch a later row's slot while this one waits */
       if (!f->bits && k + 16 < nk)
-        __builtin_prefetch(&f->slots[weft__hash_mix(key[at[k + 16]]) & f->slot_mask]);
-      if (valid[i] && set_has(f, key[i], f->bits ? 0 : weft__hash_mix(key[i]) & f->slot_mask)) kept++;
+        __builtin_prefetch(&f->slots[weft__hash_mix(key[k + 16]) & f->slot_mask]);
+      if (valid[k] && set_has(f, key[k], f->bits ? 0 : weft__hash_mix(key[k]) & f->slot_mask)) kept++;
       else m[i >> 3] &= (uint8_t)~(1u << (i & 7));
     }
   }
