@@ -17,6 +17,7 @@ import polars.testing as plt
 import pytest
 
 import weft
+from device_skip import require
 from test_subplan_reuse import sorted_frame, with_nulls
 
 
@@ -77,12 +78,12 @@ NARROWED = ["inner", "inner mirrored", "left", "right", "semi"]
 LEFT_ALONE = ["anti", "full", "left big"]
 
 
-def collect(query, small, big):
+def collect(query, small, big, device="cpu:0"):
     want = query({"small": small.lazy(), "big": big.lazy()}, polars).collect()
     t = {"small": weft.from_arrow(small.to_arrow()).lazy(),
          "big": weft.from_arrow(big.to_arrow()).lazy()}
     lazy = query(t, weft)
-    got = lazy.collect(device="cpu:0").to_polars()
+    got = lazy.collect(device=device).to_polars()
     return got, weft.last_report(), want, lazy
 
 
@@ -109,10 +110,13 @@ def test_join_prefilter_matches_polars(how, keys, n_big, monkeypatch):
     check_against_unfiltered(lazy, got, monkeypatch)
 
 
-def test_the_prefilter_drops_the_rows_the_join_drops():
+@pytest.mark.parametrize("device", ["cpu:0", "opencl:0"])
+def test_the_prefilter_drops_the_rows_the_join_drops(device):
+    """On a device too: the filter's mask comes back to the host, where it is narrowed."""
+    require(device)
     rng = np.random.default_rng(5)
     big, small = big_frame(rng, 200000, 100000), small_frame(rng, 50, 100000)
-    got, report, want, _ = collect(shaped("inner", ["k"]), small, big)
+    got, report, want, _ = collect(shaped("inner", ["k"]), small, big, device)
     plt.assert_frame_equal(sorted_frame(got), sorted_frame(want), check_dtypes=False)
     kept = [line for line in report.splitlines() if "join key prefilter" in line]
     assert len(kept) == 1, report
