@@ -12,7 +12,9 @@
  * When the right keys are one unique integer-like word of a small range, the table is a
  * direct array (join_keys.c): each left row then has at most one match, so the probe writes
  * every left row's match and an output bitmap in place, and the left columns are shared
- * (left join) or compacted by the bitmap (filter_compact.c) instead of gathered.
+ * (left join) or compacted by the bitmap (filter_compact.c) instead of gathered. Such a right
+ * side is built even when it is the larger one (up to DIRECT_OVER_LEFT times the left rows),
+ * for an inner or left join.
  *
  * When the exec chooses an OpenCL or CUDA device (join_device.c), the build (over the right
  * side, the left one for a right join) and the probe run there instead and hand back the
