@@ -243,7 +243,8 @@ static void narrow_block(narrow_job *j, int64_t blk) {
       /* a set larger than the cache: fetch a later row's slot while this one waits */
       if (!f->bits && k + 16 < nk)
         __builtin_prefetch(&f->slots[weft__hash_mix(key[k + 16]) & f->slot_mask]);
-      if (valid[k] && set_has(f, key[k], f->bits ? 0 : weft__hash_mix(key[k]) & f->slot_mask)) kept++;
+      uint64_t first = f->bits ? 0 : weft__hash_mix(key[k]) & f->slot_mask;
+      if (valid[k] && set_has(f, key[k], first)) kept++;
       else m[i >> 3] &= (uint8_t)~(1u << (i & 7));
     }
   }
@@ -266,7 +267,8 @@ static void narrow_worker(void *ctx, int w, int workers) {
 
 static int64_t kept_rows(const uint8_t *mask, int64_t rows) {
   int64_t n = 0, words = rows / 64;
-  for (int64_t w = 0; w < words; w++) n += __builtin_popcountll(mask_word(mask, (size_t)w, (size_t)w * 8 + 8));
+  for (int64_t w = 0; w < words; w++)
+    n += __builtin_popcountll(mask_word(mask, (size_t)w, (size_t)w * 8 + 8));
   for (int64_t r = words * 64; r < rows; r++) n += (mask[r >> 3] >> (r & 7)) & 1;
   return n;
 }
