@@ -12,6 +12,7 @@
 #include "core/exec.h"
 #include "core/placement.h"
 #include "frame/join/join.h"
+#include "frame/join/join_key_filter.h"
 #include "frame/fused/masked_agg.h"
 #include "frame/nearest/op_nearest.h"
 #include "frame/select/filter_keep.h"
@@ -136,7 +137,43 @@ typedef struct run_state {
   weft__reuse *reuse; /* the shared sub-plans (plan_reuse.c), NULL: none */
 } run_state;
 
-static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
+static weft_status run(run_state *rs, const weft_plan *p, const weft__mask_narrow *narrow,
+                       weft_table **out);
+
+/* The join key prefilter (join_key_filter.h): which input of the join `j` is a filter whose
+ * rows without a key on the other side the join drops, so that the other side runs first
+ * and the filter drops them before compacting: 1 the left, 2 the right, 0 neither. A shared
+ * filter's result serves other uses too, so it is left whole; so is the left side of a
+ * join fused with its aggregation, whose float sums would be split otherwise. */
+static int prefilter_side(const run_state *rs, const weft_plan *j, int fused) {
+  if (j->kind != WEFT__P_JOIN || getenv("WEFT_TEST_NO_JOIN_PREFILTER")) return 0;
+  weft_join_kind kind = WEFT__JOIN_KIND(j->how);
+  int left = (kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_SEMI || kind == WEFT_JOIN_RIGHT) &&
+             j->in->kind == WEFT__P_FILTER && !weft__reuse_shared(rs->reuse, j->in) &&
+             fused != WEFT__FUSE_JOIN;
+  int right = (kind == WEFT_JOIN_INNER || kind == WEFT_JOIN_LEFT) &&
+              j->right->kind == WEFT__P_FILTER && !weft__reuse_shared(rs->reuse, j->right);
+  if (left && right)
+    return weft__plan_estimate_rows(j->in) >= weft__plan_estimate_rows(j->right) ? 1 : 2;
+  return left ? 1 : right ? 2 : 0;
+}
+
+/* The filter node `filter` run with its rows narrowed to the keys (own_on) that `other` has
+ * (other_on). */
+static weft_status run_prefiltered(run_state *rs, const weft_plan *filter, const weft_table *other,
+                                   size_t nkeys, char *const *other_on, char *const *own_on,
+                                   weft_table **out) {
+  weft__key_filter *kf = NULL;
+  WEFT_RETURN_NOT_OK(weft__key_filter_make(other, nkeys, (const char *const *)other_on,
+                                           (const char *const *)own_on, &kf));
+  weft__mask_narrow narrow = {weft__key_filter_narrow, kf};
+  weft_status st = run(rs, filter, kf ? &narrow : NULL, out);
+  weft__key_filter_free(kf);
+  return st;
+}
+
+static weft_status run(run_state *rs, const weft_plan *p, const weft__mask_narrow *narrow,
+                       weft_table **out) {
   weft_table *in = NULL, *right = NULL;
   weft_status st = WEFT_OK;
   int id = 0, uses = 1;
@@ -159,10 +196,20 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   /* a fused node runs the node under it inside it: its inputs are that node's */
   int fused = weft__plan_fused(p, rs->user);
   const weft_plan *inputs = weft__plan_inputs(p, fused);
-  if (inputs->in) st = run(rs, inputs->in, &in);
-  if (st == WEFT_OK && inputs->right) st = run(rs, inputs->right, &right);
+  int prefilter = prefilter_side(rs, inputs, fused);
+  if (prefilter == 1) {
+    st = run(rs, inputs->right, NULL, &right);
+    if (st == WEFT_OK)
+      st = run_prefiltered(rs, inputs->in, right, inputs->n, inputs->right_keys, inputs->keys, &in);
+  } else {
+    if (inputs->in) st = run(rs, inputs->in, NULL, &in);
+    if (st == WEFT_OK && prefilter == 2)
+      st = run_prefiltered(rs, inputs->right, in, inputs->n, inputs->keys, inputs->right_keys, &right);
+    else if (st == WEFT_OK && inputs->right)
+      st = run(rs, inputs->right, NULL, &right);
+  }
   if (st != WEFT_OK) { /* an input failed: its message already names it */
-    weft_table_free(in);
+    weft_table_free(in), weft_table_free(right);
     return st;
   }
   weft__plan_device dev;
@@ -174,6 +221,9 @@ static weft_status run(run_state *rs, const weft_plan *p, weft_table **out) {
   st = fused == WEFT__FUSE_FILTER ? run_fused(&ex, p, in, out)
      : fused == WEFT__FUSE_JOIN ? run_join_fused(&ex, p, in, right, out)
      : fused == WEFT__FUSE_PASS ? weft__masked_agg(&ex, in, NULL, 0, NULL, p->naggs, p->aggs, p->proto, out)
+     : narrow && p->kind == WEFT__P_FILTER
+       ? weft__table_filter_narrowed(&ex, in, p->exprs[0], p->keep ? p->nkeep : SIZE_MAX,
+                                     (const char *const *)p->keep, narrow, out)
      : run_op(&ex, p, in, right, out);
   if (st == WEFT_OK && reuse == WEFT__REUSE_FIRST && (st = weft__reuse_keep(rs->reuse, p, *out)) != WEFT_OK) {
     weft_table_free(*out);
@@ -229,7 +279,7 @@ static weft_status weft_plan_collect_run(weft_exec *exec, weft_plan *plan, weft_
   weft_status st = exec && exec->strict ? check_strict(opt, exec) : WEFT_OK;
   if (st == WEFT_OK && (st = weft__reuse_find(opt, exec, &rs.reuse)) != WEFT_OK)
     st = weft__error_context(st, "weft_plan_collect");
-  if (st == WEFT_OK) st = run(&rs, opt, out);
+  if (st == WEFT_OK) st = run(&rs, opt, NULL, out);
   weft__reuse_free(rs.reuse);
   weft_plan_free(opt);
   if (exec) {

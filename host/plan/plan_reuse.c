@@ -208,6 +208,11 @@ weft__reuse_verdict weft__reuse_visit(weft__reuse *r, const weft_plan *p, int *i
   return k->seen++ == 0 ? WEFT__REUSE_FIRST : WEFT__REUSE_AGAIN;
 }
 
+int weft__reuse_shared(const weft__reuse *r, const weft_plan *p) {
+  int cls = r ? lookup(r, p) : -1;
+  return cls >= 0 && r->classes[cls].id > 0;
+}
+
 weft_status weft__reuse_keep(weft__reuse *r, const weft_plan *p, const weft_table *result) {
   int cls = r ? lookup(r, p) : -1;
   if (cls < 0 || r->classes[cls].id <= 0 || r->classes[cls].seen >= r->classes[cls].uses)

@@ -42,6 +42,10 @@ typedef enum weft__reuse_verdict {
  * its own. */
 weft__reuse_verdict weft__reuse_visit(weft__reuse *r, const weft_plan *p, int *id, int *uses);
 
+/* Whether `p` is a shared sub-plan (its result is handed to other uses: not to be changed
+ * for one of them). */
+int weft__reuse_shared(const weft__reuse *r, const weft_plan *p);
+
 /* Collect: keeps the first use's result for the later uses (a new reference to its buffers;
  * the caller keeps `result`). */
 weft_status weft__reuse_keep(weft__reuse *r, const weft_plan *p, const weft_table *result);

@@ -229,3 +229,24 @@ def test_key_set_as_a_bitmap_or_a_hash_set(how, spread, key_types, rng):
     assert ("a bitmap of the left keys' range" in report) == (spread == 1), report
     check(left.head(1), right, how, on="k")  # one left row: a range of one key
     check(left.filter(pl.col("k").is_null()), right, how, on="k")  # no valid left key
+
+
+@pytest.mark.parametrize("how", KEYED)
+@pytest.mark.parametrize("n_left", [0, 1, 700, 20_001])
+def test_a_larger_right_side_of_unique_dense_keys_is_a_direct_table(how, n_left, rng):
+    """Right keys unique and dense (a shuffled range, some null) on a right side up to 8 times
+    the left one: an inner or left join builds the direct table on the right (one load a left
+    row) rather than a hash table on the smaller left side, with the same rows in the same
+    order (TPC-H Q14's filtered lineitems against part)."""
+    n_right = 5 * n_left + 3
+    keys = rng.permutation(int(n_right * 1.3))[:n_right]
+    right = pl.DataFrame({
+        "k": pl.Series(with_nulls(rng, keys.tolist()), dtype=pl.Int32),
+        "s": pl.Series([f"r{int(i) % 11}" for i in keys], dtype=pl.String),
+        "w": pl.Series(rng.standard_normal(n_right), dtype=pl.Float64),
+        "x": pl.Series(with_nulls(rng, rng.integers(-5, 5, n_right).tolist()), dtype=pl.Int32),
+    })
+    left = side(rng, n_left, int(n_right * 1.5), "v")
+    check(left, right, how, on="k")
+    if how in ("inner", "left") and n_left >= 700:
+        assert f"direct table on {n_right} right rows" in weft.last_report(), weft.last_report()

@@ -92,6 +92,9 @@ weft_status weft__join_group_count(weft_exec *exec, const weft_table *left, cons
                                    const weft_agg *aggs, const weft_table *proto, weft_table **out);
 
 weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out);
+/* The direct table only: out->direct NULL (WEFT_OK) when the keys do not allow one. */
+weft_status weft__join_build_direct(const weft__join_keys *right, int64_t rows,
+                                    weft__join_table *out);
 /* 1 when no two rows of the hash table `t` (built on `keys`) have equal keys. */
 int weft__join_keys_unique(const weft__join_table *t, const weft__join_keys *keys);
 void weft__join_table_free(weft__join_table *t);

@@ -92,23 +92,45 @@ static int build_direct(const uint64_t *keys, const uint8_t *valid, int64_t rows
   return 1;
 }
 
-weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out) {
-  memset(out, 0, sizeof *out);
+/* Every row's key word (or hash) and whether it has no null: malloc'ed. */
+static weft_status all_keys(const weft__join_keys *right, int64_t rows, uint64_t **keys,
+                            uint8_t **valid) {
   if (rows >= (int64_t)UINT32_MAX)
     return weft__error(WEFT_ERR_INVALID_ARGUMENT, "weft_table_join: the right table has %lld rows; "
                        "at most %u are supported", (long long)rows, UINT32_MAX - 1);
-  uint64_t buckets = 16;
-  while (buckets < (uint64_t)rows * 2) buckets *= 2;
-  uint64_t *keys = weft__malloc(((size_t)rows + 1) * sizeof *keys);
-  uint8_t *valid = weft__malloc((size_t)rows + 1);
-  if (!keys || !valid) {
-    free(keys), free(valid);
+  *keys = weft__malloc(((size_t)rows + 1) * sizeof **keys);
+  *valid = weft__malloc((size_t)rows + 1);
+  if (!*keys || !*valid) {
+    free(*keys), free(*valid);
+    *keys = NULL, *valid = NULL;
     return no_memory(rows);
   }
   for (int64_t r0 = 0; r0 < rows; r0 += WEFT_JOIN_BLOCK) {
     size_t n = (size_t)(rows - r0 < WEFT_JOIN_BLOCK ? rows - r0 : WEFT_JOIN_BLOCK);
-    weft__join_block_keys(right, r0, n, valid + r0, keys + r0);
+    weft__join_block_keys(right, r0, n, *valid + r0, *keys + r0);
   }
+  return WEFT_OK;
+}
+
+weft_status weft__join_build_direct(const weft__join_keys *right, int64_t rows,
+                                    weft__join_table *out) {
+  memset(out, 0, sizeof *out);
+  if (!right->single_word) return WEFT_OK;
+  uint64_t *keys;
+  uint8_t *valid;
+  WEFT_RETURN_NOT_OK(all_keys(right, rows, &keys, &valid));
+  build_direct(keys, valid, rows, out);
+  free(keys), free(valid);
+  return WEFT_OK;
+}
+
+weft_status weft__join_build(const weft__join_keys *right, int64_t rows, weft__join_table *out) {
+  memset(out, 0, sizeof *out);
+  uint64_t buckets = 16;
+  while (buckets < (uint64_t)rows * 2) buckets *= 2;
+  uint64_t *keys;
+  uint8_t *valid;
+  WEFT_RETURN_NOT_OK(all_keys(right, rows, &keys, &valid));
   if (right->single_word && build_direct(keys, valid, rows, out)) {
     free(keys), free(valid);
     return WEFT_OK;

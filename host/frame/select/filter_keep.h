@@ -15,4 +15,19 @@ weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
                                     const weft_expr *predicate, size_t nkeep,
                                     const char *const *keep, weft_table **out);
 
+/* Clears bits of a filter's mask (rows of `table`) that its caller drops anyway, before the
+ * kept rows are compacted: a join's key prefilter (join_key_filter.h). */
+typedef struct weft__mask_narrow {
+  weft_status (*run)(void *ctx, weft_exec *exec, const weft_table *table, uint8_t *mask,
+                     int64_t rows);
+  void *ctx;
+} weft__mask_narrow;
+
+/* weft__table_filter_keep with the mask narrowed by `narrow` (NULL: as that). A predicate
+ * with aggregations is filtered as there, without narrowing. */
+weft_status weft__table_filter_narrowed(weft_exec *exec, const weft_table *table,
+                                        const weft_expr *predicate, size_t nkeep,
+                                        const char *const *keep,
+                                        const weft__mask_narrow *narrow, weft_table **out);
+
 #endif

@@ -434,6 +434,13 @@ weft_status weft_table_filter(weft_exec *exec, const weft_table *table, const we
 weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
                                     const weft_expr *predicate, size_t nkeep,
                                     const char *const *keep, weft_table **out) {
+  return weft__table_filter_narrowed(exec, table, predicate, nkeep, keep, NULL, out);
+}
+
+weft_status weft__table_filter_narrowed(weft_exec *exec, const weft_table *table,
+                                        const weft_expr *predicate, size_t nkeep,
+                                        const char *const *keep,
+                                        const weft__mask_narrow *narrow, weft_table **out) {
   WEFT_CHECK_ARG(out, "weft_table_filter: out is NULL");
   *out = NULL;
   WEFT_CHECK_ARG(table && predicate, "weft_table_filter: table and predicate must not be NULL");
@@ -461,6 +468,7 @@ weft_status weft__table_filter_keep(weft_exec *exec, const weft_table *table,
     eval_ctx c = {.bound = &b, .mask = mask, .lit = weft__lit_pred_plan(&b, &lit) ? &lit : NULL};
     st = run_eval(exec, "filter", rows, &c, 1, 0);
   }
+  if (st == WEFT_OK && narrow) st = narrow->run(narrow->ctx, exec, table, mask, rows);
   if (st == WEFT_OK) st = weft__compact_init(mask, rows, &kept); /* filter_compact.c */
   size_t nout = nkeep == SIZE_MAX ? table->ncols : nkeep;
   if (st == WEFT_OK) st = weft__table_new(nout, kept.kept, &res);
