@@ -252,11 +252,17 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
   }
   const weft_index *ix = c->ix;
   const int int8 = c->pass == WEFT__KNN_PASS_INT8;
+  const char *operands;
+  if (c->pass_queries && c->device_queries == c->pass_queries) /* all on devices */
+    operands = int8 ? "int8 codes (the device's kernel, exact int32 sums)"
+                    : "bf16 operands (the device's kernel, fp32 FMA of the bf16 values)";
+  else if (int8)
+    operands = c->scalar ? "int8 codes (portable kernel)" : "int8 codes (VPDPBUSD, exact int32 sums)";
+  else
+    operands = "bf16 operands (VDPBF16PS)";
   weft__report(exec, "  precision %s (%s): a candidate pass with %s, certified by an error "
                "bound, then the fp32 scan's arithmetic on the survivors", int8 ? "int8" : "bf16",
-               prec->why, int8 ? (c->scalar ? "int8 codes (portable kernel)"
-                                            : "int8 codes (VPDPBUSD, exact int32 sums)")
-                               : "bf16 operands (VDPBF16PS)");
+               prec->why, operands);
   if (c->pass_queries)
     weft__report(exec, "    %zu candidates ranked again in fp32 (%.1f a query, %.4f%% of the "
                  "rows); %zu queries scanned in fp32 (too many candidates)", c->survivors,
