@@ -14,6 +14,7 @@
 #include "vector/knn_keys.h"
 #include "core/scheduler.h"
 #include "core/exec.h"
+#include "core/placement.h"
 #include "vector/knn_certified.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_bf16_bound.h"
@@ -244,6 +245,19 @@ static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, 
   return pos;
 }
 
+/* 1 when no partition can run on the CPU: a strict exec whose list names no cpu (nor a
+ * placement from above, which may be the CPU). */
+static int devices_only(const weft_exec *exec) {
+  if (!exec || !exec->strict || exec->placed.set) return 0;
+  weft__device_spec spec;
+  const char *source;
+  weft__exec_spec(exec, &spec, &source);
+  if (spec.is_auto || spec.count == 0) return 0;
+  for (int i = 0; i < spec.count; i++)
+    if (strncmp(spec.ids[i], "cpu", 3) == 0) return 0;
+  return 1;
+}
+
 /* Which arithmetic the CPU's partitions ran, and what the certified pass cost. */
 static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_precision *prec) {
   if (!c->pass) {
@@ -306,7 +320,8 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
                0, 0, 0, 0, 0};
   weft__knn_precision prec;
   if (st == WEFT_OK) {
-    weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k, &prec);
+    weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k,
+                               devices_only(exec), &prec);
     if (prec.pass == WEFT__KNN_PASS_BF16) {
       st = weft__bf16_base_sync(&index->bf16, &index->bf16_lock, index->vectors, index->count,
                                 index->dim);

@@ -29,10 +29,16 @@ def _cpu_has(precision):
 
 
 # The pass is chosen where every partition could run it, the CPU included (a device's
-# failure is re-run there): without the CPU's instruction the fp32 scan runs everywhere.
-PRECISIONS = [p for p in ("bf16", "int8") if _cpu_has(p)]
-if not PRECISIONS:
-    pytest.skip("this CPU has neither AVX512_BF16 nor AVX512_VNNI", allow_module_level=True)
+# failure is re-run there): int8 runs on any CPU with its portable kernel (a test switch,
+# set below where the CPU has no VNNI); bf16 needs AVX512_BF16.
+HAS_VNNI = _cpu_has("int8")
+PRECISIONS = [p for p in ("bf16",) if _cpu_has(p)] + ["int8"]
+
+
+@pytest.fixture(autouse=True)
+def _portable_int8_without_vnni(monkeypatch):
+    if not HAS_VNNI:
+        monkeypatch.setenv("WEFT_TEST_KNN_INT8_SCALAR", "1")
 
 
 def same(ix, xq, k, device, precision, allowed=None):
@@ -42,7 +48,7 @@ def same(ix, xq, k, device, precision, allowed=None):
     dc, ic = ix.search(xq, k, precision="fp32", device="cpu", allowed=allowed)
     d1, i1 = ix.search(xq, k, precision=precision, device=device, strict=True, allowed=allowed)
     rep = weft.last_report()
-    assert f"precision {precision} (asked)" in rep
+    assert f"precision {precision} (asked" in rep, rep
     if device.startswith("opencl"):
         assert "by the device's pass" in rep, rep
     np.testing.assert_array_equal(i1, i0)
@@ -216,3 +222,26 @@ def test_a_loosened_bound_is_caught_on_the_device(monkeypatch, precision):
         monkeypatch.delenv(switch)
         caught += not np.array_equal(i1, i0)
     assert caught >= 2, caught
+
+
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_a_cpu_without_the_instructions_still_runs_the_devices_pass(monkeypatch, precision):
+    """strict with devices only: no partition can fall back to the CPU, so the device runs its
+    pass whatever the CPU has; without strict the CPU may have to run it, so fp32 runs."""
+    require("opencl:0")
+    rng = np.random.default_rng(8)
+    ix = index_of(rng.standard_normal((1500, 24), dtype=np.float32), "l2")
+    xq = rng.standard_normal((9, 24), dtype=np.float32)
+    d0, i0 = ix.search(xq, 10, precision="fp32", device="opencl", strict=True)
+    monkeypatch.setenv("WEFT_TEST_KNN_NO_BF16", "1")
+    monkeypatch.setenv("WEFT_TEST_KNN_NO_INT8", "1")
+    monkeypatch.delenv("WEFT_TEST_KNN_INT8_SCALAR", raising=False)
+    d1, i1 = ix.search(xq, 10, precision=precision, device="opencl", strict=True)
+    rep = weft.last_report()
+    assert f"precision {precision} (asked; devices only (strict)" in rep, rep
+    assert "by the device's pass" in rep, rep
+    np.testing.assert_array_equal(i1, i0)
+    np.testing.assert_array_equal(d1.view(np.uint32), d0.view(np.uint32))
+    d2, i2 = ix.search(xq, 10, precision=precision, device="opencl")
+    assert f"precision fp32 ({precision} asked, but this CPU has no" in weft.last_report()
+    np.testing.assert_array_equal(i2, i0)
