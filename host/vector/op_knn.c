@@ -47,9 +47,13 @@ typedef struct knn_ctx {
   int scalar;               /* int8: its portable kernel (a test switch) */
   double bound_scale;
   int strict;               /* a device that cannot run the pass fails the search */
+  int device_pass;          /* devices run the pass too: asked for by name, not by auto (the
+                             * device kernels are the simple version, slower than the device's
+                             * fp32 path on PoCL: bench/RESULTS.md, session 25) */
   size_t survivors, fallbacks, pass_queries; /* summed over partitions (atomics) */
   size_t device_queries;    /* of pass_queries, those a device's pass ran */
   size_t device_fp32;       /* queries a device ran in fp32, lacking the pass's kernels */
+  size_t device_auto_fp32;  /* queries a device ran in fp32 under auto (device_pass 0) */
 } knn_ctx;
 
 /* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0, knn_tile's
@@ -182,7 +186,7 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
       if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
     } else {
       st_run = WEFT_ERR_UNSUPPORTED;
-      if (c->pass) {
+      if (c->pass && c->device_pass) {
         weft__knn_certified_device_job job = {{ix, c->pass, 0, queries, norms, rows, c->k,
                                                c->allowed, c->bound_scale, lists, 0, 0},
                                               c->shard_rows};
@@ -196,7 +200,9 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
           __atomic_fetch_add(&sums->device_fp32, rows, __ATOMIC_RELAXED);
         }
       }
-      if (st_run == WEFT_ERR_UNSUPPORTED && !(c->pass && c->strict))
+      if (c->pass && !c->device_pass)
+        __atomic_fetch_add(&((knn_ctx *)ctx)->device_auto_fp32, rows, __ATOMIC_RELAXED);
+      if (st_run == WEFT_ERR_UNSUPPORTED && !(c->pass && c->device_pass && c->strict))
         st_run = run_on_device(c, st, queries, norms, rows, lists);
       if (st_run != WEFT_OK) {
         /* Copies from `queries` and `lists` may still be queued: they must end before those
@@ -291,6 +297,9 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
   if (c->device_fp32)
     weft__report(exec, "    %zu queries scanned in fp32 on a device without the pass's kernels",
                  c->device_fp32);
+  if (c->device_auto_fp32)
+    weft__report(exec, "    %zu queries scanned in fp32 on devices (auto takes a device's pass "
+                 "only when asked for by name)", c->device_auto_fp32);
   double kib = (double)(int8 ? weft__int8_base_bytes(ix->int8, ix->dim)
                               : weft__bf16_base_bytes(ix->bf16, ix->dim)) / 1024;
   weft__report(exec, "    %s copy of the rows: %.1f %s (%zu rows of dim %zu)",
@@ -317,7 +326,9 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
   knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 0, 1.0, exec && exec->strict,
-               0, 0, 0, 0, 0};
+               exec && (exec->precision == WEFT_PRECISION_BF16 ||
+                        exec->precision == WEFT_PRECISION_INT8),
+               0, 0, 0, 0, 0, 0};
   weft__knn_precision prec;
   if (st == WEFT_OK) {
     weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k,
@@ -357,9 +368,9 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
     do {
       opened = weft__backends_loaded();
       c.shard_rows = device_shard_rows(index->count, dim);
-      if (c.pass && c.shard_rows < index->count && c.shard_rows >= 16)
+      if (c.pass && c.device_pass && c.shard_rows < index->count && c.shard_rows >= 16)
         c.shard_rows -= c.shard_rows % 16; /* shards start on the copy's panels */
-      if (c.pass) {
+      if (c.pass && c.device_pass) {
         size_t words = c.pass == WEFT__KNN_PASS_INT8 ? weft__int8_groups(dim)
                                                      : weft__bf16_pairs(dim);
         size_t panel_rows = (c.shard_rows + 15) / 16 * 16;

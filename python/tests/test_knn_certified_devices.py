@@ -156,14 +156,24 @@ def test_huge_tiny_and_midpoint_values(device, metric, precision):
         same(ix, xq, k, device, precision)
 
 
-def test_strict_refuses_nothing_it_can_run_and_auto_reports():
+def test_auto_and_fp32_on_the_device():
+    """auto's rule is the CPU's: where it picks a pass, device partitions still scan in fp32
+    (the device kernels are slower than its fp32 path on PoCL), and say so."""
     require("opencl:0")
     rng = np.random.default_rng(5)
-    ix = index_of(rng.random((2000, 16), dtype=np.float32), "l2")
-    xq = rng.random((7, 16), dtype=np.float32)
-    for precision in ("auto", "fp32"):
-        d, i = ix.search(xq, 5, precision=precision, device="opencl", strict=True)
-        assert re.search(r"precision (fp32|bf16|int8) \(", weft.last_report())
+    ix = index_of(rng.random((33000, 32), dtype=np.float32), "l2")  # auto's minimum shape
+    xq = rng.random((40, 32), dtype=np.float32)
+    d0, i0 = ix.search(xq, 5, precision="fp32", device="opencl", strict=True)
+    assert "precision fp32 (asked)" in weft.last_report()
+    d1, i1 = ix.search(xq, 5, precision="auto", device="opencl", strict=True)
+    rep = weft.last_report()
+    m = re.search(r"precision (fp32|bf16|int8) \(auto", rep)
+    assert m, rep
+    if m.group(1) != "fp32":
+        assert "40 queries scanned in fp32 on devices (auto" in rep, rep
+    assert "by the device's pass" not in rep
+    np.testing.assert_array_equal(i1, i0)
+    np.testing.assert_array_equal(d1.view(np.uint32), d0.view(np.uint32))
     with pytest.raises(ValueError, match="precision"):
         ix.search(xq, 5, precision="fp16", device="opencl")
 
