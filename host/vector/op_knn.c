@@ -277,7 +277,8 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
     operands = int8 ? "int8 codes (the device's kernel, exact int32 sums)"
                     : "bf16 operands (the device's kernel, fp32 FMA of the bf16 values)";
   else if (int8)
-    operands = c->scalar ? "int8 codes (portable kernel)" : "int8 codes (VPDPBUSD, exact int32 sums)";
+    operands = c->scalar ? "int8 codes (portable kernel)"
+                         : "int8 codes (VPDPBUSD, exact int32 sums)";
   else
     operands = "bf16 operands (VDPBF16PS)";
   weft__report(exec, "  precision %s (%s): a candidate pass with %s, certified by an error "
