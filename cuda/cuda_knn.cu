@@ -121,12 +121,16 @@ weft_status wc_knn_merge(int dev, const weft__knn_tile *t) {
 }
 
 /* The certified pass's kernels (kernels/knn_certified.kern, the code OpenCL runs). Its re-rank
- * is the portable weft_knn_gemm's arithmetic: with cuBLAS on for knn_tile, the survivors'
- * keys are the CPU's and the portable kernel's, not cuBLAS's. */
+ * is the portable weft_knn_gemm's arithmetic, so it runs only where knn_tile runs that GEMM
+ * too: beside cuBLAS the answer would not be this device's fp32 scan's bit for bit, and the
+ * host scans in fp32 instead (WEFT_ERR_UNSUPPORTED). */
 weft_status wc_knn_cert(int dev, const weft__knn_cert_args *a, bool rerank) {
   if (!a) return knn_invalid("certified pass args are NULL");
-  if (a->nq == 0 || a->nb == 0) return WEFT_OK;
   WC_ENTER(dev);
+  if (wc_knn_gemm_kind(dev) == WC_GEMM_CUBLAS)
+    return wc_error(WEFT_ERR_UNSUPPORTED, "cuda: the certified k-NN pass re-ranks with the "
+                    "portable GEMM's arithmetic, and this device's fp32 scan is cuBLAS's");
+  if (a->nq == 0 || a->nb == 0) return WEFT_OK;
   const unsigned grid = knn_grid(((uint64_t)a->nq * a->nb + WK_GROUP_SIZE - 1) / WK_GROUP_SIZE);
   if (rerank)
     WC_LAUNCH(dev, weft_knn_cert_rerank, grid, (wk_u64)a->nq, (wk_u64)a->nb, (wk_u64)a->dim,

@@ -197,7 +197,10 @@ TEST_P(KnnBf16Devices, EqualsTheDevicesFp32BitForBit) {
                                        << " borrowed " << borrowed;
           EXPECT_TRUE(same_bits(c, f)) << "metric " << m << " k " << k;
           EXPECT_NE(b.report.find("precision bf16 (asked"), std::string::npos) << b.report;
-          if (on_device) {
+          // CUDA beside cuBLAS scans in fp32 on the device (the re-rank could not match it)
+          bool fp32_there = GetParam().rfind("cuda", 0) == 0 &&
+                            b.report.find("cannot run the pass") != std::string::npos;
+          if (on_device && !fp32_there) {
             EXPECT_NE(b.report.find("by the device's pass"), std::string::npos) << b.report;
           }
         }

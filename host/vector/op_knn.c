@@ -46,7 +46,6 @@ typedef struct knn_ctx {
   int pass;                 /* the CPU's partitions run a certified pass (knn_certified.h) */
   int scalar;               /* int8: its portable kernel (a test switch) */
   double bound_scale;
-  int strict;               /* a device that cannot run the pass fails the search */
   int device_pass;          /* devices run the pass too: asked for by name, not by auto (the
                              * device kernels are the simple version, slower than the device's
                              * fp32 path on PoCL: bench/RESULTS.md, session 25) */
@@ -196,14 +195,14 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
           __atomic_fetch_add(&sums->survivors, job.cpu.survivors, __ATOMIC_RELAXED);
           __atomic_fetch_add(&sums->pass_queries, rows, __ATOMIC_RELAXED);
           __atomic_fetch_add(&sums->device_queries, rows, __ATOMIC_RELAXED);
-        } else if (st_run == WEFT_ERR_UNSUPPORTED && !c->strict) {
+        } else if (st_run == WEFT_ERR_UNSUPPORTED) {
+          /* the same device's fp32 scan (not the CPU: strict or not), the same answer */
           __atomic_fetch_add(&sums->device_fp32, rows, __ATOMIC_RELAXED);
         }
       }
       if (c->pass && !c->device_pass)
         __atomic_fetch_add(&((knn_ctx *)ctx)->device_auto_fp32, rows, __ATOMIC_RELAXED);
-      if (st_run == WEFT_ERR_UNSUPPORTED && !(c->pass && c->device_pass && c->strict))
-        st_run = run_on_device(c, st, queries, norms, rows, lists);
+      if (st_run == WEFT_ERR_UNSUPPORTED) st_run = run_on_device(c, st, queries, norms, rows, lists);
       if (st_run != WEFT_OK) {
         /* Copies from `queries` and `lists` may still be queued: they must end before those
          * are freed. The failure's message is the one to keep. */
@@ -296,7 +295,8 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
                  "the same operands and bound, the survivors ranked again on the device)",
                  c->device_queries);
   if (c->device_fp32)
-    weft__report(exec, "    %zu queries scanned in fp32 on a device without the pass's kernels",
+    weft__report(exec, "    %zu queries scanned in fp32 on a device that cannot run the pass "
+                 "(its kernels missing, or an fp32 scan the re-rank cannot match, as cuBLAS)",
                  c->device_fp32);
   if (c->device_auto_fp32)
     weft__report(exec, "    %zu queries scanned in fp32 on devices (auto takes a device's pass "
@@ -326,7 +326,7 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
   pthread_rwlock_rdlock(&index->lock);
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
-  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 0, 1.0, exec && exec->strict,
+  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 0, 1.0,
                exec && (exec->precision == WEFT_PRECISION_BF16 ||
                         exec->precision == WEFT_PRECISION_INT8),
                0, 0, 0, 0, 0, 0};

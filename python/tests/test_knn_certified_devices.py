@@ -17,7 +17,7 @@ import weft
 from device_skip import require
 
 METRICS = ("l2", "ip", "cosine")
-DEVICES = ["cpu:0", "opencl:0"]
+DEVICES = ["cpu:0", "opencl:0", "cuda:0"]
 MID = np.float32(1 + 2.0**-8 - 2.0**-20)  # just below a bf16 rounding midpoint
 
 
@@ -51,6 +51,8 @@ def same(ix, xq, k, device, precision, allowed=None):
     assert f"precision {precision} (asked" in rep, rep
     if device.startswith("opencl"):
         assert "by the device's pass" in rep, rep
+    if device.startswith("cuda"):  # beside cuBLAS: the device's fp32 scan, said so
+        assert "by the device's pass" in rep or "cannot run the pass" in rep, rep
     np.testing.assert_array_equal(i1, i0)
     np.testing.assert_array_equal(d1.view(np.uint32), d0.view(np.uint32))
     np.testing.assert_array_equal(i0, ic)
