@@ -315,6 +315,12 @@ static weft_status wc_launch(int dev, const weft__launch *l) {
       const auto *a = static_cast<const weft__scan_add_args *>(l->args);
       return wc_scan_add(dev, a->n, a->data, a->sums);
     }
+    case WEFT__K_KNN_CERT_BOUND:
+      return wc_knn_cert(dev, static_cast<const weft__knn_cert_args *>(l->args), false);
+    case WEFT__K_KNN_CERT_RERANK:
+      return wc_knn_cert(dev, static_cast<const weft__knn_cert_args *>(l->args), true);
+    case WEFT__K_KNN_MERGE:
+      return wc_knn_merge(dev, static_cast<const weft__knn_tile *>(l->args));
     default: break;
   }
   const char *name = weft__kernel_name(l->kernel);

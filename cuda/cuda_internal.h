@@ -204,6 +204,9 @@ void wc_reduce_release(wc_device *d);
  * weft_knn_sort. */
 weft_status wc_knn_tile(int dev, const weft__knn_tile *tile);
 weft_status wc_knn_sort(int dev, size_t nq, size_t k, void *lists);
+/* The certified k-NN pass's launches (WEFT__K_KNN_MERGE, _CERT_BOUND, _CERT_RERANK). */
+weft_status wc_knn_merge(int dev, const weft__knn_tile *tile);
+weft_status wc_knn_cert(int dev, const weft__knn_cert_args *args, bool rerank);
 /* out (row-major nq x nb) = queries (nq x dim) * base (nb x dim)^T, queued on the device's
  * stream: by cuBLAS (what knn_tile uses) or by the portable weft_knn_gemm (what OpenCL
  * uses; the self-test compares the two). nq, nb, dim <= INT_MAX. */

@@ -12,6 +12,7 @@
 #include "knn_keys.kern"
 #include "knn_gemm.kern"
 #include "knn_topk.kern"
+#include "knn_certified.kern"
 
 static weft_status knn_invalid(const char *what) {
   return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: knn_tile: %s", what);
@@ -103,5 +104,47 @@ weft_status wc_knn_sort(int dev, size_t nq, size_t k, void *lists) {
   if (!lists) return wc_error(WEFT_ERR_INVALID_ARGUMENT, "cuda: knn_sort: lists is NULL");
   WC_ENTER(dev);
   WC_LAUNCH(dev, weft_knn_sort, knn_grid(nq), (wk_u64 *)lists, (wk_u64)nq, (wk_u64)k);
+  return WEFT_OK;
+}
+
+weft_status wc_knn_merge(int dev, const weft__knn_tile *t) {
+  if (!t) return knn_invalid("tile is NULL");
+  if (t->nq == 0 || t->k == 0) return WEFT_OK;
+  WC_ENTER(dev);
+  WC_LAUNCH(dev, weft_knn_topk_merge, knn_grid(t->nq), (const float *)t->scratch, (wk_u64)t->nq,
+            (wk_u64)t->nb, (const float *)t->base_norms, (wk_i32)t->metric,
+            (const wk_u8 *)t->allowed, (wk_i32)(t->allowed != nullptr), (wk_u64)t->position0,
+            (const wk_u64 *)t->list_in, (wk_u64 *)t->list_out, (wk_u64)t->k,
+            (const float *)t->query_norms,
+            (wk_i32)(t->metric == WEFT__KNN_L2 && t->query_norms != nullptr));
+  return WEFT_OK;
+}
+
+/* The certified pass's kernels (kernels/knn_certified.kern, the code OpenCL runs). Its re-rank
+ * is the portable weft_knn_gemm's arithmetic, so it runs only where knn_tile runs that GEMM
+ * too: beside cuBLAS the answer would not be this device's fp32 scan's bit for bit, and the
+ * host scans in fp32 instead (WEFT_ERR_UNSUPPORTED). */
+weft_status wc_knn_cert(int dev, const weft__knn_cert_args *a, bool rerank) {
+  if (!a) return knn_invalid("certified pass args are NULL");
+  WC_ENTER(dev);
+  if (wc_knn_gemm_kind(dev) == WC_GEMM_CUBLAS)
+    return wc_error(WEFT_ERR_UNSUPPORTED, "cuda: the certified k-NN pass re-ranks with the "
+                    "portable GEMM's arithmetic, and this device's fp32 scan is cuBLAS's");
+  if (a->nq == 0 || a->nb == 0) return WEFT_OK;
+  const unsigned grid = knn_grid(((uint64_t)a->nq * a->nb + WK_GROUP_SIZE - 1) / WK_GROUP_SIZE);
+  if (rerank)
+    WC_LAUNCH(dev, weft_knn_cert_rerank, grid, (wk_u64)a->nq, (wk_u64)a->nb, (wk_u64)a->dim,
+              (wk_u64)a->words, (wk_i32)a->int8, (wk_i32)a->l2, (const wk_u32 *)a->qwords,
+              (const float *)a->coef, (const wk_u32 *)a->panels, (const float *)a->norm_up,
+              (const float *)a->resid_up, (const float *)a->row_scale, (const float *)a->norms,
+              (const float *)a->query_norms, (const float *)a->bar, (const float *)a->queries,
+              (const float *)a->base, (const wk_u8 *)a->allowed, (wk_i32)(a->allowed != nullptr),
+              (wk_u64)a->position0, (wk_u32 *)a->count, (float *)a->out);
+  else
+    WC_LAUNCH(dev, weft_knn_cert_bound, grid, (wk_u64)a->nq, (wk_u64)a->nb, (wk_u64)a->words,
+              (wk_i32)a->int8, (wk_i32)a->l2, (const wk_u32 *)a->qwords, (const float *)a->coef,
+              (const wk_u32 *)a->panels, (const float *)a->norm_up, (const float *)a->resid_up,
+              (const float *)a->row_scale, (const float *)a->norms, (const float *)a->query_norms,
+              (float *)a->out);
   return WEFT_OK;
 }

@@ -36,6 +36,7 @@ typedef short wk_i16;
 #define WK_ATOMIC_MIN_GLOBAL(p, v) atomic_min((p), (v))
 #define WK_ATOMIC_INC_GLOBAL(p) atomic_inc(p)
 #define WK_F32_BITS(f) as_uint(f)
+#define WK_F32_FROM_BITS(u) as_float(u)
 #define WK_FMA(a, b, c) fma((a), (b), (c)) /* fused: one rounding, contract flags aside */
 #define WK_GLOBAL_ID() ((wk_u64)get_global_id(0))
 #define WK_GLOBAL_SIZE() ((wk_u64)get_global_size(0))
@@ -73,6 +74,7 @@ typedef short wk_i16;
 #define WK_ATOMIC_MIN_GLOBAL(p, v) atomicMin((p), (v))
 #define WK_ATOMIC_INC_GLOBAL(p) atomicAdd((p), 1u)
 #define WK_F32_BITS(f) __float_as_uint(f)
+#define WK_F32_FROM_BITS(u) __uint_as_float(u)
 #define WK_FMA(a, b, c) __fmaf_rn((a), (b), (c))
 #define WK_GLOBAL_ID() ((wk_u64)blockIdx.x * blockDim.x + threadIdx.x)
 #define WK_GLOBAL_SIZE() ((wk_u64)gridDim.x * blockDim.x)

@@ -303,7 +303,7 @@ static weft_status ocl_device_desc(int dev, weft__device_desc *out) {
 }
 
 /* The table's `launch` entry: each kernel id to its function (opencl_join.c for the join's
- * steps and the scans). */
+ * steps and the scans, opencl_knn.c for the certified k-NN pass). */
 static weft_status ocl_launch(int dev, const weft__launch *l) {
   if (!l) return weft_ocl_error(WEFT_ERR_INVALID_ARGUMENT, "opencl: launch: the launch is NULL");
   if (!l->args)
@@ -342,6 +342,9 @@ static weft_status ocl_launch(int dev, const weft__launch *l) {
       const weft__scan_add_args *a = l->args;
       return weft_ocl_scan_add(dev, a->n, a->data, a->sums);
     }
+    case WEFT__K_KNN_CERT_BOUND: return weft_ocl_knn_cert(dev, l->args, 0);
+    case WEFT__K_KNN_CERT_RERANK: return weft_ocl_knn_cert(dev, l->args, 1);
+    case WEFT__K_KNN_MERGE: return weft_ocl_knn_merge(dev, l->args);
     default: break;
   }
   const char *name = weft__kernel_name(l->kernel);

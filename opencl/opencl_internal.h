@@ -30,6 +30,8 @@ enum weft_ocl_kernel {
   WEFT_OCL_KNN_GEMM,
   WEFT_OCL_KNN_TOPK_MERGE,
   WEFT_OCL_KNN_SORT,
+  WEFT_OCL_KNN_CERT_BOUND,
+  WEFT_OCL_KNN_CERT_RERANK,
   WEFT_OCL_EXPR_EVAL,
   WEFT_OCL_SORT_HISTOGRAM,
   WEFT_OCL_SORT_SCAN,
@@ -141,6 +143,8 @@ weft_status weft_ocl_reduce(int dev, weft_dtype dtype, size_t n, const void *x, 
 /* opencl_knn.c */
 weft_status weft_ocl_knn_tile(int dev, const weft__knn_tile *tile);
 weft_status weft_ocl_knn_sort(int dev, size_t nq, size_t k, void *lists);
+weft_status weft_ocl_knn_merge(int dev, const weft__knn_tile *tile);
+weft_status weft_ocl_knn_cert(int dev, const weft__knn_cert_args *args, int rerank);
 
 /* opencl_expr.c */
 weft_status weft_ocl_expr_eval(int dev, const weft__expr_launch *launch);

@@ -14,6 +14,7 @@ static const char *const launch_names[WEFT_OCL_KERNEL_COUNT] = {
     "clEnqueueNDRangeKernel(weft_bitmap_and)",     "clEnqueueNDRangeKernel(weft_reduce_f32)",
     "clEnqueueNDRangeKernel(weft_reduce_f64)",     "clEnqueueNDRangeKernel(weft_knn_gemm)",
     "clEnqueueNDRangeKernel(weft_knn_topk_merge)", "clEnqueueNDRangeKernel(weft_knn_sort)",
+    "clEnqueueNDRangeKernel(weft_knn_cert_bound)", "clEnqueueNDRangeKernel(weft_knn_cert_rerank)",
     "clEnqueueNDRangeKernel(weft_expr_eval)",      "clEnqueueNDRangeKernel(weft_sort_histogram)",
     "clEnqueueNDRangeKernel(weft_sort_scan)",      "clEnqueueNDRangeKernel(weft_sort_scatter)",
     "clEnqueueNDRangeKernel(weft_join_clear)",     "clEnqueueNDRangeKernel(weft_join_insert)",

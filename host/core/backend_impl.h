@@ -179,6 +179,12 @@ typedef enum weft__kernel {
    * SCAN_ADD adds the scanned sums back: data[i] += sums[i / 2048]. */
   WEFT__K_SCAN_CHUNKS = 0x200,        /* weft__scan_chunks_args */
   WEFT__K_SCAN_ADD = 0x201,           /* weft__scan_add_args */
+  /* The certified reduced-precision k-NN pass (kernels/knn_certified.kern, docs/knn_bound.md
+   * section 10); host/vector/knn_certified_device.c drives them. KNN_MERGE folds the values a
+   * tile's scratch already holds into the lists (knn_tile without its inner products). */
+  WEFT__K_KNN_CERT_BOUND = 0x300,     /* weft__knn_cert_args */
+  WEFT__K_KNN_CERT_RERANK = 0x301,    /* weft__knn_cert_args */
+  WEFT__K_KNN_MERGE = 0x302,          /* weft__knn_tile */
   WEFT__K_MAX_ENUM = 0x7fffffff       /* not a kernel: keeps any 31-bit id a valid value */
 } weft__kernel;
 
@@ -224,6 +230,27 @@ typedef struct weft__scan_chunks_args {
   void *data, *sums;
 } weft__scan_chunks_args;
 
+/* One shard of the certified pass: nq queries x nb rows (positions position0 + j). */
+typedef struct weft__knn_cert_args {
+  size_t nq, nb, dim;
+  size_t words;            /* a query's and a row's packed words: bf16 pairs or int8 groups */
+  int int8, l2;            /* the operands; l2 keys (with query_norms) or -ip */
+  uint64_t position0;      /* a multiple of 16: the shard starts on a panel */
+  const void *qwords;      /* nq x words packed as the CPU pass packs them */
+  const void *coef;        /* nq x 5 float: alpha, beta, tau, s_q, m_q (int8) */
+  const void *panels;      /* ceil(nb / 16) panels of words x 16 lanes, the shard's */
+  const void *norm_up, *resid_up, *row_scale; /* nb float each (row_scale: int8's s_x) */
+  const void *norms;       /* nb float |x|^2 (l2) */
+  const void *query_norms; /* nq float |q|^2 (l2) */
+  /* RERANK only */
+  const void *bar;         /* nq float: T, the k-th smallest U of each query */
+  const void *queries;     /* nq x dim float, as the fp32 scan takes them */
+  const void *base;        /* nb x dim float */
+  const void *allowed;     /* bitset over positions, or NULL */
+  void *count;             /* nq uint32: survivors added */
+  void *out;               /* nq x nb float: BOUND -U; RERANK the fp32 ip or NaN */
+} weft__knn_cert_args;
+
 typedef struct weft__scan_add_args {
   size_t n;
   void *data;
@@ -242,6 +269,9 @@ static inline const char *weft__kernel_name(weft__kernel kernel) {
     case WEFT__K_JOIN_EMIT: return "join_emit";
     case WEFT__K_SCAN_CHUNKS: return "scan_chunks";
     case WEFT__K_SCAN_ADD: return "scan_add";
+    case WEFT__K_KNN_CERT_BOUND: return "knn_cert_bound";
+    case WEFT__K_KNN_CERT_RERANK: return "knn_cert_rerank";
+    case WEFT__K_KNN_MERGE: return "knn_merge";
     default: return NULL;
   }
 }

@@ -11,7 +11,7 @@
 #include "core/runtime.h"
 
 #define WEFT_PARTITION_ALIGN ((size_t)1024)
-#define WEFT_STAGE_SLOTS 8
+#define WEFT_STAGE_SLOTS 16
 
 typedef struct weft__stage {
   weft__device *dev;

@@ -235,9 +235,7 @@ static weft_status scan_fallbacks(const weft__knn_certified_job *job, const quer
   return st;
 }
 
-/* The queries' operands in the pass's format: packed words (bf16 pairs or int8 code groups,
- * `words` a query), scales (int8) and bound coefficients. */
-static weft_status prepare_queries(const weft__knn_certified_job *job, size_t words,
+weft_status weft__knn_certified_queries(const weft__knn_certified_job *job, size_t words,
                                    uint32_t *qwords, float *qscale, float *qshift,
                                    weft__knn_coef *coef) {
   const size_t dim = job->ix->dim;
@@ -281,7 +279,7 @@ weft_status weft__knn_certified_run(weft__knn_certified_job *job) {
   if (!qs || !heaps || !ip || !qwords || !qscale || !coef)
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the %s pass of %zu "
                      "queries at k = %zu", int8 ? "int8" : "bf16", rows, k);
-  if (st == WEFT_OK) st = prepare_queries(job, words, qwords, qscale, qshift, coef);
+  if (st == WEFT_OK) st = weft__knn_certified_queries(job, words, qwords, qscale, qshift, coef);
   if (st == WEFT_OK) {
     for (size_t i = 0; i < rows * k; i++) heaps[i] = INFINITY;
     for (size_t i = 0; i < rows; i++) qs[i].heap = heaps + i * k;

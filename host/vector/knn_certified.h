@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "weft.h"
+#include "vector/knn_coef.h"
 
 /* Past this k the pass is not run (its per-query bounds would not fit in cache anyway). */
 #define WEFT_KNN_CERTIFIED_MAX_K ((size_t)65536)
@@ -35,5 +36,23 @@ typedef struct weft__knn_certified_job {
 } weft__knn_certified_job;
 
 weft_status weft__knn_certified_run(weft__knn_certified_job *job);
+
+/* The pass on a device's stage (knn_certified_device.c): the same job (lists and survivors
+ * as above, fallbacks 0) with the base in shards of shard_rows, a multiple of 16 unless one
+ * shard holds it all. WEFT_ERR_UNSUPPORTED where the backend lacks the pass's kernels. */
+struct weft__stage;
+typedef struct weft__knn_certified_device_job {
+  weft__knn_certified_job cpu;
+  size_t shard_rows;
+} weft__knn_certified_device_job;
+
+weft_status weft__knn_certified_device(weft__knn_certified_device_job *job,
+                                       struct weft__stage *stage);
+
+/* The job's queries as the pass takes them: packed words (bf16 pairs or int8 code groups,
+ * `words` a query), scales and shifts (int8) and the bound's coefficients. */
+weft_status weft__knn_certified_queries(const weft__knn_certified_job *job, size_t words,
+                                        uint32_t *qwords, float *qscale, float *qshift,
+                                        weft__knn_coef *coef);
 
 #endif

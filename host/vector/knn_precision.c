@@ -52,7 +52,7 @@ static int can_run(int pass, const char *how, const weft_index *ix, size_t k,
 }
 
 void weft__knn_precision_choose(int asked, const weft_index *ix, size_t nq, size_t k,
-                                weft__knn_precision *out) {
+                                int devices_only, weft__knn_precision *out) {
   out->pass = 0;
   out->scalar = 0;
   if (asked == WEFT_PRECISION_FP32) {
@@ -64,6 +64,11 @@ void weft__knn_precision_choose(int asked, const weft_index *ix, size_t nq, size
     if (can_run(pass, pass == WEFT__KNN_PASS_BF16 ? "bf16 asked" : "int8 asked", ix, k, out)) {
       out->pass = pass;
       SAY(out->scalar ? "asked; the portable kernel (WEFT_TEST_KNN_INT8_SCALAR)" : "asked");
+    } else if (devices_only && k <= WEFT_KNN_CERTIFIED_MAX_K &&
+               (pass == WEFT__KNN_PASS_BF16 || ix->dim <= WEFT_KNN_INT8_MAX_DIM)) {
+      out->pass = pass;
+      out->scalar = 0;
+      SAY("asked; devices only (strict), whatever this CPU has");
     }
     return;
   }

@@ -13,8 +13,10 @@ typedef struct weft__knn_precision {
   char why[240];
 } weft__knn_precision;
 
-/* `asked` is the exec's weft_precision. */
+/* `asked` is the exec's weft_precision. devices_only: no partition can run on the CPU (a
+ * strict exec naming devices only), so a bf16 or int8 pass that was asked for needs no CPU
+ * instruction: the devices run their own kernels (knn_certified_device.c). */
 void weft__knn_precision_choose(int asked, const weft_index *ix, size_t nq, size_t k,
-                                weft__knn_precision *out);
+                                int devices_only, weft__knn_precision *out);
 
 #endif

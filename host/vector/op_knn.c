@@ -14,15 +14,22 @@
 #include "vector/knn_keys.h"
 #include "core/scheduler.h"
 #include "core/exec.h"
+#include "core/placement.h"
 #include "vector/knn_certified.h"
 #include "vector/knn_bf16_base.h"
 #include "vector/knn_bf16_bound.h"
 #include "vector/knn_int8_base.h"
 #include "vector/knn_int8_bound.h"
+#include "vector/cpu_dot_bf16.h"
+#include "vector/cpu_dot_int8.h"
 #include "vector/knn_precision.h"
+#include "vector/knn_slots.h"
 
-enum { SLOT_QUERIES, SLOT_LIST_A, SLOT_LIST_B, SLOT_SCRATCH, SLOT_BASE, SLOT_NORMS, SLOT_ALLOWED,
-       SLOT_QUERY_NORMS };
+enum { SLOT_QUERIES = WEFT__KNN_SLOT_QUERIES, SLOT_LIST_A = WEFT__KNN_SLOT_LIST_A,
+       SLOT_LIST_B = WEFT__KNN_SLOT_LIST_B, SLOT_SCRATCH = WEFT__KNN_SLOT_SCRATCH,
+       SLOT_BASE = WEFT__KNN_SLOT_BASE, SLOT_NORMS = WEFT__KNN_SLOT_NORMS,
+       SLOT_ALLOWED = WEFT__KNN_SLOT_ALLOWED, SLOT_QUERY_NORMS = WEFT__KNN_SLOT_QUERY_NORMS };
+_Static_assert(WEFT__KNN_SLOTS <= WEFT_STAGE_SLOTS, "a stage has a slot for each k-NN buffer");
 
 #define WEFT_KNN_MAX_K ((size_t)1 << 20)
 #define DEVICE_SHARD_ROWS ((size_t)65536)
@@ -39,7 +46,13 @@ typedef struct knn_ctx {
   int pass;                 /* the CPU's partitions run a certified pass (knn_certified.h) */
   int scalar;               /* int8: its portable kernel (a test switch) */
   double bound_scale;
+  int device_pass;          /* devices run the pass too: asked for by name, not by auto (the
+                             * device kernels are the simple version, slower than the device's
+                             * fp32 path on PoCL: bench/RESULTS.md, session 25) */
   size_t survivors, fallbacks, pass_queries; /* summed over partitions (atomics) */
+  size_t device_queries;    /* of pass_queries, those a device's pass ran */
+  size_t device_fp32;       /* queries a device ran in fp32, lacking the pass's kernels */
+  size_t device_auto_fp32;  /* queries a device ran in fp32 under auto (device_pass 0) */
 } knn_ctx;
 
 /* The keys' distances are the ones reported (l2: with |q|^2 added and clamped at 0, knn_tile's
@@ -171,7 +184,25 @@ static weft_status knn_run(void *ctx, weft__stage *st, size_t row0, size_t rows)
       st_run = be->knn_tile(dev, &t);
       if (st_run == WEFT_OK) st_run = be->knn_sort(dev, rows, c->k, lists);
     } else {
-      st_run = run_on_device(c, st, queries, norms, rows, lists);
+      st_run = WEFT_ERR_UNSUPPORTED;
+      if (c->pass && c->device_pass) {
+        weft__knn_certified_device_job job = {{ix, c->pass, 0, queries, norms, rows, c->k,
+                                               c->allowed, c->bound_scale, lists, 0, 0},
+                                              c->shard_rows};
+        st_run = weft__knn_certified_device(&job, st);
+        knn_ctx *sums = ctx;
+        if (st_run == WEFT_OK) {
+          __atomic_fetch_add(&sums->survivors, job.cpu.survivors, __ATOMIC_RELAXED);
+          __atomic_fetch_add(&sums->pass_queries, rows, __ATOMIC_RELAXED);
+          __atomic_fetch_add(&sums->device_queries, rows, __ATOMIC_RELAXED);
+        } else if (st_run == WEFT_ERR_UNSUPPORTED) {
+          /* the same device's fp32 scan (not the CPU: strict or not), the same answer */
+          __atomic_fetch_add(&sums->device_fp32, rows, __ATOMIC_RELAXED);
+        }
+      }
+      if (c->pass && !c->device_pass)
+        __atomic_fetch_add(&((knn_ctx *)ctx)->device_auto_fp32, rows, __ATOMIC_RELAXED);
+      if (st_run == WEFT_ERR_UNSUPPORTED) st_run = run_on_device(c, st, queries, norms, rows, lists);
       if (st_run != WEFT_OK) {
         /* Copies from `queries` and `lists` may still be queued: they must end before those
          * are freed. The failure's message is the one to keep. */
@@ -219,6 +250,19 @@ static uint8_t *allowed_positions(const weft_index *ix, const uint8_t *allowed, 
   return pos;
 }
 
+/* 1 when no partition can run on the CPU: a strict exec whose list names no cpu (nor a
+ * placement from above, which may be the CPU). */
+static int devices_only(const weft_exec *exec) {
+  if (!exec || !exec->strict || exec->placed.set) return 0;
+  weft__device_spec spec;
+  const char *source;
+  weft__exec_spec(exec, &spec, &source);
+  if (spec.is_auto || spec.count == 0) return 0;
+  for (int i = 0; i < spec.count; i++)
+    if (strncmp(spec.ids[i], "cpu", 3) == 0) return 0;
+  return 1;
+}
+
 /* Which arithmetic the CPU's partitions ran, and what the certified pass cost. */
 static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_precision *prec) {
   if (!c->pass) {
@@ -227,11 +271,18 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
   }
   const weft_index *ix = c->ix;
   const int int8 = c->pass == WEFT__KNN_PASS_INT8;
+  const char *operands;
+  if (c->pass_queries && c->device_queries == c->pass_queries) /* all on devices */
+    operands = int8 ? "int8 codes (the device's kernel, exact int32 sums)"
+                    : "bf16 operands (the device's kernel, fp32 FMA of the bf16 values)";
+  else if (int8)
+    operands = c->scalar ? "int8 codes (portable kernel)"
+                         : "int8 codes (VPDPBUSD, exact int32 sums)";
+  else
+    operands = "bf16 operands (VDPBF16PS)";
   weft__report(exec, "  precision %s (%s): a candidate pass with %s, certified by an error "
                "bound, then the fp32 scan's arithmetic on the survivors", int8 ? "int8" : "bf16",
-               prec->why, int8 ? (c->scalar ? "int8 codes (portable kernel)"
-                                            : "int8 codes (VPDPBUSD, exact int32 sums)")
-                               : "bf16 operands (VDPBF16PS)");
+               prec->why, operands);
   if (c->pass_queries)
     weft__report(exec, "    %zu candidates ranked again in fp32 (%.1f a query, %.4f%% of the "
                  "rows); %zu queries scanned in fp32 (too many candidates)", c->survivors,
@@ -239,6 +290,17 @@ static void report_precision(weft_exec *exec, const knn_ctx *c, const weft__knn_
                  ix->count ? 100.0 * (double)c->survivors / (double)c->pass_queries /
                              (double)ix->count : 0.0,
                  c->fallbacks);
+  if (c->device_queries)
+    weft__report(exec, "    %zu of those queries by the device's pass (kernels/knn_certified.kern: "
+                 "the same operands and bound, the survivors ranked again on the device)",
+                 c->device_queries);
+  if (c->device_fp32)
+    weft__report(exec, "    %zu queries scanned in fp32 on a device that cannot run the pass "
+                 "(its kernels missing, or an fp32 scan the re-rank cannot match, as cuBLAS)",
+                 c->device_fp32);
+  if (c->device_auto_fp32)
+    weft__report(exec, "    %zu queries scanned in fp32 on devices (auto takes a device's pass "
+                 "only when asked for by name)", c->device_auto_fp32);
   double kib = (double)(int8 ? weft__int8_base_bytes(ix->int8, ix->dim)
                               : weft__bf16_base_bytes(ix->bf16, ix->dim)) / 1024;
   weft__report(exec, "    %s copy of the rows: %.1f %s (%zu rows of dim %zu)",
@@ -264,10 +326,14 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
   pthread_rwlock_rdlock(&index->lock);
   if (st == WEFT_OK && allowed && !(pos_bits = allowed_positions(index, allowed, allowed_bits)))
     st = weft__error(WEFT_ERR_OUT_OF_MEMORY, "search: no host memory for the allowed bitset");
-  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 0, 1.0, 0, 0, 0};
+  knn_ctx c = {index, queries, k, 0, pos_bits, distances, labels, 0, 0, 1.0,
+               exec && (exec->precision == WEFT_PRECISION_BF16 ||
+                        exec->precision == WEFT_PRECISION_INT8),
+               0, 0, 0, 0, 0, 0};
   weft__knn_precision prec;
   if (st == WEFT_OK) {
-    weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k, &prec);
+    weft__knn_precision_choose(exec ? exec->precision : WEFT_PRECISION_AUTO, index, nq, k,
+                               devices_only(exec), &prec);
     if (prec.pass == WEFT__KNN_PASS_BF16) {
       st = weft__bf16_base_sync(&index->bf16, &index->bf16_lock, index->vectors, index->count,
                                 index->dim);
@@ -303,6 +369,21 @@ weft_status weft_index_search(weft_exec *exec, weft_index *index, size_t nq, con
     do {
       opened = weft__backends_loaded();
       c.shard_rows = device_shard_rows(index->count, dim);
+      if (c.pass && c.device_pass && c.shard_rows < index->count && c.shard_rows >= 16)
+        c.shard_rows -= c.shard_rows % 16; /* shards start on the copy's panels */
+      if (c.pass && c.device_pass) {
+        size_t words = c.pass == WEFT__KNN_PASS_INT8 ? weft__int8_groups(dim)
+                                                     : weft__bf16_pairs(dim);
+        size_t panel_rows = (c.shard_rows + 15) / 16 * 16;
+        op.slot_row_bits[WEFT__KNN_SLOT_QWORDS] = words * 32;
+        op.slot_row_bits[WEFT__KNN_SLOT_COEF] = 5 * 32;
+        op.slot_row_bits[WEFT__KNN_SLOT_BAR] = op.slot_row_bits[WEFT__KNN_SLOT_COUNT] = 32;
+        op.slot_fixed_bytes[WEFT__KNN_SLOT_PANELS] = panel_rows * words * sizeof(uint32_t);
+        op.slot_fixed_bytes[WEFT__KNN_SLOT_NORM_UP] = c.shard_rows * sizeof(float);
+        op.slot_fixed_bytes[WEFT__KNN_SLOT_RESID_UP] = c.shard_rows * sizeof(float);
+        if (c.pass == WEFT__KNN_PASS_INT8)
+          op.slot_fixed_bytes[WEFT__KNN_SLOT_ROW_SCALE] = c.shard_rows * sizeof(float);
+      }
       op.slot_row_bits[SLOT_SCRATCH] = c.shard_rows * 32;
       op.slot_fixed_bytes[SLOT_BASE] = c.shard_rows * dim * sizeof(float);
       op.slot_fixed_bytes[SLOT_NORMS] = c.shard_rows * sizeof(float);

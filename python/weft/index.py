@@ -593,8 +593,9 @@ class FlatIndex:
         instead of falling back to the CPU. allowed: a bool mask over ids (allowed[i]
         True = id i may be returned) or a weft.Bitset; ids past its end are excluded.
 
-        precision: "auto" (default), "fp32", "bf16" or "int8", the arithmetic of the CPU's
-        scan. The answer is the same, bit for bit, whatever it is: "bf16" and "int8" compute
+        precision: "auto" (default), "fp32", "bf16" or "int8", the arithmetic of the scan
+        (on the CPU, and on an OpenCL or CUDA device with the same operands and bound).
+        The answer is the same, bit for bit, whatever it is: "bf16" and "int8" compute
         the inner products with reduced operands only to pick candidates, which a rigorous
         error bound certifies, and rank those again in fp32. "bf16" (AVX512_BF16) keeps a
         bf16 copy of the vectors (half their size); "int8" (AVX512_VNNI: exact int32 sums
