@@ -604,6 +604,16 @@ WEFT_API WEFT_NODISCARD weft_status weft_table_take_shuffled(const weft_table *t
                                                              int64_t start, int64_t count,
                                                              void *const *out);
 
+/* A table with columns[k] replaced by (x - offset[k]) / divisor[k] as float64, computed in
+ * float64 (the expression (col - offset) / divisor's values), nulls kept; the other columns
+ * shared. Each listed column must be an integer or float64 column, listed once. On the CPU
+ * pool, each value read and written once (scikit-learn's StandardScaler.transform). */
+WEFT_API WEFT_NODISCARD weft_status weft_table_standardize(const weft_table *table, size_t n,
+                                                           const size_t *columns,
+                                                           const double *offset,
+                                                           const double *divisor,
+                                                           weft_table **out);
+
 /* ------------------------------------------------------------------ expressions */
 
 /* An expression over a table's columns, evaluated chunk by chunk so one pass over memory

@@ -179,26 +179,39 @@ def test_iter_batches_bad_input_names_the_call():
         df.iter_batches(2, shuffle=True, seed=-1)
 
 
-@pytest.mark.parametrize("n", [0, 1, 37, 5000])
-def test_sample_and_shuffle(rng, n):
+@pytest.mark.parametrize("n", [0, 1, 37, 1024, 1025, 5000, 70_001])
+def test_sample_and_shuffle_follow_weft_order(rng, n):
+    """shuffle is iter_batches' shuffled order; sample(k) its first k positions (issue 16)."""
     df = _frame(rng, n)
+    perm = df.shuffle(seed=11)
+    order = shuffled_rows(n, 11)
+    assert perm["row"].to_numpy().tolist() == order.tolist()
+    batches = list(df.iter_batches(4096, shuffle=True, seed=11))
+    got = np.concatenate([b["row"] for b in batches]) if batches else np.zeros(0, np.int64)
+    assert got.tolist() == order.tolist()
+    _check_rows(df, [{c: _column(perm, c) for c in perm.columns}], order, n)  # every column
+    assert perm["i"].null_count() == df["i"].null_count()
     k = n // 3
     s = df.sample(k, seed=3)
     rows = s["row"].to_numpy()
     assert len(rows) == k and len(set(rows.tolist())) == k
-    assert np.array_equal(rows, np.sort(np.random.default_rng(3).permutation(n)[:k]))
+    assert np.array_equal(rows, np.sort(shuffled_rows(n, 3)[:k]))  # in the frame's order
     assert s.equals(df.sample(n=k, seed=3))
     all_s = df["s"].to_list()
     assert s["s"].to_list() == [all_s[r] for r in rows]
-    sh = df.sample(fraction=1.0, shuffle=True, seed=9)
-    assert sh["row"].to_numpy().tolist() == np.random.default_rng(9).permutation(n).tolist()
+    sh = df.sample(k, shuffle=True, seed=9)
+    assert sh["row"].to_numpy().tolist() == shuffled_rows(n, 9)[:k].tolist()
+    whole = df.sample(fraction=1.0, shuffle=True, seed=9)
+    assert whole["row"].to_numpy().tolist() == shuffled_rows(n, 9).tolist()
     assert df.sample(fraction=0.5, seed=1).height == int(0.5 * n)
     if n:
         rep = df.sample(3 * n, with_replacement=True, seed=4)["row"].to_numpy()
         assert len(rep) == 3 * n and rep.min() >= 0 and rep.max() < n
-    perm = df.shuffle(seed=11)
-    assert perm["row"].to_numpy().tolist() == np.random.default_rng(11).permutation(n).tolist()
-    assert perm["i"].null_count() == df["i"].null_count()
+        assert np.array_equal(rep, np.sort(np.random.default_rng(4).integers(0, n, 3 * n)))
+    fresh = [df.shuffle()["row"].to_numpy().tolist() for _ in range(3)]  # seed None: random
+    assert all(sorted(f) == list(range(n)) for f in fresh)
+    if n > 20:
+        assert fresh[0] != fresh[1] or fresh[1] != fresh[2]
 
 
 def test_sample_bad_input_names_the_call():
@@ -249,6 +262,34 @@ def test_stratified_split_keeps_each_class_share(rng, n, test_size):
         exact = size * n_test / n
         assert np.floor(exact) <= got <= np.ceil(exact), (cls, got, exact)
     assert test["label"].to_list() == [labels[r] for r in test["row"].to_list()]
+
+
+@pytest.mark.parametrize("n", [0, 1, 10, 3001, 70_001])
+def test_train_test_split_follows_weft_order(rng, n):
+    """Unstratified: test the first positions of weft's permutation, train the rest. Stratified:
+    each class's test rows are its first rows in that order (a per-class shuffle), and both
+    sets keep the order; the class counts are the largest-remainder ones (issue 16)."""
+    df = _frame(rng, n)
+    order = shuffled_rows(n, 5).tolist()
+    train, test = weft.train_test_split(df, test_size=0.3, seed=5)
+    n_test = int(np.ceil(0.3 * n))
+    assert test["row"].to_list() == order[:n_test] and train["row"].to_list() == order[n_test:]
+    labels = [None if v is None else v % 4 for v in df["i"].to_list()]
+    lab = weft.DataFrame({"row": np.arange(n, dtype=np.int64),
+                          "label": np.ma.masked_array([0 if v is None else v for v in labels],
+                                                      mask=[v is None for v in labels])})
+    train, test = weft.train_test_split(lab, test_size=0.3, seed=5, stratify="label")
+    te, tr = test["row"].to_list(), train["row"].to_list()
+    rank = {r: p for p, r in enumerate(order)}
+    assert te == sorted(te, key=rank.get) and tr == sorted(tr, key=rank.get)
+    assert sorted(te + tr) == list(range(n)) and len(te) == n_test
+    in_test = set(te)
+    for cls in set(labels):
+        members = [r for r in order if labels[r] == cls]  # the class in the seed's order
+        got = sum(1 for r in members if r in in_test)
+        assert members[:got] == [r for r in members if r in in_test], cls
+        exact = len(members) * n_test / n
+        assert np.floor(exact) <= got <= np.ceil(exact), (cls, got, exact)
 
 
 def test_stratified_split_matches_sklearn_counts(rng):

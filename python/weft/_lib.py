@@ -724,6 +724,15 @@ weft_table_take_shuffled = _fn(
     "weft_table_take_shuffled", weft_status, [weft_table_p, c_uint64, c_int64, c_int64, POINTER(c_void_p)]
 )
 
+# weft_status weft_table_standardize(const weft_table *table, size_t n, const size_t *columns,
+#                                    const double *offset, const double *divisor,
+#                                    weft_table **out);
+weft_table_standardize = _fn(
+    "weft_table_standardize", weft_status,
+    [weft_table_p, c_size_t, POINTER(c_size_t), POINTER(c_double), POINTER(c_double),
+     POINTER(weft_table_p)]
+)
+
 # ---------------------------------------------------------------------------- expressions
 
 weft_binary_op = c_int

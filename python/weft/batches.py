@@ -31,7 +31,7 @@ from ._columns import _NUMPY_OF
 from .errors import InvalidArgumentError, _check
 from .frame import DataFrame
 
-__all__ = ["iter_batches", "take", "check_seed", "permutation", "shuffled_rows"]
+__all__ = ["iter_batches", "take", "check_seed", "shuffled_rows"]
 
 _GROUP_BYTES = 32 << 20  # rows gathered per C call: enough to amortise it and read each column in a long run
 _FORMATS = ("numpy", "torch")
@@ -54,14 +54,9 @@ def check_seed(seed: Any, where: str) -> Optional[int]:
     return int(seed)
 
 
-def permutation(n: int, seed: Optional[int]) -> np.ndarray:
-    """The rows 0..n-1 in the order seed gives (a fresh one for None)."""
-    return np.random.default_rng(seed).permutation(n).astype(np.int64, copy=False)
-
-
 def shuffled_rows(n: int, seed: int, start: int = 0, count: Optional[int] = None) -> np.ndarray:
     """Positions [start, start + count) of weft's seeded permutation of 0..n-1 (int64), the
-    order iter_batches(shuffle=True, seed=seed) gives."""
+    order iter_batches(shuffle=True, seed=seed), DataFrame.shuffle and sample give."""
     count = n - start if count is None else count
     rows = np.empty(count, dtype=np.int64)
     _check(_lib.weft_shuffled_rows(n, seed, start, count,

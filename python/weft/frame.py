@@ -593,12 +593,15 @@ class DataFrame:
                with_replacement: bool = False, shuffle: bool = False,
                seed: Optional[int] = None) -> "DataFrame":
         """n rows (or int(fraction * height); default 1) drawn at random, as Polars' sample;
-        shuffle=False keeps them in the DataFrame's order. Seeds are numpy's, not Polars'."""
+        shuffle=False keeps them in the DataFrame's order. Without replacement they are the
+        first n positions of weft's seeded permutation (shuffle's and iter_batches' order);
+        with replacement numpy's Generator(seed) draws them. Seeds are not Polars'."""
         from .splits import sample
         return sample(self, n, fraction, with_replacement, shuffle, seed)
 
     def shuffle(self, seed: Optional[int] = None) -> "DataFrame":
-        """Every row, in the order of a random permutation (seed: the same one each time)."""
+        """Every row, in the order of weft's seeded permutation (weft.batches.shuffled_rows):
+        the order iter_batches(shuffle=True, seed=seed) gives (seed: the same one each time)."""
         from .splits import shuffle
         return shuffle(self, seed)
 

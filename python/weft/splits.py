@@ -1,8 +1,11 @@
 """Drawing rows: DataFrame.sample and shuffle, and weft.train_test_split.
 
-Row numbers are drawn with numpy's Generator(seed) (so a seed gives the same rows on every
-run and machine, though not Polars' rows for the same seed) and gathered in C
-(weft_table_take).
+Rows are drawn in the order of weft's own seeded permutation (weft.batches.shuffled_rows,
+computed in C on the CPU pool; the same on every run, machine and thread count, though not
+numpy's or Polars' rows for the same seed) and gathered in C (weft_table_take). So
+df.shuffle(seed=s) is the order of df.iter_batches(shuffle=True, seed=s), and
+df.sample(k, shuffle=True, seed=s) its first k rows. Only sampling with replacement draws
+from numpy's Generator(seed).
 
     >>> train, test = weft.train_test_split(df, test_size=0.2, seed=0, stratify="label")
 
@@ -12,7 +15,9 @@ null one class) gets floor(test_size' * its rows) test rows, test_size' being th
 share actually taken, and the rows still missing from the total go one each to the classes
 with the largest remainders, ties to the smaller class value (the largest-remainder method;
 scikit-learn breaks such ties at random). So every class's test count is the floor or the
-ceiling of its exact share and the total is scikit-learn's.
+ceiling of its exact share and the total is scikit-learn's. Each class is shuffled by the
+seed's one permutation of all rows: its rows in that permutation's order (a uniform order
+of the class), the first ones to the test set; then train and test keep that order too.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from .batches import check_seed, permutation, take
+from .batches import check_seed, shuffled_rows, take
 from .errors import InvalidArgumentError
 from .frame import DataFrame
 
@@ -56,21 +61,30 @@ def sample(df: DataFrame, n: Optional[int] = None, fraction: Optional[float] = N
     if n > h and not with_replacement:
         raise InvalidArgumentError(f"{where}: n={n} is more than the {h} rows; sampling without "
                                    "replacement cannot (pass with_replacement=True)")
-    rng = np.random.default_rng(seed)
     if with_replacement:
         if h == 0 and n > 0:
             raise InvalidArgumentError(f"{where}: n={n} rows from an empty DataFrame")
-        rows = rng.integers(0, h, size=n, dtype=np.int64)
-    else:
-        rows = rng.permutation(h)[:n].astype(np.int64, copy=False)
-    if not shuffle:
-        rows = np.sort(rows)  # the rows keep the DataFrame's order
+        rows = np.random.default_rng(seed).integers(0, h, size=n, dtype=np.int64)
+        if not shuffle:
+            rows = np.sort(rows)
+        return take(df, rows, where)
+    rows = shuffled_rows(h, _fresh(seed), 0, n)
+    if not shuffle:  # the rows keep the DataFrame's order: marked, then listed (no sort)
+        keep = np.zeros(h, dtype=bool)
+        keep[rows] = True
+        rows = np.flatnonzero(keep)
     return take(df, rows, where)
+
+
+def _fresh(seed: Optional[int]) -> int:
+    """The seed, or a random one for None."""
+    return int(np.random.default_rng().integers(0, 2**63)) if seed is None else seed
 
 
 def shuffle(df: DataFrame, seed: Optional[int] = None) -> DataFrame:
     """DataFrame.shuffle: see there."""
-    return take(df, permutation(df.height, check_seed(seed, "DataFrame.shuffle")), "DataFrame.shuffle")
+    seed = _fresh(check_seed(seed, "DataFrame.shuffle"))
+    return take(df, shuffled_rows(df.height, seed), "DataFrame.shuffle")
 
 
 def _test_count(test_size: Any, n: int, where: str) -> int:
@@ -85,15 +99,16 @@ def _test_count(test_size: Any, n: int, where: str) -> int:
                                f"got {test_size!r}")
 
 
-def _class_ids(df: DataFrame, column: str, where: str):
-    """(row numbers sorted by the column, stably, and each sorted row's class number)."""
+def _class_ids(df: DataFrame, column: str, order: np.ndarray, where: str):
+    """(the rows in `order` sorted by the column, stably, so each class's rows keep their
+    order in `order`; and each sorted row's class number)."""
     idx = "__weft_row__"
     while idx in df.columns:
         idx += "_"
     df._index(column, where)  # an unknown column: NotFoundError naming the call
-    keyed = df.select(column).with_row_index(idx, 0)
+    keyed = take(df.select(column).with_row_index(idx, 0), order, where)
     ordered = keyed.sort(column)  # C radix sort; stable, nulls first
-    rows = ordered[idx].to_numpy().astype(np.int64)
+    rows = ordered[idx].to_numpy().astype(np.int64, copy=False)
     key = ordered[column]
     values, valid = key.to_numpy(), key._valid_mask()
     if len(rows) < 2:
@@ -104,23 +119,25 @@ def _class_ids(df: DataFrame, column: str, where: str):
     if valid is not None:
         both = valid[1:] & valid[:-1]
         change = np.where(both, change, valid[1:] != valid[:-1])
-    return rows, np.concatenate([[0], np.cumsum(change)]).astype(np.int64)
+    cid = np.empty(len(rows), dtype=np.int64)
+    cid[0] = 0
+    np.cumsum(change, out=cid[1:])
+    return rows, cid
 
 
-def _stratified_test(cid: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
-    """A bool mask over the sorted rows: the test rows, n_test in all, per class by the
-    largest-remainder rule (module docstring), drawn at random within each class."""
+def _stratified_test(cid: np.ndarray, n_test: int) -> np.ndarray:
+    """A bool mask over the class-sorted rows: the test rows, n_test in all, per class by
+    the largest-remainder rule (module docstring), each class's first rows (the rows are in
+    the seed's order within a class)."""
     counts = np.bincount(cid)
     exact = counts * (n_test / len(cid))
     quota = np.floor(exact).astype(np.int64)
     missing = n_test - int(quota.sum())
     order = np.argsort(-(exact - quota), kind="stable")  # largest remainder first
     quota[order[:missing]] += 1
-    keys = rng.random(len(cid))
-    within = np.lexsort((keys, cid))  # classes in order, each one's rows at random
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.empty(len(cid), dtype=np.int64)
-    rank[within] = np.arange(len(cid)) - starts[cid[within]]
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(len(cid), dtype=np.int64)
+    rank -= starts[cid]  # each row's place within its class
     return rank < quota[cid]
 
 
@@ -145,12 +162,14 @@ def train_test_split(df: DataFrame, test_size: Union[float, int] = 0.25,
             raise InvalidArgumentError(f"{where}: stratify={stratify!r} needs shuffle=True "
                                        "(as scikit-learn)")
         return df.slice(0, n - n_test), df.slice(n - n_test, n_test)
-    rng = np.random.default_rng(seed)
+    perm = shuffled_rows(n, _fresh(seed))
     if stratify is None:
-        perm = rng.permutation(n).astype(np.int64, copy=False)
         test_rows, train_rows = perm[:n_test], perm[n_test:]
     else:
-        rows, cid = _class_ids(df, stratify, where)
-        is_test = _stratified_test(cid, n_test, rng) if n else np.zeros(0, dtype=bool)
-        test_rows, train_rows = rng.permutation(rows[is_test]), rng.permutation(rows[~is_test])
+        rows, cid = _class_ids(df, stratify, perm, where)
+        in_test = np.zeros(n, dtype=bool)  # by row number
+        if n:
+            in_test[rows] = _stratified_test(cid, n_test)
+        chosen = in_test[perm]  # both sets in the permutation's order
+        test_rows, train_rows = perm[chosen], perm[~chosen]
     return take(df, train_rows, where), take(df, test_rows, where)

@@ -33,6 +33,9 @@ TEST(ShuffledRows, EveryRowOnceAndTheSameOrderSplitAnywhere) {
       EXPECT_EQ(parts, all) << n;
     }
   }
+  // Long runs are computed in blocks on the pool: a run from the middle is the whole's.
+  std::vector<int64_t> whole = shuffled(200003, 7, 0, 200003), run = shuffled(200003, 7, 50001, 100000);
+  EXPECT_TRUE(std::equal(run.begin(), run.end(), whole.begin() + 50001));
   std::vector<int64_t> a = shuffled(1000, 1, 0, 1000), b = shuffled(1000, 2, 0, 1000);
   EXPECT_NE(a, b);
   std::vector<int64_t> identity(1000);

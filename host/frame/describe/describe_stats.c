@@ -67,7 +67,7 @@ static double masked(double x, uint64_t keep) { /* x where keep is all ones, els
  * else a +0.0 (rare: only blocks whose min or max is a zero come here). */
 static double signed_zero(const double *x, const uint64_t *keep, size_t n, int want_neg) {
   for (size_t i = 0; i < n; i++)
-    if (keep[i] && x[i] == 0.0 && (signbit(x[i]) != 0) == want_neg) return x[i];
+    if ((!keep || keep[i]) && x[i] == 0.0 && (signbit(x[i]) != 0) == want_neg) return x[i];
   return want_neg ? 0.0 : -0.0;
 }
 
@@ -111,6 +111,45 @@ void weft__desc_block_f(const double *x, const uint64_t *keep, size_t n, weft__d
   for (size_t l = 0; i0 + l < n; l++) LANE_STEP(l);
 #undef LANE_STEP
   b->kept = m, b->sum = sum, b->mean = mean, b->m2 = lane_tree(q), b->fmin = mn, b->fmax = mx;
+}
+
+/* weft__desc_block_f with every row kept, without the masks: the same additions in the same
+ * lanes and order, so the same bits. A NaN or an infinity makes the sum non-finite (it
+ * propagates through the lanes and the tree); the block is then left to the masked path. */
+int weft__desc_block_f_dense(const double *x, size_t n, weft__dstats *b) {
+  double s[LANES] = {0}, q[LANES] = {0}, lo[LANES], hi[LANES];
+  for (int l = 0; l < LANES; l++) lo[l] = INFINITY, hi[l] = -INFINITY;
+#define LANE_STEP(l)                                       \
+  do {                                                     \
+    double v = x[i0 + (l)];                                \
+    s[l] += v;                                             \
+    lo[l] = v < lo[l] ? v : lo[l];                         \
+    hi[l] = v > hi[l] ? v : hi[l];                         \
+  } while (0)
+  size_t i0 = 0;
+  for (; i0 + LANES <= n; i0 += LANES)
+    for (int l = 0; l < LANES; l++) LANE_STEP(l);
+  for (size_t l = 0; i0 + l < n; l++) LANE_STEP(l);
+#undef LANE_STEP
+  double sum = lane_tree(s);
+  if (!isfinite(sum)) return 0;
+  if (n == 0) return 1;
+  double mn = lo[0], mx = hi[0];
+  for (int l = 1; l < LANES; l++) mn = lo[l] < mn ? lo[l] : mn, mx = hi[l] > mx ? hi[l] : mx;
+  if (mn == 0.0) mn = signed_zero(x, NULL, n, 1);
+  if (mx == 0.0) mx = signed_zero(x, NULL, n, 0);
+  double mean = sum / (double)n;
+#define LANE_STEP(l)                                       \
+  do {                                                     \
+    double d = x[i0 + (l)] - mean;                         \
+    q[l] += d * d;                                         \
+  } while (0)
+  for (i0 = 0; i0 + LANES <= n; i0 += LANES)
+    for (int l = 0; l < LANES; l++) LANE_STEP(l);
+  for (size_t l = 0; i0 + l < n; l++) LANE_STEP(l);
+#undef LANE_STEP
+  b->kept = (int64_t)n, b->sum = sum, b->mean = mean, b->m2 = lane_tree(q), b->fmin = mn, b->fmax = mx;
+  return 1;
 }
 
 void weft__desc_block_i(const int64_t *x, const uint64_t *keep, size_t n, weft__dstats *b) {

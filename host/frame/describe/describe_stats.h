@@ -38,6 +38,9 @@ static inline int weft__desc_lt(double a, double b) {
  * kernels/describe_blocks.h, so the device kernel gives the same bits. valid and nan are
  * the caller's. */
 void weft__desc_block_f(const double *x, const uint64_t *keep, size_t n, weft__dstats *b);
+/* The same for a block without nulls, every row kept (no masks: about twice as fast); 0
+ * (and b untouched) when a value is NaN or infinite, for the masked path to take. */
+int weft__desc_block_f_dense(const double *x, size_t n, weft__dstats *b);
 /* The same for dates and timestamps (sums in double, imin and imax; m2 stays 0). */
 void weft__desc_block_i(const int64_t *x, const uint64_t *keep, size_t n, weft__dstats *b);
 /* 1 when row a's string of utf8 column v sorts before row b's (by bytes, then length). */

@@ -8,8 +8,10 @@
  * the percentile buffer when percentiles are asked for (so no second read of the column is
  * needed), and folds the block's count, sum, mean, M2, min and max into its own statistics
  * (describe_stats.c: 32 lane sums a block, the device kernel's additions; M2 by two passes
- * over the block in cache, blocks and parts merged with
- * Chan et al.'s pairwise update, all in float64; describe_stats.c). Parts are merged in row
+ * over the block in cache; a block without nulls, NaN or infinities, read in place when
+ * float64, takes a loop without masks that adds the same lanes: the same bits, about twice
+ * as fast), blocks and parts merged with
+ * Chan et al.'s pairwise update, all in float64. Parts are merged in row
  * order.
  * Percentiles are the "nearest" quantiles Polars' describe uses, found by selection
  * (quickselect, expected linear time) on the gathered values, each later one searching only
@@ -105,9 +107,21 @@ static void run_part_f(const col_job *j, int64_t r0, int64_t r1, stats *s) {
   double *out = j->buf ? (double *)j->buf + r0 : NULL;
   for (int64_t b0 = r0; b0 < r1; b0 += BLOCK) {
     size_t n = (size_t)(r1 - b0 < BLOCK ? r1 - b0 : BLOCK), m = 0;
-    load_f(v, b0, n, tmp);
-    load_valid(v, b0, n, keep);
+    const double *x = tmp;
+    if (v->type == WEFT_TYPE_FLOAT64) x = (const double *)v->values + v->offset + b0;
+    else load_f(v, b0, n, tmp);
     stats b = {0};
+    if (!v->validity && weft__desc_block_f_dense(x, n, &b)) {  /* no null, NaN or infinity */
+      b.valid = (int64_t)n;
+      if (out) {
+        memcpy(out, x, n * sizeof *out);
+        out += n;
+      }
+      weft__dstats_merge(s, &b, LANE_F, v);
+      continue;
+    }
+    if (x != tmp) memcpy(tmp, x, n * sizeof *tmp);
+    load_valid(v, b0, n, keep);
     for (size_t i = 0; i < n; i++) {
       uint64_t nan = 0 - (uint64_t)(tmp[i] != tmp[i]);
       b.valid += (int64_t)(keep[i] & 1);

@@ -1,7 +1,10 @@
 /* weft_shuffled_rows and the keys of the seeded permutation (shuffle_order.h). */
 #include "frame/table/shuffle_order.h"
 
+#include <stdatomic.h>
+
 #include "core/error.h"
+#include "core/thread_pool.h"
 
 void weft__shuffle_order_init(weft__shuffle_order *o, int64_t n, uint64_t seed) {
   unsigned bits = 0;
@@ -68,6 +71,36 @@ void weft__shuffle_rows(const weft__shuffle_order *o, int64_t p0, int64_t len, i
   }
 }
 
+#define POOL_BLOCK 16384 /* positions one claim computes: long enough to amortise the claim */
+
+typedef struct rows_ctx {
+  const weft__shuffle_order *order;
+  int64_t p0, len;
+  int64_t *rows;
+  _Atomic int64_t next;
+} rows_ctx;
+
+static void rows_worker(void *ctx, int worker, int workers) {
+  (void)worker, (void)workers;
+  rows_ctx *c = ctx;
+  for (;;) {
+    int64_t p = atomic_fetch_add(&c->next, POOL_BLOCK);
+    if (p >= c->len) return;
+    int64_t len = c->len - p < POOL_BLOCK ? c->len - p : POOL_BLOCK;
+    weft__shuffle_rows(c->order, c->p0 + p, len, c->rows + p);
+  }
+}
+
+void weft__shuffle_rows_pooled(const weft__shuffle_order *o, int64_t p0, int64_t len,
+                               int64_t *rows) {
+  if (len <= POOL_BLOCK || o->n <= WEFT_SHUFFLE_SMALL) {
+    weft__shuffle_rows(o, p0, len, rows);
+    return;
+  }
+  rows_ctx c = {.order = o, .p0 = p0, .len = len, .rows = rows};
+  weft__pool_run(rows_worker, &c);
+}
+
 weft_status weft_shuffled_rows(int64_t n, uint64_t seed, int64_t start, int64_t count,
                                int64_t *rows) {
   WEFT_CHECK_ARG(n >= 0, "weft_shuffled_rows: n %lld is negative", (long long)n);
@@ -78,6 +111,6 @@ weft_status weft_shuffled_rows(int64_t n, uint64_t seed, int64_t start, int64_t 
                  (long long)count);
   weft__shuffle_order o;
   weft__shuffle_order_init(&o, n, seed);
-  weft__shuffle_rows(&o, start, count, rows);
+  weft__shuffle_rows_pooled(&o, start, count, rows);
   return WEFT_OK;
 }

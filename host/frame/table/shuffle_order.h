@@ -58,4 +58,9 @@ static inline int64_t weft__shuffle_row(const weft__shuffle_order *o, int64_t i)
  * overlaps the positions' hashes. */
 void weft__shuffle_rows(const weft__shuffle_order *o, int64_t p0, int64_t len, int64_t *rows);
 
+/* The same rows, computed in blocks on the CPU pool when len is long (each position's row
+ * depends on the position alone, so the result is the same on any thread count). */
+void weft__shuffle_rows_pooled(const weft__shuffle_order *o, int64_t p0, int64_t len,
+                               int64_t *rows);
+
 #endif

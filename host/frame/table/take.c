@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/alloc.h"
 #include "core/thread_pool.h"
-#include "frame/table/gather.h"
+#include "frame/join/join.h"
 #include "frame/table/table.h"
 
 /* A shuffled list reads each column at random, so the columns are shared out whole, one
@@ -35,8 +35,9 @@ static void take_worker(void *ctx, int worker, int workers) {
   for (;;) {
     size_t c = atomic_fetch_add(&t->next, 1);
     if (c >= t->table->ncols) return;
-    /* Inside a pool job the gather runs on this thread. */
-    t->status[c] = weft__column_gather(&t->table->cols[c], t->rows, t->n, &t->cols[c]);
+    /* Inside a pool job the gather runs on this thread. The rows were checked (none is
+     * -1), so each column skips weft__column_gather's scan of the list for a -1. */
+    t->status[c] = weft__join_gather(&t->table->cols[c], t->rows, t->n, 0, &t->cols[c]);
     int none = 0;
     if (t->status[c] != WEFT_OK && atomic_compare_exchange_strong(&t->failed, &none, 1)) {
       t->failed_col = c;

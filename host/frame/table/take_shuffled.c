@@ -23,8 +23,8 @@
 #include "frame/table/shuffle_order.h"
 #include "frame/table/table.h"
 
-#define BLOCK 16384 /* positions whose rows a claim of the first pass computes */
 #define CHUNK 131072 /* rows of one column a claim of the second pass gathers */
+#define ALONE 16384  /* values up to which the gather stays on the calling thread */
 #define AHEAD 96     /* rows prefetched ahead (64 to 256 measure alike) */
 
 typedef struct shuffled_ctx {
@@ -35,17 +35,6 @@ typedef struct shuffled_ctx {
   int64_t *rows; /* count + AHEAD: the rows of the positions, then padding prefetched */
   _Atomic int64_t next;
 } shuffled_ctx;
-
-static void rows_worker(void *ctx, int worker, int workers) {
-  (void)worker, (void)workers;
-  shuffled_ctx *c = ctx;
-  for (;;) {
-    int64_t p = atomic_fetch_add(&c->next, BLOCK);
-    if (p >= c->count) return;
-    int64_t len = c->count - p < BLOCK ? c->count - p : BLOCK;
-    weft__shuffle_rows(&c->order, c->start + p, len, c->rows + p);
-  }
-}
 
 #define GATHER(T)                                                          \
   do {                                                                     \
@@ -117,12 +106,11 @@ weft_status weft_table_take_shuffled(const weft_table *table, uint64_t seed, int
     return weft__error(WEFT_ERR_OUT_OF_MEMORY, "weft_table_take_shuffled: no host memory for "
                        "%lld row numbers", (long long)count);
   weft__shuffle_order_init(&c.order, n, seed);
-  if (count <= BLOCK) rows_worker(&c, 0, 1);
-  else weft__pool_run(rows_worker, &c);
+  weft__shuffle_rows_pooled(&c.order, start, count, c.rows);
   /* The padding is prefetched, never read. */
   for (int64_t i = count; i < count + AHEAD; i++) c.rows[i] = c.rows[0];
   atomic_store(&c.next, 0);
-  if (count * (int64_t)table->ncols <= BLOCK) gather_worker(&c, 0, 1);
+  if (count * (int64_t)table->ncols <= ALONE) gather_worker(&c, 0, 1);
   else weft__pool_run(gather_worker, &c);
   free(c.rows);
   return WEFT_OK;

@@ -11,6 +11,7 @@ from ..expr import col
 from ..frame import DataFrame
 from ._base import CATEGORICAL_TYPES, Encoder, Frame, plain, register
 from .categories import TYPES_TEXT, unknown_rows, value_counts, value_name
+from . import onehot_dense
 
 _DROPS = (None, "first", "if_binary")
 
@@ -27,7 +28,9 @@ class OneHot(Encoder):
     drop (scikit-learn's): None, "first" (the first output column is left out) or
     "if_binary" (only for a column with two categories). Each output column is one weft
     expression: ``(col(c) == value).cast("uint8")`` (null-safe), where for a string column
-    ``col(c)`` is first replaced by its category's index (a join with the categories)."""
+    ``col(c)`` is first replaced by its category's index (a join with the categories); on a
+    DataFrame whose encoded columns are all strings or categoricals, the columns are made
+    in one pass instead (weft.encoders.onehot_dense)."""
 
     def __init__(self, columns: Any, handle_unknown: str = "ignore", drop: Optional[str] = None) -> None:
         super().__init__(columns)
@@ -75,18 +78,22 @@ class OneHot(Encoder):
                     raise InvalidArgumentError(
                         f"{where}: column {c!r} has {v!r}, a value fit did not see "
                         f"(handle_unknown='error'; fit saw {_preview(self.state['categories'][c])})")
+        outputs = {c: self.output_columns(c) for c in self.columns}
+        _check_names(schema, self.columns, outputs, where)
+        if isinstance(frame, DataFrame) and all(schema[c] in onehot_dense.DENSE_TYPES
+                                                for c in self.columns):
+            return onehot_dense.transform(frame, schema, self.columns, outputs)
         work, codes = self._string_codes(frame, schema, where)
         encoded = set(self.columns)
-        out, names = [], []
+        out = []
         for name in schema:
             if name not in encoded:
                 out.append(col(name))
-                names.append(name)
                 continue
             # a DataFrame says whether the column has nulls; without any, == needs no fill_null
             nulls = not isinstance(frame, DataFrame) or frame[name].null_count() > 0
             index = {v: k for k, v in enumerate(self.state["categories"][name])}
-            for out_name, v in self.output_columns(name):
+            for out_name, v in outputs[name]:
                 if v is None:
                     hit = col(name).is_null()
                 elif name in codes:  # the code column has no nulls: -1 where no category matched
@@ -94,13 +101,6 @@ class OneHot(Encoder):
                 else:
                     hit = (col(name) == v).fill_null(False) if nulls else col(name) == v
                 out.append(hit.cast("uint8").alias(out_name))
-                names.append(out_name)
-        seen = set()
-        for n in names:
-            if n in seen:
-                raise InvalidArgumentError(f"{where}: output column {n!r} would appear twice (a "
-                                           "column of the input already has that name)")
-            seen.add(n)
         return work.select(*out)
 
     def _string_codes(self, frame: Frame, schema: dict, where: str) -> tuple:
@@ -127,6 +127,17 @@ class OneHot(Encoder):
     def categories_(self) -> dict:
         """{column: its sorted categories}."""
         return {c: list(v) for c, v in self.state["categories"].items()}
+
+
+def _check_names(schema: dict, columns: list, outputs: dict, where: str) -> None:
+    """No output column name twice (an input column kept may already have one)."""
+    encoded, seen = set(columns), set()
+    for name in schema:
+        for n in ([o for o, _ in outputs[name]] if name in encoded else [name]):
+            if n in seen:
+                raise InvalidArgumentError(f"{where}: output column {n!r} would appear twice (a "
+                                           "column of the input already has that name)")
+            seen.add(n)
 
 
 def _preview(values: list) -> str:

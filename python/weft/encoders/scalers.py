@@ -4,10 +4,13 @@ columns), learned through weft's describe and applied as weft expressions."""
 
 from __future__ import annotations
 
+import ctypes
 from typing import Any, Sequence
 
-from ..errors import InvalidArgumentError
+from .. import _lib
+from ..errors import InvalidArgumentError, _check
 from ..expr import col, lit
+from ..frame import DataFrame
 from ._base import NUMERIC_TYPES, Encoder, Frame, collect, register
 
 _EPS = 2.220446049250313e-16  # numpy.finfo(float64).eps
@@ -64,6 +67,11 @@ class Standardize(Encoder):
         return {"mean": mean, "std": std}
 
     def _transform(self, frame: Frame, schema: dict, where: str) -> Frame:
+        offsets = [self.state["mean"][c] if self.with_mean else 0.0 for c in self.columns]
+        factors = [self.state["std"][c] if self.with_std else 1.0 for c in self.columns]
+        if (isinstance(frame, DataFrame) and None not in offsets
+                and all(schema[c] != "float32" for c in self.columns)):
+            return _standardized(frame, self.columns, offsets, factors, where)
         exprs = []
         for c in self.columns:
             m, s = self.state["mean"][c], self.state["std"][c]
@@ -83,6 +91,20 @@ class Standardize(Encoder):
     def scale_(self) -> list:
         """The learned std per column (1 for a constant column)."""
         return [self.state["std"][c] for c in self.columns]
+
+
+def _standardized(df: DataFrame, columns: list, offsets: list, factors: list,
+                  where: str) -> DataFrame:
+    """df with each column c replaced by (c - offset) / factor in float64 (the expression's
+    values), every value read and written once on the CPU pool (weft_table_standardize);
+    for integer and float64 columns."""
+    n = len(columns)
+    idx = (ctypes.c_size_t * n)(*[df._index(c, where) for c in columns])
+    off = (ctypes.c_double * n)(*[float(o) for o in offsets])
+    div = (ctypes.c_double * n)(*[float(f) for f in factors])
+    out = _lib.weft_table_p()
+    _check(_lib.weft_table_standardize(df._handle, n, idx, off, div, ctypes.byref(out)), where)
+    return df._keeping_indexes(DataFrame._from_handle(out))
 
 
 @register
