@@ -64,10 +64,46 @@ static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, 
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+/* A lane's running minimum: its smallest distance so far and the first row at it. */
+typedef struct top1_lanes {
+  __m512 best;
+  __m512i at;
+  __mmask16 have;
+} top1_lanes;
+
+/* Distances of rows j0 .. j0 + 16 (< nb_block) as scan_row computes them, into the lanes. */
+__attribute__((target("avx512f"))) static inline void top1_chunk(const float *ip,
+                                                                 const float *norms, int l2,
+                                                                 int with_qn, __m512 qn,
+                                                                 size_t j0, size_t nb_block,
+                                                                 top1_lanes *m) {
+  const __m512 zero = _mm512_setzero_ps();
+  size_t w = nb_block - j0 < 16 ? nb_block - j0 : 16;
+  __mmask16 live = (__mmask16)((1u << w) - 1);
+  __m512 x = _mm512_maskz_loadu_ps(live, ip + j0), d;
+  if (l2) {
+    d = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, norms + j0), _mm512_mul_ps(_mm512_set1_ps(2.0f), x));
+    if (with_qn) {
+      d = _mm512_add_ps(d, qn);
+      d = _mm512_mask_mov_ps(d, _mm512_cmp_ps_mask(d, zero, _CMP_LT_OQ), zero);
+    }
+  } else { /* -ip */
+    d = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x),
+                                             _mm512_set1_epi32((int)0x80000000u)));
+  }
+  __mmask16 take = (_mm512_cmp_ps_mask(d, m->best, _CMP_LT_OQ) |
+                    (_mm512_cmp_ps_mask(d, m->best, _CMP_LE_OQ) & (__mmask16)~m->have)) & live;
+  const __m512i j16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  m->best = _mm512_mask_mov_ps(m->best, take, d);
+  m->at = _mm512_mask_mov_epi32(m->at, take, _mm512_add_epi32(j16, _mm512_set1_epi32((int)j0)));
+  m->have |= take;
+}
+
 /* scan_row for k = 1 without a filter (k-means' assignment, the coarse quantizer's top-1):
- * each lane keeps its smallest distance and the first row at it, then the lanes' best key
- * meets the heap's one. Distances as scan_row computes them; the minimum key of the rows
- * that scan_row lets in (NaN never) is the key it would keep, so the result is its. */
+ * each lane keeps its smallest distance and the first row at it (two sets of lanes, for
+ * even and odd chunks: two short dependency chains), then the lanes' smallest key meets the
+ * heap's one. The minimum key of the rows that scan_row lets in (NaN never) is the key it
+ * would keep, so the result is its. */
 __attribute__((target("avx512f"))) static void scan_top1_avx512(const weft__knn_tile *t,
                                                                 const float *ip, size_t nb_block,
                                                                 size_t base_row, size_t query,
@@ -75,40 +111,26 @@ __attribute__((target("avx512f"))) static void scan_top1_avx512(const weft__knn_
   const int l2 = t->metric == WEFT__KNN_L2, with_qn = l2 && t->query_norms;
   const float *norms = l2 ? (const float *)t->base_norms + base_row : NULL;
   const __m512 qn = _mm512_set1_ps(with_qn ? ((const float *)t->query_norms)[query] : 0.0f);
-  const __m512 two = _mm512_set1_ps(2.0f), zero = _mm512_setzero_ps();
-  const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-  __m512 best = _mm512_set1_ps(INFINITY);
-  __m512i at = _mm512_setzero_si512(), j16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-                                                                 10, 11, 12, 13, 14, 15);
-  __mmask16 have = 0;
-  for (size_t j0 = 0; j0 < nb_block; j0 += 16) {
-    size_t w = nb_block - j0 < 16 ? nb_block - j0 : 16;
-    __mmask16 live = (__mmask16)((1u << w) - 1);
-    __m512 x = _mm512_maskz_loadu_ps(live, ip + j0), d;
-    if (l2) {
-      d = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, norms + j0), _mm512_mul_ps(two, x));
-      if (with_qn) {
-        d = _mm512_add_ps(d, qn);
-        d = _mm512_mask_mov_ps(d, _mm512_cmp_ps_mask(d, zero, _CMP_LT_OQ), zero);
-      }
-    } else {
-      d = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), sign)); /* -ip */
-    }
-    __mmask16 take = (_mm512_cmp_ps_mask(d, best, _CMP_LT_OQ) |
-                      (_mm512_cmp_ps_mask(d, best, _CMP_LE_OQ) & (__mmask16)~have)) & live;
-    best = _mm512_mask_mov_ps(best, take, d);
-    at = _mm512_mask_mov_epi32(at, take, _mm512_add_epi32(j16, _mm512_set1_epi32((int)j0)));
-    have |= take;
+  top1_lanes m[2];
+  for (int s = 0; s < 2; s++)
+    m[s].best = _mm512_set1_ps(INFINITY), m[s].at = _mm512_setzero_si512(), m[s].have = 0;
+  size_t j0 = 0;
+  for (; j0 + 16 < nb_block; j0 += 32) {
+    top1_chunk(ip, norms, l2, with_qn, qn, j0, nb_block, &m[0]);
+    top1_chunk(ip, norms, l2, with_qn, qn, j0 + 16, nb_block, &m[1]);
   }
-  if (!have) return;
-  float bd[16];
-  uint32_t bj[16];
-  _mm512_storeu_ps(bd, best);
-  _mm512_storeu_si512(bj, at);
-  for (int l = 0; l < 16; l++) {
-    if (!((have >> l) & 1)) continue;
-    uint64_t key = weft__knn_key(bd[l], t->position0 + base_row + bj[l]);
-    if (key < heap[0]) heap[0] = key;
+  if (j0 < nb_block) top1_chunk(ip, norms, l2, with_qn, qn, j0, nb_block, &m[0]);
+  for (int s = 0; s < 2; s++) {
+    if (!m[s].have) continue;
+    float bd[16];
+    uint32_t bj[16];
+    _mm512_storeu_ps(bd, m[s].best);
+    _mm512_storeu_si512(bj, m[s].at);
+    for (int l = 0; l < 16; l++) {
+      if (!((m[s].have >> l) & 1)) continue;
+      uint64_t key = weft__knn_key(bd[l], t->position0 + base_row + bj[l]);
+      if (key < heap[0]) heap[0] = key;
+    }
   }
 }
 #define WEFT_KNN_TOP1_AVX512 1
