@@ -41,69 +41,32 @@ __attribute__((target("avx512f"))) static inline void transpose16(__m512 r[16]) 
   }
 }
 
-/* The 16 rows of a panel (the last repeated past n) and a prefetch of the panel after. */
-static void panel_rows(const float *const *rows, size_t n, size_t j0, size_t dim,
-                       const float **x) {
-  size_t m = n - j0 < PANEL ? n - j0 : PANEL;
-  for (size_t l = 0; l < PANEL; l++) x[l] = rows[j0 + (l < m ? l : m - 1)];
-  for (size_t l = 0; j0 + 2 * PANEL + l < n && l < PANEL; l++) {
-    const char *nx = (const char *)rows[j0 + 2 * PANEL + l];
-    for (size_t b = 0; b < dim * sizeof(float); b += 64) _mm_prefetch(nx + b, _MM_HINT_T0);
-  }
-}
-
-/* Coordinates c0 .. c0 + w of 16 rows, as columns (lane l: row l), zero past w. */
-__attribute__((target("avx512f"))) static inline void load_columns(const float *const *x,
-                                                                   size_t c0, __mmask16 cm,
-                                                                   __m512 r[16]) {
-  for (int l = 0; l < 16; l++) r[l] = _mm512_maskz_loadu_ps(cm, x[l] + c0);
-  transpose16(r);
-}
-
-/* 16 rows a panel, transposed in registers 16 coordinates at a time so that a lane holds
+/* 16 rows at a time, transposed in registers 16 coordinates at a time so that a lane holds
  * one row: each lane is the fma chain of cpu_dot_block.c's kernels (coordinates in order,
- * none added past dim), so the bits are theirs. Two panels at a time: two independent
- * chains hide the fma's latency. The rows of the panels after are prefetched: gathered
- * rows lie anywhere. */
+ * none added past dim), so the bits are theirs. The next rows are prefetched: gathered rows
+ * lie anywhere. */
 __attribute__((target("avx512f"))) static void ptrs_avx512(const float *q, const float *const *rows,
                                                            size_t dim, size_t n, float *out) {
-  size_t j0 = 0;
-  for (; j0 + PANEL < n; j0 += 2 * PANEL) { /* two panels, the second maybe partial */
-    const float *x0[PANEL], *x1[PANEL];
-    panel_rows(rows, n, j0, dim, x0);
-    panel_rows(rows, n, j0 + PANEL, dim, x1);
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    for (size_t c0 = 0; c0 < dim; c0 += 16) {
-      size_t w = dim - c0 < 16 ? dim - c0 : 16;
-      __mmask16 cm = (__mmask16)((1u << w) - 1);
-      __m512 r0[16], r1[16];
-      load_columns(x0, c0, cm, r0);
-      load_columns(x1, c0, cm, r1);
-      for (size_t c = 0; c < w; c++) {
-        __m512 qc = _mm512_set1_ps(q[c0 + c]);
-        a0 = _mm512_fmadd_ps(qc, r0[c], a0);
-        a1 = _mm512_fmadd_ps(qc, r1[c], a1);
-      }
-    }
-    size_t m1 = n - j0 - PANEL < PANEL ? n - j0 - PANEL : PANEL;
-    float lanes[PANEL];
-    _mm512_storeu_ps(out + j0, a0);
-    _mm512_storeu_ps(lanes, a1);
-    memcpy(out + j0 + PANEL, lanes, m1 * sizeof(float));
-  }
-  if (j0 < n) { /* one panel left */
+  for (size_t j0 = 0; j0 < n; j0 += PANEL) {
+    size_t m = n - j0 < PANEL ? n - j0 : PANEL;
     const float *x[PANEL];
-    panel_rows(rows, n, j0, dim, x);
+    for (size_t l = 0; l < PANEL; l++) x[l] = rows[j0 + (l < m ? l : m - 1)];
+    for (size_t l = 0; j0 + PANEL + l < n && l < PANEL; l++) {
+      const char *nx = (const char *)rows[j0 + PANEL + l];
+      for (size_t b = 0; b < dim * sizeof(float); b += 64) _mm_prefetch(nx + b, _MM_HINT_T0);
+    }
     __m512 a = _mm512_setzero_ps();
     for (size_t c0 = 0; c0 < dim; c0 += 16) {
       size_t w = dim - c0 < 16 ? dim - c0 : 16;
+      __mmask16 cm = (__mmask16)((1u << w) - 1);
       __m512 r[16];
-      load_columns(x, c0, (__mmask16)((1u << w) - 1), r);
+      for (int l = 0; l < 16; l++) r[l] = _mm512_maskz_loadu_ps(cm, x[l] + c0);
+      transpose16(r);
       for (size_t c = 0; c < w; c++) a = _mm512_fmadd_ps(_mm512_set1_ps(q[c0 + c]), r[c], a);
     }
     float lanes[PANEL];
     _mm512_storeu_ps(lanes, a);
-    memcpy(out + j0, lanes, (n - j0) * sizeof(float));
+    memcpy(out + j0, lanes, m * sizeof(float));
   }
 }
 #endif
