@@ -362,6 +362,10 @@ WEFT_API weft_status weft_ivf_free(weft_ivf *ivf);
  * seed + 1 + its index); an index that holds vectors cannot be trained again (an error). */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors,
                                                    size_t niter, uint64_t seed);
+/* The k-means iterations of a pq index's sub-quantizers at its next weft_ivf_train, in
+ * 0..1000000 (until set: train's niter; faiss trains its coarse quantizer with 10 and its
+ * codebooks with 25); an error under flat and sq8. Not saved in files. */
+WEFT_API WEFT_NODISCARD weft_status weft_ivf_set_pq_niter(weft_ivf *ivf, size_t niter);
 /* *trained = 1 once weft_ivf_train succeeded. */
 WEFT_API WEFT_NODISCARD weft_status weft_ivf_is_trained(const weft_ivf *ivf, int *trained);
 /* Adds n vectors to a trained index; ids as weft_index_add (NULL: the next in sequence). */

@@ -10,9 +10,36 @@
 
 extern "C" {
 #include "vector/cpu_dot_block.h"
+#include "vector/cpu_dot_rows.h"
 }
 
 namespace {
+
+// The gathered-row products (cpu_dot_rows.c, refine's re-rank): each the in-order fma chain,
+// for counts around the kernel's panels (16 rows, two at a time) and rows in any order.
+TEST(DotPtrs, BitsEqualAnInOrderFmaLoopForEveryCount) {
+  std::mt19937 gen(11);
+  std::normal_distribution<float> nd;
+  for (size_t dim : {1, 7, 16, 17, 128, 131}) {
+    const size_t rows_held = 90;
+    std::vector<float> q(dim), x(rows_held * dim);
+    for (float &v : q) v = nd(gen);
+    for (float &v : x) v = nd(gen);
+    for (size_t n : {1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 64, 90}) {
+      std::vector<const float *> rows(n);
+      for (size_t j = 0; j < n; j++) rows[j] = x.data() + ((j * 37 + 5) % rows_held) * dim;
+      std::vector<float> out(n + 1, -7.0f);
+      weft__dot_ptrs_fp32(q.data(), rows.data(), dim, n, out.data());
+      for (size_t j = 0; j < n; j++) {
+        float acc = 0.0f;
+        for (size_t k = 0; k < dim; k++) acc = std::fma(q[k], rows[j][k], acc);
+        ASSERT_EQ(0, std::memcmp(&out[j], &acc, sizeof acc))
+            << "dim=" << dim << " n=" << n << " j=" << j << ": " << out[j] << " vs " << acc;
+      }
+      ASSERT_EQ(out[n], -7.0f) << "wrote past n = " << n;
+    }
+  }
+}
 
 struct Isa {
   weft__dot_isa isa;

@@ -326,3 +326,49 @@ TEST(IvfPqFiles, VersionOneFilesStillLoad) {
   }
   unlink(path.c_str());
 }
+
+namespace {
+struct Trained {
+  std::vector<float> centroids, books;
+};
+
+// An l2 pq index (dim 32, nlist 16, m 8) trained on x with niter, and pq_niter when >= 0.
+Trained train_pq(const std::vector<float> &x, size_t niter, long pq_niter) {
+  const size_t dim = 32, nlist = 16, m = 8;
+  weft_ivf *ix = nullptr;
+  EXPECT_EQ(weft_ivf_create_pq(dim, nlist, WEFT_METRIC_L2, m, 8, &ix), WEFT_OK);
+  if (pq_niter >= 0) EXPECT_EQ(weft_ivf_set_pq_niter(ix, (size_t)pq_niter), WEFT_OK);
+  EXPECT_EQ(weft_ivf_train(ix, x.size() / dim, x.data(), niter, 7), WEFT_OK) << weft_last_error();
+  Trained t{std::vector<float>(nlist * dim), std::vector<float>(256 * dim)};
+  EXPECT_EQ(weft_ivf_centroids(ix, t.centroids.data()), WEFT_OK);
+  EXPECT_EQ(weft_ivf_pq_codebooks(ix, t.books.data()), WEFT_OK);
+  weft_ivf_free(ix);
+  return t;
+}
+}  // namespace
+
+TEST(IvfPq, PqNiterSetsTheSubQuantizersIterationsAndNotTheCoarseOnes) {
+  auto x = clustered(3000, 32, 20, 0.1f, 11);
+  Trained unset = train_pq(x, 3, -1), same = train_pq(x, 3, 3), more = train_pq(x, 3, 9);
+  Trained coarse9 = train_pq(x, 9, -1);
+  EXPECT_EQ(unset.books, same.books);  // until set, train's niter
+  EXPECT_EQ(unset.centroids, more.centroids);
+  EXPECT_NE(unset.books, more.books);
+  EXPECT_NE(coarse9.centroids, more.centroids);
+  EXPECT_EQ(more.books, train_pq(x, 3, 9).books);  // and the same settings, the same bits
+
+  weft_ivf *ix = nullptr;
+  ASSERT_WEFT_OK(weft_ivf_create_pq(32, 16, WEFT_METRIC_L2, 8, 8, &ix));
+  EXPECT_EQ(weft_ivf_set_pq_niter(ix, 1000001), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("weft_ivf_set_pq_niter: niter must be in "
+                                                "0..1000000 (got 1000001)"),
+            std::string::npos) << weft_last_error();
+  ASSERT_WEFT_OK(weft_ivf_set_pq_niter(ix, 0));
+  EXPECT_EQ(weft_ivf_set_pq_niter(nullptr, 3), WEFT_ERR_INVALID_ARGUMENT);
+  weft_ivf_free(ix);
+  ASSERT_WEFT_OK(weft_ivf_create(32, 16, WEFT_METRIC_L2, WEFT_IVF_SQ8, &ix));
+  EXPECT_EQ(weft_ivf_set_pq_niter(ix, 3), WEFT_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(weft_last_error()).find("codec is sq8, which has no pq sub-quantizers"),
+            std::string::npos) << weft_last_error();
+  weft_ivf_free(ix);
+}

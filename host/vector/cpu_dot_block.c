@@ -27,7 +27,7 @@ size_t weft__dot_pack_floats(size_t nb, size_t dim) {
 }
 
 /* pack[p][k][l] = x[p*16 + l][k], zero past nb; panels come in pairs for the 32-wide tile */
-static void pack_base(const float *x, size_t nb, size_t dim, float *pack) {
+void weft__dot_pack(const float *x, size_t nb, size_t dim, float *pack) {
   size_t panels = weft__dot_pack_floats(nb, dim) / (PANEL * dim);
   for (size_t p = 0; p < panels; p++) {
     float *dst = pack + p * PANEL * dim;
@@ -49,9 +49,12 @@ static void store_tile(const float *acc, size_t w, size_t mr, size_t nc, float *
 }
 
 #ifdef WEFT_X86
+/* A full tile (8 rows, 32 columns) goes straight to out; a partial one to acc_out, whose
+ * rows and columns the caller copies (store_tile). */
 __attribute__((target("avx512f"))) static void tile_avx512(const float *const *qrow,
                                                            const float *p0, const float *p1,
-                                                           size_t dim, float *acc_out) {
+                                                           size_t dim, float *out, size_t ldo,
+                                                           float *acc_out) {
   __m512 a[8][2];
   for (int r = 0; r < 8; r++) a[r][0] = a[r][1] = _mm512_setzero_ps();
   for (size_t k = 0; k < dim; k++) {
@@ -62,9 +65,11 @@ __attribute__((target("avx512f"))) static void tile_avx512(const float *const *q
       a[r][1] = _mm512_fmadd_ps(q, x1, a[r][1]);
     }
   }
+  float *dst = out ? out : acc_out;
+  size_t ld = out ? ldo : 32;
   for (int r = 0; r < 8; r++) {
-    _mm512_storeu_ps(acc_out + r * 32, a[r][0]);
-    _mm512_storeu_ps(acc_out + r * 32 + 16, a[r][1]);
+    _mm512_storeu_ps(dst + r * ld, a[r][0]);
+    _mm512_storeu_ps(dst + r * ld + 16, a[r][1]);
   }
 }
 
@@ -121,7 +126,13 @@ static void tile_rows(const float *q, size_t mq, size_t i0, size_t mr, size_t di
 void weft__dot_block_isa(weft__dot_isa isa, const float *q, size_t mq, const float *x, size_t nb,
                          size_t dim, float *pack, float *out, size_t ldo) {
   if (mq == 0 || nb == 0) return;
-  pack_base(x, nb, dim, pack);
+  weft__dot_pack(x, nb, dim, pack);
+  weft__dot_packed_isa(isa, q, mq, pack, nb, dim, out, ldo);
+}
+
+void weft__dot_packed_isa(weft__dot_isa isa, const float *q, size_t mq, const float *pack,
+                          size_t nb, size_t dim, float *out, size_t ldo) {
+  if (mq == 0 || nb == 0) return;
   float acc[8 * 32];
   const float *qrow[8];
   size_t npanels = (nb + PANEL - 1) / PANEL;
@@ -132,8 +143,10 @@ void weft__dot_block_isa(weft__dot_isa isa, const float *q, size_t mq, const flo
       size_t j0 = p * PANEL, nc = nb - j0 < 32 ? nb - j0 : 32;
       for (size_t i0 = 0; i0 < mq; i0 += 8) {
         tile_rows(q, mq, i0, 8, dim, qrow);
-        tile_avx512(qrow, p0, p1, dim, acc);
-        store_tile(acc, 32, mq - i0 < 8 ? mq - i0 : 8, nc, out + i0 * ldo + j0, ldo);
+        size_t mr = mq - i0 < 8 ? mq - i0 : 8;
+        float *o = out + i0 * ldo + j0;
+        tile_avx512(qrow, p0, p1, dim, mr == 8 && nc == 32 ? o : NULL, ldo, acc);
+        if (mr < 8 || nc < 32) store_tile(acc, 32, mr, nc, o, ldo);
       }
     }
     return;
@@ -165,4 +178,9 @@ void weft__dot_block_isa(weft__dot_isa isa, const float *q, size_t mq, const flo
 void weft__dot_block(const float *q, size_t mq, const float *x, size_t nb, size_t dim,
                      float *pack, float *out, size_t ldo) {
   weft__dot_block_isa(weft__dot_best_isa(), q, mq, x, nb, dim, pack, out, ldo);
+}
+
+void weft__dot_packed(const float *q, size_t mq, const float *pack, size_t nb, size_t dim,
+                      float *out, size_t ldo) {
+  weft__dot_packed_isa(weft__dot_best_isa(), q, mq, pack, nb, dim, out, ldo);
 }

@@ -19,6 +19,14 @@ size_t weft__dot_pack_floats(size_t nb, size_t dim);
 void weft__dot_block(const float *q, size_t mq, const float *x, size_t nb, size_t dim,
                      float *pack, float *out, size_t ldo);
 
+/* The two halves of weft__dot_block, so that one packed base block serves many query
+ * blocks: the packing of nb rows into pack, then the products with a packed block. */
+void weft__dot_pack(const float *x, size_t nb, size_t dim, float *pack);
+void weft__dot_packed(const float *q, size_t mq, const float *pack, size_t nb, size_t dim,
+                      float *out, size_t ldo);
+void weft__dot_packed_isa(weft__dot_isa isa, const float *q, size_t mq, const float *pack,
+                          size_t nb, size_t dim, float *out, size_t ldo);
+
 /* The same with a chosen instruction set (tests check that every one gives the same bits). */
 void weft__dot_block_isa(weft__dot_isa isa, const float *q, size_t mq, const float *x, size_t nb,
                          size_t dim, float *pack, float *out, size_t ldo);

@@ -62,6 +62,80 @@ static void scan_row(const weft__knn_tile *t, const float *ip, size_t nb_block, 
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* A lane's running minimum: its smallest distance so far and the first row at it. */
+typedef struct top1_lanes {
+  __m512 best;
+  __m512i at;
+  __mmask16 have;
+} top1_lanes;
+
+/* Distances of rows j0 .. j0 + 16 (< nb_block) as scan_row computes them, into the lanes. */
+__attribute__((target("avx512f"))) static inline void top1_chunk(const float *ip,
+                                                                 const float *norms, int l2,
+                                                                 int with_qn, __m512 qn,
+                                                                 size_t j0, size_t nb_block,
+                                                                 top1_lanes *m) {
+  const __m512 zero = _mm512_setzero_ps();
+  size_t w = nb_block - j0 < 16 ? nb_block - j0 : 16;
+  __mmask16 live = (__mmask16)((1u << w) - 1);
+  __m512 x = _mm512_maskz_loadu_ps(live, ip + j0), d;
+  if (l2) {
+    d = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, norms + j0), _mm512_mul_ps(_mm512_set1_ps(2.0f), x));
+    if (with_qn) {
+      d = _mm512_add_ps(d, qn);
+      d = _mm512_mask_mov_ps(d, _mm512_cmp_ps_mask(d, zero, _CMP_LT_OQ), zero);
+    }
+  } else { /* -ip */
+    d = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x),
+                                             _mm512_set1_epi32((int)0x80000000u)));
+  }
+  __mmask16 take = (_mm512_cmp_ps_mask(d, m->best, _CMP_LT_OQ) |
+                    (_mm512_cmp_ps_mask(d, m->best, _CMP_LE_OQ) & (__mmask16)~m->have)) & live;
+  const __m512i j16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  m->best = _mm512_mask_mov_ps(m->best, take, d);
+  m->at = _mm512_mask_mov_epi32(m->at, take, _mm512_add_epi32(j16, _mm512_set1_epi32((int)j0)));
+  m->have |= take;
+}
+
+/* scan_row for k = 1 without a filter (k-means' assignment, the coarse quantizer's top-1):
+ * each lane keeps its smallest distance and the first row at it (two sets of lanes, for
+ * even and odd chunks: two short dependency chains), then the lanes' smallest key meets the
+ * heap's one. The minimum key of the rows that scan_row lets in (NaN never) is the key it
+ * would keep, so the result is its. */
+__attribute__((target("avx512f"))) static void scan_top1_avx512(const weft__knn_tile *t,
+                                                                const float *ip, size_t nb_block,
+                                                                size_t base_row, size_t query,
+                                                                uint64_t *heap) {
+  const int l2 = t->metric == WEFT__KNN_L2, with_qn = l2 && t->query_norms;
+  const float *norms = l2 ? (const float *)t->base_norms + base_row : NULL;
+  const __m512 qn = _mm512_set1_ps(with_qn ? ((const float *)t->query_norms)[query] : 0.0f);
+  top1_lanes m[2];
+  for (int s = 0; s < 2; s++)
+    m[s].best = _mm512_set1_ps(INFINITY), m[s].at = _mm512_setzero_si512(), m[s].have = 0;
+  size_t j0 = 0;
+  for (; j0 + 16 < nb_block; j0 += 32) {
+    top1_chunk(ip, norms, l2, with_qn, qn, j0, nb_block, &m[0]);
+    top1_chunk(ip, norms, l2, with_qn, qn, j0 + 16, nb_block, &m[1]);
+  }
+  if (j0 < nb_block) top1_chunk(ip, norms, l2, with_qn, qn, j0, nb_block, &m[0]);
+  for (int s = 0; s < 2; s++) {
+    if (!m[s].have) continue;
+    float bd[16];
+    uint32_t bj[16];
+    _mm512_storeu_ps(bd, m[s].best);
+    _mm512_storeu_si512(bj, m[s].at);
+    for (int l = 0; l < 16; l++) {
+      if (!((m[s].have >> l) & 1)) continue;
+      uint64_t key = weft__knn_key(bd[l], t->position0 + base_row + bj[l]);
+      if (key < heap[0]) heap[0] = key;
+    }
+  }
+}
+#define WEFT_KNN_TOP1_AVX512 1
+#endif
+
 weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   (void)dev;
   const size_t k = t->k, dim = t->dim;
@@ -83,14 +157,24 @@ weft_status weft__cpu_knn_tile(int dev, const weft__knn_tile *t) {
   uint64_t *out = t->list_out;
   if (out != in) memcpy(out, in, t->nq * k * sizeof *out);
   for (size_t i = 0; i < t->nq; i++) weft__keys_heapify(out + i * k, k);
+  const int top1 = k == 1 && !t->allowed && weft__dot_best_isa() == WEFT_DOT_AVX512;
+  (void)top1;
   /* base blocks outside, so a packed block serves every query block while it is in cache */
   for (size_t b0 = 0; b0 < t->nb; b0 += bb) {
     size_t mb = t->nb - b0 < bb ? t->nb - b0 : bb;
+    weft__dot_pack(base + b0 * dim, mb, dim, pack); /* once for all the query blocks */
     for (size_t q0 = 0; q0 < t->nq; q0 += QUERY_BLOCK) {
       size_t mq = t->nq - q0 < QUERY_BLOCK ? t->nq - q0 : QUERY_BLOCK;
-      /* packs the base block again for each query block: cheap next to the products */
-      weft__dot_block(queries + q0 * dim, mq, base + b0 * dim, mb, dim, pack, ip, mb);
-      for (size_t i = 0; i < mq; i++) scan_row(t, ip + i * mb, mb, b0, q0 + i, out + (q0 + i) * k);
+      weft__dot_packed(queries + q0 * dim, mq, pack, mb, dim, ip, mb);
+      for (size_t i = 0; i < mq; i++) {
+#ifdef WEFT_KNN_TOP1_AVX512
+        if (top1) {
+          scan_top1_avx512(t, ip + i * mb, mb, b0, q0 + i, out + (q0 + i) * k);
+          continue;
+        }
+#endif
+        scan_row(t, ip + i * mb, mb, b0, q0 + i, out + (q0 + i) * k);
+      }
     }
   }
   free(ip), free(pack);

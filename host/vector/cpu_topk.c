@@ -11,7 +11,11 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 
+/* Queries a block: at least TOPK_BLOCK, and up to TOPK_BLOCK_MAX while each worker still
+ * gets four blocks, so that a large batch (a k-means assignment) packs each base block once
+ * for many queries. */
 #define TOPK_BLOCK 256
+#define TOPK_BLOCK_MAX 4096
 
 static int cmp_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -42,6 +46,7 @@ static void fill_unranked(uint64_t *keys, size_t k, size_t nb) {
 
 typedef struct topk_job {
   weft__knn_tile t; /* the whole batch; each block takes its rows */
+  size_t block;
   _Atomic size_t next;
   atomic_int failed;
 } topk_job;
@@ -51,10 +56,10 @@ static void topk_worker(void *ctx, int worker, int workers) {
   topk_job *j = ctx;
   const size_t dim = j->t.dim, k = j->t.k;
   for (;;) {
-    size_t b = atomic_fetch_add(&j->next, 1) * TOPK_BLOCK;
+    size_t b = atomic_fetch_add(&j->next, 1) * j->block;
     if (b >= j->t.nq) return;
     weft__knn_tile t = j->t;
-    t.nq = j->t.nq - b < TOPK_BLOCK ? j->t.nq - b : TOPK_BLOCK;
+    t.nq = j->t.nq - b < j->block ? j->t.nq - b : j->block;
     t.queries = (const float *)j->t.queries + b * dim;
     if (t.query_norms) t.query_norms = (const float *)j->t.query_norms + b;
     uint64_t *lists = (uint64_t *)j->t.list_out + b * k;
@@ -80,6 +85,9 @@ weft_status weft__topk_rows(size_t nq, const float *q, const float *qnorms, size
   memset(&j, 0, sizeof j);
   j.t = (weft__knn_tile){nq, nb, dim, k, metric, q, base, bnorms, NULL, 0, NULL, keys, keys,
                          metric == WEFT__KNN_L2 ? qnorms : NULL};
+  size_t per_worker = nq / (4 * (size_t)(weft__pool_size() > 0 ? weft__pool_size() : 1));
+  j.block = per_worker < TOPK_BLOCK ? TOPK_BLOCK : per_worker > TOPK_BLOCK_MAX ? TOPK_BLOCK_MAX
+                                                                                : per_worker;
   atomic_init(&j.next, 0);
   atomic_init(&j.failed, 0);
   weft__pool_run(topk_worker, &j);

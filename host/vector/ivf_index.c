@@ -140,6 +140,9 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
                  n, ivf->pq_nbits, ivf->pq_ksub);
   const size_t dim = ivf->dim;
   WEFT_RETURN_NOT_OK(weft__check_vectors("weft_ivf_train: vectors", n, dim, vectors, ivf->metric));
+  pthread_rwlock_rdlock(&ivf->lock);
+  const size_t pq_niter = ivf->pq_niter_set ? ivf->pq_niter : niter;
+  pthread_rwlock_unlock(&ivf->lock);
   /* cosine trains on the unit vectors the lists will hold */
   float *unit = NULL;
   const float *x = vectors;
@@ -157,7 +160,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   /* Progress: k-means' iterations, then pq's, sized up front so the bar's total holds;
    * cancelled, the index stays untrained */
   uint64_t work = (uint64_t)niter * weft__kmeans_sample(n, ivf->nlist, MAX_POINTS_PER_CENTROID);
-  if (pq) work += weft__pq_train_work(ivf, n, niter);
+  if (pq) work += weft__pq_train_work(ivf, n, pq_niter);
   weft__progress *progress = weft__progress_begin_sized("ivf train", work);
   weft_status st = centroids && (!pq || pq_c)
                        ? WEFT_OK
@@ -166,7 +169,7 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   if (st == WEFT_OK)
     st = weft__kmeans("weft_ivf_train", n, dim, x, ivf->nlist, niter, seed,
                       MAX_POINTS_PER_CENTROID, weft__ivf_coarse_metric(ivf), centroids);
-  if (st == WEFT_OK && pq) st = weft__pq_train(ivf, n, x, centroids, niter, seed, pq_c);
+  if (st == WEFT_OK && pq) st = weft__pq_train(ivf, n, x, centroids, pq_niter, seed, pq_c);
   if (st == WEFT_OK) {
     pthread_rwlock_wrlock(&ivf->lock);
     if (ivf->count != 0) {
@@ -186,6 +189,18 @@ weft_status weft_ivf_train(weft_ivf *ivf, size_t n, const float *vectors, size_t
   free(pq_c);
   free(unit);
   return weft__progress_end(progress, st);
+}
+
+weft_status weft_ivf_set_pq_niter(weft_ivf *ivf, size_t niter) {
+  WEFT_CHECK_ARG(ivf, "weft_ivf_set_pq_niter: ivf is NULL");
+  WEFT_CHECK_ARG(ivf->codec == WEFT_IVF_PQ, "weft_ivf_set_pq_niter: the index's codec is %s, "
+                 "which has no pq sub-quantizers", ivf->codec == WEFT_IVF_FLAT ? "flat" : "sq8");
+  WEFT_CHECK_ARG(niter <= TRAIN_NITER_MAX, "weft_ivf_set_pq_niter: niter must be in 0..%u (got "
+                 "%zu)", TRAIN_NITER_MAX, niter);
+  pthread_rwlock_wrlock(&ivf->lock);
+  ivf->pq_niter = niter, ivf->pq_niter_set = 1;
+  pthread_rwlock_unlock(&ivf->lock);
+  return WEFT_OK;
 }
 
 static int cmp_i64(const void *a, const void *b) {

@@ -46,6 +46,8 @@ struct weft_ivf {
   float *centroid_norms; /* nlist */
   float *sq_min, *sq_step; /* sq8: per dimension, value = min + (code + 0.5) * step */
   size_t pq_m, pq_nbits, pq_ksub, pq_dsub; /* pq: m sub-quantizers of ksub = 2^nbits */
+  size_t pq_niter;         /* pq: its k-means iterations at train, when pq_niter_set */
+  int pq_niter_set;
   float *pq_centroids;     /* pq: m x ksub x dsub, faiss's layout (the file's) */
   /* pq, derived at train and load (ivf_pq_table.c), not in files: the codebooks as
    * m x dsub x ksub; l2 within the budget, each list's terms (nlist x m x ksub, faiss's

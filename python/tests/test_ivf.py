@@ -361,3 +361,13 @@ def test_ties_go_to_the_smaller_id_as_in_the_flat_index(codec, refine):
         D, I = ix.search(xq, k, nprobe=16)
         np.testing.assert_array_equal(D, D0)
         np.testing.assert_array_equal(I, I0)
+
+
+def test_kmeans_assignment_ties_go_to_the_smaller_centroid():
+    """Identical rows make identical centroids: every distance ties, and each row's nearest
+    centroid (the top-1 scan, tiled 16 and 512 centroids at a time) must be centroid 0."""
+    x = np.full((3000, 24), 0.5, dtype=np.float32)
+    for k in (1, 17, 40, 600):
+        c, a = weft.kmeans(x, k, niter=0, seed=2)
+        np.testing.assert_array_equal(c, x[:k])
+        np.testing.assert_array_equal(a, np.zeros(len(x), dtype=np.int64))

@@ -336,3 +336,41 @@ def test_bad_input_names_the_call_argument_and_value(data):
         ix.refine = 2
     with pytest.raises(err, match=r"IVFIndex.pq_codebooks: the index's codec is 'flat'"):
         weft.IVFIndex(DIM, 4).pq_codebooks
+
+
+def test_pq_niter_reaches_the_sub_quantizers_kmeans_and_niter_the_coarse_one(data):
+    """train(niter=, pq_niter=) as faiss (10 and 25 by default): each sub-quantizer is
+    weft.kmeans of its slice of the residuals with pq_niter iterations, bit for bit, and the
+    coarse centroids depend on niter alone."""
+    xb, _ = data
+    x = xb[:3000]  # below 256 * 256: every row trains the sub-quantizers
+    books = {}
+    for niter, pq_niter in ((3, 7), (3, 2), (7, 7)):
+        ix = weft.IVFIndex(DIM, NLIST, codec="pq", m=M)
+        ix.train(x, niter=niter, seed=5, pq_niter=pq_niter)
+        books[niter, pq_niter] = ix.pq_codebooks
+        coarse = weft.FlatIndex(DIM)
+        coarse.add(ix.centroids)
+        residual = x - ix.centroids[coarse.search(x, 1, device="cpu")[1][:, 0]]
+        dsub = DIM // M
+        for j in range(M):
+            want, _ = weft.kmeans(np.ascontiguousarray(residual[:, j * dsub:(j + 1) * dsub]), 256,
+                                  niter=pq_niter, seed=5 + 1 + j, max_points_per_centroid=0)
+            np.testing.assert_array_equal(books[niter, pq_niter][j], want)
+        if niter == 3:
+            np.testing.assert_array_equal(ix.centroids, books.setdefault("c3", ix.centroids))
+    assert not np.array_equal(books[3, 7], books[3, 2])
+    flat = weft.IVFIndex(DIM, NLIST)  # no sub-quantizers: pq_niter is checked, then unused
+    flat.train(x, pq_niter=0)
+    assert flat.is_trained
+
+
+@pytest.mark.parametrize("name", ["niter", "pq_niter"])
+def test_train_iteration_counts_out_of_range_name_the_argument(data, name):
+    xb, _ = data
+    ix = weft.IVFIndex(DIM, NLIST, codec="pq", m=M)
+    err = weft.InvalidArgumentError
+    with pytest.raises(err, match=rf"IVFIndex.train: {name} must be in 0..1000000, got 1000001"):
+        ix.train(xb[:3000], **{name: 1_000_001})
+    with pytest.raises(err, match=rf"IVFIndex.train: {name}"):
+        ix.train(xb[:3000], **{name: -1})

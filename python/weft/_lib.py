@@ -508,6 +508,9 @@ weft_ivf_pq_info = _fn(
 # weft_status weft_ivf_pq_codebooks(const weft_ivf *ivf, float *codebooks);
 weft_ivf_pq_codebooks = _fn("weft_ivf_pq_codebooks", weft_status, [weft_ivf_p, c_float_p])
 
+# weft_status weft_ivf_set_pq_niter(weft_ivf *ivf, size_t niter);
+weft_ivf_set_pq_niter = _fn("weft_ivf_set_pq_niter", weft_status, [weft_ivf_p, c_size_t])
+
 # weft_status weft_ivf_set_refine(weft_ivf *ivf, size_t k_factor);
 weft_ivf_set_refine = _fn("weft_ivf_set_refine", weft_status, [weft_ivf_p, c_size_t])
 

@@ -61,6 +61,7 @@ __all__ = ["IVFIndex", "kmeans"]
 _CODECS = {"flat": _lib.WEFT_IVF_FLAT, "sq8": _lib.WEFT_IVF_SQ8, "pq": _lib.WEFT_IVF_PQ}
 _CODEC_NAMES = {v: k for k, v in _CODECS.items()}
 IVF_MAGIC = b"WEFTIVF1"
+_TRAIN_NITER_MAX = 1_000_000  # weft_ivf_train's and weft_ivf_set_pq_niter's bound
 
 
 @contextlib.contextmanager
@@ -334,15 +335,23 @@ class IVFIndex:
     # -------------------------------------------------------------- operations
 
     @python_call("IVFIndex.train")
-    def train(self, vectors: Any, niter: int = 25, seed: int = 0) -> None:
-        """Trains the centroids by k-means (weft.kmeans on at most 256 * nlist of the
-        vectors) and, for "sq8", each dimension's min and max over all of them; for "pq"
-        each sub-quantizer by k-means (seed + 1 + its index) on its slice of the residuals
-        to the centroids (of at most 256 * 2**nbits vectors). Needs at least nlist vectors
-        (pq: and 2**nbits); an index holding vectors cannot be trained again."""
+    def train(self, vectors: Any, niter: int = 10, seed: int = 0, pq_niter: int = 25) -> None:
+        """Trains the centroids by k-means (weft.kmeans, niter iterations, on at most
+        256 * nlist of the vectors) and, for "sq8", each dimension's min and max over all of
+        them; for "pq" each sub-quantizer by k-means (pq_niter iterations, seed + 1 + its
+        index) on its slice of the residuals to the centroids (of at most 256 * 2**nbits
+        vectors). The iteration counts are faiss's (IndexIVF: 10, ProductQuantizer: 25).
+        Needs at least nlist vectors (pq: and 2**nbits); an index holding vectors cannot be
+        trained again."""
         where = "IVFIndex.train"
         with _call(where):
             niter = _int_arg(niter, "niter", 0)
+            pq_niter = _int_arg(pq_niter, "pq_niter", 0)
+            for name, value in (("niter", niter), ("pq_niter", pq_niter)):
+                if value > _TRAIN_NITER_MAX:
+                    raise InvalidArgumentError(
+                        f"{name} must be in 0..{_TRAIN_NITER_MAX}, got {value}"
+                    )
             seed = _int_arg(seed, "seed", 0)
             if seed >= 1 << 64:
                 raise InvalidArgumentError(f"seed must be below 2**64, got {seed}")
@@ -359,6 +368,8 @@ class IVFIndex:
                     "one vector a centroid"
                 )
         _progress._ensure()  # Ctrl-C and the bar for this long call
+        if self._m:
+            _check(_lib.weft_ivf_set_pq_niter(self._handle, pq_niter), where)
         _check(_lib.weft_ivf_train(self._handle, x.shape[0], _f32p(x), niter, seed), where)
 
     @python_call("IVFIndex.add")
