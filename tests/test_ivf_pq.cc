@@ -337,7 +337,9 @@ Trained train_pq(const std::vector<float> &x, size_t niter, long pq_niter) {
   const size_t dim = 32, nlist = 16, m = 8;
   weft_ivf *ix = nullptr;
   EXPECT_EQ(weft_ivf_create_pq(dim, nlist, WEFT_METRIC_L2, m, 8, &ix), WEFT_OK);
-  if (pq_niter >= 0) EXPECT_EQ(weft_ivf_set_pq_niter(ix, (size_t)pq_niter), WEFT_OK);
+  if (pq_niter >= 0) {
+    EXPECT_EQ(weft_ivf_set_pq_niter(ix, (size_t)pq_niter), WEFT_OK);
+  }
   EXPECT_EQ(weft_ivf_train(ix, x.size() / dim, x.data(), niter, 7), WEFT_OK) << weft_last_error();
   Trained t{std::vector<float>(nlist * dim), std::vector<float>(256 * dim)};
   EXPECT_EQ(weft_ivf_centroids(ix, t.centroids.data()), WEFT_OK);

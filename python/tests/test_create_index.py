@@ -192,6 +192,8 @@ def test_bad_arguments_name_the_call():
         df.create_index("emb", "ivf_flat", nlist=5000)
     with pytest.raises(weft.InvalidArgumentError, match="ivf_pq.*needs m="):
         df.create_index("emb", "ivf_pq")
+    with pytest.raises(weft.InvalidArgumentError, match="create_index: pq_niter=0"):
+        df.create_index("emb", "ivf_pq", nlist=2, m=2, pq_niter=0)
     with pytest.raises(weft.InvalidArgumentError, match="nprobe=4 applies to an IVF index"):
         df.nearest("emb", x[0], nprobe=4)
     df.create_index("emb", "flat")
@@ -199,6 +201,28 @@ def test_bad_arguments_name_the_call():
         df.create_index("emb", "flat", replace=False)
     with pytest.raises(weft.InvalidArgumentError, match="drop_index: no index on 'cat'"):
         df.drop_index("cat")
+
+
+def test_iteration_counts_reach_the_index_as_ivfindex_train_takes_them():
+    """create_index trains as IVFIndex.train(niter=10, pq_niter=25) by default (faiss's
+    counts) and passes both through: the same training gives the same ids and distances."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3000, 8)).astype(np.float32)
+    q = rng.normal(size=(5, 8)).astype(np.float32)
+    seen = set()
+    for kwargs in ({}, {"niter": 3, "pq_niter": 2}):
+        df = weft.DataFrame({"emb": x, "id": np.arange(len(x))})
+        df.create_index("emb", "ivf_pq", nlist=8, m=4, nbits=4, sample_rate=1000, **kwargs)
+        index = weft.IVFIndex(8, 8, "l2", codec="pq", m=4, nbits=4)
+        index.train(x, niter=kwargs.get("niter", 10), pq_niter=kwargs.get("pq_niter", 25))
+        index.add(x)
+        dist, ids = index.search(q, 5, nprobe=8)
+        for i, row in enumerate(q):
+            got = df.nearest("emb", row, k=5, nprobe=8)
+            assert got["id"].to_list() == ids[i].tolist()
+            assert got["_distance"].to_list() == dist[i].tolist()
+        seen.add(tuple(dist.ravel().tolist()))
+    assert len(seen) == 2  # the counts changed the codebooks
 
 
 def test_all_null_vectors_and_tiny_frames():

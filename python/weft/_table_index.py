@@ -78,7 +78,7 @@ def _int(value: Any, name: str, where: str, minimum: int) -> int:
 
 def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int], m: Optional[int],
           nbits: int, niter: int, seed: int, sample_rate: int, where: str,
-          refine: Optional[int] = None) -> TableIndex:
+          refine: Optional[int] = None, pq_niter: int = 25) -> TableIndex:
     """The index of `kind` over the non-null vectors of `series`, ids their row numbers."""
     from .index import FlatIndex
     from .ivf import IVFIndex
@@ -97,6 +97,7 @@ def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int]
         index = FlatIndex(dim, _INDEX_METRIC[metric])
     else:
         niter = _int(niter, "niter", where, 1)
+        pq_niter = _int(pq_niter, "pq_niter", where, 1)
         sample_rate = _int(sample_rate, "sample_rate", where, 1)
         if nlist is None:  # Lance's default: about sqrt(rows) lists
             nlist = max(1, min(int(np.sqrt(max(ids.size, 1))), 4096))
@@ -115,7 +116,7 @@ def build(series: Any, column: str, kind: str, metric: str, nlist: Optional[int]
         take = min(ids.size, nlist * sample_rate)  # as Lance: a sample of rows per list
         sample = vectors if take == ids.size else vectors[
             np.sort(np.random.default_rng(seed).choice(ids.size, take, replace=False))]
-        index.train(sample, niter=niter, seed=seed)
+        index.train(sample, niter=niter, seed=seed, pq_niter=pq_niter)
     if ids.size:
         index.add(vectors, ids)
     return TableIndex(column, kind, metric, params, index, len(series))

@@ -785,15 +785,17 @@ class DataFrame:
 
     def create_index(self, column: str, kind: str = "ivf_flat", *, metric: str = "l2",
                      nlist: Optional[int] = None, m: Optional[int] = None, nbits: int = 8,
-                     niter: int = 25, seed: int = 0, sample_rate: int = 256,
-                     refine: Optional[int] = None, replace: bool = True) -> None:
+                     niter: int = 10, seed: int = 0, sample_rate: int = 256,
+                     refine: Optional[int] = None, replace: bool = True,
+                     pq_niter: int = 25) -> None:
         """Builds a vector index over `column` (array[f32, dim]) whose ids are this frame's
         row numbers (null vectors left out), kept with the frame by column name (as Lance's
         Table.create_index). kind: "flat" (exact, weft.FlatIndex), "ivf_flat", "ivf_sq8"
         (weft.IVFIndex with codec "flat" / "sq8") or "ivf_pq" (codec "pq", m sub-vectors of
         nbits bits, refine: re-rank k * refine candidates exactly; where IVFIndex has it). metric: "l2", "cosine" or "dot", the metric of
         the nearest calls that use it. nlist: IVF lists (default about sqrt(rows)), trained
-        by k-means (niter, seed) on up to nlist * sample_rate rows. nearest (eager and
+        by k-means (niter, seed) on up to nlist * sample_rate rows; ivf_pq's sub-quantizers
+        by pq_niter iterations (IVFIndex.train's, faiss's counts). nearest (eager and
         lazy) on this frame, and on frames made from it that keep the column's rows as
         they are (select, with_columns, drop, rename, with_row_index, their lazy plans),
         searches it; a filter, sort, join or slice makes new rows, which lose it (indexes).
@@ -807,7 +809,7 @@ class DataFrame:
             raise InvalidArgumentError(f"{where}: column {column!r} has an index already "
                                        f"({self._indexes[column][0].describe()}); pass replace=True")
         tix = _table_index.build(self.get_column(column), column, kind, metric, nlist, m, nbits,
-                                 niter, seed, sample_rate, where, refine)
+                                 niter, seed, sample_rate, where, refine, pq_niter)
         self._indexes[column] = (tix, self, _table_index.Binding(self._handle, tix, None))
 
     def drop_index(self, column: str) -> None:
