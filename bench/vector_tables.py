@@ -301,16 +301,18 @@ def main():
     folder = tempfile.mkdtemp(prefix="vector_tables_dataset_")
     try:
         status, size = in_child(write_dataset, a.n, folder)
-        if status == "ok":
-            status, r = in_fresh_process(open_dataset, folder)
-        if status == "ok":
-            log(f"weft.open_dataset of {r['rows']:,} rows ({size / 2**20:.0f} MiB on disk): "
-                f"{r['open_s'] * 1e3:.2f} ms, RSS +{r['open_rss'] / 2**20:.1f} MiB; reading column "
-                f"price ({r['read_bytes'] / 2**20:.1f} MiB): RSS +{r['read_rss'] / 2**20:.1f} MiB "
-                f"(the first open and scan in the process, importing pyarrow's modules: "
-                f"{r['first_s'] * 1e3:.0f} ms)")
+        if status != "ok":  # the child's error, not a value of an earlier engine
+            log(f"weft write_dataset: {size}")
         else:
-            log(f"weft dataset: {r if status != 'ok' else size}")
+            status, r = in_fresh_process(open_dataset, folder)
+            if status != "ok":
+                log(f"weft open_dataset: {r}")
+            else:
+                log(f"weft.open_dataset of {r['rows']:,} rows ({size / 2**20:.0f} MiB on disk): "
+                    f"{r['open_s'] * 1e3:.2f} ms, RSS +{r['open_rss'] / 2**20:.1f} MiB; reading "
+                    f"column price ({r['read_bytes'] / 2**20:.1f} MiB): RSS "
+                    f"+{r['read_rss'] / 2**20:.1f} MiB (the first open and scan in the process, "
+                    f"importing pyarrow's modules: {r['first_s'] * 1e3:.0f} ms)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print()
