@@ -120,18 +120,24 @@ __attribute__((target("avx512f"))) static void scan_top1_avx512(const weft__knn_
     top1_chunk(ip, norms, l2, with_qn, qn, j0 + 16, nb_block, &m[1]);
   }
   if (j0 < nb_block) top1_chunk(ip, norms, l2, with_qn, qn, j0, nb_block, &m[0]);
-  for (int s = 0; s < 2; s++) {
-    if (!m[s].have) continue;
-    float bd[16];
-    uint32_t bj[16];
-    _mm512_storeu_ps(bd, m[s].best);
-    _mm512_storeu_si512(bj, m[s].at);
-    for (int l = 0; l < 16; l++) {
-      if (!((m[s].have >> l) & 1)) continue;
-      uint64_t key = weft__knn_key(bd[l], t->position0 + base_row + bj[l]);
-      if (key < heap[0]) heap[0] = key;
-    }
-  }
+  /* The two sets' lanes merged, then the smallest distance of all lanes and the first row
+   * at it, in registers: a scalar walk over the 32 lanes cost more than the scan itself
+   * for short blocks (a pq sub-quantizer's 256 centroids). Equal distances (-0 and +0 too,
+   * as weft__orderable makes them one key) go to the smaller row, as the keys order them. */
+  __mmask16 h0 = m[0].have, h1 = m[1].have;
+  if (!(h0 | h1)) return;
+  __mmask16 lt = _mm512_cmp_ps_mask(m[1].best, m[0].best, _CMP_LT_OQ);
+  __mmask16 eq = _mm512_cmp_ps_mask(m[1].best, m[0].best, _CMP_EQ_OQ);
+  __mmask16 earlier = _mm512_cmp_epu32_mask(m[1].at, m[0].at, _MM_CMPINT_LT);
+  __mmask16 take = h1 & (__mmask16)(~h0 | lt | (eq & earlier));
+  __m512 best = _mm512_mask_mov_ps(m[0].best, take, m[1].best);
+  __m512i at = _mm512_mask_mov_epi32(m[0].at, take, m[1].at);
+  __mmask16 have = h0 | h1;
+  float dmin = _mm512_mask_reduce_min_ps(have, best);
+  __mmask16 at_min = _mm512_mask_cmp_ps_mask(have, best, _mm512_set1_ps(dmin), _CMP_EQ_OQ);
+  uint32_t j = (uint32_t)_mm512_mask_reduce_min_epu32(at_min, at);
+  uint64_t key = weft__knn_key(dmin, t->position0 + base_row + j);
+  if (key < heap[0]) heap[0] = key;
 }
 #define WEFT_KNN_TOP1_AVX512 1
 #endif

@@ -363,6 +363,21 @@ def test_ties_go_to_the_smaller_id_as_in_the_flat_index(codec, refine):
         np.testing.assert_array_equal(I, I0)
 
 
+@pytest.mark.parametrize("tied", [(3, 20), (18, 34), (20, 36), (5, 17, 33, 49), (47, 48), (0, 63)])
+@pytest.mark.parametrize("rows", [64, 70, 300])
+def test_top1_ties_across_lanes_go_to_the_smaller_row(tied, rows):
+    """k = 1 (the top-1 scan: 16 lanes in two sets, merged at the end): rows at the same
+    smallest distance in different lanes and sets come back as the smallest row."""
+    xb = np.full((rows, 2), 2.0, dtype=np.float32)  # distance 8 from the query
+    for i, r in enumerate(tied):
+        xb[r] = (1.0, 0.0) if i % 2 else (0.0, -1.0)  # distance 1, exactly, either way
+    index = weft.FlatIndex(2)
+    index.add(xb)
+    D, I = index.search(np.zeros((3, 2), np.float32), 1, device="cpu")
+    assert I.ravel().tolist() == [min(tied)] * 3
+    assert D.ravel().tolist() == [1.0] * 3
+
+
 def test_kmeans_assignment_ties_go_to_the_smaller_centroid():
     """Identical rows make identical centroids: every distance ties, and each row's nearest
     centroid (the top-1 scan, tiled 16 and 512 centroids at a time) must be centroid 0."""
