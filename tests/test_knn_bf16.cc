@@ -8,6 +8,7 @@
 #include <functional>
 #include <numeric>
 
+#include "knn_precision_cases.h"
 #include "test_support.h"
 
 extern "C" {
@@ -17,6 +18,8 @@ extern "C" {
 }
 
 namespace {
+
+using namespace knn_precision;
 
 const float MID = 1.0f + 0x1p-8f - 0x1p-20f;  // just below a bf16 rounding midpoint
 
@@ -77,34 +80,6 @@ TEST(KnnBf16Bound, HoldsOnRandomAndAdversarialPairs) {
   }
 }
 
-struct Index {
-  weft_index *ix = nullptr;
-  Index(size_t dim, weft_metric m) { EXPECT_EQ(weft_index_create(dim, m, &ix), WEFT_OK); }
-  ~Index() { weft_index_free(ix); }
-};
-
-struct Answer {
-  std::vector<float> d;
-  std::vector<int64_t> i;
-  std::string report;
-};
-
-Answer search(weft_index *ix, weft_precision p, const std::vector<float> &q, size_t dim, size_t k,
-              const uint8_t *allowed = nullptr, size_t bits = 0,
-              const std::string &device = "cpu") {
-  TestExec ex(device);
-  weft_test_ok(weft_exec_set_precision(ex.e, p));
-  size_t nq = q.size() / dim;
-  Answer a{std::vector<float>(nq * k), std::vector<int64_t>(nq * k), ""};
-  weft_test_ok(weft_index_search(ex.e, ix, nq, q.data(), k, allowed, bits, a.d.data(), a.i.data()));
-  a.report = ex.report();
-  return a;
-}
-
-bool same_bits(const Answer &a, const Answer &b) {
-  return a.i == b.i && std::memcmp(a.d.data(), b.d.data(), a.d.size() * sizeof(float)) == 0;
-}
-
 // Rows one bf16 rounding apart, near-ties, duplicates, and rows of very different norms.
 std::vector<float> adversarial(size_t nb, size_t dim, std::mt19937_64 &rng, weft_metric m) {
   std::vector<float> v(nb * dim);
@@ -126,38 +101,16 @@ std::vector<float> adversarial(size_t nb, size_t dim, std::mt19937_64 &rng, weft
 
 TEST(KnnBf16, EqualsFp32BitForBitEveryMetricKAndMask) {
   std::mt19937_64 rng(7);
-  const size_t dim = 37, nb = 3001, nq = 23;
-  std::vector<bool> allow(nb + 50);
+  std::vector<bool> allow(3001 + 50);
   for (size_t i = 0; i < allow.size(); i++) allow[i] = (i * 7919) % 5 != 0;
-  auto bits = pack_bits(allow);
-  for (weft_metric m : {WEFT_METRIC_L2, WEFT_METRIC_IP, WEFT_METRIC_COSINE}) {
-    auto base = adversarial(nb, dim, rng, m);
-    std::vector<float> q(base.begin(), base.begin() + 3 * dim);
-    auto more = adversarial(nq - 3, dim, rng, m);
-    q.insert(q.end(), more.begin(), more.end());
-    std::vector<float> sorted(base);
-    for (int borrowed = 0; borrowed < 2; borrowed++) {
-      if (borrowed && m == WEFT_METRIC_COSINE) continue;  // cosine copies (it normalizes)
-      Index ix(dim, m);
-      if (borrowed)
-        ASSERT_WEFT_OK(weft_index_add_borrowed(ix.ix, nb, sorted.data(), nullptr, nullptr));
-      else
-        ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), nullptr));
-      for (size_t k : {(size_t)1, (size_t)10, (size_t)100, (size_t)4096}) {
-        for (int masked = 0; masked < 2; masked++) {
-          const uint8_t *a = masked ? bits.data() : nullptr;
-          size_t n = masked ? allow.size() : 0;
-          auto f = search(ix.ix, WEFT_PRECISION_FP32, q, dim, k, a, n);
-          auto b = search(ix.ix, WEFT_PRECISION_BF16, q, dim, k, a, n);
-          EXPECT_TRUE(same_bits(f, b)) << "metric " << m << " k " << k << " masked " << masked
-                                       << " borrowed " << borrowed;
-          if (weft__bf16_cpu_has()) {
-            EXPECT_NE(b.report.find("precision bf16 (asked)"), std::string::npos) << b.report;
-          }
-        }
-      }
+  for_each_case(adversarial, rng, 37, 3001, 23, allow, {1, 10, 100, 4096}, [](const Case &c) {
+    auto f = search(c.ix, WEFT_PRECISION_FP32, c.q, c.dim, c.k, c.allowed, c.bits);
+    auto b = search(c.ix, WEFT_PRECISION_BF16, c.q, c.dim, c.k, c.allowed, c.bits);
+    EXPECT_TRUE(same_bits(f, b)) << c.label;
+    if (weft__bf16_cpu_has()) {
+      EXPECT_NE(b.report.find("precision bf16 (asked)"), std::string::npos) << b.report;
     }
-  }
+  });
 }
 
 // The pass on every device (kernels/knn_certified.kern on OpenCL) returns that device's fp32
@@ -169,48 +122,11 @@ TEST_P(KnnBf16Devices, EqualsTheDevicesFp32BitForBit) {
   // a strict exec naming a device only runs the device's pass whatever the CPU has
   if (!on_device && !weft__bf16_cpu_has()) GTEST_SKIP() << "this CPU has no AVX512_BF16";
   std::mt19937_64 rng(11);
-  const size_t dim = 45, nb = 2011, nq = 19;
-  std::vector<bool> allow(nb + 9);
+  std::vector<bool> allow(2011 + 9);
   for (size_t i = 0; i < allow.size(); i++) allow[i] = (i * 7919) % 3 != 0;
-  auto bits = pack_bits(allow);
-  for (weft_metric m : {WEFT_METRIC_L2, WEFT_METRIC_IP, WEFT_METRIC_COSINE}) {
-    auto base = adversarial(nb, dim, rng, m);
-    std::vector<float> q(base.begin(), base.begin() + 3 * dim);
-    auto more = adversarial(nq - 3, dim, rng, m);
-    q.insert(q.end(), more.begin(), more.end());
-    std::vector<float> rows(base);
-    for (int borrowed = 0; borrowed < 2; borrowed++) {
-      if (borrowed && m == WEFT_METRIC_COSINE) continue;  // cosine copies (it normalizes)
-      Index ix(dim, m);
-      if (borrowed)
-        ASSERT_WEFT_OK(weft_index_add_borrowed(ix.ix, nb, rows.data(), nullptr, nullptr));
-      else
-        ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), nullptr));
-      for (size_t k : {(size_t)1, (size_t)10, (size_t)300, (size_t)4096}) {
-        for (int masked = 0; masked < 2; masked++) {
-          const uint8_t *a = masked ? bits.data() : nullptr;
-          size_t n = masked ? allow.size() : 0;
-          auto c = search(ix.ix, WEFT_PRECISION_FP32, q, dim, k, a, n);
-          auto f = search(ix.ix, WEFT_PRECISION_FP32, q, dim, k, a, n, GetParam());
-          auto b = search(ix.ix, WEFT_PRECISION_BF16, q, dim, k, a, n, GetParam());
-          EXPECT_TRUE(same_bits(f, b)) << "metric " << m << " k " << k << " masked " << masked
-                                       << " borrowed " << borrowed;
-          EXPECT_TRUE(same_bits(c, f)) << "metric " << m << " k " << k;
-          EXPECT_NE(b.report.find("precision bf16 (asked"), std::string::npos) << b.report;
-          // CUDA beside cuBLAS scans in fp32 on the device (the re-rank could not match it)
-          bool fp32_there = GetParam().rfind("cuda", 0) == 0 &&
-                            b.report.find("cannot run the pass") != std::string::npos;
-          if (on_device && !fp32_there) {
-            EXPECT_NE(b.report.find("by the device's pass"), std::string::npos) << b.report;
-          }
-        }
-      }
-    }
-    Index one(dim, m);
-    ASSERT_WEFT_OK(weft_index_add(one.ix, 1, base.data(), nullptr));
-    EXPECT_TRUE(same_bits(search(one.ix, WEFT_PRECISION_FP32, q, dim, 3, nullptr, 0, GetParam()),
-                          search(one.ix, WEFT_PRECISION_BF16, q, dim, 3, nullptr, 0, GetParam())));
-  }
+  for_each_case(adversarial, rng, 45, 2011, 19, allow, {1, 10, 300, 4096}, [&](const Case &c) {
+    expect_the_devices_pass_is_its_fp32(c, WEFT_PRECISION_BF16, "bf16", GetParam(), on_device);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(AllDevices, KnnBf16Devices, ::testing::ValuesIn(all_device_params()),

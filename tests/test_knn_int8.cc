@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 
+#include "knn_precision_cases.h"
 #include "test_support.h"
 
 extern "C" {
@@ -22,6 +23,8 @@ extern "C" {
 }
 
 namespace {
+
+using namespace knn_precision;
 
 struct Packed {
   size_t dim, nb, groups;
@@ -164,34 +167,6 @@ TEST(KnnInt8Bound, HoldsOnRandomAndAdversarialPairs) {
   }
 }
 
-struct Index {
-  weft_index *ix = nullptr;
-  Index(size_t dim, weft_metric m) { EXPECT_EQ(weft_index_create(dim, m, &ix), WEFT_OK); }
-  ~Index() { weft_index_free(ix); }
-};
-
-struct Answer {
-  std::vector<float> d;
-  std::vector<int64_t> i;
-  std::string report;
-};
-
-Answer search(weft_index *ix, weft_precision p, const std::vector<float> &q, size_t dim, size_t k,
-              const uint8_t *allowed = nullptr, size_t bits = 0,
-              const std::string &device = "cpu") {
-  TestExec ex(device);
-  weft_test_ok(weft_exec_set_precision(ex.e, p));
-  size_t nq = q.size() / dim;
-  Answer a{std::vector<float>(nq * k), std::vector<int64_t>(nq * k), ""};
-  weft_test_ok(weft_index_search(ex.e, ix, nq, q.data(), k, allowed, bits, a.d.data(), a.i.data()));
-  a.report = ex.report();
-  return a;
-}
-
-bool same_bits(const Answer &a, const Answer &b) {
-  return a.i == b.i && std::memcmp(a.d.data(), b.d.data(), a.d.size() * sizeof(float)) == 0;
-}
-
 struct Env {
   const char *name;
   Env(const char *n, const char *v) : name(n) { setenv(n, v, 1); }
@@ -222,40 +197,18 @@ std::vector<float> adversarial(size_t nb, size_t dim, std::mt19937_64 &rng, weft
 
 TEST(KnnInt8, EqualsFp32BitForBitEveryMetricKMaskAndKernel) {
   std::mt19937_64 rng(7);
-  const size_t dim = 37, nb = 3001, nq = 23;
-  std::vector<bool> allow(nb + 50);
+  std::vector<bool> allow(3001 + 50);
   for (size_t i = 0; i < allow.size(); i++) allow[i] = (i * 7919) % 5 != 0;
-  auto bits = pack_bits(allow);
-  for (weft_metric m : {WEFT_METRIC_L2, WEFT_METRIC_IP, WEFT_METRIC_COSINE}) {
-    auto base = adversarial(nb, dim, rng, m);
-    std::vector<float> q(base.begin(), base.begin() + 3 * dim);
-    auto more = adversarial(nq - 3, dim, rng, m);
-    q.insert(q.end(), more.begin(), more.end());
-    std::vector<float> rows(base);
-    for (int borrowed = 0; borrowed < 2; borrowed++) {
-      if (borrowed && m == WEFT_METRIC_COSINE) continue;  // cosine copies (it normalizes)
-      Index ix(dim, m);
-      if (borrowed)
-        ASSERT_WEFT_OK(weft_index_add_borrowed(ix.ix, nb, rows.data(), nullptr, nullptr));
-      else
-        ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), nullptr));
-      for (size_t k : {(size_t)1, (size_t)10, (size_t)100, (size_t)4096}) {
-        for (int masked = 0; masked < 2; masked++) {
-          const uint8_t *a = masked ? bits.data() : nullptr;
-          size_t n = masked ? allow.size() : 0;
-          auto f = search(ix.ix, WEFT_PRECISION_FP32, q, dim, k, a, n);
-          for (int scalar = 0; scalar < 2; scalar++) {
-            if (!scalar && !weft__int8_cpu_has()) continue;
-            Env e("WEFT_TEST_KNN_INT8_SCALAR", scalar ? "1" : "0");
-            auto b = search(ix.ix, WEFT_PRECISION_INT8, q, dim, k, a, n);
-            EXPECT_TRUE(same_bits(f, b)) << "metric " << m << " k " << k << " masked " << masked
-                                         << " borrowed " << borrowed << " scalar " << scalar;
-            EXPECT_NE(b.report.find("precision int8 (asked"), std::string::npos) << b.report;
-          }
-        }
-      }
+  for_each_case(adversarial, rng, 37, 3001, 23, allow, {1, 10, 100, 4096}, [](const Case &c) {
+    auto f = search(c.ix, WEFT_PRECISION_FP32, c.q, c.dim, c.k, c.allowed, c.bits);
+    for (int scalar = 0; scalar < 2; scalar++) {
+      if (!scalar && !weft__int8_cpu_has()) continue;
+      Env e("WEFT_TEST_KNN_INT8_SCALAR", scalar ? "1" : "0");
+      auto b = search(c.ix, WEFT_PRECISION_INT8, c.q, c.dim, c.k, c.allowed, c.bits);
+      EXPECT_TRUE(same_bits(f, b)) << c.label << " scalar " << scalar;
+      EXPECT_NE(b.report.find("precision int8 (asked"), std::string::npos) << b.report;
     }
-  }
+  });
 }
 
 TEST(KnnInt8, NearTiesPastTheCandidateBufferFallBackToFp32) {
@@ -285,48 +238,11 @@ TEST_P(KnnInt8Devices, EqualsTheDevicesFp32BitForBit) {
   // there); the device runs its own kernel either way
   Env portable("WEFT_TEST_KNN_INT8_SCALAR", weft__int8_cpu_has() ? "0" : "1");
   std::mt19937_64 rng(11);
-  const size_t dim = 45, nb = 2011, nq = 19;
-  std::vector<bool> allow(nb + 9);
+  std::vector<bool> allow(2011 + 9);
   for (size_t i = 0; i < allow.size(); i++) allow[i] = (i * 7919) % 3 != 0;
-  auto bits = pack_bits(allow);
-  for (weft_metric m : {WEFT_METRIC_L2, WEFT_METRIC_IP, WEFT_METRIC_COSINE}) {
-    auto base = adversarial(nb, dim, rng, m);
-    std::vector<float> q(base.begin(), base.begin() + 3 * dim);
-    auto more = adversarial(nq - 3, dim, rng, m);
-    q.insert(q.end(), more.begin(), more.end());
-    std::vector<float> rows(base);
-    for (int borrowed = 0; borrowed < 2; borrowed++) {
-      if (borrowed && m == WEFT_METRIC_COSINE) continue;  // cosine copies (it normalizes)
-      Index ix(dim, m);
-      if (borrowed)
-        ASSERT_WEFT_OK(weft_index_add_borrowed(ix.ix, nb, rows.data(), nullptr, nullptr));
-      else
-        ASSERT_WEFT_OK(weft_index_add(ix.ix, nb, base.data(), nullptr));
-      for (size_t k : {(size_t)1, (size_t)10, (size_t)300, (size_t)4096}) {
-        for (int masked = 0; masked < 2; masked++) {
-          const uint8_t *a = masked ? bits.data() : nullptr;
-          size_t n = masked ? allow.size() : 0;
-          auto c = search(ix.ix, WEFT_PRECISION_FP32, q, dim, k, a, n);
-          auto f = search(ix.ix, WEFT_PRECISION_FP32, q, dim, k, a, n, GetParam());
-          auto b = search(ix.ix, WEFT_PRECISION_INT8, q, dim, k, a, n, GetParam());
-          EXPECT_TRUE(same_bits(f, b)) << "metric " << m << " k " << k << " masked " << masked
-                                       << " borrowed " << borrowed;
-          EXPECT_TRUE(same_bits(c, f)) << "metric " << m << " k " << k;
-          EXPECT_NE(b.report.find("precision int8 (asked"), std::string::npos) << b.report;
-          // CUDA beside cuBLAS scans in fp32 on the device (the re-rank could not match it)
-          bool fp32_there = GetParam().rfind("cuda", 0) == 0 &&
-                            b.report.find("cannot run the pass") != std::string::npos;
-          if (on_device && !fp32_there) {
-            EXPECT_NE(b.report.find("by the device's pass"), std::string::npos) << b.report;
-          }
-        }
-      }
-    }
-    Index one(dim, m);
-    ASSERT_WEFT_OK(weft_index_add(one.ix, 1, base.data(), nullptr));
-    EXPECT_TRUE(same_bits(search(one.ix, WEFT_PRECISION_FP32, q, dim, 3, nullptr, 0, GetParam()),
-                          search(one.ix, WEFT_PRECISION_INT8, q, dim, 3, nullptr, 0, GetParam())));
-  }
+  for_each_case(adversarial, rng, 45, 2011, 19, allow, {1, 10, 300, 4096}, [&](const Case &c) {
+    expect_the_devices_pass_is_its_fp32(c, WEFT_PRECISION_INT8, "int8", GetParam(), on_device);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(AllDevices, KnnInt8Devices, ::testing::ValuesIn(all_device_params()),
