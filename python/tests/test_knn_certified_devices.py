@@ -158,6 +158,49 @@ def test_huge_tiny_and_midpoint_values(device, metric, precision):
         same(ix, xq, k, device, precision)
 
 
+def int8_edges(rng, n, dim, metric):
+    """Rows at the int8 quantizer's edges (tests/test_knn_int8.cc's adversarial rows): codes
+    of 0 to 126 plus just under a rounding midpoint, the largest code 127 in every row,
+    scales of 1e12 and 1e-25 (cosine: 1e-12), normal rows, duplicates and rows a few ulps
+    off: a kernel that decodes a code off by one breaks the bound on these."""
+    kind = rng.integers(0, 5, n)
+    scale = np.where(kind == 3, 1e-12 if metric == "cosine" else 1e-25,
+                     np.where(kind == 2, 1e12, 1.0)).astype(np.float32)
+    rows = (rng.integers(0, 127, (n, dim)).astype(np.float32) + np.float32(0.4999)) * scale[:, None]
+    rows[:, 0] = np.float32(127.0) * scale
+    normal = kind == 4
+    rows[normal] = rng.standard_normal((int(normal.sum()), dim)).astype(np.float32)
+    for r in range(11, n, 11):
+        rows[r] = rows[r - 1]
+    for r in range(0, n, 13):  # an ulp up or down, or left
+        steps = rng.integers(-1, 2, dim)
+        off = np.nextafter(rows[r], np.where(steps > 0, np.inf, -np.inf).astype(np.float32))
+        rows[r] = np.where(steps == 0, rows[r], off)
+    return rows.astype(np.float32)
+
+
+def ranked_again(report):
+    return int(re.search(r"(\d+) candidates ranked again", report).group(1))
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("device", DEVICES)
+def test_int8_quantizer_edges_and_the_cpus_candidates(device, metric):
+    """The device's int8 estimates are the CPU pass's bits (the same codes, an exact int32
+    sum, the same expression), so it keeps the same candidates: a code decoded off by one
+    (an offset of 127) changes their count long before it changes an answer."""
+    require(device)
+    rng = np.random.default_rng(17)
+    xb = int8_edges(rng, 2011, 45, metric)
+    xq = np.vstack([xb[:3], int8_edges(rng, 16, 45, metric)])
+    ix = index_of(xb, metric)
+    for k in (1, 10, 300):
+        rep = same(ix, xq, k, device, "int8")
+        if "by the device's pass" in rep:
+            ix.search(xq, k, precision="int8", device="cpu", strict=True)
+            assert ranked_again(rep) == ranked_again(weft.last_report()), (k, rep)
+
+
 def test_auto_and_fp32_on_the_device():
     """auto's rule is the CPU's: where it picks a pass, device partitions still scan in fp32
     (the device kernels are slower than its fp32 path on PoCL), and say so."""
