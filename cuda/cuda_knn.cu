@@ -90,13 +90,7 @@ weft_status wc_knn_tile(int dev, const weft__knn_tile *t) {
     WC_TRY(wc_knn_inner_products(dev, t->nq, t->nb, t->dim, t->queries, t->base, t->scratch));
   else
     WC_TRY(wc_knn_gemm_portable(dev, t->nq, t->nb, t->dim, t->queries, t->base, t->scratch));
-  WC_LAUNCH(dev, weft_knn_topk_merge, knn_grid(t->nq), (const float *)t->scratch, (wk_u64)t->nq,
-            (wk_u64)t->nb, (const float *)t->base_norms, (wk_i32)t->metric,
-            (const wk_u8 *)t->allowed, (wk_i32)(t->allowed != nullptr), (wk_u64)t->position0,
-            (const wk_u64 *)t->list_in, (wk_u64 *)t->list_out, (wk_u64)t->k,
-            (const float *)t->query_norms,
-            (wk_i32)(t->metric == WEFT__KNN_L2 && t->query_norms != nullptr));
-  return WEFT_OK;
+  return wc_knn_merge(dev, t); /* the products in scratch merged into the lists */
 }
 
 weft_status wc_knn_sort(int dev, size_t nq, size_t k, void *lists) {
